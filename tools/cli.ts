@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The kafka-proxy-wasm command: one entry point for every Node-side tool.
+import { codegenMain } from "../codegen/main.js";
+
+const USAGE = `usage: kafka-proxy-wasm <command> [options]
+
+commands:
+  codegen     generate the AssemblyScript Kafka codec from Kafka's descriptors
+  dev         start a local Kafka broker behind Envoy with a plugin loaded
+  install     fetch and cache Envoy and Kafka (what dev and the tests use)
+
+Run \`kafka-proxy-wasm <command> --help\` for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "codegen":
+      return codegenMain(rest);
+    case "dev":
+      return (await import("./stack/dev.js")).devMain(rest);
+    case "install":
+      return (await import("./stack/install.js")).installMain(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`kafka-proxy-wasm: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: Error) => { process.stderr.write(`kafka-proxy-wasm: ${err.message}\n`); process.exitCode = 1; },
+);

@@ -1,0 +1,59 @@
+// The local stack: one KRaft broker behind one Envoy, plugins loaded as network filters.
+// `kafka-proxy-wasm dev`, the end-to-end tests, the benchmarks and the demo all start it here.
+import fs from "node:fs";
+import path from "node:path";
+import { cachePath } from "../lib/paths.js";
+import { installEnvoy, EnvoyProcess, WasmFilter, EnvoyConfig } from "./envoy.js";
+import { installKafka, KafkaBroker, KafkaConfig } from "./kafka.js";
+import { freePort } from "./net.js";
+import { step } from "../lib/proc.js";
+
+export interface StackOptions {
+  /** A name for the run folder under the cache. */
+  name?: string;
+  filters: WasmFilter[];
+  /** Envoy listener port; a free one when omitted. */
+  port?: number;
+  adminPort?: number;
+  smallBuffers?: boolean;
+  envoyExtra?: Partial<EnvoyConfig>;
+  kafkaExtra?: Partial<KafkaConfig>;
+}
+
+export class Stack {
+  constructor(readonly envoy: EnvoyProcess, readonly kafka: KafkaBroker) {}
+
+  get bootstrap(): string { return `127.0.0.1:${this.envoy.config.listenPort}`; }
+  /** The broker's own address, bypassing Envoy (benchmarks compare against it). */
+  get brokerDirect(): string { return `127.0.0.1:${this.kafka.config.port}`; }
+
+  static async start(opts: StackOptions): Promise<Stack> {
+    await installEnvoy();
+    await installKafka();
+    const dir = cachePath("run", opts.name ?? "dev");
+    fs.mkdirSync(dir, { recursive: true });
+    const listenPort = opts.port ?? (await freePort());
+    const kafka = new KafkaBroker(path.join(dir, "kafka"), {
+      port: await freePort(), controllerPort: await freePort(), advertisedPort: listenPort, ...opts.kafkaExtra,
+    });
+    const envoy = new EnvoyProcess((await import("./envoy.js")).envoyBinary(), path.join(dir, "envoy"), {
+      listenPort, adminPort: opts.adminPort ?? (await freePort()), upstreamPort: kafka.config.port,
+      filters: opts.filters, smallBuffers: opts.smallBuffers, ...opts.envoyExtra,
+    });
+    step(`starting Kafka (KRaft) on 127.0.0.1:${kafka.config.port}`);
+    await kafka.start();
+    step(`starting Envoy on 127.0.0.1:${listenPort} with ${opts.filters.length ? opts.filters.map((f) => path.basename(f.wasm)).join(", ") : "tcp_proxy only"}`);
+    try {
+      await envoy.start();
+    } catch (e) {
+      await kafka.stop();
+      throw e;
+    }
+    return new Stack(envoy, kafka);
+  }
+
+  async stop(): Promise<void> {
+    await this.envoy.stop();
+    await this.kafka.stop();
+  }
+}
