@@ -133,6 +133,8 @@ export function parseDescriptor(file: string, text: string): Descriptor {
       const taggedVersions = range(`${where}.taggedVersions`, f.taggedVersions, "none");
       let tag: number | null = null;
       if (f.tag !== undefined) {
+        // Some releases write the tag as a string ("0"); Kafka's own parser accepts that.
+        if (typeof f.tag === "string" && /^\d+$/.test(f.tag)) f.tag = Number(f.tag);
         if (!Number.isInteger(f.tag) || f.tag < 0) throw new DescriptorError(file, `${where}.tag`, "must be a non-negative integer");
         if (seenTags.has(f.tag)) throw new DescriptorError(file, `${where}.tag`, `tag ${f.tag} is used twice`);
         seenTags.add(f.tag);

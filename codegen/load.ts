@@ -28,6 +28,8 @@ export interface Api {
   flexibleMin: number;
   request: Descriptor;
   response: Descriptor;
+  /** How many of the merged releases describe this API. */
+  releases: number;
 }
 
 /**
@@ -39,6 +41,8 @@ export function mergeApis(releases: Descriptor[][]): Api[] {
   for (const descriptors of releases) {
     const requests = descriptors.filter((d) => d.type === "request");
     for (const req of requests) {
+      // A release that removed an API keeps its descriptor with validVersions "none".
+      if (req.validVersions.empty) continue;
       const resp = descriptors.find((d) => d.type === "response" && d.apiKey === req.apiKey);
       if (!resp) throw new Error(`${req.file}: api ${req.apiKey} has a request but no response descriptor`);
       const key = req.apiKey!;
@@ -48,13 +52,14 @@ export function mergeApis(releases: Descriptor[][]): Api[] {
         byKey.set(key, {
           key, name: req.name.replace(/Request$/, ""),
           minVersion: req.validVersions.min, maxVersion: req.validVersions.max,
-          flexibleMin: flexMin, request: req, response: resp,
+          flexibleMin: flexMin, request: req, response: resp, releases: 1,
         });
         continue;
       }
       if (existing.flexibleMin !== flexMin) {
         throw new Error(`${req.file}: flexibleVersions of api ${key} (${flexMin}) differ from the newer release (${existing.flexibleMin})`);
       }
+      existing.releases++;
       existing.minVersion = Math.min(existing.minVersion, req.validVersions.min);
       existing.maxVersion = Math.max(existing.maxVersion, req.validVersions.max);
     }

@@ -9,4 +9,4 @@ export * from "./time";
 export * from "./shared_data";
 export * from "./shared_queue";
 export * from "./http_call";
-export { getBufferBytes, getBufferSize, replaceBuffer } from "./buffers";
+export { getBufferBytes, getBufferSize, replaceBuffer, setBufferBytesRaw } from "./buffers";

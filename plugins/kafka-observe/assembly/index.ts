@@ -1,15 +1,59 @@
-export * from "../../../assembly/proxywasm/exports";
-import { RootContext, ConnectionContext, registerRootContext, Counter, FilterStatus, logInfo } from "../../../assembly/proxywasm/index";
+// kafka-observe: changes nothing, counts everything. Frames per API key in each
+// direction and bytes per direction, as Envoy metrics:
+//   wasmcustom.kafka_observe.requests.api_<Name>
+//   wasmcustom.kafka_observe.responses.api_<Name>
+//   wasmcustom.kafka_observe.bytes.direction_request|response
+export * from "../../../assembly/exports";
+import {
+  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo,
+  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, apiName, parseJson, readStreamConfig,
+} from "../../../assembly/index";
 
-class Root extends RootContext {
-  bytesIn: Counter = new Counter("kafka.bytes.direction_downstream");
-  onConfigure(size: u32): bool { logInfo("configured"); return true; }
-  createConnectionContext(id: u32): ConnectionContext | null { return new Conn(id, this); }
-}
-class Conn extends ConnectionContext {
-  onDownstreamData(size: u32, eos: bool): FilterStatus {
-    (this.root as Root).bytesIn.increment(size);
-    return FilterStatus.Continue;
+class ObserveRoot extends RootContext {
+  readonly stream: StreamConfig = new StreamConfig();
+  requests: CounterFamily | null = null;
+  responses: CounterFamily | null = null;
+  requestBytes: Counter | null = null;
+  responseBytes: Counter | null = null;
+
+  onConfigure(size: u32): bool {
+    const text = String.UTF8.decode(this.pluginConfiguration(size));
+    if (text.trim().length > 0) {
+      const errors = new Array<string>();
+      const doc = parseJson(text, errors);
+      if (doc == null) { logError("kafka-observe: configuration is not JSON: " + errors[0]); return false; }
+      const problem = readStreamConfig(doc, this.stream);
+      if (problem.length > 0) { logError("kafka-observe: configuration: " + problem); return false; }
+    }
+    this.requests = new CounterFamily("kafka_observe.requests", "api");
+    this.responses = new CounterFamily("kafka_observe.responses", "api");
+    this.requestBytes = new Counter("kafka_observe.bytes.direction_request");
+    this.responseBytes = new Counter("kafka_observe.bytes.direction_response");
+    logInfo("kafka-observe: configured, max frame " + this.stream.maxFrameSize.toString() + " bytes");
+    return true;
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null {
+    return new ObserveConnection(id, this);
   }
 }
-registerRootContext((id: u32): RootContext => new Root(id));
+
+class ObserveConnection extends KafkaConnection {
+  private readonly r: ObserveRoot;
+  constructor(id: u32, root: ObserveRoot) {
+    super(id, root, root.stream);
+    this.r = root;
+  }
+
+  onRequest(req: KafkaRequest): void {
+    (this.r.requests as CounterFamily).get(apiName(req.apiKey)).increment();
+    (this.r.requestBytes as Counter).increment(<u64>req.size);
+  }
+
+  onResponse(resp: KafkaResponse): void {
+    (this.r.responses as CounterFamily).get(apiName(resp.apiKey)).increment();
+    (this.r.responseBytes as Counter).increment(<u64>resp.size);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new ObserveRoot(id));

@@ -1,0 +1,174 @@
+// A small JSON parser for plugin configuration. It never traps: bad input gives
+// null and an error message with the offset. Nesting depth is bounded.
+
+export enum JsonKind { Null, Bool, Number, String, Array, Object }
+
+export class JsonValue {
+  kind: JsonKind = JsonKind.Null;
+  bool: bool = false;
+  num: f64 = 0;
+  str: string = "";
+  items: Array<JsonValue> = [];
+  keys: Array<string> = [];
+
+  get(key: string): JsonValue | null {
+    for (let i = 0; i < this.keys.length; i++) if (unchecked(this.keys[i]) == key) return unchecked(this.items[i]);
+    return null;
+  }
+  get isNull(): bool { return this.kind == JsonKind.Null; }
+}
+
+export class JsonParser {
+  error: string = "";
+  private pos: i32 = 0;
+  private readonly s: string;
+  constructor(text: string, readonly maxDepth: i32 = 32) { this.s = text; }
+
+  /** The document's value, or null with `error` set. */
+  parse(): JsonValue | null {
+    const v = this.value(0);
+    if (v == null) return null;
+    this.ws();
+    if (this.pos != this.s.length) return this.fail("unexpected text after the value");
+    return v;
+  }
+
+  private fail(msg: string): JsonValue | null {
+    if (this.error.length == 0) this.error = msg + " at offset " + this.pos.toString();
+    return null;
+  }
+
+  private ws(): void {
+    while (this.pos < this.s.length) {
+      const c = this.s.charCodeAt(this.pos);
+      if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09) this.pos++;
+      else break;
+    }
+  }
+
+  private value(depth: i32): JsonValue | null {
+    if (depth > this.maxDepth) return this.fail("nesting deeper than " + this.maxDepth.toString());
+    this.ws();
+    if (this.pos >= this.s.length) return this.fail("unexpected end");
+    const c = this.s.charCodeAt(this.pos);
+    const v = new JsonValue();
+    if (c == 0x7b) { // {
+      v.kind = JsonKind.Object;
+      this.pos++;
+      this.ws();
+      if (this.pos < this.s.length && this.s.charCodeAt(this.pos) == 0x7d) { this.pos++; return v; }
+      while (true) {
+        this.ws();
+        if (this.pos >= this.s.length || this.s.charCodeAt(this.pos) != 0x22) return this.fail("expected a key string");
+        const k = this.string();
+        if (k == null) return null;
+        this.ws();
+        if (this.pos >= this.s.length || this.s.charCodeAt(this.pos) != 0x3a) return this.fail("expected ':'");
+        this.pos++;
+        const item = this.value(depth + 1);
+        if (item == null) return null;
+        v.keys.push(k);
+        v.items.push(item);
+        this.ws();
+        if (this.pos >= this.s.length) return this.fail("unexpected end in object");
+        const d = this.s.charCodeAt(this.pos++);
+        if (d == 0x7d) return v;
+        if (d != 0x2c) return this.fail("expected ',' or '}'");
+      }
+    }
+    if (c == 0x5b) { // [
+      v.kind = JsonKind.Array;
+      this.pos++;
+      this.ws();
+      if (this.pos < this.s.length && this.s.charCodeAt(this.pos) == 0x5d) { this.pos++; return v; }
+      while (true) {
+        const item = this.value(depth + 1);
+        if (item == null) return null;
+        v.items.push(item);
+        this.ws();
+        if (this.pos >= this.s.length) return this.fail("unexpected end in array");
+        const d = this.s.charCodeAt(this.pos++);
+        if (d == 0x5d) return v;
+        if (d != 0x2c) return this.fail("expected ',' or ']'");
+      }
+    }
+    if (c == 0x22) {
+      const str = this.string();
+      if (str == null) return null;
+      v.kind = JsonKind.String;
+      v.str = str;
+      return v;
+    }
+    if (this.literal("true")) { v.kind = JsonKind.Bool; v.bool = true; return v; }
+    if (this.literal("false")) { v.kind = JsonKind.Bool; return v; }
+    if (this.literal("null")) return v;
+    return this.number(v);
+  }
+
+  private literal(word: string): bool {
+    if (this.pos + word.length > this.s.length) return false;
+    if (this.s.substring(this.pos, this.pos + word.length) != word) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  private number(v: JsonValue): JsonValue | null {
+    const start = this.pos;
+    while (this.pos < this.s.length) {
+      const c = this.s.charCodeAt(this.pos);
+      if ((c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x2b || c == 0x2e || c == 0x65 || c == 0x45) this.pos++;
+      else break;
+    }
+    if (this.pos == start) return this.fail("unexpected character");
+    const n = parseFloat(this.s.substring(start, this.pos));
+    if (isNaN(n)) return this.fail("bad number");
+    v.kind = JsonKind.Number;
+    v.num = n;
+    return v;
+  }
+
+  private string(): string | null {
+    this.pos++; // opening quote
+    let out = "";
+    let runStart = this.pos;
+    while (this.pos < this.s.length) {
+      const c = this.s.charCodeAt(this.pos);
+      if (c == 0x22) {
+        out += this.s.substring(runStart, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c == 0x5c) {
+        out += this.s.substring(runStart, this.pos);
+        if (this.pos + 1 >= this.s.length) break;
+        const e = this.s.charCodeAt(this.pos + 1);
+        this.pos += 2;
+        if (e == 0x6e) out += "\n";
+        else if (e == 0x74) out += "\t";
+        else if (e == 0x72) out += "\r";
+        else if (e == 0x62) out += "\b";
+        else if (e == 0x66) out += "\f";
+        else if (e == 0x75) {
+          if (this.pos + 4 > this.s.length) break;
+          const code = I32.parseInt(this.s.substring(this.pos, this.pos + 4), 16);
+          if (isNaN(<f64>code) || code < 0) { this.fail("bad \\u escape"); return null; }
+          out += String.fromCharCode(code);
+          this.pos += 4;
+        } else out += String.fromCharCode(e);
+        runStart = this.pos;
+        continue;
+      }
+      this.pos++;
+    }
+    this.fail("unterminated string");
+    return null;
+  }
+}
+
+/** Parses `text`; on failure returns null and puts the reason in `errorOut[0]`. */
+export function parseJson(text: string, errorOut: Array<string>): JsonValue | null {
+  const p = new JsonParser(text);
+  const v = p.parse();
+  if (v == null) errorOut.push(p.error);
+  return v;
+}

@@ -1,0 +1,8 @@
+// kafka-proxy-wasm: everything a plugin imports. A plugin's entry file also does
+//   export * from "<path>/assembly/exports";
+// so Envoy finds the Proxy-Wasm callbacks.
+export * from "./proxywasm/index";
+export * from "./kafka/index";
+export * from "./stream/index";
+export { JsonValue, JsonKind, JsonParser, parseJson } from "./config/json";
+export { readStreamConfig } from "./config/stream_config";

@@ -1,0 +1,7 @@
+// The Kafka codec's public API. Usable anywhere: it knows nothing of Proxy-Wasm.
+export { Reader, ReadError } from "./wire/reader";
+export { Writer, sizeOf } from "./wire/writer";
+export { RequestHeader, readRequestHeader, skipTaggedFields } from "./header";
+export * from "./generated/api_table";
+export { readProduceAcks } from "./produce_acks";
+export { clampApiVersions } from "./api_versions_clamp";

@@ -1,0 +1,119 @@
+// What a plugin's onRequest/onResponse receive: the header, the body as a lazily
+// read view into the frame, and ways to replace it. Untouched frames are forwarded
+// from the original bytes, without a copy.
+import { Frame } from "./frame_assembler";
+import { InflightRequest, InflightKind } from "./inflight";
+import { Reader } from "../kafka/wire/reader";
+import { RequestHeader, storeI32BE, SIZE_PREFIX } from "../kafka/header";
+import { isKnownApi, responseHeaderVersion } from "../kafka/generated/api_table";
+
+export class KafkaRequest {
+  /** Set by replaceBody/respond; null forwards the original frame. */
+  replacement: ArrayBuffer | null = null;
+
+  constructor(
+    readonly frame: Frame,
+    readonly header: RequestHeader,
+    /** The in-flight entry its response will be matched to; null when no response is expected. */
+    readonly inflight: InflightRequest | null,
+  ) {}
+
+  get apiKey(): i16 { return this.header.apiKey; }
+  get apiVersion(): i16 { return this.header.apiVersion; }
+  get correlationId(): i32 { return this.header.correlationId; }
+  get clientId(): string | null { return this.header.clientId; }
+  /** Whether the compiled codec knows this API version (else only the header is meaningful). */
+  get known(): bool { return isKnownApi(this.header.apiKey, this.header.apiVersion); }
+  get expectsResponse(): bool { return this.inflight != null; }
+  /** Frame size on the wire, size prefix included. */
+  get size(): i32 { return this.frame.length; }
+
+  get bodyOffset(): i32 { return this.frame.offset + SIZE_PREFIX + this.header.length; }
+  get bodyLength(): i32 { return this.frame.length - SIZE_PREFIX - this.header.length; }
+
+  /** A reader over the body, in the frame's own memory. */
+  body(): Reader { return new Reader(this.frame.buffer, this.bodyOffset, this.bodyLength); }
+
+  /** The whole frame (size prefix included) as a view. */
+  bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
+
+  /** Forwards this header with a new body; the size prefix is recomputed. */
+  replaceBody(body: ArrayBuffer): void {
+    const headerLen = SIZE_PREFIX + this.header.length;
+    const out = new ArrayBuffer(headerLen + body.byteLength);
+    memory.copy(changetype<usize>(out), changetype<usize>(this.frame.buffer) + <usize>this.frame.offset, <usize>headerLen);
+    memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
+    storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
+    this.replacement = out;
+  }
+
+  /**
+   * Answers the request without the broker acting on it. Envoy cannot inject bytes,
+   * so the request is swapped for a harmless ApiVersions v0 with the same correlation
+   * id, and that request's response is swapped for `responseBody` (encoded for this
+   * request's API version, header excluded). Returns false when the client expects
+   * no response (acks=0), in which case the request is dropped instead.
+   */
+  respond(responseBody: ArrayBuffer): bool {
+    const inflight = this.inflight;
+    // ApiVersions v0 request: header v1 (api key, version, correlation id, null client id), empty body.
+    const sub = new ArrayBuffer(SIZE_PREFIX + 10);
+    const p = changetype<usize>(sub);
+    storeI32BE(sub, 0, 10);
+    store<u16>(p + 4, bswap<u16>(18));
+    store<u16>(p + 6, 0);
+    storeI32BE(sub, 8, this.header.correlationId);
+    store<u16>(p + 12, 0xffff);
+    if (inflight == null) {
+      this.replacement = new ArrayBuffer(0);
+      return false;
+    }
+    inflight.kind = InflightKind.Substituted;
+    inflight.substituteResponse = responseBody;
+    this.replacement = sub;
+    return true;
+  }
+}
+
+export class KafkaResponse {
+  replacement: ArrayBuffer | null = null;
+
+  constructor(
+    readonly frame: Frame,
+    /** The request this answers. */
+    readonly request: InflightRequest,
+    /** Response header bytes (after the size prefix). */
+    readonly headerLength: i32,
+  ) {}
+
+  get apiKey(): i16 { return this.request.apiKey; }
+  get apiVersion(): i16 { return this.request.apiVersion; }
+  get correlationId(): i32 { return this.request.correlationId; }
+  get size(): i32 { return this.frame.length; }
+  get known(): bool { return isKnownApi(this.request.apiKey, this.request.apiVersion); }
+
+  get bodyOffset(): i32 { return this.frame.offset + SIZE_PREFIX + this.headerLength; }
+  get bodyLength(): i32 { return this.frame.length - SIZE_PREFIX - this.headerLength; }
+  body(): Reader { return new Reader(this.frame.buffer, this.bodyOffset, this.bodyLength); }
+  bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
+
+  replaceBody(body: ArrayBuffer): void {
+    const headerLen = SIZE_PREFIX + this.headerLength;
+    const out = new ArrayBuffer(headerLen + body.byteLength);
+    memory.copy(changetype<usize>(out), changetype<usize>(this.frame.buffer) + <usize>this.frame.offset, <usize>headerLen);
+    memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
+    storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
+    this.replacement = out;
+  }
+}
+
+/** Builds a whole response frame: size, correlation id, an empty tagged-field buffer when the header is v1, then the body. */
+export function buildResponseFrame(apiKey: i16, apiVersion: i16, correlationId: i32, body: ArrayBuffer): ArrayBuffer {
+  const tagged = responseHeaderVersion(apiKey, apiVersion) >= 1 ? 1 : 0;
+  const out = new ArrayBuffer(SIZE_PREFIX + 4 + tagged + body.byteLength);
+  storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
+  storeI32BE(out, 4, correlationId);
+  if (tagged) store<u8>(changetype<usize>(out) + 8, 0);
+  memory.copy(changetype<usize>(out) + 8 + <usize>tagged, changetype<usize>(body), <usize>body.byteLength);
+  return out;
+}
