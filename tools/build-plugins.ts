@@ -1,0 +1,30 @@
+// Compiles every plugin (plugins/<name>/assembly/index.ts) to build/<name>.wasm.
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { rootPath } from "./lib/paths.js";
+
+export function pluginNames(): string[] {
+  return fs.readdirSync(rootPath("plugins"))
+    .filter((d) => fs.existsSync(rootPath("plugins", d, "assembly", "index.ts")))
+    .sort();
+}
+
+export function buildPlugin(name: string, target = "release"): string {
+  const out = rootPath("build", `${name}.wasm`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const asc = rootPath("node_modules", "assemblyscript", "bin", "asc.js");
+  // asc resolves the wasi-shim's `lib` relative to the config as named, so pass paths relative to the root.
+  const r = spawnSync(process.execPath, [asc, path.join("plugins", name, "assembly", "index.ts"),
+    "--config", "asconfig.json", "--target", target, "-o", path.relative(rootPath(), out)], { encoding: "utf8", cwd: rootPath() });
+  if (r.status !== 0) throw new Error(`building plugin ${name} failed:\n${r.stdout}${r.stderr}`);
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const only = process.argv.slice(2);
+  for (const name of only.length ? only : pluginNames()) {
+    const out = buildPlugin(name);
+    process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
+  }
+}
