@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { cachePath } from "../lib/paths.js";
-import { installEnvoy, EnvoyProcess, WasmFilter, EnvoyConfig } from "./envoy.js";
+import { installEnvoy, envoyBinary, EnvoyProcess, WasmFilter, EnvoyConfig } from "./envoy.js";
+import { FrameTap } from "../testing/frame_tap.js";
 import { installKafka, KafkaBroker, KafkaConfig } from "./kafka.js";
 import { freePort } from "./net.js";
 import { step } from "../lib/proc.js";
@@ -17,11 +18,13 @@ export interface StackOptions {
   adminPort?: number;
   smallBuffers?: boolean;
   envoyExtra?: Partial<EnvoyConfig>;
+  /** Put a FrameTap between Envoy and the broker, counting what really crossed. */
+  tap?: boolean;
   kafkaExtra?: Partial<KafkaConfig>;
 }
 
 export class Stack {
-  constructor(readonly envoy: EnvoyProcess, readonly kafka: KafkaBroker) {}
+  constructor(readonly envoy: EnvoyProcess, readonly kafka: KafkaBroker, readonly tap: FrameTap | null = null) {}
 
   get bootstrap(): string { return `127.0.0.1:${this.envoy.config.listenPort}`; }
   /** The broker's own address, bypassing Envoy (benchmarks compare against it). */
@@ -36,8 +39,10 @@ export class Stack {
     const kafka = new KafkaBroker(path.join(dir, "kafka"), {
       port: await freePort(), controllerPort: await freePort(), advertisedPort: listenPort, ...opts.kafkaExtra,
     });
-    const envoy = new EnvoyProcess((await import("./envoy.js")).envoyBinary(), path.join(dir, "envoy"), {
-      listenPort, adminPort: opts.adminPort ?? (await freePort()), upstreamPort: kafka.config.port,
+    const tap = opts.tap ? new FrameTap(kafka.config.port) : null;
+    const upstreamPort = tap ? await tap.start() : kafka.config.port;
+    const envoy = new EnvoyProcess(envoyBinary(), path.join(dir, "envoy"), {
+      listenPort, adminPort: opts.adminPort ?? (await freePort()), upstreamPort,
       filters: opts.filters, smallBuffers: opts.smallBuffers, ...opts.envoyExtra,
     });
     step(`starting Kafka (KRaft) on 127.0.0.1:${kafka.config.port}`);
@@ -47,13 +52,15 @@ export class Stack {
       await envoy.start();
     } catch (e) {
       await kafka.stop();
+      await tap?.stop();
       throw e;
     }
-    return new Stack(envoy, kafka);
+    return new Stack(envoy, kafka, tap);
   }
 
   async stop(): Promise<void> {
     await this.envoy.stop();
     await this.kafka.stop();
+    await this.tap?.stop();
   }
 }
