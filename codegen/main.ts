@@ -24,9 +24,10 @@ export interface GeneratedFile { name: string; text: string }
 export function generate(releases: ReturnType<typeof loadSource>[], provenance: string, apis?: string[]): GeneratedFile[] {
   let merged: Api[] = mergeApis(releases);
   if (apis && apis.length > 0) {
-    const wanted = new Set(apis.map((a) => a.trim().toLowerCase()));
-    const unknown = [...wanted].filter((w) => !merged.some((a) => String(a.key) === w || a.name.toLowerCase() === w));
-    if (unknown.length > 0) throw new Error(`--apis: unknown API ${unknown.join(", ")}`);
+    const asked = apis.map((a) => a.trim()).filter((a) => a.length > 0);
+    const wanted = new Set(asked.map((a) => a.toLowerCase()));
+    const unknown = asked.filter((w) => !merged.some((a) => String(a.key) === w || a.name.toLowerCase() === w.toLowerCase()));
+    if (unknown.length > 0) throw new Error(`--apis: unknown API ${unknown.join(", ")} (known: ${merged.map((a) => a.name).join(", ")})`);
     merged = merged.filter((a) => wanted.has(String(a.key)) || wanted.has(a.name.toLowerCase()));
   }
   return [{ name: "api_table.ts", text: emitApiTable(merged, provenance) }];

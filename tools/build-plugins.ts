@@ -21,7 +21,7 @@ export function buildPlugin(name: string, target = "release"): string {
   return out;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.slice(2);
   for (const name of only.length ? only : pluginNames()) {
     const out = buildPlugin(name);

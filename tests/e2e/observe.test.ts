@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { Stack } from "../../tools/stack/stack.js";
 import { rootPath } from "../../tools/lib/paths.js";
-import { kcat, javaClients, kafkajsClient, records } from "../tools/clients.js";
+import { kcat, javaClients, kafkajsClient, records } from "../../tools/stack/clients.js";
 import { FrameTap } from "../../tools/testing/frame_tap.js";
 
 const N = 10000;

@@ -1,6 +1,90 @@
-// The command-line Kafka clients the tests and demo drive: kcat (Debian package).
-// The Java clients come with the broker's jars; the Node client is an npm dependency.
+// Real Kafka clients, driven from the tests, the benchmarks and the demo: kcat (Debian
+// package), the Java console tools (from the broker's own jars), and kafkajs (npm).
+import { spawn } from "node:child_process";
+import { Kafka, logLevel, CompressionTypes } from "kafkajs";
+import { kafkaClasspath } from "./kafka.js";
 import { have, run, step } from "../lib/proc.js";
+
+export interface RunResult { stdout: string; stderr: string }
+
+export function runClient(cmd: string, args: string[], input = "", timeoutMs = 120000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`${cmd} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`)); }, timeoutMs);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${stderr.slice(-3000)}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+export const kcat = {
+  produce: (bootstrap: string, topic: string, lines: string[], extra: string[] = []) =>
+    runClient("kcat", ["-b", bootstrap, "-t", topic, "-P", ...extra], lines.join("\n") + "\n"),
+  consume: async (bootstrap: string, topic: string, extra: string[] = []): Promise<string[]> => {
+    const r = await runClient("kcat", ["-b", bootstrap, "-t", topic, "-C", "-o", "beginning", "-e", "-q", ...extra]);
+    return r.stdout.split("\n").filter((l) => l.length > 0);
+  },
+};
+
+const java = (main: string, args: string[], input = "") =>
+  runClient("java", ["-Xmx512m", "-cp", kafkaClasspath(), main, ...args], input, 180000);
+
+export const javaClients = {
+  createTopic: (bootstrap: string, topic: string, partitions = 1) =>
+    java("org.apache.kafka.tools.TopicCommand", ["--bootstrap-server", bootstrap, "--create", "--if-not-exists", "--topic", topic, "--partitions", String(partitions), "--replication-factor", "1"]),
+  produce: (bootstrap: string, topic: string, lines: string[], props: string[] = []) =>
+    java("org.apache.kafka.tools.ConsoleProducer", ["--bootstrap-server", bootstrap, "--topic", topic, ...props.flatMap((p) => ["--producer-property", p])], lines.join("\n") + "\n"),
+  consume: async (bootstrap: string, topic: string, count: number, props: string[] = []): Promise<string[]> => {
+    const r = await java("org.apache.kafka.tools.consumer.ConsoleConsumer", ["--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--max-messages", String(count), "--timeout-ms", "60000", ...props.flatMap((p) => ["--consumer-property", p])]);
+    return r.stdout.split("\n").filter((l) => l.length > 0);
+  },
+};
+
+export const kafkajsClient = {
+  kafka: (bootstrap: string, clientId = "kafkajs-e2e") => new Kafka({ brokers: [bootstrap], clientId, logLevel: logLevel.NOTHING }),
+  createTopic: async (bootstrap: string, topic: string, partitions = 1) => {
+    const admin = kafkajsClient.kafka(bootstrap).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+  },
+  produce: async (bootstrap: string, topic: string, values: string[], batch = 500, compression = CompressionTypes.None) => {
+    const producer = kafkajsClient.kafka(bootstrap).producer();
+    await producer.connect();
+    for (let i = 0; i < values.length; i += batch) {
+      await producer.send({ topic, compression, messages: values.slice(i, i + batch).map((value) => ({ value })) });
+    }
+    await producer.disconnect();
+  },
+  consume: async (bootstrap: string, topic: string, count: number, timeoutMs = 60000): Promise<string[]> => {
+    const consumer = kafkajsClient.kafka(bootstrap).consumer({ groupId: `g-${topic}-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kafkajs consumed ${got.length}/${count} before timing out`)), timeoutMs);
+      consumer.run({
+        eachMessage: async ({ message }) => {
+          got.push(message.value?.toString() ?? "");
+          if (got.length >= count) { clearTimeout(timer); resolve(); }
+        },
+      }).catch(reject);
+    });
+    await consumer.disconnect();
+    return got;
+  },
+};
+
+export function records(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i}-${"abcdefghij".repeat(1 + (i % 7))}`);
+}
 
 export async function installKcat(): Promise<void> {
   if (have("kcat")) return;

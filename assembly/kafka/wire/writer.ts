@@ -114,10 +114,10 @@ export namespace sizeOf {
   }
   export function varint(v: i32): i32 { return uvarint(<u32>((v << 1) ^ (v >> 31))); }
   export function varlong(v: i64): i32 { return uvarlong(<u64>((v << 1) ^ (v >> 63))); }
-  export function string(s: string): i32 { return 2 + String.UTF8.byteLength(s); }
-  export function nullableString(s: string | null): i32 { return s == null ? 2 : string(s); }
-  export function compactString(s: string): i32 { const n = String.UTF8.byteLength(s); return uvarint(<u32>n + 1) + n; }
-  export function compactNullableString(s: string | null): i32 { return s == null ? 1 : compactString(s); }
+  export function str(s: string): i32 { return 2 + String.UTF8.byteLength(s); }
+  export function nullableStr(s: string | null): i32 { return s == null ? 2 : str(s); }
+  export function compactStr(s: string): i32 { const n = String.UTF8.byteLength(s); return uvarint(<u32>n + 1) + n; }
+  export function compactNullableStr(s: string | null): i32 { return s == null ? 1 : compactStr(s); }
   export function bytes(v: Uint8Array): i32 { return 4 + v.byteLength; }
   export function nullableBytes(v: Uint8Array | null): i32 { return v == null ? 4 : bytes(v); }
   export function compactBytes(v: Uint8Array): i32 { return uvarint(<u32>v.byteLength + 1) + v.byteLength; }

