@@ -7,10 +7,11 @@ export const API_VERSIONS = 18;
 
 export function emitApiTable(apis: Api[], provenance: string): string {
   const maxKey = apis.reduce((m, a) => Math.max(m, a.key), 0);
-  const names: string[] = [], mins: number[] = [], maxs: number[] = [], flex: number[] = [];
+  const nameBytes: number[] = [], nameEnds: number[] = [], mins: number[] = [], maxs: number[] = [], flex: number[] = [];
   for (let k = 0; k <= maxKey; k++) {
     const a = apis.find((x) => x.key === k);
-    names.push(JSON.stringify(a ? a.name : ""));
+    for (const b of Buffer.from(a ? a.name : "", "utf8")) nameBytes.push(b);
+    nameEnds.push(nameBytes.length);
     mins.push(a ? a.minVersion : 1);
     maxs.push(a ? a.maxVersion : 0);
     flex.push(a ? a.flexibleMin : -1);
@@ -20,7 +21,10 @@ export function emitApiTable(apis: Api[], provenance: string): string {
 /** The highest API key the codec knows. */
 export const MAX_API_KEY: i16 = ${maxKey};
 
-const NAMES: StaticArray<string> = [${names.join(", ")}];
+// Names as one UTF-8 blob (half the size of string literals), decoded on first use.
+const NAME_BYTES: usize = memory.data<u8>([${nameBytes.join(", ")}]);
+const NAME_ENDS: StaticArray<u16> = [${nameEnds.join(", ")}];
+const NAMES = new StaticArray<string | null>(${maxKey + 1});
 const MIN_VERSION: StaticArray<i16> = [${mins.join(", ")}];
 const MAX_VERSION: StaticArray<i16> = [${maxs.join(", ")}];
 /** Lowest flexible version per key; -1 when the API is never flexible. */
@@ -34,8 +38,14 @@ export function isKnownApi(key: i16, version: i16): bool {
 
 /** The API's name ("Produce", "Fetch", ...), or "Unknown<key>". */
 export function apiName(key: i16): string {
-  if (key < 0 || key > MAX_API_KEY || unchecked(NAMES[key]).length == 0) return "Unknown" + key.toString();
-  return unchecked(NAMES[key]);
+  if (key < 0 || key > MAX_API_KEY) return "Unknown" + key.toString();
+  const cached = unchecked(NAMES[key]);
+  if (cached != null) return cached;
+  const start: u16 = key == 0 ? 0 : unchecked(NAME_ENDS[key - 1]);
+  const end = unchecked(NAME_ENDS[key]);
+  const name = end == start ? "Unknown" + key.toString() : String.UTF8.decodeUnsafe(NAME_BYTES + <usize>start, <usize>(end - start));
+  unchecked(NAMES[key] = name);
+  return name;
 }
 
 export function minVersion(key: i16): i16 { return key < 0 || key > MAX_API_KEY ? -1 : unchecked(MIN_VERSION[key]); }

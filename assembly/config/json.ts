@@ -112,19 +112,59 @@ export class JsonParser {
     return true;
   }
 
+  /**
+   * JSON numbers, read directly: configuration needs sizes and counts, and the
+   * standard library's parseFloat would add several KB to every plugin.
+   */
   private number(v: JsonValue): JsonValue | null {
-    const start = this.pos;
-    while (this.pos < this.s.length) {
-      const c = this.s.charCodeAt(this.pos);
-      if ((c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x2b || c == 0x2e || c == 0x65 || c == 0x45) this.pos++;
-      else break;
+    let neg = false;
+    if (this.peek() == 0x2d) { neg = true; this.pos++; }
+    let value: f64 = 0;
+    let digits = 0;
+    while (this.isDigit(this.peek())) { value = value * 10 + <f64>(this.s.charCodeAt(this.pos++) - 0x30); digits++; }
+    if (digits == 0) return this.fail("unexpected character");
+    if (this.peek() == 0x2e) {
+      this.pos++;
+      let scale: f64 = 0.1;
+      let frac = 0;
+      while (this.isDigit(this.peek())) { value += <f64>(this.s.charCodeAt(this.pos++) - 0x30) * scale; scale /= 10; frac++; }
+      if (frac == 0) return this.fail("bad number");
     }
-    if (this.pos == start) return this.fail("unexpected character");
-    const n = parseFloat(this.s.substring(start, this.pos));
-    if (isNaN(n)) return this.fail("bad number");
+    const e = this.peek();
+    if (e == 0x65 || e == 0x45) {
+      this.pos++;
+      let expNeg = false;
+      if (this.peek() == 0x2b || this.peek() == 0x2d) { expNeg = this.peek() == 0x2d; this.pos++; }
+      let exp = 0;
+      let expDigits = 0;
+      while (this.isDigit(this.peek())) { if (exp < 400) exp = exp * 10 + (this.s.charCodeAt(this.pos) - 0x30); this.pos++; expDigits++; }
+      if (expDigits == 0) return this.fail("bad number");
+      let scale: f64 = 1;
+      for (let i = 0; i < exp; i++) scale *= 10;
+      value = expNeg ? value / scale : value * scale;
+    }
     v.kind = JsonKind.Number;
-    v.num = n;
+    v.num = neg ? -value : value;
     return v;
+  }
+
+  @inline private peek(): i32 { return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1; }
+  @inline private isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+
+  private hex4(): i32 {
+    if (this.pos + 4 > this.s.length) return -1;
+    let code = 0;
+    for (let i = 0; i < 4; i++) {
+      const c = this.s.charCodeAt(this.pos + i);
+      let d = -1;
+      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+      else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+      if (d < 0) return -1;
+      code = code * 16 + d;
+    }
+    this.pos += 4;
+    return code;
   }
 
   private string(): string | null {
@@ -149,11 +189,9 @@ export class JsonParser {
         else if (e == 0x62) out += "\b";
         else if (e == 0x66) out += "\f";
         else if (e == 0x75) {
-          if (this.pos + 4 > this.s.length) break;
-          const code = I32.parseInt(this.s.substring(this.pos, this.pos + 4), 16);
-          if (isNaN(<f64>code) || code < 0) { this.fail("bad \\u escape"); return null; }
+          const code = this.hex4();
+          if (code < 0) { this.fail("bad \\u escape"); return null; }
           out += String.fromCharCode(code);
-          this.pos += 4;
         } else out += String.fromCharCode(e);
         runStart = this.pos;
         continue;

@@ -51,15 +51,27 @@ export function tagName(base: string, label: string, value: string): string {
   return base + "." + label + "_" + value.replaceAll(".", "_");
 }
 
-/** Counters created on first use, keyed by full name: for labels whose values are not known up front. */
+/**
+ * Counters created on first use, one per label value: for labels whose values are
+ * not known up front. The metric name is built once per value, not per increment.
+ */
 export class CounterFamily {
-  private readonly byName: Map<string, Counter> = new Map();
+  private readonly byValue: Map<string, Counter> = new Map();
+  private readonly byIndex: Map<i32, Counter> = new Map();
   constructor(readonly base: string, readonly label: string) {}
+
   get(value: string): Counter {
-    const name = tagName(this.base, this.label, value);
-    if (this.byName.has(name)) return this.byName.get(name);
-    const c = new Counter(name);
-    this.byName.set(name, c);
+    if (this.byValue.has(value)) return this.byValue.get(value);
+    const c = new Counter(tagName(this.base, this.label, value));
+    this.byValue.set(value, c);
+    return c;
+  }
+
+  /** The counter for a small integer key (an API key, say), naming it with `value` the first time. */
+  at(index: i32, value: string): Counter {
+    if (this.byIndex.has(index)) return this.byIndex.get(index);
+    const c = this.get(value);
+    this.byIndex.set(index, c);
     return c;
   }
 }

@@ -46,12 +46,14 @@ class ObserveConnection extends KafkaConnection {
   }
 
   onRequest(req: KafkaRequest): void {
-    (this.r.requests as CounterFamily).get(apiName(req.apiKey)).increment();
+    const key = req.apiKey;
+    (this.r.requests as CounterFamily).at(key, apiName(key)).increment();
     (this.r.requestBytes as Counter).increment(<u64>req.size);
   }
 
   onResponse(resp: KafkaResponse): void {
-    (this.r.responses as CounterFamily).get(apiName(resp.apiKey)).increment();
+    const key = resp.apiKey;
+    (this.r.responses as CounterFamily).at(key, apiName(key)).increment();
     (this.r.responseBytes as Counter).increment(<u64>resp.size);
   }
 }
