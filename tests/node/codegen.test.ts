@@ -117,7 +117,10 @@ test("--apis selects a subset and rejects unknown names", () => {
   });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "kpw-out-"));
   assert.equal(spawnSync(process.execPath, [CLI, "codegen", "--descriptors", desc, "--out", out, "--apis", "fetch"]).status, 0);
-  assert.match(fs.readFileSync(path.join(out, "api_table.ts"), "utf8"), /NAMES: StaticArray<string> = \["", "Fetch"\]/);
+  const table = fs.readFileSync(path.join(out, "api_table.ts"), "utf8");
+  // Key 0 is absent (empty name), key 1 is "Fetch" in UTF-8.
+  assert.match(table, /NAME_ENDS: StaticArray<u16> = \[0, 5\]/);
+  assert.match(table, /memory\.data<u8>\(\[70, 101, 116, 99, 104\]\)/);
   const r = spawnSync(process.execPath, [CLI, "codegen", "--descriptors", desc, "--out", out, "--apis", "Nope"], { encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /unknown API Nope/);
