@@ -1,0 +1,24 @@
+// `npm run bench -- <suite> [options]`: benchmarks that compare side by side in one run.
+import { parseArgs } from "node:util";
+import { benchProxy } from "./proxy.js";
+
+const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b]
+
+  proxy   produce/consume throughput and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
+`;
+
+async function main(): Promise<void> {
+  const [suite, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({ args: rest, options: {
+    rounds: { type: "string", default: "3" }, records: { type: "string", default: "200000" },
+    "latency-sends": { type: "string", default: "2000" }, plugins: { type: "string", default: "kafka-observe" },
+  } });
+  if (suite === "proxy") {
+    await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(",") });
+  } else {
+    process.stderr.write(USAGE);
+    process.exitCode = suite ? 2 : 0;
+  }
+}
+
+main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
