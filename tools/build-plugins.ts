@@ -21,10 +21,24 @@ export function buildPlugin(name: string, target = "release"): string {
   return out;
 }
 
+/** The dissector: every generated message in one module, for the decode CLI and codec tests (not an Envoy plugin). */
+export function buildDissector(): string {
+  const out = rootPath("build", "dissector.wasm");
+  const asc = rootPath("node_modules", "assemblyscript", "bin", "asc.js");
+  const r = spawnSync(process.execPath, [asc, path.join("tools", "dissector", "assembly", "index.ts"),
+    "--config", path.join("tools", "dissector", "asconfig.json"), "-o", path.relative(rootPath(), out)], { encoding: "utf8", cwd: rootPath() });
+  if (r.status !== 0) throw new Error(`building the dissector failed:\n${r.stdout}${r.stderr}`);
+  return out;
+}
+
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.slice(2);
   for (const name of only.length ? only : pluginNames()) {
     const out = buildPlugin(name);
+    process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
+  }
+  if (only.length === 0) {
+    const out = buildDissector();
     process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
   }
 }

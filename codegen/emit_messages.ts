@@ -1,0 +1,430 @@
+// Emits one AssemblyScript class per message and struct: fields with their defaults,
+// decode(reader, version), size(version) and encode(writer, version), unknown tagged
+// fields kept and written back, and toJson(version) for the dissector and conformance.
+// The output is plain code: every version condition is spelled out where it applies.
+import { Descriptor, Field, FieldType, Primitive } from "./descriptor.js";
+import { VersionRange } from "./versions.js";
+
+/** A message to emit: a merged descriptor, its class name, and its version span. */
+export interface MessageSpec {
+  descriptor: Descriptor;
+  validVersions: VersionRange;
+  flexibleVersions: VersionRange;
+}
+
+interface Ctx {
+  msg: MessageSpec;
+  /** Struct name → its fields, for named (common or nested) structs. */
+  structs: Map<string, { fields: Field[]; versions: VersionRange }>;
+  out: string[];
+}
+
+const FIXED_SIZE: Partial<Record<Primitive, number>> = { bool: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, float64: 8, uuid: 16 };
+const AS_TYPE: Record<Primitive, string> = {
+  bool: "bool", int8: "i8", int16: "i16", uint16: "u16", int32: "i32", uint32: "u32", int64: "i64", float64: "f64",
+  string: "string", bytes: "Uint8Array", records: "Uint8Array", uuid: "Uint8Array",
+};
+
+/** Members every generated class has; a field with one of these names gets a trailing underscore. */
+const RESERVED = new Set(["decode", "encode", "size", "toJson", "isDefault", "unknownTaggedFields", "constructor"]);
+
+/** The property name of a descriptor field: ThrottleTimeMs → throttleTimeMs, Size → size_. */
+export function camel(name: string): string {
+  const c = name.charAt(0).toLowerCase() + name.slice(1);
+  return RESERVED.has(c) ? `${c}_` : c;
+}
+
+/** The JSON key of a field: Kafka's own camelCase name, never escaped. */
+function jsonKey(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** Class name of a struct inside a message: ProduceRequest_TopicProduceData. */
+function structClass(msg: string, struct: string): string { return `${msg}_${struct}`; }
+
+/** A version condition as code, simplified against the message's valid versions. */
+export function cond(r: VersionRange, valid: VersionRange): string {
+  const lo = Math.max(r.min, valid.min), hi = Math.min(r.max, valid.max);
+  if (hi < lo) return "false";
+  const parts: string[] = [];
+  if (lo > valid.min) parts.push(`version >= ${lo}`);
+  if (hi < valid.max) parts.push(`version <= ${hi}`);
+  return parts.length === 0 ? "true" : parts.join(" && ");
+}
+
+function and(a: string, b: string): string {
+  if (a === "false" || b === "false") return "false";
+  if (a === "true") return b;
+  if (b === "true") return a;
+  return `(${a}) && (${b})`;
+}
+
+function regularVersions(f: Field): VersionRange {
+  // Versions in which the field is written inline (not as a tagged field).
+  if (f.taggedVersions.empty) return f.versions;
+  if (f.taggedVersions.min <= f.versions.min) return VersionRange.NONE;
+  return new VersionRange(f.versions.min, f.taggedVersions.min - 1);
+}
+
+function nullableAnywhere(f: Field, valid: VersionRange): boolean {
+  return !f.nullableVersions.intersect(f.versions).intersect(valid).empty;
+}
+
+function elementIsStruct(t: FieldType): t is { kind: "array"; element: { kind: "struct"; name: string } } {
+  return t.kind === "array" && t.element.kind === "struct";
+}
+
+function fieldTsType(ctx: Ctx, f: Field): string {
+  const nullable = nullableAnywhere(f, ctx.msg.validVersions);
+  let base: string;
+  if (f.type.kind === "primitive") base = AS_TYPE[f.type.name];
+  else if (f.type.kind === "struct") base = structClass(ctx.msg.descriptor.name, f.type.name);
+  else {
+    const el = f.type.element;
+    base = `Array<${el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never"}>`;
+  }
+  const isRef = f.type.kind !== "primitive" || ["string", "bytes", "records", "uuid"].includes(f.type.name);
+  return nullable && isRef ? `${base} | null` : base;
+}
+
+/** The field's default as an AssemblyScript expression. */
+function defaultExpr(ctx: Ctx, f: Field): string {
+  const d = f.default;
+  const nullable = nullableAnywhere(f, ctx.msg.validVersions);
+  if (d === "null") {
+    if (!nullable) throw new Error(`${ctx.msg.descriptor.file}: ${f.name}: default null on a field that is never nullable`);
+    return "null";
+  }
+  if (f.type.kind === "primitive") {
+    switch (f.type.name) {
+      case "bool": return d === "true" ? "true" : "false";
+      case "int8": case "int16": case "uint16": case "int32": case "uint32": case "int64": {
+        if (d === null || d === "") return "0";
+        const n = BigInt(d.trim());
+        return f.type.name === "int64" ? `<i64>${n}` : `${n}`;
+      }
+      case "float64": return d === null || d === "" ? "0.0" : `${Number(d)}`;
+      case "string": return JSON.stringify(d ?? "");
+      case "bytes": case "records": return nullable && f.type.name === "records" && d === null ? "null" : "new Uint8Array(0)";
+      case "uuid": return "new Uint8Array(16)";
+    }
+  }
+  if (f.type.kind === "struct") return `new ${structClass(ctx.msg.descriptor.name, f.type.name)}()`;
+  return "[]";
+}
+
+/** The reader call for one value of primitive type `p`. */
+function readPrimitive(p: Primitive, nullable: string, flexible: string): string {
+  const pick = (compactNullable: string, compact: string, plainNullable: string, plain: string) => {
+    const flex = (a: string, b: string) => flexible === "true" ? a : flexible === "false" ? b : `(${flexible}) ? ${a} : ${b}`;
+    const n = flex(compactNullable, plainNullable), nn = flex(compact, plain);
+    return nullable === "true" ? n : nullable === "false" ? nn : `(${nullable}) ? ${n} : ${nn}`;
+  };
+  switch (p) {
+    case "bool": return "r.bool()";
+    case "int8": return "r.int8()";
+    case "int16": return "r.int16()";
+    case "uint16": return "r.uint16()";
+    case "int32": return "r.int32()";
+    case "uint32": return "r.uint32()";
+    case "int64": return "r.int64()";
+    case "float64": return "r.float64()";
+    case "uuid": return "r.uuid()";
+    case "string": return pick("r.compactNullableString()", "r.compactString()", "r.nullableString()", "r.string()");
+    case "bytes": case "records": return pick("r.compactNullableBytes()", "r.compactBytes()", "r.nullableBytes()", "r.bytes()");
+  }
+}
+
+function writePrimitive(p: Primitive, v: string, nullable: string, flexible: string): string {
+  const pick = (compactNullable: string, compact: string, plainNullable: string, plain: string) => {
+    const flex = (a: string, b: string) => flexible === "true" ? a : flexible === "false" ? b : `if (${flexible}) ${a}; else ${b}`;
+    const n = flex(`w.${compactNullable}(${v})`, `w.${plainNullable}(${v})`);
+    const nn = flex(`w.${compact}(${v}!)`, `w.${plain}(${v}!)`);
+    if (nullable === "true") return `${n};`;
+    if (nullable === "false") return `${nn};`;
+    return `if (${nullable}) { ${n}; } else { ${nn}; }`;
+  };
+  switch (p) {
+    case "bool": return `w.bool(${v});`;
+    case "int8": return `w.int8(${v});`;
+    case "int16": return `w.int16(${v});`;
+    case "uint16": return `w.uint16(${v});`;
+    case "int32": return `w.int32(${v});`;
+    case "uint32": return `w.uint32(${v});`;
+    case "int64": return `w.int64(${v});`;
+    case "float64": return `w.float64(${v});`;
+    case "uuid": return `w.uuid(${v});`;
+    case "string": return pick("compactNullableString", "compactString", "nullableString", "string");
+    case "bytes": case "records": return pick("compactNullableBytes", "compactBytes", "nullableBytes", "bytes");
+  }
+}
+
+function sizePrimitive(p: Primitive, v: string, nullable: string, flexible: string): string {
+  const fixed = FIXED_SIZE[p];
+  if (fixed !== undefined) return `${fixed}`;
+  const fn = (c: string, cn: string, pl: string, pn: string) => {
+    const flex = (a: string, b: string) => flexible === "true" ? a : flexible === "false" ? b : `((${flexible}) ? ${a} : ${b})`;
+    const n = flex(`sizeOf.${cn}(${v})`, `sizeOf.${pn}(${v})`);
+    const nn = flex(`sizeOf.${c}(${v}!)`, `sizeOf.${pl}(${v}!)`);
+    return nullable === "true" ? n : nullable === "false" ? nn : `((${nullable}) ? ${n} : ${nn})`;
+  };
+  if (p === "string") return fn("compactStr", "compactNullableStr", "str", "nullableStr");
+  return fn("compactBytes", "compactNullableBytes", "bytes", "nullableBytes");
+}
+
+function minElementSize(t: FieldType): number {
+  if (t.kind === "primitive") return FIXED_SIZE[t.name] ?? 1;
+  return 1;
+}
+
+interface FieldCode { decode: string[]; size: string[]; encode: string[]; json: string[] }
+
+/** Code for one field's value in the versions where `present` holds (regular, or inside a tagged field). */
+function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexibleC: string): FieldCode {
+  const v = `this.${camel(f.name)}`;
+  const msgName = ctx.msg.descriptor.name;
+  const out: FieldCode = { decode: [], size: [], encode: [], json: [] };
+  const t = f.type;
+  out.decode.push(`r.field = ${JSON.stringify(path)};`);
+  if (t.kind === "primitive") {
+    out.decode.push(`${v} = ${readPrimitive(t.name, nullableC, flexibleC)};`);
+    out.size.push(`n += ${sizePrimitive(t.name, v, nullableC, flexibleC)};`);
+    out.encode.push(writePrimitive(t.name, v, nullableC, flexibleC));
+    out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); ${jsonPrimitive(t.name, v)}`);
+    return out;
+  }
+  if (t.kind === "struct") {
+    const cls = structClass(msgName, t.name);
+    // Nullable structs: int8 -1 for null, 1 for present (Kafka's convention).
+    const nullableStruct = nullableC !== "false";
+    if (nullableStruct) {
+      out.decode.push(`if (${nullableC === "true" ? "true" : nullableC} && r.int8() < 0) { ${v} = null; } else { const s = new ${cls}(); s.decode(r, version); ${v} = s; }`);
+      out.size.push(`if (${nullableC}) n += 1; if (${v} != null) n += ${v}!.size(version);`);
+      out.encode.push(`if (${nullableC}) { if (${v} == null) { w.int8(-1); } else { w.int8(1); ${v}!.encode(w, version); } } else if (${v} != null) { ${v}!.encode(w, version); }`);
+      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); if (${v} == null) j.nul(); else ${v}!.toJson(j, version);`);
+    } else {
+      out.decode.push(`{ const s = new ${cls}(); s.decode(r, version); ${v} = s; }`);
+      out.size.push(`n += ${v}.size(version);`);
+      out.encode.push(`${v}.encode(w, version);`);
+      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); ${v}.toJson(j, version);`);
+    }
+    return out;
+  }
+  // Arrays.
+  const el = t.element;
+  const nullableArr = nullableC;
+  const m = minElementSize(el);
+  const lenRead = flexibleC === "true" ? `r.compactArrayLength(${m})` : flexibleC === "false" ? `r.arrayLength(${m})` : `(${flexibleC}) ? r.compactArrayLength(${m}) : r.arrayLength(${m})`;
+  const elType = el.kind === "struct" ? structClass(msgName, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+  let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
+  if (el.kind === "struct") {
+    readEl = `const e = new ${elType}(); e.decode(r, version); a.push(e);`;
+    sizeEl = `n += x[i].size(version);`;
+    writeEl = `x[i].encode(w, version);`;
+    jsonEl = `x[i].toJson(j, version);`;
+  } else if (el.kind === "primitive") {
+    readEl = `a.push(${readPrimitive(el.name, "false", flexibleC)});`;
+    sizeEl = `n += ${sizePrimitive(el.name, "x[i]", "false", flexibleC)};`;
+    writeEl = writePrimitive(el.name, "x[i]", "false", flexibleC);
+    jsonEl = jsonPrimitive(el.name, "x[i]");
+  } else throw new Error(`${ctx.msg.descriptor.file}: ${f.name}: arrays of arrays are not supported`);
+  const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength);` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else r.fail(ReadError.BadLength);`;
+  out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(); for (let i = 0; i < count && !r.bad; i++) { ${readEl} } ${v} = a; } }`);
+  const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
+  const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
+  out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; for (let i = 0; i < x.length; i++) ${sizeEl} } }`);
+  out.encode.push(`{ const x = ${v}; if (x == null) { ${lenWrite.replace(/CNT/g, "-1")} } else { ${lenWrite.replace(/CNT/g, "x.length")} for (let i = 0; i < x.length; i++) { ${writeEl} } } }`);
+  out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); { const x = ${v}; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { ${jsonEl} } j.endArray(); } }`);
+  return out;
+}
+
+function jsonPrimitive(p: Primitive, v: string): string {
+  switch (p) {
+    case "bool": return `j.bool(${v});`;
+    case "int8": case "int16": case "uint16": case "int32": case "uint32": return `j.int(<i64>${v});`;
+    case "int64": return `j.int(${v});`;
+    case "float64": return `j.float(${v});`;
+    case "string": return `j.str(${v});`;
+    case "uuid": return `j.uuid(${v});`;
+    case "bytes": case "records": return `j.bytes(${v});`;
+  }
+}
+
+/** The "differs from default" check Kafka applies before writing a tagged field. */
+function nonDefault(ctx: Ctx, f: Field): string {
+  const v = `this.${camel(f.name)}`;
+  const d = defaultExpr(ctx, f);
+  const t = f.type;
+  const nullable = nullableAnywhere(f, ctx.msg.validVersions);
+  if (d === "null") return `${v} != null`;
+  if (t.kind === "primitive") {
+    if (t.name === "uuid") return nullable ? `(${v} == null || !isZeroUuid(${v}!))` : `!isZeroUuid(${v})`;
+    if (t.name === "bytes" || t.name === "records") return nullable ? `(${v} == null || ${v}!.byteLength != 0)` : `${v}.byteLength != 0`;
+    return `${v} != ${d}`;
+  }
+  if (t.kind === "struct") return nullable ? `(${v} == null || !${v}!.isDefault())` : `!${v}.isDefault()`;
+  return nullable ? `(${v} == null || ${v}!.length != 0)` : `${v}.length != 0`;
+}
+
+/** isDefault(): every field equals its default and no unknown tagged fields were kept. */
+function isDefaultCode(ctx: Ctx, fields: Field[]): string {
+  const checks = fields.map((f) => `if (${nonDefault(ctx, f)}) return false;`);
+  return `  isDefault(): bool {\n    ${checks.join("\n    ")}\n    return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;\n  }`;
+}
+
+function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: string, isTop: boolean): void {
+  const valid = ctx.msg.validVersions;
+  const flexMsg = cond(ctx.msg.flexibleVersions, valid);
+  const decl: string[] = [], dec: string[] = [], siz: string[] = [], enc: string[] = [], json: string[] = [];
+  const tagged: { f: Field; code: FieldCode; when: string }[] = [];
+  for (const f of fields) {
+    decl.push(`  ${camel(f.name)}: ${fieldTsType(ctx, f)} = ${defaultExpr(ctx, f)};`);
+    const path = `${pathPrefix}${f.name}${f.type.kind === "array" ? "[]" : ""}`;
+    const regular = cond(regularVersions(f), valid);
+    // Inside the field's own versions, conditions that always hold there are dropped.
+    const span = f.versions.intersect(valid);
+    const nullableC = span.empty ? "false" : cond(f.nullableVersions.intersect(f.versions), span);
+    const flexibleC = span.empty ? "false" : cond(f.flexibleVersions ?? ctx.msg.flexibleVersions, span);
+    const code = valueCode(ctx, f, path, nullableC, flexibleC);
+    if (regular !== "false") {
+      const wrap = (lines: string[]) => regular === "true" ? lines.map((l) => `    ${l}`) : [`    if (${regular}) {`, ...lines.map((l) => `      ${l}`), "    }"];
+      dec.push(...wrap(code.decode));
+      siz.push(...wrap(code.size));
+      enc.push(...wrap(code.encode));
+      json.push(...wrap(code.json));
+    }
+    if (!f.taggedVersions.empty) {
+      const when = cond(f.taggedVersions, valid);
+      if (when !== "false") {
+        tagged.push({ f, code, when });
+        const jw = when === "true" ? code.json : [`if (${when}) {`, ...code.json, "}"];
+        json.push(...jw.map((l) => `    ${l}`));
+      }
+    }
+  }
+  tagged.sort((a, b) => (a.f.tag ?? 0) - (b.f.tag ?? 0));
+  const out = ctx.out;
+  out.push(`export class ${className} {`);
+  if (isTop && ctx.msg.descriptor.apiKey !== null) out.push(`  static readonly API_KEY: i16 = ${ctx.msg.descriptor.apiKey};`);
+  if (isTop) {
+    out.push(`  static readonly MIN_VERSION: i16 = ${valid.min};`);
+    out.push(`  static readonly MAX_VERSION: i16 = ${valid.max};`);
+  }
+  out.push(...decl);
+  out.push(`  /** Tagged fields this codec does not know, kept to be written back unchanged. */`);
+  out.push(`  unknownTaggedFields: Array<RawTaggedField> | null = null;`);
+  out.push("");
+  if (isTop) {
+    out.push(`  /** Decodes a ${className} at \`version\`; check \`r.bad\` (or use decodeMessage) afterwards. */`);
+  }
+  out.push(`  decode(r: Reader, version: i16): void {`);
+  out.push(...dec);
+  if (flexMsg !== "false") {
+    out.push(`    if (${flexMsg}) {`);
+    out.push(`      r.field = ${JSON.stringify(pathPrefix + "_tagged")};`);
+    out.push(`      const count = r.uvarint();`);
+    out.push(`      for (let t: u32 = 0; t < count && !r.bad; t++) {`);
+    out.push(`        const tag = r.uvarint();`);
+    out.push(`        const size = <i32>r.uvarint();`);
+    out.push(`        if (size < 0 || size > r.remaining()) { r.fail(ReadError.BadLength); break; }`);
+    out.push(`        const end = r.pos + size;`);
+    const cases = tagged.map(({ f, code, when }) =>
+      `        ${"if"} (tag == ${f.tag}${when === "true" ? "" : ` && (${when})`}) {\n          ${code.decode.join("\n          ")}\n          if (r.pos != end) r.fail(ReadError.BadLength);\n        } else`);
+    out.push(...cases);
+    out.push(`        {`);
+    out.push(`          const raw = new RawTaggedField(tag, r.view(size));`);
+    out.push(`          if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();`);
+    out.push(`          this.unknownTaggedFields!.push(raw);`);
+    out.push(`        }`);
+    out.push(`      }`);
+    out.push(`    }`);
+  }
+  out.push(`  }`);
+  out.push("");
+  // size(): regular fields, then the tagged-field buffer.
+  out.push(`  /** Exact encoded size at \`version\`, so encoding allocates once. */`);
+  out.push(`  size(version: i16): i32 {`);
+  out.push(`    let n = 0;`);
+  out.push(...siz);
+  if (flexMsg !== "false") {
+    out.push(`    if (${flexMsg}) {`);
+    out.push(`      let count = 0;`);
+    for (const { f, code, when } of tagged) {
+      out.push(`      if (${and(when, nonDefault(ctx, f))}) {`);
+      out.push(`        const before = n;`);
+      out.push(`        ${code.size.join("\n        ")}`);
+      out.push(`        const fieldSize = n - before;`);
+      out.push(`        n += sizeOf.uvarint(${f.tag}) + sizeOf.uvarint(<u32>fieldSize);`);
+      out.push(`        count++;`);
+      out.push(`      }`);
+    }
+    out.push(`      n += unknownTaggedSize(this.unknownTaggedFields);`);
+    out.push(`      if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;`);
+    out.push(`      n += sizeOf.uvarint(<u32>count);`);
+    out.push(`    }`);
+  }
+  out.push(`    return n;`);
+  out.push(`  }`);
+  out.push("");
+  out.push(`  encode(w: Writer, version: i16): void {`);
+  out.push(...enc);
+  if (flexMsg !== "false") {
+    out.push(`    if (${flexMsg}) {`);
+    out.push(`      let count = 0;`);
+    for (const { f, when } of tagged) out.push(`      if (${and(when, nonDefault(ctx, f))}) count++;`);
+    out.push(`      if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;`);
+    out.push(`      w.uvarint(<u32>count);`);
+    out.push(`      let u = 0;`);
+    for (const { f, code, when } of tagged) {
+      // Tags go out in ascending order, unknown ones merged in by tag.
+      out.push(`      u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, ${f.tag});`);
+      out.push(`      if (${and(when, nonDefault(ctx, f))}) {`);
+      out.push(`        w.uvarint(${f.tag});`);
+      out.push(`        let n = 0;`);
+      out.push(`        ${code.size.join("\n        ")}`);
+      out.push(`        w.uvarint(<u32>n);`);
+      out.push(`        ${code.encode.join("\n        ")}`);
+      out.push(`      }`);
+    }
+    out.push(`      writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);`);
+    out.push(`    }`);
+  }
+  out.push(`  }`);
+  out.push("");
+  out.push(`  /** JSON with the fields present at \`version\` (bytes as base64), for the dissector and conformance tests. */`);
+  out.push(`  toJson(j: JsonWriter, version: i16): void {`);
+  out.push(`    j.beginObject();`);
+  out.push(...json);
+  out.push(`    j.endObject();`);
+  out.push(`  }`);
+  out.push("");
+  out.push(isDefaultCode(ctx, fields));
+  out.push(`}`);
+  out.push("");
+  // Nested structs defined inline.
+  for (const f of fields) {
+    if (f.fields.length > 0) {
+      const name = f.type.kind === "struct" ? f.type.name : (f.type as any).element.name;
+      emitClass(ctx, structClass(ctx.msg.descriptor.name, name), f.fields, `${pathPrefix}${f.name}${f.type.kind === "array" ? "[]" : ""}.`, false);
+    }
+  }
+}
+
+/** Emits a message's classes: the message, its nested structs and the common structs it uses. */
+export function emitMessage(spec: MessageSpec): string {
+  const ctx: Ctx = { msg: spec, structs: new Map(), out: [] };
+  emitClass(ctx, spec.descriptor.name, spec.descriptor.fields, `${spec.descriptor.name}.`, true);
+  for (const s of spec.descriptor.commonStructs) {
+    emitClass(ctx, structClass(spec.descriptor.name, s.name), s.fields, `${spec.descriptor.name}.${s.name}.`, false);
+  }
+  return ctx.out.join("\n");
+}
+
+export function fileHeader(provenance: string): string {
+  return `// Generated by \`kafka-proxy-wasm codegen\` from ${provenance}. Do not edit.
+import { Reader, ReadError } from "../../wire/reader";
+import { Writer, sizeOf } from "../../wire/writer";
+import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { JsonWriter } from "../../wire/json_writer";
+`;
+}

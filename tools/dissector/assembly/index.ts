@@ -1,0 +1,65 @@
+// The frame dissector's wasm side: the same generated codec plugins use, compiled with
+// every message, for `kafka-proxy-wasm decode|encode` and the codec round-trip tests.
+import { Reader } from "../../../assembly/kafka/wire/reader";
+import { JsonWriter } from "../../../assembly/kafka/wire/json_writer";
+import { decodeBodyToJson, reencodeBody } from "../../../assembly/kafka/generated/dispatch";
+import { checkDecoded } from "../../../assembly/kafka/decode_error";
+import { apiName } from "../../../assembly/kafka/generated/api_table";
+import { readRequestHeader, responseHeaderLength } from "../../../assembly/kafka/header";
+
+let result: ArrayBuffer = new ArrayBuffer(0);
+
+/** Memory for the host to write input into; released by the next call to release(). */
+export function alloc(size: i32): usize {
+  return __pin(__new(<usize>size, idof<ArrayBuffer>()));
+}
+export function release(ptr: usize): void { __unpin(ptr); }
+
+export function resultPtr(): usize { return changetype<usize>(result); }
+export function resultLen(): i32 { return result.byteLength; }
+
+/**
+ * Decodes a message body (header excluded) and leaves JSON in the result buffer.
+ * Returns 0 on success, 1 for an unknown API, 2 when the body did not decode (the
+ * result then holds the error text).
+ */
+export function decode(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32): i32 {
+  const r = new Reader(changetype<ArrayBuffer>(ptr), 0, len);
+  const j = new JsonWriter();
+  if (!decodeBodyToJson(apiKey, version, response, r, j)) { result = String.UTF8.encode("unknown api key " + apiKey.toString()); return 1; }
+  const err = checkDecoded(r, apiName(apiKey) + (response ? "Response" : "Request"), version);
+  if (err != null) { result = String.UTF8.encode(err.toString()); return 2; }
+  result = String.UTF8.encode(j.toString());
+  return 0;
+}
+
+/**
+ * Decodes and re-encodes a body. Returns 0 when the bytes are identical, 1 unknown API,
+ * 2 decode failure, 3 size() disagreed with what encode wrote, 4 bytes differ.
+ */
+export function roundTrip(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32): i32 {
+  const input = changetype<ArrayBuffer>(ptr);
+  const r = new Reader(input, 0, len);
+  const sizes = new Array<i32>();
+  const out = reencodeBody(apiKey, version, response, r, sizes);
+  if (out == null) return sizes.length == 0 && !r.bad ? 1 : 2;
+  if (!r.complete()) return 2;
+  result = out;
+  if (sizes[0] != out.byteLength) return 3;
+  if (out.byteLength != len || memory.compare(changetype<usize>(out), ptr, len) != 0) return 4;
+  return 0;
+}
+
+/** Where a request frame's body starts (the frame given without its size prefix), or -1. */
+export function requestBodyOffset(ptr: usize, len: i32): i32 {
+  const r = new Reader(changetype<ArrayBuffer>(ptr), 0, len);
+  const h = readRequestHeader(r);
+  return r.bad ? -1 : h.length;
+}
+
+/** Where a response body starts for this API version (frame without its size prefix), or -1. */
+export function responseBodyOffset(apiKey: i16, version: i16, ptr: usize, len: i32): i32 {
+  const r = new Reader(changetype<ArrayBuffer>(ptr), 0, len);
+  const n = responseHeaderLength(r, apiKey, version);
+  return r.bad ? -1 : n;
+}

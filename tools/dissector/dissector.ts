@@ -1,0 +1,65 @@
+// Node side of the frame dissector: loads build/dissector.wasm (the generated codec with
+// every message) and decodes Kafka frames to JSON.
+import fs from "node:fs";
+import { rootPath } from "../lib/paths.js";
+
+export interface Decoded { ok: boolean; text: string }
+
+export class Dissector {
+  private constructor(private readonly ex: Record<string, any>) {}
+
+  static async load(file = rootPath("build", "dissector.wasm")): Promise<Dissector> {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing; run \`npm run build\``);
+    let ex: Record<string, any> = {};
+    // An AssemblyScript string: UTF-16 code units, byte length stored just before it.
+    const str = (ptr: number) => {
+      if (!ptr) return "";
+      const mem = (ex.memory as WebAssembly.Memory).buffer;
+      const len = new Uint32Array(mem, ptr - 4, 1)[0];
+      return Buffer.from(mem, ptr, len).toString("utf16le");
+    };
+    const { instance } = await WebAssembly.instantiate(fs.readFileSync(file), {
+      env: {
+        abort: (msg: number, fileName: number, line: number, col: number) => {
+          throw new Error(`dissector aborted: ${str(msg)} at ${str(fileName)}:${line}:${col}`);
+        },
+        trace: () => {},
+        seed: () => Date.now(),
+      },
+    });
+    ex = instance.exports as Record<string, any>;
+    ex._start?.();
+    return new Dissector(ex);
+  }
+
+  private withInput<T>(bytes: Uint8Array, f: (ptr: number) => T): T {
+    const ptr = this.ex.alloc(bytes.length) >>> 0;
+    new Uint8Array((this.ex.memory as WebAssembly.Memory).buffer, ptr, bytes.length).set(bytes);
+    try { return f(ptr); } finally { this.ex.release(ptr); }
+  }
+
+  private result(): string {
+    const ptr = this.ex.resultPtr() >>> 0, len = this.ex.resultLen();
+    return Buffer.from((this.ex.memory as WebAssembly.Memory).buffer, ptr, len).toString("utf8");
+  }
+
+  /** Decodes a body (header excluded) to JSON. */
+  decodeBody(apiKey: number, version: number, response: boolean, body: Uint8Array): Decoded {
+    const status = this.withInput(body, (p) => this.ex.decode(apiKey, version, response ? 1 : 0, p, body.length));
+    return { ok: status === 0, text: this.result() };
+  }
+
+  /** 0 identical, 1 unknown API, 2 decode failed, 3 size() wrong, 4 bytes differ. */
+  roundTrip(apiKey: number, version: number, response: boolean, body: Uint8Array): number {
+    return this.withInput(body, (p) => this.ex.roundTrip(apiKey, version, response ? 1 : 0, p, body.length));
+  }
+
+  /** Header length of a request (frame without size prefix), or -1. */
+  requestHeaderLength(frame: Uint8Array): number {
+    return this.withInput(frame, (p) => this.ex.requestBodyOffset(p, frame.length));
+  }
+
+  responseHeaderLength(apiKey: number, version: number, frame: Uint8Array): number {
+    return this.withInput(frame, (p) => this.ex.responseBodyOffset(apiKey, version, p, frame.length));
+  }
+}
