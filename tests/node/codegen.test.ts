@@ -95,6 +95,9 @@ test("codegen CLI writes, then --check passes, and fails once the output is stal
   const run = (...args: string[]) => spawnSync(process.execPath, [CLI, "codegen", "--descriptors", desc, "--out", out, ...args], { encoding: "utf8" });
   assert.equal(run().status, 0);
   assert.equal(loadSource(desc).length, 2);
+  const produce = fs.readFileSync(path.join(out, "messages", "produce.ts"), "utf8");
+  assert.match(produce, /export class ProduceRequest \{/);
+  assert.match(produce, /decode\(r: Reader, version: i16\): void/);
   const check = run("--check");
   assert.equal(check.status, 0, check.stderr);
   fs.appendFileSync(path.join(out, "api_table.ts"), "// edited by hand\n");
