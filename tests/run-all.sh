@@ -14,8 +14,11 @@ node dist/tools/cli.js codegen --check
 step "AssemblyScript unit tests (as-pect)"
 npx asp --config as-pect.config.js
 
+step "conformance with Apache Kafka's own Java implementation (also writes the fuzz corpus)"
+node dist/tests/conformance/run.js
+
 step "install the real stack (cached): Envoy, Apache Kafka, kcat"
 node dist/tools/cli.js install
 
-step "Node tests: codegen, emulator, stream properties and fuzz; then end to end in Envoy + Kafka"
+step "Node tests: codegen, codec round trips and fuzz, emulator, stream properties; then end to end in Envoy + Kafka"
 node --test --test-concurrency=1 dist/tests/node/ dist/tests/e2e/

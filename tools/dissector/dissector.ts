@@ -54,6 +54,14 @@ export class Dissector {
     return this.withInput(body, (p) => this.ex.roundTrip(apiKey, version, response ? 1 : 0, p, body.length));
   }
 
+  /** Decodes (and re-encodes) without rendering: 0 decoded, 1 unknown API, 2 error value. */
+  decodeOnly(apiKey: number, version: number, response: boolean, body: Uint8Array): number {
+    return this.withInput(body, (p) => this.ex.decodeOnly(apiKey, version, response ? 1 : 0, p, body.length));
+  }
+
+  /** Bytes of linear memory the module holds now. */
+  memoryBytes(): number { return (this.ex.memory as WebAssembly.Memory).buffer.byteLength; }
+
   /** Header length of a request (frame without size prefix), or -1. */
   requestHeaderLength(frame: Uint8Array): number {
     return this.withInput(frame, (p) => this.ex.requestBodyOffset(p, frame.length));

@@ -63,3 +63,12 @@ export function responseBodyOffset(apiKey: i16, version: i16, ptr: usize, len: i
   const n = responseHeaderLength(r, apiKey, version);
   return r.bad ? -1 : n;
 }
+
+/** Decodes without rendering (for fuzzing): 0 decoded, 1 unknown API, 2 error value. */
+export function decodeOnly(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32): i32 {
+  const r = new Reader(changetype<ArrayBuffer>(ptr), 0, len);
+  const sizes = new Array<i32>();
+  const out = reencodeBody(apiKey, version, response, r, sizes);
+  if (out == null) return sizes.length == 0 && !r.bad ? 1 : 2;
+  return 0;
+}

@@ -145,8 +145,10 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    r.field = "OffsetCommitRequest.Topics[].Name";
-    this.name = (version >= 8) ? r.compactString() : r.string();
+    if (version <= 9) {
+      r.field = "OffsetCommitRequest.Topics[].Name";
+      this.name = (version >= 8) ? r.compactString() : r.string();
+    }
     if (version >= 10) {
       r.field = "OffsetCommitRequest.Topics[].TopicId";
       this.topicId = r.uuid();
@@ -173,7 +175,9 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    n += ((version >= 8) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    if (version <= 9) {
+      n += ((version >= 8) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    }
     if (version >= 10) {
       n += 16;
     }
@@ -188,7 +192,9 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 8) w.compactString(this.name!); else w.string(this.name!);
+    if (version <= 9) {
+      if (version >= 8) w.compactString(this.name!); else w.string(this.name!);
+    }
     if (version >= 10) {
       w.uuid(this.topicId);
     }
@@ -205,7 +211,9 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    if (version <= 9) {
+      j.key("name"); j.str(this.name);
+    }
     if (version >= 10) {
       j.key("topicId"); j.uuid(this.topicId);
     }
@@ -416,8 +424,10 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    r.field = "OffsetCommitResponse.Topics[].Name";
-    this.name = (version >= 8) ? r.compactString() : r.string();
+    if (version <= 9) {
+      r.field = "OffsetCommitResponse.Topics[].Name";
+      this.name = (version >= 8) ? r.compactString() : r.string();
+    }
     if (version >= 10) {
       r.field = "OffsetCommitResponse.Topics[].TopicId";
       this.topicId = r.uuid();
@@ -444,7 +454,9 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    n += ((version >= 8) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    if (version <= 9) {
+      n += ((version >= 8) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    }
     if (version >= 10) {
       n += 16;
     }
@@ -459,7 +471,9 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 8) w.compactString(this.name!); else w.string(this.name!);
+    if (version <= 9) {
+      if (version >= 8) w.compactString(this.name!); else w.string(this.name!);
+    }
     if (version >= 10) {
       w.uuid(this.topicId);
     }
@@ -476,7 +490,9 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    if (version <= 9) {
+      j.key("name"); j.str(this.name);
+    }
     if (version >= 10) {
       j.key("topicId"); j.uuid(this.topicId);
     }

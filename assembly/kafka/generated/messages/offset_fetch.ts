@@ -331,7 +331,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].Name";
       this.name = r.compactString();
     }
@@ -363,7 +363,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       n += sizeOf.compactStr(this.name!);
     }
     if (version >= 10) {
@@ -382,7 +382,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       w.compactString(this.name!);
     }
     if (version >= 10) {
@@ -403,7 +403,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       j.key("name"); j.str(this.name);
     }
     if (version >= 10) {
@@ -865,7 +865,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Name";
       this.name = r.compactString();
     }
@@ -897,7 +897,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       n += sizeOf.compactStr(this.name!);
     }
     if (version >= 10) {
@@ -916,7 +916,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       w.compactString(this.name!);
     }
     if (version >= 10) {
@@ -937,7 +937,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    if (version >= 8) {
+    if (version >= 8 && version <= 9) {
       j.key("name"); j.str(this.name);
     }
     if (version >= 10) {

@@ -107,8 +107,10 @@ export class ProduceRequest_TopicProduceData {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    r.field = "ProduceRequest.TopicData[].Name";
-    this.name = (version >= 9) ? r.compactString() : r.string();
+    if (version <= 12) {
+      r.field = "ProduceRequest.TopicData[].Name";
+      this.name = (version >= 9) ? r.compactString() : r.string();
+    }
     if (version >= 13) {
       r.field = "ProduceRequest.TopicData[].TopicId";
       this.topicId = r.uuid();
@@ -135,7 +137,9 @@ export class ProduceRequest_TopicProduceData {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    n += ((version >= 9) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    if (version <= 12) {
+      n += ((version >= 9) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    }
     if (version >= 13) {
       n += 16;
     }
@@ -150,7 +154,9 @@ export class ProduceRequest_TopicProduceData {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 9) w.compactString(this.name!); else w.string(this.name!);
+    if (version <= 12) {
+      if (version >= 9) w.compactString(this.name!); else w.string(this.name!);
+    }
     if (version >= 13) {
       w.uuid(this.topicId);
     }
@@ -167,7 +173,9 @@ export class ProduceRequest_TopicProduceData {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    if (version <= 12) {
+      j.key("name"); j.str(this.name);
+    }
     if (version >= 13) {
       j.key("topicId"); j.uuid(this.topicId);
     }
@@ -367,8 +375,10 @@ export class ProduceResponse_TopicProduceResponse {
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   decode(r: Reader, version: i16): void {
-    r.field = "ProduceResponse.Responses[].Name";
-    this.name = (version >= 9) ? r.compactString() : r.string();
+    if (version <= 12) {
+      r.field = "ProduceResponse.Responses[].Name";
+      this.name = (version >= 9) ? r.compactString() : r.string();
+    }
     if (version >= 13) {
       r.field = "ProduceResponse.Responses[].TopicId";
       this.topicId = r.uuid();
@@ -395,7 +405,9 @@ export class ProduceResponse_TopicProduceResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    n += ((version >= 9) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    if (version <= 12) {
+      n += ((version >= 9) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
+    }
     if (version >= 13) {
       n += 16;
     }
@@ -410,7 +422,9 @@ export class ProduceResponse_TopicProduceResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    if (version >= 9) w.compactString(this.name!); else w.string(this.name!);
+    if (version <= 12) {
+      if (version >= 9) w.compactString(this.name!); else w.string(this.name!);
+    }
     if (version >= 13) {
       w.uuid(this.topicId);
     }
@@ -427,7 +441,9 @@ export class ProduceResponse_TopicProduceResponse {
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    if (version <= 12) {
+      j.key("name"); j.str(this.name);
+    }
     if (version >= 13) {
       j.key("topicId"); j.uuid(this.topicId);
     }

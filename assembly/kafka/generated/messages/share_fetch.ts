@@ -258,8 +258,10 @@ export class ShareFetchRequest_FetchPartition {
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
-    r.field = "ShareFetchRequest.Topics[].Partitions[].PartitionMaxBytes";
-    this.partitionMaxBytes = r.int32();
+    if (version <= 0) {
+      r.field = "ShareFetchRequest.Topics[].Partitions[].PartitionMaxBytes";
+      this.partitionMaxBytes = r.int32();
+    }
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]";
     { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchRequest_AcknowledgementBatch(); e.decode(r, version); a.push(e); } this.acknowledgementBatches = a; } }
     if (true) {
@@ -283,7 +285,9 @@ export class ShareFetchRequest_FetchPartition {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    n += 4;
+    if (version <= 0) {
+      n += 4;
+    }
     { const x = this.acknowledgementBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
     if (true) {
       let count = 0;
@@ -296,7 +300,9 @@ export class ShareFetchRequest_FetchPartition {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    w.int32(this.partitionMaxBytes);
+    if (version <= 0) {
+      w.int32(this.partitionMaxBytes);
+    }
     { const x = this.acknowledgementBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
     if (true) {
       let count = 0;
@@ -311,7 +317,9 @@ export class ShareFetchRequest_FetchPartition {
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("partitionMaxBytes"); j.int(<i64>this.partitionMaxBytes);
+    if (version <= 0) {
+      j.key("partitionMaxBytes"); j.int(<i64>this.partitionMaxBytes);
+    }
     j.key("acknowledgementBatches"); { const x = this.acknowledgementBatches; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
     j.endObject();
   }
@@ -673,7 +681,7 @@ export class ShareFetchResponse_PartitionData {
     r.field = "ShareFetchResponse.Responses[].Partitions[].CurrentLeader";
     { const s = new ShareFetchResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
     r.field = "ShareFetchResponse.Responses[].Partitions[].Records";
-    this.records = r.compactNullableBytes();
+    this.records = (version <= 0) ? r.compactNullableBytes() : r.compactBytes();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[]";
     { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchResponse_AcquiredRecords(); e.decode(r, version); a.push(e); } this.acquiredRecords = a; } }
     if (true) {
@@ -702,7 +710,7 @@ export class ShareFetchResponse_PartitionData {
     n += 2;
     n += sizeOf.compactNullableStr(this.acknowledgeErrorMessage);
     n += this.currentLeader.size(version);
-    n += sizeOf.compactNullableBytes(this.records);
+    n += ((version <= 0) ? sizeOf.compactNullableBytes(this.records) : sizeOf.compactBytes(this.records!));
     { const x = this.acquiredRecords; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
     if (true) {
       let count = 0;
@@ -720,7 +728,7 @@ export class ShareFetchResponse_PartitionData {
     w.int16(this.acknowledgeErrorCode);
     w.compactNullableString(this.acknowledgeErrorMessage);
     this.currentLeader.encode(w, version);
-    w.compactNullableBytes(this.records);
+    if (version <= 0) { w.compactNullableBytes(this.records); } else { w.compactBytes(this.records!); }
     { const x = this.acquiredRecords; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
     if (true) {
       let count = 0;

@@ -210,8 +210,10 @@ export class UpdateFeaturesResponse {
     this.errorCode = r.int16();
     r.field = "UpdateFeaturesResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
-    r.field = "UpdateFeaturesResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateFeaturesResponse_UpdatableFeatureResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    if (version <= 1) {
+      r.field = "UpdateFeaturesResponse.Results[]";
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateFeaturesResponse_UpdatableFeatureResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    }
     if (true) {
       r.field = "UpdateFeaturesResponse._tagged";
       const count = r.uvarint();
@@ -235,7 +237,9 @@ export class UpdateFeaturesResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    if (version <= 1) {
+      { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -249,7 +253,9 @@ export class UpdateFeaturesResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    if (version <= 1) {
+      { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -265,7 +271,9 @@ export class UpdateFeaturesResponse {
     j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
     j.key("errorCode"); j.int(<i64>this.errorCode);
     j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    if (version <= 1) {
+      j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    }
     j.endObject();
   }
 

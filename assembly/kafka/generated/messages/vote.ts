@@ -163,9 +163,6 @@ export class VoteRequest_TopicData {
 
 export class VoteRequest_PartitionData {
   partitionIndex: i32 = 0;
-  candidateEpoch: i32 = 0;
-  candidateId: i32 = 0;
-  candidateDirectoryId: Uint8Array = new Uint8Array(16);
   replicaEpoch: i32 = 0;
   replicaId: i32 = 0;
   replicaDirectoryId: Uint8Array = new Uint8Array(16);
@@ -179,14 +176,6 @@ export class VoteRequest_PartitionData {
   decode(r: Reader, version: i16): void {
     r.field = "VoteRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
-    r.field = "VoteRequest.Topics[].Partitions[].CandidateEpoch";
-    this.candidateEpoch = r.int32();
-    r.field = "VoteRequest.Topics[].Partitions[].CandidateId";
-    this.candidateId = r.int32();
-    if (version >= 1) {
-      r.field = "VoteRequest.Topics[].Partitions[].CandidateDirectoryId";
-      this.candidateDirectoryId = r.uuid();
-    }
     r.field = "VoteRequest.Topics[].Partitions[].ReplicaEpoch";
     this.replicaEpoch = r.int32();
     r.field = "VoteRequest.Topics[].Partitions[].ReplicaId";
@@ -233,11 +222,6 @@ export class VoteRequest_PartitionData {
     if (version >= 1) {
       n += 16;
     }
-    n += 4;
-    n += 4;
-    if (version >= 1) {
-      n += 16;
-    }
     if (version >= 1) {
       n += 16;
     }
@@ -257,11 +241,6 @@ export class VoteRequest_PartitionData {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    w.int32(this.candidateEpoch);
-    w.int32(this.candidateId);
-    if (version >= 1) {
-      w.uuid(this.candidateDirectoryId);
-    }
     w.int32(this.replicaEpoch);
     w.int32(this.replicaId);
     if (version >= 1) {
@@ -288,11 +267,6 @@ export class VoteRequest_PartitionData {
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("candidateEpoch"); j.int(<i64>this.candidateEpoch);
-    j.key("candidateId"); j.int(<i64>this.candidateId);
-    if (version >= 1) {
-      j.key("candidateDirectoryId"); j.uuid(this.candidateDirectoryId);
-    }
     j.key("replicaEpoch"); j.int(<i64>this.replicaEpoch);
     j.key("replicaId"); j.int(<i64>this.replicaId);
     if (version >= 1) {
@@ -311,9 +285,6 @@ export class VoteRequest_PartitionData {
 
   isDefault(): bool {
     if (this.partitionIndex != 0) return false;
-    if (this.candidateEpoch != 0) return false;
-    if (this.candidateId != 0) return false;
-    if (!isZeroUuid(this.candidateDirectoryId)) return false;
     if (this.replicaEpoch != 0) return false;
     if (this.replicaId != 0) return false;
     if (!isZeroUuid(this.replicaDirectoryId)) return false;
