@@ -6,6 +6,7 @@ const USAGE = `usage: kafka-proxy-wasm <command> [options]
 
 commands:
   codegen     generate the AssemblyScript Kafka codec from Kafka's descriptors
+  decode      print a captured Kafka frame as JSON (the dissector)
   dev         start a local Kafka broker behind Envoy with a plugin loaded
   install     fetch and cache Envoy and Kafka (what dev and the tests use)
 
@@ -17,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "codegen":
       return codegenMain(rest);
+    case "decode":
+      return (await import("./decode.js")).decodeMain(rest);
     case "dev":
       return (await import("./stack/dev.js")).devMain(rest);
     case "install":
