@@ -11,13 +11,26 @@ export function pluginNames(): string[] {
 }
 
 export function buildPlugin(name: string, target = "release"): string {
-  const out = rootPath("build", `${name}.wasm`);
+  return compilePlugin(path.join("plugins", name, "assembly", "index.ts"), rootPath("build", `${name}.wasm`), target);
+}
+
+/** Test fixtures: plugins that exist to exercise the SDK (tests/fixtures/plugins/<name>/index.ts). */
+export function fixtureNames(): string[] {
+  const dir = rootPath("tests", "fixtures", "plugins");
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "index.ts"))).sort() : [];
+}
+
+export function buildFixture(name: string): string {
+  return compilePlugin(path.join("tests", "fixtures", "plugins", name, "index.ts"), rootPath("build", "fixtures", `${name}.wasm`), "release");
+}
+
+function compilePlugin(entry: string, out: string, target: string): string {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const asc = rootPath("node_modules", "assemblyscript", "bin", "asc.js");
   // asc resolves the wasi-shim's `lib` relative to the config as named, so pass paths relative to the root.
-  const r = spawnSync(process.execPath, [asc, path.join("plugins", name, "assembly", "index.ts"),
+  const r = spawnSync(process.execPath, [asc, entry,
     "--config", "asconfig.json", "--target", target, "-o", path.relative(rootPath(), out)], { encoding: "utf8", cwd: rootPath() });
-  if (r.status !== 0) throw new Error(`building plugin ${name} failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) throw new Error(`building ${entry} failed:\n${r.stdout}${r.stderr}`);
   return out;
 }
 
@@ -38,6 +51,10 @@ if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
   }
   if (only.length === 0) {
+    for (const name of fixtureNames()) {
+      const out = buildFixture(name);
+      process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
+    }
     const out = buildDissector();
     process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
   }

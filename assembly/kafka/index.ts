@@ -5,3 +5,7 @@ export { RequestHeader, readRequestHeader, skipTaggedFields } from "./header";
 export * from "./generated/api_table";
 export { readProduceAcks } from "./produce_acks";
 export { clampApiVersions } from "./api_versions_clamp";
+export { DecodeError, checkDecoded } from "./decode_error";
+export { RawTaggedField } from "./wire/tagged";
+export { JsonWriter } from "./wire/json_writer";
+export * from "./generated/messages/index";

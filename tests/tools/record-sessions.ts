@@ -56,6 +56,13 @@ async function main(): Promise<void> {
     await admin.fetchTopicOffsets("recjs");
     await admin.disconnect();
   });
+  await record("kafkajs-admin", async () => {
+    const kafka = new Kafka({ brokers: [bootstrap], clientId: "recorder-admin", logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "rec-admin-a", numPartitions: 2, replicationFactor: 1 }, { topic: "rec-admin-b" }], waitForLeaders: false });
+    await admin.disconnect();
+  });
   await broker.stop();
 }
 
