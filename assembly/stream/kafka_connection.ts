@@ -156,13 +156,24 @@ export class KafkaConnection extends ConnectionContext {
 
   private malformed(direction: Direction, reason: string): void {
     streamMetrics().malformed.increment();
+    this.giveUp(direction, "malformed " + (direction == Direction.Request ? "request" : "response") + " (" + reason + ")", this.config.onMalformed);
+  }
+
+  /**
+   * Stops handling this connection as Kafka: `Close` closes it and forwards nothing more
+   * (the frame being handled included); `Passthrough` forwards everything from here on
+   * untouched. Logged once per connection. For plugins that meet something they must not
+   * forward (a batch they cannot scan, say).
+   */
+  protected giveUp(direction: Direction, reason: string, policy: MalformedPolicy): void {
+    if (this.mode != Mode.Framing) return;
     if (!this.loggedMalformed) {
       this.loggedMalformed = true;
-      const policy = this.config.onMalformed == MalformedPolicy.Close ? "closing the connection" : "passing the rest of the connection through unparsed";
-      logWarn("kafka stream: malformed " + (direction == Direction.Request ? "request" : "response") + " (" + reason + "); " + policy);
+      const what = policy == MalformedPolicy.Close ? "closing the connection" : "passing the rest of the connection through unparsed";
+      logWarn("kafka stream: " + reason + "; " + what);
     }
     this.onMalformed(direction, reason);
-    if (this.config.onMalformed == MalformedPolicy.Passthrough) {
+    if (policy == MalformedPolicy.Passthrough) {
       this.mode = Mode.Passthrough;
       streamMetrics().passthrough.increment();
     } else {
@@ -221,6 +232,8 @@ export class KafkaConnection extends ConnectionContext {
     }
     const req = new KafkaRequest(f, header, entry);
     this.onRequest(req);
+    if (this.mode != Mode.Framing) return;
+    if (req.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = req.replacement;
     if (replacement != null) {
       if (entry != null && entry.kind == InflightKind.Substituted) streamMetrics().substituted.increment();
@@ -273,6 +286,8 @@ export class KafkaConnection extends ConnectionContext {
       }
     }
     this.onResponse(resp);
+    if (this.mode != Mode.Framing) return;
+    if (resp.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = resp.replacement;
     if (replacement != null) plan.add(replacement, 0, replacement.byteLength);
     else plan.add(f.buffer, f.offset, f.length);

@@ -8,8 +8,10 @@ import { RequestHeader, storeI32BE, SIZE_PREFIX } from "../kafka/header";
 import { isKnownApi, responseHeaderVersion } from "../kafka/generated/api_table";
 
 export class KafkaRequest {
-  /** Set by replaceBody/respond; null forwards the original frame. */
+  /** Set by replaceBody/respond/drop; null forwards the original frame. */
   replacement: ArrayBuffer | null = null;
+  /** Set by markPatched: the frame's own bytes were edited in place and must be forwarded as they are now. */
+  patched: bool = false;
 
   constructor(
     readonly frame: Frame,
@@ -36,6 +38,12 @@ export class KafkaRequest {
 
   /** The whole frame (size prefix included) as a view. */
   bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
+
+  /** Say so after editing bytes of bytes()/body() in place (a length-preserving mask, say). */
+  markPatched(): void { this.patched = true; }
+
+  /** Forwards nothing for this request (use with closing the connection, or for acks=0 requests). */
+  drop(): void { this.replacement = new ArrayBuffer(0); }
 
   /** Forwards this header with a new body; the size prefix is recomputed. */
   replaceBody(body: ArrayBuffer): void {
@@ -77,6 +85,7 @@ export class KafkaRequest {
 
 export class KafkaResponse {
   replacement: ArrayBuffer | null = null;
+  patched: bool = false;
 
   constructor(
     readonly frame: Frame,
@@ -96,6 +105,9 @@ export class KafkaResponse {
   get bodyLength(): i32 { return this.frame.length - SIZE_PREFIX - this.headerLength; }
   body(): Reader { return new Reader(this.frame.buffer, this.bodyOffset, this.bodyLength); }
   bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
+
+  /** Say so after editing the frame's bytes in place. */
+  markPatched(): void { this.patched = true; }
 
   replaceBody(body: ArrayBuffer): void {
     const headerLen = SIZE_PREFIX + this.headerLength;

@@ -42,7 +42,7 @@ export const javaClients = {
   produce: (bootstrap: string, topic: string, lines: string[], props: string[] = []) =>
     java("org.apache.kafka.tools.ConsoleProducer", ["--bootstrap-server", bootstrap, "--topic", topic, ...props.flatMap((p) => ["--producer-property", p])], lines.join("\n") + "\n"),
   consume: async (bootstrap: string, topic: string, count: number, props: string[] = []): Promise<string[]> => {
-    const r = await java("org.apache.kafka.tools.consumer.ConsoleConsumer", ["--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--max-messages", String(count), "--timeout-ms", "60000", ...props.flatMap((p) => ["--consumer-property", p])]);
+    const r = await java("org.apache.kafka.tools.consumer.ConsoleConsumer", ["--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--max-messages", String(count), "--timeout-ms", "60000", ...props.flatMap((p) => ["--command-property", p])]);
     return r.stdout.split("\n").filter((l) => l.length > 0);
   },
 };

@@ -1,0 +1,179 @@
+// pii-filter: keeps personal data and secrets out of Kafka by masking them in produced
+// records before the broker stores them. Masking keeps every length, so batches are
+// patched in place and only their CRC is recomputed; nothing is re-encoded.
+//
+// Configuration (JSON; every key optional):
+//   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"],
+//     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
+//     "on_unsupported": "close" | "passthrough",      // compressed or legacy batches (not scanned yet)
+//     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
+export * from "../../../assembly/exports";
+import {
+  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
+  KafkaConnection, KafkaRequest, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
+  ProduceRequest, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record,
+} from "../../../assembly/index";
+import { maskEmails, maskCards, maskSsns, maskAwsKeyIds, maskJwts, maskPemKeys, maskKeyValueSecrets } from "./detectors";
+
+const PRODUCE: i16 = 0;
+const DETECTORS = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"];
+const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
+
+class PiiRoot extends RootContext {
+  readonly stream: StreamConfig = new StreamConfig();
+  enabled: StaticArray<bool> = new StaticArray<bool>(7);
+  secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
+  onUnsupported: i32 = MalformedPolicy.Close;
+  recordsScanned: Counter | null = null;
+  batchesPatched: Counter | null = null;
+  unsupported: Counter | null = null;
+  matches: CounterFamily | null = null;
+
+  onConfigure(size: u32): bool {
+    const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
+    for (let i = 0; i < DETECTORS.length; i++) this.enabled[i] = true;
+    if (text.length > 0) {
+      const errors = new Array<string>();
+      const doc = parseJson(text, errors);
+      if (doc == null) { logError("pii-filter: configuration is not JSON: " + errors[0]); return false; }
+      const problem = this.read(doc);
+      if (problem.length > 0) { logError("pii-filter: configuration: " + problem); return false; }
+    }
+    this.recordsScanned = new Counter("pii.records_scanned");
+    this.batchesPatched = new Counter("pii.batches_masked");
+    this.unsupported = new Counter("pii.unsupported_batches");
+    this.matches = new CounterFamily("pii.matches", "detector");
+    logInfo("pii-filter: configured");
+    return true;
+  }
+
+  /** Validates everything before changing anything, so a policy is never half-applied. */
+  private read(doc: JsonValue): string {
+    const stream = new StreamConfig();
+    const problem = readStreamConfig(doc, stream);
+    if (problem.length > 0) return problem;
+    const enabled = new StaticArray<bool>(7);
+    const detectors = doc.get("detectors");
+    if (detectors != null) {
+      if (detectors.kind != JsonKind.Array) return "detectors: must be a list of detector names";
+      for (let i = 0; i < detectors.items.length; i++) {
+        const d = detectors.items[i];
+        const at = d.kind == JsonKind.String ? DETECTORS.indexOf(d.str) : -1;
+        if (at < 0) return "detectors[" + i.toString() + "]: unknown detector (known: " + DETECTORS.join(", ") + ")";
+        enabled[at] = true;
+      }
+    } else {
+      for (let i = 0; i < DETECTORS.length; i++) enabled[i] = true;
+    }
+    let keys = DEFAULT_SECRET_KEYS;
+    const sk = doc.get("secret_keys");
+    if (sk != null) {
+      if (sk.kind != JsonKind.Array) return "secret_keys: must be a list of strings";
+      keys = new Array<string>();
+      for (let i = 0; i < sk.items.length; i++) {
+        if (sk.items[i].kind != JsonKind.String || sk.items[i].str.length == 0) return "secret_keys[" + i.toString() + "]: must be a non-empty string";
+        keys.push(sk.items[i].str.toLowerCase());
+      }
+    }
+    let onUnsupported: i32 = MalformedPolicy.Close;
+    const ou = doc.get("on_unsupported");
+    if (ou != null) {
+      onUnsupported = ou.kind == JsonKind.String ? parsePolicy(ou.str) : -1;
+      if (onUnsupported < 0) return "on_unsupported: must be \"close\" or \"passthrough\"";
+    }
+    readStreamConfig(doc, this.stream);
+    this.enabled = enabled;
+    this.secretKeys = keys;
+    this.onUnsupported = onUnsupported;
+    return "";
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null { return new PiiConnection(id, this); }
+
+  /** Runs the enabled detectors over a byte view, masking in place. Returns the number of matches. */
+  scan(v: Uint8Array | null): i32 {
+    if (v == null || v.byteLength == 0) return 0;
+    const p = v.dataStart;
+    const n = v.byteLength;
+    const m = this.matches as CounterFamily;
+    let total = 0;
+    // Key=value secrets first: their values may contain things other detectors also match.
+    if (this.enabled[6]) total += this.count(m, 6, maskKeyValueSecrets(p, n, this.secretKeys));
+    if (this.enabled[5]) total += this.count(m, 5, maskPemKeys(p, n));
+    if (this.enabled[4]) total += this.count(m, 4, maskJwts(p, n));
+    if (this.enabled[0]) total += this.count(m, 0, maskEmails(p, n));
+    if (this.enabled[3]) total += this.count(m, 3, maskAwsKeyIds(p, n));
+    if (this.enabled[1]) total += this.count(m, 1, maskCards(p, n));
+    if (this.enabled[2]) total += this.count(m, 2, maskSsns(p, n));
+    return total;
+  }
+
+  private count(m: CounterFamily, detector: i32, found: i32): i32 {
+    if (found > 0) m.at(detector, DETECTORS[detector]).increment(<u64>found);
+    return found;
+  }
+}
+
+class PiiConnection extends KafkaConnection {
+  private readonly record: Record = new Record();
+  constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
+
+  onRequest(req: KafkaRequest): void {
+    if (req.apiKey != PRODUCE) return;
+    if (!req.known) { this.unsupportedProduce(req, "Produce v" + req.apiVersion.toString() + " is not known to the codec"); return; }
+    const r = req.body();
+    const produce = new ProduceRequest();
+    produce.decode(r, req.apiVersion);
+    const err = checkDecoded(r, "ProduceRequest", req.apiVersion);
+    if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
+    let patched = false;
+    for (let t = 0; t < produce.topicData.length; t++) {
+      const partitions = produce.topicData[t].partitionData;
+      for (let q = 0; q < partitions.length; q++) {
+        const records = partitions[q].records;
+        if (records == null) continue;
+        const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
+        while (true) {
+          const batch = batches.next();
+          if (batch == null) break;
+          if (batch.isControl) continue;
+          if (batch.compression != Compression.None) { this.unsupportedProduce(req, "compressed batch (codec " + batch.compression.toString() + ") cannot be scanned yet"); return; }
+          let masked = 0;
+          const rr = new RecordReader(batch);
+          const rec = this.record;
+          let scanned = 0;
+          while (rr.next(rec)) {
+            scanned++;
+            masked += this.pii.scan(rec.value) + this.pii.scan(rec.key);
+            for (let h = 0; h < rec.headerValues.length; h++) masked += this.pii.scan(rec.headerValues[h]);
+          }
+          (this.pii.recordsScanned as Counter).increment(<u64>scanned);
+          if (!rr.complete()) { this.unsupportedProduce(req, "a record batch does not parse"); return; }
+          if (masked > 0) {
+            batch.fixCrc();
+            (this.pii.batchesPatched as Counter).increment();
+            patched = true;
+          }
+        }
+        if (batches.error != BatchError.None) {
+          this.unsupportedProduce(req, batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1) in a produce" : "truncated record batch");
+          return;
+        }
+      }
+    }
+    if (patched) req.markPatched();
+  }
+
+  /** A produce the filter cannot scan: never forwarded unscanned under "close". */
+  private unsupportedProduce(req: KafkaRequest, reason: string): void {
+    (this.pii.unsupported as Counter).increment();
+    if (this.pii.onUnsupported == MalformedPolicy.Close) {
+      req.drop();
+      this.giveUp(Direction.Request, "pii-filter: " + reason, MalformedPolicy.Close);
+    } else {
+      logWarn("pii-filter: forwarding a produce unscanned: " + reason);
+    }
+  }
+}
+
+registerRootContext((id: u32): RootContext => new PiiRoot(id));
