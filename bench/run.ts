@@ -1,10 +1,12 @@
 // `npm run bench -- <suite> [options]`: benchmarks that compare side by side in one run.
 import { parseArgs } from "node:util";
 import { benchProxy } from "./proxy.js";
+import { benchPii } from "./pii.js";
 
 const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b]
 
   proxy   produce/consume throughput and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
+  pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
 `;
 
 async function main(): Promise<void> {
@@ -12,9 +14,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: {
     rounds: { type: "string", default: "3" }, records: { type: "string", default: "200000" },
     "latency-sends": { type: "string", default: "2000" }, plugins: { type: "string", default: "kafka-observe" },
+    mib: { type: "string", default: "256" },
   } });
   if (suite === "proxy") {
     await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(",") });
+  } else if (suite === "pii") {
+    await benchPii({ mib: Number(values.mib) });
   } else {
     process.stderr.write(USAGE);
     process.exitCode = suite ? 2 : 0;

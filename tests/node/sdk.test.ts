@@ -101,3 +101,20 @@ test("ApiVersions responses are clamped to what the codec knows, in place", asyn
   assert.equal(host.metric("kafka_stream.api_versions_clamped"), 1n);
   assert.equal(out.length, first.data.length, "length unchanged");
 });
+
+test("pii-filter refuses invalid configurations, naming the field", async () => {
+  const cases: [string, RegExp][] = [
+    [JSON.stringify({ detectors: ["email", "telepathy"] }), /detectors\[1\]: unknown detector/],
+    [JSON.stringify({ secret_keys: Array.from({ length: 33 }, (_, i) => `k${i}`) }), /secret_keys: at most 32 words/],
+    [JSON.stringify({ secret_keys: [""] }), /secret_keys\[0\]: must be a non-empty string/],
+    [JSON.stringify({ on_unsupported: "ignore" }), /on_unsupported: must be "close" or "passthrough"/],
+    [JSON.stringify({ on_malformed: "drop" }), /on_malformed/],
+  ];
+  for (const [config, why] of cases) {
+    const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: config });
+    assert.equal(host.configured, false, config);
+    assert.ok(host.logs.some((l) => l.level === "error" && why.test(l.message)), `${config}: ${host.logs.map((l) => l.message).join(" | ")}`);
+  }
+  const ok = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: JSON.stringify({ detectors: ["email"], secret_keys: ["pin"] }) });
+  assert.equal(ok.configured, true);
+});

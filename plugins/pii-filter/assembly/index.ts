@@ -13,10 +13,10 @@ import {
   KafkaConnection, KafkaRequest, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
   ProduceRequest, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record,
 } from "../../../assembly/index";
-import { maskEmails, maskCards, maskSsns, maskAwsKeyIds, maskJwts, maskPemKeys, maskKeyValueSecrets } from "./detectors";
+import { Scanner, DETECTOR_NAMES } from "./scanner";
 
 const PRODUCE: i16 = 0;
-const DETECTORS = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"];
+const DETECTORS = DETECTOR_NAMES;
 const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
 
 class PiiRoot extends RootContext {
@@ -69,6 +69,7 @@ class PiiRoot extends RootContext {
     const sk = doc.get("secret_keys");
     if (sk != null) {
       if (sk.kind != JsonKind.Array) return "secret_keys: must be a list of strings";
+      if (sk.items.length > 32) return "secret_keys: at most 32 words";
       keys = new Array<string>();
       for (let i = 0; i < sk.items.length; i++) {
         if (sk.items[i].kind != JsonKind.String || sk.items[i].str.length == 0) return "secret_keys[" + i.toString() + "]: must be a non-empty string";
@@ -90,33 +91,33 @@ class PiiRoot extends RootContext {
 
   createConnectionContext(id: u32): ConnectionContext | null { return new PiiConnection(id, this); }
 
-  /** Runs the enabled detectors over a byte view, masking in place. Returns the number of matches. */
-  scan(v: Uint8Array | null): i32 {
-    if (v == null || v.byteLength == 0) return 0;
-    const p = v.dataStart;
-    const n = v.byteLength;
-    const m = this.matches as CounterFamily;
-    let total = 0;
-    // Key=value secrets first: their values may contain things other detectors also match.
-    if (this.enabled[6]) total += this.count(m, 6, maskKeyValueSecrets(p, n, this.secretKeys));
-    if (this.enabled[5]) total += this.count(m, 5, maskPemKeys(p, n));
-    if (this.enabled[4]) total += this.count(m, 4, maskJwts(p, n));
-    if (this.enabled[0]) total += this.count(m, 0, maskEmails(p, n));
-    if (this.enabled[3]) total += this.count(m, 3, maskAwsKeyIds(p, n));
-    if (this.enabled[1]) total += this.count(m, 1, maskCards(p, n));
-    if (this.enabled[2]) total += this.count(m, 2, maskSsns(p, n));
-    return total;
+  /** One scanner per VM: the scan is synchronous, so connections can share it. */
+  private scanner: Scanner | null = null;
+
+  getScanner(): Scanner {
+    let sc = this.scanner;
+    if (sc == null) { sc = new Scanner(this.enabled, this.secretKeys); this.scanner = sc; }
+    return sc;
   }
 
-  private count(m: CounterFamily, detector: i32, found: i32): i32 {
-    if (found > 0) m.at(detector, DETECTORS[detector]).increment(<u64>found);
-    return found;
+  /** Moves the scanner's per-detector counts into the metrics (once per request, not per match). */
+  flushMatches(): void {
+    const sc = this.getScanner();
+    const m = this.matches as CounterFamily;
+    for (let d = 0; d < DETECTORS.length; d++) {
+      const n = sc.found[d];
+      if (n > 0) { m.at(d, DETECTORS[d]).increment(<u64>n); sc.found[d] = 0; }
+    }
   }
 }
 
 class PiiConnection extends KafkaConnection {
   private readonly record: Record = new Record();
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
+
+  private scan(sc: Scanner, v: Uint8Array | null): i32 {
+    return v == null || v.byteLength == 0 ? 0 : sc.scan(v.dataStart, v.byteLength);
+  }
 
   onRequest(req: KafkaRequest): void {
     if (req.apiKey != PRODUCE) return;
@@ -127,6 +128,8 @@ class PiiConnection extends KafkaConnection {
     const err = checkDecoded(r, "ProduceRequest", req.apiVersion);
     if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
     let patched = false;
+    let scanned = 0;
+    const sc = this.pii.getScanner();
     for (let t = 0; t < produce.topicData.length; t++) {
       const partitions = produce.topicData[t].partitionData;
       for (let q = 0; q < partitions.length; q++) {
@@ -141,14 +144,12 @@ class PiiConnection extends KafkaConnection {
           let masked = 0;
           const rr = new RecordReader(batch);
           const rec = this.record;
-          let scanned = 0;
           while (rr.next(rec)) {
             scanned++;
-            masked += this.pii.scan(rec.value) + this.pii.scan(rec.key);
-            for (let h = 0; h < rec.headerValues.length; h++) masked += this.pii.scan(rec.headerValues[h]);
+            masked += this.scan(sc, rec.value) + this.scan(sc, rec.key);
+            for (let h = 0; h < rec.headerValues.length; h++) masked += this.scan(sc, rec.headerValues[h]);
           }
-          (this.pii.recordsScanned as Counter).increment(<u64>scanned);
-          if (!rr.complete()) { this.unsupportedProduce(req, "a record batch does not parse"); return; }
+          if (!rr.complete()) { this.pii.flushMatches(); this.unsupportedProduce(req, "a record batch does not parse"); return; }
           if (masked > 0) {
             batch.fixCrc();
             (this.pii.batchesPatched as Counter).increment();
@@ -161,6 +162,8 @@ class PiiConnection extends KafkaConnection {
         }
       }
     }
+    (this.pii.recordsScanned as Counter).increment(<u64>scanned);
+    this.pii.flushMatches();
     if (patched) req.markPatched();
   }
 

@@ -1,0 +1,84 @@
+// One pass over the bytes for every detector. A 256-entry table says which bytes can
+// start (or anchor) a match; everything else costs one load and one compare. At a
+// trigger byte the detectors anchored there run, mask what they find, and say where
+// the scan resumes. The scan only moves forward, so it is linear in the input.
+import { isAlnum, isDigit } from "./chars";
+import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, SecretWords } from "./anchored";
+
+export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"];
+export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6;
+
+const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_E: u8 = 5, T_DASH: u8 = 6;
+
+function buildTable(): StaticArray<u8> {
+  const t = new StaticArray<u8>(256);
+  t[0x40] = T_AT;
+  t[0x3d] = T_ASSIGN;
+  t[0x3a] = T_ASSIGN;
+  for (let c = 0x30; c <= 0x39; c++) t[c] = T_DIGIT;
+  t[0x41] = T_A;
+  t[0x65] = T_E;
+  t[0x2d] = T_DASH;
+  return t;
+}
+const TABLE = buildTable();
+
+export class Scanner {
+  /** Matches per detector since the last reset, indexed like DETECTOR_NAMES. */
+  readonly found: StaticArray<i32> = new StaticArray<i32>(7);
+  private readonly secretWords: SecretWords;
+  constructor(readonly enabled: StaticArray<bool>, words: Array<string>) {
+    this.secretWords = new SecretWords(words);
+  }
+
+  /** Masks in place every match in [p, p+n); returns how many it masked. */
+  scan(p: usize, n: i32): i32 {
+    const table = changetype<usize>(TABLE);
+    const on = this.enabled;
+    const found = this.found;
+    let total = 0;
+    let i = 0;
+    while (i < n) {
+      const kind = load<u8>(table + <usize>load<u8>(p + <usize>i));
+      if (kind == 0) { i++; continue; }
+      let next = i + 1;
+      if (kind == T_ASSIGN) {
+        if (unchecked(on[SECRET_KV])) {
+          const e = keyValueAt(p, n, i, this.secretWords);
+          if (e > 0) { unchecked(found[SECRET_KV]++); total++; next = e; }
+        }
+      } else if (kind == T_AT) {
+        if (unchecked(on[EMAIL])) {
+          const e = emailAt(p, n, i);
+          if (e > 0) { unchecked(found[EMAIL]++); total++; next = e; }
+        }
+      } else if (kind == T_DIGIT) {
+        // Only a digit that starts a number (not glued to a letter or digit before it).
+        if (i == 0 || !isAlnum(load<u8>(p + <usize>(i - 1)))) {
+          let e = -1;
+          if (unchecked(on[SSN])) { e = ssnAt(p, n, i); if (e > 0) { unchecked(found[SSN]++); total++; } }
+          if (e < 0 && unchecked(on[CARD])) { e = cardAt(p, n, i); if (e > 0) { unchecked(found[CARD]++); total++; } }
+          if (e > 0) next = e;
+          else { next = i + 1; while (next < n && isDigit(load<u8>(p + <usize>next))) next++; }
+        }
+      } else if (kind == T_A) {
+        if (unchecked(on[AWS_KEY_ID])) {
+          const e = awsKeyIdAt(p, n, i);
+          if (e > 0) { unchecked(found[AWS_KEY_ID]++); total++; next = e; }
+        }
+      } else if (kind == T_E) {
+        if (unchecked(on[JWT])) {
+          const e = jwtAt(p, n, i);
+          if (e > 0) { unchecked(found[JWT]++); total++; next = e; }
+        }
+      } else if (kind == T_DASH) {
+        if (unchecked(on[PEM])) {
+          const e = pemAt(p, n, i);
+          if (e > 0) { unchecked(found[PEM]++); total++; next = e; }
+        }
+      }
+      i = next;
+    }
+    return total;
+  }
+}
