@@ -250,6 +250,63 @@ function jsonPrimitive(p: Primitive, v: string): string {
   }
 }
 
+/** Reading one value of type `t` from the JSON value `x` (fromJson). */
+function jsonReadExpr(ctx: Ctx, t: FieldType, x: string, path: string): string {
+  const P = JSON.stringify(path);
+  if (t.kind === "struct") return `${structClass(ctx.msg.descriptor.name, t.name)}.fromJson(${x}, version, e, ${P})`;
+  if (t.kind === "array") throw new Error("nested arrays are not supported");
+  switch (t.name) {
+    case "bool": return `jsonBool(${x}, ${P}, e)`;
+    case "int8": return `<i8>jsonInt(${x}, ${P}, e, -128, 127)`;
+    case "int16": return `<i16>jsonInt(${x}, ${P}, e, -32768, 32767)`;
+    case "uint16": return `<u16>jsonInt(${x}, ${P}, e, 0, 65535)`;
+    case "int32": return `<i32>jsonInt(${x}, ${P}, e, -2147483648, 2147483647)`;
+    case "uint32": return `jsonUint32(${x}, ${P}, e)`;
+    case "int64": return `jsonInt(${x}, ${P}, e, i64.MIN_VALUE, i64.MAX_VALUE)`;
+    case "float64": return `jsonFloat(${x}, ${P}, e)`;
+    case "string": return `jsonString(${x}, ${P}, e)`;
+    case "uuid": return `jsonUuid(${x}, ${P}, e)`;
+    case "bytes": case "records": return `jsonBytes(${x}, ${P}, e)`;
+  }
+}
+
+/** fromJson(): the fields present at `version`, as toJson writes them. */
+function fromJsonCode(ctx: Ctx, className: string, fields: Field[]): string {
+  const valid = ctx.msg.validVersions;
+  const lines: string[] = [];
+  for (const f of fields) {
+    const present = cond(f.versions, valid);
+    if (present === "false") continue;
+    const key = jsonKey(f.name);
+    const v = `o.${camel(f.name)}`;
+    const path = `${className}.${key}`;
+    const span = f.versions.intersect(valid);
+    const required = span.empty ? "false" : cond(regularVersions(f), span);
+    const nullableC = span.empty ? "false" : cond(f.nullableVersions.intersect(f.versions), span);
+    let assign: string;
+    if (f.type.kind === "array") {
+      const el = f.type.element;
+      const elType = el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+      assign = `{ const items = jsonArray(x, ${JSON.stringify(path)}, e); if (items != null) { const a = new Array<${elType}>(); for (let i = 0; i < items.length; i++) a.push(${jsonReadExpr(ctx, el, "items[i]", path + "[]")}); ${v} = a; } }`;
+    } else {
+      assign = `${v} = ${jsonReadExpr(ctx, f.type, "x", path)};`;
+    }
+    const nullBranch = nullableC === "false" ? `e.add(${JSON.stringify(path)}, "cannot be null in this version");`
+      : nullableC === "true" ? `${v} = null;` : `if (${nullableC}) ${v} = null; else e.add(${JSON.stringify(path)}, "cannot be null in this version");`;
+    const missing = required === "false" ? "" : required === "true" ? `e.add(${JSON.stringify(path)}, "missing");` : `if (${required}) e.add(${JSON.stringify(path)}, "missing");`;
+    const body = [`const x = v.get(${JSON.stringify(key)});`, `if (x == null) { ${missing} } else if (x.kind == JsonKind.Null) { ${nullBranch} } else { ${assign} }`];
+    if (present === "true") lines.push(`    { ${body.join(" ")} }`);
+    else lines.push(`    if (${present}) { ${body.join(" ")} }`);
+  }
+  return `  /** Reads the fields present at \`version\` from JSON shaped as toJson writes it; problems go to \`e\`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = ${JSON.stringify(className)}): ${className} {
+    const o = new ${className}();
+    if (!jsonObject(v, path, e)) return o;
+${lines.join("\n")}
+    return o;
+  }`;
+}
+
 /** The "differs from default" check Kafka applies before writing a tagged field. */
 function nonDefault(ctx: Ctx, f: Field): string {
   const v = `this.${camel(f.name)}`;
@@ -399,6 +456,8 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   out.push(`  }`);
   out.push("");
   out.push(isDefaultCode(ctx, fields));
+  out.push("");
+  out.push(fromJsonCode(ctx, className, fields));
   out.push(`}`);
   out.push("");
   // Nested structs defined inline.
@@ -426,5 +485,7 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 `;
 }

@@ -73,6 +73,8 @@ import * as m from "./messages/index";
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import { JsonWriter } from "../wire/json_writer";
+import { JsonValue } from "../../config/json";
+import { JsonErrors } from "../wire/json_reader";
 
 /** Decodes a body and renders it as JSON. False when the API key is unknown. */
 export function decodeBodyToJson(apiKey: i16, version: i16, response: bool, r: Reader, j: JsonWriter): bool {
@@ -90,6 +92,14 @@ ${cases((c) => `const x = new ${c}(); x.decode(r, version); if (!r.bad) x.toJson
 export function reencodeBody(apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>): ArrayBuffer | null {
   switch (apiKey) {
 ${cases((c) => `const x = new ${c}(); x.decode(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = Writer.sized(n); x.encode(w, version); return w.buffer;`)}
+  }
+  return null;
+}
+
+/** Builds a message from JSON (as toJson writes it) and encodes it. Null when the key is unknown or the JSON has problems (in \`e\`). */
+export function encodeFromJson(apiKey: i16, version: i16, response: bool, v: JsonValue, e: JsonErrors): ArrayBuffer | null {
+  switch (apiKey) {
+${cases((c) => `const x = ${c}.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer;`)}
   }
   return null;
 }

@@ -7,6 +7,7 @@ const USAGE = `usage: kafka-proxy-wasm <command> [options]
 commands:
   codegen     generate the AssemblyScript Kafka codec from Kafka's descriptors
   decode      print a captured Kafka frame as JSON (the dissector)
+  encode      build a Kafka frame from JSON (the reverse of decode)
   dev         start a local Kafka broker behind Envoy with a plugin loaded
   install     fetch and cache Envoy and Kafka (what dev and the tests use)
 
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return codegenMain(rest);
     case "decode":
       return (await import("./decode.js")).decodeMain(rest);
+    case "encode":
+      return (await import("./decode.js")).encodeMain(rest);
     case "dev":
       return (await import("./stack/dev.js")).devMain(rest);
     case "install":

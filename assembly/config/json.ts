@@ -7,6 +7,7 @@ export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   bool: bool = false;
   num: f64 = 0;
+  /** A string's value, or a number's text as written. */
   str: string = "";
   items: Array<JsonValue> = [];
   keys: Array<string> = [];
@@ -114,9 +115,12 @@ export class JsonParser {
 
   /**
    * JSON numbers, read directly: configuration needs sizes and counts, and the
-   * standard library's parseFloat would add several KB to every plugin.
+   * standard library's parseFloat would add several KB to every plugin. `num` is exact
+   * for integers up to 2^53; a fraction may be off in its last bit, so code that needs
+   * exact doubles parses `str`, the number's text, with parseFloat.
    */
   private number(v: JsonValue): JsonValue | null {
+    const start = this.pos;
     let neg = false;
     if (this.peek() == 0x2d) { neg = true; this.pos++; }
     let value: f64 = 0;
@@ -145,6 +149,8 @@ export class JsonParser {
     }
     v.kind = JsonKind.Number;
     v.num = neg ? -value : value;
+    // The text too: 64-bit integers need every digit, which an f64 cannot hold.
+    v.str = this.s.substring(start, this.pos);
     return v;
   }
 

@@ -1,7 +1,8 @@
 // `npm run test:conformance`: our generated codec against Apache Kafka's own Java
 // implementation. For every API, version and direction in the pinned descriptors,
 // Kafka serializes our vectors; our codec must decode those bytes to the same values
-// (compared as JSON) and re-encode them to identical bytes.
+// (compared as JSON), re-encode them to identical bytes, and build the same bytes
+// from the values alone (JSON in, encode out).
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
@@ -47,7 +48,7 @@ function isDefaultLike(v: unknown): boolean {
 
 /** Deep comparison; reports the first differing path. */
 export function firstDifference(ours: unknown, theirs: unknown, at = "$"): string | null {
-  if (typeof ours === "number" && typeof theirs === "number") return ours === theirs || Math.abs(ours - theirs) < 1e-9 ? null : `${at}: ${ours} ≠ ${theirs}`;
+  if (typeof ours === "number" && typeof theirs === "number") return ours === theirs ? null : `${at}: ${ours} ≠ ${theirs}`;
   if (ours === null || theirs === null || typeof ours !== "object" || typeof theirs !== "object") {
     return ours === theirs ? null : `${at}: ${JSON.stringify(ours)} ≠ ${JSON.stringify(theirs)}`;
   }
@@ -136,6 +137,10 @@ async function main(): Promise<void> {
         if (diff) return `values differ at ${diff}`;
         const rt = dissector.roundTrip(v.apiKey, v.version, v.response, bytes);
         if (rt !== 0) return `re-encode ${["", "unknown api", "decode failed", "size() wrong", "bytes differ"][rt]}`;
+        // Built from values alone (our JSON of it), the message must encode to Kafka's bytes.
+        const built = dissector.encodeBody(v.apiKey, v.version, v.response, decoded.text);
+        if (!built.ok) return `encode from JSON failed: ${built.text.split("\n")[0]}`;
+        if (!built.bytes.equals(bytes)) return "encoded from JSON, bytes differ from Kafka's";
         return null;
       })();
       if (why) { ok = false; failures.push(`${key} (${v.variant}): ${why}`); }

@@ -43,3 +43,28 @@ test("usage errors exit 2", () => {
   assert.equal(decode(["--request", "--response"]).status, 2);
   assert.equal(decode(["--request", "--hex", "xyz"]).status, 2);
 });
+
+const encode = (args: string[], input: string) => spawnSync(process.execPath, [CLI, "encode", ...args], { input, encoding: "utf8" });
+
+test("encode turns decode's JSON back into the same frame, for a request and a response", () => {
+  const req = firstFrames(true);
+  const decoded = decode(["--request"], req);
+  const version = String(req.readInt16BE(6));
+  const back = encode(["--request", "--api", "ApiVersions", "--version", version, "--hex"], decoded.stdout);
+  assert.equal(back.status, 0, back.stderr);
+  assert.equal(back.stdout.trim(), req.toString("hex"));
+  const resp = firstFrames(false);
+  const decodedResp = decode(["--response", "--api", "18", "--version", version], resp);
+  const backResp = encode(["--response", "--api", "18", "--version", version, "--hex"], decodedResp.stdout);
+  assert.equal(backResp.status, 0, backResp.stderr);
+  assert.equal(backResp.stdout.trim(), resp.toString("hex"));
+});
+
+test("encode names every field the JSON gets wrong", () => {
+  const r = encode(["--response", "--api", "ApiVersions", "--version", "3"], JSON.stringify({ errorCode: "zero", apiKeys: [{ apiKey: 70000, minVersion: 0 }] }));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /ApiVersionsResponse\.errorCode: expected an integer/);
+  assert.match(r.stderr, /apiKey: 70000 is out of range/);
+  assert.match(r.stderr, /maxVersion: missing/);
+  assert.match(r.stderr, /throttleTimeMs: missing/);
+});

@@ -49,6 +49,15 @@ export class Dissector {
     return { ok: status === 0, text: this.result() };
   }
 
+  /** Encodes a body from JSON (as decodeBody prints it). On failure `text` lists the problems. */
+  encodeBody(apiKey: number, version: number, response: boolean, json: string): { ok: boolean; bytes: Buffer; text: string } {
+    const input = Buffer.from(json, "utf8");
+    const status = this.withInput(input, (p) => this.ex.encode(apiKey, version, response ? 1 : 0, p, input.length));
+    const ptr = this.ex.resultPtr() >>> 0, len = this.ex.resultLen();
+    const bytes = Buffer.from(Buffer.from((this.ex.memory as WebAssembly.Memory).buffer, ptr, len));
+    return { ok: status === 0, bytes, text: status === 0 ? "" : bytes.toString("utf8") };
+  }
+
   /** 0 identical, 1 unknown API, 2 decode failed, 3 size() wrong, 4 bytes differ. */
   roundTrip(apiKey: number, version: number, response: boolean, body: Uint8Array): number {
     return this.withInput(body, (p) => this.ex.roundTrip(apiKey, version, response ? 1 : 0, p, body.length));
@@ -61,6 +70,9 @@ export class Dissector {
 
   /** Bytes of linear memory the module holds now. */
   memoryBytes(): number { return (this.ex.memory as WebAssembly.Memory).buffer.byteLength; }
+
+  requestHeaderVersion(apiKey: number, version: number): number { return this.ex.requestHeaderVersionOf(apiKey, version); }
+  responseHeaderVersion(apiKey: number, version: number): number { return this.ex.responseHeaderVersionOf(apiKey, version); }
 
   /** Header length of a request (frame without size prefix), or -1. */
   requestHeaderLength(frame: Uint8Array): number {

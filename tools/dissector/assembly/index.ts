@@ -2,9 +2,11 @@
 // every message, for `kafka-proxy-wasm decode|encode` and the codec round-trip tests.
 import { Reader } from "../../../assembly/kafka/wire/reader";
 import { JsonWriter } from "../../../assembly/kafka/wire/json_writer";
-import { decodeBodyToJson, reencodeBody } from "../../../assembly/kafka/generated/dispatch";
+import { decodeBodyToJson, reencodeBody, encodeFromJson } from "../../../assembly/kafka/generated/dispatch";
+import { JsonParser } from "../../../assembly/config/json";
+import { JsonErrors } from "../../../assembly/kafka/wire/json_reader";
 import { checkDecoded } from "../../../assembly/kafka/decode_error";
-import { apiName } from "../../../assembly/kafka/generated/api_table";
+import { apiName, requestHeaderVersion, responseHeaderVersion } from "../../../assembly/kafka/generated/api_table";
 import { readRequestHeader, responseHeaderLength } from "../../../assembly/kafka/header";
 
 let result: ArrayBuffer = new ArrayBuffer(0);
@@ -72,3 +74,27 @@ export function decodeOnly(apiKey: i16, version: i16, response: bool, ptr: usize
   if (out == null) return sizes.length == 0 && !r.bad ? 1 : 2;
   return 0;
 }
+
+/**
+ * Encodes a body from JSON (as decode prints it) and leaves the bytes in the result buffer.
+ * Returns 0 on success, 1 for an unknown API, 2 when the JSON does not parse or does not
+ * fit the message (the result then holds the problems, one per line).
+ */
+export function encode(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32): i32 {
+  const text = String.UTF8.decodeUnsafe(ptr, <usize>len);
+  const parser = new JsonParser(text, 64);
+  const v = parser.parse();
+  if (v == null) { result = String.UTF8.encode("not JSON: " + parser.error); return 2; }
+  const e = new JsonErrors();
+  const out = encodeFromJson(apiKey, version, response, v, e);
+  if (out == null) {
+    result = String.UTF8.encode(e.ok ? "unknown api key " + apiKey.toString() : e.list.join("\n"));
+    return e.ok ? 1 : 2;
+  }
+  result = out;
+  return 0;
+}
+
+/** Header versions, so tools can build whole frames. */
+export function requestHeaderVersionOf(apiKey: i16, version: i16): i16 { return requestHeaderVersion(apiKey, version); }
+export function responseHeaderVersionOf(apiKey: i16, version: i16): i16 { return responseHeaderVersion(apiKey, version); }

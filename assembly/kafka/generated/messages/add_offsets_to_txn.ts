@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AddOffsetsToTxnRequest {
   static readonly API_KEY: i16 = 25;
@@ -89,6 +91,17 @@ export class AddOffsetsToTxnRequest {
     if (this.groupId != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddOffsetsToTxnRequest"): AddOffsetsToTxnRequest {
+    const o = new AddOffsetsToTxnRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalId"); if (x == null) { e.add("AddOffsetsToTxnRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddOffsetsToTxnRequest.transactionalId", e); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("AddOffsetsToTxnRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "AddOffsetsToTxnRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("AddOffsetsToTxnRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "AddOffsetsToTxnRequest.producerEpoch", e, -32768, 32767); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("AddOffsetsToTxnRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AddOffsetsToTxnRequest.groupId", e); } }
+    return o;
+  }
 }
 
 export class AddOffsetsToTxnResponse {
@@ -161,5 +174,14 @@ export class AddOffsetsToTxnResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddOffsetsToTxnResponse"): AddOffsetsToTxnResponse {
+    const o = new AddOffsetsToTxnResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddOffsetsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AddOffsetsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddOffsetsToTxnResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AddPartitionsToTxnRequest {
   static readonly API_KEY: i16 = 24;
@@ -136,6 +138,18 @@ export class AddPartitionsToTxnRequest {
     if (this.v3AndBelowTopics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest"): AddPartitionsToTxnRequest {
+    const o = new AddPartitionsToTxnRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("transactions"); if (x == null) { e.add("AddPartitionsToTxnRequest.transactions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.transactions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.transactions", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.transactions[]")); o.transactions = a; } } } }
+    if (version <= 3) { const x = v.get("v3AndBelowTransactionalId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "cannot be null in this version"); } else { o.v3AndBelowTransactionalId = jsonString(x, "AddPartitionsToTxnRequest.v3AndBelowTransactionalId", e); } }
+    if (version <= 3) { const x = v.get("v3AndBelowProducerId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "cannot be null in this version"); } else { o.v3AndBelowProducerId = jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version <= 3) { const x = v.get("v3AndBelowProducerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "cannot be null in this version"); } else { o.v3AndBelowProducerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", e, -32768, 32767); } }
+    if (version <= 3) { const x = v.get("v3AndBelowTopics"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.v3AndBelowTopics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.v3AndBelowTopics[]")); o.v3AndBelowTopics = a; } } } }
+    return o;
+  }
 }
 
 export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
@@ -266,6 +280,18 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction"): AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
+    const o = new AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("transactionalId"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", e); } }
+    if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 4) { const x = v.get("producerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", e, -32768, 32767); } }
+    if (version >= 4) { const x = v.get("verifyOnly"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "cannot be null in this version"); } else { o.verifyOnly = jsonBool(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", e); } }
+    if (version >= 4) { const x = v.get("topics"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
@@ -334,6 +360,15 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic"): AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
+    const o = new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -446,6 +481,17 @@ export class AddPartitionsToTxnResponse {
     if (this.resultsByTopicV3AndBelow.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse"): AddPartitionsToTxnResponse {
+    const o = new AddPartitionsToTxnResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddPartitionsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 4) { const x = v.get("resultsByTransaction"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTransaction", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTransaction[]")); o.resultsByTransaction = a; } } } }
+    if (version <= 3) { const x = v.get("resultsByTopicV3AndBelow"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow[]")); o.resultsByTopicV3AndBelow = a; } } } }
+    return o;
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
@@ -531,6 +577,15 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     if (this.topicResults.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
+    const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnResult();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("transactionalId"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", e); } }
+    if (version >= 4) { const x = v.get("topicResults"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults[]")); o.topicResults = a; } } } }
+    return o;
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
@@ -600,6 +655,15 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     if (this.resultsByPartition.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
+    const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", e); } }
+    { const x = v.get("resultsByPartition"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition[]")); o.resultsByPartition = a; } } } }
+    return o;
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
@@ -668,5 +732,14 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     if (this.partitionIndex != 0) return false;
     if (this.partitionErrorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
+    const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("partitionErrorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "cannot be null in this version"); } else { o.partitionErrorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", e, -32768, 32767); } }
+    return o;
   }
 }

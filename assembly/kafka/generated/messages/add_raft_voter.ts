@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AddRaftVoterRequest {
   static readonly API_KEY: i16 = 80;
@@ -111,6 +113,19 @@ export class AddRaftVoterRequest {
     if (this.ackWhenCommitted != true) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterRequest"): AddRaftVoterRequest {
+    const o = new AddRaftVoterRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("AddRaftVoterRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "AddRaftVoterRequest.clusterId", e); } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("AddRaftVoterRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AddRaftVoterRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("voterId"); if (x == null) { e.add("AddRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "AddRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
+    { const x = v.get("voterDirectoryId"); if (x == null) { e.add("AddRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "AddRaftVoterRequest.voterDirectoryId", e); } }
+    { const x = v.get("listeners"); if (x == null) { e.add("AddRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<AddRaftVoterRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(AddRaftVoterRequest_Listener.fromJson(items[i], version, e, "AddRaftVoterRequest.listeners[]")); o.listeners = a; } } } }
+    if (version >= 1) { const x = v.get("ackWhenCommitted"); if (x == null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "cannot be null in this version"); } else { o.ackWhenCommitted = jsonBool(x, "AddRaftVoterRequest.ackWhenCommitted", e); } }
+    return o;
+  }
 }
 
 export class AddRaftVoterRequest_Listener {
@@ -186,6 +201,16 @@ export class AddRaftVoterRequest_Listener {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterRequest_Listener"): AddRaftVoterRequest_Listener {
+    const o = new AddRaftVoterRequest_Listener();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AddRaftVoterRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddRaftVoterRequest_Listener.name", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("AddRaftVoterRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "AddRaftVoterRequest_Listener.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("AddRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "AddRaftVoterRequest_Listener.port", e, 0, 65535); } }
+    return o;
   }
 }
 
@@ -266,5 +291,15 @@ export class AddRaftVoterResponse {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterResponse"): AddRaftVoterResponse {
+    const o = new AddRaftVoterResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddRaftVoterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddRaftVoterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AddRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddRaftVoterResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AddRaftVoterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AddRaftVoterResponse.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AllocateProducerIdsRequest {
   static readonly API_KEY: i16 = 67;
@@ -74,6 +76,15 @@ export class AllocateProducerIdsRequest {
     if (this.brokerId != 0) return false;
     if (this.brokerEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AllocateProducerIdsRequest"): AllocateProducerIdsRequest {
+    const o = new AllocateProducerIdsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("AllocateProducerIdsRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AllocateProducerIdsRequest.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AllocateProducerIdsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -161,5 +172,16 @@ export class AllocateProducerIdsResponse {
     if (this.producerIdStart != 0) return false;
     if (this.producerIdLen != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AllocateProducerIdsResponse"): AllocateProducerIdsResponse {
+    const o = new AllocateProducerIdsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AllocateProducerIdsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AllocateProducerIdsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AllocateProducerIdsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AllocateProducerIdsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("producerIdStart"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdStart", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdStart", "cannot be null in this version"); } else { o.producerIdStart = jsonInt(x, "AllocateProducerIdsResponse.producerIdStart", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerIdLen"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdLen", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdLen", "cannot be null in this version"); } else { o.producerIdLen = <i32>jsonInt(x, "AllocateProducerIdsResponse.producerIdLen", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

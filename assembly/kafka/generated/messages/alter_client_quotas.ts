@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterClientQuotasRequest {
   static readonly API_KEY: i16 = 49;
@@ -75,6 +77,15 @@ export class AlterClientQuotasRequest {
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest"): AlterClientQuotasRequest {
+    const o = new AlterClientQuotasRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasRequest.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest.entries", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntryData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_EntryData.fromJson(items[i], version, e, "AlterClientQuotasRequest.entries[]")); o.entries = a; } } } }
+    { const x = v.get("validateOnly"); if (x == null) { e.add("AlterClientQuotasRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterClientQuotasRequest.validateOnly", e); } }
+    return o;
+  }
 }
 
 export class AlterClientQuotasRequest_EntryData {
@@ -144,6 +155,15 @@ export class AlterClientQuotasRequest_EntryData {
     if (this.ops.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_EntryData"): AlterClientQuotasRequest_EntryData {
+    const o = new AlterClientQuotasRequest_EntryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntityData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_EntityData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.entity[]")); o.entity = a; } } } }
+    { const x = v.get("ops"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.ops", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.ops", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.ops", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.ops[]")); o.ops = a; } } } }
+    return o;
+  }
 }
 
 export class AlterClientQuotasRequest_EntityData {
@@ -212,6 +232,15 @@ export class AlterClientQuotasRequest_EntityData {
     if (this.entityType != "") return false;
     if (this.entityName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_EntityData"): AlterClientQuotasRequest_EntityData {
+    const o = new AlterClientQuotasRequest_EntityData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasRequest_EntityData.entityType", e); } }
+    { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasRequest_EntityData.entityName", e); } }
+    return o;
   }
 }
 
@@ -289,6 +318,16 @@ export class AlterClientQuotasRequest_OpData {
     if (this.remove != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_OpData"): AlterClientQuotasRequest_OpData {
+    const o = new AlterClientQuotasRequest_OpData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("key"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.key", "cannot be null in this version"); } else { o.key = jsonString(x, "AlterClientQuotasRequest_OpData.key", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.value", "cannot be null in this version"); } else { o.value = jsonFloat(x, "AlterClientQuotasRequest_OpData.value", e); } }
+    { const x = v.get("remove"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.remove", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.remove", "cannot be null in this version"); } else { o.remove = jsonBool(x, "AlterClientQuotasRequest_OpData.remove", e); } }
+    return o;
+  }
 }
 
 export class AlterClientQuotasResponse {
@@ -361,6 +400,15 @@ export class AlterClientQuotasResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.entries.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse"): AlterClientQuotasResponse {
+    const o = new AlterClientQuotasResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse.entries", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, "AlterClientQuotasResponse.entries[]")); o.entries = a; } } } }
+    return o;
   }
 }
 
@@ -438,6 +486,16 @@ export class AlterClientQuotasResponse_EntryData {
     if (this.entity.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse_EntryData"): AlterClientQuotasResponse_EntryData {
+    const o = new AlterClientQuotasResponse_EntryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterClientQuotasResponse_EntryData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterClientQuotasResponse_EntryData.errorMessage", e); } }
+    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, "AlterClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
+    return o;
+  }
 }
 
 export class AlterClientQuotasResponse_EntityData {
@@ -506,5 +564,14 @@ export class AlterClientQuotasResponse_EntityData {
     if (this.entityType != "") return false;
     if (this.entityName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse_EntityData"): AlterClientQuotasResponse_EntityData {
+    const o = new AlterClientQuotasResponse_EntityData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasResponse_EntityData.entityType", e); } }
+    { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasResponse_EntityData.entityName", e); } }
+    return o;
   }
 }

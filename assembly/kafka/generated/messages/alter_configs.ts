@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterConfigsRequest {
   static readonly API_KEY: i16 = 33;
@@ -74,6 +76,15 @@ export class AlterConfigsRequest {
     if (this.resources.length != 0) return false;
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest"): AlterConfigsRequest {
+    const o = new AlterConfigsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resources"); if (x == null) { e.add("AlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest.resources", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "AlterConfigsRequest.resources[]")); o.resources = a; } } } }
+    { const x = v.get("validateOnly"); if (x == null) { e.add("AlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterConfigsRequest.validateOnly", e); } }
+    return o;
   }
 }
 
@@ -151,6 +162,16 @@ export class AlterConfigsRequest_AlterConfigsResource {
     if (this.configs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest_AlterConfigsResource"): AlterConfigsRequest_AlterConfigsResource {
+    const o = new AlterConfigsRequest_AlterConfigsResource();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
+    { const x = v.get("configs"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "AlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
+    return o;
+  }
 }
 
 export class AlterConfigsRequest_AlterableConfig {
@@ -219,6 +240,15 @@ export class AlterConfigsRequest_AlterableConfig {
     if (this.name != "") return false;
     if (this.value != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest_AlterableConfig"): AlterConfigsRequest_AlterableConfig {
+    const o = new AlterConfigsRequest_AlterableConfig();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterableConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterConfigsRequest_AlterableConfig.name", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "AlterConfigsRequest_AlterableConfig.value", e); } }
+    return o;
   }
 }
 
@@ -292,6 +322,15 @@ export class AlterConfigsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsResponse"): AlterConfigsResponse {
+    const o = new AlterConfigsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsResponse.responses", e); if (items != null) { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "AlterConfigsResponse.responses[]")); o.responses = a; } } } }
+    return o;
   }
 }
 
@@ -375,5 +414,16 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
     if (this.resourceType != 0) return false;
     if (this.resourceName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsResponse_AlterConfigsResourceResponse"): AlterConfigsResponse_AlterConfigsResourceResponse {
+    const o = new AlterConfigsResponse_AlterConfigsResourceResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", e); } }
+    { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterPartitionRequest {
   static readonly API_KEY: i16 = 56;
@@ -81,6 +83,16 @@ export class AlterPartitionRequest {
     if (this.brokerEpoch != <i64>-1) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest"): AlterPartitionRequest {
+    const o = new AlterPartitionRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("AlterPartitionRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AlterPartitionRequest.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_TopicData.fromJson(items[i], version, e, "AlterPartitionRequest.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -173,6 +185,16 @@ export class AlterPartitionRequest_TopicData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_TopicData"): AlterPartitionRequest_TopicData {
+    const o = new AlterPartitionRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionRequest_TopicData.topicName", e); } }
+    if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionRequest_TopicData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, "AlterPartitionRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -295,6 +317,19 @@ export class AlterPartitionRequest_PartitionData {
     if (this.partitionEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_PartitionData"): AlterPartitionRequest_PartitionData {
+    const o = new AlterPartitionRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    if (version <= 2) { const x = v.get("newIsr"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionRequest_PartitionData.newIsr[]", e, -2147483648, 2147483647)); o.newIsr = a; } } } }
+    if (version >= 3) { const x = v.get("newIsrWithEpochs"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsrWithEpochs", e); if (items != null) { const a = new Array<AlterPartitionRequest_BrokerState>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_BrokerState.fromJson(items[i], version, e, "AlterPartitionRequest_PartitionData.newIsrWithEpochs[]")); o.newIsrWithEpochs = a; } } } }
+    if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderRecoveryState", e, -128, 127); } }
+    { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class AlterPartitionRequest_BrokerState {
@@ -380,6 +415,15 @@ export class AlterPartitionRequest_BrokerState {
     if (this.brokerEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_BrokerState"): AlterPartitionRequest_BrokerState {
+    const o = new AlterPartitionRequest_BrokerState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("brokerId"); if (x == null) { e.add("AlterPartitionRequest_BrokerState.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_BrokerState.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AlterPartitionRequest_BrokerState.brokerId", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest_BrokerState.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class AlterPartitionResponse {
@@ -459,6 +503,16 @@ export class AlterPartitionResponse {
     if (this.errorCode != 0) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse"): AlterPartitionResponse {
+    const o = new AlterPartitionResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterPartitionResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterPartitionResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse.topics", e); if (items != null) { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_TopicData.fromJson(items[i], version, e, "AlterPartitionResponse.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -551,6 +605,16 @@ export class AlterPartitionResponse_TopicData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse_TopicData"): AlterPartitionResponse_TopicData {
+    const o = new AlterPartitionResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionResponse_TopicData.topicName", e); } }
+    if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionResponse_TopicData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, "AlterPartitionResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -663,5 +727,19 @@ export class AlterPartitionResponse_PartitionData {
     if (this.leaderRecoveryState != 0) return false;
     if (this.partitionEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse_PartitionData"): AlterPartitionResponse_PartitionData {
+    const o = new AlterPartitionResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("isr"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_PartitionData.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionResponse_PartitionData.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderRecoveryState", e, -128, 127); } }
+    { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

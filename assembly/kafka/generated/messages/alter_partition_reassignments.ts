@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterPartitionReassignmentsRequest {
   static readonly API_KEY: i16 = 45;
@@ -90,6 +92,16 @@ export class AlterPartitionReassignmentsRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest"): AlterPartitionReassignmentsRequest {
+    const o = new AlterPartitionReassignmentsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsRequest.allowReplicationFactorChange", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class AlterPartitionReassignmentsRequest_ReassignableTopic {
@@ -159,6 +171,15 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest_ReassignableTopic"): AlterPartitionReassignmentsRequest_ReassignableTopic {
+    const o = new AlterPartitionReassignmentsRequest_ReassignableTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AlterPartitionReassignmentsRequest_ReassignablePartition {
@@ -227,6 +248,15 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     if (this.partitionIndex != 0) return false;
     if (this.replicas != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest_ReassignablePartition"): AlterPartitionReassignmentsRequest_ReassignablePartition {
+    const o = new AlterPartitionReassignmentsRequest_ReassignablePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicas"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", "missing"); } else if (x.kind == JsonKind.Null) { o.replicas = null; } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
+    return o;
   }
 }
 
@@ -330,6 +360,18 @@ export class AlterPartitionReassignmentsResponse {
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse"): AlterPartitionReassignmentsResponse {
+    const o = new AlterPartitionReassignmentsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterPartitionReassignmentsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsResponse.allowReplicationFactorChange", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse.errorMessage", e); } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse.responses", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse.responses[]")); o.responses = a; } } } }
+    return o;
+  }
 }
 
 export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
@@ -398,6 +440,15 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse_ReassignableTopicResponse"): AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
+    const o = new AlterPartitionReassignmentsResponse_ReassignableTopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -474,5 +525,15 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse"): AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
+    const o = new AlterPartitionReassignmentsResponse_ReassignablePartitionResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", e); } }
+    return o;
   }
 }

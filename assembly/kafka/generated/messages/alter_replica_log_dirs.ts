@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterReplicaLogDirsRequest {
   static readonly API_KEY: i16 = 34;
@@ -67,6 +69,14 @@ export class AlterReplicaLogDirsRequest {
   isDefault(): bool {
     if (this.dirs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest"): AlterReplicaLogDirsRequest {
+    const o = new AlterReplicaLogDirsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("dirs"); if (x == null) { e.add("AlterReplicaLogDirsRequest.dirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest.dirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest.dirs", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest.dirs[]")); o.dirs = a; } } } }
+    return o;
   }
 }
 
@@ -137,6 +147,15 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest_AlterReplicaLogDir"): AlterReplicaLogDirsRequest_AlterReplicaLogDir {
+    const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDir();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("path"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "cannot be null in this version"); } else { o.path = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
@@ -205,6 +224,15 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic"): AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
+    const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -279,6 +307,15 @@ export class AlterReplicaLogDirsResponse {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse"): AlterReplicaLogDirsResponse {
+    const o = new AlterReplicaLogDirsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterReplicaLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("AlterReplicaLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse.results", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse.results[]")); o.results = a; } } } }
+    return o;
+  }
 }
 
 export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
@@ -348,6 +385,15 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult"): AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
+    const o = new AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
@@ -416,5 +462,14 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult"): AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
+    const o = new AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

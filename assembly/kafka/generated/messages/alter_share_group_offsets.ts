@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 91;
@@ -75,6 +77,15 @@ export class AlterShareGroupOffsetsRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest"): AlterShareGroupOffsetsRequest {
+    const o = new AlterShareGroupOffsetsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AlterShareGroupOffsetsRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
@@ -144,6 +155,15 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic"): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
+    const o = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition {
@@ -212,6 +232,15 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
     if (this.partitionIndex != 0) return false;
     if (this.startOffset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition"): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition {
+    const o = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -300,6 +329,17 @@ export class AlterShareGroupOffsetsResponse {
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse"): AlterShareGroupOffsetsResponse {
+    const o = new AlterShareGroupOffsetsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse.errorMessage", e); } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
+    return o;
+  }
 }
 
 export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic {
@@ -376,6 +416,16 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic"): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic {
+    const o = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", e); } }
+    { const x = v.get("topicId"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition {
@@ -451,5 +501,15 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition"): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition {
+    const o = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AlterUserScramCredentialsRequest {
   static readonly API_KEY: i16 = 51;
@@ -75,6 +77,15 @@ export class AlterUserScramCredentialsRequest {
     if (this.upsertions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest"): AlterUserScramCredentialsRequest {
+    const o = new AlterUserScramCredentialsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("deletions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.deletions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.deletions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.deletions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsRequest_ScramCredentialDeletion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.deletions[]")); o.deletions = a; } } } }
+    { const x = v.get("upsertions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.upsertions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.upsertions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.upsertions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.upsertions[]")); o.upsertions = a; } } } }
+    return o;
+  }
 }
 
 export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
@@ -143,6 +154,15 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
     if (this.name != "") return false;
     if (this.mechanism != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest_ScramCredentialDeletion"): AlterUserScramCredentialsRequest_ScramCredentialDeletion {
+    const o = new AlterUserScramCredentialsRequest_ScramCredentialDeletion();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", e); } }
+    { const x = v.get("mechanism"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", e, -128, 127); } }
+    return o;
   }
 }
 
@@ -234,6 +254,18 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
     if (this.saltedPassword.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest_ScramCredentialUpsertion"): AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
+    const o = new AlterUserScramCredentialsRequest_ScramCredentialUpsertion();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", e); } }
+    { const x = v.get("mechanism"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", e, -128, 127); } }
+    { const x = v.get("iterations"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", "cannot be null in this version"); } else { o.iterations = <i32>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", e, -2147483648, 2147483647); } }
+    { const x = v.get("salt"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", "cannot be null in this version"); } else { o.salt = jsonBytes(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", e); } }
+    { const x = v.get("saltedPassword"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "cannot be null in this version"); } else { o.saltedPassword = jsonBytes(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", e); } }
+    return o;
+  }
 }
 
 export class AlterUserScramCredentialsResponse {
@@ -306,6 +338,15 @@ export class AlterUserScramCredentialsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsResponse"): AlterUserScramCredentialsResponse {
+    const o = new AlterUserScramCredentialsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("AlterUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, "AlterUserScramCredentialsResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -382,5 +423,15 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult"): AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
+    const o = new AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("user"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", "cannot be null in this version"); } else { o.user = jsonString(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", e); } }
+    return o;
   }
 }

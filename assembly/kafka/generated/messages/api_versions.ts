@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ApiVersionsRequest {
   static readonly API_KEY: i16 = 18;
@@ -90,6 +92,15 @@ export class ApiVersionsRequest {
     if (this.clientSoftwareName != "") return false;
     if (this.clientSoftwareVersion != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsRequest"): ApiVersionsRequest {
+    const o = new ApiVersionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("clientSoftwareName"); if (x == null) { e.add("ApiVersionsRequest.clientSoftwareName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.clientSoftwareName", "cannot be null in this version"); } else { o.clientSoftwareName = jsonString(x, "ApiVersionsRequest.clientSoftwareName", e); } }
+    if (version >= 3) { const x = v.get("clientSoftwareVersion"); if (x == null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "cannot be null in this version"); } else { o.clientSoftwareVersion = jsonString(x, "ApiVersionsRequest.clientSoftwareVersion", e); } }
+    return o;
   }
 }
 
@@ -283,6 +294,20 @@ export class ApiVersionsResponse {
     if (this.zkMigrationReady != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse"): ApiVersionsResponse {
+    const o = new ApiVersionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("ApiVersionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ApiVersionsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("apiKeys"); if (x == null) { e.add("ApiVersionsResponse.apiKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.apiKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.apiKeys", e); if (items != null) { const a = new Array<ApiVersionsResponse_ApiVersion>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_ApiVersion.fromJson(items[i], version, e, "ApiVersionsResponse.apiKeys[]")); o.apiKeys = a; } } } }
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ApiVersionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ApiVersionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("supportedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.supportedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.supportedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_SupportedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.supportedFeatures[]")); o.supportedFeatures = a; } } } }
+    if (version >= 3) { const x = v.get("finalizedFeaturesEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeaturesEpoch", "cannot be null in this version"); } else { o.finalizedFeaturesEpoch = jsonInt(x, "ApiVersionsResponse.finalizedFeaturesEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 3) { const x = v.get("finalizedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.finalizedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_FinalizedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.finalizedFeatures[]")); o.finalizedFeatures = a; } } } }
+    if (version >= 3) { const x = v.get("zkMigrationReady"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ApiVersionsResponse.zkMigrationReady", e); } }
+    return o;
+  }
 }
 
 export class ApiVersionsResponse_ApiVersion {
@@ -358,6 +383,16 @@ export class ApiVersionsResponse_ApiVersion {
     if (this.minVersion != 0) return false;
     if (this.maxVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_ApiVersion"): ApiVersionsResponse_ApiVersion {
+    const o = new ApiVersionsResponse_ApiVersion();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("apiKey"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.apiKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.apiKey", "cannot be null in this version"); } else { o.apiKey = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.apiKey", e, -32768, 32767); } }
+    { const x = v.get("minVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "cannot be null in this version"); } else { o.minVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.minVersion", e, -32768, 32767); } }
+    { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.maxVersion", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -459,6 +494,16 @@ export class ApiVersionsResponse_SupportedFeatureKey {
     if (this.maxVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_SupportedFeatureKey"): ApiVersionsResponse_SupportedFeatureKey {
+    const o = new ApiVersionsResponse_SupportedFeatureKey();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("name"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ApiVersionsResponse_SupportedFeatureKey.name", e); } }
+    if (version >= 3) { const x = v.get("minVersion"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.minVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.minVersion", "cannot be null in this version"); } else { o.minVersion = <i16>jsonInt(x, "ApiVersionsResponse_SupportedFeatureKey.minVersion", e, -32768, 32767); } }
+    if (version >= 3) { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_SupportedFeatureKey.maxVersion", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class ApiVersionsResponse_FinalizedFeatureKey {
@@ -558,5 +603,15 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
     if (this.maxVersionLevel != 0) return false;
     if (this.minVersionLevel != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_FinalizedFeatureKey"): ApiVersionsResponse_FinalizedFeatureKey {
+    const o = new ApiVersionsResponse_FinalizedFeatureKey();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("name"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ApiVersionsResponse_FinalizedFeatureKey.name", e); } }
+    if (version >= 3) { const x = v.get("maxVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "cannot be null in this version"); } else { o.maxVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", e, -32768, 32767); } }
+    if (version >= 3) { const x = v.get("minVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "cannot be null in this version"); } else { o.minVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class AssignReplicasToDirsRequest {
   static readonly API_KEY: i16 = 73;
@@ -82,6 +84,16 @@ export class AssignReplicasToDirsRequest {
     if (this.directories.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest"): AssignReplicasToDirsRequest {
+    const o = new AssignReplicasToDirsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AssignReplicasToDirsRequest.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AssignReplicasToDirsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsRequest.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest.directories[]")); o.directories = a; } } } }
+    return o;
+  }
 }
 
 export class AssignReplicasToDirsRequest_DirectoryData {
@@ -150,6 +162,15 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     if (!isZeroUuid(this.id)) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_DirectoryData"): AssignReplicasToDirsRequest_DirectoryData {
+    const o = new AssignReplicasToDirsRequest_DirectoryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsRequest_DirectoryData.id", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_DirectoryData.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -220,6 +241,15 @@ export class AssignReplicasToDirsRequest_TopicData {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_TopicData"): AssignReplicasToDirsRequest_TopicData {
+    const o = new AssignReplicasToDirsRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsRequest_TopicData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AssignReplicasToDirsRequest_PartitionData {
@@ -281,6 +311,14 @@ export class AssignReplicasToDirsRequest_PartitionData {
   isDefault(): bool {
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_PartitionData"): AssignReplicasToDirsRequest_PartitionData {
+    const o = new AssignReplicasToDirsRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -362,6 +400,16 @@ export class AssignReplicasToDirsResponse {
     if (this.directories.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse"): AssignReplicasToDirsResponse {
+    const o = new AssignReplicasToDirsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AssignReplicasToDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsResponse.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse.directories[]")); o.directories = a; } } } }
+    return o;
+  }
 }
 
 export class AssignReplicasToDirsResponse_DirectoryData {
@@ -430,6 +478,15 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     if (!isZeroUuid(this.id)) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_DirectoryData"): AssignReplicasToDirsResponse_DirectoryData {
+    const o = new AssignReplicasToDirsResponse_DirectoryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsResponse_DirectoryData.id", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_DirectoryData.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -500,6 +557,15 @@ export class AssignReplicasToDirsResponse_TopicData {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_TopicData"): AssignReplicasToDirsResponse_TopicData {
+    const o = new AssignReplicasToDirsResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsResponse_TopicData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class AssignReplicasToDirsResponse_PartitionData {
@@ -568,5 +634,14 @@ export class AssignReplicasToDirsResponse_PartitionData {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_PartitionData"): AssignReplicasToDirsResponse_PartitionData {
+    const o = new AssignReplicasToDirsResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

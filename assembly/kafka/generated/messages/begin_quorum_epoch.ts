@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class BeginQuorumEpochRequest {
   static readonly API_KEY: i16 = 53;
@@ -105,6 +107,17 @@ export class BeginQuorumEpochRequest {
     if (this.leaderEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest"): BeginQuorumEpochRequest {
+    const o = new BeginQuorumEpochRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("BeginQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "BeginQuorumEpochRequest.clusterId", e); } }
+    if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("BeginQuorumEpochRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "BeginQuorumEpochRequest.voterId", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class BeginQuorumEpochRequest_TopicData {
@@ -173,6 +186,15 @@ export class BeginQuorumEpochRequest_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_TopicData"): BeginQuorumEpochRequest_TopicData {
+    const o = new BeginQuorumEpochRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochRequest_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -264,6 +286,17 @@ export class BeginQuorumEpochRequest_PartitionData {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_PartitionData"): BeginQuorumEpochRequest_PartitionData {
+    const o = new BeginQuorumEpochRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("voterDirectoryId"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "BeginQuorumEpochRequest_PartitionData.voterDirectoryId", e); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -365,6 +398,16 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_LeaderEndpoint"): BeginQuorumEpochRequest_LeaderEndpoint {
+    const o = new BeginQuorumEpochRequest_LeaderEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BeginQuorumEpochRequest_LeaderEndpoint.name", e); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BeginQuorumEpochRequest_LeaderEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
+    return o;
+  }
 }
 
 export class BeginQuorumEpochResponse {
@@ -464,6 +507,16 @@ export class BeginQuorumEpochResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse"): BeginQuorumEpochResponse {
+    const o = new BeginQuorumEpochResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("BeginQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BeginQuorumEpochResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class BeginQuorumEpochResponse_TopicData {
@@ -532,6 +585,15 @@ export class BeginQuorumEpochResponse_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_TopicData"): BeginQuorumEpochResponse_TopicData {
+    const o = new BeginQuorumEpochResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochResponse_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -615,6 +677,17 @@ export class BeginQuorumEpochResponse_PartitionData {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_PartitionData"): BeginQuorumEpochResponse_PartitionData {
+    const o = new BeginQuorumEpochResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -715,5 +788,15 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_NodeEndpoint"): BeginQuorumEpochResponse_NodeEndpoint {
+    const o = new BeginQuorumEpochResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "BeginQuorumEpochResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BeginQuorumEpochResponse_NodeEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class BrokerHeartbeatRequest {
   static readonly API_KEY: i16 = 63;
@@ -148,6 +150,20 @@ export class BrokerHeartbeatRequest {
     if (this.cordonedLogDirs != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerHeartbeatRequest"): BrokerHeartbeatRequest {
+    const o = new BrokerHeartbeatRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("BrokerHeartbeatRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "BrokerHeartbeatRequest.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokerEpoch"); if (x == null) { e.add("BrokerHeartbeatRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "BrokerHeartbeatRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("currentMetadataOffset"); if (x == null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "cannot be null in this version"); } else { o.currentMetadataOffset = jsonInt(x, "BrokerHeartbeatRequest.currentMetadataOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("wantFence"); if (x == null) { e.add("BrokerHeartbeatRequest.wantFence", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantFence", "cannot be null in this version"); } else { o.wantFence = jsonBool(x, "BrokerHeartbeatRequest.wantFence", e); } }
+    { const x = v.get("wantShutDown"); if (x == null) { e.add("BrokerHeartbeatRequest.wantShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantShutDown", "cannot be null in this version"); } else { o.wantShutDown = jsonBool(x, "BrokerHeartbeatRequest.wantShutDown", e); } }
+    if (version >= 1) { const x = v.get("offlineLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.offlineLogDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.offlineLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerHeartbeatRequest.offlineLogDirs[]", e)); o.offlineLogDirs = a; } } } }
+    if (version >= 2) { const x = v.get("cordonedLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.cordonedLogDirs = null; } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.cordonedLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerHeartbeatRequest.cordonedLogDirs[]", e)); o.cordonedLogDirs = a; } } } }
+    return o;
+  }
 }
 
 export class BrokerHeartbeatResponse {
@@ -241,5 +257,17 @@ export class BrokerHeartbeatResponse {
     if (this.isFenced != true) return false;
     if (this.shouldShutDown != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerHeartbeatResponse"): BrokerHeartbeatResponse {
+    const o = new BrokerHeartbeatResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("BrokerHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "BrokerHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("BrokerHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BrokerHeartbeatResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("isCaughtUp"); if (x == null) { e.add("BrokerHeartbeatResponse.isCaughtUp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.isCaughtUp", "cannot be null in this version"); } else { o.isCaughtUp = jsonBool(x, "BrokerHeartbeatResponse.isCaughtUp", e); } }
+    { const x = v.get("isFenced"); if (x == null) { e.add("BrokerHeartbeatResponse.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "BrokerHeartbeatResponse.isFenced", e); } }
+    { const x = v.get("shouldShutDown"); if (x == null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "cannot be null in this version"); } else { o.shouldShutDown = jsonBool(x, "BrokerHeartbeatResponse.shouldShutDown", e); } }
+    return o;
   }
 }

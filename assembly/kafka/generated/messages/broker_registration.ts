@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class BrokerRegistrationRequest {
   static readonly API_KEY: i16 = 62;
@@ -148,6 +150,22 @@ export class BrokerRegistrationRequest {
     if (this.previousBrokerEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest"): BrokerRegistrationRequest {
+    const o = new BrokerRegistrationRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("BrokerRegistrationRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "BrokerRegistrationRequest.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("clusterId"); if (x == null) { e.add("BrokerRegistrationRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "BrokerRegistrationRequest.clusterId", e); } }
+    { const x = v.get("incarnationId"); if (x == null) { e.add("BrokerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "BrokerRegistrationRequest.incarnationId", e); } }
+    { const x = v.get("listeners"); if (x == null) { e.add("BrokerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(BrokerRegistrationRequest_Listener.fromJson(items[i], version, e, "BrokerRegistrationRequest.listeners[]")); o.listeners = a; } } } }
+    { const x = v.get("features"); if (x == null) { e.add("BrokerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.features", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Feature>(); for (let i = 0; i < items.length; i++) a.push(BrokerRegistrationRequest_Feature.fromJson(items[i], version, e, "BrokerRegistrationRequest.features[]")); o.features = a; } } } }
+    { const x = v.get("rack"); if (x == null) { e.add("BrokerRegistrationRequest.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "BrokerRegistrationRequest.rack", e); } }
+    if (version >= 1) { const x = v.get("isMigratingZkBroker"); if (x == null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "cannot be null in this version"); } else { o.isMigratingZkBroker = jsonBool(x, "BrokerRegistrationRequest.isMigratingZkBroker", e); } }
+    if (version >= 2) { const x = v.get("logDirs"); if (x == null) { e.add("BrokerRegistrationRequest.logDirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.logDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.logDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerRegistrationRequest.logDirs[]", e)); o.logDirs = a; } } } }
+    if (version >= 3) { const x = v.get("previousBrokerEpoch"); if (x == null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "cannot be null in this version"); } else { o.previousBrokerEpoch = jsonInt(x, "BrokerRegistrationRequest.previousBrokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class BrokerRegistrationRequest_Listener {
@@ -231,6 +249,17 @@ export class BrokerRegistrationRequest_Listener {
     if (this.securityProtocol != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest_Listener"): BrokerRegistrationRequest_Listener {
+    const o = new BrokerRegistrationRequest_Listener();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BrokerRegistrationRequest_Listener.name", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BrokerRegistrationRequest_Listener.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BrokerRegistrationRequest_Listener.port", e, 0, 65535); } }
+    { const x = v.get("securityProtocol"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "BrokerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class BrokerRegistrationRequest_Feature {
@@ -306,6 +335,16 @@ export class BrokerRegistrationRequest_Feature {
     if (this.minSupportedVersion != 0) return false;
     if (this.maxSupportedVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest_Feature"): BrokerRegistrationRequest_Feature {
+    const o = new BrokerRegistrationRequest_Feature();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BrokerRegistrationRequest_Feature.name", e); } }
+    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
+    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -386,5 +425,15 @@ export class BrokerRegistrationResponse {
     if (this.errorCode != 0) return false;
     if (this.brokerEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationResponse"): BrokerRegistrationResponse {
+    const o = new BrokerRegistrationResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("BrokerRegistrationResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "BrokerRegistrationResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("BrokerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BrokerRegistrationResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("brokerEpoch"); if (x == null) { e.add("BrokerRegistrationResponse.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "BrokerRegistrationResponse.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ConsumerGroupDescribeRequest {
   static readonly API_KEY: i16 = 69;
@@ -74,6 +76,15 @@ export class ConsumerGroupDescribeRequest {
     if (this.groupIds.length != 0) return false;
     if (this.includeAuthorizedOperations != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeRequest"): ConsumerGroupDescribeRequest {
+    const o = new ConsumerGroupDescribeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupIds"); if (x == null) { e.add("ConsumerGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ConsumerGroupDescribeRequest.includeAuthorizedOperations", e); } }
+    return o;
   }
 }
 
@@ -147,6 +158,15 @@ export class ConsumerGroupDescribeResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse"): ConsumerGroupDescribeResponse {
+    const o = new ConsumerGroupDescribeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("groups"); if (x == null) { e.add("ConsumerGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -265,6 +285,22 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     if (this.members.length != 0) return false;
     if (this.authorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_DescribedGroup"): ConsumerGroupDescribeResponse_DescribedGroup {
+    const o = new ConsumerGroupDescribeResponse_DescribedGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupId", e); } }
+    { const x = v.get("groupState"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupState", e); } }
+    { const x = v.get("groupEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignorName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignorName", e); } }
+    { const x = v.get("members"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("authorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -406,6 +442,24 @@ export class ConsumerGroupDescribeResponse_Member {
     if (this.memberType != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_Member"): ConsumerGroupDescribeResponse_Member {
+    const o = new ConsumerGroupDescribeResponse_Member();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ConsumerGroupDescribeResponse_Member.memberId", e); } }
+    { const x = v.get("instanceId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "ConsumerGroupDescribeResponse_Member.instanceId", e); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ConsumerGroupDescribeResponse_Member.rackId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("clientId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientId", e); } }
+    { const x = v.get("clientHost"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientHost", e); } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupDescribeResponse_Member.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", e); } }
+    { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.assignment"); } }
+    { const x = v.get("targetAssignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.targetAssignment"); } }
+    if (version >= 1) { const x = v.get("memberType"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "cannot be null in this version"); } else { o.memberType = <i8>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberType", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class ConsumerGroupDescribeResponse_TopicPartitions {
@@ -482,6 +536,16 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_TopicPartitions"): ConsumerGroupDescribeResponse_TopicPartitions {
+    const o = new ConsumerGroupDescribeResponse_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicId", e); } }
+    { const x = v.get("topicName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class ConsumerGroupDescribeResponse_Assignment {
@@ -543,5 +607,13 @@ export class ConsumerGroupDescribeResponse_Assignment {
   isDefault(): bool {
     if (this.topicPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_Assignment"): ConsumerGroupDescribeResponse_Assignment {
+    const o = new ConsumerGroupDescribeResponse_Assignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ConsumerGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 68;
@@ -139,6 +141,23 @@ export class ConsumerGroupHeartbeatRequest {
     if (this.topicPartitions != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatRequest"): ConsumerGroupHeartbeatRequest {
+    const o = new ConsumerGroupHeartbeatRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ConsumerGroupHeartbeatRequest.groupId", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ConsumerGroupHeartbeatRequest.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("instanceId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "ConsumerGroupHeartbeatRequest.instanceId", e); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ConsumerGroupHeartbeatRequest.rackId", e); } }
+    { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupHeartbeatRequest.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    if (version >= 1) { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupHeartbeatRequest.subscribedTopicRegex", e); } }
+    { const x = v.get("serverAssignor"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.serverAssignor", "missing"); } else if (x.kind == JsonKind.Null) { o.serverAssignor = null; } else { o.serverAssignor = jsonString(x, "ConsumerGroupHeartbeatRequest.serverAssignor", e); } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatRequest.topicPartitions[]")); o.topicPartitions = a; } } } }
+    return o;
+  }
 }
 
 export class ConsumerGroupHeartbeatRequest_TopicPartitions {
@@ -207,6 +226,15 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatRequest_TopicPartitions"): ConsumerGroupHeartbeatRequest_TopicPartitions {
+    const o = new ConsumerGroupHeartbeatRequest_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -316,6 +344,20 @@ export class ConsumerGroupHeartbeatResponse {
     if (this.assignment != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse"): ConsumerGroupHeartbeatResponse {
+    const o = new ConsumerGroupHeartbeatResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ConsumerGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ConsumerGroupHeartbeatResponse.errorMessage", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ConsumerGroupHeartbeatResponse.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ConsumerGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ConsumerGroupHeartbeatResponse.assignment"); } }
+    return o;
+  }
 }
 
 export class ConsumerGroupHeartbeatResponse_Assignment {
@@ -377,6 +419,14 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
   isDefault(): bool {
     if (this.topicPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse_Assignment"): ConsumerGroupHeartbeatResponse_Assignment {
+    const o = new ConsumerGroupHeartbeatResponse_Assignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    return o;
   }
 }
 
@@ -446,5 +496,14 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse_TopicPartitions"): ConsumerGroupHeartbeatResponse_TopicPartitions {
+    const o = new ConsumerGroupHeartbeatResponse_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }

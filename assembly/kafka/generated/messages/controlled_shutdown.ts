@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ControlledShutdownRequest {
   static readonly API_KEY: i16 = 7;
@@ -83,6 +85,15 @@ export class ControlledShutdownRequest {
     if (this.brokerEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownRequest"): ControlledShutdownRequest {
+    const o = new ControlledShutdownRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("ControlledShutdownRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "ControlledShutdownRequest.brokerId", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("ControlledShutdownRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "ControlledShutdownRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class ControlledShutdownResponse {
@@ -156,6 +167,15 @@ export class ControlledShutdownResponse {
     if (this.remainingPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownResponse"): ControlledShutdownResponse {
+    const o = new ControlledShutdownResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("ControlledShutdownResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControlledShutdownResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("remainingPartitions"); if (x == null) { e.add("ControlledShutdownResponse.remainingPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.remainingPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControlledShutdownResponse.remainingPartitions", e); if (items != null) { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < items.length; i++) a.push(ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, "ControlledShutdownResponse.remainingPartitions[]")); o.remainingPartitions = a; } } } }
+    return o;
+  }
 }
 
 export class ControlledShutdownResponse_RemainingPartition {
@@ -224,5 +244,14 @@ export class ControlledShutdownResponse_RemainingPartition {
     if (this.topicName != "") return false;
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownResponse_RemainingPartition"): ControlledShutdownResponse_RemainingPartition {
+    const o = new ControlledShutdownResponse_RemainingPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ControlledShutdownResponse_RemainingPartition.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ControlledShutdownResponse_RemainingPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ControllerRegistrationRequest {
   static readonly API_KEY: i16 = 70;
@@ -96,6 +98,18 @@ export class ControllerRegistrationRequest {
     if (this.features.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest"): ControllerRegistrationRequest {
+    const o = new ControllerRegistrationRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("controllerId"); if (x == null) { e.add("ControllerRegistrationRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "ControllerRegistrationRequest.controllerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("incarnationId"); if (x == null) { e.add("ControllerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "ControllerRegistrationRequest.incarnationId", e); } }
+    { const x = v.get("zkMigrationReady"); if (x == null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ControllerRegistrationRequest.zkMigrationReady", e); } }
+    { const x = v.get("listeners"); if (x == null) { e.add("ControllerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(ControllerRegistrationRequest_Listener.fromJson(items[i], version, e, "ControllerRegistrationRequest.listeners[]")); o.listeners = a; } } } }
+    { const x = v.get("features"); if (x == null) { e.add("ControllerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.features", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < items.length; i++) a.push(ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, "ControllerRegistrationRequest.features[]")); o.features = a; } } } }
+    return o;
+  }
 }
 
 export class ControllerRegistrationRequest_Listener {
@@ -179,6 +193,17 @@ export class ControllerRegistrationRequest_Listener {
     if (this.securityProtocol != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest_Listener"): ControllerRegistrationRequest_Listener {
+    const o = new ControllerRegistrationRequest_Listener();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ControllerRegistrationRequest_Listener.name", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ControllerRegistrationRequest_Listener.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "ControllerRegistrationRequest_Listener.port", e, 0, 65535); } }
+    { const x = v.get("securityProtocol"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "ControllerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class ControllerRegistrationRequest_Feature {
@@ -254,6 +279,16 @@ export class ControllerRegistrationRequest_Feature {
     if (this.minSupportedVersion != 0) return false;
     if (this.maxSupportedVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest_Feature"): ControllerRegistrationRequest_Feature {
+    const o = new ControllerRegistrationRequest_Feature();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ControllerRegistrationRequest_Feature.name", e); } }
+    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
+    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -334,5 +369,15 @@ export class ControllerRegistrationResponse {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationResponse"): ControllerRegistrationResponse {
+    const o = new ControllerRegistrationResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ControllerRegistrationResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ControllerRegistrationResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ControllerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControllerRegistrationResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ControllerRegistrationResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ControllerRegistrationResponse.errorMessage", e); } }
+    return o;
   }
 }

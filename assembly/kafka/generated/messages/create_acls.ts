@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class CreateAclsRequest {
   static readonly API_KEY: i16 = 30;
@@ -67,6 +69,14 @@ export class CreateAclsRequest {
   isDefault(): bool {
     if (this.creations.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsRequest"): CreateAclsRequest {
+    const o = new CreateAclsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("creations"); if (x == null) { e.add("CreateAclsRequest.creations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest.creations", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsRequest.creations", e); if (items != null) { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsRequest_AclCreation.fromJson(items[i], version, e, "CreateAclsRequest.creations[]")); o.creations = a; } } } }
+    return o;
   }
 }
 
@@ -180,6 +190,20 @@ export class CreateAclsRequest_AclCreation {
     if (this.permissionType != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsRequest_AclCreation"): CreateAclsRequest_AclCreation {
+    const o = new CreateAclsRequest_AclCreation();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "CreateAclsRequest_AclCreation.resourceName", e); } }
+    if (version >= 1) { const x = v.get("resourcePatternType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourcePatternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourcePatternType", "cannot be null in this version"); } else { o.resourcePatternType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.resourcePatternType", e, -128, 127); } }
+    { const x = v.get("principal"); if (x == null) { e.add("CreateAclsRequest_AclCreation.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "CreateAclsRequest_AclCreation.principal", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("CreateAclsRequest_AclCreation.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.host", "cannot be null in this version"); } else { o.host = jsonString(x, "CreateAclsRequest_AclCreation.host", e); } }
+    { const x = v.get("operation"); if (x == null) { e.add("CreateAclsRequest_AclCreation.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.operation", e, -128, 127); } }
+    { const x = v.get("permissionType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.permissionType", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class CreateAclsResponse {
@@ -253,6 +277,15 @@ export class CreateAclsResponse {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsResponse"): CreateAclsResponse {
+    const o = new CreateAclsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("CreateAclsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsResponse.results", e); if (items != null) { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, "CreateAclsResponse.results[]")); o.results = a; } } } }
+    return o;
+  }
 }
 
 export class CreateAclsResponse_AclCreationResult {
@@ -321,5 +354,14 @@ export class CreateAclsResponse_AclCreationResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsResponse_AclCreationResult"): CreateAclsResponse_AclCreationResult {
+    const o = new CreateAclsResponse_AclCreationResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateAclsResponse_AclCreationResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreateAclsResponse_AclCreationResult.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class CreateDelegationTokenRequest {
   static readonly API_KEY: i16 = 38;
@@ -105,6 +107,17 @@ export class CreateDelegationTokenRequest {
     if (this.maxLifetimeMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenRequest"): CreateDelegationTokenRequest {
+    const o = new CreateDelegationTokenRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("ownerPrincipalType"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalType = null; } else { o.ownerPrincipalType = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalType", e); } }
+    if (version >= 3) { const x = v.get("ownerPrincipalName"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalName = null; } else { o.ownerPrincipalName = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalName", e); } }
+    { const x = v.get("renewers"); if (x == null) { e.add("CreateDelegationTokenRequest.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateDelegationTokenRequest.renewers", e); if (items != null) { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(); for (let i = 0; i < items.length; i++) a.push(CreateDelegationTokenRequest_CreatableRenewers.fromJson(items[i], version, e, "CreateDelegationTokenRequest.renewers[]")); o.renewers = a; } } } }
+    { const x = v.get("maxLifetimeMs"); if (x == null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "cannot be null in this version"); } else { o.maxLifetimeMs = jsonInt(x, "CreateDelegationTokenRequest.maxLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class CreateDelegationTokenRequest_CreatableRenewers {
@@ -173,6 +186,15 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
     if (this.principalType != "") return false;
     if (this.principalName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenRequest_CreatableRenewers"): CreateDelegationTokenRequest_CreatableRenewers {
+    const o = new CreateDelegationTokenRequest_CreatableRenewers();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("principalType"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalType", e); } }
+    { const x = v.get("principalName"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalName", e); } }
+    return o;
   }
 }
 
@@ -325,5 +347,23 @@ export class CreateDelegationTokenResponse {
     if (this.hmac.byteLength != 0) return false;
     if (this.throttleTimeMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenResponse"): CreateDelegationTokenResponse {
+    const o = new CreateDelegationTokenResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("CreateDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateDelegationTokenResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("principalType"); if (x == null) { e.add("CreateDelegationTokenResponse.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "CreateDelegationTokenResponse.principalType", e); } }
+    { const x = v.get("principalName"); if (x == null) { e.add("CreateDelegationTokenResponse.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "CreateDelegationTokenResponse.principalName", e); } }
+    if (version >= 3) { const x = v.get("tokenRequesterPrincipalType"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalType", "cannot be null in this version"); } else { o.tokenRequesterPrincipalType = jsonString(x, "CreateDelegationTokenResponse.tokenRequesterPrincipalType", e); } }
+    if (version >= 3) { const x = v.get("tokenRequesterPrincipalName"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalName", "cannot be null in this version"); } else { o.tokenRequesterPrincipalName = jsonString(x, "CreateDelegationTokenResponse.tokenRequesterPrincipalName", e); } }
+    { const x = v.get("issueTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.issueTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.issueTimestampMs", "cannot be null in this version"); } else { o.issueTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.issueTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("maxTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.maxTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.maxTimestampMs", "cannot be null in this version"); } else { o.maxTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.maxTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("tokenId"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenId", "cannot be null in this version"); } else { o.tokenId = jsonString(x, "CreateDelegationTokenResponse.tokenId", e); } }
+    { const x = v.get("hmac"); if (x == null) { e.add("CreateDelegationTokenResponse.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "CreateDelegationTokenResponse.hmac", e); } }
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

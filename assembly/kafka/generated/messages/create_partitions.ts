@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class CreatePartitionsRequest {
   static readonly API_KEY: i16 = 37;
@@ -82,6 +84,16 @@ export class CreatePartitionsRequest {
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest"): CreatePartitionsRequest {
+    const o = new CreatePartitionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("CreatePartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest.topics", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsRequest_CreatePartitionsTopic.fromJson(items[i], version, e, "CreatePartitionsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("CreatePartitionsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreatePartitionsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("validateOnly"); if (x == null) { e.add("CreatePartitionsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreatePartitionsRequest.validateOnly", e); } }
+    return o;
+  }
 }
 
 export class CreatePartitionsRequest_CreatePartitionsTopic {
@@ -158,6 +170,16 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     if ((this.assignments == null || this.assignments!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest_CreatePartitionsTopic"): CreatePartitionsRequest_CreatePartitionsTopic {
+    const o = new CreatePartitionsRequest_CreatePartitionsTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreatePartitionsRequest_CreatePartitionsTopic.name", e); } }
+    { const x = v.get("count"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "cannot be null in this version"); } else { o.count = <i32>jsonInt(x, "CreatePartitionsRequest_CreatePartitionsTopic.count", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignments"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { o.assignments = null; } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsTopic.assignments", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, "CreatePartitionsRequest_CreatePartitionsTopic.assignments[]")); o.assignments = a; } } } }
+    return o;
+  }
 }
 
 export class CreatePartitionsRequest_CreatePartitionsAssignment {
@@ -219,6 +241,14 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   isDefault(): bool {
     if (this.brokerIds.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest_CreatePartitionsAssignment"): CreatePartitionsRequest_CreatePartitionsAssignment {
+    const o = new CreatePartitionsRequest_CreatePartitionsAssignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerIds"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
+    return o;
   }
 }
 
@@ -292,6 +322,15 @@ export class CreatePartitionsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsResponse"): CreatePartitionsResponse {
+    const o = new CreatePartitionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreatePartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreatePartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("CreatePartitionsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsResponse.results", e); if (items != null) { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, "CreatePartitionsResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -368,5 +407,15 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsResponse_CreatePartitionsTopicResult"): CreatePartitionsResponse_CreatePartitionsTopicResult {
+    const o = new CreatePartitionsResponse_CreatePartitionsTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.name", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class CreateTopicsRequest {
   static readonly API_KEY: i16 = 19;
@@ -89,6 +91,16 @@ export class CreateTopicsRequest {
     if (this.timeoutMs != 60000) return false;
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest"): CreateTopicsRequest {
+    const o = new CreateTopicsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest.topics", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopic>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableTopic.fromJson(items[i], version, e, "CreateTopicsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("CreateTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreateTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("CreateTopicsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreateTopicsRequest.validateOnly", e); } }
+    return o;
   }
 }
 
@@ -180,6 +192,18 @@ export class CreateTopicsRequest_CreatableTopic {
     if (this.configs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableTopic"): CreateTopicsRequest_CreatableTopic {
+    const o = new CreateTopicsRequest_CreatableTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopic.name", e); } }
+    { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsRequest_CreatableTopic.numPartitions", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsRequest_CreatableTopic.replicationFactor", e, -32768, 32767); } }
+    { const x = v.get("assignments"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.assignments", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableReplicaAssignment.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.assignments[]")); o.assignments = a; } } } }
+    { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.configs", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.configs[]")); o.configs = a; } } } }
+    return o;
+  }
 }
 
 export class CreateTopicsRequest_CreatableReplicaAssignment {
@@ -249,6 +273,15 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     if (this.brokerIds.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableReplicaAssignment"): CreateTopicsRequest_CreatableReplicaAssignment {
+    const o = new CreateTopicsRequest_CreatableReplicaAssignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokerIds"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
+    return o;
+  }
 }
 
 export class CreateTopicsRequest_CreatableTopicConfig {
@@ -317,6 +350,15 @@ export class CreateTopicsRequest_CreatableTopicConfig {
     if (this.name != "") return false;
     if (this.value != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableTopicConfig"): CreateTopicsRequest_CreatableTopicConfig {
+    const o = new CreateTopicsRequest_CreatableTopicConfig();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.name", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.value", e); } }
+    return o;
   }
 }
 
@@ -398,6 +440,15 @@ export class CreateTopicsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse"): CreateTopicsResponse {
+    const o = new CreateTopicsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsResponse.topics", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, "CreateTopicsResponse.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -569,6 +620,21 @@ export class CreateTopicsResponse_CreatableTopicResult {
     if ((this.configs == null || this.configs!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse_CreatableTopicResult"): CreateTopicsResponse_CreatableTopicResult {
+    const o = new CreateTopicsResponse_CreatableTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsResponse_CreatableTopicResult.name", e); } }
+    if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "CreateTopicsResponse_CreatableTopicResult.topicId", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.errorCode", e, -32768, 32767); } }
+    if (version >= 1) { const x = v.get("errorMessage"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreateTopicsResponse_CreatableTopicResult.errorMessage", e); } }
+    if (version >= 5) { const x = v.get("topicConfigErrorCode"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", "cannot be null in this version"); } else { o.topicConfigErrorCode = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", e, -32768, 32767); } }
+    if (version >= 5) { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.numPartitions", e, -2147483648, 2147483647); } }
+    if (version >= 5) { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.replicationFactor", e, -32768, 32767); } }
+    if (version >= 5) { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { o.configs = null; } else { { const items = jsonArray(x, "CreateTopicsResponse_CreatableTopicResult.configs", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, "CreateTopicsResponse_CreatableTopicResult.configs[]")); o.configs = a; } } } }
+    return o;
+  }
 }
 
 export class CreateTopicsResponse_CreatableTopicConfigs {
@@ -698,5 +764,17 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
     if (this.configSource != -1) return false;
     if (this.isSensitive != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse_CreatableTopicConfigs"): CreateTopicsResponse_CreatableTopicConfigs {
+    const o = new CreateTopicsResponse_CreatableTopicConfigs();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 5) { const x = v.get("name"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsResponse_CreatableTopicConfigs.name", e); } }
+    if (version >= 5) { const x = v.get("value"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "CreateTopicsResponse_CreatableTopicConfigs.value", e); } }
+    if (version >= 5) { const x = v.get("readOnly"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.readOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.readOnly", "cannot be null in this version"); } else { o.readOnly = jsonBool(x, "CreateTopicsResponse_CreatableTopicConfigs.readOnly", e); } }
+    if (version >= 5) { const x = v.get("configSource"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "CreateTopicsResponse_CreatableTopicConfigs.configSource", e, -128, 127); } }
+    if (version >= 5) { const x = v.get("isSensitive"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "CreateTopicsResponse_CreatableTopicConfigs.isSensitive", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteAclsRequest {
   static readonly API_KEY: i16 = 31;
@@ -67,6 +69,14 @@ export class DeleteAclsRequest {
   isDefault(): bool {
     if (this.filters.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsRequest"): DeleteAclsRequest {
+    const o = new DeleteAclsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("filters"); if (x == null) { e.add("DeleteAclsRequest.filters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest.filters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsRequest.filters", e); if (items != null) { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, "DeleteAclsRequest.filters[]")); o.filters = a; } } } }
+    return o;
   }
 }
 
@@ -180,6 +190,20 @@ export class DeleteAclsRequest_DeleteAclsFilter {
     if (this.permissionType != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsRequest_DeleteAclsFilter"): DeleteAclsRequest_DeleteAclsFilter {
+    const o = new DeleteAclsRequest_DeleteAclsFilter();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceTypeFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", "cannot be null in this version"); } else { o.resourceTypeFilter = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", e, -128, 127); } }
+    { const x = v.get("resourceNameFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceNameFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.resourceNameFilter = null; } else { o.resourceNameFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.resourceNameFilter", e); } }
+    if (version >= 1) { const x = v.get("patternTypeFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", "cannot be null in this version"); } else { o.patternTypeFilter = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", e, -128, 127); } }
+    { const x = v.get("principalFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.principalFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.principalFilter = null; } else { o.principalFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.principalFilter", e); } }
+    { const x = v.get("hostFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.hostFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.hostFilter = null; } else { o.hostFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.hostFilter", e); } }
+    { const x = v.get("operation"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.operation", e, -128, 127); } }
+    { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.permissionType", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class DeleteAclsResponse {
@@ -252,6 +276,15 @@ export class DeleteAclsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.filterResults.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse"): DeleteAclsResponse {
+    const o = new DeleteAclsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("filterResults"); if (x == null) { e.add("DeleteAclsResponse.filterResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.filterResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse.filterResults", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, "DeleteAclsResponse.filterResults[]")); o.filterResults = a; } } } }
+    return o;
   }
 }
 
@@ -328,6 +361,16 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     if (this.errorMessage != "") return false;
     if (this.matchingAcls.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse_DeleteAclsFilterResult"): DeleteAclsResponse_DeleteAclsFilterResult {
+    const o = new DeleteAclsResponse_DeleteAclsFilterResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", e); } }
+    { const x = v.get("matchingAcls"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls[]")); o.matchingAcls = a; } } } }
+    return o;
   }
 }
 
@@ -454,5 +497,21 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
     if (this.operation != 0) return false;
     if (this.permissionType != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse_DeleteAclsMatchingAcl"): DeleteAclsResponse_DeleteAclsMatchingAcl {
+    const o = new DeleteAclsResponse_DeleteAclsMatchingAcl();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.errorMessage", e); } }
+    { const x = v.get("resourceType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", e); } }
+    if (version >= 1) { const x = v.get("patternType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", "cannot be null in this version"); } else { o.patternType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", e, -128, 127); } }
+    { const x = v.get("principal"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.principal", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.host", e); } }
+    { const x = v.get("operation"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.operation", e, -128, 127); } }
+    { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", e, -128, 127); } }
+    return o;
   }
 }

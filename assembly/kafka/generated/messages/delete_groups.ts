@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteGroupsRequest {
   static readonly API_KEY: i16 = 42;
@@ -67,6 +69,14 @@ export class DeleteGroupsRequest {
   isDefault(): bool {
     if (this.groupsNames.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteGroupsRequest"): DeleteGroupsRequest {
+    const o = new DeleteGroupsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupsNames"); if (x == null) { e.add("DeleteGroupsRequest.groupsNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsRequest.groupsNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsRequest.groupsNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DeleteGroupsRequest.groupsNames[]", e)); o.groupsNames = a; } } } }
+    return o;
   }
 }
 
@@ -141,6 +151,15 @@ export class DeleteGroupsResponse {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteGroupsResponse"): DeleteGroupsResponse {
+    const o = new DeleteGroupsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("DeleteGroupsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsResponse.results", e); if (items != null) { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteGroupsResponse_DeletableGroupResult.fromJson(items[i], version, e, "DeleteGroupsResponse.results[]")); o.results = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteGroupsResponse_DeletableGroupResult {
@@ -209,5 +228,14 @@ export class DeleteGroupsResponse_DeletableGroupResult {
     if (this.groupId != "") return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteGroupsResponse_DeletableGroupResult"): DeleteGroupsResponse_DeletableGroupResult {
+    const o = new DeleteGroupsResponse_DeletableGroupResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("DeleteGroupsResponse_DeletableGroupResult.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse_DeletableGroupResult.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteGroupsResponse_DeletableGroupResult.groupId", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteGroupsResponse_DeletableGroupResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse_DeletableGroupResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteGroupsResponse_DeletableGroupResult.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

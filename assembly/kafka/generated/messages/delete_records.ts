@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteRecordsRequest {
   static readonly API_KEY: i16 = 21;
@@ -75,6 +77,15 @@ export class DeleteRecordsRequest {
     if (this.timeoutMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest"): DeleteRecordsRequest {
+    const o = new DeleteRecordsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest.topics", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsRequest_DeleteRecordsTopic.fromJson(items[i], version, e, "DeleteRecordsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteRecordsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteRecordsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class DeleteRecordsRequest_DeleteRecordsTopic {
@@ -144,6 +155,15 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest_DeleteRecordsTopic"): DeleteRecordsRequest_DeleteRecordsTopic {
+    const o = new DeleteRecordsRequest_DeleteRecordsTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsRequest_DeleteRecordsTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest_DeleteRecordsTopic.partitions", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, "DeleteRecordsRequest_DeleteRecordsTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteRecordsRequest_DeleteRecordsPartition {
@@ -212,6 +232,15 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
     if (this.partitionIndex != 0) return false;
     if (this.offset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest_DeleteRecordsPartition"): DeleteRecordsRequest_DeleteRecordsPartition {
+    const o = new DeleteRecordsRequest_DeleteRecordsPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("offset"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -286,6 +315,15 @@ export class DeleteRecordsResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse"): DeleteRecordsResponse {
+    const o = new DeleteRecordsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteRecordsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteRecordsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse.topics", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, "DeleteRecordsResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteRecordsResponse_DeleteRecordsTopicResult {
@@ -354,6 +392,15 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse_DeleteRecordsTopicResult"): DeleteRecordsResponse_DeleteRecordsTopicResult {
+    const o = new DeleteRecordsResponse_DeleteRecordsTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -430,5 +477,15 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
     if (this.lowWatermark != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse_DeleteRecordsPartitionResult"): DeleteRecordsResponse_DeleteRecordsPartitionResult {
+    const o = new DeleteRecordsResponse_DeleteRecordsPartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("lowWatermark"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "cannot be null in this version"); } else { o.lowWatermark = jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 92;
@@ -75,6 +77,15 @@ export class DeleteShareGroupOffsetsRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsRequest"): DeleteShareGroupOffsetsRequest {
+    const o = new DeleteShareGroupOffsetsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupOffsetsRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic {
@@ -136,6 +147,14 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
   isDefault(): bool {
     if (this.topicName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic"): DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic {
+    const o = new DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", e); } }
+    return o;
   }
 }
 
@@ -224,6 +243,17 @@ export class DeleteShareGroupOffsetsResponse {
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsResponse"): DeleteShareGroupOffsetsResponse {
+    const o = new DeleteShareGroupOffsetsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse.errorMessage", e); } }
+    { const x = v.get("responses"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic {
@@ -306,5 +336,16 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic"): DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic {
+    const o = new DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", e); } }
+    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteShareGroupStateRequest {
   static readonly API_KEY: i16 = 86;
@@ -75,6 +77,15 @@ export class DeleteShareGroupStateRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest"): DeleteShareGroupStateRequest {
+    const o = new DeleteShareGroupStateRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupStateRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteShareGroupStateRequest_DeleteStateData {
@@ -144,6 +155,15 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest_DeleteStateData"): DeleteShareGroupStateRequest_DeleteStateData {
+    const o = new DeleteShareGroupStateRequest_DeleteStateData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateRequest_DeleteStateData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest_DeleteStateData.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest_DeleteStateData.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class DeleteShareGroupStateRequest_PartitionData {
@@ -205,6 +225,14 @@ export class DeleteShareGroupStateRequest_PartitionData {
   isDefault(): bool {
     if (this.partition != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest_PartitionData"): DeleteShareGroupStateRequest_PartitionData {
+    const o = new DeleteShareGroupStateRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "DeleteShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -271,6 +299,14 @@ export class DeleteShareGroupStateResponse {
   isDefault(): bool {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse"): DeleteShareGroupStateResponse {
+    const o = new DeleteShareGroupStateResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("results"); if (x == null) { e.add("DeleteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -340,6 +376,15 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse_DeleteStateResult"): DeleteShareGroupStateResponse_DeleteStateResult {
+    const o = new DeleteShareGroupStateResponse_DeleteStateResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateResponse_DeleteStateResult.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse_DeleteStateResult.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse_DeleteStateResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -416,5 +461,15 @@ export class DeleteShareGroupStateResponse_PartitionResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse_PartitionResult"): DeleteShareGroupStateResponse_PartitionResult {
+    const o = new DeleteShareGroupStateResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "DeleteShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    return o;
   }
 }

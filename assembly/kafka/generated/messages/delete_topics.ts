@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DeleteTopicsRequest {
   static readonly API_KEY: i16 = 20;
@@ -98,6 +100,16 @@ export class DeleteTopicsRequest {
     if (this.timeoutMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsRequest"): DeleteTopicsRequest {
+    const o = new DeleteTopicsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 6) { const x = v.get("topics"); if (x == null) { e.add("DeleteTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topics", e); if (items != null) { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(); for (let i = 0; i < items.length; i++) a.push(DeleteTopicsRequest_DeleteTopicState.fromJson(items[i], version, e, "DeleteTopicsRequest.topics[]")); o.topics = a; } } } }
+    if (version <= 5) { const x = v.get("topicNames"); if (x == null) { e.add("DeleteTopicsRequest.topicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DeleteTopicsRequest.topicNames[]", e)); o.topicNames = a; } } } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class DeleteTopicsRequest_DeleteTopicState {
@@ -183,6 +195,15 @@ export class DeleteTopicsRequest_DeleteTopicState {
     if (!isZeroUuid(this.topicId)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsRequest_DeleteTopicState"): DeleteTopicsRequest_DeleteTopicState {
+    const o = new DeleteTopicsRequest_DeleteTopicState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 6) { const x = v.get("name"); if (x == null) { e.add("DeleteTopicsRequest_DeleteTopicState.name", "missing"); } else if (x.kind == JsonKind.Null) { o.name = null; } else { o.name = jsonString(x, "DeleteTopicsRequest_DeleteTopicState.name", e); } }
+    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteTopicsRequest_DeleteTopicState.topicId", e); } }
+    return o;
+  }
 }
 
 export class DeleteTopicsResponse {
@@ -263,6 +284,15 @@ export class DeleteTopicsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsResponse"): DeleteTopicsResponse {
+    const o = new DeleteTopicsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("DeleteTopicsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsResponse.responses", e); if (items != null) { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, "DeleteTopicsResponse.responses[]")); o.responses = a; } } } }
+    return o;
   }
 }
 
@@ -362,5 +392,16 @@ export class DeleteTopicsResponse_DeletableTopicResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsResponse_DeletableTopicResult"): DeleteTopicsResponse_DeletableTopicResult {
+    const o = new DeleteTopicsResponse_DeletableTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 6) o.name = null; else e.add("DeleteTopicsResponse_DeletableTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteTopicsResponse_DeletableTopicResult.name", e); } }
+    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse_DeletableTopicResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteTopicsResponse_DeletableTopicResult.topicId", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteTopicsResponse_DeletableTopicResult.errorCode", e, -32768, 32767); } }
+    if (version >= 5) { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteTopicsResponse_DeletableTopicResult.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeAclsRequest {
   static readonly API_KEY: i16 = 29;
@@ -118,6 +120,20 @@ export class DescribeAclsRequest {
     if (this.permissionType != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsRequest"): DescribeAclsRequest {
+    const o = new DescribeAclsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceTypeFilter"); if (x == null) { e.add("DescribeAclsRequest.resourceTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.resourceTypeFilter", "cannot be null in this version"); } else { o.resourceTypeFilter = <i8>jsonInt(x, "DescribeAclsRequest.resourceTypeFilter", e, -128, 127); } }
+    { const x = v.get("resourceNameFilter"); if (x == null) { e.add("DescribeAclsRequest.resourceNameFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.resourceNameFilter = null; } else { o.resourceNameFilter = jsonString(x, "DescribeAclsRequest.resourceNameFilter", e); } }
+    if (version >= 1) { const x = v.get("patternTypeFilter"); if (x == null) { e.add("DescribeAclsRequest.patternTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.patternTypeFilter", "cannot be null in this version"); } else { o.patternTypeFilter = <i8>jsonInt(x, "DescribeAclsRequest.patternTypeFilter", e, -128, 127); } }
+    { const x = v.get("principalFilter"); if (x == null) { e.add("DescribeAclsRequest.principalFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.principalFilter = null; } else { o.principalFilter = jsonString(x, "DescribeAclsRequest.principalFilter", e); } }
+    { const x = v.get("hostFilter"); if (x == null) { e.add("DescribeAclsRequest.hostFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.hostFilter = null; } else { o.hostFilter = jsonString(x, "DescribeAclsRequest.hostFilter", e); } }
+    { const x = v.get("operation"); if (x == null) { e.add("DescribeAclsRequest.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DescribeAclsRequest.operation", e, -128, 127); } }
+    { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsRequest.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsRequest.permissionType", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class DescribeAclsResponse {
@@ -204,6 +220,17 @@ export class DescribeAclsResponse {
     if (this.errorMessage != "") return false;
     if (this.resources.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse"): DescribeAclsResponse {
+    const o = new DescribeAclsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeAclsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeAclsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeAclsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeAclsResponse.errorMessage", e); } }
+    { const x = v.get("resources"); if (x == null) { e.add("DescribeAclsResponse.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse.resources", e); if (items != null) { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, "DescribeAclsResponse.resources[]")); o.resources = a; } } } }
+    return o;
   }
 }
 
@@ -296,6 +323,17 @@ export class DescribeAclsResponse_DescribeAclsResource {
     if (this.acls.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse_DescribeAclsResource"): DescribeAclsResponse_DescribeAclsResource {
+    const o = new DescribeAclsResponse_DescribeAclsResource();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeAclsResponse_DescribeAclsResource.resourceName", e); } }
+    if (version >= 1) { const x = v.get("patternType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "cannot be null in this version"); } else { o.patternType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.patternType", e, -128, 127); } }
+    { const x = v.get("acls"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse_DescribeAclsResource.acls", e); if (items != null) { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, "DescribeAclsResponse_DescribeAclsResource.acls[]")); o.acls = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeAclsResponse_AclDescription {
@@ -378,5 +416,16 @@ export class DescribeAclsResponse_AclDescription {
     if (this.operation != 0) return false;
     if (this.permissionType != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse_AclDescription"): DescribeAclsResponse_AclDescription {
+    const o = new DescribeAclsResponse_AclDescription();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("principal"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "DescribeAclsResponse_AclDescription.principal", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeAclsResponse_AclDescription.host", e); } }
+    { const x = v.get("operation"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.operation", e, -128, 127); } }
+    { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.permissionType", e, -128, 127); } }
+    return o;
   }
 }

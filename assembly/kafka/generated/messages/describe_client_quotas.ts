@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeClientQuotasRequest {
   static readonly API_KEY: i16 = 48;
@@ -74,6 +76,15 @@ export class DescribeClientQuotasRequest {
     if (this.components.length != 0) return false;
     if (this.strict != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasRequest"): DescribeClientQuotasRequest {
+    const o = new DescribeClientQuotasRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("components"); if (x == null) { e.add("DescribeClientQuotasRequest.components", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.components", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasRequest.components", e); if (items != null) { const a = new Array<DescribeClientQuotasRequest_ComponentData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasRequest_ComponentData.fromJson(items[i], version, e, "DescribeClientQuotasRequest.components[]")); o.components = a; } } } }
+    { const x = v.get("strict"); if (x == null) { e.add("DescribeClientQuotasRequest.strict", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.strict", "cannot be null in this version"); } else { o.strict = jsonBool(x, "DescribeClientQuotasRequest.strict", e); } }
+    return o;
   }
 }
 
@@ -150,6 +161,16 @@ export class DescribeClientQuotasRequest_ComponentData {
     if (this.matchType != 0) return false;
     if (this.match != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasRequest_ComponentData"): DescribeClientQuotasRequest_ComponentData {
+    const o = new DescribeClientQuotasRequest_ComponentData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entityType"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest_ComponentData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "DescribeClientQuotasRequest_ComponentData.entityType", e); } }
+    { const x = v.get("matchType"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "cannot be null in this version"); } else { o.matchType = <i8>jsonInt(x, "DescribeClientQuotasRequest_ComponentData.matchType", e, -128, 127); } }
+    { const x = v.get("match"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.match", "missing"); } else if (x.kind == JsonKind.Null) { o.match = null; } else { o.match = jsonString(x, "DescribeClientQuotasRequest_ComponentData.match", e); } }
+    return o;
   }
 }
 
@@ -238,6 +259,17 @@ export class DescribeClientQuotasResponse {
     if ((this.entries == null || this.entries!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse"): DescribeClientQuotasResponse {
+    const o = new DescribeClientQuotasResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeClientQuotasResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeClientQuotasResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeClientQuotasResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeClientQuotasResponse.errorMessage", e); } }
+    { const x = v.get("entries"); if (x == null) { e.add("DescribeClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { o.entries = null; } else { { const items = jsonArray(x, "DescribeClientQuotasResponse.entries", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, "DescribeClientQuotasResponse.entries[]")); o.entries = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeClientQuotasResponse_EntryData {
@@ -306,6 +338,15 @@ export class DescribeClientQuotasResponse_EntryData {
     if (this.entity.length != 0) return false;
     if (this.values.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_EntryData"): DescribeClientQuotasResponse_EntryData {
+    const o = new DescribeClientQuotasResponse_EntryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entity"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
+    { const x = v.get("values"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.values", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.values", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.values", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.values[]")); o.values = a; } } } }
+    return o;
   }
 }
 
@@ -376,6 +417,15 @@ export class DescribeClientQuotasResponse_EntityData {
     if (this.entityName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_EntityData"): DescribeClientQuotasResponse_EntityData {
+    const o = new DescribeClientQuotasResponse_EntityData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("entityType"); if (x == null) { e.add("DescribeClientQuotasResponse_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "DescribeClientQuotasResponse_EntityData.entityType", e); } }
+    { const x = v.get("entityName"); if (x == null) { e.add("DescribeClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "DescribeClientQuotasResponse_EntityData.entityName", e); } }
+    return o;
+  }
 }
 
 export class DescribeClientQuotasResponse_ValueData {
@@ -444,5 +494,14 @@ export class DescribeClientQuotasResponse_ValueData {
     if (this.key != "") return false;
     if (this.value != 0.0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_ValueData"): DescribeClientQuotasResponse_ValueData {
+    const o = new DescribeClientQuotasResponse_ValueData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("key"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.key", "cannot be null in this version"); } else { o.key = jsonString(x, "DescribeClientQuotasResponse_ValueData.key", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.value", "cannot be null in this version"); } else { o.value = jsonFloat(x, "DescribeClientQuotasResponse_ValueData.value", e); } }
+    return o;
   }
 }

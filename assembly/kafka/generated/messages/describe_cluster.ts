@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeClusterRequest {
   static readonly API_KEY: i16 = 60;
@@ -97,6 +99,16 @@ export class DescribeClusterRequest {
     if (this.endpointType != 1) return false;
     if (this.includeFencedBrokers != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterRequest"): DescribeClusterRequest {
+    const o = new DescribeClusterRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("includeClusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterRequest.includeClusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.includeClusterAuthorizedOperations", "cannot be null in this version"); } else { o.includeClusterAuthorizedOperations = jsonBool(x, "DescribeClusterRequest.includeClusterAuthorizedOperations", e); } }
+    if (version >= 1) { const x = v.get("endpointType"); if (x == null) { e.add("DescribeClusterRequest.endpointType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.endpointType", "cannot be null in this version"); } else { o.endpointType = <i8>jsonInt(x, "DescribeClusterRequest.endpointType", e, -128, 127); } }
+    if (version >= 2) { const x = v.get("includeFencedBrokers"); if (x == null) { e.add("DescribeClusterRequest.includeFencedBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.includeFencedBrokers", "cannot be null in this version"); } else { o.includeFencedBrokers = jsonBool(x, "DescribeClusterRequest.includeFencedBrokers", e); } }
+    return o;
   }
 }
 
@@ -221,6 +233,21 @@ export class DescribeClusterResponse {
     if (this.clusterAuthorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterResponse"): DescribeClusterResponse {
+    const o = new DescribeClusterResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeClusterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeClusterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeClusterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeClusterResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeClusterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeClusterResponse.errorMessage", e); } }
+    if (version >= 1) { const x = v.get("endpointType"); if (x == null) { e.add("DescribeClusterResponse.endpointType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.endpointType", "cannot be null in this version"); } else { o.endpointType = <i8>jsonInt(x, "DescribeClusterResponse.endpointType", e, -128, 127); } }
+    { const x = v.get("clusterId"); if (x == null) { e.add("DescribeClusterResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "DescribeClusterResponse.clusterId", e); } }
+    { const x = v.get("controllerId"); if (x == null) { e.add("DescribeClusterResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "DescribeClusterResponse.controllerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokers"); if (x == null) { e.add("DescribeClusterResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClusterResponse.brokers", e); if (items != null) { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(); for (let i = 0; i < items.length; i++) a.push(DescribeClusterResponse_DescribeClusterBroker.fromJson(items[i], version, e, "DescribeClusterResponse.brokers[]")); o.brokers = a; } } } }
+    { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "DescribeClusterResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class DescribeClusterResponse_DescribeClusterBroker {
@@ -318,5 +345,17 @@ export class DescribeClusterResponse_DescribeClusterBroker {
     if (this.rack != null) return false;
     if (this.isFenced != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterResponse_DescribeClusterBroker"): DescribeClusterResponse_DescribeClusterBroker {
+    const o = new DescribeClusterResponse_DescribeClusterBroker();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "DescribeClusterResponse_DescribeClusterBroker.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("host"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeClusterResponse_DescribeClusterBroker.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "DescribeClusterResponse_DescribeClusterBroker.port", e, -2147483648, 2147483647); } }
+    { const x = v.get("rack"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "DescribeClusterResponse_DescribeClusterBroker.rack", e); } }
+    if (version >= 2) { const x = v.get("isFenced"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "DescribeClusterResponse_DescribeClusterBroker.isFenced", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeConfigsRequest {
   static readonly API_KEY: i16 = 32;
@@ -98,6 +100,16 @@ export class DescribeConfigsRequest {
     if (this.includeDocumentation != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsRequest"): DescribeConfigsRequest {
+    const o = new DescribeConfigsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resources"); if (x == null) { e.add("DescribeConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsRequest.resources", e); if (items != null) { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsRequest_DescribeConfigsResource.fromJson(items[i], version, e, "DescribeConfigsRequest.resources[]")); o.resources = a; } } } }
+    if (version >= 1) { const x = v.get("includeSynonyms"); if (x == null) { e.add("DescribeConfigsRequest.includeSynonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeSynonyms", "cannot be null in this version"); } else { o.includeSynonyms = jsonBool(x, "DescribeConfigsRequest.includeSynonyms", e); } }
+    if (version >= 3) { const x = v.get("includeDocumentation"); if (x == null) { e.add("DescribeConfigsRequest.includeDocumentation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeDocumentation", "cannot be null in this version"); } else { o.includeDocumentation = jsonBool(x, "DescribeConfigsRequest.includeDocumentation", e); } }
+    return o;
+  }
 }
 
 export class DescribeConfigsRequest_DescribeConfigsResource {
@@ -174,6 +186,16 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     if ((this.configurationKeys == null || this.configurationKeys!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsRequest_DescribeConfigsResource"): DescribeConfigsRequest_DescribeConfigsResource {
+    const o = new DescribeConfigsRequest_DescribeConfigsResource();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceName", e); } }
+    { const x = v.get("configurationKeys"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", "missing"); } else if (x.kind == JsonKind.Null) { o.configurationKeys = null; } else { { const items = jsonArray(x, "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys[]", e)); o.configurationKeys = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeConfigsResponse {
@@ -246,6 +268,15 @@ export class DescribeConfigsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse"): DescribeConfigsResponse {
+    const o = new DescribeConfigsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeConfigsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse.results", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, "DescribeConfigsResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -336,6 +367,18 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     if (this.resourceName != "") return false;
     if (this.configs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsResult"): DescribeConfigsResponse_DescribeConfigsResult {
+    const o = new DescribeConfigsResponse_DescribeConfigsResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.errorMessage", e); } }
+    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceName", e); } }
+    { const x = v.get("configs"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResult.configs", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResult.configs[]")); o.configs = a; } } } }
+    return o;
   }
 }
 
@@ -495,6 +538,22 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     if (this.documentation != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsResourceResult"): DescribeConfigsResponse_DescribeConfigsResourceResult {
+    const o = new DescribeConfigsResponse_DescribeConfigsResourceResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.name", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.value", e); } }
+    { const x = v.get("readOnly"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", "cannot be null in this version"); } else { o.readOnly = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", e); } }
+    if (version <= 0) { const x = v.get("isDefault"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "cannot be null in this version"); } else { o.isDefault_ = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", e); } }
+    if (version >= 1) { const x = v.get("configSource"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", e, -128, 127); } }
+    { const x = v.get("isSensitive"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", e); } }
+    if (version >= 1) { const x = v.get("synonyms"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsSynonym.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms[]")); o.synonyms = a; } } } }
+    if (version >= 3) { const x = v.get("configType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "cannot be null in this version"); } else { o.configType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configType", e, -128, 127); } }
+    if (version >= 3) { const x = v.get("documentation"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", "missing"); } else if (x.kind == JsonKind.Null) { o.documentation = null; } else { o.documentation = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", e); } }
+    return o;
+  }
 }
 
 export class DescribeConfigsResponse_DescribeConfigsSynonym {
@@ -594,5 +653,15 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
     if (this.value != "") return false;
     if (this.source != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsSynonym"): DescribeConfigsResponse_DescribeConfigsSynonym {
+    const o = new DescribeConfigsResponse_DescribeConfigsSynonym();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeConfigsResponse_DescribeConfigsSynonym.name", e); } }
+    if (version >= 1) { const x = v.get("value"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "DescribeConfigsResponse_DescribeConfigsSynonym.value", e); } }
+    if (version >= 1) { const x = v.get("source"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "cannot be null in this version"); } else { o.source = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsSynonym.source", e, -128, 127); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeDelegationTokenRequest {
   static readonly API_KEY: i16 = 41;
@@ -67,6 +69,14 @@ export class DescribeDelegationTokenRequest {
   isDefault(): bool {
     if ((this.owners == null || this.owners!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenRequest"): DescribeDelegationTokenRequest {
+    const o = new DescribeDelegationTokenRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("owners"); if (x == null) { e.add("DescribeDelegationTokenRequest.owners", "missing"); } else if (x.kind == JsonKind.Null) { o.owners = null; } else { { const items = jsonArray(x, "DescribeDelegationTokenRequest.owners", e); if (items != null) { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, "DescribeDelegationTokenRequest.owners[]")); o.owners = a; } } } }
+    return o;
   }
 }
 
@@ -136,6 +146,15 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
     if (this.principalType != "") return false;
     if (this.principalName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner"): DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
+    const o = new DescribeDelegationTokenRequest_DescribeDelegationTokenOwner();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", e); } }
+    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", e); } }
+    return o;
   }
 }
 
@@ -216,6 +235,16 @@ export class DescribeDelegationTokenResponse {
     if (this.tokens.length != 0) return false;
     if (this.throttleTimeMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse"): DescribeDelegationTokenResponse {
+    const o = new DescribeDelegationTokenResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeDelegationTokenResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("tokens"); if (x == null) { e.add("DescribeDelegationTokenResponse.tokens", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.tokens", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse.tokens", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, "DescribeDelegationTokenResponse.tokens[]")); o.tokens = a; } } } }
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -358,6 +387,23 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     if (this.renewers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse_DescribedDelegationToken"): DescribeDelegationTokenResponse_DescribedDelegationToken {
+    const o = new DescribeDelegationTokenResponse_DescribedDelegationToken();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", e); } }
+    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", e); } }
+    if (version >= 3) { const x = v.get("tokenRequesterPrincipalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", "cannot be null in this version"); } else { o.tokenRequesterPrincipalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", e); } }
+    if (version >= 3) { const x = v.get("tokenRequesterPrincipalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", "cannot be null in this version"); } else { o.tokenRequesterPrincipalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", e); } }
+    { const x = v.get("issueTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", "cannot be null in this version"); } else { o.issueTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("expiryTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", "cannot be null in this version"); } else { o.expiryTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("maxTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "cannot be null in this version"); } else { o.maxTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("tokenId"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "cannot be null in this version"); } else { o.tokenId = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", e); } }
+    { const x = v.get("hmac"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", e); } }
+    { const x = v.get("renewers"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers[]")); o.renewers = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
@@ -426,5 +472,14 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
     if (this.principalType != "") return false;
     if (this.principalName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer"): DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
+    const o = new DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", e); } }
+    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", e); } }
+    return o;
   }
 }

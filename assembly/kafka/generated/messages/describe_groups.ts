@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeGroupsRequest {
   static readonly API_KEY: i16 = 15;
@@ -82,6 +84,15 @@ export class DescribeGroupsRequest {
     if (this.groups.length != 0) return false;
     if (this.includeAuthorizedOperations != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsRequest"): DescribeGroupsRequest {
+    const o = new DescribeGroupsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsRequest.groups", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeGroupsRequest.groups[]", e)); o.groups = a; } } } }
+    if (version >= 3) { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "DescribeGroupsRequest.includeAuthorizedOperations", e); } }
+    return o;
   }
 }
 
@@ -163,6 +174,15 @@ export class DescribeGroupsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse"): DescribeGroupsResponse {
+    const o = new DescribeGroupsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse.groups", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, "DescribeGroupsResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -291,6 +311,21 @@ export class DescribeGroupsResponse_DescribedGroup {
     if (this.authorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse_DescribedGroup"): DescribeGroupsResponse_DescribedGroup {
+    const o = new DescribeGroupsResponse_DescribedGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
+    if (version >= 6) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeGroupsResponse_DescribedGroup.errorMessage", e); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeGroupsResponse_DescribedGroup.groupId", e); } }
+    { const x = v.get("groupState"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "DescribeGroupsResponse_DescribedGroup.groupState", e); } }
+    { const x = v.get("protocolType"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolType", e); } }
+    { const x = v.get("protocolData"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "cannot be null in this version"); } else { o.protocolData = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolData", e); } }
+    { const x = v.get("members"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(); for (let i = 0; i < items.length; i++) a.push(DescribeGroupsResponse_DescribedGroupMember.fromJson(items[i], version, e, "DescribeGroupsResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    if (version >= 3) { const x = v.get("authorizedOperations"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class DescribeGroupsResponse_DescribedGroupMember {
@@ -395,5 +430,18 @@ export class DescribeGroupsResponse_DescribedGroupMember {
     if (this.memberMetadata.byteLength != 0) return false;
     if (this.memberAssignment.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse_DescribedGroupMember"): DescribeGroupsResponse_DescribedGroupMember {
+    const o = new DescribeGroupsResponse_DescribedGroupMember();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.memberId", e); } }
+    if (version >= 4) { const x = v.get("groupInstanceId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.groupInstanceId", e); } }
+    { const x = v.get("clientId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.clientId", e); } }
+    { const x = v.get("clientHost"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.clientHost", e); } }
+    { const x = v.get("memberMetadata"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "cannot be null in this version"); } else { o.memberMetadata = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberMetadata", e); } }
+    { const x = v.get("memberAssignment"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "cannot be null in this version"); } else { o.memberAssignment = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberAssignment", e); } }
+    return o;
   }
 }

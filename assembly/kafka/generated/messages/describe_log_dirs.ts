@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeLogDirsRequest {
   static readonly API_KEY: i16 = 35;
@@ -67,6 +69,14 @@ export class DescribeLogDirsRequest {
   isDefault(): bool {
     if ((this.topics == null || this.topics!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsRequest"): DescribeLogDirsRequest {
+    const o = new DescribeLogDirsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeLogDirsRequest.topics", e); if (items != null) { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, "DescribeLogDirsRequest.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -136,6 +146,15 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     if (this.topic != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsRequest_DescribableLogDirTopic"): DescribeLogDirsRequest_DescribableLogDirTopic {
+    const o = new DescribeLogDirsRequest_DescribableLogDirTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeLogDirsRequest_DescribableLogDirTopic.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsRequest_DescribableLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeLogDirsRequest_DescribableLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -224,6 +243,16 @@ export class DescribeLogDirsResponse {
     if (this.errorCode != 0) return false;
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse"): DescribeLogDirsResponse {
+    const o = new DescribeLogDirsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse.results", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, "DescribeLogDirsResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -346,6 +375,19 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     if (this.isCordoned != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsResult"): DescribeLogDirsResponse_DescribeLogDirsResult {
+    const o = new DescribeLogDirsResponse_DescribeLogDirsResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("logDir"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "cannot be null in this version"); } else { o.logDir = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsResult.logDir", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsResult.topics", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsTopic.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsResult.topics[]")); o.topics = a; } } } }
+    if (version >= 4) { const x = v.get("totalBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "cannot be null in this version"); } else { o.totalBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 4) { const x = v.get("usableBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "cannot be null in this version"); } else { o.usableBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5) { const x = v.get("isCordoned"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "cannot be null in this version"); } else { o.isCordoned = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", e); } }
+    return o;
+  }
 }
 
 export class DescribeLogDirsResponse_DescribeLogDirsTopic {
@@ -414,6 +456,15 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsTopic"): DescribeLogDirsResponse_DescribeLogDirsTopic {
+    const o = new DescribeLogDirsResponse_DescribeLogDirsTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -497,5 +548,16 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
     if (this.offsetLag != 0) return false;
     if (this.isFutureKey != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsPartition"): DescribeLogDirsResponse_DescribeLogDirsPartition {
+    const o = new DescribeLogDirsResponse_DescribeLogDirsPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("partitionSize"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", "cannot be null in this version"); } else { o.partitionSize = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("offsetLag"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "cannot be null in this version"); } else { o.offsetLag = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("isFutureKey"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "cannot be null in this version"); } else { o.isFutureKey = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeProducersRequest {
   static readonly API_KEY: i16 = 61;
@@ -67,6 +69,14 @@ export class DescribeProducersRequest {
   isDefault(): bool {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersRequest"): DescribeProducersRequest {
+    const o = new DescribeProducersRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest.topics", e); if (items != null) { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, "DescribeProducersRequest.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -136,6 +146,15 @@ export class DescribeProducersRequest_TopicRequest {
     if (this.name != "") return false;
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersRequest_TopicRequest"): DescribeProducersRequest_TopicRequest {
+    const o = new DescribeProducersRequest_TopicRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersRequest_TopicRequest.name", e); } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest_TopicRequest.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeProducersRequest_TopicRequest.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
   }
 }
 
@@ -210,6 +229,15 @@ export class DescribeProducersResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse"): DescribeProducersResponse {
+    const o = new DescribeProducersResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeProducersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeProducersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse.topics", e); if (items != null) { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, "DescribeProducersResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeProducersResponse_TopicResponse {
@@ -278,6 +306,15 @@ export class DescribeProducersResponse_TopicResponse {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_TopicResponse"): DescribeProducersResponse_TopicResponse {
+    const o = new DescribeProducersResponse_TopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersResponse_TopicResponse.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_TopicResponse.partitions", e); if (items != null) { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, "DescribeProducersResponse_TopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -361,6 +398,17 @@ export class DescribeProducersResponse_PartitionResponse {
     if (this.errorMessage != null) return false;
     if (this.activeProducers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_PartitionResponse"): DescribeProducersResponse_PartitionResponse {
+    const o = new DescribeProducersResponse_PartitionResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeProducersResponse_PartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeProducersResponse_PartitionResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeProducersResponse_PartitionResponse.errorMessage", e); } }
+    { const x = v.get("activeProducers"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_PartitionResponse.activeProducers", e); if (items != null) { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, "DescribeProducersResponse_PartitionResponse.activeProducers[]")); o.activeProducers = a; } } } }
+    return o;
   }
 }
 
@@ -458,5 +506,18 @@ export class DescribeProducersResponse_ProducerState {
     if (this.coordinatorEpoch != 0) return false;
     if (this.currentTxnStartOffset != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_ProducerState"): DescribeProducersResponse_ProducerState {
+    const o = new DescribeProducersResponse_ProducerState();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("producerId"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "DescribeProducersResponse_ProducerState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.producerEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("lastSequence"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.lastSequence", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.lastSequence", "cannot be null in this version"); } else { o.lastSequence = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.lastSequence", e, -2147483648, 2147483647); } }
+    { const x = v.get("lastTimestamp"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.lastTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.lastTimestamp", "cannot be null in this version"); } else { o.lastTimestamp = jsonInt(x, "DescribeProducersResponse_ProducerState.lastTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.coordinatorEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("currentTxnStartOffset"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "cannot be null in this version"); } else { o.currentTxnStartOffset = jsonInt(x, "DescribeProducersResponse_ProducerState.currentTxnStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }

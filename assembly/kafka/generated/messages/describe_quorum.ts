@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeQuorumRequest {
   static readonly API_KEY: i16 = 55;
@@ -67,6 +69,14 @@ export class DescribeQuorumRequest {
   isDefault(): bool {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest"): DescribeQuorumRequest {
+    const o = new DescribeQuorumRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest.topics", e); if (items != null) { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, "DescribeQuorumRequest.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -137,6 +147,15 @@ export class DescribeQuorumRequest_TopicData {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest_TopicData"): DescribeQuorumRequest_TopicData {
+    const o = new DescribeQuorumRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumRequest_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, "DescribeQuorumRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeQuorumRequest_PartitionData {
@@ -198,6 +217,14 @@ export class DescribeQuorumRequest_PartitionData {
   isDefault(): bool {
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest_PartitionData"): DescribeQuorumRequest_PartitionData {
+    const o = new DescribeQuorumRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeQuorumRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -302,6 +329,17 @@ export class DescribeQuorumResponse {
     if (this.nodes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse"): DescribeQuorumResponse {
+    const o = new DescribeQuorumResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeQuorumResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeQuorumResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 2) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeQuorumResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeQuorumResponse.errorMessage", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.topics", e); if (items != null) { const a = new Array<DescribeQuorumResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_TopicData.fromJson(items[i], version, e, "DescribeQuorumResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 2) { const x = v.get("nodes"); if (x == null) { e.add("DescribeQuorumResponse.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.nodes", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Node.fromJson(items[i], version, e, "DescribeQuorumResponse.nodes[]")); o.nodes = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeQuorumResponse_TopicData {
@@ -370,6 +408,15 @@ export class DescribeQuorumResponse_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_TopicData"): DescribeQuorumResponse_TopicData {
+    const o = new DescribeQuorumResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumResponse_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, "DescribeQuorumResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -490,6 +537,21 @@ export class DescribeQuorumResponse_PartitionData {
     if (this.observers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_PartitionData"): DescribeQuorumResponse_PartitionData {
+    const o = new DescribeQuorumResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeQuorumResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    if (version >= 2) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeQuorumResponse_PartitionData.errorMessage", e); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("highWatermark"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "DescribeQuorumResponse_PartitionData.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("currentVoters"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.currentVoters", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.currentVoters[]")); o.currentVoters = a; } } } }
+    { const x = v.get("observers"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.observers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.observers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.observers", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.observers[]")); o.observers = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeQuorumResponse_Node {
@@ -574,6 +636,15 @@ export class DescribeQuorumResponse_Node {
     if (this.nodeId != 0) return false;
     if (this.listeners.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_Node"): DescribeQuorumResponse_Node {
+    const o = new DescribeQuorumResponse_Node();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("nodeId"); if (x == null) { e.add("DescribeQuorumResponse_Node.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "DescribeQuorumResponse_Node.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("listeners"); if (x == null) { e.add("DescribeQuorumResponse_Node.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_Node.listeners", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Listener.fromJson(items[i], version, e, "DescribeQuorumResponse_Node.listeners[]")); o.listeners = a; } } } }
+    return o;
   }
 }
 
@@ -674,6 +745,16 @@ export class DescribeQuorumResponse_Listener {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_Listener"): DescribeQuorumResponse_Listener {
+    const o = new DescribeQuorumResponse_Listener();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("name"); if (x == null) { e.add("DescribeQuorumResponse_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeQuorumResponse_Listener.name", e); } }
+    if (version >= 2) { const x = v.get("host"); if (x == null) { e.add("DescribeQuorumResponse_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeQuorumResponse_Listener.host", e); } }
+    if (version >= 2) { const x = v.get("port"); if (x == null) { e.add("DescribeQuorumResponse_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "DescribeQuorumResponse_Listener.port", e, 0, 65535); } }
+    return o;
   }
 }
 
@@ -788,5 +869,17 @@ export class DescribeQuorumResponse_ReplicaState {
     if (this.lastFetchTimestamp != <i64>-1) return false;
     if (this.lastCaughtUpTimestamp != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_ReplicaState"): DescribeQuorumResponse_ReplicaState {
+    const o = new DescribeQuorumResponse_ReplicaState();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("replicaId"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "DescribeQuorumResponse_ReplicaState.replicaId", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("replicaDirectoryId"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.replicaDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "DescribeQuorumResponse_ReplicaState.replicaDirectoryId", e); } }
+    { const x = v.get("logEndOffset"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.logEndOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.logEndOffset", "cannot be null in this version"); } else { o.logEndOffset = jsonInt(x, "DescribeQuorumResponse_ReplicaState.logEndOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("lastFetchTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "cannot be null in this version"); } else { o.lastFetchTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("lastCaughtUpTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "cannot be null in this version"); } else { o.lastCaughtUpTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }

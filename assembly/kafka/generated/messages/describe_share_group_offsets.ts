@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 90;
@@ -67,6 +69,14 @@ export class DescribeShareGroupOffsetsRequest {
   isDefault(): bool {
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest"): DescribeShareGroupOffsetsRequest {
+    const o = new DescribeShareGroupOffsetsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -137,6 +147,15 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     if ((this.topics == null || this.topics!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup"): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup {
+    const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
@@ -205,6 +224,15 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic"): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
+    const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -278,6 +306,15 @@ export class DescribeShareGroupOffsetsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse"): DescribeShareGroupOffsetsResponse {
+    const o = new DescribeShareGroupOffsetsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -362,6 +399,17 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup {
+    const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics[]")); o.topics = a; } } } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", e); } }
+    return o;
+  }
 }
 
 export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic {
@@ -437,6 +485,16 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic {
+    const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", e); } }
+    { const x = v.get("topicId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -542,5 +600,18 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition {
+    const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("lag"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", "cannot be null in this version"); } else { o.lag = jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeTopicPartitionsRequest {
   static readonly API_KEY: i16 = 75;
@@ -82,6 +84,16 @@ export class DescribeTopicPartitionsRequest {
     if (this.cursor != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest"): DescribeTopicPartitionsRequest {
+    const o = new DescribeTopicPartitionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsRequest.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsRequest_TopicRequest.fromJson(items[i], version, e, "DescribeTopicPartitionsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("responsePartitionLimit"); if (x == null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "cannot be null in this version"); } else { o.responsePartitionLimit = <i32>jsonInt(x, "DescribeTopicPartitionsRequest.responsePartitionLimit", e, -2147483648, 2147483647); } }
+    { const x = v.get("cursor"); if (x == null) { e.add("DescribeTopicPartitionsRequest.cursor", "missing"); } else if (x.kind == JsonKind.Null) { o.cursor = null; } else { o.cursor = DescribeTopicPartitionsRequest_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsRequest.cursor"); } }
+    return o;
+  }
 }
 
 export class DescribeTopicPartitionsRequest_TopicRequest {
@@ -143,6 +155,14 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
   isDefault(): bool {
     if (this.name != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest_TopicRequest"): DescribeTopicPartitionsRequest_TopicRequest {
+    const o = new DescribeTopicPartitionsRequest_TopicRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeTopicPartitionsRequest_TopicRequest.name", e); } }
+    return o;
   }
 }
 
@@ -212,6 +232,15 @@ export class DescribeTopicPartitionsRequest_Cursor {
     if (this.topicName != "") return false;
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest_Cursor"): DescribeTopicPartitionsRequest_Cursor {
+    const o = new DescribeTopicPartitionsRequest_Cursor();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsRequest_Cursor.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsRequest_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -292,6 +321,16 @@ export class DescribeTopicPartitionsResponse {
     if (this.topics.length != 0) return false;
     if (this.nextCursor != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse"): DescribeTopicPartitionsResponse {
+    const o = new DescribeTopicPartitionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTopicPartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("nextCursor"); if (x == null) { e.add("DescribeTopicPartitionsResponse.nextCursor", "missing"); } else if (x.kind == JsonKind.Null) { o.nextCursor = null; } else { o.nextCursor = DescribeTopicPartitionsResponse_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsResponse.nextCursor"); } }
+    return o;
   }
 }
 
@@ -389,6 +428,19 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     if (this.partitions.length != 0) return false;
     if (this.topicAuthorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic"): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic {
+    const o = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", e, -32768, 32767); } }
+    { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { o.name = null; } else { o.name = jsonString(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", e); } }
+    { const x = v.get("topicId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", e); } }
+    { const x = v.get("isInternal"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -508,6 +560,22 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     if (this.offlineReplicas.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition"): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition {
+    const o = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", e, -32768, 32767); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicaNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes[]", e, -2147483648, 2147483647)); o.replicaNodes = a; } } } }
+    { const x = v.get("isrNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes[]", e, -2147483648, 2147483647)); o.isrNodes = a; } } } }
+    { const x = v.get("eligibleLeaderReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", "missing"); } else if (x.kind == JsonKind.Null) { o.eligibleLeaderReplicas = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas[]", e, -2147483648, 2147483647)); o.eligibleLeaderReplicas = a; } } } }
+    { const x = v.get("lastKnownElr"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", "missing"); } else if (x.kind == JsonKind.Null) { o.lastKnownElr = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr[]", e, -2147483648, 2147483647)); o.lastKnownElr = a; } } } }
+    { const x = v.get("offlineReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeTopicPartitionsResponse_Cursor {
@@ -576,5 +644,14 @@ export class DescribeTopicPartitionsResponse_Cursor {
     if (this.topicName != "") return false;
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_Cursor"): DescribeTopicPartitionsResponse_Cursor {
+    const o = new DescribeTopicPartitionsResponse_Cursor();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsResponse_Cursor.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeTransactionsRequest {
   static readonly API_KEY: i16 = 65;
@@ -67,6 +69,14 @@ export class DescribeTransactionsRequest {
   isDefault(): bool {
     if (this.transactionalIds.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsRequest"): DescribeTransactionsRequest {
+    const o = new DescribeTransactionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalIds"); if (x == null) { e.add("DescribeTransactionsRequest.transactionalIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsRequest.transactionalIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsRequest.transactionalIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeTransactionsRequest.transactionalIds[]", e)); o.transactionalIds = a; } } } }
+    return o;
   }
 }
 
@@ -140,6 +150,15 @@ export class DescribeTransactionsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.transactionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse"): DescribeTransactionsResponse {
+    const o = new DescribeTransactionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("transactionStates"); if (x == null) { e.add("DescribeTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, "DescribeTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
+    return o;
   }
 }
 
@@ -252,6 +271,21 @@ export class DescribeTransactionsResponse_TransactionState {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse_TransactionState"): DescribeTransactionsResponse_TransactionState {
+    const o = new DescribeTransactionsResponse_TransactionState();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTransactionsResponse_TransactionState.errorCode", e, -32768, 32767); } }
+    { const x = v.get("transactionalId"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "DescribeTransactionsResponse_TransactionState.transactionalId", e); } }
+    { const x = v.get("transactionState"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionState", "cannot be null in this version"); } else { o.transactionState = jsonString(x, "DescribeTransactionsResponse_TransactionState.transactionState", e); } }
+    { const x = v.get("transactionTimeoutMs"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", "cannot be null in this version"); } else { o.transactionTimeoutMs = <i32>jsonInt(x, "DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("transactionStartTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "cannot be null in this version"); } else { o.transactionStartTimeMs = jsonInt(x, "DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerEpoch", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TransactionState.topics", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, "DescribeTransactionsResponse_TransactionState.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeTransactionsResponse_TopicData {
@@ -320,5 +354,14 @@ export class DescribeTransactionsResponse_TopicData {
     if (this.topic != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse_TopicData"): DescribeTransactionsResponse_TopicData {
+    const o = new DescribeTransactionsResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeTransactionsResponse_TopicData.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTransactionsResponse_TopicData.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }

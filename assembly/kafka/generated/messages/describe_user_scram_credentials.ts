@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class DescribeUserScramCredentialsRequest {
   static readonly API_KEY: i16 = 50;
@@ -68,6 +70,14 @@ export class DescribeUserScramCredentialsRequest {
     if ((this.users == null || this.users!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsRequest"): DescribeUserScramCredentialsRequest {
+    const o = new DescribeUserScramCredentialsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("users"); if (x == null) { e.add("DescribeUserScramCredentialsRequest.users", "missing"); } else if (x.kind == JsonKind.Null) { o.users = null; } else { { const items = jsonArray(x, "DescribeUserScramCredentialsRequest.users", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, "DescribeUserScramCredentialsRequest.users[]")); o.users = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeUserScramCredentialsRequest_UserName {
@@ -129,6 +139,14 @@ export class DescribeUserScramCredentialsRequest_UserName {
   isDefault(): bool {
     if (this.name != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsRequest_UserName"): DescribeUserScramCredentialsRequest_UserName {
+    const o = new DescribeUserScramCredentialsRequest_UserName();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeUserScramCredentialsRequest_UserName.name", e); } }
+    return o;
   }
 }
 
@@ -217,6 +235,17 @@ export class DescribeUserScramCredentialsResponse {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse"): DescribeUserScramCredentialsResponse {
+    const o = new DescribeUserScramCredentialsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse.errorMessage", e); } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse.results[]")); o.results = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult {
@@ -300,6 +329,17 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     if (this.credentialInfos.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult"): DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult {
+    const o = new DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("user"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "cannot be null in this version"); } else { o.user = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", e); } }
+    { const x = v.get("credentialInfos"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos[]")); o.credentialInfos = a; } } } }
+    return o;
+  }
 }
 
 export class DescribeUserScramCredentialsResponse_CredentialInfo {
@@ -368,5 +408,14 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
     if (this.mechanism != 0) return false;
     if (this.iterations != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse_CredentialInfo"): DescribeUserScramCredentialsResponse_CredentialInfo {
+    const o = new DescribeUserScramCredentialsResponse_CredentialInfo();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("mechanism"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", e, -128, 127); } }
+    { const x = v.get("iterations"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "cannot be null in this version"); } else { o.iterations = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.iterations", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ElectLeadersRequest {
   static readonly API_KEY: i16 = 43;
@@ -90,6 +92,16 @@ export class ElectLeadersRequest {
     if (this.timeoutMs != 60000) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersRequest"): ElectLeadersRequest {
+    const o = new ElectLeadersRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("electionType"); if (x == null) { e.add("ElectLeadersRequest.electionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.electionType", "cannot be null in this version"); } else { o.electionType = <i8>jsonInt(x, "ElectLeadersRequest.electionType", e, -128, 127); } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ElectLeadersRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ElectLeadersRequest.topicPartitions", e); if (items != null) { const a = new Array<ElectLeadersRequest_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersRequest_TopicPartitions.fromJson(items[i], version, e, "ElectLeadersRequest.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("ElectLeadersRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ElectLeadersRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ElectLeadersRequest_TopicPartitions {
@@ -158,6 +170,15 @@ export class ElectLeadersRequest_TopicPartitions {
     if (this.topic != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersRequest_TopicPartitions"): ElectLeadersRequest_TopicPartitions {
+    const o = new ElectLeadersRequest_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersRequest_TopicPartitions.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ElectLeadersRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -247,6 +268,16 @@ export class ElectLeadersResponse {
     if (this.replicaElectionResults.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse"): ElectLeadersResponse {
+    const o = new ElectLeadersResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ElectLeadersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ElectLeadersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("replicaElectionResults"); if (x == null) { e.add("ElectLeadersResponse.replicaElectionResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.replicaElectionResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse.replicaElectionResults", e); if (items != null) { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, "ElectLeadersResponse.replicaElectionResults[]")); o.replicaElectionResults = a; } } } }
+    return o;
+  }
 }
 
 export class ElectLeadersResponse_ReplicaElectionResult {
@@ -315,6 +346,15 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     if (this.topic != "") return false;
     if (this.partitionResult.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse_ReplicaElectionResult"): ElectLeadersResponse_ReplicaElectionResult {
+    const o = new ElectLeadersResponse_ReplicaElectionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersResponse_ReplicaElectionResult.topic", e); } }
+    { const x = v.get("partitionResult"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse_ReplicaElectionResult.partitionResult", e); if (items != null) { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, "ElectLeadersResponse_ReplicaElectionResult.partitionResult[]")); o.partitionResult = a; } } } }
+    return o;
   }
 }
 
@@ -391,5 +431,15 @@ export class ElectLeadersResponse_PartitionResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse_PartitionResult"): ElectLeadersResponse_PartitionResult {
+    const o = new ElectLeadersResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionId"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.partitionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_PartitionResult.partitionId", "cannot be null in this version"); } else { o.partitionId = <i32>jsonInt(x, "ElectLeadersResponse_PartitionResult.partitionId", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ElectLeadersResponse_PartitionResult.errorMessage", e); } }
+    return o;
   }
 }

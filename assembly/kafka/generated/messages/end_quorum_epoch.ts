@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class EndQuorumEpochRequest {
   static readonly API_KEY: i16 = 54;
@@ -90,6 +92,16 @@ export class EndQuorumEpochRequest {
     if (this.leaderEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest"): EndQuorumEpochRequest {
+    const o = new EndQuorumEpochRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("EndQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "EndQuorumEpochRequest.clusterId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "EndQuorumEpochRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "EndQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class EndQuorumEpochRequest_TopicData {
@@ -158,6 +170,15 @@ export class EndQuorumEpochRequest_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_TopicData"): EndQuorumEpochRequest_TopicData {
+    const o = new EndQuorumEpochRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochRequest_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -265,6 +286,18 @@ export class EndQuorumEpochRequest_PartitionData {
     if (this.preferredCandidates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_PartitionData"): EndQuorumEpochRequest_PartitionData {
+    const o = new EndQuorumEpochRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    if (version <= 0) { const x = v.get("preferredSuccessors"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredSuccessors", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "EndQuorumEpochRequest_PartitionData.preferredSuccessors[]", e, -2147483648, 2147483647)); o.preferredSuccessors = a; } } } }
+    if (version >= 1) { const x = v.get("preferredCandidates"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredCandidates", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, "EndQuorumEpochRequest_PartitionData.preferredCandidates[]")); o.preferredCandidates = a; } } } }
+    return o;
+  }
 }
 
 export class EndQuorumEpochRequest_ReplicaInfo {
@@ -349,6 +382,15 @@ export class EndQuorumEpochRequest_ReplicaInfo {
     if (this.candidateId != 0) return false;
     if (!isZeroUuid(this.candidateDirectoryId)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_ReplicaInfo"): EndQuorumEpochRequest_ReplicaInfo {
+    const o = new EndQuorumEpochRequest_ReplicaInfo();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("candidateId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "cannot be null in this version"); } else { o.candidateId = <i32>jsonInt(x, "EndQuorumEpochRequest_ReplicaInfo.candidateId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("candidateDirectoryId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "cannot be null in this version"); } else { o.candidateDirectoryId = jsonUuid(x, "EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", e); } }
+    return o;
   }
 }
 
@@ -450,6 +492,16 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_LeaderEndpoint"): EndQuorumEpochRequest_LeaderEndpoint {
+    const o = new EndQuorumEpochRequest_LeaderEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.name", "cannot be null in this version"); } else { o.name = jsonString(x, "EndQuorumEpochRequest_LeaderEndpoint.name", e); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "EndQuorumEpochRequest_LeaderEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
+    return o;
+  }
 }
 
 export class EndQuorumEpochResponse {
@@ -549,6 +601,16 @@ export class EndQuorumEpochResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse"): EndQuorumEpochResponse {
+    const o = new EndQuorumEpochResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("EndQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndQuorumEpochResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "EndQuorumEpochResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "EndQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class EndQuorumEpochResponse_TopicData {
@@ -617,6 +679,15 @@ export class EndQuorumEpochResponse_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_TopicData"): EndQuorumEpochResponse_TopicData {
+    const o = new EndQuorumEpochResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochResponse_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -700,6 +771,17 @@ export class EndQuorumEpochResponse_PartitionData {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_PartitionData"): EndQuorumEpochResponse_PartitionData {
+    const o = new EndQuorumEpochResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndQuorumEpochResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -800,5 +882,15 @@ export class EndQuorumEpochResponse_NodeEndpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_NodeEndpoint"): EndQuorumEpochResponse_NodeEndpoint {
+    const o = new EndQuorumEpochResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "EndQuorumEpochResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "EndQuorumEpochResponse_NodeEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
+    return o;
   }
 }

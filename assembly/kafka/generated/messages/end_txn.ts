@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class EndTxnRequest {
   static readonly API_KEY: i16 = 26;
@@ -88,6 +90,17 @@ export class EndTxnRequest {
     if (this.producerEpoch != 0) return false;
     if (this.committed != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndTxnRequest"): EndTxnRequest {
+    const o = new EndTxnRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalId"); if (x == null) { e.add("EndTxnRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "EndTxnRequest.transactionalId", e); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("EndTxnRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "EndTxnRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("EndTxnRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "EndTxnRequest.producerEpoch", e, -32768, 32767); } }
+    { const x = v.get("committed"); if (x == null) { e.add("EndTxnRequest.committed", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.committed", "cannot be null in this version"); } else { o.committed = jsonBool(x, "EndTxnRequest.committed", e); } }
+    return o;
   }
 }
 
@@ -191,5 +204,16 @@ export class EndTxnResponse {
     if (this.producerId != <i64>-1) return false;
     if (this.producerEpoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndTxnResponse"): EndTxnResponse {
+    const o = new EndTxnResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("EndTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "EndTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("EndTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndTxnResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 5) { const x = v.get("producerId"); if (x == null) { e.add("EndTxnResponse.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "EndTxnResponse.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5) { const x = v.get("producerEpoch"); if (x == null) { e.add("EndTxnResponse.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "EndTxnResponse.producerEpoch", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class EnvelopeRequest {
   static readonly API_KEY: i16 = 58;
@@ -82,6 +84,16 @@ export class EnvelopeRequest {
     if (this.clientHostAddress.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EnvelopeRequest"): EnvelopeRequest {
+    const o = new EnvelopeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("requestData"); if (x == null) { e.add("EnvelopeRequest.requestData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeRequest.requestData", "cannot be null in this version"); } else { o.requestData = jsonBytes(x, "EnvelopeRequest.requestData", e); } }
+    { const x = v.get("requestPrincipal"); if (x == null) { e.add("EnvelopeRequest.requestPrincipal", "missing"); } else if (x.kind == JsonKind.Null) { o.requestPrincipal = null; } else { o.requestPrincipal = jsonBytes(x, "EnvelopeRequest.requestPrincipal", e); } }
+    { const x = v.get("clientHostAddress"); if (x == null) { e.add("EnvelopeRequest.clientHostAddress", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeRequest.clientHostAddress", "cannot be null in this version"); } else { o.clientHostAddress = jsonBytes(x, "EnvelopeRequest.clientHostAddress", e); } }
+    return o;
+  }
 }
 
 export class EnvelopeResponse {
@@ -154,5 +166,14 @@ export class EnvelopeResponse {
     if (this.responseData != null) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EnvelopeResponse"): EnvelopeResponse {
+    const o = new EnvelopeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("responseData"); if (x == null) { e.add("EnvelopeResponse.responseData", "missing"); } else if (x.kind == JsonKind.Null) { o.responseData = null; } else { o.responseData = jsonBytes(x, "EnvelopeResponse.responseData", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("EnvelopeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EnvelopeResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ExpireDelegationTokenRequest {
   static readonly API_KEY: i16 = 40;
@@ -74,6 +76,15 @@ export class ExpireDelegationTokenRequest {
     if (this.hmac.byteLength != 0) return false;
     if (this.expiryTimePeriodMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ExpireDelegationTokenRequest"): ExpireDelegationTokenRequest {
+    const o = new ExpireDelegationTokenRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("hmac"); if (x == null) { e.add("ExpireDelegationTokenRequest.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenRequest.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "ExpireDelegationTokenRequest.hmac", e); } }
+    { const x = v.get("expiryTimePeriodMs"); if (x == null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "cannot be null in this version"); } else { o.expiryTimePeriodMs = jsonInt(x, "ExpireDelegationTokenRequest.expiryTimePeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -154,5 +165,15 @@ export class ExpireDelegationTokenResponse {
     if (this.expiryTimestampMs != 0) return false;
     if (this.throttleTimeMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ExpireDelegationTokenResponse"): ExpireDelegationTokenResponse {
+    const o = new ExpireDelegationTokenResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("ExpireDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ExpireDelegationTokenResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "ExpireDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ExpireDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

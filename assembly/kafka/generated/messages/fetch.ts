@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class FetchRequest {
   static readonly API_KEY: i16 = 1;
@@ -239,6 +241,25 @@ export class FetchRequest {
     if (this.rackId != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest"): FetchRequest {
+    const o = new FetchRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 12) { const x = v.get("clusterId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "FetchRequest.clusterId", e); } }
+    if (version <= 14) { const x = v.get("replicaId"); if (x == null) { e.add("FetchRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchRequest.replicaId", e, -2147483648, 2147483647); } }
+    if (version >= 15) { const x = v.get("replicaState"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.replicaState", "cannot be null in this version"); } else { o.replicaState = FetchRequest_ReplicaState.fromJson(x, version, e, "FetchRequest.replicaState"); } }
+    { const x = v.get("maxWaitMs"); if (x == null) { e.add("FetchRequest.maxWaitMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.maxWaitMs", "cannot be null in this version"); } else { o.maxWaitMs = <i32>jsonInt(x, "FetchRequest.maxWaitMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("minBytes"); if (x == null) { e.add("FetchRequest.minBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.minBytes", "cannot be null in this version"); } else { o.minBytes = <i32>jsonInt(x, "FetchRequest.minBytes", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("maxBytes"); if (x == null) { e.add("FetchRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "FetchRequest.maxBytes", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("isolationLevel"); if (x == null) { e.add("FetchRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "FetchRequest.isolationLevel", e, -128, 127); } }
+    if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchRequest.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchRequest.sessionId", e, -2147483648, 2147483647); } }
+    if (version >= 7) { const x = v.get("sessionEpoch"); if (x == null) { e.add("FetchRequest.sessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionEpoch", "cannot be null in this version"); } else { o.sessionEpoch = <i32>jsonInt(x, "FetchRequest.sessionEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.topics", e); if (items != null) { const a = new Array<FetchRequest_FetchTopic>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_FetchTopic.fromJson(items[i], version, e, "FetchRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 7) { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("FetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<FetchRequest_ForgottenTopic>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_ForgottenTopic.fromJson(items[i], version, e, "FetchRequest.forgottenTopicsData[]")); o.forgottenTopicsData = a; } } } }
+    if (version >= 11) { const x = v.get("rackId"); if (x == null) { e.add("FetchRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.rackId", "cannot be null in this version"); } else { o.rackId = jsonString(x, "FetchRequest.rackId", e); } }
+    return o;
+  }
 }
 
 export class FetchRequest_ReplicaState {
@@ -323,6 +344,15 @@ export class FetchRequest_ReplicaState {
     if (this.replicaId != -1) return false;
     if (this.replicaEpoch != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_ReplicaState"): FetchRequest_ReplicaState {
+    const o = new FetchRequest_ReplicaState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 15) { const x = v.get("replicaId"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchRequest_ReplicaState.replicaId", e, -2147483648, 2147483647); } }
+    if (version >= 15) { const x = v.get("replicaEpoch"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "cannot be null in this version"); } else { o.replicaEpoch = jsonInt(x, "FetchRequest_ReplicaState.replicaEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -415,6 +445,16 @@ export class FetchRequest_FetchTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_FetchTopic"): FetchRequest_FetchTopic {
+    const o = new FetchRequest_FetchTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_FetchTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_FetchTopic.topic", e); } }
+    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_FetchTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_FetchPartition.fromJson(items[i], version, e, "FetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -589,6 +629,21 @@ export class FetchRequest_FetchPartition {
     if (this.highWatermark != <i64>9223372036854775807) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_FetchPartition"): FetchRequest_FetchPartition {
+    const o = new FetchRequest_FetchPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("FetchRequest_FetchPartition.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "FetchRequest_FetchPartition.partition", e, -2147483648, 2147483647); } }
+    if (version >= 9) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("FetchRequest_FetchPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "FetchRequest_FetchPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("fetchOffset"); if (x == null) { e.add("FetchRequest_FetchPartition.fetchOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.fetchOffset", "cannot be null in this version"); } else { o.fetchOffset = jsonInt(x, "FetchRequest_FetchPartition.fetchOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 12) { const x = v.get("lastFetchedEpoch"); if (x == null) { e.add("FetchRequest_FetchPartition.lastFetchedEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.lastFetchedEpoch", "cannot be null in this version"); } else { o.lastFetchedEpoch = <i32>jsonInt(x, "FetchRequest_FetchPartition.lastFetchedEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("FetchRequest_FetchPartition.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "FetchRequest_FetchPartition.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("partitionMaxBytes"); if (x == null) { e.add("FetchRequest_FetchPartition.partitionMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.partitionMaxBytes", "cannot be null in this version"); } else { o.partitionMaxBytes = <i32>jsonInt(x, "FetchRequest_FetchPartition.partitionMaxBytes", e, -2147483648, 2147483647); } }
+    if (version >= 17) { const x = v.get("replicaDirectoryId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "FetchRequest_FetchPartition.replicaDirectoryId", e); } }
+    if (version >= 18) { const x = v.get("highWatermark"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "FetchRequest_FetchPartition.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class FetchRequest_ForgottenTopic {
@@ -688,6 +743,16 @@ export class FetchRequest_ForgottenTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_ForgottenTopic"): FetchRequest_ForgottenTopic {
+    const o = new FetchRequest_ForgottenTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 7 && version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_ForgottenTopic.topic", e); } }
+    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_ForgottenTopic.topicId", e); } }
+    if (version >= 7) { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "FetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -826,6 +891,18 @@ export class FetchResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse"): FetchResponse {
+    const o = new FetchResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 7) { const x = v.get("errorCode"); if (x == null) { e.add("FetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchResponse.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchResponse.sessionId", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("FetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.responses", e); if (items != null) { const a = new Array<FetchResponse_FetchableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_FetchableTopicResponse.fromJson(items[i], version, e, "FetchResponse.responses[]")); o.responses = a; } } } }
+    if (version >= 16) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class FetchResponse_FetchableTopicResponse {
@@ -917,6 +994,16 @@ export class FetchResponse_FetchableTopicResponse {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_FetchableTopicResponse"): FetchResponse_FetchableTopicResponse {
+    const o = new FetchResponse_FetchableTopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchResponse_FetchableTopicResponse.topic", e); } }
+    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchResponse_FetchableTopicResponse.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse_FetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_PartitionData.fromJson(items[i], version, e, "FetchResponse_FetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -1139,6 +1226,24 @@ export class FetchResponse_PartitionData {
     if (this.records != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_PartitionData"): FetchResponse_PartitionData {
+    const o = new FetchResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("FetchResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "FetchResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("FetchResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("highWatermark"); if (x == null) { e.add("FetchResponse_PartitionData.highWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "FetchResponse_PartitionData.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 4) { const x = v.get("lastStableOffset"); if (x == null) { e.add("FetchResponse_PartitionData.lastStableOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.lastStableOffset", "cannot be null in this version"); } else { o.lastStableOffset = jsonInt(x, "FetchResponse_PartitionData.lastStableOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("FetchResponse_PartitionData.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "FetchResponse_PartitionData.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 12) { const x = v.get("divergingEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.divergingEpoch", "cannot be null in this version"); } else { o.divergingEpoch = FetchResponse_EpochEndOffset.fromJson(x, version, e, "FetchResponse_PartitionData.divergingEpoch"); } }
+    if (version >= 12) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = FetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "FetchResponse_PartitionData.currentLeader"); } }
+    if (version >= 12) { const x = v.get("snapshotId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchResponse_SnapshotId.fromJson(x, version, e, "FetchResponse_PartitionData.snapshotId"); } }
+    if (version >= 4) { const x = v.get("abortedTransactions"); if (x == null) { e.add("FetchResponse_PartitionData.abortedTransactions", "missing"); } else if (x.kind == JsonKind.Null) { o.abortedTransactions = null; } else { { const items = jsonArray(x, "FetchResponse_PartitionData.abortedTransactions", e); if (items != null) { const a = new Array<FetchResponse_AbortedTransaction>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_AbortedTransaction.fromJson(items[i], version, e, "FetchResponse_PartitionData.abortedTransactions[]")); o.abortedTransactions = a; } } } }
+    if (version >= 11) { const x = v.get("preferredReadReplica"); if (x == null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "cannot be null in this version"); } else { o.preferredReadReplica = <i32>jsonInt(x, "FetchResponse_PartitionData.preferredReadReplica", e, -2147483648, 2147483647); } }
+    { const x = v.get("records"); if (x == null) { e.add("FetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "FetchResponse_PartitionData.records", e); } }
+    return o;
+  }
 }
 
 export class FetchResponse_EpochEndOffset {
@@ -1223,6 +1328,15 @@ export class FetchResponse_EpochEndOffset {
     if (this.epoch != -1) return false;
     if (this.endOffset != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_EpochEndOffset"): FetchResponse_EpochEndOffset {
+    const o = new FetchResponse_EpochEndOffset();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 12) { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_EpochEndOffset.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_EpochEndOffset.epoch", e, -2147483648, 2147483647); } }
+    if (version >= 12) { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -1309,6 +1423,15 @@ export class FetchResponse_LeaderIdAndEpoch {
     if (this.leaderEpoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_LeaderIdAndEpoch"): FetchResponse_LeaderIdAndEpoch {
+    const o = new FetchResponse_LeaderIdAndEpoch();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 12) { const x = v.get("leaderId"); if (x == null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "FetchResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
+    if (version >= 12) { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class FetchResponse_SnapshotId {
@@ -1377,6 +1500,15 @@ export class FetchResponse_SnapshotId {
     if (this.endOffset != <i64>-1) return false;
     if (this.epoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_SnapshotId"): FetchResponse_SnapshotId {
+    const o = new FetchResponse_SnapshotId();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -1462,6 +1594,15 @@ export class FetchResponse_AbortedTransaction {
     if (this.producerId != 0) return false;
     if (this.firstOffset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_AbortedTransaction"): FetchResponse_AbortedTransaction {
+    const o = new FetchResponse_AbortedTransaction();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("FetchResponse_AbortedTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "FetchResponse_AbortedTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 4) { const x = v.get("firstOffset"); if (x == null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "FetchResponse_AbortedTransaction.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -1577,5 +1718,16 @@ export class FetchResponse_NodeEndpoint {
     if (this.port != 0) return false;
     if (this.rack != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_NodeEndpoint"): FetchResponse_NodeEndpoint {
+    const o = new FetchResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 16) { const x = v.get("nodeId"); if (x == null) { e.add("FetchResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FetchResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 16) { const x = v.get("host"); if (x == null) { e.add("FetchResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FetchResponse_NodeEndpoint.host", e); } }
+    if (version >= 16) { const x = v.get("port"); if (x == null) { e.add("FetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
+    if (version >= 16) { const x = v.get("rack"); if (x == null) { e.add("FetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "FetchResponse_NodeEndpoint.rack", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class FetchSnapshotRequest {
   static readonly API_KEY: i16 = 59;
@@ -106,6 +108,17 @@ export class FetchSnapshotRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest"): FetchSnapshotRequest {
+    const o = new FetchSnapshotRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "FetchSnapshotRequest.clusterId", e); } }
+    { const x = v.get("replicaId"); if (x == null) { e.add("FetchSnapshotRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchSnapshotRequest.replicaId", e, -2147483648, 2147483647); } }
+    { const x = v.get("maxBytes"); if (x == null) { e.add("FetchSnapshotRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "FetchSnapshotRequest.maxBytes", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest.topics", e); if (items != null) { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class FetchSnapshotRequest_TopicSnapshot {
@@ -174,6 +187,15 @@ export class FetchSnapshotRequest_TopicSnapshot {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_TopicSnapshot"): FetchSnapshotRequest_TopicSnapshot {
+    const o = new FetchSnapshotRequest_TopicSnapshot();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotRequest_TopicSnapshot.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -284,6 +306,18 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     if (!isZeroUuid(this.replicaDirectoryId)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_PartitionSnapshot"): FetchSnapshotRequest_PartitionSnapshot {
+    const o = new FetchSnapshotRequest_PartitionSnapshot();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("snapshotId"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.snapshotId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchSnapshotRequest_SnapshotId.fromJson(x, version, e, "FetchSnapshotRequest_PartitionSnapshot.snapshotId"); } }
+    { const x = v.get("position"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.position", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.position", "cannot be null in this version"); } else { o.position = jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.position", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("replicaDirectoryId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", e); } }
+    return o;
+  }
 }
 
 export class FetchSnapshotRequest_SnapshotId {
@@ -352,6 +386,15 @@ export class FetchSnapshotRequest_SnapshotId {
     if (this.endOffset != 0) return false;
     if (this.epoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_SnapshotId"): FetchSnapshotRequest_SnapshotId {
+    const o = new FetchSnapshotRequest_SnapshotId();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("endOffset"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchSnapshotRequest_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotRequest_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -459,6 +502,17 @@ export class FetchSnapshotResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse"): FetchSnapshotResponse {
+    const o = new FetchSnapshotResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchSnapshotResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchSnapshotResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("FetchSnapshotResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchSnapshotResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.topics", e); if (items != null) { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchSnapshotResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class FetchSnapshotResponse_TopicSnapshot {
@@ -527,6 +581,15 @@ export class FetchSnapshotResponse_TopicSnapshot {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_TopicSnapshot"): FetchSnapshotResponse_TopicSnapshot {
+    const o = new FetchSnapshotResponse_TopicSnapshot();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotResponse_TopicSnapshot.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -649,6 +712,20 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     if (this.unalignedRecords.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_PartitionSnapshot"): FetchSnapshotResponse_PartitionSnapshot {
+    const o = new FetchSnapshotResponse_PartitionSnapshot();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("index"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.index", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.errorCode", e, -32768, 32767); } }
+    { const x = v.get("snapshotId"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.snapshotId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchSnapshotResponse_SnapshotId.fromJson(x, version, e, "FetchSnapshotResponse_PartitionSnapshot.snapshotId"); } }
+    { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.currentLeader", "cannot be null in this version"); } else { o.currentLeader = FetchSnapshotResponse_LeaderIdAndEpoch.fromJson(x, version, e, "FetchSnapshotResponse_PartitionSnapshot.currentLeader"); } }
+    { const x = v.get("size"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.size", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.size", "cannot be null in this version"); } else { o.size_ = jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.size", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("position"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.position", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.position", "cannot be null in this version"); } else { o.position = jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.position", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("unalignedRecords"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "cannot be null in this version"); } else { o.unalignedRecords = jsonBytes(x, "FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", e); } }
+    return o;
+  }
 }
 
 export class FetchSnapshotResponse_SnapshotId {
@@ -718,6 +795,15 @@ export class FetchSnapshotResponse_SnapshotId {
     if (this.epoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_SnapshotId"): FetchSnapshotResponse_SnapshotId {
+    const o = new FetchSnapshotResponse_SnapshotId();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("endOffset"); if (x == null) { e.add("FetchSnapshotResponse_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchSnapshotResponse_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class FetchSnapshotResponse_LeaderIdAndEpoch {
@@ -786,6 +872,15 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_LeaderIdAndEpoch"): FetchSnapshotResponse_LeaderIdAndEpoch {
+    const o = new FetchSnapshotResponse_LeaderIdAndEpoch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("leaderId"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -886,5 +981,15 @@ export class FetchSnapshotResponse_NodeEndpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_NodeEndpoint"): FetchSnapshotResponse_NodeEndpoint {
+    const o = new FetchSnapshotResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FetchSnapshotResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FetchSnapshotResponse_NodeEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "FetchSnapshotResponse_NodeEndpoint.port", e, 0, 65535); } }
+    return o;
   }
 }

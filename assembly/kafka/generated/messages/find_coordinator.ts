@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class FindCoordinatorRequest {
   static readonly API_KEY: i16 = 10;
@@ -105,6 +107,16 @@ export class FindCoordinatorRequest {
     if (this.keyType != 0) return false;
     if (this.coordinatorKeys.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorRequest"): FindCoordinatorRequest {
+    const o = new FindCoordinatorRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 3) { const x = v.get("key"); if (x == null) { e.add("FindCoordinatorRequest.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.key", "cannot be null in this version"); } else { o.key = jsonString(x, "FindCoordinatorRequest.key", e); } }
+    if (version >= 1) { const x = v.get("keyType"); if (x == null) { e.add("FindCoordinatorRequest.keyType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.keyType", "cannot be null in this version"); } else { o.keyType = <i8>jsonInt(x, "FindCoordinatorRequest.keyType", e, -128, 127); } }
+    if (version >= 4) { const x = v.get("coordinatorKeys"); if (x == null) { e.add("FindCoordinatorRequest.coordinatorKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.coordinatorKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorRequest.coordinatorKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "FindCoordinatorRequest.coordinatorKeys[]", e)); o.coordinatorKeys = a; } } } }
+    return o;
   }
 }
 
@@ -270,6 +282,20 @@ export class FindCoordinatorResponse {
     if (this.coordinators.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorResponse"): FindCoordinatorResponse {
+    const o = new FindCoordinatorResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FindCoordinatorResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FindCoordinatorResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version <= 3) { const x = v.get("errorCode"); if (x == null) { e.add("FindCoordinatorResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FindCoordinatorResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 1 && version <= 3) { const x = v.get("errorMessage"); if (x == null) { e.add("FindCoordinatorResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "FindCoordinatorResponse.errorMessage", e); } }
+    if (version <= 3) { const x = v.get("nodeId"); if (x == null) { e.add("FindCoordinatorResponse.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FindCoordinatorResponse.nodeId", e, -2147483648, 2147483647); } }
+    if (version <= 3) { const x = v.get("host"); if (x == null) { e.add("FindCoordinatorResponse.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FindCoordinatorResponse.host", e); } }
+    if (version <= 3) { const x = v.get("port"); if (x == null) { e.add("FindCoordinatorResponse.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FindCoordinatorResponse.port", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("coordinators"); if (x == null) { e.add("FindCoordinatorResponse.coordinators", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.coordinators", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorResponse.coordinators", e); if (items != null) { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < items.length; i++) a.push(FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, "FindCoordinatorResponse.coordinators[]")); o.coordinators = a; } } } }
+    return o;
+  }
 }
 
 export class FindCoordinatorResponse_Coordinator {
@@ -414,5 +440,18 @@ export class FindCoordinatorResponse_Coordinator {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorResponse_Coordinator"): FindCoordinatorResponse_Coordinator {
+    const o = new FindCoordinatorResponse_Coordinator();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("key"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.key", "cannot be null in this version"); } else { o.key = jsonString(x, "FindCoordinatorResponse_Coordinator.key", e); } }
+    if (version >= 4) { const x = v.get("nodeId"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FindCoordinatorResponse_Coordinator.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("host"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FindCoordinatorResponse_Coordinator.host", e); } }
+    if (version >= 4) { const x = v.get("port"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FindCoordinatorResponse_Coordinator.port", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FindCoordinatorResponse_Coordinator.errorCode", e, -32768, 32767); } }
+    if (version >= 4) { const x = v.get("errorMessage"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "FindCoordinatorResponse_Coordinator.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class GetTelemetrySubscriptionsRequest {
   static readonly API_KEY: i16 = 71;
@@ -67,6 +69,14 @@ export class GetTelemetrySubscriptionsRequest {
   isDefault(): bool {
     if (!isZeroUuid(this.clientInstanceId)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "GetTelemetrySubscriptionsRequest"): GetTelemetrySubscriptionsRequest {
+    const o = new GetTelemetrySubscriptionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsRequest.clientInstanceId", e); } }
+    return o;
   }
 }
 
@@ -189,5 +199,21 @@ export class GetTelemetrySubscriptionsResponse {
     if (this.deltaTemporality != false) return false;
     if (this.requestedMetrics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "GetTelemetrySubscriptionsResponse"): GetTelemetrySubscriptionsResponse {
+    const o = new GetTelemetrySubscriptionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "GetTelemetrySubscriptionsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsResponse.clientInstanceId", e); } }
+    { const x = v.get("subscriptionId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "cannot be null in this version"); } else { o.subscriptionId = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.subscriptionId", e, -2147483648, 2147483647); } }
+    { const x = v.get("acceptedCompressionTypes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes[]", e, -128, 127)); o.acceptedCompressionTypes = a; } } } }
+    { const x = v.get("pushIntervalMs"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "cannot be null in this version"); } else { o.pushIntervalMs = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.pushIntervalMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("telemetryMaxBytes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "cannot be null in this version"); } else { o.telemetryMaxBytes = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.telemetryMaxBytes", e, -2147483648, 2147483647); } }
+    { const x = v.get("deltaTemporality"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "cannot be null in this version"); } else { o.deltaTemporality = jsonBool(x, "GetTelemetrySubscriptionsResponse.deltaTemporality", e); } }
+    { const x = v.get("requestedMetrics"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.requestedMetrics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "GetTelemetrySubscriptionsResponse.requestedMetrics[]", e)); o.requestedMetrics = a; } } } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class RequestHeader {
   static readonly MIN_VERSION: i16 = 0;
@@ -96,6 +98,17 @@ export class RequestHeader {
     if (this.clientId != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RequestHeader"): RequestHeader {
+    const o = new RequestHeader();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("requestApiKey"); if (x == null) { e.add("RequestHeader.requestApiKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.requestApiKey", "cannot be null in this version"); } else { o.requestApiKey = <i16>jsonInt(x, "RequestHeader.requestApiKey", e, -32768, 32767); } }
+    { const x = v.get("requestApiVersion"); if (x == null) { e.add("RequestHeader.requestApiVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.requestApiVersion", "cannot be null in this version"); } else { o.requestApiVersion = <i16>jsonInt(x, "RequestHeader.requestApiVersion", e, -32768, 32767); } }
+    { const x = v.get("correlationId"); if (x == null) { e.add("RequestHeader.correlationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.correlationId", "cannot be null in this version"); } else { o.correlationId = <i32>jsonInt(x, "RequestHeader.correlationId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("clientId"); if (x == null) { e.add("RequestHeader.clientId", "missing"); } else if (x.kind == JsonKind.Null) { o.clientId = null; } else { o.clientId = jsonString(x, "RequestHeader.clientId", e); } }
+    return o;
+  }
 }
 
 export class ResponseHeader {
@@ -160,5 +173,13 @@ export class ResponseHeader {
   isDefault(): bool {
     if (this.correlationId != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ResponseHeader"): ResponseHeader {
+    const o = new ResponseHeader();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("correlationId"); if (x == null) { e.add("ResponseHeader.correlationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ResponseHeader.correlationId", "cannot be null in this version"); } else { o.correlationId = <i32>jsonInt(x, "ResponseHeader.correlationId", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

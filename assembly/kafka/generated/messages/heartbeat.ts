@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class HeartbeatRequest {
   static readonly API_KEY: i16 = 12;
@@ -97,6 +99,17 @@ export class HeartbeatRequest {
     if (this.groupInstanceId != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "HeartbeatRequest"): HeartbeatRequest {
+    const o = new HeartbeatRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("HeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "HeartbeatRequest.groupId", e); } }
+    { const x = v.get("generationId"); if (x == null) { e.add("HeartbeatRequest.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatRequest.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "HeartbeatRequest.generationId", e, -2147483648, 2147483647); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("HeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "HeartbeatRequest.memberId", e); } }
+    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("HeartbeatRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "HeartbeatRequest.groupInstanceId", e); } }
+    return o;
+  }
 }
 
 export class HeartbeatResponse {
@@ -177,5 +190,14 @@ export class HeartbeatResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "HeartbeatResponse"): HeartbeatResponse {
+    const o = new HeartbeatResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("HeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "HeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("HeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "HeartbeatResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

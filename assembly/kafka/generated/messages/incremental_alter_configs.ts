@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class IncrementalAlterConfigsRequest {
   static readonly API_KEY: i16 = 44;
@@ -74,6 +76,15 @@ export class IncrementalAlterConfigsRequest {
     if (this.resources.length != 0) return false;
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest"): IncrementalAlterConfigsRequest {
+    const o = new IncrementalAlterConfigsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resources"); if (x == null) { e.add("IncrementalAlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest.resources", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest.resources[]")); o.resources = a; } } } }
+    { const x = v.get("validateOnly"); if (x == null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "IncrementalAlterConfigsRequest.validateOnly", e); } }
+    return o;
   }
 }
 
@@ -151,6 +162,16 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     if (this.configs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest_AlterConfigsResource"): IncrementalAlterConfigsRequest_AlterConfigsResource {
+    const o = new IncrementalAlterConfigsRequest_AlterConfigsResource();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
+    { const x = v.get("configs"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
+    return o;
+  }
 }
 
 export class IncrementalAlterConfigsRequest_AlterableConfig {
@@ -227,6 +248,16 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
     if (this.value != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest_AlterableConfig"): IncrementalAlterConfigsRequest_AlterableConfig {
+    const o = new IncrementalAlterConfigsRequest_AlterableConfig();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "IncrementalAlterConfigsRequest_AlterableConfig.name", e); } }
+    { const x = v.get("configOperation"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.configOperation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.configOperation", "cannot be null in this version"); } else { o.configOperation = <i8>jsonInt(x, "IncrementalAlterConfigsRequest_AlterableConfig.configOperation", e, -128, 127); } }
+    { const x = v.get("value"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "IncrementalAlterConfigsRequest_AlterableConfig.value", e); } }
+    return o;
+  }
 }
 
 export class IncrementalAlterConfigsResponse {
@@ -299,6 +330,15 @@ export class IncrementalAlterConfigsResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.responses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsResponse"): IncrementalAlterConfigsResponse {
+    const o = new IncrementalAlterConfigsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "IncrementalAlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("IncrementalAlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsResponse.responses", e); if (items != null) { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "IncrementalAlterConfigsResponse.responses[]")); o.responses = a; } } } }
+    return o;
   }
 }
 
@@ -382,5 +422,16 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
     if (this.resourceType != 0) return false;
     if (this.resourceName != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse"): IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
+    const o = new IncrementalAlterConfigsResponse_AlterConfigsResourceResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", e); } }
+    { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
+    { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class InitProducerIdRequest {
   static readonly API_KEY: i16 = 22;
@@ -135,6 +137,19 @@ export class InitProducerIdRequest {
     if (this.keepPreparedTxn != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitProducerIdRequest"): InitProducerIdRequest {
+    const o = new InitProducerIdRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalId"); if (x == null) { e.add("InitProducerIdRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalId = null; } else { o.transactionalId = jsonString(x, "InitProducerIdRequest.transactionalId", e); } }
+    { const x = v.get("transactionTimeoutMs"); if (x == null) { e.add("InitProducerIdRequest.transactionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.transactionTimeoutMs", "cannot be null in this version"); } else { o.transactionTimeoutMs = <i32>jsonInt(x, "InitProducerIdRequest.transactionTimeoutMs", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("producerId"); if (x == null) { e.add("InitProducerIdRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "InitProducerIdRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 3) { const x = v.get("producerEpoch"); if (x == null) { e.add("InitProducerIdRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "InitProducerIdRequest.producerEpoch", e, -32768, 32767); } }
+    if (version >= 6) { const x = v.get("enable2Pc"); if (x == null) { e.add("InitProducerIdRequest.enable2Pc", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.enable2Pc", "cannot be null in this version"); } else { o.enable2Pc = jsonBool(x, "InitProducerIdRequest.enable2Pc", e); } }
+    if (version >= 6) { const x = v.get("keepPreparedTxn"); if (x == null) { e.add("InitProducerIdRequest.keepPreparedTxn", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.keepPreparedTxn", "cannot be null in this version"); } else { o.keepPreparedTxn = jsonBool(x, "InitProducerIdRequest.keepPreparedTxn", e); } }
+    return o;
+  }
 }
 
 export class InitProducerIdResponse {
@@ -251,5 +266,18 @@ export class InitProducerIdResponse {
     if (this.ongoingTxnProducerId != <i64>-1) return false;
     if (this.ongoingTxnProducerEpoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitProducerIdResponse"): InitProducerIdResponse {
+    const o = new InitProducerIdResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("InitProducerIdResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "InitProducerIdResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("InitProducerIdResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "InitProducerIdResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("InitProducerIdResponse.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "InitProducerIdResponse.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("InitProducerIdResponse.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "InitProducerIdResponse.producerEpoch", e, -32768, 32767); } }
+    if (version >= 6) { const x = v.get("ongoingTxnProducerId"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "cannot be null in this version"); } else { o.ongoingTxnProducerId = jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 6) { const x = v.get("ongoingTxnProducerEpoch"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "cannot be null in this version"); } else { o.ongoingTxnProducerEpoch = <i16>jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerEpoch", e, -32768, 32767); } }
+    return o;
   }
 }

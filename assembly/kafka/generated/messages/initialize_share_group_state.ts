@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class InitializeShareGroupStateRequest {
   static readonly API_KEY: i16 = 83;
@@ -75,6 +77,15 @@ export class InitializeShareGroupStateRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest"): InitializeShareGroupStateRequest {
+    const o = new InitializeShareGroupStateRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("InitializeShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "InitializeShareGroupStateRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("InitializeShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class InitializeShareGroupStateRequest_InitializeStateData {
@@ -143,6 +154,15 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest_InitializeStateData"): InitializeShareGroupStateRequest_InitializeStateData {
+    const o = new InitializeShareGroupStateRequest_InitializeStateData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateRequest_InitializeStateData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest_InitializeStateData.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest_InitializeStateData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -220,6 +240,16 @@ export class InitializeShareGroupStateRequest_PartitionData {
     if (this.startOffset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest_PartitionData"): InitializeShareGroupStateRequest_PartitionData {
+    const o = new InitializeShareGroupStateRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("stateEpoch"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.stateEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class InitializeShareGroupStateResponse {
@@ -285,6 +315,14 @@ export class InitializeShareGroupStateResponse {
   isDefault(): bool {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse"): InitializeShareGroupStateResponse {
+    const o = new InitializeShareGroupStateResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("results"); if (x == null) { e.add("InitializeShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse.results", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -354,6 +392,15 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse_InitializeStateResult"): InitializeShareGroupStateResponse_InitializeStateResult {
+    const o = new InitializeShareGroupStateResponse_InitializeStateResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateResponse_InitializeStateResult.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse_InitializeStateResult.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse_InitializeStateResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -430,5 +477,15 @@ export class InitializeShareGroupStateResponse_PartitionResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse_PartitionResult"): InitializeShareGroupStateResponse_PartitionResult {
+    const o = new InitializeShareGroupStateResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "InitializeShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "InitializeShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "InitializeShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class JoinGroupRequest {
   static readonly API_KEY: i16 = 11;
@@ -141,6 +143,21 @@ export class JoinGroupRequest {
     if (this.reason != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupRequest"): JoinGroupRequest {
+    const o = new JoinGroupRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("JoinGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "JoinGroupRequest.groupId", e); } }
+    { const x = v.get("sessionTimeoutMs"); if (x == null) { e.add("JoinGroupRequest.sessionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.sessionTimeoutMs", "cannot be null in this version"); } else { o.sessionTimeoutMs = <i32>jsonInt(x, "JoinGroupRequest.sessionTimeoutMs", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("JoinGroupRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "JoinGroupRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupRequest.memberId", e); } }
+    if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupRequest.groupInstanceId", e); } }
+    { const x = v.get("protocolType"); if (x == null) { e.add("JoinGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "JoinGroupRequest.protocolType", e); } }
+    { const x = v.get("protocols"); if (x == null) { e.add("JoinGroupRequest.protocols", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocols", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupRequest.protocols", e); if (items != null) { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(); for (let i = 0; i < items.length; i++) a.push(JoinGroupRequest_JoinGroupRequestProtocol.fromJson(items[i], version, e, "JoinGroupRequest.protocols[]")); o.protocols = a; } } } }
+    if (version >= 8) { const x = v.get("reason"); if (x == null) { e.add("JoinGroupRequest.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "JoinGroupRequest.reason", e); } }
+    return o;
+  }
 }
 
 export class JoinGroupRequest_JoinGroupRequestProtocol {
@@ -209,6 +226,15 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
     if (this.name != "") return false;
     if (this.metadata.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupRequest_JoinGroupRequestProtocol"): JoinGroupRequest_JoinGroupRequestProtocol {
+    const o = new JoinGroupRequest_JoinGroupRequestProtocol();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "cannot be null in this version"); } else { o.name = jsonString(x, "JoinGroupRequest_JoinGroupRequestProtocol.name", e); } }
+    { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupRequest_JoinGroupRequestProtocol.metadata", e); } }
+    return o;
   }
 }
 
@@ -356,6 +382,22 @@ export class JoinGroupResponse {
     if (this.members.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupResponse"): JoinGroupResponse {
+    const o = new JoinGroupResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("JoinGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "JoinGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("JoinGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "JoinGroupResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("generationId"); if (x == null) { e.add("JoinGroupResponse.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "JoinGroupResponse.generationId", e, -2147483648, 2147483647); } }
+    if (version >= 7) { const x = v.get("protocolType"); if (x == null) { e.add("JoinGroupResponse.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "JoinGroupResponse.protocolType", e); } }
+    { const x = v.get("protocolName"); if (x == null) { e.add("JoinGroupResponse.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 7) o.protocolName = null; else e.add("JoinGroupResponse.protocolName", "cannot be null in this version"); } else { o.protocolName = jsonString(x, "JoinGroupResponse.protocolName", e); } }
+    { const x = v.get("leader"); if (x == null) { e.add("JoinGroupResponse.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.leader", "cannot be null in this version"); } else { o.leader = jsonString(x, "JoinGroupResponse.leader", e); } }
+    if (version >= 9) { const x = v.get("skipAssignment"); if (x == null) { e.add("JoinGroupResponse.skipAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.skipAssignment", "cannot be null in this version"); } else { o.skipAssignment = jsonBool(x, "JoinGroupResponse.skipAssignment", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupResponse.memberId", e); } }
+    { const x = v.get("members"); if (x == null) { e.add("JoinGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupResponse.members", e); if (items != null) { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < items.length; i++) a.push(JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, "JoinGroupResponse.members[]")); o.members = a; } } } }
+    return o;
+  }
 }
 
 export class JoinGroupResponse_JoinGroupResponseMember {
@@ -439,5 +481,15 @@ export class JoinGroupResponse_JoinGroupResponseMember {
     if (this.groupInstanceId != null) return false;
     if (this.metadata.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupResponse_JoinGroupResponseMember"): JoinGroupResponse_JoinGroupResponseMember {
+    const o = new JoinGroupResponse_JoinGroupResponseMember();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse_JoinGroupResponseMember.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupResponse_JoinGroupResponseMember.memberId", e); } }
+    if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", e); } }
+    { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupResponse_JoinGroupResponseMember.metadata", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class LeaderAndIsrRequest {
   static readonly API_KEY: i16 = 4;
@@ -157,6 +159,21 @@ export class LeaderAndIsrRequest {
     if (this.liveLeaders.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest"): LeaderAndIsrRequest {
+    const o = new LeaderAndIsrRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("controllerId"); if (x == null) { e.add("LeaderAndIsrRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "LeaderAndIsrRequest.controllerId", e, -2147483648, 2147483647); } }
+    if (version >= 7) { const x = v.get("isKRaftController"); if (x == null) { e.add("LeaderAndIsrRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "LeaderAndIsrRequest.isKRaftController", e); } }
+    { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest.controllerEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "LeaderAndIsrRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5) { const x = v.get("type"); if (x == null) { e.add("LeaderAndIsrRequest.type", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "LeaderAndIsrRequest.type", e, -128, 127); } }
+    if (version <= 1) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest.ungroupedPartitionStates[]")); o.ungroupedPartitionStates = a; } } } }
+    if (version >= 2) { const x = v.get("topicStates"); if (x == null) { e.add("LeaderAndIsrRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.topicStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrTopicState.fromJson(items[i], version, e, "LeaderAndIsrRequest.topicStates[]")); o.topicStates = a; } } } }
+    { const x = v.get("liveLeaders"); if (x == null) { e.add("LeaderAndIsrRequest.liveLeaders", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.liveLeaders", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.liveLeaders", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, "LeaderAndIsrRequest.liveLeaders[]")); o.liveLeaders = a; } } } }
+    return o;
+  }
 }
 
 export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
@@ -257,6 +274,16 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     if (this.partitionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrTopicState"): LeaderAndIsrRequest_LeaderAndIsrTopicState {
+    const o = new LeaderAndIsrRequest_LeaderAndIsrTopicState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", e); } }
+    if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", e); } }
+    if (version >= 2) { const x = v.get("partitionStates"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    return o;
+  }
 }
 
 export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
@@ -332,6 +359,16 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
     if (this.hostName != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrLiveLeader"): LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
+    const o = new LeaderAndIsrRequest_LeaderAndIsrLiveLeader();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("hostName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "cannot be null in this version"); } else { o.hostName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -512,6 +549,25 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     if (this.leaderRecoveryState != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrPartitionState"): LeaderAndIsrRequest_LeaderAndIsrPartitionState {
+    const o = new LeaderAndIsrRequest_LeaderAndIsrPartitionState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("leader"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("isr"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    { const x = v.get("partitionEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
+    if (version >= 3) { const x = v.get("addingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas[]", e, -2147483648, 2147483647)); o.addingReplicas = a; } } } }
+    if (version >= 3) { const x = v.get("removingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas[]", e, -2147483648, 2147483647)); o.removingReplicas = a; } } } }
+    if (version >= 1) { const x = v.get("isNew"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "cannot be null in this version"); } else { o.isNew = jsonBool(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", e); } }
+    if (version >= 6) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class LeaderAndIsrResponse {
@@ -608,6 +664,16 @@ export class LeaderAndIsrResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse"): LeaderAndIsrResponse {
+    const o = new LeaderAndIsrResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse.errorCode", e, -32768, 32767); } }
+    if (version <= 4) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse.partitionErrors[]")); o.partitionErrors = a; } } } }
+    if (version >= 5) { const x = v.get("topics"); if (x == null) { e.add("LeaderAndIsrResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.topics", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, "LeaderAndIsrResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
@@ -693,6 +759,15 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     if (this.partitionErrors.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse_LeaderAndIsrTopicError"): LeaderAndIsrResponse_LeaderAndIsrTopicError {
+    const o = new LeaderAndIsrResponse_LeaderAndIsrTopicError();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", e); } }
+    if (version >= 5) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors[]")); o.partitionErrors = a; } } } }
+    return o;
+  }
 }
 
 export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
@@ -776,5 +851,15 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse_LeaderAndIsrPartitionError"): LeaderAndIsrResponse_LeaderAndIsrPartitionError {
+    const o = new LeaderAndIsrResponse_LeaderAndIsrPartitionError();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 4) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class LeaveGroupRequest {
   static readonly API_KEY: i16 = 13;
@@ -97,6 +99,16 @@ export class LeaveGroupRequest {
     if (this.memberId != "") return false;
     if (this.members.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupRequest"): LeaveGroupRequest {
+    const o = new LeaveGroupRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("LeaveGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "LeaveGroupRequest.groupId", e); } }
+    if (version <= 2) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupRequest.memberId", e); } }
+    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupRequest.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupRequest.members", e); if (items != null) { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, "LeaveGroupRequest.members[]")); o.members = a; } } } }
+    return o;
   }
 }
 
@@ -198,6 +210,16 @@ export class LeaveGroupRequest_MemberIdentity {
     if (this.reason != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupRequest_MemberIdentity"): LeaveGroupRequest_MemberIdentity {
+    const o = new LeaveGroupRequest_MemberIdentity();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest_MemberIdentity.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupRequest_MemberIdentity.memberId", e); } }
+    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "LeaveGroupRequest_MemberIdentity.groupInstanceId", e); } }
+    if (version >= 5) { const x = v.get("reason"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "LeaveGroupRequest_MemberIdentity.reason", e); } }
+    return o;
+  }
 }
 
 export class LeaveGroupResponse {
@@ -293,6 +315,16 @@ export class LeaveGroupResponse {
     if (this.errorCode != 0) return false;
     if (this.members.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupResponse"): LeaveGroupResponse {
+    const o = new LeaveGroupResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("LeaveGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "LeaveGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupResponse.members", e); if (items != null) { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, "LeaveGroupResponse.members[]")); o.members = a; } } } }
+    return o;
   }
 }
 
@@ -393,5 +425,15 @@ export class LeaveGroupResponse_MemberResponse {
     if (this.groupInstanceId != "") return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupResponse_MemberResponse"): LeaveGroupResponse_MemberResponse {
+    const o = new LeaveGroupResponse_MemberResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse_MemberResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupResponse_MemberResponse.memberId", e); } }
+    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "LeaveGroupResponse_MemberResponse.groupInstanceId", e); } }
+    if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse_MemberResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

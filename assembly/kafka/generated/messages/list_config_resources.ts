@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ListConfigResourcesRequest {
   static readonly API_KEY: i16 = 74;
@@ -75,6 +77,14 @@ export class ListConfigResourcesRequest {
   isDefault(): bool {
     if (this.resourceTypes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesRequest"): ListConfigResourcesRequest {
+    const o = new ListConfigResourcesRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("resourceTypes"); if (x == null) { e.add("ListConfigResourcesRequest.resourceTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesRequest.resourceTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesRequest.resourceTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ListConfigResourcesRequest.resourceTypes[]", e, -128, 127)); o.resourceTypes = a; } } } }
+    return o;
   }
 }
 
@@ -156,6 +166,16 @@ export class ListConfigResourcesResponse {
     if (this.configResources.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesResponse"): ListConfigResourcesResponse {
+    const o = new ListConfigResourcesResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListConfigResourcesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ListConfigResourcesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListConfigResourcesResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("configResources"); if (x == null) { e.add("ListConfigResourcesResponse.configResources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.configResources", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesResponse.configResources", e); if (items != null) { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < items.length; i++) a.push(ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, "ListConfigResourcesResponse.configResources[]")); o.configResources = a; } } } }
+    return o;
+  }
 }
 
 export class ListConfigResourcesResponse_ConfigResource {
@@ -232,5 +252,14 @@ export class ListConfigResourcesResponse_ConfigResource {
     if (this.resourceName != "") return false;
     if (this.resourceType != 16) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesResponse_ConfigResource"): ListConfigResourcesResponse_ConfigResource {
+    const o = new ListConfigResourcesResponse_ConfigResource();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("resourceName"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "ListConfigResourcesResponse_ConfigResource.resourceName", e); } }
+    if (version >= 1) { const x = v.get("resourceType"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "ListConfigResourcesResponse_ConfigResource.resourceType", e, -128, 127); } }
+    return o;
   }
 }

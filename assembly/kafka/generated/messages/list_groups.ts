@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ListGroupsRequest {
   static readonly API_KEY: i16 = 16;
@@ -91,6 +93,15 @@ export class ListGroupsRequest {
     if (this.typesFilter.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsRequest"): ListGroupsRequest {
+    const o = new ListGroupsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 4) { const x = v.get("statesFilter"); if (x == null) { e.add("ListGroupsRequest.statesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.statesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.statesFilter", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListGroupsRequest.statesFilter[]", e)); o.statesFilter = a; } } } }
+    if (version >= 5) { const x = v.get("typesFilter"); if (x == null) { e.add("ListGroupsRequest.typesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.typesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.typesFilter", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListGroupsRequest.typesFilter[]", e)); o.typesFilter = a; } } } }
+    return o;
+  }
 }
 
 export class ListGroupsResponse {
@@ -178,6 +189,16 @@ export class ListGroupsResponse {
     if (this.errorCode != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsResponse"): ListGroupsResponse {
+    const o = new ListGroupsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ListGroupsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListGroupsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("groups"); if (x == null) { e.add("ListGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsResponse.groups", e); if (items != null) { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < items.length; i++) a.push(ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, "ListGroupsResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -277,5 +298,16 @@ export class ListGroupsResponse_ListedGroup {
     if (this.groupState != "") return false;
     if (this.groupType != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsResponse_ListedGroup"): ListGroupsResponse_ListedGroup {
+    const o = new ListGroupsResponse_ListedGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ListGroupsResponse_ListedGroup.groupId", e); } }
+    { const x = v.get("protocolType"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "ListGroupsResponse_ListedGroup.protocolType", e); } }
+    if (version >= 4) { const x = v.get("groupState"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ListGroupsResponse_ListedGroup.groupState", e); } }
+    if (version >= 5) { const x = v.get("groupType"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupType", "cannot be null in this version"); } else { o.groupType = jsonString(x, "ListGroupsResponse_ListedGroup.groupType", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ListOffsetsRequest {
   static readonly API_KEY: i16 = 2;
@@ -105,6 +107,17 @@ export class ListOffsetsRequest {
     if (this.timeoutMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest"): ListOffsetsRequest {
+    const o = new ListOffsetsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("replicaId"); if (x == null) { e.add("ListOffsetsRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "ListOffsetsRequest.replicaId", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("isolationLevel"); if (x == null) { e.add("ListOffsetsRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "ListOffsetsRequest.isolationLevel", e, -128, 127); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest.topics", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsRequest_ListOffsetsTopic.fromJson(items[i], version, e, "ListOffsetsRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 10) { const x = v.get("timeoutMs"); if (x == null) { e.add("ListOffsetsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListOffsetsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ListOffsetsRequest_ListOffsetsTopic {
@@ -173,6 +186,15 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest_ListOffsetsTopic"): ListOffsetsRequest_ListOffsetsTopic {
+    const o = new ListOffsetsRequest_ListOffsetsTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsRequest_ListOffsetsTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest_ListOffsetsTopic.partitions", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, "ListOffsetsRequest_ListOffsetsTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -273,6 +295,17 @@ export class ListOffsetsRequest_ListOffsetsPartition {
     if (this.maxNumOffsets != 1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest_ListOffsetsPartition"): ListOffsetsRequest_ListOffsetsPartition {
+    const o = new ListOffsetsRequest_ListOffsetsPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("timestamp"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.timestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.timestamp", "cannot be null in this version"); } else { o.timestamp = jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.timestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version <= 0) { const x = v.get("maxNumOffsets"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "cannot be null in this version"); } else { o.maxNumOffsets = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ListOffsetsResponse {
@@ -354,6 +387,15 @@ export class ListOffsetsResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse"): ListOffsetsResponse {
+    const o = new ListOffsetsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse.topics", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, "ListOffsetsResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ListOffsetsResponse_ListOffsetsTopicResponse {
@@ -422,6 +464,15 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse_ListOffsetsTopicResponse"): ListOffsetsResponse_ListOffsetsTopicResponse {
+    const o = new ListOffsetsResponse_ListOffsetsTopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsResponse_ListOffsetsTopicResponse.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -551,5 +602,18 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     if (this.offset != <i64>-1) return false;
     if (this.leaderEpoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse_ListOffsetsPartitionResponse"): ListOffsetsResponse_ListOffsetsPartitionResponse {
+    const o = new ListOffsetsResponse_ListOffsetsPartitionResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", e, -32768, 32767); } }
+    if (version <= 0) { const x = v.get("oldStyleOffsets"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", e); if (items != null) { const a = new Array<i64>(); for (let i = 0; i < items.length; i++) a.push(jsonInt(items[i], "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets[]", e, i64.MIN_VALUE, i64.MAX_VALUE)); o.oldStyleOffsets = a; } } } }
+    if (version >= 1) { const x = v.get("timestamp"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "cannot be null in this version"); } else { o.timestamp = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("offset"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 4) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

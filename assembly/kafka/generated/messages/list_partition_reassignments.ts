@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ListPartitionReassignmentsRequest {
   static readonly API_KEY: i16 = 46;
@@ -75,6 +77,15 @@ export class ListPartitionReassignmentsRequest {
     if (this.topics != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsRequest"): ListPartitionReassignmentsRequest {
+    const o = new ListPartitionReassignmentsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, "ListPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
@@ -143,6 +154,15 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     if (this.name != "") return false;
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics"): ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
+    const o = new ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", e); } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
   }
 }
 
@@ -231,6 +251,17 @@ export class ListPartitionReassignmentsResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse"): ListPartitionReassignmentsResponse {
+    const o = new ListPartitionReassignmentsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListPartitionReassignmentsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ListPartitionReassignmentsResponse.errorMessage", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
@@ -299,6 +330,15 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse_OngoingTopicReassignment"): ListPartitionReassignmentsResponse_OngoingTopicReassignment {
+    const o = new ListPartitionReassignmentsResponse_OngoingTopicReassignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -382,5 +422,16 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     if (this.addingReplicas.length != 0) return false;
     if (this.removingReplicas.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse_OngoingPartitionReassignment"): ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
+    const o = new ListPartitionReassignmentsResponse_OngoingPartitionReassignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
+    { const x = v.get("addingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas[]", e, -2147483648, 2147483647)); o.addingReplicas = a; } } } }
+    { const x = v.get("removingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas[]", e, -2147483648, 2147483647)); o.removingReplicas = a; } } } }
+    return o;
   }
 }

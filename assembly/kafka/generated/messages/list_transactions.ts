@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ListTransactionsRequest {
   static readonly API_KEY: i16 = 66;
@@ -105,6 +107,17 @@ export class ListTransactionsRequest {
     if (this.transactionalIdPattern != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsRequest"): ListTransactionsRequest {
+    const o = new ListTransactionsRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("stateFilters"); if (x == null) { e.add("ListTransactionsRequest.stateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.stateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.stateFilters", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListTransactionsRequest.stateFilters[]", e)); o.stateFilters = a; } } } }
+    { const x = v.get("producerIdFilters"); if (x == null) { e.add("ListTransactionsRequest.producerIdFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.producerIdFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.producerIdFilters", e); if (items != null) { const a = new Array<i64>(); for (let i = 0; i < items.length; i++) a.push(jsonInt(items[i], "ListTransactionsRequest.producerIdFilters[]", e, i64.MIN_VALUE, i64.MAX_VALUE)); o.producerIdFilters = a; } } } }
+    if (version >= 1) { const x = v.get("durationFilter"); if (x == null) { e.add("ListTransactionsRequest.durationFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.durationFilter", "cannot be null in this version"); } else { o.durationFilter = jsonInt(x, "ListTransactionsRequest.durationFilter", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 2) { const x = v.get("transactionalIdPattern"); if (x == null) { e.add("ListTransactionsRequest.transactionalIdPattern", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalIdPattern = null; } else { o.transactionalIdPattern = jsonString(x, "ListTransactionsRequest.transactionalIdPattern", e); } }
+    return o;
+  }
 }
 
 export class ListTransactionsResponse {
@@ -192,6 +205,17 @@ export class ListTransactionsResponse {
     if (this.transactionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsResponse"): ListTransactionsResponse {
+    const o = new ListTransactionsResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ListTransactionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListTransactionsResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("unknownStateFilters"); if (x == null) { e.add("ListTransactionsResponse.unknownStateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.unknownStateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.unknownStateFilters", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListTransactionsResponse.unknownStateFilters[]", e)); o.unknownStateFilters = a; } } } }
+    { const x = v.get("transactionStates"); if (x == null) { e.add("ListTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<ListTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, "ListTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
+    return o;
+  }
 }
 
 export class ListTransactionsResponse_TransactionState {
@@ -267,5 +291,15 @@ export class ListTransactionsResponse_TransactionState {
     if (this.producerId != 0) return false;
     if (this.transactionState != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsResponse_TransactionState"): ListTransactionsResponse_TransactionState {
+    const o = new ListTransactionsResponse_TransactionState();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalId"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "ListTransactionsResponse_TransactionState.transactionalId", e); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "ListTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("transactionState"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "cannot be null in this version"); } else { o.transactionState = jsonString(x, "ListTransactionsResponse_TransactionState.transactionState", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class MetadataRequest {
   static readonly API_KEY: i16 = 3;
@@ -113,6 +115,17 @@ export class MetadataRequest {
     if (this.includeTopicAuthorizedOperations != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataRequest"): MetadataRequest {
+    const o = new MetadataRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topics"); if (x == null) { e.add("MetadataRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 1) o.topics = null; else e.add("MetadataRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataRequest.topics", e); if (items != null) { const a = new Array<MetadataRequest_MetadataRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(MetadataRequest_MetadataRequestTopic.fromJson(items[i], version, e, "MetadataRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 4) { const x = v.get("allowAutoTopicCreation"); if (x == null) { e.add("MetadataRequest.allowAutoTopicCreation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.allowAutoTopicCreation", "cannot be null in this version"); } else { o.allowAutoTopicCreation = jsonBool(x, "MetadataRequest.allowAutoTopicCreation", e); } }
+    if (version >= 8 && version <= 10) { const x = v.get("includeClusterAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "cannot be null in this version"); } else { o.includeClusterAuthorizedOperations = jsonBool(x, "MetadataRequest.includeClusterAuthorizedOperations", e); } }
+    if (version >= 8) { const x = v.get("includeTopicAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "cannot be null in this version"); } else { o.includeTopicAuthorizedOperations = jsonBool(x, "MetadataRequest.includeTopicAuthorizedOperations", e); } }
+    return o;
+  }
 }
 
 export class MetadataRequest_MetadataRequestTopic {
@@ -189,6 +202,15 @@ export class MetadataRequest_MetadataRequestTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.name != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataRequest_MetadataRequestTopic"): MetadataRequest_MetadataRequestTopic {
+    const o = new MetadataRequest_MetadataRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataRequest_MetadataRequestTopic.topicId", e); } }
+    { const x = v.get("name"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 10) o.name = null; else e.add("MetadataRequest_MetadataRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataRequest_MetadataRequestTopic.name", e); } }
+    return o;
   }
 }
 
@@ -338,6 +360,20 @@ export class MetadataResponse {
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse"): MetadataResponse {
+    const o = new MetadataResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("MetadataResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "MetadataResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("brokers"); if (x == null) { e.add("MetadataResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.brokers", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseBroker>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponseBroker.fromJson(items[i], version, e, "MetadataResponse.brokers[]")); o.brokers = a; } } } }
+    if (version >= 2) { const x = v.get("clusterId"); if (x == null) { e.add("MetadataResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "MetadataResponse.clusterId", e); } }
+    if (version >= 1) { const x = v.get("controllerId"); if (x == null) { e.add("MetadataResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "MetadataResponse.controllerId", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("MetadataResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.topics", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponseTopic.fromJson(items[i], version, e, "MetadataResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 8 && version <= 10) { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("MetadataResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
+    if (version >= 13) { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse.errorCode", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class MetadataResponse_MetadataResponseBroker {
@@ -428,6 +464,17 @@ export class MetadataResponse_MetadataResponseBroker {
     if (this.port != 0) return false;
     if (this.rack != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponseBroker"): MetadataResponse_MetadataResponseBroker {
+    const o = new MetadataResponse_MetadataResponseBroker();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("nodeId"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "MetadataResponse_MetadataResponseBroker.nodeId", e, -2147483648, 2147483647); } }
+    { const x = v.get("host"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.host", "cannot be null in this version"); } else { o.host = jsonString(x, "MetadataResponse_MetadataResponseBroker.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "MetadataResponse_MetadataResponseBroker.port", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("rack"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "MetadataResponse_MetadataResponseBroker.rack", e); } }
+    return o;
   }
 }
 
@@ -550,6 +597,19 @@ export class MetadataResponse_MetadataResponseTopic {
     if (this.topicAuthorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponseTopic"): MetadataResponse_MetadataResponseTopic {
+    const o = new MetadataResponse_MetadataResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse_MetadataResponseTopic.errorCode", e, -32768, 32767); } }
+    { const x = v.get("name"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 12) o.name = null; else e.add("MetadataResponse_MetadataResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataResponse_MetadataResponseTopic.name", e); } }
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataResponse_MetadataResponseTopic.topicId", e); } }
+    if (version >= 1) { const x = v.get("isInternal"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "MetadataResponse_MetadataResponseTopic.isInternal", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponseTopic.partitions", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponsePartition.fromJson(items[i], version, e, "MetadataResponse_MetadataResponseTopic.partitions[]")); o.partitions = a; } } } }
+    if (version >= 8) { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class MetadataResponse_MetadataResponsePartition {
@@ -669,5 +729,19 @@ export class MetadataResponse_MetadataResponsePartition {
     if (this.isrNodes.length != 0) return false;
     if (this.offlineReplicas.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponsePartition"): MetadataResponse_MetadataResponsePartition {
+    const o = new MetadataResponse_MetadataResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse_MetadataResponsePartition.errorCode", e, -32768, 32767); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderId", e, -2147483648, 2147483647); } }
+    if (version >= 7) { const x = v.get("leaderEpoch"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicaNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.replicaNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.replicaNodes[]", e, -2147483648, 2147483647)); o.replicaNodes = a; } } } }
+    { const x = v.get("isrNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.isrNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.isrNodes[]", e, -2147483648, 2147483647)); o.isrNodes = a; } } } }
+    if (version >= 5) { const x = v.get("offlineReplicas"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class OffsetCommitRequest {
   static readonly API_KEY: i16 = 8;
@@ -135,6 +137,19 @@ export class OffsetCommitRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest"): OffsetCommitRequest {
+    const o = new OffsetCommitRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("OffsetCommitRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetCommitRequest.groupId", e); } }
+    if (version >= 1) { const x = v.get("generationIdOrMemberEpoch"); if (x == null) { e.add("OffsetCommitRequest.generationIdOrMemberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.generationIdOrMemberEpoch", "cannot be null in this version"); } else { o.generationIdOrMemberEpoch = <i32>jsonInt(x, "OffsetCommitRequest.generationIdOrMemberEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("memberId"); if (x == null) { e.add("OffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "OffsetCommitRequest.memberId", e); } }
+    if (version >= 7) { const x = v.get("groupInstanceId"); if (x == null) { e.add("OffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "OffsetCommitRequest.groupInstanceId", e); } }
+    if (version >= 2 && version <= 4) { const x = v.get("retentionTimeMs"); if (x == null) { e.add("OffsetCommitRequest.retentionTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.retentionTimeMs", "cannot be null in this version"); } else { o.retentionTimeMs = jsonInt(x, "OffsetCommitRequest.retentionTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest.topics", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, "OffsetCommitRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetCommitRequest_OffsetCommitRequestTopic {
@@ -226,6 +241,16 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest_OffsetCommitRequestTopic"): OffsetCommitRequest_OffsetCommitRequestTopic {
+    const o = new OffsetCommitRequest_OffsetCommitRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestTopic.name", e); } }
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitRequest_OffsetCommitRequestTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -333,6 +358,18 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
     if (this.committedMetadata != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest_OffsetCommitRequestPartition"): OffsetCommitRequest_OffsetCommitRequestPartition {
+    const o = new OffsetCommitRequest_OffsetCommitRequestPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 6) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 1 && version <= 1) { const x = v.get("commitTimestamp"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", "cannot be null in this version"); } else { o.commitTimestamp = jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("committedMetadata"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", e); } }
+    return o;
+  }
 }
 
 export class OffsetCommitResponse {
@@ -413,6 +450,15 @@ export class OffsetCommitResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse"): OffsetCommitResponse {
+    const o = new OffsetCommitResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse.topics", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, "OffsetCommitResponse.topics[]")); o.topics = a; } } } }
+    return o;
   }
 }
 
@@ -506,6 +552,16 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse_OffsetCommitResponseTopic"): OffsetCommitResponse_OffsetCommitResponseTopic {
+    const o = new OffsetCommitResponse_OffsetCommitResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitResponse_OffsetCommitResponseTopic.name", e); } }
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitResponse_OffsetCommitResponseTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetCommitResponse_OffsetCommitResponsePartition {
@@ -574,5 +630,14 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse_OffsetCommitResponsePartition"): OffsetCommitResponse_OffsetCommitResponsePartition {
+    const o = new OffsetCommitResponse_OffsetCommitResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

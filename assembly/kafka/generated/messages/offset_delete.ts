@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class OffsetDeleteRequest {
   static readonly API_KEY: i16 = 47;
@@ -47,6 +49,15 @@ export class OffsetDeleteRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest"): OffsetDeleteRequest {
+    const o = new OffsetDeleteRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("OffsetDeleteRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetDeleteRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest.topics", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, "OffsetDeleteRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
@@ -88,6 +99,15 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest_OffsetDeleteRequestTopic"): OffsetDeleteRequest_OffsetDeleteRequestTopic {
+    const o = new OffsetDeleteRequest_OffsetDeleteRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
@@ -121,6 +141,14 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
   isDefault(): bool {
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest_OffsetDeleteRequestPartition"): OffsetDeleteRequest_OffsetDeleteRequestPartition {
+    const o = new OffsetDeleteRequest_OffsetDeleteRequestPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -174,6 +202,16 @@ export class OffsetDeleteResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse"): OffsetDeleteResponse {
+    const o = new OffsetDeleteResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetDeleteResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetDeleteResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse.topics", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, "OffsetDeleteResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
@@ -215,6 +253,15 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse_OffsetDeleteResponseTopic"): OffsetDeleteResponse_OffsetDeleteResponseTopic {
+    const o = new OffsetDeleteResponse_OffsetDeleteResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
@@ -255,5 +302,14 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse_OffsetDeleteResponsePartition"): OffsetDeleteResponse_OffsetDeleteResponsePartition {
+    const o = new OffsetDeleteResponse_OffsetDeleteResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class OffsetFetchRequest {
   static readonly API_KEY: i16 = 9;
@@ -121,6 +123,17 @@ export class OffsetFetchRequest {
     if (this.requireStable != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest"): OffsetFetchRequest {
+    const o = new OffsetFetchRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 7) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest.groupId", e); } }
+    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 2) o.topics = null; else e.add("OffsetFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestTopic.fromJson(items[i], version, e, "OffsetFetchRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.groups", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestGroup.fromJson(items[i], version, e, "OffsetFetchRequest.groups[]")); o.groups = a; } } } }
+    if (version >= 7) { const x = v.get("requireStable"); if (x == null) { e.add("OffsetFetchRequest.requireStable", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.requireStable", "cannot be null in this version"); } else { o.requireStable = jsonBool(x, "OffsetFetchRequest.requireStable", e); } }
+    return o;
+  }
 }
 
 export class OffsetFetchRequest_OffsetFetchRequestTopic {
@@ -205,6 +218,15 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     if (this.name != "") return false;
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestTopic"): OffsetFetchRequest_OffsetFetchRequestTopic {
+    const o = new OffsetFetchRequest_OffsetFetchRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopic.name", e); } }
+    if (version <= 7) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
   }
 }
 
@@ -321,6 +343,17 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     if ((this.topics == null || this.topics!.length != 0)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestGroup"): OffsetFetchRequest_OffsetFetchRequestGroup {
+    const o = new OffsetFetchRequest_OffsetFetchRequestGroup();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.groupId", e); } }
+    if (version >= 9) { const x = v.get("memberId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberId", e); } }
+    if (version >= 9) { const x = v.get("memberEpoch"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, "OffsetFetchRequest_OffsetFetchRequestGroup.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetFetchRequest_OffsetFetchRequestTopics {
@@ -420,6 +453,16 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestTopics"): OffsetFetchRequest_OffsetFetchRequestTopics {
+    const o = new OffsetFetchRequest_OffsetFetchRequestTopics();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopics.name", e); } }
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchRequest_OffsetFetchRequestTopics.topicId", e); } }
+    if (version >= 8) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
   }
 }
 
@@ -540,6 +583,17 @@ export class OffsetFetchResponse {
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse"): OffsetFetchResponse {
+    const o = new OffsetFetchResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetFetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetFetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseTopic.fromJson(items[i], version, e, "OffsetFetchResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 2 && version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.groups", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, "OffsetFetchResponse.groups[]")); o.groups = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseTopic {
@@ -624,6 +678,15 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseTopic"): OffsetFetchResponse_OffsetFetchResponseTopic {
+    const o = new OffsetFetchResponse_OffsetFetchResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopic.name", e); } }
+    if (version <= 7) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -755,6 +818,18 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponsePartition"): OffsetFetchResponse_OffsetFetchResponsePartition {
+    const o = new OffsetFetchResponse_OffsetFetchResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 7) { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version <= 7) { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5 && version <= 7) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
+    if (version <= 7) { const x = v.get("metadata"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.metadata", "missing"); } else if (x.kind == JsonKind.Null) { o.metadata = null; } else { o.metadata = jsonString(x, "OffsetFetchResponse_OffsetFetchResponsePartition.metadata", e); } }
+    if (version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseGroup {
@@ -855,6 +930,16 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseGroup"): OffsetFetchResponse_OffsetFetchResponseGroup {
+    const o = new OffsetFetchResponse_OffsetFetchResponseGroup();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseGroup.groupId", e); } }
+    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseTopics.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseGroup.topics[]")); o.topics = a; } } } }
+    if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseTopics {
@@ -954,6 +1039,16 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseTopics"): OffsetFetchResponse_OffsetFetchResponseTopics {
+    const o = new OffsetFetchResponse_OffsetFetchResponseTopics();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopics.name", e); } }
+    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchResponse_OffsetFetchResponseTopics.topicId", e); } }
+    if (version >= 8) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -1084,5 +1179,17 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
     if (this.metadata != "") return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponsePartitions"): OffsetFetchResponse_OffsetFetchResponsePartitions {
+    const o = new OffsetFetchResponse_OffsetFetchResponsePartitions();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8) { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version >= 8) { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 8) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 8) { const x = v.get("metadata"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", "missing"); } else if (x.kind == JsonKind.Null) { o.metadata = null; } else { o.metadata = jsonString(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", e); } }
+    if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class OffsetForLeaderEpochRequest {
   static readonly API_KEY: i16 = 23;
@@ -83,6 +85,15 @@ export class OffsetForLeaderEpochRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest"): OffsetForLeaderEpochRequest {
+    const o = new OffsetForLeaderEpochRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("replicaId"); if (x == null) { e.add("OffsetForLeaderEpochRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "OffsetForLeaderEpochRequest.replicaId", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
@@ -151,6 +162,15 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     if (this.topic != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest_OffsetForLeaderTopic"): OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
+    const o = new OffsetForLeaderEpochRequest_OffsetForLeaderTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -236,6 +256,16 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest_OffsetForLeaderPartition"): OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
+    const o = new OffsetForLeaderEpochRequest_OffsetForLeaderPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class OffsetForLeaderEpochResponse {
@@ -317,6 +347,15 @@ export class OffsetForLeaderEpochResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse"): OffsetForLeaderEpochResponse {
+    const o = new OffsetForLeaderEpochResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetForLeaderEpochResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
@@ -385,6 +424,15 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     if (this.topic != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult"): OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
+    const o = new OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -476,5 +524,16 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
     if (this.leaderEpoch != -1) return false;
     if (this.endOffset != <i64>-1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse_EpochEndOffset"): OffsetForLeaderEpochResponse_EpochEndOffset {
+    const o = new OffsetForLeaderEpochResponse_EpochEndOffset();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", e, -32768, 32767); } }
+    { const x = v.get("partition"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.partition", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("endOffset"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ProduceRequest {
   static readonly API_KEY: i16 = 0;
@@ -97,6 +99,17 @@ export class ProduceRequest {
     if (this.topicData.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest"): ProduceRequest {
+    const o = new ProduceRequest();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("transactionalId"); if (x == null) { e.add("ProduceRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalId = null; } else { o.transactionalId = jsonString(x, "ProduceRequest.transactionalId", e); } }
+    { const x = v.get("acks"); if (x == null) { e.add("ProduceRequest.acks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.acks", "cannot be null in this version"); } else { o.acks = <i16>jsonInt(x, "ProduceRequest.acks", e, -32768, 32767); } }
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("ProduceRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ProduceRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topicData"); if (x == null) { e.add("ProduceRequest.topicData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.topicData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest.topicData", e); if (items != null) { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_TopicProduceData.fromJson(items[i], version, e, "ProduceRequest.topicData[]")); o.topicData = a; } } } }
+    return o;
+  }
 }
 
 export class ProduceRequest_TopicProduceData {
@@ -189,6 +202,16 @@ export class ProduceRequest_TopicProduceData {
     if (this.partitionData.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest_TopicProduceData"): ProduceRequest_TopicProduceData {
+    const o = new ProduceRequest_TopicProduceData();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceRequest_TopicProduceData.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceRequest_TopicProduceData.name", e); } }
+    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceRequest_TopicProduceData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceRequest_TopicProduceData.topicId", e); } }
+    { const x = v.get("partitionData"); if (x == null) { e.add("ProduceRequest_TopicProduceData.partitionData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.partitionData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest_TopicProduceData.partitionData", e); if (items != null) { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, "ProduceRequest_TopicProduceData.partitionData[]")); o.partitionData = a; } } } }
+    return o;
+  }
 }
 
 export class ProduceRequest_PartitionProduceData {
@@ -257,6 +280,15 @@ export class ProduceRequest_PartitionProduceData {
     if (this.index != 0) return false;
     if (this.records != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest_PartitionProduceData"): ProduceRequest_PartitionProduceData {
+    const o = new ProduceRequest_PartitionProduceData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("index"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_PartitionProduceData.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "ProduceRequest_PartitionProduceData.index", e, -2147483648, 2147483647); } }
+    { const x = v.get("records"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "ProduceRequest_PartitionProduceData.records", e); } }
+    return o;
   }
 }
 
@@ -365,6 +397,16 @@ export class ProduceResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse"): ProduceResponse {
+    const o = new ProduceResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("responses"); if (x == null) { e.add("ProduceResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.responses", e); if (items != null) { const a = new Array<ProduceResponse_TopicProduceResponse>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_TopicProduceResponse.fromJson(items[i], version, e, "ProduceResponse.responses[]")); o.responses = a; } } } }
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ProduceResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ProduceResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    if (version >= 10) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, "ProduceResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class ProduceResponse_TopicProduceResponse {
@@ -456,6 +498,16 @@ export class ProduceResponse_TopicProduceResponse {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitionResponses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_TopicProduceResponse"): ProduceResponse_TopicProduceResponse {
+    const o = new ProduceResponse_TopicProduceResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceResponse_TopicProduceResponse.name", e); } }
+    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceResponse_TopicProduceResponse.topicId", e); } }
+    { const x = v.get("partitionResponses"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_TopicProduceResponse.partitionResponses", e); if (items != null) { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, "ProduceResponse_TopicProduceResponse.partitionResponses[]")); o.partitionResponses = a; } } } }
+    return o;
   }
 }
 
@@ -619,6 +671,21 @@ export class ProduceResponse_PartitionProduceResponse {
     if (!this.currentLeader.isDefault()) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_PartitionProduceResponse"): ProduceResponse_PartitionProduceResponse {
+    const o = new ProduceResponse_PartitionProduceResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("index"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "ProduceResponse_PartitionProduceResponse.index", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ProduceResponse_PartitionProduceResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("baseOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "cannot be null in this version"); } else { o.baseOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.baseOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 2) { const x = v.get("logAppendTimeMs"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "cannot be null in this version"); } else { o.logAppendTimeMs = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logAppendTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 8) { const x = v.get("recordErrors"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_PartitionProduceResponse.recordErrors", e); if (items != null) { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_BatchIndexAndErrorMessage.fromJson(items[i], version, e, "ProduceResponse_PartitionProduceResponse.recordErrors[]")); o.recordErrors = a; } } } }
+    if (version >= 8) { const x = v.get("errorMessage"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ProduceResponse_PartitionProduceResponse.errorMessage", e); } }
+    if (version >= 10) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ProduceResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ProduceResponse_PartitionProduceResponse.currentLeader"); } }
+    return o;
+  }
 }
 
 export class ProduceResponse_BatchIndexAndErrorMessage {
@@ -704,6 +771,15 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
     if (this.batchIndexErrorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_BatchIndexAndErrorMessage"): ProduceResponse_BatchIndexAndErrorMessage {
+    const o = new ProduceResponse_BatchIndexAndErrorMessage();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 8) { const x = v.get("batchIndex"); if (x == null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndex", "cannot be null in this version"); } else { o.batchIndex = <i32>jsonInt(x, "ProduceResponse_BatchIndexAndErrorMessage.batchIndex", e, -2147483648, 2147483647); } }
+    if (version >= 8) { const x = v.get("batchIndexErrorMessage"); if (x == null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.batchIndexErrorMessage = null; } else { o.batchIndexErrorMessage = jsonString(x, "ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", e); } }
+    return o;
+  }
 }
 
 export class ProduceResponse_LeaderIdAndEpoch {
@@ -788,6 +864,15 @@ export class ProduceResponse_LeaderIdAndEpoch {
     if (this.leaderId != -1) return false;
     if (this.leaderEpoch != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_LeaderIdAndEpoch"): ProduceResponse_LeaderIdAndEpoch {
+    const o = new ProduceResponse_LeaderIdAndEpoch();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 10) { const x = v.get("leaderId"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
+    if (version >= 10) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -903,5 +988,16 @@ export class ProduceResponse_NodeEndpoint {
     if (this.port != 0) return false;
     if (this.rack != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_NodeEndpoint"): ProduceResponse_NodeEndpoint {
+    const o = new ProduceResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 10) { const x = v.get("nodeId"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ProduceResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 10) { const x = v.get("host"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ProduceResponse_NodeEndpoint.host", e); } }
+    if (version >= 10) { const x = v.get("port"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ProduceResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
+    if (version >= 10) { const x = v.get("rack"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ProduceResponse_NodeEndpoint.rack", e); } }
+    return o;
   }
 }

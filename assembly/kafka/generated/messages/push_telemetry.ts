@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class PushTelemetryRequest {
   static readonly API_KEY: i16 = 72;
@@ -96,6 +98,18 @@ export class PushTelemetryRequest {
     if (this.metrics.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "PushTelemetryRequest"): PushTelemetryRequest {
+    const o = new PushTelemetryRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clientInstanceId"); if (x == null) { e.add("PushTelemetryRequest.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "PushTelemetryRequest.clientInstanceId", e); } }
+    { const x = v.get("subscriptionId"); if (x == null) { e.add("PushTelemetryRequest.subscriptionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.subscriptionId", "cannot be null in this version"); } else { o.subscriptionId = <i32>jsonInt(x, "PushTelemetryRequest.subscriptionId", e, -2147483648, 2147483647); } }
+    { const x = v.get("terminating"); if (x == null) { e.add("PushTelemetryRequest.terminating", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.terminating", "cannot be null in this version"); } else { o.terminating = jsonBool(x, "PushTelemetryRequest.terminating", e); } }
+    { const x = v.get("compressionType"); if (x == null) { e.add("PushTelemetryRequest.compressionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.compressionType", "cannot be null in this version"); } else { o.compressionType = <i8>jsonInt(x, "PushTelemetryRequest.compressionType", e, -128, 127); } }
+    { const x = v.get("metrics"); if (x == null) { e.add("PushTelemetryRequest.metrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.metrics", "cannot be null in this version"); } else { o.metrics = jsonBytes(x, "PushTelemetryRequest.metrics", e); } }
+    return o;
+  }
 }
 
 export class PushTelemetryResponse {
@@ -168,5 +182,14 @@ export class PushTelemetryResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "PushTelemetryResponse"): PushTelemetryResponse {
+    const o = new PushTelemetryResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("PushTelemetryResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "PushTelemetryResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("PushTelemetryResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "PushTelemetryResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ReadShareGroupStateRequest {
   static readonly API_KEY: i16 = 84;
@@ -75,6 +77,15 @@ export class ReadShareGroupStateRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest"): ReadShareGroupStateRequest {
+    const o = new ReadShareGroupStateRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, "ReadShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ReadShareGroupStateRequest_ReadStateData {
@@ -143,6 +154,15 @@ export class ReadShareGroupStateRequest_ReadStateData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest_ReadStateData"): ReadShareGroupStateRequest_ReadStateData {
+    const o = new ReadShareGroupStateRequest_ReadStateData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateRequest_ReadStateData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest_ReadStateData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateRequest_ReadStateData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -213,6 +233,15 @@ export class ReadShareGroupStateRequest_PartitionData {
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest_PartitionData"): ReadShareGroupStateRequest_PartitionData {
+    const o = new ReadShareGroupStateRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ReadShareGroupStateResponse {
@@ -278,6 +307,14 @@ export class ReadShareGroupStateResponse {
   isDefault(): bool {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse"): ReadShareGroupStateResponse {
+    const o = new ReadShareGroupStateResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -347,6 +384,15 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_ReadStateResult"): ReadShareGroupStateResponse_ReadStateResult {
+    const o = new ReadShareGroupStateResponse_ReadStateResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateResponse_ReadStateResult.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_ReadStateResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse_ReadStateResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -445,6 +491,19 @@ export class ReadShareGroupStateResponse_PartitionResult {
     if (this.stateBatches.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_PartitionResult"): ReadShareGroupStateResponse_PartitionResult {
+    const o = new ReadShareGroupStateResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ReadShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    { const x = v.get("stateEpoch"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.stateEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("stateBatches"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_PartitionResult.stateBatches", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, "ReadShareGroupStateResponse_PartitionResult.stateBatches[]")); o.stateBatches = a; } } } }
+    return o;
+  }
 }
 
 export class ReadShareGroupStateResponse_StateBatch {
@@ -527,5 +586,16 @@ export class ReadShareGroupStateResponse_StateBatch {
     if (this.deliveryState != 0) return false;
     if (this.deliveryCount != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_StateBatch"): ReadShareGroupStateResponse_StateBatch {
+    const o = new ReadShareGroupStateResponse_StateBatch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("firstOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ReadShareGroupStateResponse_StateBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ReadShareGroupStateResponse_StateBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("deliveryState"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "cannot be null in this version"); } else { o.deliveryState = <i8>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryState", e, -128, 127); } }
+    { const x = v.get("deliveryCount"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryCount", e, -32768, 32767); } }
+    return o;
   }
 }

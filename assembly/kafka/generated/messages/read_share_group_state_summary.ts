@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ReadShareGroupStateSummaryRequest {
   static readonly API_KEY: i16 = 87;
@@ -75,6 +77,15 @@ export class ReadShareGroupStateSummaryRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest"): ReadShareGroupStateSummaryRequest {
+    const o = new ReadShareGroupStateSummaryRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateSummaryRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
@@ -143,6 +154,15 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest_ReadStateSummaryData"): ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
+    const o = new ReadShareGroupStateSummaryRequest_ReadStateSummaryData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -213,6 +233,15 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest_PartitionData"): ReadShareGroupStateSummaryRequest_PartitionData {
+    const o = new ReadShareGroupStateSummaryRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateSummaryRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ReadShareGroupStateSummaryResponse {
@@ -278,6 +307,14 @@ export class ReadShareGroupStateSummaryResponse {
   isDefault(): bool {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse"): ReadShareGroupStateSummaryResponse {
+    const o = new ReadShareGroupStateSummaryResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -347,6 +384,15 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult"): ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
+    const o = new ReadShareGroupStateSummaryResponse_ReadStateSummaryResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -459,5 +505,19 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
     if (this.startOffset != 0) return false;
     if (this.deliveryCompleteCount != -1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse_PartitionResult"): ReadShareGroupStateSummaryResponse_PartitionResult {
+    const o = new ReadShareGroupStateSummaryResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ReadShareGroupStateSummaryResponse_PartitionResult.errorMessage", e); } }
+    { const x = v.get("stateEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class RemoveRaftVoterRequest {
   static readonly API_KEY: i16 = 81;
@@ -81,6 +83,16 @@ export class RemoveRaftVoterRequest {
     if (this.voterId != 0) return false;
     if (!isZeroUuid(this.voterDirectoryId)) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RemoveRaftVoterRequest"): RemoveRaftVoterRequest {
+    const o = new RemoveRaftVoterRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("RemoveRaftVoterRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "RemoveRaftVoterRequest.clusterId", e); } }
+    { const x = v.get("voterId"); if (x == null) { e.add("RemoveRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "RemoveRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
+    { const x = v.get("voterDirectoryId"); if (x == null) { e.add("RemoveRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "RemoveRaftVoterRequest.voterDirectoryId", e); } }
+    return o;
   }
 }
 
@@ -161,5 +173,15 @@ export class RemoveRaftVoterResponse {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RemoveRaftVoterResponse"): RemoveRaftVoterResponse {
+    const o = new RemoveRaftVoterResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("RemoveRaftVoterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "RemoveRaftVoterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("RemoveRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "RemoveRaftVoterResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("RemoveRaftVoterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "RemoveRaftVoterResponse.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class RenewDelegationTokenRequest {
   static readonly API_KEY: i16 = 39;
@@ -74,6 +76,15 @@ export class RenewDelegationTokenRequest {
     if (this.hmac.byteLength != 0) return false;
     if (this.renewPeriodMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RenewDelegationTokenRequest"): RenewDelegationTokenRequest {
+    const o = new RenewDelegationTokenRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("hmac"); if (x == null) { e.add("RenewDelegationTokenRequest.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenRequest.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "RenewDelegationTokenRequest.hmac", e); } }
+    { const x = v.get("renewPeriodMs"); if (x == null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "cannot be null in this version"); } else { o.renewPeriodMs = jsonInt(x, "RenewDelegationTokenRequest.renewPeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }
 
@@ -154,5 +165,15 @@ export class RenewDelegationTokenResponse {
     if (this.expiryTimestampMs != 0) return false;
     if (this.throttleTimeMs != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RenewDelegationTokenResponse"): RenewDelegationTokenResponse {
+    const o = new RenewDelegationTokenResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("RenewDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "RenewDelegationTokenResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "RenewDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "RenewDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

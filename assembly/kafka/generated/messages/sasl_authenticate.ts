@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class SaslAuthenticateRequest {
   static readonly API_KEY: i16 = 36;
@@ -67,6 +69,14 @@ export class SaslAuthenticateRequest {
   isDefault(): bool {
     if (this.authBytes.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslAuthenticateRequest"): SaslAuthenticateRequest {
+    const o = new SaslAuthenticateRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateRequest.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateRequest.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateRequest.authBytes", e); } }
+    return o;
   }
 }
 
@@ -162,5 +172,16 @@ export class SaslAuthenticateResponse {
     if (this.authBytes.byteLength != 0) return false;
     if (this.sessionLifetimeMs != <i64>0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslAuthenticateResponse"): SaslAuthenticateResponse {
+    const o = new SaslAuthenticateResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("SaslAuthenticateResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslAuthenticateResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("SaslAuthenticateResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "SaslAuthenticateResponse.errorMessage", e); } }
+    { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateResponse.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateResponse.authBytes", e); } }
+    if (version >= 1) { const x = v.get("sessionLifetimeMs"); if (x == null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "cannot be null in this version"); } else { o.sessionLifetimeMs = jsonInt(x, "SaslAuthenticateResponse.sessionLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
   }
 }

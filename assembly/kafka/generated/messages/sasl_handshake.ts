@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class SaslHandshakeRequest {
   static readonly API_KEY: i16 = 17;
@@ -39,6 +41,14 @@ export class SaslHandshakeRequest {
   isDefault(): bool {
     if (this.mechanism != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslHandshakeRequest"): SaslHandshakeRequest {
+    const o = new SaslHandshakeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("mechanism"); if (x == null) { e.add("SaslHandshakeRequest.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeRequest.mechanism", "cannot be null in this version"); } else { o.mechanism = jsonString(x, "SaslHandshakeRequest.mechanism", e); } }
+    return o;
   }
 }
 
@@ -84,5 +94,14 @@ export class SaslHandshakeResponse {
     if (this.errorCode != 0) return false;
     if (this.mechanisms.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslHandshakeResponse"): SaslHandshakeResponse {
+    const o = new SaslHandshakeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("SaslHandshakeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslHandshakeResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("mechanisms"); if (x == null) { e.add("SaslHandshakeResponse.mechanisms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.mechanisms", "cannot be null in this version"); } else { { const items = jsonArray(x, "SaslHandshakeResponse.mechanisms", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "SaslHandshakeResponse.mechanisms[]", e)); o.mechanisms = a; } } } }
+    return o;
   }
 }

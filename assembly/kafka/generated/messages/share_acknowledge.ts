@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ShareAcknowledgeRequest {
   static readonly API_KEY: i16 = 79;
@@ -104,6 +106,18 @@ export class ShareAcknowledgeRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest"): ShareAcknowledgeRequest {
+    const o = new ShareAcknowledgeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ShareAcknowledgeRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupId = null; } else { o.groupId = jsonString(x, "ShareAcknowledgeRequest.groupId", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ShareAcknowledgeRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareAcknowledgeRequest.memberId", e); } }
+    { const x = v.get("shareSessionEpoch"); if (x == null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "cannot be null in this version"); } else { o.shareSessionEpoch = <i32>jsonInt(x, "ShareAcknowledgeRequest.shareSessionEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareAcknowledgeRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareAcknowledgeRequest.isRenewAck", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ShareAcknowledgeRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest.topics", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, "ShareAcknowledgeRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class ShareAcknowledgeRequest_AcknowledgeTopic {
@@ -173,6 +187,15 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgeTopic"): ShareAcknowledgeRequest_AcknowledgeTopic {
+    const o = new ShareAcknowledgeRequest_AcknowledgeTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeRequest_AcknowledgeTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class ShareAcknowledgeRequest_AcknowledgePartition {
@@ -241,6 +264,15 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     if (this.partitionIndex != 0) return false;
     if (this.acknowledgementBatches.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgePartition"): ShareAcknowledgeRequest_AcknowledgePartition {
+    const o = new ShareAcknowledgeRequest_AcknowledgePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
+    return o;
   }
 }
 
@@ -317,6 +349,16 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     if (this.lastOffset != 0) return false;
     if (this.acknowledgeTypes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgementBatch"): ShareAcknowledgeRequest_AcknowledgementBatch {
+    const o = new ShareAcknowledgeRequest_AcknowledgementBatch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
+    return o;
   }
 }
 
@@ -427,6 +469,19 @@ export class ShareAcknowledgeResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse"): ShareAcknowledgeResponse {
+    const o = new ShareAcknowledgeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareAcknowledgeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareAcknowledgeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareAcknowledgeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareAcknowledgeResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareAcknowledgeResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareAcknowledgeResponse.errorMessage", e); } }
+    if (version >= 2) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareAcknowledgeResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("ShareAcknowledgeResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.responses", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.fromJson(items[i], version, e, "ShareAcknowledgeResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareAcknowledgeResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
@@ -495,6 +550,15 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse"): ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
+    const o = new ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -579,6 +643,17 @@ export class ShareAcknowledgeResponse_PartitionData {
     if (!this.currentLeader.isDefault()) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_PartitionData"): ShareAcknowledgeResponse_PartitionData {
+    const o = new ShareAcknowledgeResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareAcknowledgeResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareAcknowledgeResponse_PartitionData.errorMessage", e); } }
+    { const x = v.get("currentLeader"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareAcknowledgeResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareAcknowledgeResponse_PartitionData.currentLeader"); } }
+    return o;
+  }
 }
 
 export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
@@ -647,6 +722,15 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_LeaderIdAndEpoch"): ShareAcknowledgeResponse_LeaderIdAndEpoch {
+    const o = new ShareAcknowledgeResponse_LeaderIdAndEpoch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("leaderId"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -730,5 +814,16 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
     if (this.port != 0) return false;
     if (this.rack != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_NodeEndpoint"): ShareAcknowledgeResponse_NodeEndpoint {
+    const o = new ShareAcknowledgeResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("nodeId"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ShareAcknowledgeResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    { const x = v.get("host"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ShareAcknowledgeResponse_NodeEndpoint.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareAcknowledgeResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
+    { const x = v.get("rack"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareAcknowledgeResponse_NodeEndpoint.rack", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ShareFetchRequest {
   static readonly API_KEY: i16 = 78;
@@ -177,6 +179,25 @@ export class ShareFetchRequest {
     if (this.forgottenTopicsData.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest"): ShareFetchRequest {
+    const o = new ShareFetchRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ShareFetchRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupId = null; } else { o.groupId = jsonString(x, "ShareFetchRequest.groupId", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ShareFetchRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareFetchRequest.memberId", e); } }
+    { const x = v.get("shareSessionEpoch"); if (x == null) { e.add("ShareFetchRequest.shareSessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.shareSessionEpoch", "cannot be null in this version"); } else { o.shareSessionEpoch = <i32>jsonInt(x, "ShareFetchRequest.shareSessionEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("maxWaitMs"); if (x == null) { e.add("ShareFetchRequest.maxWaitMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxWaitMs", "cannot be null in this version"); } else { o.maxWaitMs = <i32>jsonInt(x, "ShareFetchRequest.maxWaitMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("minBytes"); if (x == null) { e.add("ShareFetchRequest.minBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.minBytes", "cannot be null in this version"); } else { o.minBytes = <i32>jsonInt(x, "ShareFetchRequest.minBytes", e, -2147483648, 2147483647); } }
+    { const x = v.get("maxBytes"); if (x == null) { e.add("ShareFetchRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "ShareFetchRequest.maxBytes", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("maxRecords"); if (x == null) { e.add("ShareFetchRequest.maxRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxRecords", "cannot be null in this version"); } else { o.maxRecords = <i32>jsonInt(x, "ShareFetchRequest.maxRecords", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("batchSize"); if (x == null) { e.add("ShareFetchRequest.batchSize", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.batchSize", "cannot be null in this version"); } else { o.batchSize = <i32>jsonInt(x, "ShareFetchRequest.batchSize", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("shareAcquireMode"); if (x == null) { e.add("ShareFetchRequest.shareAcquireMode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.shareAcquireMode", "cannot be null in this version"); } else { o.shareAcquireMode = <i8>jsonInt(x, "ShareFetchRequest.shareAcquireMode", e, -128, 127); } }
+    if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareFetchRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareFetchRequest.isRenewAck", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("ShareFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.topics", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_FetchTopic.fromJson(items[i], version, e, "ShareFetchRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("ShareFetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, "ShareFetchRequest.forgottenTopicsData[]")); o.forgottenTopicsData = a; } } } }
+    return o;
+  }
 }
 
 export class ShareFetchRequest_FetchTopic {
@@ -245,6 +266,15 @@ export class ShareFetchRequest_FetchTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_FetchTopic"): ShareFetchRequest_FetchTopic {
+    const o = new ShareFetchRequest_FetchTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_FetchTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, "ShareFetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -330,6 +360,16 @@ export class ShareFetchRequest_FetchPartition {
     if (this.acknowledgementBatches.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_FetchPartition"): ShareFetchRequest_FetchPartition {
+    const o = new ShareFetchRequest_FetchPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version <= 0) { const x = v.get("partitionMaxBytes"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "cannot be null in this version"); } else { o.partitionMaxBytes = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionMaxBytes", e, -2147483648, 2147483647); } }
+    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchPartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareFetchRequest_FetchPartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
+    return o;
+  }
 }
 
 export class ShareFetchRequest_AcknowledgementBatch {
@@ -406,6 +446,16 @@ export class ShareFetchRequest_AcknowledgementBatch {
     if (this.acknowledgeTypes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_AcknowledgementBatch"): ShareFetchRequest_AcknowledgementBatch {
+    const o = new ShareFetchRequest_AcknowledgementBatch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
+    return o;
+  }
 }
 
 export class ShareFetchRequest_ForgottenTopic {
@@ -474,6 +524,15 @@ export class ShareFetchRequest_ForgottenTopic {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_ForgottenTopic"): ShareFetchRequest_ForgottenTopic {
+    const o = new ShareFetchRequest_ForgottenTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_ForgottenTopic.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareFetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -584,6 +643,19 @@ export class ShareFetchResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse"): ShareFetchResponse {
+    const o = new ShareFetchResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareFetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareFetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareFetchResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareFetchResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareFetchResponse.errorMessage", e); } }
+    if (version >= 1) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareFetchResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("responses"); if (x == null) { e.add("ShareFetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.responses", e); if (items != null) { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_ShareFetchableTopicResponse.fromJson(items[i], version, e, "ShareFetchResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareFetchResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareFetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class ShareFetchResponse_ShareFetchableTopicResponse {
@@ -652,6 +724,15 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_ShareFetchableTopicResponse"): ShareFetchResponse_ShareFetchableTopicResponse {
+    const o = new ShareFetchResponse_ShareFetchableTopicResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchResponse_ShareFetchableTopicResponse.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_ShareFetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_PartitionData.fromJson(items[i], version, e, "ShareFetchResponse_ShareFetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -764,6 +845,21 @@ export class ShareFetchResponse_PartitionData {
     if (this.acquiredRecords.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_PartitionData"): ShareFetchResponse_PartitionData {
+    const o = new ShareFetchResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareFetchResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareFetchResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareFetchResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareFetchResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareFetchResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareFetchResponse_PartitionData.errorMessage", e); } }
+    { const x = v.get("acknowledgeErrorCode"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorCode", "cannot be null in this version"); } else { o.acknowledgeErrorCode = <i16>jsonInt(x, "ShareFetchResponse_PartitionData.acknowledgeErrorCode", e, -32768, 32767); } }
+    { const x = v.get("acknowledgeErrorMessage"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.acknowledgeErrorMessage = null; } else { o.acknowledgeErrorMessage = jsonString(x, "ShareFetchResponse_PartitionData.acknowledgeErrorMessage", e); } }
+    { const x = v.get("currentLeader"); if (x == null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareFetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareFetchResponse_PartitionData.currentLeader"); } }
+    { const x = v.get("records"); if (x == null) { e.add("ShareFetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { if (version <= 0) o.records = null; else e.add("ShareFetchResponse_PartitionData.records", "cannot be null in this version"); } else { o.records = jsonBytes(x, "ShareFetchResponse_PartitionData.records", e); } }
+    { const x = v.get("acquiredRecords"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_PartitionData.acquiredRecords", e); if (items != null) { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, "ShareFetchResponse_PartitionData.acquiredRecords[]")); o.acquiredRecords = a; } } } }
+    return o;
+  }
 }
 
 export class ShareFetchResponse_LeaderIdAndEpoch {
@@ -832,6 +928,15 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_LeaderIdAndEpoch"): ShareFetchResponse_LeaderIdAndEpoch {
+    const o = new ShareFetchResponse_LeaderIdAndEpoch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("leaderId"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -908,6 +1013,16 @@ export class ShareFetchResponse_AcquiredRecords {
     if (this.lastOffset != 0) return false;
     if (this.deliveryCount != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_AcquiredRecords"): ShareFetchResponse_AcquiredRecords {
+    const o = new ShareFetchResponse_AcquiredRecords();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareFetchResponse_AcquiredRecords.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchResponse_AcquiredRecords.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("deliveryCount"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ShareFetchResponse_AcquiredRecords.deliveryCount", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -991,5 +1106,16 @@ export class ShareFetchResponse_NodeEndpoint {
     if (this.port != 0) return false;
     if (this.rack != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_NodeEndpoint"): ShareFetchResponse_NodeEndpoint {
+    const o = new ShareFetchResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("nodeId"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ShareFetchResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    { const x = v.get("host"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ShareFetchResponse_NodeEndpoint.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareFetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
+    { const x = v.get("rack"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareFetchResponse_NodeEndpoint.rack", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ShareGroupDescribeRequest {
   static readonly API_KEY: i16 = 77;
@@ -74,6 +76,15 @@ export class ShareGroupDescribeRequest {
     if (this.groupIds.length != 0) return false;
     if (this.includeAuthorizedOperations != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeRequest"): ShareGroupDescribeRequest {
+    const o = new ShareGroupDescribeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupIds"); if (x == null) { e.add("ShareGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ShareGroupDescribeRequest.includeAuthorizedOperations", e); } }
+    return o;
   }
 }
 
@@ -147,6 +158,15 @@ export class ShareGroupDescribeResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse"): ShareGroupDescribeResponse {
+    const o = new ShareGroupDescribeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("groups"); if (x == null) { e.add("ShareGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ShareGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -266,6 +286,22 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     if (this.authorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_DescribedGroup"): ShareGroupDescribeResponse_DescribedGroup {
+    const o = new ShareGroupDescribeResponse_DescribedGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.groupId", e); } }
+    { const x = v.get("groupState"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.groupState", e); } }
+    { const x = v.get("groupEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignorName"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.assignorName", e); } }
+    { const x = v.get("members"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_Member.fromJson(items[i], version, e, "ShareGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("authorizedOperations"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class ShareGroupDescribeResponse_Member {
@@ -370,6 +406,20 @@ export class ShareGroupDescribeResponse_Member {
     if (!this.assignment.isDefault()) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_Member"): ShareGroupDescribeResponse_Member {
+    const o = new ShareGroupDescribeResponse_Member();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ShareGroupDescribeResponse_Member.memberId", e); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ShareGroupDescribeResponse_Member.rackId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("clientId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ShareGroupDescribeResponse_Member.clientId", e); } }
+    { const x = v.get("clientHost"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ShareGroupDescribeResponse_Member.clientHost", e); } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupDescribeResponse_Member.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ShareGroupDescribeResponse_Assignment.fromJson(x, version, e, "ShareGroupDescribeResponse_Member.assignment"); } }
+    return o;
+  }
 }
 
 export class ShareGroupDescribeResponse_TopicPartitions {
@@ -446,6 +496,16 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_TopicPartitions"): ShareGroupDescribeResponse_TopicPartitions {
+    const o = new ShareGroupDescribeResponse_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupDescribeResponse_TopicPartitions.topicId", e); } }
+    { const x = v.get("topicName"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ShareGroupDescribeResponse_TopicPartitions.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class ShareGroupDescribeResponse_Assignment {
@@ -507,5 +567,13 @@ export class ShareGroupDescribeResponse_Assignment {
   isDefault(): bool {
     if (this.topicPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_Assignment"): ShareGroupDescribeResponse_Assignment {
+    const o = new ShareGroupDescribeResponse_Assignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class ShareGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 76;
@@ -95,6 +97,18 @@ export class ShareGroupHeartbeatRequest {
     if (this.rackId != null) return false;
     if (this.subscribedTopicNames != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatRequest"): ShareGroupHeartbeatRequest {
+    const o = new ShareGroupHeartbeatRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ShareGroupHeartbeatRequest.groupId", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ShareGroupHeartbeatRequest.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ShareGroupHeartbeatRequest.rackId", e); } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ShareGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupHeartbeatRequest.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    return o;
   }
 }
 
@@ -204,6 +218,20 @@ export class ShareGroupHeartbeatResponse {
     if (this.assignment != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse"): ShareGroupHeartbeatResponse {
+    const o = new ShareGroupHeartbeatResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("ShareGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareGroupHeartbeatResponse.errorMessage", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareGroupHeartbeatResponse.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("ShareGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ShareGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ShareGroupHeartbeatResponse.assignment"); } }
+    return o;
+  }
 }
 
 export class ShareGroupHeartbeatResponse_Assignment {
@@ -265,6 +293,14 @@ export class ShareGroupHeartbeatResponse_Assignment {
   isDefault(): bool {
     if (this.topicPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse_Assignment"): ShareGroupHeartbeatResponse_Assignment {
+    const o = new ShareGroupHeartbeatResponse_Assignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    return o;
   }
 }
 
@@ -334,5 +370,14 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse_TopicPartitions"): ShareGroupHeartbeatResponse_TopicPartitions {
+    const o = new ShareGroupHeartbeatResponse_TopicPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }

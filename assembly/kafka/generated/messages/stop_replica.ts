@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class StopReplicaRequest {
   static readonly API_KEY: i16 = 5;
@@ -165,6 +167,21 @@ export class StopReplicaRequest {
     if (this.topicStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest"): StopReplicaRequest {
+    const o = new StopReplicaRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("controllerId"); if (x == null) { e.add("StopReplicaRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "StopReplicaRequest.controllerId", e, -2147483648, 2147483647); } }
+    if (version >= 4) { const x = v.get("isKRaftController"); if (x == null) { e.add("StopReplicaRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "StopReplicaRequest.isKRaftController", e); } }
+    { const x = v.get("controllerEpoch"); if (x == null) { e.add("StopReplicaRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "StopReplicaRequest.controllerEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("brokerEpoch"); if (x == null) { e.add("StopReplicaRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "StopReplicaRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version <= 2) { const x = v.get("deletePartitions"); if (x == null) { e.add("StopReplicaRequest.deletePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.deletePartitions", "cannot be null in this version"); } else { o.deletePartitions = jsonBool(x, "StopReplicaRequest.deletePartitions", e); } }
+    if (version <= 0) { const x = v.get("ungroupedPartitions"); if (x == null) { e.add("StopReplicaRequest.ungroupedPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.ungroupedPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.ungroupedPartitions", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaPartitionV0.fromJson(items[i], version, e, "StopReplicaRequest.ungroupedPartitions[]")); o.ungroupedPartitions = a; } } } }
+    if (version >= 1 && version <= 2) { const x = v.get("topics"); if (x == null) { e.add("StopReplicaRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topics", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaTopicV1.fromJson(items[i], version, e, "StopReplicaRequest.topics[]")); o.topics = a; } } } }
+    if (version >= 3) { const x = v.get("topicStates"); if (x == null) { e.add("StopReplicaRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topicStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, "StopReplicaRequest.topicStates[]")); o.topicStates = a; } } } }
+    return o;
+  }
 }
 
 export class StopReplicaRequest_StopReplicaPartitionV0 {
@@ -249,6 +266,15 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
     if (this.topicName != "") return false;
     if (this.partitionIndex != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaPartitionV0"): StopReplicaRequest_StopReplicaPartitionV0 {
+    const o = new StopReplicaRequest_StopReplicaPartitionV0();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 0) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaPartitionV0.topicName", e); } }
+    if (version <= 0) { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -335,6 +361,15 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaTopicV1"): StopReplicaRequest_StopReplicaTopicV1 {
+    const o = new StopReplicaRequest_StopReplicaTopicV1();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1 && version <= 2) { const x = v.get("name"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StopReplicaRequest_StopReplicaTopicV1.name", e); } }
+    if (version >= 1 && version <= 2) { const x = v.get("partitionIndexes"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
+  }
 }
 
 export class StopReplicaRequest_StopReplicaTopicState {
@@ -419,6 +454,15 @@ export class StopReplicaRequest_StopReplicaTopicState {
     if (this.topicName != "") return false;
     if (this.partitionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaTopicState"): StopReplicaRequest_StopReplicaTopicState {
+    const o = new StopReplicaRequest_StopReplicaTopicState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaTopicState.topicName", e); } }
+    if (version >= 3) { const x = v.get("partitionStates"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicState.partitionStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, "StopReplicaRequest_StopReplicaTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    return o;
   }
 }
 
@@ -520,6 +564,16 @@ export class StopReplicaRequest_StopReplicaPartitionState {
     if (this.deletePartition != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaPartitionState"): StopReplicaRequest_StopReplicaPartitionState {
+    const o = new StopReplicaRequest_StopReplicaPartitionState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 3) { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("leaderEpoch"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("deletePartition"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "cannot be null in this version"); } else { o.deletePartition = jsonBool(x, "StopReplicaRequest_StopReplicaPartitionState.deletePartition", e); } }
+    return o;
+  }
 }
 
 export class StopReplicaResponse {
@@ -592,6 +646,15 @@ export class StopReplicaResponse {
     if (this.errorCode != 0) return false;
     if (this.partitionErrors.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaResponse"): StopReplicaResponse {
+    const o = new StopReplicaResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("partitionErrors"); if (x == null) { e.add("StopReplicaResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaResponse.partitionErrors", e); if (items != null) { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, "StopReplicaResponse.partitionErrors[]")); o.partitionErrors = a; } } } }
+    return o;
   }
 }
 
@@ -668,5 +731,15 @@ export class StopReplicaResponse_StopReplicaPartitionError {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaResponse_StopReplicaPartitionError"): StopReplicaResponse_StopReplicaPartitionError {
+    const o = new StopReplicaResponse_StopReplicaPartitionError();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaResponse_StopReplicaPartitionError.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

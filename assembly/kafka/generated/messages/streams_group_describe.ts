@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class StreamsGroupDescribeRequest {
   static readonly API_KEY: i16 = 89;
@@ -74,6 +76,15 @@ export class StreamsGroupDescribeRequest {
     if (this.groupIds.length != 0) return false;
     if (this.includeAuthorizedOperations != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeRequest"): StreamsGroupDescribeRequest {
+    const o = new StreamsGroupDescribeRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupIds"); if (x == null) { e.add("StreamsGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "StreamsGroupDescribeRequest.includeAuthorizedOperations", e); } }
+    return o;
   }
 }
 
@@ -147,6 +158,15 @@ export class StreamsGroupDescribeResponse {
     if (this.throttleTimeMs != 0) return false;
     if (this.groups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse"): StreamsGroupDescribeResponse {
+    const o = new StreamsGroupDescribeResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("groups"); if (x == null) { e.add("StreamsGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "StreamsGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    return o;
   }
 }
 
@@ -266,6 +286,22 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     if (this.authorizedOperations != -2147483648) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_DescribedGroup"): StreamsGroupDescribeResponse_DescribedGroup {
+    const o = new StreamsGroupDescribeResponse_DescribedGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.groupId", e); } }
+    { const x = v.get("groupState"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.groupState", e); } }
+    { const x = v.get("groupEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupDescribeResponse_Topology.fromJson(x, version, e, "StreamsGroupDescribeResponse_DescribedGroup.topology"); } }
+    { const x = v.get("members"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_Member.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("authorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    return o;
+  }
 }
 
 export class StreamsGroupDescribeResponse_Topology {
@@ -334,6 +370,15 @@ export class StreamsGroupDescribeResponse_Topology {
     if (this.epoch != 0) return false;
     if (this.subtopologies != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Topology"): StreamsGroupDescribeResponse_Topology {
+    const o = new StreamsGroupDescribeResponse_Topology();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Topology.epoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { o.subtopologies = null; } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Topology.subtopologies[]")); o.subtopologies = a; } } } }
+    return o;
   }
 }
 
@@ -424,6 +469,18 @@ export class StreamsGroupDescribeResponse_Subtopology {
     if (this.stateChangelogTopics.length != 0) return false;
     if (this.repartitionSourceTopics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Subtopology"): StreamsGroupDescribeResponse_Subtopology {
+    const o = new StreamsGroupDescribeResponse_Subtopology();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_Subtopology.subtopologyId", e); } }
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.sourceTopics[]", e)); o.sourceTopics = a; } } } }
+    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics[]", e)); o.repartitionSinkTopics = a; } } } }
+    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics[]")); o.stateChangelogTopics = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics[]")); o.repartitionSourceTopics = a; } } } }
+    return o;
   }
 }
 
@@ -585,6 +642,28 @@ export class StreamsGroupDescribeResponse_Member {
     if (this.isClassic != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Member"): StreamsGroupDescribeResponse_Member {
+    const o = new StreamsGroupDescribeResponse_Member();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupDescribeResponse_Member.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("instanceId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "StreamsGroupDescribeResponse_Member.instanceId", e); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "StreamsGroupDescribeResponse_Member.rackId", e); } }
+    { const x = v.get("clientId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "StreamsGroupDescribeResponse_Member.clientId", e); } }
+    { const x = v.get("clientHost"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "StreamsGroupDescribeResponse_Member.clientHost", e); } }
+    { const x = v.get("topologyEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "cannot be null in this version"); } else { o.topologyEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Member.topologyEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.processId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.processId", "cannot be null in this version"); } else { o.processId = jsonString(x, "StreamsGroupDescribeResponse_Member.processId", e); } }
+    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupDescribeResponse_Endpoint.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.userEndpoint"); } }
+    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.clientTags", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.clientTags[]")); o.clientTags = a; } } } }
+    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskOffsets[]")); o.taskOffsets = a; } } } }
+    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskEndOffsets[]")); o.taskEndOffsets = a; } } } }
+    { const x = v.get("assignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.assignment"); } }
+    { const x = v.get("targetAssignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.targetAssignment"); } }
+    { const x = v.get("isClassic"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "cannot be null in this version"); } else { o.isClassic = jsonBool(x, "StreamsGroupDescribeResponse_Member.isClassic", e); } }
+    return o;
+  }
 }
 
 export class StreamsGroupDescribeResponse_Endpoint {
@@ -653,6 +732,15 @@ export class StreamsGroupDescribeResponse_Endpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Endpoint"): StreamsGroupDescribeResponse_Endpoint {
+    const o = new StreamsGroupDescribeResponse_Endpoint();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupDescribeResponse_Endpoint.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupDescribeResponse_Endpoint.port", e, 0, 65535); } }
+    return o;
   }
 }
 
@@ -730,6 +818,16 @@ export class StreamsGroupDescribeResponse_TaskOffset {
     if (this.offset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TaskOffset"): StreamsGroupDescribeResponse_TaskOffset {
+    const o = new StreamsGroupDescribeResponse_TaskOffset();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TaskOffset.subtopologyId", e); } }
+    { const x = v.get("partition"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "StreamsGroupDescribeResponse_TaskOffset.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupDescribeResponse_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class StreamsGroupDescribeResponse_Assignment {
@@ -806,6 +904,16 @@ export class StreamsGroupDescribeResponse_Assignment {
     if (this.warmupTasks.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Assignment"): StreamsGroupDescribeResponse_Assignment {
+    const o = new StreamsGroupDescribeResponse_Assignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.activeTasks[]")); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.standbyTasks[]")); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.warmupTasks[]")); o.warmupTasks = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupDescribeResponse_TaskIds {
@@ -875,6 +983,15 @@ export class StreamsGroupDescribeResponse_TaskIds {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TaskIds"): StreamsGroupDescribeResponse_TaskIds {
+    const o = new StreamsGroupDescribeResponse_TaskIds();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TaskIds.subtopologyId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupDescribeResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupDescribeResponse_KeyValue {
@@ -943,6 +1060,15 @@ export class StreamsGroupDescribeResponse_KeyValue {
     if (this.key != "") return false;
     if (this.value != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_KeyValue"): StreamsGroupDescribeResponse_KeyValue {
+    const o = new StreamsGroupDescribeResponse_KeyValue();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("key"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.key", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.value", e); } }
+    return o;
   }
 }
 
@@ -1026,5 +1152,16 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     if (this.replicationFactor != 0) return false;
     if (this.topicConfigs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopicInfo"): StreamsGroupDescribeResponse_TopicInfo {
+    const o = new StreamsGroupDescribeResponse_TopicInfo();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupDescribeResponse_TopicInfo.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.partitions", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.replicationFactor", e, -32768, 32767); } }
+    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
+    return o;
   }
 }

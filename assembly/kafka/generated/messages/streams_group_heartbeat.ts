@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class StreamsGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 88;
@@ -180,6 +182,30 @@ export class StreamsGroupHeartbeatRequest {
     if (this.shutdownApplication != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest"): StreamsGroupHeartbeatRequest {
+    const o = new StreamsGroupHeartbeatRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "StreamsGroupHeartbeatRequest.groupId", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupHeartbeatRequest.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("endpointInformationEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.endpointInformationEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.endpointInformationEpoch", "cannot be null in this version"); } else { o.endpointInformationEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.endpointInformationEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("instanceId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "StreamsGroupHeartbeatRequest.instanceId", e); } }
+    { const x = v.get("rackId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "StreamsGroupHeartbeatRequest.rackId", e); } }
+    { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupHeartbeatRequest_Topology.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.topology"); } }
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.activeTasks[]")); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.standbyTasks[]")); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.warmupTasks[]")); o.warmupTasks = a; } } } }
+    { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.processId", "missing"); } else if (x.kind == JsonKind.Null) { o.processId = null; } else { o.processId = jsonString(x, "StreamsGroupHeartbeatRequest.processId", e); } }
+    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.userEndpoint"); } }
+    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { o.clientTags = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.clientTags", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.clientTags[]")); o.clientTags = a; } } } }
+    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskOffsets[]")); o.taskOffsets = a; } } } }
+    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskEndOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskEndOffsets[]")); o.taskEndOffsets = a; } } } }
+    { const x = v.get("shutdownApplication"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "cannot be null in this version"); } else { o.shutdownApplication = jsonBool(x, "StreamsGroupHeartbeatRequest.shutdownApplication", e); } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_Topology {
@@ -248,6 +274,15 @@ export class StreamsGroupHeartbeatRequest_Topology {
     if (this.epoch != 0) return false;
     if (this.subtopologies.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Topology"): StreamsGroupHeartbeatRequest_Topology {
+    const o = new StreamsGroupHeartbeatRequest_Topology();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_Topology.epoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Topology.subtopologies[]")); o.subtopologies = a; } } } }
+    return o;
   }
 }
 
@@ -353,6 +388,20 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     if (this.copartitionGroups.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Subtopology"): StreamsGroupHeartbeatRequest_Subtopology {
+    const o = new StreamsGroupHeartbeatRequest_Subtopology();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", e); } }
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics[]", e)); o.sourceTopics = a; } } } }
+    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex[]", e)); o.sourceTopicRegex = a; } } } }
+    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics[]")); o.stateChangelogTopics = a; } } } }
+    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics[]", e)); o.repartitionSinkTopics = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics[]")); o.repartitionSourceTopics = a; } } } }
+    { const x = v.get("copartitionGroups"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups[]")); o.copartitionGroups = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_CopartitionGroup {
@@ -429,6 +478,16 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
     if (this.repartitionSourceTopics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_CopartitionGroup"): StreamsGroupHeartbeatRequest_CopartitionGroup {
+    const o = new StreamsGroupHeartbeatRequest_CopartitionGroup();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics[]", e, -32768, 32767)); o.sourceTopics = a; } } } }
+    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex[]", e, -32768, 32767)); o.sourceTopicRegex = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics[]", e, -32768, 32767)); o.repartitionSourceTopics = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_KeyValue {
@@ -497,6 +556,15 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
     if (this.key != "") return false;
     if (this.value != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_KeyValue"): StreamsGroupHeartbeatRequest_KeyValue {
+    const o = new StreamsGroupHeartbeatRequest_KeyValue();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("key"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.key", e); } }
+    { const x = v.get("value"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.value", e); } }
+    return o;
   }
 }
 
@@ -581,6 +649,17 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     if (this.topicConfigs.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TopicInfo"): StreamsGroupHeartbeatRequest_TopicInfo {
+    const o = new StreamsGroupHeartbeatRequest_TopicInfo();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupHeartbeatRequest_TopicInfo.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.partitions", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", e, -32768, 32767); } }
+    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_Endpoint {
@@ -649,6 +728,15 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Endpoint"): StreamsGroupHeartbeatRequest_Endpoint {
+    const o = new StreamsGroupHeartbeatRequest_Endpoint();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatRequest_Endpoint.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatRequest_Endpoint.port", e, 0, 65535); } }
+    return o;
   }
 }
 
@@ -726,6 +814,16 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
     if (this.offset != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TaskOffset"): StreamsGroupHeartbeatRequest_TaskOffset {
+    const o = new StreamsGroupHeartbeatRequest_TaskOffset();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", e); } }
+    { const x = v.get("partition"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_TaskOffset.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupHeartbeatRequest_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_TaskIds {
@@ -794,6 +892,15 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     if (this.subtopologyId != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TaskIds"): StreamsGroupHeartbeatRequest_TaskIds {
+    const o = new StreamsGroupHeartbeatRequest_TaskIds();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatRequest_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -952,6 +1059,27 @@ export class StreamsGroupHeartbeatResponse {
     if (this.partitionsByUserEndpoint != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse"): StreamsGroupHeartbeatResponse {
+    const o = new StreamsGroupHeartbeatResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StreamsGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "StreamsGroupHeartbeatResponse.errorMessage", e); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupHeartbeatResponse.memberId", e); } }
+    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("acceptableRecoveryLag"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "cannot be null in this version"); } else { o.acceptableRecoveryLag = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.acceptableRecoveryLag", e, -2147483648, 2147483647); } }
+    { const x = v.get("taskOffsetIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "cannot be null in this version"); } else { o.taskOffsetIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("status"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.status", "missing"); } else if (x.kind == JsonKind.Null) { o.status = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.status", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_Status>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_Status.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.status[]")); o.status = a; } } } }
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.activeTasks[]")); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.standbyTasks[]")); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.warmupTasks[]")); o.warmupTasks = a; } } } }
+    { const x = v.get("endpointInformationEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "cannot be null in this version"); } else { o.endpointInformationEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.endpointInformationEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("partitionsByUserEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.partitionsByUserEndpoint = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint[]")); o.partitionsByUserEndpoint = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
@@ -1028,6 +1156,16 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     if (this.standbyPartitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_EndpointToPartitions"): StreamsGroupHeartbeatResponse_EndpointToPartitions {
+    const o = new StreamsGroupHeartbeatResponse_EndpointToPartitions();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "cannot be null in this version"); } else { o.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint"); } }
+    { const x = v.get("activePartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions[]")); o.activePartitions = a; } } } }
+    { const x = v.get("standbyPartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions[]")); o.standbyPartitions = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_Status {
@@ -1096,6 +1234,15 @@ export class StreamsGroupHeartbeatResponse_Status {
     if (this.statusCode != 0) return false;
     if (this.statusDetail != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_Status"): StreamsGroupHeartbeatResponse_Status {
+    const o = new StreamsGroupHeartbeatResponse_Status();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("statusCode"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "cannot be null in this version"); } else { o.statusCode = <i8>jsonInt(x, "StreamsGroupHeartbeatResponse_Status.statusCode", e, -128, 127); } }
+    { const x = v.get("statusDetail"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "cannot be null in this version"); } else { o.statusDetail = jsonString(x, "StreamsGroupHeartbeatResponse_Status.statusDetail", e); } }
+    return o;
   }
 }
 
@@ -1166,6 +1313,15 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_TopicPartition"): StreamsGroupHeartbeatResponse_TopicPartition {
+    const o = new StreamsGroupHeartbeatResponse_TopicPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topic"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "StreamsGroupHeartbeatResponse_TopicPartition.topic", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TopicPartition.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TopicPartition.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_TaskIds {
@@ -1235,6 +1391,15 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_TaskIds"): StreamsGroupHeartbeatResponse_TaskIds {
+    const o = new StreamsGroupHeartbeatResponse_TaskIds();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_Endpoint {
@@ -1303,5 +1468,14 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_Endpoint"): StreamsGroupHeartbeatResponse_Endpoint {
+    const o = new StreamsGroupHeartbeatResponse_Endpoint();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatResponse_Endpoint.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatResponse_Endpoint.port", e, 0, 65535); } }
+    return o;
   }
 }

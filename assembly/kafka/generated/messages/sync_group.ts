@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class SyncGroupRequest {
   static readonly API_KEY: i16 = 14;
@@ -134,6 +136,20 @@ export class SyncGroupRequest {
     if (this.assignments.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupRequest"): SyncGroupRequest {
+    const o = new SyncGroupRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("SyncGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "SyncGroupRequest.groupId", e); } }
+    { const x = v.get("generationId"); if (x == null) { e.add("SyncGroupRequest.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "SyncGroupRequest.generationId", e, -2147483648, 2147483647); } }
+    { const x = v.get("memberId"); if (x == null) { e.add("SyncGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "SyncGroupRequest.memberId", e); } }
+    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("SyncGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "SyncGroupRequest.groupInstanceId", e); } }
+    if (version >= 5) { const x = v.get("protocolType"); if (x == null) { e.add("SyncGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "SyncGroupRequest.protocolType", e); } }
+    if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupRequest.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupRequest.protocolName", e); } }
+    { const x = v.get("assignments"); if (x == null) { e.add("SyncGroupRequest.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "SyncGroupRequest.assignments", e); if (items != null) { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < items.length; i++) a.push(SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, "SyncGroupRequest.assignments[]")); o.assignments = a; } } } }
+    return o;
+  }
 }
 
 export class SyncGroupRequest_SyncGroupRequestAssignment {
@@ -202,6 +218,15 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
     if (this.memberId != "") return false;
     if (this.assignment.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupRequest_SyncGroupRequestAssignment"): SyncGroupRequest_SyncGroupRequestAssignment {
+    const o = new SyncGroupRequest_SyncGroupRequestAssignment();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("memberId"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "SyncGroupRequest_SyncGroupRequestAssignment.memberId", e); } }
+    { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupRequest_SyncGroupRequestAssignment.assignment", e); } }
+    return o;
   }
 }
 
@@ -320,5 +345,17 @@ export class SyncGroupResponse {
     if (this.protocolName != null) return false;
     if (this.assignment.byteLength != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupResponse"): SyncGroupResponse {
+    const o = new SyncGroupResponse();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("SyncGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "SyncGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("SyncGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SyncGroupResponse.errorCode", e, -32768, 32767); } }
+    if (version >= 5) { const x = v.get("protocolType"); if (x == null) { e.add("SyncGroupResponse.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "SyncGroupResponse.protocolType", e); } }
+    if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupResponse.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupResponse.protocolName", e); } }
+    { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupResponse.assignment", e); } }
+    return o;
   }
 }

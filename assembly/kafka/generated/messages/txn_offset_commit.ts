@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class TxnOffsetCommitRequest {
   static readonly API_KEY: i16 = 28;
@@ -141,6 +143,21 @@ export class TxnOffsetCommitRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest"): TxnOffsetCommitRequest {
+    const o = new TxnOffsetCommitRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("transactionalId"); if (x == null) { e.add("TxnOffsetCommitRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "TxnOffsetCommitRequest.transactionalId", e); } }
+    { const x = v.get("groupId"); if (x == null) { e.add("TxnOffsetCommitRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "TxnOffsetCommitRequest.groupId", e); } }
+    { const x = v.get("producerId"); if (x == null) { e.add("TxnOffsetCommitRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "TxnOffsetCommitRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("TxnOffsetCommitRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "TxnOffsetCommitRequest.producerEpoch", e, -32768, 32767); } }
+    if (version >= 3) { const x = v.get("generationId"); if (x == null) { e.add("TxnOffsetCommitRequest.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "TxnOffsetCommitRequest.generationId", e, -2147483648, 2147483647); } }
+    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("TxnOffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "TxnOffsetCommitRequest.memberId", e); } }
+    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("TxnOffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "TxnOffsetCommitRequest.groupInstanceId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, "TxnOffsetCommitRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
@@ -209,6 +226,15 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     if (this.name != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic"): TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
+    const o = new TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -301,6 +327,17 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     if (this.committedMetadata != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition"): TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
+    const o = new TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("committedOffset"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 2) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("committedMetadata"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", e); } }
+    return o;
+  }
 }
 
 export class TxnOffsetCommitResponse {
@@ -374,6 +411,15 @@ export class TxnOffsetCommitResponse {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse"): TxnOffsetCommitResponse {
+    const o = new TxnOffsetCommitResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "TxnOffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, "TxnOffsetCommitResponse.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
@@ -443,6 +489,15 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic"): TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
+    const o = new TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
@@ -511,5 +566,14 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition"): TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
+    const o = new TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class UnregisterBrokerRequest {
   static readonly API_KEY: i16 = 64;
@@ -67,6 +69,14 @@ export class UnregisterBrokerRequest {
   isDefault(): bool {
     if (this.brokerId != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UnregisterBrokerRequest"): UnregisterBrokerRequest {
+    const o = new UnregisterBrokerRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("brokerId"); if (x == null) { e.add("UnregisterBrokerRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UnregisterBrokerRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "UnregisterBrokerRequest.brokerId", e, -2147483648, 2147483647); } }
+    return o;
   }
 }
 
@@ -147,5 +157,15 @@ export class UnregisterBrokerResponse {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UnregisterBrokerResponse"): UnregisterBrokerResponse {
+    const o = new UnregisterBrokerResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UnregisterBrokerResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UnregisterBrokerResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UnregisterBrokerResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("UnregisterBrokerResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UnregisterBrokerResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UnregisterBrokerResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("UnregisterBrokerResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UnregisterBrokerResponse.errorMessage", e); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class UpdateFeaturesRequest {
   static readonly API_KEY: i16 = 57;
@@ -89,6 +91,16 @@ export class UpdateFeaturesRequest {
     if (this.featureUpdates.length != 0) return false;
     if (this.validateOnly != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesRequest"): UpdateFeaturesRequest {
+    const o = new UpdateFeaturesRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("timeoutMs"); if (x == null) { e.add("UpdateFeaturesRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "UpdateFeaturesRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("featureUpdates"); if (x == null) { e.add("UpdateFeaturesRequest.featureUpdates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.featureUpdates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesRequest.featureUpdates", e); if (items != null) { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(); for (let i = 0; i < items.length; i++) a.push(UpdateFeaturesRequest_FeatureUpdateKey.fromJson(items[i], version, e, "UpdateFeaturesRequest.featureUpdates[]")); o.featureUpdates = a; } } } }
+    if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("UpdateFeaturesRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "UpdateFeaturesRequest.validateOnly", e); } }
+    return o;
   }
 }
 
@@ -189,6 +201,17 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
     if (this.upgradeType != 1) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesRequest_FeatureUpdateKey"): UpdateFeaturesRequest_FeatureUpdateKey {
+    const o = new UpdateFeaturesRequest_FeatureUpdateKey();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("feature"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.feature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.feature", "cannot be null in this version"); } else { o.feature = jsonString(x, "UpdateFeaturesRequest_FeatureUpdateKey.feature", e); } }
+    { const x = v.get("maxVersionLevel"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", "cannot be null in this version"); } else { o.maxVersionLevel = <i16>jsonInt(x, "UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", e, -32768, 32767); } }
+    if (version <= 0) { const x = v.get("allowDowngrade"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", "cannot be null in this version"); } else { o.allowDowngrade = jsonBool(x, "UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", e); } }
+    if (version >= 1) { const x = v.get("upgradeType"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "cannot be null in this version"); } else { o.upgradeType = <i8>jsonInt(x, "UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class UpdateFeaturesResponse {
@@ -284,6 +307,17 @@ export class UpdateFeaturesResponse {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesResponse"): UpdateFeaturesResponse {
+    const o = new UpdateFeaturesResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UpdateFeaturesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse.errorMessage", e); } }
+    if (version <= 1) { const x = v.get("results"); if (x == null) { e.add("UpdateFeaturesResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesResponse.results", e); if (items != null) { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < items.length; i++) a.push(UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, "UpdateFeaturesResponse.results[]")); o.results = a; } } } }
+    return o;
+  }
 }
 
 export class UpdateFeaturesResponse_UpdatableFeatureResult {
@@ -359,5 +393,15 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesResponse_UpdatableFeatureResult"): UpdateFeaturesResponse_UpdatableFeatureResult {
+    const o = new UpdateFeaturesResponse_UpdatableFeatureResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("feature"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.feature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.feature", "cannot be null in this version"); } else { o.feature = jsonString(x, "UpdateFeaturesResponse_UpdatableFeatureResult.feature", e); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", e); } }
+    return o;
   }
 }

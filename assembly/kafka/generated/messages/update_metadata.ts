@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class UpdateMetadataRequest {
   static readonly API_KEY: i16 = 6;
@@ -168,6 +170,21 @@ export class UpdateMetadataRequest {
     if (this.liveBrokers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest"): UpdateMetadataRequest {
+    const o = new UpdateMetadataRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("controllerId"); if (x == null) { e.add("UpdateMetadataRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "UpdateMetadataRequest.controllerId", e, -2147483648, 2147483647); } }
+    if (version >= 8) { const x = v.get("isKRaftController"); if (x == null) { e.add("UpdateMetadataRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "UpdateMetadataRequest.isKRaftController", e); } }
+    if (version >= 8) { const x = v.get("type"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "UpdateMetadataRequest.type", e, -128, 127); } }
+    { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest.controllerEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 5) { const x = v.get("brokerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "UpdateMetadataRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version <= 4) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest.ungroupedPartitionStates[]")); o.ungroupedPartitionStates = a; } } } }
+    if (version >= 5) { const x = v.get("topicStates"); if (x == null) { e.add("UpdateMetadataRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.topicStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataTopicState.fromJson(items[i], version, e, "UpdateMetadataRequest.topicStates[]")); o.topicStates = a; } } } }
+    { const x = v.get("liveBrokers"); if (x == null) { e.add("UpdateMetadataRequest.liveBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.liveBrokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.liveBrokers", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, "UpdateMetadataRequest.liveBrokers[]")); o.liveBrokers = a; } } } }
+    return o;
+  }
 }
 
 export class UpdateMetadataRequest_UpdateMetadataTopicState {
@@ -267,6 +284,16 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataTopicState"): UpdateMetadataRequest_UpdateMetadataTopicState {
+    const o = new UpdateMetadataRequest_UpdateMetadataTopicState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 5) { const x = v.get("topicName"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicName", e); } }
+    if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicId", e); } }
+    if (version >= 5) { const x = v.get("partitionStates"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    return o;
   }
 }
 
@@ -390,6 +417,18 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     if (this.rack != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataBroker"): UpdateMetadataRequest_UpdateMetadataBroker {
+    const o = new UpdateMetadataRequest_UpdateMetadataBroker();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("id"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "cannot be null in this version"); } else { o.id = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.id", e, -2147483648, 2147483647); } }
+    if (version <= 0) { const x = v.get("v0Host"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "cannot be null in this version"); } else { o.v0Host = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Host", e); } }
+    if (version <= 0) { const x = v.get("v0Port"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "cannot be null in this version"); } else { o.v0Port = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Port", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("endpoints"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataEndpoint.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints[]")); o.endpoints = a; } } } }
+    if (version >= 2) { const x = v.get("rack"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.rack", e); } }
+    return o;
+  }
 }
 
 export class UpdateMetadataRequest_UpdateMetadataEndpoint {
@@ -504,6 +543,17 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
     if (this.listener != "") return false;
     if (this.securityProtocol != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataEndpoint"): UpdateMetadataRequest_UpdateMetadataEndpoint {
+    const o = new UpdateMetadataRequest_UpdateMetadataEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.port", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.host", e); } }
+    if (version >= 3) { const x = v.get("listener"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "cannot be null in this version"); } else { o.listener = jsonString(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.listener", e); } }
+    if (version >= 1) { const x = v.get("securityProtocol"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -639,6 +689,22 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     if (this.offlineReplicas.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataPartitionState"): UpdateMetadataRequest_UpdateMetadataPartitionState {
+    const o = new UpdateMetadataRequest_UpdateMetadataPartitionState();
+    if (!jsonObject(v, path, e)) return o;
+    if (version <= 4) { const x = v.get("topicName"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", e); } }
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("leader"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leader", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("isr"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    { const x = v.get("zkVersion"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "cannot be null in this version"); } else { o.zkVersion = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
+    if (version >= 4) { const x = v.get("offlineReplicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    return o;
+  }
 }
 
 export class UpdateMetadataResponse {
@@ -704,5 +770,13 @@ export class UpdateMetadataResponse {
   isDefault(): bool {
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataResponse"): UpdateMetadataResponse {
+    const o = new UpdateMetadataResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateMetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateMetadataResponse.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class UpdateRaftVoterRequest {
   static readonly API_KEY: i16 = 82;
@@ -103,6 +105,19 @@ export class UpdateRaftVoterRequest {
     if (!this.kRaftVersionFeature.isDefault()) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest"): UpdateRaftVoterRequest {
+    const o = new UpdateRaftVoterRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("UpdateRaftVoterRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "UpdateRaftVoterRequest.clusterId", e); } }
+    { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "UpdateRaftVoterRequest.currentLeaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("voterId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "UpdateRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
+    { const x = v.get("voterDirectoryId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "UpdateRaftVoterRequest.voterDirectoryId", e); } }
+    { const x = v.get("listeners"); if (x == null) { e.add("UpdateRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<UpdateRaftVoterRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(UpdateRaftVoterRequest_Listener.fromJson(items[i], version, e, "UpdateRaftVoterRequest.listeners[]")); o.listeners = a; } } } }
+    { const x = v.get("kRaftVersionFeature"); if (x == null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "cannot be null in this version"); } else { o.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.fromJson(x, version, e, "UpdateRaftVoterRequest.kRaftVersionFeature"); } }
+    return o;
+  }
 }
 
 export class UpdateRaftVoterRequest_Listener {
@@ -179,6 +194,16 @@ export class UpdateRaftVoterRequest_Listener {
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest_Listener"): UpdateRaftVoterRequest_Listener {
+    const o = new UpdateRaftVoterRequest_Listener();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "UpdateRaftVoterRequest_Listener.name", e); } }
+    { const x = v.get("host"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateRaftVoterRequest_Listener.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "UpdateRaftVoterRequest_Listener.port", e, 0, 65535); } }
+    return o;
+  }
 }
 
 export class UpdateRaftVoterRequest_KRaftVersionFeature {
@@ -247,6 +272,15 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
     if (this.minSupportedVersion != 0) return false;
     if (this.maxSupportedVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest_KRaftVersionFeature"): UpdateRaftVoterRequest_KRaftVersionFeature {
+    const o = new UpdateRaftVoterRequest_KRaftVersionFeature();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", e, -32768, 32767); } }
+    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", e, -32768, 32767); } }
+    return o;
   }
 }
 
@@ -345,6 +379,16 @@ export class UpdateRaftVoterResponse {
     if (!this.currentLeader.isDefault()) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterResponse"): UpdateRaftVoterResponse {
+    const o = new UpdateRaftVoterResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UpdateRaftVoterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UpdateRaftVoterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateRaftVoterResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = UpdateRaftVoterResponse_CurrentLeader.fromJson(x, version, e, "UpdateRaftVoterResponse.currentLeader"); } }
+    return o;
+  }
 }
 
 export class UpdateRaftVoterResponse_CurrentLeader {
@@ -427,5 +471,16 @@ export class UpdateRaftVoterResponse_CurrentLeader {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterResponse_CurrentLeader"): UpdateRaftVoterResponse_CurrentLeader {
+    const o = new UpdateRaftVoterResponse_CurrentLeader();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("leaderId"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("host"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateRaftVoterResponse_CurrentLeader.host", e); } }
+    { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.port", e, -2147483648, 2147483647); } }
+    return o;
   }
 }

@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class VoteRequest {
   static readonly API_KEY: i16 = 52;
@@ -90,6 +92,16 @@ export class VoteRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest"): VoteRequest {
+    const o = new VoteRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("clusterId"); if (x == null) { e.add("VoteRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "VoteRequest.clusterId", e); } }
+    if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("VoteRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "VoteRequest.voterId", e, -2147483648, 2147483647); } }
+    { const x = v.get("topics"); if (x == null) { e.add("VoteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest.topics", e); if (items != null) { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_TopicData.fromJson(items[i], version, e, "VoteRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class VoteRequest_TopicData {
@@ -158,6 +170,15 @@ export class VoteRequest_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest_TopicData"): VoteRequest_TopicData {
+    const o = new VoteRequest_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("VoteRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteRequest_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("VoteRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest_TopicData.partitions", e); if (items != null) { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_PartitionData.fromJson(items[i], version, e, "VoteRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -294,6 +315,21 @@ export class VoteRequest_PartitionData {
     if (this.preVote != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest_PartitionData"): VoteRequest_PartitionData {
+    const o = new VoteRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("VoteRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "VoteRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicaEpoch"); if (x == null) { e.add("VoteRequest_PartitionData.replicaEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaEpoch", "cannot be null in this version"); } else { o.replicaEpoch = <i32>jsonInt(x, "VoteRequest_PartitionData.replicaEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("replicaId"); if (x == null) { e.add("VoteRequest_PartitionData.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "VoteRequest_PartitionData.replicaId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("replicaDirectoryId"); if (x == null) { e.add("VoteRequest_PartitionData.replicaDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "VoteRequest_PartitionData.replicaDirectoryId", e); } }
+    if (version >= 1) { const x = v.get("voterDirectoryId"); if (x == null) { e.add("VoteRequest_PartitionData.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "VoteRequest_PartitionData.voterDirectoryId", e); } }
+    { const x = v.get("lastOffsetEpoch"); if (x == null) { e.add("VoteRequest_PartitionData.lastOffsetEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.lastOffsetEpoch", "cannot be null in this version"); } else { o.lastOffsetEpoch = <i32>jsonInt(x, "VoteRequest_PartitionData.lastOffsetEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("VoteRequest_PartitionData.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "VoteRequest_PartitionData.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 2) { const x = v.get("preVote"); if (x == null) { e.add("VoteRequest_PartitionData.preVote", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.preVote", "cannot be null in this version"); } else { o.preVote = jsonBool(x, "VoteRequest_PartitionData.preVote", e); } }
+    return o;
+  }
 }
 
 export class VoteResponse {
@@ -393,6 +429,16 @@ export class VoteResponse {
     if (this.nodeEndpoints.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse"): VoteResponse {
+    const o = new VoteResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("errorCode"); if (x == null) { e.add("VoteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "VoteResponse.errorCode", e, -32768, 32767); } }
+    { const x = v.get("topics"); if (x == null) { e.add("VoteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.topics", e); if (items != null) { const a = new Array<VoteResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_TopicData.fromJson(items[i], version, e, "VoteResponse.topics[]")); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.nodeEndpoints", e); if (items != null) { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_NodeEndpoint.fromJson(items[i], version, e, "VoteResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    return o;
+  }
 }
 
 export class VoteResponse_TopicData {
@@ -461,6 +507,15 @@ export class VoteResponse_TopicData {
     if (this.topicName != "") return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_TopicData"): VoteResponse_TopicData {
+    const o = new VoteResponse_TopicData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicName"); if (x == null) { e.add("VoteResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteResponse_TopicData.topicName", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("VoteResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse_TopicData.partitions", e); if (items != null) { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_PartitionData.fromJson(items[i], version, e, "VoteResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -551,6 +606,18 @@ export class VoteResponse_PartitionData {
     if (this.leaderEpoch != 0) return false;
     if (this.voteGranted != false) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_PartitionData"): VoteResponse_PartitionData {
+    const o = new VoteResponse_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("VoteResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "VoteResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("VoteResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "VoteResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    { const x = v.get("leaderId"); if (x == null) { e.add("VoteResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "VoteResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("VoteResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "VoteResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("voteGranted"); if (x == null) { e.add("VoteResponse_PartitionData.voteGranted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.voteGranted", "cannot be null in this version"); } else { o.voteGranted = jsonBool(x, "VoteResponse_PartitionData.voteGranted", e); } }
+    return o;
   }
 }
 
@@ -651,5 +718,15 @@ export class VoteResponse_NodeEndpoint {
     if (this.host != "") return false;
     if (this.port != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_NodeEndpoint"): VoteResponse_NodeEndpoint {
+    const o = new VoteResponse_NodeEndpoint();
+    if (!jsonObject(v, path, e)) return o;
+    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("VoteResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "VoteResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
+    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("VoteResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "VoteResponse_NodeEndpoint.host", e); } }
+    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("VoteResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "VoteResponse_NodeEndpoint.port", e, 0, 65535); } }
+    return o;
   }
 }

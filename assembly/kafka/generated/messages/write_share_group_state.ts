@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class WriteShareGroupStateRequest {
   static readonly API_KEY: i16 = 85;
@@ -75,6 +77,15 @@ export class WriteShareGroupStateRequest {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest"): WriteShareGroupStateRequest {
+    const o = new WriteShareGroupStateRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("groupId"); if (x == null) { e.add("WriteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "WriteShareGroupStateRequest.groupId", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, "WriteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class WriteShareGroupStateRequest_WriteStateData {
@@ -143,6 +154,15 @@ export class WriteShareGroupStateRequest_WriteStateData {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_WriteStateData"): WriteShareGroupStateRequest_WriteStateData {
+    const o = new WriteShareGroupStateRequest_WriteStateData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateRequest_WriteStateData.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_WriteStateData.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "WriteShareGroupStateRequest_WriteStateData.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -249,6 +269,19 @@ export class WriteShareGroupStateRequest_PartitionData {
     if (this.stateBatches.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_PartitionData"): WriteShareGroupStateRequest_PartitionData {
+    const o = new WriteShareGroupStateRequest_PartitionData();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("stateEpoch"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.stateEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("leaderEpoch"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    { const x = v.get("startOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "WriteShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", e, -2147483648, 2147483647); } }
+    { const x = v.get("stateBatches"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_PartitionData.stateBatches", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, "WriteShareGroupStateRequest_PartitionData.stateBatches[]")); o.stateBatches = a; } } } }
+    return o;
+  }
 }
 
 export class WriteShareGroupStateRequest_StateBatch {
@@ -332,6 +365,17 @@ export class WriteShareGroupStateRequest_StateBatch {
     if (this.deliveryCount != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_StateBatch"): WriteShareGroupStateRequest_StateBatch {
+    const o = new WriteShareGroupStateRequest_StateBatch();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("firstOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "WriteShareGroupStateRequest_StateBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("lastOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "WriteShareGroupStateRequest_StateBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("deliveryState"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryState", "cannot be null in this version"); } else { o.deliveryState = <i8>jsonInt(x, "WriteShareGroupStateRequest_StateBatch.deliveryState", e, -128, 127); } }
+    { const x = v.get("deliveryCount"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "WriteShareGroupStateRequest_StateBatch.deliveryCount", e, -32768, 32767); } }
+    return o;
+  }
 }
 
 export class WriteShareGroupStateResponse {
@@ -397,6 +441,14 @@ export class WriteShareGroupStateResponse {
   isDefault(): bool {
     if (this.results.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse"): WriteShareGroupStateResponse {
+    const o = new WriteShareGroupStateResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("results"); if (x == null) { e.add("WriteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse.results[]")); o.results = a; } } } }
+    return o;
   }
 }
 
@@ -466,6 +518,15 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     if (!isZeroUuid(this.topicId)) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse_WriteStateResult"): WriteShareGroupStateResponse_WriteStateResult {
+    const o = new WriteShareGroupStateResponse_WriteStateResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateResponse_WriteStateResult.topicId", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse_WriteStateResult.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse_WriteStateResult.partitions[]")); o.partitions = a; } } } }
+    return o;
   }
 }
 
@@ -542,5 +603,15 @@ export class WriteShareGroupStateResponse_PartitionResult {
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse_PartitionResult"): WriteShareGroupStateResponse_PartitionResult {
+    const o = new WriteShareGroupStateResponse_PartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partition"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "WriteShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
+    { const x = v.get("errorMessage"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "WriteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    return o;
   }
 }

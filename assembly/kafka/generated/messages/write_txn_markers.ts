@@ -3,6 +3,8 @@ import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
 import { JsonWriter } from "../../wire/json_writer";
+import { JsonValue, JsonKind } from "../../../config/json";
+import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
 
 export class WriteTxnMarkersRequest {
   static readonly API_KEY: i16 = 27;
@@ -67,6 +69,14 @@ export class WriteTxnMarkersRequest {
   isDefault(): bool {
     if (this.markers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest"): WriteTxnMarkersRequest {
+    const o = new WriteTxnMarkersRequest();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersRequest.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, "WriteTxnMarkersRequest.markers[]")); o.markers = a; } } } }
+    return o;
   }
 }
 
@@ -173,6 +183,19 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     if (this.transactionVersion != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest_WritableTxnMarker"): WriteTxnMarkersRequest_WritableTxnMarker {
+    const o = new WriteTxnMarkersRequest_WritableTxnMarker();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("producerEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", e, -32768, 32767); } }
+    { const x = v.get("transactionResult"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "cannot be null in this version"); } else { o.transactionResult = jsonBool(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", e); } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarker.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersRequest_WritableTxnMarkerTopic.fromJson(items[i], version, e, "WriteTxnMarkersRequest_WritableTxnMarker.topics[]")); o.topics = a; } } } }
+    { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", e, -2147483648, 2147483647); } }
+    if (version >= 2) { const x = v.get("transactionVersion"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "cannot be null in this version"); } else { o.transactionVersion = <i8>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", e, -128, 127); } }
+    return o;
+  }
 }
 
 export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
@@ -242,6 +265,15 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest_WritableTxnMarkerTopic"): WriteTxnMarkersRequest_WritableTxnMarkerTopic {
+    const o = new WriteTxnMarkersRequest_WritableTxnMarkerTopic();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", e); } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    return o;
+  }
 }
 
 export class WriteTxnMarkersResponse {
@@ -307,6 +339,14 @@ export class WriteTxnMarkersResponse {
   isDefault(): bool {
     if (this.markers.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse"): WriteTxnMarkersResponse {
+    const o = new WriteTxnMarkersResponse();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersResponse.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse.markers[]")); o.markers = a; } } } }
+    return o;
   }
 }
 
@@ -377,6 +417,15 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     if (this.topics.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerResult"): WriteTxnMarkersResponse_WritableTxnMarkerResult {
+    const o = new WriteTxnMarkersResponse_WritableTxnMarkerResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics[]")); o.topics = a; } } } }
+    return o;
+  }
 }
 
 export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
@@ -446,6 +495,15 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult"): WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
+    const o = new WriteTxnMarkersResponse_WritableTxnMarkerTopicResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", e); } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions[]")); o.partitions = a; } } } }
+    return o;
+  }
 }
 
 export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
@@ -514,5 +572,14 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
     if (this.partitionIndex != 0) return false;
     if (this.errorCode != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
+  }
+
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult"): WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
+    const o = new WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult();
+    if (!jsonObject(v, path, e)) return o;
+    { const x = v.get("partitionIndex"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
+    { const x = v.get("errorCode"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", e, -32768, 32767); } }
+    return o;
   }
 }
