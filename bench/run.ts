@@ -2,11 +2,13 @@
 import { parseArgs } from "node:util";
 import { benchProxy } from "./proxy.js";
 import { benchPii } from "./pii.js";
+import { benchCodec } from "./codec.js";
 
 const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b]
 
   proxy   produce/consume throughput and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
+  codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
 `;
 
 async function main(): Promise<void> {
@@ -18,6 +20,8 @@ async function main(): Promise<void> {
   } });
   if (suite === "proxy") {
     await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(",") });
+  } else if (suite === "codec") {
+    await benchCodec();
   } else if (suite === "pii") {
     await benchPii({ mib: Number(values.mib) });
   } else {

@@ -198,12 +198,12 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
     // Nullable structs: int8 -1 for null, 1 for present (Kafka's convention).
     const nullableStruct = nullableC !== "false";
     if (nullableStruct) {
-      out.decode.push(`if (${nullableC === "true" ? "true" : nullableC} && r.int8() < 0) { ${v} = null; } else { const s = new ${cls}(); s.decode(r, version); ${v} = s; }`);
+      out.decode.push(`if (${nullableC === "true" ? "true" : nullableC} && r.int8() < 0) { ${v} = null; } else { ${v} = ${cls}.decodeFrom(r, version); }`);
       out.size.push(`if (${nullableC}) n += 1; if (${v} != null) n += ${v}!.size(version);`);
       out.encode.push(`if (${nullableC}) { if (${v} == null) { w.int8(-1); } else { w.int8(1); ${v}!.encode(w, version); } } else if (${v} != null) { ${v}!.encode(w, version); }`);
       out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); if (${v} == null) j.nul(); else ${v}!.toJson(j, version);`);
     } else {
-      out.decode.push(`{ const s = new ${cls}(); s.decode(r, version); ${v} = s; }`);
+      out.decode.push(`${v} = ${cls}.decodeFrom(r, version);`);
       out.size.push(`n += ${v}.size(version);`);
       out.encode.push(`${v}.encode(w, version);`);
       out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); ${v}.toJson(j, version);`);
@@ -218,7 +218,7 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const elType = el.kind === "struct" ? structClass(msgName, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
   if (el.kind === "struct") {
-    readEl = `const e = new ${elType}(); e.decode(r, version); a.push(e);`;
+    readEl = `a.push(${elType}.decodeFrom(r, version));`;
     sizeEl = `n += x[i].size(version);`;
     writeEl = `x[i].encode(w, version);`;
     jsonEl = `x[i].toJson(j, version);`;
@@ -228,7 +228,8 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
     writeEl = writePrimitive(el.name, "x[i]", "false", flexibleC);
     jsonEl = jsonPrimitive(el.name, "x[i]");
   } else throw new Error(`${ctx.msg.descriptor.file}: ${f.name}: arrays of arrays are not supported`);
-  const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength);` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else r.fail(ReadError.BadLength);`;
+  // A failed read still leaves a valid (empty) array: decodeFrom objects have no defaults to fall back on.
+  const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength); ${v} = [];` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else { r.fail(ReadError.BadLength); ${v} = []; }`;
   out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(); for (let i = 0; i < count && !r.bad; i++) { ${readEl} } ${v} = a; } }`);
   const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
   const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
@@ -334,6 +335,7 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   const flexMsg = cond(ctx.msg.flexibleVersions, valid);
   const decl: string[] = [], dec: string[] = [], siz: string[] = [], enc: string[] = [], json: string[] = [];
   const tagged: { f: Field; code: FieldCode; when: string }[] = [];
+  const absentDefaults: string[] = [];
   for (const f of fields) {
     decl.push(`  ${camel(f.name)}: ${fieldTsType(ctx, f)} = ${defaultExpr(ctx, f)};`);
     const path = `${pathPrefix}${f.name}${f.type.kind === "array" ? "[]" : ""}`;
@@ -343,6 +345,9 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
     const nullableC = span.empty ? "false" : cond(f.nullableVersions.intersect(f.versions), span);
     const flexibleC = span.empty ? "false" : cond(f.flexibleVersions ?? ctx.msg.flexibleVersions, span);
     const code = valueCode(ctx, f, path, nullableC, flexibleC);
+    // decodeFrom skips the constructor, so decode gives every field a value: read, or default.
+    if (regular === "false") absentDefaults.push(`    this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
+    else if (regular !== "true") absentDefaults.push(`    if (!(${regular})) this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
     if (regular !== "false") {
       const wrap = (lines: string[]) => regular === "true" ? lines.map((l) => `    ${l}`) : [`    if (${regular}) {`, ...lines.map((l) => `      ${l}`), "    }"];
       dec.push(...wrap(code.decode));
@@ -371,10 +376,19 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   out.push(`  /** Tagged fields this codec does not know, kept to be written back unchanged. */`);
   out.push(`  unknownTaggedFields: Array<RawTaggedField> | null = null;`);
   out.push("");
-  if (isTop) {
-    out.push(`  /** Decodes a ${className} at \`version\`; check \`r.bad\` (or use decodeMessage) afterwards. */`);
-  }
+  out.push(`  /**`);
+  out.push(`   * A new ${className} decoded at \`version\`; check \`r.bad\` (or checkDecoded) afterwards. Faster than`);
+  out.push(`   * \`new\` + decode(): the object is allocated without running field initializers, since decode sets every field.`);
+  out.push(`   */`);
+  out.push(`  static decodeFrom(r: Reader, version: i16): ${className} {`);
+  out.push(`    const o = changetype<${className}>(__new(offsetof<${className}>(), idof<${className}>()));`);
+  out.push(`    o.decode(r, version);`);
+  out.push(`    return o;`);
+  out.push(`  }`);
+  out.push("");
+  out.push(`  /** Decodes into this object at \`version\`, replacing every field. */`);
   out.push(`  decode(r: Reader, version: i16): void {`);
+  out.push(...absentDefaults);
   out.push(...dec);
   if (flexMsg !== "false") {
     out.push(`    if (${flexMsg}) {`);

@@ -79,7 +79,15 @@ import { JsonErrors } from "../wire/json_reader";
 /** Decodes a body and renders it as JSON. False when the API key is unknown. */
 export function decodeBodyToJson(apiKey: i16, version: i16, response: bool, r: Reader, j: JsonWriter): bool {
   switch (apiKey) {
-${cases((c) => `const x = new ${c}(); x.decode(r, version); if (!r.bad) x.toJson(j, version); return true;`)}
+${cases((c) => `const x = ${c}.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true;`)}
+  }
+  return false;
+}
+
+/** Decodes a body and nothing else (benchmarks). False when the API key is unknown; check \`r.bad\`. */
+export function decodeBodyOnly(apiKey: i16, version: i16, response: bool, r: Reader): bool {
+  switch (apiKey) {
+${cases((c) => `${c}.decodeFrom(r, version); return true;`)}
   }
   return false;
 }
@@ -91,7 +99,7 @@ ${cases((c) => `const x = new ${c}(); x.decode(r, version); if (!r.bad) x.toJson
  */
 export function reencodeBody(apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>): ArrayBuffer | null {
   switch (apiKey) {
-${cases((c) => `const x = new ${c}(); x.decode(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = Writer.sized(n); x.encode(w, version); return w.buffer;`)}
+${cases((c) => `const x = ${c}.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = Writer.sized(n); x.encode(w, version); return w.buffer;`)}
   }
   return null;
 }

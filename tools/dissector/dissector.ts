@@ -68,6 +68,23 @@ export class Dissector {
     return this.withInput(body, (p) => this.ex.decodeOnly(apiKey, version, response ? 1 : 0, p, body.length));
   }
 
+  /**
+   * Seconds per call of decode (or decode+encode) of `body`, repeating until `minSeconds`
+   * have passed. The body is copied into the module once; the loop runs inside wasm.
+   */
+  benchmark(apiKey: number, version: number, response: boolean, body: Uint8Array, roundTrip: boolean, minSeconds = 1): number {
+    return this.withInput(body, (p) => {
+      const f = roundTrip ? this.ex.benchRoundTrip : this.ex.benchDecode;
+      if (f(apiKey, version, response ? 1 : 0, p, body.length, 3) !== 0) throw new Error("the body does not decode");
+      for (let n = 1; ; n *= 2) {
+        const t0 = process.hrtime.bigint();
+        f(apiKey, version, response ? 1 : 0, p, body.length, n);
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (secs >= minSeconds) return secs / n;
+      }
+    });
+  }
+
   /** Bytes of linear memory the module holds now. */
   memoryBytes(): number { return (this.ex.memory as WebAssembly.Memory).buffer.byteLength; }
 

@@ -2,7 +2,7 @@
 // every message, for `kafka-proxy-wasm decode|encode` and the codec round-trip tests.
 import { Reader } from "../../../assembly/kafka/wire/reader";
 import { JsonWriter } from "../../../assembly/kafka/wire/json_writer";
-import { decodeBodyToJson, reencodeBody, encodeFromJson } from "../../../assembly/kafka/generated/dispatch";
+import { decodeBodyToJson, reencodeBody, encodeFromJson, decodeBodyOnly } from "../../../assembly/kafka/generated/dispatch";
 import { JsonParser } from "../../../assembly/config/json";
 import { JsonErrors } from "../../../assembly/kafka/wire/json_reader";
 import { checkDecoded } from "../../../assembly/kafka/decode_error";
@@ -98,3 +98,25 @@ export function encode(apiKey: i16, version: i16, response: bool, ptr: usize, le
 /** Header versions, so tools can build whole frames. */
 export function requestHeaderVersionOf(apiKey: i16, version: i16): i16 { return requestHeaderVersion(apiKey, version); }
 export function responseHeaderVersionOf(apiKey: i16, version: i16): i16 { return responseHeaderVersion(apiKey, version); }
+
+/** Benchmark entry: decodes the body at ptr `reps` times. 0 when every decode succeeded. */
+export function benchDecode(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32, reps: i32): i32 {
+  const buf = changetype<ArrayBuffer>(ptr);
+  for (let i = 0; i < reps; i++) {
+    const r = new Reader(buf, 0, len);
+    if (!decodeBodyOnly(apiKey, version, response, r) || r.bad) return 2;
+  }
+  return 0;
+}
+
+/** Benchmark entry: decodes and re-encodes the body at ptr `reps` times. 0 when all succeeded. */
+export function benchRoundTrip(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32, reps: i32): i32 {
+  const buf = changetype<ArrayBuffer>(ptr);
+  const sizes = new Array<i32>();
+  for (let i = 0; i < reps; i++) {
+    const r = new Reader(buf, 0, len);
+    sizes.length = 0;
+    if (reencodeBody(apiKey, version, response, r, sizes) == null) return 2;
+  }
+  return 0;
+}

@@ -17,7 +17,17 @@ export class AddOffsetsToTxnRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddOffsetsToTxnRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddOffsetsToTxnRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddOffsetsToTxnRequest {
+    const o = changetype<AddOffsetsToTxnRequest>(__new(offsetof<AddOffsetsToTxnRequest>(), idof<AddOffsetsToTxnRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddOffsetsToTxnRequest.TransactionalId";
     this.transactionalId = (version >= 3) ? r.compactString() : r.string();
@@ -113,7 +123,17 @@ export class AddOffsetsToTxnResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddOffsetsToTxnResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddOffsetsToTxnResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddOffsetsToTxnResponse {
+    const o = changetype<AddOffsetsToTxnResponse>(__new(offsetof<AddOffsetsToTxnResponse>(), idof<AddOffsetsToTxnResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddOffsetsToTxnResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

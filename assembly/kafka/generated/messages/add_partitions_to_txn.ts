@@ -18,11 +18,26 @@ export class AddPartitionsToTxnRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddPartitionsToTxnRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddPartitionsToTxnRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnRequest {
+    const o = changetype<AddPartitionsToTxnRequest>(__new(offsetof<AddPartitionsToTxnRequest>(), idof<AddPartitionsToTxnRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.transactions = [];
+    if (!(version <= 3)) this.v3AndBelowTransactionalId = "";
+    if (!(version <= 3)) this.v3AndBelowProducerId = 0;
+    if (!(version <= 3)) this.v3AndBelowProducerEpoch = 0;
+    if (!(version <= 3)) this.v3AndBelowTopics = [];
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction(); e.decode(r, version); a.push(e); } this.transactions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactions = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.decodeFrom(r, version)); } this.transactions = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTransactionalId";
@@ -38,7 +53,7 @@ export class AddPartitionsToTxnRequest {
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTopics[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic(); e.decode(r, version); a.push(e); } this.v3AndBelowTopics = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.v3AndBelowTopics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } this.v3AndBelowTopics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest._tagged";
@@ -161,7 +176,23 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
+    const o = changetype<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(__new(offsetof<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(), idof<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.transactionalId = "";
+    if (!(version >= 4)) this.producerId = 0;
+    if (!(version >= 4)) this.producerEpoch = 0;
+    if (!(version >= 4)) this.verifyOnly = false;
+    if (!(version >= 4)) this.topics = [];
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[].TransactionalId";
       this.transactionalId = r.compactString();
@@ -180,7 +211,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]._tagged";
@@ -300,11 +331,22 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
+    const o = changetype<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(__new(offsetof<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(), idof<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic._tagged";
       const count = r.uvarint();
@@ -383,8 +425,21 @@ export class AddPartitionsToTxnResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddPartitionsToTxnResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddPartitionsToTxnResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnResponse {
+    const o = changetype<AddPartitionsToTxnResponse>(__new(offsetof<AddPartitionsToTxnResponse>(), idof<AddPartitionsToTxnResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.errorCode = 0;
+    if (!(version >= 4)) this.resultsByTransaction = [];
+    if (!(version <= 3)) this.resultsByTopicV3AndBelow = [];
     r.field = "AddPartitionsToTxnResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 4) {
@@ -393,11 +448,11 @@ export class AddPartitionsToTxnResponse {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnResponse_AddPartitionsToTxnResult(); e.decode(r, version); a.push(e); } this.resultsByTransaction = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTransaction = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnResult.decodeFrom(r, version)); } this.resultsByTransaction = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult(); e.decode(r, version); a.push(e); } this.resultsByTopicV3AndBelow = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTopicV3AndBelow = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } this.resultsByTopicV3AndBelow = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse._tagged";
@@ -500,14 +555,27 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddPartitionsToTxnResponse_AddPartitionsToTxnResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
+    const o = changetype<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(__new(offsetof<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(), idof<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.transactionalId = "";
+    if (!(version >= 4)) this.topicResults = [];
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[].TransactionalId";
       this.transactionalId = r.compactString();
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[].TopicResults[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult(); e.decode(r, version); a.push(e); } this.topicResults = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicResults = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } this.topicResults = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]._tagged";
@@ -594,11 +662,22 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
+    const o = changetype<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(__new(offsetof<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(), idof<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.ResultsByPartition[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult(); e.decode(r, version); a.push(e); } this.resultsByPartition = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByPartition = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.decodeFrom(r, version)); } this.resultsByPartition = a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult._tagged";
       const count = r.uvarint();
@@ -672,6 +751,17 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
+    const o = changetype<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(__new(offsetof<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(), idof<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.PartitionIndex";
     this.partitionIndex = r.int32();

@@ -19,8 +19,19 @@ export class AddRaftVoterRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddRaftVoterRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddRaftVoterRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddRaftVoterRequest {
+    const o = changetype<AddRaftVoterRequest>(__new(offsetof<AddRaftVoterRequest>(), idof<AddRaftVoterRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.ackWhenCommitted = true;
     r.field = "AddRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
     r.field = "AddRaftVoterRequest.TimeoutMs";
@@ -30,7 +41,7 @@ export class AddRaftVoterRequest {
     r.field = "AddRaftVoterRequest.VoterDirectoryId";
     this.voterDirectoryId = r.uuid();
     r.field = "AddRaftVoterRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AddRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AddRaftVoterRequest_Listener(); e.decode(r, version); a.push(e); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<AddRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddRaftVoterRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
     if (version >= 1) {
       r.field = "AddRaftVoterRequest.AckWhenCommitted";
       this.ackWhenCommitted = r.bool();
@@ -135,6 +146,17 @@ export class AddRaftVoterRequest_Listener {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AddRaftVoterRequest_Listener decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddRaftVoterRequest_Listener {
+    const o = changetype<AddRaftVoterRequest_Listener>(__new(offsetof<AddRaftVoterRequest_Listener>(), idof<AddRaftVoterRequest_Listener>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddRaftVoterRequest.Listeners[].Name";
     this.name = r.compactString();
@@ -224,7 +246,17 @@ export class AddRaftVoterResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AddRaftVoterResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AddRaftVoterResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AddRaftVoterResponse {
+    const o = changetype<AddRaftVoterResponse>(__new(offsetof<AddRaftVoterResponse>(), idof<AddRaftVoterResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AddRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

@@ -15,10 +15,20 @@ export class AlterClientQuotasRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterClientQuotasRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterClientQuotasRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasRequest {
+    const o = changetype<AlterClientQuotasRequest>(__new(offsetof<AlterClientQuotasRequest>(), idof<AlterClientQuotasRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasRequest.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterClientQuotasRequest_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterClientQuotasRequest_EntryData(); e.decode(r, version); a.push(e); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasRequest_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_EntryData.decodeFrom(r, version)); } this.entries = a; } }
     r.field = "AlterClientQuotasRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -94,11 +104,22 @@ export class AlterClientQuotasRequest_EntryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterClientQuotasRequest_EntryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasRequest_EntryData {
+    const o = changetype<AlterClientQuotasRequest_EntryData>(__new(offsetof<AlterClientQuotasRequest_EntryData>(), idof<AlterClientQuotasRequest_EntryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasRequest.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterClientQuotasRequest_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterClientQuotasRequest_EntityData(); e.decode(r, version); a.push(e); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasRequest_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_EntityData.decodeFrom(r, version)); } this.entity = a; } }
     r.field = "AlterClientQuotasRequest.Entries[].Ops[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterClientQuotasRequest_OpData(); e.decode(r, version); a.push(e); } this.ops = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ops = []; } else { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_OpData.decodeFrom(r, version)); } this.ops = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasRequest.Entries[]._tagged";
       const count = r.uvarint();
@@ -172,6 +193,17 @@ export class AlterClientQuotasRequest_EntityData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterClientQuotasRequest_EntityData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasRequest_EntityData {
+    const o = changetype<AlterClientQuotasRequest_EntityData>(__new(offsetof<AlterClientQuotasRequest_EntityData>(), idof<AlterClientQuotasRequest_EntityData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasRequest.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
@@ -251,6 +283,17 @@ export class AlterClientQuotasRequest_OpData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterClientQuotasRequest_OpData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasRequest_OpData {
+    const o = changetype<AlterClientQuotasRequest_OpData>(__new(offsetof<AlterClientQuotasRequest_OpData>(), idof<AlterClientQuotasRequest_OpData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasRequest.Entries[].Ops[].Key";
     this.key = (version >= 1) ? r.compactString() : r.string();
@@ -339,12 +382,22 @@ export class AlterClientQuotasResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterClientQuotasResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterClientQuotasResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasResponse {
+    const o = changetype<AlterClientQuotasResponse>(__new(offsetof<AlterClientQuotasResponse>(), idof<AlterClientQuotasResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterClientQuotasResponse_EntryData(); e.decode(r, version); a.push(e); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasResponse_EntryData.decodeFrom(r, version)); } this.entries = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -419,13 +472,24 @@ export class AlterClientQuotasResponse_EntryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterClientQuotasResponse_EntryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasResponse_EntryData {
+    const o = changetype<AlterClientQuotasResponse_EntryData>(__new(offsetof<AlterClientQuotasResponse_EntryData>(), idof<AlterClientQuotasResponse_EntryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasResponse.Entries[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterClientQuotasResponse.Entries[].ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "AlterClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterClientQuotasResponse_EntityData(); e.decode(r, version); a.push(e); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasResponse_EntityData.decodeFrom(r, version)); } this.entity = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();
@@ -504,6 +568,17 @@ export class AlterClientQuotasResponse_EntityData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterClientQuotasResponse_EntityData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterClientQuotasResponse_EntityData {
+    const o = changetype<AlterClientQuotasResponse_EntityData>(__new(offsetof<AlterClientQuotasResponse_EntityData>(), idof<AlterClientQuotasResponse_EntityData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterClientQuotasResponse.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();

@@ -15,10 +15,20 @@ export class AlterConfigsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterConfigsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterConfigsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterConfigsRequest {
+    const o = changetype<AlterConfigsRequest>(__new(offsetof<AlterConfigsRequest>(), idof<AlterConfigsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterConfigsRequest.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterConfigsRequest_AlterConfigsResource(); e.decode(r, version); a.push(e); } this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
     r.field = "AlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 2) {
@@ -95,13 +105,24 @@ export class AlterConfigsRequest_AlterConfigsResource {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterConfigsRequest_AlterConfigsResource decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterConfigsRequest_AlterConfigsResource {
+    const o = changetype<AlterConfigsRequest_AlterConfigsResource>(__new(offsetof<AlterConfigsRequest_AlterConfigsResource>(), idof<AlterConfigsRequest_AlterConfigsResource>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "AlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterConfigsRequest_AlterableConfig(); e.decode(r, version); a.push(e); } this.configs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } this.configs = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -180,6 +201,17 @@ export class AlterConfigsRequest_AlterableConfig {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterConfigsRequest_AlterableConfig decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterConfigsRequest_AlterableConfig {
+    const o = changetype<AlterConfigsRequest_AlterableConfig>(__new(offsetof<AlterConfigsRequest_AlterableConfig>(), idof<AlterConfigsRequest_AlterableConfig>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterConfigsRequest.Resources[].Configs[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
@@ -261,12 +293,22 @@ export class AlterConfigsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterConfigsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterConfigsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterConfigsResponse {
+    const o = changetype<AlterConfigsResponse>(__new(offsetof<AlterConfigsResponse>(), idof<AlterConfigsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterConfigsResponse.Responses[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterConfigsResponse_AlterConfigsResourceResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } this.responses = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsResponse._tagged";
       const count = r.uvarint();
@@ -342,6 +384,17 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterConfigsResponse_AlterConfigsResourceResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterConfigsResponse_AlterConfigsResourceResponse {
+    const o = changetype<AlterConfigsResponse_AlterConfigsResourceResponse>(__new(offsetof<AlterConfigsResponse_AlterConfigsResourceResponse>(), idof<AlterConfigsResponse_AlterConfigsResourceResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterConfigsResponse.Responses[].ErrorCode";
     this.errorCode = r.int16();

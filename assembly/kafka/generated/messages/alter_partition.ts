@@ -16,14 +16,24 @@ export class AlterPartitionRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterPartitionRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterPartitionRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionRequest {
+    const o = changetype<AlterPartitionRequest>(__new(offsetof<AlterPartitionRequest>(), idof<AlterPartitionRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "AlterPartitionRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AlterPartitionRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionRequest._tagged";
       const count = r.uvarint();
@@ -103,7 +113,20 @@ export class AlterPartitionRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionRequest_TopicData {
+    const o = changetype<AlterPartitionRequest_TopicData>(__new(offsetof<AlterPartitionRequest_TopicData>(), idof<AlterPartitionRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 1)) this.topicName = "";
+    if (!(version >= 2)) this.topicId = new Uint8Array(16);
     if (version <= 1) {
       r.field = "AlterPartitionRequest.Topics[].TopicName";
       this.topicName = r.compactString();
@@ -113,7 +136,7 @@ export class AlterPartitionRequest_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -208,18 +231,32 @@ export class AlterPartitionRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionRequest_PartitionData {
+    const o = changetype<AlterPartitionRequest_PartitionData>(__new(offsetof<AlterPartitionRequest_PartitionData>(), idof<AlterPartitionRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 2)) this.newIsr = [];
+    if (!(version >= 3)) this.newIsrWithEpochs = [];
+    if (!(version >= 1)) this.leaderRecoveryState = 0;
     r.field = "AlterPartitionRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterPartitionRequest.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     if (version <= 2) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsr[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.newIsr = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.newIsr = a; } }
     }
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionRequest_BrokerState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionRequest_BrokerState(); e.decode(r, version); a.push(e); } this.newIsrWithEpochs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.newIsrWithEpochs = []; } else { const a = new Array<AlterPartitionRequest_BrokerState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_BrokerState.decodeFrom(r, version)); } this.newIsrWithEpochs = a; } }
     }
     if (version >= 1) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].LeaderRecoveryState";
@@ -338,7 +375,20 @@ export class AlterPartitionRequest_BrokerState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionRequest_BrokerState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionRequest_BrokerState {
+    const o = changetype<AlterPartitionRequest_BrokerState>(__new(offsetof<AlterPartitionRequest_BrokerState>(), idof<AlterPartitionRequest_BrokerState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.brokerId = 0;
+    if (!(version >= 3)) this.brokerEpoch = <i64>-1;
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[].BrokerId";
       this.brokerId = r.int32();
@@ -436,14 +486,24 @@ export class AlterPartitionResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterPartitionResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterPartitionResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionResponse {
+    const o = changetype<AlterPartitionResponse>(__new(offsetof<AlterPartitionResponse>(), idof<AlterPartitionResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterPartitionResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterPartitionResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionResponse._tagged";
       const count = r.uvarint();
@@ -523,7 +583,20 @@ export class AlterPartitionResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionResponse_TopicData {
+    const o = changetype<AlterPartitionResponse_TopicData>(__new(offsetof<AlterPartitionResponse_TopicData>(), idof<AlterPartitionResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 1)) this.topicName = "";
+    if (!(version >= 2)) this.topicId = new Uint8Array(16);
     if (version <= 1) {
       r.field = "AlterPartitionResponse.Topics[].TopicName";
       this.topicName = r.compactString();
@@ -533,7 +606,7 @@ export class AlterPartitionResponse_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -629,7 +702,19 @@ export class AlterPartitionResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionResponse_PartitionData {
+    const o = changetype<AlterPartitionResponse_PartitionData>(__new(offsetof<AlterPartitionResponse_PartitionData>(), idof<AlterPartitionResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.leaderRecoveryState = 0;
     r.field = "AlterPartitionResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterPartitionResponse.Topics[].Partitions[].ErrorCode";
@@ -639,7 +724,7 @@ export class AlterPartitionResponse_PartitionData {
     r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "AlterPartitionResponse.Topics[].Partitions[].Isr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
     if (version >= 1) {
       r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderRecoveryState";
       this.leaderRecoveryState = r.int8();

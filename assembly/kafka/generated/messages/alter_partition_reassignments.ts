@@ -16,8 +16,19 @@ export class AlterPartitionReassignmentsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterPartitionReassignmentsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterPartitionReassignmentsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsRequest {
+    const o = changetype<AlterPartitionReassignmentsRequest>(__new(offsetof<AlterPartitionReassignmentsRequest>(), idof<AlterPartitionReassignmentsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.allowReplicationFactorChange = true;
     r.field = "AlterPartitionReassignmentsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 1) {
@@ -25,7 +36,7 @@ export class AlterPartitionReassignmentsRequest {
       this.allowReplicationFactorChange = r.bool();
     }
     r.field = "AlterPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionReassignmentsRequest_ReassignableTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsRequest_ReassignableTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -110,11 +121,22 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionReassignmentsRequest_ReassignableTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsRequest_ReassignableTopic {
+    const o = changetype<AlterPartitionReassignmentsRequest_ReassignableTopic>(__new(offsetof<AlterPartitionReassignmentsRequest_ReassignableTopic>(), idof<AlterPartitionReassignmentsRequest_ReassignableTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionReassignmentsRequest_ReassignablePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsRequest_ReassignablePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -188,6 +210,17 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionReassignmentsRequest_ReassignablePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsRequest_ReassignablePartition {
+    const o = changetype<AlterPartitionReassignmentsRequest_ReassignablePartition>(__new(offsetof<AlterPartitionReassignmentsRequest_ReassignablePartition>(), idof<AlterPartitionReassignmentsRequest_ReassignablePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -272,8 +305,19 @@ export class AlterPartitionReassignmentsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterPartitionReassignmentsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterPartitionReassignmentsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsResponse {
+    const o = changetype<AlterPartitionReassignmentsResponse>(__new(offsetof<AlterPartitionReassignmentsResponse>(), idof<AlterPartitionReassignmentsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.allowReplicationFactorChange = true;
     r.field = "AlterPartitionReassignmentsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 1) {
@@ -285,7 +329,7 @@ export class AlterPartitionReassignmentsResponse {
     r.field = "AlterPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionReassignmentsResponse_ReassignableTopicResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsResponse_ReassignableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -380,11 +424,22 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionReassignmentsResponse_ReassignableTopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
+    const o = changetype<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(__new(offsetof<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(), idof<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterPartitionReassignmentsResponse_ReassignablePartitionResponse(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -459,6 +514,17 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterPartitionReassignmentsResponse_ReassignablePartitionResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
+    const o = changetype<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(__new(offsetof<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(), idof<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

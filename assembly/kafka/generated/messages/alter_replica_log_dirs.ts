@@ -14,10 +14,20 @@ export class AlterReplicaLogDirsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterReplicaLogDirsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterReplicaLogDirsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsRequest {
+    const o = changetype<AlterReplicaLogDirsRequest>(__new(offsetof<AlterReplicaLogDirsRequest>(), idof<AlterReplicaLogDirsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsRequest.Dirs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterReplicaLogDirsRequest_AlterReplicaLogDir(); e.decode(r, version); a.push(e); } this.dirs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.dirs = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDir.decodeFrom(r, version)); } this.dirs = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -86,11 +96,22 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterReplicaLogDirsRequest_AlterReplicaLogDir decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsRequest_AlterReplicaLogDir {
+    const o = changetype<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(__new(offsetof<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(), idof<AlterReplicaLogDirsRequest_AlterReplicaLogDir>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Path";
     this.path = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[]._tagged";
       const count = r.uvarint();
@@ -164,11 +185,22 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
+    const o = changetype<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(__new(offsetof<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(), idof<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]._tagged";
       const count = r.uvarint();
@@ -245,12 +277,22 @@ export class AlterReplicaLogDirsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterReplicaLogDirsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterReplicaLogDirsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsResponse {
+    const o = changetype<AlterReplicaLogDirsResponse>(__new(offsetof<AlterReplicaLogDirsResponse>(), idof<AlterReplicaLogDirsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterReplicaLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -324,11 +366,22 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
+    const o = changetype<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(__new(offsetof<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(), idof<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsResponse.Results[].TopicName";
     this.topicName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -402,6 +455,17 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
+    const o = changetype<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(__new(offsetof<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(), idof<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -15,12 +15,22 @@ export class AlterShareGroupOffsetsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterShareGroupOffsetsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterShareGroupOffsetsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsRequest {
+    const o = changetype<AlterShareGroupOffsetsRequest>(__new(offsetof<AlterShareGroupOffsetsRequest>(), idof<AlterShareGroupOffsetsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
+    const o = changetype<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(__new(offsetof<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(), idof<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -172,6 +193,17 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition {
+    const o = changetype<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(__new(offsetof<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(), idof<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -255,7 +287,17 @@ export class AlterShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterShareGroupOffsetsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterShareGroupOffsetsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsResponse {
+    const o = changetype<AlterShareGroupOffsetsResponse>(__new(offsetof<AlterShareGroupOffsetsResponse>(), idof<AlterShareGroupOffsetsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -264,7 +306,7 @@ export class AlterShareGroupOffsetsResponse {
     r.field = "AlterShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.responses = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -349,13 +391,24 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic {
+    const o = changetype<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(__new(offsetof<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(), idof<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsResponse.Responses[].TopicName";
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -435,6 +488,17 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition {
+    const o = changetype<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(__new(offsetof<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(), idof<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -15,12 +15,22 @@ export class AlterUserScramCredentialsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterUserScramCredentialsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterUserScramCredentialsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterUserScramCredentialsRequest {
+    const o = changetype<AlterUserScramCredentialsRequest>(__new(offsetof<AlterUserScramCredentialsRequest>(), idof<AlterUserScramCredentialsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterUserScramCredentialsRequest.Deletions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterUserScramCredentialsRequest_ScramCredentialDeletion(); e.decode(r, version); a.push(e); } this.deletions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.deletions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsRequest_ScramCredentialDeletion.decodeFrom(r, version)); } this.deletions = a; } }
     r.field = "AlterUserScramCredentialsRequest.Upsertions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterUserScramCredentialsRequest_ScramCredentialUpsertion(); e.decode(r, version); a.push(e); } this.upsertions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.upsertions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsRequest_ScramCredentialUpsertion.decodeFrom(r, version)); } this.upsertions = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -94,6 +104,17 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterUserScramCredentialsRequest_ScramCredentialDeletion decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterUserScramCredentialsRequest_ScramCredentialDeletion {
+    const o = changetype<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(__new(offsetof<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(), idof<AlterUserScramCredentialsRequest_ScramCredentialDeletion>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterUserScramCredentialsRequest.Deletions[].Name";
     this.name = r.compactString();
@@ -175,6 +196,17 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterUserScramCredentialsRequest_ScramCredentialUpsertion decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
+    const o = changetype<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(__new(offsetof<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(), idof<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterUserScramCredentialsRequest.Upsertions[].Name";
     this.name = r.compactString();
@@ -277,12 +309,22 @@ export class AlterUserScramCredentialsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AlterUserScramCredentialsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AlterUserScramCredentialsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterUserScramCredentialsResponse {
+    const o = changetype<AlterUserScramCredentialsResponse>(__new(offsetof<AlterUserScramCredentialsResponse>(), idof<AlterUserScramCredentialsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterUserScramCredentialsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsResponse._tagged";
       const count = r.uvarint();
@@ -357,6 +399,17 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
+    const o = changetype<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(__new(offsetof<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(), idof<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AlterUserScramCredentialsResponse.Results[].User";
     this.user = r.compactString();

@@ -15,8 +15,20 @@ export class ApiVersionsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ApiVersionsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ApiVersionsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ApiVersionsRequest {
+    const o = changetype<ApiVersionsRequest>(__new(offsetof<ApiVersionsRequest>(), idof<ApiVersionsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.clientSoftwareName = "";
+    if (!(version >= 3)) this.clientSoftwareVersion = "";
     if (version >= 3) {
       r.field = "ApiVersionsRequest.ClientSoftwareName";
       this.clientSoftwareName = r.compactString();
@@ -118,12 +130,27 @@ export class ApiVersionsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ApiVersionsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ApiVersionsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ApiVersionsResponse {
+    const o = changetype<ApiVersionsResponse>(__new(offsetof<ApiVersionsResponse>(), idof<ApiVersionsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    this.supportedFeatures = [];
+    this.finalizedFeaturesEpoch = <i64>-1;
+    this.finalizedFeatures = [];
+    this.zkMigrationReady = false;
     r.field = "ApiVersionsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ApiVersionsResponse.ApiKeys[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ApiVersionsResponse_ApiVersion>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ApiVersionsResponse_ApiVersion(); e.decode(r, version); a.push(e); } this.apiKeys = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.apiKeys = []; } else { const a = new Array<ApiVersionsResponse_ApiVersion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_ApiVersion.decodeFrom(r, version)); } this.apiKeys = a; } }
     if (version >= 1) {
       r.field = "ApiVersionsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -138,7 +165,7 @@ export class ApiVersionsResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 3)) {
           r.field = "ApiVersionsResponse.SupportedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ApiVersionsResponse_SupportedFeatureKey(); e.decode(r, version); a.push(e); } this.supportedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.supportedFeatures = []; } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_SupportedFeatureKey.decodeFrom(r, version)); } this.supportedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 3)) {
@@ -148,7 +175,7 @@ export class ApiVersionsResponse {
         } else
         if (tag == 2 && (version >= 3)) {
           r.field = "ApiVersionsResponse.FinalizedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ApiVersionsResponse_FinalizedFeatureKey(); e.decode(r, version); a.push(e); } this.finalizedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.finalizedFeatures = []; } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_FinalizedFeatureKey.decodeFrom(r, version)); } this.finalizedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 3 && (version >= 3)) {
@@ -317,6 +344,17 @@ export class ApiVersionsResponse_ApiVersion {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ApiVersionsResponse_ApiVersion decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ApiVersionsResponse_ApiVersion {
+    const o = changetype<ApiVersionsResponse_ApiVersion>(__new(offsetof<ApiVersionsResponse_ApiVersion>(), idof<ApiVersionsResponse_ApiVersion>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ApiVersionsResponse.ApiKeys[].ApiKey";
     this.apiKey = r.int16();
@@ -403,7 +441,21 @@ export class ApiVersionsResponse_SupportedFeatureKey {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ApiVersionsResponse_SupportedFeatureKey decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ApiVersionsResponse_SupportedFeatureKey {
+    const o = changetype<ApiVersionsResponse_SupportedFeatureKey>(__new(offsetof<ApiVersionsResponse_SupportedFeatureKey>(), idof<ApiVersionsResponse_SupportedFeatureKey>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.name = "";
+    if (!(version >= 3)) this.minVersion = 0;
+    if (!(version >= 3)) this.maxVersion = 0;
     if (version >= 3) {
       r.field = "ApiVersionsResponse.SupportedFeatures[].Name";
       this.name = r.compactString();
@@ -513,7 +565,21 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ApiVersionsResponse_FinalizedFeatureKey decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ApiVersionsResponse_FinalizedFeatureKey {
+    const o = changetype<ApiVersionsResponse_FinalizedFeatureKey>(__new(offsetof<ApiVersionsResponse_FinalizedFeatureKey>(), idof<ApiVersionsResponse_FinalizedFeatureKey>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.name = "";
+    if (!(version >= 3)) this.maxVersionLevel = 0;
+    if (!(version >= 3)) this.minVersionLevel = 0;
     if (version >= 3) {
       r.field = "ApiVersionsResponse.FinalizedFeatures[].Name";
       this.name = r.compactString();

@@ -16,14 +16,24 @@ export class AssignReplicasToDirsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AssignReplicasToDirsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AssignReplicasToDirsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsRequest {
+    const o = changetype<AssignReplicasToDirsRequest>(__new(offsetof<AssignReplicasToDirsRequest>(), idof<AssignReplicasToDirsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "AssignReplicasToDirsRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AssignReplicasToDirsRequest.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsRequest_DirectoryData(); e.decode(r, version); a.push(e); } this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_DirectoryData.decodeFrom(r, version)); } this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest._tagged";
       const count = r.uvarint();
@@ -102,11 +112,22 @@ export class AssignReplicasToDirsRequest_DirectoryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsRequest_DirectoryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsRequest_DirectoryData {
+    const o = changetype<AssignReplicasToDirsRequest_DirectoryData>(__new(offsetof<AssignReplicasToDirsRequest_DirectoryData>(), idof<AssignReplicasToDirsRequest_DirectoryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsRequest.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[]._tagged";
       const count = r.uvarint();
@@ -180,11 +201,22 @@ export class AssignReplicasToDirsRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsRequest_TopicData {
+    const o = changetype<AssignReplicasToDirsRequest_TopicData>(__new(offsetof<AssignReplicasToDirsRequest_TopicData>(), idof<AssignReplicasToDirsRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]._tagged";
       const count = r.uvarint();
@@ -257,6 +289,17 @@ export class AssignReplicasToDirsRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsRequest_PartitionData {
+    const o = changetype<AssignReplicasToDirsRequest_PartitionData>(__new(offsetof<AssignReplicasToDirsRequest_PartitionData>(), idof<AssignReplicasToDirsRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -332,14 +375,24 @@ export class AssignReplicasToDirsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a AssignReplicasToDirsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new AssignReplicasToDirsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsResponse {
+    const o = changetype<AssignReplicasToDirsResponse>(__new(offsetof<AssignReplicasToDirsResponse>(), idof<AssignReplicasToDirsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AssignReplicasToDirsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AssignReplicasToDirsResponse.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsResponse_DirectoryData(); e.decode(r, version); a.push(e); } this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_DirectoryData.decodeFrom(r, version)); } this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse._tagged";
       const count = r.uvarint();
@@ -418,11 +471,22 @@ export class AssignReplicasToDirsResponse_DirectoryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsResponse_DirectoryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsResponse_DirectoryData {
+    const o = changetype<AssignReplicasToDirsResponse_DirectoryData>(__new(offsetof<AssignReplicasToDirsResponse_DirectoryData>(), idof<AssignReplicasToDirsResponse_DirectoryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsResponse.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[]._tagged";
       const count = r.uvarint();
@@ -496,11 +560,22 @@ export class AssignReplicasToDirsResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsResponse_TopicData {
+    const o = changetype<AssignReplicasToDirsResponse_TopicData>(__new(offsetof<AssignReplicasToDirsResponse_TopicData>(), idof<AssignReplicasToDirsResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new AssignReplicasToDirsResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]._tagged";
       const count = r.uvarint();
@@ -574,6 +649,17 @@ export class AssignReplicasToDirsResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new AssignReplicasToDirsResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): AssignReplicasToDirsResponse_PartitionData {
+    const o = changetype<AssignReplicasToDirsResponse_PartitionData>(__new(offsetof<AssignReplicasToDirsResponse_PartitionData>(), idof<AssignReplicasToDirsResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -17,8 +17,20 @@ export class BeginQuorumEpochRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a BeginQuorumEpochRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new BeginQuorumEpochRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochRequest {
+    const o = changetype<BeginQuorumEpochRequest>(__new(offsetof<BeginQuorumEpochRequest>(), idof<BeginQuorumEpochRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.voterId = -1;
+    if (!(version >= 1)) this.leaderEndpoints = [];
     r.field = "BeginQuorumEpochRequest.ClusterId";
     this.clusterId = (version >= 1) ? r.compactNullableString() : r.nullableString();
     if (version >= 1) {
@@ -26,10 +38,10 @@ export class BeginQuorumEpochRequest {
       this.voterId = r.int32();
     }
     r.field = "BeginQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochRequest_LeaderEndpoint(); e.decode(r, version); a.push(e); } this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest._tagged";
@@ -126,11 +138,22 @@ export class BeginQuorumEpochRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochRequest_TopicData {
+    const o = changetype<BeginQuorumEpochRequest_TopicData>(__new(offsetof<BeginQuorumEpochRequest_TopicData>(), idof<BeginQuorumEpochRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BeginQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -206,7 +229,19 @@ export class BeginQuorumEpochRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochRequest_PartitionData {
+    const o = changetype<BeginQuorumEpochRequest_PartitionData>(__new(offsetof<BeginQuorumEpochRequest_PartitionData>(), idof<BeginQuorumEpochRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (version >= 1) {
@@ -307,7 +342,21 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochRequest_LeaderEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochRequest_LeaderEndpoint {
+    const o = changetype<BeginQuorumEpochRequest_LeaderEndpoint>(__new(offsetof<BeginQuorumEpochRequest_LeaderEndpoint>(), idof<BeginQuorumEpochRequest_LeaderEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.name = "";
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.LeaderEndpoints[].Name";
       this.name = r.compactString();
@@ -420,12 +469,23 @@ export class BeginQuorumEpochResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a BeginQuorumEpochResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new BeginQuorumEpochResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochResponse {
+    const o = changetype<BeginQuorumEpochResponse>(__new(offsetof<BeginQuorumEpochResponse>(), idof<BeginQuorumEpochResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.nodeEndpoints = [];
     r.field = "BeginQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "BeginQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -436,7 +496,7 @@ export class BeginQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "BeginQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -525,11 +585,22 @@ export class BeginQuorumEpochResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochResponse_TopicData {
+    const o = changetype<BeginQuorumEpochResponse_TopicData>(__new(offsetof<BeginQuorumEpochResponse_TopicData>(), idof<BeginQuorumEpochResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BeginQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BeginQuorumEpochResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -605,6 +676,17 @@ export class BeginQuorumEpochResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochResponse_PartitionData {
+    const o = changetype<BeginQuorumEpochResponse_PartitionData>(__new(offsetof<BeginQuorumEpochResponse_PartitionData>(), idof<BeginQuorumEpochResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -698,7 +780,21 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BeginQuorumEpochResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BeginQuorumEpochResponse_NodeEndpoint {
+    const o = changetype<BeginQuorumEpochResponse_NodeEndpoint>(__new(offsetof<BeginQuorumEpochResponse_NodeEndpoint>(), idof<BeginQuorumEpochResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.nodeId = 0;
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

@@ -22,8 +22,21 @@ export class BrokerRegistrationRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a BrokerRegistrationRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new BrokerRegistrationRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BrokerRegistrationRequest {
+    const o = changetype<BrokerRegistrationRequest>(__new(offsetof<BrokerRegistrationRequest>(), idof<BrokerRegistrationRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.isMigratingZkBroker = false;
+    if (!(version >= 2)) this.logDirs = [];
+    if (!(version >= 3)) this.previousBrokerEpoch = <i64>-1;
     r.field = "BrokerRegistrationRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "BrokerRegistrationRequest.ClusterId";
@@ -31,9 +44,9 @@ export class BrokerRegistrationRequest {
     r.field = "BrokerRegistrationRequest.IncarnationId";
     this.incarnationId = r.uuid();
     r.field = "BrokerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BrokerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BrokerRegistrationRequest_Listener(); e.decode(r, version); a.push(e); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<BrokerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BrokerRegistrationRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
     r.field = "BrokerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<BrokerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { const e = new BrokerRegistrationRequest_Feature(); e.decode(r, version); a.push(e); } this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<BrokerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BrokerRegistrationRequest_Feature.decodeFrom(r, version)); } this.features = a; } }
     r.field = "BrokerRegistrationRequest.Rack";
     this.rack = r.compactNullableString();
     if (version >= 1) {
@@ -42,7 +55,7 @@ export class BrokerRegistrationRequest {
     }
     if (version >= 2) {
       r.field = "BrokerRegistrationRequest.LogDirs[]";
-      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<Uint8Array>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.uuid()); } this.logDirs = a; } }
+      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.logDirs = []; } else { const a = new Array<Uint8Array>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.uuid()); } this.logDirs = a; } }
     }
     if (version >= 3) {
       r.field = "BrokerRegistrationRequest.PreviousBrokerEpoch";
@@ -176,6 +189,17 @@ export class BrokerRegistrationRequest_Listener {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BrokerRegistrationRequest_Listener decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BrokerRegistrationRequest_Listener {
+    const o = changetype<BrokerRegistrationRequest_Listener>(__new(offsetof<BrokerRegistrationRequest_Listener>(), idof<BrokerRegistrationRequest_Listener>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BrokerRegistrationRequest.Listeners[].Name";
     this.name = r.compactString();
@@ -269,6 +293,17 @@ export class BrokerRegistrationRequest_Feature {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new BrokerRegistrationRequest_Feature decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BrokerRegistrationRequest_Feature {
+    const o = changetype<BrokerRegistrationRequest_Feature>(__new(offsetof<BrokerRegistrationRequest_Feature>(), idof<BrokerRegistrationRequest_Feature>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BrokerRegistrationRequest.Features[].Name";
     this.name = r.compactString();
@@ -358,7 +393,17 @@ export class BrokerRegistrationResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a BrokerRegistrationResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new BrokerRegistrationResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): BrokerRegistrationResponse {
+    const o = changetype<BrokerRegistrationResponse>(__new(offsetof<BrokerRegistrationResponse>(), idof<BrokerRegistrationResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "BrokerRegistrationResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

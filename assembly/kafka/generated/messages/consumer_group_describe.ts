@@ -15,10 +15,20 @@ export class ConsumerGroupDescribeRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ConsumerGroupDescribeRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ConsumerGroupDescribeRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeRequest {
+    const o = changetype<ConsumerGroupDescribeRequest>(__new(offsetof<ConsumerGroupDescribeRequest>(), idof<ConsumerGroupDescribeRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
     r.field = "ConsumerGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -97,12 +107,22 @@ export class ConsumerGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ConsumerGroupDescribeResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ConsumerGroupDescribeResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeResponse {
+    const o = changetype<ConsumerGroupDescribeResponse>(__new(offsetof<ConsumerGroupDescribeResponse>(), idof<ConsumerGroupDescribeResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ConsumerGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ConsumerGroupDescribeResponse_DescribedGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -183,6 +203,17 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupDescribeResponse_DescribedGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeResponse_DescribedGroup {
+    const o = changetype<ConsumerGroupDescribeResponse_DescribedGroup>(__new(offsetof<ConsumerGroupDescribeResponse_DescribedGroup>(), idof<ConsumerGroupDescribeResponse_DescribedGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
@@ -199,7 +230,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     r.field = "ConsumerGroupDescribeResponse.Groups[].AssignorName";
     this.assignorName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ConsumerGroupDescribeResponse_Member(); e.decode(r, version); a.push(e); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
     r.field = "ConsumerGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -319,7 +350,19 @@ export class ConsumerGroupDescribeResponse_Member {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupDescribeResponse_Member decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeResponse_Member {
+    const o = changetype<ConsumerGroupDescribeResponse_Member>(__new(offsetof<ConsumerGroupDescribeResponse_Member>(), idof<ConsumerGroupDescribeResponse_Member>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.memberType = -1;
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].InstanceId";
@@ -333,13 +376,13 @@ export class ConsumerGroupDescribeResponse_Member {
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].ClientHost";
     this.clientHost = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].SubscribedTopicRegex";
     this.subscribedTopicRegex = r.compactNullableString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].Assignment";
-    { const s = new ConsumerGroupDescribeResponse_Assignment(); s.decode(r, version); this.assignment = s; }
+    this.assignment = ConsumerGroupDescribeResponse_Assignment.decodeFrom(r, version);
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].TargetAssignment";
-    { const s = new ConsumerGroupDescribeResponse_Assignment(); s.decode(r, version); this.targetAssignment = s; }
+    this.targetAssignment = ConsumerGroupDescribeResponse_Assignment.decodeFrom(r, version);
     if (version >= 1) {
       r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].MemberType";
       this.memberType = r.int8();
@@ -469,13 +512,24 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupDescribeResponse_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeResponse_TopicPartitions {
+    const o = changetype<ConsumerGroupDescribeResponse_TopicPartitions>(__new(offsetof<ConsumerGroupDescribeResponse_TopicPartitions>(), idof<ConsumerGroupDescribeResponse_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -553,9 +607,20 @@ export class ConsumerGroupDescribeResponse_Assignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupDescribeResponse_Assignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupDescribeResponse_Assignment {
+    const o = changetype<ConsumerGroupDescribeResponse_Assignment>(__new(offsetof<ConsumerGroupDescribeResponse_Assignment>(), idof<ConsumerGroupDescribeResponse_Assignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupDescribeResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ConsumerGroupDescribeResponse_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();

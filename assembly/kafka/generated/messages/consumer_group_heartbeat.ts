@@ -23,8 +23,19 @@ export class ConsumerGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ConsumerGroupHeartbeatRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ConsumerGroupHeartbeatRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupHeartbeatRequest {
+    const o = changetype<ConsumerGroupHeartbeatRequest>(__new(offsetof<ConsumerGroupHeartbeatRequest>(), idof<ConsumerGroupHeartbeatRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.subscribedTopicRegex = null;
     r.field = "ConsumerGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ConsumerGroupHeartbeatRequest.MemberId";
@@ -46,7 +57,7 @@ export class ConsumerGroupHeartbeatRequest {
     r.field = "ConsumerGroupHeartbeatRequest.ServerAssignor";
     this.serverAssignor = r.compactNullableString();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ConsumerGroupHeartbeatRequest_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupHeartbeatRequest_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatRequest._tagged";
       const count = r.uvarint();
@@ -166,11 +177,22 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupHeartbeatRequest_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupHeartbeatRequest_TopicPartitions {
+    const o = changetype<ConsumerGroupHeartbeatRequest_TopicPartitions>(__new(offsetof<ConsumerGroupHeartbeatRequest_TopicPartitions>(), idof<ConsumerGroupHeartbeatRequest_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -252,7 +274,17 @@ export class ConsumerGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ConsumerGroupHeartbeatResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ConsumerGroupHeartbeatResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupHeartbeatResponse {
+    const o = changetype<ConsumerGroupHeartbeatResponse>(__new(offsetof<ConsumerGroupHeartbeatResponse>(), idof<ConsumerGroupHeartbeatResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -267,7 +299,7 @@ export class ConsumerGroupHeartbeatResponse {
     r.field = "ConsumerGroupHeartbeatResponse.HeartbeatIntervalMs";
     this.heartbeatIntervalMs = r.int32();
     r.field = "ConsumerGroupHeartbeatResponse.Assignment";
-    if (true && r.int8() < 0) { this.assignment = null; } else { const s = new ConsumerGroupHeartbeatResponse_Assignment(); s.decode(r, version); this.assignment = s; }
+    if (true && r.int8() < 0) { this.assignment = null; } else { this.assignment = ConsumerGroupHeartbeatResponse_Assignment.decodeFrom(r, version); }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse._tagged";
       const count = r.uvarint();
@@ -365,9 +397,20 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupHeartbeatResponse_Assignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupHeartbeatResponse_Assignment {
+    const o = changetype<ConsumerGroupHeartbeatResponse_Assignment>(__new(offsetof<ConsumerGroupHeartbeatResponse_Assignment>(), idof<ConsumerGroupHeartbeatResponse_Assignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupHeartbeatResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ConsumerGroupHeartbeatResponse_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -436,11 +479,22 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ConsumerGroupHeartbeatResponse_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ConsumerGroupHeartbeatResponse_TopicPartitions {
+    const o = changetype<ConsumerGroupHeartbeatResponse_TopicPartitions>(__new(offsetof<ConsumerGroupHeartbeatResponse_TopicPartitions>(), idof<ConsumerGroupHeartbeatResponse_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();

@@ -15,8 +15,19 @@ export class ControlledShutdownRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ControlledShutdownRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ControlledShutdownRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControlledShutdownRequest {
+    const o = changetype<ControlledShutdownRequest>(__new(offsetof<ControlledShutdownRequest>(), idof<ControlledShutdownRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.brokerEpoch = <i64>-1;
     r.field = "ControlledShutdownRequest.BrokerId";
     this.brokerId = r.int32();
     if (version >= 2) {
@@ -105,12 +116,22 @@ export class ControlledShutdownResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ControlledShutdownResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ControlledShutdownResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControlledShutdownResponse {
+    const o = changetype<ControlledShutdownResponse>(__new(offsetof<ControlledShutdownResponse>(), idof<ControlledShutdownResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControlledShutdownResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ControlledShutdownResponse.RemainingPartitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ControlledShutdownResponse_RemainingPartition(); e.decode(r, version); a.push(e); } this.remainingPartitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.remainingPartitions = []; } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControlledShutdownResponse_RemainingPartition.decodeFrom(r, version)); } this.remainingPartitions = a; } }
     if (version >= 3) {
       r.field = "ControlledShutdownResponse._tagged";
       const count = r.uvarint();
@@ -184,6 +205,17 @@ export class ControlledShutdownResponse_RemainingPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ControlledShutdownResponse_RemainingPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControlledShutdownResponse_RemainingPartition {
+    const o = changetype<ControlledShutdownResponse_RemainingPartition>(__new(offsetof<ControlledShutdownResponse_RemainingPartition>(), idof<ControlledShutdownResponse_RemainingPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControlledShutdownResponse.RemainingPartitions[].TopicName";
     this.topicName = (version >= 3) ? r.compactString() : r.string();

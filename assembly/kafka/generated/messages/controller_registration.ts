@@ -18,7 +18,17 @@ export class ControllerRegistrationRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ControllerRegistrationRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ControllerRegistrationRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControllerRegistrationRequest {
+    const o = changetype<ControllerRegistrationRequest>(__new(offsetof<ControllerRegistrationRequest>(), idof<ControllerRegistrationRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControllerRegistrationRequest.ControllerId";
     this.controllerId = r.int32();
@@ -27,9 +37,9 @@ export class ControllerRegistrationRequest {
     r.field = "ControllerRegistrationRequest.ZkMigrationReady";
     this.zkMigrationReady = r.bool();
     r.field = "ControllerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ControllerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ControllerRegistrationRequest_Listener(); e.decode(r, version); a.push(e); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<ControllerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControllerRegistrationRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
     r.field = "ControllerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ControllerRegistrationRequest_Feature(); e.decode(r, version); a.push(e); } this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControllerRegistrationRequest_Feature.decodeFrom(r, version)); } this.features = a; } }
     if (true) {
       r.field = "ControllerRegistrationRequest._tagged";
       const count = r.uvarint();
@@ -120,6 +130,17 @@ export class ControllerRegistrationRequest_Listener {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ControllerRegistrationRequest_Listener decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControllerRegistrationRequest_Listener {
+    const o = changetype<ControllerRegistrationRequest_Listener>(__new(offsetof<ControllerRegistrationRequest_Listener>(), idof<ControllerRegistrationRequest_Listener>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControllerRegistrationRequest.Listeners[].Name";
     this.name = r.compactString();
@@ -213,6 +234,17 @@ export class ControllerRegistrationRequest_Feature {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ControllerRegistrationRequest_Feature decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControllerRegistrationRequest_Feature {
+    const o = changetype<ControllerRegistrationRequest_Feature>(__new(offsetof<ControllerRegistrationRequest_Feature>(), idof<ControllerRegistrationRequest_Feature>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControllerRegistrationRequest.Features[].Name";
     this.name = r.compactString();
@@ -302,7 +334,17 @@ export class ControllerRegistrationResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ControllerRegistrationResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ControllerRegistrationResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ControllerRegistrationResponse {
+    const o = changetype<ControllerRegistrationResponse>(__new(offsetof<ControllerRegistrationResponse>(), idof<ControllerRegistrationResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ControllerRegistrationResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

@@ -14,10 +14,20 @@ export class CreateAclsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateAclsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateAclsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateAclsRequest {
+    const o = changetype<CreateAclsRequest>(__new(offsetof<CreateAclsRequest>(), idof<CreateAclsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateAclsRequest.Creations[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateAclsRequest_AclCreation(); e.decode(r, version); a.push(e); } this.creations = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.creations = []; } else { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateAclsRequest_AclCreation.decodeFrom(r, version)); } this.creations = a; } }
     if (version >= 2) {
       r.field = "CreateAclsRequest._tagged";
       const count = r.uvarint();
@@ -91,7 +101,19 @@ export class CreateAclsRequest_AclCreation {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateAclsRequest_AclCreation decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateAclsRequest_AclCreation {
+    const o = changetype<CreateAclsRequest_AclCreation>(__new(offsetof<CreateAclsRequest_AclCreation>(), idof<CreateAclsRequest_AclCreation>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.resourcePatternType = 3;
     r.field = "CreateAclsRequest.Creations[].ResourceType";
     this.resourceType = r.int8();
     r.field = "CreateAclsRequest.Creations[].ResourceName";
@@ -215,12 +237,22 @@ export class CreateAclsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateAclsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateAclsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateAclsResponse {
+    const o = changetype<CreateAclsResponse>(__new(offsetof<CreateAclsResponse>(), idof<CreateAclsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreateAclsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateAclsResponse_AclCreationResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateAclsResponse_AclCreationResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 2) {
       r.field = "CreateAclsResponse._tagged";
       const count = r.uvarint();
@@ -294,6 +326,17 @@ export class CreateAclsResponse_AclCreationResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateAclsResponse_AclCreationResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateAclsResponse_AclCreationResult {
+    const o = changetype<CreateAclsResponse_AclCreationResult>(__new(offsetof<CreateAclsResponse_AclCreationResult>(), idof<CreateAclsResponse_AclCreationResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateAclsResponse.Results[].ErrorCode";
     this.errorCode = r.int16();

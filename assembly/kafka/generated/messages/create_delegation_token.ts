@@ -17,8 +17,20 @@ export class CreateDelegationTokenRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateDelegationTokenRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateDelegationTokenRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateDelegationTokenRequest {
+    const o = changetype<CreateDelegationTokenRequest>(__new(offsetof<CreateDelegationTokenRequest>(), idof<CreateDelegationTokenRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.ownerPrincipalType = "";
+    if (!(version >= 3)) this.ownerPrincipalName = "";
     if (version >= 3) {
       r.field = "CreateDelegationTokenRequest.OwnerPrincipalType";
       this.ownerPrincipalType = r.compactNullableString();
@@ -28,7 +40,7 @@ export class CreateDelegationTokenRequest {
       this.ownerPrincipalName = r.compactNullableString();
     }
     r.field = "CreateDelegationTokenRequest.Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateDelegationTokenRequest_CreatableRenewers(); e.decode(r, version); a.push(e); } this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateDelegationTokenRequest_CreatableRenewers.decodeFrom(r, version)); } this.renewers = a; } }
     r.field = "CreateDelegationTokenRequest.MaxLifetimeMs";
     this.maxLifetimeMs = r.int64();
     if (version >= 2) {
@@ -126,6 +138,17 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateDelegationTokenRequest_CreatableRenewers decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateDelegationTokenRequest_CreatableRenewers {
+    const o = changetype<CreateDelegationTokenRequest_CreatableRenewers>(__new(offsetof<CreateDelegationTokenRequest_CreatableRenewers>(), idof<CreateDelegationTokenRequest_CreatableRenewers>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateDelegationTokenRequest.Renewers[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
@@ -216,8 +239,20 @@ export class CreateDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateDelegationTokenResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateDelegationTokenResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateDelegationTokenResponse {
+    const o = changetype<CreateDelegationTokenResponse>(__new(offsetof<CreateDelegationTokenResponse>(), idof<CreateDelegationTokenResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.tokenRequesterPrincipalType = "";
+    if (!(version >= 3)) this.tokenRequesterPrincipalName = "";
     r.field = "CreateDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "CreateDelegationTokenResponse.PrincipalType";

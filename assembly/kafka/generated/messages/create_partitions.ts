@@ -16,10 +16,20 @@ export class CreatePartitionsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreatePartitionsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreatePartitionsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreatePartitionsRequest {
+    const o = changetype<CreatePartitionsRequest>(__new(offsetof<CreatePartitionsRequest>(), idof<CreatePartitionsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreatePartitionsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreatePartitionsRequest_CreatePartitionsTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsRequest_CreatePartitionsTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "CreatePartitionsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "CreatePartitionsRequest.ValidateOnly";
@@ -103,13 +113,24 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreatePartitionsRequest_CreatePartitionsTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreatePartitionsRequest_CreatePartitionsTopic {
+    const o = changetype<CreatePartitionsRequest_CreatePartitionsTopic>(__new(offsetof<CreatePartitionsRequest_CreatePartitionsTopic>(), idof<CreatePartitionsRequest_CreatePartitionsTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreatePartitionsRequest.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "CreatePartitionsRequest.Topics[].Count";
     this.count = r.int32();
     r.field = "CreatePartitionsRequest.Topics[].Assignments[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreatePartitionsRequest_CreatePartitionsAssignment(); e.decode(r, version); a.push(e); } this.assignments = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsRequest_CreatePartitionsAssignment.decodeFrom(r, version)); } this.assignments = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -187,9 +208,20 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreatePartitionsRequest_CreatePartitionsAssignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreatePartitionsRequest_CreatePartitionsAssignment {
+    const o = changetype<CreatePartitionsRequest_CreatePartitionsAssignment>(__new(offsetof<CreatePartitionsRequest_CreatePartitionsAssignment>(), idof<CreatePartitionsRequest_CreatePartitionsAssignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreatePartitionsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -261,12 +293,22 @@ export class CreatePartitionsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreatePartitionsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreatePartitionsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreatePartitionsResponse {
+    const o = changetype<CreatePartitionsResponse>(__new(offsetof<CreatePartitionsResponse>(), idof<CreatePartitionsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreatePartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreatePartitionsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreatePartitionsResponse_CreatePartitionsTopicResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsResponse_CreatePartitionsTopicResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsResponse._tagged";
       const count = r.uvarint();
@@ -341,6 +383,17 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreatePartitionsResponse_CreatePartitionsTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreatePartitionsResponse_CreatePartitionsTopicResult {
+    const o = changetype<CreatePartitionsResponse_CreatePartitionsTopicResult>(__new(offsetof<CreatePartitionsResponse_CreatePartitionsTopicResult>(), idof<CreatePartitionsResponse_CreatePartitionsTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreatePartitionsResponse.Results[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();

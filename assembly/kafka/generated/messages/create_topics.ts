@@ -16,10 +16,21 @@ export class CreateTopicsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateTopicsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateTopicsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsRequest {
+    const o = changetype<CreateTopicsRequest>(__new(offsetof<CreateTopicsRequest>(), idof<CreateTopicsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.validateOnly = false;
     r.field = "CreateTopicsRequest.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateTopicsRequest_CreatableTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "CreateTopicsRequest.timeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 1) {
@@ -113,6 +124,17 @@ export class CreateTopicsRequest_CreatableTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateTopicsRequest_CreatableTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsRequest_CreatableTopic {
+    const o = changetype<CreateTopicsRequest_CreatableTopic>(__new(offsetof<CreateTopicsRequest_CreatableTopic>(), idof<CreateTopicsRequest_CreatableTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateTopicsRequest.Topics[].Name";
     this.name = (version >= 5) ? r.compactString() : r.string();
@@ -121,9 +143,9 @@ export class CreateTopicsRequest_CreatableTopic {
     r.field = "CreateTopicsRequest.Topics[].ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "CreateTopicsRequest.Topics[].Assignments[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateTopicsRequest_CreatableReplicaAssignment(); e.decode(r, version); a.push(e); } this.assignments = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableReplicaAssignment.decodeFrom(r, version)); } this.assignments = a; } }
     r.field = "CreateTopicsRequest.Topics[].Configs[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateTopicsRequest_CreatableTopicConfig(); e.decode(r, version); a.push(e); } this.configs = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableTopicConfig.decodeFrom(r, version)); } this.configs = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -212,11 +234,22 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateTopicsRequest_CreatableReplicaAssignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsRequest_CreatableReplicaAssignment {
+    const o = changetype<CreateTopicsRequest_CreatableReplicaAssignment>(__new(offsetof<CreateTopicsRequest_CreatableReplicaAssignment>(), idof<CreateTopicsRequest_CreatableReplicaAssignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateTopicsRequest.Topics[].Assignments[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "CreateTopicsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -290,6 +323,17 @@ export class CreateTopicsRequest_CreatableTopicConfig {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateTopicsRequest_CreatableTopicConfig decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsRequest_CreatableTopicConfig {
+    const o = changetype<CreateTopicsRequest_CreatableTopicConfig>(__new(offsetof<CreateTopicsRequest_CreatableTopicConfig>(), idof<CreateTopicsRequest_CreatableTopicConfig>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "CreateTopicsRequest.Topics[].Configs[].Name";
     this.name = (version >= 5) ? r.compactString() : r.string();
@@ -371,14 +415,25 @@ export class CreateTopicsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a CreateTopicsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new CreateTopicsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsResponse {
+    const o = changetype<CreateTopicsResponse>(__new(offsetof<CreateTopicsResponse>(), idof<CreateTopicsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "CreateTopicsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "CreateTopicsResponse.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateTopicsResponse_CreatableTopicResult(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsResponse_CreatableTopicResult.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsResponse._tagged";
       const count = r.uvarint();
@@ -464,7 +519,24 @@ export class CreateTopicsResponse_CreatableTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateTopicsResponse_CreatableTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsResponse_CreatableTopicResult {
+    const o = changetype<CreateTopicsResponse_CreatableTopicResult>(__new(offsetof<CreateTopicsResponse_CreatableTopicResult>(), idof<CreateTopicsResponse_CreatableTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 7)) this.topicId = new Uint8Array(16);
+    if (!(version >= 1)) this.errorMessage = "";
+    this.topicConfigErrorCode = 0;
+    if (!(version >= 5)) this.numPartitions = -1;
+    if (!(version >= 5)) this.replicationFactor = -1;
+    if (!(version >= 5)) this.configs = [];
     r.field = "CreateTopicsResponse.Topics[].Name";
     this.name = (version >= 5) ? r.compactString() : r.string();
     if (version >= 7) {
@@ -487,7 +559,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[].Configs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < count && !r.bad; i++) { const e = new CreateTopicsResponse_CreatableTopicConfigs(); e.decode(r, version); a.push(e); } this.configs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsResponse_CreatableTopicConfigs.decodeFrom(r, version)); } this.configs = a; } }
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[]._tagged";
@@ -646,7 +718,23 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new CreateTopicsResponse_CreatableTopicConfigs decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): CreateTopicsResponse_CreatableTopicConfigs {
+    const o = changetype<CreateTopicsResponse_CreatableTopicConfigs>(__new(offsetof<CreateTopicsResponse_CreatableTopicConfigs>(), idof<CreateTopicsResponse_CreatableTopicConfigs>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 5)) this.name = "";
+    if (!(version >= 5)) this.value = "";
+    if (!(version >= 5)) this.readOnly = false;
+    if (!(version >= 5)) this.configSource = -1;
+    if (!(version >= 5)) this.isSensitive = false;
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[].Configs[].Name";
       this.name = r.compactString();

@@ -14,10 +14,20 @@ export class DeleteAclsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteAclsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteAclsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteAclsRequest {
+    const o = changetype<DeleteAclsRequest>(__new(offsetof<DeleteAclsRequest>(), idof<DeleteAclsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteAclsRequest.Filters[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteAclsRequest_DeleteAclsFilter(); e.decode(r, version); a.push(e); } this.filters = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filters = []; } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsRequest_DeleteAclsFilter.decodeFrom(r, version)); } this.filters = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsRequest._tagged";
       const count = r.uvarint();
@@ -91,7 +101,19 @@ export class DeleteAclsRequest_DeleteAclsFilter {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteAclsRequest_DeleteAclsFilter decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteAclsRequest_DeleteAclsFilter {
+    const o = changetype<DeleteAclsRequest_DeleteAclsFilter>(__new(offsetof<DeleteAclsRequest_DeleteAclsFilter>(), idof<DeleteAclsRequest_DeleteAclsFilter>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.patternTypeFilter = 3;
     r.field = "DeleteAclsRequest.Filters[].ResourceTypeFilter";
     this.resourceTypeFilter = r.int8();
     r.field = "DeleteAclsRequest.Filters[].ResourceNameFilter";
@@ -215,12 +237,22 @@ export class DeleteAclsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteAclsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteAclsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteAclsResponse {
+    const o = changetype<DeleteAclsResponse>(__new(offsetof<DeleteAclsResponse>(), idof<DeleteAclsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteAclsResponse.FilterResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteAclsResponse_DeleteAclsFilterResult(); e.decode(r, version); a.push(e); } this.filterResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filterResults = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsResponse_DeleteAclsFilterResult.decodeFrom(r, version)); } this.filterResults = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse._tagged";
       const count = r.uvarint();
@@ -295,13 +327,24 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteAclsResponse_DeleteAclsFilterResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteAclsResponse_DeleteAclsFilterResult {
+    const o = changetype<DeleteAclsResponse_DeleteAclsFilterResult>(__new(offsetof<DeleteAclsResponse_DeleteAclsFilterResult>(), idof<DeleteAclsResponse_DeleteAclsFilterResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteAclsResponse.FilterResults[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DeleteAclsResponse.FilterResults[].ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteAclsResponse_DeleteAclsMatchingAcl(); e.decode(r, version); a.push(e); } this.matchingAcls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.matchingAcls = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsResponse_DeleteAclsMatchingAcl.decodeFrom(r, version)); } this.matchingAcls = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse.FilterResults[]._tagged";
       const count = r.uvarint();
@@ -387,7 +430,19 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteAclsResponse_DeleteAclsMatchingAcl decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteAclsResponse_DeleteAclsMatchingAcl {
+    const o = changetype<DeleteAclsResponse_DeleteAclsMatchingAcl>(__new(offsetof<DeleteAclsResponse_DeleteAclsMatchingAcl>(), idof<DeleteAclsResponse_DeleteAclsMatchingAcl>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.patternType = 3;
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[].ErrorMessage";

@@ -14,10 +14,20 @@ export class DeleteGroupsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteGroupsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteGroupsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteGroupsRequest {
+    const o = changetype<DeleteGroupsRequest>(__new(offsetof<DeleteGroupsRequest>(), idof<DeleteGroupsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteGroupsRequest.GroupsNames[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 2) ? r.compactString() : r.string()); } this.groupsNames = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupsNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 2) ? r.compactString() : r.string()); } this.groupsNames = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsRequest._tagged";
       const count = r.uvarint();
@@ -89,12 +99,22 @@ export class DeleteGroupsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteGroupsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteGroupsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteGroupsResponse {
+    const o = changetype<DeleteGroupsResponse>(__new(offsetof<DeleteGroupsResponse>(), idof<DeleteGroupsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteGroupsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteGroupsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteGroupsResponse_DeletableGroupResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteGroupsResponse_DeletableGroupResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsResponse._tagged";
       const count = r.uvarint();
@@ -168,6 +188,17 @@ export class DeleteGroupsResponse_DeletableGroupResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteGroupsResponse_DeletableGroupResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteGroupsResponse_DeletableGroupResult {
+    const o = changetype<DeleteGroupsResponse_DeletableGroupResult>(__new(offsetof<DeleteGroupsResponse_DeletableGroupResult>(), idof<DeleteGroupsResponse_DeletableGroupResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteGroupsResponse.Results[].GroupId";
     this.groupId = (version >= 2) ? r.compactString() : r.string();

@@ -15,10 +15,20 @@ export class DeleteRecordsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteRecordsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteRecordsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsRequest {
+    const o = changetype<DeleteRecordsRequest>(__new(offsetof<DeleteRecordsRequest>(), idof<DeleteRecordsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteRecordsRequest_DeleteRecordsTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsRequest_DeleteRecordsTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "DeleteRecordsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -94,11 +104,22 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteRecordsRequest_DeleteRecordsTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsRequest_DeleteRecordsTopic {
+    const o = changetype<DeleteRecordsRequest_DeleteRecordsTopic>(__new(offsetof<DeleteRecordsRequest_DeleteRecordsTopic>(), idof<DeleteRecordsRequest_DeleteRecordsTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsRequest.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteRecordsRequest_DeleteRecordsPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsRequest_DeleteRecordsPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -172,6 +193,17 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteRecordsRequest_DeleteRecordsPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsRequest_DeleteRecordsPartition {
+    const o = changetype<DeleteRecordsRequest_DeleteRecordsPartition>(__new(offsetof<DeleteRecordsRequest_DeleteRecordsPartition>(), idof<DeleteRecordsRequest_DeleteRecordsPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -253,12 +285,22 @@ export class DeleteRecordsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteRecordsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteRecordsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsResponse {
+    const o = changetype<DeleteRecordsResponse>(__new(offsetof<DeleteRecordsResponse>(), idof<DeleteRecordsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteRecordsResponse.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteRecordsResponse_DeleteRecordsTopicResult(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsResponse_DeleteRecordsTopicResult.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse._tagged";
       const count = r.uvarint();
@@ -332,11 +374,22 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteRecordsResponse_DeleteRecordsTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsResponse_DeleteRecordsTopicResult {
+    const o = changetype<DeleteRecordsResponse_DeleteRecordsTopicResult>(__new(offsetof<DeleteRecordsResponse_DeleteRecordsTopicResult>(), idof<DeleteRecordsResponse_DeleteRecordsTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsResponse.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsResponse.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteRecordsResponse_DeleteRecordsPartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsResponse_DeleteRecordsPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -411,6 +464,17 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteRecordsResponse_DeleteRecordsPartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteRecordsResponse_DeleteRecordsPartitionResult {
+    const o = changetype<DeleteRecordsResponse_DeleteRecordsPartitionResult>(__new(offsetof<DeleteRecordsResponse_DeleteRecordsPartitionResult>(), idof<DeleteRecordsResponse_DeleteRecordsPartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteRecordsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -15,12 +15,22 @@ export class DeleteShareGroupOffsetsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteShareGroupOffsetsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteShareGroupOffsetsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupOffsetsRequest {
+    const o = changetype<DeleteShareGroupOffsetsRequest>(__new(offsetof<DeleteShareGroupOffsetsRequest>(), idof<DeleteShareGroupOffsetsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -93,6 +103,17 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic {
+    const o = changetype<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(__new(offsetof<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(), idof<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupOffsetsRequest.Topics[].TopicName";
     this.topicName = r.compactString();
@@ -169,7 +190,17 @@ export class DeleteShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteShareGroupOffsetsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteShareGroupOffsetsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupOffsetsResponse {
+    const o = changetype<DeleteShareGroupOffsetsResponse>(__new(offsetof<DeleteShareGroupOffsetsResponse>(), idof<DeleteShareGroupOffsetsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -178,7 +209,7 @@ export class DeleteShareGroupOffsetsResponse {
     r.field = "DeleteShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DeleteShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.responses = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -264,6 +295,17 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic {
+    const o = changetype<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(__new(offsetof<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(), idof<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupOffsetsResponse.Responses[].TopicName";
     this.topicName = r.compactString();

@@ -15,12 +15,22 @@ export class DeleteShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteShareGroupStateRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteShareGroupStateRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateRequest {
+    const o = changetype<DeleteShareGroupStateRequest>(__new(offsetof<DeleteShareGroupStateRequest>(), idof<DeleteShareGroupStateRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupStateRequest_DeleteStateData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateRequest_DeleteStateData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupStateRequest_DeleteStateData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateRequest_DeleteStateData {
+    const o = changetype<DeleteShareGroupStateRequest_DeleteStateData>(__new(offsetof<DeleteShareGroupStateRequest_DeleteStateData>(), idof<DeleteShareGroupStateRequest_DeleteStateData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupStateRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -171,6 +192,17 @@ export class DeleteShareGroupStateRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupStateRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateRequest_PartitionData {
+    const o = changetype<DeleteShareGroupStateRequest_PartitionData>(__new(offsetof<DeleteShareGroupStateRequest_PartitionData>(), idof<DeleteShareGroupStateRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -244,10 +276,20 @@ export class DeleteShareGroupStateResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteShareGroupStateResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteShareGroupStateResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateResponse {
+    const o = changetype<DeleteShareGroupStateResponse>(__new(offsetof<DeleteShareGroupStateResponse>(), idof<DeleteShareGroupStateResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupStateResponse_DeleteStateResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateResponse_DeleteStateResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -316,11 +358,22 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupStateResponse_DeleteStateResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateResponse_DeleteStateResult {
+    const o = changetype<DeleteShareGroupStateResponse_DeleteStateResult>(__new(offsetof<DeleteShareGroupStateResponse_DeleteStateResult>(), idof<DeleteShareGroupStateResponse_DeleteStateResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteShareGroupStateResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -395,6 +448,17 @@ export class DeleteShareGroupStateResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteShareGroupStateResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteShareGroupStateResponse_PartitionResult {
+    const o = changetype<DeleteShareGroupStateResponse_PartitionResult>(__new(offsetof<DeleteShareGroupStateResponse_PartitionResult>(), idof<DeleteShareGroupStateResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();

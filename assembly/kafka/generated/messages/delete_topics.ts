@@ -16,15 +16,27 @@ export class DeleteTopicsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteTopicsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteTopicsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteTopicsRequest {
+    const o = changetype<DeleteTopicsRequest>(__new(offsetof<DeleteTopicsRequest>(), idof<DeleteTopicsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.topics = [];
+    if (!(version <= 5)) this.topicNames = [];
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteTopicsRequest_DeleteTopicState(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteTopicsRequest_DeleteTopicState.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version <= 5) {
       r.field = "DeleteTopicsRequest.TopicNames[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 4) ? r.compactString() : r.string()); } this.topicNames = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 4) ? r.compactString() : r.string()); } this.topicNames = a; } }
     }
     r.field = "DeleteTopicsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
@@ -118,7 +130,20 @@ export class DeleteTopicsRequest_DeleteTopicState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteTopicsRequest_DeleteTopicState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteTopicsRequest_DeleteTopicState {
+    const o = changetype<DeleteTopicsRequest_DeleteTopicState>(__new(offsetof<DeleteTopicsRequest_DeleteTopicState>(), idof<DeleteTopicsRequest_DeleteTopicState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.name = null;
+    if (!(version >= 6)) this.topicId = new Uint8Array(16);
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[].Name";
       this.name = r.compactNullableString();
@@ -215,14 +240,25 @@ export class DeleteTopicsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DeleteTopicsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DeleteTopicsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteTopicsResponse {
+    const o = changetype<DeleteTopicsResponse>(__new(offsetof<DeleteTopicsResponse>(), idof<DeleteTopicsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "DeleteTopicsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "DeleteTopicsResponse.Responses[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DeleteTopicsResponse_DeletableTopicResult(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteTopicsResponse_DeletableTopicResult.decodeFrom(r, version)); } this.responses = a; } }
     if (version >= 4) {
       r.field = "DeleteTopicsResponse._tagged";
       const count = r.uvarint();
@@ -304,7 +340,20 @@ export class DeleteTopicsResponse_DeletableTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DeleteTopicsResponse_DeletableTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DeleteTopicsResponse_DeletableTopicResult {
+    const o = changetype<DeleteTopicsResponse_DeletableTopicResult>(__new(offsetof<DeleteTopicsResponse_DeletableTopicResult>(), idof<DeleteTopicsResponse_DeletableTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.topicId = new Uint8Array(16);
+    if (!(version >= 5)) this.errorMessage = null;
     r.field = "DeleteTopicsResponse.Responses[].Name";
     this.name = (version >= 6) ? (version >= 4) ? r.compactNullableString() : r.nullableString() : (version >= 4) ? r.compactString() : r.string();
     if (version >= 6) {

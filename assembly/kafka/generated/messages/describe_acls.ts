@@ -20,8 +20,19 @@ export class DescribeAclsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeAclsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeAclsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeAclsRequest {
+    const o = changetype<DescribeAclsRequest>(__new(offsetof<DescribeAclsRequest>(), idof<DescribeAclsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.patternTypeFilter = 3;
     r.field = "DescribeAclsRequest.ResourceTypeFilter";
     this.resourceTypeFilter = r.int8();
     r.field = "DescribeAclsRequest.ResourceNameFilter";
@@ -147,7 +158,17 @@ export class DescribeAclsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeAclsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeAclsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeAclsResponse {
+    const o = changetype<DescribeAclsResponse>(__new(offsetof<DescribeAclsResponse>(), idof<DescribeAclsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -156,7 +177,7 @@ export class DescribeAclsResponse {
     r.field = "DescribeAclsResponse.ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeAclsResponse.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeAclsResponse_DescribeAclsResource(); e.decode(r, version); a.push(e); } this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeAclsResponse_DescribeAclsResource.decodeFrom(r, version)); } this.resources = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse._tagged";
       const count = r.uvarint();
@@ -242,7 +263,19 @@ export class DescribeAclsResponse_DescribeAclsResource {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeAclsResponse_DescribeAclsResource decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeAclsResponse_DescribeAclsResource {
+    const o = changetype<DescribeAclsResponse_DescribeAclsResource>(__new(offsetof<DescribeAclsResponse_DescribeAclsResource>(), idof<DescribeAclsResponse_DescribeAclsResource>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.patternType = 3;
     r.field = "DescribeAclsResponse.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "DescribeAclsResponse.Resources[].ResourceName";
@@ -252,7 +285,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
       this.patternType = r.int8();
     }
     r.field = "DescribeAclsResponse.Resources[].Acls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeAclsResponse_AclDescription(); e.decode(r, version); a.push(e); } this.acls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acls = []; } else { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeAclsResponse_AclDescription.decodeFrom(r, version)); } this.acls = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse.Resources[]._tagged";
       const count = r.uvarint();
@@ -344,6 +377,17 @@ export class DescribeAclsResponse_AclDescription {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeAclsResponse_AclDescription decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeAclsResponse_AclDescription {
+    const o = changetype<DescribeAclsResponse_AclDescription>(__new(offsetof<DescribeAclsResponse_AclDescription>(), idof<DescribeAclsResponse_AclDescription>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeAclsResponse.Resources[].Acls[].Principal";
     this.principal = (version >= 2) ? r.compactString() : r.string();

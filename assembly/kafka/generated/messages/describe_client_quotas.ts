@@ -15,10 +15,20 @@ export class DescribeClientQuotasRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeClientQuotasRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeClientQuotasRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasRequest {
+    const o = changetype<DescribeClientQuotasRequest>(__new(offsetof<DescribeClientQuotasRequest>(), idof<DescribeClientQuotasRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasRequest.Components[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeClientQuotasRequest_ComponentData(); e.decode(r, version); a.push(e); } this.components = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.components = []; } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasRequest_ComponentData.decodeFrom(r, version)); } this.components = a; } }
     r.field = "DescribeClientQuotasRequest.Strict";
     this.strict = r.bool();
     if (version >= 1) {
@@ -95,6 +105,17 @@ export class DescribeClientQuotasRequest_ComponentData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeClientQuotasRequest_ComponentData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasRequest_ComponentData {
+    const o = changetype<DescribeClientQuotasRequest_ComponentData>(__new(offsetof<DescribeClientQuotasRequest_ComponentData>(), idof<DescribeClientQuotasRequest_ComponentData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasRequest.Components[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
@@ -185,7 +206,17 @@ export class DescribeClientQuotasResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeClientQuotasResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeClientQuotasResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasResponse {
+    const o = changetype<DescribeClientQuotasResponse>(__new(offsetof<DescribeClientQuotasResponse>(), idof<DescribeClientQuotasResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -194,7 +225,7 @@ export class DescribeClientQuotasResponse {
     r.field = "DescribeClientQuotasResponse.ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeClientQuotasResponse_EntryData(); e.decode(r, version); a.push(e); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_EntryData.decodeFrom(r, version)); } this.entries = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -278,11 +309,22 @@ export class DescribeClientQuotasResponse_EntryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeClientQuotasResponse_EntryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasResponse_EntryData {
+    const o = changetype<DescribeClientQuotasResponse_EntryData>(__new(offsetof<DescribeClientQuotasResponse_EntryData>(), idof<DescribeClientQuotasResponse_EntryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeClientQuotasResponse_EntityData(); e.decode(r, version); a.push(e); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_EntityData.decodeFrom(r, version)); } this.entity = a; } }
     r.field = "DescribeClientQuotasResponse.Entries[].Values[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeClientQuotasResponse_ValueData(); e.decode(r, version); a.push(e); } this.values = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.values = []; } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_ValueData.decodeFrom(r, version)); } this.values = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();
@@ -356,6 +398,17 @@ export class DescribeClientQuotasResponse_EntityData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeClientQuotasResponse_EntityData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasResponse_EntityData {
+    const o = changetype<DescribeClientQuotasResponse_EntityData>(__new(offsetof<DescribeClientQuotasResponse_EntityData>(), idof<DescribeClientQuotasResponse_EntityData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
@@ -434,6 +487,17 @@ export class DescribeClientQuotasResponse_ValueData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeClientQuotasResponse_ValueData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClientQuotasResponse_ValueData {
+    const o = changetype<DescribeClientQuotasResponse_ValueData>(__new(offsetof<DescribeClientQuotasResponse_ValueData>(), idof<DescribeClientQuotasResponse_ValueData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeClientQuotasResponse.Entries[].Values[].Key";
     this.key = (version >= 1) ? r.compactString() : r.string();

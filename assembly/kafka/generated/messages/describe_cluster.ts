@@ -16,8 +16,20 @@ export class DescribeClusterRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeClusterRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeClusterRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClusterRequest {
+    const o = changetype<DescribeClusterRequest>(__new(offsetof<DescribeClusterRequest>(), idof<DescribeClusterRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.endpointType = 1;
+    if (!(version >= 2)) this.includeFencedBrokers = false;
     r.field = "DescribeClusterRequest.IncludeClusterAuthorizedOperations";
     this.includeClusterAuthorizedOperations = r.bool();
     if (version >= 1) {
@@ -127,8 +139,19 @@ export class DescribeClusterResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeClusterResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeClusterResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClusterResponse {
+    const o = changetype<DescribeClusterResponse>(__new(offsetof<DescribeClusterResponse>(), idof<DescribeClusterResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.endpointType = 1;
     r.field = "DescribeClusterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeClusterResponse.ErrorCode";
@@ -144,7 +167,7 @@ export class DescribeClusterResponse {
     r.field = "DescribeClusterResponse.ControllerId";
     this.controllerId = r.int32();
     r.field = "DescribeClusterResponse.Brokers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeClusterResponse_DescribeClusterBroker(); e.decode(r, version); a.push(e); } this.brokers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClusterResponse_DescribeClusterBroker.decodeFrom(r, version)); } this.brokers = a; } }
     r.field = "DescribeClusterResponse.ClusterAuthorizedOperations";
     this.clusterAuthorizedOperations = r.int32();
     if (true) {
@@ -259,7 +282,19 @@ export class DescribeClusterResponse_DescribeClusterBroker {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeClusterResponse_DescribeClusterBroker decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeClusterResponse_DescribeClusterBroker {
+    const o = changetype<DescribeClusterResponse_DescribeClusterBroker>(__new(offsetof<DescribeClusterResponse_DescribeClusterBroker>(), idof<DescribeClusterResponse_DescribeClusterBroker>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.isFenced = false;
     r.field = "DescribeClusterResponse.Brokers[].BrokerId";
     this.brokerId = r.int32();
     r.field = "DescribeClusterResponse.Brokers[].Host";

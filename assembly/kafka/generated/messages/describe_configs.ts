@@ -16,10 +16,22 @@ export class DescribeConfigsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeConfigsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeConfigsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsRequest {
+    const o = changetype<DescribeConfigsRequest>(__new(offsetof<DescribeConfigsRequest>(), idof<DescribeConfigsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.includeSynonyms = false;
+    if (!(version >= 3)) this.includeDocumentation = false;
     r.field = "DescribeConfigsRequest.Resources[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeConfigsRequest_DescribeConfigsResource(); e.decode(r, version); a.push(e); } this.resources = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsRequest_DescribeConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
     if (version >= 1) {
       r.field = "DescribeConfigsRequest.IncludeSynonyms";
       this.includeSynonyms = r.bool();
@@ -119,6 +131,17 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeConfigsRequest_DescribeConfigsResource decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsRequest_DescribeConfigsResource {
+    const o = changetype<DescribeConfigsRequest_DescribeConfigsResource>(__new(offsetof<DescribeConfigsRequest_DescribeConfigsResource>(), idof<DescribeConfigsRequest_DescribeConfigsResource>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
@@ -207,12 +230,22 @@ export class DescribeConfigsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeConfigsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeConfigsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsResponse {
+    const o = changetype<DescribeConfigsResponse>(__new(offsetof<DescribeConfigsResponse>(), idof<DescribeConfigsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeConfigsResponse.Results[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeConfigsResponse_DescribeConfigsResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse._tagged";
       const count = r.uvarint();
@@ -289,6 +322,17 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeConfigsResponse_DescribeConfigsResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsResponse_DescribeConfigsResult {
+    const o = changetype<DescribeConfigsResponse_DescribeConfigsResult>(__new(offsetof<DescribeConfigsResponse_DescribeConfigsResult>(), idof<DescribeConfigsResponse_DescribeConfigsResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeConfigsResponse.Results[].ErrorCode";
     this.errorCode = r.int16();
@@ -299,7 +343,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     r.field = "DescribeConfigsResponse.Results[].ResourceName";
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsResponse.Results[].Configs[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeConfigsResponse_DescribeConfigsResourceResult(); e.decode(r, version); a.push(e); } this.configs = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsResourceResult.decodeFrom(r, version)); } this.configs = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -395,7 +439,23 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeConfigsResponse_DescribeConfigsResourceResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsResponse_DescribeConfigsResourceResult {
+    const o = changetype<DescribeConfigsResponse_DescribeConfigsResourceResult>(__new(offsetof<DescribeConfigsResponse_DescribeConfigsResourceResult>(), idof<DescribeConfigsResponse_DescribeConfigsResourceResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.isDefault_ = false;
+    if (!(version >= 1)) this.configSource = -1;
+    if (!(version >= 1)) this.synonyms = [];
+    if (!(version >= 3)) this.configType = 0;
+    if (!(version >= 3)) this.documentation = "";
     r.field = "DescribeConfigsResponse.Results[].Configs[].Name";
     this.name = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsResponse.Results[].Configs[].Value";
@@ -414,7 +474,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     this.isSensitive = r.bool();
     if (version >= 1) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].Synonyms[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeConfigsResponse_DescribeConfigsSynonym(); e.decode(r, version); a.push(e); } this.synonyms = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.synonyms = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsSynonym.decodeFrom(r, version)); } this.synonyms = a; } }
     }
     if (version >= 3) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].ConfigType";
@@ -563,7 +623,21 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeConfigsResponse_DescribeConfigsSynonym decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeConfigsResponse_DescribeConfigsSynonym {
+    const o = changetype<DescribeConfigsResponse_DescribeConfigsSynonym>(__new(offsetof<DescribeConfigsResponse_DescribeConfigsSynonym>(), idof<DescribeConfigsResponse_DescribeConfigsSynonym>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.name = "";
+    if (!(version >= 1)) this.value = "";
+    if (!(version >= 1)) this.source = 0;
     if (version >= 1) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].Synonyms[].Name";
       this.name = (version >= 4) ? r.compactString() : r.string();

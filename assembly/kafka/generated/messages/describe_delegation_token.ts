@@ -14,10 +14,20 @@ export class DescribeDelegationTokenRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeDelegationTokenRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeDelegationTokenRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeDelegationTokenRequest {
+    const o = changetype<DescribeDelegationTokenRequest>(__new(offsetof<DescribeDelegationTokenRequest>(), idof<DescribeDelegationTokenRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeDelegationTokenRequest.Owners[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeDelegationTokenRequest_DescribeDelegationTokenOwner(); e.decode(r, version); a.push(e); } this.owners = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.decodeFrom(r, version)); } this.owners = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenRequest._tagged";
       const count = r.uvarint();
@@ -86,6 +96,17 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeDelegationTokenRequest_DescribeDelegationTokenOwner decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
+    const o = changetype<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(__new(offsetof<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(), idof<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeDelegationTokenRequest.Owners[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
@@ -168,12 +189,22 @@ export class DescribeDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeDelegationTokenResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeDelegationTokenResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeDelegationTokenResponse {
+    const o = changetype<DescribeDelegationTokenResponse>(__new(offsetof<DescribeDelegationTokenResponse>(), idof<DescribeDelegationTokenResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeDelegationTokenResponse.Tokens[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeDelegationTokenResponse_DescribedDelegationToken(); e.decode(r, version); a.push(e); } this.tokens = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.tokens = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenResponse_DescribedDelegationToken.decodeFrom(r, version)); } this.tokens = a; } }
     r.field = "DescribeDelegationTokenResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 2) {
@@ -262,7 +293,20 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeDelegationTokenResponse_DescribedDelegationToken decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeDelegationTokenResponse_DescribedDelegationToken {
+    const o = changetype<DescribeDelegationTokenResponse_DescribedDelegationToken>(__new(offsetof<DescribeDelegationTokenResponse_DescribedDelegationToken>(), idof<DescribeDelegationTokenResponse_DescribedDelegationToken>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.tokenRequesterPrincipalType = "";
+    if (!(version >= 3)) this.tokenRequesterPrincipalName = "";
     r.field = "DescribeDelegationTokenResponse.Tokens[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeDelegationTokenResponse.Tokens[].PrincipalName";
@@ -286,7 +330,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     r.field = "DescribeDelegationTokenResponse.Tokens[].Hmac";
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer(); e.decode(r, version); a.push(e); } this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.decodeFrom(r, version)); } this.renewers = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenResponse.Tokens[]._tagged";
       const count = r.uvarint();
@@ -412,6 +456,17 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
+    const o = changetype<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(__new(offsetof<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(), idof<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();

@@ -15,10 +15,21 @@ export class DescribeGroupsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeGroupsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeGroupsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeGroupsRequest {
+    const o = changetype<DescribeGroupsRequest>(__new(offsetof<DescribeGroupsRequest>(), idof<DescribeGroupsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.includeAuthorizedOperations = false;
     r.field = "DescribeGroupsRequest.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 5) ? r.compactString() : r.string()); } this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 5) ? r.compactString() : r.string()); } this.groups = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsRequest.IncludeAuthorizedOperations";
       this.includeAuthorizedOperations = r.bool();
@@ -105,14 +116,25 @@ export class DescribeGroupsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeGroupsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeGroupsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeGroupsResponse {
+    const o = changetype<DescribeGroupsResponse>(__new(offsetof<DescribeGroupsResponse>(), idof<DescribeGroupsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "DescribeGroupsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "DescribeGroupsResponse.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeGroupsResponse_DescribedGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeGroupsResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (version >= 5) {
       r.field = "DescribeGroupsResponse._tagged";
       const count = r.uvarint();
@@ -198,7 +220,20 @@ export class DescribeGroupsResponse_DescribedGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeGroupsResponse_DescribedGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeGroupsResponse_DescribedGroup {
+    const o = changetype<DescribeGroupsResponse_DescribedGroup>(__new(offsetof<DescribeGroupsResponse_DescribedGroup>(), idof<DescribeGroupsResponse_DescribedGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.errorMessage = null;
+    if (!(version >= 3)) this.authorizedOperations = -2147483648;
     r.field = "DescribeGroupsResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     if (version >= 6) {
@@ -214,7 +249,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     r.field = "DescribeGroupsResponse.Groups[].ProtocolData";
     this.protocolData = (version >= 5) ? r.compactString() : r.string();
     r.field = "DescribeGroupsResponse.Groups[].Members[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeGroupsResponse_DescribedGroupMember(); e.decode(r, version); a.push(e); } this.members = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeGroupsResponse_DescribedGroupMember.decodeFrom(r, version)); } this.members = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsResponse.Groups[].AuthorizedOperations";
       this.authorizedOperations = r.int32();
@@ -338,7 +373,19 @@ export class DescribeGroupsResponse_DescribedGroupMember {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeGroupsResponse_DescribedGroupMember decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeGroupsResponse_DescribedGroupMember {
+    const o = changetype<DescribeGroupsResponse_DescribedGroupMember>(__new(offsetof<DescribeGroupsResponse_DescribedGroupMember>(), idof<DescribeGroupsResponse_DescribedGroupMember>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.groupInstanceId = null;
     r.field = "DescribeGroupsResponse.Groups[].Members[].MemberId";
     this.memberId = (version >= 5) ? r.compactString() : r.string();
     if (version >= 4) {

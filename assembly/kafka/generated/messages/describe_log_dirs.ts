@@ -14,10 +14,20 @@ export class DescribeLogDirsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeLogDirsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeLogDirsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsRequest {
+    const o = changetype<DescribeLogDirsRequest>(__new(offsetof<DescribeLogDirsRequest>(), idof<DescribeLogDirsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeLogDirsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeLogDirsRequest_DescribableLogDirTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsRequest_DescribableLogDirTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -86,11 +96,22 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeLogDirsRequest_DescribableLogDirTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsRequest_DescribableLogDirTopic {
+    const o = changetype<DescribeLogDirsRequest_DescribableLogDirTopic>(__new(offsetof<DescribeLogDirsRequest_DescribableLogDirTopic>(), idof<DescribeLogDirsRequest_DescribableLogDirTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeLogDirsRequest.Topics[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -168,8 +189,19 @@ export class DescribeLogDirsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeLogDirsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeLogDirsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsResponse {
+    const o = changetype<DescribeLogDirsResponse>(__new(offsetof<DescribeLogDirsResponse>(), idof<DescribeLogDirsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.errorCode = 0;
     r.field = "DescribeLogDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 3) {
@@ -177,7 +209,7 @@ export class DescribeLogDirsResponse {
       this.errorCode = r.int16();
     }
     r.field = "DescribeLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeLogDirsResponse_DescribeLogDirsResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsResult.decodeFrom(r, version)); } this.results = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -266,13 +298,27 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeLogDirsResponse_DescribeLogDirsResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsResponse_DescribeLogDirsResult {
+    const o = changetype<DescribeLogDirsResponse_DescribeLogDirsResult>(__new(offsetof<DescribeLogDirsResponse_DescribeLogDirsResult>(), idof<DescribeLogDirsResponse_DescribeLogDirsResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.totalBytes = <i64>-1;
+    if (!(version >= 4)) this.usableBytes = <i64>-1;
+    if (!(version >= 5)) this.isCordoned = false;
     r.field = "DescribeLogDirsResponse.Results[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeLogDirsResponse.Results[].LogDir";
     this.logDir = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeLogDirsResponse_DescribeLogDirsTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 4) {
       r.field = "DescribeLogDirsResponse.Results[].TotalBytes";
       this.totalBytes = r.int64();
@@ -396,11 +442,22 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeLogDirsResponse_DescribeLogDirsTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsResponse_DescribeLogDirsTopic {
+    const o = changetype<DescribeLogDirsResponse_DescribeLogDirsTopic>(__new(offsetof<DescribeLogDirsResponse_DescribeLogDirsTopic>(), idof<DescribeLogDirsResponse_DescribeLogDirsTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeLogDirsResponse_DescribeLogDirsPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse.Results[].Topics[]._tagged";
       const count = r.uvarint();
@@ -476,6 +533,17 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeLogDirsResponse_DescribeLogDirsPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeLogDirsResponse_DescribeLogDirsPartition {
+    const o = changetype<DescribeLogDirsResponse_DescribeLogDirsPartition>(__new(offsetof<DescribeLogDirsResponse_DescribeLogDirsPartition>(), idof<DescribeLogDirsResponse_DescribeLogDirsPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

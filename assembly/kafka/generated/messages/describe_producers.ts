@@ -14,10 +14,20 @@ export class DescribeProducersRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeProducersRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeProducersRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersRequest {
+    const o = changetype<DescribeProducersRequest>(__new(offsetof<DescribeProducersRequest>(), idof<DescribeProducersRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeProducersRequest_TopicRequest(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersRequest_TopicRequest.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersRequest._tagged";
       const count = r.uvarint();
@@ -86,11 +96,22 @@ export class DescribeProducersRequest_TopicRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeProducersRequest_TopicRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersRequest_TopicRequest {
+    const o = changetype<DescribeProducersRequest_TopicRequest>(__new(offsetof<DescribeProducersRequest_TopicRequest>(), idof<DescribeProducersRequest_TopicRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     if (true) {
       r.field = "DescribeProducersRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -167,12 +188,22 @@ export class DescribeProducersResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeProducersResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeProducersResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersResponse {
+    const o = changetype<DescribeProducersResponse>(__new(offsetof<DescribeProducersResponse>(), idof<DescribeProducersResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeProducersResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeProducersResponse_TopicResponse(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_TopicResponse.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersResponse._tagged";
       const count = r.uvarint();
@@ -246,11 +277,22 @@ export class DescribeProducersResponse_TopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeProducersResponse_TopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersResponse_TopicResponse {
+    const o = changetype<DescribeProducersResponse_TopicResponse>(__new(offsetof<DescribeProducersResponse_TopicResponse>(), idof<DescribeProducersResponse_TopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeProducersResponse_PartitionResponse(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_PartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -326,6 +368,17 @@ export class DescribeProducersResponse_PartitionResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeProducersResponse_PartitionResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersResponse_PartitionResponse {
+    const o = changetype<DescribeProducersResponse_PartitionResponse>(__new(offsetof<DescribeProducersResponse_PartitionResponse>(), idof<DescribeProducersResponse_PartitionResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -334,7 +387,7 @@ export class DescribeProducersResponse_PartitionResponse {
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeProducersResponse_ProducerState(); e.decode(r, version); a.push(e); } this.activeProducers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeProducers = []; } else { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_ProducerState.decodeFrom(r, version)); } this.activeProducers = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -422,6 +475,17 @@ export class DescribeProducersResponse_ProducerState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeProducersResponse_ProducerState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeProducersResponse_ProducerState {
+    const o = changetype<DescribeProducersResponse_ProducerState>(__new(offsetof<DescribeProducersResponse_ProducerState>(), idof<DescribeProducersResponse_ProducerState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[].ProducerId";
     this.producerId = r.int64();

@@ -14,10 +14,20 @@ export class DescribeQuorumRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeQuorumRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeQuorumRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumRequest {
+    const o = changetype<DescribeQuorumRequest>(__new(offsetof<DescribeQuorumRequest>(), idof<DescribeQuorumRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeQuorumRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest._tagged";
       const count = r.uvarint();
@@ -86,11 +96,22 @@ export class DescribeQuorumRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumRequest_TopicData {
+    const o = changetype<DescribeQuorumRequest_TopicData>(__new(offsetof<DescribeQuorumRequest_TopicData>(), idof<DescribeQuorumRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeQuorumRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -163,6 +184,17 @@ export class DescribeQuorumRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumRequest_PartitionData {
+    const o = changetype<DescribeQuorumRequest_PartitionData>(__new(offsetof<DescribeQuorumRequest_PartitionData>(), idof<DescribeQuorumRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeQuorumRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -239,8 +271,20 @@ export class DescribeQuorumResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeQuorumResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeQuorumResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse {
+    const o = changetype<DescribeQuorumResponse>(__new(offsetof<DescribeQuorumResponse>(), idof<DescribeQuorumResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.errorMessage = "";
+    if (!(version >= 2)) this.nodes = [];
     r.field = "DescribeQuorumResponse.ErrorCode";
     this.errorCode = r.int16();
     if (version >= 2) {
@@ -248,10 +292,10 @@ export class DescribeQuorumResponse {
       this.errorMessage = r.compactNullableString();
     }
     r.field = "DescribeQuorumResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_Node(); e.decode(r, version); a.push(e); } this.nodes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodes = []; } else { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_Node.decodeFrom(r, version)); } this.nodes = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse._tagged";
@@ -348,11 +392,22 @@ export class DescribeQuorumResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse_TopicData {
+    const o = changetype<DescribeQuorumResponse_TopicData>(__new(offsetof<DescribeQuorumResponse_TopicData>(), idof<DescribeQuorumResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeQuorumResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -432,7 +487,19 @@ export class DescribeQuorumResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse_PartitionData {
+    const o = changetype<DescribeQuorumResponse_PartitionData>(__new(offsetof<DescribeQuorumResponse_PartitionData>(), idof<DescribeQuorumResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.errorMessage = "";
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].ErrorCode";
@@ -448,9 +515,9 @@ export class DescribeQuorumResponse_PartitionData {
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].HighWatermark";
     this.highWatermark = r.int64();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].CurrentVoters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_ReplicaState(); e.decode(r, version); a.push(e); } this.currentVoters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.currentVoters = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } this.currentVoters = a; } }
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].Observers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_ReplicaState(); e.decode(r, version); a.push(e); } this.observers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.observers = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } this.observers = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -560,14 +627,27 @@ export class DescribeQuorumResponse_Node {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumResponse_Node decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse_Node {
+    const o = changetype<DescribeQuorumResponse_Node>(__new(offsetof<DescribeQuorumResponse_Node>(), idof<DescribeQuorumResponse_Node>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.nodeId = 0;
+    if (!(version >= 2)) this.listeners = [];
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].NodeId";
       this.nodeId = r.int32();
     }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].Listeners[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeQuorumResponse_Listener(); e.decode(r, version); a.push(e); } this.listeners = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_Listener.decodeFrom(r, version)); } this.listeners = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse.Nodes[]._tagged";
@@ -655,7 +735,21 @@ export class DescribeQuorumResponse_Listener {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumResponse_Listener decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse_Listener {
+    const o = changetype<DescribeQuorumResponse_Listener>(__new(offsetof<DescribeQuorumResponse_Listener>(), idof<DescribeQuorumResponse_Listener>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.name = "";
+    if (!(version >= 2)) this.host = "";
+    if (!(version >= 2)) this.port = 0;
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].Listeners[].Name";
       this.name = r.compactString();
@@ -767,7 +861,21 @@ export class DescribeQuorumResponse_ReplicaState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeQuorumResponse_ReplicaState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeQuorumResponse_ReplicaState {
+    const o = changetype<DescribeQuorumResponse_ReplicaState>(__new(offsetof<DescribeQuorumResponse_ReplicaState>(), idof<DescribeQuorumResponse_ReplicaState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.replicaDirectoryId = new Uint8Array(16);
+    if (!(version >= 1)) this.lastFetchTimestamp = <i64>-1;
+    if (!(version >= 1)) this.lastCaughtUpTimestamp = <i64>-1;
     r.field = "DescribeQuorumResponse.ReplicaState.ReplicaId";
     this.replicaId = r.int32();
     if (version >= 2) {

@@ -14,10 +14,20 @@ export class DescribeShareGroupOffsetsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeShareGroupOffsetsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeShareGroupOffsetsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsRequest {
+    const o = changetype<DescribeShareGroupOffsetsRequest>(__new(offsetof<DescribeShareGroupOffsetsRequest>(), idof<DescribeShareGroupOffsetsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsRequest.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -86,11 +96,22 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup {
+    const o = changetype<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(__new(offsetof<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(), idof<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[]._tagged";
       const count = r.uvarint();
@@ -164,11 +185,22 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
+    const o = changetype<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(__new(offsetof<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(), idof<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]._tagged";
       const count = r.uvarint();
@@ -245,12 +277,22 @@ export class DescribeShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeShareGroupOffsetsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeShareGroupOffsetsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsResponse {
+    const o = changetype<DescribeShareGroupOffsetsResponse>(__new(offsetof<DescribeShareGroupOffsetsResponse>(), idof<DescribeShareGroupOffsetsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -326,11 +368,22 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup {
+    const o = changetype<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(__new(offsetof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(), idof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorMessage";
@@ -419,13 +472,24 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic {
+    const o = changetype<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(__new(offsetof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(), idof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]._tagged";
       const count = r.uvarint();
@@ -508,7 +572,19 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition {
+    const o = changetype<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(__new(offsetof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(), idof<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.lag = <i64>-1;
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[].StartOffset";

@@ -16,14 +16,24 @@ export class DescribeTopicPartitionsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeTopicPartitionsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeTopicPartitionsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsRequest {
+    const o = changetype<DescribeTopicPartitionsRequest>(__new(offsetof<DescribeTopicPartitionsRequest>(), idof<DescribeTopicPartitionsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeTopicPartitionsRequest_TopicRequest(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsRequest_TopicRequest.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "DescribeTopicPartitionsRequest.ResponsePartitionLimit";
     this.responsePartitionLimit = r.int32();
     r.field = "DescribeTopicPartitionsRequest.Cursor";
-    if (true && r.int8() < 0) { this.cursor = null; } else { const s = new DescribeTopicPartitionsRequest_Cursor(); s.decode(r, version); this.cursor = s; }
+    if (true && r.int8() < 0) { this.cursor = null; } else { this.cursor = DescribeTopicPartitionsRequest_Cursor.decodeFrom(r, version); }
     if (true) {
       r.field = "DescribeTopicPartitionsRequest._tagged";
       const count = r.uvarint();
@@ -101,6 +111,17 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTopicPartitionsRequest_TopicRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsRequest_TopicRequest {
+    const o = changetype<DescribeTopicPartitionsRequest_TopicRequest>(__new(offsetof<DescribeTopicPartitionsRequest_TopicRequest>(), idof<DescribeTopicPartitionsRequest_TopicRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsRequest.Topics[].Name";
     this.name = r.compactString();
@@ -172,6 +193,17 @@ export class DescribeTopicPartitionsRequest_Cursor {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTopicPartitionsRequest_Cursor decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsRequest_Cursor {
+    const o = changetype<DescribeTopicPartitionsRequest_Cursor>(__new(offsetof<DescribeTopicPartitionsRequest_Cursor>(), idof<DescribeTopicPartitionsRequest_Cursor>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsRequest.Cursor.TopicName";
     this.topicName = r.compactString();
@@ -254,14 +286,24 @@ export class DescribeTopicPartitionsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeTopicPartitionsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeTopicPartitionsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsResponse {
+    const o = changetype<DescribeTopicPartitionsResponse>(__new(offsetof<DescribeTopicPartitionsResponse>(), idof<DescribeTopicPartitionsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "DescribeTopicPartitionsResponse.NextCursor";
-    if (true && r.int8() < 0) { this.nextCursor = null; } else { const s = new DescribeTopicPartitionsResponse_Cursor(); s.decode(r, version); this.nextCursor = s; }
+    if (true && r.int8() < 0) { this.nextCursor = null; } else { this.nextCursor = DescribeTopicPartitionsResponse_Cursor.decodeFrom(r, version); }
     if (true) {
       r.field = "DescribeTopicPartitionsResponse._tagged";
       const count = r.uvarint();
@@ -344,6 +386,17 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic {
+    const o = changetype<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(__new(offsetof<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(), idof<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsResponse.Topics[].ErrorCode";
     this.errorCode = r.int16();
@@ -354,7 +407,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     r.field = "DescribeTopicPartitionsResponse.Topics[].IsInternal";
     this.isInternal = r.bool();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].TopicAuthorizedOperations";
     this.topicAuthorizedOperations = r.int32();
     if (true) {
@@ -457,6 +510,17 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition {
+    const o = changetype<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(__new(offsetof<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(), idof<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
@@ -467,15 +531,15 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].EligibleLeaderReplicas[]";
     { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.eligibleLeaderReplicas = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LastKnownElr[]";
     { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.lastKnownElr = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].OfflineReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
     if (true) {
       r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -584,6 +648,17 @@ export class DescribeTopicPartitionsResponse_Cursor {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTopicPartitionsResponse_Cursor decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTopicPartitionsResponse_Cursor {
+    const o = changetype<DescribeTopicPartitionsResponse_Cursor>(__new(offsetof<DescribeTopicPartitionsResponse_Cursor>(), idof<DescribeTopicPartitionsResponse_Cursor>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTopicPartitionsResponse.NextCursor.TopicName";
     this.topicName = r.compactString();

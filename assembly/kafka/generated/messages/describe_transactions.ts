@@ -14,10 +14,20 @@ export class DescribeTransactionsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeTransactionsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeTransactionsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTransactionsRequest {
+    const o = changetype<DescribeTransactionsRequest>(__new(offsetof<DescribeTransactionsRequest>(), idof<DescribeTransactionsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTransactionsRequest.TransactionalIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.transactionalIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionalIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.transactionalIds = a; } }
     if (true) {
       r.field = "DescribeTransactionsRequest._tagged";
       const count = r.uvarint();
@@ -89,12 +99,22 @@ export class DescribeTransactionsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeTransactionsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeTransactionsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTransactionsResponse {
+    const o = changetype<DescribeTransactionsResponse>(__new(offsetof<DescribeTransactionsResponse>(), idof<DescribeTransactionsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTransactionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTransactionsResponse.TransactionStates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeTransactionsResponse_TransactionState(); e.decode(r, version); a.push(e); } this.transactionStates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTransactionsResponse_TransactionState.decodeFrom(r, version)); } this.transactionStates = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse._tagged";
       const count = r.uvarint();
@@ -174,6 +194,17 @@ export class DescribeTransactionsResponse_TransactionState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTransactionsResponse_TransactionState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTransactionsResponse_TransactionState {
+    const o = changetype<DescribeTransactionsResponse_TransactionState>(__new(offsetof<DescribeTransactionsResponse_TransactionState>(), idof<DescribeTransactionsResponse_TransactionState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTransactionsResponse.TransactionStates[].ErrorCode";
     this.errorCode = r.int16();
@@ -190,7 +221,7 @@ export class DescribeTransactionsResponse_TransactionState {
     r.field = "DescribeTransactionsResponse.TransactionStates[].ProducerEpoch";
     this.producerEpoch = r.int16();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeTransactionsResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTransactionsResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[]._tagged";
       const count = r.uvarint();
@@ -294,11 +325,22 @@ export class DescribeTransactionsResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeTransactionsResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeTransactionsResponse_TopicData {
+    const o = changetype<DescribeTransactionsResponse_TopicData>(__new(offsetof<DescribeTransactionsResponse_TopicData>(), idof<DescribeTransactionsResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Topic";
     this.topic = r.compactString();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]._tagged";
       const count = r.uvarint();

@@ -14,10 +14,20 @@ export class DescribeUserScramCredentialsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeUserScramCredentialsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeUserScramCredentialsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeUserScramCredentialsRequest {
+    const o = changetype<DescribeUserScramCredentialsRequest>(__new(offsetof<DescribeUserScramCredentialsRequest>(), idof<DescribeUserScramCredentialsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeUserScramCredentialsRequest.Users[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeUserScramCredentialsRequest_UserName(); e.decode(r, version); a.push(e); } this.users = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsRequest_UserName.decodeFrom(r, version)); } this.users = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -85,6 +95,17 @@ export class DescribeUserScramCredentialsRequest_UserName {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeUserScramCredentialsRequest_UserName decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeUserScramCredentialsRequest_UserName {
+    const o = changetype<DescribeUserScramCredentialsRequest_UserName>(__new(offsetof<DescribeUserScramCredentialsRequest_UserName>(), idof<DescribeUserScramCredentialsRequest_UserName>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeUserScramCredentialsRequest.Users[].Name";
     this.name = r.compactString();
@@ -161,7 +182,17 @@ export class DescribeUserScramCredentialsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a DescribeUserScramCredentialsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new DescribeUserScramCredentialsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeUserScramCredentialsResponse {
+    const o = changetype<DescribeUserScramCredentialsResponse>(__new(offsetof<DescribeUserScramCredentialsResponse>(), idof<DescribeUserScramCredentialsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeUserScramCredentialsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -170,7 +201,7 @@ export class DescribeUserScramCredentialsResponse {
     r.field = "DescribeUserScramCredentialsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse._tagged";
       const count = r.uvarint();
@@ -256,6 +287,17 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult {
+    const o = changetype<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(__new(offsetof<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(), idof<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeUserScramCredentialsResponse.Results[].User";
     this.user = r.compactString();
@@ -264,7 +306,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     r.field = "DescribeUserScramCredentialsResponse.Results[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new DescribeUserScramCredentialsResponse_CredentialInfo(); e.decode(r, version); a.push(e); } this.credentialInfos = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.credentialInfos = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsResponse_CredentialInfo.decodeFrom(r, version)); } this.credentialInfos = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -348,6 +390,17 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new DescribeUserScramCredentialsResponse_CredentialInfo decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): DescribeUserScramCredentialsResponse_CredentialInfo {
+    const o = changetype<DescribeUserScramCredentialsResponse_CredentialInfo>(__new(offsetof<DescribeUserScramCredentialsResponse_CredentialInfo>(), idof<DescribeUserScramCredentialsResponse_CredentialInfo>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[].Mechanism";
     this.mechanism = r.int8();

@@ -16,14 +16,25 @@ export class ElectLeadersRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ElectLeadersRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ElectLeadersRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ElectLeadersRequest {
+    const o = changetype<ElectLeadersRequest>(__new(offsetof<ElectLeadersRequest>(), idof<ElectLeadersRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.electionType = 0;
     if (version >= 1) {
       r.field = "ElectLeadersRequest.ElectionType";
       this.electionType = r.int8();
     }
     r.field = "ElectLeadersRequest.TopicPartitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ElectLeadersRequest_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersRequest_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     r.field = "ElectLeadersRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -110,11 +121,22 @@ export class ElectLeadersRequest_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ElectLeadersRequest_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ElectLeadersRequest_TopicPartitions {
+    const o = changetype<ElectLeadersRequest_TopicPartitions>(__new(offsetof<ElectLeadersRequest_TopicPartitions>(), idof<ElectLeadersRequest_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ElectLeadersRequest.TopicPartitions[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersRequest.TopicPartitions[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -192,8 +214,19 @@ export class ElectLeadersResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ElectLeadersResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ElectLeadersResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ElectLeadersResponse {
+    const o = changetype<ElectLeadersResponse>(__new(offsetof<ElectLeadersResponse>(), idof<ElectLeadersResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.errorCode = 0;
     r.field = "ElectLeadersResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 1) {
@@ -201,7 +234,7 @@ export class ElectLeadersResponse {
       this.errorCode = r.int16();
     }
     r.field = "ElectLeadersResponse.ReplicaElectionResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ElectLeadersResponse_ReplicaElectionResult(); e.decode(r, version); a.push(e); } this.replicaElectionResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.replicaElectionResults = []; } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersResponse_ReplicaElectionResult.decodeFrom(r, version)); } this.replicaElectionResults = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse._tagged";
       const count = r.uvarint();
@@ -286,11 +319,22 @@ export class ElectLeadersResponse_ReplicaElectionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ElectLeadersResponse_ReplicaElectionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ElectLeadersResponse_ReplicaElectionResult {
+    const o = changetype<ElectLeadersResponse_ReplicaElectionResult>(__new(offsetof<ElectLeadersResponse_ReplicaElectionResult>(), idof<ElectLeadersResponse_ReplicaElectionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ElectLeadersResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitionResult = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResult = []; } else { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersResponse_PartitionResult.decodeFrom(r, version)); } this.partitionResult = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse.ReplicaElectionResults[]._tagged";
       const count = r.uvarint();
@@ -365,6 +409,17 @@ export class ElectLeadersResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ElectLeadersResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ElectLeadersResponse_PartitionResult {
+    const o = changetype<ElectLeadersResponse_PartitionResult>(__new(offsetof<ElectLeadersResponse_PartitionResult>(), idof<ElectLeadersResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[].PartitionId";
     this.partitionId = r.int32();

@@ -16,15 +16,26 @@ export class EndQuorumEpochRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a EndQuorumEpochRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new EndQuorumEpochRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochRequest {
+    const o = changetype<EndQuorumEpochRequest>(__new(offsetof<EndQuorumEpochRequest>(), idof<EndQuorumEpochRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.leaderEndpoints = [];
     r.field = "EndQuorumEpochRequest.ClusterId";
     this.clusterId = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "EndQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochRequest_LeaderEndpoint(); e.decode(r, version); a.push(e); } this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest._tagged";
@@ -110,11 +121,22 @@ export class EndQuorumEpochRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochRequest_TopicData {
+    const o = changetype<EndQuorumEpochRequest_TopicData>(__new(offsetof<EndQuorumEpochRequest_TopicData>(), idof<EndQuorumEpochRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "EndQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -191,7 +213,20 @@ export class EndQuorumEpochRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochRequest_PartitionData {
+    const o = changetype<EndQuorumEpochRequest_PartitionData>(__new(offsetof<EndQuorumEpochRequest_PartitionData>(), idof<EndQuorumEpochRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.preferredSuccessors = [];
+    if (!(version >= 1)) this.preferredCandidates = [];
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[].LeaderId";
@@ -200,11 +235,11 @@ export class EndQuorumEpochRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 0) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredSuccessors[]";
-      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.preferredSuccessors = a; } }
+      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.preferredSuccessors = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochRequest_ReplicaInfo(); e.decode(r, version); a.push(e); } this.preferredCandidates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.preferredCandidates = []; } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_ReplicaInfo.decodeFrom(r, version)); } this.preferredCandidates = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[]._tagged";
@@ -306,7 +341,20 @@ export class EndQuorumEpochRequest_ReplicaInfo {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochRequest_ReplicaInfo decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochRequest_ReplicaInfo {
+    const o = changetype<EndQuorumEpochRequest_ReplicaInfo>(__new(offsetof<EndQuorumEpochRequest_ReplicaInfo>(), idof<EndQuorumEpochRequest_ReplicaInfo>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.candidateId = 0;
+    if (!(version >= 1)) this.candidateDirectoryId = new Uint8Array(16);
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[].CandidateId";
       this.candidateId = r.int32();
@@ -401,7 +449,21 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochRequest_LeaderEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochRequest_LeaderEndpoint {
+    const o = changetype<EndQuorumEpochRequest_LeaderEndpoint>(__new(offsetof<EndQuorumEpochRequest_LeaderEndpoint>(), idof<EndQuorumEpochRequest_LeaderEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.name = "";
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.LeaderEndpoints[].Name";
       this.name = r.compactString();
@@ -514,12 +576,23 @@ export class EndQuorumEpochResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a EndQuorumEpochResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new EndQuorumEpochResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochResponse {
+    const o = changetype<EndQuorumEpochResponse>(__new(offsetof<EndQuorumEpochResponse>(), idof<EndQuorumEpochResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.nodeEndpoints = [];
     r.field = "EndQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "EndQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -530,7 +603,7 @@ export class EndQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "EndQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -619,11 +692,22 @@ export class EndQuorumEpochResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochResponse_TopicData {
+    const o = changetype<EndQuorumEpochResponse_TopicData>(__new(offsetof<EndQuorumEpochResponse_TopicData>(), idof<EndQuorumEpochResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "EndQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new EndQuorumEpochResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -699,6 +783,17 @@ export class EndQuorumEpochResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochResponse_PartitionData {
+    const o = changetype<EndQuorumEpochResponse_PartitionData>(__new(offsetof<EndQuorumEpochResponse_PartitionData>(), idof<EndQuorumEpochResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -792,7 +887,21 @@ export class EndQuorumEpochResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new EndQuorumEpochResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): EndQuorumEpochResponse_NodeEndpoint {
+    const o = changetype<EndQuorumEpochResponse_NodeEndpoint>(__new(offsetof<EndQuorumEpochResponse_NodeEndpoint>(), idof<EndQuorumEpochResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.nodeId = 0;
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

@@ -25,8 +25,27 @@ export class FetchRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FetchRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FetchRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchRequest {
+    const o = changetype<FetchRequest>(__new(offsetof<FetchRequest>(), idof<FetchRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.clusterId = null;
+    if (!(version <= 14)) this.replicaId = -1;
+    this.replicaState = new FetchRequest_ReplicaState();
+    if (!(version >= 3)) this.maxBytes = 2147483647;
+    if (!(version >= 4)) this.isolationLevel = 0;
+    if (!(version >= 7)) this.sessionId = 0;
+    if (!(version >= 7)) this.sessionEpoch = -1;
+    if (!(version >= 7)) this.forgottenTopicsData = [];
+    if (!(version >= 11)) this.rackId = "";
     if (version <= 14) {
       r.field = "FetchRequest.ReplicaId";
       this.replicaId = r.int32();
@@ -52,10 +71,10 @@ export class FetchRequest {
       this.sessionEpoch = r.int32();
     }
     r.field = "FetchRequest.Topics[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchRequest_FetchTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_FetchTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchRequest_ForgottenTopic(); e.decode(r, version); a.push(e); } this.forgottenTopicsData = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<FetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_ForgottenTopic.decodeFrom(r, version)); } this.forgottenTopicsData = a; } }
     }
     if (version >= 11) {
       r.field = "FetchRequest.RackId";
@@ -76,7 +95,7 @@ export class FetchRequest {
         } else
         if (tag == 1 && (version >= 15)) {
           r.field = "FetchRequest.ReplicaState";
-          { const s = new FetchRequest_ReplicaState(); s.decode(r, version); this.replicaState = s; }
+          this.replicaState = FetchRequest_ReplicaState.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -268,7 +287,20 @@ export class FetchRequest_ReplicaState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchRequest_ReplicaState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchRequest_ReplicaState {
+    const o = changetype<FetchRequest_ReplicaState>(__new(offsetof<FetchRequest_ReplicaState>(), idof<FetchRequest_ReplicaState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 15)) this.replicaId = -1;
+    if (!(version >= 15)) this.replicaEpoch = <i64>-1;
     if (version >= 15) {
       r.field = "FetchRequest.ReplicaState.ReplicaId";
       this.replicaId = r.int32();
@@ -363,7 +395,20 @@ export class FetchRequest_FetchTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchRequest_FetchTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchRequest_FetchTopic {
+    const o = changetype<FetchRequest_FetchTopic>(__new(offsetof<FetchRequest_FetchTopic>(), idof<FetchRequest_FetchTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 12)) this.topic = "";
+    if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
       r.field = "FetchRequest.Topics[].Topic";
       this.topic = (version >= 12) ? r.compactString() : r.string();
@@ -373,7 +418,7 @@ export class FetchRequest_FetchTopic {
       this.topicId = r.uuid();
     }
     r.field = "FetchRequest.Topics[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchRequest_FetchPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_FetchPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -470,7 +515,23 @@ export class FetchRequest_FetchPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchRequest_FetchPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchRequest_FetchPartition {
+    const o = changetype<FetchRequest_FetchPartition>(__new(offsetof<FetchRequest_FetchPartition>(), idof<FetchRequest_FetchPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 9)) this.currentLeaderEpoch = -1;
+    if (!(version >= 12)) this.lastFetchedEpoch = -1;
+    if (!(version >= 5)) this.logStartOffset = <i64>-1;
+    this.replicaDirectoryId = new Uint8Array(16);
+    this.highWatermark = <i64>9223372036854775807;
     r.field = "FetchRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     if (version >= 9) {
@@ -653,7 +714,21 @@ export class FetchRequest_ForgottenTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchRequest_ForgottenTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchRequest_ForgottenTopic {
+    const o = changetype<FetchRequest_ForgottenTopic>(__new(offsetof<FetchRequest_ForgottenTopic>(), idof<FetchRequest_ForgottenTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 7 && version <= 12)) this.topic = "";
+    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 7)) this.partitions = [];
     if (version >= 7 && version <= 12) {
       r.field = "FetchRequest.ForgottenTopicsData[].Topic";
       this.topic = (version >= 12) ? r.compactString() : r.string();
@@ -664,7 +739,7 @@ export class FetchRequest_ForgottenTopic {
     }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[].Partitions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     }
     if (version >= 12) {
       r.field = "FetchRequest.ForgottenTopicsData[]._tagged";
@@ -768,8 +843,22 @@ export class FetchResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FetchResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FetchResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse {
+    const o = changetype<FetchResponse>(__new(offsetof<FetchResponse>(), idof<FetchResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    if (!(version >= 7)) this.errorCode = 0;
+    if (!(version >= 7)) this.sessionId = 0;
+    this.nodeEndpoints = [];
     if (version >= 1) {
       r.field = "FetchResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -783,7 +872,7 @@ export class FetchResponse {
       this.sessionId = r.int32();
     }
     r.field = "FetchResponse.Responses[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchResponse_FetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchResponse_FetchableTopicResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<FetchResponse_FetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_FetchableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
     if (version >= 12) {
       r.field = "FetchResponse._tagged";
       const count = r.uvarint();
@@ -794,7 +883,7 @@ export class FetchResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 16)) {
           r.field = "FetchResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -912,7 +1001,20 @@ export class FetchResponse_FetchableTopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_FetchableTopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_FetchableTopicResponse {
+    const o = changetype<FetchResponse_FetchableTopicResponse>(__new(offsetof<FetchResponse_FetchableTopicResponse>(), idof<FetchResponse_FetchableTopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 12)) this.topic = "";
+    if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
       r.field = "FetchResponse.Responses[].Topic";
       this.topic = (version >= 12) ? r.compactString() : r.string();
@@ -922,7 +1024,7 @@ export class FetchResponse_FetchableTopicResponse {
       this.topicId = r.uuid();
     }
     r.field = "FetchResponse.Responses[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -1022,7 +1124,25 @@ export class FetchResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_PartitionData {
+    const o = changetype<FetchResponse_PartitionData>(__new(offsetof<FetchResponse_PartitionData>(), idof<FetchResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.lastStableOffset = <i64>-1;
+    if (!(version >= 5)) this.logStartOffset = <i64>-1;
+    this.divergingEpoch = new FetchResponse_EpochEndOffset();
+    this.currentLeader = new FetchResponse_LeaderIdAndEpoch();
+    this.snapshotId = new FetchResponse_SnapshotId();
+    if (!(version >= 4)) this.abortedTransactions = [];
+    if (!(version >= 11)) this.preferredReadReplica = -1;
     r.field = "FetchResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "FetchResponse.Responses[].Partitions[].ErrorCode";
@@ -1039,7 +1159,7 @@ export class FetchResponse_PartitionData {
     }
     if (version >= 4) {
       r.field = "FetchResponse.Responses[].Partitions[].AbortedTransactions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else { const a = new Array<FetchResponse_AbortedTransaction>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchResponse_AbortedTransaction(); e.decode(r, version); a.push(e); } this.abortedTransactions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else { const a = new Array<FetchResponse_AbortedTransaction>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_AbortedTransaction.decodeFrom(r, version)); } this.abortedTransactions = a; } }
     }
     if (version >= 11) {
       r.field = "FetchResponse.Responses[].Partitions[].PreferredReadReplica";
@@ -1057,17 +1177,17 @@ export class FetchResponse_PartitionData {
         const end = r.pos + size;
         if (tag == 0 && (version >= 12)) {
           r.field = "FetchResponse.Responses[].Partitions[].DivergingEpoch";
-          { const s = new FetchResponse_EpochEndOffset(); s.decode(r, version); this.divergingEpoch = s; }
+          this.divergingEpoch = FetchResponse_EpochEndOffset.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 12)) {
           r.field = "FetchResponse.Responses[].Partitions[].CurrentLeader";
-          { const s = new FetchResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
+          this.currentLeader = FetchResponse_LeaderIdAndEpoch.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 2 && (version >= 12)) {
           r.field = "FetchResponse.Responses[].Partitions[].SnapshotId";
-          { const s = new FetchResponse_SnapshotId(); s.decode(r, version); this.snapshotId = s; }
+          this.snapshotId = FetchResponse_SnapshotId.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -1252,7 +1372,20 @@ export class FetchResponse_EpochEndOffset {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_EpochEndOffset decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_EpochEndOffset {
+    const o = changetype<FetchResponse_EpochEndOffset>(__new(offsetof<FetchResponse_EpochEndOffset>(), idof<FetchResponse_EpochEndOffset>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 12)) this.epoch = -1;
+    if (!(version >= 12)) this.endOffset = <i64>-1;
     if (version >= 12) {
       r.field = "FetchResponse.Responses[].Partitions[].DivergingEpoch.Epoch";
       this.epoch = r.int32();
@@ -1346,7 +1479,20 @@ export class FetchResponse_LeaderIdAndEpoch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_LeaderIdAndEpoch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_LeaderIdAndEpoch {
+    const o = changetype<FetchResponse_LeaderIdAndEpoch>(__new(offsetof<FetchResponse_LeaderIdAndEpoch>(), idof<FetchResponse_LeaderIdAndEpoch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 12)) this.leaderId = -1;
+    if (!(version >= 12)) this.leaderEpoch = -1;
     if (version >= 12) {
       r.field = "FetchResponse.Responses[].Partitions[].CurrentLeader.LeaderId";
       this.leaderId = r.int32();
@@ -1440,6 +1586,17 @@ export class FetchResponse_SnapshotId {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_SnapshotId decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_SnapshotId {
+    const o = changetype<FetchResponse_SnapshotId>(__new(offsetof<FetchResponse_SnapshotId>(), idof<FetchResponse_SnapshotId>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchResponse.Responses[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
@@ -1518,7 +1675,20 @@ export class FetchResponse_AbortedTransaction {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_AbortedTransaction decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_AbortedTransaction {
+    const o = changetype<FetchResponse_AbortedTransaction>(__new(offsetof<FetchResponse_AbortedTransaction>(), idof<FetchResponse_AbortedTransaction>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.producerId = 0;
+    if (!(version >= 4)) this.firstOffset = 0;
     if (version >= 4) {
       r.field = "FetchResponse.Responses[].Partitions[].AbortedTransactions[].ProducerId";
       this.producerId = r.int64();
@@ -1614,7 +1784,22 @@ export class FetchResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchResponse_NodeEndpoint {
+    const o = changetype<FetchResponse_NodeEndpoint>(__new(offsetof<FetchResponse_NodeEndpoint>(), idof<FetchResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 16)) this.nodeId = 0;
+    if (!(version >= 16)) this.host = "";
+    if (!(version >= 16)) this.port = 0;
+    if (!(version >= 16)) this.rack = null;
     if (version >= 16) {
       r.field = "FetchResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

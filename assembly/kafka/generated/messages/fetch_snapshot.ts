@@ -17,14 +17,25 @@ export class FetchSnapshotRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FetchSnapshotRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FetchSnapshotRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotRequest {
+    const o = changetype<FetchSnapshotRequest>(__new(offsetof<FetchSnapshotRequest>(), idof<FetchSnapshotRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.clusterId = null;
     r.field = "FetchSnapshotRequest.ReplicaId";
     this.replicaId = r.int32();
     r.field = "FetchSnapshotRequest.MaxBytes";
     this.maxBytes = r.int32();
     r.field = "FetchSnapshotRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchSnapshotRequest_TopicSnapshot(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotRequest_TopicSnapshot.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest._tagged";
       const count = r.uvarint();
@@ -127,11 +138,22 @@ export class FetchSnapshotRequest_TopicSnapshot {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotRequest_TopicSnapshot decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotRequest_TopicSnapshot {
+    const o = changetype<FetchSnapshotRequest_TopicSnapshot>(__new(offsetof<FetchSnapshotRequest_TopicSnapshot>(), idof<FetchSnapshotRequest_TopicSnapshot>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchSnapshotRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchSnapshotRequest_PartitionSnapshot(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotRequest_PartitionSnapshot.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -208,13 +230,25 @@ export class FetchSnapshotRequest_PartitionSnapshot {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotRequest_PartitionSnapshot decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotRequest_PartitionSnapshot {
+    const o = changetype<FetchSnapshotRequest_PartitionSnapshot>(__new(offsetof<FetchSnapshotRequest_PartitionSnapshot>(), idof<FetchSnapshotRequest_PartitionSnapshot>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.replicaDirectoryId = new Uint8Array(16);
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].CurrentLeaderEpoch";
     this.currentLeaderEpoch = r.int32();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].SnapshotId";
-    { const s = new FetchSnapshotRequest_SnapshotId(); s.decode(r, version); this.snapshotId = s; }
+    this.snapshotId = FetchSnapshotRequest_SnapshotId.decodeFrom(r, version);
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].Position";
     this.position = r.int64();
     if (true) {
@@ -326,6 +360,17 @@ export class FetchSnapshotRequest_SnapshotId {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotRequest_SnapshotId decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotRequest_SnapshotId {
+    const o = changetype<FetchSnapshotRequest_SnapshotId>(__new(offsetof<FetchSnapshotRequest_SnapshotId>(), idof<FetchSnapshotRequest_SnapshotId>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
@@ -409,14 +454,25 @@ export class FetchSnapshotResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FetchSnapshotResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FetchSnapshotResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse {
+    const o = changetype<FetchSnapshotResponse>(__new(offsetof<FetchSnapshotResponse>(), idof<FetchSnapshotResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.nodeEndpoints = [];
     r.field = "FetchSnapshotResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "FetchSnapshotResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "FetchSnapshotResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchSnapshotResponse_TopicSnapshot(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_TopicSnapshot.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse._tagged";
       const count = r.uvarint();
@@ -427,7 +483,7 @@ export class FetchSnapshotResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "FetchSnapshotResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchSnapshotResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -521,11 +577,22 @@ export class FetchSnapshotResponse_TopicSnapshot {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotResponse_TopicSnapshot decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse_TopicSnapshot {
+    const o = changetype<FetchSnapshotResponse_TopicSnapshot>(__new(offsetof<FetchSnapshotResponse_TopicSnapshot>(), idof<FetchSnapshotResponse_TopicSnapshot>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchSnapshotResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FetchSnapshotResponse_PartitionSnapshot(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_PartitionSnapshot.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -604,13 +671,25 @@ export class FetchSnapshotResponse_PartitionSnapshot {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotResponse_PartitionSnapshot decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse_PartitionSnapshot {
+    const o = changetype<FetchSnapshotResponse_PartitionSnapshot>(__new(offsetof<FetchSnapshotResponse_PartitionSnapshot>(), idof<FetchSnapshotResponse_PartitionSnapshot>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.currentLeader = new FetchSnapshotResponse_LeaderIdAndEpoch();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].Index";
     this.index = r.int32();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].SnapshotId";
-    { const s = new FetchSnapshotResponse_SnapshotId(); s.decode(r, version); this.snapshotId = s; }
+    this.snapshotId = FetchSnapshotResponse_SnapshotId.decodeFrom(r, version);
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].Size";
     this.size_ = r.int64();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].Position";
@@ -627,7 +706,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
         const end = r.pos + size;
         if (tag == 0) {
           r.field = "FetchSnapshotResponse.Topics[].Partitions[].CurrentLeader";
-          { const s = new FetchSnapshotResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
+          this.currentLeader = FetchSnapshotResponse_LeaderIdAndEpoch.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -734,6 +813,17 @@ export class FetchSnapshotResponse_SnapshotId {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotResponse_SnapshotId decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse_SnapshotId {
+    const o = changetype<FetchSnapshotResponse_SnapshotId>(__new(offsetof<FetchSnapshotResponse_SnapshotId>(), idof<FetchSnapshotResponse_SnapshotId>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
@@ -812,6 +902,17 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotResponse_LeaderIdAndEpoch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse_LeaderIdAndEpoch {
+    const o = changetype<FetchSnapshotResponse_LeaderIdAndEpoch>(__new(offsetof<FetchSnapshotResponse_LeaderIdAndEpoch>(), idof<FetchSnapshotResponse_LeaderIdAndEpoch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
@@ -891,7 +992,21 @@ export class FetchSnapshotResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FetchSnapshotResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FetchSnapshotResponse_NodeEndpoint {
+    const o = changetype<FetchSnapshotResponse_NodeEndpoint>(__new(offsetof<FetchSnapshotResponse_NodeEndpoint>(), idof<FetchSnapshotResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.nodeId = 0;
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "FetchSnapshotResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

@@ -16,8 +16,21 @@ export class FindCoordinatorRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FindCoordinatorRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FindCoordinatorRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FindCoordinatorRequest {
+    const o = changetype<FindCoordinatorRequest>(__new(offsetof<FindCoordinatorRequest>(), idof<FindCoordinatorRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 3)) this.key = "";
+    if (!(version >= 1)) this.keyType = 0;
+    if (!(version >= 4)) this.coordinatorKeys = [];
     if (version <= 3) {
       r.field = "FindCoordinatorRequest.Key";
       this.key = (version >= 3) ? r.compactString() : r.string();
@@ -28,7 +41,7 @@ export class FindCoordinatorRequest {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorRequest.CoordinatorKeys[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.coordinatorKeys = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinatorKeys = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.coordinatorKeys = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorRequest._tagged";
@@ -134,8 +147,25 @@ export class FindCoordinatorResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a FindCoordinatorResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new FindCoordinatorResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FindCoordinatorResponse {
+    const o = changetype<FindCoordinatorResponse>(__new(offsetof<FindCoordinatorResponse>(), idof<FindCoordinatorResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    if (!(version <= 3)) this.errorCode = 0;
+    if (!(version >= 1 && version <= 3)) this.errorMessage = "";
+    if (!(version <= 3)) this.nodeId = 0;
+    if (!(version <= 3)) this.host = "";
+    if (!(version <= 3)) this.port = 0;
+    if (!(version >= 4)) this.coordinators = [];
     if (version >= 1) {
       r.field = "FindCoordinatorResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -162,7 +192,7 @@ export class FindCoordinatorResponse {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorResponse.Coordinators[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < count && !r.bad; i++) { const e = new FindCoordinatorResponse_Coordinator(); e.decode(r, version); a.push(e); } this.coordinators = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinators = []; } else { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FindCoordinatorResponse_Coordinator.decodeFrom(r, version)); } this.coordinators = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorResponse._tagged";
@@ -308,7 +338,24 @@ export class FindCoordinatorResponse_Coordinator {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new FindCoordinatorResponse_Coordinator decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): FindCoordinatorResponse_Coordinator {
+    const o = changetype<FindCoordinatorResponse_Coordinator>(__new(offsetof<FindCoordinatorResponse_Coordinator>(), idof<FindCoordinatorResponse_Coordinator>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.key = "";
+    if (!(version >= 4)) this.nodeId = 0;
+    if (!(version >= 4)) this.host = "";
+    if (!(version >= 4)) this.port = 0;
+    if (!(version >= 4)) this.errorCode = 0;
+    if (!(version >= 4)) this.errorMessage = "";
     if (version >= 4) {
       r.field = "FindCoordinatorResponse.Coordinators[].Key";
       this.key = r.compactString();

@@ -14,7 +14,17 @@ export class GetTelemetrySubscriptionsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a GetTelemetrySubscriptionsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new GetTelemetrySubscriptionsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): GetTelemetrySubscriptionsRequest {
+    const o = changetype<GetTelemetrySubscriptionsRequest>(__new(offsetof<GetTelemetrySubscriptionsRequest>(), idof<GetTelemetrySubscriptionsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "GetTelemetrySubscriptionsRequest.ClientInstanceId";
     this.clientInstanceId = r.uuid();
@@ -96,7 +106,17 @@ export class GetTelemetrySubscriptionsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a GetTelemetrySubscriptionsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new GetTelemetrySubscriptionsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): GetTelemetrySubscriptionsResponse {
+    const o = changetype<GetTelemetrySubscriptionsResponse>(__new(offsetof<GetTelemetrySubscriptionsResponse>(), idof<GetTelemetrySubscriptionsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "GetTelemetrySubscriptionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -107,7 +127,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.SubscriptionId";
     this.subscriptionId = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acceptedCompressionTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acceptedCompressionTypes = a; } }
     r.field = "GetTelemetrySubscriptionsResponse.PushIntervalMs";
     this.pushIntervalMs = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.TelemetryMaxBytes";
@@ -115,7 +135,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.DeltaTemporality";
     this.deltaTemporality = r.bool();
     r.field = "GetTelemetrySubscriptionsResponse.RequestedMetrics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.requestedMetrics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.requestedMetrics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.requestedMetrics = a; } }
     if (true) {
       r.field = "GetTelemetrySubscriptionsResponse._tagged";
       const count = r.uvarint();

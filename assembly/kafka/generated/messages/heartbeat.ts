@@ -17,8 +17,19 @@ export class HeartbeatRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a HeartbeatRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new HeartbeatRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): HeartbeatRequest {
+    const o = changetype<HeartbeatRequest>(__new(offsetof<HeartbeatRequest>(), idof<HeartbeatRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.groupInstanceId = null;
     r.field = "HeartbeatRequest.GroupId";
     this.groupId = (version >= 4) ? r.compactString() : r.string();
     r.field = "HeartbeatRequest.GenerationId";
@@ -121,8 +132,19 @@ export class HeartbeatResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a HeartbeatResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new HeartbeatResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): HeartbeatResponse {
+    const o = changetype<HeartbeatResponse>(__new(offsetof<HeartbeatResponse>(), idof<HeartbeatResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "HeartbeatResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();

@@ -15,10 +15,20 @@ export class IncrementalAlterConfigsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a IncrementalAlterConfigsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new IncrementalAlterConfigsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): IncrementalAlterConfigsRequest {
+    const o = changetype<IncrementalAlterConfigsRequest>(__new(offsetof<IncrementalAlterConfigsRequest>(), idof<IncrementalAlterConfigsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "IncrementalAlterConfigsRequest.Resources[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { const e = new IncrementalAlterConfigsRequest_AlterConfigsResource(); e.decode(r, version); a.push(e); } this.resources = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
     r.field = "IncrementalAlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -95,13 +105,24 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new IncrementalAlterConfigsRequest_AlterConfigsResource decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): IncrementalAlterConfigsRequest_AlterConfigsResource {
+    const o = changetype<IncrementalAlterConfigsRequest_AlterConfigsResource>(__new(offsetof<IncrementalAlterConfigsRequest_AlterConfigsResource>(), idof<IncrementalAlterConfigsRequest_AlterConfigsResource>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "IncrementalAlterConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "IncrementalAlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 1) ? r.compactString() : r.string();
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { const e = new IncrementalAlterConfigsRequest_AlterableConfig(); e.decode(r, version); a.push(e); } this.configs = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } this.configs = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -181,6 +202,17 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new IncrementalAlterConfigsRequest_AlterableConfig decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): IncrementalAlterConfigsRequest_AlterableConfig {
+    const o = changetype<IncrementalAlterConfigsRequest_AlterableConfig>(__new(offsetof<IncrementalAlterConfigsRequest_AlterableConfig>(), idof<IncrementalAlterConfigsRequest_AlterableConfig>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
@@ -269,12 +301,22 @@ export class IncrementalAlterConfigsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a IncrementalAlterConfigsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new IncrementalAlterConfigsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): IncrementalAlterConfigsResponse {
+    const o = changetype<IncrementalAlterConfigsResponse>(__new(offsetof<IncrementalAlterConfigsResponse>(), idof<IncrementalAlterConfigsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "IncrementalAlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "IncrementalAlterConfigsResponse.Responses[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new IncrementalAlterConfigsResponse_AlterConfigsResourceResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } this.responses = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsResponse._tagged";
       const count = r.uvarint();
@@ -350,6 +392,17 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new IncrementalAlterConfigsResponse_AlterConfigsResourceResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
+    const o = changetype<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(__new(offsetof<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(), idof<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "IncrementalAlterConfigsResponse.Responses[].ErrorCode";
     this.errorCode = r.int16();

@@ -19,8 +19,22 @@ export class InitProducerIdRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a InitProducerIdRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new InitProducerIdRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitProducerIdRequest {
+    const o = changetype<InitProducerIdRequest>(__new(offsetof<InitProducerIdRequest>(), idof<InitProducerIdRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.producerId = <i64>-1;
+    if (!(version >= 3)) this.producerEpoch = -1;
+    if (!(version >= 6)) this.enable2Pc = false;
+    if (!(version >= 6)) this.keepPreparedTxn = false;
     r.field = "InitProducerIdRequest.TransactionalId";
     this.transactionalId = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "InitProducerIdRequest.TransactionTimeoutMs";
@@ -165,8 +179,20 @@ export class InitProducerIdResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a InitProducerIdResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new InitProducerIdResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitProducerIdResponse {
+    const o = changetype<InitProducerIdResponse>(__new(offsetof<InitProducerIdResponse>(), idof<InitProducerIdResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.ongoingTxnProducerId = <i64>-1;
+    if (!(version >= 6)) this.ongoingTxnProducerEpoch = -1;
     r.field = "InitProducerIdResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "InitProducerIdResponse.ErrorCode";

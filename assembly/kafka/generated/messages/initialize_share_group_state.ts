@@ -15,12 +15,22 @@ export class InitializeShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a InitializeShareGroupStateRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new InitializeShareGroupStateRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateRequest {
+    const o = changetype<InitializeShareGroupStateRequest>(__new(offsetof<InitializeShareGroupStateRequest>(), idof<InitializeShareGroupStateRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "InitializeShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new InitializeShareGroupStateRequest_InitializeStateData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateRequest_InitializeStateData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new InitializeShareGroupStateRequest_InitializeStateData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateRequest_InitializeStateData {
+    const o = changetype<InitializeShareGroupStateRequest_InitializeStateData>(__new(offsetof<InitializeShareGroupStateRequest_InitializeStateData>(), idof<InitializeShareGroupStateRequest_InitializeStateData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new InitializeShareGroupStateRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -173,6 +194,17 @@ export class InitializeShareGroupStateRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new InitializeShareGroupStateRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateRequest_PartitionData {
+    const o = changetype<InitializeShareGroupStateRequest_PartitionData>(__new(offsetof<InitializeShareGroupStateRequest_PartitionData>(), idof<InitializeShareGroupStateRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -260,10 +292,20 @@ export class InitializeShareGroupStateResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a InitializeShareGroupStateResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new InitializeShareGroupStateResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateResponse {
+    const o = changetype<InitializeShareGroupStateResponse>(__new(offsetof<InitializeShareGroupStateResponse>(), idof<InitializeShareGroupStateResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new InitializeShareGroupStateResponse_InitializeStateResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateResponse_InitializeStateResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -332,11 +374,22 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new InitializeShareGroupStateResponse_InitializeStateResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateResponse_InitializeStateResult {
+    const o = changetype<InitializeShareGroupStateResponse_InitializeStateResult>(__new(offsetof<InitializeShareGroupStateResponse_InitializeStateResult>(), idof<InitializeShareGroupStateResponse_InitializeStateResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new InitializeShareGroupStateResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -411,6 +464,17 @@ export class InitializeShareGroupStateResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new InitializeShareGroupStateResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): InitializeShareGroupStateResponse_PartitionResult {
+    const o = changetype<InitializeShareGroupStateResponse_PartitionResult>(__new(offsetof<InitializeShareGroupStateResponse_PartitionResult>(), idof<InitializeShareGroupStateResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();

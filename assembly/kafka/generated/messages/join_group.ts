@@ -21,8 +21,21 @@ export class JoinGroupRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a JoinGroupRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new JoinGroupRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): JoinGroupRequest {
+    const o = changetype<JoinGroupRequest>(__new(offsetof<JoinGroupRequest>(), idof<JoinGroupRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.rebalanceTimeoutMs = -1;
+    if (!(version >= 5)) this.groupInstanceId = null;
+    if (!(version >= 8)) this.reason = null;
     r.field = "JoinGroupRequest.GroupId";
     this.groupId = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.SessionTimeoutMs";
@@ -40,7 +53,7 @@ export class JoinGroupRequest {
     r.field = "JoinGroupRequest.ProtocolType";
     this.protocolType = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.Protocols[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(); for (let i = 0; i < count && !r.bad; i++) { const e = new JoinGroupRequest_JoinGroupRequestProtocol(); e.decode(r, version); a.push(e); } this.protocols = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.protocols = []; } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(); for (let i = 0; i < count && !r.bad; i++) { a.push(JoinGroupRequest_JoinGroupRequestProtocol.decodeFrom(r, version)); } this.protocols = a; } }
     if (version >= 8) {
       r.field = "JoinGroupRequest.Reason";
       this.reason = r.compactNullableString();
@@ -166,6 +179,17 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new JoinGroupRequest_JoinGroupRequestProtocol decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): JoinGroupRequest_JoinGroupRequestProtocol {
+    const o = changetype<JoinGroupRequest_JoinGroupRequestProtocol>(__new(offsetof<JoinGroupRequest_JoinGroupRequestProtocol>(), idof<JoinGroupRequest_JoinGroupRequestProtocol>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "JoinGroupRequest.Protocols[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
@@ -254,8 +278,21 @@ export class JoinGroupResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a JoinGroupResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new JoinGroupResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): JoinGroupResponse {
+    const o = changetype<JoinGroupResponse>(__new(offsetof<JoinGroupResponse>(), idof<JoinGroupResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.throttleTimeMs = 0;
+    if (!(version >= 7)) this.protocolType = null;
+    if (!(version >= 9)) this.skipAssignment = false;
     if (version >= 2) {
       r.field = "JoinGroupResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -279,7 +316,7 @@ export class JoinGroupResponse {
     r.field = "JoinGroupResponse.MemberId";
     this.memberId = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupResponse.Members[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < count && !r.bad; i++) { const e = new JoinGroupResponse_JoinGroupResponseMember(); e.decode(r, version); a.push(e); } this.members = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < count && !r.bad; i++) { a.push(JoinGroupResponse_JoinGroupResponseMember.decodeFrom(r, version)); } this.members = a; } }
     if (version >= 6) {
       r.field = "JoinGroupResponse._tagged";
       const count = r.uvarint();
@@ -407,7 +444,19 @@ export class JoinGroupResponse_JoinGroupResponseMember {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new JoinGroupResponse_JoinGroupResponseMember decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): JoinGroupResponse_JoinGroupResponseMember {
+    const o = changetype<JoinGroupResponse_JoinGroupResponseMember>(__new(offsetof<JoinGroupResponse_JoinGroupResponseMember>(), idof<JoinGroupResponse_JoinGroupResponseMember>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 5)) this.groupInstanceId = null;
     r.field = "JoinGroupResponse.Members[].MemberId";
     this.memberId = (version >= 6) ? r.compactString() : r.string();
     if (version >= 5) {

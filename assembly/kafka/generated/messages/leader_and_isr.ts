@@ -21,8 +21,23 @@ export class LeaderAndIsrRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a LeaderAndIsrRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new LeaderAndIsrRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrRequest {
+    const o = changetype<LeaderAndIsrRequest>(__new(offsetof<LeaderAndIsrRequest>(), idof<LeaderAndIsrRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 7)) this.isKRaftController = false;
+    if (!(version >= 2)) this.brokerEpoch = <i64>-1;
+    if (!(version >= 5)) this.type = 0;
+    if (!(version <= 1)) this.ungroupedPartitionStates = [];
+    if (!(version >= 2)) this.topicStates = [];
     r.field = "LeaderAndIsrRequest.ControllerId";
     this.controllerId = r.int32();
     if (version >= 7) {
@@ -41,14 +56,14 @@ export class LeaderAndIsrRequest {
     }
     if (version <= 1) {
       r.field = "LeaderAndIsrRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrRequest_LeaderAndIsrPartitionState(); e.decode(r, version); a.push(e); } this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } this.ungroupedPartitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrRequest_LeaderAndIsrTopicState(); e.decode(r, version); a.push(e); } this.topicStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
     }
     r.field = "LeaderAndIsrRequest.LiveLeaders[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrRequest_LeaderAndIsrLiveLeader(); e.decode(r, version); a.push(e); } this.liveLeaders = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveLeaders = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrLiveLeader.decodeFrom(r, version)); } this.liveLeaders = a; } }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest._tagged";
       const count = r.uvarint();
@@ -183,7 +198,21 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaderAndIsrRequest_LeaderAndIsrTopicState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrRequest_LeaderAndIsrTopicState {
+    const o = changetype<LeaderAndIsrRequest_LeaderAndIsrTopicState>(__new(offsetof<LeaderAndIsrRequest_LeaderAndIsrTopicState>(), idof<LeaderAndIsrRequest_LeaderAndIsrTopicState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.topicName = "";
+    if (!(version >= 5)) this.topicId = new Uint8Array(16);
+    if (!(version >= 2)) this.partitionStates = [];
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].TopicName";
       this.topicName = (version >= 4) ? r.compactString() : r.string();
@@ -194,7 +223,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrRequest_LeaderAndIsrPartitionState(); e.decode(r, version); a.push(e); } this.partitionStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest.TopicStates[]._tagged";
@@ -293,6 +322,17 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaderAndIsrRequest_LeaderAndIsrLiveLeader decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
+    const o = changetype<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(__new(offsetof<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(), idof<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "LeaderAndIsrRequest.LiveLeaders[].BrokerId";
     this.brokerId = r.int32();
@@ -388,7 +428,23 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaderAndIsrRequest_LeaderAndIsrPartitionState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrRequest_LeaderAndIsrPartitionState {
+    const o = changetype<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(__new(offsetof<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(), idof<LeaderAndIsrRequest_LeaderAndIsrPartitionState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 1)) this.topicName = "";
+    if (!(version >= 3)) this.addingReplicas = [];
+    if (!(version >= 3)) this.removingReplicas = [];
+    if (!(version >= 1)) this.isNew = false;
+    if (!(version >= 6)) this.leaderRecoveryState = 0;
     if (version <= 1) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.TopicName";
       this.topicName = r.string();
@@ -402,18 +458,18 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Isr[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.PartitionEpoch";
     this.partitionEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Replicas[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.AddingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
     }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.RemovingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
     }
     if (version >= 1) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.IsNew";
@@ -580,17 +636,29 @@ export class LeaderAndIsrResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a LeaderAndIsrResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new LeaderAndIsrResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrResponse {
+    const o = changetype<LeaderAndIsrResponse>(__new(offsetof<LeaderAndIsrResponse>(), idof<LeaderAndIsrResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 4)) this.partitionErrors = [];
+    if (!(version >= 5)) this.topics = [];
     r.field = "LeaderAndIsrResponse.ErrorCode";
     this.errorCode = r.int16();
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.PartitionErrors[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrResponse_LeaderAndIsrPartitionError(); e.decode(r, version); a.push(e); } this.partitionErrors = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrResponse_LeaderAndIsrTopicError(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrTopicError.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse._tagged";
@@ -682,14 +750,27 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaderAndIsrResponse_LeaderAndIsrTopicError decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrResponse_LeaderAndIsrTopicError {
+    const o = changetype<LeaderAndIsrResponse_LeaderAndIsrTopicError>(__new(offsetof<LeaderAndIsrResponse_LeaderAndIsrTopicError>(), idof<LeaderAndIsrResponse_LeaderAndIsrTopicError>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 5)) this.topicId = new Uint8Array(16);
+    if (!(version >= 5)) this.partitionErrors = [];
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].TopicId";
       this.topicId = r.uuid();
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].PartitionErrors[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaderAndIsrResponse_LeaderAndIsrPartitionError(); e.decode(r, version); a.push(e); } this.partitionErrors = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse.Topics[]._tagged";
@@ -777,7 +858,19 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaderAndIsrResponse_LeaderAndIsrPartitionError decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaderAndIsrResponse_LeaderAndIsrPartitionError {
+    const o = changetype<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(__new(offsetof<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(), idof<LeaderAndIsrResponse_LeaderAndIsrPartitionError>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 4)) this.topicName = "";
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.LeaderAndIsrPartitionError.TopicName";
       this.topicName = (version >= 4) ? r.compactString() : r.string();

@@ -16,8 +16,20 @@ export class LeaveGroupRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a LeaveGroupRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new LeaveGroupRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaveGroupRequest {
+    const o = changetype<LeaveGroupRequest>(__new(offsetof<LeaveGroupRequest>(), idof<LeaveGroupRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 2)) this.memberId = "";
+    if (!(version >= 3)) this.members = [];
     r.field = "LeaveGroupRequest.GroupId";
     this.groupId = (version >= 4) ? r.compactString() : r.string();
     if (version <= 2) {
@@ -26,7 +38,7 @@ export class LeaveGroupRequest {
     }
     if (version >= 3) {
       r.field = "LeaveGroupRequest.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaveGroupRequest_MemberIdentity(); e.decode(r, version); a.push(e); } this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaveGroupRequest_MemberIdentity.decodeFrom(r, version)); } this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupRequest._tagged";
@@ -119,7 +131,21 @@ export class LeaveGroupRequest_MemberIdentity {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaveGroupRequest_MemberIdentity decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaveGroupRequest_MemberIdentity {
+    const o = changetype<LeaveGroupRequest_MemberIdentity>(__new(offsetof<LeaveGroupRequest_MemberIdentity>(), idof<LeaveGroupRequest_MemberIdentity>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.memberId = "";
+    if (!(version >= 3)) this.groupInstanceId = null;
+    if (!(version >= 5)) this.reason = null;
     if (version >= 3) {
       r.field = "LeaveGroupRequest.Members[].MemberId";
       this.memberId = (version >= 4) ? r.compactString() : r.string();
@@ -232,8 +258,20 @@ export class LeaveGroupResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a LeaveGroupResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new LeaveGroupResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaveGroupResponse {
+    const o = changetype<LeaveGroupResponse>(__new(offsetof<LeaveGroupResponse>(), idof<LeaveGroupResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    if (!(version >= 3)) this.members = [];
     if (version >= 1) {
       r.field = "LeaveGroupResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -242,7 +280,7 @@ export class LeaveGroupResponse {
     this.errorCode = r.int16();
     if (version >= 3) {
       r.field = "LeaveGroupResponse.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new LeaveGroupResponse_MemberResponse(); e.decode(r, version); a.push(e); } this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaveGroupResponse_MemberResponse.decodeFrom(r, version)); } this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupResponse._tagged";
@@ -335,7 +373,21 @@ export class LeaveGroupResponse_MemberResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new LeaveGroupResponse_MemberResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): LeaveGroupResponse_MemberResponse {
+    const o = changetype<LeaveGroupResponse_MemberResponse>(__new(offsetof<LeaveGroupResponse_MemberResponse>(), idof<LeaveGroupResponse_MemberResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.memberId = "";
+    if (!(version >= 3)) this.groupInstanceId = "";
+    if (!(version >= 3)) this.errorCode = 0;
     if (version >= 3) {
       r.field = "LeaveGroupResponse.Members[].MemberId";
       this.memberId = (version >= 4) ? r.compactString() : r.string();

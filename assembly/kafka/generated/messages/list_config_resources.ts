@@ -14,11 +14,22 @@ export class ListConfigResourcesRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListConfigResourcesRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListConfigResourcesRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListConfigResourcesRequest {
+    const o = changetype<ListConfigResourcesRequest>(__new(offsetof<ListConfigResourcesRequest>(), idof<ListConfigResourcesRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.resourceTypes = [];
     if (version >= 1) {
       r.field = "ListConfigResourcesRequest.ResourceTypes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.resourceTypes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.resourceTypes = a; } }
     }
     if (true) {
       r.field = "ListConfigResourcesRequest._tagged";
@@ -98,14 +109,24 @@ export class ListConfigResourcesResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListConfigResourcesResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListConfigResourcesResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListConfigResourcesResponse {
+    const o = changetype<ListConfigResourcesResponse>(__new(offsetof<ListConfigResourcesResponse>(), idof<ListConfigResourcesResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListConfigResourcesResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ListConfigResourcesResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListConfigResourcesResponse.ConfigResources[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListConfigResourcesResponse_ConfigResource(); e.decode(r, version); a.push(e); } this.configResources = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configResources = []; } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListConfigResourcesResponse_ConfigResource.decodeFrom(r, version)); } this.configResources = a; } }
     if (true) {
       r.field = "ListConfigResourcesResponse._tagged";
       const count = r.uvarint();
@@ -184,7 +205,19 @@ export class ListConfigResourcesResponse_ConfigResource {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListConfigResourcesResponse_ConfigResource decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListConfigResourcesResponse_ConfigResource {
+    const o = changetype<ListConfigResourcesResponse_ConfigResource>(__new(offsetof<ListConfigResourcesResponse_ConfigResource>(), idof<ListConfigResourcesResponse_ConfigResource>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.resourceType = 16;
     r.field = "ListConfigResourcesResponse.ConfigResources[].ResourceName";
     this.resourceName = r.compactString();
     if (version >= 1) {

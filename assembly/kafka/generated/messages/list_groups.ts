@@ -15,15 +15,27 @@ export class ListGroupsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListGroupsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListGroupsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListGroupsRequest {
+    const o = changetype<ListGroupsRequest>(__new(offsetof<ListGroupsRequest>(), idof<ListGroupsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.statesFilter = [];
+    if (!(version >= 5)) this.typesFilter = [];
     if (version >= 4) {
       r.field = "ListGroupsRequest.StatesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.statesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.statesFilter = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.statesFilter = a; } }
     }
     if (version >= 5) {
       r.field = "ListGroupsRequest.TypesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.typesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.typesFilter = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.typesFilter = a; } }
     }
     if (version >= 3) {
       r.field = "ListGroupsRequest._tagged";
@@ -114,8 +126,19 @@ export class ListGroupsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListGroupsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListGroupsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListGroupsResponse {
+    const o = changetype<ListGroupsResponse>(__new(offsetof<ListGroupsResponse>(), idof<ListGroupsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "ListGroupsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -123,7 +146,7 @@ export class ListGroupsResponse {
     r.field = "ListGroupsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListGroupsResponse.Groups[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListGroupsResponse_ListedGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListGroupsResponse_ListedGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (version >= 3) {
       r.field = "ListGroupsResponse._tagged";
       const count = r.uvarint();
@@ -210,7 +233,20 @@ export class ListGroupsResponse_ListedGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListGroupsResponse_ListedGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListGroupsResponse_ListedGroup {
+    const o = changetype<ListGroupsResponse_ListedGroup>(__new(offsetof<ListGroupsResponse_ListedGroup>(), idof<ListGroupsResponse_ListedGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.groupState = "";
+    if (!(version >= 5)) this.groupType = "";
     r.field = "ListGroupsResponse.Groups[].GroupId";
     this.groupId = (version >= 3) ? r.compactString() : r.string();
     r.field = "ListGroupsResponse.Groups[].ProtocolType";

@@ -17,8 +17,20 @@ export class ListOffsetsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListOffsetsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListOffsetsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsRequest {
+    const o = changetype<ListOffsetsRequest>(__new(offsetof<ListOffsetsRequest>(), idof<ListOffsetsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.isolationLevel = 0;
+    if (!(version >= 10)) this.timeoutMs = 0;
     r.field = "ListOffsetsRequest.ReplicaId";
     this.replicaId = r.int32();
     if (version >= 2) {
@@ -26,7 +38,7 @@ export class ListOffsetsRequest {
       this.isolationLevel = r.int8();
     }
     r.field = "ListOffsetsRequest.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListOffsetsRequest_ListOffsetsTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsRequest_ListOffsetsTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 10) {
       r.field = "ListOffsetsRequest.TimeoutMs";
       this.timeoutMs = r.int32();
@@ -126,11 +138,22 @@ export class ListOffsetsRequest_ListOffsetsTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListOffsetsRequest_ListOffsetsTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsRequest_ListOffsetsTopic {
+    const o = changetype<ListOffsetsRequest_ListOffsetsTopic>(__new(offsetof<ListOffsetsRequest_ListOffsetsTopic>(), idof<ListOffsetsRequest_ListOffsetsTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListOffsetsRequest.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsRequest.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListOffsetsRequest_ListOffsetsPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsRequest_ListOffsetsPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -206,7 +229,20 @@ export class ListOffsetsRequest_ListOffsetsPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListOffsetsRequest_ListOffsetsPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsRequest_ListOffsetsPartition {
+    const o = changetype<ListOffsetsRequest_ListOffsetsPartition>(__new(offsetof<ListOffsetsRequest_ListOffsetsPartition>(), idof<ListOffsetsRequest_ListOffsetsPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.currentLeaderEpoch = -1;
+    if (!(version <= 0)) this.maxNumOffsets = 1;
     r.field = "ListOffsetsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (version >= 4) {
@@ -317,14 +353,25 @@ export class ListOffsetsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListOffsetsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListOffsetsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsResponse {
+    const o = changetype<ListOffsetsResponse>(__new(offsetof<ListOffsetsResponse>(), idof<ListOffsetsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "ListOffsetsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "ListOffsetsResponse.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListOffsetsResponse_ListOffsetsTopicResponse(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsResponse_ListOffsetsTopicResponse.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -404,11 +451,22 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListOffsetsResponse_ListOffsetsTopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsResponse_ListOffsetsTopicResponse {
+    const o = changetype<ListOffsetsResponse_ListOffsetsTopicResponse>(__new(offsetof<ListOffsetsResponse_ListOffsetsTopicResponse>(), idof<ListOffsetsResponse_ListOffsetsTopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListOffsetsResponse.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsResponse.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListOffsetsResponse_ListOffsetsPartitionResponse(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsResponse_ListOffsetsPartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -486,14 +544,29 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListOffsetsResponse_ListOffsetsPartitionResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListOffsetsResponse_ListOffsetsPartitionResponse {
+    const o = changetype<ListOffsetsResponse_ListOffsetsPartitionResponse>(__new(offsetof<ListOffsetsResponse_ListOffsetsPartitionResponse>(), idof<ListOffsetsResponse_ListOffsetsPartitionResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.oldStyleOffsets = [];
+    if (!(version >= 1)) this.timestamp = <i64>-1;
+    if (!(version >= 1)) this.offset = <i64>-1;
+    if (!(version >= 4)) this.leaderEpoch = -1;
     r.field = "ListOffsetsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ListOffsetsResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     if (version <= 0) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].OldStyleOffsets[]";
-      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i64>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int64()); } this.oldStyleOffsets = a; } }
+      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else { const a = new Array<i64>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int64()); } this.oldStyleOffsets = a; } }
     }
     if (version >= 1) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].Timestamp";

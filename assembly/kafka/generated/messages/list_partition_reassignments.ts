@@ -15,12 +15,22 @@ export class ListPartitionReassignmentsRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListPartitionReassignmentsRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListPartitionReassignmentsRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListPartitionReassignmentsRequest {
+    const o = changetype<ListPartitionReassignmentsRequest>(__new(offsetof<ListPartitionReassignmentsRequest>(), idof<ListPartitionReassignmentsRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListPartitionReassignmentsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ListPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
+    const o = changetype<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(__new(offsetof<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(), idof<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -177,7 +198,17 @@ export class ListPartitionReassignmentsResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ListPartitionReassignmentsResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ListPartitionReassignmentsResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListPartitionReassignmentsResponse {
+    const o = changetype<ListPartitionReassignmentsResponse>(__new(offsetof<ListPartitionReassignmentsResponse>(), idof<ListPartitionReassignmentsResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListPartitionReassignmentsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -186,7 +217,7 @@ export class ListPartitionReassignmentsResponse {
     r.field = "ListPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "ListPartitionReassignmentsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListPartitionReassignmentsResponse_OngoingTopicReassignment(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsResponse_OngoingTopicReassignment.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -270,11 +301,22 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListPartitionReassignmentsResponse_OngoingTopicReassignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListPartitionReassignmentsResponse_OngoingTopicReassignment {
+    const o = changetype<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(__new(offsetof<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(), idof<ListPartitionReassignmentsResponse_OngoingTopicReassignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListPartitionReassignmentsResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ListPartitionReassignmentsResponse_OngoingPartitionReassignment(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsResponse_OngoingPartitionReassignment.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -350,15 +392,26 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ListPartitionReassignmentsResponse_OngoingPartitionReassignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
+    const o = changetype<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(__new(offsetof<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(), idof<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].AddingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].RemovingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();

@@ -17,10 +17,23 @@ export class MetadataRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a MetadataRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new MetadataRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataRequest {
+    const o = changetype<MetadataRequest>(__new(offsetof<MetadataRequest>(), idof<MetadataRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.allowAutoTopicCreation = true;
+    if (!(version >= 8 && version <= 10)) this.includeClusterAuthorizedOperations = false;
+    if (!(version >= 8)) this.includeTopicAuthorizedOperations = false;
     r.field = "MetadataRequest.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else r.fail(ReadError.BadLength); } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new MetadataRequest_MetadataRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataRequest_MetadataRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 4) {
       r.field = "MetadataRequest.AllowAutoTopicCreation";
       this.allowAutoTopicCreation = r.bool();
@@ -134,7 +147,19 @@ export class MetadataRequest_MetadataRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new MetadataRequest_MetadataRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataRequest_MetadataRequestTopic {
+    const o = changetype<MetadataRequest_MetadataRequestTopic>(__new(offsetof<MetadataRequest_MetadataRequestTopic>(), idof<MetadataRequest_MetadataRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version >= 10) {
       r.field = "MetadataRequest.Topics[].TopicId";
       this.topicId = r.uuid();
@@ -228,14 +253,29 @@ export class MetadataResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a MetadataResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new MetadataResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataResponse {
+    const o = changetype<MetadataResponse>(__new(offsetof<MetadataResponse>(), idof<MetadataResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.throttleTimeMs = 0;
+    if (!(version >= 2)) this.clusterId = null;
+    if (!(version >= 1)) this.controllerId = -1;
+    if (!(version >= 8 && version <= 10)) this.clusterAuthorizedOperations = -2147483648;
+    if (!(version >= 13)) this.errorCode = 0;
     if (version >= 3) {
       r.field = "MetadataResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "MetadataResponse.Brokers[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(); for (let i = 0; i < count && !r.bad; i++) { const e = new MetadataResponse_MetadataResponseBroker(); e.decode(r, version); a.push(e); } this.brokers = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponseBroker.decodeFrom(r, version)); } this.brokers = a; } }
     if (version >= 2) {
       r.field = "MetadataResponse.ClusterId";
       this.clusterId = (version >= 9) ? r.compactNullableString() : r.nullableString();
@@ -245,7 +285,7 @@ export class MetadataResponse {
       this.controllerId = r.int32();
     }
     r.field = "MetadataResponse.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new MetadataResponse_MetadataResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 8 && version <= 10) {
       r.field = "MetadataResponse.ClusterAuthorizedOperations";
       this.clusterAuthorizedOperations = r.int32();
@@ -384,7 +424,19 @@ export class MetadataResponse_MetadataResponseBroker {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new MetadataResponse_MetadataResponseBroker decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataResponse_MetadataResponseBroker {
+    const o = changetype<MetadataResponse_MetadataResponseBroker>(__new(offsetof<MetadataResponse_MetadataResponseBroker>(), idof<MetadataResponse_MetadataResponseBroker>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.rack = null;
     r.field = "MetadataResponse.Brokers[].NodeId";
     this.nodeId = r.int32();
     r.field = "MetadataResponse.Brokers[].Host";
@@ -488,7 +540,21 @@ export class MetadataResponse_MetadataResponseTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new MetadataResponse_MetadataResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataResponse_MetadataResponseTopic {
+    const o = changetype<MetadataResponse_MetadataResponseTopic>(__new(offsetof<MetadataResponse_MetadataResponseTopic>(), idof<MetadataResponse_MetadataResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 1)) this.isInternal = false;
+    if (!(version >= 8)) this.topicAuthorizedOperations = -2147483648;
     r.field = "MetadataResponse.Topics[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "MetadataResponse.Topics[].Name";
@@ -502,7 +568,7 @@ export class MetadataResponse_MetadataResponseTopic {
       this.isInternal = r.bool();
     }
     r.field = "MetadataResponse.Topics[].Partitions[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new MetadataResponse_MetadataResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 8) {
       r.field = "MetadataResponse.Topics[].TopicAuthorizedOperations";
       this.topicAuthorizedOperations = r.int32();
@@ -623,7 +689,20 @@ export class MetadataResponse_MetadataResponsePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new MetadataResponse_MetadataResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): MetadataResponse_MetadataResponsePartition {
+    const o = changetype<MetadataResponse_MetadataResponsePartition>(__new(offsetof<MetadataResponse_MetadataResponsePartition>(), idof<MetadataResponse_MetadataResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 7)) this.leaderEpoch = -1;
+    if (!(version >= 5)) this.offlineReplicas = [];
     r.field = "MetadataResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "MetadataResponse.Topics[].Partitions[].PartitionIndex";
@@ -635,12 +714,12 @@ export class MetadataResponse_MetadataResponsePartition {
       this.leaderEpoch = r.int32();
     }
     r.field = "MetadataResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
     r.field = "MetadataResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
     if (version >= 5) {
       r.field = "MetadataResponse.Topics[].Partitions[].OfflineReplicas[]";
-      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
     }
     if (version >= 9) {
       r.field = "MetadataResponse.Topics[].Partitions[]._tagged";

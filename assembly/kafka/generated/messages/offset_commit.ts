@@ -19,8 +19,22 @@ export class OffsetCommitRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetCommitRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetCommitRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitRequest {
+    const o = changetype<OffsetCommitRequest>(__new(offsetof<OffsetCommitRequest>(), idof<OffsetCommitRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.generationIdOrMemberEpoch = -1;
+    if (!(version >= 1)) this.memberId = "";
+    if (!(version >= 7)) this.groupInstanceId = null;
+    if (!(version >= 2 && version <= 4)) this.retentionTimeMs = <i64>-1;
     r.field = "OffsetCommitRequest.GroupId";
     this.groupId = (version >= 8) ? r.compactString() : r.string();
     if (version >= 1) {
@@ -40,7 +54,7 @@ export class OffsetCommitRequest {
       this.retentionTimeMs = r.int64();
     }
     r.field = "OffsetCommitRequest.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetCommitRequest_OffsetCommitRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitRequest_OffsetCommitRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -159,7 +173,20 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetCommitRequest_OffsetCommitRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitRequest_OffsetCommitRequestTopic {
+    const o = changetype<OffsetCommitRequest_OffsetCommitRequestTopic>(__new(offsetof<OffsetCommitRequest_OffsetCommitRequestTopic>(), idof<OffsetCommitRequest_OffsetCommitRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 9)) this.name = "";
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version <= 9) {
       r.field = "OffsetCommitRequest.Topics[].Name";
       this.name = (version >= 8) ? r.compactString() : r.string();
@@ -169,7 +196,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetCommitRequest_OffsetCommitRequestPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitRequest_OffsetCommitRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -263,7 +290,20 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetCommitRequest_OffsetCommitRequestPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitRequest_OffsetCommitRequestPartition {
+    const o = changetype<OffsetCommitRequest_OffsetCommitRequestPartition>(__new(offsetof<OffsetCommitRequest_OffsetCommitRequestPartition>(), idof<OffsetCommitRequest_OffsetCommitRequestPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 6)) this.committedLeaderEpoch = -1;
+    if (!(version >= 1 && version <= 1)) this.commitTimestamp = <i64>-1;
     r.field = "OffsetCommitRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "OffsetCommitRequest.Topics[].Partitions[].CommittedOffset";
@@ -381,14 +421,25 @@ export class OffsetCommitResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetCommitResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetCommitResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitResponse {
+    const o = changetype<OffsetCommitResponse>(__new(offsetof<OffsetCommitResponse>(), idof<OffsetCommitResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.throttleTimeMs = 0;
     if (version >= 3) {
       r.field = "OffsetCommitResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetCommitResponse.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetCommitResponse_OffsetCommitResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitResponse_OffsetCommitResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -469,7 +520,20 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetCommitResponse_OffsetCommitResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitResponse_OffsetCommitResponseTopic {
+    const o = changetype<OffsetCommitResponse_OffsetCommitResponseTopic>(__new(offsetof<OffsetCommitResponse_OffsetCommitResponseTopic>(), idof<OffsetCommitResponse_OffsetCommitResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 9)) this.name = "";
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version <= 9) {
       r.field = "OffsetCommitResponse.Topics[].Name";
       this.name = (version >= 8) ? r.compactString() : r.string();
@@ -479,7 +543,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetCommitResponse_OffsetCommitResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitResponse_OffsetCommitResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -570,6 +634,17 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetCommitResponse_OffsetCommitResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetCommitResponse_OffsetCommitResponsePartition {
+    const o = changetype<OffsetCommitResponse_OffsetCommitResponsePartition>(__new(offsetof<OffsetCommitResponse_OffsetCommitResponsePartition>(), idof<OffsetCommitResponse_OffsetCommitResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetCommitResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -15,12 +15,22 @@ export class OffsetDeleteRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetDeleteRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetDeleteRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteRequest {
+    const o = changetype<OffsetDeleteRequest>(__new(offsetof<OffsetDeleteRequest>(), idof<OffsetDeleteRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteRequest.GroupId";
     this.groupId = r.string();
     r.field = "OffsetDeleteRequest.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetDeleteRequest_OffsetDeleteRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteRequest_OffsetDeleteRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -66,11 +76,22 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetDeleteRequest_OffsetDeleteRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteRequest_OffsetDeleteRequestTopic {
+    const o = changetype<OffsetDeleteRequest_OffsetDeleteRequestTopic>(__new(offsetof<OffsetDeleteRequest_OffsetDeleteRequestTopic>(), idof<OffsetDeleteRequest_OffsetDeleteRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteRequest.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteRequest.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetDeleteRequest_OffsetDeleteRequestPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteRequest_OffsetDeleteRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -115,6 +136,17 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetDeleteRequest_OffsetDeleteRequestPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteRequest_OffsetDeleteRequestPartition {
+    const o = changetype<OffsetDeleteRequest_OffsetDeleteRequestPartition>(__new(offsetof<OffsetDeleteRequest_OffsetDeleteRequestPartition>(), idof<OffsetDeleteRequest_OffsetDeleteRequestPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -162,14 +194,24 @@ export class OffsetDeleteResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetDeleteResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetDeleteResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteResponse {
+    const o = changetype<OffsetDeleteResponse>(__new(offsetof<OffsetDeleteResponse>(), idof<OffsetDeleteResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "OffsetDeleteResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "OffsetDeleteResponse.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetDeleteResponse_OffsetDeleteResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteResponse_OffsetDeleteResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -220,11 +262,22 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetDeleteResponse_OffsetDeleteResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteResponse_OffsetDeleteResponseTopic {
+    const o = changetype<OffsetDeleteResponse_OffsetDeleteResponseTopic>(__new(offsetof<OffsetDeleteResponse_OffsetDeleteResponseTopic>(), idof<OffsetDeleteResponse_OffsetDeleteResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteResponse.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteResponse.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetDeleteResponse_OffsetDeleteResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteResponse_OffsetDeleteResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -270,6 +323,17 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetDeleteResponse_OffsetDeleteResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetDeleteResponse_OffsetDeleteResponsePartition {
+    const o = changetype<OffsetDeleteResponse_OffsetDeleteResponsePartition>(__new(offsetof<OffsetDeleteResponse_OffsetDeleteResponsePartition>(), idof<OffsetDeleteResponse_OffsetDeleteResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetDeleteResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

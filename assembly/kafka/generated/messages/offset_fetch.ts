@@ -17,19 +17,33 @@ export class OffsetFetchRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetFetchRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetFetchRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchRequest {
+    const o = changetype<OffsetFetchRequest>(__new(offsetof<OffsetFetchRequest>(), idof<OffsetFetchRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 7)) this.groupId = "";
+    if (!(version <= 7)) this.topics = [];
+    if (!(version >= 8)) this.groups = [];
+    if (!(version >= 7)) this.requireStable = false;
     if (version <= 7) {
       r.field = "OffsetFetchRequest.GroupId";
       this.groupId = (version >= 6) ? r.compactString() : r.string();
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchRequest_OffsetFetchRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchRequest_OffsetFetchRequestGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestGroup.decodeFrom(r, version)); } this.groups = a; } }
     }
     if (version >= 7) {
       r.field = "OffsetFetchRequest.RequireStable";
@@ -142,14 +156,27 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchRequest_OffsetFetchRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchRequest_OffsetFetchRequestTopic {
+    const o = changetype<OffsetFetchRequest_OffsetFetchRequestTopic>(__new(offsetof<OffsetFetchRequest_OffsetFetchRequestTopic>(), idof<OffsetFetchRequest_OffsetFetchRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 7)) this.name = "";
+    if (!(version <= 7)) this.partitionIndexes = [];
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].Name";
       this.name = (version >= 6) ? r.compactString() : r.string();
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Topics[]._tagged";
@@ -238,7 +265,22 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchRequest_OffsetFetchRequestGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchRequest_OffsetFetchRequestGroup {
+    const o = changetype<OffsetFetchRequest_OffsetFetchRequestGroup>(__new(offsetof<OffsetFetchRequest_OffsetFetchRequestGroup>(), idof<OffsetFetchRequest_OffsetFetchRequestGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8)) this.groupId = "";
+    if (!(version >= 9)) this.memberId = null;
+    if (!(version >= 9)) this.memberEpoch = -1;
+    if (!(version >= 8)) this.topics = [];
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].GroupId";
       this.groupId = r.compactString();
@@ -253,7 +295,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchRequest_OffsetFetchRequestTopics(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestTopics.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[]._tagged";
@@ -363,7 +405,21 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchRequest_OffsetFetchRequestTopics decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchRequest_OffsetFetchRequestTopics {
+    const o = changetype<OffsetFetchRequest_OffsetFetchRequestTopics>(__new(offsetof<OffsetFetchRequest_OffsetFetchRequestTopics>(), idof<OffsetFetchRequest_OffsetFetchRequestTopics>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8 && version <= 9)) this.name = "";
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 8)) this.partitionIndexes = [];
     if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].Name";
       this.name = r.compactString();
@@ -374,7 +430,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].PartitionIndexes[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]._tagged";
@@ -477,15 +533,29 @@ export class OffsetFetchResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetFetchResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetFetchResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse {
+    const o = changetype<OffsetFetchResponse>(__new(offsetof<OffsetFetchResponse>(), idof<OffsetFetchResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.throttleTimeMs = 0;
+    if (!(version <= 7)) this.topics = [];
+    if (!(version >= 2 && version <= 7)) this.errorCode = 0;
+    if (!(version >= 8)) this.groups = [];
     if (version >= 3) {
       r.field = "OffsetFetchResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchResponse_OffsetFetchResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 2 && version <= 7) {
       r.field = "OffsetFetchResponse.ErrorCode";
@@ -493,7 +563,7 @@ export class OffsetFetchResponse {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchResponse_OffsetFetchResponseGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseGroup.decodeFrom(r, version)); } this.groups = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse._tagged";
@@ -602,14 +672,27 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchResponse_OffsetFetchResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse_OffsetFetchResponseTopic {
+    const o = changetype<OffsetFetchResponse_OffsetFetchResponseTopic>(__new(offsetof<OffsetFetchResponse_OffsetFetchResponseTopic>(), idof<OffsetFetchResponse_OffsetFetchResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 7)) this.name = "";
+    if (!(version <= 7)) this.partitions = [];
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Name";
       this.name = (version >= 6) ? r.compactString() : r.string();
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Partitions[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchResponse_OffsetFetchResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Topics[]._tagged";
@@ -699,7 +782,23 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchResponse_OffsetFetchResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse_OffsetFetchResponsePartition {
+    const o = changetype<OffsetFetchResponse_OffsetFetchResponsePartition>(__new(offsetof<OffsetFetchResponse_OffsetFetchResponsePartition>(), idof<OffsetFetchResponse_OffsetFetchResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 7)) this.partitionIndex = 0;
+    if (!(version <= 7)) this.committedOffset = 0;
+    if (!(version >= 5 && version <= 7)) this.committedLeaderEpoch = -1;
+    if (!(version <= 7)) this.metadata = "";
+    if (!(version <= 7)) this.errorCode = 0;
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Partitions[].PartitionIndex";
       this.partitionIndex = r.int32();
@@ -839,14 +938,28 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchResponse_OffsetFetchResponseGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse_OffsetFetchResponseGroup {
+    const o = changetype<OffsetFetchResponse_OffsetFetchResponseGroup>(__new(offsetof<OffsetFetchResponse_OffsetFetchResponseGroup>(), idof<OffsetFetchResponse_OffsetFetchResponseGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8)) this.groupId = "";
+    if (!(version >= 8)) this.topics = [];
+    if (!(version >= 8)) this.errorCode = 0;
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].GroupId";
       this.groupId = r.compactString();
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchResponse_OffsetFetchResponseTopics(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseTopics.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].ErrorCode";
@@ -949,7 +1062,21 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchResponse_OffsetFetchResponseTopics decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse_OffsetFetchResponseTopics {
+    const o = changetype<OffsetFetchResponse_OffsetFetchResponseTopics>(__new(offsetof<OffsetFetchResponse_OffsetFetchResponseTopics>(), idof<OffsetFetchResponse_OffsetFetchResponseTopics>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8 && version <= 9)) this.name = "";
+    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 8)) this.partitions = [];
     if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Name";
       this.name = r.compactString();
@@ -960,7 +1087,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Partitions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetFetchResponse_OffsetFetchResponsePartitions(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponsePartitions.decodeFrom(r, version)); } this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]._tagged";
@@ -1061,7 +1188,23 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetFetchResponse_OffsetFetchResponsePartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetFetchResponse_OffsetFetchResponsePartitions {
+    const o = changetype<OffsetFetchResponse_OffsetFetchResponsePartitions>(__new(offsetof<OffsetFetchResponse_OffsetFetchResponsePartitions>(), idof<OffsetFetchResponse_OffsetFetchResponsePartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8)) this.partitionIndex = 0;
+    if (!(version >= 8)) this.committedOffset = 0;
+    if (!(version >= 8)) this.committedLeaderEpoch = -1;
+    if (!(version >= 8)) this.metadata = "";
+    if (!(version >= 8)) this.errorCode = 0;
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Partitions[].PartitionIndex";
       this.partitionIndex = r.int32();

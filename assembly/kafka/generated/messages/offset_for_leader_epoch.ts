@@ -15,14 +15,25 @@ export class OffsetForLeaderEpochRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetForLeaderEpochRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetForLeaderEpochRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochRequest {
+    const o = changetype<OffsetForLeaderEpochRequest>(__new(offsetof<OffsetForLeaderEpochRequest>(), idof<OffsetForLeaderEpochRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.replicaId = -2;
     if (version >= 3) {
       r.field = "OffsetForLeaderEpochRequest.ReplicaId";
       this.replicaId = r.int32();
     }
     r.field = "OffsetForLeaderEpochRequest.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetForLeaderEpochRequest_OffsetForLeaderTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochRequest_OffsetForLeaderTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest._tagged";
       const count = r.uvarint();
@@ -102,11 +113,22 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetForLeaderEpochRequest_OffsetForLeaderTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
+    const o = changetype<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(__new(offsetof<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(), idof<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetForLeaderEpochRequest.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetForLeaderEpochRequest_OffsetForLeaderPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochRequest_OffsetForLeaderPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -181,7 +203,19 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetForLeaderEpochRequest_OffsetForLeaderPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
+    const o = changetype<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(__new(offsetof<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(), idof<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.currentLeaderEpoch = -1;
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     if (version >= 2) {
@@ -277,14 +311,25 @@ export class OffsetForLeaderEpochResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a OffsetForLeaderEpochResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new OffsetForLeaderEpochResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochResponse {
+    const o = changetype<OffsetForLeaderEpochResponse>(__new(offsetof<OffsetForLeaderEpochResponse>(), idof<OffsetForLeaderEpochResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "OffsetForLeaderEpochResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetForLeaderEpochResponse.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse._tagged";
       const count = r.uvarint();
@@ -364,11 +409,22 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
+    const o = changetype<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(__new(offsetof<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(), idof<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "OffsetForLeaderEpochResponse.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < count && !r.bad; i++) { const e = new OffsetForLeaderEpochResponse_EpochEndOffset(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochResponse_EpochEndOffset.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -444,7 +500,19 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new OffsetForLeaderEpochResponse_EpochEndOffset decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): OffsetForLeaderEpochResponse_EpochEndOffset {
+    const o = changetype<OffsetForLeaderEpochResponse_EpochEndOffset>(__new(offsetof<OffsetForLeaderEpochResponse_EpochEndOffset>(), idof<OffsetForLeaderEpochResponse_EpochEndOffset>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.leaderEpoch = -1;
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[].Partition";

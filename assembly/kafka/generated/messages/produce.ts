@@ -17,8 +17,19 @@ export class ProduceRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ProduceRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ProduceRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceRequest {
+    const o = changetype<ProduceRequest>(__new(offsetof<ProduceRequest>(), idof<ProduceRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.transactionalId = null;
     if (version >= 3) {
       r.field = "ProduceRequest.TransactionalId";
       this.transactionalId = (version >= 9) ? r.compactNullableString() : r.nullableString();
@@ -28,7 +39,7 @@ export class ProduceRequest {
     r.field = "ProduceRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ProduceRequest.TopicData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceRequest_TopicProduceData(); e.decode(r, version); a.push(e); } this.topicData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicData = []; } else { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceRequest_TopicProduceData.decodeFrom(r, version)); } this.topicData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest._tagged";
       const count = r.uvarint();
@@ -119,7 +130,20 @@ export class ProduceRequest_TopicProduceData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceRequest_TopicProduceData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceRequest_TopicProduceData {
+    const o = changetype<ProduceRequest_TopicProduceData>(__new(offsetof<ProduceRequest_TopicProduceData>(), idof<ProduceRequest_TopicProduceData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 12)) this.name = "";
+    if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
       r.field = "ProduceRequest.TopicData[].Name";
       this.name = (version >= 9) ? r.compactString() : r.string();
@@ -129,7 +153,7 @@ export class ProduceRequest_TopicProduceData {
       this.topicId = r.uuid();
     }
     r.field = "ProduceRequest.TopicData[].PartitionData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceRequest_PartitionProduceData(); e.decode(r, version); a.push(e); } this.partitionData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionData = []; } else { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceRequest_PartitionProduceData.decodeFrom(r, version)); } this.partitionData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest.TopicData[]._tagged";
       const count = r.uvarint();
@@ -220,6 +244,17 @@ export class ProduceRequest_PartitionProduceData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceRequest_PartitionProduceData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceRequest_PartitionProduceData {
+    const o = changetype<ProduceRequest_PartitionProduceData>(__new(offsetof<ProduceRequest_PartitionProduceData>(), idof<ProduceRequest_PartitionProduceData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ProduceRequest.TopicData[].PartitionData[].Index";
     this.index = r.int32();
@@ -302,10 +337,22 @@ export class ProduceResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ProduceResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ProduceResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse {
+    const o = changetype<ProduceResponse>(__new(offsetof<ProduceResponse>(), idof<ProduceResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    this.nodeEndpoints = [];
     r.field = "ProduceResponse.Responses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceResponse_TopicProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceResponse_TopicProduceResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ProduceResponse_TopicProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_TopicProduceResponse.decodeFrom(r, version)); } this.responses = a; } }
     if (version >= 1) {
       r.field = "ProduceResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -320,7 +367,7 @@ export class ProduceResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 10)) {
           r.field = "ProduceResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -416,7 +463,20 @@ export class ProduceResponse_TopicProduceResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceResponse_TopicProduceResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse_TopicProduceResponse {
+    const o = changetype<ProduceResponse_TopicProduceResponse>(__new(offsetof<ProduceResponse_TopicProduceResponse>(), idof<ProduceResponse_TopicProduceResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 12)) this.name = "";
+    if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
       r.field = "ProduceResponse.Responses[].Name";
       this.name = (version >= 9) ? r.compactString() : r.string();
@@ -426,7 +486,7 @@ export class ProduceResponse_TopicProduceResponse {
       this.topicId = r.uuid();
     }
     r.field = "ProduceResponse.Responses[].PartitionResponses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceResponse_PartitionProduceResponse(); e.decode(r, version); a.push(e); } this.partitionResponses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResponses = []; } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_PartitionProduceResponse.decodeFrom(r, version)); } this.partitionResponses = a; } }
     if (version >= 9) {
       r.field = "ProduceResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -523,7 +583,23 @@ export class ProduceResponse_PartitionProduceResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceResponse_PartitionProduceResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse_PartitionProduceResponse {
+    const o = changetype<ProduceResponse_PartitionProduceResponse>(__new(offsetof<ProduceResponse_PartitionProduceResponse>(), idof<ProduceResponse_PartitionProduceResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.logAppendTimeMs = <i64>-1;
+    if (!(version >= 5)) this.logStartOffset = <i64>-1;
+    if (!(version >= 8)) this.recordErrors = [];
+    if (!(version >= 8)) this.errorMessage = null;
+    this.currentLeader = new ProduceResponse_LeaderIdAndEpoch();
     r.field = "ProduceResponse.Responses[].PartitionResponses[].Index";
     this.index = r.int32();
     r.field = "ProduceResponse.Responses[].PartitionResponses[].ErrorCode";
@@ -540,7 +616,7 @@ export class ProduceResponse_PartitionProduceResponse {
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].RecordErrors[]";
-      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ProduceResponse_BatchIndexAndErrorMessage(); e.decode(r, version); a.push(e); } this.recordErrors = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.recordErrors = []; } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_BatchIndexAndErrorMessage.decodeFrom(r, version)); } this.recordErrors = a; } }
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].ErrorMessage";
@@ -556,7 +632,7 @@ export class ProduceResponse_PartitionProduceResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 10)) {
           r.field = "ProduceResponse.Responses[].PartitionResponses[].CurrentLeader";
-          { const s = new ProduceResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
+          this.currentLeader = ProduceResponse_LeaderIdAndEpoch.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -694,7 +770,20 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceResponse_BatchIndexAndErrorMessage decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse_BatchIndexAndErrorMessage {
+    const o = changetype<ProduceResponse_BatchIndexAndErrorMessage>(__new(offsetof<ProduceResponse_BatchIndexAndErrorMessage>(), idof<ProduceResponse_BatchIndexAndErrorMessage>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8)) this.batchIndex = 0;
+    if (!(version >= 8)) this.batchIndexErrorMessage = null;
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].RecordErrors[].BatchIndex";
       this.batchIndex = r.int32();
@@ -788,7 +877,20 @@ export class ProduceResponse_LeaderIdAndEpoch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceResponse_LeaderIdAndEpoch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse_LeaderIdAndEpoch {
+    const o = changetype<ProduceResponse_LeaderIdAndEpoch>(__new(offsetof<ProduceResponse_LeaderIdAndEpoch>(), idof<ProduceResponse_LeaderIdAndEpoch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 10)) this.leaderId = -1;
+    if (!(version >= 10)) this.leaderEpoch = -1;
     if (version >= 10) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].CurrentLeader.LeaderId";
       this.leaderId = r.int32();
@@ -884,7 +986,22 @@ export class ProduceResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ProduceResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ProduceResponse_NodeEndpoint {
+    const o = changetype<ProduceResponse_NodeEndpoint>(__new(offsetof<ProduceResponse_NodeEndpoint>(), idof<ProduceResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 10)) this.nodeId = 0;
+    if (!(version >= 10)) this.host = "";
+    if (!(version >= 10)) this.port = 0;
+    if (!(version >= 10)) this.rack = null;
     if (version >= 10) {
       r.field = "ProduceResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

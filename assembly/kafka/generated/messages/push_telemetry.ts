@@ -18,7 +18,17 @@ export class PushTelemetryRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a PushTelemetryRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new PushTelemetryRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): PushTelemetryRequest {
+    const o = changetype<PushTelemetryRequest>(__new(offsetof<PushTelemetryRequest>(), idof<PushTelemetryRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "PushTelemetryRequest.ClientInstanceId";
     this.clientInstanceId = r.uuid();
@@ -121,7 +131,17 @@ export class PushTelemetryResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a PushTelemetryResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new PushTelemetryResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): PushTelemetryResponse {
+    const o = changetype<PushTelemetryResponse>(__new(offsetof<PushTelemetryResponse>(), idof<PushTelemetryResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "PushTelemetryResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

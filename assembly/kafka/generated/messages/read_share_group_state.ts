@@ -15,12 +15,22 @@ export class ReadShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ReadShareGroupStateRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ReadShareGroupStateRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateRequest {
+    const o = changetype<ReadShareGroupStateRequest>(__new(offsetof<ReadShareGroupStateRequest>(), idof<ReadShareGroupStateRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateRequest_ReadStateData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateRequest_ReadStateData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class ReadShareGroupStateRequest_ReadStateData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateRequest_ReadStateData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateRequest_ReadStateData {
+    const o = changetype<ReadShareGroupStateRequest_ReadStateData>(__new(offsetof<ReadShareGroupStateRequest_ReadStateData>(), idof<ReadShareGroupStateRequest_ReadStateData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -172,6 +193,17 @@ export class ReadShareGroupStateRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateRequest_PartitionData {
+    const o = changetype<ReadShareGroupStateRequest_PartitionData>(__new(offsetof<ReadShareGroupStateRequest_PartitionData>(), idof<ReadShareGroupStateRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -252,10 +284,20 @@ export class ReadShareGroupStateResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ReadShareGroupStateResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ReadShareGroupStateResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateResponse {
+    const o = changetype<ReadShareGroupStateResponse>(__new(offsetof<ReadShareGroupStateResponse>(), idof<ReadShareGroupStateResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateResponse_ReadStateResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_ReadStateResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -324,11 +366,22 @@ export class ReadShareGroupStateResponse_ReadStateResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateResponse_ReadStateResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateResponse_ReadStateResult {
+    const o = changetype<ReadShareGroupStateResponse_ReadStateResult>(__new(offsetof<ReadShareGroupStateResponse_ReadStateResult>(), idof<ReadShareGroupStateResponse_ReadStateResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -406,6 +459,17 @@ export class ReadShareGroupStateResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateResponse_PartitionResult {
+    const o = changetype<ReadShareGroupStateResponse_PartitionResult>(__new(offsetof<ReadShareGroupStateResponse_PartitionResult>(), idof<ReadShareGroupStateResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
@@ -418,7 +482,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StartOffset";
     this.startOffset = r.int64();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateResponse_StateBatch(); e.decode(r, version); a.push(e); } this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_StateBatch.decodeFrom(r, version)); } this.stateBatches = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -514,6 +578,17 @@ export class ReadShareGroupStateResponse_StateBatch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateResponse_StateBatch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateResponse_StateBatch {
+    const o = changetype<ReadShareGroupStateResponse_StateBatch>(__new(offsetof<ReadShareGroupStateResponse_StateBatch>(), idof<ReadShareGroupStateResponse_StateBatch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[].FirstOffset";
     this.firstOffset = r.int64();

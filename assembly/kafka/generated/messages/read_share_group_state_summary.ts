@@ -15,12 +15,22 @@ export class ReadShareGroupStateSummaryRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ReadShareGroupStateSummaryRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ReadShareGroupStateSummaryRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryRequest {
+    const o = changetype<ReadShareGroupStateSummaryRequest>(__new(offsetof<ReadShareGroupStateSummaryRequest>(), idof<ReadShareGroupStateSummaryRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateSummaryRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateSummaryRequest_ReadStateSummaryData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryRequest_ReadStateSummaryData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateSummaryRequest_ReadStateSummaryData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
+    const o = changetype<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(__new(offsetof<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(), idof<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateSummaryRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -172,6 +193,17 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateSummaryRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryRequest_PartitionData {
+    const o = changetype<ReadShareGroupStateSummaryRequest_PartitionData>(__new(offsetof<ReadShareGroupStateSummaryRequest_PartitionData>(), idof<ReadShareGroupStateSummaryRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -252,10 +284,20 @@ export class ReadShareGroupStateSummaryResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ReadShareGroupStateSummaryResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ReadShareGroupStateSummaryResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryResponse {
+    const o = changetype<ReadShareGroupStateSummaryResponse>(__new(offsetof<ReadShareGroupStateSummaryResponse>(), idof<ReadShareGroupStateSummaryResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateSummaryResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateSummaryResponse_ReadStateSummaryResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse._tagged";
       const count = r.uvarint();
@@ -324,11 +366,22 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateSummaryResponse_ReadStateSummaryResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
+    const o = changetype<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(__new(offsetof<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(), idof<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ReadShareGroupStateSummaryResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ReadShareGroupStateSummaryResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -407,7 +460,19 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ReadShareGroupStateSummaryResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ReadShareGroupStateSummaryResponse_PartitionResult {
+    const o = changetype<ReadShareGroupStateSummaryResponse_PartitionResult>(__new(offsetof<ReadShareGroupStateSummaryResponse_PartitionResult>(), idof<ReadShareGroupStateSummaryResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.deliveryCompleteCount = -1;
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[].ErrorCode";

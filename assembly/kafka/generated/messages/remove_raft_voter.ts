@@ -16,7 +16,17 @@ export class RemoveRaftVoterRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a RemoveRaftVoterRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new RemoveRaftVoterRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): RemoveRaftVoterRequest {
+    const o = changetype<RemoveRaftVoterRequest>(__new(offsetof<RemoveRaftVoterRequest>(), idof<RemoveRaftVoterRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "RemoveRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
@@ -106,7 +116,17 @@ export class RemoveRaftVoterResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a RemoveRaftVoterResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new RemoveRaftVoterResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): RemoveRaftVoterResponse {
+    const o = changetype<RemoveRaftVoterResponse>(__new(offsetof<RemoveRaftVoterResponse>(), idof<RemoveRaftVoterResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "RemoveRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

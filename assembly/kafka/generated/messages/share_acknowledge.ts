@@ -18,8 +18,19 @@ export class ShareAcknowledgeRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareAcknowledgeRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareAcknowledgeRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeRequest {
+    const o = changetype<ShareAcknowledgeRequest>(__new(offsetof<ShareAcknowledgeRequest>(), idof<ShareAcknowledgeRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.isRenewAck = false;
     r.field = "ShareAcknowledgeRequest.GroupId";
     this.groupId = r.compactNullableString();
     r.field = "ShareAcknowledgeRequest.MemberId";
@@ -31,7 +42,7 @@ export class ShareAcknowledgeRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareAcknowledgeRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeRequest_AcknowledgeTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgeTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest._tagged";
       const count = r.uvarint();
@@ -126,11 +137,22 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeRequest_AcknowledgeTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeRequest_AcknowledgeTopic {
+    const o = changetype<ShareAcknowledgeRequest_AcknowledgeTopic>(__new(offsetof<ShareAcknowledgeRequest_AcknowledgeTopic>(), idof<ShareAcknowledgeRequest_AcknowledgeTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeRequest_AcknowledgePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -204,11 +226,22 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeRequest_AcknowledgePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeRequest_AcknowledgePartition {
+    const o = changetype<ShareAcknowledgeRequest_AcknowledgePartition>(__new(offsetof<ShareAcknowledgeRequest_AcknowledgePartition>(), idof<ShareAcknowledgeRequest_AcknowledgePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeRequest_AcknowledgementBatch(); e.decode(r, version); a.push(e); } this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgementBatch.decodeFrom(r, version)); } this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -283,13 +316,24 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeRequest_AcknowledgementBatch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeRequest_AcknowledgementBatch {
+    const o = changetype<ShareAcknowledgeRequest_AcknowledgementBatch>(__new(offsetof<ShareAcknowledgeRequest_AcknowledgementBatch>(), idof<ShareAcknowledgeRequest_AcknowledgementBatch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -375,8 +419,19 @@ export class ShareAcknowledgeResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareAcknowledgeResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareAcknowledgeResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeResponse {
+    const o = changetype<ShareAcknowledgeResponse>(__new(offsetof<ShareAcknowledgeResponse>(), idof<ShareAcknowledgeResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.acquisitionLockTimeoutMs = 0;
     r.field = "ShareAcknowledgeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareAcknowledgeResponse.ErrorCode";
@@ -388,9 +443,9 @@ export class ShareAcknowledgeResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareAcknowledgeResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse._tagged";
       const count = r.uvarint();
@@ -490,11 +545,22 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
+    const o = changetype<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(__new(offsetof<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(), idof<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareAcknowledgeResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -570,6 +636,17 @@ export class ShareAcknowledgeResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeResponse_PartitionData {
+    const o = changetype<ShareAcknowledgeResponse_PartitionData>(__new(offsetof<ShareAcknowledgeResponse_PartitionData>(), idof<ShareAcknowledgeResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -578,7 +655,7 @@ export class ShareAcknowledgeResponse_PartitionData {
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].CurrentLeader";
-    { const s = new ShareAcknowledgeResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
+    this.currentLeader = ShareAcknowledgeResponse_LeaderIdAndEpoch.decodeFrom(r, version);
     if (true) {
       r.field = "ShareAcknowledgeResponse.Responses[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -662,6 +739,17 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeResponse_LeaderIdAndEpoch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeResponse_LeaderIdAndEpoch {
+    const o = changetype<ShareAcknowledgeResponse_LeaderIdAndEpoch>(__new(offsetof<ShareAcknowledgeResponse_LeaderIdAndEpoch>(), idof<ShareAcknowledgeResponse_LeaderIdAndEpoch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
@@ -742,6 +830,17 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareAcknowledgeResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareAcknowledgeResponse_NodeEndpoint {
+    const o = changetype<ShareAcknowledgeResponse_NodeEndpoint>(__new(offsetof<ShareAcknowledgeResponse_NodeEndpoint>(), idof<ShareAcknowledgeResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[].NodeId";
     this.nodeId = r.int32();

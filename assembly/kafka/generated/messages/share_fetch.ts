@@ -25,8 +25,22 @@ export class ShareFetchRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareFetchRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareFetchRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchRequest {
+    const o = changetype<ShareFetchRequest>(__new(offsetof<ShareFetchRequest>(), idof<ShareFetchRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.maxRecords = 0;
+    if (!(version >= 1)) this.batchSize = 0;
+    if (!(version >= 2)) this.shareAcquireMode = 0;
+    if (!(version >= 2)) this.isRenewAck = false;
     r.field = "ShareFetchRequest.GroupId";
     this.groupId = r.compactNullableString();
     r.field = "ShareFetchRequest.MemberId";
@@ -56,9 +70,9 @@ export class ShareFetchRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareFetchRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchRequest_FetchTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareFetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_FetchTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "ShareFetchRequest.ForgottenTopicsData[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchRequest_ForgottenTopic(); e.decode(r, version); a.push(e); } this.forgottenTopicsData = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_ForgottenTopic.decodeFrom(r, version)); } this.forgottenTopicsData = a; } }
     if (true) {
       r.field = "ShareFetchRequest._tagged";
       const count = r.uvarint();
@@ -206,11 +220,22 @@ export class ShareFetchRequest_FetchTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchRequest_FetchTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchRequest_FetchTopic {
+    const o = changetype<ShareFetchRequest_FetchTopic>(__new(offsetof<ShareFetchRequest_FetchTopic>(), idof<ShareFetchRequest_FetchTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchRequest_FetchPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_FetchPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -285,7 +310,19 @@ export class ShareFetchRequest_FetchPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchRequest_FetchPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchRequest_FetchPartition {
+    const o = changetype<ShareFetchRequest_FetchPartition>(__new(offsetof<ShareFetchRequest_FetchPartition>(), idof<ShareFetchRequest_FetchPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.partitionMaxBytes = 0;
     r.field = "ShareFetchRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (version <= 0) {
@@ -293,7 +330,7 @@ export class ShareFetchRequest_FetchPartition {
       this.partitionMaxBytes = r.int32();
     }
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchRequest_AcknowledgementBatch(); e.decode(r, version); a.push(e); } this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_AcknowledgementBatch.decodeFrom(r, version)); } this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -379,13 +416,24 @@ export class ShareFetchRequest_AcknowledgementBatch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchRequest_AcknowledgementBatch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchRequest_AcknowledgementBatch {
+    const o = changetype<ShareFetchRequest_AcknowledgementBatch>(__new(offsetof<ShareFetchRequest_AcknowledgementBatch>(), idof<ShareFetchRequest_AcknowledgementBatch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -464,11 +512,22 @@ export class ShareFetchRequest_ForgottenTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchRequest_ForgottenTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchRequest_ForgottenTopic {
+    const o = changetype<ShareFetchRequest_ForgottenTopic>(__new(offsetof<ShareFetchRequest_ForgottenTopic>(), idof<ShareFetchRequest_ForgottenTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchRequest.ForgottenTopicsData[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.ForgottenTopicsData[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchRequest.ForgottenTopicsData[]._tagged";
       const count = r.uvarint();
@@ -549,8 +608,19 @@ export class ShareFetchResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareFetchResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareFetchResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse {
+    const o = changetype<ShareFetchResponse>(__new(offsetof<ShareFetchResponse>(), idof<ShareFetchResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.acquisitionLockTimeoutMs = 0;
     r.field = "ShareFetchResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareFetchResponse.ErrorCode";
@@ -562,9 +632,9 @@ export class ShareFetchResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareFetchResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchResponse_ShareFetchableTopicResponse(); e.decode(r, version); a.push(e); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_ShareFetchableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
     r.field = "ShareFetchResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareFetchResponse._tagged";
       const count = r.uvarint();
@@ -664,11 +734,22 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchResponse_ShareFetchableTopicResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse_ShareFetchableTopicResponse {
+    const o = changetype<ShareFetchResponse_ShareFetchableTopicResponse>(__new(offsetof<ShareFetchResponse_ShareFetchableTopicResponse>(), idof<ShareFetchResponse_ShareFetchableTopicResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -748,6 +829,17 @@ export class ShareFetchResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse_PartitionData {
+    const o = changetype<ShareFetchResponse_PartitionData>(__new(offsetof<ShareFetchResponse_PartitionData>(), idof<ShareFetchResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -760,11 +852,11 @@ export class ShareFetchResponse_PartitionData {
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcknowledgeErrorMessage";
     this.acknowledgeErrorMessage = r.compactNullableString();
     r.field = "ShareFetchResponse.Responses[].Partitions[].CurrentLeader";
-    { const s = new ShareFetchResponse_LeaderIdAndEpoch(); s.decode(r, version); this.currentLeader = s; }
+    this.currentLeader = ShareFetchResponse_LeaderIdAndEpoch.decodeFrom(r, version);
     r.field = "ShareFetchResponse.Responses[].Partitions[].Records";
     this.records = (version <= 0) ? r.compactNullableBytes() : r.compactBytes();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareFetchResponse_AcquiredRecords(); e.decode(r, version); a.push(e); } this.acquiredRecords = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acquiredRecords = []; } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_AcquiredRecords.decodeFrom(r, version)); } this.acquiredRecords = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -868,6 +960,17 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchResponse_LeaderIdAndEpoch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse_LeaderIdAndEpoch {
+    const o = changetype<ShareFetchResponse_LeaderIdAndEpoch>(__new(offsetof<ShareFetchResponse_LeaderIdAndEpoch>(), idof<ShareFetchResponse_LeaderIdAndEpoch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchResponse.Responses[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
@@ -947,6 +1050,17 @@ export class ShareFetchResponse_AcquiredRecords {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchResponse_AcquiredRecords decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse_AcquiredRecords {
+    const o = changetype<ShareFetchResponse_AcquiredRecords>(__new(offsetof<ShareFetchResponse_AcquiredRecords>(), idof<ShareFetchResponse_AcquiredRecords>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[].FirstOffset";
     this.firstOffset = r.int64();
@@ -1034,6 +1148,17 @@ export class ShareFetchResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareFetchResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareFetchResponse_NodeEndpoint {
+    const o = changetype<ShareFetchResponse_NodeEndpoint>(__new(offsetof<ShareFetchResponse_NodeEndpoint>(), idof<ShareFetchResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareFetchResponse.NodeEndpoints[].NodeId";
     this.nodeId = r.int32();

@@ -15,10 +15,20 @@ export class ShareGroupDescribeRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareGroupDescribeRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareGroupDescribeRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeRequest {
+    const o = changetype<ShareGroupDescribeRequest>(__new(offsetof<ShareGroupDescribeRequest>(), idof<ShareGroupDescribeRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
     r.field = "ShareGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -97,12 +107,22 @@ export class ShareGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareGroupDescribeResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareGroupDescribeResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeResponse {
+    const o = changetype<ShareGroupDescribeResponse>(__new(offsetof<ShareGroupDescribeResponse>(), idof<ShareGroupDescribeResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareGroupDescribeResponse_DescribedGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -183,6 +203,17 @@ export class ShareGroupDescribeResponse_DescribedGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupDescribeResponse_DescribedGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeResponse_DescribedGroup {
+    const o = changetype<ShareGroupDescribeResponse_DescribedGroup>(__new(offsetof<ShareGroupDescribeResponse_DescribedGroup>(), idof<ShareGroupDescribeResponse_DescribedGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
@@ -199,7 +230,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     r.field = "ShareGroupDescribeResponse.Groups[].AssignorName";
     this.assignorName = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareGroupDescribeResponse_Member(); e.decode(r, version); a.push(e); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ShareGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -315,6 +346,17 @@ export class ShareGroupDescribeResponse_Member {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupDescribeResponse_Member decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeResponse_Member {
+    const o = changetype<ShareGroupDescribeResponse_Member>(__new(offsetof<ShareGroupDescribeResponse_Member>(), idof<ShareGroupDescribeResponse_Member>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
@@ -327,9 +369,9 @@ export class ShareGroupDescribeResponse_Member {
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].ClientHost";
     this.clientHost = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].Assignment";
-    { const s = new ShareGroupDescribeResponse_Assignment(); s.decode(r, version); this.assignment = s; }
+    this.assignment = ShareGroupDescribeResponse_Assignment.decodeFrom(r, version);
     if (true) {
       r.field = "ShareGroupDescribeResponse.Groups[].Members[]._tagged";
       const count = r.uvarint();
@@ -429,13 +471,24 @@ export class ShareGroupDescribeResponse_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupDescribeResponse_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeResponse_TopicPartitions {
+    const o = changetype<ShareGroupDescribeResponse_TopicPartitions>(__new(offsetof<ShareGroupDescribeResponse_TopicPartitions>(), idof<ShareGroupDescribeResponse_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ShareGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ShareGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -513,9 +566,20 @@ export class ShareGroupDescribeResponse_Assignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupDescribeResponse_Assignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupDescribeResponse_Assignment {
+    const o = changetype<ShareGroupDescribeResponse_Assignment>(__new(offsetof<ShareGroupDescribeResponse_Assignment>(), idof<ShareGroupDescribeResponse_Assignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupDescribeResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareGroupDescribeResponse_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();

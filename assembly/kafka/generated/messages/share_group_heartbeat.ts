@@ -18,7 +18,17 @@ export class ShareGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareGroupHeartbeatRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareGroupHeartbeatRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupHeartbeatRequest {
+    const o = changetype<ShareGroupHeartbeatRequest>(__new(offsetof<ShareGroupHeartbeatRequest>(), idof<ShareGroupHeartbeatRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
@@ -126,7 +136,17 @@ export class ShareGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a ShareGroupHeartbeatResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new ShareGroupHeartbeatResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupHeartbeatResponse {
+    const o = changetype<ShareGroupHeartbeatResponse>(__new(offsetof<ShareGroupHeartbeatResponse>(), idof<ShareGroupHeartbeatResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -141,7 +161,7 @@ export class ShareGroupHeartbeatResponse {
     r.field = "ShareGroupHeartbeatResponse.HeartbeatIntervalMs";
     this.heartbeatIntervalMs = r.int32();
     r.field = "ShareGroupHeartbeatResponse.Assignment";
-    if (true && r.int8() < 0) { this.assignment = null; } else { const s = new ShareGroupHeartbeatResponse_Assignment(); s.decode(r, version); this.assignment = s; }
+    if (true && r.int8() < 0) { this.assignment = null; } else { this.assignment = ShareGroupHeartbeatResponse_Assignment.decodeFrom(r, version); }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse._tagged";
       const count = r.uvarint();
@@ -239,9 +259,20 @@ export class ShareGroupHeartbeatResponse_Assignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupHeartbeatResponse_Assignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupHeartbeatResponse_Assignment {
+    const o = changetype<ShareGroupHeartbeatResponse_Assignment>(__new(offsetof<ShareGroupHeartbeatResponse_Assignment>(), idof<ShareGroupHeartbeatResponse_Assignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupHeartbeatResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new ShareGroupHeartbeatResponse_TopicPartitions(); e.decode(r, version); a.push(e); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -310,11 +341,22 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new ShareGroupHeartbeatResponse_TopicPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): ShareGroupHeartbeatResponse_TopicPartitions {
+    const o = changetype<ShareGroupHeartbeatResponse_TopicPartitions>(__new(offsetof<ShareGroupHeartbeatResponse_TopicPartitions>(), idof<ShareGroupHeartbeatResponse_TopicPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();

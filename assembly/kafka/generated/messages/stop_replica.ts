@@ -21,8 +21,24 @@ export class StopReplicaRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StopReplicaRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StopReplicaRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaRequest {
+    const o = changetype<StopReplicaRequest>(__new(offsetof<StopReplicaRequest>(), idof<StopReplicaRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 4)) this.isKRaftController = false;
+    if (!(version >= 1)) this.brokerEpoch = <i64>-1;
+    if (!(version <= 2)) this.deletePartitions = false;
+    if (!(version <= 0)) this.ungroupedPartitions = [];
+    if (!(version >= 1 && version <= 2)) this.topics = [];
+    if (!(version >= 3)) this.topicStates = [];
     r.field = "StopReplicaRequest.ControllerId";
     this.controllerId = r.int32();
     if (version >= 4) {
@@ -41,15 +57,15 @@ export class StopReplicaRequest {
     }
     if (version <= 0) {
       r.field = "StopReplicaRequest.UngroupedPartitions[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StopReplicaRequest_StopReplicaPartitionV0(); e.decode(r, version); a.push(e); } this.ungroupedPartitions = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitions = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaPartitionV0.decodeFrom(r, version)); } this.ungroupedPartitions = a; } }
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[]";
-      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StopReplicaRequest_StopReplicaTopicV1(); e.decode(r, version); a.push(e); } this.topics = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaTopicV1.decodeFrom(r, version)); } this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StopReplicaRequest_StopReplicaTopicState(); e.decode(r, version); a.push(e); } this.topicStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest._tagged";
@@ -190,7 +206,20 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StopReplicaRequest_StopReplicaPartitionV0 decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaRequest_StopReplicaPartitionV0 {
+    const o = changetype<StopReplicaRequest_StopReplicaPartitionV0>(__new(offsetof<StopReplicaRequest_StopReplicaPartitionV0>(), idof<StopReplicaRequest_StopReplicaPartitionV0>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.topicName = "";
+    if (!(version <= 0)) this.partitionIndex = 0;
     if (version <= 0) {
       r.field = "StopReplicaRequest.UngroupedPartitions[].TopicName";
       this.topicName = r.string();
@@ -284,14 +313,27 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StopReplicaRequest_StopReplicaTopicV1 decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaRequest_StopReplicaTopicV1 {
+    const o = changetype<StopReplicaRequest_StopReplicaTopicV1>(__new(offsetof<StopReplicaRequest_StopReplicaTopicV1>(), idof<StopReplicaRequest_StopReplicaTopicV1>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1 && version <= 2)) this.name = "";
+    if (!(version >= 1 && version <= 2)) this.partitionIndexes = [];
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[].Name";
       this.name = (version >= 2) ? r.compactString() : r.string();
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.Topics[]._tagged";
@@ -378,14 +420,27 @@ export class StopReplicaRequest_StopReplicaTopicState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StopReplicaRequest_StopReplicaTopicState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaRequest_StopReplicaTopicState {
+    const o = changetype<StopReplicaRequest_StopReplicaTopicState>(__new(offsetof<StopReplicaRequest_StopReplicaTopicState>(), idof<StopReplicaRequest_StopReplicaTopicState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.topicName = "";
+    if (!(version >= 3)) this.partitionStates = [];
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].TopicName";
       this.topicName = r.compactString();
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].PartitionStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StopReplicaRequest_StopReplicaPartitionState(); e.decode(r, version); a.push(e); } this.partitionStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.TopicStates[]._tagged";
@@ -473,7 +528,21 @@ export class StopReplicaRequest_StopReplicaPartitionState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StopReplicaRequest_StopReplicaPartitionState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaRequest_StopReplicaPartitionState {
+    const o = changetype<StopReplicaRequest_StopReplicaPartitionState>(__new(offsetof<StopReplicaRequest_StopReplicaPartitionState>(), idof<StopReplicaRequest_StopReplicaPartitionState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.partitionIndex = 0;
+    if (!(version >= 3)) this.leaderEpoch = -1;
+    if (!(version >= 3)) this.deletePartition = false;
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].PartitionStates[].PartitionIndex";
       this.partitionIndex = r.int32();
@@ -585,12 +654,22 @@ export class StopReplicaResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StopReplicaResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StopReplicaResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaResponse {
+    const o = changetype<StopReplicaResponse>(__new(offsetof<StopReplicaResponse>(), idof<StopReplicaResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StopReplicaResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "StopReplicaResponse.PartitionErrors[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StopReplicaResponse_StopReplicaPartitionError(); e.decode(r, version); a.push(e); } this.partitionErrors = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaResponse_StopReplicaPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
     if (version >= 2) {
       r.field = "StopReplicaResponse._tagged";
       const count = r.uvarint();
@@ -665,6 +744,17 @@ export class StopReplicaResponse_StopReplicaPartitionError {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StopReplicaResponse_StopReplicaPartitionError decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StopReplicaResponse_StopReplicaPartitionError {
+    const o = changetype<StopReplicaResponse_StopReplicaPartitionError>(__new(offsetof<StopReplicaResponse_StopReplicaPartitionError>(), idof<StopReplicaResponse_StopReplicaPartitionError>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StopReplicaResponse.PartitionErrors[].TopicName";
     this.topicName = (version >= 2) ? r.compactString() : r.string();

@@ -15,10 +15,20 @@ export class StreamsGroupDescribeRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StreamsGroupDescribeRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StreamsGroupDescribeRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeRequest {
+    const o = changetype<StreamsGroupDescribeRequest>(__new(offsetof<StreamsGroupDescribeRequest>(), idof<StreamsGroupDescribeRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
     r.field = "StreamsGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -97,12 +107,22 @@ export class StreamsGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StreamsGroupDescribeResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StreamsGroupDescribeResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse {
+    const o = changetype<StreamsGroupDescribeResponse>(__new(offsetof<StreamsGroupDescribeResponse>(), idof<StreamsGroupDescribeResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_DescribedGroup(); e.decode(r, version); a.push(e); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -183,6 +203,17 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_DescribedGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_DescribedGroup {
+    const o = changetype<StreamsGroupDescribeResponse_DescribedGroup>(__new(offsetof<StreamsGroupDescribeResponse_DescribedGroup>(), idof<StreamsGroupDescribeResponse_DescribedGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
@@ -197,9 +228,9 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     r.field = "StreamsGroupDescribeResponse.Groups[].AssignmentEpoch";
     this.assignmentEpoch = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology";
-    if (true && r.int8() < 0) { this.topology = null; } else { const s = new StreamsGroupDescribeResponse_Topology(); s.decode(r, version); this.topology = s; }
+    if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupDescribeResponse_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_Member(); e.decode(r, version); a.push(e); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<StreamsGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -310,11 +341,22 @@ export class StreamsGroupDescribeResponse_Topology {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_Topology decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_Topology {
+    const o = changetype<StreamsGroupDescribeResponse_Topology>(__new(offsetof<StreamsGroupDescribeResponse_Topology>(), idof<StreamsGroupDescribeResponse_Topology>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_Subtopology(); e.decode(r, version); a.push(e); } this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_Subtopology.decodeFrom(r, version)); } this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology._tagged";
       const count = r.uvarint();
@@ -391,17 +433,28 @@ export class StreamsGroupDescribeResponse_Subtopology {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_Subtopology decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_Subtopology {
+    const o = changetype<StreamsGroupDescribeResponse_Subtopology>(__new(offsetof<StreamsGroupDescribeResponse_Subtopology>(), idof<StreamsGroupDescribeResponse_Subtopology>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TopicInfo(); e.decode(r, version); a.push(e); } this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TopicInfo(); e.decode(r, version); a.push(e); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } this.repartitionSourceTopics = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -503,6 +556,17 @@ export class StreamsGroupDescribeResponse_Member {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_Member decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_Member {
+    const o = changetype<StreamsGroupDescribeResponse_Member>(__new(offsetof<StreamsGroupDescribeResponse_Member>(), idof<StreamsGroupDescribeResponse_Member>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
@@ -521,17 +585,17 @@ export class StreamsGroupDescribeResponse_Member {
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].ProcessId";
     this.processId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].UserEndpoint";
-    if (true && r.int8() < 0) { this.userEndpoint = null; } else { const s = new StreamsGroupDescribeResponse_Endpoint(); s.decode(r, version); this.userEndpoint = s; }
+    if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupDescribeResponse_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_KeyValue(); e.decode(r, version); a.push(e); } this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.clientTags = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } this.clientTags = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TaskOffset(); e.decode(r, version); a.push(e); } this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } this.taskOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TaskOffset(); e.decode(r, version); a.push(e); } this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskEndOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } this.taskEndOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].Assignment";
-    { const s = new StreamsGroupDescribeResponse_Assignment(); s.decode(r, version); this.assignment = s; }
+    this.assignment = StreamsGroupDescribeResponse_Assignment.decodeFrom(r, version);
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TargetAssignment";
-    { const s = new StreamsGroupDescribeResponse_Assignment(); s.decode(r, version); this.targetAssignment = s; }
+    this.targetAssignment = StreamsGroupDescribeResponse_Assignment.decodeFrom(r, version);
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].IsClassic";
     this.isClassic = r.bool();
     if (true) {
@@ -672,6 +736,17 @@ export class StreamsGroupDescribeResponse_Endpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_Endpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_Endpoint {
+    const o = changetype<StreamsGroupDescribeResponse_Endpoint>(__new(offsetof<StreamsGroupDescribeResponse_Endpoint>(), idof<StreamsGroupDescribeResponse_Endpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Endpoint.Host";
     this.host = r.compactString();
@@ -751,6 +826,17 @@ export class StreamsGroupDescribeResponse_TaskOffset {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_TaskOffset decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_TaskOffset {
+    const o = changetype<StreamsGroupDescribeResponse_TaskOffset>(__new(offsetof<StreamsGroupDescribeResponse_TaskOffset>(), idof<StreamsGroupDescribeResponse_TaskOffset>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.TaskOffset.SubtopologyId";
     this.subtopologyId = r.compactString();
@@ -837,13 +923,24 @@ export class StreamsGroupDescribeResponse_Assignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_Assignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_Assignment {
+    const o = changetype<StreamsGroupDescribeResponse_Assignment>(__new(offsetof<StreamsGroupDescribeResponse_Assignment>(), idof<StreamsGroupDescribeResponse_Assignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.Assignment.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TaskIds(); e.decode(r, version); a.push(e); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TaskIds(); e.decode(r, version); a.push(e); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_TaskIds(); e.decode(r, version); a.push(e); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.warmupTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -922,11 +1019,22 @@ export class StreamsGroupDescribeResponse_TaskIds {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_TaskIds decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_TaskIds {
+    const o = changetype<StreamsGroupDescribeResponse_TaskIds>(__new(offsetof<StreamsGroupDescribeResponse_TaskIds>(), idof<StreamsGroupDescribeResponse_TaskIds>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1000,6 +1108,17 @@ export class StreamsGroupDescribeResponse_KeyValue {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_KeyValue decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_KeyValue {
+    const o = changetype<StreamsGroupDescribeResponse_KeyValue>(__new(offsetof<StreamsGroupDescribeResponse_KeyValue>(), idof<StreamsGroupDescribeResponse_KeyValue>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.KeyValue.Key";
     this.key = r.compactString();
@@ -1080,6 +1199,17 @@ export class StreamsGroupDescribeResponse_TopicInfo {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupDescribeResponse_TopicInfo decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupDescribeResponse_TopicInfo {
+    const o = changetype<StreamsGroupDescribeResponse_TopicInfo>(__new(offsetof<StreamsGroupDescribeResponse_TopicInfo>(), idof<StreamsGroupDescribeResponse_TopicInfo>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupDescribeResponse.TopicInfo.Name";
     this.name = r.compactString();
@@ -1088,7 +1218,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     r.field = "StreamsGroupDescribeResponse.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupDescribeResponse.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupDescribeResponse_KeyValue(); e.decode(r, version); a.push(e); } this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TopicInfo._tagged";
       const count = r.uvarint();

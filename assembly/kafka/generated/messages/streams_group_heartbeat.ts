@@ -30,7 +30,17 @@ export class StreamsGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StreamsGroupHeartbeatRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StreamsGroupHeartbeatRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest {
+    const o = changetype<StreamsGroupHeartbeatRequest>(__new(offsetof<StreamsGroupHeartbeatRequest>(), idof<StreamsGroupHeartbeatRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
@@ -47,23 +57,23 @@ export class StreamsGroupHeartbeatRequest {
     r.field = "StreamsGroupHeartbeatRequest.RebalanceTimeoutMs";
     this.rebalanceTimeoutMs = r.int32();
     r.field = "StreamsGroupHeartbeatRequest.Topology";
-    if (true && r.int8() < 0) { this.topology = null; } else { const s = new StreamsGroupHeartbeatRequest_Topology(); s.decode(r, version); this.topology = s; }
+    if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupHeartbeatRequest_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TaskIds(); e.decode(r, version); a.push(e); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TaskIds(); e.decode(r, version); a.push(e); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TaskIds(); e.decode(r, version); a.push(e); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ProcessId";
     this.processId = r.compactNullableString();
     r.field = "StreamsGroupHeartbeatRequest.UserEndpoint";
-    if (true && r.int8() < 0) { this.userEndpoint = null; } else { const s = new StreamsGroupHeartbeatRequest_Endpoint(); s.decode(r, version); this.userEndpoint = s; }
+    if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_KeyValue(); e.decode(r, version); a.push(e); } this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } this.clientTags = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TaskOffset(); e.decode(r, version); a.push(e); } this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } this.taskOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TaskOffset(); e.decode(r, version); a.push(e); } this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } this.taskEndOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ShutdownApplication";
     this.shutdownApplication = r.bool();
     if (true) {
@@ -214,11 +224,22 @@ export class StreamsGroupHeartbeatRequest_Topology {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_Topology decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_Topology {
+    const o = changetype<StreamsGroupHeartbeatRequest_Topology>(__new(offsetof<StreamsGroupHeartbeatRequest_Topology>(), idof<StreamsGroupHeartbeatRequest_Topology>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_Subtopology(); e.decode(r, version); a.push(e); } this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subtopologies = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_Subtopology.decodeFrom(r, version)); } this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology._tagged";
       const count = r.uvarint();
@@ -297,21 +318,32 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_Subtopology decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_Subtopology {
+    const o = changetype<StreamsGroupHeartbeatRequest_Subtopology>(__new(offsetof<StreamsGroupHeartbeatRequest_Subtopology>(), idof<StreamsGroupHeartbeatRequest_Subtopology>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopicRegex = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TopicInfo(); e.decode(r, version); a.push(e); } this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_TopicInfo(); e.decode(r, version); a.push(e); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } this.repartitionSourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_CopartitionGroup(); e.decode(r, version); a.push(e); } this.copartitionGroups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.copartitionGroups = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_CopartitionGroup.decodeFrom(r, version)); } this.copartitionGroups = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -411,13 +443,24 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_CopartitionGroup decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_CopartitionGroup {
+    const o = changetype<StreamsGroupHeartbeatRequest_CopartitionGroup>(__new(offsetof<StreamsGroupHeartbeatRequest_CopartitionGroup>(), idof<StreamsGroupHeartbeatRequest_CopartitionGroup>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopicRegex = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.repartitionSourceTopics = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]._tagged";
       const count = r.uvarint();
@@ -496,6 +539,17 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_KeyValue decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_KeyValue {
+    const o = changetype<StreamsGroupHeartbeatRequest_KeyValue>(__new(offsetof<StreamsGroupHeartbeatRequest_KeyValue>(), idof<StreamsGroupHeartbeatRequest_KeyValue>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.KeyValue.Key";
     this.key = r.compactString();
@@ -576,6 +630,17 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_TopicInfo decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_TopicInfo {
+    const o = changetype<StreamsGroupHeartbeatRequest_TopicInfo>(__new(offsetof<StreamsGroupHeartbeatRequest_TopicInfo>(), idof<StreamsGroupHeartbeatRequest_TopicInfo>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.Name";
     this.name = r.compactString();
@@ -584,7 +649,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatRequest_KeyValue(); e.decode(r, version); a.push(e); } this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TopicInfo._tagged";
       const count = r.uvarint();
@@ -668,6 +733,17 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_Endpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_Endpoint {
+    const o = changetype<StreamsGroupHeartbeatRequest_Endpoint>(__new(offsetof<StreamsGroupHeartbeatRequest_Endpoint>(), idof<StreamsGroupHeartbeatRequest_Endpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.Endpoint.Host";
     this.host = r.compactString();
@@ -747,6 +823,17 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_TaskOffset decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_TaskOffset {
+    const o = changetype<StreamsGroupHeartbeatRequest_TaskOffset>(__new(offsetof<StreamsGroupHeartbeatRequest_TaskOffset>(), idof<StreamsGroupHeartbeatRequest_TaskOffset>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.TaskOffset.SubtopologyId";
     this.subtopologyId = r.compactString();
@@ -832,11 +919,22 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatRequest_TaskIds decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatRequest_TaskIds {
+    const o = changetype<StreamsGroupHeartbeatRequest_TaskIds>(__new(offsetof<StreamsGroupHeartbeatRequest_TaskIds>(), idof<StreamsGroupHeartbeatRequest_TaskIds>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TaskIds._tagged";
       const count = r.uvarint();
@@ -925,7 +1023,17 @@ export class StreamsGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a StreamsGroupHeartbeatResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new StreamsGroupHeartbeatResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse {
+    const o = changetype<StreamsGroupHeartbeatResponse>(__new(offsetof<StreamsGroupHeartbeatResponse>(), idof<StreamsGroupHeartbeatResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -944,17 +1052,17 @@ export class StreamsGroupHeartbeatResponse {
     r.field = "StreamsGroupHeartbeatResponse.TaskOffsetIntervalMs";
     this.taskOffsetIntervalMs = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.Status[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_Status(); e.decode(r, version); a.push(e); } this.status = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_Status.decodeFrom(r, version)); } this.status = a; } }
     r.field = "StreamsGroupHeartbeatResponse.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_TaskIds(); e.decode(r, version); a.push(e); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_TaskIds(); e.decode(r, version); a.push(e); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_TaskIds(); e.decode(r, version); a.push(e); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.EndpointInformationEpoch";
     this.endpointInformationEpoch = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_EndpointToPartitions(); e.decode(r, version); a.push(e); } this.partitionsByUserEndpoint = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_EndpointToPartitions.decodeFrom(r, version)); } this.partitionsByUserEndpoint = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse._tagged";
       const count = r.uvarint();
@@ -1089,13 +1197,24 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatResponse_EndpointToPartitions decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse_EndpointToPartitions {
+    const o = changetype<StreamsGroupHeartbeatResponse_EndpointToPartitions>(__new(offsetof<StreamsGroupHeartbeatResponse_EndpointToPartitions>(), idof<StreamsGroupHeartbeatResponse_EndpointToPartitions>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].UserEndpoint";
-    { const s = new StreamsGroupHeartbeatResponse_Endpoint(); s.decode(r, version); this.userEndpoint = s; }
+    this.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.decodeFrom(r, version);
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].ActivePartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_TopicPartition(); e.decode(r, version); a.push(e); } this.activePartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activePartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } this.activePartitions = a; } }
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].StandbyPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new StreamsGroupHeartbeatResponse_TopicPartition(); e.decode(r, version); a.push(e); } this.standbyPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyPartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } this.standbyPartitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]._tagged";
       const count = r.uvarint();
@@ -1174,6 +1293,17 @@ export class StreamsGroupHeartbeatResponse_Status {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatResponse_Status decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse_Status {
+    const o = changetype<StreamsGroupHeartbeatResponse_Status>(__new(offsetof<StreamsGroupHeartbeatResponse_Status>(), idof<StreamsGroupHeartbeatResponse_Status>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.Status.StatusCode";
     this.statusCode = r.int8();
@@ -1252,11 +1382,22 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatResponse_TopicPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse_TopicPartition {
+    const o = changetype<StreamsGroupHeartbeatResponse_TopicPartition>(__new(offsetof<StreamsGroupHeartbeatResponse_TopicPartition>(), idof<StreamsGroupHeartbeatResponse_TopicPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Topic";
     this.topic = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TopicPartition._tagged";
       const count = r.uvarint();
@@ -1330,11 +1471,22 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatResponse_TaskIds decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse_TaskIds {
+    const o = changetype<StreamsGroupHeartbeatResponse_TaskIds>(__new(offsetof<StreamsGroupHeartbeatResponse_TaskIds>(), idof<StreamsGroupHeartbeatResponse_TaskIds>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1408,6 +1560,17 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new StreamsGroupHeartbeatResponse_Endpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): StreamsGroupHeartbeatResponse_Endpoint {
+    const o = changetype<StreamsGroupHeartbeatResponse_Endpoint>(__new(offsetof<StreamsGroupHeartbeatResponse_Endpoint>(), idof<StreamsGroupHeartbeatResponse_Endpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "StreamsGroupHeartbeatResponse.Endpoint.Host";
     this.host = r.compactString();

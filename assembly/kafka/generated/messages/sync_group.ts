@@ -20,8 +20,21 @@ export class SyncGroupRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a SyncGroupRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new SyncGroupRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): SyncGroupRequest {
+    const o = changetype<SyncGroupRequest>(__new(offsetof<SyncGroupRequest>(), idof<SyncGroupRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.groupInstanceId = null;
+    if (!(version >= 5)) this.protocolType = null;
+    if (!(version >= 5)) this.protocolName = null;
     r.field = "SyncGroupRequest.GroupId";
     this.groupId = (version >= 4) ? r.compactString() : r.string();
     r.field = "SyncGroupRequest.GenerationId";
@@ -41,7 +54,7 @@ export class SyncGroupRequest {
       this.protocolName = r.compactNullableString();
     }
     r.field = "SyncGroupRequest.Assignments[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < count && !r.bad; i++) { const e = new SyncGroupRequest_SyncGroupRequestAssignment(); e.decode(r, version); a.push(e); } this.assignments = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(SyncGroupRequest_SyncGroupRequestAssignment.decodeFrom(r, version)); } this.assignments = a; } }
     if (version >= 4) {
       r.field = "SyncGroupRequest._tagged";
       const count = r.uvarint();
@@ -158,6 +171,17 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new SyncGroupRequest_SyncGroupRequestAssignment decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): SyncGroupRequest_SyncGroupRequestAssignment {
+    const o = changetype<SyncGroupRequest_SyncGroupRequestAssignment>(__new(offsetof<SyncGroupRequest_SyncGroupRequestAssignment>(), idof<SyncGroupRequest_SyncGroupRequestAssignment>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "SyncGroupRequest.Assignments[].MemberId";
     this.memberId = (version >= 4) ? r.compactString() : r.string();
@@ -242,8 +266,21 @@ export class SyncGroupResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a SyncGroupResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new SyncGroupResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): SyncGroupResponse {
+    const o = changetype<SyncGroupResponse>(__new(offsetof<SyncGroupResponse>(), idof<SyncGroupResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.throttleTimeMs = 0;
+    if (!(version >= 5)) this.protocolType = null;
+    if (!(version >= 5)) this.protocolName = null;
     if (version >= 1) {
       r.field = "SyncGroupResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();

@@ -21,8 +21,21 @@ export class TxnOffsetCommitRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a TxnOffsetCommitRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new TxnOffsetCommitRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitRequest {
+    const o = changetype<TxnOffsetCommitRequest>(__new(offsetof<TxnOffsetCommitRequest>(), idof<TxnOffsetCommitRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 3)) this.generationId = -1;
+    if (!(version >= 3)) this.memberId = "";
+    if (!(version >= 3)) this.groupInstanceId = null;
     r.field = "TxnOffsetCommitRequest.TransactionalId";
     this.transactionalId = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitRequest.GroupId";
@@ -44,7 +57,7 @@ export class TxnOffsetCommitRequest {
       this.groupInstanceId = r.compactNullableString();
     }
     r.field = "TxnOffsetCommitRequest.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -166,11 +179,22 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
+    const o = changetype<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(__new(offsetof<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(), idof<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "TxnOffsetCommitRequest.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -246,7 +270,19 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
+    const o = changetype<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(__new(offsetof<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(), idof<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.committedLeaderEpoch = -1;
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[].CommittedOffset";
@@ -349,12 +385,22 @@ export class TxnOffsetCommitResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a TxnOffsetCommitResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new TxnOffsetCommitResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitResponse {
+    const o = changetype<TxnOffsetCommitResponse>(__new(offsetof<TxnOffsetCommitResponse>(), idof<TxnOffsetCommitResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "TxnOffsetCommitResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "TxnOffsetCommitResponse.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -428,11 +474,22 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
+    const o = changetype<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(__new(offsetof<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(), idof<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "TxnOffsetCommitResponse.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { const e = new TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -506,6 +563,17 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
+    const o = changetype<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(__new(offsetof<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(), idof<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

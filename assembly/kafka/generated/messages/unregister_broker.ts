@@ -14,7 +14,17 @@ export class UnregisterBrokerRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UnregisterBrokerRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UnregisterBrokerRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UnregisterBrokerRequest {
+    const o = changetype<UnregisterBrokerRequest>(__new(offsetof<UnregisterBrokerRequest>(), idof<UnregisterBrokerRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UnregisterBrokerRequest.BrokerId";
     this.brokerId = r.int32();
@@ -90,7 +100,17 @@ export class UnregisterBrokerResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UnregisterBrokerResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UnregisterBrokerResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UnregisterBrokerResponse {
+    const o = changetype<UnregisterBrokerResponse>(__new(offsetof<UnregisterBrokerResponse>(), idof<UnregisterBrokerResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UnregisterBrokerResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();

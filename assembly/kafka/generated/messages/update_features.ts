@@ -16,12 +16,23 @@ export class UpdateFeaturesRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateFeaturesRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateFeaturesRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateFeaturesRequest {
+    const o = changetype<UpdateFeaturesRequest>(__new(offsetof<UpdateFeaturesRequest>(), idof<UpdateFeaturesRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.validateOnly = false;
     r.field = "UpdateFeaturesRequest.timeoutMs";
     this.timeoutMs = r.int32();
     r.field = "UpdateFeaturesRequest.FeatureUpdates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateFeaturesRequest_FeatureUpdateKey(); e.decode(r, version); a.push(e); } this.featureUpdates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.featureUpdates = []; } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateFeaturesRequest_FeatureUpdateKey.decodeFrom(r, version)); } this.featureUpdates = a; } }
     if (version >= 1) {
       r.field = "UpdateFeaturesRequest.ValidateOnly";
       this.validateOnly = r.bool();
@@ -112,7 +123,20 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateFeaturesRequest_FeatureUpdateKey decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateFeaturesRequest_FeatureUpdateKey {
+    const o = changetype<UpdateFeaturesRequest_FeatureUpdateKey>(__new(offsetof<UpdateFeaturesRequest_FeatureUpdateKey>(), idof<UpdateFeaturesRequest_FeatureUpdateKey>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.allowDowngrade = false;
+    if (!(version >= 1)) this.upgradeType = 1;
     r.field = "UpdateFeaturesRequest.FeatureUpdates[].Feature";
     this.feature = r.compactString();
     r.field = "UpdateFeaturesRequest.FeatureUpdates[].MaxVersionLevel";
@@ -225,8 +249,19 @@ export class UpdateFeaturesResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateFeaturesResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateFeaturesResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateFeaturesResponse {
+    const o = changetype<UpdateFeaturesResponse>(__new(offsetof<UpdateFeaturesResponse>(), idof<UpdateFeaturesResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 1)) this.results = [];
     r.field = "UpdateFeaturesResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "UpdateFeaturesResponse.ErrorCode";
@@ -235,7 +270,7 @@ export class UpdateFeaturesResponse {
     this.errorMessage = r.compactNullableString();
     if (version <= 1) {
       r.field = "UpdateFeaturesResponse.Results[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateFeaturesResponse_UpdatableFeatureResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateFeaturesResponse_UpdatableFeatureResult.decodeFrom(r, version)); } this.results = a; } }
     }
     if (true) {
       r.field = "UpdateFeaturesResponse._tagged";
@@ -327,6 +362,17 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateFeaturesResponse_UpdatableFeatureResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateFeaturesResponse_UpdatableFeatureResult {
+    const o = changetype<UpdateFeaturesResponse_UpdatableFeatureResult>(__new(offsetof<UpdateFeaturesResponse_UpdatableFeatureResult>(), idof<UpdateFeaturesResponse_UpdatableFeatureResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateFeaturesResponse.Results[].Feature";
     this.feature = r.compactString();

@@ -21,8 +21,23 @@ export class UpdateMetadataRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateMetadataRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateMetadataRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataRequest {
+    const o = changetype<UpdateMetadataRequest>(__new(offsetof<UpdateMetadataRequest>(), idof<UpdateMetadataRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 8)) this.isKRaftController = false;
+    this.type = 0;
+    if (!(version >= 5)) this.brokerEpoch = <i64>-1;
+    if (!(version <= 4)) this.ungroupedPartitionStates = [];
+    if (!(version >= 5)) this.topicStates = [];
     r.field = "UpdateMetadataRequest.ControllerId";
     this.controllerId = r.int32();
     if (version >= 8) {
@@ -37,14 +52,14 @@ export class UpdateMetadataRequest {
     }
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateMetadataRequest_UpdateMetadataPartitionState(); e.decode(r, version); a.push(e); } this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } this.ungroupedPartitionStates = a; } }
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateMetadataRequest_UpdateMetadataTopicState(); e.decode(r, version); a.push(e); } this.topicStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
     }
     r.field = "UpdateMetadataRequest.LiveBrokers[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateMetadataRequest_UpdateMetadataBroker(); e.decode(r, version); a.push(e); } this.liveBrokers = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveBrokers = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataBroker.decodeFrom(r, version)); } this.liveBrokers = a; } }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest._tagged";
       const count = r.uvarint();
@@ -194,7 +209,21 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateMetadataRequest_UpdateMetadataTopicState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataRequest_UpdateMetadataTopicState {
+    const o = changetype<UpdateMetadataRequest_UpdateMetadataTopicState>(__new(offsetof<UpdateMetadataRequest_UpdateMetadataTopicState>(), idof<UpdateMetadataRequest_UpdateMetadataTopicState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 5)) this.topicName = "";
+    if (!(version >= 7)) this.topicId = new Uint8Array(16);
+    if (!(version >= 5)) this.partitionStates = [];
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].TopicName";
       this.topicName = (version >= 6) ? r.compactString() : r.string();
@@ -205,7 +234,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateMetadataRequest_UpdateMetadataPartitionState(); e.decode(r, version); a.push(e); } this.partitionStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.TopicStates[]._tagged";
@@ -306,7 +335,22 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateMetadataRequest_UpdateMetadataBroker decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataRequest_UpdateMetadataBroker {
+    const o = changetype<UpdateMetadataRequest_UpdateMetadataBroker>(__new(offsetof<UpdateMetadataRequest_UpdateMetadataBroker>(), idof<UpdateMetadataRequest_UpdateMetadataBroker>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 0)) this.v0Host = "";
+    if (!(version <= 0)) this.v0Port = 0;
+    if (!(version >= 1)) this.endpoints = [];
+    if (!(version >= 2)) this.rack = "";
     r.field = "UpdateMetadataRequest.LiveBrokers[].Id";
     this.id = r.int32();
     if (version <= 0) {
@@ -319,7 +363,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     }
     if (version >= 1) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Endpoints[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateMetadataRequest_UpdateMetadataEndpoint(); e.decode(r, version); a.push(e); } this.endpoints = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.endpoints = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataEndpoint.decodeFrom(r, version)); } this.endpoints = a; } }
     }
     if (version >= 2) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Rack";
@@ -439,7 +483,22 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateMetadataRequest_UpdateMetadataEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataRequest_UpdateMetadataEndpoint {
+    const o = changetype<UpdateMetadataRequest_UpdateMetadataEndpoint>(__new(offsetof<UpdateMetadataRequest_UpdateMetadataEndpoint>(), idof<UpdateMetadataRequest_UpdateMetadataEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.port = 0;
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 3)) this.listener = "";
+    if (!(version >= 1)) this.securityProtocol = 0;
     if (version >= 1) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Endpoints[].Port";
       this.port = r.int32();
@@ -570,7 +629,20 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateMetadataRequest_UpdateMetadataPartitionState decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataRequest_UpdateMetadataPartitionState {
+    const o = changetype<UpdateMetadataRequest_UpdateMetadataPartitionState>(__new(offsetof<UpdateMetadataRequest_UpdateMetadataPartitionState>(), idof<UpdateMetadataRequest_UpdateMetadataPartitionState>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version <= 4)) this.topicName = "";
+    if (!(version >= 4)) this.offlineReplicas = [];
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.TopicName";
       this.topicName = r.string();
@@ -584,14 +656,14 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Isr[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.ZkVersion";
     this.zkVersion = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Replicas[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
     if (version >= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.OfflineReplicas[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState._tagged";
@@ -715,7 +787,17 @@ export class UpdateMetadataResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateMetadataResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateMetadataResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateMetadataResponse {
+    const o = changetype<UpdateMetadataResponse>(__new(offsetof<UpdateMetadataResponse>(), idof<UpdateMetadataResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateMetadataResponse.ErrorCode";
     this.errorCode = r.int16();

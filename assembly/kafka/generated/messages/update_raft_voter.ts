@@ -19,7 +19,17 @@ export class UpdateRaftVoterRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateRaftVoterRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateRaftVoterRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateRaftVoterRequest {
+    const o = changetype<UpdateRaftVoterRequest>(__new(offsetof<UpdateRaftVoterRequest>(), idof<UpdateRaftVoterRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
@@ -30,9 +40,9 @@ export class UpdateRaftVoterRequest {
     r.field = "UpdateRaftVoterRequest.VoterDirectoryId";
     this.voterDirectoryId = r.uuid();
     r.field = "UpdateRaftVoterRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<UpdateRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { const e = new UpdateRaftVoterRequest_Listener(); e.decode(r, version); a.push(e); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<UpdateRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateRaftVoterRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
     r.field = "UpdateRaftVoterRequest.KRaftVersionFeature";
-    { const s = new UpdateRaftVoterRequest_KRaftVersionFeature(); s.decode(r, version); this.kRaftVersionFeature = s; }
+    this.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.decodeFrom(r, version);
     if (true) {
       r.field = "UpdateRaftVoterRequest._tagged";
       const count = r.uvarint();
@@ -127,6 +137,17 @@ export class UpdateRaftVoterRequest_Listener {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateRaftVoterRequest_Listener decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateRaftVoterRequest_Listener {
+    const o = changetype<UpdateRaftVoterRequest_Listener>(__new(offsetof<UpdateRaftVoterRequest_Listener>(), idof<UpdateRaftVoterRequest_Listener>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateRaftVoterRequest.Listeners[].Name";
     this.name = r.compactString();
@@ -212,6 +233,17 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateRaftVoterRequest_KRaftVersionFeature decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateRaftVoterRequest_KRaftVersionFeature {
+    const o = changetype<UpdateRaftVoterRequest_KRaftVersionFeature>(__new(offsetof<UpdateRaftVoterRequest_KRaftVersionFeature>(), idof<UpdateRaftVoterRequest_KRaftVersionFeature>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateRaftVoterRequest.KRaftVersionFeature.MinSupportedVersion";
     this.minSupportedVersion = r.int16();
@@ -294,8 +326,19 @@ export class UpdateRaftVoterResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a UpdateRaftVoterResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new UpdateRaftVoterResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateRaftVoterResponse {
+    const o = changetype<UpdateRaftVoterResponse>(__new(offsetof<UpdateRaftVoterResponse>(), idof<UpdateRaftVoterResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.currentLeader = new UpdateRaftVoterResponse_CurrentLeader();
     r.field = "UpdateRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "UpdateRaftVoterResponse.ErrorCode";
@@ -310,7 +353,7 @@ export class UpdateRaftVoterResponse {
         const end = r.pos + size;
         if (tag == 0) {
           r.field = "UpdateRaftVoterResponse.CurrentLeader";
-          { const s = new UpdateRaftVoterResponse_CurrentLeader(); s.decode(r, version); this.currentLeader = s; }
+          this.currentLeader = UpdateRaftVoterResponse_CurrentLeader.decodeFrom(r, version);
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -399,6 +442,17 @@ export class UpdateRaftVoterResponse_CurrentLeader {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new UpdateRaftVoterResponse_CurrentLeader decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): UpdateRaftVoterResponse_CurrentLeader {
+    const o = changetype<UpdateRaftVoterResponse_CurrentLeader>(__new(offsetof<UpdateRaftVoterResponse_CurrentLeader>(), idof<UpdateRaftVoterResponse_CurrentLeader>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "UpdateRaftVoterResponse.CurrentLeader.LeaderId";
     this.leaderId = r.int32();

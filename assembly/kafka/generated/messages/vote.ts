@@ -16,8 +16,19 @@ export class VoteRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a VoteRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new VoteRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteRequest {
+    const o = changetype<VoteRequest>(__new(offsetof<VoteRequest>(), idof<VoteRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.voterId = -1;
     r.field = "VoteRequest.ClusterId";
     this.clusterId = r.compactNullableString();
     if (version >= 1) {
@@ -25,7 +36,7 @@ export class VoteRequest {
       this.voterId = r.int32();
     }
     r.field = "VoteRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new VoteRequest_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "VoteRequest._tagged";
       const count = r.uvarint();
@@ -110,11 +121,22 @@ export class VoteRequest_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new VoteRequest_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteRequest_TopicData {
+    const o = changetype<VoteRequest_TopicData>(__new(offsetof<VoteRequest_TopicData>(), idof<VoteRequest_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "VoteRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new VoteRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "VoteRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -194,7 +216,21 @@ export class VoteRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new VoteRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteRequest_PartitionData {
+    const o = changetype<VoteRequest_PartitionData>(__new(offsetof<VoteRequest_PartitionData>(), idof<VoteRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.replicaDirectoryId = new Uint8Array(16);
+    if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
+    if (!(version >= 2)) this.preVote = false;
     r.field = "VoteRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "VoteRequest.Topics[].Partitions[].ReplicaEpoch";
@@ -342,12 +378,23 @@ export class VoteResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a VoteResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new VoteResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteResponse {
+    const o = changetype<VoteResponse>(__new(offsetof<VoteResponse>(), idof<VoteResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.nodeEndpoints = [];
     r.field = "VoteResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "VoteResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<VoteResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new VoteResponse_TopicData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "VoteResponse._tagged";
       const count = r.uvarint();
@@ -358,7 +405,7 @@ export class VoteResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "VoteResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { const e = new VoteResponse_NodeEndpoint(); e.decode(r, version); a.push(e); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -447,11 +494,22 @@ export class VoteResponse_TopicData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new VoteResponse_TopicData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteResponse_TopicData {
+    const o = changetype<VoteResponse_TopicData>(__new(offsetof<VoteResponse_TopicData>(), idof<VoteResponse_TopicData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "VoteResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new VoteResponse_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "VoteResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -528,6 +586,17 @@ export class VoteResponse_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new VoteResponse_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteResponse_PartitionData {
+    const o = changetype<VoteResponse_PartitionData>(__new(offsetof<VoteResponse_PartitionData>(), idof<VoteResponse_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "VoteResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -628,7 +697,21 @@ export class VoteResponse_NodeEndpoint {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new VoteResponse_NodeEndpoint decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): VoteResponse_NodeEndpoint {
+    const o = changetype<VoteResponse_NodeEndpoint>(__new(offsetof<VoteResponse_NodeEndpoint>(), idof<VoteResponse_NodeEndpoint>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.nodeId = 0;
+    if (!(version >= 1)) this.host = "";
+    if (!(version >= 1)) this.port = 0;
     if (version >= 1) {
       r.field = "VoteResponse.NodeEndpoints[].NodeId";
       this.nodeId = r.int32();

@@ -15,12 +15,22 @@ export class WriteShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a WriteShareGroupStateRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new WriteShareGroupStateRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateRequest {
+    const o = changetype<WriteShareGroupStateRequest>(__new(offsetof<WriteShareGroupStateRequest>(), idof<WriteShareGroupStateRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "WriteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteShareGroupStateRequest_WriteStateData(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_WriteStateData.decodeFrom(r, version)); } this.topics = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -94,11 +104,22 @@ export class WriteShareGroupStateRequest_WriteStateData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteShareGroupStateRequest_WriteStateData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateRequest_WriteStateData {
+    const o = changetype<WriteShareGroupStateRequest_WriteStateData>(__new(offsetof<WriteShareGroupStateRequest_WriteStateData>(), idof<WriteShareGroupStateRequest_WriteStateData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteShareGroupStateRequest_PartitionData(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -176,7 +197,19 @@ export class WriteShareGroupStateRequest_PartitionData {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteShareGroupStateRequest_PartitionData decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateRequest_PartitionData {
+    const o = changetype<WriteShareGroupStateRequest_PartitionData>(__new(offsetof<WriteShareGroupStateRequest_PartitionData>(), idof<WriteShareGroupStateRequest_PartitionData>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 1)) this.deliveryCompleteCount = -1;
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateEpoch";
@@ -190,7 +223,7 @@ export class WriteShareGroupStateRequest_PartitionData {
       this.deliveryCompleteCount = r.int32();
     }
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteShareGroupStateRequest_StateBatch(); e.decode(r, version); a.push(e); } this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_StateBatch.decodeFrom(r, version)); } this.stateBatches = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -292,6 +325,17 @@ export class WriteShareGroupStateRequest_StateBatch {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteShareGroupStateRequest_StateBatch decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateRequest_StateBatch {
+    const o = changetype<WriteShareGroupStateRequest_StateBatch>(__new(offsetof<WriteShareGroupStateRequest_StateBatch>(), idof<WriteShareGroupStateRequest_StateBatch>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[].FirstOffset";
     this.firstOffset = r.int64();
@@ -386,10 +430,20 @@ export class WriteShareGroupStateResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a WriteShareGroupStateResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new WriteShareGroupStateResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateResponse {
+    const o = changetype<WriteShareGroupStateResponse>(__new(offsetof<WriteShareGroupStateResponse>(), idof<WriteShareGroupStateResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteShareGroupStateResponse_WriteStateResult(); e.decode(r, version); a.push(e); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateResponse_WriteStateResult.decodeFrom(r, version)); } this.results = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -458,11 +512,22 @@ export class WriteShareGroupStateResponse_WriteStateResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteShareGroupStateResponse_WriteStateResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateResponse_WriteStateResult {
+    const o = changetype<WriteShareGroupStateResponse_WriteStateResult>(__new(offsetof<WriteShareGroupStateResponse_WriteStateResult>(), idof<WriteShareGroupStateResponse_WriteStateResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteShareGroupStateResponse_PartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -537,6 +602,17 @@ export class WriteShareGroupStateResponse_PartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteShareGroupStateResponse_PartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteShareGroupStateResponse_PartitionResult {
+    const o = changetype<WriteShareGroupStateResponse_PartitionResult>(__new(offsetof<WriteShareGroupStateResponse_PartitionResult>(), idof<WriteShareGroupStateResponse_PartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();

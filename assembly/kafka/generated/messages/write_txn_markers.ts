@@ -14,10 +14,20 @@ export class WriteTxnMarkersRequest {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a WriteTxnMarkersRequest at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new WriteTxnMarkersRequest decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersRequest {
+    const o = changetype<WriteTxnMarkersRequest>(__new(offsetof<WriteTxnMarkersRequest>(), idof<WriteTxnMarkersRequest>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersRequest.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteTxnMarkersRequest_WritableTxnMarker(); e.decode(r, version); a.push(e); } this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersRequest_WritableTxnMarker.decodeFrom(r, version)); } this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest._tagged";
       const count = r.uvarint();
@@ -90,7 +100,19 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteTxnMarkersRequest_WritableTxnMarker decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersRequest_WritableTxnMarker {
+    const o = changetype<WriteTxnMarkersRequest_WritableTxnMarker>(__new(offsetof<WriteTxnMarkersRequest_WritableTxnMarker>(), idof<WriteTxnMarkersRequest_WritableTxnMarker>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    if (!(version >= 2)) this.transactionVersion = 0;
     r.field = "WriteTxnMarkersRequest.Markers[].ProducerId";
     this.producerId = r.int64();
     r.field = "WriteTxnMarkersRequest.Markers[].ProducerEpoch";
@@ -98,7 +120,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     r.field = "WriteTxnMarkersRequest.Markers[].TransactionResult";
     this.transactionResult = r.bool();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteTxnMarkersRequest_WritableTxnMarkerTopic(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersRequest_WritableTxnMarkerTopic.decodeFrom(r, version)); } this.topics = a; } }
     r.field = "WriteTxnMarkersRequest.Markers[].CoordinatorEpoch";
     this.coordinatorEpoch = r.int32();
     if (version >= 2) {
@@ -204,11 +226,22 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteTxnMarkersRequest_WritableTxnMarkerTopic decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersRequest_WritableTxnMarkerTopic {
+    const o = changetype<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(__new(offsetof<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(), idof<WriteTxnMarkersRequest_WritableTxnMarkerTopic>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].PartitionIndexes[]";
-    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest.Markers[].Topics[]._tagged";
       const count = r.uvarint();
@@ -284,10 +317,20 @@ export class WriteTxnMarkersResponse {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
-  /** Decodes a WriteTxnMarkersResponse at `version`; check `r.bad` (or use decodeMessage) afterwards. */
+  /**
+   * A new WriteTxnMarkersResponse decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersResponse {
+    const o = changetype<WriteTxnMarkersResponse>(__new(offsetof<WriteTxnMarkersResponse>(), idof<WriteTxnMarkersResponse>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersResponse.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteTxnMarkersResponse_WritableTxnMarkerResult(); e.decode(r, version); a.push(e); } this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerResult.decodeFrom(r, version)); } this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse._tagged";
       const count = r.uvarint();
@@ -356,11 +399,22 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteTxnMarkersResponse_WritableTxnMarkerResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersResponse_WritableTxnMarkerResult {
+    const o = changetype<WriteTxnMarkersResponse_WritableTxnMarkerResult>(__new(offsetof<WriteTxnMarkersResponse_WritableTxnMarkerResult>(), idof<WriteTxnMarkersResponse_WritableTxnMarkerResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersResponse.Markers[].ProducerId";
     this.producerId = r.int64();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteTxnMarkersResponse_WritableTxnMarkerTopicResult(); e.decode(r, version); a.push(e); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.decodeFrom(r, version)); } this.topics = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[]._tagged";
       const count = r.uvarint();
@@ -434,11 +488,22 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteTxnMarkersResponse_WritableTxnMarkerTopicResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
+    const o = changetype<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(__new(offsetof<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(), idof<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { const e = new WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult(); e.decode(r, version); a.push(e); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[].Topics[]._tagged";
       const count = r.uvarint();
@@ -512,6 +577,17 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
+  /**
+   * A new WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult decoded at `version`; check `r.bad` (or checkDecoded) afterwards. Faster than
+   * `new` + decode(): the object is allocated without running field initializers, since decode sets every field.
+   */
+  static decodeFrom(r: Reader, version: i16): WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
+    const o = changetype<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(__new(offsetof<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(), idof<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>()));
+    o.decode(r, version);
+    return o;
+  }
+
+  /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
