@@ -24,12 +24,12 @@ export async function benchCodec(): Promise<void> {
   const inputsFile = cachePath("bench", "codec", "inputs.json");
   const kmsg = await peer("franz-go kmsg", async () => {
     const bin = cachePath("bench", "kmsg-bench");
-    step("building the kmsg peer (go build; modules from the Go module proxy)");
+    step("building the kmsg peer (go build)");
     await run("go", ["build", "-o", bin, "."], { cwd: rootPath("bench", "peers", "go"), label: "go build" });
     return bin;
   }, inputsFile);
   const rust = await peer("Rust kafka-protocol", async () => {
-    step("building the Rust peer (cargo build --release; crates from crates.io)");
+    step("building the Rust peer (cargo build --release)");
     const target = cachePath("bench", "rust-target");
     await run("cargo", ["build", "-q", "--release", "--target-dir", target], { cwd: rootPath("bench", "peers", "rust"), label: "cargo build" });
     return `${target}/release/kafka-protocol-bench`;
