@@ -7,6 +7,15 @@ import { Reader } from "../kafka/wire/reader";
 import { RequestHeader, storeI32BE, SIZE_PREFIX } from "../kafka/header";
 import { isKnownApi, responseHeaderVersion } from "../kafka/generated/api_table";
 
+/** The frame's first `headerLen` bytes (size prefix and header) followed by `body`, with the size prefix recomputed. */
+function reframe(frame: Frame, headerLen: i32, body: ArrayBuffer): ArrayBuffer {
+  const out = new ArrayBuffer(headerLen + body.byteLength);
+  memory.copy(changetype<usize>(out), changetype<usize>(frame.buffer) + <usize>frame.offset, <usize>headerLen);
+  memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
+  storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
+  return out;
+}
+
 export class KafkaRequest {
   /** Set by replaceBody/respond/drop; null forwards the original frame. */
   replacement: ArrayBuffer | null = null;
@@ -47,12 +56,7 @@ export class KafkaRequest {
 
   /** Forwards this header with a new body; the size prefix is recomputed. */
   replaceBody(body: ArrayBuffer): void {
-    const headerLen = SIZE_PREFIX + this.header.length;
-    const out = new ArrayBuffer(headerLen + body.byteLength);
-    memory.copy(changetype<usize>(out), changetype<usize>(this.frame.buffer) + <usize>this.frame.offset, <usize>headerLen);
-    memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
-    storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
-    this.replacement = out;
+    this.replacement = reframe(this.frame, SIZE_PREFIX + this.header.length, body);
   }
 
   /**
@@ -110,12 +114,7 @@ export class KafkaResponse {
   markPatched(): void { this.patched = true; }
 
   replaceBody(body: ArrayBuffer): void {
-    const headerLen = SIZE_PREFIX + this.headerLength;
-    const out = new ArrayBuffer(headerLen + body.byteLength);
-    memory.copy(changetype<usize>(out), changetype<usize>(this.frame.buffer) + <usize>this.frame.offset, <usize>headerLen);
-    memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
-    storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
-    this.replacement = out;
+    this.replacement = reframe(this.frame, SIZE_PREFIX + this.headerLength, body);
   }
 }
 

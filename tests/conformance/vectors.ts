@@ -3,6 +3,7 @@
 // a value other than its default. Variant "full" fills arrays with several elements and
 // nullable fields with values; variant "empty" uses empty arrays and nulls where allowed.
 import { Descriptor, Field, FieldType, Struct } from "../../codegen/descriptor.js";
+import { prng } from "../tools/prng.js";
 
 export type Variant = "full" | "empty";
 
@@ -15,18 +16,6 @@ export interface Vector {
   version: number;
   variant: Variant;
   json: Record<string, unknown>;
-}
-
-/** mulberry32: every vector can be regenerated from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function jsonName(name: string): string { return name.charAt(0).toLowerCase() + name.slice(1); }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { PluginHost, EmulatedConnection } from "../../tools/testing/index.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { readSession, Chunk } from "./session.js";
+import { prng } from "./prng.js";
 
 export const SESSIONS_DIR = rootPath("tests", "fixtures", "sessions");
 
@@ -13,17 +14,7 @@ export function sessionFiles(): string[] {
 
 export function loadSession(file: string): Chunk[] { return readSession(file); }
 
-/** A small seeded PRNG (mulberry32), so every failure can be reproduced from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export type Splitter = (data: Buffer) => Buffer[];
 

@@ -1,5 +1,5 @@
 // Running external programs with visible progress, and failing with their output when they fail.
-import { spawn, spawnSync, SpawnOptions } from "node:child_process";
+import { spawn, spawnSync, SpawnOptions, ChildProcess } from "node:child_process";
 
 export function step(message: string): void {
   process.stderr.write(`[kafka-proxy-wasm] ${message}\n`);
@@ -27,4 +27,14 @@ export async function run(cmd: string, args: string[], opts: SpawnOptions & { la
 /** True when `cmd` is on the PATH. */
 export function have(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Stops a child with SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
+export async function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), graceMs).unref();
+  });
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, ChildProcess } from "node:child_process";
 import { cachePath } from "../lib/paths.js";
-import { run, step } from "../lib/proc.js";
+import { run, step, stopChild } from "../lib/proc.js";
 import { freePort, waitFor } from "./net.js";
 import { probeModule } from "./wasm_probe.js";
 
@@ -127,14 +127,10 @@ export class EnvoyProcess {
   }
 
   async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || this.exit) return;
-    await new Promise<void>((resolve) => {
-      c.once("exit", () => resolve());
-      c.kill("SIGTERM");
-      setTimeout(() => c.kill("SIGKILL"), 5000).unref();
-    });
+    if (this.exit) return;
+    await stopChild(this.child, 5000);
   }
+
 }
 
 export function tail(file: string, lines = 30): string {

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { cachePath, rootPath } from "../lib/paths.js";
-import { step } from "../lib/proc.js";
+import { step, stopChild } from "../lib/proc.js";
 import { copyDependencies } from "../lib/maven.js";
 import { canConnect, waitFor } from "./net.js";
 import { tail } from "./envoy.js";
@@ -120,12 +120,8 @@ export class KafkaBroker {
   }
 
   async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || this.exit) return;
-    await new Promise<void>((resolve) => {
-      c.once("exit", () => resolve());
-      c.kill("SIGTERM");
-      setTimeout(() => c.kill("SIGKILL"), 15000).unref();
-    });
+    if (this.exit) return;
+    await stopChild(this.child, 15000);
   }
+
 }
