@@ -18,6 +18,8 @@ export interface StackOptions {
   adminPort?: number;
   smallBuffers?: boolean;
   envoyExtra?: Partial<EnvoyConfig>;
+  /** Extra Envoy bootstrap text at the top level (e.g. a plugin's stats_tags.yaml). */
+  envoyBootstrap?: string;
   /** Put a FrameTap between Envoy and the broker, counting what really crossed. */
   tap?: boolean;
   kafkaExtra?: Partial<KafkaConfig>;
@@ -43,7 +45,7 @@ export class Stack {
     const upstreamPort = tap ? await tap.start() : kafka.config.port;
     const envoy = new EnvoyProcess(envoyBinary(), path.join(dir, "envoy"), {
       listenPort, adminPort: opts.adminPort ?? (await freePort()), upstreamPort,
-      filters: opts.filters, smallBuffers: opts.smallBuffers, ...opts.envoyExtra,
+      filters: opts.filters, smallBuffers: opts.smallBuffers, extraBootstrap: opts.envoyBootstrap, ...opts.envoyExtra,
     });
     step(`starting Kafka (KRaft) on 127.0.0.1:${kafka.config.port}`);
     await kafka.start();

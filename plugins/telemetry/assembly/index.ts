@@ -1,0 +1,338 @@
+// telemetry: what flows through Kafka, as Envoy metrics with labels (see stats_tags.yaml).
+//   kafka.requests|responses|request_bytes|response_bytes.api_<API>
+//   kafka.errors.api_<API>.error_<code>          (Produce and Fetch per partition, Metadata per topic)
+//   kafka.latency_us.api_<API>                   (histogram, request to response)
+//   kafka.topic.produced_bytes|produced_records|fetched_bytes|fetched_records.topic_<topic>
+//   kafka.client.requests.client_<client.id>
+//   kafka.connections.active (gauge), kafka.connections.total
+//   kafka.flow.produce_bytes.client_<producer>.topic_<topic>
+//   kafka.flow.consume_bytes.topic_<topic>.group_<group or client>
+// Every `flush_seconds` the flow edges seen since the last tick are logged as JSON and,
+// when `collector_cluster` is set, POSTed there.
+//
+// Configuration: { "flush_seconds": 10, "collector_cluster": "", "max_frame_bytes": …, "on_malformed": … }
+export * from "../../../assembly/exports";
+import {
+  RootContext, ConnectionContext, registerRootContext, Counter, Gauge, Histogram, CounterFamily, FilterStatus, PeerType,
+  logError, logInfo, setTickPeriod, nowNanos, httpCall, connection, tagName, getSharedData, setSharedData, Status,
+  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
+  Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
+  JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
+} from "../../../assembly/index";
+
+const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14;
+
+/** Per-API counters, created on first use (the metric name is built once per API). */
+class ApiMetrics {
+  readonly requests: Counter;
+  readonly responses: Counter;
+  readonly requestBytes: Counter;
+  readonly responseBytes: Counter;
+  readonly latency: Histogram;
+  readonly errors: CounterFamily;
+  constructor(name: string) {
+    this.requests = new Counter(tagName("kafka.requests", "api", name));
+    this.responses = new Counter(tagName("kafka.responses", "api", name));
+    this.requestBytes = new Counter(tagName("kafka.request_bytes", "api", name));
+    this.responseBytes = new Counter(tagName("kafka.response_bytes", "api", name));
+    this.latency = new Histogram(tagName("kafka.latency_us", "api", name));
+    this.errors = new CounterFamily(tagName("kafka.errors", "api", name), "error");
+  }
+}
+
+class TopicMetrics {
+  readonly producedBytes: Counter;
+  readonly producedRecords: Counter;
+  readonly fetchedBytes: Counter;
+  readonly fetchedRecords: Counter;
+  constructor(topic: string) {
+    this.producedBytes = new Counter(tagName("kafka.topic.produced_bytes", "topic", topic));
+    this.producedRecords = new Counter(tagName("kafka.topic.produced_records", "topic", topic));
+    this.fetchedBytes = new Counter(tagName("kafka.topic.fetched_bytes", "topic", topic));
+    this.fetchedRecords = new Counter(tagName("kafka.topic.fetched_records", "topic", topic));
+  }
+}
+
+class TelemetryRoot extends RootContext {
+  readonly stream: StreamConfig = new StreamConfig();
+  collector: string = "";
+  flushSeconds: i32 = 10;
+  private apis: Map<i32, ApiMetrics> = new Map();
+  private topics: Map<string, TopicMetrics> = new Map();
+  private clients: Map<string, Counter> = new Map();
+  /** Topic ids (hex) to names, learned from Metadata responses: Produce v13+ and Fetch v13+ name topics by id. */
+  readonly topicNames: Map<string, string> = new Map();
+  /** Flow edges since the last flush: "produce\tproducer\ttopic" or "consume\ttopic\tgroup" → bytes. */
+  edges: Map<string, u64> = new Map();
+  active: Gauge | null = null;
+  total: Counter | null = null;
+
+  onConfigure(size: u32): bool {
+    this.stream.recordLatency = true;
+    const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
+    if (text.length > 0) {
+      const errors = new Array<string>();
+      const doc = parseJson(text, errors);
+      if (doc == null) { logError("telemetry: configuration is not JSON: " + errors[0]); return false; }
+      const problem = readStreamConfig(doc, this.stream);
+      if (problem.length > 0) { logError("telemetry: configuration: " + problem); return false; }
+      const flush = doc.get("flush_seconds");
+      if (flush != null) {
+        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { logError("telemetry: configuration: flush_seconds: must be a whole number from 1 to 3600"); return false; }
+        this.flushSeconds = <i32>flush.num;
+      }
+      const cluster = doc.get("collector_cluster");
+      if (cluster != null) {
+        if (cluster.kind != JsonKind.String) { logError("telemetry: configuration: collector_cluster: must be a string"); return false; }
+        this.collector = cluster.str;
+      }
+    }
+    this.active = new Gauge("kafka.connections.active");
+    this.total = new Counter("kafka.connections.total");
+    setTickPeriod(<u32>this.flushSeconds * 1000);
+    logInfo("telemetry: configured, flushing flow edges every " + this.flushSeconds.toString() + " s");
+    return true;
+  }
+
+  api(key: i16): ApiMetrics {
+    const k = <i32>key;
+    if (this.apis.has(k)) return this.apis.get(k);
+    const m = new ApiMetrics(apiName(key));
+    this.apis.set(k, m);
+    return m;
+  }
+
+  topic(name: string): TopicMetrics {
+    if (this.topics.has(name)) return this.topics.get(name);
+    const m = new TopicMetrics(name);
+    this.topics.set(name, m);
+    return m;
+  }
+
+  client(id: string): Counter {
+    if (this.clients.has(id)) return this.clients.get(id);
+    const c = new Counter(tagName("kafka.client.requests", "client", id));
+    this.clients.set(id, c);
+    return c;
+  }
+
+  edge(kind: string, from: string, to: string, bytes: u64): void {
+    const key = kind + "\t" + from + "\t" + to;
+    this.edges.set(key, (this.edges.has(key) ? this.edges.get(key) : 0) + bytes);
+    const name = kind == "produce"
+      ? tagName(tagName("kafka.flow.produce_bytes", "client", from), "topic", to)
+      : tagName(tagName("kafka.flow.consume_bytes", "topic", from), "group", to);
+    this.flowCounter(name).increment(bytes);
+  }
+
+  private flows: Map<string, Counter> = new Map();
+  private flowCounter(name: string): Counter {
+    if (this.flows.has(name)) return this.flows.get(name);
+    const c = new Counter(name);
+    this.flows.set(name, c);
+    return c;
+  }
+
+  onTick(): void {
+    const keys = this.edges.keys();
+    if (keys.length == 0) return;
+    let json = "{\"at_ms\":" + (nowNanos() / 1000000).toString() + ",\"edges\":[";
+    for (let i = 0; i < keys.length; i++) {
+      const parts = keys[i].split("\t");
+      if (i > 0) json += ",";
+      json += "{\"kind\":" + quote(parts[0]) + ",\"from\":" + quote(parts[1]) + ",\"to\":" + quote(parts[2]) + ",\"bytes\":" + this.edges.get(keys[i]).toString() + "}";
+    }
+    json += "]}";
+    this.edges = new Map();
+    logInfo("telemetry flow " + json);
+    if (this.collector.length > 0) {
+      httpCall(this.collector, [[":method", "POST"], [":path", "/flow"], [":authority", "collector"], ["content-type", "application/json"]], String.UTF8.encode(json), 5000);
+    }
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null { return new TelemetryConnection(id, this); }
+}
+
+function quote(s: string): string {
+  return "\"" + s.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"") + "\"";
+}
+
+function hex(id: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < id.byteLength; i++) s += (id[i] < 16 ? "0" : "") + id[i].toString(16);
+  return s;
+}
+
+/** Sum of records and bytes over the batches of a records field (record batches are not decompressed). */
+class Tally { records: u64 = 0; bytes: u64 = 0; }
+function tally(records: Uint8Array | null, into: Tally): void {
+  if (records == null) return;
+  into.bytes += <u64>records.byteLength;
+  const it = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
+  while (true) {
+    const b = it.next();
+    if (b == null) break;
+    if (!b.isControl && b.recordCount > 0) into.records += <u64>b.recordCount;
+  }
+}
+
+class TelemetryConnection extends KafkaConnection {
+  /** Who produces on this connection: its client.id, or its source address when it sends none. */
+  private who: string = "";
+  /** The consumer group this connection works for, once it names one. */
+  private group: string = "";
+  private clientCounter: Counter | null = null;
+
+  constructor(id: u32, readonly t: TelemetryRoot) { super(id, t, t.stream); }
+
+  onNewConnection(): FilterStatus {
+    (this.t.active as Gauge).add(1);
+    (this.t.total as Counter).increment();
+    return FilterStatus.Continue;
+  }
+
+  onDownstreamClose(peer: PeerType): void { (this.t.active as Gauge).add(-1); }
+
+  /** A topic's name: given, learned on this worker, or published by another worker (shared data). */
+  private topicName(name: string, id: Uint8Array): string {
+    if (name.length > 0) return name;
+    const key = hex(id);
+    if (this.t.topicNames.has(key)) return this.t.topicNames.get(key);
+    const shared = getSharedData("telemetry.topic." + key);
+    const v = shared.value;
+    if (shared.status == Status.Ok && v != null && v.byteLength > 0) {
+      const found = String.UTF8.decode(v);
+      this.t.topicNames.set(key, found);
+      return found;
+    }
+    return "id-" + key;
+  }
+
+  onRequest(req: KafkaRequest): void {
+    const m = this.t.api(req.apiKey);
+    m.requests.increment();
+    m.requestBytes.increment(<u64>req.size);
+    if (this.clientCounter == null) {
+      const id = req.clientId;
+      if (id != null && id.length > 0) this.who = id;
+      else { const src = connection.sourceAddress(); this.who = src == null ? "unknown" : src; }
+      this.clientCounter = this.t.client(this.who);
+    }
+    (this.clientCounter as Counter).increment();
+    if (!req.known) return;
+    const k = req.apiKey;
+    if (k == PRODUCE) this.produced(req);
+    else if (k == JOIN_GROUP) this.joined(JoinGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+    else if (k == SYNC_GROUP) this.joined(SyncGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+    else if (k == HEARTBEAT) this.joined(HeartbeatRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+    else if (k == OFFSET_COMMIT) this.joined(OffsetCommitRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+  }
+
+  /**
+   * A client coordinates its group on one connection and fetches on others, maybe on
+   * another worker: the group is published per client.id in shared data for them.
+   */
+  private joined(group: string): void {
+    if (group.length == 0 || group == this.group) return;
+    this.group = group;
+    setSharedData("telemetry.group." + this.who, String.UTF8.encode(group));
+  }
+
+  /** The consumer to name in a flow edge: this connection's group, the client's group, or the client. */
+  private consumer(): string {
+    if (this.group.length > 0) return this.group;
+    const shared = getSharedData("telemetry.group." + this.who);
+    const v = shared.value;
+    if (shared.status == Status.Ok && v != null && v.byteLength > 0) {
+      this.group = String.UTF8.decode(v);
+      return this.group;
+    }
+    return this.who;
+  }
+
+  private produced(req: KafkaRequest): void {
+    const r = req.body();
+    const p = ProduceRequest.decodeFrom(r, req.apiVersion);
+    if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
+    const t = new Tally();
+    for (let i = 0; i < p.topicData.length; i++) {
+      const topic = this.topicName(p.topicData[i].name, p.topicData[i].topicId);
+      t.records = 0;
+      t.bytes = 0;
+      const parts = p.topicData[i].partitionData;
+      for (let j = 0; j < parts.length; j++) tally(parts[j].records, t);
+      const tm = this.t.topic(topic);
+      tm.producedBytes.increment(t.bytes);
+      tm.producedRecords.increment(t.records);
+      this.t.edge("produce", this.who, topic, t.bytes);
+    }
+  }
+
+  onResponse(resp: KafkaResponse): void {
+    const m = this.t.api(resp.apiKey);
+    m.responses.increment();
+    m.responseBytes.increment(<u64>resp.size);
+    const sent = resp.request.sentAtNanos;
+    if (sent > 0) {
+      const now = nowNanos();
+      if (now > sent) m.latency.record((now - sent) / 1000);
+    }
+    if (!resp.known) return;
+    const k = resp.apiKey;
+    if (k == PRODUCE) {
+      const r = resp.body();
+      const p = ProduceResponse.decodeFrom(r, resp.apiVersion);
+      for (let i = 0; i < p.responses.length; i++) {
+        const parts = p.responses[i].partitionResponses;
+        for (let j = 0; j < parts.length; j++) this.error(m, parts[j].errorCode);
+      }
+    } else if (k == FETCH) {
+      this.fetched(m, resp);
+    } else if (k == METADATA) {
+      const md = MetadataResponse.decodeFrom(resp.body(), resp.apiVersion);
+      for (let i = 0; i < md.topics.length; i++) {
+        const tp = md.topics[i];
+        this.error(m, tp.errorCode);
+        const name = tp.name;
+        if (name != null && name.length > 0) {
+          const key = hex(tp.topicId);
+          // Connections of one client land on different workers: publish each mapping once.
+          if (!this.t.topicNames.has(key)) {
+            this.t.topicNames.set(key, name);
+            setSharedData("telemetry.topic." + key, String.UTF8.encode(name));
+          }
+        }
+      }
+    }
+  }
+
+  private fetched(m: ApiMetrics, resp: KafkaResponse): void {
+    const r = resp.body();
+    const f = FetchResponse.decodeFrom(r, resp.apiVersion);
+    if (checkDecoded(r, "FetchResponse", resp.apiVersion) != null) return;
+    this.error(m, f.errorCode);
+    const consumer = this.consumer();
+    const t = new Tally();
+    for (let i = 0; i < f.responses.length; i++) {
+      const topic = this.topicName(f.responses[i].topic, f.responses[i].topicId);
+      t.records = 0;
+      t.bytes = 0;
+      const parts = f.responses[i].partitions;
+      for (let j = 0; j < parts.length; j++) {
+        this.error(m, parts[j].errorCode);
+        tally(parts[j].records, t);
+      }
+      if (t.bytes == 0) continue;
+      const tm = this.t.topic(topic);
+      tm.fetchedBytes.increment(t.bytes);
+      tm.fetchedRecords.increment(t.records);
+      this.t.edge("consume", topic, consumer, t.bytes);
+    }
+  }
+
+  private error(m: ApiMetrics, code: i16): void {
+    if (code != 0) m.errors.at(code, code.toString()).increment();
+  }
+}
+
+registerRootContext((id: u32): RootContext => new TelemetryRoot(id));
