@@ -1,7 +1,7 @@
-// `npm run demo`: a real Kafka broker behind Envoy with pii-filter and kafka-observe
-// loaded. Real clients produce records with personal data and secrets; consumers read
-// them back masked; the broker's disk holds only the masked bytes; the plugins' metrics
-// come from Envoy.
+// `npm run demo`: a real Kafka broker behind Envoy with pii-filter and telemetry loaded.
+// Real clients produce records with personal data and secrets; consumers read them back
+// masked; the broker's disk holds only the masked bytes; pii-filter's metrics and
+// telemetry's labelled Prometheus metrics and flow edges come from Envoy.
 import fs from "node:fs";
 import path from "node:path";
 import { Stack } from "./stack/stack.js";
@@ -36,8 +36,9 @@ async function main(): Promise<void> {
     name: "demo",
     filters: [
       { wasm: rootPath("build", "pii-filter.wasm"), name: "pii" },
-      { wasm: rootPath("build", "kafka-observe.wasm"), name: "observe" },
+      { wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
     ],
+    envoyBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
   });
   try {
     console.log(`\nKafka through Envoy: ${stack.bootstrap}   Envoy admin: ${stack.envoy.adminUrl}\n`);
@@ -71,10 +72,14 @@ async function main(): Promise<void> {
       console.log("");
     };
     show("wasmcustom.pii.", "What pii-filter did (Envoy /stats)");
-    show("wasmcustom.kafka_observe.", "What kafka-observe measured (Envoy /stats)");
-    const tcp = await stack.envoy.stats("tcp.kafka.downstream_cx_");
-    console.log(`Envoy's own tcp_proxy byte counts, for comparison: received ${tcp.get("tcp.kafka.downstream_cx_rx_bytes_total")}, sent ${tcp.get("tcp.kafka.downstream_cx_tx_bytes_total")}`);
-    console.log("Billing per tenant is not built yet (issue: telemetry and billing plugins).");
+    const prom = (await (await fetch(`${stack.envoy.adminUrl}/stats/prometheus`)).text()).split("\n");
+    const pick = (re: RegExp) => prom.filter((l) => re.test(l)).map((l) => `  ${l}`).join("\n");
+    console.log("What telemetry measured (Envoy /stats/prometheus, labels from plugins/telemetry/stats_tags.yaml):\n");
+    console.log(pick(/^kafka_requests\{api="(Produce|Fetch|Metadata)"\}/));
+    console.log(pick(/^kafka_topic_(produced|fetched)_records\{/));
+    console.log(pick(/^kafka_flow_/));
+    console.log("");
+    console.log("Billing per tenant is not built yet.");
     if (leaked.length > 0 || text.length !== KCAT_RECORDS.length) process.exitCode = 1;
   } finally {
     step("stopping Envoy and Kafka");
