@@ -9,6 +9,7 @@ commands:
   decode      print a captured Kafka frame as JSON (the dissector)
   encode      build a Kafka frame from JSON (the reverse of decode)
   dev         start a local Kafka broker behind Envoy with a plugin loaded
+  flow        draw producers → topics → consumer groups as an HTML page (telemetry plugin)
   install     fetch and cache Envoy and Kafka (what dev and the tests use)
 
 Run \`kafka-proxy-wasm <command> --help\` for a command's options.
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./decode.js")).decodeMain(rest);
     case "encode":
       return (await import("./decode.js")).encodeMain(rest);
+    case "flow":
+      return (await import("./flow.js")).flowMain(rest);
     case "dev":
       return (await import("./stack/dev.js")).devMain(rest);
     case "install":

@@ -8,6 +8,7 @@ import { Stack } from "./stack/stack.js";
 import { kcat, kafkajsClient } from "./stack/clients.js";
 import { rootPath } from "./lib/paths.js";
 import { step } from "./lib/proc.js";
+import { renderFlow, edgesFromStats } from "./flow.js";
 
 const KCAT_RECORDS = [
   "AWS_SECRET_ACCESS_KEY=myawssecretkeyvalue",
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
     console.log(pick(/^kafka_requests\{api="(Produce|Fetch|Metadata)"\}/));
     console.log(pick(/^kafka_topic_(produced|fetched)_records\{/));
     console.log(pick(/^kafka_flow_/));
-    console.log("");
+    const flowFile = path.join(stack.kafka.dir, "..", "flow.html");
+    fs.writeFileSync(flowFile, renderFlow(edgesFromStats(await (await fetch(`${stack.envoy.adminUrl}/stats?filter=${encodeURIComponent("^wasmcustom\\.kafka\\.flow\\.")}`)).text())));
+    console.log(`\nThe data-flow graph (producers → topics → consumer groups): ${flowFile}`);
+    console.log("(any time: npx kafka-proxy-wasm flow --admin <envoy admin url>)\n");
     console.log("Billing per tenant is not built yet.");
     if (leaked.length > 0 || text.length !== KCAT_RECORDS.length) process.exitCode = 1;
   } finally {

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { Stack } from "../../tools/stack/stack.js";
 import { rootPath } from "../../tools/lib/paths.js";
-import { kcat, javaClients, kafkajsClient, records } from "../../tools/stack/clients.js";
+import { kcat, javaClients, kafkajsClient, records, renderInChromium, runClient } from "../../tools/stack/clients.js";
+import { cachePath } from "../../tools/lib/paths.js";
 
 /** Prometheus text → "name{labels}" → value (histogram buckets left out). */
 async function prometheus(stack: Stack): Promise<Map<string, number>> {
@@ -84,5 +85,16 @@ describe("telemetry in Envoy", { timeout: 600000 }, () => {
     assert.ok((prom.get(`kafka_client_requests{client="java-consumer"}`) ?? 0) > 0);
     assert.ok((prom.get("kafka_connections_total") ?? 0) >= 4);
     assert.equal(prom.get("kafka_connections_active"), 0);
+  });
+
+  test("kafka-proxy-wasm flow draws every producer, topic and group, as Chromium renders it", async () => {
+    const out = cachePath("run", "e2e-telemetry", "flow.html");
+    await runClient(process.execPath, [rootPath("dist", "tools", "cli.js"), "flow", "--admin", stack.envoy.adminUrl, "--out", out]);
+    const dom = await renderInChromium(out, cachePath("run", "e2e-telemetry", "flow.png"));
+    for (const [kind, name] of [["producer", "kcat-producer"], ["producer", "kafkajs-e2e"], ["topic", "tel-kcat"], ["topic", "tel-js"], ["group", groupJs], ["group", "java-group"]]) {
+      assert.match(dom, new RegExp(`<g class="node ${kind}" data-name="${name}">`), `${kind} ${name} is not on the page`);
+    }
+    assert.match(dom, /<path class="edge consume" data-from="tel-kcat" data-to="java-group"/);
+    assert.ok(fs.statSync(cachePath("run", "e2e-telemetry", "flow.png")).size > 1000, "a screenshot was taken");
   });
 });

@@ -95,3 +95,26 @@ export async function installKcat(): Promise<void> {
   await run("apt-get", ["update", "-qq"], { label: "apt-get update" });
   await run("apt-get", ["install", "-y", "-qq", "kcat"], { label: "apt-get install kcat", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
+
+/** Debian's chromium, for tests that render pages (the flow graph) headless. */
+export async function installChromium(): Promise<void> {
+  if (have("chromium")) return;
+  if (process.getuid?.() !== 0 || !have("apt-get")) {
+    throw new Error("chromium is not installed; install the Debian package `chromium` (apt-get install chromium)");
+  }
+  step("installing chromium with apt-get (for rendering the flow graph in tests)");
+  await run("apt-get", ["update", "-qq"], { label: "apt-get update" });
+  await run("apt-get", ["install", "-y", "-qq", "chromium"], { label: "apt-get install chromium", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
+
+/** Loads a local page in headless Chromium and returns the DOM after load (and a screenshot if asked). */
+export async function renderInChromium(file: string, screenshot?: string): Promise<string> {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const profile = mkdtempSync(`${tmpdir()}/kpw-chromium-`);
+  // No background networking: this machine's network is closed, and nothing else is needed.
+  const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`];
+  if (screenshot) await runClient("chromium", [...flags, `--screenshot=${screenshot}`, "--window-size=1200,700", `file://${file}`], "", 60000);
+  return (await runClient("chromium", [...flags, "--dump-dom", `file://${file}`], "", 60000)).stdout;
+}
