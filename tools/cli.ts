@@ -6,6 +6,7 @@ const USAGE = `usage: kafka-proxy-wasm <command> [options]
 
 commands:
   codegen     generate the AssemblyScript Kafka codec from Kafka's descriptors
+  collector   receive billing usage (and flow edges) over HTTP, deduplicated, into a file
   decode      print a captured Kafka frame as JSON (the dissector)
   encode      build a Kafka frame from JSON (the reverse of decode)
   dev         start a local Kafka broker behind Envoy with a plugin loaded
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "codegen":
       return codegenMain(rest);
+    case "collector":
+      return (await import("./collector.js")).collectorMain(rest);
     case "decode":
       return (await import("./decode.js")).decodeMain(rest);
     case "encode":

@@ -1,7 +1,7 @@
-// `npm run demo`: a real Kafka broker behind Envoy with pii-filter and telemetry loaded.
-// Real clients produce records with personal data and secrets; consumers read them back
-// masked; the broker's disk holds only the masked bytes; pii-filter's metrics and
-// telemetry's labelled Prometheus metrics and flow edges come from Envoy.
+// `npm run demo`: a real Kafka broker behind Envoy with pii-filter, telemetry and billing
+// loaded. Real clients produce records with personal data and secrets; consumers read them
+// back masked; the broker's disk holds only the masked bytes; telemetry's labelled metrics
+// and flow graph come from Envoy; billing's usage per tenant from the collector.
 import fs from "node:fs";
 import path from "node:path";
 import { Stack } from "./stack/stack.js";
@@ -9,6 +9,9 @@ import { kcat, kafkajsClient } from "./stack/clients.js";
 import { rootPath } from "./lib/paths.js";
 import { step } from "./lib/proc.js";
 import { renderFlow, edgesFromStats } from "./flow.js";
+import { spawn } from "node:child_process";
+import { freePort } from "./stack/net.js";
+import { totalsFromFile } from "./collector.js";
 
 const KCAT_RECORDS = [
   "AWS_SECRET_ACCESS_KEY=myawssecretkeyvalue",
@@ -33,13 +36,29 @@ function table(rows: [string, string][]): void {
 }
 
 async function main(): Promise<void> {
+  // The billing collector, receiving usage batches from Envoy.
+  const collectorPort = await freePort();
+  const usageFile = path.join(rootPath(".cache", "run", "demo"), "usage.jsonl");
+  fs.mkdirSync(path.dirname(usageFile), { recursive: true });
+  fs.rmSync(usageFile, { force: true });
+  const collector = spawn(process.execPath, [rootPath("dist", "tools", "cli.js"), "collector", "--port", String(collectorPort), "--out", usageFile], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => collector.stdout!.on("data", (d) => { if (String(d).includes("ready")) resolve(); }));
   const stack = await Stack.start({
     name: "demo",
     filters: [
       { wasm: rootPath("build", "pii-filter.wasm"), name: "pii" },
       { wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
+      { wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
     ],
     envoyBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
+    envoyExtra: {
+      extraClusters: `  - name: billing_collector
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: billing_collector
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${collectorPort} } } } }] }]`,
+    },
   });
   try {
     console.log(`\nKafka through Envoy: ${stack.bootstrap}   Envoy admin: ${stack.envoy.adminUrl}\n`);
@@ -83,11 +102,19 @@ async function main(): Promise<void> {
     fs.writeFileSync(flowFile, renderFlow(edgesFromStats(await (await fetch(`${stack.envoy.adminUrl}/stats?filter=${encodeURIComponent("^wasmcustom\\.kafka\\.flow\\.")}`)).text())));
     console.log(`\nThe data-flow graph (producers → topics → consumer groups): ${flowFile}`);
     console.log("(any time: npx kafka-proxy-wasm flow --admin <envoy admin url>)\n");
-    console.log("Billing per tenant is not built yet.");
+    await new Promise((r) => setTimeout(r, 2500));
+    const bill = totalsFromFile(fs.existsSync(usageFile) ? fs.readFileSync(usageFile, "utf8") : "");
+    console.log(`What billing charged per tenant (client.id), as the collector stored it in ${usageFile}:\n`);
+    console.log("  tenant        requests  produced records  produced bytes  fetched records  fetched bytes");
+    for (const [tenant, t] of Object.entries(bill)) {
+      console.log(`  ${tenant.padEnd(12)}  ${String(t.requests).padStart(8)}  ${String(t.produced_records).padStart(16)}  ${String(t.produced_bytes).padStart(14)}  ${String(t.fetched_records).padStart(15)}  ${String(t.fetched_bytes).padStart(13)}`);
+    }
+    console.log("\n(only partitions the broker acknowledged are billed; fetches count what was delivered)");
     if (leaked.length > 0 || text.length !== KCAT_RECORDS.length) process.exitCode = 1;
   } finally {
-    step("stopping Envoy and Kafka");
+    step("stopping Envoy, Kafka and the collector");
     await stack.stop();
+    collector.kill("SIGTERM");
   }
 }
 

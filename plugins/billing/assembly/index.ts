@@ -1,0 +1,377 @@
+// billing: usage per tenant, billed only for what the broker accepted and delivered.
+//   - Produce: counted per partition only when its response says the partition was written
+//     (error code 0). acks=0 produces get no answer and are not billed. A retry of a batch an
+//     idempotent producer already had acknowledged (same producer id, epoch, partition and
+//     base sequence) is not billed twice, whichever worker sees it (shared data).
+//   - Fetch: the record batches a response actually delivered.
+//   - Requests: every request.
+// Workers send their usage over a shared queue to the one that drains it; that worker
+// batches it and POSTs each batch to the collector with an idempotency key, keeping it until
+// the collector answers 2xx (so a collector restart loses nothing). Beyond max_pending_batches
+// the oldest batch is dropped and its bytes counted in billing.dropped_bytes.
+//
+// Configuration: { "tenant_key": "client_id" | "sasl_principal" | "source_address" | "sni",
+//   "flush_seconds": 10, "collector_cluster": "billing_collector", "max_pending_batches": 100 }
+export * from "../../../assembly/exports";
+import {
+  RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
+  setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
+  registerSharedQueue, enqueueShared, dequeueShared, getSharedData, setSharedData, Status,
+  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
+  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator,
+} from "../../../assembly/index";
+import { Usage, UsageTable, quote } from "./usage";
+
+const PRODUCE: i16 = 0, FETCH: i16 = 1, SASL_AUTHENTICATE: i16 = 36;
+const KEYS = ["client_id", "sasl_principal", "source_address", "sni"];
+const KEY_CLIENT_ID = 0, KEY_SASL = 1, KEY_SOURCE = 2, KEY_SNI = 3;
+const QUEUE = "billing-usage";
+
+/** A batch of usage on its way to the collector. */
+class Batch {
+  token: u32 = 0;
+  constructor(readonly id: string, readonly body: string, readonly bytes: u64) {}
+}
+
+/** What a Produce request carried, per partition, kept until its response says what was written. */
+class ProducePlan {
+  topics: Array<string> = [];
+  partitions: Array<i32> = [];
+  bytes: Array<u64> = [];
+  records: Array<u64> = [];
+  /** First batch's producer id (-1: not idempotent), epoch and base sequence, per partition. */
+  producerIds: Array<i64> = [];
+  epochs: Array<i16> = [];
+  sequences: Array<i32> = [];
+}
+
+class BillingRoot extends RootContext {
+  readonly stream: StreamConfig = new StreamConfig();
+  tenantKey: i32 = KEY_CLIENT_ID;
+  flushSeconds: i32 = 10;
+  collector: string = "billing_collector";
+  maxPending: i32 = 100;
+  queue: u32 = 0;
+  /** Usage this worker saw since its last tick. */
+  local: UsageTable = new UsageTable();
+  /** Usage gathered from every worker's queue items, not yet batched (only the draining worker has any). */
+  gathered: UsageTable = new UsageTable();
+  pending: Array<Batch> = [];
+  private nonce: string = "";
+  private seq: u64 = 0;
+  private metrics: Map<string, Array<Counter>> = new Map();
+  dropped: Counter | null = null;
+  dedupedRecords: Counter | null = null;
+
+  onConfigure(size: u32): bool {
+    const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
+    if (text.length > 0) {
+      const errors = new Array<string>();
+      const doc = parseJson(text, errors);
+      if (doc == null) { logError("billing: configuration is not JSON: " + errors[0]); return false; }
+      const problem = readStreamConfig(doc, this.stream);
+      if (problem.length > 0) { logError("billing: configuration: " + problem); return false; }
+      const key = doc.get("tenant_key");
+      if (key != null) {
+        const at = key.kind == JsonKind.String ? KEYS.indexOf(key.str) : -1;
+        if (at < 0) { logError("billing: configuration: tenant_key: must be one of " + KEYS.join(", ")); return false; }
+        this.tenantKey = at;
+      }
+      const flush = doc.get("flush_seconds");
+      if (flush != null) {
+        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { logError("billing: configuration: flush_seconds: must be a whole number from 1 to 3600"); return false; }
+        this.flushSeconds = <i32>flush.num;
+      }
+      const cluster = doc.get("collector_cluster");
+      if (cluster != null) {
+        if (cluster.kind != JsonKind.String || cluster.str.length == 0) { logError("billing: configuration: collector_cluster: must be a non-empty string"); return false; }
+        this.collector = cluster.str;
+      }
+      const max = doc.get("max_pending_batches");
+      if (max != null) {
+        if (max.kind != JsonKind.Number || max.num < 1 || max.num > 100000 || max.num != Math.floor(max.num)) { logError("billing: configuration: max_pending_batches: must be a whole number from 1 to 100000"); return false; }
+        this.maxPending = <i32>max.num;
+      }
+    }
+    this.stream.recordLatency = false;
+    this.queue = registerSharedQueue(QUEUE);
+    this.dropped = new Counter("billing.dropped_bytes");
+    this.dedupedRecords = new Counter("billing.retried_records_not_billed");
+    // Idempotency keys must differ across VMs and restarts: time at start, context id, randomness.
+    this.nonce = nowNanos().toString(36) + "-" + this.id.toString(36) + "-" + (<u64>(Math.random() * 1e15)).toString(36);
+    setTickPeriod(<u32>this.flushSeconds * 1000);
+    logInfo("billing: configured, tenant by " + KEYS[this.tenantKey] + ", flushing every " + this.flushSeconds.toString() + " s to cluster " + this.collector);
+    return true;
+  }
+
+  /** The tenant's Envoy counters, in the order of Usage's fields. */
+  counters(tenant: string): Array<Counter> {
+    if (this.metrics.has(tenant)) return this.metrics.get(tenant);
+    const c: Array<Counter> = [
+      new Counter(tagName("billing.requests", "tenant", tenant)),
+      new Counter(tagName("billing.produced_bytes", "tenant", tenant)),
+      new Counter(tagName("billing.produced_records", "tenant", tenant)),
+      new Counter(tagName("billing.fetched_bytes", "tenant", tenant)),
+      new Counter(tagName("billing.fetched_records", "tenant", tenant)),
+    ];
+    this.metrics.set(tenant, c);
+    return c;
+  }
+
+  onTick(): void {
+    // 1. This worker's usage goes to whichever worker drains the queue (maybe this one).
+    if (this.local.byTenant.size > 0) {
+      if (enqueueShared(this.queue, this.local.encode()) != Status.Ok) logWarn("billing: could not enqueue usage; kept for the next tick");
+      else this.local = new UsageTable();
+    }
+    // 2. What was gathered becomes a batch with its own idempotency key.
+    if (this.gathered.byTenant.size > 0) {
+      this.seq++;
+      const id = this.nonce + "-" + this.seq.toString();
+      const body = "{\"batch_id\":" + quote(id) + ",\"created_at_ms\":" + (nowNanos() / 1000000).toString() + ",\"usage\":" + this.gathered.toJson() + "}";
+      this.pending.push(new Batch(id, body, this.gathered.totalBytes()));
+      this.gathered = new UsageTable();
+      while (this.pending.length > this.maxPending) {
+        const lost = this.pending.shift();
+        (this.dropped as Counter).increment(lost.bytes);
+        logWarn("billing: dropped batch " + lost.id + " after " + this.maxPending.toString() + " batches waited for the collector");
+      }
+    }
+    // 3. Send every batch not already on its way; failures are retried next tick with the same key.
+    for (let i = 0; i < this.pending.length; i++) {
+      const b = this.pending[i];
+      if (b.token != 0) continue;
+      b.token = httpCall(this.collector, [[":method", "POST"], [":path", "/usage"], [":authority", "billing-collector"],
+        ["content-type", "application/json"], ["idempotency-key", b.id]], String.UTF8.encode(b.body), 5000);
+    }
+  }
+
+  onQueueReady(queueId: u32): void {
+    while (true) {
+      const item = dequeueShared(queueId);
+      if (item == null) break;
+      if (!this.gathered.addEncoded(item)) logWarn("billing: ignored a malformed usage item");
+    }
+  }
+
+  onHttpCallResponse(token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+    let ok = false;
+    if (headers > 0) {
+      const status = httpCallResponseHeader(":status");
+      ok = status != null && status.startsWith("2");
+    }
+    for (let i = 0; i < this.pending.length; i++) {
+      if (this.pending[i].token != token) continue;
+      if (ok) this.pending.splice(i, 1);
+      else this.pending[i].token = 0;
+      break;
+    }
+  }
+
+  /** True the first time this (producer, epoch, partition, sequence) is billed, on any worker. */
+  firstAck(pid: i64, epoch: i16, topic: string, partition: i32, sequence: i32): bool {
+    const key = "billing.seq." + pid.toString() + "." + epoch.toString() + "." + topic + "." + partition.toString();
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const cur = getSharedData(key);
+      const v = cur.value;
+      // The value: the last 8 billed base sequences (i32 each).
+      let n = 0;
+      if (cur.status == Status.Ok && v != null) {
+        n = v.byteLength / 4;
+        for (let k = 0; k < n; k++) if (load<i32>(changetype<usize>(v) + (<usize>k << 2)) == sequence) return false;
+      }
+      const keep = n < 8 ? n : 7;
+      const next = new ArrayBuffer((keep + 1) * 4);
+      if (v != null) memory.copy(changetype<usize>(next), changetype<usize>(v) + <usize>((n - keep) * 4), <usize>(keep * 4));
+      store<i32>(changetype<usize>(next) + <usize>(keep * 4), sequence);
+      const st = setSharedData(key, next, cur.status == Status.Ok ? cur.cas : 0);
+      if (st == Status.Ok) return true;
+      if (st != Status.CasMismatch) return true;
+    }
+    return true;
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null { return new BillingConnection(id, this); }
+}
+
+class BillingConnection extends KafkaConnection {
+  private tenant: string = "";
+  private usage: Usage | null = null;
+  private counters: Array<Counter> | null = null;
+
+  constructor(id: u32, readonly b: BillingRoot) { super(id, b, b.stream); }
+
+  private setTenant(t: string): void {
+    this.tenant = t;
+    this.usage = null;
+    this.counters = null;
+  }
+
+  /** This connection's tenant, resolved on first use (or after SASL authentication). */
+  private resolve(req: KafkaRequest | null): void {
+    if (this.tenant.length > 0) return;
+    const k = this.b.tenantKey;
+    if (k == KEY_CLIENT_ID) {
+      let id: string | null = null;
+      if (req != null) id = req.clientId;
+      this.setTenant(id != null && id.length > 0 ? id : "anonymous");
+    } else if (k == KEY_SOURCE) {
+      const a = connection.sourceAddress();
+      this.setTenant(a == null ? "unknown" : a.substring(0, a.lastIndexOf(":") > 0 ? a.lastIndexOf(":") : a.length));
+    } else if (k == KEY_SNI) {
+      const s = connection.requestedServerName();
+      this.setTenant(s == null || s.length == 0 ? "no-sni" : s);
+    } else {
+      this.setTenant("unauthenticated");
+    }
+  }
+
+  private bill(requests: u64, pBytes: u64, pRecords: u64, fBytes: u64, fRecords: u64): void {
+    let u = this.usage;
+    if (u == null) {
+      u = this.b.local.get(this.tenant);
+      this.usage = u;
+    }
+    // A fresh table after each tick: look the entry up again if it was replaced.
+    if (!this.b.local.byTenant.has(this.tenant)) { u = this.b.local.get(this.tenant); this.usage = u; }
+    u.requests += requests; u.producedBytes += pBytes; u.producedRecords += pRecords; u.fetchedBytes += fBytes; u.fetchedRecords += fRecords;
+    let c = this.counters;
+    if (c == null) { c = this.b.counters(this.tenant); this.counters = c; }
+    if (requests > 0) c[0].increment(requests);
+    if (pBytes > 0) c[1].increment(pBytes);
+    if (pRecords > 0) c[2].increment(pRecords);
+    if (fBytes > 0) c[3].increment(fBytes);
+    if (fRecords > 0) c[4].increment(fRecords);
+  }
+
+  onRequest(req: KafkaRequest): void {
+    this.resolve(req);
+    this.bill(1, 0, 0, 0, 0);
+    if (!req.known) return;
+    if (req.apiKey == PRODUCE && req.inflight != null) {
+      const r = req.body();
+      const p = ProduceRequest.decodeFrom(r, req.apiVersion);
+      if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
+      const plan = new ProducePlan();
+      for (let i = 0; i < p.topicData.length; i++) {
+        const parts = p.topicData[i].partitionData;
+        for (let j = 0; j < parts.length; j++) {
+          const recs = parts[j].records;
+          let bytes: u64 = 0, records: u64 = 0, pid: i64 = -1, epoch: i16 = -1, seq: i32 = -1;
+          if (recs != null) {
+            bytes = <u64>recs.byteLength;
+            const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
+            let first = true;
+            while (true) {
+              const batch = it.next();
+              if (batch == null) break;
+              if (batch.isControl) continue;
+              records += <u64>(batch.recordCount > 0 ? batch.recordCount : 0);
+              if (first) { pid = batch.producerId; epoch = batch.producerEpoch; seq = batch.baseSequence; first = false; }
+            }
+          }
+          plan.topics.push(p.topicData[i].name);
+          plan.partitions.push(parts[j].index);
+          plan.bytes.push(bytes);
+          plan.records.push(records);
+          plan.producerIds.push(pid);
+          plan.epochs.push(epoch);
+          plan.sequences.push(seq);
+        }
+      }
+      req.inflight!.userData = plan;
+    } else if (req.apiKey == SASL_AUTHENTICATE && req.inflight != null && this.b.tenantKey == KEY_SASL) {
+      const auth = SaslAuthenticateRequest.decodeFrom(req.body(), req.apiVersion);
+      const principal = principalOf(auth.authBytes);
+      if (principal.length > 0) req.inflight!.userData = new Principal(principal);
+    }
+  }
+
+  onResponse(resp: KafkaResponse): void {
+    if (!resp.known) return;
+    if (resp.apiKey == PRODUCE) {
+      const data = resp.request.userData;
+      if (data == null || !(data instanceof ProducePlan)) return;
+      const plan = changetype<ProducePlan>(data);
+      const r = resp.body();
+      const p = ProduceResponse.decodeFrom(r, resp.apiVersion);
+      if (checkDecoded(r, "ProduceResponse", resp.apiVersion) != null) return;
+      let bytes: u64 = 0, records: u64 = 0;
+      for (let i = 0; i < p.responses.length; i++) {
+        const t = p.responses[i];
+        for (let j = 0; j < t.partitionResponses.length; j++) {
+          const pr = t.partitionResponses[j];
+          if (pr.errorCode != 0) continue;
+          // Find what the request sent to this partition (same topic name, or same position when named by id).
+          for (let k = 0; k < plan.partitions.length; k++) {
+            if (plan.partitions[k] != pr.index || (t.name.length > 0 && plan.topics[k] != t.name)) continue;
+            const pid = plan.producerIds[k];
+            if (pid >= 0 && !this.b.firstAck(pid, plan.epochs[k], plan.topics[k], plan.partitions[k], plan.sequences[k])) {
+              (this.b.dedupedRecords as Counter).increment(plan.records[k]);
+            } else {
+              bytes += plan.bytes[k];
+              records += plan.records[k];
+            }
+            plan.partitions[k] = -1;
+            break;
+          }
+        }
+      }
+      this.bill(0, bytes, records, 0, 0);
+    } else if (resp.apiKey == FETCH) {
+      const r = resp.body();
+      const f = FetchResponse.decodeFrom(r, resp.apiVersion);
+      if (checkDecoded(r, "FetchResponse", resp.apiVersion) != null) return;
+      let bytes: u64 = 0, records: u64 = 0;
+      for (let i = 0; i < f.responses.length; i++) {
+        const parts = f.responses[i].partitions;
+        for (let j = 0; j < parts.length; j++) {
+          const recs = parts[j].records;
+          if (recs == null || parts[j].errorCode != 0) continue;
+          const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
+          while (true) {
+            const batch = it.next();
+            if (batch == null) break;
+            if (batch.isControl) continue;
+            bytes += <u64>batch.size;
+            records += <u64>(batch.recordCount > 0 ? batch.recordCount : 0);
+          }
+        }
+      }
+      this.bill(0, 0, 0, bytes, records);
+    } else if (resp.apiKey == SASL_AUTHENTICATE) {
+      const data = resp.request.userData;
+      if (data == null || !(data instanceof Principal)) return;
+      const auth = SaslAuthenticateResponse.decodeFrom(resp.body(), resp.apiVersion);
+      if (auth.errorCode == 0) this.setTenant(changetype<Principal>(data).name);
+    }
+  }
+}
+
+class Principal { constructor(readonly name: string) {} }
+
+/**
+ * The user a SASL client-first message names: PLAIN is "authzid\0authcid\0password" (the
+ * authorization id wins when given); SCRAM's client-first is "n,,n=user,r=nonce".
+ * The password is never kept or logged.
+ */
+function principalOf(auth: Uint8Array): string {
+  const p = auth.dataStart;
+  const n = auth.byteLength;
+  let first = -1, second = -1;
+  for (let i = 0; i < n; i++) if (load<u8>(p + i) == 0) { if (first < 0) first = i; else { second = i; break; } }
+  if (first >= 0 && second > first) {
+    if (first > 0) return String.UTF8.decodeUnsafe(p, <usize>first);
+    return String.UTF8.decodeUnsafe(p + first + 1, <usize>(second - first - 1));
+  }
+  const text = String.UTF8.decodeUnsafe(p, <usize>n);
+  const at = text.indexOf(",n=");
+  if (text.startsWith("n,") || text.startsWith("y,") || text.startsWith("p=")) {
+    if (at < 0) return "";
+    const end = text.indexOf(",", at + 3);
+    return text.substring(at + 3, end < 0 ? text.length : end).replaceAll("=2C", ",").replaceAll("=3D", "=");
+  }
+  return "";
+}
+
+registerRootContext((id: u32): RootContext => new BillingRoot(id));

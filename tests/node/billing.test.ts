@@ -1,0 +1,125 @@
+// billing's rules, with Produce exchanges built by our own encoder (conformance-checked)
+// and fed to the plugin in the emulator.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PluginHost, SharedState } from "../../tools/testing/index.js";
+import { Dissector } from "../../tools/dissector/dissector.js";
+import { rootPath } from "../../tools/lib/paths.js";
+
+const BILLING = rootPath("build", "billing.wasm");
+const CONFIG = JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "collector", max_pending_batches: 2 });
+
+function varint(n: number): Buffer {
+  let z = (n << 1) ^ (n >> 31);
+  const out: number[] = [];
+  do { let b = z & 0x7f; z >>>= 7; if (z) b |= 0x80; out.push(b); } while (z);
+  return Buffer.from(out);
+}
+
+/** A RecordBatch v2 with `count` small records from producer `pid` (−1: not idempotent). */
+function batch(count: number, pid: number, sequence: number): Buffer {
+  const recs = Buffer.concat(Array.from({ length: count }, (_, i) => {
+    const v = Buffer.from(`value-${i}`);
+    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
+    return Buffer.concat([varint(body.length), body]);
+  }));
+  const h = Buffer.alloc(61);
+  h.writeInt32BE(61 - 12 + recs.length, 8);
+  h.writeInt8(2, 16);
+  h.writeInt32BE(count - 1, 23);
+  h.writeBigInt64BE(BigInt(pid), 43);
+  h.writeInt16BE(pid < 0 ? -1 : 0, 51);
+  h.writeInt32BE(pid < 0 ? -1 : sequence, 53);
+  h.writeInt32BE(count, 57);
+  return Buffer.concat([h, recs]);
+}
+
+function frame(parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
+
+/** A Produce v9 exchange: request from `client` with the given batches per partition, response with the given error codes. */
+function produceExchange(d: Dissector, client: string, corr: number, batches: Buffer[], errors: number[]): { req: Buffer; resp: Buffer } {
+  const req = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: -1, timeoutMs: 1000,
+    topicData: [{ name: "bill", partitionData: batches.map((b, i) => ({ index: i, records: b.toString("base64") })) }] }));
+  const resp = d.encodeBody(0, 9, true, JSON.stringify({ throttleTimeMs: 0,
+    responses: [{ name: "bill", partitionResponses: errors.map((e, i) => ({ index: i, errorCode: e, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null })) }] }));
+  assert.ok(req.ok && resp.ok, req.text + resp.text);
+  const header = Buffer.alloc(8);
+  header.writeInt16BE(0, 0); header.writeInt16BE(9, 2); header.writeInt32BE(corr, 4);
+  const id = Buffer.from(client);
+  const idLen = Buffer.alloc(2); idLen.writeInt16BE(id.length);
+  const corrBuf = Buffer.alloc(4); corrBuf.writeInt32BE(corr);
+  return { req: frame([header, idLen, id, Buffer.from([0]), req.bytes]), resp: frame([corrBuf, Buffer.from([0]), resp.bytes]) };
+}
+
+/** Runs the flush cycle and returns the usage in the batches sent to the collector. */
+function flush(host: PluginHost): any[] {
+  host.tick();          // local usage → queue
+  host.drainQueues();   // the owner gathers it
+  host.tick();          // gathered → a batch → POST
+  return host.httpCalls.map((c) => JSON.parse(c.body.toString()));
+}
+
+test("only partitions the broker acknowledged are billed", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(BILLING, { configuration: CONFIG, vmId: "billing" });
+  assert.equal(host.configured, true, host.logs.map((l) => l.message).join("\n"));
+  const conn = host.connect();
+  const x = produceExchange(d, "tenant-a", 1, [batch(10, -1, 0), batch(5, -1, 0)], [0, 3]);
+  conn.fromClient(x.req);
+  conn.fromBroker(x.resp);
+  const batches = flush(host);
+  assert.equal(batches.length, 1);
+  const usage = batches[0].usage.find((u: { tenant: string }) => u.tenant === "tenant-a");
+  assert.equal(usage.produced_records, 10, "partition 1 answered UNKNOWN_TOPIC_OR_PARTITION");
+  assert.equal(usage.requests, 1);
+  assert.equal(host.httpCalls[0].headers.find(([k]) => k === "idempotency-key")![1], batches[0].batch_id);
+});
+
+test("an idempotent producer's retry, seen by another worker, is billed once", async () => {
+  const d = await Dissector.load();
+  const shared = new SharedState();
+  const w1 = await PluginHost.load(BILLING, { configuration: CONFIG, vmId: "billing", shared });
+  const w2 = await PluginHost.load(BILLING, { configuration: CONFIG, vmId: "billing", shared });
+  const first = produceExchange(d, "tenant-b", 7, [batch(10, 4242, 0)], [0]);
+  const c1 = w1.connect(); c1.fromClient(first.req); c1.fromBroker(first.resp);
+  // The connection dropped before the client saw the answer; it retries on a new connection, another worker.
+  const retry = produceExchange(d, "tenant-b", 1, [batch(10, 4242, 0)], [0]);
+  const c2 = w2.connect(); c2.fromClient(retry.req); c2.fromBroker(retry.resp);
+  // And a genuinely new batch (next sequence) is billed.
+  const next = produceExchange(d, "tenant-b", 2, [batch(4, 4242, 10)], [0]);
+  c2.fromClient(next.req); c2.fromBroker(next.resp);
+  w1.tick(); w2.tick();
+  const owner = [w1, w2].find((w) => [...shared.queues.values()].some((q) => q.owner === w))!;
+  owner.drainQueues();
+  owner.tick();
+  const usage = owner.httpCalls.map((c) => JSON.parse(c.body.toString())).flatMap((b) => b.usage).filter((u: { tenant: string }) => u.tenant === "tenant-b");
+  assert.equal(usage.reduce((n: number, u: { produced_records: number }) => n + u.produced_records, 0), 14);
+  assert.equal(w2.metric("billing.retried_records_not_billed"), 10n);
+});
+
+test("batches wait for the collector, are resent under the same key, and the oldest beyond the bound is dropped and counted", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(BILLING, { configuration: CONFIG, vmId: "billing" });
+  const conn = host.connect();
+  for (let round = 0; round < 3; round++) {
+    const x = produceExchange(d, "tenant-c", 100 + round, [batch(3, -1, 0)], [0]);
+    conn.fromClient(x.req);
+    conn.fromBroker(x.resp);
+    flush(host);
+    // The collector is down: every callout fails.
+    for (const call of host.httpCalls.splice(0)) host.respondHttpCall(call.token);
+  }
+  // Bound is 2: the first batch was dropped, its bytes counted.
+  assert.ok((host.metric("billing.dropped_bytes") ?? 0n) > 0n);
+  host.tick();
+  const resent = host.httpCalls.map((c) => c.headers.find(([k]) => k === "idempotency-key")![1]);
+  assert.equal(resent.length, 2, "the two kept batches are sent again");
+  for (const call of host.httpCalls.splice(0)) host.respondHttpCall(call.token, 200, "stored");
+  host.tick();
+  assert.equal(host.httpCalls.length, 0, "acknowledged batches are not sent again");
+});
