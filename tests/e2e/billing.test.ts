@@ -109,3 +109,51 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
     assert.equal(t["tenant-3"].produced_records, 300);
   });
 });
+
+describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
+  let stack: Stack;
+  let collector: ChildProcess;
+  let port: number;
+  const file = cachePath("run", "e2e-billing-sasl", "usage.jsonl");
+  const users: Record<string, string> = { alice: "alice-secret", bob: "bob-secret" };
+  const sasl = (user: string) => ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", `sasl.username=${user}`, "-X", `sasl.password=${users[user]}`, "-X", "client.id=shared-client-id"];
+
+  before(async () => {
+    fs.mkdirSync(cachePath("run", "e2e-billing-sasl"), { recursive: true });
+    fs.rmSync(file, { force: true });
+    port = await freePort();
+    collector = await startCollector(port, file);
+    stack = await Stack.start({
+      name: "e2e-billing-sasl",
+      saslPlainUsers: users,
+      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "sasl_principal", flush_seconds: 1, collector_cluster: "billing_collector" }) }],
+      envoyExtra: {
+        extraClusters: `  - name: billing_collector
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: billing_collector
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
+      },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    if (collector && collector.exitCode === null) await stopCollector(collector);
+  });
+
+  test("two users sharing a client.id are billed apart, by the principal they authenticated as", async () => {
+    await kcat.produce(stack.bootstrap, "sasl-a", records("alice", 120), sasl("alice"));
+    await kcat.produce(stack.bootstrap, "sasl-a", records("bob", 80), sasl("bob"));
+    assert.equal((await kcat.consume(stack.bootstrap, "sasl-a", sasl("bob"))).length, 200);
+    await until("both principals' usage", async () => {
+      const t = await totals(port);
+      return t["alice"]?.produced_records === 120 && t["bob"]?.produced_records === 80 && t["bob"]?.fetched_records === 200;
+    });
+    const t = await totals(port);
+    assert.equal(t["alice"].fetched_records, 0);
+    assert.equal(t["shared-client-id"], undefined, "the client.id is not the tenant here");
+    const log = fs.readFileSync(stack.envoy.logFile, "utf8");
+    assert.ok(!log.includes("alice-secret") && !log.includes("bob-secret"), "passwords never reach the log");
+  });
+});

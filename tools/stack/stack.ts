@@ -20,6 +20,11 @@ export interface StackOptions {
   envoyExtra?: Partial<EnvoyConfig>;
   /** Extra Envoy bootstrap text at the top level (e.g. a plugin's stats_tags.yaml). */
   envoyBootstrap?: string;
+  /**
+   * Clients authenticate with SASL PLAIN as these users (name → password): Envoy then fronts a
+   * SASL_PLAINTEXT listener, and the plain listener advertises itself (for the broker's own use).
+   */
+  saslPlainUsers?: Record<string, string>;
   /** Put a FrameTap between Envoy and the broker, counting what really crossed. */
   tap?: boolean;
   kafkaExtra?: Partial<KafkaConfig>;
@@ -38,11 +43,24 @@ export class Stack {
     const dir = cachePath("run", opts.name ?? "dev");
     fs.mkdirSync(dir, { recursive: true });
     const listenPort = opts.port ?? (await freePort());
+    const brokerPort = await freePort();
+    const sasl = opts.saslPlainUsers;
+    const saslPort = sasl ? await freePort() : 0;
+    const jaas = sasl ? Object.entries(sasl).map(([u, p]) => `user_${u}="${p}"`).join(" ") : "";
     const kafka = new KafkaBroker(path.join(dir, "kafka"), {
-      port: await freePort(), controllerPort: await freePort(), advertisedPort: listenPort, ...opts.kafkaExtra,
+      port: brokerPort, controllerPort: await freePort(), advertisedPort: sasl ? brokerPort : listenPort,
+      ...(sasl ? {
+        extraListeners: [{ name: "SASL_PLAIN", port: saslPort, advertisedPort: listenPort, protocol: "SASL_PLAINTEXT" }],
+        extraProperties: [
+          "listener.name.sasl_plain.sasl.enabled.mechanisms=PLAIN",
+          `listener.name.sasl_plain.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${jaas};`,
+        ].join("\n"),
+      } : {}),
+      ...opts.kafkaExtra,
     });
-    const tap = opts.tap ? new FrameTap(kafka.config.port) : null;
-    const upstreamPort = tap ? await tap.start() : kafka.config.port;
+    const clientPort = sasl ? saslPort : brokerPort;
+    const tap = opts.tap ? new FrameTap(clientPort) : null;
+    const upstreamPort = tap ? await tap.start() : clientPort;
     const envoy = new EnvoyProcess(envoyBinary(), path.join(dir, "envoy"), {
       listenPort, adminPort: opts.adminPort ?? (await freePort()), upstreamPort,
       filters: opts.filters, smallBuffers: opts.smallBuffers, extraBootstrap: opts.envoyBootstrap, ...opts.envoyExtra,
