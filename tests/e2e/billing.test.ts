@@ -7,7 +7,7 @@ import { spawn, ChildProcess } from "node:child_process";
 import { Stack } from "../../tools/stack/stack.js";
 import { rootPath, cachePath } from "../../tools/lib/paths.js";
 import { freePort } from "../../tools/stack/net.js";
-import { kcat, kafkajsClient, records, runClient } from "../../tools/stack/clients.js";
+import { kcat, kafkajsClient, javaClients, records, runClient } from "../../tools/stack/clients.js";
 import { TenantTotals } from "../../tools/collector.js";
 
 async function startCollector(port: number, file: string): Promise<ChildProcess> {
@@ -155,5 +155,54 @@ describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
     assert.equal(t["shared-client-id"], undefined, "the client.id is not the tenant here");
     const log = fs.readFileSync(stack.envoy.logFile, "utf8");
     assert.ok(!log.includes("alice-secret") && !log.includes("bob-secret"), "passwords never reach the log");
+  });
+});
+
+describe("billing an idempotent producer's retry", { timeout: 600000 }, () => {
+  let stack: Stack;
+  let collector: ChildProcess;
+  let port: number;
+  const file = cachePath("run", "e2e-billing-retry", "usage.jsonl");
+
+  before(async () => {
+    fs.mkdirSync(cachePath("run", "e2e-billing-retry"), { recursive: true });
+    fs.rmSync(file, { force: true });
+    port = await freePort();
+    collector = await startCollector(port, file);
+    stack = await Stack.start({
+      name: "e2e-billing-retry",
+      // The first Produce response passes Envoy (billing sees the acknowledgement), then the
+      // client's connection is cut before it arrives: the producer retries the same batch.
+      dropClientAfter: { apiKey: 0, drops: 1 },
+      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) }],
+      envoyExtra: {
+        extraClusters: `  - name: billing_collector
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: billing_collector
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
+      },
+    });
+    await kafkajsClient.createTopic(stack.bootstrap, "retry-topic");
+  });
+  after(async () => {
+    await stack?.stop();
+    if (collector && collector.exitCode === null) await stopCollector(collector);
+  });
+
+  test("a batch acknowledged, lost on the way to the client and retried is billed once", async () => {
+    const sent = records("retry", 50);
+    // The Java producer is idempotent by default (acks=all, enable.idempotence=true); one batch.
+    await javaClients.produce(stack.bootstrap, "retry-topic", sent, ["client.id=retrying-producer", "linger.ms=100", "retry.backoff.ms=100"]);
+    assert.equal(stack.front!.dropped, 1, "the relay cut one connection after a Produce response");
+    // The broker stored the batch once (its own duplicate check), and so must billing count it.
+    const stored = await kcat.consume(stack.bootstrap, "retry-topic");
+    assert.deepEqual(stored, sent);
+    await until("the producer's usage", async () => (await totals(port))["retrying-producer"]?.produced_records === 50);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await totals(port))["retrying-producer"].produced_records, 50);
+    const stats = await stack.envoy.stats("wasmcustom.billing.");
+    assert.equal(stats.get("wasmcustom.billing.retried_records_not_billed"), 50, "the retry was seen and not billed");
   });
 });

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { cachePath } from "../lib/paths.js";
 import { installEnvoy, envoyBinary, EnvoyProcess, WasmFilter, EnvoyConfig } from "./envoy.js";
-import { FrameTap } from "../testing/frame_tap.js";
+import { FrameTap, DropAfterResponse } from "../testing/frame_tap.js";
 import { installKafka, KafkaBroker, KafkaConfig } from "./kafka.js";
 import { freePort } from "./net.js";
 import { step } from "../lib/proc.js";
@@ -27,13 +27,19 @@ export interface StackOptions {
   saslPlainUsers?: Record<string, string>;
   /** Put a FrameTap between Envoy and the broker, counting what really crossed. */
   tap?: boolean;
+  /**
+   * Put a DropAfterResponse relay in front of Envoy (and advertise it), cutting client
+   * connections after the first responses to this API key have passed through Envoy.
+   */
+  dropClientAfter?: { apiKey: number; drops?: number };
   kafkaExtra?: Partial<KafkaConfig>;
 }
 
 export class Stack {
-  constructor(readonly envoy: EnvoyProcess, readonly kafka: KafkaBroker, readonly tap: FrameTap | null = null) {}
+  constructor(readonly envoy: EnvoyProcess, readonly kafka: KafkaBroker, readonly tap: FrameTap | null = null, readonly front: DropAfterResponse | null = null) {}
 
-  get bootstrap(): string { return `127.0.0.1:${this.envoy.config.listenPort}`; }
+  /** Where clients connect: Envoy, or the relay in front of it. */
+  get bootstrap(): string { return `127.0.0.1:${this.front ? this.front.port : this.envoy.config.listenPort}`; }
   /** The broker's own address, bypassing Envoy (benchmarks compare against it). */
   get brokerDirect(): string { return `127.0.0.1:${this.kafka.config.port}`; }
 
@@ -43,14 +49,17 @@ export class Stack {
     const dir = cachePath("run", opts.name ?? "dev");
     fs.mkdirSync(dir, { recursive: true });
     const listenPort = opts.port ?? (await freePort());
+    // With a relay in front, the broker advertises the relay, so reconnections go through it too.
+    const frontPort = opts.dropClientAfter ? await freePort() : 0;
+    const advertised = opts.dropClientAfter ? frontPort : listenPort;
     const brokerPort = await freePort();
     const sasl = opts.saslPlainUsers;
     const saslPort = sasl ? await freePort() : 0;
     const jaas = sasl ? Object.entries(sasl).map(([u, p]) => `user_${u}="${p}"`).join(" ") : "";
     const kafka = new KafkaBroker(path.join(dir, "kafka"), {
-      port: brokerPort, controllerPort: await freePort(), advertisedPort: sasl ? brokerPort : listenPort,
+      port: brokerPort, controllerPort: await freePort(), advertisedPort: sasl ? brokerPort : advertised,
       ...(sasl ? {
-        extraListeners: [{ name: "SASL_PLAIN", port: saslPort, advertisedPort: listenPort, protocol: "SASL_PLAINTEXT" }],
+        extraListeners: [{ name: "SASL_PLAIN", port: saslPort, advertisedPort: advertised, protocol: "SASL_PLAINTEXT" }],
         extraProperties: [
           "listener.name.sasl_plain.sasl.enabled.mechanisms=PLAIN",
           `listener.name.sasl_plain.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${jaas};`,
@@ -75,12 +84,18 @@ export class Stack {
       await tap?.stop();
       throw e;
     }
-    return new Stack(envoy, kafka, tap);
+    let front: DropAfterResponse | null = null;
+    if (opts.dropClientAfter) {
+      front = new DropAfterResponse(listenPort, opts.dropClientAfter.apiKey, opts.dropClientAfter.drops ?? 1);
+      await front.start(frontPort);
+    }
+    return new Stack(envoy, kafka, tap, front);
   }
 
   async stop(): Promise<void> {
     await this.envoy.stop();
     await this.kafka.stop();
     await this.tap?.stop();
+    await this.front?.stop();
   }
 }

@@ -88,3 +88,63 @@ function skipTagged(b: Buffer, p: number): number {
   for (let i = 0; i < n; i++) { const [, a] = uvarint(b, q); const [size, c] = uvarint(b, a); q = c + size; }
   return q;
 }
+
+/**
+ * A relay in front of Envoy that cuts the client's connection right after the first response
+ * to a request of `apiKey` has gone through Envoy, without delivering it: the broker acted and
+ * the filters saw the answer, but the client did not, so it retries. For testing what a plugin
+ * does with retries (an idempotent producer's, say).
+ */
+export class DropAfterResponse {
+  dropped = 0;
+  port = 0;
+  private server: net.Server | null = null;
+
+  constructor(readonly upstreamPort: number, readonly apiKey: number, readonly drops = 1) {}
+
+  async start(port = 0): Promise<number> {
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.upstreamPort, "127.0.0.1");
+      const pending: { apiKey: number; corr: number }[] = [];
+      let reqBuf = Buffer.alloc(0), respBuf = Buffer.alloc(0);
+      client.on("data", (d) => {
+        upstream.write(d);
+        reqBuf = Buffer.concat([reqBuf, d]);
+        while (reqBuf.length >= 4 && reqBuf.length >= 4 + reqBuf.readInt32BE(0)) {
+          const size = reqBuf.readInt32BE(0);
+          pending.push({ apiKey: reqBuf.readInt16BE(4), corr: reqBuf.readInt32BE(8) });
+          reqBuf = reqBuf.subarray(4 + size);
+        }
+      });
+      upstream.on("data", (d) => {
+        respBuf = Buffer.concat([respBuf, d]);
+        while (respBuf.length >= 4 && respBuf.length >= 4 + respBuf.readInt32BE(0)) {
+          const size = respBuf.readInt32BE(0);
+          const frame = respBuf.subarray(0, 4 + size);
+          respBuf = respBuf.subarray(4 + size);
+          const corr = frame.readInt32BE(4);
+          const i = pending.findIndex((p) => p.corr === corr);
+          const req = i >= 0 ? pending.splice(i, 1)[0] : null;
+          if (req && req.apiKey === this.apiKey && this.dropped < this.drops) {
+            this.dropped++;
+            client.destroy();
+            upstream.destroy();
+            return;
+          }
+          client.write(frame);
+        }
+      });
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", () => r()));
+    this.port = (this.server!.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
