@@ -36,6 +36,8 @@ export interface Descriptor {
   validVersions: VersionRange;
   flexibleVersions: VersionRange;
   latestVersionUnstable: boolean;
+  /** Which listeners serve the API ("broker", "controller"; older releases: "zkBroker"). */
+  listeners: string[];
   fields: Field[];
   commonStructs: Struct[];
 }
@@ -184,6 +186,7 @@ export function parseDescriptor(file: string, text: string): Descriptor {
   return {
     file, name, type: json.type, apiKey, validVersions, flexibleVersions,
     latestVersionUnstable: json.latestVersionUnstable === true,
+    listeners: Array.isArray(json.listeners) ? json.listeners.map(String) : [],
     fields: parseFields("", json.fields, validVersions),
     commonStructs,
   };

@@ -308,6 +308,27 @@ ${lines.join("\n")}
   }`;
 }
 
+/** errorCodes(): every ErrorCode field present at `version`, this struct's and its children's. */
+function errorCodesCode(ctx: Ctx, fields: Field[]): string {
+  const valid = ctx.msg.validVersions;
+  const lines: string[] = [];
+  for (const f of fields) {
+    const present = cond(f.versions, valid);
+    if (present === "false") continue;
+    const v = `this.${camel(f.name)}`;
+    let line = "";
+    if (f.type.kind === "primitive" && f.type.name === "int16" && f.name === "ErrorCode") line = `out.push(${v});`;
+    else if (f.type.kind === "struct") line = nullableAnywhere(f, valid) ? `if (${v} != null) ${v}!.errorCodes(version, out);` : `${v}.errorCodes(version, out);`;
+    else if (f.type.kind === "array" && f.type.element.kind === "struct") line = `{ const x = ${v}; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }`;
+    if (!line) continue;
+    lines.push(present === "true" ? `    ${line}` : `    if (${present}) ${line}`);
+  }
+  return `  /** Appends every ErrorCode present at \`version\` (this struct's and its children's) to \`out\`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+${lines.join("\n")}
+  }`;
+}
+
 /** The "differs from default" check Kafka applies before writing a tagged field. */
 function nonDefault(ctx: Ctx, f: Field): string {
   const v = `this.${camel(f.name)}`;
@@ -472,6 +493,8 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   out.push(isDefaultCode(ctx, fields));
   out.push("");
   out.push(fromJsonCode(ctx, className, fields));
+  out.push("");
+  out.push(errorCodesCode(ctx, fields));
   out.push(`}`);
   out.push("");
   // Nested structs defined inline.

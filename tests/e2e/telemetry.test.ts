@@ -77,6 +77,15 @@ describe("telemetry in Envoy", { timeout: 600000 }, () => {
     assert.ok(edges.some((e) => e.kind === "consume" && e.from === "tel-js" && e.to === groupJs));
   });
 
+  test("error codes of any API are counted with their labels", async () => {
+    // Creating a topic that exists: the broker answers CreateTopics with TOPIC_ALREADY_EXISTS (36).
+    // kafkajs treats that answer as success (createTopics returns false); the broker still sends 36.
+    await kafkajsClient.createTopic(stack.bootstrap, "tel-js").catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    const prom = await prometheus(stack);
+    assert.ok((prom.get(`kafka_errors{api="CreateTopics",error="36"}`) ?? 0) >= 1, [...prom.keys()].filter((k) => k.startsWith("kafka_errors")).join(", "));
+  });
+
   test("latency histograms, per-client counts and connection gauges are there", async () => {
     const text = await (await fetch(`${stack.envoy.adminUrl}/stats/prometheus`)).text();
     assert.match(text, /kafka_latency_us_bucket\{api="Produce",le="[^"]+"\} \d+/);

@@ -1,6 +1,6 @@
 // telemetry: what flows through Kafka, as Envoy metrics with labels (see stats_tags.yaml).
 //   kafka.requests|responses|request_bytes|response_bytes.api_<API>
-//   kafka.errors.api_<API>.error_<code>          (Produce and Fetch per partition, Metadata per topic)
+//   kafka.errors.api_<API>.error_<code>          (every ErrorCode in any response a broker serves)
 //   kafka.latency_us.api_<API>                   (histogram, request to response)
 //   kafka.topic.produced_bytes|produced_records|fetched_bytes|fetched_records.topic_<topic>
 //   kafka.client.requests.client_<client.id>
@@ -19,6 +19,7 @@ import {
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
 } from "../../../assembly/index";
+import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
 const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14;
 
@@ -182,6 +183,7 @@ class TelemetryConnection extends KafkaConnection {
   /** The consumer group this connection works for, once it names one. */
   private group: string = "";
   private clientCounter: Counter | null = null;
+  private readonly codes: Array<i16> = [];
 
   constructor(id: u32, readonly t: TelemetryRoot) { super(id, t, t.stream); }
 
@@ -279,20 +281,18 @@ class TelemetryConnection extends KafkaConnection {
     }
     if (!resp.known) return;
     const k = resp.apiKey;
+    const v = resp.apiVersion;
+    const codes = this.codes;
+    codes.length = 0;
     if (k == PRODUCE) {
-      const r = resp.body();
-      const p = ProduceResponse.decodeFrom(r, resp.apiVersion);
-      for (let i = 0; i < p.responses.length; i++) {
-        const parts = p.responses[i].partitionResponses;
-        for (let j = 0; j < parts.length; j++) this.error(m, parts[j].errorCode);
-      }
+      ProduceResponse.decodeFrom(resp.body(), v).errorCodes(v, codes);
     } else if (k == FETCH) {
-      this.fetched(m, resp);
+      this.fetched(resp, codes);
     } else if (k == METADATA) {
-      const md = MetadataResponse.decodeFrom(resp.body(), resp.apiVersion);
+      const md = MetadataResponse.decodeFrom(resp.body(), v);
+      md.errorCodes(v, codes);
       for (let i = 0; i < md.topics.length; i++) {
         const tp = md.topics[i];
-        this.error(m, tp.errorCode);
         const name = tp.name;
         if (name != null && name.length > 0) {
           const key = hex(tp.topicId);
@@ -303,14 +303,17 @@ class TelemetryConnection extends KafkaConnection {
           }
         }
       }
+    } else {
+      responseErrorCodes(k, v, resp.body(), codes);
     }
+    for (let i = 0; i < codes.length; i++) this.error(m, codes[i]);
   }
 
-  private fetched(m: ApiMetrics, resp: KafkaResponse): void {
+  private fetched(resp: KafkaResponse, codes: Array<i16>): void {
     const r = resp.body();
     const f = FetchResponse.decodeFrom(r, resp.apiVersion);
     if (checkDecoded(r, "FetchResponse", resp.apiVersion) != null) return;
-    this.error(m, f.errorCode);
+    f.errorCodes(resp.apiVersion, codes);
     const consumer = this.consumer();
     const t = new Tally();
     for (let i = 0; i < f.responses.length; i++) {
@@ -318,10 +321,7 @@ class TelemetryConnection extends KafkaConnection {
       t.records = 0;
       t.bytes = 0;
       const parts = f.responses[i].partitions;
-      for (let j = 0; j < parts.length; j++) {
-        this.error(m, parts[j].errorCode);
-        tally(parts[j].records, t);
-      }
+      for (let j = 0; j < parts.length; j++) tally(parts[j].records, t);
       if (t.bytes == 0) continue;
       const tm = this.t.topic(topic);
       tm.fetchedBytes.increment(t.bytes);

@@ -112,6 +112,11 @@ export class AddOffsetsToTxnRequest {
     { const x = v.get("groupId"); if (x == null) { e.add("AddOffsetsToTxnRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AddOffsetsToTxnRequest.groupId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class AddOffsetsToTxnResponse {
@@ -203,5 +208,10 @@ export class AddOffsetsToTxnResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddOffsetsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AddOffsetsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddOffsetsToTxnResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

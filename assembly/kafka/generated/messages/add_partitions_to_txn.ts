@@ -165,6 +165,12 @@ export class AddPartitionsToTxnRequest {
     if (version <= 3) { const x = v.get("v3AndBelowTopics"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.v3AndBelowTopics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.v3AndBelowTopics[]")); o.v3AndBelowTopics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 4) { const x = this.transactions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version <= 3) { const x = this.v3AndBelowTopics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
@@ -323,6 +329,11 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     if (version >= 4) { const x = v.get("topics"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 4) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
@@ -411,6 +422,11 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -547,6 +563,13 @@ export class AddPartitionsToTxnResponse {
     if (version <= 3) { const x = v.get("resultsByTopicV3AndBelow"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow[]")); o.resultsByTopicV3AndBelow = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 4) out.push(this.errorCode);
+    if (version >= 4) { const x = this.resultsByTransaction; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version <= 3) { const x = this.resultsByTopicV3AndBelow; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
@@ -654,6 +677,11 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     if (version >= 4) { const x = v.get("topicResults"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults[]")); o.topicResults = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 4) { const x = this.topicResults; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
@@ -743,6 +771,11 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     { const x = v.get("resultsByPartition"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition[]")); o.resultsByPartition = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.resultsByPartition; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
@@ -831,5 +864,10 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("partitionErrorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "cannot be null in this version"); } else { o.partitionErrorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

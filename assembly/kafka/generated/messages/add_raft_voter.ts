@@ -137,6 +137,11 @@ export class AddRaftVoterRequest {
     if (version >= 1) { const x = v.get("ackWhenCommitted"); if (x == null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "cannot be null in this version"); } else { o.ackWhenCommitted = jsonBool(x, "AddRaftVoterRequest.ackWhenCommitted", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.listeners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AddRaftVoterRequest_Listener {
@@ -233,6 +238,11 @@ export class AddRaftVoterRequest_Listener {
     { const x = v.get("host"); if (x == null) { e.add("AddRaftVoterRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "AddRaftVoterRequest_Listener.host", e); } }
     { const x = v.get("port"); if (x == null) { e.add("AddRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "AddRaftVoterRequest_Listener.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -333,5 +343,10 @@ export class AddRaftVoterResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("AddRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddRaftVoterResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AddRaftVoterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AddRaftVoterResponse.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

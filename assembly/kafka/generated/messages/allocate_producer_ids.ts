@@ -96,6 +96,11 @@ export class AllocateProducerIdsRequest {
     { const x = v.get("brokerEpoch"); if (x == null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AllocateProducerIdsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class AllocateProducerIdsResponse {
@@ -203,5 +208,10 @@ export class AllocateProducerIdsResponse {
     { const x = v.get("producerIdStart"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdStart", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdStart", "cannot be null in this version"); } else { o.producerIdStart = jsonInt(x, "AllocateProducerIdsResponse.producerIdStart", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("producerIdLen"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdLen", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdLen", "cannot be null in this version"); } else { o.producerIdLen = <i32>jsonInt(x, "AllocateProducerIdsResponse.producerIdLen", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

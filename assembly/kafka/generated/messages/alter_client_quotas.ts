@@ -96,6 +96,11 @@ export class AlterClientQuotasRequest {
     { const x = v.get("validateOnly"); if (x == null) { e.add("AlterClientQuotasRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterClientQuotasRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.entries; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterClientQuotasRequest_EntryData {
@@ -185,6 +190,12 @@ export class AlterClientQuotasRequest_EntryData {
     { const x = v.get("ops"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.ops", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.ops", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.ops", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.ops[]")); o.ops = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.entity; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.ops; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterClientQuotasRequest_EntityData {
@@ -273,6 +284,11 @@ export class AlterClientQuotasRequest_EntityData {
     { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasRequest_EntityData.entityType", e); } }
     { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasRequest_EntityData.entityName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -371,6 +387,11 @@ export class AlterClientQuotasRequest_OpData {
     { const x = v.get("remove"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.remove", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.remove", "cannot be null in this version"); } else { o.remove = jsonBool(x, "AlterClientQuotasRequest_OpData.remove", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class AlterClientQuotasResponse {
@@ -462,6 +483,11 @@ export class AlterClientQuotasResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse.entries", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, "AlterClientQuotasResponse.entries[]")); o.entries = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.entries; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -560,6 +586,12 @@ export class AlterClientQuotasResponse_EntryData {
     { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, "AlterClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.entity; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterClientQuotasResponse_EntityData {
@@ -648,5 +680,10 @@ export class AlterClientQuotasResponse_EntityData {
     { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasResponse_EntityData.entityType", e); } }
     { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasResponse_EntityData.entityName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

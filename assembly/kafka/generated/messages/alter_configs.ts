@@ -96,6 +96,11 @@ export class AlterConfigsRequest {
     { const x = v.get("validateOnly"); if (x == null) { e.add("AlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterConfigsRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.resources; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterConfigsRequest_AlterConfigsResource {
@@ -193,6 +198,11 @@ export class AlterConfigsRequest_AlterConfigsResource {
     { const x = v.get("configs"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "AlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.configs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterConfigsRequest_AlterableConfig {
@@ -281,6 +291,11 @@ export class AlterConfigsRequest_AlterableConfig {
     { const x = v.get("name"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterableConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterConfigsRequest_AlterableConfig.name", e); } }
     { const x = v.get("value"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "AlterConfigsRequest_AlterableConfig.value", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -373,6 +388,11 @@ export class AlterConfigsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("responses"); if (x == null) { e.add("AlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsResponse.responses", e); if (items != null) { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "AlterConfigsResponse.responses[]")); o.responses = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -478,5 +498,10 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
     { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -104,6 +104,11 @@ export class AlterPartitionRequest {
     { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_TopicData.fromJson(items[i], version, e, "AlterPartitionRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterPartitionRequest_TopicData {
@@ -218,6 +223,11 @@ export class AlterPartitionRequest_TopicData {
     if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionRequest_TopicData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, "AlterPartitionRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -367,6 +377,11 @@ export class AlterPartitionRequest_PartitionData {
     { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 3) { const x = this.newIsrWithEpochs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterPartitionRequest_BrokerState {
@@ -474,6 +489,11 @@ export class AlterPartitionRequest_BrokerState {
     if (version >= 3) { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest_BrokerState.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class AlterPartitionResponse {
@@ -573,6 +593,12 @@ export class AlterPartitionResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse.topics", e); if (items != null) { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_TopicData.fromJson(items[i], version, e, "AlterPartitionResponse.topics[]")); o.topics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -688,6 +714,11 @@ export class AlterPartitionResponse_TopicData {
     if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionResponse_TopicData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, "AlterPartitionResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -826,5 +857,10 @@ export class AlterPartitionResponse_PartitionData {
     if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderRecoveryState", e, -128, 127); } }
     { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -113,6 +113,11 @@ export class AlterPartitionReassignmentsRequest {
     { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterPartitionReassignmentsRequest_ReassignableTopic {
@@ -202,6 +207,11 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterPartitionReassignmentsRequest_ReassignablePartition {
@@ -290,6 +300,11 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("replicas"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", "missing"); } else if (x.kind == JsonKind.Null) { o.replicas = null; } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -416,6 +431,12 @@ export class AlterPartitionReassignmentsResponse {
     { const x = v.get("responses"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse.responses", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse.responses[]")); o.responses = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
@@ -504,6 +525,11 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -601,5 +627,10 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class AlterReplicaLogDirsRequest {
     { const x = v.get("dirs"); if (x == null) { e.add("AlterReplicaLogDirsRequest.dirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest.dirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest.dirs", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest.dirs[]")); o.dirs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.dirs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
@@ -177,6 +182,11 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     { const x = v.get("topics"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
@@ -265,6 +275,11 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     { const x = v.get("name"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -358,6 +373,11 @@ export class AlterReplicaLogDirsResponse {
     { const x = v.get("results"); if (x == null) { e.add("AlterReplicaLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse.results", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse.results[]")); o.results = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
@@ -447,6 +467,11 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
@@ -535,5 +560,10 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class AlterShareGroupOffsetsRequest {
     { const x = v.get("topics"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
@@ -185,6 +190,11 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition {
@@ -273,6 +283,11 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("startOffset"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -382,6 +397,12 @@ export class AlterShareGroupOffsetsResponse {
     { const x = v.get("responses"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic {
@@ -479,6 +500,11 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition {
@@ -575,5 +601,10 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,12 @@ export class AlterUserScramCredentialsRequest {
     { const x = v.get("upsertions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.upsertions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.upsertions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.upsertions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.upsertions[]")); o.upsertions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.deletions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.upsertions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
@@ -184,6 +190,11 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
     { const x = v.get("name"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", e); } }
     { const x = v.get("mechanism"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", e, -128, 127); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -298,6 +309,11 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
     { const x = v.get("saltedPassword"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "cannot be null in this version"); } else { o.saltedPassword = jsonBytes(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class AlterUserScramCredentialsResponse {
@@ -389,6 +405,11 @@ export class AlterUserScramCredentialsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("results"); if (x == null) { e.add("AlterUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, "AlterUserScramCredentialsResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -486,5 +507,10 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

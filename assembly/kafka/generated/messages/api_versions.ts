@@ -114,6 +114,11 @@ export class ApiVersionsRequest {
     if (version >= 3) { const x = v.get("clientSoftwareVersion"); if (x == null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "cannot be null in this version"); } else { o.clientSoftwareVersion = jsonString(x, "ApiVersionsRequest.clientSoftwareVersion", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ApiVersionsResponse {
@@ -335,6 +340,14 @@ export class ApiVersionsResponse {
     if (version >= 3) { const x = v.get("zkMigrationReady"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ApiVersionsResponse.zkMigrationReady", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.apiKeys; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 3) { const x = this.supportedFeatures; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 3) { const x = this.finalizedFeatures; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ApiVersionsResponse_ApiVersion {
@@ -431,6 +444,11 @@ export class ApiVersionsResponse_ApiVersion {
     { const x = v.get("minVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "cannot be null in this version"); } else { o.minVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.minVersion", e, -32768, 32767); } }
     { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.maxVersion", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -556,6 +574,11 @@ export class ApiVersionsResponse_SupportedFeatureKey {
     if (version >= 3) { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_SupportedFeatureKey.maxVersion", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ApiVersionsResponse_FinalizedFeatureKey {
@@ -679,5 +702,10 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
     if (version >= 3) { const x = v.get("maxVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "cannot be null in this version"); } else { o.maxVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", e, -32768, 32767); } }
     if (version >= 3) { const x = v.get("minVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "cannot be null in this version"); } else { o.minVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -104,6 +104,11 @@ export class AssignReplicasToDirsRequest {
     { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsRequest.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest.directories[]")); o.directories = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.directories; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AssignReplicasToDirsRequest_DirectoryData {
@@ -192,6 +197,11 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsRequest_DirectoryData.id", e); } }
     { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_DirectoryData.topics[]")); o.topics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -282,6 +292,11 @@ export class AssignReplicasToDirsRequest_TopicData {
     { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AssignReplicasToDirsRequest_PartitionData {
@@ -362,6 +377,11 @@ export class AssignReplicasToDirsRequest_PartitionData {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -463,6 +483,12 @@ export class AssignReplicasToDirsResponse {
     { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsResponse.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse.directories[]")); o.directories = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.directories; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AssignReplicasToDirsResponse_DirectoryData {
@@ -551,6 +577,11 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsResponse_DirectoryData.id", e); } }
     { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_DirectoryData.topics[]")); o.topics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -641,6 +672,11 @@ export class AssignReplicasToDirsResponse_TopicData {
     { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class AssignReplicasToDirsResponse_PartitionData {
@@ -729,5 +765,10 @@ export class AssignReplicasToDirsResponse_PartitionData {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -130,6 +130,12 @@ export class BeginQuorumEpochRequest {
     if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.leaderEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class BeginQuorumEpochRequest_TopicData {
@@ -218,6 +224,11 @@ export class BeginQuorumEpochRequest_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochRequest_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -332,6 +343,11 @@ export class BeginQuorumEpochRequest_PartitionData {
     { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -457,6 +473,11 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class BeginQuorumEpochResponse {
@@ -577,6 +598,13 @@ export class BeginQuorumEpochResponse {
     if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class BeginQuorumEpochResponse_TopicData {
@@ -665,6 +693,11 @@ export class BeginQuorumEpochResponse_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochResponse_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -770,6 +803,11 @@ export class BeginQuorumEpochResponse_PartitionData {
     { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }
 
@@ -894,5 +932,10 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
     if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BeginQuorumEpochResponse_NodeEndpoint.host", e); } }
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -176,6 +176,11 @@ export class BrokerHeartbeatRequest {
     if (version >= 2) { const x = v.get("cordonedLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.cordonedLogDirs = null; } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.cordonedLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerHeartbeatRequest.cordonedLogDirs[]", e)); o.cordonedLogDirs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class BrokerHeartbeatResponse {
@@ -291,5 +296,10 @@ export class BrokerHeartbeatResponse {
     { const x = v.get("isFenced"); if (x == null) { e.add("BrokerHeartbeatResponse.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "BrokerHeartbeatResponse.isFenced", e); } }
     { const x = v.get("shouldShutDown"); if (x == null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "cannot be null in this version"); } else { o.shouldShutDown = jsonBool(x, "BrokerHeartbeatResponse.shouldShutDown", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -179,6 +179,12 @@ export class BrokerRegistrationRequest {
     if (version >= 3) { const x = v.get("previousBrokerEpoch"); if (x == null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "cannot be null in this version"); } else { o.previousBrokerEpoch = jsonInt(x, "BrokerRegistrationRequest.previousBrokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.listeners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.features; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class BrokerRegistrationRequest_Listener {
@@ -284,6 +290,11 @@ export class BrokerRegistrationRequest_Listener {
     { const x = v.get("securityProtocol"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "BrokerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class BrokerRegistrationRequest_Feature {
@@ -380,6 +391,11 @@ export class BrokerRegistrationRequest_Feature {
     { const x = v.get("minSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
     { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -480,5 +496,10 @@ export class BrokerRegistrationResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("BrokerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BrokerRegistrationResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("brokerEpoch"); if (x == null) { e.add("BrokerRegistrationResponse.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "BrokerRegistrationResponse.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class ConsumerGroupDescribeRequest {
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ConsumerGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ConsumerGroupDescribeResponse {
@@ -187,6 +192,11 @@ export class ConsumerGroupDescribeResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("groups"); if (x == null) { e.add("ConsumerGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -332,6 +342,12 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     { const x = v.get("members"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -503,6 +519,12 @@ export class ConsumerGroupDescribeResponse_Member {
     if (version >= 1) { const x = v.get("memberType"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "cannot be null in this version"); } else { o.memberType = <i8>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberType", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    this.assignment.errorCodes(version, out);
+    this.targetAssignment.errorCodes(version, out);
+  }
 }
 
 export class ConsumerGroupDescribeResponse_TopicPartitions {
@@ -600,6 +622,11 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ConsumerGroupDescribeResponse_Assignment {
@@ -680,5 +707,10 @@ export class ConsumerGroupDescribeResponse_Assignment {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }

@@ -169,6 +169,11 @@ export class ConsumerGroupHeartbeatRequest {
     { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatRequest.topicPartitions[]")); o.topicPartitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ConsumerGroupHeartbeatRequest_TopicPartitions {
@@ -257,6 +262,11 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -390,6 +400,12 @@ export class ConsumerGroupHeartbeatResponse {
     { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ConsumerGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ConsumerGroupHeartbeatResponse.assignment"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (this.assignment != null) this.assignment!.errorCodes(version, out);
+  }
 }
 
 export class ConsumerGroupHeartbeatResponse_Assignment {
@@ -470,6 +486,11 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -559,5 +580,10 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -105,6 +105,11 @@ export class ControlledShutdownRequest {
     if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("ControlledShutdownRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "ControlledShutdownRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ControlledShutdownResponse {
@@ -197,6 +202,12 @@ export class ControlledShutdownResponse {
     { const x = v.get("remainingPartitions"); if (x == null) { e.add("ControlledShutdownResponse.remainingPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.remainingPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControlledShutdownResponse.remainingPartitions", e); if (items != null) { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < items.length; i++) a.push(ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, "ControlledShutdownResponse.remainingPartitions[]")); o.remainingPartitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.remainingPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ControlledShutdownResponse_RemainingPartition {
@@ -285,5 +296,10 @@ export class ControlledShutdownResponse_RemainingPartition {
     { const x = v.get("topicName"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ControlledShutdownResponse_RemainingPartition.topicName", e); } }
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ControlledShutdownResponse_RemainingPartition.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

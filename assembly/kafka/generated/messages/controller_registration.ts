@@ -120,6 +120,12 @@ export class ControllerRegistrationRequest {
     { const x = v.get("features"); if (x == null) { e.add("ControllerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.features", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < items.length; i++) a.push(ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, "ControllerRegistrationRequest.features[]")); o.features = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.listeners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.features; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ControllerRegistrationRequest_Listener {
@@ -225,6 +231,11 @@ export class ControllerRegistrationRequest_Listener {
     { const x = v.get("securityProtocol"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "ControllerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ControllerRegistrationRequest_Feature {
@@ -321,6 +332,11 @@ export class ControllerRegistrationRequest_Feature {
     { const x = v.get("minSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
     { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -421,5 +437,10 @@ export class ControllerRegistrationResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("ControllerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControllerRegistrationResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("ControllerRegistrationResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ControllerRegistrationResponse.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class CreateAclsRequest {
     { const x = v.get("creations"); if (x == null) { e.add("CreateAclsRequest.creations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest.creations", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsRequest.creations", e); if (items != null) { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsRequest_AclCreation.fromJson(items[i], version, e, "CreateAclsRequest.creations[]")); o.creations = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.creations; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateAclsRequest_AclCreation {
@@ -226,6 +231,11 @@ export class CreateAclsRequest_AclCreation {
     { const x = v.get("permissionType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.permissionType", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class CreateAclsResponse {
@@ -318,6 +328,11 @@ export class CreateAclsResponse {
     { const x = v.get("results"); if (x == null) { e.add("CreateAclsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsResponse.results", e); if (items != null) { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, "CreateAclsResponse.results[]")); o.results = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateAclsResponse_AclCreationResult {
@@ -406,5 +421,10 @@ export class CreateAclsResponse_AclCreationResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateAclsResponse_AclCreationResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreateAclsResponse_AclCreationResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -130,6 +130,11 @@ export class CreateDelegationTokenRequest {
     { const x = v.get("maxLifetimeMs"); if (x == null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "cannot be null in this version"); } else { o.maxLifetimeMs = jsonInt(x, "CreateDelegationTokenRequest.maxLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.renewers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateDelegationTokenRequest_CreatableRenewers {
@@ -218,6 +223,11 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
     { const x = v.get("principalType"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalType", e); } }
     { const x = v.get("principalName"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -400,5 +410,10 @@ export class CreateDelegationTokenResponse {
     { const x = v.get("hmac"); if (x == null) { e.add("CreateDelegationTokenResponse.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "CreateDelegationTokenResponse.hmac", e); } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -104,6 +104,11 @@ export class CreatePartitionsRequest {
     { const x = v.get("validateOnly"); if (x == null) { e.add("CreatePartitionsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreatePartitionsRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreatePartitionsRequest_CreatePartitionsTopic {
@@ -201,6 +206,11 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     { const x = v.get("assignments"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { o.assignments = null; } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsTopic.assignments", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, "CreatePartitionsRequest_CreatePartitionsTopic.assignments[]")); o.assignments = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.assignments; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreatePartitionsRequest_CreatePartitionsAssignment {
@@ -281,6 +291,11 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("brokerIds"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -373,6 +388,11 @@ export class CreatePartitionsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreatePartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreatePartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("results"); if (x == null) { e.add("CreatePartitionsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsResponse.results", e); if (items != null) { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, "CreatePartitionsResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -470,5 +490,10 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

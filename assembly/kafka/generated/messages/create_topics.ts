@@ -113,6 +113,11 @@ export class CreateTopicsRequest {
     if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("CreateTopicsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreateTopicsRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateTopicsRequest_CreatableTopic {
@@ -226,6 +231,12 @@ export class CreateTopicsRequest_CreatableTopic {
     { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.configs", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.configs[]")); o.configs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.assignments; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.configs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateTopicsRequest_CreatableReplicaAssignment {
@@ -315,6 +326,11 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     { const x = v.get("brokerIds"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class CreateTopicsRequest_CreatableTopicConfig {
@@ -403,6 +419,11 @@ export class CreateTopicsRequest_CreatableTopicConfig {
     { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.name", e); } }
     { const x = v.get("value"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.value", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -504,6 +525,11 @@ export class CreateTopicsResponse {
     if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsResponse.topics", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, "CreateTopicsResponse.topics[]")); o.topics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -707,6 +733,12 @@ export class CreateTopicsResponse_CreatableTopicResult {
     if (version >= 5) { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { o.configs = null; } else { { const items = jsonArray(x, "CreateTopicsResponse_CreatableTopicResult.configs", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, "CreateTopicsResponse_CreatableTopicResult.configs[]")); o.configs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version >= 5) { const x = this.configs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class CreateTopicsResponse_CreatableTopicConfigs {
@@ -864,5 +896,10 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
     if (version >= 5) { const x = v.get("configSource"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "CreateTopicsResponse_CreatableTopicConfigs.configSource", e, -128, 127); } }
     if (version >= 5) { const x = v.get("isSensitive"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "CreateTopicsResponse_CreatableTopicConfigs.isSensitive", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -88,6 +88,11 @@ export class DeleteAclsRequest {
     { const x = v.get("filters"); if (x == null) { e.add("DeleteAclsRequest.filters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest.filters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsRequest.filters", e); if (items != null) { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, "DeleteAclsRequest.filters[]")); o.filters = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.filters; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteAclsRequest_DeleteAclsFilter {
@@ -226,6 +231,11 @@ export class DeleteAclsRequest_DeleteAclsFilter {
     { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.permissionType", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DeleteAclsResponse {
@@ -317,6 +327,11 @@ export class DeleteAclsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("filterResults"); if (x == null) { e.add("DeleteAclsResponse.filterResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.filterResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse.filterResults", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, "DeleteAclsResponse.filterResults[]")); o.filterResults = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.filterResults; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -414,6 +429,12 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", e); } }
     { const x = v.get("matchingAcls"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls[]")); o.matchingAcls = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.matchingAcls; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -568,5 +589,10 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
     { const x = v.get("operation"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.operation", e, -128, 127); } }
     { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", e, -128, 127); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class DeleteGroupsRequest {
     { const x = v.get("groupsNames"); if (x == null) { e.add("DeleteGroupsRequest.groupsNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsRequest.groupsNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsRequest.groupsNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DeleteGroupsRequest.groupsNames[]", e)); o.groupsNames = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DeleteGroupsResponse {
@@ -180,6 +185,11 @@ export class DeleteGroupsResponse {
     { const x = v.get("results"); if (x == null) { e.add("DeleteGroupsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsResponse.results", e); if (items != null) { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteGroupsResponse_DeletableGroupResult.fromJson(items[i], version, e, "DeleteGroupsResponse.results[]")); o.results = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteGroupsResponse_DeletableGroupResult {
@@ -268,5 +278,10 @@ export class DeleteGroupsResponse_DeletableGroupResult {
     { const x = v.get("groupId"); if (x == null) { e.add("DeleteGroupsResponse_DeletableGroupResult.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse_DeletableGroupResult.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteGroupsResponse_DeletableGroupResult.groupId", e); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteGroupsResponse_DeletableGroupResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse_DeletableGroupResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteGroupsResponse_DeletableGroupResult.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class DeleteRecordsRequest {
     { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteRecordsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteRecordsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteRecordsRequest_DeleteRecordsTopic {
@@ -185,6 +190,11 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest_DeleteRecordsTopic.partitions", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, "DeleteRecordsRequest_DeleteRecordsTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteRecordsRequest_DeleteRecordsPartition {
@@ -273,6 +283,11 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("offset"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -366,6 +381,11 @@ export class DeleteRecordsResponse {
     { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse.topics", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, "DeleteRecordsResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteRecordsResponse_DeleteRecordsTopicResult {
@@ -454,6 +474,11 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -551,5 +576,10 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
     { const x = v.get("lowWatermark"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "cannot be null in this version"); } else { o.lowWatermark = jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

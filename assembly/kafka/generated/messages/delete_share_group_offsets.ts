@@ -96,6 +96,11 @@ export class DeleteShareGroupOffsetsRequest {
     { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic {
@@ -176,6 +181,11 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -285,6 +295,12 @@ export class DeleteShareGroupOffsetsResponse {
     { const x = v.get("responses"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic {
@@ -389,5 +405,10 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

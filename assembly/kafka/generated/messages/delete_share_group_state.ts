@@ -96,6 +96,11 @@ export class DeleteShareGroupStateRequest {
     { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteShareGroupStateRequest_DeleteStateData {
@@ -185,6 +190,11 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest_DeleteStateData.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest_DeleteStateData.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteShareGroupStateRequest_PartitionData {
@@ -265,6 +275,11 @@ export class DeleteShareGroupStateRequest_PartitionData {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partition"); if (x == null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "DeleteShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -349,6 +364,11 @@ export class DeleteShareGroupStateResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("results"); if (x == null) { e.add("DeleteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -438,6 +458,11 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateResponse_DeleteStateResult.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse_DeleteStateResult.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse_DeleteStateResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -535,5 +560,10 @@ export class DeleteShareGroupStateResponse_PartitionResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -122,6 +122,11 @@ export class DeleteTopicsRequest {
     { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 6) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DeleteTopicsRequest_DeleteTopicState {
@@ -229,6 +234,11 @@ export class DeleteTopicsRequest_DeleteTopicState {
     if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteTopicsRequest_DeleteTopicState.topicId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DeleteTopicsResponse {
@@ -329,6 +339,11 @@ export class DeleteTopicsResponse {
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("responses"); if (x == null) { e.add("DeleteTopicsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsResponse.responses", e); if (items != null) { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, "DeleteTopicsResponse.responses[]")); o.responses = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -452,5 +467,10 @@ export class DeleteTopicsResponse_DeletableTopicResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteTopicsResponse_DeletableTopicResult.errorCode", e, -32768, 32767); } }
     if (version >= 5) { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteTopicsResponse_DeletableTopicResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

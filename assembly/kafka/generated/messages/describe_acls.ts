@@ -145,6 +145,11 @@ export class DescribeAclsRequest {
     { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsRequest.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsRequest.permissionType", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeAclsResponse {
@@ -252,6 +257,12 @@ export class DescribeAclsResponse {
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeAclsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeAclsResponse.errorMessage", e); } }
     { const x = v.get("resources"); if (x == null) { e.add("DescribeAclsResponse.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse.resources", e); if (items != null) { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, "DescribeAclsResponse.resources[]")); o.resources = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.resources; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -367,6 +378,11 @@ export class DescribeAclsResponse_DescribeAclsResource {
     { const x = v.get("acls"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse_DescribeAclsResource.acls", e); if (items != null) { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, "DescribeAclsResponse_DescribeAclsResource.acls[]")); o.acls = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.acls; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeAclsResponse_AclDescription {
@@ -471,5 +487,10 @@ export class DescribeAclsResponse_AclDescription {
     { const x = v.get("operation"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.operation", e, -128, 127); } }
     { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.permissionType", e, -128, 127); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -96,6 +96,11 @@ export class DescribeClientQuotasRequest {
     { const x = v.get("strict"); if (x == null) { e.add("DescribeClientQuotasRequest.strict", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.strict", "cannot be null in this version"); } else { o.strict = jsonBool(x, "DescribeClientQuotasRequest.strict", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.components; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeClientQuotasRequest_ComponentData {
@@ -192,6 +197,11 @@ export class DescribeClientQuotasRequest_ComponentData {
     { const x = v.get("matchType"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "cannot be null in this version"); } else { o.matchType = <i8>jsonInt(x, "DescribeClientQuotasRequest_ComponentData.matchType", e, -128, 127); } }
     { const x = v.get("match"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.match", "missing"); } else if (x.kind == JsonKind.Null) { o.match = null; } else { o.match = jsonString(x, "DescribeClientQuotasRequest_ComponentData.match", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -301,6 +311,12 @@ export class DescribeClientQuotasResponse {
     { const x = v.get("entries"); if (x == null) { e.add("DescribeClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { o.entries = null; } else { { const items = jsonArray(x, "DescribeClientQuotasResponse.entries", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, "DescribeClientQuotasResponse.entries[]")); o.entries = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.entries; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeClientQuotasResponse_EntryData {
@@ -389,6 +405,12 @@ export class DescribeClientQuotasResponse_EntryData {
     { const x = v.get("entity"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
     { const x = v.get("values"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.values", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.values", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.values", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.values[]")); o.values = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.entity; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.values; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -479,6 +501,11 @@ export class DescribeClientQuotasResponse_EntityData {
     { const x = v.get("entityName"); if (x == null) { e.add("DescribeClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "DescribeClientQuotasResponse_EntityData.entityName", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeClientQuotasResponse_ValueData {
@@ -567,5 +594,10 @@ export class DescribeClientQuotasResponse_ValueData {
     { const x = v.get("key"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.key", "cannot be null in this version"); } else { o.key = jsonString(x, "DescribeClientQuotasResponse_ValueData.key", e); } }
     { const x = v.get("value"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.value", "cannot be null in this version"); } else { o.value = jsonFloat(x, "DescribeClientQuotasResponse_ValueData.value", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

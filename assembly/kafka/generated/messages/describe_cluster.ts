@@ -122,6 +122,11 @@ export class DescribeClusterRequest {
     if (version >= 2) { const x = v.get("includeFencedBrokers"); if (x == null) { e.add("DescribeClusterRequest.includeFencedBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.includeFencedBrokers", "cannot be null in this version"); } else { o.includeFencedBrokers = jsonBool(x, "DescribeClusterRequest.includeFencedBrokers", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeClusterResponse {
@@ -271,6 +276,12 @@ export class DescribeClusterResponse {
     { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "DescribeClusterResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.brokers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeClusterResponse_DescribeClusterBroker {
@@ -392,5 +403,10 @@ export class DescribeClusterResponse_DescribeClusterBroker {
     { const x = v.get("rack"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "DescribeClusterResponse_DescribeClusterBroker.rack", e); } }
     if (version >= 2) { const x = v.get("isFenced"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "DescribeClusterResponse_DescribeClusterBroker.isFenced", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -122,6 +122,11 @@ export class DescribeConfigsRequest {
     if (version >= 3) { const x = v.get("includeDocumentation"); if (x == null) { e.add("DescribeConfigsRequest.includeDocumentation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeDocumentation", "cannot be null in this version"); } else { o.includeDocumentation = jsonBool(x, "DescribeConfigsRequest.includeDocumentation", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.resources; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeConfigsRequest_DescribeConfigsResource {
@@ -219,6 +224,11 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     { const x = v.get("configurationKeys"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", "missing"); } else if (x.kind == JsonKind.Null) { o.configurationKeys = null; } else { { const items = jsonArray(x, "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys[]", e)); o.configurationKeys = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeConfigsResponse {
@@ -310,6 +320,11 @@ export class DescribeConfigsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("results"); if (x == null) { e.add("DescribeConfigsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse.results", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, "DescribeConfigsResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -423,6 +438,12 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceName", e); } }
     { const x = v.get("configs"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResult.configs", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResult.configs[]")); o.configs = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.configs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -614,6 +635,11 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     if (version >= 3) { const x = v.get("documentation"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", "missing"); } else if (x.kind == JsonKind.Null) { o.documentation = null; } else { o.documentation = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 1) { const x = this.synonyms; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeConfigsResponse_DescribeConfigsSynonym {
@@ -737,5 +763,10 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
     if (version >= 1) { const x = v.get("value"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "DescribeConfigsResponse_DescribeConfigsSynonym.value", e); } }
     if (version >= 1) { const x = v.get("source"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "cannot be null in this version"); } else { o.source = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsSynonym.source", e, -128, 127); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

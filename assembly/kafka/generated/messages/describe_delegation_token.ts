@@ -88,6 +88,11 @@ export class DescribeDelegationTokenRequest {
     { const x = v.get("owners"); if (x == null) { e.add("DescribeDelegationTokenRequest.owners", "missing"); } else if (x.kind == JsonKind.Null) { o.owners = null; } else { { const items = jsonArray(x, "DescribeDelegationTokenRequest.owners", e); if (items != null) { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, "DescribeDelegationTokenRequest.owners[]")); o.owners = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.owners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
@@ -176,6 +181,11 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
     { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", e); } }
     { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -276,6 +286,12 @@ export class DescribeDelegationTokenResponse {
     { const x = v.get("tokens"); if (x == null) { e.add("DescribeDelegationTokenResponse.tokens", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.tokens", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse.tokens", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, "DescribeDelegationTokenResponse.tokens[]")); o.tokens = a; } } } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.tokens; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -448,6 +464,11 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     { const x = v.get("renewers"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers[]")); o.renewers = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.renewers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
@@ -536,5 +557,10 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
     { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", e); } }
     { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

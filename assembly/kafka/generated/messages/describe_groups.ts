@@ -105,6 +105,11 @@ export class DescribeGroupsRequest {
     if (version >= 3) { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "DescribeGroupsRequest.includeAuthorizedOperations", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeGroupsResponse {
@@ -205,6 +210,11 @@ export class DescribeGroupsResponse {
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse.groups", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, "DescribeGroupsResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -361,6 +371,12 @@ export class DescribeGroupsResponse_DescribedGroup {
     if (version >= 3) { const x = v.get("authorizedOperations"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeGroupsResponse_DescribedGroupMember {
@@ -490,5 +506,10 @@ export class DescribeGroupsResponse_DescribedGroupMember {
     { const x = v.get("memberMetadata"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "cannot be null in this version"); } else { o.memberMetadata = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberMetadata", e); } }
     { const x = v.get("memberAssignment"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "cannot be null in this version"); } else { o.memberAssignment = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberAssignment", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -88,6 +88,11 @@ export class DescribeLogDirsRequest {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeLogDirsRequest.topics", e); if (items != null) { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, "DescribeLogDirsRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeLogDirsRequest_DescribableLogDirTopic {
@@ -176,6 +181,11 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     { const x = v.get("topic"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeLogDirsRequest_DescribableLogDirTopic.topic", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsRequest_DescribableLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeLogDirsRequest_DescribableLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -285,6 +295,12 @@ export class DescribeLogDirsResponse {
     if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("results"); if (x == null) { e.add("DescribeLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse.results", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, "DescribeLogDirsResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 3) out.push(this.errorCode);
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -434,6 +450,12 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     if (version >= 5) { const x = v.get("isCordoned"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "cannot be null in this version"); } else { o.isCordoned = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeLogDirsResponse_DescribeLogDirsTopic {
@@ -522,6 +544,11 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     { const x = v.get("name"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -627,5 +654,10 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
     { const x = v.get("offsetLag"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "cannot be null in this version"); } else { o.offsetLag = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("isFutureKey"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "cannot be null in this version"); } else { o.isFutureKey = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

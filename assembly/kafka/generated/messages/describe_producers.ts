@@ -88,6 +88,11 @@ export class DescribeProducersRequest {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest.topics", e); if (items != null) { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, "DescribeProducersRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeProducersRequest_TopicRequest {
@@ -176,6 +181,11 @@ export class DescribeProducersRequest_TopicRequest {
     { const x = v.get("name"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersRequest_TopicRequest.name", e); } }
     { const x = v.get("partitionIndexes"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest_TopicRequest.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeProducersRequest_TopicRequest.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -269,6 +279,11 @@ export class DescribeProducersResponse {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse.topics", e); if (items != null) { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, "DescribeProducersResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeProducersResponse_TopicResponse {
@@ -357,6 +372,11 @@ export class DescribeProducersResponse_TopicResponse {
     { const x = v.get("name"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersResponse_TopicResponse.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_TopicResponse.partitions", e); if (items != null) { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, "DescribeProducersResponse_TopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -462,6 +482,12 @@ export class DescribeProducersResponse_PartitionResponse {
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeProducersResponse_PartitionResponse.errorMessage", e); } }
     { const x = v.get("activeProducers"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_PartitionResponse.activeProducers", e); if (items != null) { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, "DescribeProducersResponse_PartitionResponse.activeProducers[]")); o.activeProducers = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.activeProducers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -583,5 +609,10 @@ export class DescribeProducersResponse_ProducerState {
     { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.coordinatorEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("currentTxnStartOffset"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "cannot be null in this version"); } else { o.currentTxnStartOffset = jsonInt(x, "DescribeProducersResponse_ProducerState.currentTxnStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -88,6 +88,11 @@ export class DescribeQuorumRequest {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest.topics", e); if (items != null) { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, "DescribeQuorumRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeQuorumRequest_TopicData {
@@ -177,6 +182,11 @@ export class DescribeQuorumRequest_TopicData {
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, "DescribeQuorumRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeQuorumRequest_PartitionData {
@@ -257,6 +267,11 @@ export class DescribeQuorumRequest_PartitionData {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeQuorumRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -384,6 +399,13 @@ export class DescribeQuorumResponse {
     if (version >= 2) { const x = v.get("nodes"); if (x == null) { e.add("DescribeQuorumResponse.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.nodes", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Node.fromJson(items[i], version, e, "DescribeQuorumResponse.nodes[]")); o.nodes = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 2) { const x = this.nodes; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeQuorumResponse_TopicData {
@@ -472,6 +494,11 @@ export class DescribeQuorumResponse_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumResponse_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, "DescribeQuorumResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -619,6 +646,13 @@ export class DescribeQuorumResponse_PartitionData {
     { const x = v.get("observers"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.observers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.observers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.observers", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.observers[]")); o.observers = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.currentVoters; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.observers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeQuorumResponse_Node {
@@ -725,6 +759,11 @@ export class DescribeQuorumResponse_Node {
     if (version >= 2) { const x = v.get("nodeId"); if (x == null) { e.add("DescribeQuorumResponse_Node.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "DescribeQuorumResponse_Node.nodeId", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("listeners"); if (x == null) { e.add("DescribeQuorumResponse_Node.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_Node.listeners", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Listener.fromJson(items[i], version, e, "DescribeQuorumResponse_Node.listeners[]")); o.listeners = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 2) { const x = this.listeners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -849,6 +888,11 @@ export class DescribeQuorumResponse_Listener {
     if (version >= 2) { const x = v.get("host"); if (x == null) { e.add("DescribeQuorumResponse_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeQuorumResponse_Listener.host", e); } }
     if (version >= 2) { const x = v.get("port"); if (x == null) { e.add("DescribeQuorumResponse_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "DescribeQuorumResponse_Listener.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -989,5 +1033,10 @@ export class DescribeQuorumResponse_ReplicaState {
     if (version >= 1) { const x = v.get("lastFetchTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "cannot be null in this version"); } else { o.lastFetchTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 1) { const x = v.get("lastCaughtUpTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "cannot be null in this version"); } else { o.lastCaughtUpTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

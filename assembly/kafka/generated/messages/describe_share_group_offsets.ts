@@ -88,6 +88,11 @@ export class DescribeShareGroupOffsetsRequest {
     { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest.groups[]")); o.groups = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup {
@@ -177,6 +182,11 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
@@ -265,6 +275,11 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -357,6 +372,11 @@ export class DescribeShareGroupOffsetsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -463,6 +483,12 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    out.push(this.errorCode);
+  }
 }
 
 export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic {
@@ -559,6 +585,11 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     { const x = v.get("topicId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -689,5 +720,10 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -104,6 +104,12 @@ export class DescribeTopicPartitionsRequest {
     { const x = v.get("cursor"); if (x == null) { e.add("DescribeTopicPartitionsRequest.cursor", "missing"); } else if (x.kind == JsonKind.Null) { o.cursor = null; } else { o.cursor = DescribeTopicPartitionsRequest_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsRequest.cursor"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (this.cursor != null) this.cursor!.errorCodes(version, out);
+  }
 }
 
 export class DescribeTopicPartitionsRequest_TopicRequest {
@@ -184,6 +190,11 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeTopicPartitionsRequest_TopicRequest.name", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -273,6 +284,11 @@ export class DescribeTopicPartitionsRequest_Cursor {
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsRequest_Cursor.topicName", e); } }
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsRequest_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -373,6 +389,12 @@ export class DescribeTopicPartitionsResponse {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse.topics[]")); o.topics = a; } } } }
     { const x = v.get("nextCursor"); if (x == null) { e.add("DescribeTopicPartitionsResponse.nextCursor", "missing"); } else if (x.kind == JsonKind.Null) { o.nextCursor = null; } else { o.nextCursor = DescribeTopicPartitionsResponse_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsResponse.nextCursor"); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (this.nextCursor != null) this.nextCursor!.errorCodes(version, out);
   }
 }
 
@@ -494,6 +516,12 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions[]")); o.partitions = a; } } } }
     { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -640,6 +668,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     { const x = v.get("offlineReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+  }
 }
 
 export class DescribeTopicPartitionsResponse_Cursor {
@@ -728,5 +761,10 @@ export class DescribeTopicPartitionsResponse_Cursor {
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsResponse_Cursor.topicName", e); } }
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -88,6 +88,11 @@ export class DescribeTransactionsRequest {
     { const x = v.get("transactionalIds"); if (x == null) { e.add("DescribeTransactionsRequest.transactionalIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsRequest.transactionalIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsRequest.transactionalIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeTransactionsRequest.transactionalIds[]", e)); o.transactionalIds = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class DescribeTransactionsResponse {
@@ -179,6 +184,11 @@ export class DescribeTransactionsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("transactionStates"); if (x == null) { e.add("DescribeTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, "DescribeTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.transactionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -317,6 +327,12 @@ export class DescribeTransactionsResponse_TransactionState {
     { const x = v.get("topics"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TransactionState.topics", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, "DescribeTransactionsResponse_TransactionState.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeTransactionsResponse_TopicData {
@@ -405,5 +421,10 @@ export class DescribeTransactionsResponse_TopicData {
     { const x = v.get("topic"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeTransactionsResponse_TopicData.topic", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTransactionsResponse_TopicData.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -88,6 +88,11 @@ export class DescribeUserScramCredentialsRequest {
     { const x = v.get("users"); if (x == null) { e.add("DescribeUserScramCredentialsRequest.users", "missing"); } else if (x.kind == JsonKind.Null) { o.users = null; } else { { const items = jsonArray(x, "DescribeUserScramCredentialsRequest.users", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, "DescribeUserScramCredentialsRequest.users[]")); o.users = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.users; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeUserScramCredentialsRequest_UserName {
@@ -168,6 +173,11 @@ export class DescribeUserScramCredentialsRequest_UserName {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeUserScramCredentialsRequest_UserName.name", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -277,6 +287,12 @@ export class DescribeUserScramCredentialsResponse {
     { const x = v.get("results"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse.results[]")); o.results = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult {
@@ -382,6 +398,12 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     { const x = v.get("credentialInfos"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos[]")); o.credentialInfos = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.credentialInfos; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class DescribeUserScramCredentialsResponse_CredentialInfo {
@@ -470,5 +492,10 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
     { const x = v.get("mechanism"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", e, -128, 127); } }
     { const x = v.get("iterations"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "cannot be null in this version"); } else { o.iterations = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.iterations", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -113,6 +113,11 @@ export class ElectLeadersRequest {
     { const x = v.get("timeoutMs"); if (x == null) { e.add("ElectLeadersRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ElectLeadersRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ElectLeadersRequest_TopicPartitions {
@@ -201,6 +206,11 @@ export class ElectLeadersRequest_TopicPartitions {
     { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersRequest_TopicPartitions.topic", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ElectLeadersRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -311,6 +321,12 @@ export class ElectLeadersResponse {
     { const x = v.get("replicaElectionResults"); if (x == null) { e.add("ElectLeadersResponse.replicaElectionResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.replicaElectionResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse.replicaElectionResults", e); if (items != null) { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, "ElectLeadersResponse.replicaElectionResults[]")); o.replicaElectionResults = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 1) out.push(this.errorCode);
+    { const x = this.replicaElectionResults; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ElectLeadersResponse_ReplicaElectionResult {
@@ -399,6 +415,11 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersResponse_ReplicaElectionResult.topic", e); } }
     { const x = v.get("partitionResult"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse_ReplicaElectionResult.partitionResult", e); if (items != null) { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, "ElectLeadersResponse_ReplicaElectionResult.partitionResult[]")); o.partitionResult = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitionResult; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -496,5 +517,10 @@ export class ElectLeadersResponse_PartitionResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse_PartitionResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ElectLeadersResponse_PartitionResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -113,6 +113,12 @@ export class EndQuorumEpochRequest {
     if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "EndQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.leaderEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class EndQuorumEpochRequest_TopicData {
@@ -201,6 +207,11 @@ export class EndQuorumEpochRequest_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochRequest_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -333,6 +344,11 @@ export class EndQuorumEpochRequest_PartitionData {
     if (version >= 1) { const x = v.get("preferredCandidates"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredCandidates", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, "EndQuorumEpochRequest_PartitionData.preferredCandidates[]")); o.preferredCandidates = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 1) { const x = this.preferredCandidates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class EndQuorumEpochRequest_ReplicaInfo {
@@ -439,6 +455,11 @@ export class EndQuorumEpochRequest_ReplicaInfo {
     if (version >= 1) { const x = v.get("candidateId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "cannot be null in this version"); } else { o.candidateId = <i32>jsonInt(x, "EndQuorumEpochRequest_ReplicaInfo.candidateId", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("candidateDirectoryId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "cannot be null in this version"); } else { o.candidateDirectoryId = jsonUuid(x, "EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -564,6 +585,11 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class EndQuorumEpochResponse {
@@ -684,6 +710,13 @@ export class EndQuorumEpochResponse {
     if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "EndQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class EndQuorumEpochResponse_TopicData {
@@ -772,6 +805,11 @@ export class EndQuorumEpochResponse_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochResponse_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -877,6 +915,11 @@ export class EndQuorumEpochResponse_PartitionData {
     { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }
 
@@ -1001,5 +1044,10 @@ export class EndQuorumEpochResponse_NodeEndpoint {
     if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "EndQuorumEpochResponse_NodeEndpoint.host", e); } }
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

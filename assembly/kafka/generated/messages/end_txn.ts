@@ -112,6 +112,11 @@ export class EndTxnRequest {
     { const x = v.get("committed"); if (x == null) { e.add("EndTxnRequest.committed", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.committed", "cannot be null in this version"); } else { o.committed = jsonBool(x, "EndTxnRequest.committed", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class EndTxnResponse {
@@ -237,5 +242,10 @@ export class EndTxnResponse {
     if (version >= 5) { const x = v.get("producerId"); if (x == null) { e.add("EndTxnResponse.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "EndTxnResponse.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 5) { const x = v.get("producerEpoch"); if (x == null) { e.add("EndTxnResponse.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "EndTxnResponse.producerEpoch", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

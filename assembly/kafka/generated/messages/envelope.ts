@@ -104,6 +104,11 @@ export class EnvelopeRequest {
     { const x = v.get("clientHostAddress"); if (x == null) { e.add("EnvelopeRequest.clientHostAddress", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeRequest.clientHostAddress", "cannot be null in this version"); } else { o.clientHostAddress = jsonBytes(x, "EnvelopeRequest.clientHostAddress", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class EnvelopeResponse {
@@ -195,5 +200,10 @@ export class EnvelopeResponse {
     { const x = v.get("responseData"); if (x == null) { e.add("EnvelopeResponse.responseData", "missing"); } else if (x.kind == JsonKind.Null) { o.responseData = null; } else { o.responseData = jsonBytes(x, "EnvelopeResponse.responseData", e); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("EnvelopeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EnvelopeResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class ExpireDelegationTokenRequest {
     { const x = v.get("expiryTimePeriodMs"); if (x == null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "cannot be null in this version"); } else { o.expiryTimePeriodMs = jsonInt(x, "ExpireDelegationTokenRequest.expiryTimePeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ExpireDelegationTokenResponse {
@@ -195,5 +200,10 @@ export class ExpireDelegationTokenResponse {
     { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "ExpireDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ExpireDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -279,6 +279,13 @@ export class FetchRequest {
     if (version >= 11) { const x = v.get("rackId"); if (x == null) { e.add("FetchRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.rackId", "cannot be null in this version"); } else { o.rackId = jsonString(x, "FetchRequest.rackId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 15) this.replicaState.errorCodes(version, out);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 7) { const x = this.forgottenTopicsData; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FetchRequest_ReplicaState {
@@ -385,6 +392,11 @@ export class FetchRequest_ReplicaState {
     if (version >= 15) { const x = v.get("replicaId"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchRequest_ReplicaState.replicaId", e, -2147483648, 2147483647); } }
     if (version >= 15) { const x = v.get("replicaEpoch"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "cannot be null in this version"); } else { o.replicaEpoch = jsonInt(x, "FetchRequest_ReplicaState.replicaEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -500,6 +512,11 @@ export class FetchRequest_FetchTopic {
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_FetchTopic.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_FetchPartition.fromJson(items[i], version, e, "FetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -705,6 +722,11 @@ export class FetchRequest_FetchPartition {
     if (version >= 18) { const x = v.get("highWatermark"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "FetchRequest_FetchPartition.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class FetchRequest_ForgottenTopic {
@@ -828,6 +850,11 @@ export class FetchRequest_ForgottenTopic {
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_ForgottenTopic.topicId", e); } }
     if (version >= 7) { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "FetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -992,6 +1019,13 @@ export class FetchResponse {
     if (version >= 16) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 7) out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 16) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FetchResponse_FetchableTopicResponse {
@@ -1106,6 +1140,11 @@ export class FetchResponse_FetchableTopicResponse {
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchResponse_FetchableTopicResponse.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse_FetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_PartitionData.fromJson(items[i], version, e, "FetchResponse_FetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -1364,6 +1403,15 @@ export class FetchResponse_PartitionData {
     { const x = v.get("records"); if (x == null) { e.add("FetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "FetchResponse_PartitionData.records", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version >= 12) this.divergingEpoch.errorCodes(version, out);
+    if (version >= 12) this.currentLeader.errorCodes(version, out);
+    if (version >= 12) this.snapshotId.errorCodes(version, out);
+    if (version >= 4) { const x = this.abortedTransactions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FetchResponse_EpochEndOffset {
@@ -1470,6 +1518,11 @@ export class FetchResponse_EpochEndOffset {
     if (version >= 12) { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_EpochEndOffset.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_EpochEndOffset.epoch", e, -2147483648, 2147483647); } }
     if (version >= 12) { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1578,6 +1631,11 @@ export class FetchResponse_LeaderIdAndEpoch {
     if (version >= 12) { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class FetchResponse_SnapshotId {
@@ -1666,6 +1724,11 @@ export class FetchResponse_SnapshotId {
     { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1773,6 +1836,11 @@ export class FetchResponse_AbortedTransaction {
     if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("FetchResponse_AbortedTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "FetchResponse_AbortedTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 4) { const x = v.get("firstOffset"); if (x == null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "FetchResponse_AbortedTransaction.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1914,5 +1982,10 @@ export class FetchResponse_NodeEndpoint {
     if (version >= 16) { const x = v.get("port"); if (x == null) { e.add("FetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
     if (version >= 16) { const x = v.get("rack"); if (x == null) { e.add("FetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "FetchResponse_NodeEndpoint.rack", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

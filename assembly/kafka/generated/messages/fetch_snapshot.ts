@@ -130,6 +130,11 @@ export class FetchSnapshotRequest {
     { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest.topics", e); if (items != null) { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FetchSnapshotRequest_TopicSnapshot {
@@ -218,6 +223,11 @@ export class FetchSnapshotRequest_TopicSnapshot {
     { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotRequest_TopicSnapshot.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -352,6 +362,11 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     if (version >= 1) { const x = v.get("replicaDirectoryId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    this.snapshotId.errorCodes(version, out);
+  }
 }
 
 export class FetchSnapshotRequest_SnapshotId {
@@ -440,6 +455,11 @@ export class FetchSnapshotRequest_SnapshotId {
     { const x = v.get("endOffset"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchSnapshotRequest_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotRequest_SnapshotId.epoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -569,6 +589,13 @@ export class FetchSnapshotResponse {
     if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchSnapshotResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FetchSnapshotResponse_TopicSnapshot {
@@ -657,6 +684,11 @@ export class FetchSnapshotResponse_TopicSnapshot {
     { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotResponse_TopicSnapshot.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -805,6 +837,13 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     { const x = v.get("unalignedRecords"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "cannot be null in this version"); } else { o.unalignedRecords = jsonBytes(x, "FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    this.snapshotId.errorCodes(version, out);
+    this.currentLeader.errorCodes(version, out);
+  }
 }
 
 export class FetchSnapshotResponse_SnapshotId {
@@ -894,6 +933,11 @@ export class FetchSnapshotResponse_SnapshotId {
     { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class FetchSnapshotResponse_LeaderIdAndEpoch {
@@ -982,6 +1026,11 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
     { const x = v.get("leaderId"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1106,5 +1155,10 @@ export class FetchSnapshotResponse_NodeEndpoint {
     if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FetchSnapshotResponse_NodeEndpoint.host", e); } }
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "FetchSnapshotResponse_NodeEndpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

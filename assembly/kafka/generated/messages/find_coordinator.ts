@@ -131,6 +131,11 @@ export class FindCoordinatorRequest {
     if (version >= 4) { const x = v.get("coordinatorKeys"); if (x == null) { e.add("FindCoordinatorRequest.coordinatorKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.coordinatorKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorRequest.coordinatorKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "FindCoordinatorRequest.coordinatorKeys[]", e)); o.coordinatorKeys = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class FindCoordinatorResponse {
@@ -326,6 +331,12 @@ export class FindCoordinatorResponse {
     if (version >= 4) { const x = v.get("coordinators"); if (x == null) { e.add("FindCoordinatorResponse.coordinators", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.coordinators", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorResponse.coordinators", e); if (items != null) { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < items.length; i++) a.push(FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, "FindCoordinatorResponse.coordinators[]")); o.coordinators = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 3) out.push(this.errorCode);
+    if (version >= 4) { const x = this.coordinators; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class FindCoordinatorResponse_Coordinator {
@@ -500,5 +511,10 @@ export class FindCoordinatorResponse_Coordinator {
     if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FindCoordinatorResponse_Coordinator.errorCode", e, -32768, 32767); } }
     if (version >= 4) { const x = v.get("errorMessage"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "FindCoordinatorResponse_Coordinator.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 4) out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class GetTelemetrySubscriptionsRequest {
     { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsRequest.clientInstanceId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class GetTelemetrySubscriptionsResponse {
@@ -235,5 +240,10 @@ export class GetTelemetrySubscriptionsResponse {
     { const x = v.get("deltaTemporality"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "cannot be null in this version"); } else { o.deltaTemporality = jsonBool(x, "GetTelemetrySubscriptionsResponse.deltaTemporality", e); } }
     { const x = v.get("requestedMetrics"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.requestedMetrics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "GetTelemetrySubscriptionsResponse.requestedMetrics[]", e)); o.requestedMetrics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

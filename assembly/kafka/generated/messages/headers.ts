@@ -120,6 +120,11 @@ export class RequestHeader {
     if (version >= 1) { const x = v.get("clientId"); if (x == null) { e.add("RequestHeader.clientId", "missing"); } else if (x.kind == JsonKind.Null) { o.clientId = null; } else { o.clientId = jsonString(x, "RequestHeader.clientId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ResponseHeader {
@@ -202,5 +207,10 @@ export class ResponseHeader {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("correlationId"); if (x == null) { e.add("ResponseHeader.correlationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ResponseHeader.correlationId", "cannot be null in this version"); } else { o.correlationId = <i32>jsonInt(x, "ResponseHeader.correlationId", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -121,6 +121,11 @@ export class HeartbeatRequest {
     if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("HeartbeatRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "HeartbeatRequest.groupInstanceId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class HeartbeatResponse {
@@ -221,5 +226,10 @@ export class HeartbeatResponse {
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("HeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "HeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("HeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("HeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "HeartbeatResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

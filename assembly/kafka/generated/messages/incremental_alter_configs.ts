@@ -96,6 +96,11 @@ export class IncrementalAlterConfigsRequest {
     { const x = v.get("validateOnly"); if (x == null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "IncrementalAlterConfigsRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.resources; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class IncrementalAlterConfigsRequest_AlterConfigsResource {
@@ -192,6 +197,11 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
     { const x = v.get("configs"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.configs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -290,6 +300,11 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
     { const x = v.get("value"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "IncrementalAlterConfigsRequest_AlterableConfig.value", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class IncrementalAlterConfigsResponse {
@@ -381,6 +396,11 @@ export class IncrementalAlterConfigsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "IncrementalAlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("responses"); if (x == null) { e.add("IncrementalAlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsResponse.responses", e); if (items != null) { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "IncrementalAlterConfigsResponse.responses[]")); o.responses = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -486,5 +506,10 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
     { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -164,6 +164,11 @@ export class InitProducerIdRequest {
     if (version >= 6) { const x = v.get("keepPreparedTxn"); if (x == null) { e.add("InitProducerIdRequest.keepPreparedTxn", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.keepPreparedTxn", "cannot be null in this version"); } else { o.keepPreparedTxn = jsonBool(x, "InitProducerIdRequest.keepPreparedTxn", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class InitProducerIdResponse {
@@ -305,5 +310,10 @@ export class InitProducerIdResponse {
     if (version >= 6) { const x = v.get("ongoingTxnProducerId"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "cannot be null in this version"); } else { o.ongoingTxnProducerId = jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 6) { const x = v.get("ongoingTxnProducerEpoch"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "cannot be null in this version"); } else { o.ongoingTxnProducerEpoch = <i16>jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerEpoch", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

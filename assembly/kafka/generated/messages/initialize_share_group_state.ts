@@ -96,6 +96,11 @@ export class InitializeShareGroupStateRequest {
     { const x = v.get("topics"); if (x == null) { e.add("InitializeShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class InitializeShareGroupStateRequest_InitializeStateData {
@@ -184,6 +189,11 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateRequest_InitializeStateData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest_InitializeStateData.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest_InitializeStateData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -282,6 +292,11 @@ export class InitializeShareGroupStateRequest_PartitionData {
     { const x = v.get("startOffset"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class InitializeShareGroupStateResponse {
@@ -365,6 +380,11 @@ export class InitializeShareGroupStateResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("results"); if (x == null) { e.add("InitializeShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse.results", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -454,6 +474,11 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateResponse_InitializeStateResult.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse_InitializeStateResult.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse_InitializeStateResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -551,5 +576,10 @@ export class InitializeShareGroupStateResponse_PartitionResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "InitializeShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "InitializeShareGroupStateResponse_PartitionResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

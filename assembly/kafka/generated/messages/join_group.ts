@@ -171,6 +171,11 @@ export class JoinGroupRequest {
     if (version >= 8) { const x = v.get("reason"); if (x == null) { e.add("JoinGroupRequest.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "JoinGroupRequest.reason", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.protocols; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class JoinGroupRequest_JoinGroupRequestProtocol {
@@ -259,6 +264,11 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
     { const x = v.get("name"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "cannot be null in this version"); } else { o.name = jsonString(x, "JoinGroupRequest_JoinGroupRequestProtocol.name", e); } }
     { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupRequest_JoinGroupRequestProtocol.metadata", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -435,6 +445,12 @@ export class JoinGroupResponse {
     { const x = v.get("members"); if (x == null) { e.add("JoinGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupResponse.members", e); if (items != null) { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < items.length; i++) a.push(JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, "JoinGroupResponse.members[]")); o.members = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class JoinGroupResponse_JoinGroupResponseMember {
@@ -540,5 +556,10 @@ export class JoinGroupResponse_JoinGroupResponseMember {
     if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", e); } }
     { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupResponse_JoinGroupResponseMember.metadata", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -189,6 +189,13 @@ export class LeaderAndIsrRequest {
     { const x = v.get("liveLeaders"); if (x == null) { e.add("LeaderAndIsrRequest.liveLeaders", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.liveLeaders", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.liveLeaders", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, "LeaderAndIsrRequest.liveLeaders[]")); o.liveLeaders = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 1) { const x = this.ungroupedPartitionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 2) { const x = this.topicStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.liveLeaders; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
@@ -313,6 +320,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     if (version >= 2) { const x = v.get("partitionStates"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates[]")); o.partitionStates = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 2) { const x = this.partitionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
@@ -409,6 +421,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
     { const x = v.get("hostName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "cannot be null in this version"); } else { o.hostName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", e); } }
     { const x = v.get("port"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -624,6 +641,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     if (version >= 6) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class LeaderAndIsrResponse {
@@ -742,6 +764,13 @@ export class LeaderAndIsrResponse {
     if (version >= 5) { const x = v.get("topics"); if (x == null) { e.add("LeaderAndIsrResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.topics", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, "LeaderAndIsrResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version <= 4) { const x = this.partitionErrors; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 5) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
@@ -849,6 +878,11 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     if (version >= 5) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors[]")); o.partitionErrors = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 5) { const x = this.partitionErrors; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
@@ -954,5 +988,10 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -122,6 +122,11 @@ export class LeaveGroupRequest {
     if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupRequest.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupRequest.members", e); if (items != null) { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, "LeaveGroupRequest.members[]")); o.members = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 3) { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class LeaveGroupRequest_MemberIdentity {
@@ -246,6 +251,11 @@ export class LeaveGroupRequest_MemberIdentity {
     if (version >= 5) { const x = v.get("reason"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "LeaveGroupRequest_MemberIdentity.reason", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class LeaveGroupResponse {
@@ -363,6 +373,12 @@ export class LeaveGroupResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse.errorCode", e, -32768, 32767); } }
     if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupResponse.members", e); if (items != null) { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, "LeaveGroupResponse.members[]")); o.members = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version >= 3) { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -487,5 +503,10 @@ export class LeaveGroupResponse_MemberResponse {
     if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "LeaveGroupResponse_MemberResponse.groupInstanceId", e); } }
     if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse_MemberResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 3) out.push(this.errorCode);
   }
 }

@@ -97,6 +97,11 @@ export class ListConfigResourcesRequest {
     if (version >= 1) { const x = v.get("resourceTypes"); if (x == null) { e.add("ListConfigResourcesRequest.resourceTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesRequest.resourceTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesRequest.resourceTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ListConfigResourcesRequest.resourceTypes[]", e, -128, 127)); o.resourceTypes = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ListConfigResourcesResponse {
@@ -197,6 +202,12 @@ export class ListConfigResourcesResponse {
     { const x = v.get("configResources"); if (x == null) { e.add("ListConfigResourcesResponse.configResources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.configResources", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesResponse.configResources", e); if (items != null) { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < items.length; i++) a.push(ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, "ListConfigResourcesResponse.configResources[]")); o.configResources = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.configResources; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListConfigResourcesResponse_ConfigResource {
@@ -294,5 +305,10 @@ export class ListConfigResourcesResponse_ConfigResource {
     { const x = v.get("resourceName"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "ListConfigResourcesResponse_ConfigResource.resourceName", e); } }
     if (version >= 1) { const x = v.get("resourceType"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "ListConfigResourcesResponse_ConfigResource.resourceType", e, -128, 127); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

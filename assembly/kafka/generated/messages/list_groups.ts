@@ -114,6 +114,11 @@ export class ListGroupsRequest {
     if (version >= 5) { const x = v.get("typesFilter"); if (x == null) { e.add("ListGroupsRequest.typesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.typesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.typesFilter", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListGroupsRequest.typesFilter[]", e)); o.typesFilter = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ListGroupsResponse {
@@ -222,6 +227,12 @@ export class ListGroupsResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("ListGroupsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListGroupsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("groups"); if (x == null) { e.add("ListGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsResponse.groups", e); if (items != null) { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < items.length; i++) a.push(ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, "ListGroupsResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -345,5 +356,10 @@ export class ListGroupsResponse_ListedGroup {
     if (version >= 4) { const x = v.get("groupState"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ListGroupsResponse_ListedGroup.groupState", e); } }
     if (version >= 5) { const x = v.get("groupType"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupType", "cannot be null in this version"); } else { o.groupType = jsonString(x, "ListGroupsResponse_ListedGroup.groupType", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -130,6 +130,11 @@ export class ListOffsetsRequest {
     if (version >= 10) { const x = v.get("timeoutMs"); if (x == null) { e.add("ListOffsetsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListOffsetsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListOffsetsRequest_ListOffsetsTopic {
@@ -218,6 +223,11 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     { const x = v.get("name"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsRequest_ListOffsetsTopic.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest_ListOffsetsTopic.partitions", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, "ListOffsetsRequest_ListOffsetsTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -342,6 +352,11 @@ export class ListOffsetsRequest_ListOffsetsPartition {
     if (version <= 0) { const x = v.get("maxNumOffsets"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "cannot be null in this version"); } else { o.maxNumOffsets = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ListOffsetsResponse {
@@ -443,6 +458,11 @@ export class ListOffsetsResponse {
     { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse.topics", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, "ListOffsetsResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListOffsetsResponse_ListOffsetsTopicResponse {
@@ -531,6 +551,11 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     { const x = v.get("name"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsResponse_ListOffsetsTopicResponse.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -688,5 +713,10 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     if (version >= 1) { const x = v.get("offset"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 4) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

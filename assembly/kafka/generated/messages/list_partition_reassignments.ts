@@ -96,6 +96,11 @@ export class ListPartitionReassignmentsRequest {
     { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, "ListPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
@@ -184,6 +189,11 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", e); } }
     { const x = v.get("partitionIndexes"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -293,6 +303,12 @@ export class ListPartitionReassignmentsResponse {
     { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
@@ -381,6 +397,11 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -486,5 +507,10 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     { const x = v.get("addingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas[]", e, -2147483648, 2147483647)); o.addingReplicas = a; } } } }
     { const x = v.get("removingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas[]", e, -2147483648, 2147483647)); o.removingReplicas = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

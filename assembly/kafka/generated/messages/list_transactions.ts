@@ -130,6 +130,11 @@ export class ListTransactionsRequest {
     if (version >= 2) { const x = v.get("transactionalIdPattern"); if (x == null) { e.add("ListTransactionsRequest.transactionalIdPattern", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalIdPattern = null; } else { o.transactionalIdPattern = jsonString(x, "ListTransactionsRequest.transactionalIdPattern", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ListTransactionsResponse {
@@ -238,6 +243,12 @@ export class ListTransactionsResponse {
     { const x = v.get("transactionStates"); if (x == null) { e.add("ListTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<ListTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, "ListTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.transactionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ListTransactionsResponse_TransactionState {
@@ -334,5 +345,10 @@ export class ListTransactionsResponse_TransactionState {
     { const x = v.get("producerId"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "ListTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("transactionState"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "cannot be null in this version"); } else { o.transactionState = jsonString(x, "ListTransactionsResponse_TransactionState.transactionState", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

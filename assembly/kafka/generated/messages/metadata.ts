@@ -139,6 +139,11 @@ export class MetadataRequest {
     if (version >= 8) { const x = v.get("includeTopicAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "cannot be null in this version"); } else { o.includeTopicAuthorizedOperations = jsonBool(x, "MetadataRequest.includeTopicAuthorizedOperations", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class MetadataRequest_MetadataRequestTopic {
@@ -236,6 +241,11 @@ export class MetadataRequest_MetadataRequestTopic {
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataRequest_MetadataRequestTopic.topicId", e); } }
     { const x = v.get("name"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 10) o.name = null; else e.add("MetadataRequest_MetadataRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataRequest_MetadataRequestTopic.name", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -414,6 +424,13 @@ export class MetadataResponse {
     if (version >= 13) { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse.errorCode", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.brokers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 13) out.push(this.errorCode);
+  }
 }
 
 export class MetadataResponse_MetadataResponseBroker {
@@ -527,6 +544,11 @@ export class MetadataResponse_MetadataResponseBroker {
     { const x = v.get("port"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "MetadataResponse_MetadataResponseBroker.port", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("rack"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "MetadataResponse_MetadataResponseBroker.rack", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -676,6 +698,12 @@ export class MetadataResponse_MetadataResponseTopic {
     if (version >= 8) { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class MetadataResponse_MetadataResponsePartition {
@@ -822,5 +850,10 @@ export class MetadataResponse_MetadataResponsePartition {
     { const x = v.get("isrNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.isrNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.isrNodes[]", e, -2147483648, 2147483647)); o.isrNodes = a; } } } }
     if (version >= 5) { const x = v.get("offlineReplicas"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -164,6 +164,11 @@ export class OffsetCommitRequest {
     { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest.topics", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, "OffsetCommitRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetCommitRequest_OffsetCommitRequestTopic {
@@ -278,6 +283,11 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitRequest_OffsetCommitRequestTopic.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -410,6 +420,11 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
     { const x = v.get("committedMetadata"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class OffsetCommitResponse {
@@ -510,6 +525,11 @@ export class OffsetCommitResponse {
     if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse.topics", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, "OffsetCommitResponse.topics[]")); o.topics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -626,6 +646,11 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetCommitResponse_OffsetCommitResponsePartition {
@@ -714,5 +739,10 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

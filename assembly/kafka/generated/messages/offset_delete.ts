@@ -68,6 +68,11 @@ export class OffsetDeleteRequest {
     { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest.topics", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, "OffsetDeleteRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
@@ -129,6 +134,11 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
@@ -181,6 +191,11 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -254,6 +269,12 @@ export class OffsetDeleteResponse {
     { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse.topics", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, "OffsetDeleteResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
@@ -315,6 +336,11 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
@@ -375,5 +401,10 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

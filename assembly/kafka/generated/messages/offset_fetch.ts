@@ -148,6 +148,12 @@ export class OffsetFetchRequest {
     if (version >= 7) { const x = v.get("requireStable"); if (x == null) { e.add("OffsetFetchRequest.requireStable", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.requireStable", "cannot be null in this version"); } else { o.requireStable = jsonBool(x, "OffsetFetchRequest.requireStable", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 7) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 8) { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetFetchRequest_OffsetFetchRequestTopic {
@@ -254,6 +260,11 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopic.name", e); } }
     if (version <= 7) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -396,6 +407,11 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, "OffsetFetchRequest_OffsetFetchRequestGroup.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 8) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetFetchRequest_OffsetFetchRequestTopics {
@@ -519,6 +535,11 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchRequest_OffsetFetchRequestTopics.topicId", e); } }
     if (version >= 8) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -664,6 +685,13 @@ export class OffsetFetchResponse {
     if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.groups", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, "OffsetFetchResponse.groups[]")); o.groups = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 7) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 2 && version <= 7) out.push(this.errorCode);
+    if (version >= 8) { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseTopic {
@@ -770,6 +798,11 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopic.name", e); } }
     if (version <= 7) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 7) { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -929,6 +962,11 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
     if (version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 7) out.push(this.errorCode);
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseGroup {
@@ -1053,6 +1091,12 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 8) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 8) out.push(this.errorCode);
+  }
 }
 
 export class OffsetFetchResponse_OffsetFetchResponseTopics {
@@ -1176,6 +1220,11 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchResponse_OffsetFetchResponseTopics.topicId", e); } }
     if (version >= 8) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 8) { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -1334,5 +1383,10 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
     if (version >= 8) { const x = v.get("metadata"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", "missing"); } else if (x.kind == JsonKind.Null) { o.metadata = null; } else { o.metadata = jsonString(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", e); } }
     if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 8) out.push(this.errorCode);
   }
 }

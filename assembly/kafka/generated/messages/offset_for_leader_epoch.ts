@@ -105,6 +105,11 @@ export class OffsetForLeaderEpochRequest {
     { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
@@ -193,6 +198,11 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -300,6 +310,11 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class OffsetForLeaderEpochResponse {
@@ -401,6 +416,11 @@ export class OffsetForLeaderEpochResponse {
     { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
@@ -489,6 +509,11 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -603,5 +628,10 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
     if (version >= 1) { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("endOffset"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

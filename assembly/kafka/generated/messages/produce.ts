@@ -121,6 +121,11 @@ export class ProduceRequest {
     { const x = v.get("topicData"); if (x == null) { e.add("ProduceRequest.topicData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.topicData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest.topicData", e); if (items != null) { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_TopicProduceData.fromJson(items[i], version, e, "ProduceRequest.topicData[]")); o.topicData = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicData; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ProduceRequest_TopicProduceData {
@@ -236,6 +241,11 @@ export class ProduceRequest_TopicProduceData {
     { const x = v.get("partitionData"); if (x == null) { e.add("ProduceRequest_TopicProduceData.partitionData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.partitionData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest_TopicProduceData.partitionData", e); if (items != null) { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, "ProduceRequest_TopicProduceData.partitionData[]")); o.partitionData = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitionData; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ProduceRequest_PartitionProduceData {
@@ -324,6 +334,11 @@ export class ProduceRequest_PartitionProduceData {
     { const x = v.get("index"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_PartitionProduceData.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "ProduceRequest_PartitionProduceData.index", e, -2147483648, 2147483647); } }
     { const x = v.get("records"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "ProduceRequest_PartitionProduceData.records", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -454,6 +469,12 @@ export class ProduceResponse {
     if (version >= 10) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, "ProduceResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 10) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ProduceResponse_TopicProduceResponse {
@@ -568,6 +589,11 @@ export class ProduceResponse_TopicProduceResponse {
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceResponse_TopicProduceResponse.topicId", e); } }
     { const x = v.get("partitionResponses"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_TopicProduceResponse.partitionResponses", e); if (items != null) { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, "ProduceResponse_TopicProduceResponse.partitionResponses[]")); o.partitionResponses = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitionResponses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -762,6 +788,13 @@ export class ProduceResponse_PartitionProduceResponse {
     if (version >= 10) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ProduceResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ProduceResponse_PartitionProduceResponse.currentLeader"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version >= 8) { const x = this.recordErrors; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 10) this.currentLeader.errorCodes(version, out);
+  }
 }
 
 export class ProduceResponse_BatchIndexAndErrorMessage {
@@ -869,6 +902,11 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
     if (version >= 8) { const x = v.get("batchIndexErrorMessage"); if (x == null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.batchIndexErrorMessage = null; } else { o.batchIndexErrorMessage = jsonString(x, "ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ProduceResponse_LeaderIdAndEpoch {
@@ -975,6 +1013,11 @@ export class ProduceResponse_LeaderIdAndEpoch {
     if (version >= 10) { const x = v.get("leaderId"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
     if (version >= 10) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1116,5 +1159,10 @@ export class ProduceResponse_NodeEndpoint {
     if (version >= 10) { const x = v.get("port"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ProduceResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
     if (version >= 10) { const x = v.get("rack"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ProduceResponse_NodeEndpoint.rack", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

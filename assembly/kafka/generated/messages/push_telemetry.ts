@@ -120,6 +120,11 @@ export class PushTelemetryRequest {
     { const x = v.get("metrics"); if (x == null) { e.add("PushTelemetryRequest.metrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.metrics", "cannot be null in this version"); } else { o.metrics = jsonBytes(x, "PushTelemetryRequest.metrics", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class PushTelemetryResponse {
@@ -211,5 +216,10 @@ export class PushTelemetryResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("PushTelemetryResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "PushTelemetryResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("PushTelemetryResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "PushTelemetryResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class ReadShareGroupStateRequest {
     { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, "ReadShareGroupStateRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ReadShareGroupStateRequest_ReadStateData {
@@ -184,6 +189,11 @@ export class ReadShareGroupStateRequest_ReadStateData {
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateRequest_ReadStateData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest_ReadStateData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateRequest_ReadStateData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -274,6 +284,11 @@ export class ReadShareGroupStateRequest_PartitionData {
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ReadShareGroupStateResponse {
@@ -357,6 +372,11 @@ export class ReadShareGroupStateResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -446,6 +466,11 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateResponse_ReadStateResult.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_ReadStateResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse_ReadStateResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -568,6 +593,12 @@ export class ReadShareGroupStateResponse_PartitionResult {
     { const x = v.get("stateBatches"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_PartitionResult.stateBatches", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, "ReadShareGroupStateResponse_PartitionResult.stateBatches[]")); o.stateBatches = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.stateBatches; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ReadShareGroupStateResponse_StateBatch {
@@ -672,5 +703,10 @@ export class ReadShareGroupStateResponse_StateBatch {
     { const x = v.get("deliveryState"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "cannot be null in this version"); } else { o.deliveryState = <i8>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryState", e, -128, 127); } }
     { const x = v.get("deliveryCount"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryCount", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -96,6 +96,11 @@ export class ReadShareGroupStateSummaryRequest {
     { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
@@ -184,6 +189,11 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -274,6 +284,11 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ReadShareGroupStateSummaryResponse {
@@ -357,6 +372,11 @@ export class ReadShareGroupStateSummaryResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -446,6 +466,11 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -584,5 +609,10 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
     { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

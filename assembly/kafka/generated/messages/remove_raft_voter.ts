@@ -104,6 +104,11 @@ export class RemoveRaftVoterRequest {
     { const x = v.get("voterDirectoryId"); if (x == null) { e.add("RemoveRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "RemoveRaftVoterRequest.voterDirectoryId", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class RemoveRaftVoterResponse {
@@ -203,5 +208,10 @@ export class RemoveRaftVoterResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("RemoveRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RemoveRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "RemoveRaftVoterResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("RemoveRaftVoterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "RemoveRaftVoterResponse.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

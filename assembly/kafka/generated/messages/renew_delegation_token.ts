@@ -96,6 +96,11 @@ export class RenewDelegationTokenRequest {
     { const x = v.get("renewPeriodMs"); if (x == null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "cannot be null in this version"); } else { o.renewPeriodMs = jsonInt(x, "RenewDelegationTokenRequest.renewPeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class RenewDelegationTokenResponse {
@@ -195,5 +200,10 @@ export class RenewDelegationTokenResponse {
     { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "RenewDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "RenewDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

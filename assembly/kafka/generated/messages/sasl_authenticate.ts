@@ -88,6 +88,11 @@ export class SaslAuthenticateRequest {
     { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateRequest.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateRequest.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateRequest.authBytes", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class SaslAuthenticateResponse {
@@ -204,5 +209,10 @@ export class SaslAuthenticateResponse {
     { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateResponse.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateResponse.authBytes", e); } }
     if (version >= 1) { const x = v.get("sessionLifetimeMs"); if (x == null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "cannot be null in this version"); } else { o.sessionLifetimeMs = jsonInt(x, "SaslAuthenticateResponse.sessionLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

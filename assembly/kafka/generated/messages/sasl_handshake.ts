@@ -60,6 +60,11 @@ export class SaslHandshakeRequest {
     { const x = v.get("mechanism"); if (x == null) { e.add("SaslHandshakeRequest.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeRequest.mechanism", "cannot be null in this version"); } else { o.mechanism = jsonString(x, "SaslHandshakeRequest.mechanism", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class SaslHandshakeResponse {
@@ -123,5 +128,10 @@ export class SaslHandshakeResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("SaslHandshakeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslHandshakeResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("mechanisms"); if (x == null) { e.add("SaslHandshakeResponse.mechanisms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.mechanisms", "cannot be null in this version"); } else { { const items = jsonArray(x, "SaslHandshakeResponse.mechanisms", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "SaslHandshakeResponse.mechanisms[]", e)); o.mechanisms = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

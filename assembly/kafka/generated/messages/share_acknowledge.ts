@@ -129,6 +129,11 @@ export class ShareAcknowledgeRequest {
     { const x = v.get("topics"); if (x == null) { e.add("ShareAcknowledgeRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest.topics", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, "ShareAcknowledgeRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareAcknowledgeRequest_AcknowledgeTopic {
@@ -218,6 +223,11 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareAcknowledgeRequest_AcknowledgePartition {
@@ -306,6 +316,11 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.acknowledgementBatches; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -403,6 +418,11 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     { const x = v.get("lastOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -537,6 +557,13 @@ export class ShareAcknowledgeResponse {
     { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareAcknowledgeResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
@@ -625,6 +652,11 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -731,6 +763,12 @@ export class ShareAcknowledgeResponse_PartitionData {
     { const x = v.get("currentLeader"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareAcknowledgeResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareAcknowledgeResponse_PartitionData.currentLeader"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    this.currentLeader.errorCodes(version, out);
+  }
 }
 
 export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
@@ -819,6 +857,11 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
     { const x = v.get("leaderId"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -924,5 +967,10 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
     { const x = v.get("port"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareAcknowledgeResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
     { const x = v.get("rack"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareAcknowledgeResponse_NodeEndpoint.rack", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -212,6 +212,12 @@ export class ShareFetchRequest {
     { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("ShareFetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, "ShareFetchRequest.forgottenTopicsData[]")); o.forgottenTopicsData = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.forgottenTopicsData; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareFetchRequest_FetchTopic {
@@ -300,6 +306,11 @@ export class ShareFetchRequest_FetchTopic {
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_FetchTopic.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, "ShareFetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -407,6 +418,11 @@ export class ShareFetchRequest_FetchPartition {
     { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchPartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareFetchRequest_FetchPartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.acknowledgementBatches; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareFetchRequest_AcknowledgementBatch {
@@ -504,6 +520,11 @@ export class ShareFetchRequest_AcknowledgementBatch {
     { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ShareFetchRequest_ForgottenTopic {
@@ -592,6 +613,11 @@ export class ShareFetchRequest_ForgottenTopic {
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_ForgottenTopic.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareFetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -726,6 +752,13 @@ export class ShareFetchResponse {
     { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareFetchResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareFetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.responses; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareFetchResponse_ShareFetchableTopicResponse {
@@ -814,6 +847,11 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchResponse_ShareFetchableTopicResponse.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_ShareFetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_PartitionData.fromJson(items[i], version, e, "ShareFetchResponse_ShareFetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -952,6 +990,13 @@ export class ShareFetchResponse_PartitionData {
     { const x = v.get("acquiredRecords"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_PartitionData.acquiredRecords", e); if (items != null) { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, "ShareFetchResponse_PartitionData.acquiredRecords[]")); o.acquiredRecords = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    this.currentLeader.errorCodes(version, out);
+    { const x = this.acquiredRecords; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareFetchResponse_LeaderIdAndEpoch {
@@ -1040,6 +1085,11 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
     { const x = v.get("leaderId"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1137,6 +1187,11 @@ export class ShareFetchResponse_AcquiredRecords {
     { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchResponse_AcquiredRecords.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("deliveryCount"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ShareFetchResponse_AcquiredRecords.deliveryCount", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1242,5 +1297,10 @@ export class ShareFetchResponse_NodeEndpoint {
     { const x = v.get("port"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareFetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
     { const x = v.get("rack"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareFetchResponse_NodeEndpoint.rack", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

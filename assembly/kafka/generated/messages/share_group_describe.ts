@@ -96,6 +96,11 @@ export class ShareGroupDescribeRequest {
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ShareGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ShareGroupDescribeResponse {
@@ -187,6 +192,11 @@ export class ShareGroupDescribeResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("groups"); if (x == null) { e.add("ShareGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ShareGroupDescribeResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -333,6 +343,12 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class ShareGroupDescribeResponse_Member {
@@ -462,6 +478,11 @@ export class ShareGroupDescribeResponse_Member {
     { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ShareGroupDescribeResponse_Assignment.fromJson(x, version, e, "ShareGroupDescribeResponse_Member.assignment"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    this.assignment.errorCodes(version, out);
+  }
 }
 
 export class ShareGroupDescribeResponse_TopicPartitions {
@@ -559,6 +580,11 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ShareGroupDescribeResponse_Assignment {
@@ -639,5 +665,10 @@ export class ShareGroupDescribeResponse_Assignment {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }

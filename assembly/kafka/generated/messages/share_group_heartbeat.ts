@@ -120,6 +120,11 @@ export class ShareGroupHeartbeatRequest {
     { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ShareGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupHeartbeatRequest.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class ShareGroupHeartbeatResponse {
@@ -252,6 +257,12 @@ export class ShareGroupHeartbeatResponse {
     { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ShareGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ShareGroupHeartbeatResponse.assignment"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (this.assignment != null) this.assignment!.errorCodes(version, out);
+  }
 }
 
 export class ShareGroupHeartbeatResponse_Assignment {
@@ -332,6 +343,11 @@ export class ShareGroupHeartbeatResponse_Assignment {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -421,5 +437,10 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

@@ -198,6 +198,13 @@ export class StopReplicaRequest {
     if (version >= 3) { const x = v.get("topicStates"); if (x == null) { e.add("StopReplicaRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topicStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, "StopReplicaRequest.topicStates[]")); o.topicStates = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 0) { const x = this.ungroupedPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1 && version <= 2) { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 3) { const x = this.topicStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StopReplicaRequest_StopReplicaPartitionV0 {
@@ -304,6 +311,11 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
     if (version <= 0) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaPartitionV0.topicName", e); } }
     if (version <= 0) { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -412,6 +424,11 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     if (version >= 1 && version <= 2) { const x = v.get("partitionIndexes"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StopReplicaRequest_StopReplicaTopicState {
@@ -518,6 +535,11 @@ export class StopReplicaRequest_StopReplicaTopicState {
     if (version >= 3) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaTopicState.topicName", e); } }
     if (version >= 3) { const x = v.get("partitionStates"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicState.partitionStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, "StopReplicaRequest_StopReplicaTopicState.partitionStates[]")); o.partitionStates = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 3) { const x = this.partitionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -643,6 +665,11 @@ export class StopReplicaRequest_StopReplicaPartitionState {
     if (version >= 3) { const x = v.get("deletePartition"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "cannot be null in this version"); } else { o.deletePartition = jsonBool(x, "StopReplicaRequest_StopReplicaPartitionState.deletePartition", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StopReplicaResponse {
@@ -734,6 +761,12 @@ export class StopReplicaResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("partitionErrors"); if (x == null) { e.add("StopReplicaResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaResponse.partitionErrors", e); if (items != null) { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, "StopReplicaResponse.partitionErrors[]")); o.partitionErrors = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.partitionErrors; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -831,5 +864,10 @@ export class StopReplicaResponse_StopReplicaPartitionError {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -96,6 +96,11 @@ export class StreamsGroupDescribeRequest {
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "StreamsGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupDescribeResponse {
@@ -187,6 +192,11 @@ export class StreamsGroupDescribeResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("groups"); if (x == null) { e.add("StreamsGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "StreamsGroupDescribeResponse.groups[]")); o.groups = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.groups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -333,6 +343,13 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (this.topology != null) this.topology!.errorCodes(version, out);
+    { const x = this.members; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupDescribeResponse_Topology {
@@ -421,6 +438,11 @@ export class StreamsGroupDescribeResponse_Topology {
     { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Topology.epoch", e, -2147483648, 2147483647); } }
     { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { o.subtopologies = null; } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Topology.subtopologies[]")); o.subtopologies = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.subtopologies; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -534,6 +556,12 @@ export class StreamsGroupDescribeResponse_Subtopology {
     { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics[]")); o.stateChangelogTopics = a; } } } }
     { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics[]")); o.repartitionSourceTopics = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.stateChangelogTopics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.repartitionSourceTopics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -728,6 +756,16 @@ export class StreamsGroupDescribeResponse_Member {
     { const x = v.get("isClassic"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "cannot be null in this version"); } else { o.isClassic = jsonBool(x, "StreamsGroupDescribeResponse_Member.isClassic", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (this.userEndpoint != null) this.userEndpoint!.errorCodes(version, out);
+    { const x = this.clientTags; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.taskOffsets; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.taskEndOffsets; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    this.assignment.errorCodes(version, out);
+    this.targetAssignment.errorCodes(version, out);
+  }
 }
 
 export class StreamsGroupDescribeResponse_Endpoint {
@@ -816,6 +854,11 @@ export class StreamsGroupDescribeResponse_Endpoint {
     { const x = v.get("host"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupDescribeResponse_Endpoint.host", e); } }
     { const x = v.get("port"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupDescribeResponse_Endpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -914,6 +957,11 @@ export class StreamsGroupDescribeResponse_TaskOffset {
     { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupDescribeResponse_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupDescribeResponse_Assignment {
@@ -1011,6 +1059,13 @@ export class StreamsGroupDescribeResponse_Assignment {
     { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.warmupTasks[]")); o.warmupTasks = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.activeTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.standbyTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.warmupTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupDescribeResponse_TaskIds {
@@ -1100,6 +1155,11 @@ export class StreamsGroupDescribeResponse_TaskIds {
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupDescribeResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupDescribeResponse_KeyValue {
@@ -1188,6 +1248,11 @@ export class StreamsGroupDescribeResponse_KeyValue {
     { const x = v.get("key"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.key", e); } }
     { const x = v.get("value"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.value", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1293,5 +1358,10 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.replicationFactor", e, -32768, 32767); } }
     { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicConfigs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }

@@ -216,6 +216,18 @@ export class StreamsGroupHeartbeatRequest {
     { const x = v.get("shutdownApplication"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "cannot be null in this version"); } else { o.shutdownApplication = jsonBool(x, "StreamsGroupHeartbeatRequest.shutdownApplication", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (this.topology != null) this.topology!.errorCodes(version, out);
+    { const x = this.activeTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.standbyTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.warmupTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (this.userEndpoint != null) this.userEndpoint!.errorCodes(version, out);
+    { const x = this.clientTags; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.taskOffsets; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.taskEndOffsets; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_Topology {
@@ -304,6 +316,11 @@ export class StreamsGroupHeartbeatRequest_Topology {
     { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_Topology.epoch", e, -2147483648, 2147483647); } }
     { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Topology.subtopologies[]")); o.subtopologies = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.subtopologies; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -434,6 +451,13 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     { const x = v.get("copartitionGroups"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups[]")); o.copartitionGroups = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.stateChangelogTopics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.repartitionSourceTopics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.copartitionGroups; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_CopartitionGroup {
@@ -531,6 +555,11 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
     { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics[]", e, -32768, 32767)); o.repartitionSourceTopics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_KeyValue {
@@ -619,6 +648,11 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
     { const x = v.get("key"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.key", e); } }
     { const x = v.get("value"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.value", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -725,6 +759,11 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topicConfigs; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_Endpoint {
@@ -813,6 +852,11 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
     { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatRequest_Endpoint.host", e); } }
     { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatRequest_Endpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -911,6 +955,11 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
     { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupHeartbeatRequest_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupHeartbeatRequest_TaskIds {
@@ -999,6 +1048,11 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatRequest_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1188,6 +1242,16 @@ export class StreamsGroupHeartbeatResponse {
     { const x = v.get("partitionsByUserEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.partitionsByUserEndpoint = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint[]")); o.partitionsByUserEndpoint = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.status; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.activeTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.standbyTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.warmupTasks; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.partitionsByUserEndpoint; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
@@ -1285,6 +1349,13 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     { const x = v.get("standbyPartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions[]")); o.standbyPartitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    this.userEndpoint.errorCodes(version, out);
+    { const x = this.activePartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.standbyPartitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_Status {
@@ -1373,6 +1444,11 @@ export class StreamsGroupHeartbeatResponse_Status {
     { const x = v.get("statusCode"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "cannot be null in this version"); } else { o.statusCode = <i8>jsonInt(x, "StreamsGroupHeartbeatResponse_Status.statusCode", e, -128, 127); } }
     { const x = v.get("statusDetail"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "cannot be null in this version"); } else { o.statusDetail = jsonString(x, "StreamsGroupHeartbeatResponse_Status.statusDetail", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -1463,6 +1539,11 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TopicPartition.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TopicPartition.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_TaskIds {
@@ -1552,6 +1633,11 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class StreamsGroupHeartbeatResponse_Endpoint {
@@ -1640,5 +1726,10 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
     { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatResponse_Endpoint.host", e); } }
     { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatResponse_Endpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

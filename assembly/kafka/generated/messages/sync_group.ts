@@ -163,6 +163,11 @@ export class SyncGroupRequest {
     { const x = v.get("assignments"); if (x == null) { e.add("SyncGroupRequest.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "SyncGroupRequest.assignments", e); if (items != null) { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < items.length; i++) a.push(SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, "SyncGroupRequest.assignments[]")); o.assignments = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.assignments; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class SyncGroupRequest_SyncGroupRequestAssignment {
@@ -251,6 +256,11 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
     { const x = v.get("memberId"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "SyncGroupRequest_SyncGroupRequestAssignment.memberId", e); } }
     { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupRequest_SyncGroupRequestAssignment.assignment", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -394,5 +404,10 @@ export class SyncGroupResponse {
     if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupResponse.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupResponse.protocolName", e); } }
     { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupResponse.assignment", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

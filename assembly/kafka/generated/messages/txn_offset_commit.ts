@@ -171,6 +171,11 @@ export class TxnOffsetCommitRequest {
     { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, "TxnOffsetCommitRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
@@ -259,6 +264,11 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -374,6 +384,11 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     { const x = v.get("committedMetadata"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class TxnOffsetCommitResponse {
@@ -466,6 +481,11 @@ export class TxnOffsetCommitResponse {
     { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, "TxnOffsetCommitResponse.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
@@ -555,6 +575,11 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
@@ -643,5 +668,10 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class UnregisterBrokerRequest {
     { const x = v.get("brokerId"); if (x == null) { e.add("UnregisterBrokerRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UnregisterBrokerRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "UnregisterBrokerRequest.brokerId", e, -2147483648, 2147483647); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class UnregisterBrokerResponse {
@@ -187,5 +192,10 @@ export class UnregisterBrokerResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("UnregisterBrokerResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UnregisterBrokerResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UnregisterBrokerResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("UnregisterBrokerResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UnregisterBrokerResponse.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

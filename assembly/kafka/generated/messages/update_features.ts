@@ -113,6 +113,11 @@ export class UpdateFeaturesRequest {
     if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("UpdateFeaturesRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "UpdateFeaturesRequest.validateOnly", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.featureUpdates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class UpdateFeaturesRequest_FeatureUpdateKey {
@@ -236,6 +241,11 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
     if (version >= 1) { const x = v.get("upgradeType"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "cannot be null in this version"); } else { o.upgradeType = <i8>jsonInt(x, "UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class UpdateFeaturesResponse {
@@ -353,6 +363,12 @@ export class UpdateFeaturesResponse {
     if (version <= 1) { const x = v.get("results"); if (x == null) { e.add("UpdateFeaturesResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesResponse.results", e); if (items != null) { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < items.length; i++) a.push(UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, "UpdateFeaturesResponse.results[]")); o.results = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    if (version <= 1) { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class UpdateFeaturesResponse_UpdatableFeatureResult {
@@ -449,5 +465,10 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -200,6 +200,13 @@ export class UpdateMetadataRequest {
     { const x = v.get("liveBrokers"); if (x == null) { e.add("UpdateMetadataRequest.liveBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.liveBrokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.liveBrokers", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, "UpdateMetadataRequest.liveBrokers[]")); o.liveBrokers = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version <= 4) { const x = this.ungroupedPartitionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 5) { const x = this.topicStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    { const x = this.liveBrokers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class UpdateMetadataRequest_UpdateMetadataTopicState {
@@ -323,6 +330,11 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicId", e); } }
     if (version >= 5) { const x = v.get("partitionStates"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates[]")); o.partitionStates = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 5) { const x = this.partitionStates; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -473,6 +485,11 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     if (version >= 2) { const x = v.get("rack"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.rack", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    if (version >= 1) { const x = this.endpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class UpdateMetadataRequest_UpdateMetadataEndpoint {
@@ -613,6 +630,11 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
     if (version >= 3) { const x = v.get("listener"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "cannot be null in this version"); } else { o.listener = jsonString(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.listener", e); } }
     if (version >= 1) { const x = v.get("securityProtocol"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -777,6 +799,11 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     if (version >= 4) { const x = v.get("offlineReplicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class UpdateMetadataResponse {
@@ -860,5 +887,10 @@ export class UpdateMetadataResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("UpdateMetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateMetadataResponse.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -128,6 +128,12 @@ export class UpdateRaftVoterRequest {
     { const x = v.get("kRaftVersionFeature"); if (x == null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "cannot be null in this version"); } else { o.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.fromJson(x, version, e, "UpdateRaftVoterRequest.kRaftVersionFeature"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.listeners; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    this.kRaftVersionFeature.errorCodes(version, out);
+  }
 }
 
 export class UpdateRaftVoterRequest_Listener {
@@ -225,6 +231,11 @@ export class UpdateRaftVoterRequest_Listener {
     { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "UpdateRaftVoterRequest_Listener.port", e, 0, 65535); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class UpdateRaftVoterRequest_KRaftVersionFeature {
@@ -313,6 +324,11 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
     { const x = v.get("minSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", e, -32768, 32767); } }
     { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }
 
@@ -432,6 +448,12 @@ export class UpdateRaftVoterResponse {
     { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = UpdateRaftVoterResponse_CurrentLeader.fromJson(x, version, e, "UpdateRaftVoterResponse.currentLeader"); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    this.currentLeader.errorCodes(version, out);
+  }
 }
 
 export class UpdateRaftVoterResponse_CurrentLeader {
@@ -536,5 +558,10 @@ export class UpdateRaftVoterResponse_CurrentLeader {
     { const x = v.get("host"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateRaftVoterResponse_CurrentLeader.host", e); } }
     { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.port", e, -2147483648, 2147483647); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

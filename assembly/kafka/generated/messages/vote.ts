@@ -113,6 +113,11 @@ export class VoteRequest {
     { const x = v.get("topics"); if (x == null) { e.add("VoteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest.topics", e); if (items != null) { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_TopicData.fromJson(items[i], version, e, "VoteRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class VoteRequest_TopicData {
@@ -201,6 +206,11 @@ export class VoteRequest_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("VoteRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteRequest_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("VoteRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest_TopicData.partitions", e); if (items != null) { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_PartitionData.fromJson(items[i], version, e, "VoteRequest_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -366,6 +376,11 @@ export class VoteRequest_PartitionData {
     if (version >= 2) { const x = v.get("preVote"); if (x == null) { e.add("VoteRequest_PartitionData.preVote", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.preVote", "cannot be null in this version"); } else { o.preVote = jsonBool(x, "VoteRequest_PartitionData.preVote", e); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class VoteResponse {
@@ -486,6 +501,13 @@ export class VoteResponse {
     if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.nodeEndpoints", e); if (items != null) { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_NodeEndpoint.fromJson(items[i], version, e, "VoteResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+    if (version >= 1) { const x = this.nodeEndpoints; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class VoteResponse_TopicData {
@@ -574,6 +596,11 @@ export class VoteResponse_TopicData {
     { const x = v.get("topicName"); if (x == null) { e.add("VoteResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteResponse_TopicData.topicName", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("VoteResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse_TopicData.partitions", e); if (items != null) { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_PartitionData.fromJson(items[i], version, e, "VoteResponse_TopicData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -687,6 +714,11 @@ export class VoteResponse_PartitionData {
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("VoteResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "VoteResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("voteGranted"); if (x == null) { e.add("VoteResponse_PartitionData.voteGranted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.voteGranted", "cannot be null in this version"); } else { o.voteGranted = jsonBool(x, "VoteResponse_PartitionData.voteGranted", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }
 
@@ -811,5 +843,10 @@ export class VoteResponse_NodeEndpoint {
     if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("VoteResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "VoteResponse_NodeEndpoint.host", e); } }
     if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("VoteResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "VoteResponse_NodeEndpoint.port", e, 0, 65535); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
   }
 }

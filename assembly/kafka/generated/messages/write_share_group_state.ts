@@ -96,6 +96,11 @@ export class WriteShareGroupStateRequest {
     { const x = v.get("topics"); if (x == null) { e.add("WriteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, "WriteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteShareGroupStateRequest_WriteStateData {
@@ -184,6 +189,11 @@ export class WriteShareGroupStateRequest_WriteStateData {
     { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateRequest_WriteStateData.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_WriteStateData.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "WriteShareGroupStateRequest_WriteStateData.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -315,6 +325,11 @@ export class WriteShareGroupStateRequest_PartitionData {
     { const x = v.get("stateBatches"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_PartitionData.stateBatches", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, "WriteShareGroupStateRequest_PartitionData.stateBatches[]")); o.stateBatches = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.stateBatches; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteShareGroupStateRequest_StateBatch {
@@ -420,6 +435,11 @@ export class WriteShareGroupStateRequest_StateBatch {
     { const x = v.get("deliveryCount"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "WriteShareGroupStateRequest_StateBatch.deliveryCount", e, -32768, 32767); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class WriteShareGroupStateResponse {
@@ -503,6 +523,11 @@ export class WriteShareGroupStateResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("results"); if (x == null) { e.add("WriteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse.results[]")); o.results = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.results; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -592,6 +617,11 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateResponse_WriteStateResult.topicId", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse_WriteStateResult.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse_WriteStateResult.partitions[]")); o.partitions = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -689,5 +719,10 @@ export class WriteShareGroupStateResponse_PartitionResult {
     { const x = v.get("errorCode"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "WriteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }

@@ -88,6 +88,11 @@ export class WriteTxnMarkersRequest {
     { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersRequest.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, "WriteTxnMarkersRequest.markers[]")); o.markers = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.markers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteTxnMarkersRequest_WritableTxnMarker {
@@ -218,6 +223,11 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     if (version >= 2) { const x = v.get("transactionVersion"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "cannot be null in this version"); } else { o.transactionVersion = <i8>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", e, -128, 127); } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
@@ -307,6 +317,11 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     { const x = v.get("partitionIndexes"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+
+  }
 }
 
 export class WriteTxnMarkersResponse {
@@ -390,6 +405,11 @@ export class WriteTxnMarkersResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersResponse.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse.markers[]")); o.markers = a; } } } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.markers; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }
 
@@ -480,6 +500,11 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics[]")); o.topics = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
@@ -569,6 +594,11 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     { const x = v.get("partitions"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions[]")); o.partitions = a; } } } }
     return o;
   }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    { const x = this.partitions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
+  }
 }
 
 export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
@@ -657,5 +687,10 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", e, -32768, 32767); } }
     return o;
+  }
+
+  /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
+  errorCodes(version: i16, out: Array<i16>): void {
+    out.push(this.errorCode);
   }
 }
