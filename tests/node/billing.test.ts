@@ -5,34 +5,10 @@ import assert from "node:assert/strict";
 import { PluginHost, SharedState } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
+import { batch } from "../tools/batches.js";
 
 const BILLING = rootPath("build", "billing.wasm");
 const CONFIG = JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "collector", max_pending_batches: 2 });
-
-function varint(n: number): Buffer {
-  let z = (n << 1) ^ (n >> 31);
-  const out: number[] = [];
-  do { let b = z & 0x7f; z >>>= 7; if (z) b |= 0x80; out.push(b); } while (z);
-  return Buffer.from(out);
-}
-
-/** A RecordBatch v2 with `count` small records from producer `pid` (−1: not idempotent). */
-function batch(count: number, pid: number, sequence: number): Buffer {
-  const recs = Buffer.concat(Array.from({ length: count }, (_, i) => {
-    const v = Buffer.from(`value-${i}`);
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
-    return Buffer.concat([varint(body.length), body]);
-  }));
-  const h = Buffer.alloc(61);
-  h.writeInt32BE(61 - 12 + recs.length, 8);
-  h.writeInt8(2, 16);
-  h.writeInt32BE(count - 1, 23);
-  h.writeBigInt64BE(BigInt(pid), 43);
-  h.writeInt16BE(pid < 0 ? -1 : 0, 51);
-  h.writeInt32BE(pid < 0 ? -1 : sequence, 53);
-  h.writeInt32BE(count, 57);
-  return Buffer.concat([h, recs]);
-}
 
 function frame(parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);

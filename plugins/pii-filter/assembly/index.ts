@@ -5,13 +5,15 @@
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
-//     "on_unsupported": "close" | "passthrough",      // compressed or legacy batches (not scanned yet)
+//     "on_unsupported": "close" | "passthrough",      // snappy/lz4/zstd or legacy batches (not scanned yet)
+//     "max_decompressed_bytes": 104857600,             // a gzip batch inflating past this is unsupported
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
-  ProduceRequest, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record,
+  ProduceRequest, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
+  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer,
 } from "../../../assembly/index";
 import { Scanner, DETECTOR_NAMES } from "./scanner";
 
@@ -24,6 +26,7 @@ class PiiRoot extends RootContext {
   enabled: StaticArray<bool> = new StaticArray<bool>(7);
   secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
   onUnsupported: i32 = MalformedPolicy.Close;
+  maxDecompressed: i32 = 104857600;
   recordsScanned: Counter | null = null;
   batchesPatched: Counter | null = null;
   unsupported: Counter | null = null;
@@ -82,7 +85,14 @@ class PiiRoot extends RootContext {
       onUnsupported = ou.kind == JsonKind.String ? parsePolicy(ou.str) : -1;
       if (onUnsupported < 0) return "on_unsupported: must be \"close\" or \"passthrough\"";
     }
+    let maxDecompressed = 104857600;
+    const md = doc.get("max_decompressed_bytes");
+    if (md != null) {
+      if (md.kind != JsonKind.Number || md.num < 1024 || md.num > 1073741824 || md.num != Math.floor(md.num)) return "max_decompressed_bytes: must be a whole number from 1024 to 1073741824";
+      maxDecompressed = <i32>md.num;
+    }
     readStreamConfig(doc, this.stream);
+    this.maxDecompressed = maxDecompressed;
     this.enabled = enabled;
     this.secretKeys = keys;
     this.onUnsupported = onUnsupported;
@@ -123,50 +133,97 @@ class PiiConnection extends KafkaConnection {
     if (req.apiKey != PRODUCE) return;
     if (!req.known) { this.unsupportedProduce(req, "Produce v" + req.apiVersion.toString() + " is not known to the codec"); return; }
     const r = req.body();
-    const produce = new ProduceRequest();
-    produce.decode(r, req.apiVersion);
+    const produce = ProduceRequest.decodeFrom(r, req.apiVersion);
     const err = checkDecoded(r, "ProduceRequest", req.apiVersion);
     if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
     let patched = false;
-    let scanned = 0;
+    let rewritten = false;
     const sc = this.pii.getScanner();
     for (let t = 0; t < produce.topicData.length; t++) {
       const partitions = produce.topicData[t].partitionData;
       for (let q = 0; q < partitions.length; q++) {
         const records = partitions[q].records;
         if (records == null) continue;
+        // Batches re-written (compressed ones that needed masking) replace the partition's records.
+        const rebuilt = new Array<Uint8Array>();
+        let changed = false;
         const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
         while (true) {
           const batch = batches.next();
           if (batch == null) break;
-          if (batch.isControl) continue;
-          if (batch.compression != Compression.None) { this.unsupportedProduce(req, "compressed batch (codec " + batch.compression.toString() + ") cannot be scanned yet"); return; }
-          let masked = 0;
-          const rr = new RecordReader(batch);
-          const rec = this.record;
-          while (rr.next(rec)) {
-            scanned++;
-            masked += this.scan(sc, rec.value) + this.scan(sc, rec.key);
-            for (let h = 0; h < rec.headerValues.length; h++) masked += this.scan(sc, rec.headerValues[h]);
-          }
-          if (!rr.complete()) { this.pii.flushMatches(); this.unsupportedProduce(req, "a record batch does not parse"); return; }
-          if (masked > 0) {
-            batch.fixCrc();
+          const original = Uint8Array.wrap(batch.buffer, batch.offset, batch.size);
+          if (batch.isControl) { rebuilt.push(original); continue; }
+          const codec = batch.compression;
+          if (codec == Compression.None) {
+            const masked = this.scanBatch(sc, batch);
+            if (masked < 0) { this.pii.flushMatches(); this.unsupportedProduce(req, "a record batch does not parse"); return; }
+            if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); patched = true; }
+            rebuilt.push(original);
+          } else if (codec == Compression.Gzip) {
+            const inflated = gunzip(batch.recordsView(), this.pii.maxDecompressed);
+            if (inflated.error != InflateError.None) {
+              this.pii.flushMatches();
+              this.unsupportedProduce(req, inflated.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + inflated.error.toString() + ")");
+              return;
+            }
+            // The header with the records in the clear, so the same reader and scanner apply.
+            const plain = inflated.data!;
+            const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
+            memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
+            memory.copy(changetype<usize>(clear) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
+            const masked = this.scanBatch(sc, new RecordBatch(clear, 0, clear.byteLength));
+            if (masked < 0) { this.pii.flushMatches(); this.unsupportedProduce(req, "a gzip batch's records do not parse"); return; }
+            if (masked == 0) { rebuilt.push(original); continue; }
+            rebuilt.push(rebuildGzipBatch(batch, Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength)));
             (this.pii.batchesPatched as Counter).increment();
-            patched = true;
+            changed = true;
+          } else {
+            this.pii.flushMatches();
+            this.unsupportedProduce(req, "compressed batch (codec " + codec.toString() + ") cannot be scanned yet");
+            return;
           }
         }
         if (batches.error != BatchError.None) {
+          this.pii.flushMatches();
           this.unsupportedProduce(req, batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1) in a produce" : "truncated record batch");
           return;
         }
+        if (changed) {
+          let total = 0;
+          for (let i = 0; i < rebuilt.length; i++) total += rebuilt[i].byteLength;
+          const joined = new Uint8Array(total);
+          let at = 0;
+          for (let i = 0; i < rebuilt.length; i++) { joined.set(rebuilt[i], at); at += rebuilt[i].byteLength; }
+          partitions[q].records = joined;
+          rewritten = true;
+        }
       }
     }
-    (this.pii.recordsScanned as Counter).increment(<u64>scanned);
     this.pii.flushMatches();
-    if (patched) req.markPatched();
+    if (rewritten) {
+      // Lengths changed: the whole request body is encoded again (the header is kept).
+      const w = Writer.sized(produce.size(req.apiVersion));
+      produce.encode(w, req.apiVersion);
+      req.replaceBody(w.buffer);
+    } else if (patched) {
+      req.markPatched();
+    }
   }
 
+  /** Scans every record of an uncompressed batch in place; the matches, or -1 when it does not parse. */
+  private scanBatch(sc: Scanner, batch: RecordBatch): i32 {
+    let masked = 0;
+    let scanned = 0;
+    const rr = new RecordReader(batch);
+    const rec = this.record;
+    while (rr.next(rec)) {
+      scanned++;
+      masked += this.scan(sc, rec.value) + this.scan(sc, rec.key);
+      for (let h = 0; h < rec.headerValues.length; h++) masked += this.scan(sc, rec.headerValues[h]);
+    }
+    (this.pii.recordsScanned as Counter).increment(<u64>scanned);
+    return rr.complete() ? masked : -1;
+  }
   /** A produce the filter cannot scan: never forwarded unscanned under "close". */
   private unsupportedProduce(req: KafkaRequest, reason: string): void {
     (this.pii.unsupported as Counter).increment();
@@ -177,6 +234,18 @@ class PiiConnection extends KafkaConnection {
       logWarn("pii-filter: forwarding a produce unscanned: " + reason);
     }
   }
+}
+
+/** The batch again with its (masked) records gzip-written (stored blocks): same header, new length and CRC. */
+function rebuildGzipBatch(batch: RecordBatch, records: Uint8Array): Uint8Array {
+  const gz = gzipStored(records);
+  const out = new ArrayBuffer(BATCH_HEADER + gz.byteLength);
+  memory.copy(changetype<usize>(out), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
+  memory.copy(changetype<usize>(out) + <usize>BATCH_HEADER, gz.dataStart, <usize>gz.byteLength);
+  store<i32>(changetype<usize>(out) + 8, bswap<i32>(out.byteLength - 12));
+  const rebuilt = new RecordBatch(out, 0, out.byteLength);
+  rebuilt.fixCrc();
+  return Uint8Array.wrap(out);
 }
 
 registerRootContext((id: u32): RootContext => new PiiRoot(id));

@@ -1,0 +1,34 @@
+// RecordBatch v2 builders for tests: small records, optional producer id, optional gzip.
+import zlib from "node:zlib";
+
+export function varint(n: number): Buffer {
+  let z = (n << 1) ^ (n >> 31);
+  const out: number[] = [];
+  do { let b = z & 0x7f; z >>>= 7; if (z) b |= 0x80; out.push(b); } while (z);
+  return Buffer.from(out);
+}
+
+/** A RecordBatch v2 holding `values`; `pid` −1 means not idempotent. The CRC is left 0 (brokers check it; the filters recompute it). */
+export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: number; gzip?: boolean } = {}): Buffer {
+  const pid = opts.pid ?? -1;
+  let records: Buffer = Buffer.concat(values.map((v, i) => {
+    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
+    return Buffer.concat([varint(body.length), body]);
+  }));
+  if (opts.gzip) records = zlib.gzipSync(records);
+  const h = Buffer.alloc(61);
+  h.writeInt32BE(61 - 12 + records.length, 8);
+  h.writeInt8(2, 16);
+  h.writeInt16BE(opts.gzip ? 1 : 0, 21);
+  h.writeInt32BE(values.length - 1, 23);
+  h.writeBigInt64BE(BigInt(pid), 43);
+  h.writeInt16BE(pid < 0 ? -1 : 0, 51);
+  h.writeInt32BE(pid < 0 ? -1 : (opts.sequence ?? 0), 53);
+  h.writeInt32BE(values.length, 57);
+  return Buffer.concat([h, records]);
+}
+
+/** `count` records "value-<i>". */
+export function batch(count: number, pid = -1, sequence = 0): Buffer {
+  return batchOf(Array.from({ length: count }, (_, i) => Buffer.from(`value-${i}`)), { pid, sequence });
+}
