@@ -103,3 +103,23 @@ describe("pii-filter in Envoy", { timeout: 600000 }, () => {
     assert.ok((stats.get("wasmcustom.pii.matches.detector_aws_key_id") ?? 0) >= 150);
   });
 });
+
+describe("pii-filter on the fetch path, with an exempt client", { timeout: 300000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({
+      name: "e2e-pii-fetch",
+      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ direction: "fetch", fetch_exempt_clients: ["auditor"] }) }],
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test("consumers read masked, the exempt client reads what was stored", async () => {
+    await kcat.produce(stack.bootstrap, "pii-fetch", SEED);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch", ["-X", "client.id=reader", "-X", "check.crcs=true"]), SEED_MASKED);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch", ["-X", "client.id=auditor", "-X", "check.crcs=true"]), SEED);
+    const gz = Array.from({ length: 200 }, (_, i) => `line ${i} password=fetch-side-secret and more words`);
+    await kcat.produce(stack.bootstrap, "pii-fetch-gz", gz, ["-z", "gzip"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-gz", ["-X", "client.id=reader", "-X", "check.crcs=true"]), gz.map((l) => l.replace("fetch-side-secret", "*".repeat(17))));
+  });
+});

@@ -70,3 +70,38 @@ test("fuzz: mutated and truncated batches, plain and gzip, never trap", async ()
     assert.equal(host.trapped, null, `trapped under ${policy}`);
   }
 });
+
+test("fetch path: a partial batch at the end of a partition is dropped, complete ones masked", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch" }) });
+  const conn = host.connect();
+  // Fetch v12 request (header v2, client id "c"), then its response with one whole batch and half of another.
+  const reqBody = d.encodeBody(1, 12, false, JSON.stringify({ clusterId: null, replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "" }));
+  assert.ok(reqBody.ok, reqBody.text);
+  const h = Buffer.alloc(8); h.writeInt16BE(1, 0); h.writeInt16BE(12, 2); h.writeInt32BE(9, 4);
+  const reqRest = Buffer.concat([h, Buffer.from([0, 1, 0x63, 0]), reqBody.bytes]);
+  const reqSize = Buffer.alloc(4); reqSize.writeInt32BE(reqRest.length);
+  conn.fromClient(Buffer.concat([reqSize, reqRest]));
+  const whole = batchOf([Buffer.from("mail x@example.org")]);
+  const second = batchOf([Buffer.from("secret=tail-value")]);
+  const records = Buffer.concat([whole, second.subarray(0, second.length - 5)]);
+  const respBody = d.encodeBody(1, 12, true, JSON.stringify({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: "t", partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 2, lastStableOffset: 2, logStartOffset: 0, abortedTransactions: [], preferredReadReplica: -1, records: records.toString("base64") }] }] }));
+  assert.ok(respBody.ok, respBody.text);
+  const corr = Buffer.alloc(4); corr.writeInt32BE(9);
+  const respRest = Buffer.concat([corr, Buffer.from([0]), respBody.bytes]);
+  const respSize = Buffer.alloc(4); respSize.writeInt32BE(respRest.length);
+  const out = conn.fromBroker(Buffer.concat([respSize, respRest]));
+  const json = JSON.parse(d.decodeBody(1, 12, true, out.subarray(4 + 5)).text);
+  const delivered = Buffer.from(json.responses[0].partitions[0].records, "base64");
+  assert.equal(delivered.length, whole.length, "only the whole batch is delivered");
+  assert.ok(delivered.includes("mail *************"));
+  assert.ok(!delivered.includes("tail-value"));
+});
+
+test("direction and exemptions are validated", async () => {
+  for (const [config, why] of [[{ direction: "sideways" }, /direction: must be/], [{ fetch_exempt_clients: "all" }, /fetch_exempt_clients: must be a list/]] as [object, RegExp][]) {
+    const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+    assert.equal(host.configured, false);
+    assert.ok(host.logs.some((l) => why.test(l.message)));
+  }
+});

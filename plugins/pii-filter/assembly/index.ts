@@ -7,17 +7,30 @@
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
 //     "on_unsupported": "close" | "passthrough",      // snappy/lz4/zstd or legacy batches (not scanned yet)
 //     "max_decompressed_bytes": 104857600,             // a gzip batch inflating past this is unsupported
+//     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
+//     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
-  KafkaConnection, KafkaRequest, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
-  ProduceRequest, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
+  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
+  ProduceRequest, FetchResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer,
 } from "../../../assembly/index";
 import { Scanner, DETECTOR_NAMES } from "./scanner";
 
 const PRODUCE: i16 = 0;
+const FETCH: i16 = 1;
+
+/** What scanning one partition's records came to. */
+class RecordsOutcome {
+  /** Non-empty when the records cannot be scanned: why. */
+  unsupported: string = "";
+  /** Bytes were masked in place. */
+  patched: bool = false;
+  /** A new records field (a batch was re-written or a partial tail dropped). */
+  replacement: Uint8Array | null = null;
+}
 const DETECTORS = DETECTOR_NAMES;
 const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
 
@@ -27,6 +40,9 @@ class PiiRoot extends RootContext {
   secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
   onUnsupported: i32 = MalformedPolicy.Close;
   maxDecompressed: i32 = 104857600;
+  onProduce: bool = true;
+  onFetch: bool = false;
+  fetchExempt: Array<string> = [];
   recordsScanned: Counter | null = null;
   batchesPatched: Counter | null = null;
   unsupported: Counter | null = null;
@@ -91,7 +107,26 @@ class PiiRoot extends RootContext {
       if (md.kind != JsonKind.Number || md.num < 1024 || md.num > 1073741824 || md.num != Math.floor(md.num)) return "max_decompressed_bytes: must be a whole number from 1024 to 1073741824";
       maxDecompressed = <i32>md.num;
     }
+    let onProduce = true, onFetch = false;
+    const dir = doc.get("direction");
+    if (dir != null) {
+      if (dir.kind != JsonKind.String || (dir.str != "produce" && dir.str != "fetch" && dir.str != "both")) return "direction: must be \"produce\", \"fetch\" or \"both\"";
+      onProduce = dir.str != "fetch";
+      onFetch = dir.str != "produce";
+    }
+    const exempt = new Array<string>();
+    const ex = doc.get("fetch_exempt_clients");
+    if (ex != null) {
+      if (ex.kind != JsonKind.Array) return "fetch_exempt_clients: must be a list of client ids";
+      for (let i = 0; i < ex.items.length; i++) {
+        if (ex.items[i].kind != JsonKind.String) return "fetch_exempt_clients[" + i.toString() + "]: must be a string";
+        exempt.push(ex.items[i].str);
+      }
+    }
     readStreamConfig(doc, this.stream);
+    this.onProduce = onProduce;
+    this.onFetch = onFetch;
+    this.fetchExempt = exempt;
     this.maxDecompressed = maxDecompressed;
     this.enabled = enabled;
     this.secretKeys = keys;
@@ -130,7 +165,7 @@ class PiiConnection extends KafkaConnection {
   }
 
   onRequest(req: KafkaRequest): void {
-    if (req.apiKey != PRODUCE) return;
+    if (req.apiKey != PRODUCE || !this.pii.onProduce) return;
     if (!req.known) { this.unsupportedProduce(req, "Produce v" + req.apiVersion.toString() + " is not known to the codec"); return; }
     const r = req.body();
     const produce = ProduceRequest.decodeFrom(r, req.apiVersion);
@@ -138,65 +173,13 @@ class PiiConnection extends KafkaConnection {
     if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
     let patched = false;
     let rewritten = false;
-    const sc = this.pii.getScanner();
     for (let t = 0; t < produce.topicData.length; t++) {
       const partitions = produce.topicData[t].partitionData;
       for (let q = 0; q < partitions.length; q++) {
-        const records = partitions[q].records;
-        if (records == null) continue;
-        // Batches re-written (compressed ones that needed masking) replace the partition's records.
-        const rebuilt = new Array<Uint8Array>();
-        let changed = false;
-        const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
-        while (true) {
-          const batch = batches.next();
-          if (batch == null) break;
-          const original = Uint8Array.wrap(batch.buffer, batch.offset, batch.size);
-          if (batch.isControl) { rebuilt.push(original); continue; }
-          const codec = batch.compression;
-          if (codec == Compression.None) {
-            const masked = this.scanBatch(sc, batch);
-            if (masked < 0) { this.pii.flushMatches(); this.unsupportedProduce(req, "a record batch does not parse"); return; }
-            if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); patched = true; }
-            rebuilt.push(original);
-          } else if (codec == Compression.Gzip) {
-            const inflated = gunzip(batch.recordsView(), this.pii.maxDecompressed);
-            if (inflated.error != InflateError.None) {
-              this.pii.flushMatches();
-              this.unsupportedProduce(req, inflated.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + inflated.error.toString() + ")");
-              return;
-            }
-            // The header with the records in the clear, so the same reader and scanner apply.
-            const plain = inflated.data!;
-            const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
-            memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
-            memory.copy(changetype<usize>(clear) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
-            const masked = this.scanBatch(sc, new RecordBatch(clear, 0, clear.byteLength));
-            if (masked < 0) { this.pii.flushMatches(); this.unsupportedProduce(req, "a gzip batch's records do not parse"); return; }
-            if (masked == 0) { rebuilt.push(original); continue; }
-            rebuilt.push(rebuildGzipBatch(batch, Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength)));
-            (this.pii.batchesPatched as Counter).increment();
-            changed = true;
-          } else {
-            this.pii.flushMatches();
-            this.unsupportedProduce(req, "compressed batch (codec " + codec.toString() + ") cannot be scanned yet");
-            return;
-          }
-        }
-        if (batches.error != BatchError.None) {
-          this.pii.flushMatches();
-          this.unsupportedProduce(req, batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1) in a produce" : "truncated record batch");
-          return;
-        }
-        if (changed) {
-          let total = 0;
-          for (let i = 0; i < rebuilt.length; i++) total += rebuilt[i].byteLength;
-          const joined = new Uint8Array(total);
-          let at = 0;
-          for (let i = 0; i < rebuilt.length; i++) { joined.set(rebuilt[i], at); at += rebuilt[i].byteLength; }
-          partitions[q].records = joined;
-          rewritten = true;
-        }
+        const outcome = this.processRecords(partitions[q].records, false);
+        if (outcome.unsupported.length > 0) { this.pii.flushMatches(); this.unsupportedProduce(req, outcome.unsupported); return; }
+        if (outcome.patched) patched = true;
+        if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
       }
     }
     this.pii.flushMatches();
@@ -208,6 +191,99 @@ class PiiConnection extends KafkaConnection {
     } else if (patched) {
       req.markPatched();
     }
+  }
+
+  /** Fetch path: masks what consumers receive, unless the client is exempt. */
+  onResponse(resp: KafkaResponse): void {
+    if (resp.apiKey != FETCH || !this.pii.onFetch || !resp.known) return;
+    const client = resp.request.clientId;
+    if (client != null && this.pii.fetchExempt.includes(client)) return;
+    const r = resp.body();
+    const fetch = FetchResponse.decodeFrom(r, resp.apiVersion);
+    const err = checkDecoded(r, "FetchResponse", resp.apiVersion);
+    if (err != null) { this.unsupported(Direction.Response, err.toString()); return; }
+    let patched = false;
+    let rewritten = false;
+    for (let t = 0; t < fetch.responses.length; t++) {
+      const partitions = fetch.responses[t].partitions;
+      for (let q = 0; q < partitions.length; q++) {
+        const outcome = this.processRecords(partitions[q].records, true);
+        if (outcome.unsupported.length > 0) { this.pii.flushMatches(); this.unsupported(Direction.Response, outcome.unsupported); return; }
+        if (outcome.patched) patched = true;
+        if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
+      }
+    }
+    this.pii.flushMatches();
+    if (rewritten) {
+      const w = Writer.sized(fetch.size(resp.apiVersion));
+      fetch.encode(w, resp.apiVersion);
+      resp.replaceBody(w.buffer);
+    } else if (patched) {
+      resp.markPatched();
+    }
+  }
+
+  /**
+   * Scans and masks one partition's records (one or more batches). Uncompressed batches are
+   * patched in place; gzip batches that needed masking are re-written, which makes a new
+   * records field (`replacement`). On the fetch path a trailing partial batch (the broker
+   * cuts at the fetch size) is dropped: it cannot be scanned, and the consumer fetches it again.
+   */
+  private processRecords(records: Uint8Array | null, fetch: bool): RecordsOutcome {
+    const outcome = new RecordsOutcome();
+    if (records == null) return outcome;
+    const sc = this.pii.getScanner();
+    const rebuilt = new Array<Uint8Array>();
+    let changed = false;
+    const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
+    while (true) {
+      const batch = batches.next();
+      if (batch == null) break;
+      const original = Uint8Array.wrap(batch.buffer, batch.offset, batch.size);
+      if (batch.isControl) { rebuilt.push(original); continue; }
+      const codec = batch.compression;
+      if (codec == Compression.None) {
+        const masked = this.scanBatch(sc, batch);
+        if (masked < 0) { outcome.unsupported = "a record batch does not parse"; return outcome; }
+        if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); outcome.patched = true; }
+        rebuilt.push(original);
+      } else if (codec == Compression.Gzip) {
+        const inflated = gunzip(batch.recordsView(), this.pii.maxDecompressed);
+        if (inflated.error != InflateError.None) {
+          outcome.unsupported = inflated.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + inflated.error.toString() + ")";
+          return outcome;
+        }
+        // The header with the records in the clear, so the same reader and scanner apply.
+        const plain = inflated.data!;
+        const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
+        memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
+        memory.copy(changetype<usize>(clear) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
+        const masked = this.scanBatch(sc, new RecordBatch(clear, 0, clear.byteLength));
+        if (masked < 0) { outcome.unsupported = "a gzip batch's records do not parse"; return outcome; }
+        if (masked == 0) { rebuilt.push(original); continue; }
+        rebuilt.push(rebuildGzipBatch(batch, Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength)));
+        (this.pii.batchesPatched as Counter).increment();
+        changed = true;
+      } else {
+        outcome.unsupported = "compressed batch (codec " + codec.toString() + ") cannot be scanned yet";
+        return outcome;
+      }
+    }
+    if (batches.error == BatchError.Truncated && fetch) {
+      changed = true; // leave the partial tail out
+    } else if (batches.error != BatchError.None) {
+      outcome.unsupported = batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1)" : "truncated record batch";
+      return outcome;
+    }
+    if (changed) {
+      let total = 0;
+      for (let i = 0; i < rebuilt.length; i++) total += rebuilt[i].byteLength;
+      const joined = new Uint8Array(total);
+      let at = 0;
+      for (let i = 0; i < rebuilt.length; i++) { joined.set(rebuilt[i], at); at += rebuilt[i].byteLength; }
+      outcome.replacement = joined;
+    }
+    return outcome;
   }
 
   /** Scans every record of an uncompressed batch in place; the matches, or -1 when it does not parse. */
@@ -224,6 +300,13 @@ class PiiConnection extends KafkaConnection {
     (this.pii.recordsScanned as Counter).increment(<u64>scanned);
     return rr.complete() ? masked : -1;
   }
+  /** A fetch response the filter cannot scan: never delivered unscanned under "close". */
+  private unsupported(direction: Direction, reason: string): void {
+    (this.pii.unsupported as Counter).increment();
+    if (this.pii.onUnsupported == MalformedPolicy.Close) this.giveUp(direction, "pii-filter: " + reason, MalformedPolicy.Close);
+    else logWarn("pii-filter: forwarding unscanned: " + reason);
+  }
+
   /** A produce the filter cannot scan: never forwarded unscanned under "close". */
   private unsupportedProduce(req: KafkaRequest, reason: string): void {
     (this.pii.unsupported as Counter).increment();
