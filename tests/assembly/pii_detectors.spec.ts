@@ -83,3 +83,38 @@ describe("key=value secrets", () => {
     expect(kv("user=bob time: 12:30 url=http://x")).toBe("user=bob time: 12:30 url=http://x");
   });
 });
+
+import { Scanner, Action, CARD, EMAIL, SSN, PEM } from "../../plugins/pii-filter/assembly/scanner";
+
+function scanWith(sc: Scanner, input: string): string {
+  const b = String.UTF8.encode(input);
+  sc.scan(changetype<usize>(b), b.byteLength);
+  return String.UTF8.decode(b);
+}
+
+describe("actions", () => {
+  it("partial keeps the last N characters (digits for cards and SSNs)", () => {
+    const on = new StaticArray<bool>(7);
+    on[CARD] = true; on[EMAIL] = true; on[SSN] = true;
+    const sc = new Scanner(on, []);
+    sc.actions[CARD] = Action.Partial;
+    sc.actions[EMAIL] = Action.Partial;
+    sc.actions[SSN] = Action.Partial;
+    sc.partialKeep = 4;
+    expect(scanWith(sc, "card 4111 1111 1111 1111")).toBe("card **** **** **** 1111");
+    expect(scanWith(sc, "to example@email.com")).toBe("to *************.com");
+    expect(scanWith(sc, "ssn 123-45-6789")).toBe("ssn ***-**-6789");
+  });
+
+  it("reject flags the detector and still masks (the request is replaced anyway)", () => {
+    const on = new StaticArray<bool>(7);
+    on[PEM] = true; on[EMAIL] = true;
+    const sc = new Scanner(on, []);
+    sc.actions[PEM] = Action.Reject;
+    expect(sc.rejectedBy).toBe(-1);
+    scanWith(sc, "mail a@b.org only");
+    expect(sc.rejectedBy).toBe(-1);
+    scanWith(sc, "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----");
+    expect(sc.rejectedBy).toBe(PEM);
+  });
+});

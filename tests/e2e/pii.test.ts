@@ -123,3 +123,31 @@ describe("pii-filter on the fetch path, with an exempt client", { timeout: 30000
     assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-gz", ["-X", "client.id=reader", "-X", "check.crcs=true"]), gz.map((l) => l.replace("fetch-side-secret", "*".repeat(17))));
   });
 });
+
+describe("pii-filter actions: partial and reject", { timeout: 300000 }, () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({
+      name: "e2e-pii-actions",
+      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ actions: { card: "partial", pem: "reject" }, partial_keep: 4 }) }],
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test("partial keeps the last four digits of a card", async () => {
+    await kcat.produce(stack.bootstrap, "pii-partial", ["pay with 4111 1111 1111 1111 today", "mail a@b.org"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-partial", ["-X", "check.crcs=true"]), ["pay with **** **** **** 1111 today", "mail *******"]);
+  });
+
+  test("reject fails the produce with POLICY_VIOLATION and nothing is stored", async () => {
+    await kafkajsClient.createTopic(stack.bootstrap, "pii-reject");
+    const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----";
+    await assert.rejects(kafkajsClient.produce(stack.bootstrap, "pii-reject", ["harmless", key]), (e: Error & { type?: string; cause?: { type?: string } }) =>
+      /POLICY_VIOLATION|Policy/i.test(`${e.type} ${e.message} ${e.cause?.type ?? ""}`));
+    await kcat.produce(stack.bootstrap, "pii-reject", ["after the rejection"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-reject"), ["after the rejection"], "the rejected batch was not stored");
+    const stats = await stack.envoy.stats("wasmcustom.pii");
+    assert.equal(stats.get("wasmcustom.pii.rejected_produces"), 1);
+    assert.ok((stats.get("wasmcustom.pii.actions.action_partial") ?? 0) >= 1);
+  });
+});

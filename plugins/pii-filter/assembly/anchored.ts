@@ -2,7 +2,7 @@
 // '@' of an address, the '=' or ':' of key=value, the first digit of a number, ...),
 // masks it in place, and returns where scanning resumes, or -1 when nothing matched.
 // Scanner (scanner.ts) calls them in one pass; maskAll runs one over a whole buffer.
-import { isDigit, isUpper, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask } from "./chars";
+import { isDigit, isUpper, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits } from "./chars";
 
 /** name@domain.tld around the '@' at i: the whole address is masked. */
 export function emailAt(p: usize, n: i32, i: i32): i32 {
@@ -51,7 +51,7 @@ export function cardAt(p: usize, n: i32, i: i32): i32 {
   if (digits < 13) return -1;
   if (lastDigitEnd < n && isAlnum(load<u8>(p + lastDigitEnd))) return -1;
   if (!luhn(p, i, lastDigitEnd)) return -1;
-  for (let k = i; k < lastDigitEnd; k++) if (isDigit(load<u8>(p + k))) store<u8>(p + k, 0x2a);
+  maskDigits(p, i, lastDigitEnd);
   return lastDigitEnd;
 }
 
@@ -67,7 +67,7 @@ export function ssnAt(p: usize, n: i32, i: i32): i32 {
   const group = digitAt(p, i + 4) * 10 + digitAt(p, i + 5);
   const serial = digitAt(p, i + 7) * 1000 + digitAt(p, i + 8) * 100 + digitAt(p, i + 9) * 10 + digitAt(p, i + 10);
   if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) return -1;
-  for (let k = 0; k < 11; k++) if (k != 3 && k != 6) store<u8>(p + i + k, 0x2a);
+  maskDigits(p, i, i + 11);
   return i + 11;
 }
 
@@ -121,6 +121,7 @@ export function pemAt(p: usize, n: i32, i: i32): i32 {
   if (!isPrivate) return -1;
   let j = lineEnd;
   while (j < n && !matchAscii(p, n, j, PEM_END)) j++;
+  // A key body is never partially shown: all of it is masked whatever the action.
   for (let k = lineEnd; k < j; k++) { const c = load<u8>(p + k); if (c != 0x0a && c != 0x0d) store<u8>(p + k, 0x2a); }
   return j > lineEnd ? j : lineEnd;
 }

@@ -16,7 +16,25 @@
 @inline export function isBase64Url(c: u32): bool { return isAlnum(c) || c == 0x2d || c == 0x5f; }
 @inline export function isSpace(c: u32): bool { return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d; }
 
-/** Overwrites bytes [start, end) with '*': lengths never change, so the batch keeps its layout. */
+/**
+ * How many characters at the end of a match stay visible (the `partial` action); the scanner
+ * sets it before each detector runs, 0 for `mask`.
+ */
+let keepTail: i32 = 0;
+export function setKeepTail(n: i32): void { keepTail = n; }
+
+/** Overwrites bytes [start, end) with '*', sparing the last `keepTail`: lengths never change, so the batch keeps its layout. */
 export function mask(ptr: usize, start: i32, end: i32): void {
-  memory.fill(ptr + <usize>start, 0x2a, <usize>(end - start));
+  const stop = end - keepTail;
+  if (stop > start) memory.fill(ptr + <usize>start, 0x2a, <usize>(stop - start));
+}
+
+/** Masks the digits of [start, end), sparing the last `keepTail` digits (cards, SSNs keep their separators). */
+export function maskDigits(ptr: usize, start: i32, end: i32): void {
+  let spare = keepTail;
+  for (let k = end - 1; k >= start; k--) {
+    if (!isDigit(load<u8>(ptr + <usize>k))) continue;
+    if (spare > 0) { spare--; continue; }
+    store<u8>(ptr + <usize>k, 0x2a);
+  }
 }

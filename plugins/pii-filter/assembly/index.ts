@@ -9,18 +9,21 @@
 //     "max_decompressed_bytes": 104857600,             // a gzip batch inflating past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
+//     "actions": { "card": "partial", "pem": "reject" }, // per detector: mask (default), partial, reject
+//     "partial_keep": 4 }                              // characters `partial` leaves visible
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
-  ProduceRequest, FetchResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
+  ProduceRequest, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer,
 } from "../../../assembly/index";
-import { Scanner, DETECTOR_NAMES } from "./scanner";
+import { Scanner, DETECTOR_NAMES, Action, ACTION_NAMES } from "./scanner";
 
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
+const POLICY_VIOLATION: i16 = 44;
 
 /** What scanning one partition's records came to. */
 class RecordsOutcome {
@@ -43,6 +46,10 @@ class PiiRoot extends RootContext {
   onProduce: bool = true;
   onFetch: bool = false;
   fetchExempt: Array<string> = [];
+  actions: StaticArray<i32> = new StaticArray<i32>(7);
+  partialKeep: i32 = 4;
+  actionCounters: CounterFamily | null = null;
+  rejected: Counter | null = null;
   recordsScanned: Counter | null = null;
   batchesPatched: Counter | null = null;
   unsupported: Counter | null = null;
@@ -62,6 +69,8 @@ class PiiRoot extends RootContext {
     this.batchesPatched = new Counter("pii.batches_masked");
     this.unsupported = new Counter("pii.unsupported_batches");
     this.matches = new CounterFamily("pii.matches", "detector");
+    this.actionCounters = new CounterFamily("pii.actions", "action");
+    this.rejected = new Counter("pii.rejected_produces");
     logInfo("pii-filter: configured");
     return true;
   }
@@ -123,7 +132,27 @@ class PiiRoot extends RootContext {
         exempt.push(ex.items[i].str);
       }
     }
+    const actions = new StaticArray<i32>(7);
+    const act = doc.get("actions");
+    if (act != null) {
+      if (act.kind != JsonKind.Object) return "actions: must map detector names to mask, partial or reject";
+      for (let i = 0; i < act.keys.length; i++) {
+        const d = DETECTORS.indexOf(act.keys[i]);
+        if (d < 0) return "actions." + act.keys[i] + ": unknown detector (known: " + DETECTORS.join(", ") + ")";
+        const a = act.items[i].kind == JsonKind.String ? ACTION_NAMES.indexOf(act.items[i].str) : -1;
+        if (a < 0) return "actions." + act.keys[i] + ": must be mask, partial or reject (hash and drop are not implemented yet)";
+        actions[d] = a;
+      }
+    }
+    let partialKeep = 4;
+    const pk = doc.get("partial_keep");
+    if (pk != null) {
+      if (pk.kind != JsonKind.Number || pk.num < 1 || pk.num > 64 || pk.num != Math.floor(pk.num)) return "partial_keep: must be a whole number from 1 to 64";
+      partialKeep = <i32>pk.num;
+    }
     readStreamConfig(doc, this.stream);
+    this.actions = actions;
+    this.partialKeep = partialKeep;
     this.onProduce = onProduce;
     this.onFetch = onFetch;
     this.fetchExempt = exempt;
@@ -141,7 +170,12 @@ class PiiRoot extends RootContext {
 
   getScanner(): Scanner {
     let sc = this.scanner;
-    if (sc == null) { sc = new Scanner(this.enabled, this.secretKeys); this.scanner = sc; }
+    if (sc == null) {
+      sc = new Scanner(this.enabled, this.secretKeys);
+      for (let d = 0; d < 7; d++) sc.actions[d] = this.actions[d];
+      sc.partialKeep = this.partialKeep;
+      this.scanner = sc;
+    }
     return sc;
   }
 
@@ -151,7 +185,11 @@ class PiiRoot extends RootContext {
     const m = this.matches as CounterFamily;
     for (let d = 0; d < DETECTORS.length; d++) {
       const n = sc.found[d];
-      if (n > 0) { m.at(d, DETECTORS[d]).increment(<u64>n); sc.found[d] = 0; }
+      if (n > 0) {
+        m.at(d, DETECTORS[d]).increment(<u64>n);
+        (this.actionCounters as CounterFamily).at(this.actions[d], ACTION_NAMES[this.actions[d]]).increment(<u64>n);
+        sc.found[d] = 0;
+      }
     }
   }
 }
@@ -173,6 +211,8 @@ class PiiConnection extends KafkaConnection {
     if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
     let patched = false;
     let rewritten = false;
+    const sc = this.pii.getScanner();
+    sc.rejectedBy = -1;
     for (let t = 0; t < produce.topicData.length; t++) {
       const partitions = produce.topicData[t].partitionData;
       for (let q = 0; q < partitions.length; q++) {
@@ -183,6 +223,10 @@ class PiiConnection extends KafkaConnection {
       }
     }
     this.pii.flushMatches();
+    if (sc.rejectedBy >= 0) {
+      this.reject(req, produce, DETECTORS[sc.rejectedBy]);
+      return;
+    }
     if (rewritten) {
       // Lengths changed: the whole request body is encoded again (the header is kept).
       const w = Writer.sized(produce.size(req.apiVersion));
@@ -191,6 +235,34 @@ class PiiConnection extends KafkaConnection {
     } else if (patched) {
       req.markPatched();
     }
+  }
+
+  /**
+   * The `reject` action: the broker never sees this produce; the client gets POLICY_VIOLATION
+   * for every partition. (With acks=0 there is no answer to give: the request is just dropped.)
+   */
+  private reject(req: KafkaRequest, produce: ProduceRequest, detector: string): void {
+    (this.pii.rejected as Counter).increment();
+    const resp = new ProduceResponse();
+    for (let t = 0; t < produce.topicData.length; t++) {
+      const topic = new ProduceResponse_TopicProduceResponse();
+      topic.name = produce.topicData[t].name;
+      topic.topicId = produce.topicData[t].topicId;
+      const parts = produce.topicData[t].partitionData;
+      for (let q = 0; q < parts.length; q++) {
+        const pr = new ProduceResponse_PartitionProduceResponse();
+        pr.index = parts[q].index;
+        pr.errorCode = POLICY_VIOLATION;
+        pr.baseOffset = -1;
+        pr.logStartOffset = -1;
+        pr.errorMessage = "rejected by pii-filter: " + detector + " found";
+        topic.partitionResponses.push(pr);
+      }
+      resp.responses.push(topic);
+    }
+    const w = Writer.sized(resp.size(req.apiVersion));
+    resp.encode(w, req.apiVersion);
+    req.respond(w.buffer);
   }
 
   /** Fetch path: masks what consumers receive, unless the client is exempt. */

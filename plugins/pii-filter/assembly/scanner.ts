@@ -2,11 +2,14 @@
 // start (or anchor) a match; everything else costs one load and one compare. At a
 // trigger byte the detectors anchored there run, mask what they find, and say where
 // the scan resumes. The scan only moves forward, so it is linear in the input.
-import { isAlnum, isDigit } from "./chars";
+import { isAlnum, isDigit, setKeepTail } from "./chars";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, SecretWords } from "./anchored";
 
 export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"];
 export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6;
+
+export enum Action { Mask = 0, Partial = 1, Reject = 2 }
+export const ACTION_NAMES = ["mask", "partial", "reject"];
 
 const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_E: u8 = 5, T_DASH: u8 = 6;
 
@@ -26,16 +29,32 @@ const TABLE = buildTable();
 export class Scanner {
   /** Matches per detector since the last reset, indexed like DETECTOR_NAMES. */
   readonly found: StaticArray<i32> = new StaticArray<i32>(7);
+  /** Set when a detector whose action is `reject` matched since the last reset; its index. */
+  rejectedBy: i32 = -1;
   private readonly secretWords: SecretWords;
+  /** Per detector: its action, and for `partial` how many characters stay visible. */
+  readonly actions: StaticArray<i32> = new StaticArray<i32>(7);
+  partialKeep: i32 = 4;
+
   constructor(readonly enabled: StaticArray<bool>, words: Array<string>) {
     this.secretWords = new SecretWords(words);
+  }
+
+  /** Before running detector `d`: what its mask spares. */
+  @inline private prepare(d: i32): void {
+    setKeepTail(unchecked(this.actions[d]) == Action.Partial ? this.partialKeep : 0);
+  }
+
+  /** After detector `d` matched: a `reject` detector marks the whole request. */
+  @inline private matched(d: i32): void {
+    unchecked(this.found[d]++);
+    if (unchecked(this.actions[d]) == Action.Reject && this.rejectedBy < 0) this.rejectedBy = d;
   }
 
   /** Masks in place every match in [p, p+n); returns how many it masked. */
   scan(p: usize, n: i32): i32 {
     const table = changetype<usize>(TABLE);
     const on = this.enabled;
-    const found = this.found;
     let total = 0;
     let i = 0;
     while (i < n) {
@@ -44,37 +63,42 @@ export class Scanner {
       let next = i + 1;
       if (kind == T_ASSIGN) {
         if (unchecked(on[SECRET_KV])) {
+          this.prepare(SECRET_KV);
           const e = keyValueAt(p, n, i, this.secretWords);
-          if (e > 0) { unchecked(found[SECRET_KV]++); total++; next = e; }
+          if (e > 0) { this.matched(SECRET_KV); total++; next = e; }
         }
       } else if (kind == T_AT) {
         if (unchecked(on[EMAIL])) {
+          this.prepare(EMAIL);
           const e = emailAt(p, n, i);
-          if (e > 0) { unchecked(found[EMAIL]++); total++; next = e; }
+          if (e > 0) { this.matched(EMAIL); total++; next = e; }
         }
       } else if (kind == T_DIGIT) {
         // Only a digit that starts a number (not glued to a letter or digit before it).
         if (i == 0 || !isAlnum(load<u8>(p + <usize>(i - 1)))) {
           let e = -1;
-          if (unchecked(on[SSN])) { e = ssnAt(p, n, i); if (e > 0) { unchecked(found[SSN]++); total++; } }
-          if (e < 0 && unchecked(on[CARD])) { e = cardAt(p, n, i); if (e > 0) { unchecked(found[CARD]++); total++; } }
+          if (unchecked(on[SSN])) { this.prepare(SSN); e = ssnAt(p, n, i); if (e > 0) { this.matched(SSN); total++; } }
+          if (e < 0 && unchecked(on[CARD])) { this.prepare(CARD); e = cardAt(p, n, i); if (e > 0) { this.matched(CARD); total++; } }
           if (e > 0) next = e;
           else { next = i + 1; while (next < n && isDigit(load<u8>(p + <usize>next))) next++; }
         }
       } else if (kind == T_A) {
         if (unchecked(on[AWS_KEY_ID])) {
+          this.prepare(AWS_KEY_ID);
           const e = awsKeyIdAt(p, n, i);
-          if (e > 0) { unchecked(found[AWS_KEY_ID]++); total++; next = e; }
+          if (e > 0) { this.matched(AWS_KEY_ID); total++; next = e; }
         }
       } else if (kind == T_E) {
         if (unchecked(on[JWT])) {
+          this.prepare(JWT);
           const e = jwtAt(p, n, i);
-          if (e > 0) { unchecked(found[JWT]++); total++; next = e; }
+          if (e > 0) { this.matched(JWT); total++; next = e; }
         }
       } else if (kind == T_DASH) {
         if (unchecked(on[PEM])) {
+          this.prepare(PEM);
           const e = pemAt(p, n, i);
-          if (e > 0) { unchecked(found[PEM]++); total++; next = e; }
+          if (e > 0) { this.matched(PEM); total++; next = e; }
         }
       }
       i = next;
