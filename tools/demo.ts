@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Stack } from "./stack/stack.js";
+import { staticCluster } from "./stack/envoy.js";
 import { kcat, kafkajsClient } from "./stack/clients.js";
 import { rootPath } from "./lib/paths.js";
 import { step } from "./lib/proc.js";
@@ -52,12 +53,7 @@ async function main(): Promise<void> {
     ],
     envoyBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
     envoyExtra: {
-      extraClusters: `  - name: billing_collector
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment:
-      cluster_name: billing_collector
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${collectorPort} } } } }] }]`,
+      extraClusters: staticCluster("billing_collector", collectorPort),
     },
   });
   try {

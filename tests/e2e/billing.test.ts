@@ -4,7 +4,8 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { spawn, ChildProcess } from "node:child_process";
-import { Stack } from "../../tools/stack/stack.js";
+import { Stack, StackOptions } from "../../tools/stack/stack.js";
+import { staticCluster } from "../../tools/stack/envoy.js";
 import { rootPath, cachePath } from "../../tools/lib/paths.js";
 import { freePort } from "../../tools/stack/net.js";
 import { kcat, kafkajsClient, javaClients, records, runClient } from "../../tools/stack/clients.js";
@@ -34,37 +35,46 @@ async function until(what: string, check: () => Promise<boolean>, ms = 30000): P
   assert.fail(`timed out waiting for ${what}`);
 }
 
-describe("billing in Envoy", { timeout: 600000 }, () => {
-  let stack: Stack;
-  let collector: ChildProcess;
-  let port: number;
-  const file = cachePath("run", "e2e-billing", "usage.jsonl");
+/** A collector process and a stack with the billing plugin pointed at it. */
+class BillingRig {
+  stack!: Stack;
+  collector!: ChildProcess;
+  port = 0;
+  constructor(readonly name: string, readonly billing: object, readonly stackOptions: Partial<StackOptions> = {}) {}
+  get file(): string { return cachePath("run", this.name, "usage.jsonl"); }
 
-  before(async () => {
-    fs.mkdirSync(cachePath("run", "e2e-billing"), { recursive: true });
-    fs.rmSync(file, { force: true });
-    port = await freePort();
-    collector = await startCollector(port, file);
-    stack = await Stack.start({
-      name: "e2e-billing",
-      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) }],
-      envoyExtra: {
-        extraClusters: `  - name: billing_collector
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment:
-      cluster_name: billing_collector
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
-      },
-      kafkaExtra: { extraProperties: "auto.create.topics.enable=false" },
+  async start(): Promise<void> {
+    fs.mkdirSync(cachePath("run", this.name), { recursive: true });
+    fs.rmSync(this.file, { force: true });
+    this.port = await freePort();
+    this.collector = await startCollector(this.port, this.file);
+    this.stack = await Stack.start({
+      name: this.name,
+      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ flush_seconds: 1, collector_cluster: "billing_collector", ...this.billing }) }],
+      envoyExtra: { extraClusters: staticCluster("billing_collector", this.port) },
+      ...this.stackOptions,
     });
+  }
+
+  async stop(): Promise<void> {
+    await this.stack?.stop();
+    if (this.collector && this.collector.exitCode === null) await stopCollector(this.collector);
+  }
+}
+
+describe("billing in Envoy", { timeout: 600000 }, () => {
+  const rig = new BillingRig("e2e-billing", { tenant_key: "client_id" }, { kafkaExtra: { extraProperties: "auto.create.topics.enable=false" } });
+  let stack: Stack;
+  let port: number;
+  const file = rig.file;
+  before(async () => {
+    await rig.start();
+    stack = rig.stack;
+    port = rig.port;
     await kafkajsClient.createTopic(stack.bootstrap, "bill-a");
     await kafkajsClient.createTopic(stack.bootstrap, "bill-b");
   });
-  after(async () => {
-    await stack?.stop();
-    if (collector && collector.exitCode === null) await stopCollector(collector);
-  });
+  after(async () => { await rig.stop(); });
 
   test("three tenants are billed exactly what they produced and consumed", async () => {
     await kcat.produce(stack.bootstrap, "bill-a", records("t1", 100), ["-X", "client.id=tenant-1"]);
@@ -96,11 +106,11 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
   });
 
   test("a collector restart loses nothing and counts nothing twice", async () => {
-    await stopCollector(collector);
+    await stopCollector(rig.collector);
     await kcat.produce(stack.bootstrap, "bill-b", records("t5", 70), ["-X", "client.id=tenant-5"]);
     // Batches fail while the collector is down; they wait in Envoy and are retried.
     await new Promise((r) => setTimeout(r, 3000));
-    collector = await startCollector(port, file);
+    rig.collector = await startCollector(port, file);
     await until("tenant-5's usage after the restart", async () => (await totals(port))["tenant-5"]?.produced_records === 70);
     const keys = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((r) => r.kind === "usage").map((r) => r.key);
     assert.equal(new Set(keys).size, keys.length, "every stored batch has its own key");
@@ -111,36 +121,13 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
 });
 
 describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
-  let stack: Stack;
-  let collector: ChildProcess;
-  let port: number;
-  const file = cachePath("run", "e2e-billing-sasl", "usage.jsonl");
   const users: Record<string, string> = { alice: "alice-secret", bob: "bob-secret" };
+  const rig = new BillingRig("e2e-billing-sasl", { tenant_key: "sasl_principal" }, { saslPlainUsers: users });
+  let stack: Stack;
+  let port: number;
   const sasl = (user: string) => ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", `sasl.username=${user}`, "-X", `sasl.password=${users[user]}`, "-X", "client.id=shared-client-id"];
-
-  before(async () => {
-    fs.mkdirSync(cachePath("run", "e2e-billing-sasl"), { recursive: true });
-    fs.rmSync(file, { force: true });
-    port = await freePort();
-    collector = await startCollector(port, file);
-    stack = await Stack.start({
-      name: "e2e-billing-sasl",
-      saslPlainUsers: users,
-      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "sasl_principal", flush_seconds: 1, collector_cluster: "billing_collector" }) }],
-      envoyExtra: {
-        extraClusters: `  - name: billing_collector
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment:
-      cluster_name: billing_collector
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
-      },
-    });
-  });
-  after(async () => {
-    await stack?.stop();
-    if (collector && collector.exitCode === null) await stopCollector(collector);
-  });
+  before(async () => { await rig.start(); stack = rig.stack; port = rig.port; });
+  after(async () => { await rig.stop(); });
 
   test("two users sharing a client.id are billed apart, by the principal they authenticated as", async () => {
     await kcat.produce(stack.bootstrap, "sasl-a", records("alice", 120), sasl("alice"));
@@ -159,37 +146,13 @@ describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
 });
 
 describe("billing an idempotent producer's retry", { timeout: 600000 }, () => {
+  // The first Produce response passes Envoy (billing sees the acknowledgement), then the
+  // client's connection is cut before it arrives: the producer retries the same batch.
+  const rig = new BillingRig("e2e-billing-retry", { tenant_key: "client_id" }, { dropClientAfter: { apiKey: 0, drops: 1 } });
   let stack: Stack;
-  let collector: ChildProcess;
   let port: number;
-  const file = cachePath("run", "e2e-billing-retry", "usage.jsonl");
-
-  before(async () => {
-    fs.mkdirSync(cachePath("run", "e2e-billing-retry"), { recursive: true });
-    fs.rmSync(file, { force: true });
-    port = await freePort();
-    collector = await startCollector(port, file);
-    stack = await Stack.start({
-      name: "e2e-billing-retry",
-      // The first Produce response passes Envoy (billing sees the acknowledgement), then the
-      // client's connection is cut before it arrives: the producer retries the same batch.
-      dropClientAfter: { apiKey: 0, drops: 1 },
-      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) }],
-      envoyExtra: {
-        extraClusters: `  - name: billing_collector
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment:
-      cluster_name: billing_collector
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
-      },
-    });
-    await kafkajsClient.createTopic(stack.bootstrap, "retry-topic");
-  });
-  after(async () => {
-    await stack?.stop();
-    if (collector && collector.exitCode === null) await stopCollector(collector);
-  });
+  before(async () => { await rig.start(); stack = rig.stack; port = rig.port; await kafkajsClient.createTopic(stack.bootstrap, "retry-topic"); });
+  after(async () => { await rig.stop(); });
 
   test("a batch acknowledged, lost on the way to the client and retried is billed once", async () => {
     const sent = records("retry", 50);

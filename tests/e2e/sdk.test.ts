@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import fs from "node:fs";
 import { Stack } from "../../tools/stack/stack.js";
+import { staticCluster } from "../../tools/stack/envoy.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { kcat, kafkajsClient, records } from "../../tools/stack/clients.js";
 
@@ -33,12 +34,7 @@ describe("SDK helpers and plugin-answered requests in Envoy", { timeout: 300000 
         { wasm: rootPath("build", "fixtures", "kafka-guard.wasm"), name: "guard" },
       ],
       envoyExtra: {
-        extraClusters: `  - name: collector
-    connect_timeout: 2s
-    type: STATIC
-    load_assignment:
-      cluster_name: collector
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`,
+        extraClusters: staticCluster("collector", port),
       },
     });
   });

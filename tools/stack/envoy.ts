@@ -50,6 +50,16 @@ export interface EnvoyConfig {
   extraClusters?: string;
 }
 
+/** A static cluster on 127.0.0.1, as an `extraClusters` entry (for HTTP callouts to a collector, say). */
+export function staticCluster(name: string, port: number): string {
+  return `  - name: ${name}
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: ${name}
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`;
+}
+
 export function envoyBootstrap(c: EnvoyConfig): string {
   const filters = c.filters.map((f, i) => `
       - name: envoy.filters.network.wasm

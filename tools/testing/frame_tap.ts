@@ -3,6 +3,27 @@
 // really went over the wire. Framing here is plain TypeScript, not the wasm codec.
 import net from "node:net";
 
+/** Calls `each` for every whole size-prefixed frame at the front of `buf`; returns the bytes left over. */
+function drainFrames(buf: Buffer, each: (frame: Buffer) => void): Buffer {
+  while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+    const size = buf.readInt32BE(0);
+    each(buf.subarray(0, 4 + size));
+    buf = buf.subarray(4 + size);
+  }
+  return buf;
+}
+
+/** Relays one client connection to 127.0.0.1:upstreamPort; the callbacks see (and forward) each direction's bytes. */
+function relay(client: net.Socket, upstreamPort: number, fromClient: (d: Buffer, upstream: net.Socket) => void, fromUpstream: (d: Buffer, upstream: net.Socket) => void): void {
+  const upstream = net.connect(upstreamPort, "127.0.0.1");
+  client.on("data", (d) => fromClient(d, upstream));
+  upstream.on("data", (d) => fromUpstream(d, upstream));
+  client.on("close", () => upstream.end());
+  upstream.on("close", () => client.end());
+  client.on("error", () => upstream.destroy());
+  upstream.on("error", () => client.destroy());
+}
+
 export class FrameTap {
   readonly requests = new Map<number, number>();
   readonly responses = new Map<number, number>();
@@ -18,42 +39,30 @@ export class FrameTap {
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
       this.connections++;
-      const upstream = net.connect(this.upstreamPort, "127.0.0.1");
       // API keys of requests awaiting a response, in order (acks=0 produces excluded).
       const pending: { apiKey: number; correlationId: number }[] = [];
       let reqBuf = Buffer.alloc(0), respBuf = Buffer.alloc(0);
-      client.on("data", (d) => {
+      relay(client, this.upstreamPort, (d, upstream) => {
         upstream.write(d);
-        reqBuf = Buffer.concat([reqBuf, d]);
-        while (reqBuf.length >= 4 && reqBuf.length >= 4 + reqBuf.readInt32BE(0)) {
-          const size = reqBuf.readInt32BE(0);
-          const apiKey = reqBuf.readInt16BE(4), version = reqBuf.readInt16BE(6), corr = reqBuf.readInt32BE(8);
+        reqBuf = drainFrames(Buffer.concat([reqBuf, d]), (f) => {
+          const apiKey = f.readInt16BE(4), version = f.readInt16BE(6), corr = f.readInt32BE(8);
           this.requests.set(apiKey, (this.requests.get(apiKey) ?? 0) + 1);
-          this.requestBytes += 4 + size;
-          if (!(apiKey === 0 && produceAcks(reqBuf.subarray(4, 4 + size), version) === 0)) pending.push({ apiKey, correlationId: corr });
-          reqBuf = reqBuf.subarray(4 + size);
-        }
-      });
-      upstream.on("data", (d) => {
+          this.requestBytes += f.length;
+          if (!(apiKey === 0 && produceAcks(f.subarray(4), version) === 0)) pending.push({ apiKey, correlationId: corr });
+        });
+      }, (d) => {
         client.write(d);
-        respBuf = Buffer.concat([respBuf, d]);
-        while (respBuf.length >= 4 && respBuf.length >= 4 + respBuf.readInt32BE(0)) {
-          const size = respBuf.readInt32BE(0);
-          const corr = respBuf.readInt32BE(4);
+        respBuf = drainFrames(Buffer.concat([respBuf, d]), (f) => {
+          const corr = f.readInt32BE(4);
           const i = pending.findIndex((p) => p.correlationId === corr);
           if (i >= 0) {
             const apiKey = pending[i].apiKey;
             pending.splice(0, i + 1);
             this.responses.set(apiKey, (this.responses.get(apiKey) ?? 0) + 1);
           }
-          this.responseBytes += 4 + size;
-          respBuf = respBuf.subarray(4 + size);
-        }
+          this.responseBytes += f.length;
+        });
       });
-      client.on("close", () => upstream.end());
-      upstream.on("close", () => client.end());
-      client.on("error", () => upstream.destroy());
-      upstream.on("error", () => client.destroy());
     });
     await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", () => r()));
     this.port = (this.server!.address() as net.AddressInfo).port;
@@ -104,40 +113,29 @@ export class DropAfterResponse {
 
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
-      const upstream = net.connect(this.upstreamPort, "127.0.0.1");
       const pending: { apiKey: number; corr: number }[] = [];
       let reqBuf = Buffer.alloc(0), respBuf = Buffer.alloc(0);
-      client.on("data", (d) => {
+      let cut = false;
+      relay(client, this.upstreamPort, (d, upstream) => {
         upstream.write(d);
-        reqBuf = Buffer.concat([reqBuf, d]);
-        while (reqBuf.length >= 4 && reqBuf.length >= 4 + reqBuf.readInt32BE(0)) {
-          const size = reqBuf.readInt32BE(0);
-          pending.push({ apiKey: reqBuf.readInt16BE(4), corr: reqBuf.readInt32BE(8) });
-          reqBuf = reqBuf.subarray(4 + size);
-        }
-      });
-      upstream.on("data", (d) => {
-        respBuf = Buffer.concat([respBuf, d]);
-        while (respBuf.length >= 4 && respBuf.length >= 4 + respBuf.readInt32BE(0)) {
-          const size = respBuf.readInt32BE(0);
-          const frame = respBuf.subarray(0, 4 + size);
-          respBuf = respBuf.subarray(4 + size);
-          const corr = frame.readInt32BE(4);
+        reqBuf = drainFrames(Buffer.concat([reqBuf, d]), (f) => pending.push({ apiKey: f.readInt16BE(4), corr: f.readInt32BE(8) }));
+      }, (d, upstream) => {
+        if (cut) return;
+        respBuf = drainFrames(Buffer.concat([respBuf, d]), (f) => {
+          if (cut) return;
+          const corr = f.readInt32BE(4);
           const i = pending.findIndex((p) => p.corr === corr);
           const req = i >= 0 ? pending.splice(i, 1)[0] : null;
           if (req && req.apiKey === this.apiKey && this.dropped < this.drops) {
             this.dropped++;
+            cut = true;
             client.destroy();
             upstream.destroy();
             return;
           }
-          client.write(frame);
-        }
+          client.write(f);
+        });
       });
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-      client.on("error", () => upstream.destroy());
-      upstream.on("error", () => client.destroy());
     });
     await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", () => r()));
     this.port = (this.server!.address() as net.AddressInfo).port;
