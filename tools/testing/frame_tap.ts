@@ -41,7 +41,7 @@ export class FrameTap {
       this.connections++;
       // API keys of requests awaiting a response, in order (acks=0 produces excluded).
       const pending: { apiKey: number; correlationId: number }[] = [];
-      let reqBuf = Buffer.alloc(0), respBuf = Buffer.alloc(0);
+      let reqBuf: Buffer = Buffer.alloc(0), respBuf: Buffer = Buffer.alloc(0);
       relay(client, this.upstreamPort, (d, upstream) => {
         upstream.write(d);
         reqBuf = drainFrames(Buffer.concat([reqBuf, d]), (f) => {
@@ -114,7 +114,7 @@ export class DropAfterResponse {
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
       const pending: { apiKey: number; corr: number }[] = [];
-      let reqBuf = Buffer.alloc(0), respBuf = Buffer.alloc(0);
+      let reqBuf: Buffer = Buffer.alloc(0), respBuf: Buffer = Buffer.alloc(0);
       let cut = false;
       relay(client, this.upstreamPort, (d, upstream) => {
         upstream.write(d);
