@@ -13,3 +13,4 @@ export { crc32c, crc32cUpdate } from "./records/crc32c";
 export { RecordBatch, Record, RecordReader, BatchIterator, BatchError, Compression, BATCH_HEADER } from "./records/record_batch";
 export { gunzip, gzipStored, inflateRaw, InflateError, InflateResult } from "./compression/inflate";
 export { crc32, crc32Update } from "./compression/crc32";
+export { saslPrincipal } from "./sasl";

@@ -118,3 +118,16 @@ describe("actions", () => {
     expect(sc.rejectedBy).toBe(PEM);
   });
 });
+
+import { saslPrincipal } from "../../assembly/kafka/sasl";
+
+function utf8Bytes(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
+
+describe("saslPrincipal", () => {
+  it("reads PLAIN (authzid wins) and SCRAM client-first, never the password", () => {
+    expect(saslPrincipal(utf8Bytes("\0alice\0secret"))).toBe("alice");
+    expect(saslPrincipal(utf8Bytes("admin\0alice\0secret"))).toBe("admin");
+    expect(saslPrincipal(utf8Bytes("n,,n=bob=2Cjr,r=abc123"))).toBe("bob,jr");
+    expect(saslPrincipal(utf8Bytes("some GSSAPI token"))).toBe("");
+  });
+});

@@ -40,7 +40,7 @@ class BillingRig {
   stack!: Stack;
   collector!: ChildProcess;
   port = 0;
-  constructor(readonly name: string, readonly billing: object, readonly stackOptions: Partial<StackOptions> = {}) {}
+  constructor(readonly name: string, readonly billing: object, readonly stackOptions: Partial<StackOptions> = {}, readonly withTelemetry = false) {}
   get file(): string { return cachePath("run", this.name, "usage.jsonl"); }
 
   async start(): Promise<void> {
@@ -50,7 +50,11 @@ class BillingRig {
     this.collector = await startCollector(this.port, this.file);
     this.stack = await Stack.start({
       name: this.name,
-      filters: [{ wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ flush_seconds: 1, collector_cluster: "billing_collector", ...this.billing }) }],
+      filters: [
+        { wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ flush_seconds: 1, collector_cluster: "billing_collector", ...this.billing }) },
+        ...(this.withTelemetry ? [{ wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) }] : []),
+      ],
+      envoyBootstrap: this.withTelemetry ? fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8") : undefined,
       envoyExtra: { extraClusters: staticCluster("billing_collector", this.port) },
       ...this.stackOptions,
     });
@@ -122,7 +126,7 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
 
 describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
   const users: Record<string, string> = { alice: "alice-secret", bob: "bob-secret" };
-  const rig = new BillingRig("e2e-billing-sasl", { tenant_key: "sasl_principal" }, { saslPlainUsers: users });
+  const rig = new BillingRig("e2e-billing-sasl", { tenant_key: "sasl_principal" }, { saslPlainUsers: users }, true);
   let stack: Stack;
   let port: number;
   const sasl = (user: string) => ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", `sasl.username=${user}`, "-X", `sasl.password=${users[user]}`, "-X", "client.id=shared-client-id"];
@@ -142,6 +146,10 @@ describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
     assert.equal(t["shared-client-id"], undefined, "the client.id is not the tenant here");
     const log = fs.readFileSync(stack.envoy.logFile, "utf8");
     assert.ok(!log.includes("alice-secret") && !log.includes("bob-secret"), "passwords never reach the log");
+    // telemetry, in the same chain, names producers by principal too.
+    const prom = await (await fetch(`${stack.envoy.adminUrl}/stats/prometheus`)).text();
+    assert.match(prom, /kafka_flow_produce_bytes\{topic="sasl-a",client="alice"\} [1-9]/);
+    assert.match(prom, /kafka_flow_produce_bytes\{topic="sasl-a",client="bob"\} [1-9]/);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, getSharedData, setSharedData, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator,
+  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator, saslPrincipal,
 } from "../../../assembly/index";
 import { Usage, UsageTable, quote } from "./usage";
 
@@ -282,7 +282,7 @@ class BillingConnection extends KafkaConnection {
       req.inflight!.userData = plan;
     } else if (req.apiKey == SASL_AUTHENTICATE && req.inflight != null && this.b.tenantKey == KEY_SASL) {
       const auth = SaslAuthenticateRequest.decodeFrom(req.body(), req.apiVersion);
-      const principal = principalOf(auth.authBytes);
+      const principal = saslPrincipal(auth.authBytes);
       if (principal.length > 0) req.inflight!.userData = new Principal(principal);
     }
   }
@@ -349,29 +349,5 @@ class BillingConnection extends KafkaConnection {
 }
 
 class Principal { constructor(readonly name: string) {} }
-
-/**
- * The user a SASL client-first message names: PLAIN is "authzid\0authcid\0password" (the
- * authorization id wins when given); SCRAM's client-first is "n,,n=user,r=nonce".
- * The password is never kept or logged.
- */
-function principalOf(auth: Uint8Array): string {
-  const p = auth.dataStart;
-  const n = auth.byteLength;
-  let first = -1, second = -1;
-  for (let i = 0; i < n; i++) if (load<u8>(p + i) == 0) { if (first < 0) first = i; else { second = i; break; } }
-  if (first >= 0 && second > first) {
-    if (first > 0) return String.UTF8.decodeUnsafe(p, <usize>first);
-    return String.UTF8.decodeUnsafe(p + first + 1, <usize>(second - first - 1));
-  }
-  const text = String.UTF8.decodeUnsafe(p, <usize>n);
-  const at = text.indexOf(",n=");
-  if (text.startsWith("n,") || text.startsWith("y,") || text.startsWith("p=")) {
-    if (at < 0) return "";
-    const end = text.indexOf(",", at + 3);
-    return text.substring(at + 3, end < 0 ? text.length : end).replaceAll("=2C", ",").replaceAll("=3D", "=");
-  }
-  return "";
-}
 
 registerRootContext((id: u32): RootContext => new BillingRoot(id));

@@ -5,7 +5,7 @@
 //   kafka.topic.produced_bytes|produced_records|fetched_bytes|fetched_records.topic_<topic>
 //   kafka.client.requests.client_<client.id>
 //   kafka.connections.active (gauge), kafka.connections.total
-//   kafka.flow.produce_bytes.client_<producer>.topic_<topic>
+//   kafka.flow.produce_bytes.client_<producer>.topic_<topic>   (producer: SASL principal, else client.id, else source address)
 //   kafka.flow.consume_bytes.topic_<topic>.group_<group or client>
 // Every `flush_seconds` the flow edges seen since the last tick are logged as JSON and,
 // when `collector_cluster` is set, POSTed there.
@@ -18,10 +18,11 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
+  SaslAuthenticateRequest, SaslAuthenticateResponse, saslPrincipal,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
-const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14;
+const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14, SASL_AUTHENTICATE: i16 = 36;
 
 /** Per-API counters, created on first use (the metric name is built once per API). */
 class ApiMetrics {
@@ -178,8 +179,10 @@ function tally(records: Uint8Array | null, into: Tally): void {
 }
 
 class TelemetryConnection extends KafkaConnection {
-  /** Who produces on this connection: its client.id, or its source address when it sends none. */
+  /** Who produces on this connection: its SASL principal once authenticated, else its client.id, else its source address. */
   private who: string = "";
+  /** The principal a SaslAuthenticate in flight names, applied when the broker accepts it. */
+  private pendingPrincipal: string = "";
   /** The consumer group this connection works for, once it names one. */
   private group: string = "";
   private clientCounter: Counter | null = null;
@@ -228,6 +231,7 @@ class TelemetryConnection extends KafkaConnection {
     else if (k == SYNC_GROUP) this.joined(SyncGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == HEARTBEAT) this.joined(HeartbeatRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == OFFSET_COMMIT) this.joined(OffsetCommitRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+    else if (k == SASL_AUTHENTICATE) this.pendingPrincipal = saslPrincipal(SaslAuthenticateRequest.decodeFrom(req.body(), req.apiVersion).authBytes);
   }
 
   /**
@@ -286,6 +290,14 @@ class TelemetryConnection extends KafkaConnection {
     codes.length = 0;
     if (k == PRODUCE) {
       ProduceResponse.decodeFrom(resp.body(), v).errorCodes(v, codes);
+    } else if (k == SASL_AUTHENTICATE) {
+      const auth = SaslAuthenticateResponse.decodeFrom(resp.body(), v);
+      auth.errorCodes(v, codes);
+      if (auth.errorCode == 0 && this.pendingPrincipal.length > 0) {
+        this.who = this.pendingPrincipal;
+        this.clientCounter = this.t.client(this.who);
+      }
+      this.pendingPrincipal = "";
     } else if (k == FETCH) {
       this.fetched(resp, codes);
     } else if (k == METADATA) {
