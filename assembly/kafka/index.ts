@@ -14,3 +14,4 @@ export { RecordBatch, Record, RecordReader, BatchIterator, BatchError, Compressi
 export { gunzip, gzipStored, inflateRaw, InflateError, InflateResult } from "./compression/inflate";
 export { crc32, crc32Update } from "./compression/crc32";
 export { saslPrincipal } from "./sasl";
+export { unsnappy, snappyLiteral, isXerial, SnappyError, SnappyResult } from "./compression/snappy";

@@ -38,6 +38,14 @@ test("a gzip batch with PII is inflated, masked and re-written as gzip with a va
   assert.equal(host.metric("pii.batches_masked"), 1n);
 });
 
+test("a snappy batch with PII is decompressed, masked and re-written as snappy", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: "{}" });
+  const out = host.connect().fromClient(produceFrame(d, batchOf([Buffer.from("secret=snappy-value x")], { snappy: true })));
+  assert.ok(!out.includes("snappy-value"));
+  assert.equal(host.metric("pii.batches_masked"), 1n);
+});
+
 test("a gzip batch without PII is forwarded byte-identical", async () => {
   const d = await Dissector.load();
   const host = await PluginHost.load(PII, { configuration: "{}" });
@@ -54,14 +62,15 @@ test("a gzip bomb past max_decompressed_bytes gets the policy, not an allocation
   assert.equal(host.metric("pii.unsupported_batches"), 1n);
 });
 
-test("fuzz: mutated and truncated batches, plain and gzip, never trap", async () => {
+test("fuzz: mutated and truncated batches, plain, gzip and snappy, never trap", async () => {
   const d = await Dissector.load();
   const rnd = prng(5150);
-  const seeds = [false, true].map((gzip) => produceFrame(d, batchOf(["token=abc123 x@y.io", "4111 1111 1111 1111", "plain"].map((v) => Buffer.from(v)), { gzip })));
+  const values = ["token=abc123 x@y.io", "4111 1111 1111 1111", "plain"].map((v) => Buffer.from(v));
+  const seeds = [{}, { gzip: true }, { snappy: true }].map((codec) => produceFrame(d, batchOf(values, codec)));
   for (const policy of ["close", "passthrough"]) {
     const host = await PluginHost.load(PII, { configuration: JSON.stringify({ on_unsupported: policy, on_malformed: policy }) });
     for (let i = 0; i < 1500; i++) {
-      const f = Buffer.from(seeds[i % 2]);
+      const f = Buffer.from(seeds[i % seeds.length]);
       // Mutate only after the headers, so frames still reach the batch code.
       for (let m = 0; m < 1 + Math.floor(rnd() * 4); m++) { const at = 40 + Math.floor(rnd() * (f.length - 40)); f[at] = Math.floor(rnd() * 256); }
       const cut = rnd() < 0.2 ? f.subarray(0, 40 + Math.floor(rnd() * (f.length - 40))) : f;

@@ -5,8 +5,8 @@
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
-//     "on_unsupported": "close" | "passthrough",      // snappy/lz4/zstd or legacy batches (not scanned yet)
-//     "max_decompressed_bytes": 104857600,             // a gzip batch inflating past this is unsupported
+//     "on_unsupported": "close" | "passthrough",      // lz4/zstd or legacy batches (not scanned yet)
+//     "max_decompressed_bytes": 104857600,             // a gzip/snappy batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
 //     "actions": { "card": "partial", "pem": "reject" }, // per detector: mask (default), partial, reject
@@ -17,7 +17,7 @@ import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
   ProduceRequest, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
-  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer,
+  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError,
 } from "../../../assembly/index";
 import { Scanner, DETECTOR_NAMES, Action, ACTION_NAMES } from "./scanner";
 
@@ -319,21 +319,30 @@ class PiiConnection extends KafkaConnection {
         if (masked < 0) { outcome.unsupported = "a record batch does not parse"; return outcome; }
         if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); outcome.patched = true; }
         rebuilt.push(original);
-      } else if (codec == Compression.Gzip) {
-        const inflated = gunzip(batch.recordsView(), this.pii.maxDecompressed);
-        if (inflated.error != InflateError.None) {
-          outcome.unsupported = inflated.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + inflated.error.toString() + ")";
-          return outcome;
+      } else if (codec == Compression.Gzip || codec == Compression.Snappy) {
+        const section = batch.recordsView();
+        let plain: Uint8Array | null = null;
+        let why = "";
+        if (codec == Compression.Gzip) {
+          const r = gunzip(section, this.pii.maxDecompressed);
+          plain = r.data;
+          if (r.error != InflateError.None) why = r.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + r.error.toString() + ")";
+        } else {
+          const r = unsnappy(section, this.pii.maxDecompressed);
+          plain = r.data;
+          if (r.error != SnappyError.None) why = r.error == SnappyError.TooLarge ? "a snappy batch decompresses past max_decompressed_bytes" : "a snappy batch does not decompress (error " + r.error.toString() + ")";
         }
+        if (why.length > 0 || plain == null) { outcome.unsupported = why; return outcome; }
         // The header with the records in the clear, so the same reader and scanner apply.
-        const plain = inflated.data!;
         const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
         memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
         memory.copy(changetype<usize>(clear) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
         const masked = this.scanBatch(sc, new RecordBatch(clear, 0, clear.byteLength));
-        if (masked < 0) { outcome.unsupported = "a gzip batch's records do not parse"; return outcome; }
+        if (masked < 0) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
         if (masked == 0) { rebuilt.push(original); continue; }
-        rebuilt.push(rebuildGzipBatch(batch, Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength)));
+        const records = Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength);
+        // Written again in the batch's own codec (and, for snappy, its own framing).
+        rebuilt.push(rebuildBatch(batch, codec == Compression.Gzip ? gzipStored(records) : snappyLiteral(records, section)));
         (this.pii.batchesPatched as Counter).increment();
         changed = true;
       } else {
@@ -391,9 +400,8 @@ class PiiConnection extends KafkaConnection {
   }
 }
 
-/** The batch again with its (masked) records gzip-written (stored blocks): same header, new length and CRC. */
-function rebuildGzipBatch(batch: RecordBatch, records: Uint8Array): Uint8Array {
-  const gz = gzipStored(records);
+/** The batch again with a new (compressed) records section: same header, new length and CRC. */
+function rebuildBatch(batch: RecordBatch, gz: Uint8Array): Uint8Array {
   const out = new ArrayBuffer(BATCH_HEADER + gz.byteLength);
   memory.copy(changetype<usize>(out), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
   memory.copy(changetype<usize>(out) + <usize>BATCH_HEADER, gz.dataStart, <usize>gz.byteLength);
