@@ -5,7 +5,7 @@
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
-//     "on_unsupported": "close" | "passthrough",      // lz4/zstd or legacy batches (not scanned yet)
+//     "on_unsupported": "close" | "passthrough",      // zstd or legacy batches (not scanned yet)
 //     "max_decompressed_bytes": 104857600,             // a gzip/snappy batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
@@ -17,7 +17,7 @@ import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
   ProduceRequest, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
-  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError,
+  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error,
 } from "../../../assembly/index";
 import { Scanner, DETECTOR_NAMES, Action, ACTION_NAMES } from "./scanner";
 
@@ -319,7 +319,7 @@ class PiiConnection extends KafkaConnection {
         if (masked < 0) { outcome.unsupported = "a record batch does not parse"; return outcome; }
         if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); outcome.patched = true; }
         rebuilt.push(original);
-      } else if (codec == Compression.Gzip || codec == Compression.Snappy) {
+      } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4) {
         const section = batch.recordsView();
         let plain: Uint8Array | null = null;
         let why = "";
@@ -327,10 +327,14 @@ class PiiConnection extends KafkaConnection {
           const r = gunzip(section, this.pii.maxDecompressed);
           plain = r.data;
           if (r.error != InflateError.None) why = r.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + r.error.toString() + ")";
-        } else {
+        } else if (codec == Compression.Snappy) {
           const r = unsnappy(section, this.pii.maxDecompressed);
           plain = r.data;
           if (r.error != SnappyError.None) why = r.error == SnappyError.TooLarge ? "a snappy batch decompresses past max_decompressed_bytes" : "a snappy batch does not decompress (error " + r.error.toString() + ")";
+        } else {
+          const r = unlz4(section, this.pii.maxDecompressed);
+          plain = r.data;
+          if (r.error != Lz4Error.None) why = r.error == Lz4Error.TooLarge ? "an lz4 batch decompresses past max_decompressed_bytes" : "an lz4 batch does not decompress (error " + r.error.toString() + ")";
         }
         if (why.length > 0 || plain == null) { outcome.unsupported = why; return outcome; }
         // The header with the records in the clear, so the same reader and scanner apply.
@@ -342,7 +346,7 @@ class PiiConnection extends KafkaConnection {
         if (masked == 0) { rebuilt.push(original); continue; }
         const records = Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength);
         // Written again in the batch's own codec (and, for snappy, its own framing).
-        rebuilt.push(rebuildBatch(batch, codec == Compression.Gzip ? gzipStored(records) : snappyLiteral(records, section)));
+        rebuilt.push(rebuildBatch(batch, codec == Compression.Gzip ? gzipStored(records) : codec == Compression.Snappy ? snappyLiteral(records, section) : lz4Stored(records)));
         (this.pii.batchesPatched as Counter).increment();
         changed = true;
       } else {
