@@ -7,7 +7,7 @@ export { readProduceAcks } from "./produce_acks";
 export { clampApiVersions } from "./api_versions_clamp";
 export { DecodeError, checkDecoded } from "./decode_error";
 export { RawTaggedField } from "./wire/tagged";
-export { JsonWriter } from "./wire/json_writer";
+export { JsonWriter, quote as jsonQuote } from "./wire/json_writer";
 export * from "./generated/messages/index";
 export { crc32c, crc32cUpdate } from "./records/crc32c";
 export { RecordBatch, Record, RecordReader, BatchIterator, BatchError, Compression, BATCH_HEADER } from "./records/record_batch";

@@ -52,7 +52,8 @@ export class JsonWriter {
   toString(): string { return this.parts.join(""); }
 }
 
-function quote(s: string): string {
+/** A JSON string literal for `s` (quotes, backslashes and control characters escaped). */
+export function quote(s: string): string {
   let out = "\"";
   let run = 0;
   for (let i = 0; i < s.length; i++) {

@@ -18,9 +18,9 @@ import {
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, getSharedData, setSharedData, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator, saslPrincipal,
+  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator, saslPrincipal, jsonQuote,
 } from "../../../assembly/index";
-import { Usage, UsageTable, quote } from "./usage";
+import { UsageTable } from "./usage";
 
 const PRODUCE: i16 = 0, FETCH: i16 = 1, SASL_AUTHENTICATE: i16 = 36;
 const KEYS = ["client_id", "sasl_principal", "source_address", "sni"];
@@ -128,7 +128,7 @@ class BillingRoot extends RootContext {
     if (this.gathered.byTenant.size > 0) {
       this.seq++;
       const id = this.nonce + "-" + this.seq.toString();
-      const body = "{\"batch_id\":" + quote(id) + ",\"created_at_ms\":" + (nowNanos() / 1000000).toString() + ",\"usage\":" + this.gathered.toJson() + "}";
+      const body = "{\"batch_id\":" + jsonQuote(id) + ",\"created_at_ms\":" + (nowNanos() / 1000000).toString() + ",\"usage\":" + this.gathered.toJson() + "}";
       this.pending.push(new Batch(id, body, this.gathered.totalBytes()));
       this.gathered = new UsageTable();
       while (this.pending.length > this.maxPending) {
@@ -196,14 +196,12 @@ class BillingRoot extends RootContext {
 
 class BillingConnection extends KafkaConnection {
   private tenant: string = "";
-  private usage: Usage | null = null;
   private counters: Array<Counter> | null = null;
 
   constructor(id: u32, readonly b: BillingRoot) { super(id, b, b.stream); }
 
   private setTenant(t: string): void {
     this.tenant = t;
-    this.usage = null;
     this.counters = null;
   }
 
@@ -227,13 +225,8 @@ class BillingConnection extends KafkaConnection {
   }
 
   private bill(requests: u64, pBytes: u64, pRecords: u64, fBytes: u64, fRecords: u64): void {
-    let u = this.usage;
-    if (u == null) {
-      u = this.b.local.get(this.tenant);
-      this.usage = u;
-    }
-    // A fresh table after each tick: look the entry up again if it was replaced.
-    if (!this.b.local.byTenant.has(this.tenant)) { u = this.b.local.get(this.tenant); this.usage = u; }
+    // The table is replaced at every tick, so the entry is looked up each time, not cached.
+    const u = this.b.local.get(this.tenant);
     u.requests += requests; u.producedBytes += pBytes; u.producedRecords += pRecords; u.fetchedBytes += fBytes; u.fetchedRecords += fRecords;
     let c = this.counters;
     if (c == null) { c = this.b.counters(this.tenant); this.counters = c; }

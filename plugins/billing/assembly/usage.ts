@@ -1,3 +1,5 @@
+import { jsonQuote } from "../../../assembly/index";
+
 // Usage per tenant, and its wire form between worker VMs (a shared-queue item) and to the
 // collector (JSON). Counters only ever grow; a batch is the usage seen since the last one.
 
@@ -91,20 +93,10 @@ export class UsageTable {
     for (let i = 0; i < keys.length; i++) {
       const u = this.byTenant.get(keys[i]);
       if (i > 0) s += ",";
-      s += "{\"tenant\":" + quote(keys[i]) + ",\"requests\":" + u.requests.toString() + ",\"produced_bytes\":" + u.producedBytes.toString()
+      s += "{\"tenant\":" + jsonQuote(keys[i]) + ",\"requests\":" + u.requests.toString() + ",\"produced_bytes\":" + u.producedBytes.toString()
         + ",\"produced_records\":" + u.producedRecords.toString() + ",\"fetched_bytes\":" + u.fetchedBytes.toString() + ",\"fetched_records\":" + u.fetchedRecords.toString() + "}";
     }
     return s + "]";
   }
 }
 
-export function quote(s: string): string {
-  let out = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x22 || c == 0x5c) out += "\\" + String.fromCharCode(c);
-    else if (c < 0x20) out += "\\u00" + (c < 16 ? "0" : "") + c.toString(16);
-    else out += String.fromCharCode(c);
-  }
-  return out + "\"";
-}

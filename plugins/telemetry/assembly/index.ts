@@ -18,7 +18,7 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
-  SaslAuthenticateRequest, SaslAuthenticateResponse, saslPrincipal,
+  SaslAuthenticateRequest, SaslAuthenticateResponse, saslPrincipal, jsonQuote,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -142,7 +142,7 @@ class TelemetryRoot extends RootContext {
     for (let i = 0; i < keys.length; i++) {
       const parts = keys[i].split("\t");
       if (i > 0) json += ",";
-      json += "{\"kind\":" + quote(parts[0]) + ",\"from\":" + quote(parts[1]) + ",\"to\":" + quote(parts[2]) + ",\"bytes\":" + this.edges.get(keys[i]).toString() + "}";
+      json += "{\"kind\":" + jsonQuote(parts[0]) + ",\"from\":" + jsonQuote(parts[1]) + ",\"to\":" + jsonQuote(parts[2]) + ",\"bytes\":" + this.edges.get(keys[i]).toString() + "}";
     }
     json += "]}";
     this.edges = new Map();
@@ -155,9 +155,6 @@ class TelemetryRoot extends RootContext {
   createConnectionContext(id: u32): ConnectionContext | null { return new TelemetryConnection(id, this); }
 }
 
-function quote(s: string): string {
-  return "\"" + s.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"") + "\"";
-}
 
 function hex(id: Uint8Array): string {
   let s = "";
