@@ -11,6 +11,7 @@ export { JsonWriter, quote as jsonQuote } from "./wire/json_writer";
 export * from "./generated/messages/index";
 export { crc32c, crc32cUpdate } from "./records/crc32c";
 export { RecordBatch, Record, RecordReader, BatchIterator, BatchError, Compression, BATCH_HEADER } from "./records/record_batch";
+export { RecordsWriter, batchWithRecords } from "./records/records_writer";
 export { gunzip, gzipStored, inflateRaw, InflateError, InflateResult } from "./compression/inflate";
 export { crc32, crc32Update } from "./compression/crc32";
 export { saslPrincipal } from "./sasl";

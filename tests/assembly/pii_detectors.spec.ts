@@ -1,4 +1,4 @@
-import { maskEmails, maskCards, maskSsns, maskAwsKeyIds, maskJwts, maskPemKeys, maskKeyValueSecrets } from "../../plugins/pii-filter/assembly/detectors";
+import { maskEmails, maskCards, maskSsns, maskAwsKeyIds, maskJwts, maskPemKeys, maskKeyValueSecrets, maskPhones, maskIbans } from "../../plugins/pii-filter/assembly/detectors";
 
 type Detector = (p: usize, n: i32) => i32;
 
@@ -84,7 +84,40 @@ describe("key=value secrets", () => {
   });
 });
 
-import { Scanner, Action, CARD, EMAIL, SSN, PEM } from "../../plugins/pii-filter/assembly/scanner";
+describe("phone numbers", () => {
+  it("masks E.164 numbers, keeping the plus and the separators", () => {
+    expect(run(maskPhones, "call +14155552671 now")).toBe("call +*********** now");
+    expect(run(maskPhones, "+44 20 7946 0958.")).toBe("+** ** **** ****.");
+    expect(run(maskPhones, "tel:+1 (555) 234-5678")).toBe("tel:+* (***) ***-****");
+    expect(run(maskPhones, "+49-151-1234-5678")).toBe("+**-***-****-****");
+  });
+  it("masks North American and trunk-0 national formats", () => {
+    expect(run(maskPhones, "555-234-5678")).toBe("***-***-****");
+    expect(run(maskPhones, "at 555.234.5678,")).toBe("at ***.***.****,");
+    expect(run(maskPhones, "(555) 234-5678")).toBe("(***) ***-****");
+    expect(run(maskPhones, "Tel. 020 7946 0958")).toBe("Tel. *** **** ****");
+    expect(run(maskPhones, "030 12345678")).toBe("*** ********");
+  });
+  it("leaves dates, versions, addresses, ids and short numbers alone", () => {
+    const plain = ["2024-01-15 15.01.2024", "v1.2.3 10.0.19041.1", "192.168.100.200", "ORD-123456789", "1234567890",
+      "+1 2", "123-456-7890", "555-234-56789", "x555-234-5678", "01-02-2024", "0.1.2", "+0 123 456 789", "555-234-5678-9", "2+2=4"];
+    for (let k = 0; k < plain.length; k++) expect(run(maskPhones, plain[k])).toBe(plain[k]);
+  });
+});
+
+describe("IBAN", () => {
+  it("masks checksum-valid IBANs, grouped or solid, keeping spaces", () => {
+    expect(run(maskIbans, "IBAN GB82 WEST 1234 5698 7654 32.")).toBe("IBAN **** **** **** **** **** **.");
+    expect(run(maskIbans, "DE89370400440532013000")).toBe("**********************");
+    expect(run(maskIbans, "pay to FR1420041010050500013M02606 today")).toBe("pay to *************************** today");
+  });
+  it("leaves invalid checksums and look-alikes alone", () => {
+    const plain = ["GB82 WEST 1234 5698 7654 33", "DE89370400440532013001", "XGB82WEST12345698765432", "GB82 WEST", "AB12 order 1234", "GB82WEST12345698765432x"];
+    for (let k = 0; k < plain.length; k++) expect(run(maskIbans, plain[k])).toBe(plain[k]);
+  });
+});
+
+import { Scanner, Action, CARD, EMAIL, SSN, PEM, PHONE, DETECTOR_COUNT } from "../../plugins/pii-filter/assembly/scanner";
 
 function scanWith(sc: Scanner, input: string): string {
   const b = String.UTF8.encode(input);
@@ -94,7 +127,7 @@ function scanWith(sc: Scanner, input: string): string {
 
 describe("actions", () => {
   it("partial keeps the last N characters (digits for cards and SSNs)", () => {
-    const on = new StaticArray<bool>(7);
+    const on = new StaticArray<bool>(DETECTOR_COUNT);
     on[CARD] = true; on[EMAIL] = true; on[SSN] = true;
     const sc = new Scanner(on, []);
     sc.actions[CARD] = Action.Partial;
@@ -107,7 +140,7 @@ describe("actions", () => {
   });
 
   it("reject flags the detector and still masks (the request is replaced anyway)", () => {
-    const on = new StaticArray<bool>(7);
+    const on = new StaticArray<bool>(DETECTOR_COUNT);
     on[PEM] = true; on[EMAIL] = true;
     const sc = new Scanner(on, []);
     sc.actions[PEM] = Action.Reject;
@@ -116,6 +149,24 @@ describe("actions", () => {
     expect(sc.rejectedBy).toBe(-1);
     scanWith(sc, "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----");
     expect(sc.rejectedBy).toBe(PEM);
+  });
+
+  it("hash records spans and leaves the bytes; drop flags the record and masks", () => {
+    const on = new StaticArray<bool>(DETECTOR_COUNT);
+    on[CARD] = true; on[EMAIL] = true; on[PHONE] = true;
+    const sc = new Scanner(on, []);
+    sc.actions[EMAIL] = Action.Hash;
+    sc.actions[CARD] = Action.Hash;
+    sc.actions[PHONE] = Action.Drop;
+    expect(scanWith(sc, "to a@b.org, card 4111-1111-1111-1111")).toBe("to a@b.org, card 4111-1111-1111-1111");
+    const spans = sc.hashSpans;
+    expect(spans.length).toBe(6);
+    expect(spans[0]).toBe(3); expect(spans[1]).toBe(10); expect(spans[2]).toBe(0);
+    expect(spans[3]).toBe(17); expect(spans[4]).toBe(36); expect(spans[5]).toBe(1);
+    expect(sc.dropRecord).toBe(false);
+    expect(scanWith(sc, "call 555-234-5678")).toBe("call ***-***-****");
+    expect(sc.hashSpans.length).toBe(0);
+    expect(sc.dropRecord).toBe(true);
   });
 });
 
@@ -129,5 +180,47 @@ describe("saslPrincipal", () => {
     expect(saslPrincipal(utf8Bytes("admin\0alice\0secret"))).toBe("admin");
     expect(saslPrincipal(utf8Bytes("n,,n=bob=2Cjr,r=abc123"))).toBe("bob,jr");
     expect(saslPrincipal(utf8Bytes("some GSSAPI token"))).toBe("");
+  });
+});
+
+import { Sha256, HmacSha256 } from "../../plugins/pii-filter/assembly/sha256";
+
+function hex(p: usize, n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) { const b = load<u8>(p + <usize>i); s += (b < 16 ? "0" : "") + b.toString(16); }
+  return s;
+}
+function sha256Hex(input: string): string {
+  const b = String.UTF8.encode(input);
+  const h = new Sha256();
+  // Fed in two pieces, so block boundaries inside update() are exercised.
+  const half = b.byteLength >> 1;
+  h.update(changetype<usize>(b), half);
+  h.update(changetype<usize>(b) + <usize>half, b.byteLength - half);
+  const out = new ArrayBuffer(32);
+  h.finish(changetype<usize>(out));
+  return hex(changetype<usize>(out), 32);
+}
+function hmacHex(key: string, msg: string): string { return hmacHexKey(Uint8Array.wrap(String.UTF8.encode(key)), msg); }
+function hmacHexKey(key: Uint8Array, msg: string): string {
+  const m = new HmacSha256(key);
+  const b = String.UTF8.encode(msg);
+  m.begin();
+  m.update(changetype<usize>(b), b.byteLength);
+  const out = new ArrayBuffer(32);
+  m.finish(changetype<usize>(out));
+  return hex(changetype<usize>(out), 32);
+}
+
+describe("SHA-256 and HMAC-SHA-256", () => {
+  it("matches the FIPS 180-4 and RFC 4231 vectors", () => {
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")).toBe("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    expect(hmacHex("Jefe", "what do ya want for nothing?")).toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // RFC 4231 case 6: a key longer than the block is hashed first.
+    const long = new Uint8Array(131);
+    long.fill(0xaa);
+    expect(hmacHexKey(long, "Test Using Larger Than Block-Size Key - Hash Key First")).toBe("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   });
 });

@@ -6,7 +6,8 @@ import zlib from "node:zlib";
 import { PluginHost } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
-import { batchOf } from "../tools/batches.js";
+import { batchOf, parseBatch } from "../tools/batches.js";
+import crypto from "node:crypto";
 import { prng } from "../tools/prng.js";
 
 const PII = rootPath("build", "pii-filter.wasm");
@@ -80,20 +81,14 @@ test("fuzz: mutated and truncated batches, plain, gzip and snappy, never trap", 
   }
 });
 
-test("fetch path: a partial batch at the end of a partition is dropped, complete ones masked", async () => {
-  const d = await Dissector.load();
-  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch" }) });
-  const conn = host.connect();
-  // Fetch v12 request (header v2, client id "c"), then its response with one whole batch and half of another.
+/** Sends a Fetch v12 request (client id "c") and then a response carrying `records`; the records the client receives. */
+function fetchThrough(d: Dissector, conn: ReturnType<PluginHost["connect"]>, records: Buffer): Buffer {
   const reqBody = d.encodeBody(1, 12, false, JSON.stringify({ clusterId: null, replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "" }));
   assert.ok(reqBody.ok, reqBody.text);
   const h = Buffer.alloc(8); h.writeInt16BE(1, 0); h.writeInt16BE(12, 2); h.writeInt32BE(9, 4);
   const reqRest = Buffer.concat([h, Buffer.from([0, 1, 0x63, 0]), reqBody.bytes]);
   const reqSize = Buffer.alloc(4); reqSize.writeInt32BE(reqRest.length);
   conn.fromClient(Buffer.concat([reqSize, reqRest]));
-  const whole = batchOf([Buffer.from("mail x@example.org")]);
-  const second = batchOf([Buffer.from("secret=tail-value")]);
-  const records = Buffer.concat([whole, second.subarray(0, second.length - 5)]);
   const respBody = d.encodeBody(1, 12, true, JSON.stringify({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: "t", partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 2, lastStableOffset: 2, logStartOffset: 0, abortedTransactions: [], preferredReadReplica: -1, records: records.toString("base64") }] }] }));
   assert.ok(respBody.ok, respBody.text);
   const corr = Buffer.alloc(4); corr.writeInt32BE(9);
@@ -101,10 +96,35 @@ test("fetch path: a partial batch at the end of a partition is dropped, complete
   const respSize = Buffer.alloc(4); respSize.writeInt32BE(respRest.length);
   const out = conn.fromBroker(Buffer.concat([respSize, respRest]));
   const json = JSON.parse(d.decodeBody(1, 12, true, out.subarray(4 + 5)).text);
-  const delivered = Buffer.from(json.responses[0].partitions[0].records, "base64");
+  return Buffer.from(json.responses[0].partitions[0].records, "base64");
+}
+
+test("fetch path: a partial batch at the end of a partition is dropped, complete ones masked", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch" }) });
+  const whole = batchOf([Buffer.from("mail x@example.org")]);
+  const second = batchOf([Buffer.from("secret=tail-value")]);
+  const delivered = fetchThrough(d, host.connect(), Buffer.concat([whole, second.subarray(0, second.length - 5)]));
   assert.equal(delivered.length, whole.length, "only the whole batch is delivered");
   assert.ok(delivered.includes("mail *************"));
   assert.ok(!delivered.includes("tail-value"));
+});
+
+test("fetch path: drop leaves offset gaps (like compaction); a batch may end up empty", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch", actions: { email: "drop" } }) });
+  const first = batchOf(["a", "mail x@example.org", "b"].map((v) => Buffer.from(v)), { pid: 3 });
+  const second = batchOf([Buffer.from("only y@example.org")]);
+  const delivered = fetchThrough(d, host.connect(), Buffer.concat([first, second]));
+  const one = parseBatch(delivered);
+  assert.deepEqual(one.records.map((r) => [r.offsetDelta, r.value!.toString()]), [[0, "a"], [2, "b"]]);
+  assert.equal(one.lastOffsetDelta, 2, "the batch still covers its offsets, so the consumer moves past them");
+  assert.ok(one.crcValid);
+  const two = parseBatch(delivered.subarray(12 + delivered.readInt32BE(8)));
+  assert.equal(two.count, 0);
+  assert.equal(two.lastOffsetDelta, 0);
+  assert.ok(two.crcValid);
+  assert.equal(host.metric("pii.records_dropped"), 2n);
 });
 
 test("direction and exemptions are validated", async () => {
@@ -113,4 +133,89 @@ test("direction and exemptions are validated", async () => {
     assert.equal(host.configured, false);
     assert.ok(host.logs.some((l) => why.test(l.message)));
   }
+});
+
+/** The records field of the first partition of a Produce v9 frame the filter forwarded. */
+function forwardedRecords(d: Dissector, out: Buffer): Buffer {
+  const json = JSON.parse(d.decodeBody(0, 9, false, out.subarray(4 + d.requestHeaderLength(out.subarray(4)))).text);
+  return Buffer.from(json.topicData[0].partitionData[0].records, "base64");
+}
+
+const HASH_KEY = "0123456789abcdef-test-key";
+/** The token pii-filter's `hash` gives: the first 64 bits of HMAC-SHA-256, in hex (node:crypto, independently). */
+function token(text: string): string {
+  return crypto.createHmac("sha256", HASH_KEY).update(text).digest("hex").slice(0, 16);
+}
+
+test("hash replaces matches with keyed tokens, the record re-encoded with a valid CRC", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ actions: { email: "hash", card: "hash" }, hash_key: HASH_KEY }) });
+  const values = ["mail a@b.org now", "card 4111-1111-1111-1111 and 4111 1111 1111 1111", "ssn 123-45-6789", "plain"].map((v) => Buffer.from(v));
+  for (const gzip of [false, true]) {
+    const out = host.connect().fromClient(produceFrame(d, batchOf(values, { gzip })));
+    const b = parseBatch(forwardedRecords(d, out));
+    assert.equal(b.codec, gzip ? 1 : 0);
+    assert.ok(b.crcValid, "CRC-32C matches the new bytes");
+    assert.deepEqual(b.records.map((r) => r.value!.toString()), [
+      `mail ${token("a@b.org")} now`,
+      // Separators do not count: one card number, one token.
+      `card ${token("4111111111111111")} and ${token("4111111111111111")}`,
+      "ssn ***-**-****",
+      "plain",
+    ]);
+    assert.deepEqual(b.records.map((r) => r.offsetDelta), [0, 1, 2, 3]);
+  }
+  assert.equal(host.metric("pii.actions.action_hash"), 6n);
+});
+
+test("drop removes records from a produce batch and renumbers the rest", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ actions: { ssn: "drop" } }) });
+  const values = ["keep 1", "ssn 123-45-6789", "keep 2", "other 234-56-7891"].map((v) => Buffer.from(v));
+  const b = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf(values)))));
+  assert.deepEqual(b.records.map((r) => r.value!.toString()), ["keep 1", "keep 2"]);
+  assert.deepEqual(b.records.map((r) => r.offsetDelta), [0, 1]);
+  assert.equal(b.count, 2);
+  assert.equal(b.lastOffsetDelta, 1);
+  assert.ok(b.crcValid);
+  assert.equal(host.metric("pii.records_dropped"), 2n);
+
+  // Every record matched: the batch keeps its last one, masked (a produce batch cannot be empty).
+  const all = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf([values[1], values[3]])))));
+  assert.deepEqual(all.records.map((r) => r.value!.toString()), ["other ***-**-****"]);
+  assert.equal(host.metric("pii.drops_kept_masked"), 1n);
+});
+
+test("drop keeps records of idempotent produce batches, masked, so sequence numbers hold", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ actions: { ssn: "drop" } }) });
+  const values = ["keep", "ssn 123-45-6789"].map((v) => Buffer.from(v));
+  const b = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf(values, { pid: 7, sequence: 3 })))));
+  assert.deepEqual(b.records.map((r) => r.value!.toString()), ["keep", "ssn ***-**-****"]);
+  assert.equal(b.count, 2);
+  assert.equal(b.producerId, 7n);
+  assert.equal(host.metric("pii.drops_kept_masked"), 1n);
+  assert.equal(host.metric("pii.records_dropped"), 0n);
+});
+
+test("hash and drop are validated: hash needs a hash_key", async () => {
+  for (const [config, why] of [
+    [{ actions: { email: "hash" } }, /hash_key: required/],
+    [{ actions: { email: "hash" }, hash_key: "short" }, /hash_key: must be a string of at least 16 bytes/],
+    [{ actions: { email: "shred" } }, /actions.email: must be one of mask, partial, reject, hash, drop/],
+  ] as [object, RegExp][]) {
+    const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+    assert.equal(host.configured, false, JSON.stringify(config));
+    assert.ok(host.logs.some((l) => why.test(l.message)), JSON.stringify(host.logs));
+  }
+});
+
+test("phone numbers and IBANs are masked in produced records", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: "{}" });
+  const values = ["call +44 20 7946 0958", "IBAN DE89 3704 0044 0532 0130 00", "build 10.0.19041 on 2024-01-15"].map((v) => Buffer.from(v));
+  const b = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf(values)))));
+  assert.deepEqual(b.records.map((r) => r.value!.toString()), ["call +** ** **** ****", "IBAN **** **** **** **** **** **", "build 10.0.19041 on 2024-01-15"]);
+  assert.equal(host.metric("pii.matches.detector_phone"), 1n);
+  assert.equal(host.metric("pii.matches.detector_iban"), 1n);
 });

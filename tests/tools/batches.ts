@@ -50,3 +50,55 @@ export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: numbe
 export function batch(count: number, pid = -1, sequence = 0): Buffer {
   return batchOf(Array.from({ length: count }, (_, i) => Buffer.from(`value-${i}`)), { pid, sequence });
 }
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32C (Castagnoli), bit by bit from its polynomial: an independent check on the wasm one. */
+export function crc32c(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC32C_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export interface ParsedRecord { offsetDelta: number; key: Buffer | null; value: Buffer | null }
+export interface ParsedBatch { count: number; lastOffsetDelta: number; producerId: bigint; crcValid: boolean; codec: number; records: ParsedRecord[] }
+
+function readVarint(b: Buffer, at: { pos: number }): number {
+  let shift = 0, z = 0;
+  for (;;) { const x = b[at.pos++]; z |= (x & 0x7f) << shift; shift += 7; if (!(x & 0x80)) break; }
+  return (z >>> 1) ^ -(z & 1);
+}
+
+/** Reads the first RecordBatch v2 in `b` (uncompressed or gzip) back into its records, for assertions. */
+export function parseBatch(b: Buffer): ParsedBatch {
+  const codec = b.readInt16BE(21) & 7;
+  let section = b.subarray(61, 12 + b.readInt32BE(8));
+  if (codec == 1) section = zlib.gunzipSync(section);
+  else if (codec != 0) throw new Error(`parseBatch: codec ${codec} not supported here`);
+  const count = b.readInt32BE(57);
+  const at = { pos: 0 };
+  const records: ParsedRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = readVarint(section, at);
+    const end = at.pos + len;
+    at.pos++; // attributes
+    readVarint(section, at); // timestamp delta (fits a varint in these tests)
+    const offsetDelta = readVarint(section, at);
+    const kl = readVarint(section, at);
+    const key = kl < 0 ? null : section.subarray(at.pos, at.pos + kl); if (kl > 0) at.pos += kl;
+    const vl = readVarint(section, at);
+    const value = vl < 0 ? null : section.subarray(at.pos, at.pos + vl); if (vl > 0) at.pos += vl;
+    records.push({ offsetDelta, key, value });
+    at.pos = end;
+  }
+  if (at.pos != section.length) throw new Error(`parseBatch: ${section.length - at.pos} bytes after ${count} records`);
+  return { count, lastOffsetDelta: b.readInt32BE(23), producerId: b.readBigInt64BE(43), crcValid: b.readUInt32BE(17) == crc32c(b.subarray(21, 12 + b.readInt32BE(8))), codec, records };
+}

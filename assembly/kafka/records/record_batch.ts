@@ -75,6 +75,8 @@ export class Record {
   key: Uint8Array | null = null;
   value: Uint8Array | null = null;
   headerKeys: Array<string> = [];
+  /** The header keys as they are on the wire (views), for writing the record again exactly. */
+  headerKeyBytes: Array<Uint8Array> = [];
   headerValues: Array<Uint8Array | null> = [];
 }
 
@@ -139,6 +141,7 @@ export class RecordReader {
     into.value = this.bytes();
     const headers = r.varint();
     into.headerKeys.length = 0;
+    into.headerKeyBytes.length = 0;
     into.headerValues.length = 0;
     if (headers < 0 || headers > this.recordEnd - r.pos) { this.bad = true; return false; }
     for (let i = 0; i < headers && !r.bad; i++) {
@@ -146,6 +149,7 @@ export class RecordReader {
       if (kl < 0 || kl > this.recordEnd - r.pos) { this.bad = true; return false; }
       const k = r.view(kl);
       into.headerKeys.push(String.UTF8.decodeUnsafe(k.dataStart, <usize>k.byteLength));
+      into.headerKeyBytes.push(k);
       into.headerValues.push(this.bytes());
     }
     if (r.bad || r.pos != this.recordEnd) { this.bad = true; return false; }

@@ -2,7 +2,8 @@
 // '@' of an address, the '=' or ':' of key=value, the first digit of a number, ...),
 // masks it in place, and returns where scanning resumes, or -1 when nothing matched.
 // Scanner (scanner.ts) calls them in one pass; maskAll runs one over a whole buffer.
-import { isDigit, isUpper, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits } from "./chars";
+import { setKeepTail, maskLines } from "./chars";
+import { isDigit, isUpper, isLower, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits, maskAlnum } from "./chars";
 
 /** name@domain.tld around the '@' at i: the whole address is masked. */
 export function emailAt(p: usize, n: i32, i: i32): i32 {
@@ -121,9 +122,10 @@ export function pemAt(p: usize, n: i32, i: i32): i32 {
   if (!isPrivate) return -1;
   let j = lineEnd;
   while (j < n && !matchAscii(p, n, j, PEM_END)) j++;
-  // A key body is never partially shown: all of it is masked whatever the action.
-  for (let k = lineEnd; k < j; k++) { const c = load<u8>(p + k); if (c != 0x0a && c != 0x0d) store<u8>(p + k, 0x2a); }
-  return j > lineEnd ? j : lineEnd;
+  if (j <= lineEnd) return lineEnd;
+  setKeepTail(0); // a key body is never partially shown
+  maskLines(p, lineEnd, j);
+  return j;
 }
 
 /**
@@ -213,4 +215,151 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: SecretWords): i32 {
   if (ve <= vs) return -1;
   mask(p, vs, ve);
   return ve;
+}
+
+/** True when the byte before `i` does not continue a word or number. */
+@inline function startsWord(p: usize, i: i32): bool { return i == 0 || !isAlnum(load<u8>(p + i - 1)); }
+/** True when the byte at `e` does not continue a word or number. */
+@inline function endsWord(p: usize, n: i32, e: i32): bool { return e >= n || !isAlnum(load<u8>(p + e)); }
+
+/** Counts the digits of [i, n) up to a non-digit; the end. */
+function digitsFrom(p: usize, n: i32, i: i32): i32 {
+  let e = i;
+  while (e < n && isDigit(load<u8>(p + e))) e++;
+  return e;
+}
+
+/**
+ * A phone number in E.164 form at the '+' at i: "+" and 8-15 digits, in groups split by single
+ * spaces, dashes or dots, one of which may be parenthesised ("+1 (555) 123-4567").
+ */
+export function phoneE164At(p: usize, n: i32, i: i32): i32 {
+  if (i + 1 >= n || load<u8>(p + i + 1) == 0x30 || !isDigit(load<u8>(p + i + 1))) return -1;
+  if (i > 0 && (isAlnum(load<u8>(p + i - 1)) || load<u8>(p + i - 1) == 0x2b)) return -1;
+  let e = i + 1;
+  let digits = 0;
+  let lastDigitEnd = e;
+  let parens = 0;
+  while (e < n) {
+    const c = <u32>load<u8>(p + e);
+    if (isDigit(c)) { digits++; e++; lastDigitEnd = e; if (digits > 15) return -1; continue; }
+    // One separator (or "(" / ") ") between groups, never two in a row.
+    if (c == 0x20 || c == 0x2d || c == 0x2e) {
+      if (e + 1 < n && isDigit(load<u8>(p + e + 1))) { e++; continue; }
+      if (c == 0x20 && e + 1 < n && load<u8>(p + e + 1) == 0x28 && parens == 0) { e++; continue; }
+      break;
+    }
+    if (c == 0x28 && parens == 0 && e + 1 < n && isDigit(load<u8>(p + e + 1))) { parens = 1; e++; continue; }
+    if (c == 0x29 && parens == 1) { parens = 2; e++; if (e < n && load<u8>(p + e) == 0x20) e++; continue; }
+    break;
+  }
+  if (parens == 1 || digits < 8 || !endsWord(p, n, lastDigitEnd)) return -1;
+  maskDigits(p, i, lastDigitEnd);
+  return lastDigitEnd;
+}
+
+/** "ddd" followed by separator `sep` at `at`: the position after the separator, or -1. */
+function groupThen(p: usize, n: i32, at: i32, len: i32, sep: u32): i32 {
+  if (at + len >= n) return -1;
+  for (let k = 0; k < len; k++) if (!isDigit(load<u8>(p + at + k))) return -1;
+  if (<u32>load<u8>(p + at + len) != sep) return -1;
+  return at + len + 1;
+}
+
+/**
+ * A phone number in a national format, at the digit (or '(') at i:
+ * - North American: 555-123-4567, 555.123.4567, 555 123 4567, (555) 123-4567, area and
+ *   exchange codes starting 2-9;
+ * - with a trunk 0: 020 7946 0958, 06-1234 5678, 030 12345678: 10 or 11 digits in groups
+ *   split by spaces or dashes, the first group of 2-5 digits.
+ * Dates, versions, IP addresses and plain runs of digits do not have these shapes.
+ */
+export function phoneNationalAt(p: usize, n: i32, i: i32): i32 {
+  if (!startsWord(p, i)) return -1;
+  const first = <u32>load<u8>(p + i);
+  if (first == 0x28) {
+    // (555) 123-4567
+    if (i + 14 > n || load<u8>(p + i + 4) != 0x29 || load<u8>(p + i + 5) != 0x20) return -1;
+    for (let k = 1; k <= 3; k++) if (!isDigit(load<u8>(p + i + k))) return -1;
+    if (load<u8>(p + i + 1) < 0x32) return -1;
+    const rest = groupThen(p, n, i + 6, 3, 0x2d);
+    if (rest < 0 || load<u8>(p + i + 6) < 0x32 || digitsFrom(p, n, rest) != rest + 4 || !endsWord(p, n, rest + 4)) return -1;
+    maskDigits(p, i, rest + 4);
+    return rest + 4;
+  }
+  if (first == 0x30) {
+    let e = i;
+    let digits = 0;
+    let groups = 0;
+    let lastDigitEnd = i;
+    while (e < n) {
+      const ge = digitsFrom(p, n, e);
+      if (ge == e) break;
+      if (groups == 0 && (ge - e < 2 || ge - e > 5)) return -1;
+      digits += ge - e;
+      groups++;
+      lastDigitEnd = ge;
+      e = ge;
+      if (e + 1 < n && (load<u8>(p + e) == 0x20 || load<u8>(p + e) == 0x2d) && isDigit(load<u8>(p + e + 1))) e++;
+      else break;
+    }
+    if (groups < 2 || digits < 10 || digits > 11 || !endsWord(p, n, lastDigitEnd)) return -1;
+    if (lastDigitEnd < n && load<u8>(p + lastDigitEnd) == 0x2e && lastDigitEnd + 1 < n && isDigit(load<u8>(p + lastDigitEnd + 1))) return -1;
+    maskDigits(p, i, lastDigitEnd);
+    return lastDigitEnd;
+  }
+  if (first < 0x32 || i + 12 > n) return -1;
+  const sep = <u32>load<u8>(p + i + 3);
+  if (sep != 0x2d && sep != 0x2e && sep != 0x20) return -1;
+  const second = groupThen(p, n, i, 3, sep);
+  if (second < 0 || load<u8>(p + second) < 0x32) return -1;
+  const third = groupThen(p, n, second, 3, sep);
+  if (third < 0 || digitsFrom(p, n, third) != third + 4) return -1;
+  const e = third + 4;
+  // "555.123.4567.8" or "555-123-4567-…" continue into something else.
+  if (!endsWord(p, n, e) || (e + 1 < n && <u32>load<u8>(p + e) == sep && isDigit(load<u8>(p + e + 1)))) return -1;
+  maskDigits(p, i, e);
+  return e;
+}
+
+/** An IBAN's letters are worth 10-35 in its checksum. */
+@inline function ibanValue(c: u32): u32 { return isDigit(c) ? c - 0x30 : c - 0x41 + 10; }
+
+/**
+ * An IBAN whose country code starts at s: two capital letters, two check digits, then 11-30
+ * capital letters or digits, written solid or in groups of four split by single spaces.
+ * Only numbers whose ISO 7064 mod-97 checksum is valid count.
+ */
+export function ibanAt(p: usize, n: i32, s: i32): i32 {
+  if (!startsWord(p, s) || s + 15 > n) return -1;
+  if (!isUpper(load<u8>(p + s)) || !isUpper(load<u8>(p + s + 1)) || !isDigit(load<u8>(p + s + 2)) || !isDigit(load<u8>(p + s + 3))) return -1;
+  let e = s + 4;
+  let chars = 4;
+  let run = 4; // characters since the last space: groups are four wide
+  let spaced = false;
+  while (e < n && chars < 34) {
+    const c = <u32>load<u8>(p + e);
+    if (isUpper(c) || isDigit(c)) { chars++; run++; e++; if (spaced && run > 4) return -1; continue; }
+    if (c == 0x20 && run == 4 && e + 1 < n && (isUpper(load<u8>(p + e + 1)) || isDigit(load<u8>(p + e + 1)))) {
+      if (!spaced && e != s + 4) break; // spaces, if any, start after the first group
+      spaced = true; run = 0; e++; continue;
+    }
+    break;
+  }
+  if (chars < 15 || !endsWord(p, n, e) || (e < n && isLower(load<u8>(p + e)))) return -1;
+  // Checksum over BBAN then country and check digits, letters as two digits each.
+  let rem: u32 = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const from = pass == 0 ? s + 4 : s;
+    const to = pass == 0 ? e : s + 4;
+    for (let k = from; k < to; k++) {
+      const c = <u32>load<u8>(p + k);
+      if (c == 0x20) continue;
+      const v = ibanValue(c);
+      rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+    }
+  }
+  if (rem != 1) return -1;
+  maskAlnum(p, s, e);
+  return e;
 }

@@ -23,18 +23,47 @@
 let keepTail: i32 = 0;
 export function setKeepTail(n: i32): void { keepTail = n; }
 
+/**
+ * With the `hash` action a match is replaced by a token of another length, which the scanner
+ * cannot do in place: the detectors then record the match here (start, end, and whether only
+ * its letters and digits count, so "4111 1111…" and "4111-1111-…" hash alike) and leave the
+ * bytes alone. The plugin rebuilds the field from these spans.
+ */
+let recordOnly = false;
+export const spans = new Array<i32>();
+export function setRecordOnly(on: bool): void { recordOnly = on; }
+
 /** Overwrites bytes [start, end) with '*', sparing the last `keepTail`: lengths never change, so the batch keeps its layout. */
 export function mask(ptr: usize, start: i32, end: i32): void {
+  if (recordOnly) { spans.push(start); spans.push(end); spans.push(0); return; }
   const stop = end - keepTail;
   if (stop > start) memory.fill(ptr + <usize>start, 0x2a, <usize>(stop - start));
 }
 
 /** Masks the digits of [start, end), sparing the last `keepTail` digits (cards, SSNs keep their separators). */
 export function maskDigits(ptr: usize, start: i32, end: i32): void {
+  if (recordOnly) { spans.push(start); spans.push(end); spans.push(1); return; }
   let spare = keepTail;
   for (let k = end - 1; k >= start; k--) {
     if (!isDigit(load<u8>(ptr + <usize>k))) continue;
     if (spare > 0) { spare--; continue; }
     store<u8>(ptr + <usize>k, 0x2a);
   }
+}
+
+/** Masks the letters and digits of [start, end), sparing the last `keepTail` of them (IBANs keep their spaces). */
+export function maskAlnum(ptr: usize, start: i32, end: i32): void {
+  if (recordOnly) { spans.push(start); spans.push(end); spans.push(1); return; }
+  let spare = keepTail;
+  for (let k = end - 1; k >= start; k--) {
+    if (!isAlnum(load<u8>(ptr + <usize>k))) continue;
+    if (spare > 0) { spare--; continue; }
+    store<u8>(ptr + <usize>k, 0x2a);
+  }
+}
+
+/** Masks [start, end) except line breaks (a PEM body keeps its shape); recorded instead under `hash`. */
+export function maskLines(ptr: usize, start: i32, end: i32): void {
+  if (recordOnly) { spans.push(start); spans.push(end); spans.push(0); return; }
+  for (let k = start; k < end; k++) { const c = load<u8>(ptr + <usize>k); if (c != 0x0a && c != 0x0d) store<u8>(ptr + <usize>k, 0x2a); }
 }

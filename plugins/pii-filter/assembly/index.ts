@@ -3,23 +3,26 @@
 // patched in place and only their CRC is recomputed; nothing is re-encoded.
 //
 // Configuration (JSON; every key optional):
-//   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"],
+//   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
 //     "on_unsupported": "close" | "passthrough",      // zstd or legacy batches (not scanned yet)
 //     "max_decompressed_bytes": 104857600,             // a gzip/snappy batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
-//     "actions": { "card": "partial", "pem": "reject" }, // per detector: mask (default), partial, reject
-//     "partial_keep": 4 }                              // characters `partial` leaves visible
+//     "actions": { "card": "partial", "pem": "reject", "email": "hash", "ssn": "drop" },
+//                                                      // per detector: mask (default), partial, hash, drop, reject
+//     "partial_keep": 4,                               // characters `partial` leaves visible
+//     "hash_key": "at least 16 characters",            // the HMAC key of `hash` (required with it)
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
   ProduceRequest, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
-  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error,
+  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, batchWithRecords,
 } from "../../../assembly/index";
-import { Scanner, DETECTOR_NAMES, Action, ACTION_NAMES } from "./scanner";
+import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
+import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
 
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
@@ -39,15 +42,18 @@ const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key",
 
 class PiiRoot extends RootContext {
   readonly stream: StreamConfig = new StreamConfig();
-  enabled: StaticArray<bool> = new StaticArray<bool>(7);
+  enabled: StaticArray<bool> = new StaticArray<bool>(DETECTOR_COUNT);
   secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
   onUnsupported: i32 = MalformedPolicy.Close;
   maxDecompressed: i32 = 104857600;
   onProduce: bool = true;
   onFetch: bool = false;
   fetchExempt: Array<string> = [];
-  actions: StaticArray<i32> = new StaticArray<i32>(7);
+  actions: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
   partialKeep: i32 = 4;
+  hashKey: Uint8Array | null = null;
+  recordsDropped: Counter | null = null;
+  dropsKept: Counter | null = null;
   actionCounters: CounterFamily | null = null;
   rejected: Counter | null = null;
   recordsScanned: Counter | null = null;
@@ -71,6 +77,8 @@ class PiiRoot extends RootContext {
     this.matches = new CounterFamily("pii.matches", "detector");
     this.actionCounters = new CounterFamily("pii.actions", "action");
     this.rejected = new Counter("pii.rejected_produces");
+    this.recordsDropped = new Counter("pii.records_dropped");
+    this.dropsKept = new Counter("pii.drops_kept_masked");
     logInfo("pii-filter: configured");
     return true;
   }
@@ -80,7 +88,7 @@ class PiiRoot extends RootContext {
     const stream = new StreamConfig();
     const problem = readStreamConfig(doc, stream);
     if (problem.length > 0) return problem;
-    const enabled = new StaticArray<bool>(7);
+    const enabled = new StaticArray<bool>(DETECTOR_COUNT);
     const detectors = doc.get("detectors");
     if (detectors != null) {
       if (detectors.kind != JsonKind.Array) return "detectors: must be a list of detector names";
@@ -132,7 +140,7 @@ class PiiRoot extends RootContext {
         exempt.push(ex.items[i].str);
       }
     }
-    const actions = new StaticArray<i32>(7);
+    const actions = new StaticArray<i32>(DETECTOR_COUNT);
     const act = doc.get("actions");
     if (act != null) {
       if (act.kind != JsonKind.Object) return "actions: must map detector names to mask, partial or reject";
@@ -140,7 +148,7 @@ class PiiRoot extends RootContext {
         const d = DETECTORS.indexOf(act.keys[i]);
         if (d < 0) return "actions." + act.keys[i] + ": unknown detector (known: " + DETECTORS.join(", ") + ")";
         const a = act.items[i].kind == JsonKind.String ? ACTION_NAMES.indexOf(act.items[i].str) : -1;
-        if (a < 0) return "actions." + act.keys[i] + ": must be mask, partial or reject (hash and drop are not implemented yet)";
+        if (a < 0) return "actions." + act.keys[i] + ": must be one of " + ACTION_NAMES.join(", ");
         actions[d] = a;
       }
     }
@@ -150,7 +158,15 @@ class PiiRoot extends RootContext {
       if (pk.kind != JsonKind.Number || pk.num < 1 || pk.num > 64 || pk.num != Math.floor(pk.num)) return "partial_keep: must be a whole number from 1 to 64";
       partialKeep = <i32>pk.num;
     }
+    let hashKey: Uint8Array | null = null;
+    const hk = doc.get("hash_key");
+    if (hk != null) {
+      if (hk.kind != JsonKind.String || String.UTF8.byteLength(hk.str) < 16) return "hash_key: must be a string of at least 16 bytes";
+      hashKey = Uint8Array.wrap(String.UTF8.encode(hk.str));
+    }
+    if (hashKey == null && actions.includes(Action.Hash)) return "hash_key: required when an action is hash (a secret of at least 16 bytes)";
     readStreamConfig(doc, this.stream);
+    this.hashKey = hashKey;
     this.actions = actions;
     this.partialKeep = partialKeep;
     this.onProduce = onProduce;
@@ -167,14 +183,18 @@ class PiiRoot extends RootContext {
 
   /** One scanner per VM: the scan is synchronous, so connections can share it. */
   private scanner: Scanner | null = null;
+  /** Set when an action is `hash`. */
+  tokenizer: Tokenizer | null = null;
 
   getScanner(): Scanner {
     let sc = this.scanner;
     if (sc == null) {
       sc = new Scanner(this.enabled, this.secretKeys);
-      for (let d = 0; d < 7; d++) sc.actions[d] = this.actions[d];
+      for (let d = 0; d < DETECTOR_COUNT; d++) sc.actions[d] = this.actions[d];
       sc.partialKeep = this.partialKeep;
       this.scanner = sc;
+      const key = this.hashKey;
+      if (key != null) this.tokenizer = new Tokenizer(key);
     }
     return sc;
   }
@@ -196,6 +216,8 @@ class PiiRoot extends RootContext {
 
 class PiiConnection extends KafkaConnection {
   private readonly record: Record = new Record();
+  /** Length-changing edits found in the batch being scanned, in record order. */
+  private readonly edits: Array<RecordEdit> = [];
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
 
   private scan(sc: Scanner, v: Uint8Array | null): i32 {
@@ -317,6 +339,13 @@ class PiiConnection extends KafkaConnection {
       if (codec == Compression.None) {
         const masked = this.scanBatch(sc, batch);
         if (masked < 0) { outcome.unsupported = "a record batch does not parse"; return outcome; }
+        if (this.edits.length > 0) {
+          const again = this.rewrite(batch, batch, fetch, null);
+          if (again == null) { outcome.unsupported = "a record batch does not parse"; return outcome; }
+          rebuilt.push(again);
+          changed = true;
+          continue;
+        }
         if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); outcome.patched = true; }
         rebuilt.push(original);
       } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4) {
@@ -341,12 +370,19 @@ class PiiConnection extends KafkaConnection {
         const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
         memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
         memory.copy(changetype<usize>(clear) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
-        const masked = this.scanBatch(sc, new RecordBatch(clear, 0, clear.byteLength));
+        const clearBatch = new RecordBatch(clear, 0, clear.byteLength);
+        const masked = this.scanBatch(sc, clearBatch);
         if (masked < 0) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
+        if (this.edits.length > 0) {
+          const again = this.rewrite(batch, clearBatch, fetch, section);
+          if (again == null) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
+          rebuilt.push(again);
+          changed = true;
+          continue;
+        }
         if (masked == 0) { rebuilt.push(original); continue; }
         const records = Uint8Array.wrap(clear, BATCH_HEADER, plain.byteLength);
-        // Written again in the batch's own codec (and, for snappy, its own framing).
-        rebuilt.push(rebuildBatch(batch, codec == Compression.Gzip ? gzipStored(records) : codec == Compression.Snappy ? snappyLiteral(records, section) : lz4Stored(records)));
+        rebuilt.push(batchWithRecords(batch, compressLike(codec, records, section), batch.recordCount, batch.lastOffsetDelta));
         (this.pii.batchesPatched as Counter).increment();
         changed = true;
       } else {
@@ -371,19 +407,72 @@ class PiiConnection extends KafkaConnection {
     return outcome;
   }
 
-  /** Scans every record of an uncompressed batch in place; the matches, or -1 when it does not parse. */
+  /**
+   * Scans every record of an uncompressed batch: masks in place, and notes in `edits` what
+   * changes lengths (hash tokens, dropped records). The matches, or -1 when it does not parse.
+   */
   private scanBatch(sc: Scanner, batch: RecordBatch): i32 {
     let masked = 0;
     let scanned = 0;
     const rr = new RecordReader(batch);
     const rec = this.record;
+    this.edits.length = 0;
     while (rr.next(rec)) {
+      sc.dropRecord = false;
+      let edit: RecordEdit | null = null;
+      masked += this.scan(sc, rec.value);
+      edit = this.hashed(sc, edit, scanned, VALUE_FIELD, rec.value);
+      masked += this.scan(sc, rec.key);
+      edit = this.hashed(sc, edit, scanned, KEY_FIELD, rec.key);
+      for (let h = 0; h < rec.headerValues.length; h++) {
+        masked += this.scan(sc, rec.headerValues[h]);
+        edit = this.hashed(sc, edit, scanned, FIRST_HEADER_FIELD + h, rec.headerValues[h]);
+      }
+      if (sc.dropRecord) {
+        if (edit == null) edit = new RecordEdit(scanned);
+        edit.drop = true;
+      }
+      if (edit != null) this.edits.push(edit);
       scanned++;
-      masked += this.scan(sc, rec.value) + this.scan(sc, rec.key);
-      for (let h = 0; h < rec.headerValues.length; h++) masked += this.scan(sc, rec.headerValues[h]);
     }
     (this.pii.recordsScanned as Counter).increment(<u64>scanned);
     return rr.complete() ? masked : -1;
+  }
+
+  /** After scanning one field: its `hash` matches become tokens in a replacement. */
+  private hashed(sc: Scanner, edit: RecordEdit | null, index: i32, field: i32, bytes: Uint8Array | null): RecordEdit | null {
+    const spans = sc.hashSpans;
+    if (spans.length == 0 || bytes == null) return edit;
+    const e = edit != null ? edit : new RecordEdit(index);
+    e.fields.push(field);
+    e.values.push((this.pii.tokenizer as Tokenizer).replace(bytes, spans));
+    return e;
+  }
+
+  /**
+   * `batch` written again with this.edits applied, from the records in `clear` (the batch
+   * itself, or its decompressed copy), compressed like `section` when it was compressed.
+   * A produce batch with a producer id (idempotent or transactional) keeps every record: the
+   * broker checks its sequence numbers against the record count, so dropped records stay in
+   * place, masked. A produce batch never becomes empty either: its last record then stays.
+   */
+  private rewrite(batch: RecordBatch, clear: RecordBatch, fetch: bool, section: Uint8Array | null): Uint8Array | null {
+    const edits = this.edits;
+    let drops = 0;
+    for (let i = 0; i < edits.length; i++) if (edits[i].drop) drops++;
+    let remove = fetch || batch.producerId < 0;
+    if (!fetch && remove && drops == clear.recordCount) {
+      edits[edits.length - 1].drop = false;
+      drops--;
+      (this.pii.dropsKept as Counter).increment();
+    }
+    if (!remove && drops > 0) (this.pii.dropsKept as Counter).increment(<u64>drops);
+    const again = rewriteRecords(clear, edits, remove, !fetch);
+    if (again == null) return null;
+    if (remove) (this.pii.recordsDropped as Counter).increment(<u64>drops);
+    (this.pii.batchesPatched as Counter).increment();
+    const records = section == null ? again.records : compressLike(batch.compression, again.records, section);
+    return batchWithRecords(batch, records, again.count, again.lastOffsetDelta);
   }
   /** A fetch response the filter cannot scan: never delivered unscanned under "close". */
   private unsupported(direction: Direction, reason: string): void {
@@ -404,15 +493,9 @@ class PiiConnection extends KafkaConnection {
   }
 }
 
-/** The batch again with a new (compressed) records section: same header, new length and CRC. */
-function rebuildBatch(batch: RecordBatch, gz: Uint8Array): Uint8Array {
-  const out = new ArrayBuffer(BATCH_HEADER + gz.byteLength);
-  memory.copy(changetype<usize>(out), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
-  memory.copy(changetype<usize>(out) + <usize>BATCH_HEADER, gz.dataStart, <usize>gz.byteLength);
-  store<i32>(changetype<usize>(out) + 8, bswap<i32>(out.byteLength - 12));
-  const rebuilt = new RecordBatch(out, 0, out.byteLength);
-  rebuilt.fixCrc();
-  return Uint8Array.wrap(out);
+/** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */
+function compressLike(codec: Compression, records: Uint8Array, section: Uint8Array): Uint8Array {
+  return codec == Compression.Gzip ? gzipStored(records) : codec == Compression.Snappy ? snappyLiteral(records, section) : lz4Stored(records);
 }
 
 registerRootContext((id: u32): RootContext => new PiiRoot(id));

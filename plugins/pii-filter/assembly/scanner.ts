@@ -2,16 +2,21 @@
 // start (or anchor) a match; everything else costs one load and one compare. At a
 // trigger byte the detectors anchored there run, mask what they find, and say where
 // the scan resumes. The scan only moves forward, so it is linear in the input.
-import { isAlnum, isDigit, setKeepTail } from "./chars";
-import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, SecretWords } from "./anchored";
+import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, spans } from "./chars";
+import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, phoneE164At, phoneNationalAt, ibanAt, SecretWords } from "./anchored";
 
-export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv"];
-export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6;
+export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"];
+export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6, PHONE = 7, IBAN = 8;
+export const DETECTOR_COUNT = 9;
 
-export enum Action { Mask = 0, Partial = 1, Reject = 2 }
-export const ACTION_NAMES = ["mask", "partial", "reject"];
+/**
+ * What happens to a match. mask and partial edit in place; hash replaces the match with a
+ * token (the record is re-encoded); drop removes the whole record; reject fails the produce.
+ */
+export enum Action { Mask = 0, Partial = 1, Reject = 2, Hash = 3, Drop = 4 }
+export const ACTION_NAMES = ["mask", "partial", "reject", "hash", "drop"];
 
-const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_E: u8 = 5, T_DASH: u8 = 6;
+const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_E: u8 = 5, T_DASH: u8 = 6, T_PLUS: u8 = 7, T_PAREN: u8 = 8;
 
 function buildTable(): StaticArray<u8> {
   const t = new StaticArray<u8>(256);
@@ -22,18 +27,22 @@ function buildTable(): StaticArray<u8> {
   t[0x41] = T_A;
   t[0x65] = T_E;
   t[0x2d] = T_DASH;
+  t[0x2b] = T_PLUS;
+  t[0x28] = T_PAREN;
   return t;
 }
 const TABLE = buildTable();
 
 export class Scanner {
   /** Matches per detector since the last reset, indexed like DETECTOR_NAMES. */
-  readonly found: StaticArray<i32> = new StaticArray<i32>(7);
+  readonly found: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
   /** Set when a detector whose action is `reject` matched since the last reset; its index. */
   rejectedBy: i32 = -1;
+  /** Set when a detector whose action is `drop` matched; the caller clears it per record. */
+  dropRecord: bool = false;
   private readonly secretWords: SecretWords;
   /** Per detector: its action, and for `partial` how many characters stay visible. */
-  readonly actions: StaticArray<i32> = new StaticArray<i32>(7);
+  readonly actions: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
   partialKeep: i32 = 4;
 
   constructor(readonly enabled: StaticArray<bool>, words: Array<string>) {
@@ -42,17 +51,28 @@ export class Scanner {
 
   /** Before running detector `d`: what its mask spares. */
   @inline private prepare(d: i32): void {
-    setKeepTail(unchecked(this.actions[d]) == Action.Partial ? this.partialKeep : 0);
+    const a = unchecked(this.actions[d]);
+    setKeepTail(a == Action.Partial ? this.partialKeep : 0);
+    setRecordOnly(a == Action.Hash);
   }
 
   /** After detector `d` matched: a `reject` detector marks the whole request. */
   @inline private matched(d: i32): void {
     unchecked(this.found[d]++);
-    if (unchecked(this.actions[d]) == Action.Reject && this.rejectedBy < 0) this.rejectedBy = d;
+    const a = unchecked(this.actions[d]);
+    if (a == Action.Reject && this.rejectedBy < 0) this.rejectedBy = d;
+    else if (a == Action.Drop) this.dropRecord = true;
   }
 
-  /** Masks in place every match in [p, p+n); returns how many it masked. */
+  /**
+   * Matches of `hash` detectors in the last scan: (start, end, letters-and-digits-only)
+   * triples, in order, relative to the scanned bytes. Their bytes were left as they were.
+   */
+  get hashSpans(): Array<i32> { return spans; }
+
+  /** Masks in place every match in [p, p+n) (or records it, for `hash`); returns how many matched. */
   scan(p: usize, n: i32): i32 {
+    spans.length = 0;
     const table = changetype<usize>(TABLE);
     const on = this.enabled;
     let total = 0;
@@ -79,8 +99,14 @@ export class Scanner {
           let e = -1;
           if (unchecked(on[SSN])) { this.prepare(SSN); e = ssnAt(p, n, i); if (e > 0) { this.matched(SSN); total++; } }
           if (e < 0 && unchecked(on[CARD])) { this.prepare(CARD); e = cardAt(p, n, i); if (e > 0) { this.matched(CARD); total++; } }
+          if (e < 0 && unchecked(on[PHONE])) { this.prepare(PHONE); e = phoneNationalAt(p, n, i); if (e > 0) { this.matched(PHONE); total++; } }
           if (e > 0) next = e;
           else { next = i + 1; while (next < n && isDigit(load<u8>(p + <usize>next))) next++; }
+        } else if (i >= 2 && unchecked(on[IBAN]) && isUpper(load<u8>(p + <usize>(i - 1))) && isUpper(load<u8>(p + <usize>(i - 2)))) {
+          // An IBAN's check digits follow its two-letter country code.
+          this.prepare(IBAN);
+          const e = ibanAt(p, n, i - 2);
+          if (e > 0) { this.matched(IBAN); total++; next = e; }
         }
       } else if (kind == T_A) {
         if (unchecked(on[AWS_KEY_ID])) {
@@ -99,6 +125,18 @@ export class Scanner {
           this.prepare(PEM);
           const e = pemAt(p, n, i);
           if (e > 0) { this.matched(PEM); total++; next = e; }
+        }
+      } else if (kind == T_PLUS) {
+        if (unchecked(on[PHONE])) {
+          this.prepare(PHONE);
+          const e = phoneE164At(p, n, i);
+          if (e > 0) { this.matched(PHONE); total++; next = e; }
+        }
+      } else if (kind == T_PAREN) {
+        if (unchecked(on[PHONE])) {
+          this.prepare(PHONE);
+          const e = phoneNationalAt(p, n, i);
+          if (e > 0) { this.matched(PHONE); total++; next = e; }
         }
       }
       i = next;
