@@ -6,6 +6,7 @@ import path from "node:path";
 import { Stack } from "../../tools/stack/stack.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { kcat, javaClients, kafkajsClient, runClient } from "../../tools/stack/clients.js";
+import crypto from "node:crypto";
 
 const SEED = ["AWS_SECRET_ACCESS_KEY=myawssecretkeyvalue", "My email is example@email.com"];
 const SEED_MASKED = ["AWS_SECRET_ACCESS_KEY=*******************", "My email is *****************"];
@@ -130,7 +131,7 @@ describe("pii-filter on the fetch path, with an exempt client", { timeout: 30000
   before(async () => {
     stack = await Stack.start({
       name: "e2e-pii-fetch",
-      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ direction: "fetch", fetch_exempt_clients: ["auditor"] }) }],
+      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ direction: "fetch", fetch_exempt_clients: ["auditor"], actions: { phone: "drop" } }) }],
     });
   });
   after(async () => { await stack?.stop(); });
@@ -143,15 +144,49 @@ describe("pii-filter on the fetch path, with an exempt client", { timeout: 30000
     await kcat.produce(stack.bootstrap, "pii-fetch-gz", gz, ["-z", "gzip"]);
     assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-gz", ["-X", "client.id=reader", "-X", "check.crcs=true"]), gz.map((l) => l.replace("fetch-side-secret", "*".repeat(17))));
   });
+
+  test("drop on the fetch path: consumers skip the record's offset, the exempt client still reads it", async () => {
+    const sent = ["first", "call +14155552671", "last"];
+    await kcat.produce(stack.bootstrap, "pii-fetch-drop", sent);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-drop", ["-X", "client.id=reader", "-X", "check.crcs=true"]), ["first", "last"]);
+    assert.deepEqual(await javaClients.consume(stack.bootstrap, "pii-fetch-drop", 2, ["check.crcs=true", "client.id=java-reader"]), ["first", "last"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-drop", ["-X", "client.id=auditor"]), sent);
+  });
 });
 
-describe("pii-filter actions: partial and reject", { timeout: 300000 }, () => {
+const HASH_KEY = "e2e-hash-key-0123456789";
+/** pii-filter's `hash` token, computed here with node:crypto. */
+const token = (text: string) => crypto.createHmac("sha256", HASH_KEY).update(text).digest("hex").slice(0, 16);
+
+describe("pii-filter actions: partial, hash, drop and reject", { timeout: 300000 }, () => {
   let stack: Stack;
   before(async () => {
     stack = await Stack.start({
       name: "e2e-pii-actions",
-      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ actions: { card: "partial", pem: "reject" }, partial_keep: 4 }) }],
+      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ actions: { card: "partial", pem: "reject", phone: "drop", iban: "hash" }, partial_keep: 4, hash_key: HASH_KEY }) }],
     });
+  });
+  const SENT = ["keep 1", "call 555-234-5678", "keep 2", "IBAN GB82 WEST 1234 5698 7654 32 paid"];
+  const HASHED = `IBAN ${token("GB82WEST12345698765432")} paid`;
+
+  test("kcat (not idempotent): drop removes the record, hash stores a keyed token (CRC checks on)", async () => {
+    await kcat.produce(stack.bootstrap, "pii-drop-kcat", SENT);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-drop-kcat", ["-X", "check.crcs=true"]), ["keep 1", "keep 2", HASHED]);
+  });
+
+  test("kafkajs: a produce whose every record is dropped succeeds and stores nothing", async () => {
+    await kafkajsClient.createTopic(stack.bootstrap, "pii-drop-all");
+    await kafkajsClient.produce(stack.bootstrap, "pii-drop-all", ["call +14155552671", "call 555-234-5678"]);
+    await kafkajsClient.produce(stack.bootstrap, "pii-drop-all", ["after"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-drop-all"), ["after"]);
+  });
+
+  test("the idempotent Java producer: a dropped record stays masked, so its sequence numbers hold", async () => {
+    await javaClients.createTopic(stack.bootstrap, "pii-drop-java");
+    await javaClients.produce(stack.bootstrap, "pii-drop-java", SENT, ["enable.idempotence=true", "acks=all", "linger.ms=50"]);
+    // A second produce on a new connection would fail with OUT_OF_ORDER_SEQUENCE_NUMBER if the first had lost records.
+    await javaClients.produce(stack.bootstrap, "pii-drop-java", ["after"], ["enable.idempotence=true", "acks=all"]);
+    assert.deepEqual(await javaClients.consume(stack.bootstrap, "pii-drop-java", 5, ["check.crcs=true"]), ["keep 1", "call ***-***-****", "keep 2", HASHED, "after"]);
   });
   after(async () => { await stack?.stop(); });
 
@@ -170,5 +205,8 @@ describe("pii-filter actions: partial and reject", { timeout: 300000 }, () => {
     const stats = await stack.envoy.stats("wasmcustom.pii");
     assert.equal(stats.get("wasmcustom.pii.rejected_produces"), 1);
     assert.ok((stats.get("wasmcustom.pii.actions.action_partial") ?? 0) >= 1);
+    assert.ok((stats.get("wasmcustom.pii.records_dropped") ?? 0) >= 1);
+    assert.ok((stats.get("wasmcustom.pii.drops_kept_masked") ?? 0) >= 1);
+    assert.ok((stats.get("wasmcustom.pii.actions.action_hash") ?? 0) >= 2);
   });
 });

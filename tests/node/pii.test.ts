@@ -180,10 +180,53 @@ test("drop removes records from a produce batch and renumbers the rest", async (
   assert.ok(b.crcValid);
   assert.equal(host.metric("pii.records_dropped"), 2n);
 
-  // Every record matched: the batch keeps its last one, masked (a produce batch cannot be empty).
-  const all = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf([values[1], values[3]])))));
-  assert.deepEqual(all.records.map((r) => r.value!.toString()), ["other ***-**-****"]);
-  assert.equal(host.metric("pii.drops_kept_masked"), 1n);
+});
+
+/** A Produce v9 request frame with one batch per partition of topic "t" (correlation id `corr`, client id "x"). */
+function produceFrameOf(d: Dissector, batches: Buffer[], corr: number): Buffer {
+  const partitionData = batches.map((b, index) => ({ index, records: b.toString("base64") }));
+  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: "t", partitionData }] }));
+  assert.ok(body.ok, body.text);
+  const h = Buffer.alloc(8); h.writeInt16BE(0, 0); h.writeInt16BE(9, 2); h.writeInt32BE(corr, 4);
+  const rest = Buffer.concat([h, Buffer.from([0, 1, 0x78, 0]), body.bytes]);
+  const size = Buffer.alloc(4); size.writeInt32BE(rest.length);
+  return Buffer.concat([size, rest]);
+}
+
+/** A response frame: size, correlation id, (header v1: empty tags), body. */
+function responseFrame(corr: number, body: Buffer, headerV1: boolean): Buffer {
+  const head = Buffer.alloc(headerV1 ? 9 : 8);
+  head.writeInt32BE(head.length - 4 + body.length, 0);
+  head.writeInt32BE(corr, 4);
+  return Buffer.concat([head, body]);
+}
+
+test("drop of every record in a partition: it leaves the request and is answered as a success", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ actions: { ssn: "drop" } }) });
+  const conn = host.connect();
+  // Partition 0 holds only SSNs; partition 1 keeps a record.
+  const toBroker = conn.fromClient(produceFrameOf(d, [batchOf([Buffer.from("ssn 123-45-6789")]), batchOf([Buffer.from("keep"), Buffer.from("ssn 234-56-7891")])], 21));
+  const sent = JSON.parse(d.decodeBody(0, 9, false, toBroker.subarray(4 + d.requestHeaderLength(toBroker.subarray(4)))).text);
+  assert.deepEqual(sent.topicData[0].partitionData.map((p: { index: number }) => p.index), [1]);
+  assert.deepEqual(parseBatch(Buffer.from(sent.topicData[0].partitionData[0].records, "base64")).records.map((r) => r.value!.toString()), ["keep"]);
+  const brokerBody = d.encodeBody(0, 9, true, JSON.stringify({ responses: [{ name: "t", partitionResponses: [{ index: 1, errorCode: 0, baseOffset: 40, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }], throttleTimeMs: 0 }));
+  assert.ok(brokerBody.ok, brokerBody.text);
+  const toClient = conn.fromBroker(responseFrame(21, brokerBody.bytes, true));
+  const got = JSON.parse(d.decodeBody(0, 9, true, toClient.subarray(9)).text);
+  const parts = got.responses[0].partitionResponses.map((p: { index: number; errorCode: number; baseOffset: number }) => [p.index, p.errorCode, p.baseOffset]);
+  assert.deepEqual(parts, [[1, 0, 40], [0, 0, -1]]);
+
+  // Nothing left at all: the filter answers, and the broker only sees a harmless ApiVersions v0.
+  const swapped = conn.fromClient(produceFrameOf(d, [batchOf([Buffer.from("ssn 123-45-6789")])], 22));
+  assert.equal(swapped.readInt16BE(4), 18, "ApiVersions went to the broker instead");
+  const apiVersionsV0 = Buffer.alloc(6); // error code 0, no api keys
+  const answer = conn.fromBroker(responseFrame(22, apiVersionsV0, false));
+  assert.equal(answer.readInt32BE(4), 22);
+  const alone = JSON.parse(d.decodeBody(0, 9, true, answer.subarray(9)).text);
+  assert.deepEqual(alone.responses[0].partitionResponses.map((p: { index: number; errorCode: number }) => [p.index, p.errorCode]), [[0, 0]]);
+  assert.equal(host.metric("pii.records_dropped"), 3n);
+  assert.equal(conn.closed, false);
 });
 
 test("drop keeps records of idempotent produce batches, masked, so sequence numbers hold", async () => {

@@ -18,7 +18,7 @@ export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
-  ProduceRequest, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
+  ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, batchWithRecords,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
@@ -36,6 +36,19 @@ class RecordsOutcome {
   patched: bool = false;
   /** A new records field (a batch was re-written or a partial tail dropped). */
   replacement: Uint8Array | null = null;
+  /** Produce only: every record of the partition was dropped, so it must not reach the broker at all. */
+  allDropped: bool = false;
+}
+
+/**
+ * Produce partitions the filter removed because `drop` took every record in them. A produce
+ * request must carry one non-empty batch per partition, so they leave the request, and
+ * their success is added to the broker's response (or, if nothing is left, the filter answers).
+ */
+class RemovedPartitions {
+  readonly topics: Array<string> = [];
+  readonly topicIds: Array<Uint8Array> = [];
+  readonly partitions: Array<i32> = [];
 }
 const DETECTORS = DETECTOR_NAMES;
 const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
@@ -235,19 +248,39 @@ class PiiConnection extends KafkaConnection {
     let rewritten = false;
     const sc = this.pii.getScanner();
     sc.rejectedBy = -1;
+    let removed: RemovedPartitions | null = null;
+    const keptTopics = new Array<ProduceRequest_TopicProduceData>();
     for (let t = 0; t < produce.topicData.length; t++) {
-      const partitions = produce.topicData[t].partitionData;
+      const topic = produce.topicData[t];
+      const partitions = topic.partitionData;
+      const kept = new Array<ProduceRequest_PartitionProduceData>();
       for (let q = 0; q < partitions.length; q++) {
         const outcome = this.processRecords(partitions[q].records, false);
         if (outcome.unsupported.length > 0) { this.pii.flushMatches(); this.unsupportedProduce(req, outcome.unsupported); return; }
         if (outcome.patched) patched = true;
         if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
+        if (outcome.allDropped) {
+          if (removed == null) removed = new RemovedPartitions();
+          removed.topics.push(topic.name);
+          removed.topicIds.push(topic.topicId);
+          removed.partitions.push(partitions[q].index);
+        } else {
+          kept.push(partitions[q]);
+        }
       }
+      topic.partitionData = kept;
+      if (kept.length > 0) keptTopics.push(topic);
     }
     this.pii.flushMatches();
     if (sc.rejectedBy >= 0) {
       this.reject(req, produce, DETECTORS[sc.rejectedBy]);
       return;
+    }
+    if (removed != null) {
+      if (keptTopics.length == 0) { this.answerDropped(req, removed); return; }
+      produce.topicData = keptTopics;
+      const inflight = req.inflight;
+      if (inflight != null) inflight.userData = removed;
     }
     if (rewritten) {
       // Lengths changed: the whole request body is encoded again (the header is kept).
@@ -287,8 +320,22 @@ class PiiConnection extends KafkaConnection {
     req.respond(w.buffer);
   }
 
-  /** Fetch path: masks what consumers receive, unless the client is exempt. */
+  /** Every partition of the produce was dropped whole: the filter answers it with success. */
+  private answerDropped(req: KafkaRequest, removed: RemovedPartitions): void {
+    const resp = new ProduceResponse();
+    addRemoved(resp, removed);
+    const w = Writer.sized(resp.size(req.apiVersion));
+    resp.encode(w, req.apiVersion);
+    req.respond(w.buffer);
+  }
+
+  /** Fetch path: masks what consumers receive, unless the client is exempt. Produce: adds back removed partitions. */
   onResponse(resp: KafkaResponse): void {
+    if (resp.apiKey == PRODUCE) {
+      const removed = resp.request.userData;
+      if (removed != null && removed instanceof RemovedPartitions) this.addRemovedTo(resp, changetype<RemovedPartitions>(removed));
+      return;
+    }
     if (resp.apiKey != FETCH || !this.pii.onFetch || !resp.known) return;
     const client = resp.request.clientId;
     if (client != null && this.pii.fetchExempt.includes(client)) return;
@@ -342,7 +389,7 @@ class PiiConnection extends KafkaConnection {
         if (this.edits.length > 0) {
           const again = this.rewrite(batch, batch, fetch, null);
           if (again == null) { outcome.unsupported = "a record batch does not parse"; return outcome; }
-          rebuilt.push(again);
+          if (again != WHOLE_BATCH_DROPPED) rebuilt.push(again);
           changed = true;
           continue;
         }
@@ -376,7 +423,7 @@ class PiiConnection extends KafkaConnection {
         if (this.edits.length > 0) {
           const again = this.rewrite(batch, clearBatch, fetch, section);
           if (again == null) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
-          rebuilt.push(again);
+          if (again != WHOLE_BATCH_DROPPED) rebuilt.push(again);
           changed = true;
           continue;
         }
@@ -394,6 +441,10 @@ class PiiConnection extends KafkaConnection {
       changed = true; // leave the partial tail out
     } else if (batches.error != BatchError.None) {
       outcome.unsupported = batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1)" : "truncated record batch";
+      return outcome;
+    }
+    if (changed && !fetch && rebuilt.length == 0) {
+      outcome.allDropped = true;
       return outcome;
     }
     if (changed) {
@@ -454,17 +505,18 @@ class PiiConnection extends KafkaConnection {
    * itself, or its decompressed copy), compressed like `section` when it was compressed.
    * A produce batch with a producer id (idempotent or transactional) keeps every record: the
    * broker checks its sequence numbers against the record count, so dropped records stay in
-   * place, masked. A produce batch never becomes empty either: its last record then stays.
+   * place, masked. A produce batch never becomes empty: when every record goes, so does the
+   * batch (WHOLE_BATCH_DROPPED).
    */
   private rewrite(batch: RecordBatch, clear: RecordBatch, fetch: bool, section: Uint8Array | null): Uint8Array | null {
     const edits = this.edits;
     let drops = 0;
     for (let i = 0; i < edits.length; i++) if (edits[i].drop) drops++;
-    let remove = fetch || batch.producerId < 0;
+    const remove = fetch || batch.producerId < 0;
     if (!fetch && remove && drops == clear.recordCount) {
-      edits[edits.length - 1].drop = false;
-      drops--;
-      (this.pii.dropsKept as Counter).increment();
+      // A produce batch cannot be empty: the whole batch goes (and its partition, see RemovedPartitions).
+      (this.pii.recordsDropped as Counter).increment(<u64>drops);
+      return WHOLE_BATCH_DROPPED;
     }
     if (!remove && drops > 0) (this.pii.dropsKept as Counter).increment(<u64>drops);
     const again = rewriteRecords(clear, edits, remove, !fetch);
@@ -474,6 +526,18 @@ class PiiConnection extends KafkaConnection {
     const records = section == null ? again.records : compressLike(batch.compression, again.records, section);
     return batchWithRecords(batch, records, again.count, again.lastOffsetDelta);
   }
+  /** The broker's produce response with the partitions the filter took out answered as successes. */
+  private addRemovedTo(resp: KafkaResponse, removed: RemovedPartitions): void {
+    const r = resp.body();
+    const produce = ProduceResponse.decodeFrom(r, resp.apiVersion);
+    const err = checkDecoded(r, "ProduceResponse", resp.apiVersion);
+    if (err != null) { this.giveUp(Direction.Response, "pii-filter: " + err.toString(), this.pii.stream.onMalformed); return; }
+    addRemoved(produce, removed);
+    const w = Writer.sized(produce.size(resp.apiVersion));
+    produce.encode(w, resp.apiVersion);
+    resp.replaceBody(w.buffer);
+  }
+
   /** A fetch response the filter cannot scan: never delivered unscanned under "close". */
   private unsupported(direction: Direction, reason: string): void {
     (this.pii.unsupported as Counter).increment();
@@ -491,6 +555,38 @@ class PiiConnection extends KafkaConnection {
       logWarn("pii-filter: forwarding a produce unscanned: " + reason);
     }
   }
+}
+
+/** What rewrite() returns for a produce batch whose records were all dropped. */
+const WHOLE_BATCH_DROPPED = new Uint8Array(0);
+
+/** Adds each removed partition to `resp` as a success (no offset: nothing was stored). */
+function addRemoved(resp: ProduceResponse, removed: RemovedPartitions): void {
+  for (let i = 0; i < removed.partitions.length; i++) {
+    let topic: ProduceResponse_TopicProduceResponse | null = null;
+    for (let t = 0; t < resp.responses.length; t++) {
+      if (resp.responses[t].name == removed.topics[i] && sameId(resp.responses[t].topicId, removed.topicIds[i])) { topic = resp.responses[t]; break; }
+    }
+    if (topic == null) {
+      topic = new ProduceResponse_TopicProduceResponse();
+      topic.name = removed.topics[i];
+      topic.topicId = removed.topicIds[i];
+      resp.responses.push(topic);
+    }
+    const pr = new ProduceResponse_PartitionProduceResponse();
+    pr.index = removed.partitions[i];
+    pr.errorCode = 0;
+    pr.baseOffset = -1;
+    pr.logAppendTimeMs = -1;
+    pr.logStartOffset = -1;
+    topic.partitionResponses.push(pr);
+  }
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): bool {
+  if (a.byteLength != b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] != b[i]) return false;
+  return true;
 }
 
 /** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */
