@@ -4,3 +4,5 @@ export { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 export { StreamConfig, MalformedPolicy, parsePolicy } from "./config";
 export { InflightRequest } from "./inflight";
 export { Frame, FrameAssembler, FrameError } from "./frame_assembler";
+export { TopicNames, topicIdHex } from "./topic_names";
+export { SaslIdentity } from "./sasl_identity";

@@ -18,7 +18,7 @@ import {
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, getSharedData, setSharedData, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, BatchIterator, saslPrincipal, jsonQuote,
+  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity,
 } from "../../../assembly/index";
 import { UsageTable } from "./usage";
 
@@ -196,6 +196,7 @@ class BillingRoot extends RootContext {
 
 class BillingConnection extends KafkaConnection {
   private tenant: string = "";
+  private readonly identity: SaslIdentity = new SaslIdentity();
   private counters: Array<Counter> | null = null;
 
   constructor(id: u32, readonly b: BillingRoot) { super(id, b, b.stream); }
@@ -241,6 +242,7 @@ class BillingConnection extends KafkaConnection {
     this.resolve(req);
     this.bill(1, 0, 0, 0, 0);
     if (!req.known) return;
+    this.identity.onRequest(req);
     if (req.apiKey == PRODUCE && req.inflight != null) {
       const r = req.body();
       const p = ProduceRequest.decodeFrom(r, req.apiVersion);
@@ -273,10 +275,6 @@ class BillingConnection extends KafkaConnection {
         }
       }
       req.inflight!.userData = plan;
-    } else if (req.apiKey == SASL_AUTHENTICATE && req.inflight != null && this.b.tenantKey == KEY_SASL) {
-      const auth = SaslAuthenticateRequest.decodeFrom(req.body(), req.apiVersion);
-      const principal = saslPrincipal(auth.authBytes);
-      if (principal.length > 0) req.inflight!.userData = new Principal(principal);
     }
   }
 
@@ -333,14 +331,9 @@ class BillingConnection extends KafkaConnection {
       }
       this.bill(0, 0, 0, bytes, records);
     } else if (resp.apiKey == SASL_AUTHENTICATE) {
-      const data = resp.request.userData;
-      if (data == null || !(data instanceof Principal)) return;
-      const auth = SaslAuthenticateResponse.decodeFrom(resp.body(), resp.apiVersion);
-      if (auth.errorCode == 0) this.setTenant(changetype<Principal>(data).name);
+      if (this.identity.onResponse(resp) && this.b.tenantKey == KEY_SASL && this.identity.principal.length > 0) this.setTenant(this.identity.principal);
     }
   }
 }
-
-class Principal { constructor(readonly name: string) {} }
 
 registerRootContext((id: u32): RootContext => new BillingRoot(id));

@@ -18,7 +18,7 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
-  SaslAuthenticateRequest, SaslAuthenticateResponse, saslPrincipal, jsonQuote,
+  SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -63,7 +63,7 @@ class TelemetryRoot extends RootContext {
   private topics: Map<string, TopicMetrics> = new Map();
   private clients: Map<string, Counter> = new Map();
   /** Topic ids (hex) to names, learned from Metadata responses: Produce v13+ and Fetch v13+ name topics by id. */
-  readonly topicNames: Map<string, string> = new Map();
+  readonly topicNames: TopicNames = new TopicNames("telemetry");
   /** Flow edges since the last flush: "produce\tproducer\ttopic" or "consume\ttopic\tgroup" → bytes. */
   edges: Map<string, u64> = new Map();
   active: Gauge | null = null;
@@ -156,11 +156,6 @@ class TelemetryRoot extends RootContext {
 }
 
 
-function hex(id: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < id.byteLength; i++) s += (id[i] < 16 ? "0" : "") + id[i].toString(16);
-  return s;
-}
 
 /** Sum of records and bytes over the batches of a records field (record batches are not decompressed). */
 class Tally { records: u64 = 0; bytes: u64 = 0; }
@@ -178,8 +173,7 @@ function tally(records: Uint8Array | null, into: Tally): void {
 class TelemetryConnection extends KafkaConnection {
   /** Who produces on this connection: its SASL principal once authenticated, else its client.id, else its source address. */
   private who: string = "";
-  /** The principal a SaslAuthenticate in flight names, applied when the broker accepts it. */
-  private pendingPrincipal: string = "";
+  private readonly identity: SaslIdentity = new SaslIdentity();
   /** The consumer group this connection works for, once it names one. */
   private group: string = "";
   private clientCounter: Counter | null = null;
@@ -195,19 +189,10 @@ class TelemetryConnection extends KafkaConnection {
 
   onDownstreamClose(peer: PeerType): void { (this.t.active as Gauge).add(-1); }
 
-  /** A topic's name: given, learned on this worker, or published by another worker (shared data). */
+  /** A topic's name: given, learned from Metadata (here or on another worker), else "id-<hex>". */
   private topicName(name: string, id: Uint8Array): string {
-    if (name.length > 0) return name;
-    const key = hex(id);
-    if (this.t.topicNames.has(key)) return this.t.topicNames.get(key);
-    const shared = getSharedData("telemetry.topic." + key);
-    const v = shared.value;
-    if (shared.status == Status.Ok && v != null && v.byteLength > 0) {
-      const found = String.UTF8.decode(v);
-      this.t.topicNames.set(key, found);
-      return found;
-    }
-    return "id-" + key;
+    const known = this.t.topicNames.nameOf(name, id);
+    return known.length > 0 ? known : "id-" + topicIdHex(id);
   }
 
   onRequest(req: KafkaRequest): void {
@@ -222,13 +207,13 @@ class TelemetryConnection extends KafkaConnection {
     }
     (this.clientCounter as Counter).increment();
     if (!req.known) return;
+    this.identity.onRequest(req);
     const k = req.apiKey;
     if (k == PRODUCE) this.produced(req);
     else if (k == JOIN_GROUP) this.joined(JoinGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == SYNC_GROUP) this.joined(SyncGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == HEARTBEAT) this.joined(HeartbeatRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == OFFSET_COMMIT) this.joined(OffsetCommitRequest.decodeFrom(req.body(), req.apiVersion).groupId);
-    else if (k == SASL_AUTHENTICATE) this.pendingPrincipal = saslPrincipal(SaslAuthenticateRequest.decodeFrom(req.body(), req.apiVersion).authBytes);
   }
 
   /**
@@ -290,28 +275,16 @@ class TelemetryConnection extends KafkaConnection {
     } else if (k == SASL_AUTHENTICATE) {
       const auth = SaslAuthenticateResponse.decodeFrom(resp.body(), v);
       auth.errorCodes(v, codes);
-      if (auth.errorCode == 0 && this.pendingPrincipal.length > 0) {
-        this.who = this.pendingPrincipal;
+      if (this.identity.onResponse(resp) && this.identity.principal.length > 0) {
+        this.who = this.identity.principal;
         this.clientCounter = this.t.client(this.who);
       }
-      this.pendingPrincipal = "";
     } else if (k == FETCH) {
       this.fetched(resp, codes);
     } else if (k == METADATA) {
       const md = MetadataResponse.decodeFrom(resp.body(), v);
       md.errorCodes(v, codes);
-      for (let i = 0; i < md.topics.length; i++) {
-        const tp = md.topics[i];
-        const name = tp.name;
-        if (name != null && name.length > 0) {
-          const key = hex(tp.topicId);
-          // Connections of one client land on different workers: publish each mapping once.
-          if (!this.t.topicNames.has(key)) {
-            this.t.topicNames.set(key, name);
-            setSharedData("telemetry.topic." + key, String.UTF8.encode(name));
-          }
-        }
-      }
+      this.t.topicNames.learn(md);
     } else {
       responseErrorCodes(k, v, resp.body(), codes);
     }
