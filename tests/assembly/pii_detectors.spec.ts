@@ -224,3 +224,22 @@ describe("SHA-256 and HMAC-SHA-256", () => {
     expect(hmacHexKey(long, "Test Using Larger Than Block-Size Key - Hash Key First")).toBe("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   });
 });
+
+import { globMatch } from "../../plugins/pii-filter/assembly/glob";
+
+describe("topic globs", () => {
+  it("match names, stars across dots, and single characters", () => {
+    expect(globMatch("payments", "payments")).toBe(true);
+    expect(globMatch("payments", "payments2")).toBe(false);
+    expect(globMatch("payments.*", "payments.eu.cards")).toBe(true);
+    expect(globMatch("payments.*", "payments")).toBe(false);
+    expect(globMatch("*-pii", "orders-pii")).toBe(true);
+    expect(globMatch("*-pii", "orders-pii-archive")).toBe(false);
+    expect(globMatch("log?", "logs")).toBe(true);
+    expect(globMatch("log?", "log")).toBe(false);
+    expect(globMatch("a*b*c", "axxbyyc")).toBe(true);
+    expect(globMatch("a*b*c", "axxbyy")).toBe(false);
+    expect(globMatch("*", "")).toBe(true);
+    expect(globMatch("**x", "abx")).toBe(true);
+  });
+});

@@ -210,3 +210,37 @@ describe("pii-filter actions: partial, hash, drop and reject", { timeout: 300000
     assert.ok((stats.get("wasmcustom.pii.actions.action_hash") ?? 0) >= 2);
   });
 });
+
+describe("pii-filter by SASL principal and by topic (Java clients name topics by id)", { timeout: 400000 }, () => {
+  const users: Record<string, string> = { alice: "alice-pw", auditor: "auditor-pw" };
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({
+      name: "e2e-pii-sasl",
+      saslPlainUsers: users,
+      filters: [{
+        wasm: rootPath("build", "pii-filter.wasm"), name: "pii",
+        configuration: JSON.stringify({ direction: "fetch", fetch_exempt_principals: ["auditor"], topics: [{ match: "open-*", skip: true }] }),
+      }],
+    });
+  });
+  after(async () => { await stack?.stop(); });
+  const kcatAs = (user: string) => ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", `sasl.username=${user}`, "-X", `sasl.password=${users[user]}`, "-X", "client.id=same-for-all"];
+  const javaAs = (user: string) => ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+    `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${user}" password="${users[user]}";`];
+
+  test("the exempt principal reads unmasked; others read masked, whatever their client.id", async () => {
+    await kcat.produce(stack.bootstrap, "pii-sasl", SEED, kcatAs("alice"));
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-sasl", [...kcatAs("alice"), "-X", "check.crcs=true"]), SEED_MASKED);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-sasl", [...kcatAs("auditor"), "-X", "check.crcs=true"]), SEED);
+  });
+
+  test("a skipped topic is delivered as stored, to the Java consumer fetching by topic id", async () => {
+    await javaClients.produce(stack.bootstrap, "open-data", SEED, javaAs("alice"));
+    await javaClients.produce(stack.bootstrap, "pii-sasl-java", SEED, javaAs("alice"));
+    assert.deepEqual(await javaClients.consume(stack.bootstrap, "open-data", 2, ["check.crcs=true", ...javaAs("alice")]), SEED);
+    assert.deepEqual(await javaClients.consume(stack.bootstrap, "pii-sasl-java", 2, ["check.crcs=true", ...javaAs("alice")]), SEED_MASKED);
+    const stats = await stack.envoy.stats("wasmcustom.pii");
+    assert.ok((stats.get("wasmcustom.pii.skipped_topic_batches") ?? 0) >= 1);
+  });
+});

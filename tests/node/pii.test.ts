@@ -262,3 +262,56 @@ test("phone numbers and IBANs are masked in produced records", async () => {
   assert.equal(host.metric("pii.matches.detector_phone"), 1n);
   assert.equal(host.metric("pii.matches.detector_iban"), 1n);
 });
+
+/** A Produce v9 frame with one single-batch partition per topic. */
+function produceToTopics(d: Dissector, topics: Record<string, Buffer>, corr = 5): Buffer {
+  const topicData = Object.entries(topics).map(([name, b]) => ({ name, partitionData: [{ index: 0, records: b.toString("base64") }] }));
+  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000, topicData }));
+  assert.ok(body.ok, body.text);
+  const h = Buffer.alloc(8); h.writeInt16BE(0, 0); h.writeInt16BE(9, 2); h.writeInt32BE(corr, 4);
+  const rest = Buffer.concat([h, Buffer.from([0, 1, 0x78, 0]), body.bytes]);
+  const size = Buffer.alloc(4); size.writeInt32BE(rest.length);
+  return Buffer.concat([size, rest]);
+}
+
+test("topic rules: first matching glob wins, unset keys inherit, skip leaves a topic alone", async () => {
+  const d = await Dissector.load();
+  const config = {
+    actions: { email: "partial" }, partial_keep: 3,
+    topics: [
+      { match: "payments.*", detectors: ["card"], actions: { card: "hash" } },
+      { match: "audit", skip: true },
+      { match: "payments.eu", detectors: ["email"] }, // never reached: the rule above matches first
+    ],
+    hash_key: HASH_KEY,
+  };
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+  const line = "card 4111 1111 1111 1111 mail a@b.org";
+  const out = host.connect().fromClient(produceToTopics(d, { "payments.eu": batchOf([Buffer.from(line)]), audit: batchOf([Buffer.from(line)]), orders: batchOf([Buffer.from(line)]) }));
+  const json = JSON.parse(d.decodeBody(0, 9, false, out.subarray(4 + d.requestHeaderLength(out.subarray(4)))).text);
+  const value = (name: string) => parseBatch(Buffer.from(json.topicData.find((t: { name: string }) => t.name === name).partitionData[0].records, "base64")).records[0].value!.toString();
+  assert.equal(value("payments.eu"), `card ${token("4111111111111111")} mail a@b.org`, "only card, hashed");
+  assert.equal(value("audit"), line, "skipped");
+  assert.equal(value("orders"), "card **** **** **** **** mail ****org", "the defaults: every detector, email partial");
+  assert.equal(host.metric("pii.skipped_topic_batches"), 1n);
+  assert.equal(host.metric("pii.topic_matches.topic_payments_eu.detector_card"), 1n);
+  assert.equal(host.metric("pii.topic_matches.topic_orders.detector_email"), 1n);
+  assert.equal(host.metric("pii.matches.detector_card"), 2n);
+});
+
+test("topic rules and principals are validated, naming the field", async () => {
+  for (const [config, why] of [
+    [{ topics: {} }, /topics: must be a list/],
+    [{ topics: [{ detectors: ["card"] }] }, /topics\[0\]\.match: must be a topic name or glob/],
+    [{ topics: [{ match: "x", skip: "yes" }] }, /topics\[0\]\.skip: must be true or false/],
+    [{ topics: [{ match: "x", detectors: ["cards"] }] }, /topics\[0\]\.detectors\[0\]: unknown detector/],
+    [{ topics: [{ match: "x", actions: { card: "burn" } }] }, /topics\[0\]\.actions\.card: must be one of/],
+    [{ topics: [{ match: "x", mask: true }] }, /topics\[0\]\.mask: unknown/],
+    [{ topics: [{ match: "x", actions: { card: "hash" } }] }, /hash_key: required/],
+    [{ fetch_exempt_principals: "alice" }, /fetch_exempt_principals: must be a list/],
+  ] as [object, RegExp][]) {
+    const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+    assert.equal(host.configured, false, JSON.stringify(config));
+    assert.ok(host.logs.some((l) => why.test(l.message)), `${JSON.stringify(config)}: ${JSON.stringify(host.logs)}`);
+  }
+});

@@ -1,28 +1,36 @@
-// pii-filter: keeps personal data and secrets out of Kafka by masking them in produced
-// records before the broker stores them. Masking keeps every length, so batches are
-// patched in place and only their CRC is recomputed; nothing is re-encoded.
+// pii-filter: keeps personal data and secrets out of Kafka. It scans record values, keys and
+// header values of produced batches (and, if asked, fetched ones) and masks what its
+// detectors find. Masking keeps every length, so batches are patched in place and only
+// their CRC is recomputed; hash and drop re-write the batch. config.ts reads and checks
+// the configuration; README.md documents it with examples.
 //
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
 //     "on_unsupported": "close" | "passthrough",      // zstd or legacy batches (not scanned yet)
-//     "max_decompressed_bytes": 104857600,             // a gzip/snappy batch growing past this is unsupported
+//     "max_decompressed_bytes": 104857600,             // a compressed batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
+//     "fetch_exempt_principals": ["auditor"],          // SASL principals that fetch unmasked
 //     "actions": { "card": "partial", "pem": "reject", "email": "hash", "ssn": "drop" },
 //                                                      // per detector: mask (default), partial, hash, drop, reject
 //     "partial_keep": 4,                               // characters `partial` leaves visible
 //     "hash_key": "at least 16 characters",            // the HMAC key of `hash` (required with it)
+//     "topics": [                                      // per topic, first match wins; unset keys inherit
+//       { "match": "payments.*", "detectors": ["card", "iban"], "actions": { "card": "hash" } },
+//       { "match": "audit", "skip": true } ],
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
-  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig, parsePolicy, JsonKind, JsonValue,
+  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig,
+  TopicNames, SaslIdentity, MetadataResponse, tagName,
   ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, batchWithRecords,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
-import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
+import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, ACTION_NAMES } from "./scanner";
+import { PiiConfig, RuleSet, readPiiConfig } from "./config";
 
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
@@ -51,20 +59,16 @@ class RemovedPartitions {
   readonly partitions: Array<i32> = [];
 }
 const DETECTORS = DETECTOR_NAMES;
-const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
+const METADATA: i16 = 3;
 
 class PiiRoot extends RootContext {
+  config: PiiConfig = new PiiConfig();
+  /** The stream settings KafkaConnection holds on to: updated in place on reconfiguration. */
   readonly stream: StreamConfig = new StreamConfig();
-  enabled: StaticArray<bool> = new StaticArray<bool>(DETECTOR_COUNT);
-  secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
-  onUnsupported: i32 = MalformedPolicy.Close;
-  maxDecompressed: i32 = 104857600;
-  onProduce: bool = true;
-  onFetch: bool = false;
-  fetchExempt: Array<string> = [];
-  actions: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
-  partialKeep: i32 = 4;
-  hashKey: Uint8Array | null = null;
+  /** Set when an action is `hash`. */
+  tokenizer: Tokenizer | null = null;
+  /** Topic ids to names, for topic rules on requests that name topics by id. */
+  readonly topicNames: TopicNames = new TopicNames("pii");
   recordsDropped: Counter | null = null;
   dropsKept: Counter | null = null;
   actionCounters: CounterFamily | null = null;
@@ -72,173 +76,87 @@ class PiiRoot extends RootContext {
   recordsScanned: Counter | null = null;
   batchesPatched: Counter | null = null;
   unsupported: Counter | null = null;
+  skipped: Counter | null = null;
   matches: CounterFamily | null = null;
+  /** Matches per (topic, detector), created on first use; past TOPIC_COUNTERS topics they go to topic "_other". */
+  private readonly topicMatches: Map<string, Counter> = new Map();
 
   onConfigure(size: u32): bool {
     const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
-    for (let i = 0; i < DETECTORS.length; i++) this.enabled[i] = true;
+    const config = new PiiConfig();
     if (text.length > 0) {
       const errors = new Array<string>();
       const doc = parseJson(text, errors);
       if (doc == null) { logError("pii-filter: configuration is not JSON: " + errors[0]); return false; }
-      const problem = this.read(doc);
+      const problem = readPiiConfig(doc, config);
       if (problem.length > 0) { logError("pii-filter: configuration: " + problem); return false; }
+      readStreamConfig(doc, this.stream);
     }
+    this.config = config;
+    const key = config.hashKey;
+    this.tokenizer = key != null ? new Tokenizer(key) : null;
     this.recordsScanned = new Counter("pii.records_scanned");
     this.batchesPatched = new Counter("pii.batches_masked");
     this.unsupported = new Counter("pii.unsupported_batches");
+    this.skipped = new Counter("pii.skipped_topic_batches");
     this.matches = new CounterFamily("pii.matches", "detector");
     this.actionCounters = new CounterFamily("pii.actions", "action");
     this.rejected = new Counter("pii.rejected_produces");
     this.recordsDropped = new Counter("pii.records_dropped");
     this.dropsKept = new Counter("pii.drops_kept_masked");
-    logInfo("pii-filter: configured");
+    logInfo("pii-filter: configured (" + config.topics.length.toString() + " topic rules)");
     return true;
-  }
-
-  /** Validates everything before changing anything, so a policy is never half-applied. */
-  private read(doc: JsonValue): string {
-    const stream = new StreamConfig();
-    const problem = readStreamConfig(doc, stream);
-    if (problem.length > 0) return problem;
-    const enabled = new StaticArray<bool>(DETECTOR_COUNT);
-    const detectors = doc.get("detectors");
-    if (detectors != null) {
-      if (detectors.kind != JsonKind.Array) return "detectors: must be a list of detector names";
-      for (let i = 0; i < detectors.items.length; i++) {
-        const d = detectors.items[i];
-        const at = d.kind == JsonKind.String ? DETECTORS.indexOf(d.str) : -1;
-        if (at < 0) return "detectors[" + i.toString() + "]: unknown detector (known: " + DETECTORS.join(", ") + ")";
-        enabled[at] = true;
-      }
-    } else {
-      for (let i = 0; i < DETECTORS.length; i++) enabled[i] = true;
-    }
-    let keys = DEFAULT_SECRET_KEYS;
-    const sk = doc.get("secret_keys");
-    if (sk != null) {
-      if (sk.kind != JsonKind.Array) return "secret_keys: must be a list of strings";
-      if (sk.items.length > 32) return "secret_keys: at most 32 words";
-      keys = new Array<string>();
-      for (let i = 0; i < sk.items.length; i++) {
-        if (sk.items[i].kind != JsonKind.String || sk.items[i].str.length == 0) return "secret_keys[" + i.toString() + "]: must be a non-empty string";
-        keys.push(sk.items[i].str.toLowerCase());
-      }
-    }
-    let onUnsupported: i32 = MalformedPolicy.Close;
-    const ou = doc.get("on_unsupported");
-    if (ou != null) {
-      onUnsupported = ou.kind == JsonKind.String ? parsePolicy(ou.str) : -1;
-      if (onUnsupported < 0) return "on_unsupported: must be \"close\" or \"passthrough\"";
-    }
-    let maxDecompressed = 104857600;
-    const md = doc.get("max_decompressed_bytes");
-    if (md != null) {
-      if (md.kind != JsonKind.Number || md.num < 1024 || md.num > 1073741824 || md.num != Math.floor(md.num)) return "max_decompressed_bytes: must be a whole number from 1024 to 1073741824";
-      maxDecompressed = <i32>md.num;
-    }
-    let onProduce = true, onFetch = false;
-    const dir = doc.get("direction");
-    if (dir != null) {
-      if (dir.kind != JsonKind.String || (dir.str != "produce" && dir.str != "fetch" && dir.str != "both")) return "direction: must be \"produce\", \"fetch\" or \"both\"";
-      onProduce = dir.str != "fetch";
-      onFetch = dir.str != "produce";
-    }
-    const exempt = new Array<string>();
-    const ex = doc.get("fetch_exempt_clients");
-    if (ex != null) {
-      if (ex.kind != JsonKind.Array) return "fetch_exempt_clients: must be a list of client ids";
-      for (let i = 0; i < ex.items.length; i++) {
-        if (ex.items[i].kind != JsonKind.String) return "fetch_exempt_clients[" + i.toString() + "]: must be a string";
-        exempt.push(ex.items[i].str);
-      }
-    }
-    const actions = new StaticArray<i32>(DETECTOR_COUNT);
-    const act = doc.get("actions");
-    if (act != null) {
-      if (act.kind != JsonKind.Object) return "actions: must map detector names to mask, partial or reject";
-      for (let i = 0; i < act.keys.length; i++) {
-        const d = DETECTORS.indexOf(act.keys[i]);
-        if (d < 0) return "actions." + act.keys[i] + ": unknown detector (known: " + DETECTORS.join(", ") + ")";
-        const a = act.items[i].kind == JsonKind.String ? ACTION_NAMES.indexOf(act.items[i].str) : -1;
-        if (a < 0) return "actions." + act.keys[i] + ": must be one of " + ACTION_NAMES.join(", ");
-        actions[d] = a;
-      }
-    }
-    let partialKeep = 4;
-    const pk = doc.get("partial_keep");
-    if (pk != null) {
-      if (pk.kind != JsonKind.Number || pk.num < 1 || pk.num > 64 || pk.num != Math.floor(pk.num)) return "partial_keep: must be a whole number from 1 to 64";
-      partialKeep = <i32>pk.num;
-    }
-    let hashKey: Uint8Array | null = null;
-    const hk = doc.get("hash_key");
-    if (hk != null) {
-      if (hk.kind != JsonKind.String || String.UTF8.byteLength(hk.str) < 16) return "hash_key: must be a string of at least 16 bytes";
-      hashKey = Uint8Array.wrap(String.UTF8.encode(hk.str));
-    }
-    if (hashKey == null && actions.includes(Action.Hash)) return "hash_key: required when an action is hash (a secret of at least 16 bytes)";
-    readStreamConfig(doc, this.stream);
-    this.hashKey = hashKey;
-    this.actions = actions;
-    this.partialKeep = partialKeep;
-    this.onProduce = onProduce;
-    this.onFetch = onFetch;
-    this.fetchExempt = exempt;
-    this.maxDecompressed = maxDecompressed;
-    this.enabled = enabled;
-    this.secretKeys = keys;
-    this.onUnsupported = onUnsupported;
-    return "";
   }
 
   createConnectionContext(id: u32): ConnectionContext | null { return new PiiConnection(id, this); }
 
-  /** One scanner per VM: the scan is synchronous, so connections can share it. */
-  private scanner: Scanner | null = null;
-  /** Set when an action is `hash`. */
-  tokenizer: Tokenizer | null = null;
-
-  getScanner(): Scanner {
-    let sc = this.scanner;
-    if (sc == null) {
-      sc = new Scanner(this.enabled, this.secretKeys);
-      for (let d = 0; d < DETECTOR_COUNT; d++) sc.actions[d] = this.actions[d];
-      sc.partialKeep = this.partialKeep;
-      this.scanner = sc;
-      const key = this.hashKey;
-      if (key != null) this.tokenizer = new Tokenizer(key);
+  /** Moves a scanner's per-detector counts into the metrics (once per topic of a request, not per match). */
+  flushMatches(sc: Scanner, rules: RuleSet, topic: string): void {
+    const m = this.matches as CounterFamily;
+    for (let d = 0; d < DETECTOR_COUNT; d++) {
+      const n = sc.found[d];
+      if (n == 0) continue;
+      m.at(d, DETECTORS[d]).increment(<u64>n);
+      const a = rules.actions[d];
+      (this.actionCounters as CounterFamily).at(a, ACTION_NAMES[a]).increment(<u64>n);
+      this.topicCounter(topic.length > 0 ? topic : "_unknown", d).increment(<u64>n);
+      sc.found[d] = 0;
     }
-    return sc;
   }
 
-  /** Moves the scanner's per-detector counts into the metrics (once per request, not per match). */
-  flushMatches(): void {
-    const sc = this.getScanner();
-    const m = this.matches as CounterFamily;
-    for (let d = 0; d < DETECTORS.length; d++) {
-      const n = sc.found[d];
-      if (n > 0) {
-        m.at(d, DETECTORS[d]).increment(<u64>n);
-        (this.actionCounters as CounterFamily).at(this.actions[d], ACTION_NAMES[this.actions[d]]).increment(<u64>n);
-        sc.found[d] = 0;
-      }
-    }
+  private topicCounter(topic: string, d: i32): Counter {
+    const key = topic + "\0" + DETECTORS[d];
+    if (this.topicMatches.has(key)) return this.topicMatches.get(key);
+    const name = this.topicMatches.size < TOPIC_COUNTERS ? topic : "_other";
+    const c = new Counter(tagName(tagName("pii.topic_matches", "topic", name), "detector", DETECTORS[d]));
+    if (name == topic) this.topicMatches.set(key, c);
+    return c;
   }
 }
+const TOPIC_COUNTERS = 2000;
 
 class PiiConnection extends KafkaConnection {
   private readonly record: Record = new Record();
   /** Length-changing edits found in the batch being scanned, in record order. */
   private readonly edits: Array<RecordEdit> = [];
+  private readonly identity: SaslIdentity = new SaslIdentity();
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
+
+  /** The rules for a topic named by name or by id. */
+  private rulesFor(name: string | null, id: Uint8Array): RuleSet {
+    const c = this.pii.config;
+    if (c.topics.length == 0) return c.defaults;
+    return c.rulesFor(this.pii.topicNames.nameOf(name, id));
+  }
 
   private scan(sc: Scanner, v: Uint8Array | null): i32 {
     return v == null || v.byteLength == 0 ? 0 : sc.scan(v.dataStart, v.byteLength);
   }
 
   onRequest(req: KafkaRequest): void {
-    if (req.apiKey != PRODUCE || !this.pii.onProduce) return;
+    if (req.known) this.identity.onRequest(req);
+    const config = this.pii.config;
+    if (req.apiKey != PRODUCE || !config.onProduce) return;
     if (!req.known) { this.unsupportedProduce(req, "Produce v" + req.apiVersion.toString() + " is not known to the codec"); return; }
     const r = req.body();
     const produce = ProduceRequest.decodeFrom(r, req.apiVersion);
@@ -246,17 +164,20 @@ class PiiConnection extends KafkaConnection {
     if (err != null) { this.unsupportedProduce(req, err.toString()); return; }
     let patched = false;
     let rewritten = false;
-    const sc = this.pii.getScanner();
-    sc.rejectedBy = -1;
+    let rejectedBy = -1;
     let removed: RemovedPartitions | null = null;
     const keptTopics = new Array<ProduceRequest_TopicProduceData>();
     for (let t = 0; t < produce.topicData.length; t++) {
       const topic = produce.topicData[t];
       const partitions = topic.partitionData;
+      const rules = this.rulesFor(topic.name, topic.topicId);
+      if (rules.skip) { (this.pii.skipped as Counter).increment(<u64>partitions.length); keptTopics.push(topic); continue; }
+      const sc = rules.scanner(config);
+      sc.rejectedBy = -1;
       const kept = new Array<ProduceRequest_PartitionProduceData>();
       for (let q = 0; q < partitions.length; q++) {
-        const outcome = this.processRecords(partitions[q].records, false);
-        if (outcome.unsupported.length > 0) { this.pii.flushMatches(); this.unsupportedProduce(req, outcome.unsupported); return; }
+        const outcome = this.processRecords(sc, partitions[q].records, false);
+        if (outcome.unsupported.length > 0) { this.pii.flushMatches(sc, rules, topic.name); this.unsupportedProduce(req, outcome.unsupported); return; }
         if (outcome.patched) patched = true;
         if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
         if (outcome.allDropped) {
@@ -270,10 +191,11 @@ class PiiConnection extends KafkaConnection {
       }
       topic.partitionData = kept;
       if (kept.length > 0) keptTopics.push(topic);
+      this.pii.flushMatches(sc, rules, this.pii.topicNames.nameOf(topic.name, topic.topicId));
+      if (rejectedBy < 0) rejectedBy = sc.rejectedBy;
     }
-    this.pii.flushMatches();
-    if (sc.rejectedBy >= 0) {
-      this.reject(req, produce, DETECTORS[sc.rejectedBy]);
+    if (rejectedBy >= 0) {
+      this.reject(req, produce, DETECTORS[rejectedBy]);
       return;
     }
     if (removed != null) {
@@ -331,14 +253,29 @@ class PiiConnection extends KafkaConnection {
 
   /** Fetch path: masks what consumers receive, unless the client is exempt. Produce: adds back removed partitions. */
   onResponse(resp: KafkaResponse): void {
+    if (resp.known) this.identity.onResponse(resp);
+    const config = this.pii.config;
+    if (resp.apiKey == METADATA) {
+      // Learn topic ids only when rules go by topic (newer Produce and Fetch name topics by id).
+      if (config.topics.length > 0 && resp.known) {
+        const r = resp.body();
+        const md = MetadataResponse.decodeFrom(r, resp.apiVersion);
+        if (checkDecoded(r, "MetadataResponse", resp.apiVersion) == null) this.pii.topicNames.learn(md);
+      }
+      return;
+    }
     if (resp.apiKey == PRODUCE) {
       const removed = resp.request.userData;
       if (removed != null && removed instanceof RemovedPartitions) this.addRemovedTo(resp, changetype<RemovedPartitions>(removed));
       return;
     }
-    if (resp.apiKey != FETCH || !this.pii.onFetch || !resp.known) return;
+    if (resp.apiKey != FETCH || !config.onFetch || !resp.known) return;
     const client = resp.request.clientId;
-    if (client != null && this.pii.fetchExempt.includes(client)) return;
+    if (client != null && config.fetchExemptClients.includes(client)) return;
+    if (config.fetchExemptPrincipals.length > 0) {
+      const principal = this.identity.principal;
+      if (principal.length > 0 && config.fetchExemptPrincipals.includes(principal)) return;
+    }
     const r = resp.body();
     const fetch = FetchResponse.decodeFrom(r, resp.apiVersion);
     const err = checkDecoded(r, "FetchResponse", resp.apiVersion);
@@ -346,15 +283,20 @@ class PiiConnection extends KafkaConnection {
     let patched = false;
     let rewritten = false;
     for (let t = 0; t < fetch.responses.length; t++) {
-      const partitions = fetch.responses[t].partitions;
+      const topic = fetch.responses[t];
+      const partitions = topic.partitions;
+      const rules = this.rulesFor(topic.topic, topic.topicId);
+      if (rules.skip) { (this.pii.skipped as Counter).increment(<u64>partitions.length); continue; }
+      const sc = rules.scanner(config);
+      const name = this.pii.topicNames.nameOf(topic.topic, topic.topicId);
       for (let q = 0; q < partitions.length; q++) {
-        const outcome = this.processRecords(partitions[q].records, true);
-        if (outcome.unsupported.length > 0) { this.pii.flushMatches(); this.unsupported(Direction.Response, outcome.unsupported); return; }
+        const outcome = this.processRecords(sc, partitions[q].records, true);
+        if (outcome.unsupported.length > 0) { this.pii.flushMatches(sc, rules, name); this.unsupported(Direction.Response, outcome.unsupported); return; }
         if (outcome.patched) patched = true;
         if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
       }
+      this.pii.flushMatches(sc, rules, name);
     }
-    this.pii.flushMatches();
     if (rewritten) {
       const w = Writer.sized(fetch.size(resp.apiVersion));
       fetch.encode(w, resp.apiVersion);
@@ -370,10 +312,9 @@ class PiiConnection extends KafkaConnection {
    * records field (`replacement`). On the fetch path a trailing partial batch (the broker
    * cuts at the fetch size) is dropped: it cannot be scanned, and the consumer fetches it again.
    */
-  private processRecords(records: Uint8Array | null, fetch: bool): RecordsOutcome {
+  private processRecords(sc: Scanner, records: Uint8Array | null, fetch: bool): RecordsOutcome {
     const outcome = new RecordsOutcome();
     if (records == null) return outcome;
-    const sc = this.pii.getScanner();
     const rebuilt = new Array<Uint8Array>();
     let changed = false;
     const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
@@ -400,15 +341,15 @@ class PiiConnection extends KafkaConnection {
         let plain: Uint8Array | null = null;
         let why = "";
         if (codec == Compression.Gzip) {
-          const r = gunzip(section, this.pii.maxDecompressed);
+          const r = gunzip(section, this.pii.config.maxDecompressed);
           plain = r.data;
           if (r.error != InflateError.None) why = r.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + r.error.toString() + ")";
         } else if (codec == Compression.Snappy) {
-          const r = unsnappy(section, this.pii.maxDecompressed);
+          const r = unsnappy(section, this.pii.config.maxDecompressed);
           plain = r.data;
           if (r.error != SnappyError.None) why = r.error == SnappyError.TooLarge ? "a snappy batch decompresses past max_decompressed_bytes" : "a snappy batch does not decompress (error " + r.error.toString() + ")";
         } else {
-          const r = unlz4(section, this.pii.maxDecompressed);
+          const r = unlz4(section, this.pii.config.maxDecompressed);
           plain = r.data;
           if (r.error != Lz4Error.None) why = r.error == Lz4Error.TooLarge ? "an lz4 batch decompresses past max_decompressed_bytes" : "an lz4 batch does not decompress (error " + r.error.toString() + ")";
         }
@@ -541,14 +482,14 @@ class PiiConnection extends KafkaConnection {
   /** A fetch response the filter cannot scan: never delivered unscanned under "close". */
   private unsupported(direction: Direction, reason: string): void {
     (this.pii.unsupported as Counter).increment();
-    if (this.pii.onUnsupported == MalformedPolicy.Close) this.giveUp(direction, "pii-filter: " + reason, MalformedPolicy.Close);
+    if (this.pii.config.onUnsupported == MalformedPolicy.Close) this.giveUp(direction, "pii-filter: " + reason, MalformedPolicy.Close);
     else logWarn("pii-filter: forwarding unscanned: " + reason);
   }
 
   /** A produce the filter cannot scan: never forwarded unscanned under "close". */
   private unsupportedProduce(req: KafkaRequest, reason: string): void {
     (this.pii.unsupported as Counter).increment();
-    if (this.pii.onUnsupported == MalformedPolicy.Close) {
+    if (this.pii.config.onUnsupported == MalformedPolicy.Close) {
       req.drop();
       this.giveUp(Direction.Request, "pii-filter: " + reason, MalformedPolicy.Close);
     } else {

@@ -1,0 +1,202 @@
+// pii-filter's configuration, read and validated in one place. Nothing is applied until
+// everything has been checked, so an invalid rule leaves the previous policy whole (and
+// on_configure fails, so Envoy refuses the configuration).
+import { StreamConfig, MalformedPolicy, readStreamConfig, parsePolicy, JsonKind, JsonValue } from "../../../assembly/index";
+import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
+import { globMatch } from "./glob";
+
+export const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
+
+/** Which detectors run, and what each does, for the topics a rule matches. */
+export class RuleSet {
+  private built: Scanner | null = null;
+  constructor(
+    /** A topic name or glob (`*` any run of characters, `?` one); "*" for the defaults. */
+    readonly match: string,
+    /** Leave these topics alone entirely. */
+    readonly skip: bool,
+    readonly enabled: StaticArray<bool>,
+    readonly actions: StaticArray<i32>,
+  ) {}
+
+  /** One scanner per rule set and VM: a scan is synchronous, so connections share it. */
+  scanner(config: PiiConfig): Scanner {
+    let sc = this.built;
+    if (sc == null) {
+      sc = new Scanner(this.enabled, config.secretKeys);
+      for (let d = 0; d < DETECTOR_COUNT; d++) sc.actions[d] = this.actions[d];
+      sc.partialKeep = config.partialKeep;
+      this.built = sc;
+    }
+    return sc;
+  }
+}
+
+export class PiiConfig {
+  stream: StreamConfig = new StreamConfig();
+  secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
+  onUnsupported: i32 = MalformedPolicy.Close;
+  maxDecompressed: i32 = 104857600;
+  onProduce: bool = true;
+  onFetch: bool = false;
+  fetchExemptClients: Array<string> = [];
+  fetchExemptPrincipals: Array<string> = [];
+  partialKeep: i32 = 4;
+  hashKey: Uint8Array | null = null;
+  defaults: RuleSet = new RuleSet("*", false, allOn(), new StaticArray<i32>(DETECTOR_COUNT));
+  /** Per-topic rules, first match wins; topics no rule matches get `defaults`. */
+  topics: Array<RuleSet> = [];
+  private readonly cache: Map<string, RuleSet> = new Map();
+
+  /** The rules for a topic ("" when its name is not known: the defaults). */
+  rulesFor(topic: string): RuleSet {
+    if (this.topics.length == 0 || topic.length == 0) return this.defaults;
+    if (this.cache.has(topic)) return this.cache.get(topic);
+    let found = this.defaults;
+    for (let i = 0; i < this.topics.length; i++) if (globMatch(this.topics[i].match, topic)) { found = this.topics[i]; break; }
+    if (this.cache.size >= 4096) this.cache.clear();
+    this.cache.set(topic, found);
+    return found;
+  }
+
+  /** True when any rule set's action is `a`. */
+  uses(a: Action): bool {
+    if (this.defaults.actions.includes(a)) return true;
+    for (let i = 0; i < this.topics.length; i++) if (this.topics[i].actions.includes(a)) return true;
+    return false;
+  }
+}
+
+function allOn(): StaticArray<bool> {
+  const on = new StaticArray<bool>(DETECTOR_COUNT);
+  for (let i = 0; i < DETECTOR_COUNT; i++) on[i] = true;
+  return on;
+}
+
+/** Reads `detectors` (a list of names) into `into`; `inherit` when absent. An error message, or "". */
+function readDetectors(v: JsonValue | null, path: string, inherit: StaticArray<bool>, into: StaticArray<bool>): string {
+  if (v == null) { for (let i = 0; i < DETECTOR_COUNT; i++) into[i] = inherit[i]; return ""; }
+  if (v.kind != JsonKind.Array) return path + ": must be a list of detector names";
+  for (let i = 0; i < v.items.length; i++) {
+    const d = v.items[i];
+    const at = d.kind == JsonKind.String ? DETECTOR_NAMES.indexOf(d.str) : -1;
+    if (at < 0) return path + "[" + i.toString() + "]: unknown detector (known: " + DETECTOR_NAMES.join(", ") + ")";
+    into[at] = true;
+  }
+  return "";
+}
+
+/** Reads `actions` (detector → action) over a copy of `inherit`. */
+function readActions(v: JsonValue | null, path: string, inherit: StaticArray<i32>, into: StaticArray<i32>): string {
+  for (let i = 0; i < DETECTOR_COUNT; i++) into[i] = inherit[i];
+  if (v == null) return "";
+  if (v.kind != JsonKind.Object) return path + ": must map detector names to " + ACTION_NAMES.join(", ");
+  for (let i = 0; i < v.keys.length; i++) {
+    const d = DETECTOR_NAMES.indexOf(v.keys[i]);
+    if (d < 0) return path + "." + v.keys[i] + ": unknown detector (known: " + DETECTOR_NAMES.join(", ") + ")";
+    const a = v.items[i].kind == JsonKind.String ? ACTION_NAMES.indexOf(v.items[i].str) : -1;
+    if (a < 0) return path + "." + v.keys[i] + ": must be one of " + ACTION_NAMES.join(", ");
+    into[d] = a;
+  }
+  return "";
+}
+
+function readStrings(v: JsonValue | null, path: string, into: Array<string>): string {
+  if (v == null) return "";
+  if (v.kind != JsonKind.Array) return path + ": must be a list of strings";
+  for (let i = 0; i < v.items.length; i++) {
+    if (v.items[i].kind != JsonKind.String) return path + "[" + i.toString() + "]: must be a string";
+    into.push(v.items[i].str);
+  }
+  return "";
+}
+
+/** Whole-number setting in [min, max]; `fallback` when absent. NaN-free: returns min-1 on error. */
+function readInt(v: JsonValue | null, fallback: i32, min: f64, max: f64): i64 {
+  if (v == null) return fallback;
+  if (v.kind != JsonKind.Number || v.num < min || v.num > max || v.num != Math.floor(v.num)) return <i64>min - 1;
+  return <i64>v.num;
+}
+
+/** Reads and validates a whole configuration into `c`. An error naming the field, or "". */
+export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
+  const problem = readStreamConfig(doc, c.stream);
+  if (problem.length > 0) return problem;
+
+  const enabled = new StaticArray<bool>(DETECTOR_COUNT);
+  let p = readDetectors(doc.get("detectors"), "detectors", allOn(), enabled);
+  if (p.length > 0) return p;
+  const sk = doc.get("secret_keys");
+  if (sk != null) {
+    if (sk.kind != JsonKind.Array) return "secret_keys: must be a list of strings";
+    if (sk.items.length > 32) return "secret_keys: at most 32 words";
+    c.secretKeys = new Array<string>();
+    for (let i = 0; i < sk.items.length; i++) {
+      if (sk.items[i].kind != JsonKind.String || sk.items[i].str.length == 0) return "secret_keys[" + i.toString() + "]: must be a non-empty string";
+      c.secretKeys.push(sk.items[i].str.toLowerCase());
+    }
+  }
+  const ou = doc.get("on_unsupported");
+  if (ou != null) {
+    c.onUnsupported = ou.kind == JsonKind.String ? parsePolicy(ou.str) : -1;
+    if (c.onUnsupported < 0) return "on_unsupported: must be \"close\" or \"passthrough\"";
+  }
+  const md = readInt(doc.get("max_decompressed_bytes"), 104857600, 1024, 1073741824);
+  if (md < 1024) return "max_decompressed_bytes: must be a whole number from 1024 to 1073741824";
+  c.maxDecompressed = <i32>md;
+  const dir = doc.get("direction");
+  if (dir != null) {
+    if (dir.kind != JsonKind.String || (dir.str != "produce" && dir.str != "fetch" && dir.str != "both")) return "direction: must be \"produce\", \"fetch\" or \"both\"";
+    c.onProduce = dir.str != "fetch";
+    c.onFetch = dir.str != "produce";
+  }
+  const clients = doc.get("fetch_exempt_clients");
+  if (clients != null && clients.kind != JsonKind.Array) return "fetch_exempt_clients: must be a list of client ids";
+  p = readStrings(clients, "fetch_exempt_clients", c.fetchExemptClients);
+  if (p.length > 0) return p;
+  const principals = doc.get("fetch_exempt_principals");
+  if (principals != null && principals.kind != JsonKind.Array) return "fetch_exempt_principals: must be a list of SASL principals";
+  p = readStrings(principals, "fetch_exempt_principals", c.fetchExemptPrincipals);
+  if (p.length > 0) return p;
+  const actions = new StaticArray<i32>(DETECTOR_COUNT);
+  p = readActions(doc.get("actions"), "actions", new StaticArray<i32>(DETECTOR_COUNT), actions);
+  if (p.length > 0) return p;
+  const pk = readInt(doc.get("partial_keep"), 4, 1, 64);
+  if (pk < 1) return "partial_keep: must be a whole number from 1 to 64";
+  c.partialKeep = <i32>pk;
+  c.defaults = new RuleSet("*", false, enabled, actions);
+
+  const topics = doc.get("topics");
+  if (topics != null) {
+    if (topics.kind != JsonKind.Array) return "topics: must be a list of {\"match\": name or glob, ...} rules";
+    if (topics.items.length > 256) return "topics: at most 256 rules";
+    for (let i = 0; i < topics.items.length; i++) {
+      const t = topics.items[i];
+      const path = "topics[" + i.toString() + "]";
+      if (t.kind != JsonKind.Object) return path + ": must be an object";
+      for (let k = 0; k < t.keys.length; k++) {
+        const key = t.keys[k];
+        if (key != "match" && key != "skip" && key != "detectors" && key != "actions") return path + "." + key + ": unknown (known: match, skip, detectors, actions)";
+      }
+      const m = t.get("match");
+      if (m == null || m.kind != JsonKind.String || m.str.length == 0 || m.str.length > 249) return path + ".match: must be a topic name or glob (1-249 characters)";
+      const skip = t.get("skip");
+      if (skip != null && skip.kind != JsonKind.Bool) return path + ".skip: must be true or false";
+      const on = new StaticArray<bool>(DETECTOR_COUNT);
+      p = readDetectors(t.get("detectors"), path + ".detectors", enabled, on);
+      if (p.length > 0) return p;
+      const act = new StaticArray<i32>(DETECTOR_COUNT);
+      p = readActions(t.get("actions"), path + ".actions", actions, act);
+      if (p.length > 0) return p;
+      c.topics.push(new RuleSet(m.str, skip != null && skip.bool, on, act));
+    }
+  }
+
+  const hk = doc.get("hash_key");
+  if (hk != null) {
+    if (hk.kind != JsonKind.String || String.UTF8.byteLength(hk.str) < 16) return "hash_key: must be a string of at least 16 bytes";
+    c.hashKey = Uint8Array.wrap(String.UTF8.encode(hk.str));
+  }
+  if (c.hashKey == null && c.uses(Action.Hash)) return "hash_key: required when an action is hash (a secret of at least 16 bytes)";
+  return "";
+}
