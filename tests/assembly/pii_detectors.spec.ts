@@ -243,3 +243,80 @@ describe("topic globs", () => {
     expect(globMatch("**x", "abx")).toBe(true);
   });
 });
+
+import { Regex } from "../../plugins/pii-filter/assembly/regex";
+
+/** Every match of `re` in `input`, as "start-end" pairs. */
+function matchesOf(re: Regex, input: string): string {
+  const b = String.UTF8.encode(input);
+  const out = new Array<string>();
+  let from = 0;
+  while (from < b.byteLength) {
+    const m = re.find(changetype<usize>(b), b.byteLength, from);
+    if (m < 0) break;
+    const s = <i32>(m >>> 32), e = <i32>(m & 0xffffffff);
+    out.push(s.toString() + "-" + e.toString());
+    from = e;
+  }
+  return out.join(",");
+}
+function rx(pattern: string, input: string, ignoreCase: bool = false): string {
+  const re = Regex.compile(pattern, ignoreCase);
+  expect(re.error).toBe("");
+  return matchesOf(re, input);
+}
+function rxError(pattern: string): string { return Regex.compile(pattern, false).error; }
+
+describe("user rules: the regex engine", () => {
+  it("finds leftmost-longest, non-overlapping matches", () => {
+    expect(rx("EMP-[0-9]{6}", "id EMP-123456 and EMP-654321x EMP-12")).toBe("3-13,18-28");
+    expect(rx("a|ab|abc", "xabcx")).toBe("1-4");
+    expect(rx("(?:ab)+", "ababab abab")).toBe("0-6,7-11");
+    expect(rx("colou?r", "color colour colouur")).toBe("0-5,6-12");
+    expect(rx("x{2,3}", "x xx xxxx")).toBe("2-4,5-8");
+    expect(rx("\\d{3}-\\d{4}", "call 555-1234 now")).toBe("5-13");
+    expect(rx("[^ ]+@corp\\.example", "mail bob@corp.example now")).toBe("5-21");
+  });
+  it("supports classes, escapes, anchors and word boundaries", () => {
+    expect(rx("\\bcat\\b", "cat concat cat.")).toBe("0-3,11-14");
+    expect(rx("^ab", "abab")).toBe("0-2");
+    expect(rx("ab$", "abab")).toBe("2-4");
+    expect(rx("[a-c\\d_]+", "zz a1_b9 zz")).toBe("3-8");
+    expect(rx("\\w+\\s\\W", "ab !")).toBe("0-4");
+    expect(rx("a.c", "abc a\nc")).toBe("0-3");
+    expect(rx("\\(\\d\\)", "(1) (x)")).toBe("0-3");
+  });
+  it("ignores case when asked, in literals and classes", () => {
+    expect(rx("secret-[a-f]+", "SECRET-ABC secret-def", true)).toBe("0-10,11-21");
+    expect(rx("secret", "SECRET")).toBe("");
+  });
+  it("compiles literal lists, by default as whole words", () => {
+    const re = Regex.literals(["Falcon", "Blue bird", "fal"], true, true);
+    expect(matchesOf(re, "project FALCON and blue bird, falconry, fal.")).toBe("8-14,19-28,40-43");
+    const inside = Regex.literals(["fal"], false, false);
+    expect(matchesOf(inside, "falconry")).toBe("0-3");
+  });
+  it("rejects what it does not support, saying where", () => {
+    expect(rxError("(a")).toBe("missing ) at offset 2");
+    expect(rxError("a)")).toBe("unbalanced ) at offset 1");
+    expect(rxError("*a")).toBe("nothing to repeat at offset 0");
+    expect(rxError("(?=a)").includes("lookaround")).toBe(true);
+    expect(rxError("a*?").includes("lazy")).toBe(true);
+    expect(rxError("\\1").includes("unsupported escape")).toBe(true);
+    expect(rxError("a{5,2}").includes("m < n")).toBe(true);
+    expect(rxError("a{101}").includes("over 100")).toBe(true);
+    expect(rxError("[z-a]").includes("out of order")).toBe(true);
+    expect(rxError("((a{100}){100}){3}").includes("too large")).toBe(true);
+  });
+  it("never backtracks: a catastrophic pattern for backtracking engines costs input x program steps", () => {
+    const re = Regex.compile("(a*)*b", false);
+    expect(re.error).toBe("");
+    const input = "a".repeat(20000);
+    expect(matchesOf(re, input)).toBe("");
+    // One pass, at most every instruction per byte (the program is under 10 instructions).
+    expect(re.steps).toBeLessThanOrEqual(<i64>20001 * 10);
+    const nested = Regex.compile("(x+x+)+y", false);
+    expect(matchesOf(nested, "x".repeat(5000))).toBe("");
+    expect(nested.steps).toBeLessThanOrEqual(<i64>5001 * 12);
+  });
+});

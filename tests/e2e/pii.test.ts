@@ -163,7 +163,7 @@ describe("pii-filter actions: partial, hash, drop and reject", { timeout: 300000
   before(async () => {
     stack = await Stack.start({
       name: "e2e-pii-actions",
-      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ actions: { card: "partial", pem: "reject", phone: "drop", iban: "hash" }, partial_keep: 4, hash_key: HASH_KEY }) }],
+      filters: [{ wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ actions: { card: "partial", pem: "reject", phone: "drop", iban: "hash" }, partial_keep: 4, hash_key: HASH_KEY, rules: [{ name: "employee_id", regex: "\\bEMP-[0-9]{6}\\b" }, { name: "codenames", literals: ["Project Falcon"], ignore_case: true }] }) }],
     });
   });
   const SENT = ["keep 1", "call 555-234-5678", "keep 2", "IBAN GB82 WEST 1234 5698 7654 32 paid"];
@@ -172,6 +172,11 @@ describe("pii-filter actions: partial, hash, drop and reject", { timeout: 300000
   test("kcat (not idempotent): drop removes the record, hash stores a keyed token (CRC checks on)", async () => {
     await kcat.produce(stack.bootstrap, "pii-drop-kcat", SENT);
     assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-drop-kcat", ["-X", "check.crcs=true"]), ["keep 1", "keep 2", HASHED]);
+  });
+
+  test("user rules (a regex and a literal list) mask what they match", async () => {
+    await kcat.produce(stack.bootstrap, "pii-user-rules", ["badge EMP-123456 for project falcon", "EMP-1234567 is no id"]);
+    assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-user-rules", ["-X", "check.crcs=true"]), ["badge ********** for **************", "EMP-1234567 is no id"]);
   });
 
   test("kafkajs: a produce whose every record is dropped succeeds and stores nothing", async () => {

@@ -315,3 +315,43 @@ test("topic rules and principals are validated, naming the field", async () => {
     assert.ok(host.logs.some((l) => why.test(l.message)), `${JSON.stringify(config)}: ${JSON.stringify(host.logs)}`);
   }
 });
+
+test("user rules: a regex and a literal list become detectors, with actions and topic rules", async () => {
+  const d = await Dissector.load();
+  const config = {
+    rules: [
+      { name: "employee_id", regex: "\\bEMP-[0-9]{6}\\b" },
+      { name: "codenames", literals: ["Falcon", "Blue Bird"], ignore_case: true },
+    ],
+    actions: { codenames: "hash", employee_id: "partial" }, partial_keep: 2, hash_key: HASH_KEY,
+    topics: [{ match: "hr", detectors: ["employee_id"] }],
+  };
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+  assert.equal(host.configured, true, JSON.stringify(host.logs));
+  const line = "EMP-123456 on project FALCON, mail a@b.org, not EMP-1234567";
+  const out = host.connect().fromClient(produceToTopics(d, { hr: batchOf([Buffer.from(line)]), eng: batchOf([Buffer.from(line)]) }));
+  const json = JSON.parse(d.decodeBody(0, 9, false, out.subarray(4 + d.requestHeaderLength(out.subarray(4)))).text);
+  const value = (name: string) => parseBatch(Buffer.from(json.topicData.find((t: { name: string }) => t.name === name).partitionData[0].records, "base64")).records[0].value!.toString();
+  assert.equal(value("hr"), "********56 on project FALCON, mail a@b.org, not EMP-1234567");
+  assert.equal(value("eng"), `********56 on project ${token("FALCON")}, mail *******, not EMP-1234567`);
+  assert.equal(host.metric("pii.matches.detector_employee_id"), 2n);
+  assert.equal(host.metric("pii.matches.detector_codenames"), 1n);
+});
+
+test("user rules are validated: names, one of regex or literals, and the regex subset", async () => {
+  for (const [config, why] of [
+    [{ rules: [{ name: "Bad Name", regex: "x" }] }, /rules\[0\]\.name: must be lower-case/],
+    [{ rules: [{ name: "email", regex: "x" }] }, /rules\[0\]\.name: "email" is already a detector/],
+    [{ rules: [{ name: "a", regex: "x" }, { name: "a", regex: "y" }] }, /rules\[1\]\.name: "a" is already a detector/],
+    [{ rules: [{ name: "a" }] }, /rules\[0\]: needs exactly one of regex or literals/],
+    [{ rules: [{ name: "a", regex: "(?<=x)y" }] }, /rules\[0\]\.regex: lookaround and named groups are not supported at offset 1/],
+    [{ rules: [{ name: "a", regex: "(a" }] }, /rules\[0\]\.regex: missing \) at offset 2/],
+    [{ rules: [{ name: "a", literals: [] }] }, /rules\[0\]\.literals: must be a list of 1 to 10000 strings/],
+    [{ rules: [{ name: "a", regex: "x", whole_words: true }] }, /whole_words: only for literals/],
+    [{ rules: [{ name: "a", regex: "x" }], actions: { b: "mask" } }, /actions\.b: unknown detector \(known: .*, a\)/],
+  ] as [object, RegExp][]) {
+    const host = await PluginHost.load(PII, { configuration: JSON.stringify(config) });
+    assert.equal(host.configured, false, JSON.stringify(config));
+    assert.ok(host.logs.some((l) => why.test(l.message)), `${JSON.stringify(config)}: ${JSON.stringify(host.logs)}`);
+  }
+});

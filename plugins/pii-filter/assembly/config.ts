@@ -4,6 +4,7 @@
 import { StreamConfig, MalformedPolicy, readStreamConfig, parsePolicy, JsonKind, JsonValue } from "../../../assembly/index";
 import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
 import { globMatch } from "./glob";
+import { Regex } from "./regex";
 
 export const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
 
@@ -23,8 +24,8 @@ export class RuleSet {
   scanner(config: PiiConfig): Scanner {
     let sc = this.built;
     if (sc == null) {
-      sc = new Scanner(this.enabled, config.secretKeys);
-      for (let d = 0; d < DETECTOR_COUNT; d++) sc.actions[d] = this.actions[d];
+      sc = new Scanner(this.enabled, config.secretKeys, config.rules);
+      for (let d = 0; d < this.actions.length; d++) sc.actions[d] = this.actions[d];
       sc.partialKeep = config.partialKeep;
       this.built = sc;
     }
@@ -43,7 +44,11 @@ export class PiiConfig {
   fetchExemptPrincipals: Array<string> = [];
   partialKeep: i32 = 4;
   hashKey: Uint8Array | null = null;
-  defaults: RuleSet = new RuleSet("*", false, allOn(), new StaticArray<i32>(DETECTOR_COUNT));
+  /** User rules (the `rules` key), compiled; detector DETECTOR_COUNT + k is rules[k]. */
+  rules: Array<Regex> = [];
+  /** Every detector's name: the built-ins, then the user rules. */
+  names: Array<string> = DETECTOR_NAMES;
+  defaults: RuleSet = new RuleSet("*", false, allOn(DETECTOR_COUNT), new StaticArray<i32>(DETECTOR_COUNT));
   /** Per-topic rules, first match wins; topics no rule matches get `defaults`. */
   topics: Array<RuleSet> = [];
   private readonly cache: Map<string, RuleSet> = new Map();
@@ -67,33 +72,33 @@ export class PiiConfig {
   }
 }
 
-function allOn(): StaticArray<bool> {
-  const on = new StaticArray<bool>(DETECTOR_COUNT);
-  for (let i = 0; i < DETECTOR_COUNT; i++) on[i] = true;
+function allOn(count: i32): StaticArray<bool> {
+  const on = new StaticArray<bool>(count);
+  for (let i = 0; i < count; i++) on[i] = true;
   return on;
 }
 
 /** Reads `detectors` (a list of names) into `into`; `inherit` when absent. An error message, or "". */
-function readDetectors(v: JsonValue | null, path: string, inherit: StaticArray<bool>, into: StaticArray<bool>): string {
-  if (v == null) { for (let i = 0; i < DETECTOR_COUNT; i++) into[i] = inherit[i]; return ""; }
+function readDetectors(v: JsonValue | null, path: string, names: Array<string>, inherit: StaticArray<bool>, into: StaticArray<bool>): string {
+  if (v == null) { for (let i = 0; i < into.length; i++) into[i] = inherit[i]; return ""; }
   if (v.kind != JsonKind.Array) return path + ": must be a list of detector names";
   for (let i = 0; i < v.items.length; i++) {
     const d = v.items[i];
-    const at = d.kind == JsonKind.String ? DETECTOR_NAMES.indexOf(d.str) : -1;
-    if (at < 0) return path + "[" + i.toString() + "]: unknown detector (known: " + DETECTOR_NAMES.join(", ") + ")";
+    const at = d.kind == JsonKind.String ? names.indexOf(d.str) : -1;
+    if (at < 0) return path + "[" + i.toString() + "]: unknown detector (known: " + names.join(", ") + ")";
     into[at] = true;
   }
   return "";
 }
 
 /** Reads `actions` (detector → action) over a copy of `inherit`. */
-function readActions(v: JsonValue | null, path: string, inherit: StaticArray<i32>, into: StaticArray<i32>): string {
-  for (let i = 0; i < DETECTOR_COUNT; i++) into[i] = inherit[i];
+function readActions(v: JsonValue | null, path: string, names: Array<string>, inherit: StaticArray<i32>, into: StaticArray<i32>): string {
+  for (let i = 0; i < into.length; i++) into[i] = inherit[i];
   if (v == null) return "";
   if (v.kind != JsonKind.Object) return path + ": must map detector names to " + ACTION_NAMES.join(", ");
   for (let i = 0; i < v.keys.length; i++) {
-    const d = DETECTOR_NAMES.indexOf(v.keys[i]);
-    if (d < 0) return path + "." + v.keys[i] + ": unknown detector (known: " + DETECTOR_NAMES.join(", ") + ")";
+    const d = names.indexOf(v.keys[i]);
+    if (d < 0) return path + "." + v.keys[i] + ": unknown detector (known: " + names.join(", ") + ")";
     const a = v.items[i].kind == JsonKind.String ? ACTION_NAMES.indexOf(v.items[i].str) : -1;
     if (a < 0) return path + "." + v.keys[i] + ": must be one of " + ACTION_NAMES.join(", ");
     into[d] = a;
@@ -123,8 +128,11 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
   const problem = readStreamConfig(doc, c.stream);
   if (problem.length > 0) return problem;
 
-  const enabled = new StaticArray<bool>(DETECTOR_COUNT);
-  let p = readDetectors(doc.get("detectors"), "detectors", allOn(), enabled);
+  let p = readRules(doc.get("rules"), c);
+  if (p.length > 0) return p;
+  const count = c.names.length;
+  const enabled = new StaticArray<bool>(count);
+  p = readDetectors(doc.get("detectors"), "detectors", c.names, allOn(count), enabled);
   if (p.length > 0) return p;
   const sk = doc.get("secret_keys");
   if (sk != null) {
@@ -158,8 +166,8 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
   if (principals != null && principals.kind != JsonKind.Array) return "fetch_exempt_principals: must be a list of SASL principals";
   p = readStrings(principals, "fetch_exempt_principals", c.fetchExemptPrincipals);
   if (p.length > 0) return p;
-  const actions = new StaticArray<i32>(DETECTOR_COUNT);
-  p = readActions(doc.get("actions"), "actions", new StaticArray<i32>(DETECTOR_COUNT), actions);
+  const actions = new StaticArray<i32>(count);
+  p = readActions(doc.get("actions"), "actions", c.names, new StaticArray<i32>(count), actions);
   if (p.length > 0) return p;
   const pk = readInt(doc.get("partial_keep"), 4, 1, 64);
   if (pk < 1) return "partial_keep: must be a whole number from 1 to 64";
@@ -182,11 +190,11 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
       if (m == null || m.kind != JsonKind.String || m.str.length == 0 || m.str.length > 249) return path + ".match: must be a topic name or glob (1-249 characters)";
       const skip = t.get("skip");
       if (skip != null && skip.kind != JsonKind.Bool) return path + ".skip: must be true or false";
-      const on = new StaticArray<bool>(DETECTOR_COUNT);
-      p = readDetectors(t.get("detectors"), path + ".detectors", enabled, on);
+      const on = new StaticArray<bool>(count);
+      p = readDetectors(t.get("detectors"), path + ".detectors", c.names, enabled, on);
       if (p.length > 0) return p;
-      const act = new StaticArray<i32>(DETECTOR_COUNT);
-      p = readActions(t.get("actions"), path + ".actions", actions, act);
+      const act = new StaticArray<i32>(count);
+      p = readActions(t.get("actions"), path + ".actions", c.names, actions, act);
       if (p.length > 0) return p;
       c.topics.push(new RuleSet(m.str, skip != null && skip.bool, on, act));
     }
@@ -198,5 +206,71 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
     c.hashKey = Uint8Array.wrap(String.UTF8.encode(hk.str));
   }
   if (c.hashKey == null && c.uses(Action.Hash)) return "hash_key: required when an action is hash (a secret of at least 16 bytes)";
+  return "";
+}
+
+function validRuleName(name: string): bool {
+  if (name.length == 0 || name.length > 64) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 0x61 && c <= 0x7a) || (i > 0 && ((c >= 0x30 && c <= 0x39) || c == 0x5f));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * User rules: `[{"name": "employee_id", "regex": "\\bEMP-[0-9]{6}\\b"},
+ * {"name": "codenames", "literals": ["Falcon", "Bluebird"], "ignore_case": true, "whole_words": true}]`.
+ * Each becomes a detector after the built-ins, named for `detectors`, `actions` and topic rules.
+ */
+function readRules(v: JsonValue | null, c: PiiConfig): string {
+  if (v == null) return "";
+  if (v.kind != JsonKind.Array) return "rules: must be a list of {\"name\", \"regex\" or \"literals\"} rules";
+  if (v.items.length > 64) return "rules: at most 64 rules";
+  const names = new Array<string>();
+  for (let i = 0; i < DETECTOR_NAMES.length; i++) names.push(DETECTOR_NAMES[i]);
+  const compiled = new Array<Regex>();
+  for (let i = 0; i < v.items.length; i++) {
+    const r = v.items[i];
+    const path = "rules[" + i.toString() + "]";
+    if (r.kind != JsonKind.Object) return path + ": must be an object";
+    for (let k = 0; k < r.keys.length; k++) {
+      const key = r.keys[k];
+      if (key != "name" && key != "regex" && key != "literals" && key != "ignore_case" && key != "whole_words") return path + "." + key + ": unknown (known: name, regex, literals, ignore_case, whole_words)";
+    }
+    const name = r.get("name");
+    if (name == null || name.kind != JsonKind.String || !validRuleName(name.str)) return path + ".name: must be lower-case letters, digits and _ (starting with a letter, at most 64)";
+    if (names.includes(name.str)) return path + ".name: \"" + name.str + "\" is already a detector";
+    const ic = r.get("ignore_case");
+    if (ic != null && ic.kind != JsonKind.Bool) return path + ".ignore_case: must be true or false";
+    const ignoreCase = ic != null && ic.bool;
+    const ww = r.get("whole_words");
+    if (ww != null && ww.kind != JsonKind.Bool) return path + ".whole_words: must be true or false";
+    const regex = r.get("regex");
+    const literals = r.get("literals");
+    if ((regex == null) == (literals == null)) return path + ": needs exactly one of regex or literals";
+    let re: Regex;
+    if (regex != null) {
+      if (ww != null) return path + ".whole_words: only for literals (use \\b in a regex)";
+      if (regex.kind != JsonKind.String) return path + ".regex: must be a string";
+      re = Regex.compile(regex.str, ignoreCase);
+      if (re.error.length > 0) return path + ".regex: " + re.error;
+    } else {
+      const list = literals as JsonValue;
+      if (list.kind != JsonKind.Array || list.items.length == 0 || list.items.length > 10000) return path + ".literals: must be a list of 1 to 10000 strings";
+      const words = new Array<string>();
+      for (let k = 0; k < list.items.length; k++) {
+        if (list.items[k].kind != JsonKind.String || list.items[k].str.length == 0) return path + ".literals[" + k.toString() + "]: must be a non-empty string";
+        words.push(list.items[k].str);
+      }
+      re = Regex.literals(words, ignoreCase, ww == null || ww.bool);
+      if (re.error.length > 0) return path + ".literals: " + re.error;
+    }
+    names.push(name.str);
+    compiled.push(re);
+  }
+  c.names = names;
+  c.rules = compiled;
   return "";
 }

@@ -29,7 +29,7 @@ import {
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, batchWithRecords,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
-import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, ACTION_NAMES } from "./scanner";
+import { Scanner, ACTION_NAMES } from "./scanner";
 import { PiiConfig, RuleSet, readPiiConfig } from "./config";
 
 const PRODUCE: i16 = 0;
@@ -58,7 +58,6 @@ class RemovedPartitions {
   readonly topicIds: Array<Uint8Array> = [];
   readonly partitions: Array<i32> = [];
 }
-const DETECTORS = DETECTOR_NAMES;
 const METADATA: i16 = 3;
 
 class PiiRoot extends RootContext {
@@ -113,10 +112,11 @@ class PiiRoot extends RootContext {
   /** Moves a scanner's per-detector counts into the metrics (once per topic of a request, not per match). */
   flushMatches(sc: Scanner, rules: RuleSet, topic: string): void {
     const m = this.matches as CounterFamily;
-    for (let d = 0; d < DETECTOR_COUNT; d++) {
+    const names = this.config.names;
+    for (let d = 0; d < names.length; d++) {
       const n = sc.found[d];
       if (n == 0) continue;
-      m.at(d, DETECTORS[d]).increment(<u64>n);
+      m.at(d, names[d]).increment(<u64>n);
       const a = rules.actions[d];
       (this.actionCounters as CounterFamily).at(a, ACTION_NAMES[a]).increment(<u64>n);
       this.topicCounter(topic.length > 0 ? topic : "_unknown", d).increment(<u64>n);
@@ -125,10 +125,11 @@ class PiiRoot extends RootContext {
   }
 
   private topicCounter(topic: string, d: i32): Counter {
-    const key = topic + "\0" + DETECTORS[d];
+    const detector = this.config.names[d];
+    const key = topic + "\0" + detector;
     if (this.topicMatches.has(key)) return this.topicMatches.get(key);
     const name = this.topicMatches.size < TOPIC_COUNTERS ? topic : "_other";
-    const c = new Counter(tagName(tagName("pii.topic_matches", "topic", name), "detector", DETECTORS[d]));
+    const c = new Counter(tagName(tagName("pii.topic_matches", "topic", name), "detector", detector));
     if (name == topic) this.topicMatches.set(key, c);
     return c;
   }
@@ -195,7 +196,7 @@ class PiiConnection extends KafkaConnection {
       if (rejectedBy < 0) rejectedBy = sc.rejectedBy;
     }
     if (rejectedBy >= 0) {
-      this.reject(req, produce, DETECTORS[rejectedBy]);
+      this.reject(req, produce, config.names[rejectedBy]);
       return;
     }
     if (removed != null) {
@@ -327,6 +328,7 @@ class PiiConnection extends KafkaConnection {
       if (codec == Compression.None) {
         const masked = this.scanBatch(sc, batch);
         if (masked < 0) { outcome.unsupported = "a record batch does not parse"; return outcome; }
+        if (sc.overBudget) { outcome.unsupported = OVER_BUDGET; return outcome; }
         if (this.edits.length > 0) {
           const again = this.rewrite(batch, batch, fetch, null);
           if (again == null) { outcome.unsupported = "a record batch does not parse"; return outcome; }
@@ -361,6 +363,7 @@ class PiiConnection extends KafkaConnection {
         const clearBatch = new RecordBatch(clear, 0, clear.byteLength);
         const masked = this.scanBatch(sc, clearBatch);
         if (masked < 0) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
+        if (sc.overBudget) { outcome.unsupported = OVER_BUDGET; return outcome; }
         if (this.edits.length > 0) {
           const again = this.rewrite(batch, clearBatch, fetch, section);
           if (again == null) { outcome.unsupported = "a compressed batch's records do not parse"; return outcome; }
@@ -406,6 +409,7 @@ class PiiConnection extends KafkaConnection {
   private scanBatch(sc: Scanner, batch: RecordBatch): i32 {
     let masked = 0;
     let scanned = 0;
+    sc.overBudget = false;
     const rr = new RecordReader(batch);
     const rec = this.record;
     this.edits.length = 0;
@@ -497,6 +501,8 @@ class PiiConnection extends KafkaConnection {
     }
   }
 }
+
+const OVER_BUDGET = "a user rule's regex went over its work budget on a record (REGEX_STEPS_PER_BYTE)";
 
 /** What rewrite() returns for a produce batch whose records were all dropped. */
 const WHOLE_BATCH_DROPPED = new Uint8Array(0);

@@ -2,12 +2,16 @@
 // start (or anchor) a match; everything else costs one load and one compare. At a
 // trigger byte the detectors anchored there run, mask what they find, and say where
 // the scan resumes. The scan only moves forward, so it is linear in the input.
-import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, spans } from "./chars";
+import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, spans, mask } from "./chars";
+import { Regex } from "./regex";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, phoneE164At, phoneNationalAt, ibanAt, SecretWords } from "./anchored";
 
 export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"];
 export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6, PHONE = 7, IBAN = 8;
+/** Built-in detectors; user rules (regex.ts) follow them, numbered from here. */
 export const DETECTOR_COUNT = 9;
+/** Work a user rule may do per scanned field: steps per byte, beyond which the field is refused. */
+export const REGEX_STEPS_PER_BYTE = 1024;
 
 /**
  * What happens to a match. mask and partial edit in place; hash replaces the match with a
@@ -35,18 +39,25 @@ const TABLE = buildTable();
 
 export class Scanner {
   /** Matches per detector since the last reset, indexed like DETECTOR_NAMES. */
-  readonly found: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
+  readonly found: StaticArray<i32>;
   /** Set when a detector whose action is `reject` matched since the last reset; its index. */
   rejectedBy: i32 = -1;
   /** Set when a detector whose action is `drop` matched; the caller clears it per record. */
   dropRecord: bool = false;
   private readonly secretWords: SecretWords;
   /** Per detector: its action, and for `partial` how many characters stay visible. */
-  readonly actions: StaticArray<i32> = new StaticArray<i32>(DETECTOR_COUNT);
+  readonly actions: StaticArray<i32>;
   partialKeep: i32 = 4;
+  /** Set when a user rule exceeded its work budget on a field: the caller must not trust the scan. */
+  overBudget: bool = false;
 
-  constructor(readonly enabled: StaticArray<bool>, words: Array<string>) {
+  /**
+   * `enabled` has one entry per detector: the built-ins, then one per user rule in `rules`.
+   */
+  constructor(readonly enabled: StaticArray<bool>, words: Array<string>, readonly rules: Array<Regex> = []) {
     this.secretWords = new SecretWords(words);
+    this.found = new StaticArray<i32>(enabled.length);
+    this.actions = new StaticArray<i32>(enabled.length);
   }
 
   /** Before running detector `d`: what its mask spares. */
@@ -141,6 +152,52 @@ export class Scanner {
       }
       i = next;
     }
+    if (this.rules.length > 0) total += this.scanRules(p, n);
     return total;
   }
+
+  /** User rules, each a separate linear-time pass; then `hash` spans are put back in order. */
+  private scanRules(p: usize, n: i32): i32 {
+    let total = 0;
+    const budget = <i64>REGEX_STEPS_PER_BYTE * <i64>(n + 64);
+    for (let k = 0; k < this.rules.length; k++) {
+      const d = DETECTOR_COUNT + k;
+      if (!this.enabled[d]) continue;
+      const re = this.rules[k];
+      this.prepare(d);
+      re.steps = 0;
+      let from = 0;
+      while (from < n) {
+        const m = re.find(p, n, from);
+        if (re.steps > budget) { this.overBudget = true; break; }
+        if (m < 0) break;
+        const s = <i32>(m >>> 32), e = <i32>(m & 0xffffffff);
+        mask(p, s, e);
+        this.matched(d);
+        total++;
+        from = e;
+      }
+    }
+    sortSpans();
+    return total;
+  }
+}
+
+/** Orders `hash` spans by start and drops any that overlap an earlier one (rules run in separate passes). */
+function sortSpans(): void {
+  const n = spans.length / 3;
+  if (n < 2) return;
+  for (let i = 1; i < n; i++) {
+    const s = spans[i * 3], e = spans[i * 3 + 1], f = spans[i * 3 + 2];
+    let j = i - 1;
+    while (j >= 0 && spans[j * 3] > s) { spans[(j + 1) * 3] = spans[j * 3]; spans[(j + 1) * 3 + 1] = spans[j * 3 + 1]; spans[(j + 1) * 3 + 2] = spans[j * 3 + 2]; j--; }
+    spans[(j + 1) * 3] = s; spans[(j + 1) * 3 + 1] = e; spans[(j + 1) * 3 + 2] = f;
+  }
+  let kept = 1;
+  for (let i = 1; i < n; i++) {
+    if (spans[i * 3] < spans[(kept - 1) * 3 + 1]) continue;
+    spans[kept * 3] = spans[i * 3]; spans[kept * 3 + 1] = spans[i * 3 + 1]; spans[kept * 3 + 2] = spans[i * 3 + 2];
+    kept++;
+  }
+  spans.length = kept * 3;
 }
