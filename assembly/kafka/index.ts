@@ -17,3 +17,4 @@ export { crc32, crc32Update } from "./compression/crc32";
 export { saslPrincipal } from "./sasl";
 export { unsnappy, snappyLiteral, isXerial, SnappyError, SnappyResult } from "./compression/snappy";
 export { unlz4, lz4Stored, xxh32, Lz4Error, Lz4Result } from "./compression/lz4";
+export { unzstd, zstdStored, xxh64, ZstdError, ZstdResult } from "./compression/zstd";

@@ -82,6 +82,7 @@ export function parseBatch(b: Buffer): ParsedBatch {
   const codec = b.readInt16BE(21) & 7;
   let section = b.subarray(61, 12 + b.readInt32BE(8));
   if (codec == 1) section = zlib.gunzipSync(section);
+  else if (codec == 4) section = unzstdStored(section);
   else if (codec != 0) throw new Error(`parseBatch: codec ${codec} not supported here`);
   const count = b.readInt32BE(57);
   const at = { pos: 0 };
@@ -101,4 +102,27 @@ export function parseBatch(b: Buffer): ParsedBatch {
   }
   if (at.pos != section.length) throw new Error(`parseBatch: ${section.length - at.pos} bytes after ${count} records`);
   return { count, lastOffsetDelta: b.readInt32BE(23), producerId: b.readBigInt64BE(43), crcValid: b.readUInt32BE(17) == crc32c(b.subarray(21, 12 + b.readInt32BE(8))), codec, records };
+}
+
+/** Reads zstd frames made only of raw and RLE blocks (what pii-filter writes); throws on anything else. */
+export function unzstdStored(b: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < b.length) {
+    if (b.readUInt32LE(at) !== 0xfd2fb528) throw new Error("unzstdStored: not a zstd frame");
+    const fhd = b[at + 4];
+    const single = (fhd >> 5) & 1, fcsFlag = fhd >> 6, dictFlag = fhd & 3, checksum = (fhd >> 2) & 1;
+    let q = at + 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag] + [single, 2, 4, 8][fcsFlag];
+    for (;;) {
+      const h = b[q] | (b[q + 1] << 8) | (b[q + 2] << 16);
+      q += 3;
+      const type = (h >> 1) & 3, size = h >> 3;
+      if (type === 0) { out.push(b.subarray(q, q + size)); q += size; }
+      else if (type === 1) { out.push(Buffer.alloc(size, b[q])); q += 1; }
+      else throw new Error("unzstdStored: a compressed block");
+      if (h & 1) break;
+    }
+    at = q + (checksum ? 4 : 0);
+  }
+  return Buffer.concat(out);
 }

@@ -7,7 +7,7 @@
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"],
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
-//     "on_unsupported": "close" | "passthrough",      // zstd or legacy batches (not scanned yet)
+//     "on_unsupported": "close" | "passthrough",      // legacy message sets (not scanned yet), oversize batches
 //     "max_decompressed_bytes": 104857600,             // a compressed batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
@@ -26,7 +26,7 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig,
   TopicNames, SaslIdentity, MetadataResponse, tagName,
   ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
-  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, batchWithRecords,
+  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, unzstd, zstdStored, ZstdError, batchWithRecords,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
 import { Scanner, ACTION_NAMES } from "./scanner";
@@ -338,7 +338,7 @@ class PiiConnection extends KafkaConnection {
         }
         if (masked > 0) { batch.fixCrc(); (this.pii.batchesPatched as Counter).increment(); outcome.patched = true; }
         rebuilt.push(original);
-      } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4) {
+      } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4 || codec == Compression.Zstd) {
         const section = batch.recordsView();
         let plain: Uint8Array | null = null;
         let why = "";
@@ -350,10 +350,14 @@ class PiiConnection extends KafkaConnection {
           const r = unsnappy(section, this.pii.config.maxDecompressed);
           plain = r.data;
           if (r.error != SnappyError.None) why = r.error == SnappyError.TooLarge ? "a snappy batch decompresses past max_decompressed_bytes" : "a snappy batch does not decompress (error " + r.error.toString() + ")";
-        } else {
+        } else if (codec == Compression.Lz4) {
           const r = unlz4(section, this.pii.config.maxDecompressed);
           plain = r.data;
           if (r.error != Lz4Error.None) why = r.error == Lz4Error.TooLarge ? "an lz4 batch decompresses past max_decompressed_bytes" : "an lz4 batch does not decompress (error " + r.error.toString() + ")";
+        } else {
+          const r = unzstd(section, this.pii.config.maxDecompressed);
+          plain = r.data;
+          if (r.error != ZstdError.None) why = r.error == ZstdError.TooLarge ? "a zstd batch decompresses past max_decompressed_bytes" : "a zstd batch does not decompress (error " + r.error.toString() + ")";
         }
         if (why.length > 0 || plain == null) { outcome.unsupported = why; return outcome; }
         // The header with the records in the clear, so the same reader and scanner apply.
@@ -538,7 +542,10 @@ function sameId(a: Uint8Array, b: Uint8Array): bool {
 
 /** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */
 function compressLike(codec: Compression, records: Uint8Array, section: Uint8Array): Uint8Array {
-  return codec == Compression.Gzip ? gzipStored(records) : codec == Compression.Snappy ? snappyLiteral(records, section) : lz4Stored(records);
+  if (codec == Compression.Gzip) return gzipStored(records);
+  if (codec == Compression.Snappy) return snappyLiteral(records, section);
+  if (codec == Compression.Lz4) return lz4Stored(records);
+  return zstdStored(records);
 }
 
 registerRootContext((id: u32): RootContext => new PiiRoot(id));
