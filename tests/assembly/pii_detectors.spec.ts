@@ -320,3 +320,33 @@ describe("user rules: the regex engine", () => {
     expect(nested.steps).toBeLessThanOrEqual(<i64>5001 * 12);
   });
 });
+
+import { JsonFields } from "../../plugins/pii-filter/assembly/json_fields";
+
+function jsonMask(paths: Array<string>, input: string): string {
+  const f = new JsonFields();
+  for (let i = 0; i < paths.length; i++) f.add(paths[i]);
+  const b = String.UTF8.encode(input);
+  f.scan(changetype<usize>(b), b.byteLength);
+  return String.UTF8.decode(b);
+}
+
+describe("JSON field rules", () => {
+  it("mask by name at any depth, by anchored path, through arrays, and with *", () => {
+    expect(jsonMask(["ssn"], '{"a":{"ssn":"123-45-6789"},"ssn":"x"}')).toBe('{"a":{"ssn":"***********"},"ssn":"*"}');
+    expect(jsonMask(["customer.email"], '{"customer":{"email":"a@b.c"},"email":"keep"}')).toBe('{"customer":{"email":"*****"},"email":"keep"}');
+    expect(jsonMask(["$.customer.email"], '{"x":{"customer":{"email":"keep"}}}')).toBe('{"x":{"customer":{"email":"keep"}}}');
+    expect(jsonMask(["items.card"], '{"items":[{"card":"1"},{"card":"22","n":"k"}]}')).toBe('{"items":[{"card":"*"},{"card":"**","n":"k"}]}');
+    expect(jsonMask(["customer.*"], '{"customer":{"a":"x","b":"yy"},"c":"z"}')).toBe('{"customer":{"a":"*","b":"**"},"c":"z"}');
+  });
+  it("keeps JSON valid: numbers zeroed, containers masked leaf by leaf, escapes respected", () => {
+    expect(jsonMask(["pin"], '{"pin": 4711, "n": 5}')).toBe('{"pin": 0000, "n": 5}');
+    expect(jsonMask(["card"], '{"card": {"no": "41", "exp": [12, "ab"]}, "k": "v"}')).toBe('{"card": {"no": "**", "exp": [00, "**"]}, "k": "v"}');
+    expect(jsonMask(["note"], '{"note":"say \\"hi\\"","x":"\\"note\\""}')).toBe('{"note":"**********","x":"\\"note\\""}');
+  });
+  it("leaves non-JSON and truncated JSON alone past where it stops", () => {
+    expect(jsonMask(["a"], 'a=1 "a":"b"')).toBe('a=1 "a":"b"');
+    expect(jsonMask(["a"], '{"a":"xy","b":')).toBe('{"a":"**","b":');
+    expect(JsonFields.check("a..b")).toBe("has an empty segment");
+  });
+});

@@ -412,3 +412,18 @@ test("a zstd batch with nothing to mask is forwarded byte-identical; corrupted o
   assert.equal(host.trapped, null);
   assert.ok(host.metric("pii.unsupported_batches")! > 0n, "corruption is noticed");
 });
+
+test("json_fields mask by field name or path; hash keeps the record valid JSON", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ json_fields: ["ssn", "$.customer.name", "items.sku"], actions: { json_field: "hash" }, hash_key: HASH_KEY }) });
+  const doc = { customer: { name: "Jane Roe", email: "jane@example.org" }, ssn: "123456789", items: [{ sku: "A-1", qty: 2 }, { sku: "B-2", qty: 1 }], note: "ok" };
+  const out = host.connect().fromClient(produceFrame(d, batchOf([Buffer.from(JSON.stringify(doc))])));
+  const value = parseBatch(forwardedRecords(d, out)).records[0].value!.toString();
+  const got = JSON.parse(value);
+  assert.equal(got.customer.name, token("Jane Roe"));
+  assert.equal(got.ssn, token("123456789"));
+  assert.deepEqual(got.items.map((i: { sku: string }) => i.sku), [token("A-1"), token("B-2")]);
+  assert.equal(got.customer.email, "****************", "the detectors still run on the other strings");
+  assert.equal(got.note, "ok");
+  assert.equal(host.metric("pii.matches.detector_json_field"), 4n);
+});

@@ -5,6 +5,7 @@ import { StreamConfig, MalformedPolicy, readStreamConfig, parsePolicy, JsonKind,
 import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
 import { globMatch } from "./glob";
 import { Regex } from "./regex";
+import { JsonFields } from "./json_fields";
 
 export const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
 
@@ -24,7 +25,7 @@ export class RuleSet {
   scanner(config: PiiConfig): Scanner {
     let sc = this.built;
     if (sc == null) {
-      sc = new Scanner(this.enabled, config.secretKeys, config.rules);
+      sc = new Scanner(this.enabled, config.secretKeys, config.rules, config.jsonFields);
       for (let d = 0; d < this.actions.length; d++) sc.actions[d] = this.actions[d];
       sc.partialKeep = config.partialKeep;
       this.built = sc;
@@ -46,6 +47,8 @@ export class PiiConfig {
   hashKey: Uint8Array | null = null;
   /** User rules (the `rules` key), compiled; detector DETECTOR_COUNT + k is rules[k]. */
   rules: Array<Regex> = [];
+  /** The `json_fields` paths, or null when there are none. */
+  jsonFields: JsonFields | null = null;
   /** Every detector's name: the built-ins, then the user rules. */
   names: Array<string> = DETECTOR_NAMES;
   defaults: RuleSet = new RuleSet("*", false, allOn(DETECTOR_COUNT), new StaticArray<i32>(DETECTOR_COUNT));
@@ -130,6 +133,19 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
 
   let p = readRules(doc.get("rules"), c);
   if (p.length > 0) return p;
+  const jf = doc.get("json_fields");
+  if (jf != null) {
+    if (jf.kind != JsonKind.Array || jf.items.length > 256) return "json_fields: must be a list of up to 256 field names or paths";
+    const fields = new JsonFields();
+    for (let i = 0; i < jf.items.length; i++) {
+      const f = jf.items[i];
+      if (f.kind != JsonKind.String) return "json_fields[" + i.toString() + "]: must be a string";
+      const why = JsonFields.check(f.str);
+      if (why.length > 0) return "json_fields[" + i.toString() + "]: " + why;
+      fields.add(f.str);
+    }
+    if (fields.size > 0) c.jsonFields = fields;
+  }
   const count = c.names.length;
   const enabled = new StaticArray<bool>(count);
   p = readDetectors(doc.get("detectors"), "detectors", c.names, allOn(count), enabled);

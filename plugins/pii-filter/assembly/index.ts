@@ -5,7 +5,9 @@
 // the configuration; README.md documents it with examples.
 //
 // Configuration (JSON; every key optional):
-//   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"],
+//   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban", "json_field"],
+//     "json_fields": ["ssn", "customer.email"],         // JSON values by field name or path
+//     "rules": [{ "name": "employee_id", "regex": "\\bEMP-[0-9]{6}\\b" }],  // user rules (regex.ts)
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
 //     "on_unsupported": "close" | "passthrough",      // legacy message sets (not scanned yet), oversize batches
 //     "max_decompressed_bytes": 104857600,             // a compressed batch growing past this is unsupported

@@ -4,12 +4,13 @@
 // the scan resumes. The scan only moves forward, so it is linear in the input.
 import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, spans, mask } from "./chars";
 import { Regex } from "./regex";
+import { JsonFields } from "./json_fields";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, keyValueAt, phoneE164At, phoneNationalAt, ibanAt, SecretWords } from "./anchored";
 
-export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban"];
-export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6, PHONE = 7, IBAN = 8;
+export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban", "json_field"];
+export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6, PHONE = 7, IBAN = 8, JSON_FIELD = 9;
 /** Built-in detectors; user rules (regex.ts) follow them, numbered from here. */
-export const DETECTOR_COUNT = 9;
+export const DETECTOR_COUNT = 10;
 /** Work a user rule may do per scanned field: steps per byte, beyond which the field is refused. */
 export const REGEX_STEPS_PER_BYTE = 1024;
 
@@ -54,7 +55,7 @@ export class Scanner {
   /**
    * `enabled` has one entry per detector: the built-ins, then one per user rule in `rules`.
    */
-  constructor(readonly enabled: StaticArray<bool>, words: Array<string>, readonly rules: Array<Regex> = []) {
+  constructor(readonly enabled: StaticArray<bool>, words: Array<string>, readonly rules: Array<Regex> = [], readonly jsonFields: JsonFields | null = null) {
     this.secretWords = new SecretWords(words);
     this.found = new StaticArray<i32>(enabled.length);
     this.actions = new StaticArray<i32>(enabled.length);
@@ -87,6 +88,14 @@ export class Scanner {
     const table = changetype<usize>(TABLE);
     const on = this.enabled;
     let total = 0;
+    const json = this.jsonFields;
+    // JSON field rules first: what they mask, the detectors below no longer see.
+    if (json != null && unchecked(on[JSON_FIELD])) {
+      this.prepare(JSON_FIELD);
+      const k = json.scan(p, n);
+      for (let m = 0; m < k; m++) this.matched(JSON_FIELD);
+      total += k;
+    }
     let i = 0;
     while (i < n) {
       const kind = load<u8>(table + <usize>load<u8>(p + <usize>i));
@@ -153,6 +162,7 @@ export class Scanner {
       i = next;
     }
     if (this.rules.length > 0) total += this.scanRules(p, n);
+    if (spans.length > 3 && (json != null || this.rules.length > 0)) sortSpans();
     return total;
   }
 
@@ -178,7 +188,6 @@ export class Scanner {
         from = e;
       }
     }
-    sortSpans();
     return total;
   }
 }
