@@ -12,6 +12,7 @@ export * from "./generated/messages/index";
 export { crc32c, crc32cUpdate } from "./records/crc32c";
 export { RecordBatch, Record, RecordReader, BatchIterator, BatchError, Compression, BATCH_HEADER } from "./records/record_batch";
 export { RecordsWriter, batchWithRecords } from "./records/records_writer";
+export { LegacyMessage, MessageSetReader, MessageSetError, legacyWithValue, LEGACY_MAGIC_AT } from "./records/message_set";
 export { gunzip, gzipStored, inflateRaw, InflateError, InflateResult } from "./compression/inflate";
 export { crc32, crc32Update } from "./compression/crc32";
 export { saslPrincipal } from "./sasl";

@@ -6,7 +6,7 @@ import zlib from "node:zlib";
 import { PluginHost } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
-import { batchOf, parseBatch } from "../tools/batches.js";
+import { batchOf, parseBatch, legacyMessage, parseLegacy } from "../tools/batches.js";
 import fs from "node:fs";
 import path from "node:path";
 import { ZSTD_FIXTURES, FIXTURES, fixtureValues } from "../tools/zstd-fixtures.js";
@@ -426,4 +426,48 @@ test("json_fields mask by field name or path; hash keeps the record valid JSON",
   assert.equal(got.customer.email, "****************", "the detectors still run on the other strings");
   assert.equal(got.note, "ok");
   assert.equal(host.metric("pii.matches.detector_json_field"), 4n);
+});
+
+test("legacy message sets (magic 0 and 1, plain and gzip-wrapped) are masked in place with CRC-32s fixed", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch", actions: { email: "hash" }, hash_key: HASH_KEY }) });
+  const inner = Buffer.concat([legacyMessage(1, Buffer.from("inner password=hunter2hunter2"), { offset: 0 }), legacyMessage(1, Buffer.from("inner plain"), { offset: 1 })]);
+  const records = Buffer.concat([
+    legacyMessage(0, Buffer.from("v0 card 4111 1111 1111 1111"), { offset: 10, key: Buffer.from("k") }),
+    legacyMessage(1, Buffer.from("v1 mail a@b.org, nothing else"), { offset: 11 }),
+    legacyMessage(1, zlib.gzipSync(inner), { offset: 13, attributes: 1 }),
+    legacyMessage(1, Buffer.from("v1 untouched"), { offset: 14 }),
+    batchOf([Buffer.from("then a v2 batch with ssn 123-45-6789")]),
+  ]);
+  const delivered = fetchThrough(d, host.connect(), records);
+  // The legacy part is everything before the v2 batch (its magic byte 2 at offset 16 of its start).
+  let at = 0;
+  const legacyEnd = (() => { while (delivered[at + 16] !== 2) at += 12 + delivered.readInt32BE(at + 8); return at; })();
+  const msgs = parseLegacy(delivered.subarray(0, legacyEnd));
+  assert.deepEqual(msgs.filter((m) => (m.attributes & 7) === 0).map((m) => m.value!.toString()), [
+    "v0 card **** **** **** ****",
+    "v1 mail *******, nothing else", // hash cannot change a legacy message's length: masked instead
+    "inner password=**************",
+    "inner plain",
+    "v1 untouched",
+  ]);
+  assert.ok(msgs.every((m) => m.crcValid), "every CRC-32 (wrapper and inner) matches");
+  assert.deepEqual(msgs.filter((m) => m.magic === 1 && (m.attributes & 7) === 0 && m.value!.includes("inner")).length, 2);
+  assert.equal(parseBatch(delivered.subarray(legacyEnd)).records[0].value!.toString(), "then a v2 batch with ssn ***-**-****");
+  assert.equal(host.metric("pii.legacy_degraded"), 1n);
+  assert.equal(host.metric("pii.unsupported_batches") ?? 0n, 0n);
+});
+
+test("a corrupt legacy message gets the policy; mutated legacy sets never trap", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ direction: "fetch", on_unsupported: "passthrough" }) });
+  const good = Buffer.concat([legacyMessage(0, Buffer.from("a@b.org")), legacyMessage(1, zlib.gzipSync(legacyMessage(1, Buffer.from("x@y.org"))), { attributes: 1 })]);
+  const rnd = prng(77);
+  for (let i = 0; i < 400; i++) {
+    const bad = Buffer.from(good);
+    for (let m = 0; m < 1 + Math.floor(rnd() * 3); m++) bad[Math.floor(rnd() * bad.length)] = Math.floor(rnd() * 256);
+    fetchThrough(d, host.connect(), bad);
+  }
+  assert.equal(host.trapped, null);
+  assert.ok(host.metric("pii.unsupported_batches")! > 0n);
 });

@@ -126,3 +126,41 @@ export function unzstdStored(b: Buffer): Buffer {
   }
   return Buffer.concat(out);
 }
+
+/** A legacy message (magic 0 or 1) with a CRC-32 from node:zlib, as a broker before 4.0 would serve it. */
+export function legacyMessage(magic: 0 | 1, value: Buffer | null, opts: { offset?: number; key?: Buffer | null; attributes?: number; timestamp?: number } = {}): Buffer {
+  const key = opts.key ?? null;
+  const body = Buffer.concat([
+    Buffer.from([magic, opts.attributes ?? 0]),
+    magic === 1 ? (() => { const t = Buffer.alloc(8); t.writeBigInt64BE(BigInt(opts.timestamp ?? 1700000000000)); return t; })() : Buffer.alloc(0),
+    (() => { const l = Buffer.alloc(4); l.writeInt32BE(key ? key.length : -1); return l; })(), key ?? Buffer.alloc(0),
+    (() => { const l = Buffer.alloc(4); l.writeInt32BE(value ? value.length : -1); return l; })(), value ?? Buffer.alloc(0),
+  ]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  const head = Buffer.alloc(12);
+  head.writeBigInt64BE(BigInt(opts.offset ?? 0));
+  head.writeInt32BE(4 + body.length, 8);
+  return Buffer.concat([head, crc, body]);
+}
+
+export interface LegacyParsed { offset: bigint; magic: number; attributes: number; crcValid: boolean; value: Buffer | null }
+
+/** Reads a legacy message set back, checking every CRC-32 with node:zlib; wrappers are inflated (gzip) and their inner messages listed. */
+export function parseLegacy(b: Buffer): LegacyParsed[] {
+  const out: LegacyParsed[] = [];
+  let at = 0;
+  while (at + 12 <= b.length) {
+    const size = b.readInt32BE(at + 8);
+    const m = b.subarray(at, at + 12 + size);
+    const magic = m[16], attributes = m[17];
+    let q = 18 + (magic === 1 ? 8 : 0);
+    const kl = m.readInt32BE(q); q += 4 + Math.max(kl, 0);
+    const vl = m.readInt32BE(q); q += 4;
+    const value = vl < 0 ? null : m.subarray(q, q + vl);
+    out.push({ offset: m.readBigInt64BE(0), magic, attributes, crcValid: m.readUInt32BE(12) === zlib.crc32(m.subarray(16)), value });
+    if ((attributes & 7) === 1 && value) out.push(...parseLegacy(zlib.gunzipSync(value)));
+    at += 12 + size;
+  }
+  return out;
+}

@@ -94,6 +94,15 @@ export class BatchIterator {
     this.end = offset + length;
   }
 
+  /** Where the next batch starts (after NotV2: where the legacy entry starts). */
+  get position(): i32 { return this.pos; }
+
+  /** Continues at `pos` (after the caller handled a legacy entry there), clearing the error. */
+  skipTo(pos: i32): void {
+    this.pos = pos;
+    this.error = BatchError.None;
+  }
+
   /** The next batch, or null at the end or on error. */
   next(): RecordBatch | null {
     if (this.error != BatchError.None || this.pos >= this.end) return null;

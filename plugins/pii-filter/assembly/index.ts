@@ -9,7 +9,7 @@
 //     "json_fields": ["ssn", "customer.email"],         // JSON values by field name or path
 //     "rules": [{ "name": "employee_id", "regex": "\\bEMP-[0-9]{6}\\b" }],  // user rules (regex.ts)
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
-//     "on_unsupported": "close" | "passthrough",      // legacy message sets (not scanned yet), oversize batches
+//     "on_unsupported": "close" | "passthrough",      // batches it cannot scan (corrupt, oversize)
 //     "max_decompressed_bytes": 104857600,             // a compressed batch growing past this is unsupported
 //     "direction": "produce" | "fetch" | "both",       // protect storage, consumers, or both
 //     "fetch_exempt_clients": ["audit-service"],       // client.ids that fetch unmasked
@@ -29,6 +29,7 @@ import {
   TopicNames, SaslIdentity, MetadataResponse, tagName,
   ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, unzstd, zstdStored, ZstdError, batchWithRecords,
+  LegacyMessage, MessageSetReader, MessageSetError, legacyWithValue,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
 import { Scanner, ACTION_NAMES } from "./scanner";
@@ -78,6 +79,7 @@ class PiiRoot extends RootContext {
   batchesPatched: Counter | null = null;
   unsupported: Counter | null = null;
   skipped: Counter | null = null;
+  legacyDegraded: Counter | null = null;
   matches: CounterFamily | null = null;
   /** Matches per (topic, detector), created on first use; past TOPIC_COUNTERS topics they go to topic "_other". */
   private readonly topicMatches: Map<string, Counter> = new Map();
@@ -100,6 +102,7 @@ class PiiRoot extends RootContext {
     this.batchesPatched = new Counter("pii.batches_masked");
     this.unsupported = new Counter("pii.unsupported_batches");
     this.skipped = new Counter("pii.skipped_topic_batches");
+    this.legacyDegraded = new Counter("pii.legacy_degraded");
     this.matches = new CounterFamily("pii.matches", "detector");
     this.actionCounters = new CounterFamily("pii.actions", "action");
     this.rejected = new Counter("pii.rejected_produces");
@@ -323,7 +326,17 @@ class PiiConnection extends KafkaConnection {
     const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
     while (true) {
       const batch = batches.next();
-      if (batch == null) break;
+      if (batch == null) {
+        if (batches.error != BatchError.NotV2) break;
+        // A legacy message (magic 0/1) here: scanned on its own, then back to batches.
+        const at = batches.position;
+        const next = this.processLegacy(sc, records.buffer, at, records.byteOffset + records.byteLength - at, fetch, rebuilt, outcome);
+        if (next == LEGACY_FAILED) return outcome;
+        if (next == LEGACY_PARTIAL_TAIL) { changed = true; break; }
+        if (next < 0) changed = true; // re-written: -(end)
+        batches.skipTo(next < 0 ? -next : next);
+        continue;
+      }
       const original = Uint8Array.wrap(batch.buffer, batch.offset, batch.size);
       if (batch.isControl) { rebuilt.push(original); continue; }
       const codec = batch.compression;
@@ -389,8 +402,8 @@ class PiiConnection extends KafkaConnection {
     }
     if (batches.error == BatchError.Truncated && fetch) {
       changed = true; // leave the partial tail out
-    } else if (batches.error != BatchError.None) {
-      outcome.unsupported = batches.error == BatchError.NotV2 ? "legacy message set (magic 0/1)" : "truncated record batch";
+    } else if (batches.error != BatchError.None && batches.error != BatchError.NotV2) {
+      outcome.unsupported = "truncated record batch";
       return outcome;
     }
     if (changed && !fetch && rebuilt.length == 0) {
@@ -406,6 +419,68 @@ class PiiConnection extends KafkaConnection {
       outcome.replacement = joined;
     }
     return outcome;
+  }
+
+  /**
+   * One top-level legacy message at `at` (magic 0 or 1; a compressed one wraps a whole inner
+   * message set). Masks in place and fixes CRC-32s; a compressed wrapper whose inner messages
+   * changed is written again. hash and drop need a record re-write this format does not get:
+   * their matches are masked instead (counted in pii.legacy_degraded). Returns the position
+   * after the message (negative when a re-written copy went into `rebuilt`), or LEGACY_FAILED /
+   * LEGACY_PARTIAL_TAIL.
+   */
+  private processLegacy(sc: Scanner, buffer: ArrayBuffer, at: i32, length: i32, fetch: bool, rebuilt: Array<Uint8Array>, outcome: RecordsOutcome): i32 {
+    const reader = new MessageSetReader(buffer, at, length);
+    const m = reader.next();
+    if (m == null) {
+      if (reader.error == MessageSetError.Truncated && fetch) return LEGACY_PARTIAL_TAIL;
+      outcome.unsupported = "a legacy message (magic 0/1) does not parse";
+      return LEGACY_FAILED;
+    }
+    const codec = m.compression;
+    if (codec == 0) {
+      if (this.scanLegacy(sc, m) > 0) { m.fixCrc(); outcome.patched = true; (this.pii.batchesPatched as Counter).increment(); }
+      rebuilt.push(Uint8Array.wrap(buffer, m.offset, m.size));
+      return reader.position;
+    }
+    const wrapped = m.value;
+    if (wrapped == null || codec > 3) { outcome.unsupported = "a legacy compressed message has no value or an unknown codec"; return LEGACY_FAILED; }
+    const max = this.pii.config.maxDecompressed;
+    let plain: Uint8Array | null = null;
+    if (codec == 1) { const r = gunzip(wrapped, max); if (r.error == InflateError.None) plain = r.data; }
+    else if (codec == 2) { const r = unsnappy(wrapped, max); if (r.error == SnappyError.None) plain = r.data; }
+    else { const r = unlz4(wrapped, max); if (r.error == Lz4Error.None) plain = r.data; }
+    if (plain == null) { outcome.unsupported = "a legacy compressed message does not decompress (or passes max_decompressed_bytes)"; return LEGACY_FAILED; }
+    const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
+    let masked = 0;
+    while (true) {
+      const im = inner.next();
+      if (im == null) break;
+      const k = this.scanLegacy(sc, im);
+      if (k > 0) { im.fixCrc(); masked += k; }
+    }
+    if (inner.error != MessageSetError.None) { outcome.unsupported = "a legacy compressed message's inner messages do not parse"; return LEGACY_FAILED; }
+    if (masked == 0) {
+      rebuilt.push(Uint8Array.wrap(buffer, m.offset, m.size));
+      return reader.position;
+    }
+    const again = codec == 1 ? gzipStored(plain) : codec == 2 ? snappyLiteral(plain, wrapped) : lz4Stored(plain);
+    rebuilt.push(legacyWithValue(m, again));
+    (this.pii.batchesPatched as Counter).increment();
+    return -reader.position;
+  }
+
+  /** Scans a legacy message's key and value in place; hash and drop degrade to masking here. */
+  private scanLegacy(sc: Scanner, m: LegacyMessage): i32 {
+    sc.dropRecord = false;
+    let n = this.scan(sc, m.value);
+    let degraded = maskSpans(m.value, sc.hashSpans);
+    n += this.scan(sc, m.key);
+    degraded += maskSpans(m.key, sc.hashSpans);
+    if (sc.dropRecord) degraded++;
+    if (degraded > 0) (this.pii.legacyDegraded as Counter).increment(<u64>degraded);
+    (this.pii.recordsScanned as Counter).increment();
+    return n;
   }
 
   /**
@@ -506,6 +581,17 @@ class PiiConnection extends KafkaConnection {
       logWarn("pii-filter: forwarding a produce unscanned: " + reason);
     }
   }
+}
+
+const LEGACY_FAILED: i32 = i32.MIN_VALUE, LEGACY_PARTIAL_TAIL: i32 = i32.MIN_VALUE + 1;
+
+/** Masks the bytes of recorded `hash` spans (where a token cannot be written); how many. */
+function maskSpans(v: Uint8Array | null, spans: Array<i32>): i32 {
+  if (v == null) return 0;
+  const n = spans.length / 3;
+  for (let s = 0; s < n; s++) memory.fill(v.dataStart + <usize>spans[s * 3], 0x2a, <usize>(spans[s * 3 + 1] - spans[s * 3]));
+  spans.length = 0;
+  return n;
 }
 
 const OVER_BUDGET = "a user rule's regex went over its work budget on a record (REGEX_STEPS_PER_BYTE)";
