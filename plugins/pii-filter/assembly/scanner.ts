@@ -129,19 +129,22 @@ export class Scanner {
           if (e > 0) { this.matched(IBAN); total++; next = e; }
         }
       } else if (kind == T_A) {
-        if (unchecked(on[AWS_KEY_ID])) {
+        // AKIA / ASIA: the second byte decides before any call.
+        if (unchecked(on[AWS_KEY_ID]) && i + 1 < n && (load<u8>(p + <usize>(i + 1)) == 0x4b || load<u8>(p + <usize>(i + 1)) == 0x53)) {
           this.prepare(AWS_KEY_ID);
           const e = awsKeyIdAt(p, n, i);
           if (e > 0) { this.matched(AWS_KEY_ID); total++; next = e; }
         }
       } else if (kind == T_E) {
-        if (unchecked(on[JWT])) {
+        // 'e' is common in text; a JWT needs "eyJ".
+        if (unchecked(on[JWT]) && i + 2 < n && load<u8>(p + <usize>(i + 1)) == 0x79 && load<u8>(p + <usize>(i + 2)) == 0x4a) {
           this.prepare(JWT);
           const e = jwtAt(p, n, i);
           if (e > 0) { this.matched(JWT); total++; next = e; }
         }
       } else if (kind == T_DASH) {
-        if (unchecked(on[PEM])) {
+        // A PEM line starts with five dashes.
+        if (unchecked(on[PEM]) && i + 4 < n && load<u32>(p + <usize>(i + 1)) == 0x2d2d2d2d) {
           this.prepare(PEM);
           const e = pemAt(p, n, i);
           if (e > 0) { this.matched(PEM); total++; next = e; }
