@@ -295,3 +295,95 @@ export function gzipStored(data: Uint8Array): Uint8Array {
   store<u32>(o + p + 4, <u32>n);
   return out;
 }
+
+// ---- Compression: deflate with the fixed Huffman codes (RFC 1951 3.2.6) ----
+
+/** LSB-first bit output, as deflate packs it. */
+class BitWriter {
+  private acc: u64 = 0;
+  private count: i32 = 0;
+  p: usize;
+  constructor(readonly base: usize, start: usize) { this.p = start; }
+
+  bits(v: u32, n: i32): void {
+    this.acc |= <u64>v << <u64>this.count;
+    this.count += n;
+    while (this.count >= 8) { store<u8>(this.base + this.p++, <u8>this.acc); this.acc >>= 8; this.count -= 8; }
+  }
+  /** A Huffman code: its bits go most significant first. */
+  code(c: u32, n: i32): void {
+    let r: u32 = 0;
+    for (let i = 0; i < n; i++) { r = (r << 1) | (c & 1); c >>= 1; }
+    this.bits(r, n);
+  }
+  flush(): void { if (this.count > 0) { store<u8>(this.base + this.p++, <u8>this.acc); this.acc = 0; this.count = 0; } }
+}
+
+/** The fixed code of literal/length symbol s. */
+@inline function fixedSymbol(w: BitWriter, s: u32): void {
+  if (s < 144) w.code(0x30 + s, 8);
+  else if (s < 256) w.code(0x190 + s - 144, 9);
+  else if (s < 280) w.code(s - 256, 7);
+  else w.code(0xc0 + s - 280, 8);
+}
+
+function lengthCode(len: i32): i32 {
+  let c = 28;
+  while (<i32>unchecked(LENGTH_BASE[c]) > len) c--;
+  return c;
+}
+function distCode(d: i32): i32 {
+  let c = 29;
+  while (<i32>unchecked(DIST_BASE[c]) > d) c--;
+  return c;
+}
+
+const DEFLATE_HASH_BITS = 15;
+
+/** gzip of `data`: one deflate block with the fixed codes and greedy LZ77 over a 32 KiB window. */
+export function gzipCompress(data: Uint8Array): Uint8Array {
+  const n = data.byteLength;
+  const src = data.dataStart;
+  const out = new Uint8Array(10 + n + (n >> 3) + 64 + 8);
+  const o = out.dataStart;
+  store<u8>(o, 0x1f); store<u8>(o, 0x8b, 1); store<u8>(o, 8, 2); store<u8>(o, 0xff, 9);
+  const w = new BitWriter(o, 10);
+  w.bits(1, 1); // BFINAL
+  w.bits(1, 2); // BTYPE 01: fixed codes
+  const table = new StaticArray<i32>(1 << DEFLATE_HASH_BITS);
+  table.fill(-1);
+  let ip = 0;
+  while (ip < n) {
+    if (ip + 4 <= n) {
+      const seq = load<u32>(src + <usize>ip) & 0xffffff;
+      const h = <i32>((seq * 2654435761) >>> (32 - DEFLATE_HASH_BITS));
+      const ref = unchecked(table[h]);
+      unchecked(table[h] = ip);
+      if (ref >= 0 && ip - ref <= 32768 && (load<u32>(src + <usize>ref) & 0xffffff) == seq) {
+        let m = 3;
+        const max = n - ip < 258 ? n - ip : 258;
+        while (m < max && load<u8>(src + <usize>(ref + m)) == load<u8>(src + <usize>(ip + m))) m++;
+        const lc = lengthCode(m);
+        fixedSymbol(w, <u32>(257 + lc));
+        if (unchecked(LENGTH_EXTRA[lc]) > 0) w.bits(<u32>(m - <i32>unchecked(LENGTH_BASE[lc])), <i32>unchecked(LENGTH_EXTRA[lc]));
+        const d = ip - ref;
+        const dc = distCode(d);
+        w.code(<u32>dc, 5);
+        if (unchecked(DIST_EXTRA[dc]) > 0) w.bits(<u32>(d - <i32>unchecked(DIST_BASE[dc])), <i32>unchecked(DIST_EXTRA[dc]));
+        ip += m;
+        continue;
+      }
+    }
+    fixedSymbol(w, <u32>load<u8>(src + <usize>ip));
+    ip++;
+  }
+  fixedSymbol(w, 256);
+  w.flush();
+  let p = w.p;
+  store<u32>(o + p, crc32Update(0, src, n));
+  store<u32>(o + p + 4, <u32>n);
+  p += 8;
+  // Incompressible input grows with the fixed codes: then stored blocks are smaller.
+  if (<i32>p > 10 + n + ((n + 65534) / 65535) * 5 + 8) return gzipStored(data);
+  return out.subarray(0, <i32>p);
+}

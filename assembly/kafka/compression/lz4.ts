@@ -166,3 +166,79 @@ export function lz4Stored(data: Uint8Array): Uint8Array {
   store<u32>(o + p, 0);
   return out;
 }
+
+const LZ4_HASH_BITS = 12;
+
+/** Writes a length's extra bytes (after 15 in the token): 255s, then the rest. */
+@inline function lengthBytes(o: usize, p: usize, n: i32): usize {
+  while (n >= 255) { store<u8>(o + p++, 255); n -= 255; }
+  store<u8>(o + p++, <u8>n);
+  return p;
+}
+
+/**
+ * One LZ4 block of [src, src+n) into o; its size. Greedy matching over 4-byte hashes; the
+ * format's end rules hold (the last 5 bytes are literals, no match starts in the last 12).
+ */
+function compressLz4Block(src: usize, n: i32, o: usize, table: StaticArray<i32>): i32 {
+  let p: usize = 0;
+  let anchor = 0;
+  if (n > 12) {
+    table.fill(-1);
+    let ip = 0;
+    const matchLimit = n - 5;
+    while (ip < n - 12) {
+      const seq = load<u32>(src + <usize>ip);
+      const h = <i32>((seq * 2654435761) >>> (32 - LZ4_HASH_BITS));
+      const ref = unchecked(table[h]);
+      unchecked(table[h] = ip);
+      if (ref < 0 || ip - ref > 65535 || load<u32>(src + <usize>ref) != seq) { ip++; continue; }
+      let m = 4;
+      while (ip + m < matchLimit && load<u8>(src + <usize>(ref + m)) == load<u8>(src + <usize>(ip + m))) m++;
+      const lit = ip - anchor;
+      const ml = m - 4;
+      store<u8>(o + p++, <u8>(((lit < 15 ? lit : 15) << 4) | (ml < 15 ? ml : 15)));
+      if (lit >= 15) p = lengthBytes(o, p, lit - 15);
+      memory.copy(o + p, src + <usize>anchor, <usize>lit);
+      p += <usize>lit;
+      store<u16>(o + p, <u16>(ip - ref));
+      p += 2;
+      if (ml >= 15) p = lengthBytes(o, p, ml - 15);
+      ip += m;
+      anchor = ip;
+    }
+  }
+  const lit = n - anchor;
+  store<u8>(o + p++, <u8>((lit < 15 ? lit : 15) << 4));
+  if (lit >= 15) p = lengthBytes(o, p, lit - 15);
+  memory.copy(o + p, src + <usize>anchor, <usize>lit);
+  return <i32>(p + <usize>lit);
+}
+
+/** An LZ4 frame of independent 64 KiB blocks, each compressed (or stored when that is smaller). */
+export function lz4Compress(data: Uint8Array): Uint8Array {
+  const n = data.byteLength;
+  const blocks = (n + 65535) / 65536;
+  const out = new Uint8Array(7 + blocks * 4 + n + n / 255 + blocks * 16 + 4);
+  const o = out.dataStart;
+  store<u32>(o, 0x184d2204);
+  store<u8>(o + 4, 0x60); // version 01, independent blocks
+  store<u8>(o + 5, 0x40); // 64 KiB maximum block
+  store<u8>(o + 6, <u8>((xxh32(o + 4, 2) >>> 8) & 0xff));
+  const table = new StaticArray<i32>(1 << LZ4_HASH_BITS);
+  let p: usize = 7;
+  for (let at = 0; at < n; at += 65536) {
+    const size = n - at < 65536 ? n - at : 65536;
+    const c = compressLz4Block(data.dataStart + <usize>at, size, o + p + 4, table);
+    if (c < size) {
+      store<u32>(o + p, <u32>c);
+      p += 4 + <usize>c;
+    } else {
+      store<u32>(o + p, <u32>size | 0x80000000);
+      memory.copy(o + p + 4, data.dataStart + <usize>at, <usize>size);
+      p += 4 + <usize>size;
+    }
+  }
+  store<u32>(o + p, 0);
+  return out.subarray(0, <i32>(p + 4));
+}

@@ -166,3 +166,80 @@ export function snappyLiteral(data: Uint8Array, like: Uint8Array): Uint8Array {
   }
   return out;
 }
+
+const SNAPPY_HASH_BITS = 14;
+
+/** Raw Snappy of [src, src+n): greedy matching over 4-byte hashes, one 64 KiB fragment at a time (as the reference does). */
+function compressBlock(src: usize, n: i32): Uint8Array {
+  const out = new Uint8Array(32 + n + n / 6);
+  const o = out.dataStart;
+  let p: usize = 0;
+  let v = <u32>n;
+  while (v >= 0x80) { store<u8>(o + p++, <u8>((v & 0x7f) | 0x80)); v >>>= 7; }
+  store<u8>(o + p++, <u8>v);
+  const table = new StaticArray<i32>(1 << SNAPPY_HASH_BITS);
+  for (let base = 0; base < n; base += 65536) {
+    const len = n - base < 65536 ? n - base : 65536;
+    const frag = src + <usize>base;
+    let lit = 0;
+    if (len >= 16) {
+      table.fill(-1);
+      let ip = 0;
+      while (ip + 4 <= len) {
+        const seq = load<u32>(frag + <usize>ip);
+        const h = <i32>((seq * 0x1e35a7bd) >>> (32 - SNAPPY_HASH_BITS));
+        const cand = unchecked(table[h]);
+        unchecked(table[h] = ip);
+        if (cand < 0 || load<u32>(frag + <usize>cand) != seq) { ip++; continue; }
+        let m = 4;
+        while (ip + m < len && load<u8>(frag + <usize>(cand + m)) == load<u8>(frag + <usize>(ip + m))) m++;
+        p = literal(o, p, frag + <usize>lit, ip - lit);
+        const offset = ip - cand;
+        let left = m;
+        while (left > 0) {
+          const l = left > 64 ? 64 : left;
+          store<u8>(o + p, <u8>(((l - 1) << 2) | 2));
+          store<u16>(o + p + 1, <u16>offset);
+          p += 3;
+          left -= l;
+        }
+        ip += m;
+        lit = ip;
+      }
+    }
+    p = literal(o, p, frag + <usize>lit, len - lit);
+  }
+  return out.subarray(0, <i32>p);
+}
+
+/** A literal element of n ≤ 65536 bytes at o+p; the new p. */
+function literal(o: usize, p: usize, from: usize, n: i32): usize {
+  if (n <= 0) return p;
+  if (n <= 60) { store<u8>(o + p, <u8>((n - 1) << 2)); p += 1; }
+  else if (n <= 256) { store<u8>(o + p, 60 << 2); store<u8>(o + p + 1, <u8>(n - 1)); p += 2; }
+  else { store<u8>(o + p, 61 << 2); store<u16>(o + p + 1, <u16>(n - 1)); p += 3; }
+  memory.copy(o + p, from, <usize>n);
+  return p + <usize>n;
+}
+
+/** Compresses `data` as Snappy in the framing `like` used (xerial, as the Java client writes, or raw). */
+export function snappyCompress(data: Uint8Array, like: Uint8Array): Uint8Array {
+  if (!isXerial(like)) return compressBlock(data.dataStart, data.byteLength);
+  const blocks = new Array<Uint8Array>();
+  let total = 16;
+  for (let at = 0; at < data.byteLength; at += 32768) {
+    const n = data.byteLength - at < 32768 ? data.byteLength - at : 32768;
+    const b = compressBlock(data.dataStart + <usize>at, n);
+    blocks.push(b);
+    total += 4 + b.byteLength;
+  }
+  const out = new Uint8Array(total);
+  memory.copy(out.dataStart, like.dataStart, 16);
+  let p = 16;
+  for (let i = 0; i < blocks.length; i++) {
+    store<i32>(out.dataStart + <usize>p, bswap<i32>(blocks[i].byteLength));
+    out.set(blocks[i], p + 4);
+    p += 4 + blocks[i].byteLength;
+  }
+  return out;
+}

@@ -28,7 +28,7 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig,
   TopicNames, SaslIdentity, MetadataResponse, tagName,
   ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
-  BATCH_HEADER, gunzip, gzipStored, InflateError, Writer, unsnappy, snappyLiteral, SnappyError, unlz4, lz4Stored, Lz4Error, unzstd, zstdStored, ZstdError, batchWithRecords,
+  BATCH_HEADER, gunzip, gzipCompress, InflateError, Writer, unsnappy, snappyCompress, SnappyError, unlz4, lz4Compress, Lz4Error, unzstd, zstdStored, ZstdError, batchWithRecords,
   LegacyMessage, MessageSetReader, MessageSetError, legacyWithValue,
 } from "../../../assembly/index";
 import { RecordEdit, Tokenizer, rewriteRecords, KEY_FIELD, VALUE_FIELD, FIRST_HEADER_FIELD } from "./edits";
@@ -464,7 +464,7 @@ class PiiConnection extends KafkaConnection {
       rebuilt.push(Uint8Array.wrap(buffer, m.offset, m.size));
       return reader.position;
     }
-    const again = codec == 1 ? gzipStored(plain) : codec == 2 ? snappyLiteral(plain, wrapped) : lz4Stored(plain);
+    const again = codec == 1 ? gzipCompress(plain) : codec == 2 ? snappyCompress(plain, wrapped) : lz4Compress(plain);
     rebuilt.push(legacyWithValue(m, again));
     (this.pii.batchesPatched as Counter).increment();
     return -reader.position;
@@ -630,9 +630,9 @@ function sameId(a: Uint8Array, b: Uint8Array): bool {
 
 /** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */
 function compressLike(codec: Compression, records: Uint8Array, section: Uint8Array): Uint8Array {
-  if (codec == Compression.Gzip) return gzipStored(records);
-  if (codec == Compression.Snappy) return snappyLiteral(records, section);
-  if (codec == Compression.Lz4) return lz4Stored(records);
+  if (codec == Compression.Gzip) return gzipCompress(records);
+  if (codec == Compression.Snappy) return snappyCompress(records, section);
+  if (codec == Compression.Lz4) return lz4Compress(records);
   return zstdStored(records);
 }
 
