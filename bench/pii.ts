@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { PluginHost } from "../tools/testing/index.js";
 import { rootPath } from "../tools/lib/paths.js";
+import { snappyLiteral } from "../tests/tools/batches.js";
 
 function varint(n: number): Buffer {
   let z = (n << 1) ^ (n >> 31);
@@ -18,23 +19,6 @@ function varint(n: number): Buffer {
 
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const CODEC_IDS: Record<Codec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
-
-/** Raw snappy of literal elements only (Node has no snappy compressor). */
-function snappyLiterals(data: Buffer): Buffer {
-  const len: number[] = [];
-  let v = data.length;
-  while (v >= 0x80) { len.push((v & 0x7f) | 0x80); v >>>= 7; }
-  len.push(v);
-  const parts: Buffer[] = [Buffer.from(len)];
-  for (let at = 0; at < data.length; at += 65536) {
-    const chunk = data.subarray(at, at + 65536);
-    const tag = Buffer.alloc(3);
-    tag[0] = 61 << 2;
-    tag.writeUInt16LE(chunk.length - 1, 1);
-    parts.push(tag, chunk);
-  }
-  return Buffer.concat(parts);
-}
 
 /** An LZ4 frame of uncompressed blocks (Node has no lz4 compressor); the descriptor checksum of FLG 0x60, BD 0x40 is 0x82. */
 function lz4Uncompressed(data: Buffer): Buffer {
@@ -52,7 +36,7 @@ function lz4Uncompressed(data: Buffer): Buffer {
 function compress(codec: Codec, records: Buffer): Buffer {
   switch (codec) {
     case "gzip": return zlib.gzipSync(records);
-    case "snappy": return snappyLiterals(records);
+    case "snappy": return snappyLiteral(records);
     case "lz4": return lz4Uncompressed(records);
     case "zstd": return execFileSync("zstd", ["-3", "-q", "-c"], { input: records, maxBuffer: 1 << 28 });
     default: return records;

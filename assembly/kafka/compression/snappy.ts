@@ -146,13 +146,20 @@ function literalBlock(src: usize, n: i32): Uint8Array {
 
 /** Writes `data` as Snappy in the framing `like` used (xerial or raw), with literal elements only. */
 export function snappyLiteral(data: Uint8Array, like: Uint8Array): Uint8Array {
-  if (!isXerial(like)) return literalBlock(data.dataStart, data.byteLength);
-  // xerial: the header copied from the original, then blocks of at most 32 KiB of input.
+  return inFraming(data, like, literalBlock);
+}
+
+/**
+ * `data` as raw Snappy blocks made by `block`, in the framing `like` used: raw (one block), or
+ * xerial (the header copied from the original, then blocks of at most 32 KiB of input).
+ */
+function inFraming(data: Uint8Array, like: Uint8Array, block: (src: usize, n: i32) => Uint8Array): Uint8Array {
+  if (!isXerial(like)) return block(data.dataStart, data.byteLength);
   const blocks = new Array<Uint8Array>();
   let total = 16;
   for (let at = 0; at < data.byteLength; at += 32768) {
     const n = data.byteLength - at < 32768 ? data.byteLength - at : 32768;
-    const b = literalBlock(data.dataStart + <usize>at, n);
+    const b = block(data.dataStart + <usize>at, n);
     blocks.push(b);
     total += 4 + b.byteLength;
   }
@@ -224,22 +231,5 @@ function literal(o: usize, p: usize, from: usize, n: i32): usize {
 
 /** Compresses `data` as Snappy in the framing `like` used (xerial, as the Java client writes, or raw). */
 export function snappyCompress(data: Uint8Array, like: Uint8Array): Uint8Array {
-  if (!isXerial(like)) return compressBlock(data.dataStart, data.byteLength);
-  const blocks = new Array<Uint8Array>();
-  let total = 16;
-  for (let at = 0; at < data.byteLength; at += 32768) {
-    const n = data.byteLength - at < 32768 ? data.byteLength - at : 32768;
-    const b = compressBlock(data.dataStart + <usize>at, n);
-    blocks.push(b);
-    total += 4 + b.byteLength;
-  }
-  const out = new Uint8Array(total);
-  memory.copy(out.dataStart, like.dataStart, 16);
-  let p = 16;
-  for (let i = 0; i < blocks.length; i++) {
-    store<i32>(out.dataStart + <usize>p, bswap<i32>(blocks[i].byteLength));
-    out.set(blocks[i], p + 4);
-    p += 4 + blocks[i].byteLength;
-  }
-  return out;
+  return inFraming(data, like, compressBlock);
 }

@@ -41,22 +41,18 @@ export function mask(ptr: usize, start: i32, end: i32): void {
 }
 
 /** Masks the digits of [start, end), sparing the last `keepTail` digits (cards, SSNs keep their separators). */
-export function maskDigits(ptr: usize, start: i32, end: i32): void {
-  if (recordOnly) { spans.push(start); spans.push(end); spans.push(1); return; }
-  let spare = keepTail;
-  for (let k = end - 1; k >= start; k--) {
-    if (!isDigit(load<u8>(ptr + <usize>k))) continue;
-    if (spare > 0) { spare--; continue; }
-    store<u8>(ptr + <usize>k, 0x2a);
-  }
-}
+export function maskDigits(ptr: usize, start: i32, end: i32): void { maskClass(ptr, start, end, false); }
 
 /** Masks the letters and digits of [start, end), sparing the last `keepTail` of them (IBANs keep their spaces). */
-export function maskAlnum(ptr: usize, start: i32, end: i32): void {
+export function maskAlnum(ptr: usize, start: i32, end: i32): void { maskClass(ptr, start, end, true); }
+
+/** Masks digits (or letters and digits) of [start, end) from the end, sparing the last `keepTail`. */
+function maskClass(ptr: usize, start: i32, end: i32, letters: bool): void {
   if (recordOnly) { spans.push(start); spans.push(end); spans.push(1); return; }
   let spare = keepTail;
   for (let k = end - 1; k >= start; k--) {
-    if (!isAlnum(load<u8>(ptr + <usize>k))) continue;
+    const c = load<u8>(ptr + <usize>k);
+    if (!(letters ? isAlnum(c) : isDigit(c))) continue;
     if (spare > 0) { spare--; continue; }
     store<u8>(ptr + <usize>k, 0x2a);
   }
