@@ -140,6 +140,8 @@ export class SecretWords {
   private readonly offsets: StaticArray<i32>;
   private readonly lengths: StaticArray<i32>;
   readonly count: i32;
+  /** The shortest word's length: shorter keys cannot contain any. */
+  minLength: i32 = 0x7fffffff;
 
   constructor(words: Array<string>) {
     const n = words.length < 32 ? words.length : 32;
@@ -155,6 +157,7 @@ export class SecretWords {
       memory.copy(changetype<usize>(this.bytes) + <usize>at, changetype<usize>(b), <usize>b.byteLength);
       this.offsets[w] = at;
       this.lengths[w] = b.byteLength;
+      if (b.byteLength < this.minLength) this.minLength = b.byteLength;
       at += b.byteLength;
       if (b.byteLength > 0) {
         const c = <i32>load<u8>(changetype<usize>(b));
@@ -195,7 +198,7 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: SecretWords): i32 {
   if (ke > 0 && load<u8>(p + ke - 1) == 0x22) ke--;
   let ks = ke;
   while (ks > 0 && isKeyChar(load<u8>(p + ks - 1))) ks--;
-  if (ks == ke || !words.inKey(p, ks, ke)) return -1;
+  if (ke - ks < words.minLength || !words.inKey(p, ks, ke)) return -1;
   let vs = i + 1;
   while (vs < n && (load<u8>(p + vs) == 0x20 || load<u8>(p + vs) == 0x09)) vs++;
   let ve = vs;

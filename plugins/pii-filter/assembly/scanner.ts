@@ -116,12 +116,20 @@ export class Scanner {
       } else if (kind == T_DIGIT) {
         // Only a digit that starts a number (not glued to a letter or digit before it).
         if (i == 0 || !isAlnum(load<u8>(p + <usize>(i - 1)))) {
+          // The run of digits first: a short run not followed by a space, dash or dot cannot
+          // begin an SSN, card or phone number (each needs 13+ digits or a separator there),
+          // which settles most numbers (counts, ids, JSON values) without a call.
+          let run = i + 1;
+          while (run < n && isDigit(load<u8>(p + <usize>run))) run++;
+          if (run - i < 13) {
+            const after = run < n ? <u32>load<u8>(p + <usize>run) : 0;
+            if (after != 0x20 && after != 0x2d && after != 0x2e) { i = run; continue; }
+          }
           let e = -1;
           if (unchecked(on[SSN])) { this.prepare(SSN); e = ssnAt(p, n, i); if (e > 0) { this.matched(SSN); total++; } }
           if (e < 0 && unchecked(on[CARD])) { this.prepare(CARD); e = cardAt(p, n, i); if (e > 0) { this.matched(CARD); total++; } }
           if (e < 0 && unchecked(on[PHONE])) { this.prepare(PHONE); e = phoneNationalAt(p, n, i); if (e > 0) { this.matched(PHONE); total++; } }
-          if (e > 0) next = e;
-          else { next = i + 1; while (next < n && isDigit(load<u8>(p + <usize>next))) next++; }
+          next = e > 0 ? e : run;
         } else if (i >= 2 && unchecked(on[IBAN]) && isUpper(load<u8>(p + <usize>(i - 1))) && isUpper(load<u8>(p + <usize>(i - 2)))) {
           // An IBAN's check digits follow its two-letter country code.
           this.prepare(IBAN);
