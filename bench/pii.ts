@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { PluginHost } from "../tools/testing/index.js";
 import { rootPath } from "../tools/lib/paths.js";
-import { snappyLiteral } from "../tests/tools/batches.js";
+import { snappyLiteral, lz4Uncompressed } from "../tests/tools/batches.js";
 
 function varint(n: number): Buffer {
   let z = (n << 1) ^ (n >> 31);
@@ -19,19 +19,6 @@ function varint(n: number): Buffer {
 
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const CODEC_IDS: Record<Codec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
-
-/** An LZ4 frame of uncompressed blocks (Node has no lz4 compressor); the descriptor checksum of FLG 0x60, BD 0x40 is 0x82. */
-function lz4Uncompressed(data: Buffer): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82])];
-  for (let at = 0; at < data.length; at += 65536) {
-    const chunk = data.subarray(at, at + 65536);
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE((chunk.length | 0x80000000) >>> 0);
-    parts.push(size, chunk);
-  }
-  parts.push(Buffer.alloc(4));
-  return Buffer.concat(parts);
-}
 
 function compress(codec: Codec, records: Buffer): Buffer {
   switch (codec) {

@@ -66,11 +66,11 @@ test("a gzip bomb past max_decompressed_bytes gets the policy, not an allocation
   assert.equal(host.metric("pii.unsupported_batches"), 1n);
 });
 
-test("fuzz: mutated and truncated batches, plain, gzip and snappy, never trap", async () => {
+test("fuzz: mutated and truncated batches, plain, gzip, snappy and lz4, never trap", async () => {
   const d = await Dissector.load();
   const rnd = prng(5150);
   const values = ["token=abc123 x@y.io", "4111 1111 1111 1111", "plain"].map((v) => Buffer.from(v));
-  const seeds = [{}, { gzip: true }, { snappy: true }].map((codec) => produceFrame(d, batchOf(values, codec)));
+  const seeds = [{}, { gzip: true }, { snappy: true }, { lz4: true }].map((codec) => produceFrame(d, batchOf(values, codec)));
   for (const policy of ["close", "passthrough"]) {
     const host = await PluginHost.load(PII, { configuration: JSON.stringify({ on_unsupported: policy, on_malformed: policy }) });
     for (let i = 0; i < 1500; i++) {

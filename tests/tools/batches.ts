@@ -26,7 +26,20 @@ export function snappyLiteral(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: number; gzip?: boolean; snappy?: boolean } = {}): Buffer {
+/** An LZ4 frame of uncompressed blocks (Node has no lz4 compressor); the descriptor checksum of FLG 0x60, BD 0x40 is 0x82. */
+export function lz4Uncompressed(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82])];
+  for (let at = 0; at < data.length; at += 65536) {
+    const chunk = data.subarray(at, at + 65536);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE((chunk.length | 0x80000000) >>> 0);
+    parts.push(size, chunk);
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
+
+export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: number; gzip?: boolean; snappy?: boolean; lz4?: boolean } = {}): Buffer {
   const pid = opts.pid ?? -1;
   let records: Buffer = Buffer.concat(values.map((v, i) => {
     const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
@@ -34,10 +47,11 @@ export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: numbe
   }));
   if (opts.gzip) records = zlib.gzipSync(records);
   if (opts.snappy) records = snappyLiteral(records);
+  if (opts.lz4) records = lz4Uncompressed(records);
   const h = Buffer.alloc(61);
   h.writeInt32BE(61 - 12 + records.length, 8);
   h.writeInt8(2, 16);
-  h.writeInt16BE(opts.gzip ? 1 : opts.snappy ? 2 : 0, 21);
+  h.writeInt16BE(opts.gzip ? 1 : opts.snappy ? 2 : opts.lz4 ? 3 : 0, 21);
   h.writeInt32BE(values.length - 1, 23);
   h.writeBigInt64BE(BigInt(pid), 43);
   h.writeInt16BE(pid < 0 ? -1 : 0, 51);
