@@ -95,7 +95,7 @@ export function jsonRecord(i: number): Buffer {
  */
 export async function run(kind: string, make: (i: number) => Buffer, totalMiB: number, configuration = "{}", codec: Codec = "none"): Promise<{ mbs: number; matches: number }> {
   const host = await PluginHost.load(rootPath("build", `${kind}.wasm`), { configuration });
-  const conn = host.connect();
+  const conn = host.connect({ keepForwarded: false });
   const perBatch = 100;
   const frames: Buffer[] = [];
   const payload: number[] = [];

@@ -471,3 +471,22 @@ test("a corrupt legacy message gets the policy; mutated legacy sets never trap",
   assert.equal(host.trapped, null);
   assert.ok(host.metric("pii.unsupported_batches")! > 0n);
 });
+
+test("every in-place masker leaves a valid CRC-32C", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(PII, { configuration: JSON.stringify({ json_fields: ["pin"], actions: { card: "partial" } }) });
+  const values = [
+    "mail a@b.org and card 4111 1111 1111 1111",
+    '{"pin": 4711, "note": "iban DE89 3704 0044 0532 0130 00"}',
+    "-----BEGIN PRIVATE KEY-----\nMIIB\nabc\n-----END PRIVATE KEY-----",
+    "plain " + "x".repeat(5000) + " token=abc123",
+  ].map((v) => Buffer.from(v));
+  const b = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf(values)))));
+  assert.deepEqual(b.records.map((r) => r.value!.toString().slice(0, 60)), [
+    "mail ******* and card **** **** **** 1111",
+    '{"pin": 0000, "note": "iban **** **** **** **** **** **"}',
+    "-----BEGIN PRIVATE KEY-----\n****\n***\n-----END PRIVATE KEY-----",
+    "plain " + "x".repeat(54),
+  ].map((v) => v.slice(0, 60)));
+  assert.ok(b.crcValid, "checked by an independent CRC-32C");
+});

@@ -8,7 +8,7 @@ export function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** A RecordBatch v2 holding `values`; `pid` −1 means not idempotent. The CRC is left 0 (brokers check it; the filters recompute it). */
+
 /** Raw Snappy made of literal elements only (Node has no Snappy; this is enough for tests). */
 export function snappyLiteral(data: Buffer): Buffer {
   const len: number[] = [];
@@ -57,7 +57,9 @@ export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: numbe
   h.writeInt16BE(pid < 0 ? -1 : 0, 51);
   h.writeInt32BE(pid < 0 ? -1 : (opts.sequence ?? 0), 53);
   h.writeInt32BE(values.length, 57);
-  return Buffer.concat([h, records]);
+  const b = Buffer.concat([h, records]);
+  b.writeUInt32BE(crc32c(b.subarray(21)), 17);
+  return b;
 }
 
 /** `count` records "value-<i>". */

@@ -102,11 +102,14 @@ export class PluginHost {
     return ok;
   }
 
-  /** Opens a connection through the filter. */
-  connect(): EmulatedConnection {
+  /**
+   * Opens a connection through the filter. `keepForwarded: false` stops it from keeping what it
+   * forwarded (for forwardedToBroker/ToClient), so long benchmarks do not hold every byte.
+   */
+  connect(opts: { keepForwarded?: boolean } = {}): EmulatedConnection {
     if (!this.configured) throw new Error("the plugin rejected its configuration; Envoy would not start it");
     const id = this.nextContextId++;
-    const conn = new EmulatedConnection(this, id);
+    const conn = new EmulatedConnection(this, id, opts.keepForwarded ?? true);
     this.withContext({ id, kind: "connection" }, () => {
       this.exportsMap.proxy_on_context_create(id, this.rootId);
       this.exportsMap.proxy_on_new_connection?.(id);
@@ -249,7 +252,7 @@ export class PluginHost {
         start >>>= 0; max >>>= 0;
         if (start > b.length) return Status.BadArgument;
         const slice = b.subarray(start, Math.min(b.length, start + max));
-        return self.give(Buffer.from(slice), ptrPtr, sizePtr);
+        return self.give(slice, ptrPtr, sizePtr); // give() copies into the module's memory
       },
       proxy_set_buffer_bytes(type: number, start: number, length: number, ptr: number, size: number) {
         const b = self.buffers.get(type);
@@ -257,7 +260,7 @@ export class PluginHost {
         start >>>= 0; length >>>= 0;
         const data = Buffer.from(self.bytes(ptr, size));
         // Envoy's network buffers: (0, 0) prepends, (0, N) drains N then prepends, start >= size appends.
-        if (start === 0) self.buffers.set(type, Buffer.concat([data, b.subarray(Math.min(length, b.length))]));
+        if (start === 0) self.buffers.set(type, length >= b.length ? data : Buffer.concat([data, b.subarray(length)]));
         else if (start >= b.length) self.buffers.set(type, Buffer.concat([b, data]));
         else return Status.BadArgument;
         return Status.Ok;
@@ -428,17 +431,17 @@ export class EmulatedConnection {
   closed = false;
   private downstreamBuffer: Buffer = Buffer.alloc(0);
 
-  constructor(readonly host: PluginHost, readonly id: number) {}
+  constructor(readonly host: PluginHost, readonly id: number, private readonly keepForwarded = true) {}
 
   /** Client → broker bytes. Returns what was forwarded by this read. */
   fromClient(data: Buffer, endOfStream = false): Buffer {
     if (this.closed) return Buffer.alloc(0);
-    this.downstreamBuffer = Buffer.concat([this.downstreamBuffer, data]);
+    this.downstreamBuffer = this.downstreamBuffer.length === 0 ? data : Buffer.concat([this.downstreamBuffer, data]);
     const r = this.host.runDataCallback(this, BufferType.DownstreamData, this.downstreamBuffer, endOfStream);
     this.noteClose(r.closed);
     if (r.action === 1) { this.downstreamBuffer = r.buffer; return Buffer.alloc(0); }
     this.downstreamBuffer = Buffer.alloc(0);
-    this.toBroker.push(r.buffer);
+    if (this.keepForwarded) this.toBroker.push(r.buffer);
     return r.buffer;
   }
 
@@ -448,7 +451,7 @@ export class EmulatedConnection {
     const r = this.host.runDataCallback(this, BufferType.UpstreamData, data, endOfStream);
     this.noteClose(r.closed);
     if (r.action === 1) throw new Error("plugin returned Pause on the upstream (write) path, which Envoy cannot resume");
-    this.toClient.push(r.buffer);
+    if (this.keepForwarded) this.toClient.push(r.buffer);
     return r.buffer;
   }
 

@@ -192,7 +192,7 @@ export class SecretWords {
  * A secret at the '=' or ':' at i: key=value, key: value or "key": "value", where the key's
  * name contains one of `words` (lower case). Only the value is masked.
  */
-export function keyValueAt(p: usize, n: i32, i: i32, words: SecretWords): i32 {
+@inline export function keyValueAt(p: usize, n: i32, i: i32, words: SecretWords): i32 {
   let ke = i;
   while (ke > 0 && isSpace(load<u8>(p + ke - 1))) ke--;
   if (ke > 0 && load<u8>(p + ke - 1) == 0x22) ke--;
