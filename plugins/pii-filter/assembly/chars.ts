@@ -1,20 +1,41 @@
-// Byte classes the detectors share (ASCII; anything else is "other").
+// Byte classes the detectors share (ASCII; anything else is "other"). The composite classes
+// are one table lookup each: the detectors test them in their inner loops.
 
 @inline export function isDigit(c: u32): bool { return c - 0x30 < 10; }
 @inline export function isUpper(c: u32): bool { return c - 0x41 < 26; }
 @inline export function isLower(c: u32): bool { return c - 0x61 < 26; }
 @inline export function isAlpha(c: u32): bool { return isUpper(c) || isLower(c); }
-@inline export function isAlnum(c: u32): bool { return isDigit(c) || isAlpha(c); }
 @inline export function lower(c: u32): u32 { return isUpper(c) ? c + 32 : c; }
 
+const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32;
+
+function buildClasses(): StaticArray<u8> {
+  const t = new StaticArray<u8>(256);
+  for (let c = 0; c < 256; c++) {
+    const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    let v: u8 = 0;
+    if (alnum) v |= C_ALNUM | C_LOCAL | C_DOMAIN | C_KEY | C_B64URL;
+    if (c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) v |= C_LOCAL;
+    if (c == 0x2e || c == 0x2d) v |= C_DOMAIN;
+    if (c == 0x5f || c == 0x2d || c == 0x2e) v |= C_KEY;
+    if (c == 0x2d || c == 0x5f) v |= C_B64URL;
+    if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) v |= C_SPACE;
+    t[c] = v;
+  }
+  return t;
+}
+const CLASSES = buildClasses();
+@inline function cls(c: u32, bit: u8): bool { return (load<u8>(changetype<usize>(CLASSES) + <usize>(c & 0xff)) & bit) != 0; }
+
+@inline export function isAlnum(c: u32): bool { return cls(c, C_ALNUM); }
 /** Characters of an e-mail local part. */
-@inline export function isLocalPart(c: u32): bool { return isAlnum(c) || c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d; }
+@inline export function isLocalPart(c: u32): bool { return cls(c, C_LOCAL); }
 /** Characters of a domain name. */
-@inline export function isDomain(c: u32): bool { return isAlnum(c) || c == 0x2e || c == 0x2d; }
+@inline export function isDomain(c: u32): bool { return cls(c, C_DOMAIN); }
 /** Characters of a key name in key=value text. */
-@inline export function isKeyChar(c: u32): bool { return isAlnum(c) || c == 0x5f || c == 0x2d || c == 0x2e; }
-@inline export function isBase64Url(c: u32): bool { return isAlnum(c) || c == 0x2d || c == 0x5f; }
-@inline export function isSpace(c: u32): bool { return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d; }
+@inline export function isKeyChar(c: u32): bool { return cls(c, C_KEY); }
+@inline export function isBase64Url(c: u32): bool { return cls(c, C_B64URL); }
+@inline export function isSpace(c: u32): bool { return cls(c, C_SPACE); }
 
 /**
  * How many characters at the end of a match stay visible (the `partial` action); the scanner
