@@ -233,13 +233,7 @@ class PiiConnection extends KafkaConnection {
       topic.topicId = produce.topicData[t].topicId;
       const parts = produce.topicData[t].partitionData;
       for (let q = 0; q < parts.length; q++) {
-        const pr = new ProduceResponse_PartitionProduceResponse();
-        pr.index = parts[q].index;
-        pr.errorCode = POLICY_VIOLATION;
-        pr.baseOffset = -1;
-        pr.logStartOffset = -1;
-        pr.errorMessage = "rejected by pii-filter: " + detector + " found";
-        topic.partitionResponses.push(pr);
+        topic.partitionResponses.push(partitionResponse(parts[q].index, POLICY_VIOLATION, "rejected by pii-filter: " + detector + " found"));
       }
       resp.responses.push(topic);
     }
@@ -355,26 +349,9 @@ class PiiConnection extends KafkaConnection {
         rebuilt.push(original);
       } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4 || codec == Compression.Zstd) {
         const section = batch.recordsView();
-        let plain: Uint8Array | null = null;
-        let why = "";
-        if (codec == Compression.Gzip) {
-          const r = gunzip(section, this.pii.config.maxDecompressed);
-          plain = r.data;
-          if (r.error != InflateError.None) why = r.error == InflateError.TooLarge ? "a gzip batch inflates past max_decompressed_bytes" : "a gzip batch does not inflate (error " + r.error.toString() + ")";
-        } else if (codec == Compression.Snappy) {
-          const r = unsnappy(section, this.pii.config.maxDecompressed);
-          plain = r.data;
-          if (r.error != SnappyError.None) why = r.error == SnappyError.TooLarge ? "a snappy batch decompresses past max_decompressed_bytes" : "a snappy batch does not decompress (error " + r.error.toString() + ")";
-        } else if (codec == Compression.Lz4) {
-          const r = unlz4(section, this.pii.config.maxDecompressed);
-          plain = r.data;
-          if (r.error != Lz4Error.None) why = r.error == Lz4Error.TooLarge ? "an lz4 batch decompresses past max_decompressed_bytes" : "an lz4 batch does not decompress (error " + r.error.toString() + ")";
-        } else {
-          const r = unzstd(section, this.pii.config.maxDecompressed);
-          plain = r.data;
-          if (r.error != ZstdError.None) why = r.error == ZstdError.TooLarge ? "a zstd batch decompresses past max_decompressed_bytes" : "a zstd batch does not decompress (error " + r.error.toString() + ")";
-        }
-        if (why.length > 0 || plain == null) { outcome.unsupported = why; return outcome; }
+        const d = decompress(codec, section, this.pii.config.maxDecompressed);
+        const plain = d.data;
+        if (plain == null) { outcome.unsupported = d.why; return outcome; }
         // The header with the records in the clear, so the same reader and scanner apply.
         const clear = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
         memory.copy(changetype<usize>(clear), changetype<usize>(batch.buffer) + <usize>batch.offset, <usize>BATCH_HEADER);
@@ -445,12 +422,10 @@ class PiiConnection extends KafkaConnection {
     }
     const wrapped = m.value;
     if (wrapped == null || codec > 3) { outcome.unsupported = "a legacy compressed message has no value or an unknown codec"; return LEGACY_FAILED; }
-    const max = this.pii.config.maxDecompressed;
-    let plain: Uint8Array | null = null;
-    if (codec == 1) { const r = gunzip(wrapped, max); if (r.error == InflateError.None) plain = r.data; }
-    else if (codec == 2) { const r = unsnappy(wrapped, max); if (r.error == SnappyError.None) plain = r.data; }
-    else { const r = unlz4(wrapped, max); if (r.error == Lz4Error.None) plain = r.data; }
-    if (plain == null) { outcome.unsupported = "a legacy compressed message does not decompress (or passes max_decompressed_bytes)"; return LEGACY_FAILED; }
+    // Legacy attributes number gzip, snappy and lz4 as RecordBatch v2 does.
+    const d = decompress(<Compression>codec, wrapped, this.pii.config.maxDecompressed);
+    const plain = d.data;
+    if (plain == null) { outcome.unsupported = "a legacy message: " + d.why; return LEGACY_FAILED; }
     const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
     let masked = 0;
     while (true) {
@@ -464,7 +439,7 @@ class PiiConnection extends KafkaConnection {
       rebuilt.push(Uint8Array.wrap(buffer, m.offset, m.size));
       return reader.position;
     }
-    const again = codec == 1 ? gzipCompress(plain) : codec == 2 ? snappyCompress(plain, wrapped) : lz4Compress(plain);
+    const again = compressLike(<Compression>codec, plain, wrapped);
     rebuilt.push(legacyWithValue(m, again));
     (this.pii.batchesPatched as Counter).increment();
     return -reader.position;
@@ -612,20 +587,50 @@ function addRemoved(resp: ProduceResponse, removed: RemovedPartitions): void {
       topic.topicId = removed.topicIds[i];
       resp.responses.push(topic);
     }
-    const pr = new ProduceResponse_PartitionProduceResponse();
-    pr.index = removed.partitions[i];
-    pr.errorCode = 0;
-    pr.baseOffset = -1;
-    pr.logAppendTimeMs = -1;
-    pr.logStartOffset = -1;
-    topic.partitionResponses.push(pr);
+    topic.partitionResponses.push(partitionResponse(removed.partitions[i], 0, null));
   }
+}
+
+/** A partition's produce answer that stores nothing: no offsets, `errorCode`, `message`. */
+function partitionResponse(index: i32, errorCode: i16, message: string | null): ProduceResponse_PartitionProduceResponse {
+  const pr = new ProduceResponse_PartitionProduceResponse();
+  pr.index = index;
+  pr.errorCode = errorCode;
+  pr.baseOffset = -1;
+  pr.logAppendTimeMs = -1;
+  pr.logStartOffset = -1;
+  pr.errorMessage = message;
+  return pr;
 }
 
 function sameId(a: Uint8Array, b: Uint8Array): bool {
   if (a.byteLength != b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] != b[i]) return false;
   return true;
+}
+
+/** Decompressed records, or null and why not. */
+class Decompressed {
+  constructor(readonly data: Uint8Array | null, readonly why: string) {}
+}
+
+/** A compressed records section in the clear, bounded by `max` bytes. */
+function decompress(codec: Compression, section: Uint8Array, max: i32): Decompressed {
+  let data: Uint8Array | null = null;
+  let tooLarge = false;
+  let code = 0;
+  let name = "";
+  if (codec == Compression.Gzip) {
+    const r = gunzip(section, max); data = r.data; code = r.error; tooLarge = r.error == InflateError.TooLarge; name = "gzip";
+  } else if (codec == Compression.Snappy) {
+    const r = unsnappy(section, max); data = r.data; code = r.error; tooLarge = r.error == SnappyError.TooLarge; name = "snappy";
+  } else if (codec == Compression.Lz4) {
+    const r = unlz4(section, max); data = r.data; code = r.error; tooLarge = r.error == Lz4Error.TooLarge; name = "lz4";
+  } else {
+    const r = unzstd(section, max); data = r.data; code = r.error; tooLarge = r.error == ZstdError.TooLarge; name = "zstd";
+  }
+  if (code == 0 && data != null) return new Decompressed(data, "");
+  return new Decompressed(null, tooLarge ? "a " + name + " batch decompresses past max_decompressed_bytes" : "a " + name + " batch does not decompress (error " + code.toString() + ")");
 }
 
 /** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */
