@@ -39,12 +39,17 @@ export function lz4Uncompressed(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: number; gzip?: boolean; snappy?: boolean; lz4?: boolean } = {}): Buffer {
-  const pid = opts.pid ?? -1;
-  let records: Buffer = Buffer.concat(values.map((v, i) => {
+/** The records section of a batch: one record per value, no key, no headers, offset deltas 0, 1, … */
+export function recordsSection(values: Buffer[]): Buffer {
+  return Buffer.concat(values.map((v, i) => {
     const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
     return Buffer.concat([varint(body.length), body]);
   }));
+}
+
+export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: number; gzip?: boolean; snappy?: boolean; lz4?: boolean } = {}): Buffer {
+  const pid = opts.pid ?? -1;
+  let records: Buffer = recordsSection(values);
   if (opts.gzip) records = zlib.gzipSync(records);
   if (opts.snappy) records = snappyLiteral(records);
   if (opts.lz4) records = lz4Uncompressed(records);

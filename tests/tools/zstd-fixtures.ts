@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { varint } from "./batches.js";
+import { recordsSection } from "./batches.js";
 import { rootPath } from "../../tools/lib/paths.js";
 
 export const ZSTD_FIXTURES = rootPath("tests", "fixtures", "zstd");
@@ -23,14 +23,6 @@ export function fixtureValues(count: number): string[] {
   });
 }
 
-export function recordsSection(values: string[]): Buffer {
-  return Buffer.concat(values.map((v, i) => {
-    const value = Buffer.from(v);
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(value.length), value, varint(0)]);
-    return Buffer.concat([varint(body.length), body]);
-  }));
-}
-
 /** name → (record count, zstd arguments). */
 export const FIXTURES: Record<string, { count: number; args: string[] }> = {
   "small-l1-nocheck": { count: 5, args: ["-1", "--no-check"] },
@@ -45,7 +37,7 @@ function main(): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zstd-fixtures-"));
   for (const [name, f] of Object.entries(FIXTURES)) {
     const plain = path.join(tmp, `${name}.bin`);
-    fs.writeFileSync(plain, recordsSection(fixtureValues(f.count)));
+    fs.writeFileSync(plain, recordsSection(fixtureValues(f.count).map((v) => Buffer.from(v))));
     const out = path.join(ZSTD_FIXTURES, `${name}.zst`);
     execFileSync("zstd", ["-q", "-f", ...f.args, plain, "-o", out]);
     process.stdout.write(`${name}: ${fs.statSync(plain).size} -> ${fs.statSync(out).size} bytes\n`);

@@ -193,10 +193,8 @@ class FseTable {
  * little-endian; returns the bytes it took, or −1. Fills norm[0..maxSymbol].
  */
 function readFseCounts(p: usize, n: i32, at: i32, maxLog: i32, maxSymbol: i32, norm: StaticArray<i16>, out: StaticArray<i32>): i32 {
-  let bitPos = 0;
-  const start = at;
   // Bits are read LSB-first across bytes.
-  const bitAt = (at << 3);
+  const bitAt = at << 3;
   let pos = bitAt;
   const limit = n << 3;
   if (pos + 4 > limit) return -1;
@@ -240,8 +238,7 @@ function readFseCounts(p: usize, n: i32, at: i32, maxLog: i32, maxSymbol: i32, n
   for (let s = symbol; s <= maxSymbol; s++) norm[s] = 0;
   out[0] = symbol;
   out[1] = log;
-  bitPos = pos - bitAt;
-  return ((bitPos + 7) >> 3) + (at - start);
+  return (pos - bitAt + 7) >> 3;
 }
 
 /** `n` bits at bit position `pos` of p, LSB-first; bits at or past `limit` read as zero. */

@@ -31,6 +31,9 @@ class Node {
   children: Array<Node> = [];
 }
 
+/** \d \w \s \D \W \S (the letter after the backslash). */
+@inline function isShorthand(e: i32): bool { const l = e | 0x20; return l == 0x64 || l == 0x77 || l == 0x73; }
+
 @inline function isWordByte(c: i32): bool {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f;
 }
@@ -209,9 +212,7 @@ export class Regex {
       const e = this.src[this.pos++];
       if (e == 0x62) return this.assertNode(OP_WORDB);
       if (e == 0x42) return this.assertNode(OP_NOT_WORDB);
-      const set = this.newClass();
-      if (this.shorthand(e, set)) return this.classNode(set);
-      this.classes.length -= 8;
+      if (isShorthand(e)) { const set = this.newClass(); this.shorthand(e, set); return this.classNode(set); }
       const lit = this.escaped(e);
       if (lit < 0) { this.pos--; this.fail("unsupported escape \\" + String.fromCharCode(e)); return new Node(); }
       return this.byteNode(lit);
@@ -231,8 +232,8 @@ export class Regex {
 
   /** \d \w \s and their negations into `set`; false when `e` is not one. */
   private shorthand(e: i32, set: i32): bool {
+    if (!isShorthand(e)) return false;
     const lowerE = e | 0x20;
-    if (lowerE != 0x64 && lowerE != 0x77 && lowerE != 0x73) return false;
     const negate = e < 0x61;
     for (let b = 0; b < 256; b++) {
       let in_ = false;
