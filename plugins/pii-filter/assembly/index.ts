@@ -148,12 +148,6 @@ class PiiConnection extends KafkaConnection {
   private readonly identity: SaslIdentity = new SaslIdentity();
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
 
-  /** The rules for a topic named by name or by id. */
-  private rulesFor(name: string | null, id: Uint8Array): RuleSet {
-    const c = this.pii.config;
-    if (c.topics.length == 0) return c.defaults;
-    return c.rulesFor(this.pii.topicNames.nameOf(name, id));
-  }
 
   private scan(sc: Scanner, v: Uint8Array | null): i32 {
     return v == null || v.byteLength == 0 ? 0 : sc.scan(v.dataStart, v.byteLength);
@@ -176,14 +170,16 @@ class PiiConnection extends KafkaConnection {
     for (let t = 0; t < produce.topicData.length; t++) {
       const topic = produce.topicData[t];
       const partitions = topic.partitionData;
-      const rules = this.rulesFor(topic.name, topic.topicId);
+      // Named once: the rules and the per-topic counters both need it.
+      const name = this.pii.topicNames.nameOf(topic.name, topic.topicId);
+      const rules = config.rulesFor(name);
       if (rules.skip) { (this.pii.skipped as Counter).increment(<u64>partitions.length); keptTopics.push(topic); continue; }
       const sc = rules.scanner(config);
       sc.rejectedBy = -1;
       const kept = new Array<ProduceRequest_PartitionProduceData>();
       for (let q = 0; q < partitions.length; q++) {
         const outcome = this.processRecords(sc, partitions[q].records, false);
-        if (outcome.unsupported.length > 0) { this.pii.flushMatches(sc, rules, topic.name); this.unsupportedProduce(req, outcome.unsupported); return; }
+        if (outcome.unsupported.length > 0) { this.pii.flushMatches(sc, rules, name); this.unsupportedProduce(req, outcome.unsupported); return; }
         if (outcome.patched) patched = true;
         if (outcome.replacement != null) { partitions[q].records = outcome.replacement; rewritten = true; }
         if (outcome.allDropped) {
@@ -197,7 +193,7 @@ class PiiConnection extends KafkaConnection {
       }
       topic.partitionData = kept;
       if (kept.length > 0) keptTopics.push(topic);
-      this.pii.flushMatches(sc, rules, this.pii.topicNames.nameOf(topic.name, topic.topicId));
+      this.pii.flushMatches(sc, rules, name);
       if (rejectedBy < 0) rejectedBy = sc.rejectedBy;
     }
     if (rejectedBy >= 0) {
@@ -285,10 +281,10 @@ class PiiConnection extends KafkaConnection {
     for (let t = 0; t < fetch.responses.length; t++) {
       const topic = fetch.responses[t];
       const partitions = topic.partitions;
-      const rules = this.rulesFor(topic.topic, topic.topicId);
+      const name = this.pii.topicNames.nameOf(topic.topic, topic.topicId);
+      const rules = config.rulesFor(name);
       if (rules.skip) { (this.pii.skipped as Counter).increment(<u64>partitions.length); continue; }
       const sc = rules.scanner(config);
-      const name = this.pii.topicNames.nameOf(topic.topic, topic.topicId);
       for (let q = 0; q < partitions.length; q++) {
         const outcome = this.processRecords(sc, partitions[q].records, true);
         if (outcome.unsupported.length > 0) { this.pii.flushMatches(sc, rules, name); this.unsupported(Direction.Response, outcome.unsupported); return; }
