@@ -218,19 +218,22 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const elType = el.kind === "struct" ? structClass(msgName, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
   if (el.kind === "struct") {
-    readEl = `a.push(${elType}.decodeFrom(r, version));`;
+    readEl = `unchecked(a[i] = ${elType}.decodeFrom(r, version));`;
     sizeEl = `n += x[i].size(version);`;
     writeEl = `x[i].encode(w, version);`;
     jsonEl = `x[i].toJson(j, version);`;
   } else if (el.kind === "primitive") {
-    readEl = `a.push(${readPrimitive(el.name, "false", flexibleC)});`;
+    readEl = `unchecked(a[i] = ${readPrimitive(el.name, "false", flexibleC)});`;
     sizeEl = `n += ${sizePrimitive(el.name, "x[i]", "false", flexibleC)};`;
     writeEl = writePrimitive(el.name, "x[i]", "false", flexibleC);
     jsonEl = jsonPrimitive(el.name, "x[i]");
   } else throw new Error(`${ctx.msg.descriptor.file}: ${f.name}: arrays of arrays are not supported`);
   // A failed read still leaves a valid (empty) array: decodeFrom objects have no defaults to fall back on.
+  // The array is sized once: its count was checked against the bytes left (times the smallest element),
+  // so the allocation is bounded by the input. After a failure it is cut to the elements read, so no
+  // hole (a null where the type has none) is ever visible.
   const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength); ${v} = [];` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else { r.fail(ReadError.BadLength); ${v} = []; }`;
-  out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(); for (let i = 0; i < count && !r.bad; i++) { ${readEl} } ${v} = a; } }`);
+  out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
   const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
   const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
   out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; for (let i = 0; i < x.length; i++) ${sizeEl} } }`);
@@ -409,6 +412,8 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   out.push("");
   out.push(`  /** Decodes into this object at \`version\`, replacing every field. */`);
   out.push(`  decode(r: Reader, version: i16): void {`);
+  // The allocator need not zero memory (the minimal runtime's does not), and a reused object may hold old ones.
+  out.push(`    this.unknownTaggedFields = null;`);
   out.push(...absentDefaults);
   out.push(...dec);
   if (flexMsg !== "false") {

@@ -35,7 +35,7 @@ export class Dissector {
   private withInput<T>(bytes: Uint8Array, f: (ptr: number) => T): T {
     const ptr = this.ex.alloc(bytes.length) >>> 0;
     new Uint8Array((this.ex.memory as WebAssembly.Memory).buffer, ptr, bytes.length).set(bytes);
-    try { return f(ptr); } finally { this.ex.release(ptr); }
+    try { return f(ptr); } finally { this.ex.release(ptr); this.ex.collect(); }
   }
 
   private result(): string {

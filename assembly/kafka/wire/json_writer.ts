@@ -5,18 +5,30 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 export function base64(v: Uint8Array, alphabet: string = B64, pad: bool = true): string {
-  let out = "";
+  // One string of the final length, written in place: linear in the input, one allocation.
   const n = v.byteLength;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const x = (<u32>v[i] << 16) | (<u32>v[i + 1] << 8) | <u32>v[i + 2];
-    out += alphabet.charAt((x >> 18) & 63) + alphabet.charAt((x >> 12) & 63) + alphabet.charAt((x >> 6) & 63) + alphabet.charAt(x & 63);
+  const full = n / 3, rest = n % 3;
+  const len = full * 4 + (rest == 0 ? 0 : (pad ? 4 : rest + 1));
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  const o = changetype<usize>(out), a = changetype<usize>(alphabet), src = v.dataStart;
+  let j: usize = 0;
+  for (let i = 0; i < full * 3; i += 3) {
+    const x = (<u32>load<u8>(src + i) << 16) | (<u32>load<u8>(src + i + 1) << 8) | <u32>load<u8>(src + i + 2);
+    store<u16>(o + j, load<u16>(a + (((x >> 18) & 63) << 1)));
+    store<u16>(o + j + 2, load<u16>(a + (((x >> 12) & 63) << 1)));
+    store<u16>(o + j + 4, load<u16>(a + (((x >> 6) & 63) << 1)));
+    store<u16>(o + j + 6, load<u16>(a + ((x & 63) << 1)));
+    j += 8;
   }
-  if (i < n) {
-    const x = (<u32>v[i] << 16) | (i + 1 < n ? <u32>v[i + 1] << 8 : 0);
-    out += alphabet.charAt((x >> 18) & 63) + alphabet.charAt((x >> 12) & 63);
-    out += i + 1 < n ? alphabet.charAt((x >> 6) & 63) : (pad ? "=" : "");
-    out += pad ? "=" : "";
+  if (rest != 0) {
+    const i = full * 3;
+    const x = (<u32>load<u8>(src + i) << 16) | (rest == 2 ? <u32>load<u8>(src + i + 1) << 8 : 0);
+    store<u16>(o + j, load<u16>(a + (((x >> 18) & 63) << 1)));
+    store<u16>(o + j + 2, load<u16>(a + (((x >> 12) & 63) << 1)));
+    j += 4;
+    if (rest == 2) { store<u16>(o + j, load<u16>(a + (((x >> 6) & 63) << 1))); j += 2; }
+    else if (pad) { store<u16>(o + j, 0x3d); j += 2; }
+    if (pad) store<u16>(o + j, 0x3d);
   }
   return out;
 }

@@ -29,6 +29,7 @@ export class AddOffsetsToTxnRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddOffsetsToTxnRequest.TransactionalId";
     this.transactionalId = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddOffsetsToTxnRequest.ProducerId";
@@ -140,6 +141,7 @@ export class AddOffsetsToTxnResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddOffsetsToTxnResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AddOffsetsToTxnResponse.ErrorCode";

@@ -30,6 +30,7 @@ export class AddPartitionsToTxnRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.transactions = [];
     if (!(version <= 3)) this.v3AndBelowTransactionalId = "";
     if (!(version <= 3)) this.v3AndBelowProducerId = 0;
@@ -37,7 +38,7 @@ export class AddPartitionsToTxnRequest {
     if (!(version <= 3)) this.v3AndBelowTopics = [];
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactions = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.decodeFrom(r, version)); } this.transactions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactions = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactions = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTransactionalId";
@@ -53,7 +54,7 @@ export class AddPartitionsToTxnRequest {
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTopics[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.v3AndBelowTopics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } this.v3AndBelowTopics = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.v3AndBelowTopics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.v3AndBelowTopics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest._tagged";
@@ -194,6 +195,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.transactionalId = "";
     if (!(version >= 4)) this.producerId = 0;
     if (!(version >= 4)) this.producerEpoch = 0;
@@ -217,7 +219,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]._tagged";
@@ -354,10 +356,11 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic._tagged";
       const count = r.uvarint();
@@ -453,6 +456,7 @@ export class AddPartitionsToTxnResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.errorCode = 0;
     if (!(version >= 4)) this.resultsByTransaction = [];
     if (!(version <= 3)) this.resultsByTopicV3AndBelow = [];
@@ -464,11 +468,11 @@ export class AddPartitionsToTxnResponse {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTransaction = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnResult.decodeFrom(r, version)); } this.resultsByTransaction = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTransaction = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTransaction = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTopicV3AndBelow = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } this.resultsByTopicV3AndBelow = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTopicV3AndBelow = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTopicV3AndBelow = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse._tagged";
@@ -590,6 +594,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.transactionalId = "";
     if (!(version >= 4)) this.topicResults = [];
     if (version >= 4) {
@@ -598,7 +603,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[].TopicResults[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicResults = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } this.topicResults = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicResults = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicResults = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]._tagged";
@@ -702,10 +707,11 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.ResultsByPartition[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByPartition = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.decodeFrom(r, version)); } this.resultsByPartition = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByPartition = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByPartition = a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult._tagged";
       const count = r.uvarint();
@@ -796,6 +802,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.PartitionErrorCode";

@@ -31,6 +31,7 @@ export class AddRaftVoterRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.ackWhenCommitted = true;
     r.field = "AddRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
@@ -41,7 +42,7 @@ export class AddRaftVoterRequest {
     r.field = "AddRaftVoterRequest.VoterDirectoryId";
     this.voterDirectoryId = r.uuid();
     r.field = "AddRaftVoterRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<AddRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AddRaftVoterRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<AddRaftVoterRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddRaftVoterRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     if (version >= 1) {
       r.field = "AddRaftVoterRequest.AckWhenCommitted";
       this.ackWhenCommitted = r.bool();
@@ -163,6 +164,7 @@ export class AddRaftVoterRequest_Listener {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddRaftVoterRequest.Listeners[].Name";
     this.name = r.compactString();
     r.field = "AddRaftVoterRequest.Listeners[].Host";
@@ -268,6 +270,7 @@ export class AddRaftVoterResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AddRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AddRaftVoterResponse.ErrorCode";

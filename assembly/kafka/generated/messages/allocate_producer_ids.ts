@@ -27,6 +27,7 @@ export class AllocateProducerIdsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AllocateProducerIdsRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "AllocateProducerIdsRequest.BrokerEpoch";
@@ -126,6 +127,7 @@ export class AllocateProducerIdsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AllocateProducerIdsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AllocateProducerIdsResponse.ErrorCode";

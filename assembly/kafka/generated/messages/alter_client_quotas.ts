@@ -27,8 +27,9 @@ export class AlterClientQuotasRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasRequest_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_EntryData.decodeFrom(r, version)); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasRequest_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     r.field = "AlterClientQuotasRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -121,10 +122,11 @@ export class AlterClientQuotasRequest_EntryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasRequest_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_EntityData.decodeFrom(r, version)); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasRequest_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     r.field = "AlterClientQuotasRequest.Entries[].Ops[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ops = []; } else { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasRequest_OpData.decodeFrom(r, version)); } this.ops = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ops = []; } else { const a = new Array<AlterClientQuotasRequest_OpData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_OpData.decodeFrom(r, version)); } if (i < count) a.length = i; this.ops = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasRequest.Entries[]._tagged";
       const count = r.uvarint();
@@ -216,6 +218,7 @@ export class AlterClientQuotasRequest_EntityData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
     r.field = "AlterClientQuotasRequest.Entries[].Entity[].EntityName";
@@ -311,6 +314,7 @@ export class AlterClientQuotasRequest_OpData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[].Ops[].Key";
     this.key = (version >= 1) ? r.compactString() : r.string();
     r.field = "AlterClientQuotasRequest.Entries[].Ops[].Value";
@@ -415,10 +419,11 @@ export class AlterClientQuotasResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasResponse_EntryData.decodeFrom(r, version)); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -510,12 +515,13 @@ export class AlterClientQuotasResponse_EntryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasResponse.Entries[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterClientQuotasResponse.Entries[].ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "AlterClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterClientQuotasResponse_EntityData.decodeFrom(r, version)); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();
@@ -612,6 +618,7 @@ export class AlterClientQuotasResponse_EntityData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasResponse.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
     r.field = "AlterClientQuotasResponse.Entries[].Entity[].EntityName";

@@ -27,8 +27,9 @@ export class AlterConfigsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterConfigsRequest.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     r.field = "AlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 2) {
@@ -122,12 +123,13 @@ export class AlterConfigsRequest_AlterConfigsResource {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "AlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } this.configs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -223,6 +225,7 @@ export class AlterConfigsRequest_AlterableConfig {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterConfigsRequest.Resources[].Configs[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterConfigsRequest.Resources[].Configs[].Value";
@@ -320,10 +323,11 @@ export class AlterConfigsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterConfigsResponse.Responses[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsResponse._tagged";
       const count = r.uvarint();
@@ -416,6 +420,7 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterConfigsResponse.Responses[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterConfigsResponse.Responses[].ErrorMessage";

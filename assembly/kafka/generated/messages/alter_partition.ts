@@ -28,12 +28,13 @@ export class AlterPartitionRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "AlterPartitionRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AlterPartitionRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionRequest._tagged";
       const count = r.uvarint();
@@ -130,6 +131,7 @@ export class AlterPartitionRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
     if (!(version >= 2)) this.topicId = new Uint8Array(16);
     if (version <= 1) {
@@ -141,7 +143,7 @@ export class AlterPartitionRequest_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -253,6 +255,7 @@ export class AlterPartitionRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 2)) this.newIsr = [];
     if (!(version >= 3)) this.newIsrWithEpochs = [];
     if (!(version >= 1)) this.leaderRecoveryState = 0;
@@ -262,11 +265,11 @@ export class AlterPartitionRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 2) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsr[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.newIsr = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.newIsr = a; } }
     }
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.newIsrWithEpochs = []; } else { const a = new Array<AlterPartitionRequest_BrokerState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionRequest_BrokerState.decodeFrom(r, version)); } this.newIsrWithEpochs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.newIsrWithEpochs = []; } else { const a = new Array<AlterPartitionRequest_BrokerState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_BrokerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.newIsrWithEpochs = a; } }
     }
     if (version >= 1) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].LeaderRecoveryState";
@@ -402,6 +405,7 @@ export class AlterPartitionRequest_BrokerState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.brokerId = 0;
     if (!(version >= 3)) this.brokerEpoch = <i64>-1;
     if (version >= 3) {
@@ -518,12 +522,13 @@ export class AlterPartitionResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterPartitionResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterPartitionResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionResponse._tagged";
       const count = r.uvarint();
@@ -621,6 +626,7 @@ export class AlterPartitionResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
     if (!(version >= 2)) this.topicId = new Uint8Array(16);
     if (version <= 1) {
@@ -632,7 +638,7 @@ export class AlterPartitionResponse_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -745,6 +751,7 @@ export class AlterPartitionResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.leaderRecoveryState = 0;
     r.field = "AlterPartitionResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -755,7 +762,7 @@ export class AlterPartitionResponse_PartitionData {
     r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "AlterPartitionResponse.Topics[].Partitions[].Isr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
     if (version >= 1) {
       r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderRecoveryState";
       this.leaderRecoveryState = r.int8();

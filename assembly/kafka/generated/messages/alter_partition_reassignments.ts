@@ -28,6 +28,7 @@ export class AlterPartitionReassignmentsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.allowReplicationFactorChange = true;
     r.field = "AlterPartitionReassignmentsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
@@ -36,7 +37,7 @@ export class AlterPartitionReassignmentsRequest {
       this.allowReplicationFactorChange = r.bool();
     }
     r.field = "AlterPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsRequest_ReassignableTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsRequest_ReassignableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -138,10 +139,11 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsRequest_ReassignablePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsRequest_ReassignablePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -232,10 +234,11 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.replicas = null; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.replicas = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -332,6 +335,7 @@ export class AlterPartitionReassignmentsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.allowReplicationFactorChange = true;
     r.field = "AlterPartitionReassignmentsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -344,7 +348,7 @@ export class AlterPartitionReassignmentsResponse {
     r.field = "AlterPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsResponse_ReassignableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsResponse_ReassignableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -457,10 +461,11 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -552,6 +557,7 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[].ErrorCode";

@@ -26,8 +26,9 @@ export class AlterReplicaLogDirsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsRequest.Dirs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.dirs = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDir.decodeFrom(r, version)); } this.dirs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.dirs = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDir.decodeFrom(r, version)); } if (i < count) a.length = i; this.dirs = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -113,10 +114,11 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Path";
     this.path = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[]._tagged";
       const count = r.uvarint();
@@ -207,10 +209,11 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]._tagged";
       const count = r.uvarint();
@@ -304,10 +307,11 @@ export class AlterReplicaLogDirsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterReplicaLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -398,10 +402,11 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsResponse.Results[].TopicName";
     this.topicName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -492,6 +497,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[].ErrorCode";

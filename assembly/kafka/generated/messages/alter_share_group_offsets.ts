@@ -27,10 +27,11 @@ export class AlterShareGroupOffsetsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -215,6 +217,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[].StartOffset";
@@ -314,6 +317,7 @@ export class AlterShareGroupOffsetsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterShareGroupOffsetsResponse.ErrorCode";
@@ -321,7 +325,7 @@ export class AlterShareGroupOffsetsResponse {
     r.field = "AlterShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -424,12 +428,13 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsResponse.Responses[].TopicName";
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -526,6 +531,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[].ErrorCode";

@@ -27,10 +27,11 @@ export class AlterUserScramCredentialsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsRequest.Deletions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.deletions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsRequest_ScramCredentialDeletion.decodeFrom(r, version)); } this.deletions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.deletions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsRequest_ScramCredentialDeletion.decodeFrom(r, version)); } if (i < count) a.length = i; this.deletions = a; } }
     r.field = "AlterUserScramCredentialsRequest.Upsertions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.upsertions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsRequest_ScramCredentialUpsertion.decodeFrom(r, version)); } this.upsertions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.upsertions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsRequest_ScramCredentialUpsertion.decodeFrom(r, version)); } if (i < count) a.length = i; this.upsertions = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -122,6 +123,7 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsRequest.Deletions[].Name";
     this.name = r.compactString();
     r.field = "AlterUserScramCredentialsRequest.Deletions[].Mechanism";
@@ -219,6 +221,7 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsRequest.Upsertions[].Name";
     this.name = r.compactString();
     r.field = "AlterUserScramCredentialsRequest.Upsertions[].Mechanism";
@@ -337,10 +340,11 @@ export class AlterUserScramCredentialsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsResponse._tagged";
       const count = r.uvarint();
@@ -432,6 +436,7 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsResponse.Results[].User";
     this.user = r.compactString();
     r.field = "AlterUserScramCredentialsResponse.Results[].ErrorCode";

@@ -27,6 +27,7 @@ export class ApiVersionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.clientSoftwareName = "";
     if (!(version >= 3)) this.clientSoftwareVersion = "";
     if (version >= 3) {
@@ -147,6 +148,7 @@ export class ApiVersionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     this.supportedFeatures = [];
     this.finalizedFeaturesEpoch = <i64>-1;
@@ -155,7 +157,7 @@ export class ApiVersionsResponse {
     r.field = "ApiVersionsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ApiVersionsResponse.ApiKeys[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.apiKeys = []; } else { const a = new Array<ApiVersionsResponse_ApiVersion>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_ApiVersion.decodeFrom(r, version)); } this.apiKeys = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.apiKeys = []; } else { const a = new Array<ApiVersionsResponse_ApiVersion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_ApiVersion.decodeFrom(r, version)); } if (i < count) a.length = i; this.apiKeys = a; } }
     if (version >= 1) {
       r.field = "ApiVersionsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -170,7 +172,7 @@ export class ApiVersionsResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 3)) {
           r.field = "ApiVersionsResponse.SupportedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.supportedFeatures = []; } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_SupportedFeatureKey.decodeFrom(r, version)); } this.supportedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.supportedFeatures = []; } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_SupportedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.supportedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 3)) {
@@ -180,7 +182,7 @@ export class ApiVersionsResponse {
         } else
         if (tag == 2 && (version >= 3)) {
           r.field = "ApiVersionsResponse.FinalizedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.finalizedFeatures = []; } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ApiVersionsResponse_FinalizedFeatureKey.decodeFrom(r, version)); } this.finalizedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.finalizedFeatures = []; } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_FinalizedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.finalizedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 3 && (version >= 3)) {
@@ -369,6 +371,7 @@ export class ApiVersionsResponse_ApiVersion {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ApiVersionsResponse.ApiKeys[].ApiKey";
     this.apiKey = r.int16();
     r.field = "ApiVersionsResponse.ApiKeys[].MinVersion";
@@ -471,6 +474,7 @@ export class ApiVersionsResponse_SupportedFeatureKey {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.name = "";
     if (!(version >= 3)) this.minVersion = 0;
     if (!(version >= 3)) this.maxVersion = 0;
@@ -600,6 +604,7 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.name = "";
     if (!(version >= 3)) this.maxVersionLevel = 0;
     if (!(version >= 3)) this.minVersionLevel = 0;

@@ -28,12 +28,13 @@ export class AssignReplicasToDirsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsRequest.BrokerId";
     this.brokerId = r.int32();
     r.field = "AssignReplicasToDirsRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AssignReplicasToDirsRequest.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_DirectoryData.decodeFrom(r, version)); } this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest._tagged";
       const count = r.uvarint();
@@ -129,10 +130,11 @@ export class AssignReplicasToDirsRequest_DirectoryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsRequest.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[]._tagged";
       const count = r.uvarint();
@@ -223,10 +225,11 @@ export class AssignReplicasToDirsRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]._tagged";
       const count = r.uvarint();
@@ -316,6 +319,7 @@ export class AssignReplicasToDirsRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (true) {
@@ -407,12 +411,13 @@ export class AssignReplicasToDirsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AssignReplicasToDirsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AssignReplicasToDirsResponse.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_DirectoryData.decodeFrom(r, version)); } this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse._tagged";
       const count = r.uvarint();
@@ -509,10 +514,11 @@ export class AssignReplicasToDirsResponse_DirectoryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsResponse.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[]._tagged";
       const count = r.uvarint();
@@ -603,10 +609,11 @@ export class AssignReplicasToDirsResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(AssignReplicasToDirsResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]._tagged";
       const count = r.uvarint();
@@ -697,6 +704,7 @@ export class AssignReplicasToDirsResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[].ErrorCode";

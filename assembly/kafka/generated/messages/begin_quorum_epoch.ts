@@ -29,6 +29,7 @@ export class BeginQuorumEpochRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.voterId = -1;
     if (!(version >= 1)) this.leaderEndpoints = [];
     r.field = "BeginQuorumEpochRequest.ClusterId";
@@ -38,10 +39,10 @@ export class BeginQuorumEpochRequest {
       this.voterId = r.int32();
     }
     r.field = "BeginQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest._tagged";
@@ -156,10 +157,11 @@ export class BeginQuorumEpochRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BeginQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -252,6 +254,7 @@ export class BeginQuorumEpochRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -370,6 +373,7 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.name = "";
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;
@@ -502,11 +506,12 @@ export class BeginQuorumEpochResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.nodeEndpoints = [];
     r.field = "BeginQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "BeginQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -517,7 +522,7 @@ export class BeginQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "BeginQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -625,10 +630,11 @@ export class BeginQuorumEpochResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BeginQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BeginQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -721,6 +727,7 @@ export class BeginQuorumEpochResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[].ErrorCode";
@@ -830,6 +837,7 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.nodeId = 0;
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;

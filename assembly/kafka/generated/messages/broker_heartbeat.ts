@@ -32,6 +32,7 @@ export class BrokerHeartbeatRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.offlineLogDirs = [];
     this.cordonedLogDirs = null;
     r.field = "BrokerHeartbeatRequest.BrokerId";
@@ -54,12 +55,12 @@ export class BrokerHeartbeatRequest {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "BrokerHeartbeatRequest.OfflineLogDirs[]";
-          { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.offlineLogDirs = []; } else { const a = new Array<Uint8Array>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.uuid()); } this.offlineLogDirs = a; } }
+          { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.offlineLogDirs = []; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.offlineLogDirs = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 2)) {
           r.field = "BrokerHeartbeatRequest.CordonedLogDirs[]";
-          { const count = r.compactArrayLength(16); if (count < 0) { this.cordonedLogDirs = null; } else { const a = new Array<Uint8Array>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.uuid()); } this.cordonedLogDirs = a; } }
+          { const count = r.compactArrayLength(16); if (count < 0) { this.cordonedLogDirs = null; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.cordonedLogDirs = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -207,6 +208,7 @@ export class BrokerHeartbeatResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BrokerHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "BrokerHeartbeatResponse.ErrorCode";

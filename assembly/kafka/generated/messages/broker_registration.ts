@@ -34,6 +34,7 @@ export class BrokerRegistrationRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.isMigratingZkBroker = false;
     if (!(version >= 2)) this.logDirs = [];
     if (!(version >= 3)) this.previousBrokerEpoch = <i64>-1;
@@ -44,9 +45,9 @@ export class BrokerRegistrationRequest {
     r.field = "BrokerRegistrationRequest.IncarnationId";
     this.incarnationId = r.uuid();
     r.field = "BrokerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<BrokerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BrokerRegistrationRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<BrokerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BrokerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     r.field = "BrokerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<BrokerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { a.push(BrokerRegistrationRequest_Feature.decodeFrom(r, version)); } this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<BrokerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BrokerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
     r.field = "BrokerRegistrationRequest.Rack";
     this.rack = r.compactNullableString();
     if (version >= 1) {
@@ -55,7 +56,7 @@ export class BrokerRegistrationRequest {
     }
     if (version >= 2) {
       r.field = "BrokerRegistrationRequest.LogDirs[]";
-      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.logDirs = []; } else { const a = new Array<Uint8Array>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.uuid()); } this.logDirs = a; } }
+      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.logDirs = []; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.logDirs = a; } }
     }
     if (version >= 3) {
       r.field = "BrokerRegistrationRequest.PreviousBrokerEpoch";
@@ -207,6 +208,7 @@ export class BrokerRegistrationRequest_Listener {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BrokerRegistrationRequest.Listeners[].Name";
     this.name = r.compactString();
     r.field = "BrokerRegistrationRequest.Listeners[].Host";
@@ -316,6 +318,7 @@ export class BrokerRegistrationRequest_Feature {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BrokerRegistrationRequest.Features[].Name";
     this.name = r.compactString();
     r.field = "BrokerRegistrationRequest.Features[].MinSupportedVersion";
@@ -421,6 +424,7 @@ export class BrokerRegistrationResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "BrokerRegistrationResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "BrokerRegistrationResponse.ErrorCode";

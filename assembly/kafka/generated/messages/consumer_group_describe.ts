@@ -27,8 +27,9 @@ export class ConsumerGroupDescribeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
     r.field = "ConsumerGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -124,10 +125,11 @@ export class ConsumerGroupDescribeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ConsumerGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ConsumerGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -225,6 +227,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "ConsumerGroupDescribeResponse.Groups[].ErrorMessage";
@@ -240,7 +243,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     r.field = "ConsumerGroupDescribeResponse.Groups[].AssignorName";
     this.assignorName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ConsumerGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ConsumerGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     r.field = "ConsumerGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -378,6 +381,7 @@ export class ConsumerGroupDescribeResponse_Member {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.memberType = -1;
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
@@ -392,7 +396,7 @@ export class ConsumerGroupDescribeResponse_Member {
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].ClientHost";
     this.clientHost = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].SubscribedTopicRegex";
     this.subscribedTopicRegex = r.compactNullableString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[].Assignment";
@@ -546,12 +550,13 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -646,8 +651,9 @@ export class ConsumerGroupDescribeResponse_Assignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ConsumerGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();

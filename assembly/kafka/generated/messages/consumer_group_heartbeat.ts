@@ -35,6 +35,7 @@ export class ConsumerGroupHeartbeatRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.subscribedTopicRegex = null;
     r.field = "ConsumerGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
@@ -49,7 +50,7 @@ export class ConsumerGroupHeartbeatRequest {
     r.field = "ConsumerGroupHeartbeatRequest.RebalanceTimeoutMs";
     this.rebalanceTimeoutMs = r.int32();
     r.field = "ConsumerGroupHeartbeatRequest.SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     if (version >= 1) {
       r.field = "ConsumerGroupHeartbeatRequest.SubscribedTopicRegex";
       this.subscribedTopicRegex = r.compactNullableString();
@@ -57,7 +58,7 @@ export class ConsumerGroupHeartbeatRequest {
     r.field = "ConsumerGroupHeartbeatRequest.ServerAssignor";
     this.serverAssignor = r.compactNullableString();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupHeartbeatRequest_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ConsumerGroupHeartbeatRequest_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatRequest._tagged";
       const count = r.uvarint();
@@ -194,10 +195,11 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -296,6 +298,7 @@ export class ConsumerGroupHeartbeatResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ConsumerGroupHeartbeatResponse.ErrorCode";
@@ -425,8 +428,9 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupHeartbeatResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ConsumerGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ConsumerGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -512,10 +516,11 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();

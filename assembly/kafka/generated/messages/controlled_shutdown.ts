@@ -27,6 +27,7 @@ export class ControlledShutdownRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.brokerEpoch = <i64>-1;
     r.field = "ControlledShutdownRequest.BrokerId";
     this.brokerId = r.int32();
@@ -133,10 +134,11 @@ export class ControlledShutdownResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControlledShutdownResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ControlledShutdownResponse.RemainingPartitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.remainingPartitions = []; } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControlledShutdownResponse_RemainingPartition.decodeFrom(r, version)); } this.remainingPartitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.remainingPartitions = []; } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControlledShutdownResponse_RemainingPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.remainingPartitions = a; } }
     if (version >= 3) {
       r.field = "ControlledShutdownResponse._tagged";
       const count = r.uvarint();
@@ -228,6 +230,7 @@ export class ControlledShutdownResponse_RemainingPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControlledShutdownResponse.RemainingPartitions[].TopicName";
     this.topicName = (version >= 3) ? r.compactString() : r.string();
     r.field = "ControlledShutdownResponse.RemainingPartitions[].PartitionIndex";

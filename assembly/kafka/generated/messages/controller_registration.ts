@@ -30,6 +30,7 @@ export class ControllerRegistrationRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControllerRegistrationRequest.ControllerId";
     this.controllerId = r.int32();
     r.field = "ControllerRegistrationRequest.IncarnationId";
@@ -37,9 +38,9 @@ export class ControllerRegistrationRequest {
     r.field = "ControllerRegistrationRequest.ZkMigrationReady";
     this.zkMigrationReady = r.bool();
     r.field = "ControllerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<ControllerRegistrationRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControllerRegistrationRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<ControllerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControllerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     r.field = "ControllerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ControllerRegistrationRequest_Feature.decodeFrom(r, version)); } this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<ControllerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControllerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
     if (true) {
       r.field = "ControllerRegistrationRequest._tagged";
       const count = r.uvarint();
@@ -148,6 +149,7 @@ export class ControllerRegistrationRequest_Listener {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControllerRegistrationRequest.Listeners[].Name";
     this.name = r.compactString();
     r.field = "ControllerRegistrationRequest.Listeners[].Host";
@@ -257,6 +259,7 @@ export class ControllerRegistrationRequest_Feature {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControllerRegistrationRequest.Features[].Name";
     this.name = r.compactString();
     r.field = "ControllerRegistrationRequest.Features[].MinSupportedVersion";
@@ -362,6 +365,7 @@ export class ControllerRegistrationResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ControllerRegistrationResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ControllerRegistrationResponse.ErrorCode";

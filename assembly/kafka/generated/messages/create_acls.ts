@@ -26,8 +26,9 @@ export class CreateAclsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateAclsRequest.Creations[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.creations = []; } else { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateAclsRequest_AclCreation.decodeFrom(r, version)); } this.creations = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.creations = []; } else { const a = new Array<CreateAclsRequest_AclCreation>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateAclsRequest_AclCreation.decodeFrom(r, version)); } if (i < count) a.length = i; this.creations = a; } }
     if (version >= 2) {
       r.field = "CreateAclsRequest._tagged";
       const count = r.uvarint();
@@ -118,6 +119,7 @@ export class CreateAclsRequest_AclCreation {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.resourcePatternType = 3;
     r.field = "CreateAclsRequest.Creations[].ResourceType";
     this.resourceType = r.int8();
@@ -259,10 +261,11 @@ export class CreateAclsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreateAclsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateAclsResponse_AclCreationResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreateAclsResponse_AclCreationResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateAclsResponse_AclCreationResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "CreateAclsResponse._tagged";
       const count = r.uvarint();
@@ -353,6 +356,7 @@ export class CreateAclsResponse_AclCreationResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateAclsResponse.Results[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "CreateAclsResponse.Results[].ErrorMessage";

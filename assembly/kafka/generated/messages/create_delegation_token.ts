@@ -29,6 +29,7 @@ export class CreateDelegationTokenRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.ownerPrincipalType = "";
     if (!(version >= 3)) this.ownerPrincipalName = "";
     if (version >= 3) {
@@ -40,7 +41,7 @@ export class CreateDelegationTokenRequest {
       this.ownerPrincipalName = r.compactNullableString();
     }
     r.field = "CreateDelegationTokenRequest.Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateDelegationTokenRequest_CreatableRenewers.decodeFrom(r, version)); } this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateDelegationTokenRequest_CreatableRenewers.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
     r.field = "CreateDelegationTokenRequest.MaxLifetimeMs";
     this.maxLifetimeMs = r.int64();
     if (version >= 2) {
@@ -155,6 +156,7 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateDelegationTokenRequest.Renewers[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
     r.field = "CreateDelegationTokenRequest.Renewers[].PrincipalName";
@@ -261,6 +263,7 @@ export class CreateDelegationTokenResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.tokenRequesterPrincipalType = "";
     if (!(version >= 3)) this.tokenRequesterPrincipalName = "";
     r.field = "CreateDelegationTokenResponse.ErrorCode";

@@ -28,8 +28,9 @@ export class CreatePartitionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsRequest_CreatePartitionsTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsRequest_CreatePartitionsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "CreatePartitionsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "CreatePartitionsRequest.ValidateOnly";
@@ -130,12 +131,13 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "CreatePartitionsRequest.Topics[].Count";
     this.count = r.int32();
     r.field = "CreatePartitionsRequest.Topics[].Assignments[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsRequest_CreatePartitionsAssignment.decodeFrom(r, version)); } this.assignments = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsRequest_CreatePartitionsAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -230,8 +232,9 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.brokerIds = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -320,10 +323,11 @@ export class CreatePartitionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreatePartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreatePartitionsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreatePartitionsResponse_CreatePartitionsTopicResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsResponse_CreatePartitionsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsResponse._tagged";
       const count = r.uvarint();
@@ -415,6 +419,7 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreatePartitionsResponse.Results[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "CreatePartitionsResponse.Results[].ErrorCode";

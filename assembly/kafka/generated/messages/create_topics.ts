@@ -28,9 +28,10 @@ export class CreateTopicsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.validateOnly = false;
     r.field = "CreateTopicsRequest.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "CreateTopicsRequest.timeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 1) {
@@ -141,6 +142,7 @@ export class CreateTopicsRequest_CreatableTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateTopicsRequest.Topics[].Name";
     this.name = (version >= 5) ? r.compactString() : r.string();
     r.field = "CreateTopicsRequest.Topics[].NumPartitions";
@@ -148,9 +150,9 @@ export class CreateTopicsRequest_CreatableTopic {
     r.field = "CreateTopicsRequest.Topics[].ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "CreateTopicsRequest.Topics[].Assignments[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableReplicaAssignment.decodeFrom(r, version)); } this.assignments = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableReplicaAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     r.field = "CreateTopicsRequest.Topics[].Configs[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsRequest_CreatableTopicConfig.decodeFrom(r, version)); } this.configs = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableTopicConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -257,10 +259,11 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateTopicsRequest.Topics[].Assignments[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "CreateTopicsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.brokerIds = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.brokerIds = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -351,6 +354,7 @@ export class CreateTopicsRequest_CreatableTopicConfig {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "CreateTopicsRequest.Topics[].Configs[].Name";
     this.name = (version >= 5) ? r.compactString() : r.string();
     r.field = "CreateTopicsRequest.Topics[].Configs[].Value";
@@ -448,13 +452,14 @@ export class CreateTopicsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "CreateTopicsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "CreateTopicsResponse.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsResponse_CreatableTopicResult.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsResponse_CreatableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsResponse._tagged";
       const count = r.uvarint();
@@ -557,6 +562,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 7)) this.topicId = new Uint8Array(16);
     if (!(version >= 1)) this.errorMessage = "";
     this.topicConfigErrorCode = 0;
@@ -585,7 +591,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[].Configs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < count && !r.bad; i++) { a.push(CreateTopicsResponse_CreatableTopicConfigs.decodeFrom(r, version)); } this.configs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsResponse_CreatableTopicConfigs.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[]._tagged";
@@ -762,6 +768,7 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 5)) this.name = "";
     if (!(version >= 5)) this.value = "";
     if (!(version >= 5)) this.readOnly = false;

@@ -26,8 +26,9 @@ export class DeleteAclsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteAclsRequest.Filters[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filters = []; } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsRequest_DeleteAclsFilter.decodeFrom(r, version)); } this.filters = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filters = []; } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsRequest_DeleteAclsFilter.decodeFrom(r, version)); } if (i < count) a.length = i; this.filters = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsRequest._tagged";
       const count = r.uvarint();
@@ -118,6 +119,7 @@ export class DeleteAclsRequest_DeleteAclsFilter {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.patternTypeFilter = 3;
     r.field = "DeleteAclsRequest.Filters[].ResourceTypeFilter";
     this.resourceTypeFilter = r.int8();
@@ -259,10 +261,11 @@ export class DeleteAclsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteAclsResponse.FilterResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filterResults = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsResponse_DeleteAclsFilterResult.decodeFrom(r, version)); } this.filterResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filterResults = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsResponse_DeleteAclsFilterResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.filterResults = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse._tagged";
       const count = r.uvarint();
@@ -354,12 +357,13 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteAclsResponse.FilterResults[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DeleteAclsResponse.FilterResults[].ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.matchingAcls = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteAclsResponse_DeleteAclsMatchingAcl.decodeFrom(r, version)); } this.matchingAcls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.matchingAcls = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsResponse_DeleteAclsMatchingAcl.decodeFrom(r, version)); } if (i < count) a.length = i; this.matchingAcls = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse.FilterResults[]._tagged";
       const count = r.uvarint();
@@ -463,6 +467,7 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.patternType = 3;
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[].ErrorCode";
     this.errorCode = r.int16();

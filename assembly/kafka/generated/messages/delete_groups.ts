@@ -26,8 +26,9 @@ export class DeleteGroupsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteGroupsRequest.GroupsNames[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupsNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 2) ? r.compactString() : r.string()); } this.groupsNames = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupsNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 2) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groupsNames = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsRequest._tagged";
       const count = r.uvarint();
@@ -116,10 +117,11 @@ export class DeleteGroupsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteGroupsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteGroupsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteGroupsResponse_DeletableGroupResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteGroupsResponse_DeletableGroupResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsResponse._tagged";
       const count = r.uvarint();
@@ -210,6 +212,7 @@ export class DeleteGroupsResponse_DeletableGroupResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteGroupsResponse.Results[].GroupId";
     this.groupId = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteGroupsResponse.Results[].ErrorCode";

@@ -27,8 +27,9 @@ export class DeleteRecordsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsRequest_DeleteRecordsTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsRequest_DeleteRecordsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DeleteRecordsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -121,10 +122,11 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsRequest.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsRequest_DeleteRecordsPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsRequest_DeleteRecordsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -215,6 +217,7 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DeleteRecordsRequest.Topics[].Partitions[].Offset";
@@ -312,10 +315,11 @@ export class DeleteRecordsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteRecordsResponse.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsResponse_DeleteRecordsTopicResult.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsResponse_DeleteRecordsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse._tagged";
       const count = r.uvarint();
@@ -406,10 +410,11 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsResponse.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsResponse.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteRecordsResponse_DeleteRecordsPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsResponse_DeleteRecordsPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -501,6 +506,7 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteRecordsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DeleteRecordsResponse.Topics[].Partitions[].LowWatermark";

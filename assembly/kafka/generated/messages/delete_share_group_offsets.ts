@@ -27,10 +27,11 @@ export class DeleteShareGroupOffsetsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -120,6 +121,7 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupOffsetsRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     if (true) {
@@ -212,6 +214,7 @@ export class DeleteShareGroupOffsetsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteShareGroupOffsetsResponse.ErrorCode";
@@ -219,7 +222,7 @@ export class DeleteShareGroupOffsetsResponse {
     r.field = "DeleteShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DeleteShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -323,6 +326,7 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupOffsetsResponse.Responses[].TopicName";
     this.topicName = r.compactString();
     r.field = "DeleteShareGroupOffsetsResponse.Responses[].TopicId";

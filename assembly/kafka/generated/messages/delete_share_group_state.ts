@@ -27,10 +27,11 @@ export class DeleteShareGroupStateRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateRequest_DeleteStateData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateRequest_DeleteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -214,6 +216,7 @@ export class DeleteShareGroupStateRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     if (true) {
@@ -303,8 +306,9 @@ export class DeleteShareGroupStateResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateResponse_DeleteStateResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateResponse_DeleteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -390,10 +394,11 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -485,6 +490,7 @@ export class DeleteShareGroupStateResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[].ErrorCode";

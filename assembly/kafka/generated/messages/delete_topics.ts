@@ -28,15 +28,16 @@ export class DeleteTopicsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.topics = [];
     if (!(version <= 5)) this.topicNames = [];
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteTopicsRequest_DeleteTopicState.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteTopicsRequest_DeleteTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version <= 5) {
       r.field = "DeleteTopicsRequest.TopicNames[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 4) ? r.compactString() : r.string()); } this.topicNames = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.topicNames = a; } }
     }
     r.field = "DeleteTopicsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
@@ -147,6 +148,7 @@ export class DeleteTopicsRequest_DeleteTopicState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.name = null;
     if (!(version >= 6)) this.topicId = new Uint8Array(16);
     if (version >= 6) {
@@ -262,13 +264,14 @@ export class DeleteTopicsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "DeleteTopicsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "DeleteTopicsResponse.Responses[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DeleteTopicsResponse_DeletableTopicResult.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteTopicsResponse_DeletableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 4) {
       r.field = "DeleteTopicsResponse._tagged";
       const count = r.uvarint();
@@ -367,6 +370,7 @@ export class DeleteTopicsResponse_DeletableTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.topicId = new Uint8Array(16);
     if (!(version >= 5)) this.errorMessage = null;
     r.field = "DeleteTopicsResponse.Responses[].Name";

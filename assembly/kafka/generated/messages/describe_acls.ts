@@ -32,6 +32,7 @@ export class DescribeAclsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.patternTypeFilter = 3;
     r.field = "DescribeAclsRequest.ResourceTypeFilter";
     this.resourceTypeFilter = r.int8();
@@ -175,6 +176,7 @@ export class DescribeAclsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeAclsResponse.ErrorCode";
@@ -182,7 +184,7 @@ export class DescribeAclsResponse {
     r.field = "DescribeAclsResponse.ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeAclsResponse.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeAclsResponse_DescribeAclsResource.decodeFrom(r, version)); } this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeAclsResponse_DescribeAclsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse._tagged";
       const count = r.uvarint();
@@ -286,6 +288,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.patternType = 3;
     r.field = "DescribeAclsResponse.Resources[].ResourceType";
     this.resourceType = r.int8();
@@ -296,7 +299,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
       this.patternType = r.int8();
     }
     r.field = "DescribeAclsResponse.Resources[].Acls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acls = []; } else { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeAclsResponse_AclDescription.decodeFrom(r, version)); } this.acls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acls = []; } else { const a = new Array<DescribeAclsResponse_AclDescription>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeAclsResponse_AclDescription.decodeFrom(r, version)); } if (i < count) a.length = i; this.acls = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse.Resources[]._tagged";
       const count = r.uvarint();
@@ -405,6 +408,7 @@ export class DescribeAclsResponse_AclDescription {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeAclsResponse.Resources[].Acls[].Principal";
     this.principal = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeAclsResponse.Resources[].Acls[].Host";

@@ -27,8 +27,9 @@ export class DescribeClientQuotasRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasRequest.Components[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.components = []; } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasRequest_ComponentData.decodeFrom(r, version)); } this.components = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.components = []; } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasRequest_ComponentData.decodeFrom(r, version)); } if (i < count) a.length = i; this.components = a; } }
     r.field = "DescribeClientQuotasRequest.Strict";
     this.strict = r.bool();
     if (version >= 1) {
@@ -122,6 +123,7 @@ export class DescribeClientQuotasRequest_ComponentData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasRequest.Components[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
     r.field = "DescribeClientQuotasRequest.Components[].MatchType";
@@ -228,6 +230,7 @@ export class DescribeClientQuotasResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeClientQuotasResponse.ErrorCode";
@@ -235,7 +238,7 @@ export class DescribeClientQuotasResponse {
     r.field = "DescribeClientQuotasResponse.ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_EntryData.decodeFrom(r, version)); } this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -337,10 +340,11 @@ export class DescribeClientQuotasResponse_EntryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_EntityData.decodeFrom(r, version)); } this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     r.field = "DescribeClientQuotasResponse.Entries[].Values[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.values = []; } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClientQuotasResponse_ValueData.decodeFrom(r, version)); } this.values = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.values = []; } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_ValueData.decodeFrom(r, version)); } if (i < count) a.length = i; this.values = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();
@@ -432,6 +436,7 @@ export class DescribeClientQuotasResponse_EntityData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[].EntityType";
     this.entityType = (version >= 1) ? r.compactString() : r.string();
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[].EntityName";
@@ -526,6 +531,7 @@ export class DescribeClientQuotasResponse_ValueData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.Entries[].Values[].Key";
     this.key = (version >= 1) ? r.compactString() : r.string();
     r.field = "DescribeClientQuotasResponse.Entries[].Values[].Value";

@@ -28,6 +28,7 @@ export class DescribeClusterRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.endpointType = 1;
     if (!(version >= 2)) this.includeFencedBrokers = false;
     r.field = "DescribeClusterRequest.IncludeClusterAuthorizedOperations";
@@ -156,6 +157,7 @@ export class DescribeClusterResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.endpointType = 1;
     r.field = "DescribeClusterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -172,7 +174,7 @@ export class DescribeClusterResponse {
     r.field = "DescribeClusterResponse.ControllerId";
     this.controllerId = r.int32();
     r.field = "DescribeClusterResponse.Brokers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeClusterResponse_DescribeClusterBroker.decodeFrom(r, version)); } this.brokers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClusterResponse_DescribeClusterBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
     r.field = "DescribeClusterResponse.ClusterAuthorizedOperations";
     this.clusterAuthorizedOperations = r.int32();
     if (true) {
@@ -305,6 +307,7 @@ export class DescribeClusterResponse_DescribeClusterBroker {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.isFenced = false;
     r.field = "DescribeClusterResponse.Brokers[].BrokerId";
     this.brokerId = r.int32();

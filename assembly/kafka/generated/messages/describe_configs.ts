@@ -28,10 +28,11 @@ export class DescribeConfigsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.includeSynonyms = false;
     if (!(version >= 3)) this.includeDocumentation = false;
     r.field = "DescribeConfigsRequest.Resources[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsRequest_DescribeConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsRequest_DescribeConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     if (version >= 1) {
       r.field = "DescribeConfigsRequest.IncludeSynonyms";
       this.includeSynonyms = r.bool();
@@ -148,12 +149,13 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "DescribeConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsRequest.Resources[].ConfigurationKeys[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.configurationKeys = null; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 4) ? r.compactString() : r.string()); } this.configurationKeys = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.configurationKeys = null; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.configurationKeys = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -252,10 +254,11 @@ export class DescribeConfigsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeConfigsResponse.Results[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse._tagged";
       const count = r.uvarint();
@@ -349,6 +352,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeConfigsResponse.Results[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeConfigsResponse.Results[].ErrorMessage";
@@ -358,7 +362,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     r.field = "DescribeConfigsResponse.Results[].ResourceName";
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsResponse.Results[].Configs[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsResourceResult.decodeFrom(r, version)); } this.configs = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsResourceResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -472,6 +476,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.isDefault_ = false;
     if (!(version >= 1)) this.configSource = -1;
     if (!(version >= 1)) this.synonyms = [];
@@ -495,7 +500,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     this.isSensitive = r.bool();
     if (version >= 1) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].Synonyms[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.synonyms = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeConfigsResponse_DescribeConfigsSynonym.decodeFrom(r, version)); } this.synonyms = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.synonyms = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsSynonym.decodeFrom(r, version)); } if (i < count) a.length = i; this.synonyms = a; } }
     }
     if (version >= 3) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].ConfigType";
@@ -661,6 +666,7 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.name = "";
     if (!(version >= 1)) this.value = "";
     if (!(version >= 1)) this.source = 0;

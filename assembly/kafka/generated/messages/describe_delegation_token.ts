@@ -26,8 +26,9 @@ export class DescribeDelegationTokenRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenRequest.Owners[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.decodeFrom(r, version)); } this.owners = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.decodeFrom(r, version)); } if (i < count) a.length = i; this.owners = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenRequest._tagged";
       const count = r.uvarint();
@@ -113,6 +114,7 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenRequest.Owners[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeDelegationTokenRequest.Owners[].PrincipalName";
@@ -211,10 +213,11 @@ export class DescribeDelegationTokenResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeDelegationTokenResponse.Tokens[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.tokens = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenResponse_DescribedDelegationToken.decodeFrom(r, version)); } this.tokens = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.tokens = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenResponse_DescribedDelegationToken.decodeFrom(r, version)); } if (i < count) a.length = i; this.tokens = a; } }
     r.field = "DescribeDelegationTokenResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 2) {
@@ -321,6 +324,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.tokenRequesterPrincipalType = "";
     if (!(version >= 3)) this.tokenRequesterPrincipalName = "";
     r.field = "DescribeDelegationTokenResponse.Tokens[].PrincipalType";
@@ -346,7 +350,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     r.field = "DescribeDelegationTokenResponse.Tokens[].Hmac";
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.decodeFrom(r, version)); } this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenResponse.Tokens[]._tagged";
       const count = r.uvarint();
@@ -489,6 +493,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[].PrincipalType";
     this.principalType = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[].PrincipalName";

@@ -27,9 +27,10 @@ export class DescribeGroupsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.includeAuthorizedOperations = false;
     r.field = "DescribeGroupsRequest.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push((version >= 5) ? r.compactString() : r.string()); } this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 5) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsRequest.IncludeAuthorizedOperations";
       this.includeAuthorizedOperations = r.bool();
@@ -133,13 +134,14 @@ export class DescribeGroupsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "DescribeGroupsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "DescribeGroupsResponse.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeGroupsResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeGroupsResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 5) {
       r.field = "DescribeGroupsResponse._tagged";
       const count = r.uvarint();
@@ -242,6 +244,7 @@ export class DescribeGroupsResponse_DescribedGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.errorMessage = null;
     if (!(version >= 3)) this.authorizedOperations = -2147483648;
     r.field = "DescribeGroupsResponse.Groups[].ErrorCode";
@@ -259,7 +262,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     r.field = "DescribeGroupsResponse.Groups[].ProtocolData";
     this.protocolData = (version >= 5) ? r.compactString() : r.string();
     r.field = "DescribeGroupsResponse.Groups[].Members[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeGroupsResponse_DescribedGroupMember.decodeFrom(r, version)); } this.members = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeGroupsResponse_DescribedGroupMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsResponse.Groups[].AuthorizedOperations";
       this.authorizedOperations = r.int32();
@@ -401,6 +404,7 @@ export class DescribeGroupsResponse_DescribedGroupMember {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.groupInstanceId = null;
     r.field = "DescribeGroupsResponse.Groups[].Members[].MemberId";
     this.memberId = (version >= 5) ? r.compactString() : r.string();

@@ -26,8 +26,9 @@ export class DescribeLogDirsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsRequest_DescribableLogDirTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsRequest_DescribableLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -113,10 +114,11 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsRequest.Topics[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -211,6 +213,7 @@ export class DescribeLogDirsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.errorCode = 0;
     r.field = "DescribeLogDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -219,7 +222,7 @@ export class DescribeLogDirsResponse {
       this.errorCode = r.int16();
     }
     r.field = "DescribeLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -326,6 +329,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.totalBytes = <i64>-1;
     if (!(version >= 4)) this.usableBytes = <i64>-1;
     if (!(version >= 5)) this.isCordoned = false;
@@ -334,7 +338,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     r.field = "DescribeLogDirsResponse.Results[].LogDir";
     this.logDir = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "DescribeLogDirsResponse.Results[].TotalBytes";
       this.totalBytes = r.int64();
@@ -476,10 +480,11 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeLogDirsResponse_DescribeLogDirsPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse.Results[].Topics[]._tagged";
       const count = r.uvarint();
@@ -572,6 +577,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[].PartitionSize";

@@ -26,8 +26,9 @@ export class DescribeProducersRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersRequest_TopicRequest.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersRequest._tagged";
       const count = r.uvarint();
@@ -113,10 +114,11 @@ export class DescribeProducersRequest_TopicRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     if (true) {
       r.field = "DescribeProducersRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -210,10 +212,11 @@ export class DescribeProducersResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeProducersResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_TopicResponse.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersResponse_TopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_TopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersResponse._tagged";
       const count = r.uvarint();
@@ -304,10 +307,11 @@ export class DescribeProducersResponse_TopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_PartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_PartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -400,6 +404,7 @@ export class DescribeProducersResponse_PartitionResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ErrorCode";
@@ -407,7 +412,7 @@ export class DescribeProducersResponse_PartitionResponse {
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeProducers = []; } else { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeProducersResponse_ProducerState.decodeFrom(r, version)); } this.activeProducers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeProducers = []; } else { const a = new Array<DescribeProducersResponse_ProducerState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_ProducerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeProducers = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -513,6 +518,7 @@ export class DescribeProducersResponse_ProducerState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[].ProducerId";
     this.producerId = r.int64();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[].ProducerEpoch";

@@ -26,8 +26,9 @@ export class DescribeQuorumRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeQuorumRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest._tagged";
       const count = r.uvarint();
@@ -113,10 +114,11 @@ export class DescribeQuorumRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeQuorumRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -206,6 +208,7 @@ export class DescribeQuorumRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeQuorumRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (true) {
@@ -298,6 +301,7 @@ export class DescribeQuorumResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.errorMessage = "";
     if (!(version >= 2)) this.nodes = [];
     r.field = "DescribeQuorumResponse.ErrorCode";
@@ -307,10 +311,10 @@ export class DescribeQuorumResponse {
       this.errorMessage = r.compactNullableString();
     }
     r.field = "DescribeQuorumResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodes = []; } else { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_Node.decodeFrom(r, version)); } this.nodes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodes = []; } else { const a = new Array<DescribeQuorumResponse_Node>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_Node.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodes = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse._tagged";
@@ -426,10 +430,11 @@ export class DescribeQuorumResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeQuorumResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -526,6 +531,7 @@ export class DescribeQuorumResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.errorMessage = "";
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -542,9 +548,9 @@ export class DescribeQuorumResponse_PartitionData {
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].HighWatermark";
     this.highWatermark = r.int64();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].CurrentVoters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.currentVoters = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } this.currentVoters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.currentVoters = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.currentVoters = a; } }
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].Observers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.observers = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } this.observers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.observers = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.observers = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -673,6 +679,7 @@ export class DescribeQuorumResponse_Node {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.nodeId = 0;
     if (!(version >= 2)) this.listeners = [];
     if (version >= 2) {
@@ -681,7 +688,7 @@ export class DescribeQuorumResponse_Node {
     }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].Listeners[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeQuorumResponse_Listener.decodeFrom(r, version)); } this.listeners = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<DescribeQuorumResponse_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse.Nodes[]._tagged";
@@ -786,6 +793,7 @@ export class DescribeQuorumResponse_Listener {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.name = "";
     if (!(version >= 2)) this.host = "";
     if (!(version >= 2)) this.port = 0;
@@ -917,6 +925,7 @@ export class DescribeQuorumResponse_ReplicaState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.replicaDirectoryId = new Uint8Array(16);
     if (!(version >= 1)) this.lastFetchTimestamp = <i64>-1;
     if (!(version >= 1)) this.lastCaughtUpTimestamp = <i64>-1;

@@ -26,8 +26,9 @@ export class DescribeShareGroupOffsetsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsRequest.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -113,10 +114,11 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[]._tagged";
       const count = r.uvarint();
@@ -207,10 +209,11 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]._tagged";
       const count = r.uvarint();
@@ -304,10 +307,11 @@ export class DescribeShareGroupOffsetsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -400,10 +404,11 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorMessage";
@@ -510,12 +515,13 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]._tagged";
       const count = r.uvarint();
@@ -615,6 +621,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.lag = <i64>-1;
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();

@@ -28,8 +28,9 @@ export class DescribeTopicPartitionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsRequest_TopicRequest.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeTopicPartitionsRequest.ResponsePartitionLimit";
     this.responsePartitionLimit = r.int32();
     r.field = "DescribeTopicPartitionsRequest.Cursor";
@@ -129,6 +130,7 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsRequest.Topics[].Name";
     this.name = r.compactString();
     if (true) {
@@ -216,6 +218,7 @@ export class DescribeTopicPartitionsRequest_Cursor {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsRequest.Cursor.TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeTopicPartitionsRequest.Cursor.PartitionIndex";
@@ -314,10 +317,11 @@ export class DescribeTopicPartitionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeTopicPartitionsResponse.NextCursor";
     if (true && r.int8() < 0) { this.nextCursor = null; } else { this.nextCursor = DescribeTopicPartitionsResponse_Cursor.decodeFrom(r, version); }
     if (true) {
@@ -420,6 +424,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsResponse.Topics[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Name";
@@ -429,7 +434,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     r.field = "DescribeTopicPartitionsResponse.Topics[].IsInternal";
     this.isInternal = r.bool();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].TopicAuthorizedOperations";
     this.topicAuthorizedOperations = r.int32();
     if (true) {
@@ -550,6 +555,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].PartitionIndex";
@@ -559,15 +565,15 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicaNodes = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isrNodes = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].EligibleLeaderReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.eligibleLeaderReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.eligibleLeaderReplicas = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LastKnownElr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.lastKnownElr = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.lastKnownElr = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].OfflineReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
     if (true) {
       r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -693,6 +699,7 @@ export class DescribeTopicPartitionsResponse_Cursor {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsResponse.NextCursor.TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeTopicPartitionsResponse.NextCursor.PartitionIndex";

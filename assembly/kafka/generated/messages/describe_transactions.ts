@@ -26,8 +26,9 @@ export class DescribeTransactionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTransactionsRequest.TransactionalIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionalIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.transactionalIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionalIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.transactionalIds = a; } }
     if (true) {
       r.field = "DescribeTransactionsRequest._tagged";
       const count = r.uvarint();
@@ -116,10 +117,11 @@ export class DescribeTransactionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTransactionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTransactionsResponse.TransactionStates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTransactionsResponse_TransactionState.decodeFrom(r, version)); } this.transactionStates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse._tagged";
       const count = r.uvarint();
@@ -216,6 +218,7 @@ export class DescribeTransactionsResponse_TransactionState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTransactionsResponse.TransactionStates[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeTransactionsResponse.TransactionStates[].TransactionalId";
@@ -231,7 +234,7 @@ export class DescribeTransactionsResponse_TransactionState {
     r.field = "DescribeTransactionsResponse.TransactionStates[].ProducerEpoch";
     this.producerEpoch = r.int16();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeTransactionsResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTransactionsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTransactionsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[]._tagged";
       const count = r.uvarint();
@@ -353,10 +356,11 @@ export class DescribeTransactionsResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Topic";
     this.topic = r.compactString();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]._tagged";
       const count = r.uvarint();

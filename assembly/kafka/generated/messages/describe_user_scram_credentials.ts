@@ -26,8 +26,9 @@ export class DescribeUserScramCredentialsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsRequest.Users[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsRequest_UserName.decodeFrom(r, version)); } this.users = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsRequest_UserName.decodeFrom(r, version)); } if (i < count) a.length = i; this.users = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -112,6 +113,7 @@ export class DescribeUserScramCredentialsRequest_UserName {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsRequest.Users[].Name";
     this.name = r.compactString();
     if (true) {
@@ -204,6 +206,7 @@ export class DescribeUserScramCredentialsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeUserScramCredentialsResponse.ErrorCode";
@@ -211,7 +214,7 @@ export class DescribeUserScramCredentialsResponse {
     r.field = "DescribeUserScramCredentialsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse._tagged";
       const count = r.uvarint();
@@ -315,6 +318,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsResponse.Results[].User";
     this.user = r.compactString();
     r.field = "DescribeUserScramCredentialsResponse.Results[].ErrorCode";
@@ -322,7 +326,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     r.field = "DescribeUserScramCredentialsResponse.Results[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.credentialInfos = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(DescribeUserScramCredentialsResponse_CredentialInfo.decodeFrom(r, version)); } this.credentialInfos = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.credentialInfos = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsResponse_CredentialInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.credentialInfos = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -424,6 +428,7 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[].Mechanism";
     this.mechanism = r.int8();
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[].Iterations";

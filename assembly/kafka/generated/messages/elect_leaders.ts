@@ -28,13 +28,14 @@ export class ElectLeadersRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.electionType = 0;
     if (version >= 1) {
       r.field = "ElectLeadersRequest.ElectionType";
       this.electionType = r.int8();
     }
     r.field = "ElectLeadersRequest.TopicPartitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersRequest_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersRequest_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     r.field = "ElectLeadersRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -138,10 +139,11 @@ export class ElectLeadersRequest_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ElectLeadersRequest.TopicPartitions[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersRequest.TopicPartitions[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -236,6 +238,7 @@ export class ElectLeadersResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.errorCode = 0;
     r.field = "ElectLeadersResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -244,7 +247,7 @@ export class ElectLeadersResponse {
       this.errorCode = r.int16();
     }
     r.field = "ElectLeadersResponse.ReplicaElectionResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.replicaElectionResults = []; } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersResponse_ReplicaElectionResult.decodeFrom(r, version)); } this.replicaElectionResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.replicaElectionResults = []; } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersResponse_ReplicaElectionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.replicaElectionResults = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse._tagged";
       const count = r.uvarint();
@@ -347,10 +350,11 @@ export class ElectLeadersResponse_ReplicaElectionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResult = []; } else { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ElectLeadersResponse_PartitionResult.decodeFrom(r, version)); } this.partitionResult = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResult = []; } else { const a = new Array<ElectLeadersResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResult = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse.ReplicaElectionResults[]._tagged";
       const count = r.uvarint();
@@ -442,6 +446,7 @@ export class ElectLeadersResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[].PartitionId";
     this.partitionId = r.int32();
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[].ErrorCode";

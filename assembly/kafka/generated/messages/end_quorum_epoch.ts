@@ -28,14 +28,15 @@ export class EndQuorumEpochRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.leaderEndpoints = [];
     r.field = "EndQuorumEpochRequest.ClusterId";
     this.clusterId = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "EndQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest._tagged";
@@ -139,10 +140,11 @@ export class EndQuorumEpochRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EndQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -236,6 +238,7 @@ export class EndQuorumEpochRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.preferredSuccessors = [];
     if (!(version >= 1)) this.preferredCandidates = [];
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
@@ -246,11 +249,11 @@ export class EndQuorumEpochRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 0) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredSuccessors[]";
-      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.preferredSuccessors = a; } }
+      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.preferredSuccessors = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.preferredCandidates = []; } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochRequest_ReplicaInfo.decodeFrom(r, version)); } this.preferredCandidates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.preferredCandidates = []; } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_ReplicaInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.preferredCandidates = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[]._tagged";
@@ -369,6 +372,7 @@ export class EndQuorumEpochRequest_ReplicaInfo {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.candidateId = 0;
     if (!(version >= 1)) this.candidateDirectoryId = new Uint8Array(16);
     if (version >= 1) {
@@ -482,6 +486,7 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.name = "";
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;
@@ -614,11 +619,12 @@ export class EndQuorumEpochResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.nodeEndpoints = [];
     r.field = "EndQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "EndQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -629,7 +635,7 @@ export class EndQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "EndQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -737,10 +743,11 @@ export class EndQuorumEpochResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EndQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(EndQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -833,6 +840,7 @@ export class EndQuorumEpochResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[].ErrorCode";
@@ -942,6 +950,7 @@ export class EndQuorumEpochResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.nodeId = 0;
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;

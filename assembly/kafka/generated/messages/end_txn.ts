@@ -29,6 +29,7 @@ export class EndTxnRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EndTxnRequest.TransactionalId";
     this.transactionalId = (version >= 3) ? r.compactString() : r.string();
     r.field = "EndTxnRequest.ProducerId";
@@ -142,6 +143,7 @@ export class EndTxnResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 5)) this.producerId = <i64>-1;
     if (!(version >= 5)) this.producerEpoch = -1;
     r.field = "EndTxnResponse.ThrottleTimeMs";

@@ -28,6 +28,7 @@ export class EnvelopeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EnvelopeRequest.RequestData";
     this.requestData = r.compactBytes();
     r.field = "EnvelopeRequest.RequestPrincipal";
@@ -132,6 +133,7 @@ export class EnvelopeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "EnvelopeResponse.ResponseData";
     this.responseData = r.compactNullableBytes();
     r.field = "EnvelopeResponse.ErrorCode";

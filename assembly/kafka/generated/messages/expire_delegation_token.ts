@@ -27,6 +27,7 @@ export class ExpireDelegationTokenRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ExpireDelegationTokenRequest.Hmac";
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "ExpireDelegationTokenRequest.ExpiryTimePeriodMs";
@@ -125,6 +126,7 @@ export class ExpireDelegationTokenResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ExpireDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ExpireDelegationTokenResponse.ExpiryTimestampMs";

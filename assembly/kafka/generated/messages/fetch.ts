@@ -37,6 +37,7 @@ export class FetchRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.clusterId = null;
     if (!(version <= 14)) this.replicaId = -1;
     this.replicaState = new FetchRequest_ReplicaState();
@@ -71,10 +72,10 @@ export class FetchRequest {
       this.sessionEpoch = r.int32();
     }
     r.field = "FetchRequest.Topics[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_FetchTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<FetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_ForgottenTopic.decodeFrom(r, version)); } this.forgottenTopicsData = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<FetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
     }
     if (version >= 11) {
       r.field = "FetchRequest.RackId";
@@ -306,6 +307,7 @@ export class FetchRequest_ReplicaState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 15)) this.replicaId = -1;
     if (!(version >= 15)) this.replicaEpoch = <i64>-1;
     if (version >= 15) {
@@ -419,6 +421,7 @@ export class FetchRequest_FetchTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 12)) this.topic = "";
     if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
@@ -430,7 +433,7 @@ export class FetchRequest_FetchTopic {
       this.topicId = r.uuid();
     }
     r.field = "FetchRequest.Topics[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchRequest_FetchPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -544,6 +547,7 @@ export class FetchRequest_FetchPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 9)) this.currentLeaderEpoch = -1;
     if (!(version >= 12)) this.lastFetchedEpoch = -1;
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
@@ -748,6 +752,7 @@ export class FetchRequest_ForgottenTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 7 && version <= 12)) this.topic = "";
     if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (!(version >= 7)) this.partitions = [];
@@ -761,7 +766,7 @@ export class FetchRequest_ForgottenTopic {
     }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[].Partitions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     }
     if (version >= 12) {
       r.field = "FetchRequest.ForgottenTopicsData[]._tagged";
@@ -882,6 +887,7 @@ export class FetchResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (!(version >= 7)) this.errorCode = 0;
     if (!(version >= 7)) this.sessionId = 0;
@@ -899,7 +905,7 @@ export class FetchResponse {
       this.sessionId = r.int32();
     }
     r.field = "FetchResponse.Responses[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<FetchResponse_FetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_FetchableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<FetchResponse_FetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_FetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 12) {
       r.field = "FetchResponse._tagged";
       const count = r.uvarint();
@@ -910,7 +916,7 @@ export class FetchResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 16)) {
           r.field = "FetchResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -1047,6 +1053,7 @@ export class FetchResponse_FetchableTopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 12)) this.topic = "";
     if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
@@ -1058,7 +1065,7 @@ export class FetchResponse_FetchableTopicResponse {
       this.topicId = r.uuid();
     }
     r.field = "FetchResponse.Responses[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -1175,6 +1182,7 @@ export class FetchResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.lastStableOffset = <i64>-1;
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
     this.divergingEpoch = new FetchResponse_EpochEndOffset();
@@ -1198,7 +1206,7 @@ export class FetchResponse_PartitionData {
     }
     if (version >= 4) {
       r.field = "FetchResponse.Responses[].Partitions[].AbortedTransactions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else { const a = new Array<FetchResponse_AbortedTransaction>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchResponse_AbortedTransaction.decodeFrom(r, version)); } this.abortedTransactions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else { const a = new Array<FetchResponse_AbortedTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_AbortedTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.abortedTransactions = a; } }
     }
     if (version >= 11) {
       r.field = "FetchResponse.Responses[].Partitions[].PreferredReadReplica";
@@ -1432,6 +1440,7 @@ export class FetchResponse_EpochEndOffset {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 12)) this.epoch = -1;
     if (!(version >= 12)) this.endOffset = <i64>-1;
     if (version >= 12) {
@@ -1544,6 +1553,7 @@ export class FetchResponse_LeaderIdAndEpoch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 12)) this.leaderId = -1;
     if (!(version >= 12)) this.leaderEpoch = -1;
     if (version >= 12) {
@@ -1656,6 +1666,7 @@ export class FetchResponse_SnapshotId {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchResponse.Responses[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
     r.field = "FetchResponse.Responses[].Partitions[].SnapshotId.Epoch";
@@ -1750,6 +1761,7 @@ export class FetchResponse_AbortedTransaction {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.producerId = 0;
     if (!(version >= 4)) this.firstOffset = 0;
     if (version >= 4) {
@@ -1864,6 +1876,7 @@ export class FetchResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 16)) this.nodeId = 0;
     if (!(version >= 16)) this.host = "";
     if (!(version >= 16)) this.port = 0;

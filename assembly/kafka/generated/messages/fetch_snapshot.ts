@@ -29,13 +29,14 @@ export class FetchSnapshotRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.clusterId = null;
     r.field = "FetchSnapshotRequest.ReplicaId";
     this.replicaId = r.int32();
     r.field = "FetchSnapshotRequest.MaxBytes";
     this.maxBytes = r.int32();
     r.field = "FetchSnapshotRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotRequest_TopicSnapshot.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotRequest_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest._tagged";
       const count = r.uvarint();
@@ -155,10 +156,11 @@ export class FetchSnapshotRequest_TopicSnapshot {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchSnapshotRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotRequest_PartitionSnapshot.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotRequest_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -252,6 +254,7 @@ export class FetchSnapshotRequest_PartitionSnapshot {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.replicaDirectoryId = new Uint8Array(16);
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -387,6 +390,7 @@ export class FetchSnapshotRequest_SnapshotId {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].SnapshotId.Epoch";
@@ -486,13 +490,14 @@ export class FetchSnapshotResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.nodeEndpoints = [];
     r.field = "FetchSnapshotResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "FetchSnapshotResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "FetchSnapshotResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_TopicSnapshot.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse._tagged";
       const count = r.uvarint();
@@ -503,7 +508,7 @@ export class FetchSnapshotResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "FetchSnapshotResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -616,10 +621,11 @@ export class FetchSnapshotResponse_TopicSnapshot {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchSnapshotResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FetchSnapshotResponse_PartitionSnapshot.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -715,6 +721,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.currentLeader = new FetchSnapshotResponse_LeaderIdAndEpoch();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].Index";
     this.index = r.int32();
@@ -864,6 +871,7 @@ export class FetchSnapshotResponse_SnapshotId {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].SnapshotId.EndOffset";
     this.endOffset = r.int64();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].SnapshotId.Epoch";
@@ -958,6 +966,7 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].CurrentLeader.LeaderEpoch";
@@ -1053,6 +1062,7 @@ export class FetchSnapshotResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.nodeId = 0;
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;

@@ -28,6 +28,7 @@ export class FindCoordinatorRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 3)) this.key = "";
     if (!(version >= 1)) this.keyType = 0;
     if (!(version >= 4)) this.coordinatorKeys = [];
@@ -41,7 +42,7 @@ export class FindCoordinatorRequest {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorRequest.CoordinatorKeys[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinatorKeys = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.coordinatorKeys = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinatorKeys = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.coordinatorKeys = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorRequest._tagged";
@@ -164,6 +165,7 @@ export class FindCoordinatorResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (!(version <= 3)) this.errorCode = 0;
     if (!(version >= 1 && version <= 3)) this.errorMessage = "";
@@ -197,7 +199,7 @@ export class FindCoordinatorResponse {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorResponse.Coordinators[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinators = []; } else { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < count && !r.bad; i++) { a.push(FindCoordinatorResponse_Coordinator.decodeFrom(r, version)); } this.coordinators = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinators = []; } else { const a = new Array<FindCoordinatorResponse_Coordinator>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FindCoordinatorResponse_Coordinator.decodeFrom(r, version)); } if (i < count) a.length = i; this.coordinators = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorResponse._tagged";
@@ -361,6 +363,7 @@ export class FindCoordinatorResponse_Coordinator {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.key = "";
     if (!(version >= 4)) this.nodeId = 0;
     if (!(version >= 4)) this.host = "";

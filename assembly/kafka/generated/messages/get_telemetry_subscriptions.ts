@@ -26,6 +26,7 @@ export class GetTelemetrySubscriptionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "GetTelemetrySubscriptionsRequest.ClientInstanceId";
     this.clientInstanceId = r.uuid();
     if (true) {
@@ -123,6 +124,7 @@ export class GetTelemetrySubscriptionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "GetTelemetrySubscriptionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.ErrorCode";
@@ -132,7 +134,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.SubscriptionId";
     this.subscriptionId = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acceptedCompressionTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acceptedCompressionTypes = a; } }
     r.field = "GetTelemetrySubscriptionsResponse.PushIntervalMs";
     this.pushIntervalMs = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.TelemetryMaxBytes";
@@ -140,7 +142,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.DeltaTemporality";
     this.deltaTemporality = r.bool();
     r.field = "GetTelemetrySubscriptionsResponse.RequestedMetrics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.requestedMetrics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.requestedMetrics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.requestedMetrics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.requestedMetrics = a; } }
     if (true) {
       r.field = "GetTelemetrySubscriptionsResponse._tagged";
       const count = r.uvarint();

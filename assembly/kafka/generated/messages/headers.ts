@@ -28,6 +28,7 @@ export class RequestHeader {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.clientId = "";
     r.field = "RequestHeader.RequestApiKey";
     this.requestApiKey = r.int16();
@@ -146,6 +147,7 @@ export class ResponseHeader {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ResponseHeader.CorrelationId";
     this.correlationId = r.int32();
     if (version >= 1) {

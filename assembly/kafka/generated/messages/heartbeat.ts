@@ -29,6 +29,7 @@ export class HeartbeatRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.groupInstanceId = null;
     r.field = "HeartbeatRequest.GroupId";
     this.groupId = (version >= 4) ? r.compactString() : r.string();
@@ -149,6 +150,7 @@ export class HeartbeatResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "HeartbeatResponse.ThrottleTimeMs";

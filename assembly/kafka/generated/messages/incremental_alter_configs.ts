@@ -27,8 +27,9 @@ export class IncrementalAlterConfigsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsRequest.Resources[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } this.resources = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     r.field = "IncrementalAlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -122,12 +123,13 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsRequest.Resources[].ResourceType";
     this.resourceType = r.int8();
     r.field = "IncrementalAlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 1) ? r.compactString() : r.string();
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } this.configs = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -224,6 +226,7 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[].ConfigOperation";
@@ -328,10 +331,11 @@ export class IncrementalAlterConfigsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "IncrementalAlterConfigsResponse.Responses[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsResponse._tagged";
       const count = r.uvarint();
@@ -424,6 +428,7 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsResponse.Responses[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "IncrementalAlterConfigsResponse.Responses[].ErrorMessage";

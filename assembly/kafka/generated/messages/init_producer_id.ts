@@ -31,6 +31,7 @@ export class InitProducerIdRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.producerId = <i64>-1;
     if (!(version >= 3)) this.producerEpoch = -1;
     if (!(version >= 6)) this.enable2Pc = false;
@@ -196,6 +197,7 @@ export class InitProducerIdResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.ongoingTxnProducerId = <i64>-1;
     if (!(version >= 6)) this.ongoingTxnProducerEpoch = -1;
     r.field = "InitProducerIdResponse.ThrottleTimeMs";

@@ -27,10 +27,11 @@ export class InitializeShareGroupStateRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "InitializeShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateRequest_InitializeStateData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateRequest_InitializeStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -216,6 +218,7 @@ export class InitializeShareGroupStateRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[].StateEpoch";
@@ -319,8 +322,9 @@ export class InitializeShareGroupStateResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateResponse_InitializeStateResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateResponse_InitializeStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -406,10 +410,11 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(InitializeShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -501,6 +506,7 @@ export class InitializeShareGroupStateResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[].ErrorCode";

@@ -33,6 +33,7 @@ export class JoinGroupRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.rebalanceTimeoutMs = -1;
     if (!(version >= 5)) this.groupInstanceId = null;
     if (!(version >= 8)) this.reason = null;
@@ -53,7 +54,7 @@ export class JoinGroupRequest {
     r.field = "JoinGroupRequest.ProtocolType";
     this.protocolType = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.Protocols[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.protocols = []; } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(); for (let i = 0; i < count && !r.bad; i++) { a.push(JoinGroupRequest_JoinGroupRequestProtocol.decodeFrom(r, version)); } this.protocols = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.protocols = []; } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = JoinGroupRequest_JoinGroupRequestProtocol.decodeFrom(r, version)); } if (i < count) a.length = i; this.protocols = a; } }
     if (version >= 8) {
       r.field = "JoinGroupRequest.Reason";
       this.reason = r.compactNullableString();
@@ -196,6 +197,7 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "JoinGroupRequest.Protocols[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.Protocols[].Metadata";
@@ -300,6 +302,7 @@ export class JoinGroupResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.throttleTimeMs = 0;
     if (!(version >= 7)) this.protocolType = null;
     if (!(version >= 9)) this.skipAssignment = false;
@@ -326,7 +329,7 @@ export class JoinGroupResponse {
     r.field = "JoinGroupResponse.MemberId";
     this.memberId = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupResponse.Members[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < count && !r.bad; i++) { a.push(JoinGroupResponse_JoinGroupResponseMember.decodeFrom(r, version)); } this.members = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = JoinGroupResponse_JoinGroupResponseMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     if (version >= 6) {
       r.field = "JoinGroupResponse._tagged";
       const count = r.uvarint();
@@ -472,6 +475,7 @@ export class JoinGroupResponse_JoinGroupResponseMember {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 5)) this.groupInstanceId = null;
     r.field = "JoinGroupResponse.Members[].MemberId";
     this.memberId = (version >= 6) ? r.compactString() : r.string();

@@ -33,6 +33,7 @@ export class LeaderAndIsrRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 7)) this.isKRaftController = false;
     if (!(version >= 2)) this.brokerEpoch = <i64>-1;
     if (!(version >= 5)) this.type = 0;
@@ -56,14 +57,14 @@ export class LeaderAndIsrRequest {
     }
     if (version <= 1) {
       r.field = "LeaderAndIsrRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     r.field = "LeaderAndIsrRequest.LiveLeaders[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveLeaders = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrLiveLeader.decodeFrom(r, version)); } this.liveLeaders = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveLeaders = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrLiveLeader.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveLeaders = a; } }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest._tagged";
       const count = r.uvarint();
@@ -217,6 +218,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.topicName = "";
     if (!(version >= 5)) this.topicId = new Uint8Array(16);
     if (!(version >= 2)) this.partitionStates = [];
@@ -230,7 +232,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest.TopicStates[]._tagged";
@@ -346,6 +348,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "LeaderAndIsrRequest.LiveLeaders[].BrokerId";
     this.brokerId = r.int32();
     r.field = "LeaderAndIsrRequest.LiveLeaders[].HostName";
@@ -457,6 +460,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
     if (!(version >= 3)) this.addingReplicas = [];
     if (!(version >= 3)) this.removingReplicas = [];
@@ -475,18 +479,18 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Isr[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.PartitionEpoch";
     this.partitionEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Replicas[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.AddingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.addingReplicas = a; } }
     }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.RemovingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.removingReplicas = a; } }
     }
     if (version >= 1) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.IsNew";
@@ -670,17 +674,18 @@ export class LeaderAndIsrResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 4)) this.partitionErrors = [];
     if (!(version >= 5)) this.topics = [];
     r.field = "LeaderAndIsrResponse.ErrorCode";
     this.errorCode = r.int16();
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.PartitionErrors[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrTopicError.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrTopicError.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse._tagged";
@@ -791,6 +796,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 5)) this.topicId = new Uint8Array(16);
     if (!(version >= 5)) this.partitionErrors = [];
     if (version >= 5) {
@@ -799,7 +805,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].PartitionErrors[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse.Topics[]._tagged";
@@ -904,6 +910,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 4)) this.topicName = "";
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.LeaderAndIsrPartitionError.TopicName";

@@ -28,6 +28,7 @@ export class LeaveGroupRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 2)) this.memberId = "";
     if (!(version >= 3)) this.members = [];
     r.field = "LeaveGroupRequest.GroupId";
@@ -38,7 +39,7 @@ export class LeaveGroupRequest {
     }
     if (version >= 3) {
       r.field = "LeaveGroupRequest.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaveGroupRequest_MemberIdentity.decodeFrom(r, version)); } this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaveGroupRequest_MemberIdentity.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupRequest._tagged";
@@ -148,6 +149,7 @@ export class LeaveGroupRequest_MemberIdentity {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.memberId = "";
     if (!(version >= 3)) this.groupInstanceId = null;
     if (!(version >= 5)) this.reason = null;
@@ -280,6 +282,7 @@ export class LeaveGroupResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (!(version >= 3)) this.members = [];
     if (version >= 1) {
@@ -290,7 +293,7 @@ export class LeaveGroupResponse {
     this.errorCode = r.int16();
     if (version >= 3) {
       r.field = "LeaveGroupResponse.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(LeaveGroupResponse_MemberResponse.decodeFrom(r, version)); } this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupResponse_MemberResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaveGroupResponse_MemberResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupResponse._tagged";
@@ -401,6 +404,7 @@ export class LeaveGroupResponse_MemberResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.memberId = "";
     if (!(version >= 3)) this.groupInstanceId = "";
     if (!(version >= 3)) this.errorCode = 0;

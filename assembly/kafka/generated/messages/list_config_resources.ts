@@ -26,10 +26,11 @@ export class ListConfigResourcesRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.resourceTypes = [];
     if (version >= 1) {
       r.field = "ListConfigResourcesRequest.ResourceTypes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.resourceTypes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.resourceTypes = a; } }
     }
     if (true) {
       r.field = "ListConfigResourcesRequest._tagged";
@@ -126,12 +127,13 @@ export class ListConfigResourcesResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListConfigResourcesResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ListConfigResourcesResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListConfigResourcesResponse.ConfigResources[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configResources = []; } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListConfigResourcesResponse_ConfigResource.decodeFrom(r, version)); } this.configResources = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configResources = []; } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListConfigResourcesResponse_ConfigResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.configResources = a; } }
     if (true) {
       r.field = "ListConfigResourcesResponse._tagged";
       const count = r.uvarint();
@@ -228,6 +230,7 @@ export class ListConfigResourcesResponse_ConfigResource {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.resourceType = 16;
     r.field = "ListConfigResourcesResponse.ConfigResources[].ResourceName";
     this.resourceName = r.compactString();

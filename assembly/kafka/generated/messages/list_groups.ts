@@ -27,15 +27,16 @@ export class ListGroupsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.statesFilter = [];
     if (!(version >= 5)) this.typesFilter = [];
     if (version >= 4) {
       r.field = "ListGroupsRequest.StatesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.statesFilter = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.statesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.statesFilter = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.statesFilter = a; } }
     }
     if (version >= 5) {
       r.field = "ListGroupsRequest.TypesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.typesFilter = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.typesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.typesFilter = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.typesFilter = a; } }
     }
     if (version >= 3) {
       r.field = "ListGroupsRequest._tagged";
@@ -143,6 +144,7 @@ export class ListGroupsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (version >= 1) {
       r.field = "ListGroupsResponse.ThrottleTimeMs";
@@ -151,7 +153,7 @@ export class ListGroupsResponse {
     r.field = "ListGroupsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListGroupsResponse.Groups[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListGroupsResponse_ListedGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ListGroupsResponse_ListedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListGroupsResponse_ListedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 3) {
       r.field = "ListGroupsResponse._tagged";
       const count = r.uvarint();
@@ -256,6 +258,7 @@ export class ListGroupsResponse_ListedGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.groupState = "";
     if (!(version >= 5)) this.groupType = "";
     r.field = "ListGroupsResponse.Groups[].GroupId";

@@ -29,6 +29,7 @@ export class ListOffsetsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.isolationLevel = 0;
     if (!(version >= 10)) this.timeoutMs = 0;
     r.field = "ListOffsetsRequest.ReplicaId";
@@ -38,7 +39,7 @@ export class ListOffsetsRequest {
       this.isolationLevel = r.int8();
     }
     r.field = "ListOffsetsRequest.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsRequest_ListOffsetsTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsRequest_ListOffsetsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 10) {
       r.field = "ListOffsetsRequest.TimeoutMs";
       this.timeoutMs = r.int32();
@@ -155,10 +156,11 @@ export class ListOffsetsRequest_ListOffsetsTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListOffsetsRequest.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsRequest.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsRequest_ListOffsetsPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsRequest_ListOffsetsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -251,6 +253,7 @@ export class ListOffsetsRequest_ListOffsetsPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.currentLeaderEpoch = -1;
     if (!(version <= 0)) this.maxNumOffsets = 1;
     r.field = "ListOffsetsRequest.Topics[].Partitions[].PartitionIndex";
@@ -380,13 +383,14 @@ export class ListOffsetsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "ListOffsetsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "ListOffsetsResponse.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsResponse_ListOffsetsTopicResponse.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsResponse_ListOffsetsTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -483,10 +487,11 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListOffsetsResponse.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsResponse.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListOffsetsResponse_ListOffsetsPartitionResponse.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsResponse_ListOffsetsPartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -581,6 +586,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.oldStyleOffsets = [];
     if (!(version >= 1)) this.timestamp = <i64>-1;
     if (!(version >= 1)) this.offset = <i64>-1;
@@ -591,7 +597,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     this.errorCode = r.int16();
     if (version <= 0) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].OldStyleOffsets[]";
-      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else { const a = new Array<i64>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int64()); } this.oldStyleOffsets = a; } }
+      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else { const a = new Array<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } if (i < count) a.length = i; this.oldStyleOffsets = a; } }
     }
     if (version >= 1) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].Timestamp";

@@ -27,10 +27,11 @@ export class ListPartitionReassignmentsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListPartitionReassignmentsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ListPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -220,6 +222,7 @@ export class ListPartitionReassignmentsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListPartitionReassignmentsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ListPartitionReassignmentsResponse.ErrorCode";
@@ -227,7 +230,7 @@ export class ListPartitionReassignmentsResponse {
     r.field = "ListPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "ListPartitionReassignmentsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsResponse_OngoingTopicReassignment.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsResponse_OngoingTopicReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -329,10 +332,11 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListPartitionReassignmentsResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListPartitionReassignmentsResponse_OngoingPartitionReassignment.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsResponse_OngoingPartitionReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -425,14 +429,15 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].AddingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.addingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.addingReplicas = a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].RemovingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.removingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.removingReplicas = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();

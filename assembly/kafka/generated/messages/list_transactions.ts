@@ -29,12 +29,13 @@ export class ListTransactionsRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.durationFilter = <i64>-1;
     if (!(version >= 2)) this.transactionalIdPattern = null;
     r.field = "ListTransactionsRequest.StateFilters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.stateFilters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.stateFilters = a; } }
     r.field = "ListTransactionsRequest.ProducerIdFilters[]";
-    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else { const a = new Array<i64>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int64()); } this.producerIdFilters = a; } }
+    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else { const a = new Array<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } if (i < count) a.length = i; this.producerIdFilters = a; } }
     if (version >= 1) {
       r.field = "ListTransactionsRequest.DurationFilter";
       this.durationFilter = r.int64();
@@ -160,14 +161,15 @@ export class ListTransactionsResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListTransactionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ListTransactionsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListTransactionsResponse.UnknownStateFilters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.unknownStateFilters = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.unknownStateFilters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.unknownStateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.unknownStateFilters = a; } }
     r.field = "ListTransactionsResponse.TransactionStates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<ListTransactionsResponse_TransactionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ListTransactionsResponse_TransactionState.decodeFrom(r, version)); } this.transactionStates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<ListTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
     if (true) {
       r.field = "ListTransactionsResponse._tagged";
       const count = r.uvarint();
@@ -270,6 +272,7 @@ export class ListTransactionsResponse_TransactionState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ListTransactionsResponse.TransactionStates[].TransactionalId";
     this.transactionalId = r.compactString();
     r.field = "ListTransactionsResponse.TransactionStates[].ProducerId";

@@ -29,11 +29,12 @@ export class MetadataRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.allowAutoTopicCreation = true;
     if (!(version >= 8 && version <= 10)) this.includeClusterAuthorizedOperations = false;
     if (!(version >= 8)) this.includeTopicAuthorizedOperations = false;
     r.field = "MetadataRequest.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataRequest_MetadataRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataRequest_MetadataRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "MetadataRequest.AllowAutoTopicCreation";
       this.allowAutoTopicCreation = r.bool();
@@ -164,6 +165,7 @@ export class MetadataRequest_MetadataRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version >= 10) {
       r.field = "MetadataRequest.Topics[].TopicId";
@@ -275,6 +277,7 @@ export class MetadataResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.throttleTimeMs = 0;
     if (!(version >= 2)) this.clusterId = null;
     if (!(version >= 1)) this.controllerId = -1;
@@ -285,7 +288,7 @@ export class MetadataResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "MetadataResponse.Brokers[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponseBroker.decodeFrom(r, version)); } this.brokers = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponseBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
     if (version >= 2) {
       r.field = "MetadataResponse.ClusterId";
       this.clusterId = (version >= 9) ? r.compactNullableString() : r.nullableString();
@@ -295,7 +298,7 @@ export class MetadataResponse {
       this.controllerId = r.int32();
     }
     r.field = "MetadataResponse.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8 && version <= 10) {
       r.field = "MetadataResponse.ClusterAuthorizedOperations";
       this.clusterAuthorizedOperations = r.int32();
@@ -453,6 +456,7 @@ export class MetadataResponse_MetadataResponseBroker {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.rack = null;
     r.field = "MetadataResponse.Brokers[].NodeId";
     this.nodeId = r.int32();
@@ -574,6 +578,7 @@ export class MetadataResponse_MetadataResponseTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (!(version >= 1)) this.isInternal = false;
     if (!(version >= 8)) this.topicAuthorizedOperations = -2147483648;
@@ -590,7 +595,7 @@ export class MetadataResponse_MetadataResponseTopic {
       this.isInternal = r.bool();
     }
     r.field = "MetadataResponse.Topics[].Partitions[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(MetadataResponse_MetadataResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "MetadataResponse.Topics[].TopicAuthorizedOperations";
       this.topicAuthorizedOperations = r.int32();
@@ -729,6 +734,7 @@ export class MetadataResponse_MetadataResponsePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 7)) this.leaderEpoch = -1;
     if (!(version >= 5)) this.offlineReplicas = [];
     r.field = "MetadataResponse.Topics[].Partitions[].ErrorCode";
@@ -742,12 +748,12 @@ export class MetadataResponse_MetadataResponsePartition {
       this.leaderEpoch = r.int32();
     }
     r.field = "MetadataResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicaNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicaNodes = a; } }
     r.field = "MetadataResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isrNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isrNodes = a; } }
     if (version >= 5) {
       r.field = "MetadataResponse.Topics[].Partitions[].OfflineReplicas[]";
-      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
     }
     if (version >= 9) {
       r.field = "MetadataResponse.Topics[].Partitions[]._tagged";

@@ -31,6 +31,7 @@ export class OffsetCommitRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.generationIdOrMemberEpoch = -1;
     if (!(version >= 1)) this.memberId = "";
     if (!(version >= 7)) this.groupInstanceId = null;
@@ -54,7 +55,7 @@ export class OffsetCommitRequest {
       this.retentionTimeMs = r.int64();
     }
     r.field = "OffsetCommitRequest.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitRequest_OffsetCommitRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitRequest_OffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -190,6 +191,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 9)) this.name = "";
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version <= 9) {
@@ -201,7 +203,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitRequest_OffsetCommitRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitRequest_OffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -312,6 +314,7 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 6)) this.committedLeaderEpoch = -1;
     if (!(version >= 1 && version <= 1)) this.commitTimestamp = <i64>-1;
     r.field = "OffsetCommitRequest.Topics[].Partitions[].PartitionIndex";
@@ -448,13 +451,14 @@ export class OffsetCommitResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.throttleTimeMs = 0;
     if (version >= 3) {
       r.field = "OffsetCommitResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetCommitResponse.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitResponse_OffsetCommitResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitResponse_OffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -552,6 +556,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 9)) this.name = "";
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (version <= 9) {
@@ -563,7 +568,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetCommitResponse_OffsetCommitResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitResponse_OffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -671,6 +676,7 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetCommitResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "OffsetCommitResponse.Topics[].Partitions[].ErrorCode";

@@ -27,10 +27,11 @@ export class OffsetDeleteRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteRequest.GroupId";
     this.groupId = r.string();
     r.field = "OffsetDeleteRequest.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteRequest_OffsetDeleteRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteRequest_OffsetDeleteRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -93,10 +94,11 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteRequest.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteRequest.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteRequest_OffsetDeleteRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteRequest_OffsetDeleteRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -158,6 +160,7 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
   }
@@ -221,12 +224,13 @@ export class OffsetDeleteResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "OffsetDeleteResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "OffsetDeleteResponse.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteResponse_OffsetDeleteResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteResponse_OffsetDeleteResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -295,10 +299,11 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteResponse.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteResponse.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetDeleteResponse_OffsetDeleteResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteResponse_OffsetDeleteResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -361,6 +366,7 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetDeleteResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "OffsetDeleteResponse.Topics[].Partitions[].ErrorCode";

@@ -29,6 +29,7 @@ export class OffsetFetchRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 7)) this.groupId = "";
     if (!(version <= 7)) this.topics = [];
     if (!(version >= 8)) this.groups = [];
@@ -39,11 +40,11 @@ export class OffsetFetchRequest {
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestGroup.decodeFrom(r, version)); } this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     }
     if (version >= 7) {
       r.field = "OffsetFetchRequest.RequireStable";
@@ -174,6 +175,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 7)) this.name = "";
     if (!(version <= 7)) this.partitionIndexes = [];
     if (version <= 7) {
@@ -182,7 +184,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Topics[]._tagged";
@@ -288,6 +290,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8)) this.groupId = "";
     if (!(version >= 9)) this.memberId = null;
     if (!(version >= 9)) this.memberEpoch = -1;
@@ -306,7 +309,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchRequest_OffsetFetchRequestTopics.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[]._tagged";
@@ -433,6 +436,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8 && version <= 9)) this.name = "";
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (!(version >= 8)) this.partitionIndexes = [];
@@ -446,7 +450,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].PartitionIndexes[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]._tagged";
@@ -566,6 +570,7 @@ export class OffsetFetchResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.throttleTimeMs = 0;
     if (!(version <= 7)) this.topics = [];
     if (!(version >= 2 && version <= 7)) this.errorCode = 0;
@@ -576,7 +581,7 @@ export class OffsetFetchResponse {
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 2 && version <= 7) {
       r.field = "OffsetFetchResponse.ErrorCode";
@@ -584,7 +589,7 @@ export class OffsetFetchResponse {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseGroup.decodeFrom(r, version)); } this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse._tagged";
@@ -712,6 +717,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 7)) this.name = "";
     if (!(version <= 7)) this.partitions = [];
     if (version <= 7) {
@@ -720,7 +726,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Partitions[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Topics[]._tagged";
@@ -827,6 +833,7 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 7)) this.partitionIndex = 0;
     if (!(version <= 7)) this.committedOffset = 0;
     if (!(version >= 5 && version <= 7)) this.committedLeaderEpoch = -1;
@@ -988,6 +995,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8)) this.groupId = "";
     if (!(version >= 8)) this.topics = [];
     if (!(version >= 8)) this.errorCode = 0;
@@ -997,7 +1005,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponseTopics.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].ErrorCode";
@@ -1118,6 +1126,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8 && version <= 9)) this.name = "";
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
     if (!(version >= 8)) this.partitions = [];
@@ -1131,7 +1140,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Partitions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetFetchResponse_OffsetFetchResponsePartitions.decodeFrom(r, version)); } this.partitions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponsePartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]._tagged";
@@ -1249,6 +1258,7 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8)) this.partitionIndex = 0;
     if (!(version >= 8)) this.committedOffset = 0;
     if (!(version >= 8)) this.committedLeaderEpoch = -1;

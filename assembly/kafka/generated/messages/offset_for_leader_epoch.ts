@@ -27,13 +27,14 @@ export class OffsetForLeaderEpochRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.replicaId = -2;
     if (version >= 3) {
       r.field = "OffsetForLeaderEpochRequest.ReplicaId";
       this.replicaId = r.int32();
     }
     r.field = "OffsetForLeaderEpochRequest.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochRequest_OffsetForLeaderTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest._tagged";
       const count = r.uvarint();
@@ -130,10 +131,11 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetForLeaderEpochRequest.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochRequest_OffsetForLeaderPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -225,6 +227,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.currentLeaderEpoch = -1;
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -338,13 +341,14 @@ export class OffsetForLeaderEpochResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.throttleTimeMs = 0;
     if (version >= 2) {
       r.field = "OffsetForLeaderEpochResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetForLeaderEpochResponse.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse._tagged";
       const count = r.uvarint();
@@ -441,10 +445,11 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "OffsetForLeaderEpochResponse.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(OffsetForLeaderEpochResponse_EpochEndOffset.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochResponse_EpochEndOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -537,6 +542,7 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.leaderEpoch = -1;
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();

@@ -29,6 +29,7 @@ export class ProduceRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.transactionalId = null;
     if (version >= 3) {
       r.field = "ProduceRequest.TransactionalId";
@@ -39,7 +40,7 @@ export class ProduceRequest {
     r.field = "ProduceRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ProduceRequest.TopicData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicData = []; } else { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceRequest_TopicProduceData.decodeFrom(r, version)); } this.topicData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicData = []; } else { const a = new Array<ProduceRequest_TopicProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceRequest_TopicProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest._tagged";
       const count = r.uvarint();
@@ -147,6 +148,7 @@ export class ProduceRequest_TopicProduceData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 12)) this.name = "";
     if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
@@ -158,7 +160,7 @@ export class ProduceRequest_TopicProduceData {
       this.topicId = r.uuid();
     }
     r.field = "ProduceRequest.TopicData[].PartitionData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionData = []; } else { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceRequest_PartitionProduceData.decodeFrom(r, version)); } this.partitionData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionData = []; } else { const a = new Array<ProduceRequest_PartitionProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceRequest_PartitionProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest.TopicData[]._tagged";
       const count = r.uvarint();
@@ -266,6 +268,7 @@ export class ProduceRequest_PartitionProduceData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ProduceRequest.TopicData[].PartitionData[].Index";
     this.index = r.int32();
     r.field = "ProduceRequest.TopicData[].PartitionData[].Records";
@@ -364,10 +367,11 @@ export class ProduceResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     this.nodeEndpoints = [];
     r.field = "ProduceResponse.Responses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ProduceResponse_TopicProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_TopicProduceResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ProduceResponse_TopicProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_TopicProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 1) {
       r.field = "ProduceResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -382,7 +386,7 @@ export class ProduceResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 10)) {
           r.field = "ProduceResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ProduceResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -496,6 +500,7 @@ export class ProduceResponse_TopicProduceResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 12)) this.name = "";
     if (!(version >= 13)) this.topicId = new Uint8Array(16);
     if (version <= 12) {
@@ -507,7 +512,7 @@ export class ProduceResponse_TopicProduceResponse {
       this.topicId = r.uuid();
     }
     r.field = "ProduceResponse.Responses[].PartitionResponses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResponses = []; } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_PartitionProduceResponse.decodeFrom(r, version)); } this.partitionResponses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResponses = []; } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_PartitionProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResponses = a; } }
     if (version >= 9) {
       r.field = "ProduceResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -621,6 +626,7 @@ export class ProduceResponse_PartitionProduceResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.logAppendTimeMs = <i64>-1;
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
     if (!(version >= 8)) this.recordErrors = [];
@@ -642,7 +648,7 @@ export class ProduceResponse_PartitionProduceResponse {
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].RecordErrors[]";
-      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.recordErrors = []; } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ProduceResponse_BatchIndexAndErrorMessage.decodeFrom(r, version)); } this.recordErrors = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.recordErrors = []; } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_BatchIndexAndErrorMessage.decodeFrom(r, version)); } if (i < count) a.length = i; this.recordErrors = a; } }
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].ErrorMessage";
@@ -815,6 +821,7 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8)) this.batchIndex = 0;
     if (!(version >= 8)) this.batchIndexErrorMessage = null;
     if (version >= 8) {
@@ -927,6 +934,7 @@ export class ProduceResponse_LeaderIdAndEpoch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 10)) this.leaderId = -1;
     if (!(version >= 10)) this.leaderEpoch = -1;
     if (version >= 10) {
@@ -1041,6 +1049,7 @@ export class ProduceResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 10)) this.nodeId = 0;
     if (!(version >= 10)) this.host = "";
     if (!(version >= 10)) this.port = 0;

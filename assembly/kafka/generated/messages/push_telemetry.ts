@@ -30,6 +30,7 @@ export class PushTelemetryRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "PushTelemetryRequest.ClientInstanceId";
     this.clientInstanceId = r.uuid();
     r.field = "PushTelemetryRequest.SubscriptionId";
@@ -148,6 +149,7 @@ export class PushTelemetryResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "PushTelemetryResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "PushTelemetryResponse.ErrorCode";

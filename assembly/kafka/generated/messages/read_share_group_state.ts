@@ -27,10 +27,11 @@ export class ReadShareGroupStateRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateRequest_ReadStateData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateRequest_ReadStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class ReadShareGroupStateRequest_ReadStateData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -215,6 +217,7 @@ export class ReadShareGroupStateRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[].LeaderEpoch";
@@ -311,8 +314,9 @@ export class ReadShareGroupStateResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_ReadStateResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_ReadStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -398,10 +402,11 @@ export class ReadShareGroupStateResponse_ReadStateResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -496,6 +501,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].ErrorCode";
@@ -507,7 +513,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StartOffset";
     this.startOffset = r.int64();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateResponse_StateBatch.decodeFrom(r, version)); } this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -621,6 +627,7 @@ export class ReadShareGroupStateResponse_StateBatch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[].LastOffset";

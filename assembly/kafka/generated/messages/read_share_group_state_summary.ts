@@ -27,10 +27,11 @@ export class ReadShareGroupStateSummaryRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryRequest_ReadStateSummaryData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryRequest_ReadStateSummaryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -215,6 +217,7 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[].LeaderEpoch";
@@ -311,8 +314,9 @@ export class ReadShareGroupStateSummaryResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse._tagged";
       const count = r.uvarint();
@@ -398,10 +402,11 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ReadShareGroupStateSummaryResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -497,6 +502,7 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.deliveryCompleteCount = -1;
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();

@@ -28,6 +28,7 @@ export class RemoveRaftVoterRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "RemoveRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
     r.field = "RemoveRaftVoterRequest.VoterId";
@@ -133,6 +134,7 @@ export class RemoveRaftVoterResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "RemoveRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "RemoveRaftVoterResponse.ErrorCode";

@@ -27,6 +27,7 @@ export class RenewDelegationTokenRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "RenewDelegationTokenRequest.Hmac";
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "RenewDelegationTokenRequest.RenewPeriodMs";
@@ -125,6 +126,7 @@ export class RenewDelegationTokenResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "RenewDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "RenewDelegationTokenResponse.ExpiryTimestampMs";

@@ -26,6 +26,7 @@ export class SaslAuthenticateRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "SaslAuthenticateRequest.AuthBytes";
     this.authBytes = (version >= 2) ? r.compactBytes() : r.bytes();
     if (version >= 2) {
@@ -118,6 +119,7 @@ export class SaslAuthenticateResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.sessionLifetimeMs = <i64>0;
     r.field = "SaslAuthenticateResponse.ErrorCode";
     this.errorCode = r.int16();

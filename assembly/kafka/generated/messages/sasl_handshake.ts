@@ -26,6 +26,7 @@ export class SaslHandshakeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "SaslHandshakeRequest.Mechanism";
     this.mechanism = r.string();
   }
@@ -88,10 +89,11 @@ export class SaslHandshakeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "SaslHandshakeResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "SaslHandshakeResponse.Mechanisms[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.mechanisms = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.string()); } this.mechanisms = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.mechanisms = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.string()); } if (i < count) a.length = i; this.mechanisms = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */

@@ -30,6 +30,7 @@ export class ShareAcknowledgeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.isRenewAck = false;
     r.field = "ShareAcknowledgeRequest.GroupId";
     this.groupId = r.compactNullableString();
@@ -42,7 +43,7 @@ export class ShareAcknowledgeRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareAcknowledgeRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgeTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgeTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest._tagged";
       const count = r.uvarint();
@@ -154,10 +155,11 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -248,10 +250,11 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeRequest_AcknowledgementBatch.decodeFrom(r, version)); } this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -343,12 +346,13 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acknowledgeTypes = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -451,6 +455,7 @@ export class ShareAcknowledgeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.acquisitionLockTimeoutMs = 0;
     r.field = "ShareAcknowledgeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -463,9 +468,9 @@ export class ShareAcknowledgeResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareAcknowledgeResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse._tagged";
       const count = r.uvarint();
@@ -584,10 +589,11 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareAcknowledgeResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -680,6 +686,7 @@ export class ShareAcknowledgeResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].ErrorCode";
@@ -789,6 +796,7 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[].CurrentLeader.LeaderEpoch";
@@ -885,6 +893,7 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[].NodeId";
     this.nodeId = r.int32();
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[].Host";

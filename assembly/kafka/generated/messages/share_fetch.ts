@@ -37,6 +37,7 @@ export class ShareFetchRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.maxRecords = 0;
     if (!(version >= 1)) this.batchSize = 0;
     if (!(version >= 2)) this.shareAcquireMode = 0;
@@ -70,9 +71,9 @@ export class ShareFetchRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareFetchRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareFetchRequest_FetchTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_FetchTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareFetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "ShareFetchRequest.ForgottenTopicsData[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_ForgottenTopic.decodeFrom(r, version)); } this.forgottenTopicsData = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
     if (true) {
       r.field = "ShareFetchRequest._tagged";
       const count = r.uvarint();
@@ -238,10 +239,11 @@ export class ShareFetchRequest_FetchTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_FetchPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -333,6 +335,7 @@ export class ShareFetchRequest_FetchPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.partitionMaxBytes = 0;
     r.field = "ShareFetchRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -341,7 +344,7 @@ export class ShareFetchRequest_FetchPartition {
       this.partitionMaxBytes = r.int32();
     }
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchRequest_AcknowledgementBatch.decodeFrom(r, version)); } this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -444,12 +447,13 @@ export class ShareFetchRequest_AcknowledgementBatch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int8()); } this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acknowledgeTypes = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -545,10 +549,11 @@ export class ShareFetchRequest_ForgottenTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchRequest.ForgottenTopicsData[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.ForgottenTopicsData[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchRequest.ForgottenTopicsData[]._tagged";
       const count = r.uvarint();
@@ -646,6 +651,7 @@ export class ShareFetchResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.acquisitionLockTimeoutMs = 0;
     r.field = "ShareFetchResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -658,9 +664,9 @@ export class ShareFetchResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareFetchResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_ShareFetchableTopicResponse.decodeFrom(r, version)); } this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_ShareFetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     r.field = "ShareFetchResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareFetchResponse._tagged";
       const count = r.uvarint();
@@ -779,10 +785,11 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -879,6 +886,7 @@ export class ShareFetchResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchResponse.Responses[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ShareFetchResponse.Responses[].Partitions[].ErrorCode";
@@ -894,7 +902,7 @@ export class ShareFetchResponse_PartitionData {
     r.field = "ShareFetchResponse.Responses[].Partitions[].Records";
     this.records = (version <= 0) ? r.compactNullableBytes() : r.compactBytes();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acquiredRecords = []; } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareFetchResponse_AcquiredRecords.decodeFrom(r, version)); } this.acquiredRecords = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acquiredRecords = []; } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_AcquiredRecords.decodeFrom(r, version)); } if (i < count) a.length = i; this.acquiredRecords = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -1017,6 +1025,7 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchResponse.Responses[].Partitions[].CurrentLeader.LeaderId";
     this.leaderId = r.int32();
     r.field = "ShareFetchResponse.Responses[].Partitions[].CurrentLeader.LeaderEpoch";
@@ -1112,6 +1121,7 @@ export class ShareFetchResponse_AcquiredRecords {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[].LastOffset";
@@ -1215,6 +1225,7 @@ export class ShareFetchResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareFetchResponse.NodeEndpoints[].NodeId";
     this.nodeId = r.int32();
     r.field = "ShareFetchResponse.NodeEndpoints[].Host";

@@ -27,8 +27,9 @@ export class ShareGroupDescribeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
     r.field = "ShareGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -124,10 +125,11 @@ export class ShareGroupDescribeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -225,6 +227,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "ShareGroupDescribeResponse.Groups[].ErrorMessage";
@@ -240,7 +243,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     r.field = "ShareGroupDescribeResponse.Groups[].AssignorName";
     this.assignorName = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ShareGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ShareGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -374,6 +377,7 @@ export class ShareGroupDescribeResponse_Member {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].RackId";
@@ -385,7 +389,7 @@ export class ShareGroupDescribeResponse_Member {
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].ClientHost";
     this.clientHost = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].Assignment";
     this.assignment = ShareGroupDescribeResponse_Assignment.decodeFrom(r, version);
     if (true) {
@@ -504,12 +508,13 @@ export class ShareGroupDescribeResponse_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ShareGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ShareGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -604,8 +609,9 @@ export class ShareGroupDescribeResponse_Assignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();

@@ -30,6 +30,7 @@ export class ShareGroupHeartbeatRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ShareGroupHeartbeatRequest.MemberId";
@@ -39,7 +40,7 @@ export class ShareGroupHeartbeatRequest {
     r.field = "ShareGroupHeartbeatRequest.RackId";
     this.rackId = r.compactNullableString();
     r.field = "ShareGroupHeartbeatRequest.SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatRequest._tagged";
       const count = r.uvarint();
@@ -153,6 +154,7 @@ export class ShareGroupHeartbeatResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareGroupHeartbeatResponse.ErrorCode";
@@ -282,8 +284,9 @@ export class ShareGroupHeartbeatResponse_Assignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(ShareGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -369,10 +372,11 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();

@@ -33,6 +33,7 @@ export class StopReplicaRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 4)) this.isKRaftController = false;
     if (!(version >= 1)) this.brokerEpoch = <i64>-1;
     if (!(version <= 2)) this.deletePartitions = false;
@@ -57,15 +58,15 @@ export class StopReplicaRequest {
     }
     if (version <= 0) {
       r.field = "StopReplicaRequest.UngroupedPartitions[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitions = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaPartitionV0.decodeFrom(r, version)); } this.ungroupedPartitions = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitions = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaPartitionV0.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitions = a; } }
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[]";
-      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaTopicV1.decodeFrom(r, version)); } this.topics = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaTopicV1.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest._tagged";
@@ -225,6 +226,7 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.topicName = "";
     if (!(version <= 0)) this.partitionIndex = 0;
     if (version <= 0) {
@@ -337,6 +339,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1 && version <= 2)) this.name = "";
     if (!(version >= 1 && version <= 2)) this.partitionIndexes = [];
     if (version >= 1 && version <= 2) {
@@ -345,7 +348,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.Topics[]._tagged";
@@ -449,6 +452,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.topicName = "";
     if (!(version >= 3)) this.partitionStates = [];
     if (version >= 3) {
@@ -457,7 +461,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].PartitionStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaRequest_StopReplicaPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.TopicStates[]._tagged";
@@ -562,6 +566,7 @@ export class StopReplicaRequest_StopReplicaPartitionState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.partitionIndex = 0;
     if (!(version >= 3)) this.leaderEpoch = -1;
     if (!(version >= 3)) this.deletePartition = false;
@@ -693,10 +698,11 @@ export class StopReplicaResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StopReplicaResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "StopReplicaResponse.PartitionErrors[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StopReplicaResponse_StopReplicaPartitionError.decodeFrom(r, version)); } this.partitionErrors = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaResponse_StopReplicaPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     if (version >= 2) {
       r.field = "StopReplicaResponse._tagged";
       const count = r.uvarint();
@@ -789,6 +795,7 @@ export class StopReplicaResponse_StopReplicaPartitionError {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StopReplicaResponse.PartitionErrors[].TopicName";
     this.topicName = (version >= 2) ? r.compactString() : r.string();
     r.field = "StopReplicaResponse.PartitionErrors[].PartitionIndex";

@@ -27,8 +27,9 @@ export class StreamsGroupDescribeRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
     r.field = "StreamsGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -124,10 +125,11 @@ export class StreamsGroupDescribeResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -225,6 +227,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "StreamsGroupDescribeResponse.Groups[].ErrorMessage";
@@ -240,7 +243,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology";
     if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupDescribeResponse_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<StreamsGroupDescribeResponse_Member>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_Member.decodeFrom(r, version)); } this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<StreamsGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -370,10 +373,11 @@ export class StreamsGroupDescribeResponse_Topology {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_Subtopology.decodeFrom(r, version)); } this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology._tagged";
       const count = r.uvarint();
@@ -467,16 +471,17 @@ export class StreamsGroupDescribeResponse_Subtopology {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -596,6 +601,7 @@ export class StreamsGroupDescribeResponse_Member {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].MemberId";
     this.memberId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].MemberEpoch";
@@ -615,11 +621,11 @@ export class StreamsGroupDescribeResponse_Member {
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].UserEndpoint";
     if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupDescribeResponse_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.clientTags = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.clientTags = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskEndOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskEndOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].Assignment";
     this.assignment = StreamsGroupDescribeResponse_Assignment.decodeFrom(r, version);
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TargetAssignment";
@@ -786,6 +792,7 @@ export class StreamsGroupDescribeResponse_Endpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Endpoint.Host";
     this.host = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Endpoint.Port";
@@ -881,6 +888,7 @@ export class StreamsGroupDescribeResponse_TaskOffset {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.TaskOffset.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.TaskOffset.Partition";
@@ -983,12 +991,13 @@ export class StreamsGroupDescribeResponse_Assignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Assignment.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.warmupTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.warmupTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -1086,10 +1095,11 @@ export class StreamsGroupDescribeResponse_TaskIds {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1180,6 +1190,7 @@ export class StreamsGroupDescribeResponse_KeyValue {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.KeyValue.Key";
     this.key = r.compactString();
     r.field = "StreamsGroupDescribeResponse.KeyValue.Value";
@@ -1276,6 +1287,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.TopicInfo.Name";
     this.name = r.compactString();
     r.field = "StreamsGroupDescribeResponse.TopicInfo.Partitions";
@@ -1283,7 +1295,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     r.field = "StreamsGroupDescribeResponse.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupDescribeResponse.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TopicInfo._tagged";
       const count = r.uvarint();

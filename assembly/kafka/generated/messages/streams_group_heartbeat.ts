@@ -42,6 +42,7 @@ export class StreamsGroupHeartbeatRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.MemberId";
@@ -59,21 +60,21 @@ export class StreamsGroupHeartbeatRequest {
     r.field = "StreamsGroupHeartbeatRequest.Topology";
     if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupHeartbeatRequest_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ProcessId";
     this.processId = r.compactNullableString();
     r.field = "StreamsGroupHeartbeatRequest.UserEndpoint";
     if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ShutdownApplication";
     this.shutdownApplication = r.bool();
     if (true) {
@@ -248,10 +249,11 @@ export class StreamsGroupHeartbeatRequest_Topology {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subtopologies = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_Subtopology.decodeFrom(r, version)); } this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subtopologies = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology._tagged";
       const count = r.uvarint();
@@ -347,20 +349,21 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopicRegex = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.compactString()); } this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.copartitionGroups = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_CopartitionGroup.decodeFrom(r, version)); } this.copartitionGroups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.copartitionGroups = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_CopartitionGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.copartitionGroups = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -479,12 +482,13 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.sourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.sourceTopicRegex = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<i16>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int16()); } this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]._tagged";
       const count = r.uvarint();
@@ -580,6 +584,7 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.KeyValue.Key";
     this.key = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.KeyValue.Value";
@@ -676,6 +681,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.Name";
     this.name = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.Partitions";
@@ -683,7 +689,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TopicInfo._tagged";
       const count = r.uvarint();
@@ -784,6 +790,7 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Endpoint.Host";
     this.host = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.Endpoint.Port";
@@ -879,6 +886,7 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.TaskOffset.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TaskOffset.Partition";
@@ -980,10 +988,11 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TaskIds._tagged";
       const count = r.uvarint();
@@ -1089,6 +1098,7 @@ export class StreamsGroupHeartbeatResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.ErrorCode";
@@ -1106,17 +1116,17 @@ export class StreamsGroupHeartbeatResponse {
     r.field = "StreamsGroupHeartbeatResponse.TaskOffsetIntervalMs";
     this.taskOffsetIntervalMs = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.Status[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_Status.decodeFrom(r, version)); } this.status = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_Status.decodeFrom(r, version)); } if (i < count) a.length = i; this.status = a; } }
     r.field = "StreamsGroupHeartbeatResponse.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.EndpointInformationEpoch";
     this.endpointInformationEpoch = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_EndpointToPartitions.decodeFrom(r, version)); } this.partitionsByUserEndpoint = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_EndpointToPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionsByUserEndpoint = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse._tagged";
       const count = r.uvarint();
@@ -1273,12 +1283,13 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].UserEndpoint";
     this.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.decodeFrom(r, version);
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].ActivePartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activePartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } this.activePartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activePartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.activePartitions = a; } }
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].StandbyPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyPartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } this.standbyPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyPartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyPartitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]._tagged";
       const count = r.uvarint();
@@ -1376,6 +1387,7 @@ export class StreamsGroupHeartbeatResponse_Status {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.Status.StatusCode";
     this.statusCode = r.int8();
     r.field = "StreamsGroupHeartbeatResponse.Status.StatusDetail";
@@ -1470,10 +1482,11 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Topic";
     this.topic = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TopicPartition._tagged";
       const count = r.uvarint();
@@ -1564,10 +1577,11 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1658,6 +1672,7 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatResponse.Endpoint.Host";
     this.host = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.Endpoint.Port";

@@ -32,6 +32,7 @@ export class SyncGroupRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.groupInstanceId = null;
     if (!(version >= 5)) this.protocolType = null;
     if (!(version >= 5)) this.protocolName = null;
@@ -54,7 +55,7 @@ export class SyncGroupRequest {
       this.protocolName = r.compactNullableString();
     }
     r.field = "SyncGroupRequest.Assignments[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < count && !r.bad; i++) { a.push(SyncGroupRequest_SyncGroupRequestAssignment.decodeFrom(r, version)); } this.assignments = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = SyncGroupRequest_SyncGroupRequestAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     if (version >= 4) {
       r.field = "SyncGroupRequest._tagged";
       const count = r.uvarint();
@@ -188,6 +189,7 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "SyncGroupRequest.Assignments[].MemberId";
     this.memberId = (version >= 4) ? r.compactString() : r.string();
     r.field = "SyncGroupRequest.Assignments[].Assignment";
@@ -288,6 +290,7 @@ export class SyncGroupResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.throttleTimeMs = 0;
     if (!(version >= 5)) this.protocolType = null;
     if (!(version >= 5)) this.protocolName = null;

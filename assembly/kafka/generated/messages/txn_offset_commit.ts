@@ -33,6 +33,7 @@ export class TxnOffsetCommitRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 3)) this.generationId = -1;
     if (!(version >= 3)) this.memberId = "";
     if (!(version >= 3)) this.groupInstanceId = null;
@@ -57,7 +58,7 @@ export class TxnOffsetCommitRequest {
       this.groupInstanceId = r.compactNullableString();
     }
     r.field = "TxnOffsetCommitRequest.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -196,10 +197,11 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "TxnOffsetCommitRequest.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -292,6 +294,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.committedLeaderEpoch = -1;
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -412,10 +415,11 @@ export class TxnOffsetCommitResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "TxnOffsetCommitResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "TxnOffsetCommitResponse.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -506,10 +510,11 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "TxnOffsetCommitResponse.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < count && !r.bad; i++) { a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -600,6 +605,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[].ErrorCode";

@@ -26,6 +26,7 @@ export class UnregisterBrokerRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UnregisterBrokerRequest.BrokerId";
     this.brokerId = r.int32();
     if (true) {
@@ -117,6 +118,7 @@ export class UnregisterBrokerResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UnregisterBrokerResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "UnregisterBrokerResponse.ErrorCode";

@@ -28,11 +28,12 @@ export class UpdateFeaturesRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.validateOnly = false;
     r.field = "UpdateFeaturesRequest.timeoutMs";
     this.timeoutMs = r.int32();
     r.field = "UpdateFeaturesRequest.FeatureUpdates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.featureUpdates = []; } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateFeaturesRequest_FeatureUpdateKey.decodeFrom(r, version)); } this.featureUpdates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.featureUpdates = []; } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateFeaturesRequest_FeatureUpdateKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.featureUpdates = a; } }
     if (version >= 1) {
       r.field = "UpdateFeaturesRequest.ValidateOnly";
       this.validateOnly = r.bool();
@@ -140,6 +141,7 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.allowDowngrade = false;
     if (!(version >= 1)) this.upgradeType = 1;
     r.field = "UpdateFeaturesRequest.FeatureUpdates[].Feature";
@@ -271,6 +273,7 @@ export class UpdateFeaturesResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 1)) this.results = [];
     r.field = "UpdateFeaturesResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -280,7 +283,7 @@ export class UpdateFeaturesResponse {
     this.errorMessage = r.compactNullableString();
     if (version <= 1) {
       r.field = "UpdateFeaturesResponse.Results[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateFeaturesResponse_UpdatableFeatureResult.decodeFrom(r, version)); } this.results = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateFeaturesResponse_UpdatableFeatureResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     }
     if (true) {
       r.field = "UpdateFeaturesResponse._tagged";
@@ -390,6 +393,7 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateFeaturesResponse.Results[].Feature";
     this.feature = r.compactString();
     r.field = "UpdateFeaturesResponse.Results[].ErrorCode";

@@ -33,6 +33,7 @@ export class UpdateMetadataRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 8)) this.isKRaftController = false;
     this.type = 0;
     if (!(version >= 5)) this.brokerEpoch = <i64>-1;
@@ -52,14 +53,14 @@ export class UpdateMetadataRequest {
     }
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataTopicState.decodeFrom(r, version)); } this.topicStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     r.field = "UpdateMetadataRequest.LiveBrokers[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveBrokers = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataBroker.decodeFrom(r, version)); } this.liveBrokers = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveBrokers = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveBrokers = a; } }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest._tagged";
       const count = r.uvarint();
@@ -228,6 +229,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 5)) this.topicName = "";
     if (!(version >= 7)) this.topicId = new Uint8Array(16);
     if (!(version >= 5)) this.partitionStates = [];
@@ -241,7 +243,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } this.partitionStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.TopicStates[]._tagged";
@@ -359,6 +361,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 0)) this.v0Host = "";
     if (!(version <= 0)) this.v0Port = 0;
     if (!(version >= 1)) this.endpoints = [];
@@ -375,7 +378,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     }
     if (version >= 1) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Endpoints[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.endpoints = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateMetadataRequest_UpdateMetadataEndpoint.decodeFrom(r, version)); } this.endpoints = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.endpoints = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.endpoints = a; } }
     }
     if (version >= 2) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Rack";
@@ -512,6 +515,7 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.port = 0;
     if (!(version >= 1)) this.host = "";
     if (!(version >= 3)) this.listener = "";
@@ -663,6 +667,7 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version <= 4)) this.topicName = "";
     if (!(version >= 4)) this.offlineReplicas = [];
     if (version <= 4) {
@@ -678,14 +683,14 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Isr[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.isr = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.ZkVersion";
     this.zkVersion = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Replicas[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.replicas = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
     if (version >= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.OfflineReplicas[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.offlineReplicas = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState._tagged";
@@ -826,6 +831,7 @@ export class UpdateMetadataResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateMetadataResponse.ErrorCode";
     this.errorCode = r.int16();
     if (version >= 6) {

@@ -31,6 +31,7 @@ export class UpdateRaftVoterRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateRaftVoterRequest.ClusterId";
     this.clusterId = r.compactNullableString();
     r.field = "UpdateRaftVoterRequest.CurrentLeaderEpoch";
@@ -40,7 +41,7 @@ export class UpdateRaftVoterRequest {
     r.field = "UpdateRaftVoterRequest.VoterDirectoryId";
     this.voterDirectoryId = r.uuid();
     r.field = "UpdateRaftVoterRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<UpdateRaftVoterRequest_Listener>(); for (let i = 0; i < count && !r.bad; i++) { a.push(UpdateRaftVoterRequest_Listener.decodeFrom(r, version)); } this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<UpdateRaftVoterRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateRaftVoterRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     r.field = "UpdateRaftVoterRequest.KRaftVersionFeature";
     this.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.decodeFrom(r, version);
     if (true) {
@@ -155,6 +156,7 @@ export class UpdateRaftVoterRequest_Listener {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateRaftVoterRequest.Listeners[].Name";
     this.name = r.compactString();
     r.field = "UpdateRaftVoterRequest.Listeners[].Host";
@@ -256,6 +258,7 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateRaftVoterRequest.KRaftVersionFeature.MinSupportedVersion";
     this.minSupportedVersion = r.int16();
     r.field = "UpdateRaftVoterRequest.KRaftVersionFeature.MaxSupportedVersion";
@@ -354,6 +357,7 @@ export class UpdateRaftVoterResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.currentLeader = new UpdateRaftVoterResponse_CurrentLeader();
     r.field = "UpdateRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
@@ -476,6 +480,7 @@ export class UpdateRaftVoterResponse_CurrentLeader {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "UpdateRaftVoterResponse.CurrentLeader.LeaderId";
     this.leaderId = r.int32();
     r.field = "UpdateRaftVoterResponse.CurrentLeader.LeaderEpoch";

@@ -28,6 +28,7 @@ export class VoteRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.voterId = -1;
     r.field = "VoteRequest.ClusterId";
     this.clusterId = r.compactNullableString();
@@ -36,7 +37,7 @@ export class VoteRequest {
       this.voterId = r.int32();
     }
     r.field = "VoteRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteRequest_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "VoteRequest._tagged";
       const count = r.uvarint();
@@ -138,10 +139,11 @@ export class VoteRequest_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "VoteRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "VoteRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -238,6 +240,7 @@ export class VoteRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.replicaDirectoryId = new Uint8Array(16);
     if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
     if (!(version >= 2)) this.preVote = false;
@@ -405,11 +408,12 @@ export class VoteResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     this.nodeEndpoints = [];
     r.field = "VoteResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "VoteResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteResponse_TopicData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_TopicData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "VoteResponse._tagged";
       const count = r.uvarint();
@@ -420,7 +424,7 @@ export class VoteResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "VoteResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_NodeEndpoint.decodeFrom(r, version)); } this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<VoteResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -528,10 +532,11 @@ export class VoteResponse_TopicData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "VoteResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(VoteResponse_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "VoteResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -625,6 +630,7 @@ export class VoteResponse_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "VoteResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "VoteResponse.Topics[].Partitions[].ErrorCode";
@@ -741,6 +747,7 @@ export class VoteResponse_NodeEndpoint {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.nodeId = 0;
     if (!(version >= 1)) this.host = "";
     if (!(version >= 1)) this.port = 0;

@@ -27,10 +27,11 @@ export class WriteShareGroupStateRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "WriteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_WriteStateData.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_WriteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -121,10 +122,11 @@ export class WriteShareGroupStateRequest_WriteStateData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -219,6 +221,7 @@ export class WriteShareGroupStateRequest_PartitionData {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 1)) this.deliveryCompleteCount = -1;
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -233,7 +236,7 @@ export class WriteShareGroupStateRequest_PartitionData {
       this.deliveryCompleteCount = r.int32();
     }
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateRequest_StateBatch.decodeFrom(r, version)); } this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -352,6 +355,7 @@ export class WriteShareGroupStateRequest_StateBatch {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[].FirstOffset";
     this.firstOffset = r.int64();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[].LastOffset";
@@ -462,8 +466,9 @@ export class WriteShareGroupStateResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateResponse_WriteStateResult.decodeFrom(r, version)); } this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateResponse_WriteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -549,10 +554,11 @@ export class WriteShareGroupStateResponse_WriteStateResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -644,6 +650,7 @@ export class WriteShareGroupStateResponse_PartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[].ErrorCode";

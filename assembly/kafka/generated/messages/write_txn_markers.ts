@@ -26,8 +26,9 @@ export class WriteTxnMarkersRequest {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersRequest.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersRequest_WritableTxnMarker.decodeFrom(r, version)); } this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersRequest_WritableTxnMarker.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest._tagged";
       const count = r.uvarint();
@@ -117,6 +118,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     if (!(version >= 2)) this.transactionVersion = 0;
     r.field = "WriteTxnMarkersRequest.Markers[].ProducerId";
     this.producerId = r.int64();
@@ -125,7 +127,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     r.field = "WriteTxnMarkersRequest.Markers[].TransactionResult";
     this.transactionResult = r.bool();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersRequest_WritableTxnMarkerTopic.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersRequest_WritableTxnMarkerTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "WriteTxnMarkersRequest.Markers[].CoordinatorEpoch";
     this.coordinatorEpoch = r.int32();
     if (version >= 2) {
@@ -248,10 +250,11 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].PartitionIndexes[]";
-    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(); for (let i = 0; i < count && !r.bad; i++) { a.push(r.int32()); } this.partitionIndexes = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest.Markers[].Topics[]._tagged";
       const count = r.uvarint();
@@ -344,8 +347,9 @@ export class WriteTxnMarkersResponse {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerResult.decodeFrom(r, version)); } this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse._tagged";
       const count = r.uvarint();
@@ -431,10 +435,11 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[].ProducerId";
     this.producerId = r.int64();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.decodeFrom(r, version)); } this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[]._tagged";
       const count = r.uvarint();
@@ -525,10 +530,11 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < count && !r.bad; i++) { a.push(WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.decodeFrom(r, version)); } this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[].Topics[]._tagged";
       const count = r.uvarint();
@@ -619,6 +625,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
 
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
+    this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[].ErrorCode";

@@ -1,0 +1,172 @@
+// The memory allocator under every module this project builds: segregated free lists.
+//
+// A Kafka codec allocates many small objects per message (a partition struct, its replica
+// arrays, a topic name) and drops them all when the callback ends. AssemblyScript's default
+// allocator (TLSF) searches, splits and coalesces on every call; measured on the codec
+// benchmark, that was over half of a Metadata decode. Here a block's size picks a class, and
+// each class keeps a list of freed blocks of exactly its size: allocating pops a list or
+// carves fresh memory, freeing pushes. No searching, no splitting, no coalescing.
+//
+// The cost is that memory freed in one class is reused only by that class. A proxy's steady
+// traffic allocates the same shapes again and again, so the heap settles at its peak per class.
+// Large blocks (over 2 KiB) round up to a quarter of their power of two (at most 25% slack),
+// and may reuse a free block up to two classes bigger.
+//
+// Contract with the rest of the runtime (AssemblyScript's ~lib/rt/common): a block is a
+// 4-byte header (mmInfo: the payload capacity) followed by the payload, which starts 16-byte
+// aligned. Every block handed out is zero-filled, as the standard library expects when it is
+// built for this runtime (see index.ts).
+import { AL_MASK, BLOCK, BLOCK_OVERHEAD, BLOCK_MAXSIZE } from "~lib/rt/common";
+
+/** Blocks up to this size (header included) have one class per 16 bytes. */
+// @ts-ignore: decorator
+@inline const SMALL_MAX: usize = 2048;
+/** Classes 1..128 are small (index = size / 16); large ones follow, four per power of two up to 2^30. */
+// @ts-ignore: decorator
+@inline const SMALL_CLASSES: usize = SMALL_MAX >> 4;
+// @ts-ignore: decorator
+@inline const CLASS_COUNT: usize = SMALL_CLASSES + 1 + (30 - 11) * 4;
+/** How many bigger classes a large request may take a free block from before carving new memory. */
+// @ts-ignore: decorator
+@inline const LARGE_REACH: usize = 2;
+
+/** Head of each class's free list (0 when empty). The next link lives in a free block's payload. */
+const heads: usize = memory.data(<i32>(CLASS_COUNT * sizeof<usize>()), 16);
+
+/** Start of memory never handed out yet. Blocks are carved here, 16-byte aligned payloads. */
+// @ts-ignore: decorator
+@lazy let top: usize = ((__heap_base + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
+/** Bytes handed out since the last call to __heap_mark (the collector's pacing uses it). */
+// @ts-ignore: decorator
+@lazy let allocatedSinceMark: usize = 0;
+/** Bytes in blocks currently handed out. */
+// @ts-ignore: decorator
+@lazy let inUse: usize = 0;
+
+/** A request's block size (header included), before class rounding: a multiple of 16, at least 16. */
+// @ts-ignore: decorator
+@inline function blockSizeFor(size: usize): usize {
+  return (size + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK;
+}
+
+/** The class of a block size (a multiple of 16). */
+// @ts-ignore: decorator
+@inline function classOf(b: usize): usize {
+  if (b <= SMALL_MAX) return b >> 4;
+  const k = <usize>(31 - clz<u32>(<u32>(b - 1)));          // 2^k < b <= 2^(k+1)
+  const quarter = (b - 1) >> (k - 2);                        // 4..7: which quarter of the span b falls in
+  return SMALL_CLASSES + 1 + (k - 11) * 4 + (quarter - 4);
+}
+
+/** The block size of a class: the largest size that maps to it. */
+// @ts-ignore: decorator
+@inline function classSize(c: usize): usize {
+  if (c <= SMALL_CLASSES) return c << 4;
+  const i = c - SMALL_CLASSES - 1;
+  const k = (i >> 2) + 11;
+  return (<usize>1 << k) + (((i & 3) + 1) << (k - 2));
+}
+
+/** Carves `b` bytes at the top, growing memory (doubling it when it can) as needed. */
+function carve(b: usize): usize {
+  const block = top;
+  const end = block + b;
+  const limit = <usize>memory.size() << 16;
+  if (end > limit) {
+    const pagesNeeded = <i32>((end - limit + 0xffff) >>> 16);
+    const pagesHave = memory.size();
+    if (memory.grow(max(pagesHave, pagesNeeded)) < 0) {
+      if (memory.grow(pagesNeeded) < 0) unreachable(); // out of memory: the host's limit
+    }
+  }
+  top = end;
+  return block;
+}
+
+/** Pops a free block of class c, or 0. */
+// @ts-ignore: decorator
+@inline function pop(c: usize): usize {
+  const slot = heads + (c << alignof<usize>());
+  const block = load<usize>(slot);
+  if (block != 0) store<usize>(slot, load<usize>(block + BLOCK_OVERHEAD));
+  return block;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __alloc(size: usize): usize {
+  if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
+  let c = classOf(blockSizeFor(size));
+  const b = classSize(c);
+  let block = pop(c);
+  if (block == 0 && c > SMALL_CLASSES) {
+    for (let up: usize = 1; up <= LARGE_REACH && c + up < CLASS_COUNT && block == 0; up++) block = pop(c + up);
+  }
+  let capacity: usize;
+  if (block != 0) {
+    capacity = changetype<BLOCK>(block).mmInfo;
+    memory.fill(block + BLOCK_OVERHEAD, 0, capacity);
+  } else {
+    block = carve(b); // never handed out before, so still zero
+    capacity = b - BLOCK_OVERHEAD;
+    changetype<BLOCK>(block).mmInfo = capacity;
+  }
+  const ptr = block + BLOCK_OVERHEAD;
+  inUse += capacity + BLOCK_OVERHEAD;
+  allocatedSinceMark += capacity + BLOCK_OVERHEAD;
+  return ptr;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __free(ptr: usize): void {
+  if (ptr < __heap_base || (ptr & AL_MASK) != 0) return; // static data, or not ours
+  const block = ptr - BLOCK_OVERHEAD;
+  const capacity = changetype<BLOCK>(block).mmInfo;
+  const slot = heads + (classOf(capacity + BLOCK_OVERHEAD) << alignof<usize>());
+  store<usize>(ptr, load<usize>(slot));
+  store<usize>(slot, block);
+  inUse -= capacity + BLOCK_OVERHEAD;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __realloc(ptr: usize, size: usize): usize {
+  if (size > BLOCK_MAXSIZE) unreachable();
+  const capacity = changetype<BLOCK>(ptr - BLOCK_OVERHEAD).mmInfo;
+  const have = classOf(capacity + BLOCK_OVERHEAD);
+  const reach = have > SMALL_CLASSES ? LARGE_REACH : 0;
+  if (size <= capacity && classOf(blockSizeFor(size)) + reach >= have) {
+    // Still fits, and no smaller than __alloc would have accepted: keep it. Bytes past the
+    // new size are zeroed, so growing in place later reads zeros, as a fresh block would.
+    memory.fill(ptr + size, 0, capacity - size);
+    return ptr;
+  }
+  const moved = __alloc(size);
+  memory.copy(moved, ptr, min(size, capacity));
+  __free(ptr);
+  return moved;
+}
+
+/** Bytes handed out since the last mark, then starts counting again. */
+// @ts-ignore: decorator
+@global @unsafe
+export function __heap_mark(): usize {
+  const n = allocatedSinceMark;
+  allocatedSinceMark = 0;
+  return n;
+}
+
+/** Bytes handed out since the last mark, without resetting. */
+// @ts-ignore: decorator
+@global @unsafe
+export function __heap_allocated(): usize {
+  return allocatedSinceMark;
+}
+
+/** Bytes in blocks currently handed out (after a collection: what is live). */
+// @ts-ignore: decorator
+@global @unsafe
+export function __heap_in_use(): usize {
+  return inUse;
+}

@@ -1,0 +1,57 @@
+// When the collector runs. Under this project's runtime (index.ts) garbage is collected only
+// when the code says so, and only where no managed reference lives on the stack: at the end of
+// the outermost host callback. `leaveCallback` runs a collection there once enough has been
+// allocated since the last one: at least MIN_BYTES, and at least what was live after it. That
+// keeps the heap within about twice the live data (plus MIN_BYTES), and the collector's work
+// proportional to what is allocated.
+//
+// Depth counting matters: a host call made inside a callback (closing a connection, say) may
+// call back into the module before returning, and that inner callback must not collect objects
+// the outer one still holds in locals.
+//
+// Under AssemblyScript's own runtimes this does nothing for "incremental" (it collects by
+// itself) and collects at every outermost exit for "minimal" (TLSF has no counters to pace by).
+
+/** Allocate at least this much between two collections. */
+// @ts-ignore: decorator
+@inline const MIN_BYTES: usize = 4 << 20;
+
+let depth: i32 = 0;
+let liveAfterLast: usize = 0;
+let collections: u64 = 0;
+
+// @ts-ignore: decorator
+@inline export function enterCallback(): void {
+  depth++;
+}
+
+// @ts-ignore: decorator
+@inline export function leaveCallback(): void {
+  if (--depth == 0) collectIfDue();
+}
+
+/** Collects if enough was allocated since the last collection. Call only with no managed locals live. */
+export function collectIfDue(): void {
+  if (isDefined(__heap_allocated)) {
+    if (__heap_allocated() < max(MIN_BYTES, liveAfterLast)) return;
+    collectNow();
+  } else if (ASC_RUNTIME == 1) {
+    __collect();
+    collections++;
+  }
+}
+
+/** Collects now (same rule: no managed locals live). */
+export function collectNow(): void {
+  __collect();
+  collections++;
+  if (isDefined(__heap_mark)) {
+    __heap_mark();
+    liveAfterLast = __heap_in_use();
+  }
+}
+
+/** Collections so far (for tests and metrics). */
+export function collectionCount(): u64 {
+  return collections;
+}

@@ -1,0 +1,133 @@
+// The runtime every module is built with (assembly/runtime): our segregated-fit allocator under
+// AssemblyScript's mark & sweep collector, driven through a fixture module, with a JavaScript
+// model of which blocks are live checked against the module's memory.
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { rootPath } from "../../tools/lib/paths.js";
+
+const PROBE = rootPath("build", "fixtures", "runtime-probe.wasm");
+
+async function load(): Promise<Record<string, any>> {
+  // The probe imports only what the WASI shim and abort need; none of it is called here.
+  const module = await WebAssembly.compile(fs.readFileSync(PROBE));
+  const imports: Record<string, Record<string, Function>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    (imports[imp.module] ??= {})[imp.name] = () => { throw new Error(`runtime-probe called ${imp.module}.${imp.name}`); };
+  }
+  const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+  const ex = instance.exports as Record<string, any>;
+  ex._initialize?.();
+  return ex;
+}
+
+/** Deterministic PRNG (xorshift32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 0x100000000; };
+}
+
+test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps the prefix and zeroes the rest", async () => {
+  const ex = await load();
+  const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
+  const live = new Map<number, { size: number; fill: number }>();
+  const rand = rng(12345);
+  const sizeOf = () => { const r = rand(); return r < 0.7 ? Math.floor(rand() * 200) : r < 0.95 ? Math.floor(rand() * 5000) : Math.floor(rand() * 300_000); };
+  const check = (ptr: number, size: number, fill: number, what: string) => {
+    const m = mem();
+    for (let i = 0; i < size; i++) if (m[ptr + i] !== fill) assert.fail(`${what}: byte ${i} of a ${size}-byte block at ${ptr} is ${m[ptr + i]}, expected ${fill}`);
+  };
+  let fillNext = 1;
+  for (let step = 0; step < 6000; step++) {
+    const op = rand();
+    if (op < 0.5 || live.size === 0) {
+      const size = sizeOf();
+      const ptr = ex.alloc(size) >>> 0;
+      assert.equal(ptr % 16, 0, "aligned");
+      check(ptr, size, 0, "fresh block");
+      const fill = (fillNext++ % 255) + 1;
+      mem().fill(fill, ptr, ptr + size);
+      live.set(ptr, { size, fill });
+    } else {
+      const keys = [...live.keys()];
+      const ptr = keys[Math.floor(rand() * keys.length)];
+      const b = live.get(ptr)!;
+      check(ptr, b.size, b.fill, "live block");
+      live.delete(ptr);
+      if (op < 0.8) {
+        ex.free(ptr);
+      } else {
+        const size = sizeOf();
+        const moved = ex.realloc(ptr, size) >>> 0;
+        assert.equal(moved % 16, 0, "aligned");
+        check(moved, Math.min(size, b.size), b.fill, "realloc prefix");
+        if (size > b.size) { const m = mem(); for (let i = b.size; i < size; i++) assert.equal(m[moved + i], 0, "realloc grows with zeros"); }
+        const fill = (fillNext++ % 255) + 1;
+        mem().fill(fill, moved, moved + size);
+        live.set(moved, { size, fill });
+      }
+    }
+  }
+  // Every live block still holds exactly what was written into it: nothing overlapped.
+  for (const [ptr, b] of live) check(ptr, b.size, b.fill, "at the end");
+  const ranges = [...live].map(([p, b]) => [p, p + b.size]).sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] >= ranges[i - 1][1], "blocks do not overlap");
+});
+
+test("allocator: freed memory is reused, so a repeated workload does not grow memory", async () => {
+  const ex = await load();
+  const rand = rng(777);
+  const sizes = Array.from({ length: 3000 }, () => Math.floor(rand() * (rand() < 0.9 ? 300 : 100_000)));
+  const round = () => { const ptrs = sizes.map((s) => ex.alloc(s) >>> 0); for (const p of ptrs) ex.free(p); };
+  round();
+  const after1 = ex.memoryBytes() >>> 0, inUse1 = ex.inUse() >>> 0;
+  for (let i = 0; i < 20; i++) round();
+  assert.equal(ex.memoryBytes() >>> 0, after1, "memory did not grow after the first round");
+  assert.equal(ex.inUse() >>> 0, inUse1, "everything freed is accounted for");
+});
+
+test("collector: unreachable objects are freed and reused, reachable ones survive", async () => {
+  const ex = await load();
+  ex.buildList(10_000, 1);
+  const expected = BigInt((10_000 * 9_999) / 2);
+  ex.collect();
+  assert.equal(ex.keptSum(), expected, "the kept list survives a collection intact");
+  const live = ex.inUse() >>> 0;
+  for (let i = 0; i < 30; i++) { ex.buildList(50_000, 0); ex.collect(); }
+  assert.equal(ex.inUse() >>> 0, live, "garbage lists were freed");
+  const mem = ex.memoryBytes() >>> 0;
+  for (let i = 0; i < 30; i++) { ex.buildList(50_000, 0); ex.collect(); }
+  assert.equal(ex.memoryBytes() >>> 0, mem, "and their memory reused");
+  assert.equal(ex.keptSum(), expected);
+  ex.dropKept();
+  ex.collect();
+  assert.ok((ex.inUse() >>> 0) < live, "dropping the last reference frees the list");
+});
+
+test("a plugin's memory levels off: the SDK collects between callbacks, paced by what was allocated", async () => {
+  const { PluginHost } = await import("../../tools/testing/index.js");
+  const { Dissector } = await import("../../tools/dissector/dissector.js");
+  const { batchOf } = await import("../tools/batches.js");
+  const d = await Dissector.load();
+  const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: "{}" });
+  const values = Array.from({ length: 50 }, (_, i) => Buffer.from(`record ${i}: mail me at someone${i}@example.org, card 4111 1111 1111 1111`));
+  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000,
+    topicData: [{ name: "t", partitionData: [{ index: 0, records: batchOf(values, { gzip: true }).toString("base64") }] }] }));
+  assert.ok(body.ok, body.text);
+  const h = Buffer.alloc(12); h.writeInt16BE(0, 4); h.writeInt16BE(9, 6); h.writeInt32BE(1, 8);
+  const rest = Buffer.concat([h.subarray(4), Buffer.from([0, 1, 0x78, 0]), body.bytes]);
+  h.writeInt32BE(rest.length, 0);
+  const frame = Buffer.concat([h.subarray(0, 4), rest]);
+  const rounds = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const conn = host.connect({ keepForwarded: false });
+      conn.fromClient(frame);
+      conn.close();
+    }
+  };
+  rounds(300);
+  const warm = host.memoryBytes();
+  rounds(1500);
+  assert.equal(host.metric("pii.batches_masked"), 1800n, "every batch was masked (so every round allocated)");
+  assert.equal(host.memoryBytes(), warm, `memory stayed at ${warm} bytes over 1,500 more connections`);
+});
