@@ -74,14 +74,28 @@ function elementIsStruct(t: FieldType): t is { kind: "array"; element: { kind: "
   return t.kind === "array" && t.element.kind === "struct";
 }
 
+/**
+ * Arrays of numbers and bools are StaticArrays: one allocation instead of two (an Array is a
+ * header plus a buffer), and a shared empty one costs nothing. Decoded messages hold many of
+ * them (replica lists, partition indexes), so this is a large part of decoding's allocations.
+ * Arrays of structs and strings stay Arrays, which plugins grow and filter.
+ */
+function isStaticArrayElement(t: FieldType): boolean {
+  return t.kind === "primitive" && FIXED_SIZE[t.name] !== undefined && t.name !== "uuid";
+}
+
+function arrayType(ctx: Ctx, el: FieldType): string {
+  const name = el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+  return isStaticArrayElement(el) ? `StaticArray<${name}>` : `Array<${name}>`;
+}
+
 function fieldTsType(ctx: Ctx, f: Field): string {
   const nullable = nullableAnywhere(f, ctx.msg.validVersions);
   let base: string;
   if (f.type.kind === "primitive") base = AS_TYPE[f.type.name];
   else if (f.type.kind === "struct") base = structClass(ctx.msg.descriptor.name, f.type.name);
   else {
-    const el = f.type.element;
-    base = `Array<${el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never"}>`;
+    base = arrayType(ctx, f.type.element);
   }
   const isRef = f.type.kind !== "primitive" || ["string", "bytes", "records", "uuid"].includes(f.type.name);
   return nullable && isRef ? `${base} | null` : base;
@@ -216,16 +230,17 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const m = minElementSize(el);
   const lenRead = flexibleC === "true" ? `r.compactArrayLength(${m})` : flexibleC === "false" ? `r.arrayLength(${m})` : `(${flexibleC}) ? r.compactArrayLength(${m}) : r.arrayLength(${m})`;
   const elType = el.kind === "struct" ? structClass(msgName, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+  // Element reads and writes skip the bounds check: every loop runs i below the length it checks.
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
   if (el.kind === "struct") {
     readEl = `unchecked(a[i] = ${elType}.decodeFrom(r, version));`;
-    sizeEl = `n += x[i].size(version);`;
-    writeEl = `x[i].encode(w, version);`;
+    sizeEl = `n += unchecked(x[i]).size(version);`;
+    writeEl = `unchecked(x[i]).encode(w, version);`;
     jsonEl = `x[i].toJson(j, version);`;
   } else if (el.kind === "primitive") {
     readEl = `unchecked(a[i] = ${readPrimitive(el.name, "false", flexibleC)});`;
-    sizeEl = `n += ${sizePrimitive(el.name, "x[i]", "false", flexibleC)};`;
-    writeEl = writePrimitive(el.name, "x[i]", "false", flexibleC);
+    sizeEl = `n += ${sizePrimitive(el.name, "unchecked(x[i])", "false", flexibleC)};`;
+    writeEl = writePrimitive(el.name, "unchecked(x[i])", "false", flexibleC);
     jsonEl = jsonPrimitive(el.name, "x[i]");
   } else throw new Error(`${ctx.msg.descriptor.file}: ${f.name}: arrays of arrays are not supported`);
   // A failed read still leaves a valid (empty) array: decodeFrom objects have no defaults to fall back on.
@@ -233,7 +248,11 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   // so the allocation is bounded by the input. After a failure it is cut to the elements read, so no
   // hole (a null where the type has none) is ever visible.
   const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength); ${v} = [];` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else { r.fail(ReadError.BadLength); ${v} = []; }`;
-  out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
+  if (isStaticArrayElement(el)) {
+    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else if (count == 0) { ${v} = []; } else { const a = new StaticArray<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } ${v} = i < count ? StaticArray.slice<${elType}>(a, 0, i) : a; } }`);
+  } else {
+    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
+  }
   const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
   const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
   out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; for (let i = 0; i < x.length; i++) ${sizeEl} } }`);
@@ -291,7 +310,8 @@ function fromJsonCode(ctx: Ctx, className: string, fields: Field[]): string {
     if (f.type.kind === "array") {
       const el = f.type.element;
       const elType = el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
-      assign = `{ const items = jsonArray(x, ${JSON.stringify(path)}, e); if (items != null) { const a = new Array<${elType}>(); for (let i = 0; i < items.length; i++) a.push(${jsonReadExpr(ctx, el, "items[i]", path + "[]")}); ${v} = a; } }`;
+      const arr = isStaticArrayElement(el) ? "StaticArray" : "Array";
+      assign = `{ const items = jsonArray(x, ${JSON.stringify(path)}, e); if (items != null) { const a = new ${arr}<${elType}>(items.length); for (let i = 0; i < items.length; i++) a[i] = ${jsonReadExpr(ctx, el, "items[i]", path + "[]")}; ${v} = a; } }`;
     } else {
       assign = `${v} = ${jsonReadExpr(ctx, f.type, "x", path)};`;
     }
@@ -321,7 +341,8 @@ function errorCodesCode(ctx: Ctx, fields: Field[]): string {
     const v = `this.${camel(f.name)}`;
     let line = "";
     if (f.type.kind === "primitive" && f.type.name === "int16" && f.name === "ErrorCode") line = `out.push(${v});`;
-    else if (f.type.kind === "struct") line = nullableAnywhere(f, valid) ? `if (${v} != null) ${v}!.errorCodes(version, out);` : `${v}.errorCodes(version, out);`;
+    else if (f.type.kind === "struct") line = isLazyStruct(ctx, f) ? `if (this._${camel(f.name)} != null) this._${camel(f.name)}!.errorCodes(version, out);`
+      : nullableAnywhere(f, valid) ? `if (${v} != null) ${v}!.errorCodes(version, out);` : `${v}.errorCodes(version, out);`;
     else if (f.type.kind === "array" && f.type.element.kind === "struct") line = `{ const x = ${v}; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }`;
     if (!line) continue;
     lines.push(present === "true" ? `    ${line}` : `    if (${present}) ${line}`);
@@ -332,9 +353,20 @@ ${lines.join("\n")}
   }`;
 }
 
+/**
+ * A struct field that only ever travels as a tagged field (FetchResponse's CurrentLeader,
+ * SnapshotId, DivergingEpoch): absent, it equals its default. It is held in a private nullable
+ * slot behind a getter that makes the default on first read, so decoding a message that lacks
+ * it allocates nothing.
+ */
+function isLazyStruct(ctx: Ctx, f: Field): boolean {
+  return f.type.kind === "struct" && !nullableAnywhere(f, ctx.msg.validVersions) && cond(regularVersions(f), ctx.msg.validVersions) === "false";
+}
+
 /** The "differs from default" check Kafka applies before writing a tagged field. */
 function nonDefault(ctx: Ctx, f: Field): string {
   const v = `this.${camel(f.name)}`;
+  if (isLazyStruct(ctx, f)) return `(this._${camel(f.name)} != null && !this._${camel(f.name)}!.isDefault())`;
   const d = defaultExpr(ctx, f);
   const t = f.type;
   const nullable = nullableAnywhere(f, ctx.msg.validVersions);
@@ -361,7 +393,16 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   const tagged: { f: Field; code: FieldCode; when: string }[] = [];
   const absentDefaults: string[] = [];
   for (const f of fields) {
-    decl.push(`  ${camel(f.name)}: ${fieldTsType(ctx, f)} = ${defaultExpr(ctx, f)};`);
+    const lazy = isLazyStruct(ctx, f);
+    if (lazy) {
+      const t = fieldTsType(ctx, f), n = camel(f.name);
+      decl.push(`  private _${n}: ${t} | null = null;`);
+      decl.push(`  /** Tagged; absent means the default, made on first read. */`);
+      decl.push(`  get ${n}(): ${t} { let v = this._${n}; if (v == null) { v = new ${t}(); this._${n} = v; } return v; }`);
+      decl.push(`  set ${n}(v: ${t}) { this._${n} = v; }`);
+    } else {
+      decl.push(`  ${camel(f.name)}: ${fieldTsType(ctx, f)} = ${defaultExpr(ctx, f)};`);
+    }
     const path = `${pathPrefix}${f.name}${f.type.kind === "array" ? "[]" : ""}`;
     const regular = cond(regularVersions(f), valid);
     // Inside the field's own versions, conditions that always hold there are dropped.
@@ -370,7 +411,8 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
     const flexibleC = span.empty ? "false" : cond(f.flexibleVersions ?? ctx.msg.flexibleVersions, span);
     const code = valueCode(ctx, f, path, nullableC, flexibleC);
     // decodeFrom skips the constructor, so decode gives every field a value: read, or default.
-    if (regular === "false") absentDefaults.push(`    this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
+    if (lazy) absentDefaults.push(`    this._${camel(f.name)} = null;`);
+    else if (regular === "false") absentDefaults.push(`    this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
     else if (regular !== "true") absentDefaults.push(`    if (!(${regular})) this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
     if (regular !== "false") {
       const wrap = (lines: string[]) => regular === "true" ? lines.map((l) => `    ${l}`) : [`    if (${regular}) {`, ...lines.map((l) => `      ${l}`), "    }"];

@@ -114,11 +114,13 @@ ${cases((c) => `${c}.decodeFrom(r, version); return true;`)}
 /**
  * Decodes a body and encodes it again at the same version. Returns the re-encoded
  * bytes, or null when the key is unknown or the body did not decode; \`sizeOut[0]\`
- * gets what size() predicted.
+ * gets what size() predicted. When \`into\` is given and big enough, the message is written to
+ * its first n bytes and it is returned (a caller reusing one output buffer); otherwise a new
+ * buffer of exactly n bytes is.
  */
-export function reencodeBody(apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>): ArrayBuffer | null {
+export function reencodeBody(apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>, into: ArrayBuffer | null = null): ArrayBuffer | null {
   switch (apiKey) {
-${cases((c) => `const x = ${c}.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = Writer.sized(n); x.encode(w, version); return w.buffer;`)}
+${cases((c) => `const x = ${c}.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer;`)}
   }
   return null;
 }

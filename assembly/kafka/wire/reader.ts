@@ -80,7 +80,7 @@ export class Reader {
 
   bool(): bool { return this.int8() != 0; }
 
-  int16(): i16 {
+  @inline int16(): i16 {
     const p = this.take(2);
     return p < 0 ? 0 : bswap<i16>(load<i16>(this.base + p));
   }
@@ -90,7 +90,7 @@ export class Reader {
     return p < 0 ? 0 : bswap<u16>(load<u16>(this.base + p));
   }
 
-  int32(): i32 {
+  @inline int32(): i32 {
     const p = this.take(4);
     return p < 0 ? 0 : bswap<i32>(load<i32>(this.base + p));
   }
@@ -100,7 +100,7 @@ export class Reader {
     return p < 0 ? 0 : bswap<u32>(load<u32>(this.base + p));
   }
 
-  int64(): i64 {
+  @inline int64(): i64 {
     const p = this.take(8);
     return p < 0 ? 0 : bswap<i64>(load<i64>(this.base + p));
   }
@@ -111,7 +111,17 @@ export class Reader {
   }
 
   /** Unsigned LEB128, at most 5 bytes. */
-  uvarint(): u32 {
+  @inline uvarint(): u32 {
+    // Most are one byte: compact lengths and tagged-field counts.
+    const p = this.pos;
+    if (p < this.end) {
+      const b = <u32>load<u8>(this.base + p);
+      if (b < 0x80) { this.pos = p + 1; return b; }
+    }
+    return this.uvarintLong();
+  }
+
+  private uvarintLong(): u32 {
     let result: u32 = 0;
     for (let shift: u32 = 0; shift < 35; shift += 7) {
       if (this.pos >= this.end) { this.fail(ReadError.Truncated); return 0; }

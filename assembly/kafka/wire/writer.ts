@@ -8,10 +8,12 @@ export class Writer {
   pos: i32;
   readonly end: i32;
 
-  constructor(readonly buffer: ArrayBuffer, offset: i32 = 0) {
+  /** A writer over `buffer` from `offset`, up to `end` (the buffer's end when -1 or past it). */
+  constructor(readonly buffer: ArrayBuffer, offset: i32 = 0, end: i32 = -1) {
     this.base = changetype<usize>(buffer);
-    this.pos = offset < 0 ? 0 : (offset > buffer.byteLength ? buffer.byteLength : offset);
-    this.end = buffer.byteLength;
+    const total = buffer.byteLength;
+    this.end = end < 0 || end > total ? total : end;
+    this.pos = offset < 0 ? 0 : (offset > this.end ? this.end : offset);
   }
 
   /** A writer over a fresh buffer of exactly `size` bytes. */
@@ -29,16 +31,22 @@ export class Writer {
     return p;
   }
 
-  int8(v: i8): void { const p = this.take(1); if (p >= 0) store<i8>(this.base + p, v); }
+  @inline int8(v: i8): void { const p = this.take(1); if (p >= 0) store<i8>(this.base + p, v); }
   bool(v: bool): void { this.int8(v ? 1 : 0); }
-  int16(v: i16): void { const p = this.take(2); if (p >= 0) store<i16>(this.base + p, bswap<i16>(v)); }
+  @inline int16(v: i16): void { const p = this.take(2); if (p >= 0) store<i16>(this.base + p, bswap<i16>(v)); }
   uint16(v: u16): void { const p = this.take(2); if (p >= 0) store<u16>(this.base + p, bswap<u16>(v)); }
-  int32(v: i32): void { const p = this.take(4); if (p >= 0) store<i32>(this.base + p, bswap<i32>(v)); }
+  @inline int32(v: i32): void { const p = this.take(4); if (p >= 0) store<i32>(this.base + p, bswap<i32>(v)); }
   uint32(v: u32): void { const p = this.take(4); if (p >= 0) store<u32>(this.base + p, bswap<u32>(v)); }
-  int64(v: i64): void { const p = this.take(8); if (p >= 0) store<i64>(this.base + p, bswap<i64>(v)); }
+  @inline int64(v: i64): void { const p = this.take(8); if (p >= 0) store<i64>(this.base + p, bswap<i64>(v)); }
   float64(v: f64): void { const p = this.take(8); if (p >= 0) store<u64>(this.base + p, bswap<u64>(reinterpret<u64>(v))); }
 
-  uvarint(v: u32): void {
+  @inline uvarint(v: u32): void {
+    // Most are one byte: compact lengths and tagged-field counts.
+    if (v < 0x80) this.int8(<i8>v);
+    else this.uvarintLong(v);
+  }
+
+  private uvarintLong(v: u32): void {
     while (v >= 0x80) { this.int8(<i8>((v & 0x7f) | 0x80)); v >>>= 7; }
     this.int8(<i8>v);
   }

@@ -77,7 +77,7 @@ export class AddPartitionsToTxnRequest {
   size(version: i16): i32 {
     let n = 0;
     if (version >= 4) {
-      { const x = this.transactions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.transactions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version <= 3) {
       n += ((version >= 3) ? sizeOf.compactStr(this.v3AndBelowTransactionalId!) : sizeOf.str(this.v3AndBelowTransactionalId!));
@@ -89,7 +89,7 @@ export class AddPartitionsToTxnRequest {
       n += 2;
     }
     if (version <= 3) {
-      { const x = this.v3AndBelowTopics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.v3AndBelowTopics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -102,7 +102,7 @@ export class AddPartitionsToTxnRequest {
 
   encode(w: Writer, version: i16): void {
     if (version >= 4) {
-      { const x = this.transactions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.transactions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version <= 3) {
       if (version >= 3) w.compactString(this.v3AndBelowTransactionalId!); else w.string(this.v3AndBelowTransactionalId!);
@@ -114,7 +114,7 @@ export class AddPartitionsToTxnRequest {
       w.int16(this.v3AndBelowProducerEpoch);
     }
     if (version <= 3) {
-      { const x = this.v3AndBelowTopics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.v3AndBelowTopics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -159,11 +159,11 @@ export class AddPartitionsToTxnRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest"): AddPartitionsToTxnRequest {
     const o = new AddPartitionsToTxnRequest();
     if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("transactions"); if (x == null) { e.add("AddPartitionsToTxnRequest.transactions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.transactions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.transactions", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.transactions[]")); o.transactions = a; } } } }
+    if (version >= 4) { const x = v.get("transactions"); if (x == null) { e.add("AddPartitionsToTxnRequest.transactions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.transactions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.transactions", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.transactions[]"); o.transactions = a; } } } }
     if (version <= 3) { const x = v.get("v3AndBelowTransactionalId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "cannot be null in this version"); } else { o.v3AndBelowTransactionalId = jsonString(x, "AddPartitionsToTxnRequest.v3AndBelowTransactionalId", e); } }
     if (version <= 3) { const x = v.get("v3AndBelowProducerId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "cannot be null in this version"); } else { o.v3AndBelowProducerId = jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version <= 3) { const x = v.get("v3AndBelowProducerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "cannot be null in this version"); } else { o.v3AndBelowProducerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", e, -32768, 32767); } }
-    if (version <= 3) { const x = v.get("v3AndBelowTopics"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.v3AndBelowTopics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.v3AndBelowTopics[]")); o.v3AndBelowTopics = a; } } } }
+    if (version <= 3) { const x = v.get("v3AndBelowTopics"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.v3AndBelowTopics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.v3AndBelowTopics[]"); o.v3AndBelowTopics = a; } } } }
     return o;
   }
 
@@ -254,7 +254,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
       n += 1;
     }
     if (version >= 4) {
-      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -279,7 +279,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
       w.bool(this.verifyOnly);
     }
     if (version >= 4) {
-      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -328,7 +328,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 4) { const x = v.get("producerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", e, -32768, 32767); } }
     if (version >= 4) { const x = v.get("verifyOnly"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "cannot be null in this version"); } else { o.verifyOnly = jsonBool(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", e); } }
-    if (version >= 4) { const x = v.get("topics"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics[]")); o.topics = a; } } } }
+    if (version >= 4) { const x = v.get("topics"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -340,7 +340,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
 
 export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
   name: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -360,7 +360,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.AddPartitionsToTxnTopic._tagged";
       const count = r.uvarint();
@@ -394,7 +394,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 3) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -423,7 +423,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     const o = new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -499,10 +499,10 @@ export class AddPartitionsToTxnResponse {
       n += 2;
     }
     if (version >= 4) {
-      { const x = this.resultsByTransaction; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.resultsByTransaction; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version <= 3) {
-      { const x = this.resultsByTopicV3AndBelow; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.resultsByTopicV3AndBelow; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -519,10 +519,10 @@ export class AddPartitionsToTxnResponse {
       w.int16(this.errorCode);
     }
     if (version >= 4) {
-      { const x = this.resultsByTransaction; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.resultsByTransaction; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version <= 3) {
-      { const x = this.resultsByTopicV3AndBelow; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.resultsByTopicV3AndBelow; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -563,8 +563,8 @@ export class AddPartitionsToTxnResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddPartitionsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 4) { const x = v.get("resultsByTransaction"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTransaction", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTransaction[]")); o.resultsByTransaction = a; } } } }
-    if (version <= 3) { const x = v.get("resultsByTopicV3AndBelow"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow[]")); o.resultsByTopicV3AndBelow = a; } } } }
+    if (version >= 4) { const x = v.get("resultsByTransaction"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTransaction", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTransaction[]"); o.resultsByTransaction = a; } } } }
+    if (version <= 3) { const x = v.get("resultsByTopicV3AndBelow"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow[]"); o.resultsByTopicV3AndBelow = a; } } } }
     return o;
   }
 
@@ -629,7 +629,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
       n += sizeOf.compactStr(this.transactionalId!);
     }
     if (version >= 4) {
-      { const x = this.topicResults; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topicResults; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -645,7 +645,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
       w.compactString(this.transactionalId!);
     }
     if (version >= 4) {
-      { const x = this.topicResults; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topicResults; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -679,7 +679,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnResult();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 4) { const x = v.get("transactionalId"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", e); } }
-    if (version >= 4) { const x = v.get("topicResults"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults[]")); o.topicResults = a; } } } }
+    if (version >= 4) { const x = v.get("topicResults"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults[]"); o.topicResults = a; } } } }
     return o;
   }
 
@@ -733,7 +733,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 3) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.resultsByPartition; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.resultsByPartition; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -745,7 +745,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 3) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.resultsByPartition; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.resultsByPartition; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -774,7 +774,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", e); } }
-    { const x = v.get("resultsByPartition"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition[]")); o.resultsByPartition = a; } } } }
+    { const x = v.get("resultsByPartition"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition[]"); o.resultsByPartition = a; } } } }
     return o;
   }
 

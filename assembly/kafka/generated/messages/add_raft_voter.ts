@@ -71,7 +71,7 @@ export class AddRaftVoterRequest {
     n += 4;
     n += 4;
     n += 16;
-    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       n += 1;
     }
@@ -89,7 +89,7 @@ export class AddRaftVoterRequest {
     w.int32(this.timeoutMs);
     w.int32(this.voterId);
     w.uuid(this.voterDirectoryId);
-    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       w.bool(this.ackWhenCommitted);
     }
@@ -134,7 +134,7 @@ export class AddRaftVoterRequest {
     { const x = v.get("timeoutMs"); if (x == null) { e.add("AddRaftVoterRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AddRaftVoterRequest.timeoutMs", e, -2147483648, 2147483647); } }
     { const x = v.get("voterId"); if (x == null) { e.add("AddRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "AddRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
     { const x = v.get("voterDirectoryId"); if (x == null) { e.add("AddRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "AddRaftVoterRequest.voterDirectoryId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("AddRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<AddRaftVoterRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(AddRaftVoterRequest_Listener.fromJson(items[i], version, e, "AddRaftVoterRequest.listeners[]")); o.listeners = a; } } } }
+    { const x = v.get("listeners"); if (x == null) { e.add("AddRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<AddRaftVoterRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddRaftVoterRequest_Listener.fromJson(items[i], version, e, "AddRaftVoterRequest.listeners[]"); o.listeners = a; } } } }
     if (version >= 1) { const x = v.get("ackWhenCommitted"); if (x == null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "cannot be null in this version"); } else { o.ackWhenCommitted = jsonBool(x, "AddRaftVoterRequest.ackWhenCommitted", e); } }
     return o;
   }

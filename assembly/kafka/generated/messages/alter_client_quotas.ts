@@ -52,7 +52,7 @@ export class AlterClientQuotasRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 1;
     if (version >= 1) {
       let count = 0;
@@ -64,7 +64,7 @@ export class AlterClientQuotasRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.bool(this.validateOnly);
     if (version >= 1) {
       let count = 0;
@@ -93,7 +93,7 @@ export class AlterClientQuotasRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest"): AlterClientQuotasRequest {
     const o = new AlterClientQuotasRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasRequest.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest.entries", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntryData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_EntryData.fromJson(items[i], version, e, "AlterClientQuotasRequest.entries[]")); o.entries = a; } } } }
+    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasRequest.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest.entries", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntryData.fromJson(items[i], version, e, "AlterClientQuotasRequest.entries[]"); o.entries = a; } } } }
     { const x = v.get("validateOnly"); if (x == null) { e.add("AlterClientQuotasRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterClientQuotasRequest.validateOnly", e); } }
     return o;
   }
@@ -147,8 +147,8 @@ export class AlterClientQuotasRequest_EntryData {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.ops; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.ops; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -159,8 +159,8 @@ export class AlterClientQuotasRequest_EntryData {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.ops; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.ops; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -188,8 +188,8 @@ export class AlterClientQuotasRequest_EntryData {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_EntryData"): AlterClientQuotasRequest_EntryData {
     const o = new AlterClientQuotasRequest_EntryData();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntityData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_EntityData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.entity[]")); o.entity = a; } } } }
-    { const x = v.get("ops"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.ops", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.ops", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.ops", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_OpData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.ops[]")); o.ops = a; } } } }
+    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntityData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.entity[]"); o.entity = a; } } } }
+    { const x = v.get("ops"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.ops", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.ops", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.ops", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_OpData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.ops[]"); o.ops = a; } } } }
     return o;
   }
 
@@ -445,7 +445,7 @@ export class AlterClientQuotasResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -457,7 +457,7 @@ export class AlterClientQuotasResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -486,7 +486,7 @@ export class AlterClientQuotasResponse {
     const o = new AlterClientQuotasResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse.entries", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, "AlterClientQuotasResponse.entries[]")); o.entries = a; } } } }
+    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse.entries", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, "AlterClientQuotasResponse.entries[]"); o.entries = a; } } } }
     return o;
   }
 
@@ -544,7 +544,7 @@ export class AlterClientQuotasResponse_EntryData {
     let n = 0;
     n += 2;
     n += ((version >= 1) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
-    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -557,7 +557,7 @@ export class AlterClientQuotasResponse_EntryData {
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
     if (version >= 1) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
-    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -589,7 +589,7 @@ export class AlterClientQuotasResponse_EntryData {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterClientQuotasResponse_EntryData.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterClientQuotasResponse_EntryData.errorMessage", e); } }
-    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, "AlterClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
+    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, "AlterClientQuotasResponse_EntryData.entity[]"); o.entity = a; } } } }
     return o;
   }
 

@@ -52,7 +52,7 @@ export class AlterConfigsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.resources; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.resources; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 1;
     if (version >= 2) {
       let count = 0;
@@ -64,7 +64,7 @@ export class AlterConfigsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.resources; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.resources; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.bool(this.validateOnly);
     if (version >= 2) {
       let count = 0;
@@ -93,7 +93,7 @@ export class AlterConfigsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest"): AlterConfigsRequest {
     const o = new AlterConfigsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("AlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest.resources", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "AlterConfigsRequest.resources[]")); o.resources = a; } } } }
+    { const x = v.get("resources"); if (x == null) { e.add("AlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest.resources", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "AlterConfigsRequest.resources[]"); o.resources = a; } } } }
     { const x = v.get("validateOnly"); if (x == null) { e.add("AlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterConfigsRequest.validateOnly", e); } }
     return o;
   }
@@ -152,7 +152,7 @@ export class AlterConfigsRequest_AlterConfigsResource {
     let n = 0;
     n += 1;
     n += ((version >= 2) ? sizeOf.compactStr(this.resourceName!) : sizeOf.str(this.resourceName!));
-    { const x = this.configs; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.configs; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -165,7 +165,7 @@ export class AlterConfigsRequest_AlterConfigsResource {
   encode(w: Writer, version: i16): void {
     w.int8(this.resourceType);
     if (version >= 2) w.compactString(this.resourceName!); else w.string(this.resourceName!);
-    { const x = this.configs; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.configs; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -197,7 +197,7 @@ export class AlterConfigsRequest_AlterConfigsResource {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "AlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
+    { const x = v.get("configs"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterableConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "AlterConfigsRequest_AlterConfigsResource.configs[]"); o.configs = a; } } } }
     return o;
   }
 
@@ -349,7 +349,7 @@ export class AlterConfigsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.responses; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -361,7 +361,7 @@ export class AlterConfigsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.responses; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -390,7 +390,7 @@ export class AlterConfigsResponse {
     const o = new AlterConfigsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsResponse.responses", e); if (items != null) { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "AlterConfigsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsResponse.responses", e); if (items != null) { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "AlterConfigsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 

@@ -57,7 +57,7 @@ export class AlterPartitionRequest {
     let n = 0;
     n += 4;
     n += 8;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -70,7 +70,7 @@ export class AlterPartitionRequest {
   encode(w: Writer, version: i16): void {
     w.int32(this.brokerId);
     w.int64(this.brokerEpoch);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -102,7 +102,7 @@ export class AlterPartitionRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("brokerId"); if (x == null) { e.add("AlterPartitionRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AlterPartitionRequest.brokerId", e, -2147483648, 2147483647); } }
     { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_TopicData.fromJson(items[i], version, e, "AlterPartitionRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_TopicData.fromJson(items[i], version, e, "AlterPartitionRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -170,7 +170,7 @@ export class AlterPartitionRequest_TopicData {
     if (version >= 2) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -187,7 +187,7 @@ export class AlterPartitionRequest_TopicData {
     if (version >= 2) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -223,7 +223,7 @@ export class AlterPartitionRequest_TopicData {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionRequest_TopicData.topicName", e); } }
     if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionRequest_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, "AlterPartitionRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, "AlterPartitionRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -236,7 +236,7 @@ export class AlterPartitionRequest_TopicData {
 export class AlterPartitionRequest_PartitionData {
   partitionIndex: i32 = 0;
   leaderEpoch: i32 = 0;
-  newIsr: Array<i32> = [];
+  newIsr: StaticArray<i32> = [];
   newIsrWithEpochs: Array<AlterPartitionRequest_BrokerState> = [];
   leaderRecoveryState: i8 = 0;
   partitionEpoch: i32 = 0;
@@ -265,7 +265,7 @@ export class AlterPartitionRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 2) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsr[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.newIsr = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else if (count == 0) { this.newIsr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.newIsr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
@@ -303,7 +303,7 @@ export class AlterPartitionRequest_PartitionData {
       { const x = this.newIsr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
     }
     if (version >= 3) {
-      { const x = this.newIsrWithEpochs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.newIsrWithEpochs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 1) {
       n += 1;
@@ -322,10 +322,10 @@ export class AlterPartitionRequest_PartitionData {
     w.int32(this.partitionIndex);
     w.int32(this.leaderEpoch);
     if (version <= 2) {
-      { const x = this.newIsr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.newIsr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 3) {
-      { const x = this.newIsrWithEpochs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.newIsrWithEpochs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 1) {
       w.int8(this.leaderRecoveryState);
@@ -374,8 +374,8 @@ export class AlterPartitionRequest_PartitionData {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version <= 2) { const x = v.get("newIsr"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionRequest_PartitionData.newIsr[]", e, -2147483648, 2147483647)); o.newIsr = a; } } } }
-    if (version >= 3) { const x = v.get("newIsrWithEpochs"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsrWithEpochs", e); if (items != null) { const a = new Array<AlterPartitionRequest_BrokerState>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionRequest_BrokerState.fromJson(items[i], version, e, "AlterPartitionRequest_PartitionData.newIsrWithEpochs[]")); o.newIsrWithEpochs = a; } } } }
+    if (version <= 2) { const x = v.get("newIsr"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionRequest_PartitionData.newIsr[]", e, -2147483648, 2147483647); o.newIsr = a; } } } }
+    if (version >= 3) { const x = v.get("newIsrWithEpochs"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsrWithEpochs", e); if (items != null) { const a = new Array<AlterPartitionRequest_BrokerState>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_BrokerState.fromJson(items[i], version, e, "AlterPartitionRequest_PartitionData.newIsrWithEpochs[]"); o.newIsrWithEpochs = a; } } } }
     if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderRecoveryState", e, -128, 127); } }
     { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
     return o;
@@ -551,7 +551,7 @@ export class AlterPartitionResponse {
     let n = 0;
     n += 4;
     n += 2;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -564,7 +564,7 @@ export class AlterPartitionResponse {
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -596,7 +596,7 @@ export class AlterPartitionResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterPartitionResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterPartitionResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse.topics", e); if (items != null) { const a = new Array<AlterPartitionResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_TopicData.fromJson(items[i], version, e, "AlterPartitionResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse.topics", e); if (items != null) { const a = new Array<AlterPartitionResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_TopicData.fromJson(items[i], version, e, "AlterPartitionResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -665,7 +665,7 @@ export class AlterPartitionResponse_TopicData {
     if (version >= 2) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -682,7 +682,7 @@ export class AlterPartitionResponse_TopicData {
     if (version >= 2) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -718,7 +718,7 @@ export class AlterPartitionResponse_TopicData {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionResponse_TopicData.topicName", e); } }
     if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionResponse_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, "AlterPartitionResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, "AlterPartitionResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -733,7 +733,7 @@ export class AlterPartitionResponse_PartitionData {
   errorCode: i16 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: Array<i32> = [];
+  isr: StaticArray<i32> = [];
   leaderRecoveryState: i8 = 0;
   partitionEpoch: i32 = 0;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -762,7 +762,7 @@ export class AlterPartitionResponse_PartitionData {
     r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "AlterPartitionResponse.Topics[].Partitions[].Isr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 1) {
       r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderRecoveryState";
       this.leaderRecoveryState = r.int8();
@@ -812,7 +812,7 @@ export class AlterPartitionResponse_PartitionData {
     w.int16(this.errorCode);
     w.int32(this.leaderId);
     w.int32(this.leaderEpoch);
-    { const x = this.isr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.isr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 1) {
       w.int8(this.leaderRecoveryState);
     }
@@ -860,7 +860,7 @@ export class AlterPartitionResponse_PartitionData {
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse_PartitionData.errorCode", e, -32768, 32767); } }
     { const x = v.get("leaderId"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_PartitionData.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionResponse_PartitionData.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    { const x = v.get("isr"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_PartitionData.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionResponse_PartitionData.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
     if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderRecoveryState", e, -128, 127); } }
     { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
     return o;

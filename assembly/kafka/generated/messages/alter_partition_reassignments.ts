@@ -62,7 +62,7 @@ export class AlterPartitionReassignmentsRequest {
     if (version >= 1) {
       n += 1;
     }
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -77,7 +77,7 @@ export class AlterPartitionReassignmentsRequest {
     if (version >= 1) {
       w.bool(this.allowReplicationFactorChange);
     }
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -111,7 +111,7 @@ export class AlterPartitionReassignmentsRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("timeoutMs"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsRequest.allowReplicationFactorChange", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -165,7 +165,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -177,7 +177,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -206,7 +206,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     const o = new AlterPartitionReassignmentsRequest_ReassignableTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -218,7 +218,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
 
 export class AlterPartitionReassignmentsRequest_ReassignablePartition {
   partitionIndex: i32 = 0;
-  replicas: Array<i32> | null = null;
+  replicas: StaticArray<i32> | null = null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -238,7 +238,7 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.replicas = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.replicas = null; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -272,7 +272,7 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    { const x = this.replicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -301,7 +301,7 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     const o = new AlterPartitionReassignmentsRequest_ReassignablePartition();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", "missing"); } else if (x.kind == JsonKind.Null) { o.replicas = null; } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
+    { const x = v.get("replicas"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", "missing"); } else if (x.kind == JsonKind.Null) { o.replicas = null; } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
     return o;
   }
 
@@ -375,7 +375,7 @@ export class AlterPartitionReassignmentsResponse {
     }
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -392,7 +392,7 @@ export class AlterPartitionReassignmentsResponse {
     }
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -432,7 +432,7 @@ export class AlterPartitionReassignmentsResponse {
     if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsResponse.allowReplicationFactorChange", e); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse.responses", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse.responses", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 
@@ -487,7 +487,7 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -499,7 +499,7 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -528,7 +528,7 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     const o = new AlterPartitionReassignmentsResponse_ReassignableTopicResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -49,7 +49,7 @@ export class AlterReplicaLogDirsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.dirs; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.dirs; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class AlterReplicaLogDirsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.dirs; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.dirs; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class AlterReplicaLogDirsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest"): AlterReplicaLogDirsRequest {
     const o = new AlterReplicaLogDirsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("dirs"); if (x == null) { e.add("AlterReplicaLogDirsRequest.dirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest.dirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest.dirs", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest.dirs[]")); o.dirs = a; } } } }
+    { const x = v.get("dirs"); if (x == null) { e.add("AlterReplicaLogDirsRequest.dirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest.dirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest.dirs", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest.dirs[]"); o.dirs = a; } } } }
     return o;
   }
 
@@ -140,7 +140,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.path!) : sizeOf.str(this.path!));
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -152,7 +152,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.path!); else w.string(this.path!);
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -181,7 +181,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDir();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("path"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "cannot be null in this version"); } else { o.path = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -193,7 +193,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
 
 export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
   name: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +213,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]._tagged";
       const count = r.uvarint();
@@ -247,7 +247,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -276,7 +276,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -333,7 +333,7 @@ export class AlterReplicaLogDirsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -345,7 +345,7 @@ export class AlterReplicaLogDirsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -374,7 +374,7 @@ export class AlterReplicaLogDirsResponse {
     const o = new AlterReplicaLogDirsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterReplicaLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("AlterReplicaLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse.results", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("AlterReplicaLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse.results", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -428,7 +428,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.topicName!) : sizeOf.str(this.topicName!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -440,7 +440,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.topicName!); else w.string(this.topicName!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -469,7 +469,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     const o = new AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -53,7 +53,7 @@ export class AlterShareGroupOffsetsRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class AlterShareGroupOffsetsRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class AlterShareGroupOffsetsRequest {
     const o = new AlterShareGroupOffsetsRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AlterShareGroupOffsetsRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     const o = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -349,7 +349,7 @@ export class AlterShareGroupOffsetsResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -363,7 +363,7 @@ export class AlterShareGroupOffsetsResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -398,7 +398,7 @@ export class AlterShareGroupOffsetsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 
@@ -457,7 +457,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -470,7 +470,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -502,7 +502,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", e); } }
     { const x = v.get("topicId"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -52,8 +52,8 @@ export class AlterUserScramCredentialsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.deletions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.upsertions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.deletions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.upsertions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -64,8 +64,8 @@ export class AlterUserScramCredentialsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.deletions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.upsertions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.deletions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.upsertions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -93,8 +93,8 @@ export class AlterUserScramCredentialsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest"): AlterUserScramCredentialsRequest {
     const o = new AlterUserScramCredentialsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("deletions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.deletions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.deletions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.deletions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsRequest_ScramCredentialDeletion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.deletions[]")); o.deletions = a; } } } }
-    { const x = v.get("upsertions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.upsertions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.upsertions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.upsertions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.upsertions[]")); o.upsertions = a; } } } }
+    { const x = v.get("deletions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.deletions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.deletions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.deletions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialDeletion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.deletions[]"); o.deletions = a; } } } }
+    { const x = v.get("upsertions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.upsertions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.upsertions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.upsertions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.upsertions[]"); o.upsertions = a; } } } }
     return o;
   }
 
@@ -366,7 +366,7 @@ export class AlterUserScramCredentialsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -378,7 +378,7 @@ export class AlterUserScramCredentialsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -407,7 +407,7 @@ export class AlterUserScramCredentialsResponse {
     const o = new AlterUserScramCredentialsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("AlterUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, "AlterUserScramCredentialsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("AlterUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, "AlterUserScramCredentialsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 

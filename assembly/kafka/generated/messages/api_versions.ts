@@ -203,7 +203,7 @@ export class ApiVersionsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.apiKeys; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.apiKeys; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       n += 4;
     }
@@ -211,7 +211,7 @@ export class ApiVersionsResponse {
       let count = 0;
       if ((version >= 3) && (this.supportedFeatures.length != 0)) {
         const before = n;
-        { const x = this.supportedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.supportedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -225,7 +225,7 @@ export class ApiVersionsResponse {
       }
       if ((version >= 3) && (this.finalizedFeatures.length != 0)) {
         const before = n;
-        { const x = this.finalizedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.finalizedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(2) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -246,7 +246,7 @@ export class ApiVersionsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.apiKeys; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.apiKeys; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       w.int32(this.throttleTimeMs);
     }
@@ -263,9 +263,9 @@ export class ApiVersionsResponse {
       if ((version >= 3) && (this.supportedFeatures.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.supportedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.supportedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.supportedFeatures; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.supportedFeatures; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 1);
       if ((version >= 3) && (this.finalizedFeaturesEpoch != <i64>-1)) {
@@ -279,9 +279,9 @@ export class ApiVersionsResponse {
       if ((version >= 3) && (this.finalizedFeatures.length != 0)) {
         w.uvarint(2);
         let n = 0;
-        { const x = this.finalizedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.finalizedFeatures; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.finalizedFeatures; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.finalizedFeatures; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 3);
       if ((version >= 3) && (this.zkMigrationReady != false)) {
@@ -334,11 +334,11 @@ export class ApiVersionsResponse {
     const o = new ApiVersionsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("ApiVersionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ApiVersionsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("apiKeys"); if (x == null) { e.add("ApiVersionsResponse.apiKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.apiKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.apiKeys", e); if (items != null) { const a = new Array<ApiVersionsResponse_ApiVersion>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_ApiVersion.fromJson(items[i], version, e, "ApiVersionsResponse.apiKeys[]")); o.apiKeys = a; } } } }
+    { const x = v.get("apiKeys"); if (x == null) { e.add("ApiVersionsResponse.apiKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.apiKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.apiKeys", e); if (items != null) { const a = new Array<ApiVersionsResponse_ApiVersion>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_ApiVersion.fromJson(items[i], version, e, "ApiVersionsResponse.apiKeys[]"); o.apiKeys = a; } } } }
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ApiVersionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ApiVersionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("supportedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.supportedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.supportedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_SupportedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.supportedFeatures[]")); o.supportedFeatures = a; } } } }
+    if (version >= 3) { const x = v.get("supportedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.supportedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.supportedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_SupportedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.supportedFeatures[]"); o.supportedFeatures = a; } } } }
     if (version >= 3) { const x = v.get("finalizedFeaturesEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeaturesEpoch", "cannot be null in this version"); } else { o.finalizedFeaturesEpoch = jsonInt(x, "ApiVersionsResponse.finalizedFeaturesEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 3) { const x = v.get("finalizedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.finalizedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(); for (let i = 0; i < items.length; i++) a.push(ApiVersionsResponse_FinalizedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.finalizedFeatures[]")); o.finalizedFeatures = a; } } } }
+    if (version >= 3) { const x = v.get("finalizedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.finalizedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_FinalizedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.finalizedFeatures[]"); o.finalizedFeatures = a; } } } }
     if (version >= 3) { const x = v.get("zkMigrationReady"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ApiVersionsResponse.zkMigrationReady", e); } }
     return o;
   }

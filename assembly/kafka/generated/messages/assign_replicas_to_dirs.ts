@@ -57,7 +57,7 @@ export class AssignReplicasToDirsRequest {
     let n = 0;
     n += 4;
     n += 8;
-    { const x = this.directories; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.directories; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -70,7 +70,7 @@ export class AssignReplicasToDirsRequest {
   encode(w: Writer, version: i16): void {
     w.int32(this.brokerId);
     w.int64(this.brokerEpoch);
-    { const x = this.directories; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.directories; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -102,7 +102,7 @@ export class AssignReplicasToDirsRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("brokerId"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AssignReplicasToDirsRequest.brokerId", e, -2147483648, 2147483647); } }
     { const x = v.get("brokerEpoch"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AssignReplicasToDirsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsRequest.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest.directories[]")); o.directories = a; } } } }
+    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsRequest.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest.directories[]"); o.directories = a; } } } }
     return o;
   }
 
@@ -156,7 +156,7 @@ export class AssignReplicasToDirsRequest_DirectoryData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -168,7 +168,7 @@ export class AssignReplicasToDirsRequest_DirectoryData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.id);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -197,7 +197,7 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     const o = new AssignReplicasToDirsRequest_DirectoryData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsRequest_DirectoryData.id", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_DirectoryData.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_DirectoryData.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -251,7 +251,7 @@ export class AssignReplicasToDirsRequest_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -263,7 +263,7 @@ export class AssignReplicasToDirsRequest_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -292,7 +292,7 @@ export class AssignReplicasToDirsRequest_TopicData {
     const o = new AssignReplicasToDirsRequest_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsRequest_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -440,7 +440,7 @@ export class AssignReplicasToDirsResponse {
     let n = 0;
     n += 4;
     n += 2;
-    { const x = this.directories; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.directories; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -453,7 +453,7 @@ export class AssignReplicasToDirsResponse {
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
-    { const x = this.directories; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.directories; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -485,7 +485,7 @@ export class AssignReplicasToDirsResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AssignReplicasToDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsResponse.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse.directories[]")); o.directories = a; } } } }
+    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsResponse.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse.directories[]"); o.directories = a; } } } }
     return o;
   }
 
@@ -540,7 +540,7 @@ export class AssignReplicasToDirsResponse_DirectoryData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -552,7 +552,7 @@ export class AssignReplicasToDirsResponse_DirectoryData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.id);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -581,7 +581,7 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     const o = new AssignReplicasToDirsResponse_DirectoryData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsResponse_DirectoryData.id", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_DirectoryData.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_DirectoryData.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -635,7 +635,7 @@ export class AssignReplicasToDirsResponse_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -647,7 +647,7 @@ export class AssignReplicasToDirsResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -676,7 +676,7 @@ export class AssignReplicasToDirsResponse_TopicData {
     const o = new AssignReplicasToDirsResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsResponse_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

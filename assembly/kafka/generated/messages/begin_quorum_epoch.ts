@@ -68,9 +68,9 @@ export class BeginQuorumEpochRequest {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
-      { const x = this.leaderEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.leaderEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 1) {
       let count = 0;
@@ -86,9 +86,9 @@ export class BeginQuorumEpochRequest {
     if (version >= 1) {
       w.int32(this.voterId);
     }
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
-      { const x = this.leaderEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.leaderEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 1) {
       let count = 0;
@@ -127,8 +127,8 @@ export class BeginQuorumEpochRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("clusterId"); if (x == null) { e.add("BeginQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "BeginQuorumEpochRequest.clusterId", e); } }
     if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("BeginQuorumEpochRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "BeginQuorumEpochRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochRequest.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochRequest.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochRequest.leaderEndpoints[]"); o.leaderEndpoints = a; } } } }
     return o;
   }
 
@@ -183,7 +183,7 @@ export class BeginQuorumEpochRequest_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.topicName!) : sizeOf.str(this.topicName!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -195,7 +195,7 @@ export class BeginQuorumEpochRequest_TopicData {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.topicName!); else w.string(this.topicName!);
-    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -224,7 +224,7 @@ export class BeginQuorumEpochRequest_TopicData {
     const o = new BeginQuorumEpochRequest_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -538,12 +538,12 @@ export class BeginQuorumEpochResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -557,7 +557,7 @@ export class BeginQuorumEpochResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) count++;
@@ -568,9 +568,9 @@ export class BeginQuorumEpochResponse {
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -599,8 +599,8 @@ export class BeginQuorumEpochResponse {
     const o = new BeginQuorumEpochResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("BeginQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BeginQuorumEpochResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochResponse.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochResponse.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -656,7 +656,7 @@ export class BeginQuorumEpochResponse_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.topicName!) : sizeOf.str(this.topicName!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -668,7 +668,7 @@ export class BeginQuorumEpochResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.topicName!); else w.string(this.topicName!);
-    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -697,7 +697,7 @@ export class BeginQuorumEpochResponse_TopicData {
     const o = new BeginQuorumEpochResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -122,7 +122,7 @@ export class BrokerHeartbeatRequest {
         let n = 0;
         { const x = this.offlineLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
         w.uvarint(<u32>n);
-        { const x = this.offlineLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(x[i]); } } }
+        { const x = this.offlineLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(unchecked(x[i])); } } }
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 1);
       if ((version >= 2) && (this.cordonedLogDirs != null)) {
@@ -130,7 +130,7 @@ export class BrokerHeartbeatRequest {
         let n = 0;
         { const x = this.cordonedLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
         w.uvarint(<u32>n);
-        { const x = this.cordonedLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(x[i]); } } }
+        { const x = this.cordonedLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(unchecked(x[i])); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -173,8 +173,8 @@ export class BrokerHeartbeatRequest {
     { const x = v.get("currentMetadataOffset"); if (x == null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "cannot be null in this version"); } else { o.currentMetadataOffset = jsonInt(x, "BrokerHeartbeatRequest.currentMetadataOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("wantFence"); if (x == null) { e.add("BrokerHeartbeatRequest.wantFence", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantFence", "cannot be null in this version"); } else { o.wantFence = jsonBool(x, "BrokerHeartbeatRequest.wantFence", e); } }
     { const x = v.get("wantShutDown"); if (x == null) { e.add("BrokerHeartbeatRequest.wantShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantShutDown", "cannot be null in this version"); } else { o.wantShutDown = jsonBool(x, "BrokerHeartbeatRequest.wantShutDown", e); } }
-    if (version >= 1) { const x = v.get("offlineLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.offlineLogDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.offlineLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerHeartbeatRequest.offlineLogDirs[]", e)); o.offlineLogDirs = a; } } } }
-    if (version >= 2) { const x = v.get("cordonedLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.cordonedLogDirs = null; } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.cordonedLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerHeartbeatRequest.cordonedLogDirs[]", e)); o.cordonedLogDirs = a; } } } }
+    if (version >= 1) { const x = v.get("offlineLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.offlineLogDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.offlineLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerHeartbeatRequest.offlineLogDirs[]", e); o.offlineLogDirs = a; } } } }
+    if (version >= 2) { const x = v.get("cordonedLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.cordonedLogDirs = null; } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.cordonedLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerHeartbeatRequest.cordonedLogDirs[]", e); o.cordonedLogDirs = a; } } } }
     return o;
   }
 

@@ -85,8 +85,8 @@ export class BrokerRegistrationRequest {
     n += 4;
     n += sizeOf.compactStr(this.clusterId!);
     n += 16;
-    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.features; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.features; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += sizeOf.compactNullableStr(this.rack);
     if (version >= 1) {
       n += 1;
@@ -110,14 +110,14 @@ export class BrokerRegistrationRequest {
     w.int32(this.brokerId);
     w.compactString(this.clusterId!);
     w.uuid(this.incarnationId);
-    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.features; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.features; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.compactNullableString(this.rack);
     if (version >= 1) {
       w.bool(this.isMigratingZkBroker);
     }
     if (version >= 2) {
-      { const x = this.logDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(x[i]); } } }
+      { const x = this.logDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(unchecked(x[i])); } } }
     }
     if (version >= 3) {
       w.int64(this.previousBrokerEpoch);
@@ -172,11 +172,11 @@ export class BrokerRegistrationRequest {
     { const x = v.get("brokerId"); if (x == null) { e.add("BrokerRegistrationRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "BrokerRegistrationRequest.brokerId", e, -2147483648, 2147483647); } }
     { const x = v.get("clusterId"); if (x == null) { e.add("BrokerRegistrationRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "BrokerRegistrationRequest.clusterId", e); } }
     { const x = v.get("incarnationId"); if (x == null) { e.add("BrokerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "BrokerRegistrationRequest.incarnationId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("BrokerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(BrokerRegistrationRequest_Listener.fromJson(items[i], version, e, "BrokerRegistrationRequest.listeners[]")); o.listeners = a; } } } }
-    { const x = v.get("features"); if (x == null) { e.add("BrokerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.features", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Feature>(); for (let i = 0; i < items.length; i++) a.push(BrokerRegistrationRequest_Feature.fromJson(items[i], version, e, "BrokerRegistrationRequest.features[]")); o.features = a; } } } }
+    { const x = v.get("listeners"); if (x == null) { e.add("BrokerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Listener.fromJson(items[i], version, e, "BrokerRegistrationRequest.listeners[]"); o.listeners = a; } } } }
+    { const x = v.get("features"); if (x == null) { e.add("BrokerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.features", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Feature>(items.length); for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Feature.fromJson(items[i], version, e, "BrokerRegistrationRequest.features[]"); o.features = a; } } } }
     { const x = v.get("rack"); if (x == null) { e.add("BrokerRegistrationRequest.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "BrokerRegistrationRequest.rack", e); } }
     if (version >= 1) { const x = v.get("isMigratingZkBroker"); if (x == null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "cannot be null in this version"); } else { o.isMigratingZkBroker = jsonBool(x, "BrokerRegistrationRequest.isMigratingZkBroker", e); } }
-    if (version >= 2) { const x = v.get("logDirs"); if (x == null) { e.add("BrokerRegistrationRequest.logDirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.logDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.logDirs", e); if (items != null) { const a = new Array<Uint8Array>(); for (let i = 0; i < items.length; i++) a.push(jsonUuid(items[i], "BrokerRegistrationRequest.logDirs[]", e)); o.logDirs = a; } } } }
+    if (version >= 2) { const x = v.get("logDirs"); if (x == null) { e.add("BrokerRegistrationRequest.logDirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.logDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.logDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerRegistrationRequest.logDirs[]", e); o.logDirs = a; } } } }
     if (version >= 3) { const x = v.get("previousBrokerEpoch"); if (x == null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "cannot be null in this version"); } else { o.previousBrokerEpoch = jsonInt(x, "BrokerRegistrationRequest.previousBrokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }

@@ -52,7 +52,7 @@ export class ConsumerGroupDescribeRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     n += 1;
     if (true) {
       let count = 0;
@@ -64,7 +64,7 @@ export class ConsumerGroupDescribeRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     w.bool(this.includeAuthorizedOperations);
     if (true) {
       let count = 0;
@@ -93,7 +93,7 @@ export class ConsumerGroupDescribeRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeRequest"): ConsumerGroupDescribeRequest {
     const o = new ConsumerGroupDescribeRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("ConsumerGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("groupIds"); if (x == null) { e.add("ConsumerGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ConsumerGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
@@ -151,7 +151,7 @@ export class ConsumerGroupDescribeResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -163,7 +163,7 @@ export class ConsumerGroupDescribeResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -192,7 +192,7 @@ export class ConsumerGroupDescribeResponse {
     const o = new ConsumerGroupDescribeResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ConsumerGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("ConsumerGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -273,7 +273,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     n += 4;
     n += 4;
     n += sizeOf.compactStr(this.assignorName!);
-    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) {
       let count = 0;
@@ -292,7 +292,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     w.int32(this.groupEpoch);
     w.int32(this.assignmentEpoch);
     w.compactString(this.assignorName!);
-    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.authorizedOperations);
     if (true) {
       let count = 0;
@@ -342,7 +342,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     { const x = v.get("groupEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("assignorName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignorName", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("members"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -433,7 +433,7 @@ export class ConsumerGroupDescribeResponse_Member {
     n += 4;
     n += sizeOf.compactStr(this.clientId!);
     n += sizeOf.compactStr(this.clientHost!);
-    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     n += sizeOf.compactNullableStr(this.subscribedTopicRegex);
     n += this.assignment.size(version);
     n += this.targetAssignment.size(version);
@@ -456,7 +456,7 @@ export class ConsumerGroupDescribeResponse_Member {
     w.int32(this.memberEpoch);
     w.compactString(this.clientId!);
     w.compactString(this.clientHost!);
-    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     w.compactNullableString(this.subscribedTopicRegex);
     this.assignment.encode(w, version);
     this.targetAssignment.encode(w, version);
@@ -516,7 +516,7 @@ export class ConsumerGroupDescribeResponse_Member {
     { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("clientId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientId", e); } }
     { const x = v.get("clientHost"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientHost", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupDescribeResponse_Member.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupDescribeResponse_Member.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
     { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", e); } }
     { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.assignment"); } }
     { const x = v.get("targetAssignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.targetAssignment"); } }
@@ -534,7 +534,7 @@ export class ConsumerGroupDescribeResponse_Member {
 export class ConsumerGroupDescribeResponse_TopicPartitions {
   topicId: Uint8Array = new Uint8Array(16);
   topicName: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -556,7 +556,7 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ConsumerGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -592,7 +592,7 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -624,7 +624,7 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicId", e); } }
     { const x = v.get("topicName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -674,7 +674,7 @@ export class ConsumerGroupDescribeResponse_Assignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -685,7 +685,7 @@ export class ConsumerGroupDescribeResponse_Assignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -711,7 +711,7 @@ export class ConsumerGroupDescribeResponse_Assignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_Assignment"): ConsumerGroupDescribeResponse_Assignment {
     const o = new ConsumerGroupDescribeResponse_Assignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
     return o;
   }
 

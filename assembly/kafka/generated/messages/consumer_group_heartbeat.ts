@@ -85,12 +85,12 @@ export class ConsumerGroupHeartbeatRequest {
     n += sizeOf.compactNullableStr(this.instanceId);
     n += sizeOf.compactNullableStr(this.rackId);
     n += 4;
-    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     if (version >= 1) {
       n += sizeOf.compactNullableStr(this.subscribedTopicRegex);
     }
     n += sizeOf.compactNullableStr(this.serverAssignor);
-    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -107,12 +107,12 @@ export class ConsumerGroupHeartbeatRequest {
     w.compactNullableString(this.instanceId);
     w.compactNullableString(this.rackId);
     w.int32(this.rebalanceTimeoutMs);
-    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     if (version >= 1) {
       w.compactNullableString(this.subscribedTopicRegex);
     }
     w.compactNullableString(this.serverAssignor);
-    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -164,10 +164,10 @@ export class ConsumerGroupHeartbeatRequest {
     { const x = v.get("instanceId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "ConsumerGroupHeartbeatRequest.instanceId", e); } }
     { const x = v.get("rackId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ConsumerGroupHeartbeatRequest.rackId", e); } }
     { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ConsumerGroupHeartbeatRequest.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupHeartbeatRequest.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
     if (version >= 1) { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupHeartbeatRequest.subscribedTopicRegex", e); } }
     { const x = v.get("serverAssignor"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.serverAssignor", "missing"); } else if (x.kind == JsonKind.Null) { o.serverAssignor = null; } else { o.serverAssignor = jsonString(x, "ConsumerGroupHeartbeatRequest.serverAssignor", e); } }
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatRequest.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatRequest.topicPartitions[]"); o.topicPartitions = a; } } } }
     return o;
   }
 
@@ -179,7 +179,7 @@ export class ConsumerGroupHeartbeatRequest {
 
 export class ConsumerGroupHeartbeatRequest_TopicPartitions {
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -199,7 +199,7 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -233,7 +233,7 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -262,7 +262,7 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     const o = new ConsumerGroupHeartbeatRequest_TopicPartitions();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -451,7 +451,7 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -462,7 +462,7 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -488,7 +488,7 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse_Assignment"): ConsumerGroupHeartbeatResponse_Assignment {
     const o = new ConsumerGroupHeartbeatResponse_Assignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
     return o;
   }
 
@@ -500,7 +500,7 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
 
 export class ConsumerGroupHeartbeatResponse_TopicPartitions {
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -520,7 +520,7 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ConsumerGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -554,7 +554,7 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -583,7 +583,7 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     const o = new ConsumerGroupHeartbeatResponse_TopicPartitions();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 

@@ -160,7 +160,7 @@ export class ControlledShutdownResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.remainingPartitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.remainingPartitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -172,7 +172,7 @@ export class ControlledShutdownResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.remainingPartitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.remainingPartitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -201,7 +201,7 @@ export class ControlledShutdownResponse {
     const o = new ControlledShutdownResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("ControlledShutdownResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControlledShutdownResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("remainingPartitions"); if (x == null) { e.add("ControlledShutdownResponse.remainingPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.remainingPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControlledShutdownResponse.remainingPartitions", e); if (items != null) { const a = new Array<ControlledShutdownResponse_RemainingPartition>(); for (let i = 0; i < items.length; i++) a.push(ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, "ControlledShutdownResponse.remainingPartitions[]")); o.remainingPartitions = a; } } } }
+    { const x = v.get("remainingPartitions"); if (x == null) { e.add("ControlledShutdownResponse.remainingPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.remainingPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControlledShutdownResponse.remainingPartitions", e); if (items != null) { const a = new Array<ControlledShutdownResponse_RemainingPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, "ControlledShutdownResponse.remainingPartitions[]"); o.remainingPartitions = a; } } } }
     return o;
   }
 

@@ -64,8 +64,8 @@ export class ControllerRegistrationRequest {
     n += 4;
     n += 16;
     n += 1;
-    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.features; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.features; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -79,8 +79,8 @@ export class ControllerRegistrationRequest {
     w.int32(this.controllerId);
     w.uuid(this.incarnationId);
     w.bool(this.zkMigrationReady);
-    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.features; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.features; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -117,8 +117,8 @@ export class ControllerRegistrationRequest {
     { const x = v.get("controllerId"); if (x == null) { e.add("ControllerRegistrationRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "ControllerRegistrationRequest.controllerId", e, -2147483648, 2147483647); } }
     { const x = v.get("incarnationId"); if (x == null) { e.add("ControllerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "ControllerRegistrationRequest.incarnationId", e); } }
     { const x = v.get("zkMigrationReady"); if (x == null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ControllerRegistrationRequest.zkMigrationReady", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("ControllerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(ControllerRegistrationRequest_Listener.fromJson(items[i], version, e, "ControllerRegistrationRequest.listeners[]")); o.listeners = a; } } } }
-    { const x = v.get("features"); if (x == null) { e.add("ControllerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.features", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Feature>(); for (let i = 0; i < items.length; i++) a.push(ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, "ControllerRegistrationRequest.features[]")); o.features = a; } } } }
+    { const x = v.get("listeners"); if (x == null) { e.add("ControllerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Listener.fromJson(items[i], version, e, "ControllerRegistrationRequest.listeners[]"); o.listeners = a; } } } }
+    { const x = v.get("features"); if (x == null) { e.add("ControllerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.features", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Feature>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, "ControllerRegistrationRequest.features[]"); o.features = a; } } } }
     return o;
   }
 

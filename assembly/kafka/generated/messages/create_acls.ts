@@ -49,7 +49,7 @@ export class CreateAclsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.creations; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.creations; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class CreateAclsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.creations; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.creations; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class CreateAclsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsRequest"): CreateAclsRequest {
     const o = new CreateAclsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("creations"); if (x == null) { e.add("CreateAclsRequest.creations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest.creations", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsRequest.creations", e); if (items != null) { const a = new Array<CreateAclsRequest_AclCreation>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsRequest_AclCreation.fromJson(items[i], version, e, "CreateAclsRequest.creations[]")); o.creations = a; } } } }
+    { const x = v.get("creations"); if (x == null) { e.add("CreateAclsRequest.creations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest.creations", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsRequest.creations", e); if (items != null) { const a = new Array<CreateAclsRequest_AclCreation>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateAclsRequest_AclCreation.fromJson(items[i], version, e, "CreateAclsRequest.creations[]"); o.creations = a; } } } }
     return o;
   }
 
@@ -287,7 +287,7 @@ export class CreateAclsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -299,7 +299,7 @@ export class CreateAclsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -328,7 +328,7 @@ export class CreateAclsResponse {
     const o = new CreateAclsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("CreateAclsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsResponse.results", e); if (items != null) { const a = new Array<CreateAclsResponse_AclCreationResult>(); for (let i = 0; i < items.length; i++) a.push(CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, "CreateAclsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("CreateAclsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsResponse.results", e); if (items != null) { const a = new Array<CreateAclsResponse_AclCreationResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, "CreateAclsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 

@@ -70,7 +70,7 @@ export class CreateDelegationTokenRequest {
     if (version >= 3) {
       n += sizeOf.compactNullableStr(this.ownerPrincipalName);
     }
-    { const x = this.renewers; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.renewers; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 8;
     if (version >= 2) {
       let count = 0;
@@ -88,7 +88,7 @@ export class CreateDelegationTokenRequest {
     if (version >= 3) {
       w.compactNullableString(this.ownerPrincipalName);
     }
-    { const x = this.renewers; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.renewers; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int64(this.maxLifetimeMs);
     if (version >= 2) {
       let count = 0;
@@ -127,7 +127,7 @@ export class CreateDelegationTokenRequest {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("ownerPrincipalType"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalType = null; } else { o.ownerPrincipalType = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalType", e); } }
     if (version >= 3) { const x = v.get("ownerPrincipalName"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalName = null; } else { o.ownerPrincipalName = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalName", e); } }
-    { const x = v.get("renewers"); if (x == null) { e.add("CreateDelegationTokenRequest.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateDelegationTokenRequest.renewers", e); if (items != null) { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(); for (let i = 0; i < items.length; i++) a.push(CreateDelegationTokenRequest_CreatableRenewers.fromJson(items[i], version, e, "CreateDelegationTokenRequest.renewers[]")); o.renewers = a; } } } }
+    { const x = v.get("renewers"); if (x == null) { e.add("CreateDelegationTokenRequest.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateDelegationTokenRequest.renewers", e); if (items != null) { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateDelegationTokenRequest_CreatableRenewers.fromJson(items[i], version, e, "CreateDelegationTokenRequest.renewers[]"); o.renewers = a; } } } }
     { const x = v.get("maxLifetimeMs"); if (x == null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "cannot be null in this version"); } else { o.maxLifetimeMs = jsonInt(x, "CreateDelegationTokenRequest.maxLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     return o;
   }

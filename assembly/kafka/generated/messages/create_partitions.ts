@@ -55,7 +55,7 @@ export class CreatePartitionsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     n += 1;
     if (version >= 2) {
@@ -68,7 +68,7 @@ export class CreatePartitionsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.timeoutMs);
     w.bool(this.validateOnly);
     if (version >= 2) {
@@ -100,7 +100,7 @@ export class CreatePartitionsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest"): CreatePartitionsRequest {
     const o = new CreatePartitionsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("CreatePartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest.topics", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsRequest_CreatePartitionsTopic.fromJson(items[i], version, e, "CreatePartitionsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("CreatePartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest.topics", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsTopic.fromJson(items[i], version, e, "CreatePartitionsRequest.topics[]"); o.topics = a; } } } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("CreatePartitionsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreatePartitionsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     { const x = v.get("validateOnly"); if (x == null) { e.add("CreatePartitionsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreatePartitionsRequest.validateOnly", e); } }
     return o;
@@ -160,7 +160,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
     n += 4;
-    { const x = this.assignments; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.assignments; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -173,7 +173,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
     w.int32(this.count);
-    { const x = this.assignments; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.assignments; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -205,7 +205,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreatePartitionsRequest_CreatePartitionsTopic.name", e); } }
     { const x = v.get("count"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "cannot be null in this version"); } else { o.count = <i32>jsonInt(x, "CreatePartitionsRequest_CreatePartitionsTopic.count", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { o.assignments = null; } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsTopic.assignments", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, "CreatePartitionsRequest_CreatePartitionsTopic.assignments[]")); o.assignments = a; } } } }
+    { const x = v.get("assignments"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { o.assignments = null; } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsTopic.assignments", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, "CreatePartitionsRequest_CreatePartitionsTopic.assignments[]"); o.assignments = a; } } } }
     return o;
   }
 
@@ -216,7 +216,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
 }
 
 export class CreatePartitionsRequest_CreatePartitionsAssignment {
-  brokerIds: Array<i32> = [];
+  brokerIds: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -234,7 +234,7 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.brokerIds = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else if (count == 0) { this.brokerIds = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.brokerIds = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -266,7 +266,7 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.brokerIds; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.brokerIds; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -292,7 +292,7 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest_CreatePartitionsAssignment"): CreatePartitionsRequest_CreatePartitionsAssignment {
     const o = new CreatePartitionsRequest_CreatePartitionsAssignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerIds"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
+    { const x = v.get("brokerIds"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds[]", e, -2147483648, 2147483647); o.brokerIds = a; } } } }
     return o;
   }
 
@@ -349,7 +349,7 @@ export class CreatePartitionsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -361,7 +361,7 @@ export class CreatePartitionsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -390,7 +390,7 @@ export class CreatePartitionsResponse {
     const o = new CreatePartitionsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreatePartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreatePartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("CreatePartitionsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsResponse.results", e); if (items != null) { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, "CreatePartitionsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("CreatePartitionsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsResponse.results", e); if (items != null) { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, "CreatePartitionsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 

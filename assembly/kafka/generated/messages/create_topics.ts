@@ -58,7 +58,7 @@ export class CreateTopicsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (version >= 1) {
       n += 1;
@@ -73,7 +73,7 @@ export class CreateTopicsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.timeoutMs);
     if (version >= 1) {
       w.bool(this.validateOnly);
@@ -109,7 +109,7 @@ export class CreateTopicsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest"): CreateTopicsRequest {
     const o = new CreateTopicsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest.topics", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopic>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableTopic.fromJson(items[i], version, e, "CreateTopicsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest.topics", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopic.fromJson(items[i], version, e, "CreateTopicsRequest.topics[]"); o.topics = a; } } } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("CreateTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreateTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("CreateTopicsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreateTopicsRequest.validateOnly", e); } }
     return o;
@@ -176,8 +176,8 @@ export class CreateTopicsRequest_CreatableTopic {
     n += ((version >= 5) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
     n += 4;
     n += 2;
-    { const x = this.assignments; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.configs; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.assignments; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.configs; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 5) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -191,8 +191,8 @@ export class CreateTopicsRequest_CreatableTopic {
     if (version >= 5) w.compactString(this.name!); else w.string(this.name!);
     w.int32(this.numPartitions);
     w.int16(this.replicationFactor);
-    { const x = this.assignments; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.configs; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.assignments; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.configs; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 5) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -229,8 +229,8 @@ export class CreateTopicsRequest_CreatableTopic {
     { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopic.name", e); } }
     { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsRequest_CreatableTopic.numPartitions", e, -2147483648, 2147483647); } }
     { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsRequest_CreatableTopic.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.assignments", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableReplicaAssignment.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.assignments[]")); o.assignments = a; } } } }
-    { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.configs", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.configs[]")); o.configs = a; } } } }
+    { const x = v.get("assignments"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.assignments", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableReplicaAssignment.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.assignments[]"); o.assignments = a; } } } }
+    { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.configs", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.configs[]"); o.configs = a; } } } }
     return o;
   }
 
@@ -243,7 +243,7 @@ export class CreateTopicsRequest_CreatableTopic {
 
 export class CreateTopicsRequest_CreatableReplicaAssignment {
   partitionIndex: i32 = 0;
-  brokerIds: Array<i32> = [];
+  brokerIds: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -263,7 +263,7 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     r.field = "CreateTopicsRequest.Topics[].Assignments[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "CreateTopicsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.brokerIds = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else if (count == 0) { this.brokerIds = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.brokerIds = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();
@@ -297,7 +297,7 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    { const x = this.brokerIds; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.brokerIds; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 5) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -326,7 +326,7 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     const o = new CreateTopicsRequest_CreatableReplicaAssignment();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerIds"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds[]", e, -2147483648, 2147483647)); o.brokerIds = a; } } } }
+    { const x = v.get("brokerIds"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds[]", e, -2147483648, 2147483647); o.brokerIds = a; } } } }
     return o;
   }
 
@@ -483,7 +483,7 @@ export class CreateTopicsResponse {
     if (version >= 2) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 5) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -497,7 +497,7 @@ export class CreateTopicsResponse {
     if (version >= 2) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.topics; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 5) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -528,7 +528,7 @@ export class CreateTopicsResponse {
     const o = new CreateTopicsResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsResponse.topics", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, "CreateTopicsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsResponse.topics", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, "CreateTopicsResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -633,7 +633,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
       n += 2;
     }
     if (version >= 5) {
-      { const x = this.configs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.configs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 5) {
       let count = 0;
@@ -667,7 +667,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
       w.int16(this.replicationFactor);
     }
     if (version >= 5) {
-      { const x = this.configs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.configs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 5) {
       let count = 0;
@@ -736,7 +736,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
     if (version >= 5) { const x = v.get("topicConfigErrorCode"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", "cannot be null in this version"); } else { o.topicConfigErrorCode = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", e, -32768, 32767); } }
     if (version >= 5) { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.numPartitions", e, -2147483648, 2147483647); } }
     if (version >= 5) { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.replicationFactor", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { o.configs = null; } else { { const items = jsonArray(x, "CreateTopicsResponse_CreatableTopicResult.configs", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(); for (let i = 0; i < items.length; i++) a.push(CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, "CreateTopicsResponse_CreatableTopicResult.configs[]")); o.configs = a; } } } }
+    if (version >= 5) { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { o.configs = null; } else { { const items = jsonArray(x, "CreateTopicsResponse_CreatableTopicResult.configs", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, "CreateTopicsResponse_CreatableTopicResult.configs[]"); o.configs = a; } } } }
     return o;
   }
 

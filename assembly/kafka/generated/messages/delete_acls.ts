@@ -49,7 +49,7 @@ export class DeleteAclsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.filters; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.filters; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DeleteAclsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.filters; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.filters; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DeleteAclsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsRequest"): DeleteAclsRequest {
     const o = new DeleteAclsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("filters"); if (x == null) { e.add("DeleteAclsRequest.filters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest.filters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsRequest.filters", e); if (items != null) { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, "DeleteAclsRequest.filters[]")); o.filters = a; } } } }
+    { const x = v.get("filters"); if (x == null) { e.add("DeleteAclsRequest.filters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest.filters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsRequest.filters", e); if (items != null) { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, "DeleteAclsRequest.filters[]"); o.filters = a; } } } }
     return o;
   }
 
@@ -287,7 +287,7 @@ export class DeleteAclsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.filterResults; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.filterResults; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -299,7 +299,7 @@ export class DeleteAclsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.filterResults; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.filterResults; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -328,7 +328,7 @@ export class DeleteAclsResponse {
     const o = new DeleteAclsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("filterResults"); if (x == null) { e.add("DeleteAclsResponse.filterResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.filterResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse.filterResults", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, "DeleteAclsResponse.filterResults[]")); o.filterResults = a; } } } }
+    { const x = v.get("filterResults"); if (x == null) { e.add("DeleteAclsResponse.filterResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.filterResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse.filterResults", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, "DeleteAclsResponse.filterResults[]"); o.filterResults = a; } } } }
     return o;
   }
 
@@ -386,7 +386,7 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     let n = 0;
     n += 2;
     n += ((version >= 2) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
-    { const x = this.matchingAcls; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.matchingAcls; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -399,7 +399,7 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
     if (version >= 2) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
-    { const x = this.matchingAcls; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.matchingAcls; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -431,7 +431,7 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", e); } }
-    { const x = v.get("matchingAcls"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(); for (let i = 0; i < items.length; i++) a.push(DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls[]")); o.matchingAcls = a; } } } }
+    { const x = v.get("matchingAcls"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls[]"); o.matchingAcls = a; } } } }
     return o;
   }
 

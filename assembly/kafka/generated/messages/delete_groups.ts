@@ -49,7 +49,7 @@ export class DeleteGroupsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groupsNames; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 2) ? sizeOf.compactStr(x[i]!) : sizeOf.str(x[i]!)); } }
+    { const x = this.groupsNames; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 2) ? sizeOf.compactStr(unchecked(x[i])!) : sizeOf.str(unchecked(x[i])!)); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DeleteGroupsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groupsNames; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 2) w.compactString(x[i]!); else w.string(x[i]!); } } }
+    { const x = this.groupsNames; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 2) w.compactString(unchecked(x[i])!); else w.string(unchecked(x[i])!); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DeleteGroupsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteGroupsRequest"): DeleteGroupsRequest {
     const o = new DeleteGroupsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupsNames"); if (x == null) { e.add("DeleteGroupsRequest.groupsNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsRequest.groupsNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsRequest.groupsNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DeleteGroupsRequest.groupsNames[]", e)); o.groupsNames = a; } } } }
+    { const x = v.get("groupsNames"); if (x == null) { e.add("DeleteGroupsRequest.groupsNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsRequest.groupsNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsRequest.groupsNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DeleteGroupsRequest.groupsNames[]", e); o.groupsNames = a; } } } }
     return o;
   }
 
@@ -143,7 +143,7 @@ export class DeleteGroupsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -155,7 +155,7 @@ export class DeleteGroupsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -184,7 +184,7 @@ export class DeleteGroupsResponse {
     const o = new DeleteGroupsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("DeleteGroupsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsResponse.results", e); if (items != null) { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteGroupsResponse_DeletableGroupResult.fromJson(items[i], version, e, "DeleteGroupsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("DeleteGroupsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteGroupsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteGroupsResponse.results", e); if (items != null) { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteGroupsResponse_DeletableGroupResult.fromJson(items[i], version, e, "DeleteGroupsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 

@@ -52,7 +52,7 @@ export class DeleteRecordsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (version >= 2) {
       let count = 0;
@@ -64,7 +64,7 @@ export class DeleteRecordsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.timeoutMs);
     if (version >= 2) {
       let count = 0;
@@ -93,7 +93,7 @@ export class DeleteRecordsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest"): DeleteRecordsRequest {
     const o = new DeleteRecordsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest.topics", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsRequest_DeleteRecordsTopic.fromJson(items[i], version, e, "DeleteRecordsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest.topics", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsTopic.fromJson(items[i], version, e, "DeleteRecordsRequest.topics[]"); o.topics = a; } } } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteRecordsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteRecordsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -148,7 +148,7 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     const o = new DeleteRecordsRequest_DeleteRecordsTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsRequest_DeleteRecordsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest_DeleteRecordsTopic.partitions", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, "DeleteRecordsRequest_DeleteRecordsTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest_DeleteRecordsTopic.partitions", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, "DeleteRecordsRequest_DeleteRecordsTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -341,7 +341,7 @@ export class DeleteRecordsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -353,7 +353,7 @@ export class DeleteRecordsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -382,7 +382,7 @@ export class DeleteRecordsResponse {
     const o = new DeleteRecordsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteRecordsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteRecordsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse.topics", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, "DeleteRecordsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse.topics", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, "DeleteRecordsResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -436,7 +436,7 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -448,7 +448,7 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -477,7 +477,7 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     const o = new DeleteRecordsResponse_DeleteRecordsTopicResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -53,7 +53,7 @@ export class DeleteShareGroupOffsetsRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class DeleteShareGroupOffsetsRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class DeleteShareGroupOffsetsRequest {
     const o = new DeleteShareGroupOffsetsRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupOffsetsRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -246,7 +246,7 @@ export class DeleteShareGroupOffsetsResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -260,7 +260,7 @@ export class DeleteShareGroupOffsetsResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -295,7 +295,7 @@ export class DeleteShareGroupOffsetsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 

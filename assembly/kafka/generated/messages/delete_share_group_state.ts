@@ -53,7 +53,7 @@ export class DeleteShareGroupStateRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class DeleteShareGroupStateRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class DeleteShareGroupStateRequest {
     const o = new DeleteShareGroupStateRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     const o = new DeleteShareGroupStateRequest_DeleteStateData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateRequest_DeleteStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest_DeleteStateData.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest_DeleteStateData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest_DeleteStateData.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest_DeleteStateData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -329,7 +329,7 @@ export class DeleteShareGroupStateResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -340,7 +340,7 @@ export class DeleteShareGroupStateResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -366,7 +366,7 @@ export class DeleteShareGroupStateResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse"): DeleteShareGroupStateResponse {
     const o = new DeleteShareGroupStateResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("DeleteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("DeleteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -420,7 +420,7 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -432,7 +432,7 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -461,7 +461,7 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     const o = new DeleteShareGroupStateResponse_DeleteStateResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateResponse_DeleteStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse_DeleteStateResult.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse_DeleteStateResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse_DeleteStateResult.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse_DeleteStateResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -62,10 +62,10 @@ export class DeleteTopicsRequest {
   size(version: i16): i32 {
     let n = 0;
     if (version >= 6) {
-      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version <= 5) {
-      { const x = this.topicNames; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 4) ? sizeOf.compactStr(x[i]!) : sizeOf.str(x[i]!)); } }
+      { const x = this.topicNames; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 4) ? sizeOf.compactStr(unchecked(x[i])!) : sizeOf.str(unchecked(x[i])!)); } }
     }
     n += 4;
     if (version >= 4) {
@@ -79,10 +79,10 @@ export class DeleteTopicsRequest {
 
   encode(w: Writer, version: i16): void {
     if (version >= 6) {
-      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version <= 5) {
-      { const x = this.topicNames; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 4) w.compactString(x[i]!); else w.string(x[i]!); } } }
+      { const x = this.topicNames; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 4) w.compactString(unchecked(x[i])!); else w.string(unchecked(x[i])!); } } }
     }
     w.int32(this.timeoutMs);
     if (version >= 4) {
@@ -118,8 +118,8 @@ export class DeleteTopicsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsRequest"): DeleteTopicsRequest {
     const o = new DeleteTopicsRequest();
     if (!jsonObject(v, path, e)) return o;
-    if (version >= 6) { const x = v.get("topics"); if (x == null) { e.add("DeleteTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topics", e); if (items != null) { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(); for (let i = 0; i < items.length; i++) a.push(DeleteTopicsRequest_DeleteTopicState.fromJson(items[i], version, e, "DeleteTopicsRequest.topics[]")); o.topics = a; } } } }
-    if (version <= 5) { const x = v.get("topicNames"); if (x == null) { e.add("DeleteTopicsRequest.topicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DeleteTopicsRequest.topicNames[]", e)); o.topicNames = a; } } } }
+    if (version >= 6) { const x = v.get("topics"); if (x == null) { e.add("DeleteTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topics", e); if (items != null) { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsRequest_DeleteTopicState.fromJson(items[i], version, e, "DeleteTopicsRequest.topics[]"); o.topics = a; } } } }
+    if (version <= 5) { const x = v.get("topicNames"); if (x == null) { e.add("DeleteTopicsRequest.topicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DeleteTopicsRequest.topicNames[]", e); o.topicNames = a; } } } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -295,7 +295,7 @@ export class DeleteTopicsResponse {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.responses; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -309,7 +309,7 @@ export class DeleteTopicsResponse {
     if (version >= 1) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.responses; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -340,7 +340,7 @@ export class DeleteTopicsResponse {
     const o = new DeleteTopicsResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("DeleteTopicsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsResponse.responses", e); if (items != null) { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(); for (let i = 0; i < items.length; i++) a.push(DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, "DeleteTopicsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("DeleteTopicsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsResponse.responses", e); if (items != null) { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, "DeleteTopicsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 

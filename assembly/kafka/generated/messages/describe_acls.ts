@@ -208,7 +208,7 @@ export class DescribeAclsResponse {
     n += 4;
     n += 2;
     n += ((version >= 2) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
-    { const x = this.resources; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.resources; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -222,7 +222,7 @@ export class DescribeAclsResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     if (version >= 2) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
-    { const x = this.resources; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.resources; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -257,7 +257,7 @@ export class DescribeAclsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeAclsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeAclsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeAclsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeAclsResponse.errorMessage", e); } }
-    { const x = v.get("resources"); if (x == null) { e.add("DescribeAclsResponse.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse.resources", e); if (items != null) { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, "DescribeAclsResponse.resources[]")); o.resources = a; } } } }
+    { const x = v.get("resources"); if (x == null) { e.add("DescribeAclsResponse.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse.resources", e); if (items != null) { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, "DescribeAclsResponse.resources[]"); o.resources = a; } } } }
     return o;
   }
 
@@ -325,7 +325,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
     if (version >= 1) {
       n += 1;
     }
-    { const x = this.acls; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.acls; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -341,7 +341,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
     if (version >= 1) {
       w.int8(this.patternType);
     }
-    { const x = this.acls; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.acls; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -378,7 +378,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
     { const x = v.get("resourceType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeAclsResponse_DescribeAclsResource.resourceName", e); } }
     if (version >= 1) { const x = v.get("patternType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "cannot be null in this version"); } else { o.patternType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.patternType", e, -128, 127); } }
-    { const x = v.get("acls"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse_DescribeAclsResource.acls", e); if (items != null) { const a = new Array<DescribeAclsResponse_AclDescription>(); for (let i = 0; i < items.length; i++) a.push(DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, "DescribeAclsResponse_DescribeAclsResource.acls[]")); o.acls = a; } } } }
+    { const x = v.get("acls"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse_DescribeAclsResource.acls", e); if (items != null) { const a = new Array<DescribeAclsResponse_AclDescription>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, "DescribeAclsResponse_DescribeAclsResource.acls[]"); o.acls = a; } } } }
     return o;
   }
 

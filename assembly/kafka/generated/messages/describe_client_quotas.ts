@@ -52,7 +52,7 @@ export class DescribeClientQuotasRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.components; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.components; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 1;
     if (version >= 1) {
       let count = 0;
@@ -64,7 +64,7 @@ export class DescribeClientQuotasRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.components; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.components; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.bool(this.strict);
     if (version >= 1) {
       let count = 0;
@@ -93,7 +93,7 @@ export class DescribeClientQuotasRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasRequest"): DescribeClientQuotasRequest {
     const o = new DescribeClientQuotasRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("components"); if (x == null) { e.add("DescribeClientQuotasRequest.components", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.components", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasRequest.components", e); if (items != null) { const a = new Array<DescribeClientQuotasRequest_ComponentData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasRequest_ComponentData.fromJson(items[i], version, e, "DescribeClientQuotasRequest.components[]")); o.components = a; } } } }
+    { const x = v.get("components"); if (x == null) { e.add("DescribeClientQuotasRequest.components", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.components", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasRequest.components", e); if (items != null) { const a = new Array<DescribeClientQuotasRequest_ComponentData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasRequest_ComponentData.fromJson(items[i], version, e, "DescribeClientQuotasRequest.components[]"); o.components = a; } } } }
     { const x = v.get("strict"); if (x == null) { e.add("DescribeClientQuotasRequest.strict", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.strict", "cannot be null in this version"); } else { o.strict = jsonBool(x, "DescribeClientQuotasRequest.strict", e); } }
     return o;
   }
@@ -262,7 +262,7 @@ export class DescribeClientQuotasResponse {
     n += 4;
     n += 2;
     n += ((version >= 1) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
-    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entries; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -276,7 +276,7 @@ export class DescribeClientQuotasResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     if (version >= 1) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
-    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entries; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -311,7 +311,7 @@ export class DescribeClientQuotasResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeClientQuotasResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeClientQuotasResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeClientQuotasResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeClientQuotasResponse.errorMessage", e); } }
-    { const x = v.get("entries"); if (x == null) { e.add("DescribeClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { o.entries = null; } else { { const items = jsonArray(x, "DescribeClientQuotasResponse.entries", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntryData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, "DescribeClientQuotasResponse.entries[]")); o.entries = a; } } } }
+    { const x = v.get("entries"); if (x == null) { e.add("DescribeClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { o.entries = null; } else { { const items = jsonArray(x, "DescribeClientQuotasResponse.entries", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, "DescribeClientQuotasResponse.entries[]"); o.entries = a; } } } }
     return o;
   }
 
@@ -365,8 +365,8 @@ export class DescribeClientQuotasResponse_EntryData {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.values; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.entity; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.values; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -377,8 +377,8 @@ export class DescribeClientQuotasResponse_EntryData {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.values; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.entity; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.values; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -406,8 +406,8 @@ export class DescribeClientQuotasResponse_EntryData {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_EntryData"): DescribeClientQuotasResponse_EntryData {
     const o = new DescribeClientQuotasResponse_EntryData();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entity"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntityData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.entity[]")); o.entity = a; } } } }
-    { const x = v.get("values"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.values", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.values", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.values", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_ValueData>(); for (let i = 0; i < items.length; i++) a.push(DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.values[]")); o.values = a; } } } }
+    { const x = v.get("entity"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.entity[]"); o.entity = a; } } } }
+    { const x = v.get("values"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.values", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.values", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.values", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_ValueData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.values[]"); o.values = a; } } } }
     return o;
   }
 

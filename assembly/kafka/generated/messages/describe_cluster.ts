@@ -205,7 +205,7 @@ export class DescribeClusterResponse {
     }
     n += sizeOf.compactStr(this.clusterId!);
     n += 4;
-    { const x = this.brokers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.brokers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) {
       let count = 0;
@@ -225,7 +225,7 @@ export class DescribeClusterResponse {
     }
     w.compactString(this.clusterId!);
     w.int32(this.controllerId);
-    { const x = this.brokers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.brokers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.clusterAuthorizedOperations);
     if (true) {
       let count = 0;
@@ -274,7 +274,7 @@ export class DescribeClusterResponse {
     if (version >= 1) { const x = v.get("endpointType"); if (x == null) { e.add("DescribeClusterResponse.endpointType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.endpointType", "cannot be null in this version"); } else { o.endpointType = <i8>jsonInt(x, "DescribeClusterResponse.endpointType", e, -128, 127); } }
     { const x = v.get("clusterId"); if (x == null) { e.add("DescribeClusterResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "DescribeClusterResponse.clusterId", e); } }
     { const x = v.get("controllerId"); if (x == null) { e.add("DescribeClusterResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "DescribeClusterResponse.controllerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokers"); if (x == null) { e.add("DescribeClusterResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClusterResponse.brokers", e); if (items != null) { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(); for (let i = 0; i < items.length; i++) a.push(DescribeClusterResponse_DescribeClusterBroker.fromJson(items[i], version, e, "DescribeClusterResponse.brokers[]")); o.brokers = a; } } } }
+    { const x = v.get("brokers"); if (x == null) { e.add("DescribeClusterResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClusterResponse.brokers", e); if (items != null) { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClusterResponse_DescribeClusterBroker.fromJson(items[i], version, e, "DescribeClusterResponse.brokers[]"); o.brokers = a; } } } }
     { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "DescribeClusterResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }

@@ -61,7 +61,7 @@ export class DescribeConfigsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.resources; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.resources; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       n += 1;
     }
@@ -78,7 +78,7 @@ export class DescribeConfigsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.resources; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.resources; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       w.bool(this.includeSynonyms);
     }
@@ -118,7 +118,7 @@ export class DescribeConfigsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsRequest"): DescribeConfigsRequest {
     const o = new DescribeConfigsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("DescribeConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsRequest.resources", e); if (items != null) { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsRequest_DescribeConfigsResource.fromJson(items[i], version, e, "DescribeConfigsRequest.resources[]")); o.resources = a; } } } }
+    { const x = v.get("resources"); if (x == null) { e.add("DescribeConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsRequest.resources", e); if (items != null) { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsRequest_DescribeConfigsResource.fromJson(items[i], version, e, "DescribeConfigsRequest.resources[]"); o.resources = a; } } } }
     if (version >= 1) { const x = v.get("includeSynonyms"); if (x == null) { e.add("DescribeConfigsRequest.includeSynonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeSynonyms", "cannot be null in this version"); } else { o.includeSynonyms = jsonBool(x, "DescribeConfigsRequest.includeSynonyms", e); } }
     if (version >= 3) { const x = v.get("includeDocumentation"); if (x == null) { e.add("DescribeConfigsRequest.includeDocumentation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeDocumentation", "cannot be null in this version"); } else { o.includeDocumentation = jsonBool(x, "DescribeConfigsRequest.includeDocumentation", e); } }
     return o;
@@ -178,7 +178,7 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     let n = 0;
     n += 1;
     n += ((version >= 4) ? sizeOf.compactStr(this.resourceName!) : sizeOf.str(this.resourceName!));
-    { const x = this.configurationKeys; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 4) ? sizeOf.compactStr(x[i]!) : sizeOf.str(x[i]!)); } }
+    { const x = this.configurationKeys; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 4) ? sizeOf.compactStr(unchecked(x[i])!) : sizeOf.str(unchecked(x[i])!)); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -191,7 +191,7 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
   encode(w: Writer, version: i16): void {
     w.int8(this.resourceType);
     if (version >= 4) w.compactString(this.resourceName!); else w.string(this.resourceName!);
-    { const x = this.configurationKeys; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 4) w.compactString(x[i]!); else w.string(x[i]!); } } }
+    { const x = this.configurationKeys; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 4) w.compactString(unchecked(x[i])!); else w.string(unchecked(x[i])!); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -223,7 +223,7 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceName", e); } }
-    { const x = v.get("configurationKeys"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", "missing"); } else if (x.kind == JsonKind.Null) { o.configurationKeys = null; } else { { const items = jsonArray(x, "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys[]", e)); o.configurationKeys = a; } } } }
+    { const x = v.get("configurationKeys"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", "missing"); } else if (x.kind == JsonKind.Null) { o.configurationKeys = null; } else { { const items = jsonArray(x, "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys[]", e); o.configurationKeys = a; } } } }
     return o;
   }
 
@@ -280,7 +280,7 @@ export class DescribeConfigsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.results; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -292,7 +292,7 @@ export class DescribeConfigsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.results; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -321,7 +321,7 @@ export class DescribeConfigsResponse {
     const o = new DescribeConfigsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeConfigsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse.results", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, "DescribeConfigsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeConfigsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse.results", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, "DescribeConfigsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -387,7 +387,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     n += ((version >= 4) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
     n += 1;
     n += ((version >= 4) ? sizeOf.compactStr(this.resourceName!) : sizeOf.str(this.resourceName!));
-    { const x = this.configs; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.configs; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -402,7 +402,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     if (version >= 4) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
     w.int8(this.resourceType);
     if (version >= 4) w.compactString(this.resourceName!); else w.string(this.resourceName!);
-    { const x = this.configs; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.configs; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -440,7 +440,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.errorMessage", e); } }
     { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResult.configs", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResult.configs[]")); o.configs = a; } } } }
+    { const x = v.get("configs"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResult.configs", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResult.configs[]"); o.configs = a; } } } }
     return o;
   }
 
@@ -541,7 +541,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     }
     n += 1;
     if (version >= 1) {
-      { const x = this.synonyms; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.synonyms; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       n += 1;
@@ -570,7 +570,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     }
     w.bool(this.isSensitive);
     if (version >= 1) {
-      { const x = this.synonyms; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.synonyms; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       w.int8(this.configType);
@@ -635,7 +635,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     if (version <= 0) { const x = v.get("isDefault"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "cannot be null in this version"); } else { o.isDefault_ = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", e); } }
     if (version >= 1) { const x = v.get("configSource"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", e, -128, 127); } }
     { const x = v.get("isSensitive"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", e); } }
-    if (version >= 1) { const x = v.get("synonyms"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(); for (let i = 0; i < items.length; i++) a.push(DescribeConfigsResponse_DescribeConfigsSynonym.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms[]")); o.synonyms = a; } } } }
+    if (version >= 1) { const x = v.get("synonyms"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsSynonym.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms[]"); o.synonyms = a; } } } }
     if (version >= 3) { const x = v.get("configType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "cannot be null in this version"); } else { o.configType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configType", e, -128, 127); } }
     if (version >= 3) { const x = v.get("documentation"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", "missing"); } else if (x.kind == JsonKind.Null) { o.documentation = null; } else { o.documentation = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", e); } }
     return o;

@@ -49,7 +49,7 @@ export class DescribeDelegationTokenRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.owners; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.owners; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeDelegationTokenRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.owners; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.owners; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeDelegationTokenRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenRequest"): DescribeDelegationTokenRequest {
     const o = new DescribeDelegationTokenRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("owners"); if (x == null) { e.add("DescribeDelegationTokenRequest.owners", "missing"); } else if (x.kind == JsonKind.Null) { o.owners = null; } else { { const items = jsonArray(x, "DescribeDelegationTokenRequest.owners", e); if (items != null) { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, "DescribeDelegationTokenRequest.owners[]")); o.owners = a; } } } }
+    { const x = v.get("owners"); if (x == null) { e.add("DescribeDelegationTokenRequest.owners", "missing"); } else if (x.kind == JsonKind.Null) { o.owners = null; } else { { const items = jsonArray(x, "DescribeDelegationTokenRequest.owners", e); if (items != null) { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, "DescribeDelegationTokenRequest.owners[]"); o.owners = a; } } } }
     return o;
   }
 
@@ -241,7 +241,7 @@ export class DescribeDelegationTokenResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.tokens; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.tokens; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (version >= 2) {
       let count = 0;
@@ -254,7 +254,7 @@ export class DescribeDelegationTokenResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.tokens; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.tokens; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.throttleTimeMs);
     if (version >= 2) {
       let count = 0;
@@ -286,7 +286,7 @@ export class DescribeDelegationTokenResponse {
     const o = new DescribeDelegationTokenResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeDelegationTokenResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("tokens"); if (x == null) { e.add("DescribeDelegationTokenResponse.tokens", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.tokens", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse.tokens", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, "DescribeDelegationTokenResponse.tokens[]")); o.tokens = a; } } } }
+    { const x = v.get("tokens"); if (x == null) { e.add("DescribeDelegationTokenResponse.tokens", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.tokens", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse.tokens", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, "DescribeDelegationTokenResponse.tokens[]"); o.tokens = a; } } } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -384,7 +384,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     n += 8;
     n += ((version >= 2) ? sizeOf.compactStr(this.tokenId!) : sizeOf.str(this.tokenId!));
     n += ((version >= 2) ? sizeOf.compactBytes(this.hmac!) : sizeOf.bytes(this.hmac!));
-    { const x = this.renewers; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.renewers; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -408,7 +408,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     w.int64(this.maxTimestamp);
     if (version >= 2) w.compactString(this.tokenId!); else w.string(this.tokenId!);
     if (version >= 2) w.compactBytes(this.hmac!); else w.bytes(this.hmac!);
-    { const x = this.renewers; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.renewers; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -465,7 +465,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     { const x = v.get("maxTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "cannot be null in this version"); } else { o.maxTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("tokenId"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "cannot be null in this version"); } else { o.tokenId = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", e); } }
     { const x = v.get("hmac"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", e); } }
-    { const x = v.get("renewers"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); for (let i = 0; i < items.length; i++) a.push(DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers[]")); o.renewers = a; } } } }
+    { const x = v.get("renewers"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers[]"); o.renewers = a; } } } }
     return o;
   }
 

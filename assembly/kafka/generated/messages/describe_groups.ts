@@ -55,7 +55,7 @@ export class DescribeGroupsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groups; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 5) ? sizeOf.compactStr(x[i]!) : sizeOf.str(x[i]!)); } }
+    { const x = this.groups; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += ((version >= 5) ? sizeOf.compactStr(unchecked(x[i])!) : sizeOf.str(unchecked(x[i])!)); } }
     if (version >= 3) {
       n += 1;
     }
@@ -69,7 +69,7 @@ export class DescribeGroupsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groups; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 5) w.compactString(x[i]!); else w.string(x[i]!); } } }
+    { const x = this.groups; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { if (version >= 5) w.compactString(unchecked(x[i])!); else w.string(unchecked(x[i])!); } } }
     if (version >= 3) {
       w.bool(this.includeAuthorizedOperations);
     }
@@ -102,7 +102,7 @@ export class DescribeGroupsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsRequest"): DescribeGroupsRequest {
     const o = new DescribeGroupsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsRequest.groups", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeGroupsRequest.groups[]", e)); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsRequest.groups", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeGroupsRequest.groups[]", e); o.groups = a; } } } }
     if (version >= 3) { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "DescribeGroupsRequest.includeAuthorizedOperations", e); } }
     return o;
   }
@@ -165,7 +165,7 @@ export class DescribeGroupsResponse {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.groups; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 5) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -179,7 +179,7 @@ export class DescribeGroupsResponse {
     if (version >= 1) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.groups; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 5) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -210,7 +210,7 @@ export class DescribeGroupsResponse {
     const o = new DescribeGroupsResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse.groups", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, "DescribeGroupsResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse.groups", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, "DescribeGroupsResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -295,7 +295,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     n += ((version >= 5) ? sizeOf.compactStr(this.groupState!) : sizeOf.str(this.groupState!));
     n += ((version >= 5) ? sizeOf.compactStr(this.protocolType!) : sizeOf.str(this.protocolType!));
     n += ((version >= 5) ? sizeOf.compactStr(this.protocolData!) : sizeOf.str(this.protocolData!));
-    { const x = this.members; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.members; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       n += 4;
     }
@@ -317,7 +317,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     if (version >= 5) w.compactString(this.groupState!); else w.string(this.groupState!);
     if (version >= 5) w.compactString(this.protocolType!); else w.string(this.protocolType!);
     if (version >= 5) w.compactString(this.protocolData!); else w.string(this.protocolData!);
-    { const x = this.members; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.members; if (x == null) { if (version >= 5) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 5) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       w.int32(this.authorizedOperations);
     }
@@ -370,7 +370,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     { const x = v.get("groupState"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "DescribeGroupsResponse_DescribedGroup.groupState", e); } }
     { const x = v.get("protocolType"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolType", e); } }
     { const x = v.get("protocolData"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "cannot be null in this version"); } else { o.protocolData = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolData", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(); for (let i = 0; i < items.length; i++) a.push(DescribeGroupsResponse_DescribedGroupMember.fromJson(items[i], version, e, "DescribeGroupsResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("members"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroupMember.fromJson(items[i], version, e, "DescribeGroupsResponse_DescribedGroup.members[]"); o.members = a; } } } }
     if (version >= 3) { const x = v.get("authorizedOperations"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }

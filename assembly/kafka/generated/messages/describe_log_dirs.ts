@@ -49,7 +49,7 @@ export class DescribeLogDirsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeLogDirsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeLogDirsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsRequest"): DescribeLogDirsRequest {
     const o = new DescribeLogDirsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeLogDirsRequest.topics", e); if (items != null) { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, "DescribeLogDirsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeLogDirsRequest.topics", e); if (items != null) { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, "DescribeLogDirsRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -98,7 +98,7 @@ export class DescribeLogDirsRequest {
 
 export class DescribeLogDirsRequest_DescribableLogDirTopic {
   topic: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -118,7 +118,7 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     r.field = "DescribeLogDirsRequest.Topics[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -152,7 +152,7 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.topic!); else w.string(this.topic!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -181,7 +181,7 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     const o = new DescribeLogDirsRequest_DescribableLogDirTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeLogDirsRequest_DescribableLogDirTopic.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsRequest_DescribableLogDirTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeLogDirsRequest_DescribableLogDirTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsRequest_DescribableLogDirTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeLogDirsRequest_DescribableLogDirTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -247,7 +247,7 @@ export class DescribeLogDirsResponse {
     if (version >= 3) {
       n += 2;
     }
-    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -262,7 +262,7 @@ export class DescribeLogDirsResponse {
     if (version >= 3) {
       w.int16(this.errorCode);
     }
-    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -296,7 +296,7 @@ export class DescribeLogDirsResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse.results", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, "DescribeLogDirsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse.results", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, "DescribeLogDirsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -373,7 +373,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     let n = 0;
     n += 2;
     n += ((version >= 2) ? sizeOf.compactStr(this.logDir!) : sizeOf.str(this.logDir!));
-    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       n += 8;
     }
@@ -395,7 +395,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
     if (version >= 2) w.compactString(this.logDir!); else w.string(this.logDir!);
-    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       w.int64(this.totalBytes);
     }
@@ -448,7 +448,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("logDir"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "cannot be null in this version"); } else { o.logDir = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsResult.logDir", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsResult.topics", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsTopic.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsResult.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsResult.topics", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsTopic.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsResult.topics[]"); o.topics = a; } } } }
     if (version >= 4) { const x = v.get("totalBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "cannot be null in this version"); } else { o.totalBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 4) { const x = v.get("usableBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "cannot be null in this version"); } else { o.usableBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 5) { const x = v.get("isCordoned"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "cannot be null in this version"); } else { o.isCordoned = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", e); } }
@@ -506,7 +506,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -518,7 +518,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -547,7 +547,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     const o = new DescribeLogDirsResponse_DescribeLogDirsTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -49,7 +49,7 @@ export class DescribeProducersRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeProducersRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeProducersRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersRequest"): DescribeProducersRequest {
     const o = new DescribeProducersRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest.topics", e); if (items != null) { const a = new Array<DescribeProducersRequest_TopicRequest>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, "DescribeProducersRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest.topics", e); if (items != null) { const a = new Array<DescribeProducersRequest_TopicRequest>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, "DescribeProducersRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -98,7 +98,7 @@ export class DescribeProducersRequest {
 
 export class DescribeProducersRequest_TopicRequest {
   name: string = "";
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -118,7 +118,7 @@ export class DescribeProducersRequest_TopicRequest {
     r.field = "DescribeProducersRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "DescribeProducersRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -152,7 +152,7 @@ export class DescribeProducersRequest_TopicRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -181,7 +181,7 @@ export class DescribeProducersRequest_TopicRequest {
     const o = new DescribeProducersRequest_TopicRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersRequest_TopicRequest.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest_TopicRequest.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeProducersRequest_TopicRequest.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest_TopicRequest.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeProducersRequest_TopicRequest.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -238,7 +238,7 @@ export class DescribeProducersResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -250,7 +250,7 @@ export class DescribeProducersResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -279,7 +279,7 @@ export class DescribeProducersResponse {
     const o = new DescribeProducersResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeProducersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeProducersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse.topics", e); if (items != null) { const a = new Array<DescribeProducersResponse_TopicResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, "DescribeProducersResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse.topics", e); if (items != null) { const a = new Array<DescribeProducersResponse_TopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, "DescribeProducersResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -333,7 +333,7 @@ export class DescribeProducersResponse_TopicResponse {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -345,7 +345,7 @@ export class DescribeProducersResponse_TopicResponse {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -374,7 +374,7 @@ export class DescribeProducersResponse_TopicResponse {
     const o = new DescribeProducersResponse_TopicResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersResponse_TopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_TopicResponse.partitions", e); if (items != null) { const a = new Array<DescribeProducersResponse_PartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, "DescribeProducersResponse_TopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_TopicResponse.partitions", e); if (items != null) { const a = new Array<DescribeProducersResponse_PartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, "DescribeProducersResponse_TopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -436,7 +436,7 @@ export class DescribeProducersResponse_PartitionResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.activeProducers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.activeProducers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -450,7 +450,7 @@ export class DescribeProducersResponse_PartitionResponse {
     w.int32(this.partitionIndex);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.activeProducers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.activeProducers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -485,7 +485,7 @@ export class DescribeProducersResponse_PartitionResponse {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeProducersResponse_PartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeProducersResponse_PartitionResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeProducersResponse_PartitionResponse.errorMessage", e); } }
-    { const x = v.get("activeProducers"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_PartitionResponse.activeProducers", e); if (items != null) { const a = new Array<DescribeProducersResponse_ProducerState>(); for (let i = 0; i < items.length; i++) a.push(DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, "DescribeProducersResponse_PartitionResponse.activeProducers[]")); o.activeProducers = a; } } } }
+    { const x = v.get("activeProducers"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_PartitionResponse.activeProducers", e); if (items != null) { const a = new Array<DescribeProducersResponse_ProducerState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, "DescribeProducersResponse_PartitionResponse.activeProducers[]"); o.activeProducers = a; } } } }
     return o;
   }
 

@@ -49,7 +49,7 @@ export class DescribeQuorumRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeQuorumRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeQuorumRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest"): DescribeQuorumRequest {
     const o = new DescribeQuorumRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest.topics", e); if (items != null) { const a = new Array<DescribeQuorumRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, "DescribeQuorumRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest.topics", e); if (items != null) { const a = new Array<DescribeQuorumRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, "DescribeQuorumRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -140,7 +140,7 @@ export class DescribeQuorumRequest_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -152,7 +152,7 @@ export class DescribeQuorumRequest_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -181,7 +181,7 @@ export class DescribeQuorumRequest_TopicData {
     const o = new DescribeQuorumRequest_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, "DescribeQuorumRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, "DescribeQuorumRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -340,9 +340,9 @@ export class DescribeQuorumResponse {
     if (version >= 2) {
       n += sizeOf.compactNullableStr(this.errorMessage);
     }
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
-      { const x = this.nodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.nodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (true) {
       let count = 0;
@@ -358,9 +358,9 @@ export class DescribeQuorumResponse {
     if (version >= 2) {
       w.compactNullableString(this.errorMessage);
     }
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
-      { const x = this.nodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.nodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (true) {
       let count = 0;
@@ -399,8 +399,8 @@ export class DescribeQuorumResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeQuorumResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeQuorumResponse.errorCode", e, -32768, 32767); } }
     if (version >= 2) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeQuorumResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeQuorumResponse.errorMessage", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.topics", e); if (items != null) { const a = new Array<DescribeQuorumResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_TopicData.fromJson(items[i], version, e, "DescribeQuorumResponse.topics[]")); o.topics = a; } } } }
-    if (version >= 2) { const x = v.get("nodes"); if (x == null) { e.add("DescribeQuorumResponse.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.nodes", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Node>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Node.fromJson(items[i], version, e, "DescribeQuorumResponse.nodes[]")); o.nodes = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.topics", e); if (items != null) { const a = new Array<DescribeQuorumResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_TopicData.fromJson(items[i], version, e, "DescribeQuorumResponse.topics[]"); o.topics = a; } } } }
+    if (version >= 2) { const x = v.get("nodes"); if (x == null) { e.add("DescribeQuorumResponse.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.nodes", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Node>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Node.fromJson(items[i], version, e, "DescribeQuorumResponse.nodes[]"); o.nodes = a; } } } }
     return o;
   }
 
@@ -456,7 +456,7 @@ export class DescribeQuorumResponse_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -468,7 +468,7 @@ export class DescribeQuorumResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -497,7 +497,7 @@ export class DescribeQuorumResponse_TopicData {
     const o = new DescribeQuorumResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, "DescribeQuorumResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, "DescribeQuorumResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -579,8 +579,8 @@ export class DescribeQuorumResponse_PartitionData {
     n += 4;
     n += 4;
     n += 8;
-    { const x = this.currentVoters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.observers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.currentVoters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.observers; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -599,8 +599,8 @@ export class DescribeQuorumResponse_PartitionData {
     w.int32(this.leaderId);
     w.int32(this.leaderEpoch);
     w.int64(this.highWatermark);
-    { const x = this.currentVoters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.observers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.currentVoters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.observers; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -648,8 +648,8 @@ export class DescribeQuorumResponse_PartitionData {
     { const x = v.get("leaderId"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("highWatermark"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "DescribeQuorumResponse_PartitionData.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("currentVoters"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.currentVoters", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.currentVoters[]")); o.currentVoters = a; } } } }
-    { const x = v.get("observers"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.observers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.observers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.observers", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.observers[]")); o.observers = a; } } } }
+    { const x = v.get("currentVoters"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.currentVoters", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.currentVoters[]"); o.currentVoters = a; } } } }
+    { const x = v.get("observers"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.observers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.observers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.observers", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.observers[]"); o.observers = a; } } } }
     return o;
   }
 
@@ -714,7 +714,7 @@ export class DescribeQuorumResponse_Node {
       n += 4;
     }
     if (version >= 2) {
-      { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (true) {
       let count = 0;
@@ -730,7 +730,7 @@ export class DescribeQuorumResponse_Node {
       w.int32(this.nodeId);
     }
     if (version >= 2) {
-      { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (true) {
       let count = 0;
@@ -764,7 +764,7 @@ export class DescribeQuorumResponse_Node {
     const o = new DescribeQuorumResponse_Node();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 2) { const x = v.get("nodeId"); if (x == null) { e.add("DescribeQuorumResponse_Node.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "DescribeQuorumResponse_Node.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("listeners"); if (x == null) { e.add("DescribeQuorumResponse_Node.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_Node.listeners", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Listener>(); for (let i = 0; i < items.length; i++) a.push(DescribeQuorumResponse_Listener.fromJson(items[i], version, e, "DescribeQuorumResponse_Node.listeners[]")); o.listeners = a; } } } }
+    if (version >= 2) { const x = v.get("listeners"); if (x == null) { e.add("DescribeQuorumResponse_Node.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_Node.listeners", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Listener.fromJson(items[i], version, e, "DescribeQuorumResponse_Node.listeners[]"); o.listeners = a; } } } }
     return o;
   }
 

@@ -49,7 +49,7 @@ export class DescribeShareGroupOffsetsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeShareGroupOffsetsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeShareGroupOffsetsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest"): DescribeShareGroupOffsetsRequest {
     const o = new DescribeShareGroupOffsetsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -140,7 +140,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -152,7 +152,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -181,7 +181,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -193,7 +193,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
 
 export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
   topicName: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +213,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]._tagged";
       const count = r.uvarint();
@@ -247,7 +247,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -276,7 +276,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -333,7 +333,7 @@ export class DescribeShareGroupOffsetsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -345,7 +345,7 @@ export class DescribeShareGroupOffsetsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -374,7 +374,7 @@ export class DescribeShareGroupOffsetsResponse {
     const o = new DescribeShareGroupOffsetsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -434,7 +434,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
     if (true) {
@@ -448,7 +448,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
     if (true) {
@@ -483,7 +483,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics[]"); o.topics = a; } } } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", e); } }
     return o;
@@ -544,7 +544,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -557,7 +557,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -589,7 +589,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", e); } }
     { const x = v.get("topicId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

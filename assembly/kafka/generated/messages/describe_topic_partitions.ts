@@ -55,7 +55,7 @@ export class DescribeTopicPartitionsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) n += 1; if (this.cursor != null) n += this.cursor!.size(version);
     if (true) {
@@ -68,7 +68,7 @@ export class DescribeTopicPartitionsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.responsePartitionLimit);
     if (true) { if (this.cursor == null) { w.int8(-1); } else { w.int8(1); this.cursor!.encode(w, version); } } else if (this.cursor != null) { this.cursor!.encode(w, version); }
     if (true) {
@@ -100,7 +100,7 @@ export class DescribeTopicPartitionsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest"): DescribeTopicPartitionsRequest {
     const o = new DescribeTopicPartitionsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsRequest.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsRequest_TopicRequest.fromJson(items[i], version, e, "DescribeTopicPartitionsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsRequest.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsRequest_TopicRequest.fromJson(items[i], version, e, "DescribeTopicPartitionsRequest.topics[]"); o.topics = a; } } } }
     { const x = v.get("responsePartitionLimit"); if (x == null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "cannot be null in this version"); } else { o.responsePartitionLimit = <i32>jsonInt(x, "DescribeTopicPartitionsRequest.responsePartitionLimit", e, -2147483648, 2147483647); } }
     { const x = v.get("cursor"); if (x == null) { e.add("DescribeTopicPartitionsRequest.cursor", "missing"); } else if (x.kind == JsonKind.Null) { o.cursor = null; } else { o.cursor = DescribeTopicPartitionsRequest_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsRequest.cursor"); } }
     return o;
@@ -345,7 +345,7 @@ export class DescribeTopicPartitionsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) n += 1; if (this.nextCursor != null) n += this.nextCursor!.size(version);
     if (true) {
       let count = 0;
@@ -358,7 +358,7 @@ export class DescribeTopicPartitionsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) { if (this.nextCursor == null) { w.int8(-1); } else { w.int8(1); this.nextCursor!.encode(w, version); } } else if (this.nextCursor != null) { this.nextCursor!.encode(w, version); }
     if (true) {
       let count = 0;
@@ -390,7 +390,7 @@ export class DescribeTopicPartitionsResponse {
     const o = new DescribeTopicPartitionsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTopicPartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse.topics[]"); o.topics = a; } } } }
     { const x = v.get("nextCursor"); if (x == null) { e.add("DescribeTopicPartitionsResponse.nextCursor", "missing"); } else if (x.kind == JsonKind.Null) { o.nextCursor = null; } else { o.nextCursor = DescribeTopicPartitionsResponse_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsResponse.nextCursor"); } }
     return o;
   }
@@ -461,7 +461,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     n += sizeOf.compactNullableStr(this.name);
     n += 16;
     n += 1;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) {
       let count = 0;
@@ -477,7 +477,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     w.compactNullableString(this.name);
     w.uuid(this.topicId);
     w.bool(this.isInternal);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.topicAuthorizedOperations);
     if (true) {
       let count = 0;
@@ -518,7 +518,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { o.name = null; } else { o.name = jsonString(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", e); } }
     { const x = v.get("topicId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", e); } }
     { const x = v.get("isInternal"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions[]"); o.partitions = a; } } } }
     { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -535,11 +535,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = -1;
-  replicaNodes: Array<i32> = [];
-  isrNodes: Array<i32> = [];
-  eligibleLeaderReplicas: Array<i32> | null = null;
-  lastKnownElr: Array<i32> | null = null;
-  offlineReplicas: Array<i32> = [];
+  replicaNodes: StaticArray<i32> = [];
+  isrNodes: StaticArray<i32> = [];
+  eligibleLeaderReplicas: StaticArray<i32> | null = null;
+  lastKnownElr: StaticArray<i32> | null = null;
+  offlineReplicas: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -565,15 +565,15 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicaNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isrNodes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].EligibleLeaderReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.eligibleLeaderReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else if (count == 0) { this.eligibleLeaderReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.eligibleLeaderReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LastKnownElr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.lastKnownElr = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else if (count == 0) { this.lastKnownElr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.lastKnownElr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].OfflineReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -617,11 +617,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     w.int32(this.partitionIndex);
     w.int32(this.leaderId);
     w.int32(this.leaderEpoch);
-    { const x = this.replicaNodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.isrNodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.eligibleLeaderReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.lastKnownElr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.offlineReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicaNodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.isrNodes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.eligibleLeaderReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.lastKnownElr; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.offlineReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -667,11 +667,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes[]", e, -2147483648, 2147483647)); o.replicaNodes = a; } } } }
-    { const x = v.get("isrNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes[]", e, -2147483648, 2147483647)); o.isrNodes = a; } } } }
-    { const x = v.get("eligibleLeaderReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", "missing"); } else if (x.kind == JsonKind.Null) { o.eligibleLeaderReplicas = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas[]", e, -2147483648, 2147483647)); o.eligibleLeaderReplicas = a; } } } }
-    { const x = v.get("lastKnownElr"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", "missing"); } else if (x.kind == JsonKind.Null) { o.lastKnownElr = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr[]", e, -2147483648, 2147483647)); o.lastKnownElr = a; } } } }
-    { const x = v.get("offlineReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    { const x = v.get("replicaNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes[]", e, -2147483648, 2147483647); o.replicaNodes = a; } } } }
+    { const x = v.get("isrNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes[]", e, -2147483648, 2147483647); o.isrNodes = a; } } } }
+    { const x = v.get("eligibleLeaderReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", "missing"); } else if (x.kind == JsonKind.Null) { o.eligibleLeaderReplicas = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas[]", e, -2147483648, 2147483647); o.eligibleLeaderReplicas = a; } } } }
+    { const x = v.get("lastKnownElr"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", "missing"); } else if (x.kind == JsonKind.Null) { o.lastKnownElr = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr[]", e, -2147483648, 2147483647); o.lastKnownElr = a; } } } }
+    { const x = v.get("offlineReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
     return o;
   }
 

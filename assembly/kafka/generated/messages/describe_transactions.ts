@@ -49,7 +49,7 @@ export class DescribeTransactionsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.transactionalIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.transactionalIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeTransactionsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.transactionalIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.transactionalIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeTransactionsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsRequest"): DescribeTransactionsRequest {
     const o = new DescribeTransactionsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalIds"); if (x == null) { e.add("DescribeTransactionsRequest.transactionalIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsRequest.transactionalIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsRequest.transactionalIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "DescribeTransactionsRequest.transactionalIds[]", e)); o.transactionalIds = a; } } } }
+    { const x = v.get("transactionalIds"); if (x == null) { e.add("DescribeTransactionsRequest.transactionalIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsRequest.transactionalIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsRequest.transactionalIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeTransactionsRequest.transactionalIds[]", e); o.transactionalIds = a; } } } }
     return o;
   }
 
@@ -143,7 +143,7 @@ export class DescribeTransactionsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.transactionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.transactionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -155,7 +155,7 @@ export class DescribeTransactionsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.transactionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.transactionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -184,7 +184,7 @@ export class DescribeTransactionsResponse {
     const o = new DescribeTransactionsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("transactionStates"); if (x == null) { e.add("DescribeTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, "DescribeTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
+    { const x = v.get("transactionStates"); if (x == null) { e.add("DescribeTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TransactionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, "DescribeTransactionsResponse.transactionStates[]"); o.transactionStates = a; } } } }
     return o;
   }
 
@@ -262,7 +262,7 @@ export class DescribeTransactionsResponse_TransactionState {
     n += 8;
     n += 8;
     n += 2;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -280,7 +280,7 @@ export class DescribeTransactionsResponse_TransactionState {
     w.int64(this.transactionStartTimeMs);
     w.int64(this.producerId);
     w.int16(this.producerEpoch);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -327,7 +327,7 @@ export class DescribeTransactionsResponse_TransactionState {
     { const x = v.get("transactionStartTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "cannot be null in this version"); } else { o.transactionStartTimeMs = jsonInt(x, "DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("producerId"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("producerEpoch"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerEpoch", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TransactionState.topics", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, "DescribeTransactionsResponse_TransactionState.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TransactionState.topics", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, "DescribeTransactionsResponse_TransactionState.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -340,7 +340,7 @@ export class DescribeTransactionsResponse_TransactionState {
 
 export class DescribeTransactionsResponse_TopicData {
   topic: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -360,7 +360,7 @@ export class DescribeTransactionsResponse_TopicData {
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Topic";
     this.topic = r.compactString();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]._tagged";
       const count = r.uvarint();
@@ -394,7 +394,7 @@ export class DescribeTransactionsResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topic!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -423,7 +423,7 @@ export class DescribeTransactionsResponse_TopicData {
     const o = new DescribeTransactionsResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeTransactionsResponse_TopicData.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "DescribeTransactionsResponse_TopicData.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TopicData.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTransactionsResponse_TopicData.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 

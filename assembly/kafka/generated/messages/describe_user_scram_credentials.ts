@@ -49,7 +49,7 @@ export class DescribeUserScramCredentialsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.users; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.users; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class DescribeUserScramCredentialsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.users; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.users; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class DescribeUserScramCredentialsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsRequest"): DescribeUserScramCredentialsRequest {
     const o = new DescribeUserScramCredentialsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("users"); if (x == null) { e.add("DescribeUserScramCredentialsRequest.users", "missing"); } else if (x.kind == JsonKind.Null) { o.users = null; } else { { const items = jsonArray(x, "DescribeUserScramCredentialsRequest.users", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, "DescribeUserScramCredentialsRequest.users[]")); o.users = a; } } } }
+    { const x = v.get("users"); if (x == null) { e.add("DescribeUserScramCredentialsRequest.users", "missing"); } else if (x.kind == JsonKind.Null) { o.users = null; } else { { const items = jsonArray(x, "DescribeUserScramCredentialsRequest.users", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, "DescribeUserScramCredentialsRequest.users[]"); o.users = a; } } } }
     return o;
   }
 
@@ -238,7 +238,7 @@ export class DescribeUserScramCredentialsResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -252,7 +252,7 @@ export class DescribeUserScramCredentialsResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -287,7 +287,7 @@ export class DescribeUserScramCredentialsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse.errorMessage", e); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -350,7 +350,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     n += sizeOf.compactStr(this.user!);
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.credentialInfos; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.credentialInfos; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -364,7 +364,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     w.compactString(this.user!);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.credentialInfos; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.credentialInfos; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -399,7 +399,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     { const x = v.get("user"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "cannot be null in this version"); } else { o.user = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", e); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", e); } }
-    { const x = v.get("credentialInfos"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(); for (let i = 0; i < items.length; i++) a.push(DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos[]")); o.credentialInfos = a; } } } }
+    { const x = v.get("credentialInfos"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos[]"); o.credentialInfos = a; } } } }
     return o;
   }
 

@@ -61,7 +61,7 @@ export class ElectLeadersRequest {
     if (version >= 1) {
       n += 1;
     }
-    { const x = this.topicPartitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (version >= 2) {
       let count = 0;
@@ -76,7 +76,7 @@ export class ElectLeadersRequest {
     if (version >= 1) {
       w.int8(this.electionType);
     }
-    { const x = this.topicPartitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.timeoutMs);
     if (version >= 2) {
       let count = 0;
@@ -110,7 +110,7 @@ export class ElectLeadersRequest {
     const o = new ElectLeadersRequest();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1) { const x = v.get("electionType"); if (x == null) { e.add("ElectLeadersRequest.electionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.electionType", "cannot be null in this version"); } else { o.electionType = <i8>jsonInt(x, "ElectLeadersRequest.electionType", e, -128, 127); } }
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ElectLeadersRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ElectLeadersRequest.topicPartitions", e); if (items != null) { const a = new Array<ElectLeadersRequest_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersRequest_TopicPartitions.fromJson(items[i], version, e, "ElectLeadersRequest.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ElectLeadersRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ElectLeadersRequest.topicPartitions", e); if (items != null) { const a = new Array<ElectLeadersRequest_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersRequest_TopicPartitions.fromJson(items[i], version, e, "ElectLeadersRequest.topicPartitions[]"); o.topicPartitions = a; } } } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("ElectLeadersRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ElectLeadersRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -123,7 +123,7 @@ export class ElectLeadersRequest {
 
 export class ElectLeadersRequest_TopicPartitions {
   topic: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -143,7 +143,7 @@ export class ElectLeadersRequest_TopicPartitions {
     r.field = "ElectLeadersRequest.TopicPartitions[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersRequest.TopicPartitions[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 2) {
       r.field = "ElectLeadersRequest.TopicPartitions[]._tagged";
       const count = r.uvarint();
@@ -177,7 +177,7 @@ export class ElectLeadersRequest_TopicPartitions {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.topic!); else w.string(this.topic!);
-    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -206,7 +206,7 @@ export class ElectLeadersRequest_TopicPartitions {
     const o = new ElectLeadersRequest_TopicPartitions();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersRequest_TopicPartitions.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersRequest_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ElectLeadersRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersRequest_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ElectLeadersRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -272,7 +272,7 @@ export class ElectLeadersResponse {
     if (version >= 1) {
       n += 2;
     }
-    { const x = this.replicaElectionResults; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.replicaElectionResults; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -287,7 +287,7 @@ export class ElectLeadersResponse {
     if (version >= 1) {
       w.int16(this.errorCode);
     }
-    { const x = this.replicaElectionResults; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.replicaElectionResults; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -321,7 +321,7 @@ export class ElectLeadersResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ElectLeadersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ElectLeadersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("replicaElectionResults"); if (x == null) { e.add("ElectLeadersResponse.replicaElectionResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.replicaElectionResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse.replicaElectionResults", e); if (items != null) { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, "ElectLeadersResponse.replicaElectionResults[]")); o.replicaElectionResults = a; } } } }
+    { const x = v.get("replicaElectionResults"); if (x == null) { e.add("ElectLeadersResponse.replicaElectionResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.replicaElectionResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse.replicaElectionResults", e); if (items != null) { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, "ElectLeadersResponse.replicaElectionResults[]"); o.replicaElectionResults = a; } } } }
     return o;
   }
 
@@ -376,7 +376,7 @@ export class ElectLeadersResponse_ReplicaElectionResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 2) ? sizeOf.compactStr(this.topic!) : sizeOf.str(this.topic!));
-    { const x = this.partitionResult; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitionResult; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -388,7 +388,7 @@ export class ElectLeadersResponse_ReplicaElectionResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 2) w.compactString(this.topic!); else w.string(this.topic!);
-    { const x = this.partitionResult; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitionResult; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -417,7 +417,7 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     const o = new ElectLeadersResponse_ReplicaElectionResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersResponse_ReplicaElectionResult.topic", e); } }
-    { const x = v.get("partitionResult"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse_ReplicaElectionResult.partitionResult", e); if (items != null) { const a = new Array<ElectLeadersResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, "ElectLeadersResponse_ReplicaElectionResult.partitionResult[]")); o.partitionResult = a; } } } }
+    { const x = v.get("partitionResult"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse_ReplicaElectionResult.partitionResult", e); if (items != null) { const a = new Array<ElectLeadersResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, "ElectLeadersResponse_ReplicaElectionResult.partitionResult[]"); o.partitionResult = a; } } } }
     return o;
   }
 

@@ -59,9 +59,9 @@ export class EndQuorumEpochRequest {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactNullableStr(this.clusterId) : sizeOf.nullableStr(this.clusterId));
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
-      { const x = this.leaderEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.leaderEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 1) {
       let count = 0;
@@ -74,9 +74,9 @@ export class EndQuorumEpochRequest {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactNullableString(this.clusterId); else w.nullableString(this.clusterId);
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
-      { const x = this.leaderEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.leaderEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 1) {
       let count = 0;
@@ -110,8 +110,8 @@ export class EndQuorumEpochRequest {
     const o = new EndQuorumEpochRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("clusterId"); if (x == null) { e.add("EndQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "EndQuorumEpochRequest.clusterId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "EndQuorumEpochRequest.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "EndQuorumEpochRequest.leaderEndpoints[]")); o.leaderEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "EndQuorumEpochRequest.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "EndQuorumEpochRequest.leaderEndpoints[]"); o.leaderEndpoints = a; } } } }
     return o;
   }
 
@@ -166,7 +166,7 @@ export class EndQuorumEpochRequest_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.topicName!) : sizeOf.str(this.topicName!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -178,7 +178,7 @@ export class EndQuorumEpochRequest_TopicData {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.topicName!); else w.string(this.topicName!);
-    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -207,7 +207,7 @@ export class EndQuorumEpochRequest_TopicData {
     const o = new EndQuorumEpochRequest_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -221,7 +221,7 @@ export class EndQuorumEpochRequest_PartitionData {
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = 0;
-  preferredSuccessors: Array<i32> = [];
+  preferredSuccessors: StaticArray<i32> = [];
   preferredCandidates: Array<EndQuorumEpochRequest_ReplicaInfo> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -249,7 +249,7 @@ export class EndQuorumEpochRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 0) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredSuccessors[]";
-      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.preferredSuccessors = a; } }
+      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else if (count == 0) { this.preferredSuccessors = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.preferredSuccessors = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";
@@ -282,7 +282,7 @@ export class EndQuorumEpochRequest_PartitionData {
       { const x = this.preferredSuccessors; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += 4; } }
     }
     if (version >= 1) {
-      { const x = this.preferredCandidates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.preferredCandidates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 1) {
       let count = 0;
@@ -298,10 +298,10 @@ export class EndQuorumEpochRequest_PartitionData {
     w.int32(this.leaderId);
     w.int32(this.leaderEpoch);
     if (version <= 0) {
-      { const x = this.preferredSuccessors; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.preferredSuccessors; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 1) {
-      { const x = this.preferredCandidates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.preferredCandidates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 1) {
       let count = 0;
@@ -343,8 +343,8 @@ export class EndQuorumEpochRequest_PartitionData {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version <= 0) { const x = v.get("preferredSuccessors"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredSuccessors", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "EndQuorumEpochRequest_PartitionData.preferredSuccessors[]", e, -2147483648, 2147483647)); o.preferredSuccessors = a; } } } }
-    if (version >= 1) { const x = v.get("preferredCandidates"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredCandidates", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, "EndQuorumEpochRequest_PartitionData.preferredCandidates[]")); o.preferredCandidates = a; } } } }
+    if (version <= 0) { const x = v.get("preferredSuccessors"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredSuccessors", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "EndQuorumEpochRequest_PartitionData.preferredSuccessors[]", e, -2147483648, 2147483647); o.preferredSuccessors = a; } } } }
+    if (version >= 1) { const x = v.get("preferredCandidates"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredCandidates", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, "EndQuorumEpochRequest_PartitionData.preferredCandidates[]"); o.preferredCandidates = a; } } } }
     return o;
   }
 
@@ -651,12 +651,12 @@ export class EndQuorumEpochResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -670,7 +670,7 @@ export class EndQuorumEpochResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) count++;
@@ -681,9 +681,9 @@ export class EndQuorumEpochResponse {
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -712,8 +712,8 @@ export class EndQuorumEpochResponse {
     const o = new EndQuorumEpochResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("EndQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndQuorumEpochResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "EndQuorumEpochResponse.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "EndQuorumEpochResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "EndQuorumEpochResponse.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "EndQuorumEpochResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -769,7 +769,7 @@ export class EndQuorumEpochResponse_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.topicName!) : sizeOf.str(this.topicName!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -781,7 +781,7 @@ export class EndQuorumEpochResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.topicName!); else w.string(this.topicName!);
-    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -810,7 +810,7 @@ export class EndQuorumEpochResponse_TopicData {
     const o = new EndQuorumEpochResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -12,7 +12,10 @@ export class FetchRequest {
   static readonly MAX_VERSION: i16 = 18;
   clusterId: string | null = null;
   replicaId: i32 = -1;
-  replicaState: FetchRequest_ReplicaState = new FetchRequest_ReplicaState();
+  private _replicaState: FetchRequest_ReplicaState | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get replicaState(): FetchRequest_ReplicaState { let v = this._replicaState; if (v == null) { v = new FetchRequest_ReplicaState(); this._replicaState = v; } return v; }
+  set replicaState(v: FetchRequest_ReplicaState) { this._replicaState = v; }
   maxWaitMs: i32 = 0;
   minBytes: i32 = 0;
   maxBytes: i32 = 2147483647;
@@ -40,7 +43,7 @@ export class FetchRequest {
     this.unknownTaggedFields = null;
     this.clusterId = null;
     if (!(version <= 14)) this.replicaId = -1;
-    this.replicaState = new FetchRequest_ReplicaState();
+    this._replicaState = null;
     if (!(version >= 3)) this.maxBytes = 2147483647;
     if (!(version >= 4)) this.isolationLevel = 0;
     if (!(version >= 7)) this.sessionId = 0;
@@ -128,9 +131,9 @@ export class FetchRequest {
     if (version >= 7) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 7) {
-      { const x = this.forgottenTopicsData; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.forgottenTopicsData; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 11) {
       n += ((version >= 12) ? sizeOf.compactStr(this.rackId!) : sizeOf.str(this.rackId!));
@@ -144,7 +147,7 @@ export class FetchRequest {
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
       }
-      if ((version >= 15) && (!this.replicaState.isDefault())) {
+      if ((version >= 15) && ((this._replicaState != null && !this._replicaState!.isDefault()))) {
         const before = n;
         n += this.replicaState.size(version);
         const fieldSize = n - before;
@@ -176,9 +179,9 @@ export class FetchRequest {
     if (version >= 7) {
       w.int32(this.sessionEpoch);
     }
-    { const x = this.topics; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 7) {
-      { const x = this.forgottenTopicsData; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.forgottenTopicsData; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 11) {
       if (version >= 12) w.compactString(this.rackId!); else w.string(this.rackId!);
@@ -186,7 +189,7 @@ export class FetchRequest {
     if (version >= 12) {
       let count = 0;
       if ((version >= 12) && (this.clusterId != null)) count++;
-      if ((version >= 15) && (!this.replicaState.isDefault())) count++;
+      if ((version >= 15) && ((this._replicaState != null && !this._replicaState!.isDefault()))) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
@@ -199,7 +202,7 @@ export class FetchRequest {
         w.compactNullableString(this.clusterId);
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 1);
-      if ((version >= 15) && (!this.replicaState.isDefault())) {
+      if ((version >= 15) && ((this._replicaState != null && !this._replicaState!.isDefault()))) {
         w.uvarint(1);
         let n = 0;
         n += this.replicaState.size(version);
@@ -249,7 +252,7 @@ export class FetchRequest {
   isDefault(): bool {
     if (this.clusterId != null) return false;
     if (this.replicaId != -1) return false;
-    if (!this.replicaState.isDefault()) return false;
+    if ((this._replicaState != null && !this._replicaState!.isDefault())) return false;
     if (this.maxWaitMs != 0) return false;
     if (this.minBytes != 0) return false;
     if (this.maxBytes != 2147483647) return false;
@@ -275,15 +278,15 @@ export class FetchRequest {
     if (version >= 4) { const x = v.get("isolationLevel"); if (x == null) { e.add("FetchRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "FetchRequest.isolationLevel", e, -128, 127); } }
     if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchRequest.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchRequest.sessionId", e, -2147483648, 2147483647); } }
     if (version >= 7) { const x = v.get("sessionEpoch"); if (x == null) { e.add("FetchRequest.sessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionEpoch", "cannot be null in this version"); } else { o.sessionEpoch = <i32>jsonInt(x, "FetchRequest.sessionEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.topics", e); if (items != null) { const a = new Array<FetchRequest_FetchTopic>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_FetchTopic.fromJson(items[i], version, e, "FetchRequest.topics[]")); o.topics = a; } } } }
-    if (version >= 7) { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("FetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<FetchRequest_ForgottenTopic>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_ForgottenTopic.fromJson(items[i], version, e, "FetchRequest.forgottenTopicsData[]")); o.forgottenTopicsData = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.topics", e); if (items != null) { const a = new Array<FetchRequest_FetchTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchTopic.fromJson(items[i], version, e, "FetchRequest.topics[]"); o.topics = a; } } } }
+    if (version >= 7) { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("FetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<FetchRequest_ForgottenTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_ForgottenTopic.fromJson(items[i], version, e, "FetchRequest.forgottenTopicsData[]"); o.forgottenTopicsData = a; } } } }
     if (version >= 11) { const x = v.get("rackId"); if (x == null) { e.add("FetchRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.rackId", "cannot be null in this version"); } else { o.rackId = jsonString(x, "FetchRequest.rackId", e); } }
     return o;
   }
 
   /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
   errorCodes(version: i16, out: Array<i16>): void {
-    if (version >= 15) this.replicaState.errorCodes(version, out);
+    if (version >= 15) if (this._replicaState != null) this._replicaState!.errorCodes(version, out);
     { const x = this.topics; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
     if (version >= 7) { const x = this.forgottenTopicsData; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
@@ -460,7 +463,7 @@ export class FetchRequest_FetchTopic {
     if (version >= 13) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 12) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -477,7 +480,7 @@ export class FetchRequest_FetchTopic {
     if (version >= 13) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 12) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -513,7 +516,7 @@ export class FetchRequest_FetchTopic {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_FetchTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_FetchTopic.topic", e); } }
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_FetchTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<FetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(FetchRequest_FetchPartition.fromJson(items[i], version, e, "FetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<FetchRequest_FetchPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchPartition.fromJson(items[i], version, e, "FetchRequest_FetchTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -736,7 +739,7 @@ export class FetchRequest_FetchPartition {
 export class FetchRequest_ForgottenTopic {
   topic: string = "";
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -766,7 +769,7 @@ export class FetchRequest_ForgottenTopic {
     }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[].Partitions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 12) {
       r.field = "FetchRequest.ForgottenTopicsData[]._tagged";
@@ -814,7 +817,7 @@ export class FetchRequest_ForgottenTopic {
       w.uuid(this.topicId);
     }
     if (version >= 7) {
-      { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 12) {
       let count = 0;
@@ -853,7 +856,7 @@ export class FetchRequest_ForgottenTopic {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 7 && version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_ForgottenTopic.topic", e); } }
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_ForgottenTopic.topicId", e); } }
-    if (version >= 7) { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "FetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    if (version >= 7) { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "FetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -940,12 +943,12 @@ export class FetchResponse {
     if (version >= 7) {
       n += 4;
     }
-    { const x = this.responses; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 12) {
       let count = 0;
       if ((version >= 16) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -967,7 +970,7 @@ export class FetchResponse {
     if (version >= 7) {
       w.int32(this.sessionId);
     }
-    { const x = this.responses; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 12) {
       let count = 0;
       if ((version >= 16) && (this.nodeEndpoints.length != 0)) count++;
@@ -978,9 +981,9 @@ export class FetchResponse {
       if ((version >= 16) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -1021,8 +1024,8 @@ export class FetchResponse {
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     if (version >= 7) { const x = v.get("errorCode"); if (x == null) { e.add("FetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchResponse.errorCode", e, -32768, 32767); } }
     if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchResponse.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchResponse.sessionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("FetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.responses", e); if (items != null) { const a = new Array<FetchResponse_FetchableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_FetchableTopicResponse.fromJson(items[i], version, e, "FetchResponse.responses[]")); o.responses = a; } } } }
-    if (version >= 16) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("FetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.responses", e); if (items != null) { const a = new Array<FetchResponse_FetchableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_FetchableTopicResponse.fromJson(items[i], version, e, "FetchResponse.responses[]"); o.responses = a; } } } }
+    if (version >= 16) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -1092,7 +1095,7 @@ export class FetchResponse_FetchableTopicResponse {
     if (version >= 13) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 12) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1109,7 +1112,7 @@ export class FetchResponse_FetchableTopicResponse {
     if (version >= 13) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 12) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1145,7 +1148,7 @@ export class FetchResponse_FetchableTopicResponse {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchResponse_FetchableTopicResponse.topic", e); } }
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchResponse_FetchableTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse_FetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<FetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_PartitionData.fromJson(items[i], version, e, "FetchResponse_FetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse_FetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<FetchResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_PartitionData.fromJson(items[i], version, e, "FetchResponse_FetchableTopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -1161,9 +1164,18 @@ export class FetchResponse_PartitionData {
   highWatermark: i64 = 0;
   lastStableOffset: i64 = <i64>-1;
   logStartOffset: i64 = <i64>-1;
-  divergingEpoch: FetchResponse_EpochEndOffset = new FetchResponse_EpochEndOffset();
-  currentLeader: FetchResponse_LeaderIdAndEpoch = new FetchResponse_LeaderIdAndEpoch();
-  snapshotId: FetchResponse_SnapshotId = new FetchResponse_SnapshotId();
+  private _divergingEpoch: FetchResponse_EpochEndOffset | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get divergingEpoch(): FetchResponse_EpochEndOffset { let v = this._divergingEpoch; if (v == null) { v = new FetchResponse_EpochEndOffset(); this._divergingEpoch = v; } return v; }
+  set divergingEpoch(v: FetchResponse_EpochEndOffset) { this._divergingEpoch = v; }
+  private _currentLeader: FetchResponse_LeaderIdAndEpoch | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get currentLeader(): FetchResponse_LeaderIdAndEpoch { let v = this._currentLeader; if (v == null) { v = new FetchResponse_LeaderIdAndEpoch(); this._currentLeader = v; } return v; }
+  set currentLeader(v: FetchResponse_LeaderIdAndEpoch) { this._currentLeader = v; }
+  private _snapshotId: FetchResponse_SnapshotId | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get snapshotId(): FetchResponse_SnapshotId { let v = this._snapshotId; if (v == null) { v = new FetchResponse_SnapshotId(); this._snapshotId = v; } return v; }
+  set snapshotId(v: FetchResponse_SnapshotId) { this._snapshotId = v; }
   abortedTransactions: Array<FetchResponse_AbortedTransaction> | null = [];
   preferredReadReplica: i32 = -1;
   records: Uint8Array | null = null;
@@ -1185,9 +1197,9 @@ export class FetchResponse_PartitionData {
     this.unknownTaggedFields = null;
     if (!(version >= 4)) this.lastStableOffset = <i64>-1;
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
-    this.divergingEpoch = new FetchResponse_EpochEndOffset();
-    this.currentLeader = new FetchResponse_LeaderIdAndEpoch();
-    this.snapshotId = new FetchResponse_SnapshotId();
+    this._divergingEpoch = null;
+    this._currentLeader = null;
+    this._snapshotId = null;
     if (!(version >= 4)) this.abortedTransactions = [];
     if (!(version >= 11)) this.preferredReadReplica = -1;
     r.field = "FetchResponse.Responses[].Partitions[].PartitionIndex";
@@ -1259,7 +1271,7 @@ export class FetchResponse_PartitionData {
       n += 8;
     }
     if (version >= 4) {
-      { const x = this.abortedTransactions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.abortedTransactions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 11) {
       n += 4;
@@ -1267,21 +1279,21 @@ export class FetchResponse_PartitionData {
     n += ((version >= 12) ? sizeOf.compactNullableBytes(this.records) : sizeOf.nullableBytes(this.records));
     if (version >= 12) {
       let count = 0;
-      if ((version >= 12) && (!this.divergingEpoch.isDefault())) {
+      if ((version >= 12) && ((this._divergingEpoch != null && !this._divergingEpoch!.isDefault()))) {
         const before = n;
         n += this.divergingEpoch.size(version);
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
       }
-      if ((version >= 12) && (!this.currentLeader.isDefault())) {
+      if ((version >= 12) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) {
         const before = n;
         n += this.currentLeader.size(version);
         const fieldSize = n - before;
         n += sizeOf.uvarint(1) + sizeOf.uvarint(<u32>fieldSize);
         count++;
       }
-      if ((version >= 12) && (!this.snapshotId.isDefault())) {
+      if ((version >= 12) && ((this._snapshotId != null && !this._snapshotId!.isDefault()))) {
         const before = n;
         n += this.snapshotId.size(version);
         const fieldSize = n - before;
@@ -1306,7 +1318,7 @@ export class FetchResponse_PartitionData {
       w.int64(this.logStartOffset);
     }
     if (version >= 4) {
-      { const x = this.abortedTransactions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.abortedTransactions; if (x == null) { if (version >= 12) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 12) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 11) {
       w.int32(this.preferredReadReplica);
@@ -1314,14 +1326,14 @@ export class FetchResponse_PartitionData {
     if (version >= 12) w.compactNullableBytes(this.records); else w.nullableBytes(this.records);
     if (version >= 12) {
       let count = 0;
-      if ((version >= 12) && (!this.divergingEpoch.isDefault())) count++;
-      if ((version >= 12) && (!this.currentLeader.isDefault())) count++;
-      if ((version >= 12) && (!this.snapshotId.isDefault())) count++;
+      if ((version >= 12) && ((this._divergingEpoch != null && !this._divergingEpoch!.isDefault()))) count++;
+      if ((version >= 12) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) count++;
+      if ((version >= 12) && ((this._snapshotId != null && !this._snapshotId!.isDefault()))) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if ((version >= 12) && (!this.divergingEpoch.isDefault())) {
+      if ((version >= 12) && ((this._divergingEpoch != null && !this._divergingEpoch!.isDefault()))) {
         w.uvarint(0);
         let n = 0;
         n += this.divergingEpoch.size(version);
@@ -1329,7 +1341,7 @@ export class FetchResponse_PartitionData {
         this.divergingEpoch.encode(w, version);
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 1);
-      if ((version >= 12) && (!this.currentLeader.isDefault())) {
+      if ((version >= 12) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) {
         w.uvarint(1);
         let n = 0;
         n += this.currentLeader.size(version);
@@ -1337,7 +1349,7 @@ export class FetchResponse_PartitionData {
         this.currentLeader.encode(w, version);
       }
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 2);
-      if ((version >= 12) && (!this.snapshotId.isDefault())) {
+      if ((version >= 12) && ((this._snapshotId != null && !this._snapshotId!.isDefault()))) {
         w.uvarint(2);
         let n = 0;
         n += this.snapshotId.size(version);
@@ -1385,9 +1397,9 @@ export class FetchResponse_PartitionData {
     if (this.highWatermark != 0) return false;
     if (this.lastStableOffset != <i64>-1) return false;
     if (this.logStartOffset != <i64>-1) return false;
-    if (!this.divergingEpoch.isDefault()) return false;
-    if (!this.currentLeader.isDefault()) return false;
-    if (!this.snapshotId.isDefault()) return false;
+    if ((this._divergingEpoch != null && !this._divergingEpoch!.isDefault())) return false;
+    if ((this._currentLeader != null && !this._currentLeader!.isDefault())) return false;
+    if ((this._snapshotId != null && !this._snapshotId!.isDefault())) return false;
     if ((this.abortedTransactions == null || this.abortedTransactions!.length != 0)) return false;
     if (this.preferredReadReplica != -1) return false;
     if (this.records != null) return false;
@@ -1406,7 +1418,7 @@ export class FetchResponse_PartitionData {
     if (version >= 12) { const x = v.get("divergingEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.divergingEpoch", "cannot be null in this version"); } else { o.divergingEpoch = FetchResponse_EpochEndOffset.fromJson(x, version, e, "FetchResponse_PartitionData.divergingEpoch"); } }
     if (version >= 12) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = FetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "FetchResponse_PartitionData.currentLeader"); } }
     if (version >= 12) { const x = v.get("snapshotId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchResponse_SnapshotId.fromJson(x, version, e, "FetchResponse_PartitionData.snapshotId"); } }
-    if (version >= 4) { const x = v.get("abortedTransactions"); if (x == null) { e.add("FetchResponse_PartitionData.abortedTransactions", "missing"); } else if (x.kind == JsonKind.Null) { o.abortedTransactions = null; } else { { const items = jsonArray(x, "FetchResponse_PartitionData.abortedTransactions", e); if (items != null) { const a = new Array<FetchResponse_AbortedTransaction>(); for (let i = 0; i < items.length; i++) a.push(FetchResponse_AbortedTransaction.fromJson(items[i], version, e, "FetchResponse_PartitionData.abortedTransactions[]")); o.abortedTransactions = a; } } } }
+    if (version >= 4) { const x = v.get("abortedTransactions"); if (x == null) { e.add("FetchResponse_PartitionData.abortedTransactions", "missing"); } else if (x.kind == JsonKind.Null) { o.abortedTransactions = null; } else { { const items = jsonArray(x, "FetchResponse_PartitionData.abortedTransactions", e); if (items != null) { const a = new Array<FetchResponse_AbortedTransaction>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_AbortedTransaction.fromJson(items[i], version, e, "FetchResponse_PartitionData.abortedTransactions[]"); o.abortedTransactions = a; } } } }
     if (version >= 11) { const x = v.get("preferredReadReplica"); if (x == null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "cannot be null in this version"); } else { o.preferredReadReplica = <i32>jsonInt(x, "FetchResponse_PartitionData.preferredReadReplica", e, -2147483648, 2147483647); } }
     { const x = v.get("records"); if (x == null) { e.add("FetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "FetchResponse_PartitionData.records", e); } }
     return o;
@@ -1415,9 +1427,9 @@ export class FetchResponse_PartitionData {
   /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
   errorCodes(version: i16, out: Array<i16>): void {
     out.push(this.errorCode);
-    if (version >= 12) this.divergingEpoch.errorCodes(version, out);
-    if (version >= 12) this.currentLeader.errorCodes(version, out);
-    if (version >= 12) this.snapshotId.errorCodes(version, out);
+    if (version >= 12) if (this._divergingEpoch != null) this._divergingEpoch!.errorCodes(version, out);
+    if (version >= 12) if (this._currentLeader != null) this._currentLeader!.errorCodes(version, out);
+    if (version >= 12) if (this._snapshotId != null) this._snapshotId!.errorCodes(version, out);
     if (version >= 4) { const x = this.abortedTransactions; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
   }
 }

@@ -64,7 +64,7 @@ export class FetchSnapshotRequest {
     let n = 0;
     n += 4;
     n += 4;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       if (this.clusterId != null) {
@@ -84,7 +84,7 @@ export class FetchSnapshotRequest {
   encode(w: Writer, version: i16): void {
     w.int32(this.replicaId);
     w.int32(this.maxBytes);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.clusterId != null) count++;
@@ -128,7 +128,7 @@ export class FetchSnapshotRequest {
     { const x = v.get("clusterId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "FetchSnapshotRequest.clusterId", e); } }
     { const x = v.get("replicaId"); if (x == null) { e.add("FetchSnapshotRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchSnapshotRequest.replicaId", e, -2147483648, 2147483647); } }
     { const x = v.get("maxBytes"); if (x == null) { e.add("FetchSnapshotRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "FetchSnapshotRequest.maxBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest.topics", e); if (items != null) { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest.topics", e); if (items != null) { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -182,7 +182,7 @@ export class FetchSnapshotRequest_TopicSnapshot {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -194,7 +194,7 @@ export class FetchSnapshotRequest_TopicSnapshot {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -223,7 +223,7 @@ export class FetchSnapshotRequest_TopicSnapshot {
     const o = new FetchSnapshotRequest_TopicSnapshot();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotRequest_TopicSnapshot.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest_TopicSnapshot.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -525,12 +525,12 @@ export class FetchSnapshotResponse {
     let n = 0;
     n += 4;
     n += 2;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -545,7 +545,7 @@ export class FetchSnapshotResponse {
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) count++;
@@ -556,9 +556,9 @@ export class FetchSnapshotResponse {
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -590,8 +590,8 @@ export class FetchSnapshotResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchSnapshotResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchSnapshotResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("FetchSnapshotResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchSnapshotResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.topics", e); if (items != null) { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchSnapshotResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.topics", e); if (items != null) { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchSnapshotResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -647,7 +647,7 @@ export class FetchSnapshotResponse_TopicSnapshot {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -659,7 +659,7 @@ export class FetchSnapshotResponse_TopicSnapshot {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -688,7 +688,7 @@ export class FetchSnapshotResponse_TopicSnapshot {
     const o = new FetchSnapshotResponse_TopicSnapshot();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotResponse_TopicSnapshot.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(); for (let i = 0; i < items.length; i++) a.push(FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse_TopicSnapshot.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse_TopicSnapshot.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -702,7 +702,10 @@ export class FetchSnapshotResponse_PartitionSnapshot {
   index: i32 = 0;
   errorCode: i16 = 0;
   snapshotId: FetchSnapshotResponse_SnapshotId = new FetchSnapshotResponse_SnapshotId();
-  currentLeader: FetchSnapshotResponse_LeaderIdAndEpoch = new FetchSnapshotResponse_LeaderIdAndEpoch();
+  private _currentLeader: FetchSnapshotResponse_LeaderIdAndEpoch | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get currentLeader(): FetchSnapshotResponse_LeaderIdAndEpoch { let v = this._currentLeader; if (v == null) { v = new FetchSnapshotResponse_LeaderIdAndEpoch(); this._currentLeader = v; } return v; }
+  set currentLeader(v: FetchSnapshotResponse_LeaderIdAndEpoch) { this._currentLeader = v; }
   size_: i64 = 0;
   position: i64 = 0;
   unalignedRecords: Uint8Array = new Uint8Array(0);
@@ -722,7 +725,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    this.currentLeader = new FetchSnapshotResponse_LeaderIdAndEpoch();
+    this._currentLeader = null;
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].Index";
     this.index = r.int32();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[].ErrorCode";
@@ -768,7 +771,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     n += sizeOf.compactBytes(this.unalignedRecords!);
     if (true) {
       let count = 0;
-      if (!this.currentLeader.isDefault()) {
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) {
         const before = n;
         n += this.currentLeader.size(version);
         const fieldSize = n - before;
@@ -791,12 +794,12 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     w.compactBytes(this.unalignedRecords!);
     if (true) {
       let count = 0;
-      if (!this.currentLeader.isDefault()) count++;
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if (!this.currentLeader.isDefault()) {
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) {
         w.uvarint(0);
         let n = 0;
         n += this.currentLeader.size(version);
@@ -824,7 +827,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     if (this.index != 0) return false;
     if (this.errorCode != 0) return false;
     if (!this.snapshotId.isDefault()) return false;
-    if (!this.currentLeader.isDefault()) return false;
+    if ((this._currentLeader != null && !this._currentLeader!.isDefault())) return false;
     if (this.size_ != 0) return false;
     if (this.position != 0) return false;
     if (this.unalignedRecords.byteLength != 0) return false;
@@ -849,7 +852,7 @@ export class FetchSnapshotResponse_PartitionSnapshot {
   errorCodes(version: i16, out: Array<i16>): void {
     out.push(this.errorCode);
     this.snapshotId.errorCodes(version, out);
-    this.currentLeader.errorCodes(version, out);
+    if (this._currentLeader != null) this._currentLeader!.errorCodes(version, out);
   }
 }
 

@@ -71,7 +71,7 @@ export class FindCoordinatorRequest {
       n += 1;
     }
     if (version >= 4) {
-      { const x = this.coordinatorKeys; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+      { const x = this.coordinatorKeys; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -90,7 +90,7 @@ export class FindCoordinatorRequest {
       w.int8(this.keyType);
     }
     if (version >= 4) {
-      { const x = this.coordinatorKeys; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+      { const x = this.coordinatorKeys; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -129,7 +129,7 @@ export class FindCoordinatorRequest {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 3) { const x = v.get("key"); if (x == null) { e.add("FindCoordinatorRequest.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.key", "cannot be null in this version"); } else { o.key = jsonString(x, "FindCoordinatorRequest.key", e); } }
     if (version >= 1) { const x = v.get("keyType"); if (x == null) { e.add("FindCoordinatorRequest.keyType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.keyType", "cannot be null in this version"); } else { o.keyType = <i8>jsonInt(x, "FindCoordinatorRequest.keyType", e, -128, 127); } }
-    if (version >= 4) { const x = v.get("coordinatorKeys"); if (x == null) { e.add("FindCoordinatorRequest.coordinatorKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.coordinatorKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorRequest.coordinatorKeys", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "FindCoordinatorRequest.coordinatorKeys[]", e)); o.coordinatorKeys = a; } } } }
+    if (version >= 4) { const x = v.get("coordinatorKeys"); if (x == null) { e.add("FindCoordinatorRequest.coordinatorKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.coordinatorKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorRequest.coordinatorKeys", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "FindCoordinatorRequest.coordinatorKeys[]", e); o.coordinatorKeys = a; } } } }
     return o;
   }
 
@@ -240,7 +240,7 @@ export class FindCoordinatorResponse {
       n += 4;
     }
     if (version >= 4) {
-      { const x = this.coordinators; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.coordinators; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -271,7 +271,7 @@ export class FindCoordinatorResponse {
       w.int32(this.port);
     }
     if (version >= 4) {
-      { const x = this.coordinators; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.coordinators; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -330,7 +330,7 @@ export class FindCoordinatorResponse {
     if (version <= 3) { const x = v.get("nodeId"); if (x == null) { e.add("FindCoordinatorResponse.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FindCoordinatorResponse.nodeId", e, -2147483648, 2147483647); } }
     if (version <= 3) { const x = v.get("host"); if (x == null) { e.add("FindCoordinatorResponse.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FindCoordinatorResponse.host", e); } }
     if (version <= 3) { const x = v.get("port"); if (x == null) { e.add("FindCoordinatorResponse.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FindCoordinatorResponse.port", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("coordinators"); if (x == null) { e.add("FindCoordinatorResponse.coordinators", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.coordinators", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorResponse.coordinators", e); if (items != null) { const a = new Array<FindCoordinatorResponse_Coordinator>(); for (let i = 0; i < items.length; i++) a.push(FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, "FindCoordinatorResponse.coordinators[]")); o.coordinators = a; } } } }
+    if (version >= 4) { const x = v.get("coordinators"); if (x == null) { e.add("FindCoordinatorResponse.coordinators", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.coordinators", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorResponse.coordinators", e); if (items != null) { const a = new Array<FindCoordinatorResponse_Coordinator>(items.length); for (let i = 0; i < items.length; i++) a[i] = FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, "FindCoordinatorResponse.coordinators[]"); o.coordinators = a; } } } }
     return o;
   }
 

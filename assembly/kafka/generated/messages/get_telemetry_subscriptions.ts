@@ -104,7 +104,7 @@ export class GetTelemetrySubscriptionsResponse {
   errorCode: i16 = 0;
   clientInstanceId: Uint8Array = new Uint8Array(16);
   subscriptionId: i32 = 0;
-  acceptedCompressionTypes: Array<i8> = [];
+  acceptedCompressionTypes: StaticArray<i8> = [];
   pushIntervalMs: i32 = 0;
   telemetryMaxBytes: i32 = 0;
   deltaTemporality: bool = false;
@@ -134,7 +134,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.SubscriptionId";
     this.subscriptionId = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acceptedCompressionTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else if (count == 0) { this.acceptedCompressionTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acceptedCompressionTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     r.field = "GetTelemetrySubscriptionsResponse.PushIntervalMs";
     this.pushIntervalMs = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.TelemetryMaxBytes";
@@ -171,7 +171,7 @@ export class GetTelemetrySubscriptionsResponse {
     n += 4;
     n += 4;
     n += 1;
-    { const x = this.requestedMetrics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.requestedMetrics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -186,11 +186,11 @@ export class GetTelemetrySubscriptionsResponse {
     w.int16(this.errorCode);
     w.uuid(this.clientInstanceId);
     w.int32(this.subscriptionId);
-    { const x = this.acceptedCompressionTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(x[i]); } } }
+    { const x = this.acceptedCompressionTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(unchecked(x[i])); } } }
     w.int32(this.pushIntervalMs);
     w.int32(this.telemetryMaxBytes);
     w.bool(this.deltaTemporality);
-    { const x = this.requestedMetrics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.requestedMetrics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -236,11 +236,11 @@ export class GetTelemetrySubscriptionsResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "GetTelemetrySubscriptionsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsResponse.clientInstanceId", e); } }
     { const x = v.get("subscriptionId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "cannot be null in this version"); } else { o.subscriptionId = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.subscriptionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("acceptedCompressionTypes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes[]", e, -128, 127)); o.acceptedCompressionTypes = a; } } } }
+    { const x = v.get("acceptedCompressionTypes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes[]", e, -128, 127); o.acceptedCompressionTypes = a; } } } }
     { const x = v.get("pushIntervalMs"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "cannot be null in this version"); } else { o.pushIntervalMs = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.pushIntervalMs", e, -2147483648, 2147483647); } }
     { const x = v.get("telemetryMaxBytes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "cannot be null in this version"); } else { o.telemetryMaxBytes = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.telemetryMaxBytes", e, -2147483648, 2147483647); } }
     { const x = v.get("deltaTemporality"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "cannot be null in this version"); } else { o.deltaTemporality = jsonBool(x, "GetTelemetrySubscriptionsResponse.deltaTemporality", e); } }
-    { const x = v.get("requestedMetrics"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.requestedMetrics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "GetTelemetrySubscriptionsResponse.requestedMetrics[]", e)); o.requestedMetrics = a; } } } }
+    { const x = v.get("requestedMetrics"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.requestedMetrics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "GetTelemetrySubscriptionsResponse.requestedMetrics[]", e); o.requestedMetrics = a; } } } }
     return o;
   }
 

@@ -52,7 +52,7 @@ export class IncrementalAlterConfigsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.resources; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.resources; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 1;
     if (version >= 1) {
       let count = 0;
@@ -64,7 +64,7 @@ export class IncrementalAlterConfigsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.resources; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.resources; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.bool(this.validateOnly);
     if (version >= 1) {
       let count = 0;
@@ -93,7 +93,7 @@ export class IncrementalAlterConfigsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest"): IncrementalAlterConfigsRequest {
     const o = new IncrementalAlterConfigsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("IncrementalAlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest.resources", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest.resources[]")); o.resources = a; } } } }
+    { const x = v.get("resources"); if (x == null) { e.add("IncrementalAlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest.resources", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest.resources[]"); o.resources = a; } } } }
     { const x = v.get("validateOnly"); if (x == null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "IncrementalAlterConfigsRequest.validateOnly", e); } }
     return o;
   }
@@ -152,7 +152,7 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     let n = 0;
     n += 1;
     n += ((version >= 1) ? sizeOf.compactStr(this.resourceName!) : sizeOf.str(this.resourceName!));
-    { const x = this.configs; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.configs; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -165,7 +165,7 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
   encode(w: Writer, version: i16): void {
     w.int8(this.resourceType);
     if (version >= 1) w.compactString(this.resourceName!); else w.string(this.resourceName!);
-    { const x = this.configs; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.configs; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -197,7 +197,7 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
     { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs[]")); o.configs = a; } } } }
+    { const x = v.get("configs"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs[]"); o.configs = a; } } } }
     return o;
   }
 
@@ -357,7 +357,7 @@ export class IncrementalAlterConfigsResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.responses; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -369,7 +369,7 @@ export class IncrementalAlterConfigsResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.responses; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -398,7 +398,7 @@ export class IncrementalAlterConfigsResponse {
     const o = new IncrementalAlterConfigsResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "IncrementalAlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("IncrementalAlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsResponse.responses", e); if (items != null) { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); for (let i = 0; i < items.length; i++) a.push(IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "IncrementalAlterConfigsResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("IncrementalAlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsResponse.responses", e); if (items != null) { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "IncrementalAlterConfigsResponse.responses[]"); o.responses = a; } } } }
     return o;
   }
 

@@ -53,7 +53,7 @@ export class InitializeShareGroupStateRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class InitializeShareGroupStateRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class InitializeShareGroupStateRequest {
     const o = new InitializeShareGroupStateRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("InitializeShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "InitializeShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("InitializeShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("InitializeShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     const o = new InitializeShareGroupStateRequest_InitializeStateData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateRequest_InitializeStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest_InitializeStateData.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest_InitializeStateData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest_InitializeStateData.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest_InitializeStateData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -345,7 +345,7 @@ export class InitializeShareGroupStateResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -356,7 +356,7 @@ export class InitializeShareGroupStateResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -382,7 +382,7 @@ export class InitializeShareGroupStateResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse"): InitializeShareGroupStateResponse {
     const o = new InitializeShareGroupStateResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("InitializeShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse.results", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("InitializeShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse.results", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -436,7 +436,7 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -448,7 +448,7 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -477,7 +477,7 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     const o = new InitializeShareGroupStateResponse_InitializeStateResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateResponse_InitializeStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse_InitializeStateResult.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse_InitializeStateResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse_InitializeStateResult.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse_InitializeStateResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

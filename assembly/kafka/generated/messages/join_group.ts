@@ -89,7 +89,7 @@ export class JoinGroupRequest {
       n += ((version >= 6) ? sizeOf.compactNullableStr(this.groupInstanceId) : sizeOf.nullableStr(this.groupInstanceId));
     }
     n += ((version >= 6) ? sizeOf.compactStr(this.protocolType!) : sizeOf.str(this.protocolType!));
-    { const x = this.protocols; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.protocols; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       n += sizeOf.compactNullableStr(this.reason);
     }
@@ -113,7 +113,7 @@ export class JoinGroupRequest {
       if (version >= 6) w.compactNullableString(this.groupInstanceId); else w.nullableString(this.groupInstanceId);
     }
     if (version >= 6) w.compactString(this.protocolType!); else w.string(this.protocolType!);
-    { const x = this.protocols; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.protocols; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       w.compactNullableString(this.reason);
     }
@@ -168,7 +168,7 @@ export class JoinGroupRequest {
     { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupRequest.memberId", e); } }
     if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupRequest.groupInstanceId", e); } }
     { const x = v.get("protocolType"); if (x == null) { e.add("JoinGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "JoinGroupRequest.protocolType", e); } }
-    { const x = v.get("protocols"); if (x == null) { e.add("JoinGroupRequest.protocols", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocols", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupRequest.protocols", e); if (items != null) { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(); for (let i = 0; i < items.length; i++) a.push(JoinGroupRequest_JoinGroupRequestProtocol.fromJson(items[i], version, e, "JoinGroupRequest.protocols[]")); o.protocols = a; } } } }
+    { const x = v.get("protocols"); if (x == null) { e.add("JoinGroupRequest.protocols", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocols", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupRequest.protocols", e); if (items != null) { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(items.length); for (let i = 0; i < items.length; i++) a[i] = JoinGroupRequest_JoinGroupRequestProtocol.fromJson(items[i], version, e, "JoinGroupRequest.protocols[]"); o.protocols = a; } } } }
     if (version >= 8) { const x = v.get("reason"); if (x == null) { e.add("JoinGroupRequest.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "JoinGroupRequest.reason", e); } }
     return o;
   }
@@ -364,7 +364,7 @@ export class JoinGroupResponse {
       n += 1;
     }
     n += ((version >= 6) ? sizeOf.compactStr(this.memberId!) : sizeOf.str(this.memberId!));
-    { const x = this.members; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.members; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 6) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -389,7 +389,7 @@ export class JoinGroupResponse {
       w.bool(this.skipAssignment);
     }
     if (version >= 6) w.compactString(this.memberId!); else w.string(this.memberId!);
-    { const x = this.members; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.members; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 6) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -445,7 +445,7 @@ export class JoinGroupResponse {
     { const x = v.get("leader"); if (x == null) { e.add("JoinGroupResponse.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.leader", "cannot be null in this version"); } else { o.leader = jsonString(x, "JoinGroupResponse.leader", e); } }
     if (version >= 9) { const x = v.get("skipAssignment"); if (x == null) { e.add("JoinGroupResponse.skipAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.skipAssignment", "cannot be null in this version"); } else { o.skipAssignment = jsonBool(x, "JoinGroupResponse.skipAssignment", e); } }
     { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupResponse.memberId", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("JoinGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupResponse.members", e); if (items != null) { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(); for (let i = 0; i < items.length; i++) a.push(JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, "JoinGroupResponse.members[]")); o.members = a; } } } }
+    { const x = v.get("members"); if (x == null) { e.add("JoinGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupResponse.members", e); if (items != null) { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(items.length); for (let i = 0; i < items.length; i++) a[i] = JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, "JoinGroupResponse.members[]"); o.members = a; } } } }
     return o;
   }
 

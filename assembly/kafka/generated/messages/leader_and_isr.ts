@@ -97,12 +97,12 @@ export class LeaderAndIsrRequest {
       n += 1;
     }
     if (version <= 1) {
-      { const x = this.ungroupedPartitionStates; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.ungroupedPartitionStates; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 2) {
-      { const x = this.topicStates; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topicStates; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
-    { const x = this.liveLeaders; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.liveLeaders; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -125,12 +125,12 @@ export class LeaderAndIsrRequest {
       w.int8(this.type);
     }
     if (version <= 1) {
-      { const x = this.ungroupedPartitionStates; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.ungroupedPartitionStates; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 2) {
-      { const x = this.topicStates; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topicStates; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
-    { const x = this.liveLeaders; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.liveLeaders; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -185,9 +185,9 @@ export class LeaderAndIsrRequest {
     { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest.controllerEpoch", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "LeaderAndIsrRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 5) { const x = v.get("type"); if (x == null) { e.add("LeaderAndIsrRequest.type", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "LeaderAndIsrRequest.type", e, -128, 127); } }
-    if (version <= 1) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest.ungroupedPartitionStates[]")); o.ungroupedPartitionStates = a; } } } }
-    if (version >= 2) { const x = v.get("topicStates"); if (x == null) { e.add("LeaderAndIsrRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.topicStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrTopicState.fromJson(items[i], version, e, "LeaderAndIsrRequest.topicStates[]")); o.topicStates = a; } } } }
-    { const x = v.get("liveLeaders"); if (x == null) { e.add("LeaderAndIsrRequest.liveLeaders", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.liveLeaders", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.liveLeaders", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, "LeaderAndIsrRequest.liveLeaders[]")); o.liveLeaders = a; } } } }
+    if (version <= 1) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest.ungroupedPartitionStates[]"); o.ungroupedPartitionStates = a; } } } }
+    if (version >= 2) { const x = v.get("topicStates"); if (x == null) { e.add("LeaderAndIsrRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.topicStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrTopicState.fromJson(items[i], version, e, "LeaderAndIsrRequest.topicStates[]"); o.topicStates = a; } } } }
+    { const x = v.get("liveLeaders"); if (x == null) { e.add("LeaderAndIsrRequest.liveLeaders", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.liveLeaders", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.liveLeaders", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, "LeaderAndIsrRequest.liveLeaders[]"); o.liveLeaders = a; } } } }
     return o;
   }
 
@@ -261,7 +261,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
       n += 16;
     }
     if (version >= 2) {
-      { const x = this.partitionStates; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitionStates; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 4) {
       let count = 0;
@@ -280,7 +280,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
       w.uuid(this.topicId);
     }
     if (version >= 2) {
-      { const x = this.partitionStates; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitionStates; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 4) {
       let count = 0;
@@ -319,7 +319,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 2) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", e); } }
     if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", e); } }
-    if (version >= 2) { const x = v.get("partitionStates"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    if (version >= 2) { const x = v.get("partitionStates"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates[]"); o.partitionStates = a; } } } }
     return o;
   }
 
@@ -438,11 +438,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
   controllerEpoch: i32 = 0;
   leader: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: Array<i32> = [];
+  isr: StaticArray<i32> = [];
   partitionEpoch: i32 = 0;
-  replicas: Array<i32> = [];
-  addingReplicas: Array<i32> = [];
-  removingReplicas: Array<i32> = [];
+  replicas: StaticArray<i32> = [];
+  addingReplicas: StaticArray<i32> = [];
+  removingReplicas: StaticArray<i32> = [];
   isNew: bool = false;
   leaderRecoveryState: i8 = 0;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -479,18 +479,18 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Isr[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.PartitionEpoch";
     this.partitionEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Replicas[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.AddingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.addingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.RemovingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.removingReplicas = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.IsNew";
@@ -559,14 +559,14 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     w.int32(this.controllerEpoch);
     w.int32(this.leader);
     w.int32(this.leaderEpoch);
-    { const x = this.isr; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.isr; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     w.int32(this.partitionEpoch);
-    { const x = this.replicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 3) {
-      { const x = this.addingReplicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.addingReplicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 3) {
-      { const x = this.removingReplicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.removingReplicas; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 1) {
       w.bool(this.isNew);
@@ -636,11 +636,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("leader"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    { const x = v.get("isr"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
     { const x = v.get("partitionEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
-    if (version >= 3) { const x = v.get("addingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas[]", e, -2147483648, 2147483647)); o.addingReplicas = a; } } } }
-    if (version >= 3) { const x = v.get("removingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas[]", e, -2147483648, 2147483647)); o.removingReplicas = a; } } } }
+    { const x = v.get("replicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
+    if (version >= 3) { const x = v.get("addingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas[]", e, -2147483648, 2147483647); o.addingReplicas = a; } } } }
+    if (version >= 3) { const x = v.get("removingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas[]", e, -2147483648, 2147483647); o.removingReplicas = a; } } } }
     if (version >= 1) { const x = v.get("isNew"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "cannot be null in this version"); } else { o.isNew = jsonBool(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", e); } }
     if (version >= 6) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", e, -128, 127); } }
     return o;
@@ -709,10 +709,10 @@ export class LeaderAndIsrResponse {
     let n = 0;
     n += 2;
     if (version <= 4) {
-      { const x = this.partitionErrors; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitionErrors; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 5) {
-      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 4) {
       let count = 0;
@@ -726,10 +726,10 @@ export class LeaderAndIsrResponse {
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
     if (version <= 4) {
-      { const x = this.partitionErrors; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitionErrors; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 5) {
-      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 4) {
       let count = 0;
@@ -765,8 +765,8 @@ export class LeaderAndIsrResponse {
     const o = new LeaderAndIsrResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse.errorCode", e, -32768, 32767); } }
-    if (version <= 4) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse.partitionErrors[]")); o.partitionErrors = a; } } } }
-    if (version >= 5) { const x = v.get("topics"); if (x == null) { e.add("LeaderAndIsrResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.topics", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, "LeaderAndIsrResponse.topics[]")); o.topics = a; } } } }
+    if (version <= 4) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse.partitionErrors[]"); o.partitionErrors = a; } } } }
+    if (version >= 5) { const x = v.get("topics"); if (x == null) { e.add("LeaderAndIsrResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.topics", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, "LeaderAndIsrResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -831,7 +831,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
       n += 16;
     }
     if (version >= 5) {
-      { const x = this.partitionErrors; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitionErrors; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 4) {
       let count = 0;
@@ -847,7 +847,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
       w.uuid(this.topicId);
     }
     if (version >= 5) {
-      { const x = this.partitionErrors; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitionErrors; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 4) {
       let count = 0;
@@ -881,7 +881,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     const o = new LeaderAndIsrResponse_LeaderAndIsrTopicError();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", e); } }
-    if (version >= 5) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); for (let i = 0; i < items.length; i++) a.push(LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors[]")); o.partitionErrors = a; } } } }
+    if (version >= 5) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors[]"); o.partitionErrors = a; } } } }
     return o;
   }
 

@@ -66,7 +66,7 @@ export class LeaveGroupRequest {
       n += sizeOf.str(this.memberId!);
     }
     if (version >= 3) {
-      { const x = this.members; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.members; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 4) {
       let count = 0;
@@ -83,7 +83,7 @@ export class LeaveGroupRequest {
       w.string(this.memberId!);
     }
     if (version >= 3) {
-      { const x = this.members; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.members; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 4) {
       let count = 0;
@@ -120,7 +120,7 @@ export class LeaveGroupRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("LeaveGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "LeaveGroupRequest.groupId", e); } }
     if (version <= 2) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupRequest.memberId", e); } }
-    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupRequest.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupRequest.members", e); if (items != null) { const a = new Array<LeaveGroupRequest_MemberIdentity>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, "LeaveGroupRequest.members[]")); o.members = a; } } } }
+    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupRequest.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupRequest.members", e); if (items != null) { const a = new Array<LeaveGroupRequest_MemberIdentity>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, "LeaveGroupRequest.members[]"); o.members = a; } } } }
     return o;
   }
 
@@ -320,7 +320,7 @@ export class LeaveGroupResponse {
     }
     n += 2;
     if (version >= 3) {
-      { const x = this.members; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.members; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 4) {
       let count = 0;
@@ -337,7 +337,7 @@ export class LeaveGroupResponse {
     }
     w.int16(this.errorCode);
     if (version >= 3) {
-      { const x = this.members; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.members; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 4) {
       let count = 0;
@@ -374,7 +374,7 @@ export class LeaveGroupResponse {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("LeaveGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "LeaveGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupResponse.members", e); if (items != null) { const a = new Array<LeaveGroupResponse_MemberResponse>(); for (let i = 0; i < items.length; i++) a.push(LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, "LeaveGroupResponse.members[]")); o.members = a; } } } }
+    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupResponse.members", e); if (items != null) { const a = new Array<LeaveGroupResponse_MemberResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, "LeaveGroupResponse.members[]"); o.members = a; } } } }
     return o;
   }
 

@@ -10,7 +10,7 @@ export class ListConfigResourcesRequest {
   static readonly API_KEY: i16 = 74;
   static readonly MIN_VERSION: i16 = 0;
   static readonly MAX_VERSION: i16 = 1;
-  resourceTypes: Array<i8> = [];
+  resourceTypes: StaticArray<i8> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -30,7 +30,7 @@ export class ListConfigResourcesRequest {
     if (!(version >= 1)) this.resourceTypes = [];
     if (version >= 1) {
       r.field = "ListConfigResourcesRequest.ResourceTypes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.resourceTypes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else if (count == 0) { this.resourceTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.resourceTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     }
     if (true) {
       r.field = "ListConfigResourcesRequest._tagged";
@@ -66,7 +66,7 @@ export class ListConfigResourcesRequest {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) {
-      { const x = this.resourceTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(x[i]); } } }
+      { const x = this.resourceTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(unchecked(x[i])); } } }
     }
     if (true) {
       let count = 0;
@@ -95,7 +95,7 @@ export class ListConfigResourcesRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesRequest"): ListConfigResourcesRequest {
     const o = new ListConfigResourcesRequest();
     if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("resourceTypes"); if (x == null) { e.add("ListConfigResourcesRequest.resourceTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesRequest.resourceTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesRequest.resourceTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ListConfigResourcesRequest.resourceTypes[]", e, -128, 127)); o.resourceTypes = a; } } } }
+    if (version >= 1) { const x = v.get("resourceTypes"); if (x == null) { e.add("ListConfigResourcesRequest.resourceTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesRequest.resourceTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesRequest.resourceTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ListConfigResourcesRequest.resourceTypes[]", e, -128, 127); o.resourceTypes = a; } } } }
     return o;
   }
 
@@ -156,7 +156,7 @@ export class ListConfigResourcesResponse {
     let n = 0;
     n += 4;
     n += 2;
-    { const x = this.configResources; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.configResources; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -169,7 +169,7 @@ export class ListConfigResourcesResponse {
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
-    { const x = this.configResources; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.configResources; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -201,7 +201,7 @@ export class ListConfigResourcesResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListConfigResourcesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("ListConfigResourcesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListConfigResourcesResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("configResources"); if (x == null) { e.add("ListConfigResourcesResponse.configResources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.configResources", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesResponse.configResources", e); if (items != null) { const a = new Array<ListConfigResourcesResponse_ConfigResource>(); for (let i = 0; i < items.length; i++) a.push(ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, "ListConfigResourcesResponse.configResources[]")); o.configResources = a; } } } }
+    { const x = v.get("configResources"); if (x == null) { e.add("ListConfigResourcesResponse.configResources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.configResources", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesResponse.configResources", e); if (items != null) { const a = new Array<ListConfigResourcesResponse_ConfigResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, "ListConfigResourcesResponse.configResources[]"); o.configResources = a; } } } }
     return o;
   }
 

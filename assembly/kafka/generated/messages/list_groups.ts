@@ -59,10 +59,10 @@ export class ListGroupsRequest {
   size(version: i16): i32 {
     let n = 0;
     if (version >= 4) {
-      { const x = this.statesFilter; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+      { const x = this.statesFilter; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     }
     if (version >= 5) {
-      { const x = this.typesFilter; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+      { const x = this.typesFilter; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     }
     if (version >= 3) {
       let count = 0;
@@ -75,10 +75,10 @@ export class ListGroupsRequest {
 
   encode(w: Writer, version: i16): void {
     if (version >= 4) {
-      { const x = this.statesFilter; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+      { const x = this.statesFilter; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     }
     if (version >= 5) {
-      { const x = this.typesFilter; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+      { const x = this.typesFilter; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     }
     if (version >= 3) {
       let count = 0;
@@ -111,8 +111,8 @@ export class ListGroupsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsRequest"): ListGroupsRequest {
     const o = new ListGroupsRequest();
     if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("statesFilter"); if (x == null) { e.add("ListGroupsRequest.statesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.statesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.statesFilter", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListGroupsRequest.statesFilter[]", e)); o.statesFilter = a; } } } }
-    if (version >= 5) { const x = v.get("typesFilter"); if (x == null) { e.add("ListGroupsRequest.typesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.typesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.typesFilter", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListGroupsRequest.typesFilter[]", e)); o.typesFilter = a; } } } }
+    if (version >= 4) { const x = v.get("statesFilter"); if (x == null) { e.add("ListGroupsRequest.statesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.statesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.statesFilter", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListGroupsRequest.statesFilter[]", e); o.statesFilter = a; } } } }
+    if (version >= 5) { const x = v.get("typesFilter"); if (x == null) { e.add("ListGroupsRequest.typesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.typesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.typesFilter", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListGroupsRequest.typesFilter[]", e); o.typesFilter = a; } } } }
     return o;
   }
 
@@ -178,7 +178,7 @@ export class ListGroupsResponse {
       n += 4;
     }
     n += 2;
-    { const x = this.groups; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -193,7 +193,7 @@ export class ListGroupsResponse {
       w.int32(this.throttleTimeMs);
     }
     w.int16(this.errorCode);
-    { const x = this.groups; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -227,7 +227,7 @@ export class ListGroupsResponse {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("ListGroupsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListGroupsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ListGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsResponse.groups", e); if (items != null) { const a = new Array<ListGroupsResponse_ListedGroup>(); for (let i = 0; i < items.length; i++) a.push(ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, "ListGroupsResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("ListGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsResponse.groups", e); if (items != null) { const a = new Array<ListGroupsResponse_ListedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, "ListGroupsResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 

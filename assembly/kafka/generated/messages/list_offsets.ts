@@ -68,7 +68,7 @@ export class ListOffsetsRequest {
     if (version >= 2) {
       n += 1;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 10) {
       n += 4;
     }
@@ -86,7 +86,7 @@ export class ListOffsetsRequest {
     if (version >= 2) {
       w.int8(this.isolationLevel);
     }
-    { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 10) {
       w.int32(this.timeoutMs);
     }
@@ -127,7 +127,7 @@ export class ListOffsetsRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("replicaId"); if (x == null) { e.add("ListOffsetsRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "ListOffsetsRequest.replicaId", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("isolationLevel"); if (x == null) { e.add("ListOffsetsRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "ListOffsetsRequest.isolationLevel", e, -128, 127); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest.topics", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsRequest_ListOffsetsTopic.fromJson(items[i], version, e, "ListOffsetsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest.topics", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsTopic.fromJson(items[i], version, e, "ListOffsetsRequest.topics[]"); o.topics = a; } } } }
     if (version >= 10) { const x = v.get("timeoutMs"); if (x == null) { e.add("ListOffsetsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListOffsetsRequest.timeoutMs", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -182,7 +182,7 @@ export class ListOffsetsRequest_ListOffsetsTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 6) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 6) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -194,7 +194,7 @@ export class ListOffsetsRequest_ListOffsetsTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 6) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 6) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -223,7 +223,7 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     const o = new ListOffsetsRequest_ListOffsetsTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsRequest_ListOffsetsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest_ListOffsetsTopic.partitions", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, "ListOffsetsRequest_ListOffsetsTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest_ListOffsetsTopic.partitions", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, "ListOffsetsRequest_ListOffsetsTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -414,7 +414,7 @@ export class ListOffsetsResponse {
     if (version >= 2) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 6) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -428,7 +428,7 @@ export class ListOffsetsResponse {
     if (version >= 2) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 6) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -459,7 +459,7 @@ export class ListOffsetsResponse {
     const o = new ListOffsetsResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse.topics", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, "ListOffsetsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse.topics", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, "ListOffsetsResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -513,7 +513,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 6) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 6) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -525,7 +525,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
 
   encode(w: Writer, version: i16): void {
     if (version >= 6) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 6) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -554,7 +554,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     const o = new ListOffsetsResponse_ListOffsetsTopicResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsResponse_ListOffsetsTopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(); for (let i = 0; i < items.length; i++) a.push(ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -567,7 +567,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
 export class ListOffsetsResponse_ListOffsetsPartitionResponse {
   partitionIndex: i32 = 0;
   errorCode: i16 = 0;
-  oldStyleOffsets: Array<i64> = [];
+  oldStyleOffsets: StaticArray<i64> = [];
   timestamp: i64 = <i64>-1;
   offset: i64 = <i64>-1;
   leaderEpoch: i32 = -1;
@@ -597,7 +597,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     this.errorCode = r.int16();
     if (version <= 0) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].OldStyleOffsets[]";
-      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else { const a = new Array<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } if (i < count) a.length = i; this.oldStyleOffsets = a; } }
+      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else if (count == 0) { this.oldStyleOffsets = []; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.oldStyleOffsets = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].Timestamp";
@@ -658,7 +658,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     w.int32(this.partitionIndex);
     w.int16(this.errorCode);
     if (version <= 0) {
-      { const x = this.oldStyleOffsets; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int64(x[i]); } } }
+      { const x = this.oldStyleOffsets; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int64(unchecked(x[i])); } } }
     }
     if (version >= 1) {
       w.int64(this.timestamp);
@@ -714,7 +714,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", e, -32768, 32767); } }
-    if (version <= 0) { const x = v.get("oldStyleOffsets"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", e); if (items != null) { const a = new Array<i64>(); for (let i = 0; i < items.length; i++) a.push(jsonInt(items[i], "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets[]", e, i64.MIN_VALUE, i64.MAX_VALUE)); o.oldStyleOffsets = a; } } } }
+    if (version <= 0) { const x = v.get("oldStyleOffsets"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", e); if (items != null) { const a = new StaticArray<i64>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets[]", e, i64.MIN_VALUE, i64.MAX_VALUE); o.oldStyleOffsets = a; } } } }
     if (version >= 1) { const x = v.get("timestamp"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "cannot be null in this version"); } else { o.timestamp = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 1) { const x = v.get("offset"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 4) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", e, -2147483648, 2147483647); } }

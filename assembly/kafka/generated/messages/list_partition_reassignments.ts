@@ -53,7 +53,7 @@ export class ListPartitionReassignmentsRequest {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class ListPartitionReassignmentsRequest {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.timeoutMs);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class ListPartitionReassignmentsRequest {
     const o = new ListPartitionReassignmentsRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("timeoutMs"); if (x == null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, "ListPartitionReassignmentsRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, "ListPartitionReassignmentsRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -106,7 +106,7 @@ export class ListPartitionReassignmentsRequest {
 
 export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
   name: string = "";
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -126,7 +126,7 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     r.field = "ListPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -160,7 +160,7 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     const o = new ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -254,7 +254,7 @@ export class ListPartitionReassignmentsResponse {
     n += 4;
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -268,7 +268,7 @@ export class ListPartitionReassignmentsResponse {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -303,7 +303,7 @@ export class ListPartitionReassignmentsResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListPartitionReassignmentsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ListPartitionReassignmentsResponse.errorMessage", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -358,7 +358,7 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -370,7 +370,7 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.name!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -399,7 +399,7 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     const o = new ListPartitionReassignmentsResponse_OngoingTopicReassignment();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); for (let i = 0; i < items.length; i++) a.push(ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -411,9 +411,9 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
 
 export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
   partitionIndex: i32 = 0;
-  replicas: Array<i32> = [];
-  addingReplicas: Array<i32> = [];
-  removingReplicas: Array<i32> = [];
+  replicas: StaticArray<i32> = [];
+  addingReplicas: StaticArray<i32> = [];
+  removingReplicas: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -433,11 +433,11 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].AddingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.addingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].RemovingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.removingReplicas = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -473,9 +473,9 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    { const x = this.replicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.addingReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.removingReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.addingReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.removingReplicas; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -508,9 +508,9 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     const o = new ListPartitionReassignmentsResponse_OngoingPartitionReassignment();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
-    { const x = v.get("addingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas[]", e, -2147483648, 2147483647)); o.addingReplicas = a; } } } }
-    { const x = v.get("removingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas[]", e, -2147483648, 2147483647)); o.removingReplicas = a; } } } }
+    { const x = v.get("replicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
+    { const x = v.get("addingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas[]", e, -2147483648, 2147483647); o.addingReplicas = a; } } } }
+    { const x = v.get("removingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas[]", e, -2147483648, 2147483647); o.removingReplicas = a; } } } }
     return o;
   }
 

@@ -11,7 +11,7 @@ export class ListTransactionsRequest {
   static readonly MIN_VERSION: i16 = 0;
   static readonly MAX_VERSION: i16 = 2;
   stateFilters: Array<string> = [];
-  producerIdFilters: Array<i64> = [];
+  producerIdFilters: StaticArray<i64> = [];
   durationFilter: i64 = <i64>-1;
   transactionalIdPattern: string | null = null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -35,7 +35,7 @@ export class ListTransactionsRequest {
     r.field = "ListTransactionsRequest.StateFilters[]";
     { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.stateFilters = a; } }
     r.field = "ListTransactionsRequest.ProducerIdFilters[]";
-    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else { const a = new Array<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } if (i < count) a.length = i; this.producerIdFilters = a; } }
+    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else if (count == 0) { this.producerIdFilters = []; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.producerIdFilters = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
     if (version >= 1) {
       r.field = "ListTransactionsRequest.DurationFilter";
       this.durationFilter = r.int64();
@@ -64,7 +64,7 @@ export class ListTransactionsRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.stateFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.stateFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     { const x = this.producerIdFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 8; } }
     if (version >= 1) {
       n += 8;
@@ -82,8 +82,8 @@ export class ListTransactionsRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.stateFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.producerIdFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int64(x[i]); } } }
+    { const x = this.stateFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.producerIdFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int64(unchecked(x[i])); } } }
     if (version >= 1) {
       w.int64(this.durationFilter);
     }
@@ -125,8 +125,8 @@ export class ListTransactionsRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsRequest"): ListTransactionsRequest {
     const o = new ListTransactionsRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("stateFilters"); if (x == null) { e.add("ListTransactionsRequest.stateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.stateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.stateFilters", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListTransactionsRequest.stateFilters[]", e)); o.stateFilters = a; } } } }
-    { const x = v.get("producerIdFilters"); if (x == null) { e.add("ListTransactionsRequest.producerIdFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.producerIdFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.producerIdFilters", e); if (items != null) { const a = new Array<i64>(); for (let i = 0; i < items.length; i++) a.push(jsonInt(items[i], "ListTransactionsRequest.producerIdFilters[]", e, i64.MIN_VALUE, i64.MAX_VALUE)); o.producerIdFilters = a; } } } }
+    { const x = v.get("stateFilters"); if (x == null) { e.add("ListTransactionsRequest.stateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.stateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.stateFilters", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListTransactionsRequest.stateFilters[]", e); o.stateFilters = a; } } } }
+    { const x = v.get("producerIdFilters"); if (x == null) { e.add("ListTransactionsRequest.producerIdFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.producerIdFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.producerIdFilters", e); if (items != null) { const a = new StaticArray<i64>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], "ListTransactionsRequest.producerIdFilters[]", e, i64.MIN_VALUE, i64.MAX_VALUE); o.producerIdFilters = a; } } } }
     if (version >= 1) { const x = v.get("durationFilter"); if (x == null) { e.add("ListTransactionsRequest.durationFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.durationFilter", "cannot be null in this version"); } else { o.durationFilter = jsonInt(x, "ListTransactionsRequest.durationFilter", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 2) { const x = v.get("transactionalIdPattern"); if (x == null) { e.add("ListTransactionsRequest.transactionalIdPattern", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalIdPattern = null; } else { o.transactionalIdPattern = jsonString(x, "ListTransactionsRequest.transactionalIdPattern", e); } }
     return o;
@@ -192,8 +192,8 @@ export class ListTransactionsResponse {
     let n = 0;
     n += 4;
     n += 2;
-    { const x = this.unknownStateFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.transactionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.unknownStateFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.transactionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -206,8 +206,8 @@ export class ListTransactionsResponse {
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
     w.int16(this.errorCode);
-    { const x = this.unknownStateFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.transactionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.unknownStateFilters; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.transactionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -241,8 +241,8 @@ export class ListTransactionsResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("ListTransactionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListTransactionsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("unknownStateFilters"); if (x == null) { e.add("ListTransactionsResponse.unknownStateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.unknownStateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.unknownStateFilters", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ListTransactionsResponse.unknownStateFilters[]", e)); o.unknownStateFilters = a; } } } }
-    { const x = v.get("transactionStates"); if (x == null) { e.add("ListTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<ListTransactionsResponse_TransactionState>(); for (let i = 0; i < items.length; i++) a.push(ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, "ListTransactionsResponse.transactionStates[]")); o.transactionStates = a; } } } }
+    { const x = v.get("unknownStateFilters"); if (x == null) { e.add("ListTransactionsResponse.unknownStateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.unknownStateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.unknownStateFilters", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListTransactionsResponse.unknownStateFilters[]", e); o.unknownStateFilters = a; } } } }
+    { const x = v.get("transactionStates"); if (x == null) { e.add("ListTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<ListTransactionsResponse_TransactionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, "ListTransactionsResponse.transactionStates[]"); o.transactionStates = a; } } } }
     return o;
   }
 

@@ -67,7 +67,7 @@ export class MetadataRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topics; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       n += 1;
     }
@@ -87,7 +87,7 @@ export class MetadataRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topics; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       w.bool(this.allowAutoTopicCreation);
     }
@@ -134,7 +134,7 @@ export class MetadataRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataRequest"): MetadataRequest {
     const o = new MetadataRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("MetadataRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 1) o.topics = null; else e.add("MetadataRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataRequest.topics", e); if (items != null) { const a = new Array<MetadataRequest_MetadataRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(MetadataRequest_MetadataRequestTopic.fromJson(items[i], version, e, "MetadataRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("MetadataRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 1) o.topics = null; else e.add("MetadataRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataRequest.topics", e); if (items != null) { const a = new Array<MetadataRequest_MetadataRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataRequest_MetadataRequestTopic.fromJson(items[i], version, e, "MetadataRequest.topics[]"); o.topics = a; } } } }
     if (version >= 4) { const x = v.get("allowAutoTopicCreation"); if (x == null) { e.add("MetadataRequest.allowAutoTopicCreation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.allowAutoTopicCreation", "cannot be null in this version"); } else { o.allowAutoTopicCreation = jsonBool(x, "MetadataRequest.allowAutoTopicCreation", e); } }
     if (version >= 8 && version <= 10) { const x = v.get("includeClusterAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "cannot be null in this version"); } else { o.includeClusterAuthorizedOperations = jsonBool(x, "MetadataRequest.includeClusterAuthorizedOperations", e); } }
     if (version >= 8) { const x = v.get("includeTopicAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "cannot be null in this version"); } else { o.includeTopicAuthorizedOperations = jsonBool(x, "MetadataRequest.includeTopicAuthorizedOperations", e); } }
@@ -330,14 +330,14 @@ export class MetadataResponse {
     if (version >= 3) {
       n += 4;
     }
-    { const x = this.brokers; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.brokers; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       n += ((version >= 9) ? sizeOf.compactNullableStr(this.clusterId) : sizeOf.nullableStr(this.clusterId));
     }
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8 && version <= 10) {
       n += 4;
     }
@@ -357,14 +357,14 @@ export class MetadataResponse {
     if (version >= 3) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.brokers; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.brokers; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       if (version >= 9) w.compactNullableString(this.clusterId); else w.nullableString(this.clusterId);
     }
     if (version >= 1) {
       w.int32(this.controllerId);
     }
-    { const x = this.topics; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8 && version <= 10) {
       w.int32(this.clusterAuthorizedOperations);
     }
@@ -419,10 +419,10 @@ export class MetadataResponse {
     const o = new MetadataResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("MetadataResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "MetadataResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokers"); if (x == null) { e.add("MetadataResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.brokers", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseBroker>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponseBroker.fromJson(items[i], version, e, "MetadataResponse.brokers[]")); o.brokers = a; } } } }
+    { const x = v.get("brokers"); if (x == null) { e.add("MetadataResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.brokers", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseBroker.fromJson(items[i], version, e, "MetadataResponse.brokers[]"); o.brokers = a; } } } }
     if (version >= 2) { const x = v.get("clusterId"); if (x == null) { e.add("MetadataResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "MetadataResponse.clusterId", e); } }
     if (version >= 1) { const x = v.get("controllerId"); if (x == null) { e.add("MetadataResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "MetadataResponse.controllerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("MetadataResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.topics", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponseTopic.fromJson(items[i], version, e, "MetadataResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("MetadataResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.topics", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseTopic.fromJson(items[i], version, e, "MetadataResponse.topics[]"); o.topics = a; } } } }
     if (version >= 8 && version <= 10) { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("MetadataResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
     if (version >= 13) { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse.errorCode", e, -32768, 32767); } }
     return o;
@@ -628,7 +628,7 @@ export class MetadataResponse_MetadataResponseTopic {
     if (version >= 1) {
       n += 1;
     }
-    { const x = this.partitions; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       n += 4;
     }
@@ -650,7 +650,7 @@ export class MetadataResponse_MetadataResponseTopic {
     if (version >= 1) {
       w.bool(this.isInternal);
     }
-    { const x = this.partitions; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       w.int32(this.topicAuthorizedOperations);
     }
@@ -699,7 +699,7 @@ export class MetadataResponse_MetadataResponseTopic {
     { const x = v.get("name"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 12) o.name = null; else e.add("MetadataResponse_MetadataResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataResponse_MetadataResponseTopic.name", e); } }
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataResponse_MetadataResponseTopic.topicId", e); } }
     if (version >= 1) { const x = v.get("isInternal"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "MetadataResponse_MetadataResponseTopic.isInternal", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponseTopic.partitions", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(MetadataResponse_MetadataResponsePartition.fromJson(items[i], version, e, "MetadataResponse_MetadataResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponseTopic.partitions", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponsePartition.fromJson(items[i], version, e, "MetadataResponse_MetadataResponseTopic.partitions[]"); o.partitions = a; } } } }
     if (version >= 8) { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -716,9 +716,9 @@ export class MetadataResponse_MetadataResponsePartition {
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = -1;
-  replicaNodes: Array<i32> = [];
-  isrNodes: Array<i32> = [];
-  offlineReplicas: Array<i32> = [];
+  replicaNodes: StaticArray<i32> = [];
+  isrNodes: StaticArray<i32> = [];
+  offlineReplicas: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -748,12 +748,12 @@ export class MetadataResponse_MetadataResponsePartition {
       this.leaderEpoch = r.int32();
     }
     r.field = "MetadataResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicaNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "MetadataResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isrNodes = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 5) {
       r.field = "MetadataResponse.Topics[].Partitions[].OfflineReplicas[]";
-      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 9) {
       r.field = "MetadataResponse.Topics[].Partitions[]._tagged";
@@ -802,10 +802,10 @@ export class MetadataResponse_MetadataResponsePartition {
     if (version >= 7) {
       w.int32(this.leaderEpoch);
     }
-    { const x = this.replicaNodes; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
-    { const x = this.isrNodes; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicaNodes; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
+    { const x = this.isrNodes; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 5) {
-      { const x = this.offlineReplicas; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.offlineReplicas; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 9) {
       let count = 0;
@@ -852,9 +852,9 @@ export class MetadataResponse_MetadataResponsePartition {
     { const x = v.get("partitionIndex"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderId"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderId", e, -2147483648, 2147483647); } }
     if (version >= 7) { const x = v.get("leaderEpoch"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.replicaNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.replicaNodes[]", e, -2147483648, 2147483647)); o.replicaNodes = a; } } } }
-    { const x = v.get("isrNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.isrNodes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.isrNodes[]", e, -2147483648, 2147483647)); o.isrNodes = a; } } } }
-    if (version >= 5) { const x = v.get("offlineReplicas"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    { const x = v.get("replicaNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.replicaNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.replicaNodes[]", e, -2147483648, 2147483647); o.replicaNodes = a; } } } }
+    { const x = v.get("isrNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.isrNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.isrNodes[]", e, -2147483648, 2147483647); o.isrNodes = a; } } } }
+    if (version >= 5) { const x = v.get("offlineReplicas"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
     return o;
   }
 

@@ -89,7 +89,7 @@ export class OffsetCommitRequest {
     if (version >= 2 && version <= 4) {
       n += 8;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -113,7 +113,7 @@ export class OffsetCommitRequest {
     if (version >= 2 && version <= 4) {
       w.int64(this.retentionTimeMs);
     }
-    { const x = this.topics; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -162,7 +162,7 @@ export class OffsetCommitRequest {
     if (version >= 1) { const x = v.get("memberId"); if (x == null) { e.add("OffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "OffsetCommitRequest.memberId", e); } }
     if (version >= 7) { const x = v.get("groupInstanceId"); if (x == null) { e.add("OffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "OffsetCommitRequest.groupInstanceId", e); } }
     if (version >= 2 && version <= 4) { const x = v.get("retentionTimeMs"); if (x == null) { e.add("OffsetCommitRequest.retentionTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.retentionTimeMs", "cannot be null in this version"); } else { o.retentionTimeMs = jsonInt(x, "OffsetCommitRequest.retentionTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest.topics", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, "OffsetCommitRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest.topics", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, "OffsetCommitRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -230,7 +230,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     if (version >= 10) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -247,7 +247,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     if (version >= 10) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -283,7 +283,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestTopic.name", e); } }
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitRequest_OffsetCommitRequestTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -482,7 +482,7 @@ export class OffsetCommitResponse {
     if (version >= 3) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -496,7 +496,7 @@ export class OffsetCommitResponse {
     if (version >= 3) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.topics; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -527,7 +527,7 @@ export class OffsetCommitResponse {
     const o = new OffsetCommitResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse.topics", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, "OffsetCommitResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse.topics", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, "OffsetCommitResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -595,7 +595,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     if (version >= 10) {
       n += 16;
     }
-    { const x = this.partitions; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 8) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 8) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 8) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -612,7 +612,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     if (version >= 10) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitions; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 8) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 8) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 8) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -648,7 +648,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitResponse_OffsetCommitResponseTopic.name", e); } }
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitResponse_OffsetCommitResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -38,13 +38,13 @@ export class OffsetDeleteRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.str(this.groupId!);
-    { const x = this.topics; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     return n;
   }
 
   encode(w: Writer, version: i16): void {
     w.string(this.groupId!);
-    { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
@@ -66,7 +66,7 @@ export class OffsetDeleteRequest {
     const o = new OffsetDeleteRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("OffsetDeleteRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetDeleteRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest.topics", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, "OffsetDeleteRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest.topics", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, "OffsetDeleteRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -105,13 +105,13 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.str(this.name!);
-    { const x = this.partitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     return n;
   }
 
   encode(w: Writer, version: i16): void {
     w.string(this.name!);
-    { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
@@ -133,7 +133,7 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     const o = new OffsetDeleteRequest_OffsetDeleteRequestTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -238,14 +238,14 @@ export class OffsetDeleteResponse {
     let n = 0;
     n += 2;
     n += 4;
-    { const x = this.topics; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     return n;
   }
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
     w.int32(this.throttleTimeMs);
-    { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
@@ -270,7 +270,7 @@ export class OffsetDeleteResponse {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetDeleteResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetDeleteResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse.topics", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, "OffsetDeleteResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse.topics", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, "OffsetDeleteResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -310,13 +310,13 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.str(this.name!);
-    { const x = this.partitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     return n;
   }
 
   encode(w: Writer, version: i16): void {
     w.string(this.name!);
-    { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
@@ -338,7 +338,7 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     const o = new OffsetDeleteResponse_OffsetDeleteResponseTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -74,10 +74,10 @@ export class OffsetFetchRequest {
       n += ((version >= 6) ? sizeOf.compactStr(this.groupId!) : sizeOf.str(this.groupId!));
     }
     if (version <= 7) {
-      { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 8) {
-      { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 7) {
       n += 1;
@@ -96,10 +96,10 @@ export class OffsetFetchRequest {
       if (version >= 6) w.compactString(this.groupId!); else w.string(this.groupId!);
     }
     if (version <= 7) {
-      { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 8) {
-      { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 7) {
       w.bool(this.requireStable);
@@ -144,8 +144,8 @@ export class OffsetFetchRequest {
     const o = new OffsetFetchRequest();
     if (!jsonObject(v, path, e)) return o;
     if (version <= 7) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest.groupId", e); } }
-    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 2) o.topics = null; else e.add("OffsetFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestTopic.fromJson(items[i], version, e, "OffsetFetchRequest.topics[]")); o.topics = a; } } } }
-    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.groups", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestGroup.fromJson(items[i], version, e, "OffsetFetchRequest.groups[]")); o.groups = a; } } } }
+    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 2) o.topics = null; else e.add("OffsetFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopic.fromJson(items[i], version, e, "OffsetFetchRequest.topics[]"); o.topics = a; } } } }
+    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.groups", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestGroup.fromJson(items[i], version, e, "OffsetFetchRequest.groups[]"); o.groups = a; } } } }
     if (version >= 7) { const x = v.get("requireStable"); if (x == null) { e.add("OffsetFetchRequest.requireStable", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.requireStable", "cannot be null in this version"); } else { o.requireStable = jsonBool(x, "OffsetFetchRequest.requireStable", e); } }
     return o;
   }
@@ -159,7 +159,7 @@ export class OffsetFetchRequest {
 
 export class OffsetFetchRequest_OffsetFetchRequestTopic {
   name: string = "";
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -184,7 +184,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Topics[]._tagged";
@@ -226,7 +226,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
       if (version >= 6) w.compactString(this.name!); else w.string(this.name!);
     }
     if (version <= 7) {
-      { const x = this.partitionIndexes; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.partitionIndexes; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -260,7 +260,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     const o = new OffsetFetchRequest_OffsetFetchRequestTopic();
     if (!jsonObject(v, path, e)) return o;
     if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopic.name", e); } }
-    if (version <= 7) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    if (version <= 7) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -341,7 +341,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
       n += 4;
     }
     if (version >= 8) {
-      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 6) {
       let count = 0;
@@ -363,7 +363,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
       w.int32(this.memberEpoch);
     }
     if (version >= 8) {
-      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -407,7 +407,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.groupId", e); } }
     if (version >= 9) { const x = v.get("memberId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberId", e); } }
     if (version >= 9) { const x = v.get("memberEpoch"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, "OffsetFetchRequest_OffsetFetchRequestGroup.topics[]")); o.topics = a; } } } }
+    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, "OffsetFetchRequest_OffsetFetchRequestGroup.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -420,7 +420,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
 export class OffsetFetchRequest_OffsetFetchRequestTopics {
   name: string = "";
   topicId: Uint8Array = new Uint8Array(16);
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -450,7 +450,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].PartitionIndexes[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]._tagged";
@@ -498,7 +498,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
       w.uuid(this.topicId);
     }
     if (version >= 8) {
-      { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.partitionIndexes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -537,7 +537,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopics.name", e); } }
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchRequest_OffsetFetchRequestTopics.topicId", e); } }
-    if (version >= 8) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    if (version >= 8) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -615,13 +615,13 @@ export class OffsetFetchResponse {
       n += 4;
     }
     if (version <= 7) {
-      { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 2 && version <= 7) {
       n += 2;
     }
     if (version >= 8) {
-      { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 6) {
       let count = 0;
@@ -637,13 +637,13 @@ export class OffsetFetchResponse {
       w.int32(this.throttleTimeMs);
     }
     if (version <= 7) {
-      { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 2 && version <= 7) {
       w.int16(this.errorCode);
     }
     if (version >= 8) {
-      { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -685,9 +685,9 @@ export class OffsetFetchResponse {
     const o = new OffsetFetchResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetFetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetFetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseTopic.fromJson(items[i], version, e, "OffsetFetchResponse.topics[]")); o.topics = a; } } } }
+    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopic.fromJson(items[i], version, e, "OffsetFetchResponse.topics[]"); o.topics = a; } } } }
     if (version >= 2 && version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.groups", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, "OffsetFetchResponse.groups[]")); o.groups = a; } } } }
+    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.groups", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, "OffsetFetchResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -752,7 +752,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
       n += ((version >= 6) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
     }
     if (version <= 7) {
-      { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitions; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 6) {
       let count = 0;
@@ -768,7 +768,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
       if (version >= 6) w.compactString(this.name!); else w.string(this.name!);
     }
     if (version <= 7) {
-      { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitions; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -802,7 +802,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     const o = new OffsetFetchResponse_OffsetFetchResponseTopic();
     if (!jsonObject(v, path, e)) return o;
     if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopic.name", e); } }
-    if (version <= 7) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions[]")); o.partitions = a; } } } }
+    if (version <= 7) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -1035,7 +1035,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
       n += sizeOf.compactStr(this.groupId!);
     }
     if (version >= 8) {
-      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 8) {
       n += 2;
@@ -1054,7 +1054,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
       w.compactString(this.groupId!);
     }
     if (version >= 8) {
-      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 8) {
       w.int16(this.errorCode);
@@ -1095,7 +1095,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     const o = new OffsetFetchResponse_OffsetFetchResponseGroup();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseGroup.groupId", e); } }
-    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponseTopics.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseGroup.topics[]")); o.topics = a; } } } }
+    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopics.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseGroup.topics[]"); o.topics = a; } } } }
     if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", e, -32768, 32767); } }
     return o;
   }
@@ -1169,7 +1169,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
       n += 16;
     }
     if (version >= 8) {
-      { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 6) {
       let count = 0;
@@ -1188,7 +1188,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
       w.uuid(this.topicId);
     }
     if (version >= 8) {
-      { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -1227,7 +1227,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopics.name", e); } }
     if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchResponse_OffsetFetchResponseTopics.topicId", e); } }
-    if (version >= 8) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(); for (let i = 0; i < items.length; i++) a.push(OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions[]")); o.partitions = a; } } } }
+    if (version >= 8) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

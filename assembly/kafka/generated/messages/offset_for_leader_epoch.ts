@@ -58,7 +58,7 @@ export class OffsetForLeaderEpochRequest {
     if (version >= 3) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -72,7 +72,7 @@ export class OffsetForLeaderEpochRequest {
     if (version >= 3) {
       w.int32(this.replicaId);
     }
-    { const x = this.topics; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -103,7 +103,7 @@ export class OffsetForLeaderEpochRequest {
     const o = new OffsetForLeaderEpochRequest();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("replicaId"); if (x == null) { e.add("OffsetForLeaderEpochRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "OffsetForLeaderEpochRequest.replicaId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -157,7 +157,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 4) ? sizeOf.compactStr(this.topic!) : sizeOf.str(this.topic!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -169,7 +169,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 4) w.compactString(this.topic!); else w.string(this.topic!);
-    { const x = this.partitions; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -198,7 +198,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     const o = new OffsetForLeaderEpochRequest_OffsetForLeaderTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -372,7 +372,7 @@ export class OffsetForLeaderEpochResponse {
     if (version >= 2) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -386,7 +386,7 @@ export class OffsetForLeaderEpochResponse {
     if (version >= 2) {
       w.int32(this.throttleTimeMs);
     }
-    { const x = this.topics; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -417,7 +417,7 @@ export class OffsetForLeaderEpochResponse {
     const o = new OffsetForLeaderEpochResponse();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetForLeaderEpochResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -471,7 +471,7 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 4) ? sizeOf.compactStr(this.topic!) : sizeOf.str(this.topic!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -483,7 +483,7 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 4) w.compactString(this.topic!); else w.string(this.topic!);
-    { const x = this.partitions; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -512,7 +512,7 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     const o = new OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(); for (let i = 0; i < items.length; i++) a.push(OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -66,7 +66,7 @@ export class ProduceRequest {
     }
     n += 2;
     n += 4;
-    { const x = this.topicData; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicData; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 9) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -82,7 +82,7 @@ export class ProduceRequest {
     }
     w.int16(this.acks);
     w.int32(this.timeoutMs);
-    { const x = this.topicData; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicData; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 9) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -119,7 +119,7 @@ export class ProduceRequest {
     if (version >= 3) { const x = v.get("transactionalId"); if (x == null) { e.add("ProduceRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalId = null; } else { o.transactionalId = jsonString(x, "ProduceRequest.transactionalId", e); } }
     { const x = v.get("acks"); if (x == null) { e.add("ProduceRequest.acks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.acks", "cannot be null in this version"); } else { o.acks = <i16>jsonInt(x, "ProduceRequest.acks", e, -32768, 32767); } }
     { const x = v.get("timeoutMs"); if (x == null) { e.add("ProduceRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ProduceRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topicData"); if (x == null) { e.add("ProduceRequest.topicData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.topicData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest.topicData", e); if (items != null) { const a = new Array<ProduceRequest_TopicProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_TopicProduceData.fromJson(items[i], version, e, "ProduceRequest.topicData[]")); o.topicData = a; } } } }
+    { const x = v.get("topicData"); if (x == null) { e.add("ProduceRequest.topicData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.topicData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest.topicData", e); if (items != null) { const a = new Array<ProduceRequest_TopicProduceData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_TopicProduceData.fromJson(items[i], version, e, "ProduceRequest.topicData[]"); o.topicData = a; } } } }
     return o;
   }
 
@@ -187,7 +187,7 @@ export class ProduceRequest_TopicProduceData {
     if (version >= 13) {
       n += 16;
     }
-    { const x = this.partitionData; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitionData; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 9) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -204,7 +204,7 @@ export class ProduceRequest_TopicProduceData {
     if (version >= 13) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitionData; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitionData; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 9) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -240,7 +240,7 @@ export class ProduceRequest_TopicProduceData {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceRequest_TopicProduceData.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceRequest_TopicProduceData.name", e); } }
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceRequest_TopicProduceData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceRequest_TopicProduceData.topicId", e); } }
-    { const x = v.get("partitionData"); if (x == null) { e.add("ProduceRequest_TopicProduceData.partitionData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.partitionData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest_TopicProduceData.partitionData", e); if (items != null) { const a = new Array<ProduceRequest_PartitionProduceData>(); for (let i = 0; i < items.length; i++) a.push(ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, "ProduceRequest_TopicProduceData.partitionData[]")); o.partitionData = a; } } } }
+    { const x = v.get("partitionData"); if (x == null) { e.add("ProduceRequest_TopicProduceData.partitionData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.partitionData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest_TopicProduceData.partitionData", e); if (items != null) { const a = new Array<ProduceRequest_PartitionProduceData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, "ProduceRequest_TopicProduceData.partitionData[]"); o.partitionData = a; } } } }
     return o;
   }
 
@@ -401,7 +401,7 @@ export class ProduceResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.responses; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       n += 4;
     }
@@ -409,7 +409,7 @@ export class ProduceResponse {
       let count = 0;
       if ((version >= 10) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -422,7 +422,7 @@ export class ProduceResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.responses; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       w.int32(this.throttleTimeMs);
     }
@@ -436,9 +436,9 @@ export class ProduceResponse {
       if ((version >= 10) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -468,9 +468,9 @@ export class ProduceResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse"): ProduceResponse {
     const o = new ProduceResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("responses"); if (x == null) { e.add("ProduceResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.responses", e); if (items != null) { const a = new Array<ProduceResponse_TopicProduceResponse>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_TopicProduceResponse.fromJson(items[i], version, e, "ProduceResponse.responses[]")); o.responses = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("ProduceResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.responses", e); if (items != null) { const a = new Array<ProduceResponse_TopicProduceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_TopicProduceResponse.fromJson(items[i], version, e, "ProduceResponse.responses[]"); o.responses = a; } } } }
     if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ProduceResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ProduceResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 10) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ProduceResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, "ProduceResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    if (version >= 10) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ProduceResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, "ProduceResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -539,7 +539,7 @@ export class ProduceResponse_TopicProduceResponse {
     if (version >= 13) {
       n += 16;
     }
-    { const x = this.partitionResponses; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitionResponses; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 9) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -556,7 +556,7 @@ export class ProduceResponse_TopicProduceResponse {
     if (version >= 13) {
       w.uuid(this.topicId);
     }
-    { const x = this.partitionResponses; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitionResponses; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 9) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -592,7 +592,7 @@ export class ProduceResponse_TopicProduceResponse {
     if (!jsonObject(v, path, e)) return o;
     if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceResponse_TopicProduceResponse.name", e); } }
     if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceResponse_TopicProduceResponse.topicId", e); } }
-    { const x = v.get("partitionResponses"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_TopicProduceResponse.partitionResponses", e); if (items != null) { const a = new Array<ProduceResponse_PartitionProduceResponse>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, "ProduceResponse_TopicProduceResponse.partitionResponses[]")); o.partitionResponses = a; } } } }
+    { const x = v.get("partitionResponses"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_TopicProduceResponse.partitionResponses", e); if (items != null) { const a = new Array<ProduceResponse_PartitionProduceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, "ProduceResponse_TopicProduceResponse.partitionResponses[]"); o.partitionResponses = a; } } } }
     return o;
   }
 
@@ -610,7 +610,10 @@ export class ProduceResponse_PartitionProduceResponse {
   logStartOffset: i64 = <i64>-1;
   recordErrors: Array<ProduceResponse_BatchIndexAndErrorMessage> = [];
   errorMessage: string | null = null;
-  currentLeader: ProduceResponse_LeaderIdAndEpoch = new ProduceResponse_LeaderIdAndEpoch();
+  private _currentLeader: ProduceResponse_LeaderIdAndEpoch | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get currentLeader(): ProduceResponse_LeaderIdAndEpoch { let v = this._currentLeader; if (v == null) { v = new ProduceResponse_LeaderIdAndEpoch(); this._currentLeader = v; } return v; }
+  set currentLeader(v: ProduceResponse_LeaderIdAndEpoch) { this._currentLeader = v; }
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -631,7 +634,7 @@ export class ProduceResponse_PartitionProduceResponse {
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
     if (!(version >= 8)) this.recordErrors = [];
     if (!(version >= 8)) this.errorMessage = null;
-    this.currentLeader = new ProduceResponse_LeaderIdAndEpoch();
+    this._currentLeader = null;
     r.field = "ProduceResponse.Responses[].PartitionResponses[].Index";
     this.index = r.int32();
     r.field = "ProduceResponse.Responses[].PartitionResponses[].ErrorCode";
@@ -689,14 +692,14 @@ export class ProduceResponse_PartitionProduceResponse {
       n += 8;
     }
     if (version >= 8) {
-      { const x = this.recordErrors; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.recordErrors; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 8) {
       n += ((version >= 9) ? sizeOf.compactNullableStr(this.errorMessage) : sizeOf.nullableStr(this.errorMessage));
     }
     if (version >= 9) {
       let count = 0;
-      if ((version >= 10) && (!this.currentLeader.isDefault())) {
+      if ((version >= 10) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) {
         const before = n;
         n += this.currentLeader.size(version);
         const fieldSize = n - before;
@@ -721,19 +724,19 @@ export class ProduceResponse_PartitionProduceResponse {
       w.int64(this.logStartOffset);
     }
     if (version >= 8) {
-      { const x = this.recordErrors; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.recordErrors; if (x == null) { if (version >= 9) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 9) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 8) {
       if (version >= 9) w.compactNullableString(this.errorMessage); else w.nullableString(this.errorMessage);
     }
     if (version >= 9) {
       let count = 0;
-      if ((version >= 10) && (!this.currentLeader.isDefault())) count++;
+      if ((version >= 10) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if ((version >= 10) && (!this.currentLeader.isDefault())) {
+      if ((version >= 10) && ((this._currentLeader != null && !this._currentLeader!.isDefault()))) {
         w.uvarint(0);
         let n = 0;
         n += this.currentLeader.size(version);
@@ -776,7 +779,7 @@ export class ProduceResponse_PartitionProduceResponse {
     if (this.logStartOffset != <i64>-1) return false;
     if (this.recordErrors.length != 0) return false;
     if (this.errorMessage != null) return false;
-    if (!this.currentLeader.isDefault()) return false;
+    if ((this._currentLeader != null && !this._currentLeader!.isDefault())) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
@@ -789,7 +792,7 @@ export class ProduceResponse_PartitionProduceResponse {
     { const x = v.get("baseOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "cannot be null in this version"); } else { o.baseOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.baseOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 2) { const x = v.get("logAppendTimeMs"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "cannot be null in this version"); } else { o.logAppendTimeMs = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logAppendTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 8) { const x = v.get("recordErrors"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_PartitionProduceResponse.recordErrors", e); if (items != null) { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(); for (let i = 0; i < items.length; i++) a.push(ProduceResponse_BatchIndexAndErrorMessage.fromJson(items[i], version, e, "ProduceResponse_PartitionProduceResponse.recordErrors[]")); o.recordErrors = a; } } } }
+    if (version >= 8) { const x = v.get("recordErrors"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_PartitionProduceResponse.recordErrors", e); if (items != null) { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_BatchIndexAndErrorMessage.fromJson(items[i], version, e, "ProduceResponse_PartitionProduceResponse.recordErrors[]"); o.recordErrors = a; } } } }
     if (version >= 8) { const x = v.get("errorMessage"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ProduceResponse_PartitionProduceResponse.errorMessage", e); } }
     if (version >= 10) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ProduceResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ProduceResponse_PartitionProduceResponse.currentLeader"); } }
     return o;
@@ -799,7 +802,7 @@ export class ProduceResponse_PartitionProduceResponse {
   errorCodes(version: i16, out: Array<i16>): void {
     out.push(this.errorCode);
     if (version >= 8) { const x = this.recordErrors; if (x != null) for (let i = 0; i < x.length; i++) x[i].errorCodes(version, out); }
-    if (version >= 10) this.currentLeader.errorCodes(version, out);
+    if (version >= 10) if (this._currentLeader != null) this._currentLeader!.errorCodes(version, out);
   }
 }
 

@@ -53,7 +53,7 @@ export class ReadShareGroupStateRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class ReadShareGroupStateRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class ReadShareGroupStateRequest {
     const o = new ReadShareGroupStateRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, "ReadShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, "ReadShareGroupStateRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class ReadShareGroupStateRequest_ReadStateData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class ReadShareGroupStateRequest_ReadStateData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class ReadShareGroupStateRequest_ReadStateData {
     const o = new ReadShareGroupStateRequest_ReadStateData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateRequest_ReadStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest_ReadStateData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateRequest_ReadStateData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest_ReadStateData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateRequest_ReadStateData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -337,7 +337,7 @@ export class ReadShareGroupStateResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -348,7 +348,7 @@ export class ReadShareGroupStateResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -374,7 +374,7 @@ export class ReadShareGroupStateResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse"): ReadShareGroupStateResponse {
     const o = new ReadShareGroupStateResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -428,7 +428,7 @@ export class ReadShareGroupStateResponse_ReadStateResult {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -440,7 +440,7 @@ export class ReadShareGroupStateResponse_ReadStateResult {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -469,7 +469,7 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     const o = new ReadShareGroupStateResponse_ReadStateResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateResponse_ReadStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_ReadStateResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse_ReadStateResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_ReadStateResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse_ReadStateResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -539,7 +539,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     n += sizeOf.compactNullableStr(this.errorMessage);
     n += 4;
     n += 8;
-    { const x = this.stateBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.stateBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -555,7 +555,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     w.compactNullableString(this.errorMessage);
     w.int32(this.stateEpoch);
     w.int64(this.startOffset);
-    { const x = this.stateBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.stateBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -596,7 +596,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     { const x = v.get("errorMessage"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ReadShareGroupStateResponse_PartitionResult.errorMessage", e); } }
     { const x = v.get("stateEpoch"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.stateEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("stateBatches"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_PartitionResult.stateBatches", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, "ReadShareGroupStateResponse_PartitionResult.stateBatches[]")); o.stateBatches = a; } } } }
+    { const x = v.get("stateBatches"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_PartitionResult.stateBatches", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_StateBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, "ReadShareGroupStateResponse_PartitionResult.stateBatches[]"); o.stateBatches = a; } } } }
     return o;
   }
 

@@ -53,7 +53,7 @@ export class ReadShareGroupStateSummaryRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class ReadShareGroupStateSummaryRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class ReadShareGroupStateSummaryRequest {
     const o = new ReadShareGroupStateSummaryRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateSummaryRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     const o = new ReadShareGroupStateSummaryRequest_ReadStateSummaryData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -337,7 +337,7 @@ export class ReadShareGroupStateSummaryResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -348,7 +348,7 @@ export class ReadShareGroupStateSummaryResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -374,7 +374,7 @@ export class ReadShareGroupStateSummaryResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse"): ReadShareGroupStateSummaryResponse {
     const o = new ReadShareGroupStateSummaryResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -428,7 +428,7 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -440,7 +440,7 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -469,7 +469,7 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     const o = new ReadShareGroupStateSummaryResponse_ReadStateSummaryResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -100,13 +100,13 @@ export class SaslHandshakeResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.mechanisms; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += sizeOf.str(x[i]!); } }
+    { const x = this.mechanisms; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += sizeOf.str(unchecked(x[i])!); } }
     return n;
   }
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.mechanisms; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.string(x[i]!); } } }
+    { const x = this.mechanisms; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.string(unchecked(x[i])!); } } }
   }
 
   /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
@@ -128,7 +128,7 @@ export class SaslHandshakeResponse {
     const o = new SaslHandshakeResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("SaslHandshakeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslHandshakeResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("mechanisms"); if (x == null) { e.add("SaslHandshakeResponse.mechanisms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.mechanisms", "cannot be null in this version"); } else { { const items = jsonArray(x, "SaslHandshakeResponse.mechanisms", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "SaslHandshakeResponse.mechanisms[]", e)); o.mechanisms = a; } } } }
+    { const x = v.get("mechanisms"); if (x == null) { e.add("SaslHandshakeResponse.mechanisms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.mechanisms", "cannot be null in this version"); } else { { const items = jsonArray(x, "SaslHandshakeResponse.mechanisms", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "SaslHandshakeResponse.mechanisms[]", e); o.mechanisms = a; } } } }
     return o;
   }
 

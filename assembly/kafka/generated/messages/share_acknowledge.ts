@@ -70,7 +70,7 @@ export class ShareAcknowledgeRequest {
     if (version >= 2) {
       n += 1;
     }
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -87,7 +87,7 @@ export class ShareAcknowledgeRequest {
     if (version >= 2) {
       w.bool(this.isRenewAck);
     }
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -127,7 +127,7 @@ export class ShareAcknowledgeRequest {
     { const x = v.get("memberId"); if (x == null) { e.add("ShareAcknowledgeRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareAcknowledgeRequest.memberId", e); } }
     { const x = v.get("shareSessionEpoch"); if (x == null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "cannot be null in this version"); } else { o.shareSessionEpoch = <i32>jsonInt(x, "ShareAcknowledgeRequest.shareSessionEpoch", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareAcknowledgeRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareAcknowledgeRequest.isRenewAck", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ShareAcknowledgeRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest.topics", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, "ShareAcknowledgeRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ShareAcknowledgeRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest.topics", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, "ShareAcknowledgeRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -181,7 +181,7 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -193,7 +193,7 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -222,7 +222,7 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     const o = new ShareAcknowledgeRequest_AcknowledgeTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeRequest_AcknowledgeTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -276,7 +276,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.acknowledgementBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.acknowledgementBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -288,7 +288,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.partitionIndex);
-    { const x = this.acknowledgementBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.acknowledgementBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -317,7 +317,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     const o = new ShareAcknowledgeRequest_AcknowledgePartition();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
+    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches[]"); o.acknowledgementBatches = a; } } } }
     return o;
   }
 
@@ -330,7 +330,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
 export class ShareAcknowledgeRequest_AcknowledgementBatch {
   firstOffset: i64 = 0;
   lastOffset: i64 = 0;
-  acknowledgeTypes: Array<i8> = [];
+  acknowledgeTypes: StaticArray<i8> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -352,7 +352,7 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else if (count == 0) { this.acknowledgeTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acknowledgeTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -388,7 +388,7 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
   encode(w: Writer, version: i16): void {
     w.int64(this.firstOffset);
     w.int64(this.lastOffset);
-    { const x = this.acknowledgeTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(x[i]); } } }
+    { const x = this.acknowledgeTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -420,7 +420,7 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("firstOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("lastOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
+    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127); o.acknowledgeTypes = a; } } } }
     return o;
   }
 
@@ -497,8 +497,8 @@ export class ShareAcknowledgeResponse {
     if (version >= 2) {
       n += 4;
     }
-    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -515,8 +515,8 @@ export class ShareAcknowledgeResponse {
     if (version >= 2) {
       w.int32(this.acquisitionLockTimeoutMs);
     }
-    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -558,8 +558,8 @@ export class ShareAcknowledgeResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("ShareAcknowledgeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareAcknowledgeResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("ShareAcknowledgeResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareAcknowledgeResponse.errorMessage", e); } }
     if (version >= 2) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareAcknowledgeResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("ShareAcknowledgeResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.responses", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.fromJson(items[i], version, e, "ShareAcknowledgeResponse.responses[]")); o.responses = a; } } } }
-    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareAcknowledgeResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("ShareAcknowledgeResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.responses", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.fromJson(items[i], version, e, "ShareAcknowledgeResponse.responses[]"); o.responses = a; } } } }
+    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareAcknowledgeResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -615,7 +615,7 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -627,7 +627,7 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -656,7 +656,7 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     const o = new ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

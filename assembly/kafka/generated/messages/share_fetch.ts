@@ -112,8 +112,8 @@ export class ShareFetchRequest {
     if (version >= 2) {
       n += 1;
     }
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.forgottenTopicsData; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.forgottenTopicsData; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -142,8 +142,8 @@ export class ShareFetchRequest {
     if (version >= 2) {
       w.bool(this.isRenewAck);
     }
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.forgottenTopicsData; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.forgottenTopicsData; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -209,8 +209,8 @@ export class ShareFetchRequest {
     if (version >= 1) { const x = v.get("batchSize"); if (x == null) { e.add("ShareFetchRequest.batchSize", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.batchSize", "cannot be null in this version"); } else { o.batchSize = <i32>jsonInt(x, "ShareFetchRequest.batchSize", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("shareAcquireMode"); if (x == null) { e.add("ShareFetchRequest.shareAcquireMode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.shareAcquireMode", "cannot be null in this version"); } else { o.shareAcquireMode = <i8>jsonInt(x, "ShareFetchRequest.shareAcquireMode", e, -128, 127); } }
     if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareFetchRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareFetchRequest.isRenewAck", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ShareFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.topics", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_FetchTopic.fromJson(items[i], version, e, "ShareFetchRequest.topics[]")); o.topics = a; } } } }
-    { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("ShareFetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<ShareFetchRequest_ForgottenTopic>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, "ShareFetchRequest.forgottenTopicsData[]")); o.forgottenTopicsData = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("ShareFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.topics", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchTopic.fromJson(items[i], version, e, "ShareFetchRequest.topics[]"); o.topics = a; } } } }
+    { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("ShareFetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<ShareFetchRequest_ForgottenTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, "ShareFetchRequest.forgottenTopicsData[]"); o.forgottenTopicsData = a; } } } }
     return o;
   }
 
@@ -265,7 +265,7 @@ export class ShareFetchRequest_FetchTopic {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -277,7 +277,7 @@ export class ShareFetchRequest_FetchTopic {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -306,7 +306,7 @@ export class ShareFetchRequest_FetchTopic {
     const o = new ShareFetchRequest_FetchTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_FetchTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchPartition>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, "ShareFetchRequest_FetchTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, "ShareFetchRequest_FetchTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -369,7 +369,7 @@ export class ShareFetchRequest_FetchPartition {
     if (version <= 0) {
       n += 4;
     }
-    { const x = this.acknowledgementBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.acknowledgementBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -384,7 +384,7 @@ export class ShareFetchRequest_FetchPartition {
     if (version <= 0) {
       w.int32(this.partitionMaxBytes);
     }
-    { const x = this.acknowledgementBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.acknowledgementBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -418,7 +418,7 @@ export class ShareFetchRequest_FetchPartition {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionIndex", e, -2147483648, 2147483647); } }
     if (version <= 0) { const x = v.get("partitionMaxBytes"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "cannot be null in this version"); } else { o.partitionMaxBytes = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionMaxBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchPartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareFetchRequest_FetchPartition.acknowledgementBatches[]")); o.acknowledgementBatches = a; } } } }
+    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchPartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareFetchRequest_FetchPartition.acknowledgementBatches[]"); o.acknowledgementBatches = a; } } } }
     return o;
   }
 
@@ -431,7 +431,7 @@ export class ShareFetchRequest_FetchPartition {
 export class ShareFetchRequest_AcknowledgementBatch {
   firstOffset: i64 = 0;
   lastOffset: i64 = 0;
-  acknowledgeTypes: Array<i8> = [];
+  acknowledgeTypes: StaticArray<i8> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -453,7 +453,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else { const a = new Array<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } if (i < count) a.length = i; this.acknowledgeTypes = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else if (count == 0) { this.acknowledgeTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acknowledgeTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -489,7 +489,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
   encode(w: Writer, version: i16): void {
     w.int64(this.firstOffset);
     w.int64(this.lastOffset);
-    { const x = this.acknowledgeTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(x[i]); } } }
+    { const x = this.acknowledgeTypes; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int8(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -521,7 +521,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("firstOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new Array<i8>(); for (let i = 0; i < items.length; i++) a.push(<i8>jsonInt(items[i], "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127)); o.acknowledgeTypes = a; } } } }
+    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127); o.acknowledgeTypes = a; } } } }
     return o;
   }
 
@@ -533,7 +533,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
 
 export class ShareFetchRequest_ForgottenTopic {
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -553,7 +553,7 @@ export class ShareFetchRequest_ForgottenTopic {
     r.field = "ShareFetchRequest.ForgottenTopicsData[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.ForgottenTopicsData[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareFetchRequest.ForgottenTopicsData[]._tagged";
       const count = r.uvarint();
@@ -587,7 +587,7 @@ export class ShareFetchRequest_ForgottenTopic {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -616,7 +616,7 @@ export class ShareFetchRequest_ForgottenTopic {
     const o = new ShareFetchRequest_ForgottenTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_ForgottenTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareFetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareFetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -693,8 +693,8 @@ export class ShareFetchResponse {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.responses; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -711,8 +711,8 @@ export class ShareFetchResponse {
     if (version >= 1) {
       w.int32(this.acquisitionLockTimeoutMs);
     }
-    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.responses; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -754,8 +754,8 @@ export class ShareFetchResponse {
     { const x = v.get("errorCode"); if (x == null) { e.add("ShareFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareFetchResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("ShareFetchResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareFetchResponse.errorMessage", e); } }
     if (version >= 1) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareFetchResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("ShareFetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.responses", e); if (items != null) { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_ShareFetchableTopicResponse.fromJson(items[i], version, e, "ShareFetchResponse.responses[]")); o.responses = a; } } } }
-    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareFetchResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareFetchResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareFetchResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("responses"); if (x == null) { e.add("ShareFetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.responses", e); if (items != null) { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_ShareFetchableTopicResponse.fromJson(items[i], version, e, "ShareFetchResponse.responses[]"); o.responses = a; } } } }
+    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareFetchResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareFetchResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareFetchResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -811,7 +811,7 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -823,7 +823,7 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -852,7 +852,7 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     const o = new ShareFetchResponse_ShareFetchableTopicResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchResponse_ShareFetchableTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_ShareFetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareFetchResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_PartitionData.fromJson(items[i], version, e, "ShareFetchResponse_ShareFetchableTopicResponse.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_ShareFetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareFetchResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_PartitionData.fromJson(items[i], version, e, "ShareFetchResponse_ShareFetchableTopicResponse.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -930,7 +930,7 @@ export class ShareFetchResponse_PartitionData {
     n += sizeOf.compactNullableStr(this.acknowledgeErrorMessage);
     n += this.currentLeader.size(version);
     n += ((version <= 0) ? sizeOf.compactNullableBytes(this.records) : sizeOf.compactBytes(this.records!));
-    { const x = this.acquiredRecords; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.acquiredRecords; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -948,7 +948,7 @@ export class ShareFetchResponse_PartitionData {
     w.compactNullableString(this.acknowledgeErrorMessage);
     this.currentLeader.encode(w, version);
     if (version <= 0) { w.compactNullableBytes(this.records); } else { w.compactBytes(this.records!); }
-    { const x = this.acquiredRecords; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.acquiredRecords; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -995,7 +995,7 @@ export class ShareFetchResponse_PartitionData {
     { const x = v.get("acknowledgeErrorMessage"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.acknowledgeErrorMessage = null; } else { o.acknowledgeErrorMessage = jsonString(x, "ShareFetchResponse_PartitionData.acknowledgeErrorMessage", e); } }
     { const x = v.get("currentLeader"); if (x == null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareFetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareFetchResponse_PartitionData.currentLeader"); } }
     { const x = v.get("records"); if (x == null) { e.add("ShareFetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { if (version <= 0) o.records = null; else e.add("ShareFetchResponse_PartitionData.records", "cannot be null in this version"); } else { o.records = jsonBytes(x, "ShareFetchResponse_PartitionData.records", e); } }
-    { const x = v.get("acquiredRecords"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_PartitionData.acquiredRecords", e); if (items != null) { const a = new Array<ShareFetchResponse_AcquiredRecords>(); for (let i = 0; i < items.length; i++) a.push(ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, "ShareFetchResponse_PartitionData.acquiredRecords[]")); o.acquiredRecords = a; } } } }
+    { const x = v.get("acquiredRecords"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_PartitionData.acquiredRecords", e); if (items != null) { const a = new Array<ShareFetchResponse_AcquiredRecords>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, "ShareFetchResponse_PartitionData.acquiredRecords[]"); o.acquiredRecords = a; } } } }
     return o;
   }
 

@@ -52,7 +52,7 @@ export class ShareGroupDescribeRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     n += 1;
     if (true) {
       let count = 0;
@@ -64,7 +64,7 @@ export class ShareGroupDescribeRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     w.bool(this.includeAuthorizedOperations);
     if (true) {
       let count = 0;
@@ -93,7 +93,7 @@ export class ShareGroupDescribeRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeRequest"): ShareGroupDescribeRequest {
     const o = new ShareGroupDescribeRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("ShareGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("groupIds"); if (x == null) { e.add("ShareGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ShareGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
@@ -151,7 +151,7 @@ export class ShareGroupDescribeResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -163,7 +163,7 @@ export class ShareGroupDescribeResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -192,7 +192,7 @@ export class ShareGroupDescribeResponse {
     const o = new ShareGroupDescribeResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ShareGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ShareGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("ShareGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ShareGroupDescribeResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -273,7 +273,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     n += 4;
     n += 4;
     n += sizeOf.compactStr(this.assignorName!);
-    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) {
       let count = 0;
@@ -292,7 +292,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     w.int32(this.groupEpoch);
     w.int32(this.assignmentEpoch);
     w.compactString(this.assignorName!);
-    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.authorizedOperations);
     if (true) {
       let count = 0;
@@ -342,7 +342,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     { const x = v.get("groupEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("assignorName"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.assignorName", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_Member.fromJson(items[i], version, e, "ShareGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("members"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_Member.fromJson(items[i], version, e, "ShareGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -417,7 +417,7 @@ export class ShareGroupDescribeResponse_Member {
     n += 4;
     n += sizeOf.compactStr(this.clientId!);
     n += sizeOf.compactStr(this.clientHost!);
-    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     n += this.assignment.size(version);
     if (true) {
       let count = 0;
@@ -434,7 +434,7 @@ export class ShareGroupDescribeResponse_Member {
     w.int32(this.memberEpoch);
     w.compactString(this.clientId!);
     w.compactString(this.clientHost!);
-    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     this.assignment.encode(w, version);
     if (true) {
       let count = 0;
@@ -478,7 +478,7 @@ export class ShareGroupDescribeResponse_Member {
     { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("clientId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ShareGroupDescribeResponse_Member.clientId", e); } }
     { const x = v.get("clientHost"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ShareGroupDescribeResponse_Member.clientHost", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupDescribeResponse_Member.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupDescribeResponse_Member.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
     { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ShareGroupDescribeResponse_Assignment.fromJson(x, version, e, "ShareGroupDescribeResponse_Member.assignment"); } }
     return o;
   }
@@ -492,7 +492,7 @@ export class ShareGroupDescribeResponse_Member {
 export class ShareGroupDescribeResponse_TopicPartitions {
   topicId: Uint8Array = new Uint8Array(16);
   topicName: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -514,7 +514,7 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     r.field = "ShareGroupDescribeResponse.TopicPartitions.TopicName";
     this.topicName = r.compactString();
     r.field = "ShareGroupDescribeResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -550,7 +550,7 @@ export class ShareGroupDescribeResponse_TopicPartitions {
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -582,7 +582,7 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupDescribeResponse_TopicPartitions.topicId", e); } }
     { const x = v.get("topicName"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ShareGroupDescribeResponse_TopicPartitions.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -632,7 +632,7 @@ export class ShareGroupDescribeResponse_Assignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -643,7 +643,7 @@ export class ShareGroupDescribeResponse_Assignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -669,7 +669,7 @@ export class ShareGroupDescribeResponse_Assignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_Assignment"): ShareGroupDescribeResponse_Assignment {
     const o = new ShareGroupDescribeResponse_Assignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupDescribeResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupDescribeResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
     return o;
   }
 

@@ -65,7 +65,7 @@ export class ShareGroupHeartbeatRequest {
     n += sizeOf.compactStr(this.memberId!);
     n += 4;
     n += sizeOf.compactNullableStr(this.rackId);
-    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.subscribedTopicNames; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -80,7 +80,7 @@ export class ShareGroupHeartbeatRequest {
     w.compactString(this.memberId!);
     w.int32(this.memberEpoch);
     w.compactNullableString(this.rackId);
-    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.subscribedTopicNames; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -118,7 +118,7 @@ export class ShareGroupHeartbeatRequest {
     { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ShareGroupHeartbeatRequest.memberId", e); } }
     { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("rackId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ShareGroupHeartbeatRequest.rackId", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ShareGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "ShareGroupHeartbeatRequest.subscribedTopicNames[]", e)); o.subscribedTopicNames = a; } } } }
+    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ShareGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupHeartbeatRequest.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
     return o;
   }
 
@@ -307,7 +307,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -318,7 +318,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -344,7 +344,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse_Assignment"): ShareGroupHeartbeatResponse_Assignment {
     const o = new ShareGroupHeartbeatResponse_Assignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(); for (let i = 0; i < items.length; i++) a.push(ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupHeartbeatResponse_Assignment.topicPartitions[]")); o.topicPartitions = a; } } } }
+    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupHeartbeatResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
     return o;
   }
 
@@ -356,7 +356,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
 
 export class ShareGroupHeartbeatResponse_TopicPartitions {
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -376,7 +376,7 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.TopicId";
     this.topicId = r.uuid();
     r.field = "ShareGroupHeartbeatResponse.TopicPartitions.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.TopicPartitions._tagged";
       const count = r.uvarint();
@@ -410,7 +410,7 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -439,7 +439,7 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     const o = new ShareGroupHeartbeatResponse_TopicPartitions();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "ShareGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 

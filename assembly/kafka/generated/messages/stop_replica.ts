@@ -100,13 +100,13 @@ export class StopReplicaRequest {
       n += 1;
     }
     if (version <= 0) {
-      { const x = this.ungroupedPartitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.ungroupedPartitions; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 1 && version <= 2) {
-      { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topics; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 3) {
-      { const x = this.topicStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topicStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 2) {
       let count = 0;
@@ -130,13 +130,13 @@ export class StopReplicaRequest {
       w.bool(this.deletePartitions);
     }
     if (version <= 0) {
-      { const x = this.ungroupedPartitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.ungroupedPartitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 1 && version <= 2) {
-      { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topics; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 3) {
-      { const x = this.topicStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topicStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 2) {
       let count = 0;
@@ -194,9 +194,9 @@ export class StopReplicaRequest {
     { const x = v.get("controllerEpoch"); if (x == null) { e.add("StopReplicaRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "StopReplicaRequest.controllerEpoch", e, -2147483648, 2147483647); } }
     if (version >= 1) { const x = v.get("brokerEpoch"); if (x == null) { e.add("StopReplicaRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "StopReplicaRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version <= 2) { const x = v.get("deletePartitions"); if (x == null) { e.add("StopReplicaRequest.deletePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.deletePartitions", "cannot be null in this version"); } else { o.deletePartitions = jsonBool(x, "StopReplicaRequest.deletePartitions", e); } }
-    if (version <= 0) { const x = v.get("ungroupedPartitions"); if (x == null) { e.add("StopReplicaRequest.ungroupedPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.ungroupedPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.ungroupedPartitions", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaPartitionV0.fromJson(items[i], version, e, "StopReplicaRequest.ungroupedPartitions[]")); o.ungroupedPartitions = a; } } } }
-    if (version >= 1 && version <= 2) { const x = v.get("topics"); if (x == null) { e.add("StopReplicaRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topics", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaTopicV1.fromJson(items[i], version, e, "StopReplicaRequest.topics[]")); o.topics = a; } } } }
-    if (version >= 3) { const x = v.get("topicStates"); if (x == null) { e.add("StopReplicaRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topicStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, "StopReplicaRequest.topicStates[]")); o.topicStates = a; } } } }
+    if (version <= 0) { const x = v.get("ungroupedPartitions"); if (x == null) { e.add("StopReplicaRequest.ungroupedPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.ungroupedPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.ungroupedPartitions", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionV0.fromJson(items[i], version, e, "StopReplicaRequest.ungroupedPartitions[]"); o.ungroupedPartitions = a; } } } }
+    if (version >= 1 && version <= 2) { const x = v.get("topics"); if (x == null) { e.add("StopReplicaRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topics", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicV1.fromJson(items[i], version, e, "StopReplicaRequest.topics[]"); o.topics = a; } } } }
+    if (version >= 3) { const x = v.get("topicStates"); if (x == null) { e.add("StopReplicaRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topicStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, "StopReplicaRequest.topicStates[]"); o.topicStates = a; } } } }
     return o;
   }
 
@@ -323,7 +323,7 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
 
 export class StopReplicaRequest_StopReplicaTopicV1 {
   name: string = "";
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -348,7 +348,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.Topics[]._tagged";
@@ -390,7 +390,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
       if (version >= 2) w.compactString(this.name!); else w.string(this.name!);
     }
     if (version >= 1 && version <= 2) {
-      { const x = this.partitionIndexes; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.partitionIndexes; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 2) {
       let count = 0;
@@ -424,7 +424,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     const o = new StopReplicaRequest_StopReplicaTopicV1();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 1 && version <= 2) { const x = v.get("name"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StopReplicaRequest_StopReplicaTopicV1.name", e); } }
-    if (version >= 1 && version <= 2) { const x = v.get("partitionIndexes"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    if (version >= 1 && version <= 2) { const x = v.get("partitionIndexes"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -487,7 +487,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
       n += sizeOf.compactStr(this.topicName!);
     }
     if (version >= 3) {
-      { const x = this.partitionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitionStates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 2) {
       let count = 0;
@@ -503,7 +503,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
       w.compactString(this.topicName!);
     }
     if (version >= 3) {
-      { const x = this.partitionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitionStates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 2) {
       let count = 0;
@@ -537,7 +537,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
     const o = new StopReplicaRequest_StopReplicaTopicState();
     if (!jsonObject(v, path, e)) return o;
     if (version >= 3) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaTopicState.topicName", e); } }
-    if (version >= 3) { const x = v.get("partitionStates"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicState.partitionStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, "StopReplicaRequest_StopReplicaTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    if (version >= 3) { const x = v.get("partitionStates"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicState.partitionStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, "StopReplicaRequest_StopReplicaTopicState.partitionStates[]"); o.partitionStates = a; } } } }
     return o;
   }
 
@@ -724,7 +724,7 @@ export class StopReplicaResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.partitionErrors; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitionErrors; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -736,7 +736,7 @@ export class StopReplicaResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.partitionErrors; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitionErrors; if (x == null) { if (version >= 2) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 2) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 2) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -765,7 +765,7 @@ export class StopReplicaResponse {
     const o = new StopReplicaResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("partitionErrors"); if (x == null) { e.add("StopReplicaResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaResponse.partitionErrors", e); if (items != null) { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(); for (let i = 0; i < items.length; i++) a.push(StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, "StopReplicaResponse.partitionErrors[]")); o.partitionErrors = a; } } } }
+    { const x = v.get("partitionErrors"); if (x == null) { e.add("StopReplicaResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaResponse.partitionErrors", e); if (items != null) { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, "StopReplicaResponse.partitionErrors[]"); o.partitionErrors = a; } } } }
     return o;
   }
 

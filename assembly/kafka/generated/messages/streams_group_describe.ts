@@ -52,7 +52,7 @@ export class StreamsGroupDescribeRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
+    { const x = this.groupIds; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
     n += 1;
     if (true) {
       let count = 0;
@@ -64,7 +64,7 @@ export class StreamsGroupDescribeRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
+    { const x = this.groupIds; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
     w.bool(this.includeAuthorizedOperations);
     if (true) {
       let count = 0;
@@ -93,7 +93,7 @@ export class StreamsGroupDescribeRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeRequest"): StreamsGroupDescribeRequest {
     const o = new StreamsGroupDescribeRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("StreamsGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeRequest.groupIds[]", e)); o.groupIds = a; } } } }
+    { const x = v.get("groupIds"); if (x == null) { e.add("StreamsGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
     { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "StreamsGroupDescribeRequest.includeAuthorizedOperations", e); } }
     return o;
   }
@@ -151,7 +151,7 @@ export class StreamsGroupDescribeResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.groups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -163,7 +163,7 @@ export class StreamsGroupDescribeResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.groups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -192,7 +192,7 @@ export class StreamsGroupDescribeResponse {
     const o = new StreamsGroupDescribeResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("StreamsGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "StreamsGroupDescribeResponse.groups[]")); o.groups = a; } } } }
+    { const x = v.get("groups"); if (x == null) { e.add("StreamsGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "StreamsGroupDescribeResponse.groups[]"); o.groups = a; } } } }
     return o;
   }
 
@@ -273,7 +273,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     n += 4;
     n += 4;
     if (true) n += 1; if (this.topology != null) n += this.topology!.size(version);
-    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.members; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (true) {
       let count = 0;
@@ -292,7 +292,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     w.int32(this.groupEpoch);
     w.int32(this.assignmentEpoch);
     if (true) { if (this.topology == null) { w.int8(-1); } else { w.int8(1); this.topology!.encode(w, version); } } else if (this.topology != null) { this.topology!.encode(w, version); }
-    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.members; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.authorizedOperations);
     if (true) {
       let count = 0;
@@ -342,7 +342,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     { const x = v.get("groupEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("assignmentEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupDescribeResponse_Topology.fromJson(x, version, e, "StreamsGroupDescribeResponse_DescribedGroup.topology"); } }
-    { const x = v.get("members"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Member>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_Member.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_DescribedGroup.members[]")); o.members = a; } } } }
+    { const x = v.get("members"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Member.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
     { const x = v.get("authorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
     return o;
   }
@@ -399,7 +399,7 @@ export class StreamsGroupDescribeResponse_Topology {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.subtopologies; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.subtopologies; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -411,7 +411,7 @@ export class StreamsGroupDescribeResponse_Topology {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.epoch);
-    { const x = this.subtopologies; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.subtopologies; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -440,7 +440,7 @@ export class StreamsGroupDescribeResponse_Topology {
     const o = new StreamsGroupDescribeResponse_Topology();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Topology.epoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { o.subtopologies = null; } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Topology.subtopologies[]")); o.subtopologies = a; } } } }
+    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { o.subtopologies = null; } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Topology.subtopologies[]"); o.subtopologies = a; } } } }
     return o;
   }
 
@@ -503,10 +503,10 @@ export class StreamsGroupDescribeResponse_Subtopology {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.subtopologyId!);
-    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.repartitionSinkTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.stateChangelogTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.repartitionSinkTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.stateChangelogTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -518,10 +518,10 @@ export class StreamsGroupDescribeResponse_Subtopology {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.subtopologyId!);
-    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.repartitionSinkTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.stateChangelogTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.repartitionSinkTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.stateChangelogTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -556,10 +556,10 @@ export class StreamsGroupDescribeResponse_Subtopology {
     const o = new StreamsGroupDescribeResponse_Subtopology();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_Subtopology.subtopologyId", e); } }
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.sourceTopics[]", e)); o.sourceTopics = a; } } } }
-    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics[]", e)); o.repartitionSinkTopics = a; } } } }
-    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics[]")); o.stateChangelogTopics = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics[]")); o.repartitionSourceTopics = a; } } } }
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.sourceTopics[]", e); o.sourceTopics = a; } } } }
+    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics[]", e); o.repartitionSinkTopics = a; } } } }
+    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics[]"); o.stateChangelogTopics = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics[]"); o.repartitionSourceTopics = a; } } } }
     return o;
   }
 
@@ -661,9 +661,9 @@ export class StreamsGroupDescribeResponse_Member {
     n += 4;
     n += sizeOf.compactStr(this.processId!);
     if (true) n += 1; if (this.userEndpoint != null) n += this.userEndpoint!.size(version);
-    { const x = this.clientTags; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.taskOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.taskEndOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.clientTags; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.taskOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.taskEndOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += this.assignment.size(version);
     n += this.targetAssignment.size(version);
     n += 1;
@@ -686,9 +686,9 @@ export class StreamsGroupDescribeResponse_Member {
     w.int32(this.topologyEpoch);
     w.compactString(this.processId!);
     if (true) { if (this.userEndpoint == null) { w.int8(-1); } else { w.int8(1); this.userEndpoint!.encode(w, version); } } else if (this.userEndpoint != null) { this.userEndpoint!.encode(w, version); }
-    { const x = this.clientTags; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.taskOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.taskEndOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.clientTags; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.taskOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.taskEndOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     this.assignment.encode(w, version);
     this.targetAssignment.encode(w, version);
     w.bool(this.isClassic);
@@ -754,9 +754,9 @@ export class StreamsGroupDescribeResponse_Member {
     { const x = v.get("topologyEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "cannot be null in this version"); } else { o.topologyEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Member.topologyEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.processId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.processId", "cannot be null in this version"); } else { o.processId = jsonString(x, "StreamsGroupDescribeResponse_Member.processId", e); } }
     { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupDescribeResponse_Endpoint.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.userEndpoint"); } }
-    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.clientTags", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.clientTags[]")); o.clientTags = a; } } } }
-    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskOffsets[]")); o.taskOffsets = a; } } } }
-    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskEndOffsets[]")); o.taskEndOffsets = a; } } } }
+    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.clientTags", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.clientTags[]"); o.clientTags = a; } } } }
+    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskOffsets[]"); o.taskOffsets = a; } } } }
+    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskEndOffsets[]"); o.taskEndOffsets = a; } } } }
     { const x = v.get("assignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.assignment"); } }
     { const x = v.get("targetAssignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.targetAssignment"); } }
     { const x = v.get("isClassic"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "cannot be null in this version"); } else { o.isClassic = jsonBool(x, "StreamsGroupDescribeResponse_Member.isClassic", e); } }
@@ -1018,9 +1018,9 @@ export class StreamsGroupDescribeResponse_Assignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1031,9 +1031,9 @@ export class StreamsGroupDescribeResponse_Assignment {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1063,9 +1063,9 @@ export class StreamsGroupDescribeResponse_Assignment {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Assignment"): StreamsGroupDescribeResponse_Assignment {
     const o = new StreamsGroupDescribeResponse_Assignment();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.activeTasks[]")); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.standbyTasks[]")); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.warmupTasks[]")); o.warmupTasks = a; } } } }
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.activeTasks[]"); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.standbyTasks[]"); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.warmupTasks[]"); o.warmupTasks = a; } } } }
     return o;
   }
 
@@ -1079,7 +1079,7 @@ export class StreamsGroupDescribeResponse_Assignment {
 
 export class StreamsGroupDescribeResponse_TaskIds {
   subtopologyId: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1099,7 +1099,7 @@ export class StreamsGroupDescribeResponse_TaskIds {
     r.field = "StreamsGroupDescribeResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1133,7 +1133,7 @@ export class StreamsGroupDescribeResponse_TaskIds {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.subtopologyId!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1162,7 +1162,7 @@ export class StreamsGroupDescribeResponse_TaskIds {
     const o = new StreamsGroupDescribeResponse_TaskIds();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupDescribeResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupDescribeResponse_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -1319,7 +1319,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     n += sizeOf.compactStr(this.name!);
     n += 4;
     n += 2;
-    { const x = this.topicConfigs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicConfigs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1333,7 +1333,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     w.compactString(this.name!);
     w.int32(this.partitions);
     w.int16(this.replicationFactor);
-    { const x = this.topicConfigs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicConfigs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1368,7 +1368,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     { const x = v.get("name"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupDescribeResponse_TopicInfo.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.partitions", e, -2147483648, 2147483647); } }
     { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
+    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs[]"); o.topicConfigs = a; } } } }
     return o;
   }
 

@@ -105,14 +105,14 @@ export class StreamsGroupHeartbeatRequest {
     n += sizeOf.compactNullableStr(this.rackId);
     n += 4;
     if (true) n += 1; if (this.topology != null) n += this.topology!.size(version);
-    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += sizeOf.compactNullableStr(this.processId);
     if (true) n += 1; if (this.userEndpoint != null) n += this.userEndpoint!.size(version);
-    { const x = this.clientTags; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.taskOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.taskEndOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.clientTags; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.taskOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.taskEndOffsets; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 1;
     if (true) {
       let count = 0;
@@ -132,14 +132,14 @@ export class StreamsGroupHeartbeatRequest {
     w.compactNullableString(this.rackId);
     w.int32(this.rebalanceTimeoutMs);
     if (true) { if (this.topology == null) { w.int8(-1); } else { w.int8(1); this.topology!.encode(w, version); } } else if (this.topology != null) { this.topology!.encode(w, version); }
-    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.compactNullableString(this.processId);
     if (true) { if (this.userEndpoint == null) { w.int8(-1); } else { w.int8(1); this.userEndpoint!.encode(w, version); } } else if (this.userEndpoint != null) { this.userEndpoint!.encode(w, version); }
-    { const x = this.clientTags; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.taskOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.taskEndOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.clientTags; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.taskOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.taskEndOffsets; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.bool(this.shutdownApplication);
     if (true) {
       let count = 0;
@@ -206,14 +206,14 @@ export class StreamsGroupHeartbeatRequest {
     { const x = v.get("rackId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "StreamsGroupHeartbeatRequest.rackId", e); } }
     { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
     { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupHeartbeatRequest_Topology.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.topology"); } }
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.activeTasks[]")); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.standbyTasks[]")); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.warmupTasks[]")); o.warmupTasks = a; } } } }
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.activeTasks[]"); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.standbyTasks[]"); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.warmupTasks[]"); o.warmupTasks = a; } } } }
     { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.processId", "missing"); } else if (x.kind == JsonKind.Null) { o.processId = null; } else { o.processId = jsonString(x, "StreamsGroupHeartbeatRequest.processId", e); } }
     { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.userEndpoint"); } }
-    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { o.clientTags = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.clientTags", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.clientTags[]")); o.clientTags = a; } } } }
-    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskOffsets[]")); o.taskOffsets = a; } } } }
-    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskEndOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskEndOffsets[]")); o.taskEndOffsets = a; } } } }
+    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { o.clientTags = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.clientTags", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.clientTags[]"); o.clientTags = a; } } } }
+    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskOffsets[]"); o.taskOffsets = a; } } } }
+    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskEndOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskEndOffsets[]"); o.taskEndOffsets = a; } } } }
     { const x = v.get("shutdownApplication"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "cannot be null in this version"); } else { o.shutdownApplication = jsonBool(x, "StreamsGroupHeartbeatRequest.shutdownApplication", e); } }
     return o;
   }
@@ -275,7 +275,7 @@ export class StreamsGroupHeartbeatRequest_Topology {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.subtopologies; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.subtopologies; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -287,7 +287,7 @@ export class StreamsGroupHeartbeatRequest_Topology {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.epoch);
-    { const x = this.subtopologies; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.subtopologies; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -316,7 +316,7 @@ export class StreamsGroupHeartbeatRequest_Topology {
     const o = new StreamsGroupHeartbeatRequest_Topology();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_Topology.epoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Topology.subtopologies[]")); o.subtopologies = a; } } } }
+    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Topology.subtopologies[]"); o.subtopologies = a; } } } }
     return o;
   }
 
@@ -385,12 +385,12 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.subtopologyId!);
-    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.sourceTopicRegex; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.stateChangelogTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.repartitionSinkTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(x[i]!); } }
-    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.copartitionGroups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.sourceTopicRegex; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.stateChangelogTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.repartitionSinkTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
+    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.copartitionGroups; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -402,12 +402,12 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.subtopologyId!);
-    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.sourceTopicRegex; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.stateChangelogTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.repartitionSinkTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(x[i]!); } } }
-    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.copartitionGroups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.sourceTopicRegex; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.stateChangelogTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.repartitionSinkTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.compactString(unchecked(x[i])!); } } }
+    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.copartitionGroups; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -446,12 +446,12 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     const o = new StreamsGroupHeartbeatRequest_Subtopology();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", e); } }
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics[]", e)); o.sourceTopics = a; } } } }
-    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex[]", e)); o.sourceTopicRegex = a; } } } }
-    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics[]")); o.stateChangelogTopics = a; } } } }
-    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(); for (let i = 0; i < items.length; i++) a.push(jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics[]", e)); o.repartitionSinkTopics = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics[]")); o.repartitionSourceTopics = a; } } } }
-    { const x = v.get("copartitionGroups"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups[]")); o.copartitionGroups = a; } } } }
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics[]", e); o.sourceTopics = a; } } } }
+    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex[]", e); o.sourceTopicRegex = a; } } } }
+    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics[]"); o.stateChangelogTopics = a; } } } }
+    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics[]", e); o.repartitionSinkTopics = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics[]"); o.repartitionSourceTopics = a; } } } }
+    { const x = v.get("copartitionGroups"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups[]"); o.copartitionGroups = a; } } } }
     return o;
   }
 
@@ -464,9 +464,9 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
 }
 
 export class StreamsGroupHeartbeatRequest_CopartitionGroup {
-  sourceTopics: Array<i16> = [];
-  sourceTopicRegex: Array<i16> = [];
-  repartitionSourceTopics: Array<i16> = [];
+  sourceTopics: StaticArray<i16> = [];
+  sourceTopicRegex: StaticArray<i16> = [];
+  repartitionSourceTopics: StaticArray<i16> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -484,11 +484,11 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else if (count == 0) { this.sourceTopics = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else if (count == 0) { this.sourceTopicRegex = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopicRegex = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else if (count == 0) { this.repartitionSourceTopics = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.repartitionSourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]._tagged";
       const count = r.uvarint();
@@ -522,9 +522,9 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(x[i]); } } }
-    { const x = this.sourceTopicRegex; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(x[i]); } } }
-    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(x[i]); } } }
+    { const x = this.sourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(unchecked(x[i])); } } }
+    { const x = this.sourceTopicRegex; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(unchecked(x[i])); } } }
+    { const x = this.repartitionSourceTopics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int16(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -554,9 +554,9 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_CopartitionGroup"): StreamsGroupHeartbeatRequest_CopartitionGroup {
     const o = new StreamsGroupHeartbeatRequest_CopartitionGroup();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics[]", e, -32768, 32767)); o.sourceTopics = a; } } } }
-    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex[]", e, -32768, 32767)); o.sourceTopicRegex = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", e); if (items != null) { const a = new Array<i16>(); for (let i = 0; i < items.length; i++) a.push(<i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics[]", e, -32768, 32767)); o.repartitionSourceTopics = a; } } } }
+    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics[]", e, -32768, 32767); o.sourceTopics = a; } } } }
+    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex[]", e, -32768, 32767); o.sourceTopicRegex = a; } } } }
+    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics[]", e, -32768, 32767); o.repartitionSourceTopics = a; } } } }
     return o;
   }
 
@@ -713,7 +713,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     n += sizeOf.compactStr(this.name!);
     n += 4;
     n += 2;
-    { const x = this.topicConfigs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topicConfigs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -727,7 +727,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     w.compactString(this.name!);
     w.int32(this.partitions);
     w.int16(this.replicationFactor);
-    { const x = this.topicConfigs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topicConfigs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -762,7 +762,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     { const x = v.get("name"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupHeartbeatRequest_TopicInfo.name", e); } }
     { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.partitions", e, -2147483648, 2147483647); } }
     { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs[]")); o.topicConfigs = a; } } } }
+    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs[]"); o.topicConfigs = a; } } } }
     return o;
   }
 
@@ -972,7 +972,7 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
 
 export class StreamsGroupHeartbeatRequest_TaskIds {
   subtopologyId: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -992,7 +992,7 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TaskIds._tagged";
       const count = r.uvarint();
@@ -1026,7 +1026,7 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.subtopologyId!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1055,7 +1055,7 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     const o = new StreamsGroupHeartbeatRequest_TaskIds();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatRequest_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatRequest_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -1155,12 +1155,12 @@ export class StreamsGroupHeartbeatResponse {
     n += 4;
     n += 4;
     n += 4;
-    { const x = this.status; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.status; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.activeTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.standbyTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.warmupTasks; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
-    { const x = this.partitionsByUserEndpoint; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitionsByUserEndpoint; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1179,12 +1179,12 @@ export class StreamsGroupHeartbeatResponse {
     w.int32(this.heartbeatIntervalMs);
     w.int32(this.acceptableRecoveryLag);
     w.int32(this.taskOffsetIntervalMs);
-    { const x = this.status; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.status; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.activeTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.standbyTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.warmupTasks; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.endpointInformationEpoch);
-    { const x = this.partitionsByUserEndpoint; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitionsByUserEndpoint; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1244,12 +1244,12 @@ export class StreamsGroupHeartbeatResponse {
     { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
     { const x = v.get("acceptableRecoveryLag"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "cannot be null in this version"); } else { o.acceptableRecoveryLag = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.acceptableRecoveryLag", e, -2147483648, 2147483647); } }
     { const x = v.get("taskOffsetIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "cannot be null in this version"); } else { o.taskOffsetIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("status"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.status", "missing"); } else if (x.kind == JsonKind.Null) { o.status = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.status", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_Status>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_Status.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.status[]")); o.status = a; } } } }
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.activeTasks[]")); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.standbyTasks[]")); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.warmupTasks[]")); o.warmupTasks = a; } } } }
+    { const x = v.get("status"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.status", "missing"); } else if (x.kind == JsonKind.Null) { o.status = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.status", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_Status>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_Status.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.status[]"); o.status = a; } } } }
+    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.activeTasks[]"); o.activeTasks = a; } } } }
+    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.standbyTasks[]"); o.standbyTasks = a; } } } }
+    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.warmupTasks[]"); o.warmupTasks = a; } } } }
     { const x = v.get("endpointInformationEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "cannot be null in this version"); } else { o.endpointInformationEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.endpointInformationEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("partitionsByUserEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.partitionsByUserEndpoint = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint[]")); o.partitionsByUserEndpoint = a; } } } }
+    { const x = v.get("partitionsByUserEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.partitionsByUserEndpoint = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint[]"); o.partitionsByUserEndpoint = a; } } } }
     return o;
   }
 
@@ -1311,8 +1311,8 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
   size(version: i16): i32 {
     let n = 0;
     n += this.userEndpoint.size(version);
-    { const x = this.activePartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
-    { const x = this.standbyPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.activePartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
+    { const x = this.standbyPartitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1324,8 +1324,8 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
 
   encode(w: Writer, version: i16): void {
     this.userEndpoint.encode(w, version);
-    { const x = this.activePartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
-    { const x = this.standbyPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.activePartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
+    { const x = this.standbyPartitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1356,8 +1356,8 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     const o = new StreamsGroupHeartbeatResponse_EndpointToPartitions();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "cannot be null in this version"); } else { o.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint"); } }
-    { const x = v.get("activePartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions[]")); o.activePartitions = a; } } } }
-    { const x = v.get("standbyPartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(); for (let i = 0; i < items.length; i++) a.push(StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions[]")); o.standbyPartitions = a; } } } }
+    { const x = v.get("activePartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions[]"); o.activePartitions = a; } } } }
+    { const x = v.get("standbyPartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions[]"); o.standbyPartitions = a; } } } }
     return o;
   }
 
@@ -1466,7 +1466,7 @@ export class StreamsGroupHeartbeatResponse_Status {
 
 export class StreamsGroupHeartbeatResponse_TopicPartition {
   topic: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1486,7 +1486,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Topic";
     this.topic = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TopicPartition._tagged";
       const count = r.uvarint();
@@ -1520,7 +1520,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topic!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1549,7 +1549,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     const o = new StreamsGroupHeartbeatResponse_TopicPartition();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topic"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "StreamsGroupHeartbeatResponse_TopicPartition.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TopicPartition.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TopicPartition.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TopicPartition.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TopicPartition.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 
@@ -1561,7 +1561,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
 
 export class StreamsGroupHeartbeatResponse_TaskIds {
   subtopologyId: string = "";
-  partitions: Array<i32> = [];
+  partitions: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1581,7 +1581,7 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TaskIds._tagged";
       const count = r.uvarint();
@@ -1615,7 +1615,7 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.subtopologyId!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -1644,7 +1644,7 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     const o = new StreamsGroupHeartbeatResponse_TaskIds();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TaskIds.partitions", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TaskIds.partitions[]", e, -2147483648, 2147483647)); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
     return o;
   }
 

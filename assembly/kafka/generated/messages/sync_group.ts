@@ -88,7 +88,7 @@ export class SyncGroupRequest {
     if (version >= 5) {
       n += sizeOf.compactNullableStr(this.protocolName);
     }
-    { const x = this.assignments; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.assignments; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 4) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -111,7 +111,7 @@ export class SyncGroupRequest {
     if (version >= 5) {
       w.compactNullableString(this.protocolName);
     }
-    { const x = this.assignments; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.assignments; if (x == null) { if (version >= 4) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 4) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 4) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -161,7 +161,7 @@ export class SyncGroupRequest {
     if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("SyncGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "SyncGroupRequest.groupInstanceId", e); } }
     if (version >= 5) { const x = v.get("protocolType"); if (x == null) { e.add("SyncGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "SyncGroupRequest.protocolType", e); } }
     if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupRequest.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupRequest.protocolName", e); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("SyncGroupRequest.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "SyncGroupRequest.assignments", e); if (items != null) { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(); for (let i = 0; i < items.length; i++) a.push(SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, "SyncGroupRequest.assignments[]")); o.assignments = a; } } } }
+    { const x = v.get("assignments"); if (x == null) { e.add("SyncGroupRequest.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "SyncGroupRequest.assignments", e); if (items != null) { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, "SyncGroupRequest.assignments[]"); o.assignments = a; } } } }
     return o;
   }
 

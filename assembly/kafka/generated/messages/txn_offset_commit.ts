@@ -92,7 +92,7 @@ export class TxnOffsetCommitRequest {
     if (version >= 3) {
       n += sizeOf.compactNullableStr(this.groupInstanceId);
     }
-    { const x = this.topics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -116,7 +116,7 @@ export class TxnOffsetCommitRequest {
     if (version >= 3) {
       w.compactNullableString(this.groupInstanceId);
     }
-    { const x = this.topics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -169,7 +169,7 @@ export class TxnOffsetCommitRequest {
     if (version >= 3) { const x = v.get("generationId"); if (x == null) { e.add("TxnOffsetCommitRequest.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "TxnOffsetCommitRequest.generationId", e, -2147483648, 2147483647); } }
     if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("TxnOffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "TxnOffsetCommitRequest.memberId", e); } }
     if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("TxnOffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "TxnOffsetCommitRequest.groupInstanceId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, "TxnOffsetCommitRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, "TxnOffsetCommitRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -223,7 +223,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 3) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -235,7 +235,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 3) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -264,7 +264,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     const o = new TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -441,7 +441,7 @@ export class TxnOffsetCommitResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.topics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -453,7 +453,7 @@ export class TxnOffsetCommitResponse {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.throttleTimeMs);
-    { const x = this.topics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -482,7 +482,7 @@ export class TxnOffsetCommitResponse {
     const o = new TxnOffsetCommitResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "TxnOffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, "TxnOffsetCommitResponse.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, "TxnOffsetCommitResponse.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -536,7 +536,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 3) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -548,7 +548,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 3) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 3) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 3) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 3) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -577,7 +577,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     const o = new TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); for (let i = 0; i < items.length; i++) a.push(TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

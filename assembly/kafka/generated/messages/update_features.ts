@@ -59,7 +59,7 @@ export class UpdateFeaturesRequest {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.featureUpdates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.featureUpdates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       n += 1;
     }
@@ -74,7 +74,7 @@ export class UpdateFeaturesRequest {
 
   encode(w: Writer, version: i16): void {
     w.int32(this.timeoutMs);
-    { const x = this.featureUpdates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.featureUpdates; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       w.bool(this.validateOnly);
     }
@@ -110,7 +110,7 @@ export class UpdateFeaturesRequest {
     const o = new UpdateFeaturesRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("timeoutMs"); if (x == null) { e.add("UpdateFeaturesRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "UpdateFeaturesRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("featureUpdates"); if (x == null) { e.add("UpdateFeaturesRequest.featureUpdates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.featureUpdates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesRequest.featureUpdates", e); if (items != null) { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(); for (let i = 0; i < items.length; i++) a.push(UpdateFeaturesRequest_FeatureUpdateKey.fromJson(items[i], version, e, "UpdateFeaturesRequest.featureUpdates[]")); o.featureUpdates = a; } } } }
+    { const x = v.get("featureUpdates"); if (x == null) { e.add("UpdateFeaturesRequest.featureUpdates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.featureUpdates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesRequest.featureUpdates", e); if (items != null) { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesRequest_FeatureUpdateKey.fromJson(items[i], version, e, "UpdateFeaturesRequest.featureUpdates[]"); o.featureUpdates = a; } } } }
     if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("UpdateFeaturesRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "UpdateFeaturesRequest.validateOnly", e); } }
     return o;
   }
@@ -309,7 +309,7 @@ export class UpdateFeaturesResponse {
     n += 2;
     n += sizeOf.compactNullableStr(this.errorMessage);
     if (version <= 1) {
-      { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (true) {
       let count = 0;
@@ -325,7 +325,7 @@ export class UpdateFeaturesResponse {
     w.int16(this.errorCode);
     w.compactNullableString(this.errorMessage);
     if (version <= 1) {
-      { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (true) {
       let count = 0;
@@ -363,7 +363,7 @@ export class UpdateFeaturesResponse {
     { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UpdateFeaturesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
     { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse.errorCode", e, -32768, 32767); } }
     { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse.errorMessage", e); } }
-    if (version <= 1) { const x = v.get("results"); if (x == null) { e.add("UpdateFeaturesResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesResponse.results", e); if (items != null) { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(); for (let i = 0; i < items.length; i++) a.push(UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, "UpdateFeaturesResponse.results[]")); o.results = a; } } } }
+    if (version <= 1) { const x = v.get("results"); if (x == null) { e.add("UpdateFeaturesResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesResponse.results", e); if (items != null) { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, "UpdateFeaturesResponse.results[]"); o.results = a; } } } }
     return o;
   }
 

@@ -95,12 +95,12 @@ export class UpdateMetadataRequest {
       n += 8;
     }
     if (version <= 4) {
-      { const x = this.ungroupedPartitionStates; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.ungroupedPartitionStates; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 5) {
-      { const x = this.topicStates; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.topicStates; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
-    { const x = this.liveBrokers; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.liveBrokers; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 6) {
       let count = 0;
       if ((version >= 8) && (this.type != 0)) {
@@ -127,12 +127,12 @@ export class UpdateMetadataRequest {
       w.int64(this.brokerEpoch);
     }
     if (version <= 4) {
-      { const x = this.ungroupedPartitionStates; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.ungroupedPartitionStates; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 5) {
-      { const x = this.topicStates; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.topicStates; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
-    { const x = this.liveBrokers; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.liveBrokers; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 6) {
       let count = 0;
       if ((version >= 8) && (this.type != 0)) count++;
@@ -196,9 +196,9 @@ export class UpdateMetadataRequest {
     if (version >= 8) { const x = v.get("type"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "UpdateMetadataRequest.type", e, -128, 127); } }
     { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest.controllerEpoch", e, -2147483648, 2147483647); } }
     if (version >= 5) { const x = v.get("brokerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "UpdateMetadataRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version <= 4) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest.ungroupedPartitionStates[]")); o.ungroupedPartitionStates = a; } } } }
-    if (version >= 5) { const x = v.get("topicStates"); if (x == null) { e.add("UpdateMetadataRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.topicStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataTopicState.fromJson(items[i], version, e, "UpdateMetadataRequest.topicStates[]")); o.topicStates = a; } } } }
-    { const x = v.get("liveBrokers"); if (x == null) { e.add("UpdateMetadataRequest.liveBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.liveBrokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.liveBrokers", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, "UpdateMetadataRequest.liveBrokers[]")); o.liveBrokers = a; } } } }
+    if (version <= 4) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest.ungroupedPartitionStates[]"); o.ungroupedPartitionStates = a; } } } }
+    if (version >= 5) { const x = v.get("topicStates"); if (x == null) { e.add("UpdateMetadataRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.topicStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataTopicState.fromJson(items[i], version, e, "UpdateMetadataRequest.topicStates[]"); o.topicStates = a; } } } }
+    { const x = v.get("liveBrokers"); if (x == null) { e.add("UpdateMetadataRequest.liveBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.liveBrokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.liveBrokers", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, "UpdateMetadataRequest.liveBrokers[]"); o.liveBrokers = a; } } } }
     return o;
   }
 
@@ -272,7 +272,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
       n += 16;
     }
     if (version >= 5) {
-      { const x = this.partitionStates; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.partitionStates; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 6) {
       let count = 0;
@@ -291,7 +291,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
       w.uuid(this.topicId);
     }
     if (version >= 5) {
-      { const x = this.partitionStates; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.partitionStates; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -330,7 +330,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     if (!jsonObject(v, path, e)) return o;
     if (version >= 5) { const x = v.get("topicName"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicName", e); } }
     if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicId", e); } }
-    if (version >= 5) { const x = v.get("partitionStates"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates[]")); o.partitionStates = a; } } } }
+    if (version >= 5) { const x = v.get("partitionStates"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates[]"); o.partitionStates = a; } } } }
     return o;
   }
 
@@ -412,7 +412,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
       n += 4;
     }
     if (version >= 1) {
-      { const x = this.endpoints; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+      { const x = this.endpoints; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     }
     if (version >= 2) {
       n += ((version >= 6) ? sizeOf.compactNullableStr(this.rack) : sizeOf.nullableStr(this.rack));
@@ -435,7 +435,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
       w.int32(this.v0Port);
     }
     if (version >= 1) {
-      { const x = this.endpoints; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+      { const x = this.endpoints; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     }
     if (version >= 2) {
       if (version >= 6) w.compactNullableString(this.rack); else w.nullableString(this.rack);
@@ -484,7 +484,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     { const x = v.get("id"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "cannot be null in this version"); } else { o.id = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.id", e, -2147483648, 2147483647); } }
     if (version <= 0) { const x = v.get("v0Host"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "cannot be null in this version"); } else { o.v0Host = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Host", e); } }
     if (version <= 0) { const x = v.get("v0Port"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "cannot be null in this version"); } else { o.v0Port = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Port", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("endpoints"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(); for (let i = 0; i < items.length; i++) a.push(UpdateMetadataRequest_UpdateMetadataEndpoint.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints[]")); o.endpoints = a; } } } }
+    if (version >= 1) { const x = v.get("endpoints"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataEndpoint.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints[]"); o.endpoints = a; } } } }
     if (version >= 2) { const x = v.get("rack"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.rack", e); } }
     return o;
   }
@@ -648,10 +648,10 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
   controllerEpoch: i32 = 0;
   leader: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: Array<i32> = [];
+  isr: StaticArray<i32> = [];
   zkVersion: i32 = 0;
-  replicas: Array<i32> = [];
-  offlineReplicas: Array<i32> = [];
+  replicas: StaticArray<i32> = [];
+  offlineReplicas: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -683,14 +683,14 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Isr[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.isr = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.ZkVersion";
     this.zkVersion = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Replicas[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.replicas = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.OfflineReplicas[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.offlineReplicas = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState._tagged";
@@ -742,11 +742,11 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     w.int32(this.controllerEpoch);
     w.int32(this.leader);
     w.int32(this.leaderEpoch);
-    { const x = this.isr; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.isr; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     w.int32(this.zkVersion);
-    { const x = this.replicas; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.replicas; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 4) {
-      { const x = this.offlineReplicas; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+      { const x = this.offlineReplicas; if (x == null) { if (version >= 6) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 6) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     }
     if (version >= 6) {
       let count = 0;
@@ -798,10 +798,10 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("leader"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leader", e, -2147483648, 2147483647); } }
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.isr", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.isr[]", e, -2147483648, 2147483647)); o.isr = a; } } } }
+    { const x = v.get("isr"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
     { const x = v.get("zkVersion"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "cannot be null in this version"); } else { o.zkVersion = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas[]", e, -2147483648, 2147483647)); o.replicas = a; } } } }
-    if (version >= 4) { const x = v.get("offlineReplicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas[]", e, -2147483648, 2147483647)); o.offlineReplicas = a; } } } }
+    { const x = v.get("replicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
+    if (version >= 4) { const x = v.get("offlineReplicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
     return o;
   }
 

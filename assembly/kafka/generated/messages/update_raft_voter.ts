@@ -68,7 +68,7 @@ export class UpdateRaftVoterRequest {
     n += 4;
     n += 4;
     n += 16;
-    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.listeners; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += this.kRaftVersionFeature.size(version);
     if (true) {
       let count = 0;
@@ -84,7 +84,7 @@ export class UpdateRaftVoterRequest {
     w.int32(this.currentLeaderEpoch);
     w.int32(this.voterId);
     w.uuid(this.voterDirectoryId);
-    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.listeners; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     this.kRaftVersionFeature.encode(w, version);
     if (true) {
       let count = 0;
@@ -125,7 +125,7 @@ export class UpdateRaftVoterRequest {
     { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "UpdateRaftVoterRequest.currentLeaderEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("voterId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "UpdateRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
     { const x = v.get("voterDirectoryId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "UpdateRaftVoterRequest.voterDirectoryId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("UpdateRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<UpdateRaftVoterRequest_Listener>(); for (let i = 0; i < items.length; i++) a.push(UpdateRaftVoterRequest_Listener.fromJson(items[i], version, e, "UpdateRaftVoterRequest.listeners[]")); o.listeners = a; } } } }
+    { const x = v.get("listeners"); if (x == null) { e.add("UpdateRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<UpdateRaftVoterRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateRaftVoterRequest_Listener.fromJson(items[i], version, e, "UpdateRaftVoterRequest.listeners[]"); o.listeners = a; } } } }
     { const x = v.get("kRaftVersionFeature"); if (x == null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "cannot be null in this version"); } else { o.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.fromJson(x, version, e, "UpdateRaftVoterRequest.kRaftVersionFeature"); } }
     return o;
   }
@@ -341,7 +341,10 @@ export class UpdateRaftVoterResponse {
   static readonly MAX_VERSION: i16 = 0;
   throttleTimeMs: i32 = 0;
   errorCode: i16 = 0;
-  currentLeader: UpdateRaftVoterResponse_CurrentLeader = new UpdateRaftVoterResponse_CurrentLeader();
+  private _currentLeader: UpdateRaftVoterResponse_CurrentLeader | null = null;
+  /** Tagged; absent means the default, made on first read. */
+  get currentLeader(): UpdateRaftVoterResponse_CurrentLeader { let v = this._currentLeader; if (v == null) { v = new UpdateRaftVoterResponse_CurrentLeader(); this._currentLeader = v; } return v; }
+  set currentLeader(v: UpdateRaftVoterResponse_CurrentLeader) { this._currentLeader = v; }
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -358,7 +361,7 @@ export class UpdateRaftVoterResponse {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    this.currentLeader = new UpdateRaftVoterResponse_CurrentLeader();
+    this._currentLeader = null;
     r.field = "UpdateRaftVoterResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "UpdateRaftVoterResponse.ErrorCode";
@@ -392,7 +395,7 @@ export class UpdateRaftVoterResponse {
     n += 2;
     if (true) {
       let count = 0;
-      if (!this.currentLeader.isDefault()) {
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) {
         const before = n;
         n += this.currentLeader.size(version);
         const fieldSize = n - before;
@@ -411,12 +414,12 @@ export class UpdateRaftVoterResponse {
     w.int16(this.errorCode);
     if (true) {
       let count = 0;
-      if (!this.currentLeader.isDefault()) count++;
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if (!this.currentLeader.isDefault()) {
+      if ((this._currentLeader != null && !this._currentLeader!.isDefault())) {
         w.uvarint(0);
         let n = 0;
         n += this.currentLeader.size(version);
@@ -439,7 +442,7 @@ export class UpdateRaftVoterResponse {
   isDefault(): bool {
     if (this.throttleTimeMs != 0) return false;
     if (this.errorCode != 0) return false;
-    if (!this.currentLeader.isDefault()) return false;
+    if ((this._currentLeader != null && !this._currentLeader!.isDefault())) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
@@ -456,7 +459,7 @@ export class UpdateRaftVoterResponse {
   /** Appends every ErrorCode present at `version` (this struct's and its children's) to `out`. */
   errorCodes(version: i16, out: Array<i16>): void {
     out.push(this.errorCode);
-    this.currentLeader.errorCodes(version, out);
+    if (this._currentLeader != null) this._currentLeader!.errorCodes(version, out);
   }
 }
 

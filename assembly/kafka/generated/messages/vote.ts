@@ -62,7 +62,7 @@ export class VoteRequest {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -77,7 +77,7 @@ export class VoteRequest {
     if (version >= 1) {
       w.int32(this.voterId);
     }
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -111,7 +111,7 @@ export class VoteRequest {
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("clusterId"); if (x == null) { e.add("VoteRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "VoteRequest.clusterId", e); } }
     if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("VoteRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "VoteRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("VoteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest.topics", e); if (items != null) { const a = new Array<VoteRequest_TopicData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_TopicData.fromJson(items[i], version, e, "VoteRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("VoteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest.topics", e); if (items != null) { const a = new Array<VoteRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteRequest_TopicData.fromJson(items[i], version, e, "VoteRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -165,7 +165,7 @@ export class VoteRequest_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -177,7 +177,7 @@ export class VoteRequest_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -206,7 +206,7 @@ export class VoteRequest_TopicData {
     const o = new VoteRequest_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("VoteRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("VoteRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest_TopicData.partitions", e); if (items != null) { const a = new Array<VoteRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteRequest_PartitionData.fromJson(items[i], version, e, "VoteRequest_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("VoteRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest_TopicData.partitions", e); if (items != null) { const a = new Array<VoteRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteRequest_PartitionData.fromJson(items[i], version, e, "VoteRequest_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -440,12 +440,12 @@ export class VoteResponse {
   size(version: i16): i32 {
     let n = 0;
     n += 2;
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         const before = n;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -459,7 +459,7 @@ export class VoteResponse {
 
   encode(w: Writer, version: i16): void {
     w.int16(this.errorCode);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) count++;
@@ -470,9 +470,9 @@ export class VoteResponse {
       if ((version >= 1) && (this.nodeEndpoints.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+        { const x = this.nodeEndpoints; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
         w.uvarint(<u32>n);
-        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+        { const x = this.nodeEndpoints; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
       }
       writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, u32.MAX_VALUE);
     }
@@ -501,8 +501,8 @@ export class VoteResponse {
     const o = new VoteResponse();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("errorCode"); if (x == null) { e.add("VoteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "VoteResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("VoteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.topics", e); if (items != null) { const a = new Array<VoteResponse_TopicData>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_TopicData.fromJson(items[i], version, e, "VoteResponse.topics[]")); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.nodeEndpoints", e); if (items != null) { const a = new Array<VoteResponse_NodeEndpoint>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_NodeEndpoint.fromJson(items[i], version, e, "VoteResponse.nodeEndpoints[]")); o.nodeEndpoints = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("VoteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.topics", e); if (items != null) { const a = new Array<VoteResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_TopicData.fromJson(items[i], version, e, "VoteResponse.topics[]"); o.topics = a; } } } }
+    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.nodeEndpoints", e); if (items != null) { const a = new Array<VoteResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_NodeEndpoint.fromJson(items[i], version, e, "VoteResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
     return o;
   }
 
@@ -558,7 +558,7 @@ export class VoteResponse_TopicData {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -570,7 +570,7 @@ export class VoteResponse_TopicData {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.topicName!);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -599,7 +599,7 @@ export class VoteResponse_TopicData {
     const o = new VoteResponse_TopicData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicName"); if (x == null) { e.add("VoteResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("VoteResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse_TopicData.partitions", e); if (items != null) { const a = new Array<VoteResponse_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(VoteResponse_PartitionData.fromJson(items[i], version, e, "VoteResponse_TopicData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("VoteResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse_TopicData.partitions", e); if (items != null) { const a = new Array<VoteResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_PartitionData.fromJson(items[i], version, e, "VoteResponse_TopicData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -53,7 +53,7 @@ export class WriteShareGroupStateRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.groupId!);
-    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -65,7 +65,7 @@ export class WriteShareGroupStateRequest {
 
   encode(w: Writer, version: i16): void {
     w.compactString(this.groupId!);
-    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -94,7 +94,7 @@ export class WriteShareGroupStateRequest {
     const o = new WriteShareGroupStateRequest();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("groupId"); if (x == null) { e.add("WriteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "WriteShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, "WriteShareGroupStateRequest.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, "WriteShareGroupStateRequest.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -148,7 +148,7 @@ export class WriteShareGroupStateRequest_WriteStateData {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -160,7 +160,7 @@ export class WriteShareGroupStateRequest_WriteStateData {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -189,7 +189,7 @@ export class WriteShareGroupStateRequest_WriteStateData {
     const o = new WriteShareGroupStateRequest_WriteStateData();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateRequest_WriteStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_WriteStateData.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_PartitionData>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "WriteShareGroupStateRequest_WriteStateData.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_WriteStateData.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "WriteShareGroupStateRequest_WriteStateData.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
@@ -264,7 +264,7 @@ export class WriteShareGroupStateRequest_PartitionData {
     if (version >= 1) {
       n += 4;
     }
-    { const x = this.stateBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.stateBatches; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -282,7 +282,7 @@ export class WriteShareGroupStateRequest_PartitionData {
     if (version >= 1) {
       w.int32(this.deliveryCompleteCount);
     }
-    { const x = this.stateBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.stateBatches; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -325,7 +325,7 @@ export class WriteShareGroupStateRequest_PartitionData {
     { const x = v.get("leaderEpoch"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
     { const x = v.get("startOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "WriteShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", e, -2147483648, 2147483647); } }
-    { const x = v.get("stateBatches"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_PartitionData.stateBatches", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_StateBatch>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, "WriteShareGroupStateRequest_PartitionData.stateBatches[]")); o.stateBatches = a; } } } }
+    { const x = v.get("stateBatches"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_PartitionData.stateBatches", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_StateBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, "WriteShareGroupStateRequest_PartitionData.stateBatches[]"); o.stateBatches = a; } } } }
     return o;
   }
 
@@ -489,7 +489,7 @@ export class WriteShareGroupStateResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.results; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -500,7 +500,7 @@ export class WriteShareGroupStateResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.results; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -526,7 +526,7 @@ export class WriteShareGroupStateResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse"): WriteShareGroupStateResponse {
     const o = new WriteShareGroupStateResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("WriteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse.results[]")); o.results = a; } } } }
+    { const x = v.get("results"); if (x == null) { e.add("WriteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse.results[]"); o.results = a; } } } }
     return o;
   }
 
@@ -580,7 +580,7 @@ export class WriteShareGroupStateResponse_WriteStateResult {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -592,7 +592,7 @@ export class WriteShareGroupStateResponse_WriteStateResult {
 
   encode(w: Writer, version: i16): void {
     w.uuid(this.topicId);
-    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (true) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -621,7 +621,7 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     const o = new WriteShareGroupStateResponse_WriteStateResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateResponse_WriteStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse_WriteStateResult.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse_WriteStateResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse_WriteStateResult.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse_WriteStateResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 

@@ -49,7 +49,7 @@ export class WriteTxnMarkersRequest {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.markers; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.markers; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -60,7 +60,7 @@ export class WriteTxnMarkersRequest {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.markers; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.markers; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -86,7 +86,7 @@ export class WriteTxnMarkersRequest {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest"): WriteTxnMarkersRequest {
     const o = new WriteTxnMarkersRequest();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersRequest.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, "WriteTxnMarkersRequest.markers[]")); o.markers = a; } } } }
+    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersRequest.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, "WriteTxnMarkersRequest.markers[]"); o.markers = a; } } } }
     return o;
   }
 
@@ -157,7 +157,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     n += 8;
     n += 2;
     n += 1;
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     n += 4;
     if (version >= 2) {
       n += 1;
@@ -175,7 +175,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     w.int64(this.producerId);
     w.int16(this.producerEpoch);
     w.bool(this.transactionResult);
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     w.int32(this.coordinatorEpoch);
     if (version >= 2) {
       w.int8(this.transactionVersion);
@@ -220,7 +220,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
     { const x = v.get("producerEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", e, -32768, 32767); } }
     { const x = v.get("transactionResult"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "cannot be null in this version"); } else { o.transactionResult = jsonBool(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarker.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersRequest_WritableTxnMarkerTopic.fromJson(items[i], version, e, "WriteTxnMarkersRequest_WritableTxnMarker.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarker.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarkerTopic.fromJson(items[i], version, e, "WriteTxnMarkersRequest_WritableTxnMarker.topics[]"); o.topics = a; } } } }
     { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", e, -2147483648, 2147483647); } }
     if (version >= 2) { const x = v.get("transactionVersion"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "cannot be null in this version"); } else { o.transactionVersion = <i8>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", e, -128, 127); } }
     return o;
@@ -234,7 +234,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
 
 export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
   name: string = "";
-  partitionIndexes: Array<i32> = [];
+  partitionIndexes: StaticArray<i32> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -254,7 +254,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[].PartitionIndexes[]";
-    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else { const a = new Array<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } if (i < count) a.length = i; this.partitionIndexes = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest.Markers[].Topics[]._tagged";
       const count = r.uvarint();
@@ -288,7 +288,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitionIndexes; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(x[i]); } } }
+    { const x = this.partitionIndexes; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.int32(unchecked(x[i])); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -317,7 +317,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     const o = new WriteTxnMarkersRequest_WritableTxnMarkerTopic();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", e); if (items != null) { const a = new Array<i32>(); for (let i = 0; i < items.length; i++) a.push(<i32>jsonInt(items[i], "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes[]", e, -2147483648, 2147483647)); o.partitionIndexes = a; } } } }
+    { const x = v.get("partitionIndexes"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
     return o;
   }
 
@@ -370,7 +370,7 @@ export class WriteTxnMarkersResponse {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.markers; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.markers; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -381,7 +381,7 @@ export class WriteTxnMarkersResponse {
   }
 
   encode(w: Writer, version: i16): void {
-    { const x = this.markers; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.markers; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -407,7 +407,7 @@ export class WriteTxnMarkersResponse {
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse"): WriteTxnMarkersResponse {
     const o = new WriteTxnMarkersResponse();
     if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersResponse.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse.markers[]")); o.markers = a; } } } }
+    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersResponse.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse.markers[]"); o.markers = a; } } } }
     return o;
   }
 
@@ -461,7 +461,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
   size(version: i16): i32 {
     let n = 0;
     n += 8;
-    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.topics; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -473,7 +473,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
 
   encode(w: Writer, version: i16): void {
     w.int64(this.producerId);
-    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.topics; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -502,7 +502,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     const o = new WriteTxnMarkersResponse_WritableTxnMarkerResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics[]")); o.topics = a; } } } }
+    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics[]"); o.topics = a; } } } }
     return o;
   }
 
@@ -556,7 +556,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += x[i].size(version); } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -568,7 +568,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
 
   encode(w: Writer, version: i16): void {
     if (version >= 1) w.compactString(this.name!); else w.string(this.name!);
-    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { x[i].encode(w, version); } } }
+    { const x = this.partitions; if (x == null) { if (version >= 1) w.compactArrayLength(-1); else w.arrayLength(-1); } else { if (version >= 1) w.compactArrayLength(x.length); else w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
     if (version >= 1) {
       let count = 0;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
@@ -597,7 +597,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     const o = new WriteTxnMarkersResponse_WritableTxnMarkerTopicResult();
     if (!jsonObject(v, path, e)) return o;
     { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); for (let i = 0; i < items.length; i++) a.push(WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions[]")); o.partitions = a; } } } }
+    { const x = v.get("partitions"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions[]"); o.partitions = a; } } } }
     return o;
   }
 
