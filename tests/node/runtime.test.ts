@@ -131,3 +131,16 @@ test("a plugin's memory levels off: the SDK collects between callbacks, paced by
   assert.equal(host.metric("pii.batches_masked"), 1800n, "every batch was masked (so every round allocated)");
   assert.equal(host.memoryBytes(), warm, `memory stayed at ${warm} bytes over 1,500 more connections`);
 });
+
+test("collector: a pinned object survives collections with nothing else referring to it, and is freed once unpinned", async () => {
+  const ex = await load();
+  const ptr = ex.pinnedBuffer(5000) >>> 0;
+  ex.collect(); // the first collection also allocates the collector's own mark stack
+  const withPin = ex.inUse() >>> 0;
+  for (let i = 0; i < 10; i++) { ex.buildList(20_000, 0); ex.collect(); }
+  assert.equal(ex.pinnedIntact(ptr, 5000), 1, "the pinned buffer was neither freed nor overwritten");
+  assert.equal(ex.inUse() >>> 0, withPin);
+  ex.unpin(ptr);
+  ex.collect();
+  assert.ok((ex.inUse() >>> 0) < withPin, "unpinned and unreferenced, it is freed");
+});

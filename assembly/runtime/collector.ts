@@ -1,0 +1,135 @@
+// The garbage collector: mark and sweep, run only when called (assembly/runtime/pacing.ts calls
+// it between host callbacks, when no managed reference is on the stack, so it scans no stack).
+//
+// Marking uses an epoch instead of colours: an object is marked in this collection when its
+// gcInfo word equals the current epoch, so nothing has to be unmarked afterwards. Reachable
+// objects are found from the globals (the compiler's __visit_globals), from pinned objects, and
+// then from each marked object's members (__visit_members), through an explicit stack.
+//
+// Sweeping walks the heap block by block (the allocator carves blocks contiguously and never
+// merges them) and frees every object block not marked in this epoch. Unlike a list of all
+// objects (what AssemblyScript's own collectors keep), this needs no links in the header, so
+// allocating an object is only the allocator's work plus three header stores.
+//
+// Header fields (AssemblyScript's OBJECT layout, ~lib/rt/common): gcInfo = mark epoch,
+// gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
+import { OBJECT, BLOCK, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
+import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
+import { MANAGED, FREE, heapStart, heapTop } from "./allocator";
+
+/** The current collection's mark; never 0, which fresh objects and static data start with. */
+let epoch: u32 = 1;
+let pinnedCount: i32 = 0;
+
+/** Objects marked but whose members are not visited yet: a raw (unmanaged) block of pointers. */
+let gray: usize = 0;
+let grayCapacity: usize = 0;
+let grayLength: usize = 0;
+
+function growGray(): void {
+  const capacity = grayCapacity == 0 ? 1024 : grayCapacity << 1;
+  gray = gray == 0 ? __alloc(capacity << alignof<usize>()) : __realloc(gray, capacity << alignof<usize>());
+  grayCapacity = capacity;
+}
+
+// @ts-ignore: decorator
+@inline function markAndPush(ptr: usize): void {
+  const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
+  if (obj.gcInfo == epoch) return;
+  obj.gcInfo = epoch;
+  if (grayLength == grayCapacity) growGray();
+  store<usize>(gray + (grayLength << alignof<usize>()), ptr);
+  grayLength++;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __new(size: usize, id: i32): usize {
+  if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
+  const ptr = __alloc(OBJECT_OVERHEAD + size); // zero-filled: gcInfo and gcInfo2 start at 0
+  const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
+  obj.mmInfo |= MANAGED;
+  obj.rtId = id;
+  obj.rtSize = <u32>size;
+  return ptr + OBJECT_OVERHEAD;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __renew(oldPtr: usize, size: usize): usize {
+  const old = changetype<OBJECT>(oldPtr - TOTAL_OVERHEAD);
+  if (oldPtr < __heap_base) { // static data: copy it into the heap
+    const moved = __new(size, old.rtId);
+    memory.copy(moved, oldPtr, min(size, <usize>old.rtSize));
+    return moved;
+  }
+  if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
+  // The header (mark, pin, id) moves with the payload; a moved block needs its flag again.
+  const ptr = __realloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size) + OBJECT_OVERHEAD;
+  const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
+  obj.mmInfo |= MANAGED;
+  obj.rtSize = <u32>size;
+  return ptr;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __link(parentPtr: usize, childPtr: usize, expectMultiple: bool): void {
+  // Nothing: the collector never runs while the program does, so it needs no write barrier.
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __visit(ptr: usize, cookie: i32): void {
+  if (ptr != 0) markAndPush(ptr);
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __pin(ptr: usize): usize {
+  if (ptr != 0) {
+    const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
+    if (obj.gcInfo2 != 0) throw new Error(E_ALREADY_PINNED);
+    obj.gcInfo2 = 1;
+    pinnedCount++;
+  }
+  return ptr;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __unpin(ptr: usize): void {
+  if (ptr == 0) return;
+  const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
+  if (obj.gcInfo2 == 0) throw new Error(E_NOT_PINNED);
+  obj.gcInfo2 = 0;
+  pinnedCount--;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __collect(): void {
+  epoch = epoch == u32.MAX_VALUE ? 1 : epoch + 1;
+  const start = heapStart(), end = heapTop();
+
+  // Roots: globals, then pinned objects (found by walking the heap; usually there are none).
+  __visit_globals(0);
+  if (pinnedCount > 0) {
+    for (let b = start; b < end; b += BLOCK_OVERHEAD + (changetype<BLOCK>(b).mmInfo & ~3)) {
+      const mm = changetype<BLOCK>(b).mmInfo;
+      if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo2 != 0) markAndPush(b + TOTAL_OVERHEAD);
+    }
+  }
+  // Everything reachable from them.
+  while (grayLength > 0) {
+    grayLength--;
+    __visit_members(load<usize>(gray + (grayLength << alignof<usize>())), 0);
+  }
+  // Sweep: objects this epoch did not mark are garbage.
+  for (let b = start; b < end;) {
+    const mm = changetype<BLOCK>(b).mmInfo;
+    const next = b + BLOCK_OVERHEAD + (mm & ~3);
+    if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo != epoch) __free(b + BLOCK_OVERHEAD);
+    b = next;
+  }
+}
