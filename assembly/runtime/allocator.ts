@@ -38,9 +38,6 @@ const heads: usize = memory.data(<i32>(CLASS_COUNT * sizeof<usize>()), 16);
 /** Start of memory never handed out yet. Blocks are carved here, 16-byte aligned payloads. */
 // @ts-ignore: decorator
 @lazy let top: usize = heapStart();
-/** Bytes handed out since the last call to __heap_mark (the collector's pacing uses it). */
-// @ts-ignore: decorator
-@lazy let allocatedSinceMark: usize = 0;
 /** Bytes in blocks currently handed out. */
 // @ts-ignore: decorator
 @lazy let inUse: usize = 0;
@@ -135,10 +132,22 @@ function carve(b: usize): usize {
 @global @unsafe
 export function __alloc(size: usize): usize {
   if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
-  let c = classOf(blockSizeFor(size));
-  const b = classSize(c);
+  const c = classOf(blockSizeFor(size));
   let block = pop(c);
-  if (block == 0 && c > SMALL_CLASSES) {
+  if (block != 0) { // the common case: a block this size was freed before
+    const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
+    changetype<BLOCK>(block).mmInfo = capacity;
+    zero(block + BLOCK_OVERHEAD, capacity);
+    inUse += capacity + BLOCK_OVERHEAD;
+    return block + BLOCK_OVERHEAD;
+  }
+  return allocSlow(c);
+}
+
+/** No free block of class c: a bigger free one (large classes only), or fresh memory. */
+function allocSlow(c: usize): usize {
+  let block: usize = 0;
+  if (c > SMALL_CLASSES) {
     for (let up: usize = 1; up <= LARGE_REACH && c + up < CLASS_COUNT && block == 0; up++) block = pop(c + up);
   }
   let capacity: usize;
@@ -147,14 +156,13 @@ export function __alloc(size: usize): usize {
     changetype<BLOCK>(block).mmInfo = capacity;
     zero(block + BLOCK_OVERHEAD, capacity);
   } else {
+    const b = classSize(c);
     block = carve(b); // never handed out before, so still zero
     capacity = b - BLOCK_OVERHEAD;
     changetype<BLOCK>(block).mmInfo = capacity;
   }
-  const ptr = block + BLOCK_OVERHEAD;
   inUse += capacity + BLOCK_OVERHEAD;
-  allocatedSinceMark += capacity + BLOCK_OVERHEAD;
-  return ptr;
+  return block + BLOCK_OVERHEAD;
 }
 
 // @ts-ignore: decorator
@@ -187,22 +195,6 @@ export function __realloc(ptr: usize, size: usize): usize {
   memory.copy(moved, ptr, min(size, capacity));
   __free(ptr);
   return moved;
-}
-
-/** Bytes handed out since the last mark, then starts counting again. */
-// @ts-ignore: decorator
-@global @unsafe
-export function __heap_mark(): usize {
-  const n = allocatedSinceMark;
-  allocatedSinceMark = 0;
-  return n;
-}
-
-/** Bytes handed out since the last mark, without resetting. */
-// @ts-ignore: decorator
-@global @unsafe
-export function __heap_allocated(): usize {
-  return allocatedSinceMark;
 }
 
 /** Bytes in blocks currently handed out (after a collection: what is live). */

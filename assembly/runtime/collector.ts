@@ -27,7 +27,7 @@ let grayCapacity: usize = 0;
 let grayLength: usize = 0;
 
 function growGray(): void {
-  const capacity = grayCapacity == 0 ? 1024 : grayCapacity << 1;
+  const capacity: usize = grayCapacity == 0 ? <usize>1024 : grayCapacity << 1;
   gray = gray == 0 ? __alloc(capacity << alignof<usize>()) : __realloc(gray, capacity << alignof<usize>());
   grayCapacity = capacity;
 }

@@ -1,7 +1,8 @@
 // When the collector runs. Under this project's runtime (index.ts) garbage is collected only
 // when the code says so, and only where no managed reference lives on the stack: at the end of
-// the outermost host callback. `leaveCallback` runs a collection there once enough has been
-// allocated since the last one: at least MIN_BYTES, and at least what was live after it. That
+// the outermost host callback. `leaveCallback` runs a collection there once the heap in use has
+// grown by enough since the last one: at least MIN_BYTES, and at least what was live after it.
+// (Between collections almost nothing is freed, so that growth is what was allocated.) That
 // keeps the heap within about twice the live data (plus MIN_BYTES), and the collector's work
 // proportional to what is allocated.
 //
@@ -32,8 +33,8 @@ let collections: u64 = 0;
 
 /** Collects if enough was allocated since the last collection. Call only with no managed locals live. */
 export function collectIfDue(): void {
-  if (isDefined(__heap_allocated)) {
-    if (__heap_allocated() < max(MIN_BYTES, liveAfterLast)) return;
+  if (isDefined(__heap_in_use)) {
+    if (__heap_in_use() < liveAfterLast + max(MIN_BYTES, liveAfterLast)) return;
     collectNow();
   } else if (ASC_RUNTIME == 1) {
     __collect();
@@ -45,10 +46,7 @@ export function collectIfDue(): void {
 export function collectNow(): void {
   __collect();
   collections++;
-  if (isDefined(__heap_mark)) {
-    __heap_mark();
-    liveAfterLast = __heap_in_use();
-  }
+  if (isDefined(__heap_in_use)) liveAfterLast = __heap_in_use();
 }
 
 /** Collections so far (for tests and metrics). */

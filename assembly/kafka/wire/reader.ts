@@ -182,7 +182,16 @@ export class Reader {
   private utf8(n: i32): string {
     const p = this.take(n);
     if (p < 0) return "";
-    return String.UTF8.decodeUnsafe(this.base + p, n);
+    const src = this.base + p;
+    // Names on the wire (topics, groups, clients) are ASCII: widen them into a string of the
+    // final size. Anything else takes the full UTF-8 decoder.
+    const out = changetype<usize>(__new(<usize>n << 1, idof<string>()));
+    for (let i = 0; i < n; i++) {
+      const b = load<u8>(src + i);
+      if (b >= 0x80) return String.UTF8.decodeUnsafe(src, n);
+      store<u16>(out + (<usize>i << 1), b);
+    }
+    return changetype<string>(out);
   }
 
   /** int16 length, then UTF-8. A negative length fails: the field is not nullable. */
