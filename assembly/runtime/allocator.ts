@@ -169,11 +169,16 @@ function allocSlow(c: usize): usize {
 @global @unsafe
 export function __free(ptr: usize): void {
   if (ptr < __heap_base || (ptr & AL_MASK) != 0) return; // static data, or not ours
-  const block = ptr - BLOCK_OVERHEAD;
+  release(ptr - BLOCK_OVERHEAD);
+}
+
+/** Puts a block handed out before on its class's free list (the collector's sweep calls this). */
+// @ts-ignore: decorator
+@inline export function release(block: usize): void {
   const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
   changetype<BLOCK>(block).mmInfo = capacity | FREE;
   const slot = heads + (classOf(capacity + BLOCK_OVERHEAD) << alignof<usize>());
-  store<usize>(ptr, load<usize>(slot));
+  store<usize>(block + BLOCK_OVERHEAD, load<usize>(slot));
   store<usize>(slot, block);
   inUse -= capacity + BLOCK_OVERHEAD;
 }

@@ -15,7 +15,7 @@
 // gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
 import { OBJECT, BLOCK, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
-import { MANAGED, FREE, heapStart, heapTop } from "./allocator";
+import { MANAGED, FREE, heapStart, heapTop, release } from "./allocator";
 
 /** The current collection's mark; never 0, which fresh objects and static data start with. */
 let epoch: u32 = 1;
@@ -129,7 +129,7 @@ export function __collect(): void {
   for (let b = start; b < end;) {
     const mm = changetype<BLOCK>(b).mmInfo;
     const next = b + BLOCK_OVERHEAD + (mm & ~3);
-    if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo != epoch) __free(b + BLOCK_OVERHEAD);
+    if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo != epoch) release(b);
     b = next;
   }
 }

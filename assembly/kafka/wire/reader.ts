@@ -249,18 +249,18 @@ export class Reader {
    * An int32 array count, checked against the bytes left given each element's
    * smallest encoding. Returns -1 for null (the caller decides whether null is allowed).
    */
-  arrayLength(minElementSize: i32): i32 {
+  @inline arrayLength(minElementSize: i32): i32 {
     const n = this.int32();
     return this.checkCount(n, minElementSize);
   }
 
   /** A compact array count (unsigned varint of count+1); -1 for null. */
-  compactArrayLength(minElementSize: i32): i32 {
+  @inline compactArrayLength(minElementSize: i32): i32 {
     const n = <i32>this.uvarint() - 1;
     return this.checkCount(n, minElementSize);
   }
 
-  private checkCount(n: i32, minElementSize: i32): i32 {
+  @inline private checkCount(n: i32, minElementSize: i32): i32 {
     if (this.bad) return 0;
     if (n < 0) return -1;
     const min = minElementSize < 1 ? 1 : minElementSize;
