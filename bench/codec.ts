@@ -53,5 +53,6 @@ export async function benchCodec(): Promise<void> {
   }
   const notIdentical = inputs.filter((i) => !kmsg.get(i.name)!.identical || !rust.get(i.name)!.identical).map((i) => i.name);
   console.log(`\nEvery peer re-encoded every body byte-identical${notIdentical.length ? ", except: " + notIdentical.join(", ") : ""}; ours does by construction (conformance).`);
-  console.log("Record batches are views (no copy) in all three, so Produce and Fetch mostly measure per-message work; Metadata measures allocation of 11,000 structs.");
+  console.log("Record batches are views (no copy) in all three, so Produce and Fetch decode mostly measure per-message work; Metadata measures allocating 11,000 structs.");
+  console.log("decode+encode writes into one reused output buffer in all three. Ours includes garbage collection, paced as in a plugin (assembly/runtime/pacing.ts).");
 }
