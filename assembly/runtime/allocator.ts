@@ -131,6 +131,12 @@ function carve(b: usize): usize {
 // @ts-ignore: decorator
 @global @unsafe
 export function __alloc(size: usize): usize {
+  return allocate(size);
+}
+
+/** __alloc's body, inlined where objects are made (the collector's __new). */
+// @ts-ignore: decorator
+@inline export function allocate(size: usize): usize {
   if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
   const c = classOf(blockSizeFor(size));
   let block = pop(c);

@@ -15,7 +15,7 @@
 // gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
 import { OBJECT, BLOCK, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
-import { MANAGED, FREE, heapStart, heapTop, release } from "./allocator";
+import { MANAGED, FREE, heapStart, heapTop, release, allocate } from "./allocator";
 
 /** The current collection's mark; never 0, which fresh objects and static data start with. */
 let epoch: u32 = 1;
@@ -46,7 +46,7 @@ function growGray(): void {
 @global @unsafe
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
-  const ptr = __alloc(OBJECT_OVERHEAD + size); // zero-filled: gcInfo and gcInfo2 start at 0
+  const ptr = allocate(OBJECT_OVERHEAD + size); // zero-filled: gcInfo and gcInfo2 start at 0
   const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   obj.mmInfo |= MANAGED;
   obj.rtId = id;
