@@ -86,15 +86,17 @@ export function heapTop(): usize {
   return (<usize>1 << k) + (((i & 3) + 1) << (k - 2));
 }
 
-/** Carves `b` bytes at the top, growing memory (doubling it when it can) as needed. */
+/** Carves `b` bytes at the top, growing memory as needed. */
 function carve(b: usize): usize {
   const block = top;
   const end = block + b;
   const limit = <usize>memory.size() << 16;
   if (end > limit) {
     const pagesNeeded = <i32>((end - limit + 0xffff) >>> 16);
-    const pagesHave = memory.size();
-    if (memory.grow(max(pagesHave, pagesNeeded)) < 0) {
+    // Grow by an eighth at least (and 1 MiB), not double: memory is never given back, so a
+    // single large frame should not leave the heap twice its size.
+    const pagesWanted = max(pagesNeeded, max(memory.size() >> 3, 16));
+    if (memory.grow(pagesWanted) < 0) {
       if (memory.grow(pagesNeeded) < 0) unreachable(); // out of memory: the host's limit
     }
   }

@@ -144,3 +144,23 @@ test("collector: a pinned object survives collections with nothing else referrin
   ex.collect();
   assert.ok((ex.inUse() >>> 0) < withPin, "unpinned and unreferenced, it is freed");
 });
+
+test("one large frame does not leave the heap at twice its size: memory grows by what is needed, not by doubling", async () => {
+  const { PluginHost } = await import("../../tools/testing/index.js");
+  const { Dissector } = await import("../../tools/dissector/dissector.js");
+  const { batchOf } = await import("../tools/batches.js");
+  const d = await Dissector.load();
+  const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: "{}" });
+  const values = Array.from({ length: 16000 }, (_, i) => Buffer.from(`record ${i}: mail someone${i}@example.org ` + "x".repeat(950)));
+  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000,
+    topicData: [{ name: "t", partitionData: [{ index: 0, records: batchOf(values).toString("base64") }] }] }));
+  assert.ok(body.ok, body.text);
+  const h = Buffer.alloc(12); h.writeInt16BE(0, 4); h.writeInt16BE(9, 6); h.writeInt32BE(1, 8);
+  const rest = Buffer.concat([h.subarray(4), Buffer.from([0, 1, 0x78, 0]), body.bytes]);
+  h.writeInt32BE(rest.length, 0);
+  const frame = Buffer.concat([h.subarray(0, 4), rest]);
+  host.connect({ keepForwarded: false }).fromClient(frame);
+  assert.equal(host.metric("pii.batches_masked"), 1n);
+  const ratio = host.memoryBytes() / frame.length;
+  assert.ok(ratio < 1.6, `memory is ${ratio.toFixed(2)}× the ${frame.length}-byte frame`);
+});
