@@ -19,7 +19,6 @@
 
 let depth: i32 = 0;
 let liveAfterLast: usize = 0;
-let collections: u64 = 0;
 
 // @ts-ignore: decorator
 @inline export function enterCallback(): void {
@@ -38,18 +37,11 @@ export function collectIfDue(): void {
     collectNow();
   } else if (ASC_RUNTIME == 1) {
     __collect();
-    collections++;
   }
 }
 
 /** Collects now (same rule: no managed locals live). */
 export function collectNow(): void {
   __collect();
-  collections++;
   if (isDefined(__heap_in_use)) liveAfterLast = __heap_in_use();
-}
-
-/** Collections so far (for tests and metrics). */
-export function collectionCount(): u64 {
-  return collections;
 }
