@@ -255,7 +255,10 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   }
   const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
   const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
-  out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; for (let i = 0; i < x.length; i++) ${sizeEl} } }`);
+  // Elements of a fixed size add up without a loop.
+  const fixedEl = el.kind === "primitive" ? FIXED_SIZE[el.name] : undefined;
+  const sizeAll = fixedEl !== undefined ? `n += x.length * ${fixedEl};` : `for (let i = 0; i < x.length; i++) ${sizeEl}`;
+  out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; ${sizeAll} } }`);
   out.encode.push(`{ const x = ${v}; if (x == null) { ${lenWrite.replace(/CNT/g, "-1")} } else { ${lenWrite.replace(/CNT/g, "x.length")} for (let i = 0; i < x.length; i++) { ${writeEl} } } }`);
   out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); { const x = ${v}; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { ${jsonEl} } j.endArray(); } }`);
   return out;

@@ -7,8 +7,12 @@ export class RawTaggedField {
 }
 
 /** Bytes the unknown tagged fields take: each one's tag, size and data. */
-export function unknownTaggedSize(fields: Array<RawTaggedField> | null): i32 {
-  if (fields == null) return 0;
+// @ts-ignore: decorator
+@inline export function unknownTaggedSize(fields: Array<RawTaggedField> | null): i32 {
+  return fields == null ? 0 : sizeOfUnknown(fields); // usually none: no call
+}
+
+function sizeOfUnknown(fields: Array<RawTaggedField>): i32 {
   let n = 0;
   for (let i = 0; i < fields.length; i++) {
     const f = unchecked(fields[i]);
@@ -18,8 +22,12 @@ export function unknownTaggedSize(fields: Array<RawTaggedField> | null): i32 {
 }
 
 /** Writes unknown fields from index `from` whose tag is below `tag`; returns the next index. */
-export function writeUnknownTaggedBelow(w: Writer, fields: Array<RawTaggedField> | null, from: i32, tag: u32): i32 {
-  if (fields == null) return from;
+// @ts-ignore: decorator
+@inline export function writeUnknownTaggedBelow(w: Writer, fields: Array<RawTaggedField> | null, from: i32, tag: u32): i32 {
+  return fields == null ? from : writeUnknownBelow(w, fields, from, tag); // usually none: no call
+}
+
+function writeUnknownBelow(w: Writer, fields: Array<RawTaggedField>, from: i32, tag: u32): i32 {
   let i = from;
   while (i < fields.length && unchecked(fields[i]).tag < tag) {
     const f = unchecked(fields[i]);

@@ -382,7 +382,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 3) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += ((version >= 3) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 3) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 3) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -300,7 +300,7 @@ export class AlterPartitionRequest_PartitionData {
     n += 4;
     n += 4;
     if (version <= 2) {
-      { const x = this.newIsr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.newIsr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     }
     if (version >= 3) {
       { const x = this.newIsrWithEpochs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }
@@ -793,7 +793,7 @@ export class AlterPartitionResponse_PartitionData {
     n += 2;
     n += 4;
     n += 4;
-    { const x = this.isr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.isr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (version >= 1) {
       n += 1;
     }

@@ -84,14 +84,14 @@ export class BrokerHeartbeatRequest {
       let count = 0;
       if ((version >= 1) && (this.offlineLogDirs.length != 0)) {
         const before = n;
-        { const x = this.offlineLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
+        { const x = this.offlineLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 16; } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(0) + sizeOf.uvarint(<u32>fieldSize);
         count++;
       }
       if ((version >= 2) && (this.cordonedLogDirs != null)) {
         const before = n;
-        { const x = this.cordonedLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
+        { const x = this.cordonedLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 16; } }
         const fieldSize = n - before;
         n += sizeOf.uvarint(1) + sizeOf.uvarint(<u32>fieldSize);
         count++;
@@ -120,7 +120,7 @@ export class BrokerHeartbeatRequest {
       if ((version >= 1) && (this.offlineLogDirs.length != 0)) {
         w.uvarint(0);
         let n = 0;
-        { const x = this.offlineLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
+        { const x = this.offlineLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 16; } }
         w.uvarint(<u32>n);
         { const x = this.offlineLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(unchecked(x[i])); } } }
       }
@@ -128,7 +128,7 @@ export class BrokerHeartbeatRequest {
       if ((version >= 2) && (this.cordonedLogDirs != null)) {
         w.uvarint(1);
         let n = 0;
-        { const x = this.cordonedLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
+        { const x = this.cordonedLogDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 16; } }
         w.uvarint(<u32>n);
         { const x = this.cordonedLogDirs; if (x == null) { w.compactArrayLength(-1); } else { w.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) { w.uuid(unchecked(x[i])); } } }
       }

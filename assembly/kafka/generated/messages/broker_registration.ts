@@ -92,7 +92,7 @@ export class BrokerRegistrationRequest {
       n += 1;
     }
     if (version >= 2) {
-      { const x = this.logDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 16; } }
+      { const x = this.logDirs; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 16; } }
     }
     if (version >= 3) {
       n += 8;

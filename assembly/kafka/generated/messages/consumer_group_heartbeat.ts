@@ -221,7 +221,7 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -542,7 +542,7 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -255,7 +255,7 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.brokerIds; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.brokerIds; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 2) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

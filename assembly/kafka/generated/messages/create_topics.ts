@@ -285,7 +285,7 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.brokerIds; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.brokerIds; if (x == null) { n += ((version >= 5) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 5) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 5) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -140,7 +140,7 @@ export class DescribeProducersRequest_TopicRequest {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

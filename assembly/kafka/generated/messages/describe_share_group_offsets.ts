@@ -235,7 +235,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

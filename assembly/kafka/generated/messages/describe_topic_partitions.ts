@@ -598,11 +598,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     n += 4;
     n += 4;
     n += 4;
-    { const x = this.replicaNodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.isrNodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.eligibleLeaderReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.lastKnownElr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.offlineReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.replicaNodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.isrNodes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.eligibleLeaderReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.lastKnownElr; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.offlineReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -279,7 +279,7 @@ export class EndQuorumEpochRequest_PartitionData {
     n += 4;
     n += 4;
     if (version <= 0) {
-      { const x = this.preferredSuccessors; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.preferredSuccessors; if (x == null) { n += 4; } else { n += 4; n += x.length * 4; } }
     }
     if (version >= 1) {
       { const x = this.preferredCandidates; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += unchecked(x[i]).size(version); } }

@@ -798,7 +798,7 @@ export class FetchRequest_ForgottenTopic {
       n += 16;
     }
     if (version >= 7) {
-      { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.partitions; if (x == null) { n += ((version >= 12) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 12) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 12) {
       let count = 0;

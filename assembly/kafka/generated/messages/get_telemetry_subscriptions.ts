@@ -167,7 +167,7 @@ export class GetTelemetrySubscriptionsResponse {
     n += 2;
     n += 16;
     n += 4;
-    { const x = this.acceptedCompressionTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 1; } }
+    { const x = this.acceptedCompressionTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 1; } }
     n += 4;
     n += 4;
     n += 1;

@@ -527,14 +527,14 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     n += 4;
     n += 4;
     n += 4;
-    { const x = this.isr; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.isr; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     n += 4;
-    { const x = this.replicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.replicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 3) {
-      { const x = this.addingReplicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.addingReplicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 3) {
-      { const x = this.removingReplicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.removingReplicas; if (x == null) { n += ((version >= 4) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 4) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 1) {
       n += 1;

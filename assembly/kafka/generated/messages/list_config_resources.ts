@@ -53,7 +53,7 @@ export class ListConfigResourcesRequest {
   size(version: i16): i32 {
     let n = 0;
     if (version >= 1) {
-      { const x = this.resourceTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 1; } }
+      { const x = this.resourceTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 1; } }
     }
     if (true) {
       let count = 0;

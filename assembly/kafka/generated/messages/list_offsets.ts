@@ -634,7 +634,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     n += 4;
     n += 2;
     if (version <= 0) {
-      { const x = this.oldStyleOffsets; if (x == null) { n += 4; } else { n += 4; for (let i = 0; i < x.length; i++) n += 8; } }
+      { const x = this.oldStyleOffsets; if (x == null) { n += 4; } else { n += 4; n += x.length * 8; } }
     }
     if (version >= 1) {
       n += 8;

@@ -148,7 +148,7 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.name!);
-    { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -459,9 +459,9 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
   size(version: i16): i32 {
     let n = 0;
     n += 4;
-    { const x = this.replicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.addingReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.removingReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.replicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.addingReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
+    { const x = this.removingReplicas; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -65,7 +65,7 @@ export class ListTransactionsRequest {
   size(version: i16): i32 {
     let n = 0;
     { const x = this.stateFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += sizeOf.compactStr(unchecked(x[i])!); } }
-    { const x = this.producerIdFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 8; } }
+    { const x = this.producerIdFilters; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 8; } }
     if (version >= 1) {
       n += 8;
     }

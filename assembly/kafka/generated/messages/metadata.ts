@@ -781,10 +781,10 @@ export class MetadataResponse_MetadataResponsePartition {
     if (version >= 7) {
       n += 4;
     }
-    { const x = this.replicaNodes; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
-    { const x = this.isrNodes; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.replicaNodes; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
+    { const x = this.isrNodes; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 5) {
-      { const x = this.offlineReplicas; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.offlineReplicas; if (x == null) { n += ((version >= 9) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 9) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 9) {
       let count = 0;

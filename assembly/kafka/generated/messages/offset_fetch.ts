@@ -210,7 +210,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
       n += ((version >= 6) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
     }
     if (version <= 7) {
-      { const x = this.partitionIndexes; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.partitionIndexes; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 6) {
       let count = 0;
@@ -479,7 +479,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
       n += 16;
     }
     if (version >= 8) {
-      { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.partitionIndexes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     }
     if (version >= 6) {
       let count = 0;

@@ -375,7 +375,7 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     let n = 0;
     n += 8;
     n += 8;
-    { const x = this.acknowledgeTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 1; } }
+    { const x = this.acknowledgeTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 1; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

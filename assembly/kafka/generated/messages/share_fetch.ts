@@ -476,7 +476,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
     let n = 0;
     n += 8;
     n += 8;
-    { const x = this.acknowledgeTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 1; } }
+    { const x = this.acknowledgeTypes; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 1; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -575,7 +575,7 @@ export class ShareFetchRequest_ForgottenTopic {
   size(version: i16): i32 {
     let n = 0;
     n += 16;
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -537,7 +537,7 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     let n = 0;
     n += 16;
     n += sizeOf.compactStr(this.topicName!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -374,7 +374,7 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
       n += ((version >= 2) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
     }
     if (version >= 1 && version <= 2) {
-      { const x = this.partitionIndexes; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.partitionIndexes; if (x == null) { n += ((version >= 2) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 2) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 2) {
       let count = 0;

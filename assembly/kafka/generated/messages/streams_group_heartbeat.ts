@@ -509,9 +509,9 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   /** Exact encoded size at `version`, so encoding allocates once. */
   size(version: i16): i32 {
     let n = 0;
-    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 2; } }
-    { const x = this.sourceTopicRegex; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 2; } }
-    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 2; } }
+    { const x = this.sourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 2; } }
+    { const x = this.sourceTopicRegex; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 2; } }
+    { const x = this.repartitionSourceTopics; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 2; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1014,7 +1014,7 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.subtopologyId!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1508,7 +1508,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.topic!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
@@ -1603,7 +1603,7 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
   size(version: i16): i32 {
     let n = 0;
     n += sizeOf.compactStr(this.subtopologyId!);
-    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitions; if (x == null) { n += sizeOf.compactArrayLength(-1); } else { n += sizeOf.compactArrayLength(x.length); n += x.length * 4; } }
     if (true) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);

@@ -719,11 +719,11 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     n += 4;
     n += 4;
     n += 4;
-    { const x = this.isr; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.isr; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     n += 4;
-    { const x = this.replicas; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.replicas; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 4) {
-      { const x = this.offlineReplicas; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+      { const x = this.offlineReplicas; if (x == null) { n += ((version >= 6) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 6) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     }
     if (version >= 6) {
       let count = 0;

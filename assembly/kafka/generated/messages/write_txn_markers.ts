@@ -276,7 +276,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
   size(version: i16): i32 {
     let n = 0;
     n += ((version >= 1) ? sizeOf.compactStr(this.name!) : sizeOf.str(this.name!));
-    { const x = this.partitionIndexes; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); for (let i = 0; i < x.length; i++) n += 4; } }
+    { const x = this.partitionIndexes; if (x == null) { n += ((version >= 1) ? sizeOf.compactArrayLength(-1) : 4); } else { n += ((version >= 1) ? sizeOf.compactArrayLength(x.length) : 4); n += x.length * 4; } }
     if (version >= 1) {
       let count = 0;
       n += unknownTaggedSize(this.unknownTaggedFields);
