@@ -124,7 +124,13 @@ function defaultExpr(ctx: Ctx, f: Field): string {
     }
   }
   if (f.type.kind === "struct") return `new ${structClass(ctx.msg.descriptor.name, f.type.name)}()`;
+  if (isStaticArrayElement(f.type.element)) return emptyStaticArray(f.type.element);
   return "[]";
+}
+
+/** The shared empty StaticArray of an element type (wire/empty_arrays.ts). */
+function emptyStaticArray(el: FieldType): string {
+  return `EMPTY_${AS_TYPE[(el as { name: Primitive }).name].toUpperCase()}`;
 }
 
 /** The reader call for one value of primitive type `p`. */
@@ -249,7 +255,7 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   // hole (a null where the type has none) is ever visible.
   const nullBranch = nullableArr === "false" ? `r.fail(ReadError.BadLength); ${v} = [];` : nullableArr === "true" ? `${v} = null;` : `if (${nullableArr}) ${v} = null; else { r.fail(ReadError.BadLength); ${v} = []; }`;
   if (isStaticArrayElement(el)) {
-    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else if (count == 0) { ${v} = []; } else { const a = new StaticArray<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } ${v} = i < count ? StaticArray.slice<${elType}>(a, 0, i) : a; } }`);
+    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else if (count == 0) { ${v} = ${emptyStaticArray(el)}; } else { const a = new StaticArray<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } ${v} = i < count ? StaticArray.slice<${elType}>(a, 0, i) : a; } }`);
   } else {
     out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
   }
@@ -571,6 +577,7 @@ export function fileHeader(provenance: string): string {
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";

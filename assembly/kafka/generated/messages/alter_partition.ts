@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -236,7 +237,7 @@ export class AlterPartitionRequest_TopicData {
 export class AlterPartitionRequest_PartitionData {
   partitionIndex: i32 = 0;
   leaderEpoch: i32 = 0;
-  newIsr: StaticArray<i32> = [];
+  newIsr: StaticArray<i32> = EMPTY_I32;
   newIsrWithEpochs: Array<AlterPartitionRequest_BrokerState> = [];
   leaderRecoveryState: i8 = 0;
   partitionEpoch: i32 = 0;
@@ -256,7 +257,7 @@ export class AlterPartitionRequest_PartitionData {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version <= 2)) this.newIsr = [];
+    if (!(version <= 2)) this.newIsr = EMPTY_I32;
     if (!(version >= 3)) this.newIsrWithEpochs = [];
     if (!(version >= 1)) this.leaderRecoveryState = 0;
     r.field = "AlterPartitionRequest.Topics[].Partitions[].PartitionIndex";
@@ -265,7 +266,7 @@ export class AlterPartitionRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 2) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsr[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else if (count == 0) { this.newIsr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.newIsr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.newIsr = []; } else if (count == 0) { this.newIsr = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.newIsr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
@@ -733,7 +734,7 @@ export class AlterPartitionResponse_PartitionData {
   errorCode: i16 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: StaticArray<i32> = [];
+  isr: StaticArray<i32> = EMPTY_I32;
   leaderRecoveryState: i8 = 0;
   partitionEpoch: i32 = 0;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -762,7 +763,7 @@ export class AlterPartitionResponse_PartitionData {
     r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "AlterPartitionResponse.Topics[].Partitions[].Isr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 1) {
       r.field = "AlterPartitionResponse.Topics[].Partitions[].LeaderRecoveryState";
       this.leaderRecoveryState = r.int8();

@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -243,7 +244,7 @@ export class CreateTopicsRequest_CreatableTopic {
 
 export class CreateTopicsRequest_CreatableReplicaAssignment {
   partitionIndex: i32 = 0;
-  brokerIds: StaticArray<i32> = [];
+  brokerIds: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -263,7 +264,7 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     r.field = "CreateTopicsRequest.Topics[].Assignments[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "CreateTopicsRequest.Topics[].Assignments[].BrokerIds[]";
-    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else if (count == 0) { this.brokerIds = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.brokerIds = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.brokerIds = []; } else if (count == 0) { this.brokerIds = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.brokerIds = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[].Assignments[]._tagged";
       const count = r.uvarint();

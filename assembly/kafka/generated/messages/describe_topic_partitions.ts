@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -535,11 +536,11 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = -1;
-  replicaNodes: StaticArray<i32> = [];
-  isrNodes: StaticArray<i32> = [];
+  replicaNodes: StaticArray<i32> = EMPTY_I32;
+  isrNodes: StaticArray<i32> = EMPTY_I32;
   eligibleLeaderReplicas: StaticArray<i32> | null = null;
   lastKnownElr: StaticArray<i32> | null = null;
-  offlineReplicas: StaticArray<i32> = [];
+  offlineReplicas: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -565,15 +566,15 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].EligibleLeaderReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else if (count == 0) { this.eligibleLeaderReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.eligibleLeaderReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.eligibleLeaderReplicas = null; } else if (count == 0) { this.eligibleLeaderReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.eligibleLeaderReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].LastKnownElr[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else if (count == 0) { this.lastKnownElr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.lastKnownElr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { this.lastKnownElr = null; } else if (count == 0) { this.lastKnownElr = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.lastKnownElr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[].OfflineReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();

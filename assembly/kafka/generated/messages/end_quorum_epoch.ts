@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -221,7 +222,7 @@ export class EndQuorumEpochRequest_PartitionData {
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = 0;
-  preferredSuccessors: StaticArray<i32> = [];
+  preferredSuccessors: StaticArray<i32> = EMPTY_I32;
   preferredCandidates: Array<EndQuorumEpochRequest_ReplicaInfo> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -239,7 +240,7 @@ export class EndQuorumEpochRequest_PartitionData {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version <= 0)) this.preferredSuccessors = [];
+    if (!(version <= 0)) this.preferredSuccessors = EMPTY_I32;
     if (!(version >= 1)) this.preferredCandidates = [];
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -249,7 +250,7 @@ export class EndQuorumEpochRequest_PartitionData {
     this.leaderEpoch = r.int32();
     if (version <= 0) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredSuccessors[]";
-      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else if (count == 0) { this.preferredSuccessors = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.preferredSuccessors = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.preferredSuccessors = []; } else if (count == 0) { this.preferredSuccessors = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.preferredSuccessors = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";

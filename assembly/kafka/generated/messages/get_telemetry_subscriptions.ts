@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -104,7 +105,7 @@ export class GetTelemetrySubscriptionsResponse {
   errorCode: i16 = 0;
   clientInstanceId: Uint8Array = new Uint8Array(16);
   subscriptionId: i32 = 0;
-  acceptedCompressionTypes: StaticArray<i8> = [];
+  acceptedCompressionTypes: StaticArray<i8> = EMPTY_I8;
   pushIntervalMs: i32 = 0;
   telemetryMaxBytes: i32 = 0;
   deltaTemporality: bool = false;
@@ -134,7 +135,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.SubscriptionId";
     this.subscriptionId = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else if (count == 0) { this.acceptedCompressionTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acceptedCompressionTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acceptedCompressionTypes = []; } else if (count == 0) { this.acceptedCompressionTypes = EMPTY_I8; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acceptedCompressionTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     r.field = "GetTelemetrySubscriptionsResponse.PushIntervalMs";
     this.pushIntervalMs = r.int32();
     r.field = "GetTelemetrySubscriptionsResponse.TelemetryMaxBytes";

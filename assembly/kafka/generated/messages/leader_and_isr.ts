@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -438,11 +439,11 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
   controllerEpoch: i32 = 0;
   leader: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: StaticArray<i32> = [];
+  isr: StaticArray<i32> = EMPTY_I32;
   partitionEpoch: i32 = 0;
-  replicas: StaticArray<i32> = [];
-  addingReplicas: StaticArray<i32> = [];
-  removingReplicas: StaticArray<i32> = [];
+  replicas: StaticArray<i32> = EMPTY_I32;
+  addingReplicas: StaticArray<i32> = EMPTY_I32;
+  removingReplicas: StaticArray<i32> = EMPTY_I32;
   isNew: bool = false;
   leaderRecoveryState: i8 = 0;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -462,8 +463,8 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
-    if (!(version >= 3)) this.addingReplicas = [];
-    if (!(version >= 3)) this.removingReplicas = [];
+    if (!(version >= 3)) this.addingReplicas = EMPTY_I32;
+    if (!(version >= 3)) this.removingReplicas = EMPTY_I32;
     if (!(version >= 1)) this.isNew = false;
     if (!(version >= 6)) this.leaderRecoveryState = 0;
     if (version <= 1) {
@@ -479,18 +480,18 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Isr[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.PartitionEpoch";
     this.partitionEpoch = r.int32();
     r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.Replicas[]";
-    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.AddingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 3) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.RemovingReplicas[]";
-      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "LeaderAndIsrRequest.LeaderAndIsrPartitionState.IsNew";

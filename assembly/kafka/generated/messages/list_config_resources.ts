@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -10,7 +11,7 @@ export class ListConfigResourcesRequest {
   static readonly API_KEY: i16 = 74;
   static readonly MIN_VERSION: i16 = 0;
   static readonly MAX_VERSION: i16 = 1;
-  resourceTypes: StaticArray<i8> = [];
+  resourceTypes: StaticArray<i8> = EMPTY_I8;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -27,10 +28,10 @@ export class ListConfigResourcesRequest {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 1)) this.resourceTypes = [];
+    if (!(version >= 1)) this.resourceTypes = EMPTY_I8;
     if (version >= 1) {
       r.field = "ListConfigResourcesRequest.ResourceTypes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else if (count == 0) { this.resourceTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.resourceTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resourceTypes = []; } else if (count == 0) { this.resourceTypes = EMPTY_I8; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.resourceTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     }
     if (true) {
       r.field = "ListConfigResourcesRequest._tagged";

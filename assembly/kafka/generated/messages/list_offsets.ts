@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -567,7 +568,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
 export class ListOffsetsResponse_ListOffsetsPartitionResponse {
   partitionIndex: i32 = 0;
   errorCode: i16 = 0;
-  oldStyleOffsets: StaticArray<i64> = [];
+  oldStyleOffsets: StaticArray<i64> = EMPTY_I64;
   timestamp: i64 = <i64>-1;
   offset: i64 = <i64>-1;
   leaderEpoch: i32 = -1;
@@ -587,7 +588,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version <= 0)) this.oldStyleOffsets = [];
+    if (!(version <= 0)) this.oldStyleOffsets = EMPTY_I64;
     if (!(version >= 1)) this.timestamp = <i64>-1;
     if (!(version >= 1)) this.offset = <i64>-1;
     if (!(version >= 4)) this.leaderEpoch = -1;
@@ -597,7 +598,7 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     this.errorCode = r.int16();
     if (version <= 0) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].OldStyleOffsets[]";
-      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else if (count == 0) { this.oldStyleOffsets = []; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.oldStyleOffsets = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
+      { const count = r.arrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.oldStyleOffsets = []; } else if (count == 0) { this.oldStyleOffsets = EMPTY_I64; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.oldStyleOffsets = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
     }
     if (version >= 1) {
       r.field = "ListOffsetsResponse.Topics[].Partitions[].Timestamp";

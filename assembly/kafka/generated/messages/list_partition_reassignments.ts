@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -106,7 +107,7 @@ export class ListPartitionReassignmentsRequest {
 
 export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
   name: string = "";
-  partitionIndexes: StaticArray<i32> = [];
+  partitionIndexes: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -126,7 +127,7 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     r.field = "ListPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsRequest.Topics[].PartitionIndexes[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -411,9 +412,9 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
 
 export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
   partitionIndex: i32 = 0;
-  replicas: StaticArray<i32> = [];
-  addingReplicas: StaticArray<i32> = [];
-  removingReplicas: StaticArray<i32> = [];
+  replicas: StaticArray<i32> = EMPTY_I32;
+  addingReplicas: StaticArray<i32> = EMPTY_I32;
+  removingReplicas: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -433,11 +434,11 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].Replicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].AddingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.addingReplicas = []; } else if (count == 0) { this.addingReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.addingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[].RemovingReplicas[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.removingReplicas = []; } else if (count == 0) { this.removingReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.removingReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();

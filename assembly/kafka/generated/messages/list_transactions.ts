@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -11,7 +12,7 @@ export class ListTransactionsRequest {
   static readonly MIN_VERSION: i16 = 0;
   static readonly MAX_VERSION: i16 = 2;
   stateFilters: Array<string> = [];
-  producerIdFilters: StaticArray<i64> = [];
+  producerIdFilters: StaticArray<i64> = EMPTY_I64;
   durationFilter: i64 = <i64>-1;
   transactionalIdPattern: string | null = null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -35,7 +36,7 @@ export class ListTransactionsRequest {
     r.field = "ListTransactionsRequest.StateFilters[]";
     { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.stateFilters = a; } }
     r.field = "ListTransactionsRequest.ProducerIdFilters[]";
-    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else if (count == 0) { this.producerIdFilters = []; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.producerIdFilters = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else if (count == 0) { this.producerIdFilters = EMPTY_I64; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.producerIdFilters = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
     if (version >= 1) {
       r.field = "ListTransactionsRequest.DurationFilter";
       this.durationFilter = r.int64();

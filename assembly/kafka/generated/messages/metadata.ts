@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -716,9 +717,9 @@ export class MetadataResponse_MetadataResponsePartition {
   partitionIndex: i32 = 0;
   leaderId: i32 = 0;
   leaderEpoch: i32 = -1;
-  replicaNodes: StaticArray<i32> = [];
-  isrNodes: StaticArray<i32> = [];
-  offlineReplicas: StaticArray<i32> = [];
+  replicaNodes: StaticArray<i32> = EMPTY_I32;
+  isrNodes: StaticArray<i32> = EMPTY_I32;
+  offlineReplicas: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -736,7 +737,7 @@ export class MetadataResponse_MetadataResponsePartition {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 7)) this.leaderEpoch = -1;
-    if (!(version >= 5)) this.offlineReplicas = [];
+    if (!(version >= 5)) this.offlineReplicas = EMPTY_I32;
     r.field = "MetadataResponse.Topics[].Partitions[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "MetadataResponse.Topics[].Partitions[].PartitionIndex";
@@ -748,12 +749,12 @@ export class MetadataResponse_MetadataResponsePartition {
       this.leaderEpoch = r.int32();
     }
     r.field = "MetadataResponse.Topics[].Partitions[].ReplicaNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicaNodes = []; } else if (count == 0) { this.replicaNodes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicaNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "MetadataResponse.Topics[].Partitions[].IsrNodes[]";
-    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isrNodes = []; } else if (count == 0) { this.isrNodes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isrNodes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 5) {
       r.field = "MetadataResponse.Topics[].Partitions[].OfflineReplicas[]";
-      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 9) {
       r.field = "MetadataResponse.Topics[].Partitions[]._tagged";

@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -159,7 +160,7 @@ export class OffsetFetchRequest {
 
 export class OffsetFetchRequest_OffsetFetchRequestTopic {
   name: string = "";
-  partitionIndexes: StaticArray<i32> = [];
+  partitionIndexes: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -177,14 +178,14 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 7)) this.name = "";
-    if (!(version <= 7)) this.partitionIndexes = [];
+    if (!(version <= 7)) this.partitionIndexes = EMPTY_I32;
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].Name";
       this.name = (version >= 6) ? r.compactString() : r.string();
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[].PartitionIndexes[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Topics[]._tagged";
@@ -420,7 +421,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
 export class OffsetFetchRequest_OffsetFetchRequestTopics {
   name: string = "";
   topicId: Uint8Array = new Uint8Array(16);
-  partitionIndexes: StaticArray<i32> = [];
+  partitionIndexes: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -439,7 +440,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     this.unknownTaggedFields = null;
     if (!(version >= 8 && version <= 9)) this.name = "";
     if (!(version >= 10)) this.topicId = new Uint8Array(16);
-    if (!(version >= 8)) this.partitionIndexes = [];
+    if (!(version >= 8)) this.partitionIndexes = EMPTY_I32;
     if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].Name";
       this.name = r.compactString();
@@ -450,7 +451,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].PartitionIndexes[]";
-      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitionIndexes = []; } else if (count == 0) { this.partitionIndexes = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitionIndexes = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]._tagged";

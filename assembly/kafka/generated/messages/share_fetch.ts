@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -431,7 +432,7 @@ export class ShareFetchRequest_FetchPartition {
 export class ShareFetchRequest_AcknowledgementBatch {
   firstOffset: i64 = 0;
   lastOffset: i64 = 0;
-  acknowledgeTypes: StaticArray<i8> = [];
+  acknowledgeTypes: StaticArray<i8> = EMPTY_I8;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -453,7 +454,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].LastOffset";
     this.lastOffset = r.int64();
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[].AcknowledgeTypes[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else if (count == 0) { this.acknowledgeTypes = []; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acknowledgeTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgeTypes = []; } else if (count == 0) { this.acknowledgeTypes = EMPTY_I8; } else { const a = new StaticArray<i8>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int8()); } this.acknowledgeTypes = i < count ? StaticArray.slice<i8>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]._tagged";
       const count = r.uvarint();
@@ -533,7 +534,7 @@ export class ShareFetchRequest_AcknowledgementBatch {
 
 export class ShareFetchRequest_ForgottenTopic {
   topicId: Uint8Array = new Uint8Array(16);
-  partitions: StaticArray<i32> = [];
+  partitions: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -553,7 +554,7 @@ export class ShareFetchRequest_ForgottenTopic {
     r.field = "ShareFetchRequest.ForgottenTopicsData[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.ForgottenTopicsData[].Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "ShareFetchRequest.ForgottenTopicsData[]._tagged";
       const count = r.uvarint();

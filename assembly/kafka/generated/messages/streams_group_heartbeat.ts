@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -464,9 +465,9 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
 }
 
 export class StreamsGroupHeartbeatRequest_CopartitionGroup {
-  sourceTopics: StaticArray<i16> = [];
-  sourceTopicRegex: StaticArray<i16> = [];
-  repartitionSourceTopics: StaticArray<i16> = [];
+  sourceTopics: StaticArray<i16> = EMPTY_I16;
+  sourceTopicRegex: StaticArray<i16> = EMPTY_I16;
+  repartitionSourceTopics: StaticArray<i16> = EMPTY_I16;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -484,11 +485,11 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else if (count == 0) { this.sourceTopics = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else if (count == 0) { this.sourceTopics = EMPTY_I16; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else if (count == 0) { this.sourceTopicRegex = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopicRegex = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else if (count == 0) { this.sourceTopicRegex = EMPTY_I16; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.sourceTopicRegex = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else if (count == 0) { this.repartitionSourceTopics = []; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.repartitionSourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(2); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else if (count == 0) { this.repartitionSourceTopics = EMPTY_I16; } else { const a = new StaticArray<i16>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int16()); } this.repartitionSourceTopics = i < count ? StaticArray.slice<i16>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]._tagged";
       const count = r.uvarint();
@@ -972,7 +973,7 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
 
 export class StreamsGroupHeartbeatRequest_TaskIds {
   subtopologyId: string = "";
-  partitions: StaticArray<i32> = [];
+  partitions: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -992,7 +993,7 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TaskIds._tagged";
       const count = r.uvarint();
@@ -1466,7 +1467,7 @@ export class StreamsGroupHeartbeatResponse_Status {
 
 export class StreamsGroupHeartbeatResponse_TopicPartition {
   topic: string = "";
-  partitions: StaticArray<i32> = [];
+  partitions: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1486,7 +1487,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Topic";
     this.topic = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TopicPartition.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TopicPartition._tagged";
       const count = r.uvarint();
@@ -1561,7 +1562,7 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
 
 export class StreamsGroupHeartbeatResponse_TaskIds {
   subtopologyId: string = "";
-  partitions: StaticArray<i32> = [];
+  partitions: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1581,7 +1582,7 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatResponse.TaskIds.Partitions[]";
-    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = r.compactArrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.partitions = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.TaskIds._tagged";
       const count = r.uvarint();

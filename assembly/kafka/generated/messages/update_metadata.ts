@@ -2,6 +2,7 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -648,10 +649,10 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
   controllerEpoch: i32 = 0;
   leader: i32 = 0;
   leaderEpoch: i32 = 0;
-  isr: StaticArray<i32> = [];
+  isr: StaticArray<i32> = EMPTY_I32;
   zkVersion: i32 = 0;
-  replicas: StaticArray<i32> = [];
-  offlineReplicas: StaticArray<i32> = [];
+  replicas: StaticArray<i32> = EMPTY_I32;
+  offlineReplicas: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -669,7 +670,7 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 4)) this.topicName = "";
-    if (!(version >= 4)) this.offlineReplicas = [];
+    if (!(version >= 4)) this.offlineReplicas = EMPTY_I32;
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.TopicName";
       this.topicName = r.string();
@@ -683,14 +684,14 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.LeaderEpoch";
     this.leaderEpoch = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Isr[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.isr = []; } else if (count == 0) { this.isr = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.isr = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.ZkVersion";
     this.zkVersion = r.int32();
     r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.Replicas[]";
-    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.replicas = []; } else if (count == 0) { this.replicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.replicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     if (version >= 4) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState.OfflineReplicas[]";
-      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = []; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(4) : r.arrayLength(4); if (count < 0) { r.fail(ReadError.BadLength); this.offlineReplicas = []; } else if (count == 0) { this.offlineReplicas = EMPTY_I32; } else { const a = new StaticArray<i32>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int32()); } this.offlineReplicas = i < count ? StaticArray.slice<i32>(a, 0, i) : a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.UpdateMetadataPartitionState._tagged";
