@@ -5,6 +5,9 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { rootPath } from "../../tools/lib/paths.js";
+import { PluginHost } from "../../tools/testing/index.js";
+import { Dissector } from "../../tools/dissector/dissector.js";
+import { batchOf } from "../tools/batches.js";
 
 const PROBE = rootPath("build", "fixtures", "runtime-probe.wasm");
 
@@ -19,6 +22,17 @@ async function load(): Promise<Record<string, any>> {
   const ex = instance.exports as Record<string, any>;
   ex._initialize?.();
   return ex;
+}
+
+/** A Produce v9 request frame (client id "x") carrying `batch` for topic "t", partition 0. */
+function produceFrame(d: Dissector, batch: Buffer): Buffer {
+  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000,
+    topicData: [{ name: "t", partitionData: [{ index: 0, records: batch.toString("base64") }] }] }));
+  assert.ok(body.ok, body.text);
+  const h = Buffer.alloc(12); h.writeInt16BE(0, 4); h.writeInt16BE(9, 6); h.writeInt32BE(1, 8);
+  const rest = Buffer.concat([h.subarray(4), Buffer.from([0, 1, 0x78, 0]), body.bytes]);
+  h.writeInt32BE(rest.length, 0);
+  return Buffer.concat([h.subarray(0, 4), rest]);
 }
 
 /** Deterministic PRNG (xorshift32), so a failure reproduces. */
@@ -105,19 +119,10 @@ test("collector: unreachable objects are freed and reused, reachable ones surviv
 });
 
 test("a plugin's memory levels off: the SDK collects between callbacks, paced by what was allocated", async () => {
-  const { PluginHost } = await import("../../tools/testing/index.js");
-  const { Dissector } = await import("../../tools/dissector/dissector.js");
-  const { batchOf } = await import("../tools/batches.js");
   const d = await Dissector.load();
   const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: "{}" });
   const values = Array.from({ length: 50 }, (_, i) => Buffer.from(`record ${i}: mail me at someone${i}@example.org, card 4111 1111 1111 1111`));
-  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000,
-    topicData: [{ name: "t", partitionData: [{ index: 0, records: batchOf(values, { gzip: true }).toString("base64") }] }] }));
-  assert.ok(body.ok, body.text);
-  const h = Buffer.alloc(12); h.writeInt16BE(0, 4); h.writeInt16BE(9, 6); h.writeInt32BE(1, 8);
-  const rest = Buffer.concat([h.subarray(4), Buffer.from([0, 1, 0x78, 0]), body.bytes]);
-  h.writeInt32BE(rest.length, 0);
-  const frame = Buffer.concat([h.subarray(0, 4), rest]);
+  const frame = produceFrame(d, batchOf(values, { gzip: true }));
   const rounds = (n: number) => {
     for (let i = 0; i < n; i++) {
       const conn = host.connect({ keepForwarded: false });
@@ -146,19 +151,10 @@ test("collector: a pinned object survives collections with nothing else referrin
 });
 
 test("one large frame does not leave the heap at twice its size: memory grows by what is needed, not by doubling", async () => {
-  const { PluginHost } = await import("../../tools/testing/index.js");
-  const { Dissector } = await import("../../tools/dissector/dissector.js");
-  const { batchOf } = await import("../tools/batches.js");
   const d = await Dissector.load();
   const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: "{}" });
   const values = Array.from({ length: 16000 }, (_, i) => Buffer.from(`record ${i}: mail someone${i}@example.org ` + "x".repeat(950)));
-  const body = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: 1, timeoutMs: 1000,
-    topicData: [{ name: "t", partitionData: [{ index: 0, records: batchOf(values).toString("base64") }] }] }));
-  assert.ok(body.ok, body.text);
-  const h = Buffer.alloc(12); h.writeInt16BE(0, 4); h.writeInt16BE(9, 6); h.writeInt32BE(1, 8);
-  const rest = Buffer.concat([h.subarray(4), Buffer.from([0, 1, 0x78, 0]), body.bytes]);
-  h.writeInt32BE(rest.length, 0);
-  const frame = Buffer.concat([h.subarray(0, 4), rest]);
+  const frame = produceFrame(d, batchOf(values));
   host.connect({ keepForwarded: false }).fromClient(frame);
   assert.equal(host.metric("pii.batches_masked"), 1n);
   const ratio = host.memoryBytes() / frame.length;
