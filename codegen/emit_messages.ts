@@ -84,9 +84,13 @@ function isStaticArrayElement(t: FieldType): boolean {
   return t.kind === "primitive" && FIXED_SIZE[t.name] !== undefined && t.name !== "uuid";
 }
 
+/** The AssemblyScript type of one array element. */
+function elementType(ctx: Ctx, el: FieldType): string {
+  return el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+}
+
 function arrayType(ctx: Ctx, el: FieldType): string {
-  const name = el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
-  return isStaticArrayElement(el) ? `StaticArray<${name}>` : `Array<${name}>`;
+  return isStaticArrayElement(el) ? `StaticArray<${elementType(ctx, el)}>` : `Array<${elementType(ctx, el)}>`;
 }
 
 function fieldTsType(ctx: Ctx, f: Field): string {
@@ -235,7 +239,7 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const nullableArr = nullableC;
   const m = minElementSize(el);
   const lenRead = flexibleC === "true" ? `r.compactArrayLength(${m})` : flexibleC === "false" ? `r.arrayLength(${m})` : `(${flexibleC}) ? r.compactArrayLength(${m}) : r.arrayLength(${m})`;
-  const elType = el.kind === "struct" ? structClass(msgName, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+  const elType = elementType(ctx, el);
   // Element reads and writes skip the bounds check: every loop runs i below the length it checks.
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
   if (el.kind === "struct") {
@@ -318,7 +322,7 @@ function fromJsonCode(ctx: Ctx, className: string, fields: Field[]): string {
     let assign: string;
     if (f.type.kind === "array") {
       const el = f.type.element;
-      const elType = el.kind === "struct" ? structClass(ctx.msg.descriptor.name, el.name) : el.kind === "primitive" ? AS_TYPE[el.name] : "never";
+      const elType = elementType(ctx, el);
       const arr = isStaticArrayElement(el) ? "StaticArray" : "Array";
       assign = `{ const items = jsonArray(x, ${JSON.stringify(path)}, e); if (items != null) { const a = new ${arr}<${elType}>(items.length); for (let i = 0; i < items.length; i++) a[i] = ${jsonReadExpr(ctx, el, "items[i]", path + "[]")}; ${v} = a; } }`;
     } else {
@@ -463,7 +467,7 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   out.push("");
   out.push(`  /** Decodes into this object at \`version\`, replacing every field. */`);
   out.push(`  decode(r: Reader, version: i16): void {`);
-  // The allocator need not zero memory (the minimal runtime's does not), and a reused object may hold old ones.
+  // decodeFrom skips the field initializers, and an object decoded into again may hold old ones.
   out.push(`    this.unknownTaggedFields = null;`);
   out.push(...absentDefaults);
   out.push(...dec);

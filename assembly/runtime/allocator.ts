@@ -141,35 +141,33 @@ export function __alloc(size: usize): usize {
 @inline export function allocate(size: usize): usize {
   if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
   const c = classOf(blockSizeFor(size));
-  let block = pop(c);
-  if (block != 0) { // the common case: a block this size was freed before
-    const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
-    changetype<BLOCK>(block).mmInfo = capacity;
-    zero(block + BLOCK_OVERHEAD, capacity);
-    inUse += capacity + BLOCK_OVERHEAD;
-    return block + BLOCK_OVERHEAD;
-  }
+  const block = pop(c);
+  if (block != 0) return reuse(block); // the common case: a block this size was freed before
   return allocSlow(c);
+}
+
+/** Hands out a block taken from a free list: flags cleared, payload zeroed. */
+// @ts-ignore: decorator
+@inline function reuse(block: usize): usize {
+  const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
+  changetype<BLOCK>(block).mmInfo = capacity;
+  zero(block + BLOCK_OVERHEAD, capacity);
+  inUse += capacity + BLOCK_OVERHEAD;
+  return block + BLOCK_OVERHEAD;
 }
 
 /** No free block of class c: a bigger free one (large classes only), or fresh memory. */
 function allocSlow(c: usize): usize {
-  let block: usize = 0;
   if (c > SMALL_CLASSES) {
-    for (let up: usize = 1; up <= LARGE_REACH && c + up < CLASS_COUNT && block == 0; up++) block = pop(c + up);
+    for (let up: usize = 1; up <= LARGE_REACH && c + up < CLASS_COUNT; up++) {
+      const block = pop(c + up);
+      if (block != 0) return reuse(block);
+    }
   }
-  let capacity: usize;
-  if (block != 0) {
-    capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
-    changetype<BLOCK>(block).mmInfo = capacity;
-    zero(block + BLOCK_OVERHEAD, capacity);
-  } else {
-    const b = classSize(c);
-    block = carve(b); // never handed out before, so still zero
-    capacity = b - BLOCK_OVERHEAD;
-    changetype<BLOCK>(block).mmInfo = capacity;
-  }
-  inUse += capacity + BLOCK_OVERHEAD;
+  const b = classSize(c);
+  const block = carve(b); // never handed out before, so still zero
+  changetype<BLOCK>(block).mmInfo = b - BLOCK_OVERHEAD;
+  inUse += b;
   return block + BLOCK_OVERHEAD;
 }
 
