@@ -1,55 +1,68 @@
-// The memory allocator under every module this project builds: segregated free lists.
+// The memory allocator under every module this project builds: bump allocation inside free
+// spans, which the collector's sweep rebuilds.
 //
-// A Kafka codec allocates many small objects per message (a partition struct, its replica
-// arrays, a topic name) and drops them all when the callback ends. AssemblyScript's default
-// allocator (TLSF) searches, splits and coalesces on every call; measured on the codec
-// benchmark, that was over half of a Metadata decode. Here a block's size picks a class, and
-// each class keeps a list of freed blocks of exactly its size: allocating pops a list or
-// carves fresh memory, freeing pushes. No searching, no splitting, no coalescing.
+// A Kafka codec allocates many small objects per message (a partition struct, its arrays, a
+// records view) and drops them all when the callback ends. So the heap is mostly garbage that
+// lies in long contiguous runs. The sweep (below) joins each run of dead blocks into one span
+// and zeroes it with a single fill; allocating is then a pointer bump inside the current span:
+// one compare and a header store. (Free lists per size class cost a list push per dead object
+// in the sweep and a pop plus a zeroing loop per allocation: measured on the codec benchmark,
+// allocating and sweeping were nearly half of a Fetch decode.)
 //
-// The cost is that memory freed in one class is reused only by that class. A proxy's steady
-// traffic allocates the same shapes again and again, so the heap settles at its peak per class.
-// Large blocks (over 2 KiB) round up to a quarter of their power of two (at most 25% slack),
-// and may reuse a free block up to two classes bigger.
+// - Small requests take the next span that fits when the current one is full; what is left of
+//   the old one stays a free block until the next sweep joins it with its neighbours again.
+// - Large requests (LARGE and up) look through the spans for the first that fits and take its
+//   front, so a big buffer does not throw away the span small objects are using.
+// - When the spans run out, the current span is the fresh memory at the top of the heap, which
+//   grows by an eighth at least (and 1 MiB), not by doubling.
+// - Memory freed explicitly (__free: only __realloc and the collector's mark stack do) is
+//   reused after the next sweep, or at once when it was the last block handed out.
 //
 // Contract with the rest of the runtime (AssemblyScript's ~lib/rt/common): a block is a
 // 4-byte header (mmInfo: the payload capacity, whose low two bits are flags) followed by the
 // payload, which starts 16-byte aligned. Every block handed out is zero-filled, as the standard
-// library expects when it is built for this runtime (see index.ts). Blocks are carved one after
-// another and never split or merged, so the heap can be walked block by block (the collector's
-// sweep does).
-import { AL_MASK, BLOCK, BLOCK_OVERHEAD, BLOCK_MAXSIZE } from "~lib/rt/common";
-
-/** Blocks up to this size (header included) have one class per 16 bytes. */
-// @ts-ignore: decorator
-@inline const SMALL_MAX: usize = 2048;
-/** Classes 1..128 are small (index = size / 16); large ones follow, four per power of two up to 2^30. */
-// @ts-ignore: decorator
-@inline const SMALL_CLASSES: usize = SMALL_MAX >> 4;
-// @ts-ignore: decorator
-@inline const CLASS_COUNT: usize = SMALL_CLASSES + 1 + (30 - 11) * 4;
-/** How many bigger classes a large request may take a free block from before carving new memory. */
-// @ts-ignore: decorator
-@inline const LARGE_REACH: usize = 2;
-
-/** Head of each class's free list (0 when empty). The next link lives in a free block's payload. */
-const heads: usize = memory.data(<i32>(CLASS_COUNT * sizeof<usize>()), 16);
-
-/** Start of memory never handed out yet. Blocks are carved here, 16-byte aligned payloads. */
-// @ts-ignore: decorator
-@lazy let top: usize = heapStart();
-/** Bytes in blocks currently handed out. */
-// @ts-ignore: decorator
-@lazy let inUse: usize = 0;
+// library expects when it is built for this runtime (see index.ts). Blocks lie one after another
+// from heapStart() to the top, so the heap can be walked block by block once the current span
+// is closed (closeSpan()).
+import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT } from "~lib/rt/common";
 
 /** mmInfo flag: the block is a garbage-collected object (set by the collector's __new). */
 // @ts-ignore: decorator
 @inline export const MANAGED: usize = 1;
-/** mmInfo flag: the block is on a free list. */
+/** mmInfo flag: the block is free. */
 // @ts-ignore: decorator
 @inline export const FREE: usize = 2;
+/** Both flags: a free block whose bytes are zero past its first payload word (a span's list link). */
+// @ts-ignore: decorator
+@inline const ZEROED: usize = 3;
 // @ts-ignore: decorator
 @inline const FLAGS: usize = 3;
+
+/** Runs of dead blocks shorter than this stay holes (not reused) until a neighbour dies too. */
+// @ts-ignore: decorator
+@inline const MIN_SPAN: usize = 256;
+/** Blocks this size and up are placed first-fit among the spans rather than in the current one. */
+// @ts-ignore: decorator
+@inline const LARGE: usize = 2048;
+/** How many spans a large request looks at before it takes fresh memory at the top. */
+// @ts-ignore: decorator
+@inline const LARGE_SEARCH: i32 = 64;
+
+/** End of the blocks handed out, when the current span is not at the top: above it memory is fresh (zero). */
+// @ts-ignore: decorator
+@lazy let top: usize = heapStart();
+/** The current span: [cur, curEnd) is zero and not yet handed out. */
+// @ts-ignore: decorator
+@lazy let cur: usize = heapStart();
+// @ts-ignore: decorator
+@lazy let curEnd: usize = heapStart();
+/** The current span is the fresh memory at the top (then curEnd is the end of memory, and `top` is cur). */
+let curAtTop: bool = false;
+/** First of the spans the last sweep found, in address order; each links to the next in its first payload word. */
+let spans: usize = 0;
+/** Bytes in blocks currently handed out (after a sweep: what is live). */
+// @ts-ignore: decorator
+@lazy let inUse: usize = 0;
 
 /** Where the first block starts. */
 // @ts-ignore: decorator
@@ -57,155 +70,255 @@ const heads: usize = memory.data(<i32>(CLASS_COUNT * sizeof<usize>()), 16);
   return ((__heap_base + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
 }
 
-/** Where the next fresh block will be carved (the end of the walkable heap). */
+/** The end of the walkable heap (call closeSpan() first). */
 export function heapTop(): usize {
-  return top;
+  return curAtTop ? cur : top;
 }
 
-/** A request's block size (header included), before class rounding: a multiple of 16, at least 16. */
+/** A request's block size (header included): a multiple of 16, at least 16. */
 // @ts-ignore: decorator
 @inline function blockSizeFor(size: usize): usize {
   return (size + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK;
 }
 
-/** The class of a block size (a multiple of 16). */
 // @ts-ignore: decorator
-@inline function classOf(b: usize): usize {
-  if (b <= SMALL_MAX) return b >> 4;
-  const k = <usize>(31 - clz<u32>(<u32>(b - 1)));          // 2^k < b <= 2^(k+1)
-  const quarter = (b - 1) >> (k - 2);                        // 4..7: which quarter of the span b falls in
-  return SMALL_CLASSES + 1 + (k - 11) * 4 + (quarter - 4);
+@inline function blockSize(block: usize): usize {
+  return BLOCK_OVERHEAD + (load<u32>(block) & ~FLAGS);
 }
 
-/** The block size of a class: the largest size that maps to it. */
 // @ts-ignore: decorator
-@inline function classSize(c: usize): usize {
-  if (c <= SMALL_CLASSES) return c << 4;
-  const i = c - SMALL_CLASSES - 1;
-  const k = (i >> 2) + 11;
-  return (<usize>1 << k) + (((i & 3) + 1) << (k - 2));
+@inline function memoryEnd(): usize {
+  return <usize>memory.size() << 16;
 }
 
-/** Carves `b` bytes at the top, growing memory as needed. */
-function carve(b: usize): usize {
-  const block = top;
-  const end = block + b;
-  const limit = <usize>memory.size() << 16;
-  if (end > limit) {
-    const pagesNeeded = <i32>((end - limit + 0xffff) >>> 16);
-    // Grow by an eighth at least (and 1 MiB), not double: memory is never given back, so a
-    // single large frame should not leave the heap twice its size.
-    const pagesWanted = max(pagesNeeded, max(memory.size() >> 3, 16));
-    if (memory.grow(pagesWanted) < 0) {
-      if (memory.grow(pagesNeeded) < 0) unreachable(); // out of memory: the host's limit
-    }
-  }
-  top = end;
-  return block;
-}
-
-/**
- * Zeroes a reused block's payload. Small ones with plain stores: most objects are a few words,
- * and a bulk-memory call costs more than the stores (measured: about a third of a small
- * allocation). Payloads are 16-byte aligned and their capacity is 12 more than a multiple of
- * 16, so 8-byte stores and one 4-byte store cover them.
- */
-// @ts-ignore: decorator
-@inline function zero(ptr: usize, capacity: usize): void {
-  if (capacity <= 124) {
-    const last = ptr + capacity - 4;
-    for (let p = ptr; p < last; p += 8) store<u64>(p, 0);
-    store<u32>(last, 0);
-  } else {
-    memory.fill(ptr, 0, capacity);
+/** Grows memory to cover `end`: by an eighth at least (and 1 MiB), since memory is never given back. */
+function growTo(end: usize): void {
+  const limit = memoryEnd();
+  if (end <= limit) return;
+  const pagesNeeded = <i32>((end - limit + 0xffff) >>> 16);
+  const pagesWanted = max(pagesNeeded, max(memory.size() >> 3, 16));
+  if (memory.grow(pagesWanted) < 0) {
+    if (memory.grow(pagesNeeded) < 0) unreachable(); // out of memory: the host's limit
   }
 }
 
-/** Pops a free block of class c, or 0. */
+/** Writes the header of a block of `b` bytes at `block` and counts it; returns the payload. */
 // @ts-ignore: decorator
-@inline function pop(c: usize): usize {
-  const slot = heads + (c << alignof<usize>());
-  const block = load<usize>(slot);
-  if (block != 0) store<usize>(slot, load<usize>(block + BLOCK_OVERHEAD));
-  return block;
-}
-
-// @ts-ignore: decorator
-@global @unsafe
-export function __alloc(size: usize): usize {
-  return allocate(size);
-}
-
-/** __alloc's body, inlined where objects are made (the collector's __new). */
-// @ts-ignore: decorator
-@inline export function allocate(size: usize): usize {
-  if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
-  const c = classOf(blockSizeFor(size));
-  const block = pop(c);
-  if (block != 0) return reuse(block); // the common case: a block this size was freed before
-  return allocSlow(c);
-}
-
-/** Hands out a block taken from a free list: flags cleared, payload zeroed. */
-// @ts-ignore: decorator
-@inline function reuse(block: usize): usize {
-  const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
-  changetype<BLOCK>(block).mmInfo = capacity;
-  zero(block + BLOCK_OVERHEAD, capacity);
-  inUse += capacity + BLOCK_OVERHEAD;
-  return block + BLOCK_OVERHEAD;
-}
-
-/** No free block of class c: a bigger free one (large classes only), or fresh memory. */
-function allocSlow(c: usize): usize {
-  if (c > SMALL_CLASSES) {
-    for (let up: usize = 1; up <= LARGE_REACH && c + up < CLASS_COUNT; up++) {
-      const block = pop(c + up);
-      if (block != 0) return reuse(block);
-    }
-  }
-  const b = classSize(c);
-  const block = carve(b); // never handed out before, so still zero
-  changetype<BLOCK>(block).mmInfo = b - BLOCK_OVERHEAD;
+@inline function handOut(block: usize, b: usize, flags: usize): usize {
+  store<u32>(block, <u32>(b - BLOCK_OVERHEAD | flags));
   inUse += b;
   return block + BLOCK_OVERHEAD;
 }
 
 // @ts-ignore: decorator
 @global @unsafe
-export function __free(ptr: usize): void {
-  if (ptr < __heap_base || (ptr & AL_MASK) != 0) return; // static data, or not ours
-  release(ptr - BLOCK_OVERHEAD);
+export function __alloc(size: usize): usize {
+  return allocate(size, 0);
 }
 
-/** Puts a block handed out before on its class's free list (the collector's sweep calls this). */
+/** __alloc's body, inlined where objects are made (the collector's __new passes MANAGED). */
 // @ts-ignore: decorator
-@inline export function release(block: usize): void {
-  const capacity = changetype<BLOCK>(block).mmInfo & ~FLAGS;
-  changetype<BLOCK>(block).mmInfo = capacity | FREE;
-  const slot = heads + (classOf(capacity + BLOCK_OVERHEAD) << alignof<usize>());
-  store<usize>(block + BLOCK_OVERHEAD, load<usize>(slot));
-  store<usize>(slot, block);
-  inUse -= capacity + BLOCK_OVERHEAD;
+@inline export function allocate(size: usize, flags: usize): usize {
+  if (size > BLOCK_MAXSIZE) unreachable(); // callers check their own limits first
+  const b = blockSizeFor(size);
+  const block = cur;
+  const next = block + b;
+  if (next <= curEnd) { // the common case: room in the current span
+    cur = next;
+    return handOut(block, b, flags);
+  }
+  return handOut(allocSlow(b), b, flags);
+}
+
+/** The current span is full for a `b`-byte block: place it elsewhere and return where. */
+function allocSlow(b: usize): usize {
+  if (b >= LARGE) {
+    const fit = takeFirstFit(b);
+    if (fit != 0) return fit;
+    if (!curAtTop) { // fresh memory at the top, leaving the current span for small blocks
+      const block = top;
+      growTo(block + b);
+      top = block + b;
+      return block;
+    }
+  } else if (!curAtTop) {
+    retireSpan();
+    while (spans != 0) {
+      const span = spans;
+      const size = blockSize(span);
+      spans = load<usize>(span + BLOCK_OVERHEAD);
+      if (size >= b) { // too small ones stay free blocks until the next sweep
+        store<u32>(span, 0);
+        store<usize>(span + BLOCK_OVERHEAD, 0);
+        cur = span + b;
+        curEnd = span + size;
+        return span;
+      }
+    }
+    cur = top;
+    curEnd = memoryEnd();
+    curAtTop = true;
+  }
+  // At the top: grow memory as far as needed.
+  const block = cur;
+  if (block + b > curEnd) {
+    growTo(block + b);
+    curEnd = memoryEnd();
+  }
+  cur = block + b;
+  return block;
+}
+
+/** Takes the front of the first span with `b` bytes, or returns 0. */
+function takeFirstFit(b: usize): usize {
+  let prev: usize = 0;
+  let span = spans;
+  for (let n = 0; span != 0 && n < LARGE_SEARCH; n++) {
+    const size = blockSize(span);
+    const next = load<usize>(span + BLOCK_OVERHEAD);
+    if (size >= b) {
+      let follow = next;
+      const rest = size - b;
+      if (rest != 0) { // the rest stays free (zero); listed again if it is still a span
+        const restBlock = span + b;
+        store<u32>(restBlock, <u32>(rest - BLOCK_OVERHEAD | ZEROED));
+        if (rest >= MIN_SPAN) {
+          store<usize>(restBlock + BLOCK_OVERHEAD, next);
+          follow = restBlock;
+        }
+      }
+      if (prev == 0) spans = follow; else store<usize>(prev + BLOCK_OVERHEAD, follow);
+      store<usize>(span + BLOCK_OVERHEAD, 0); // the link was the only non-zero payload word
+      return span;
+    }
+    prev = span;
+    span = next;
+  }
+  return 0;
+}
+
+/** What is left of the current span (not at the top) becomes a free block, already zero. */
+function retireSpan(): void {
+  if (!curAtTop && cur < curEnd) store<u32>(cur, <u32>(curEnd - cur - BLOCK_OVERHEAD | ZEROED));
+}
+
+/**
+ * Makes the heap walkable from heapStart() to heapTop(): the current span's rest becomes a free
+ * block, or fresh memory again at the top. The next allocation opens a span again.
+ */
+export function closeSpan(): void {
+  if (curAtTop) {
+    top = cur;
+    curAtTop = false;
+  } else {
+    retireSpan();
+  }
+  cur = 0;
+  curEnd = 0;
+}
+
+// @ts-ignore: decorator
+@global @unsafe
+export function __free(ptr: usize): void {
+  if (ptr < __heap_base || (ptr & AL_MASK) != 0) return; // static data, or not ours
+  const block = ptr - BLOCK_OVERHEAD;
+  const b = blockSize(block);
+  inUse -= b;
+  if (block + b == cur) { // the last block handed out: back into the span, zero again
+    memory.fill(block, 0, b);
+    cur = block;
+  } else {
+    store<u32>(block, <u32>(b - BLOCK_OVERHEAD | FREE));
+  }
 }
 
 // @ts-ignore: decorator
 @global @unsafe
 export function __realloc(ptr: usize, size: usize): usize {
   if (size > BLOCK_MAXSIZE) unreachable();
-  const capacity = changetype<BLOCK>(ptr - BLOCK_OVERHEAD).mmInfo & ~FLAGS;
-  const have = classOf(capacity + BLOCK_OVERHEAD);
-  const reach = have > SMALL_CLASSES ? LARGE_REACH : 0;
-  if (size <= capacity && classOf(blockSizeFor(size)) + reach >= have) {
-    // Still fits, and no smaller than __alloc would have accepted: keep it. Bytes past the
-    // new size are zeroed, so growing in place later reads zeros, as a fresh block would.
+  const block = ptr - BLOCK_OVERHEAD;
+  const flags = <usize>load<u32>(block) & FLAGS;
+  const old = blockSize(block);
+  const capacity = old - BLOCK_OVERHEAD;
+  const b = blockSizeFor(size);
+  const last = block + old == cur; // the last block handed out can grow or shrink where it is
+  if (size <= capacity) {
+    // Bytes past the new size are zeroed, so growing in place later reads zeros, as a fresh block would.
     memory.fill(ptr + size, 0, capacity - size);
+    if (last) {
+      cur = block + b;
+      store<u32>(block, <u32>(b - BLOCK_OVERHEAD | flags));
+      inUse -= old - b;
+    }
+    return ptr;
+  }
+  if (last && (block + b <= curEnd || curAtTop)) {
+    if (block + b > curEnd) {
+      growTo(block + b);
+      curEnd = memoryEnd();
+    }
+    cur = block + b; // the span's bytes are zero already
+    store<u32>(block, <u32>(b - BLOCK_OVERHEAD | flags));
+    inUse += b - old;
     return ptr;
   }
   const moved = __alloc(size);
-  memory.copy(moved, ptr, min(size, capacity));
+  memory.copy(moved, ptr, capacity);
   __free(ptr);
   return moved;
+}
+
+/**
+ * The collector's sweep, after closeSpan() and marking: every object block whose mark is not
+ * `marked`, and every block freed explicitly, is dead. Each run of dead blocks becomes one
+ * block: a span (zeroed, listed) when it is at least MIN_SPAN long, otherwise a hole. A run
+ * that reaches the top becomes fresh memory again.
+ */
+export function sweep(marked: u32): void {
+  const end = top;
+  let run: usize = 0;   // start of the current run of dead blocks (0: none)
+  let dirty: usize = 0; // from here on the run's bytes are not known to be zero
+  let tail: usize = 0;  // last span listed
+  spans = 0;
+  inUse = 0;
+  for (let b = heapStart(); b < end;) {
+    const mm = <usize>load<u32>(b);
+    const size = BLOCK_OVERHEAD + (mm & ~FLAGS);
+    const flags = mm & FLAGS;
+    const dead = flags == MANAGED ? changetype<OBJECT>(b).gcInfo != marked : flags != 0;
+    if (dead) {
+      if (run == 0) { run = b; dirty = b; }
+      if (flags == ZEROED) { // zero what came before it, skip its zero bytes
+        memory.fill(dirty, 0, b + 2 * BLOCK_OVERHEAD - dirty);
+        dirty = b + size;
+      }
+    } else {
+      inUse += size;
+      if (run != 0) {
+        tail = endRun(run, dirty, b, tail);
+        run = 0;
+      }
+    }
+    b += size;
+  }
+  if (run != 0) {
+    memory.fill(dirty, 0, end - dirty);
+    top = run;
+  }
+}
+
+/** Closes the run of dead blocks [run, end): lists it as a span after `tail` or leaves a hole. Returns the new tail. */
+// @ts-ignore: decorator
+@inline function endRun(run: usize, dirty: usize, end: usize, tail: usize): usize {
+  const length = end - run;
+  if (length < MIN_SPAN) {
+    store<u32>(run, <u32>(length - BLOCK_OVERHEAD | FREE));
+    return tail;
+  }
+  memory.fill(dirty, 0, end - dirty);
+  store<u32>(run, <u32>(length - BLOCK_OVERHEAD | ZEROED));
+  if (tail == 0) spans = run; else store<usize>(tail + BLOCK_OVERHEAD, run);
+  return run;
 }
 
 /** Bytes in blocks currently handed out (after a collection: what is live). */

@@ -6,16 +6,17 @@
 // objects are found from the globals (the compiler's __visit_globals), from pinned objects, and
 // then from each marked object's members (__visit_members), through an explicit stack.
 //
-// Sweeping walks the heap block by block (the allocator carves blocks contiguously and never
-// merges them) and frees every object block not marked in this epoch. Unlike a list of all
-// objects (what AssemblyScript's own collectors keep), this needs no links in the header, so
-// allocating an object is only the allocator's work plus three header stores.
+// Sweeping walks the heap block by block (blocks lie one after another) and hands every object
+// block not marked in this epoch back to the allocator, which joins neighbouring dead blocks into
+// free spans (allocator.ts: sweep). Unlike a list of all objects (what AssemblyScript's own
+// collectors keep), this needs no links in the header, so allocating an object is only the
+// allocator's pointer bump plus three header stores.
 //
 // Header fields (AssemblyScript's OBJECT layout, ~lib/rt/common): gcInfo = mark epoch,
 // gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
 import { OBJECT, BLOCK, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
-import { MANAGED, FREE, heapStart, heapTop, release, allocate } from "./allocator";
+import { MANAGED, FREE, heapStart, heapTop, closeSpan, sweep, allocate } from "./allocator";
 
 /** The current collection's mark; never 0, which fresh objects and static data start with. */
 let epoch: u32 = 1;
@@ -46,9 +47,8 @@ function growGray(): void {
 @global @unsafe
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
-  const ptr = allocate(OBJECT_OVERHEAD + size); // zero-filled: gcInfo and gcInfo2 start at 0
+  const ptr = allocate(OBJECT_OVERHEAD + size, MANAGED); // zero-filled: gcInfo and gcInfo2 start at 0
   const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
-  obj.mmInfo |= MANAGED;
   obj.rtId = id;
   obj.rtSize = <u32>size;
   return ptr + OBJECT_OVERHEAD;
@@ -110,6 +110,7 @@ export function __unpin(ptr: usize): void {
 @global @unsafe
 export function __collect(): void {
   epoch = epoch == u32.MAX_VALUE ? 1 : epoch + 1;
+  closeSpan(); // the heap is walkable from here on (the mark stack grows only by large blocks, which keep it so)
   const start = heapStart(), end = heapTop();
 
   // Roots: globals, then pinned objects (found by walking the heap; usually there are none).
@@ -125,11 +126,6 @@ export function __collect(): void {
     grayLength--;
     __visit_members(load<usize>(gray + (grayLength << alignof<usize>())), 0);
   }
-  // Sweep: objects this epoch did not mark are garbage.
-  for (let b = start; b < end;) {
-    const mm = changetype<BLOCK>(b).mmInfo;
-    const next = b + BLOCK_OVERHEAD + (mm & ~3);
-    if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo != epoch) release(b);
-    b = next;
-  }
+  // Objects this epoch did not mark are garbage; the allocator joins them into free spans.
+  sweep(epoch);
 }

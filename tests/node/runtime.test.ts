@@ -53,6 +53,8 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
   };
   let fillNext = 1;
   for (let step = 0; step < 6000; step++) {
+    // Collections join freed blocks into spans and zero them; the raw blocks (not objects) stay.
+    if (step % 500 === 499) ex.collect();
     const op = rand();
     if (op < 0.5 || live.size === 0) {
       const size = sizeOf();
@@ -88,16 +90,31 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
   for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] >= ranges[i - 1][1], "blocks do not overlap");
 });
 
-test("allocator: freed memory is reused, so a repeated workload does not grow memory", async () => {
+test("allocator: freed memory is reused after the next collection, so a repeated workload does not grow memory", async () => {
   const ex = await load();
   const rand = rng(777);
   const sizes = Array.from({ length: 3000 }, () => Math.floor(rand() * (rand() < 0.9 ? 300 : 100_000)));
-  const round = () => { const ptrs = sizes.map((s) => ex.alloc(s) >>> 0); for (const p of ptrs) ex.free(p); };
+  const round = () => { const ptrs = sizes.map((s) => ex.alloc(s) >>> 0); for (const p of ptrs) ex.free(p); ex.collect(); };
   round();
   const after1 = ex.memoryBytes() >>> 0, inUse1 = ex.inUse() >>> 0;
   for (let i = 0; i < 20; i++) round();
   assert.equal(ex.memoryBytes() >>> 0, after1, "memory did not grow after the first round");
   assert.equal(ex.inUse() >>> 0, inUse1, "everything freed is accounted for");
+});
+
+test("allocator: the last block handed out is freed, grown and shrunk where it is", async () => {
+  const ex = await load();
+  const a = ex.alloc(100) >>> 0;
+  ex.free(a);
+  assert.equal(ex.alloc(40) >>> 0, a, "freeing the last block gives its memory straight back");
+  const grown = ex.realloc(a, 5000) >>> 0;
+  assert.equal(grown, a, "the last block grows in place");
+  const inUse = ex.inUse() >>> 0;
+  assert.equal(ex.realloc(a, 100) >>> 0, a, "and shrinks in place");
+  assert.equal(inUse - (ex.inUse() >>> 0), 4896, "giving back what it no longer needs");
+  const b = ex.alloc(16) >>> 0;
+  assert.equal(b, a + 112, "the next block follows it");
+  assert.notEqual(ex.realloc(a, 200) >>> 0, a, "a block that is no longer the last moves to grow");
 });
 
 test("collector: unreachable objects are freed and reused, reachable ones survive", async () => {
