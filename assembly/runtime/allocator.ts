@@ -70,11 +70,6 @@ let spans: usize = 0;
   return ((__heap_base + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
 }
 
-/** The end of the walkable heap (call closeSpan() first). */
-export function heapTop(): usize {
-  return curAtTop ? cur : top;
-}
-
 /** A request's block size (header included): a multiple of 16, at least 16. */
 // @ts-ignore: decorator
 @inline function blockSizeFor(size: usize): usize {
@@ -203,7 +198,7 @@ function retireSpan(): void {
 }
 
 /**
- * Makes the heap walkable from heapStart() to heapTop(): the current span's rest becomes a free
+ * Makes the heap walkable from heapStart() to the top: the current span's rest becomes a free
  * block, or fresh memory again at the top. The next allocation opens a span again.
  */
 export function closeSpan(): void {

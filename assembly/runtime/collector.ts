@@ -14,9 +14,9 @@
 //
 // Header fields (AssemblyScript's OBJECT layout, ~lib/rt/common): gcInfo = mark epoch,
 // gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
-import { OBJECT, BLOCK, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
+import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
-import { MANAGED, FREE, heapStart, heapTop, closeSpan, sweep, allocate } from "./allocator";
+import { MANAGED, closeSpan, sweep, allocate } from "./allocator";
 
 /** The current collection's mark; never 0, which fresh objects and static data start with. */
 let epoch: u32 = 1;
@@ -84,6 +84,10 @@ export function __visit(ptr: usize, cookie: i32): void {
   if (ptr != 0) markAndPush(ptr);
 }
 
+/** Pinned objects: a raw block of pointers, so a collection finds them without walking the heap. */
+let pins: usize = 0;
+let pinsCapacity: usize = 0;
+
 // @ts-ignore: decorator
 @global @unsafe
 export function __pin(ptr: usize): usize {
@@ -91,6 +95,12 @@ export function __pin(ptr: usize): usize {
     const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
     if (obj.gcInfo2 != 0) throw new Error(E_ALREADY_PINNED);
     obj.gcInfo2 = 1;
+    if (<usize>pinnedCount == pinsCapacity) {
+      const capacity: usize = pinsCapacity == 0 ? <usize>16 : pinsCapacity << 1;
+      pins = pins == 0 ? __alloc(capacity << alignof<usize>()) : __realloc(pins, capacity << alignof<usize>());
+      pinsCapacity = capacity;
+    }
+    store<usize>(pins + (<usize>pinnedCount << alignof<usize>()), ptr);
     pinnedCount++;
   }
   return ptr;
@@ -103,7 +113,16 @@ export function __unpin(ptr: usize): void {
   const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
   if (obj.gcInfo2 == 0) throw new Error(E_NOT_PINNED);
   obj.gcInfo2 = 0;
-  pinnedCount--;
+  // Usually the newest pin is the one let go: search from the end, move the last one into its place.
+  const last = pinnedCount - 1;
+  for (let i = last; i >= 0; i--) {
+    const slot = pins + (<usize>i << alignof<usize>());
+    if (load<usize>(slot) == ptr) {
+      store<usize>(slot, load<usize>(pins + (<usize>last << alignof<usize>())));
+      break;
+    }
+  }
+  pinnedCount = last;
 }
 
 // @ts-ignore: decorator
@@ -111,16 +130,10 @@ export function __unpin(ptr: usize): void {
 export function __collect(): void {
   epoch = epoch == u32.MAX_VALUE ? 1 : epoch + 1;
   closeSpan(); // the heap is walkable from here on (the mark stack grows only by large blocks, which keep it so)
-  const start = heapStart(), end = heapTop();
 
-  // Roots: globals, then pinned objects (found by walking the heap; usually there are none).
+  // Roots: globals, then pinned objects.
   __visit_globals(0);
-  if (pinnedCount > 0) {
-    for (let b = start; b < end; b += BLOCK_OVERHEAD + (changetype<BLOCK>(b).mmInfo & ~3)) {
-      const mm = changetype<BLOCK>(b).mmInfo;
-      if ((mm & (MANAGED | FREE)) == MANAGED && changetype<OBJECT>(b).gcInfo2 != 0) markAndPush(b + TOTAL_OVERHEAD);
-    }
-  }
+  for (let i = 0; i < pinnedCount; i++) markAndPush(load<usize>(pins + (<usize>i << alignof<usize>())));
   // Everything reachable from them.
   while (grayLength > 0) {
     grayLength--;

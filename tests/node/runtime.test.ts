@@ -167,6 +167,21 @@ test("collector: a pinned object survives collections with nothing else referrin
   assert.ok((ex.inUse() >>> 0) < withPin, "unpinned and unreferenced, it is freed");
 });
 
+test("collector: letting go of one pin among several keeps the others", async () => {
+  const ex = await load();
+  const sizes = [3000, 5000, 7000, 9000];
+  const ptrs = sizes.map((n) => ex.pinnedBuffer(n) >>> 0);
+  ex.collect();
+  const withAll = ex.inUse() >>> 0;
+  ex.unpin(ptrs[1]); // neither the newest nor the oldest pin
+  for (let i = 0; i < 10; i++) { ex.buildList(20_000, 0); ex.collect(); }
+  for (const i of [0, 2, 3]) assert.equal(ex.pinnedIntact(ptrs[i], sizes[i]), 1, `pinned buffer ${i} survived`);
+  assert.ok((ex.inUse() >>> 0) <= withAll - 5000, "the unpinned buffer was freed");
+  for (const i of [3, 0, 2]) ex.unpin(ptrs[i]);
+  ex.collect();
+  assert.ok((ex.inUse() >>> 0) <= withAll - 24_000, "and the rest once they are unpinned too");
+});
+
 test("one large frame does not leave the heap at twice its size: memory grows by what is needed, not by doubling", async () => {
   const d = await Dissector.load();
   const host = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: "{}" });
