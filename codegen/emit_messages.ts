@@ -243,12 +243,12 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   // Element reads and writes skip the bounds check: every loop runs i below the length it checks.
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;
   if (el.kind === "struct") {
-    readEl = `unchecked(a[i] = ${elType}.decodeFrom(r, version));`;
+    readEl = `storeElement<${elType}>(a, i, ${elType}.decodeFrom(r, version));`;
     sizeEl = `n += unchecked(x[i]).size(version);`;
     writeEl = `unchecked(x[i]).encode(w, version);`;
     jsonEl = `x[i].toJson(j, version);`;
   } else if (el.kind === "primitive") {
-    readEl = `unchecked(a[i] = ${readPrimitive(el.name, "false", flexibleC)});`;
+    readEl = isStaticArrayElement(el) ? `unchecked(a[i] = ${readPrimitive(el.name, "false", flexibleC)});` : `storeElement<${elType}>(a, i, ${readPrimitive(el.name, "false", flexibleC)});`;
     sizeEl = `n += ${sizePrimitive(el.name, "unchecked(x[i])", "false", flexibleC)};`;
     writeEl = writePrimitive(el.name, "unchecked(x[i])", "false", flexibleC);
     jsonEl = jsonPrimitive(el.name, "x[i]");
@@ -261,7 +261,7 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   if (isStaticArrayElement(el)) {
     out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else if (count == 0) { ${v} = ${emptyStaticArray(el)}; } else { const a = new StaticArray<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } ${v} = i < count ? StaticArray.slice<${elType}>(a, 0, i) : a; } }`);
   } else {
-    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
+    out.decode.push(`{ const count = ${lenRead}; if (count < 0) { ${nullBranch} } else if (count == 0) { ${v} = emptyArray<${elType}>(); } else { const a = new Array<${elType}>(count); let i = 0; for (; i < count && !r.bad; i++) { ${readEl} } if (i < count) a.length = i; ${v} = a; } }`);
   }
   const lenSize = flexibleC === "true" ? "sizeOf.compactArrayLength(CNT)" : flexibleC === "false" ? "4" : `((${flexibleC}) ? sizeOf.compactArrayLength(CNT) : 4)`;
   const lenWrite = flexibleC === "true" ? "w.compactArrayLength(CNT);" : flexibleC === "false" ? "w.arrayLength(CNT);" : `if (${flexibleC}) w.compactArrayLength(CNT); else w.arrayLength(CNT);`;
@@ -581,7 +581,8 @@ export function fileHeader(provenance: string): string {
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";

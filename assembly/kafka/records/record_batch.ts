@@ -3,6 +3,7 @@
 // they are; fixCrc() then recomputes the checksum over attributes..end.
 import { Reader, ReadError } from "../wire/reader";
 import { crc32cUpdate } from "./crc32c";
+import { swap64 } from "../wire/byte_order";
 
 export const BATCH_HEADER: i32 = 61;
 const OFF_LENGTH: i32 = 8;
@@ -25,7 +26,7 @@ export enum BatchError {
 
 @inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
 @inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
-@inline function be64(p: usize): i64 { return bswap<i64>(load<i64>(p)); }
+@inline function be64(p: usize): i64 { return <i64>swap64(load<u64>(p)); }
 
 /** One batch at `offset` in `buffer`, `size` bytes long (its length field + 12). */
 export class RecordBatch {

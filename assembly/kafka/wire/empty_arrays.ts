@@ -17,3 +17,24 @@
 @lazy export const EMPTY_I64: StaticArray<i64> = new StaticArray<i64>(0);
 // @ts-ignore: decorator
 @lazy export const EMPTY_F64: StaticArray<f64> = new StaticArray<f64>(0);
+
+// An Array can grow, so an empty one cannot be shared; but its buffer can. EMPTY_BUFFER is an
+// ArrayBuffer of length 0 whose header lies in static data, not the heap: the first push copies
+// it into the heap (the runtime's __renew does so for anything below __heap_base), and the
+// collector never frees it. An empty array of structs or strings (a Fetch partition's aborted
+// transactions, most of the time) is then one allocation instead of two.
+//
+// The header is AssemblyScript's (~lib/rt/common): mmInfo, gcInfo, gcInfo2, rtId, rtSize, then
+// the payload at a 16-byte boundary, 32 bytes into this 16-aligned block.
+// @ts-ignore: decorator
+@lazy const EMPTY_BUFFER_BLOCK: usize = memory.data<u32>([0, 0, 0, 0, 0, 0, idof<ArrayBuffer>(), 0], 16);
+// @ts-ignore: decorator
+@inline const EMPTY_BUFFER: usize = EMPTY_BUFFER_BLOCK + 32;
+
+/** A new empty Array over the shared static empty buffer. */
+export function emptyArray<T>(): Array<T> {
+  const a = changetype<usize>(__new(offsetof<Array<T>>(), idof<Array<T>>())); // zero-filled: length and capacity 0
+  store<usize>(a, EMPTY_BUFFER, offsetof<Array<T>>("buffer"));
+  store<usize>(a, EMPTY_BUFFER, offsetof<Array<T>>("dataStart"));
+  return changetype<Array<T>>(a);
+}

@@ -5,6 +5,8 @@
 // once at the end. Every length is checked against the bytes left before
 // anything is allocated, so a hostile length can never trap or exhaust memory.
 
+import { swap64 } from "./byte_order";
+
 export enum ReadError {
   None = 0,
   /** A fixed-size read or a length ran past the end of the view. */
@@ -102,12 +104,12 @@ export class Reader {
 
   @inline int64(): i64 {
     const p = this.take(8);
-    return p < 0 ? 0 : bswap<i64>(load<i64>(this.base + p));
+    return p < 0 ? 0 : <i64>swap64(load<u64>(this.base + p));
   }
 
   float64(): f64 {
     const p = this.take(8);
-    return p < 0 ? 0 : reinterpret<f64>(bswap<u64>(load<u64>(this.base + p)));
+    return p < 0 ? 0 : reinterpret<f64>(swap64(load<u64>(this.base + p)));
   }
 
   /** Unsigned LEB128, at most 5 bytes. */
@@ -122,6 +124,12 @@ export class Reader {
   }
 
   private uvarintLong(): u32 {
+    // Two bytes next: lengths of 128 bytes to 16 KiB (a partition's records, often).
+    const p = this.pos;
+    if (p + 1 < this.end) {
+      const b0 = <u32>load<u8>(this.base + p), b1 = <u32>load<u8>(this.base + p + 1);
+      if (b1 < 0x80) { this.pos = p + 2; return (b0 & 0x7f) | (b1 << 7); }
+    }
     let result: u32 = 0;
     for (let shift: u32 = 0; shift < 35; shift += 7) {
       if (this.pos >= this.end) { this.fail(ReadError.Truncated); return 0; }

@@ -2,6 +2,8 @@
 // Messages compute their exact size first, so encoding allocates once. A write
 // past the end sets the sticky `bad` flag instead of trapping.
 
+import { swap64 } from "./byte_order";
+
 export class Writer {
   bad: bool = false;
   private readonly base: usize;
@@ -37,8 +39,8 @@ export class Writer {
   uint16(v: u16): void { const p = this.take(2); if (p >= 0) store<u16>(this.base + p, bswap<u16>(v)); }
   @inline int32(v: i32): void { const p = this.take(4); if (p >= 0) store<i32>(this.base + p, bswap<i32>(v)); }
   uint32(v: u32): void { const p = this.take(4); if (p >= 0) store<u32>(this.base + p, bswap<u32>(v)); }
-  @inline int64(v: i64): void { const p = this.take(8); if (p >= 0) store<i64>(this.base + p, bswap<i64>(v)); }
-  float64(v: f64): void { const p = this.take(8); if (p >= 0) store<u64>(this.base + p, bswap<u64>(reinterpret<u64>(v))); }
+  @inline int64(v: i64): void { const p = this.take(8); if (p >= 0) store<u64>(this.base + p, swap64(<u64>v)); }
+  float64(v: f64): void { const p = this.take(8); if (p >= 0) store<u64>(this.base + p, swap64(reinterpret<u64>(v))); }
 
   @inline uvarint(v: u32): void {
     // Most are one byte: compact lengths and tagged-field counts.

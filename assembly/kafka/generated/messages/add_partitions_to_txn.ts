@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -39,7 +40,7 @@ export class AddPartitionsToTxnRequest {
     if (!(version <= 3)) this.v3AndBelowTopics = [];
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactions = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactions = []; } else if (count == 0) { this.transactions = emptyArray<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(a, i, AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactions = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTransactionalId";
@@ -55,7 +56,7 @@ export class AddPartitionsToTxnRequest {
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTopics[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.v3AndBelowTopics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.v3AndBelowTopics = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.v3AndBelowTopics = []; } else if (count == 0) { this.v3AndBelowTopics = emptyArray<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(a, i, AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.v3AndBelowTopics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest._tagged";
@@ -220,7 +221,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(); } else { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(a, i, AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]._tagged";
@@ -469,11 +470,11 @@ export class AddPartitionsToTxnResponse {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTransaction = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTransaction = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTransaction = []; } else if (count == 0) { this.resultsByTransaction = emptyArray<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(a, i, AddPartitionsToTxnResponse_AddPartitionsToTxnResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTransaction = a; } }
     }
     if (version <= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow[]";
-      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTopicV3AndBelow = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTopicV3AndBelow = a; } }
+      { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByTopicV3AndBelow = []; } else if (count == 0) { this.resultsByTopicV3AndBelow = emptyArray<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(a, i, AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByTopicV3AndBelow = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse._tagged";
@@ -604,7 +605,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     }
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[].TopicResults[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicResults = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicResults = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicResults = []; } else if (count == 0) { this.topicResults = emptyArray<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(a, i, AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicResults = a; } }
     }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]._tagged";
@@ -712,7 +713,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.ResultsByPartition[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByPartition = []; } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByPartition = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resultsByPartition = []; } else if (count == 0) { this.resultsByPartition = emptyArray<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(); } else { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(a, i, AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.resultsByPartition = a; } }
     if (version >= 3) {
       r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult._tagged";
       const count = r.uvarint();

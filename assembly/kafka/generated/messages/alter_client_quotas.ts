@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class AlterClientQuotasRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasRequest_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else if (count == 0) { this.entries = emptyArray<AlterClientQuotasRequest_EntryData>(); } else { const a = new Array<AlterClientQuotasRequest_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterClientQuotasRequest_EntryData>(a, i, AlterClientQuotasRequest_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     r.field = "AlterClientQuotasRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -125,9 +126,9 @@ export class AlterClientQuotasRequest_EntryData {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasRequest_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else if (count == 0) { this.entity = emptyArray<AlterClientQuotasRequest_EntityData>(); } else { const a = new Array<AlterClientQuotasRequest_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterClientQuotasRequest_EntityData>(a, i, AlterClientQuotasRequest_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     r.field = "AlterClientQuotasRequest.Entries[].Ops[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ops = []; } else { const a = new Array<AlterClientQuotasRequest_OpData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasRequest_OpData.decodeFrom(r, version)); } if (i < count) a.length = i; this.ops = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ops = []; } else if (count == 0) { this.ops = emptyArray<AlterClientQuotasRequest_OpData>(); } else { const a = new Array<AlterClientQuotasRequest_OpData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterClientQuotasRequest_OpData>(a, i, AlterClientQuotasRequest_OpData.decodeFrom(r, version)); } if (i < count) a.length = i; this.ops = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasRequest.Entries[]._tagged";
       const count = r.uvarint();
@@ -424,7 +425,7 @@ export class AlterClientQuotasResponse {
     r.field = "AlterClientQuotasResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else { const a = new Array<AlterClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entries = []; } else if (count == 0) { this.entries = emptyArray<AlterClientQuotasResponse_EntryData>(); } else { const a = new Array<AlterClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterClientQuotasResponse_EntryData>(a, i, AlterClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -522,7 +523,7 @@ export class AlterClientQuotasResponse_EntryData {
     r.field = "AlterClientQuotasResponse.Entries[].ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "AlterClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<AlterClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else if (count == 0) { this.entity = emptyArray<AlterClientQuotasResponse_EntityData>(); } else { const a = new Array<AlterClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterClientQuotasResponse_EntityData>(a, i, AlterClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     if (version >= 1) {
       r.field = "AlterClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class AlterConfigsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "AlterConfigsRequest.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else if (count == 0) { this.resources = emptyArray<AlterConfigsRequest_AlterConfigsResource>(); } else { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterConfigsRequest_AlterConfigsResource>(a, i, AlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     r.field = "AlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 2) {
@@ -130,7 +131,7 @@ export class AlterConfigsRequest_AlterConfigsResource {
     r.field = "AlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else if (count == 0) { this.configs = emptyArray<AlterConfigsRequest_AlterableConfig>(); } else { const a = new Array<AlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterConfigsRequest_AlterableConfig>(a, i, AlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -328,7 +329,7 @@ export class AlterConfigsResponse {
     r.field = "AlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterConfigsResponse.Responses[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<AlterConfigsResponse_AlterConfigsResourceResponse>(); } else { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterConfigsResponse_AlterConfigsResourceResponse>(a, i, AlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 2) {
       r.field = "AlterConfigsResponse._tagged";
       const count = r.uvarint();

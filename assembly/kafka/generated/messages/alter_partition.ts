@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -35,7 +36,7 @@ export class AlterPartitionRequest {
     r.field = "AlterPartitionRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AlterPartitionRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AlterPartitionRequest_TopicData>(); } else { const a = new Array<AlterPartitionRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionRequest_TopicData>(a, i, AlterPartitionRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionRequest._tagged";
       const count = r.uvarint();
@@ -144,7 +145,7 @@ export class AlterPartitionRequest_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterPartitionRequest_PartitionData>(); } else { const a = new Array<AlterPartitionRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionRequest_PartitionData>(a, i, AlterPartitionRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -270,7 +271,7 @@ export class AlterPartitionRequest_PartitionData {
     }
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.newIsrWithEpochs = []; } else { const a = new Array<AlterPartitionRequest_BrokerState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionRequest_BrokerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.newIsrWithEpochs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.newIsrWithEpochs = []; } else if (count == 0) { this.newIsrWithEpochs = emptyArray<AlterPartitionRequest_BrokerState>(); } else { const a = new Array<AlterPartitionRequest_BrokerState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionRequest_BrokerState>(a, i, AlterPartitionRequest_BrokerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.newIsrWithEpochs = a; } }
     }
     if (version >= 1) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].LeaderRecoveryState";
@@ -529,7 +530,7 @@ export class AlterPartitionResponse {
     r.field = "AlterPartitionResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AlterPartitionResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AlterPartitionResponse_TopicData>(); } else { const a = new Array<AlterPartitionResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionResponse_TopicData>(a, i, AlterPartitionResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionResponse._tagged";
       const count = r.uvarint();
@@ -639,7 +640,7 @@ export class AlterPartitionResponse_TopicData {
       this.topicId = r.uuid();
     }
     r.field = "AlterPartitionResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterPartitionResponse_PartitionData>(); } else { const a = new Array<AlterPartitionResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionResponse_PartitionData>(a, i, AlterPartitionResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionResponse.Topics[]._tagged";
       const count = r.uvarint();

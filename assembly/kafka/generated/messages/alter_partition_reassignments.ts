@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -38,7 +39,7 @@ export class AlterPartitionReassignmentsRequest {
       this.allowReplicationFactorChange = r.bool();
     }
     r.field = "AlterPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsRequest_ReassignableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AlterPartitionReassignmentsRequest_ReassignableTopic>(); } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionReassignmentsRequest_ReassignableTopic>(a, i, AlterPartitionReassignmentsRequest_ReassignableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -144,7 +145,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsRequest_ReassignablePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterPartitionReassignmentsRequest_ReassignablePartition>(); } else { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionReassignmentsRequest_ReassignablePartition>(a, i, AlterPartitionReassignmentsRequest_ReassignablePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -349,7 +350,7 @@ export class AlterPartitionReassignmentsResponse {
     r.field = "AlterPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsResponse_ReassignableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(); } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(a, i, AlterPartitionReassignmentsResponse_ReassignableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -466,7 +467,7 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Name";
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(); } else { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(a, i, AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterPartitionReassignmentsResponse.Responses[]._tagged";
       const count = r.uvarint();

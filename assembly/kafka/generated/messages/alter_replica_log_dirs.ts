@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class AlterReplicaLogDirsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsRequest.Dirs[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.dirs = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDir.decodeFrom(r, version)); } if (i < count) a.length = i; this.dirs = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.dirs = []; } else if (count == 0) { this.dirs = emptyArray<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(); } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(a, i, AlterReplicaLogDirsRequest_AlterReplicaLogDir.decodeFrom(r, version)); } if (i < count) a.length = i; this.dirs = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -119,7 +120,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Path";
     this.path = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(); } else { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(a, i, AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsRequest.Dirs[]._tagged";
       const count = r.uvarint();
@@ -312,7 +313,7 @@ export class AlterReplicaLogDirsResponse {
     r.field = "AlterReplicaLogDirsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterReplicaLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(); } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(a, i, AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -407,7 +408,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     r.field = "AlterReplicaLogDirsResponse.Results[].TopicName";
     this.topicName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(); } else { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(a, i, AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "AlterReplicaLogDirsResponse.Results[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class AlterShareGroupOffsetsRequest {
     r.field = "AlterShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(); } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(a, i, AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     r.field = "AlterShareGroupOffsetsRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(); } else { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(a, i, AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -326,7 +327,7 @@ export class AlterShareGroupOffsetsResponse {
     r.field = "AlterShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(); } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(a, i, AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -435,7 +436,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     r.field = "AlterShareGroupOffsetsResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(); } else { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(a, i, AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AlterShareGroupOffsetsResponse.Responses[]._tagged";
       const count = r.uvarint();

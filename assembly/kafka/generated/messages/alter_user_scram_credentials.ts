@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,9 +31,9 @@ export class AlterUserScramCredentialsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsRequest.Deletions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.deletions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsRequest_ScramCredentialDeletion.decodeFrom(r, version)); } if (i < count) a.length = i; this.deletions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.deletions = []; } else if (count == 0) { this.deletions = emptyArray<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(); } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(a, i, AlterUserScramCredentialsRequest_ScramCredentialDeletion.decodeFrom(r, version)); } if (i < count) a.length = i; this.deletions = a; } }
     r.field = "AlterUserScramCredentialsRequest.Upsertions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.upsertions = []; } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsRequest_ScramCredentialUpsertion.decodeFrom(r, version)); } if (i < count) a.length = i; this.upsertions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.upsertions = []; } else if (count == 0) { this.upsertions = emptyArray<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(); } else { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(a, i, AlterUserScramCredentialsRequest_ScramCredentialUpsertion.decodeFrom(r, version)); } if (i < count) a.length = i; this.upsertions = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -345,7 +346,7 @@ export class AlterUserScramCredentialsResponse {
     r.field = "AlterUserScramCredentialsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "AlterUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(); } else { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(a, i, AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "AlterUserScramCredentialsResponse._tagged";
       const count = r.uvarint();

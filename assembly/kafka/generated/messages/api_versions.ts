@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -158,7 +159,7 @@ export class ApiVersionsResponse {
     r.field = "ApiVersionsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ApiVersionsResponse.ApiKeys[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.apiKeys = []; } else { const a = new Array<ApiVersionsResponse_ApiVersion>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_ApiVersion.decodeFrom(r, version)); } if (i < count) a.length = i; this.apiKeys = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.apiKeys = []; } else if (count == 0) { this.apiKeys = emptyArray<ApiVersionsResponse_ApiVersion>(); } else { const a = new Array<ApiVersionsResponse_ApiVersion>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ApiVersionsResponse_ApiVersion>(a, i, ApiVersionsResponse_ApiVersion.decodeFrom(r, version)); } if (i < count) a.length = i; this.apiKeys = a; } }
     if (version >= 1) {
       r.field = "ApiVersionsResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -173,7 +174,7 @@ export class ApiVersionsResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 3)) {
           r.field = "ApiVersionsResponse.SupportedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.supportedFeatures = []; } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_SupportedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.supportedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.supportedFeatures = []; } else if (count == 0) { this.supportedFeatures = emptyArray<ApiVersionsResponse_SupportedFeatureKey>(); } else { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ApiVersionsResponse_SupportedFeatureKey>(a, i, ApiVersionsResponse_SupportedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.supportedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 3)) {
@@ -183,7 +184,7 @@ export class ApiVersionsResponse {
         } else
         if (tag == 2 && (version >= 3)) {
           r.field = "ApiVersionsResponse.FinalizedFeatures[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.finalizedFeatures = []; } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ApiVersionsResponse_FinalizedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.finalizedFeatures = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.finalizedFeatures = []; } else if (count == 0) { this.finalizedFeatures = emptyArray<ApiVersionsResponse_FinalizedFeatureKey>(); } else { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ApiVersionsResponse_FinalizedFeatureKey>(a, i, ApiVersionsResponse_FinalizedFeatureKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.finalizedFeatures = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 3 && (version >= 3)) {

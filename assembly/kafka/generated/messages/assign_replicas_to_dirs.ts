@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -35,7 +36,7 @@ export class AssignReplicasToDirsRequest {
     r.field = "AssignReplicasToDirsRequest.BrokerEpoch";
     this.brokerEpoch = r.int64();
     r.field = "AssignReplicasToDirsRequest.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else if (count == 0) { this.directories = emptyArray<AssignReplicasToDirsRequest_DirectoryData>(); } else { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsRequest_DirectoryData>(a, i, AssignReplicasToDirsRequest_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest._tagged";
       const count = r.uvarint();
@@ -135,7 +136,7 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     r.field = "AssignReplicasToDirsRequest.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AssignReplicasToDirsRequest_TopicData>(); } else { const a = new Array<AssignReplicasToDirsRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsRequest_TopicData>(a, i, AssignReplicasToDirsRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[]._tagged";
       const count = r.uvarint();
@@ -230,7 +231,7 @@ export class AssignReplicasToDirsRequest_TopicData {
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AssignReplicasToDirsRequest_PartitionData>(); } else { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsRequest_PartitionData>(a, i, AssignReplicasToDirsRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]._tagged";
       const count = r.uvarint();
@@ -418,7 +419,7 @@ export class AssignReplicasToDirsResponse {
     r.field = "AssignReplicasToDirsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "AssignReplicasToDirsResponse.Directories[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.directories = []; } else if (count == 0) { this.directories = emptyArray<AssignReplicasToDirsResponse_DirectoryData>(); } else { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsResponse_DirectoryData>(a, i, AssignReplicasToDirsResponse_DirectoryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.directories = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse._tagged";
       const count = r.uvarint();
@@ -519,7 +520,7 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     r.field = "AssignReplicasToDirsResponse.Directories[].Id";
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<AssignReplicasToDirsResponse_TopicData>(); } else { const a = new Array<AssignReplicasToDirsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsResponse_TopicData>(a, i, AssignReplicasToDirsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[]._tagged";
       const count = r.uvarint();
@@ -614,7 +615,7 @@ export class AssignReplicasToDirsResponse_TopicData {
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = AssignReplicasToDirsResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<AssignReplicasToDirsResponse_PartitionData>(); } else { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<AssignReplicasToDirsResponse_PartitionData>(a, i, AssignReplicasToDirsResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -40,10 +41,10 @@ export class BeginQuorumEpochRequest {
       this.voterId = r.int32();
     }
     r.field = "BeginQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<BeginQuorumEpochRequest_TopicData>(); } else { const a = new Array<BeginQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochRequest_TopicData>(a, i, BeginQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else if (count == 0) { this.leaderEndpoints = emptyArray<BeginQuorumEpochRequest_LeaderEndpoint>(); } else { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochRequest_LeaderEndpoint>(a, i, BeginQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest._tagged";
@@ -162,7 +163,7 @@ export class BeginQuorumEpochRequest_TopicData {
     r.field = "BeginQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<BeginQuorumEpochRequest_PartitionData>(); } else { const a = new Array<BeginQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochRequest_PartitionData>(a, i, BeginQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -512,7 +513,7 @@ export class BeginQuorumEpochResponse {
     r.field = "BeginQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "BeginQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<BeginQuorumEpochResponse_TopicData>(); } else { const a = new Array<BeginQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochResponse_TopicData>(a, i, BeginQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -523,7 +524,7 @@ export class BeginQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "BeginQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<BeginQuorumEpochResponse_NodeEndpoint>(); } else { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochResponse_NodeEndpoint>(a, i, BeginQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -635,7 +636,7 @@ export class BeginQuorumEpochResponse_TopicData {
     r.field = "BeginQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BeginQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<BeginQuorumEpochResponse_PartitionData>(); } else { const a = new Array<BeginQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BeginQuorumEpochResponse_PartitionData>(a, i, BeginQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "BeginQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -56,12 +57,12 @@ export class BrokerHeartbeatRequest {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "BrokerHeartbeatRequest.OfflineLogDirs[]";
-          { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.offlineLogDirs = []; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.offlineLogDirs = a; } }
+          { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.offlineLogDirs = []; } else if (count == 0) { this.offlineLogDirs = emptyArray<Uint8Array>(); } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<Uint8Array>(a, i, r.uuid()); } if (i < count) a.length = i; this.offlineLogDirs = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         if (tag == 1 && (version >= 2)) {
           r.field = "BrokerHeartbeatRequest.CordonedLogDirs[]";
-          { const count = r.compactArrayLength(16); if (count < 0) { this.cordonedLogDirs = null; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.cordonedLogDirs = a; } }
+          { const count = r.compactArrayLength(16); if (count < 0) { this.cordonedLogDirs = null; } else if (count == 0) { this.cordonedLogDirs = emptyArray<Uint8Array>(); } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<Uint8Array>(a, i, r.uuid()); } if (i < count) a.length = i; this.cordonedLogDirs = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {

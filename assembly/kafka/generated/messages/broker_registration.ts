@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -46,9 +47,9 @@ export class BrokerRegistrationRequest {
     r.field = "BrokerRegistrationRequest.IncarnationId";
     this.incarnationId = r.uuid();
     r.field = "BrokerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<BrokerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BrokerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else if (count == 0) { this.listeners = emptyArray<BrokerRegistrationRequest_Listener>(); } else { const a = new Array<BrokerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BrokerRegistrationRequest_Listener>(a, i, BrokerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     r.field = "BrokerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<BrokerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = BrokerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else if (count == 0) { this.features = emptyArray<BrokerRegistrationRequest_Feature>(); } else { const a = new Array<BrokerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<BrokerRegistrationRequest_Feature>(a, i, BrokerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
     r.field = "BrokerRegistrationRequest.Rack";
     this.rack = r.compactNullableString();
     if (version >= 1) {
@@ -57,7 +58,7 @@ export class BrokerRegistrationRequest {
     }
     if (version >= 2) {
       r.field = "BrokerRegistrationRequest.LogDirs[]";
-      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.logDirs = []; } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.uuid()); } if (i < count) a.length = i; this.logDirs = a; } }
+      { const count = r.compactArrayLength(16); if (count < 0) { r.fail(ReadError.BadLength); this.logDirs = []; } else if (count == 0) { this.logDirs = emptyArray<Uint8Array>(); } else { const a = new Array<Uint8Array>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<Uint8Array>(a, i, r.uuid()); } if (i < count) a.length = i; this.logDirs = a; } }
     }
     if (version >= 3) {
       r.field = "BrokerRegistrationRequest.PreviousBrokerEpoch";

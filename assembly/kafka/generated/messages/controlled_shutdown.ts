@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -139,7 +140,7 @@ export class ControlledShutdownResponse {
     r.field = "ControlledShutdownResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ControlledShutdownResponse.RemainingPartitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.remainingPartitions = []; } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControlledShutdownResponse_RemainingPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.remainingPartitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.remainingPartitions = []; } else if (count == 0) { this.remainingPartitions = emptyArray<ControlledShutdownResponse_RemainingPartition>(); } else { const a = new Array<ControlledShutdownResponse_RemainingPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ControlledShutdownResponse_RemainingPartition>(a, i, ControlledShutdownResponse_RemainingPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.remainingPartitions = a; } }
     if (version >= 3) {
       r.field = "ControlledShutdownResponse._tagged";
       const count = r.uvarint();

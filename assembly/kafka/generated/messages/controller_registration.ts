@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -39,9 +40,9 @@ export class ControllerRegistrationRequest {
     r.field = "ControllerRegistrationRequest.ZkMigrationReady";
     this.zkMigrationReady = r.bool();
     r.field = "ControllerRegistrationRequest.Listeners[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<ControllerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControllerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else if (count == 0) { this.listeners = emptyArray<ControllerRegistrationRequest_Listener>(); } else { const a = new Array<ControllerRegistrationRequest_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ControllerRegistrationRequest_Listener>(a, i, ControllerRegistrationRequest_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     r.field = "ControllerRegistrationRequest.Features[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else { const a = new Array<ControllerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ControllerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.features = []; } else if (count == 0) { this.features = emptyArray<ControllerRegistrationRequest_Feature>(); } else { const a = new Array<ControllerRegistrationRequest_Feature>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ControllerRegistrationRequest_Feature>(a, i, ControllerRegistrationRequest_Feature.decodeFrom(r, version)); } if (i < count) a.length = i; this.features = a; } }
     if (true) {
       r.field = "ControllerRegistrationRequest._tagged";
       const count = r.uvarint();

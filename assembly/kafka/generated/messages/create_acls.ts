@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class CreateAclsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "CreateAclsRequest.Creations[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.creations = []; } else { const a = new Array<CreateAclsRequest_AclCreation>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateAclsRequest_AclCreation.decodeFrom(r, version)); } if (i < count) a.length = i; this.creations = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.creations = []; } else if (count == 0) { this.creations = emptyArray<CreateAclsRequest_AclCreation>(); } else { const a = new Array<CreateAclsRequest_AclCreation>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateAclsRequest_AclCreation>(a, i, CreateAclsRequest_AclCreation.decodeFrom(r, version)); } if (i < count) a.length = i; this.creations = a; } }
     if (version >= 2) {
       r.field = "CreateAclsRequest._tagged";
       const count = r.uvarint();
@@ -266,7 +267,7 @@ export class CreateAclsResponse {
     r.field = "CreateAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreateAclsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreateAclsResponse_AclCreationResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateAclsResponse_AclCreationResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<CreateAclsResponse_AclCreationResult>(); } else { const a = new Array<CreateAclsResponse_AclCreationResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateAclsResponse_AclCreationResult>(a, i, CreateAclsResponse_AclCreationResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "CreateAclsResponse._tagged";
       const count = r.uvarint();

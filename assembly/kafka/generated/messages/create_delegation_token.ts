@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -42,7 +43,7 @@ export class CreateDelegationTokenRequest {
       this.ownerPrincipalName = r.compactNullableString();
     }
     r.field = "CreateDelegationTokenRequest.Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateDelegationTokenRequest_CreatableRenewers.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else if (count == 0) { this.renewers = emptyArray<CreateDelegationTokenRequest_CreatableRenewers>(); } else { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateDelegationTokenRequest_CreatableRenewers>(a, i, CreateDelegationTokenRequest_CreatableRenewers.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
     r.field = "CreateDelegationTokenRequest.MaxLifetimeMs";
     this.maxLifetimeMs = r.int64();
     if (version >= 2) {

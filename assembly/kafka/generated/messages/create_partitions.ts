@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -31,7 +32,7 @@ export class CreatePartitionsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsRequest_CreatePartitionsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<CreatePartitionsRequest_CreatePartitionsTopic>(); } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreatePartitionsRequest_CreatePartitionsTopic>(a, i, CreatePartitionsRequest_CreatePartitionsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "CreatePartitionsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "CreatePartitionsRequest.ValidateOnly";
@@ -138,7 +139,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     r.field = "CreatePartitionsRequest.Topics[].Count";
     this.count = r.int32();
     r.field = "CreatePartitionsRequest.Topics[].Assignments[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsRequest_CreatePartitionsAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.assignments = null; } else if (count == 0) { this.assignments = emptyArray<CreatePartitionsRequest_CreatePartitionsAssignment>(); } else { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreatePartitionsRequest_CreatePartitionsAssignment>(a, i, CreatePartitionsRequest_CreatePartitionsAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -328,7 +329,7 @@ export class CreatePartitionsResponse {
     r.field = "CreatePartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "CreatePartitionsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreatePartitionsResponse_CreatePartitionsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<CreatePartitionsResponse_CreatePartitionsTopicResult>(); } else { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreatePartitionsResponse_CreatePartitionsTopicResult>(a, i, CreatePartitionsResponse_CreatePartitionsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "CreatePartitionsResponse._tagged";
       const count = r.uvarint();

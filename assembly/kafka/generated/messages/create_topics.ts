@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class CreateTopicsRequest {
     this.unknownTaggedFields = null;
     if (!(version >= 1)) this.validateOnly = false;
     r.field = "CreateTopicsRequest.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<CreateTopicsRequest_CreatableTopic>(); } else { const a = new Array<CreateTopicsRequest_CreatableTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateTopicsRequest_CreatableTopic>(a, i, CreateTopicsRequest_CreatableTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "CreateTopicsRequest.timeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 1) {
@@ -151,9 +152,9 @@ export class CreateTopicsRequest_CreatableTopic {
     r.field = "CreateTopicsRequest.Topics[].ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "CreateTopicsRequest.Topics[].Assignments[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableReplicaAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else if (count == 0) { this.assignments = emptyArray<CreateTopicsRequest_CreatableReplicaAssignment>(); } else { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateTopicsRequest_CreatableReplicaAssignment>(a, i, CreateTopicsRequest_CreatableReplicaAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     r.field = "CreateTopicsRequest.Topics[].Configs[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsRequest_CreatableTopicConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else if (count == 0) { this.configs = emptyArray<CreateTopicsRequest_CreatableTopicConfig>(); } else { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateTopicsRequest_CreatableTopicConfig>(a, i, CreateTopicsRequest_CreatableTopicConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -460,7 +461,7 @@ export class CreateTopicsResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "CreateTopicsResponse.Topics[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsResponse_CreatableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<CreateTopicsResponse_CreatableTopicResult>(); } else { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateTopicsResponse_CreatableTopicResult>(a, i, CreateTopicsResponse_CreatableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 5) {
       r.field = "CreateTopicsResponse._tagged";
       const count = r.uvarint();
@@ -592,7 +593,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[].Configs[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = CreateTopicsResponse_CreatableTopicConfigs.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.configs = null; } else if (count == 0) { this.configs = emptyArray<CreateTopicsResponse_CreatableTopicConfigs>(); } else { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<CreateTopicsResponse_CreatableTopicConfigs>(a, i, CreateTopicsResponse_CreatableTopicConfigs.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     }
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[]._tagged";

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DeleteAclsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DeleteAclsRequest.Filters[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filters = []; } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsRequest_DeleteAclsFilter.decodeFrom(r, version)); } if (i < count) a.length = i; this.filters = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filters = []; } else if (count == 0) { this.filters = emptyArray<DeleteAclsRequest_DeleteAclsFilter>(); } else { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteAclsRequest_DeleteAclsFilter>(a, i, DeleteAclsRequest_DeleteAclsFilter.decodeFrom(r, version)); } if (i < count) a.length = i; this.filters = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsRequest._tagged";
       const count = r.uvarint();
@@ -266,7 +267,7 @@ export class DeleteAclsResponse {
     r.field = "DeleteAclsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteAclsResponse.FilterResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filterResults = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsResponse_DeleteAclsFilterResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.filterResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.filterResults = []; } else if (count == 0) { this.filterResults = emptyArray<DeleteAclsResponse_DeleteAclsFilterResult>(); } else { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteAclsResponse_DeleteAclsFilterResult>(a, i, DeleteAclsResponse_DeleteAclsFilterResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.filterResults = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse._tagged";
       const count = r.uvarint();
@@ -364,7 +365,7 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     r.field = "DeleteAclsResponse.FilterResults[].ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.matchingAcls = []; } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteAclsResponse_DeleteAclsMatchingAcl.decodeFrom(r, version)); } if (i < count) a.length = i; this.matchingAcls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.matchingAcls = []; } else if (count == 0) { this.matchingAcls = emptyArray<DeleteAclsResponse_DeleteAclsMatchingAcl>(); } else { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteAclsResponse_DeleteAclsMatchingAcl>(a, i, DeleteAclsResponse_DeleteAclsMatchingAcl.decodeFrom(r, version)); } if (i < count) a.length = i; this.matchingAcls = a; } }
     if (version >= 2) {
       r.field = "DeleteAclsResponse.FilterResults[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DeleteGroupsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DeleteGroupsRequest.GroupsNames[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupsNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 2) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groupsNames = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupsNames = []; } else if (count == 0) { this.groupsNames = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, (version >= 2) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groupsNames = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsRequest._tagged";
       const count = r.uvarint();
@@ -122,7 +123,7 @@ export class DeleteGroupsResponse {
     r.field = "DeleteGroupsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteGroupsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteGroupsResponse_DeletableGroupResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<DeleteGroupsResponse_DeletableGroupResult>(); } else { const a = new Array<DeleteGroupsResponse_DeletableGroupResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteGroupsResponse_DeletableGroupResult>(a, i, DeleteGroupsResponse_DeletableGroupResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "DeleteGroupsResponse._tagged";
       const count = r.uvarint();

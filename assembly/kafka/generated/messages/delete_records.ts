@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class DeleteRecordsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DeleteRecordsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsRequest_DeleteRecordsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DeleteRecordsRequest_DeleteRecordsTopic>(); } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteRecordsRequest_DeleteRecordsTopic>(a, i, DeleteRecordsRequest_DeleteRecordsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DeleteRecordsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -127,7 +128,7 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     r.field = "DeleteRecordsRequest.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsRequest.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsRequest_DeleteRecordsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DeleteRecordsRequest_DeleteRecordsPartition>(); } else { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteRecordsRequest_DeleteRecordsPartition>(a, i, DeleteRecordsRequest_DeleteRecordsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -320,7 +321,7 @@ export class DeleteRecordsResponse {
     r.field = "DeleteRecordsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DeleteRecordsResponse.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsResponse_DeleteRecordsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DeleteRecordsResponse_DeleteRecordsTopicResult>(); } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteRecordsResponse_DeleteRecordsTopicResult>(a, i, DeleteRecordsResponse_DeleteRecordsTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse._tagged";
       const count = r.uvarint();
@@ -415,7 +416,7 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     r.field = "DeleteRecordsResponse.Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsResponse.Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteRecordsResponse_DeleteRecordsPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DeleteRecordsResponse_DeleteRecordsPartitionResult>(); } else { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteRecordsResponse_DeleteRecordsPartitionResult>(a, i, DeleteRecordsResponse_DeleteRecordsPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DeleteRecordsResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class DeleteShareGroupOffsetsRequest {
     r.field = "DeleteShareGroupOffsetsRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupOffsetsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(); } else { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(a, i, DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -223,7 +224,7 @@ export class DeleteShareGroupOffsetsResponse {
     r.field = "DeleteShareGroupOffsetsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DeleteShareGroupOffsetsResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(); } else { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(a, i, DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (true) {
       r.field = "DeleteShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();

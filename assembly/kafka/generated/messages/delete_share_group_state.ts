@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class DeleteShareGroupStateRequest {
     r.field = "DeleteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateRequest_DeleteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DeleteShareGroupStateRequest_DeleteStateData>(); } else { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupStateRequest_DeleteStateData>(a, i, DeleteShareGroupStateRequest_DeleteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     r.field = "DeleteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DeleteShareGroupStateRequest_PartitionData>(); } else { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupStateRequest_PartitionData>(a, i, DeleteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -309,7 +310,7 @@ export class DeleteShareGroupStateResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateResponse_DeleteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<DeleteShareGroupStateResponse_DeleteStateResult>(); } else { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupStateResponse_DeleteStateResult>(a, i, DeleteShareGroupStateResponse_DeleteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -399,7 +400,7 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     r.field = "DeleteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DeleteShareGroupStateResponse_PartitionResult>(); } else { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteShareGroupStateResponse_PartitionResult>(a, i, DeleteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DeleteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();

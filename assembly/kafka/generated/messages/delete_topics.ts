@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -34,11 +35,11 @@ export class DeleteTopicsRequest {
     if (!(version <= 5)) this.topicNames = [];
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteTopicsRequest_DeleteTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DeleteTopicsRequest_DeleteTopicState>(); } else { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteTopicsRequest_DeleteTopicState>(a, i, DeleteTopicsRequest_DeleteTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version <= 5) {
       r.field = "DeleteTopicsRequest.TopicNames[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.topicNames = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicNames = []; } else if (count == 0) { this.topicNames = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.topicNames = a; } }
     }
     r.field = "DeleteTopicsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
@@ -272,7 +273,7 @@ export class DeleteTopicsResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "DeleteTopicsResponse.Responses[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DeleteTopicsResponse_DeletableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<DeleteTopicsResponse_DeletableTopicResult>(); } else { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DeleteTopicsResponse_DeletableTopicResult>(a, i, DeleteTopicsResponse_DeletableTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 4) {
       r.field = "DeleteTopicsResponse._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -185,7 +186,7 @@ export class DescribeAclsResponse {
     r.field = "DescribeAclsResponse.ErrorMessage";
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeAclsResponse.Resources[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeAclsResponse_DescribeAclsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else if (count == 0) { this.resources = emptyArray<DescribeAclsResponse_DescribeAclsResource>(); } else { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeAclsResponse_DescribeAclsResource>(a, i, DescribeAclsResponse_DescribeAclsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse._tagged";
       const count = r.uvarint();
@@ -300,7 +301,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
       this.patternType = r.int8();
     }
     r.field = "DescribeAclsResponse.Resources[].Acls[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acls = []; } else { const a = new Array<DescribeAclsResponse_AclDescription>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeAclsResponse_AclDescription.decodeFrom(r, version)); } if (i < count) a.length = i; this.acls = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acls = []; } else if (count == 0) { this.acls = emptyArray<DescribeAclsResponse_AclDescription>(); } else { const a = new Array<DescribeAclsResponse_AclDescription>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeAclsResponse_AclDescription>(a, i, DescribeAclsResponse_AclDescription.decodeFrom(r, version)); } if (i < count) a.length = i; this.acls = a; } }
     if (version >= 2) {
       r.field = "DescribeAclsResponse.Resources[]._tagged";
       const count = r.uvarint();

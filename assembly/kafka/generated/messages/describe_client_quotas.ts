@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class DescribeClientQuotasRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasRequest.Components[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.components = []; } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasRequest_ComponentData.decodeFrom(r, version)); } if (i < count) a.length = i; this.components = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.components = []; } else if (count == 0) { this.components = emptyArray<DescribeClientQuotasRequest_ComponentData>(); } else { const a = new Array<DescribeClientQuotasRequest_ComponentData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeClientQuotasRequest_ComponentData>(a, i, DescribeClientQuotasRequest_ComponentData.decodeFrom(r, version)); } if (i < count) a.length = i; this.components = a; } }
     r.field = "DescribeClientQuotasRequest.Strict";
     this.strict = r.bool();
     if (version >= 1) {
@@ -239,7 +240,7 @@ export class DescribeClientQuotasResponse {
     r.field = "DescribeClientQuotasResponse.ErrorMessage";
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeClientQuotasResponse.Entries[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.entries = null; } else if (count == 0) { this.entries = emptyArray<DescribeClientQuotasResponse_EntryData>(); } else { const a = new Array<DescribeClientQuotasResponse_EntryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeClientQuotasResponse_EntryData>(a, i, DescribeClientQuotasResponse_EntryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entries = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse._tagged";
       const count = r.uvarint();
@@ -343,9 +344,9 @@ export class DescribeClientQuotasResponse_EntryData {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.entity = []; } else if (count == 0) { this.entity = emptyArray<DescribeClientQuotasResponse_EntityData>(); } else { const a = new Array<DescribeClientQuotasResponse_EntityData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeClientQuotasResponse_EntityData>(a, i, DescribeClientQuotasResponse_EntityData.decodeFrom(r, version)); } if (i < count) a.length = i; this.entity = a; } }
     r.field = "DescribeClientQuotasResponse.Entries[].Values[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.values = []; } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClientQuotasResponse_ValueData.decodeFrom(r, version)); } if (i < count) a.length = i; this.values = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.values = []; } else if (count == 0) { this.values = emptyArray<DescribeClientQuotasResponse_ValueData>(); } else { const a = new Array<DescribeClientQuotasResponse_ValueData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeClientQuotasResponse_ValueData>(a, i, DescribeClientQuotasResponse_ValueData.decodeFrom(r, version)); } if (i < count) a.length = i; this.values = a; } }
     if (version >= 1) {
       r.field = "DescribeClientQuotasResponse.Entries[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -175,7 +176,7 @@ export class DescribeClusterResponse {
     r.field = "DescribeClusterResponse.ControllerId";
     this.controllerId = r.int32();
     r.field = "DescribeClusterResponse.Brokers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeClusterResponse_DescribeClusterBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else if (count == 0) { this.brokers = emptyArray<DescribeClusterResponse_DescribeClusterBroker>(); } else { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeClusterResponse_DescribeClusterBroker>(a, i, DescribeClusterResponse_DescribeClusterBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
     r.field = "DescribeClusterResponse.ClusterAuthorizedOperations";
     this.clusterAuthorizedOperations = r.int32();
     if (true) {

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -33,7 +34,7 @@ export class DescribeConfigsRequest {
     if (!(version >= 1)) this.includeSynonyms = false;
     if (!(version >= 3)) this.includeDocumentation = false;
     r.field = "DescribeConfigsRequest.Resources[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsRequest_DescribeConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else if (count == 0) { this.resources = emptyArray<DescribeConfigsRequest_DescribeConfigsResource>(); } else { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeConfigsRequest_DescribeConfigsResource>(a, i, DescribeConfigsRequest_DescribeConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     if (version >= 1) {
       r.field = "DescribeConfigsRequest.IncludeSynonyms";
       this.includeSynonyms = r.bool();
@@ -156,7 +157,7 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     r.field = "DescribeConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsRequest.Resources[].ConfigurationKeys[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.configurationKeys = null; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.configurationKeys = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.configurationKeys = null; } else if (count == 0) { this.configurationKeys = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, (version >= 4) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.configurationKeys = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -259,7 +260,7 @@ export class DescribeConfigsResponse {
     r.field = "DescribeConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeConfigsResponse.Results[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<DescribeConfigsResponse_DescribeConfigsResult>(); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeConfigsResponse_DescribeConfigsResult>(a, i, DescribeConfigsResponse_DescribeConfigsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse._tagged";
       const count = r.uvarint();
@@ -363,7 +364,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     r.field = "DescribeConfigsResponse.Results[].ResourceName";
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsResponse.Results[].Configs[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsResourceResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else if (count == 0) { this.configs = emptyArray<DescribeConfigsResponse_DescribeConfigsResourceResult>(); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeConfigsResponse_DescribeConfigsResourceResult>(a, i, DescribeConfigsResponse_DescribeConfigsResourceResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 4) {
       r.field = "DescribeConfigsResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -501,7 +502,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     this.isSensitive = r.bool();
     if (version >= 1) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].Synonyms[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.synonyms = []; } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeConfigsResponse_DescribeConfigsSynonym.decodeFrom(r, version)); } if (i < count) a.length = i; this.synonyms = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.synonyms = []; } else if (count == 0) { this.synonyms = emptyArray<DescribeConfigsResponse_DescribeConfigsSynonym>(); } else { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeConfigsResponse_DescribeConfigsSynonym>(a, i, DescribeConfigsResponse_DescribeConfigsSynonym.decodeFrom(r, version)); } if (i < count) a.length = i; this.synonyms = a; } }
     }
     if (version >= 3) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].ConfigType";

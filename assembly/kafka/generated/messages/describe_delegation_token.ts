@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeDelegationTokenRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenRequest.Owners[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.decodeFrom(r, version)); } if (i < count) a.length = i; this.owners = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.owners = null; } else if (count == 0) { this.owners = emptyArray<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(); } else { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(a, i, DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.decodeFrom(r, version)); } if (i < count) a.length = i; this.owners = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenRequest._tagged";
       const count = r.uvarint();
@@ -218,7 +219,7 @@ export class DescribeDelegationTokenResponse {
     r.field = "DescribeDelegationTokenResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeDelegationTokenResponse.Tokens[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.tokens = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenResponse_DescribedDelegationToken.decodeFrom(r, version)); } if (i < count) a.length = i; this.tokens = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.tokens = []; } else if (count == 0) { this.tokens = emptyArray<DescribeDelegationTokenResponse_DescribedDelegationToken>(); } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeDelegationTokenResponse_DescribedDelegationToken>(a, i, DescribeDelegationTokenResponse_DescribedDelegationToken.decodeFrom(r, version)); } if (i < count) a.length = i; this.tokens = a; } }
     r.field = "DescribeDelegationTokenResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     if (version >= 2) {
@@ -351,7 +352,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     r.field = "DescribeDelegationTokenResponse.Tokens[].Hmac";
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.renewers = []; } else if (count == 0) { this.renewers = emptyArray<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(); } else { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(a, i, DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.decodeFrom(r, version)); } if (i < count) a.length = i; this.renewers = a; } }
     if (version >= 2) {
       r.field = "DescribeDelegationTokenResponse.Tokens[]._tagged";
       const count = r.uvarint();

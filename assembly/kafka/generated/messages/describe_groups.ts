@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -31,7 +32,7 @@ export class DescribeGroupsRequest {
     this.unknownTaggedFields = null;
     if (!(version >= 3)) this.includeAuthorizedOperations = false;
     r.field = "DescribeGroupsRequest.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = (version >= 5) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, (version >= 5) ? r.compactString() : r.string()); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsRequest.IncludeAuthorizedOperations";
       this.includeAuthorizedOperations = r.bool();
@@ -142,7 +143,7 @@ export class DescribeGroupsResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "DescribeGroupsResponse.Groups[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeGroupsResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<DescribeGroupsResponse_DescribedGroup>(); } else { const a = new Array<DescribeGroupsResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeGroupsResponse_DescribedGroup>(a, i, DescribeGroupsResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 5) {
       r.field = "DescribeGroupsResponse._tagged";
       const count = r.uvarint();
@@ -263,7 +264,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     r.field = "DescribeGroupsResponse.Groups[].ProtocolData";
     this.protocolData = (version >= 5) ? r.compactString() : r.string();
     r.field = "DescribeGroupsResponse.Groups[].Members[]";
-    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeGroupsResponse_DescribedGroupMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+    { const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<DescribeGroupsResponse_DescribedGroupMember>(); } else { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeGroupsResponse_DescribedGroupMember>(a, i, DescribeGroupsResponse_DescribedGroupMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     if (version >= 3) {
       r.field = "DescribeGroupsResponse.Groups[].AuthorizedOperations";
       this.authorizedOperations = r.int32();

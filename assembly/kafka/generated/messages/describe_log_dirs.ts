@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeLogDirsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsRequest.Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsRequest_DescribableLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topics = null; } else if (count == 0) { this.topics = emptyArray<DescribeLogDirsRequest_DescribableLogDirTopic>(); } else { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeLogDirsRequest_DescribableLogDirTopic>(a, i, DescribeLogDirsRequest_DescribableLogDirTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsRequest._tagged";
       const count = r.uvarint();
@@ -223,7 +224,7 @@ export class DescribeLogDirsResponse {
       this.errorCode = r.int16();
     }
     r.field = "DescribeLogDirsResponse.Results[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<DescribeLogDirsResponse_DescribeLogDirsResult>(); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeLogDirsResponse_DescribeLogDirsResult>(a, i, DescribeLogDirsResponse_DescribeLogDirsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse._tagged";
       const count = r.uvarint();
@@ -339,7 +340,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     r.field = "DescribeLogDirsResponse.Results[].LogDir";
     this.logDir = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeLogDirsResponse_DescribeLogDirsTopic>(); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeLogDirsResponse_DescribeLogDirsTopic>(a, i, DescribeLogDirsResponse_DescribeLogDirsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "DescribeLogDirsResponse.Results[].TotalBytes";
       this.totalBytes = r.int64();
@@ -485,7 +486,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Name";
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeLogDirsResponse_DescribeLogDirsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeLogDirsResponse_DescribeLogDirsPartition>(); } else { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeLogDirsResponse_DescribeLogDirsPartition>(a, i, DescribeLogDirsResponse_DescribeLogDirsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 2) {
       r.field = "DescribeLogDirsResponse.Results[].Topics[]._tagged";
       const count = r.uvarint();

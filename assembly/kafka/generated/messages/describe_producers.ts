@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeProducersRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeProducersRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeProducersRequest_TopicRequest>(); } else { const a = new Array<DescribeProducersRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeProducersRequest_TopicRequest>(a, i, DescribeProducersRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersRequest._tagged";
       const count = r.uvarint();
@@ -217,7 +218,7 @@ export class DescribeProducersResponse {
     r.field = "DescribeProducersResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeProducersResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeProducersResponse_TopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_TopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeProducersResponse_TopicResponse>(); } else { const a = new Array<DescribeProducersResponse_TopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeProducersResponse_TopicResponse>(a, i, DescribeProducersResponse_TopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeProducersResponse._tagged";
       const count = r.uvarint();
@@ -312,7 +313,7 @@ export class DescribeProducersResponse_TopicResponse {
     r.field = "DescribeProducersResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_PartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeProducersResponse_PartitionResponse>(); } else { const a = new Array<DescribeProducersResponse_PartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeProducersResponse_PartitionResponse>(a, i, DescribeProducersResponse_PartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -413,7 +414,7 @@ export class DescribeProducersResponse_PartitionResponse {
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeProducers = []; } else { const a = new Array<DescribeProducersResponse_ProducerState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeProducersResponse_ProducerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeProducers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeProducers = []; } else if (count == 0) { this.activeProducers = emptyArray<DescribeProducersResponse_ProducerState>(); } else { const a = new Array<DescribeProducersResponse_ProducerState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeProducersResponse_ProducerState>(a, i, DescribeProducersResponse_ProducerState.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeProducers = a; } }
     if (true) {
       r.field = "DescribeProducersResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();

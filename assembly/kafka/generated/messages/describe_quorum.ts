@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeQuorumRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeQuorumRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeQuorumRequest_TopicData>(); } else { const a = new Array<DescribeQuorumRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumRequest_TopicData>(a, i, DescribeQuorumRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest._tagged";
       const count = r.uvarint();
@@ -119,7 +120,7 @@ export class DescribeQuorumRequest_TopicData {
     r.field = "DescribeQuorumRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeQuorumRequest_PartitionData>(); } else { const a = new Array<DescribeQuorumRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumRequest_PartitionData>(a, i, DescribeQuorumRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -312,10 +313,10 @@ export class DescribeQuorumResponse {
       this.errorMessage = r.compactNullableString();
     }
     r.field = "DescribeQuorumResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeQuorumResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeQuorumResponse_TopicData>(); } else { const a = new Array<DescribeQuorumResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_TopicData>(a, i, DescribeQuorumResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodes = []; } else { const a = new Array<DescribeQuorumResponse_Node>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_Node.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodes = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodes = []; } else if (count == 0) { this.nodes = emptyArray<DescribeQuorumResponse_Node>(); } else { const a = new Array<DescribeQuorumResponse_Node>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_Node>(a, i, DescribeQuorumResponse_Node.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodes = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse._tagged";
@@ -435,7 +436,7 @@ export class DescribeQuorumResponse_TopicData {
     r.field = "DescribeQuorumResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeQuorumResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeQuorumResponse_PartitionData>(); } else { const a = new Array<DescribeQuorumResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_PartitionData>(a, i, DescribeQuorumResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[]._tagged";
       const count = r.uvarint();
@@ -549,9 +550,9 @@ export class DescribeQuorumResponse_PartitionData {
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].HighWatermark";
     this.highWatermark = r.int64();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].CurrentVoters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.currentVoters = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.currentVoters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.currentVoters = []; } else if (count == 0) { this.currentVoters = emptyArray<DescribeQuorumResponse_ReplicaState>(); } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_ReplicaState>(a, i, DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.currentVoters = a; } }
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].Observers[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.observers = []; } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.observers = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.observers = []; } else if (count == 0) { this.observers = emptyArray<DescribeQuorumResponse_ReplicaState>(); } else { const a = new Array<DescribeQuorumResponse_ReplicaState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_ReplicaState>(a, i, DescribeQuorumResponse_ReplicaState.decodeFrom(r, version)); } if (i < count) a.length = i; this.observers = a; } }
     if (true) {
       r.field = "DescribeQuorumResponse.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -689,7 +690,7 @@ export class DescribeQuorumResponse_Node {
     }
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].Listeners[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else { const a = new Array<DescribeQuorumResponse_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeQuorumResponse_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.listeners = []; } else if (count == 0) { this.listeners = emptyArray<DescribeQuorumResponse_Listener>(); } else { const a = new Array<DescribeQuorumResponse_Listener>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeQuorumResponse_Listener>(a, i, DescribeQuorumResponse_Listener.decodeFrom(r, version)); } if (i < count) a.length = i; this.listeners = a; } }
     }
     if (true) {
       r.field = "DescribeQuorumResponse.Nodes[]._tagged";

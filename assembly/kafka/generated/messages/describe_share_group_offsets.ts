@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeShareGroupOffsetsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsRequest.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(); } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(a, i, DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest._tagged";
       const count = r.uvarint();
@@ -119,7 +120,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else if (count == 0) { this.topics = emptyArray<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(); } else { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(a, i, DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsRequest.Groups[]._tagged";
       const count = r.uvarint();
@@ -312,7 +313,7 @@ export class DescribeShareGroupOffsetsResponse {
     r.field = "DescribeShareGroupOffsetsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(a, i, DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -409,7 +410,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].GroupId";
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(a, i, DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorCode";
     this.errorCode = r.int16();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].ErrorMessage";
@@ -522,7 +523,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(); } else { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(a, i, DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -31,7 +32,7 @@ export class DescribeTopicPartitionsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeTopicPartitionsRequest_TopicRequest>(); } else { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeTopicPartitionsRequest_TopicRequest>(a, i, DescribeTopicPartitionsRequest_TopicRequest.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeTopicPartitionsRequest.ResponsePartitionLimit";
     this.responsePartitionLimit = r.int32();
     r.field = "DescribeTopicPartitionsRequest.Cursor";
@@ -322,7 +323,7 @@ export class DescribeTopicPartitionsResponse {
     r.field = "DescribeTopicPartitionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(); } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(a, i, DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "DescribeTopicPartitionsResponse.NextCursor";
     if (true && r.int8() < 0) { this.nextCursor = null; } else { this.nextCursor = DescribeTopicPartitionsResponse_Cursor.decodeFrom(r, version); }
     if (true) {
@@ -435,7 +436,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     r.field = "DescribeTopicPartitionsResponse.Topics[].IsInternal";
     this.isInternal = r.bool();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(); } else { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(a, i, DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     r.field = "DescribeTopicPartitionsResponse.Topics[].TopicAuthorizedOperations";
     this.topicAuthorizedOperations = r.int32();
     if (true) {

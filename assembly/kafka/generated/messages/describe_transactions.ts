@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeTransactionsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeTransactionsRequest.TransactionalIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionalIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.transactionalIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionalIds = []; } else if (count == 0) { this.transactionalIds = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.transactionalIds = a; } }
     if (true) {
       r.field = "DescribeTransactionsRequest._tagged";
       const count = r.uvarint();
@@ -122,7 +123,7 @@ export class DescribeTransactionsResponse {
     r.field = "DescribeTransactionsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTransactionsResponse.TransactionStates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else if (count == 0) { this.transactionStates = emptyArray<DescribeTransactionsResponse_TransactionState>(); } else { const a = new Array<DescribeTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeTransactionsResponse_TransactionState>(a, i, DescribeTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse._tagged";
       const count = r.uvarint();
@@ -235,7 +236,7 @@ export class DescribeTransactionsResponse_TransactionState {
     r.field = "DescribeTransactionsResponse.TransactionStates[].ProducerEpoch";
     this.producerEpoch = r.int16();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<DescribeTransactionsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeTransactionsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<DescribeTransactionsResponse_TopicData>(); } else { const a = new Array<DescribeTransactionsResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeTransactionsResponse_TopicData>(a, i, DescribeTransactionsResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "DescribeTransactionsResponse.TransactionStates[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class DescribeUserScramCredentialsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsRequest.Users[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsRequest_UserName.decodeFrom(r, version)); } if (i < count) a.length = i; this.users = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.users = null; } else if (count == 0) { this.users = emptyArray<DescribeUserScramCredentialsRequest_UserName>(); } else { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeUserScramCredentialsRequest_UserName>(a, i, DescribeUserScramCredentialsRequest_UserName.decodeFrom(r, version)); } if (i < count) a.length = i; this.users = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsRequest._tagged";
       const count = r.uvarint();
@@ -215,7 +216,7 @@ export class DescribeUserScramCredentialsResponse {
     r.field = "DescribeUserScramCredentialsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(); } else { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(a, i, DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse._tagged";
       const count = r.uvarint();
@@ -327,7 +328,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     r.field = "DescribeUserScramCredentialsResponse.Results[].ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.credentialInfos = []; } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = DescribeUserScramCredentialsResponse_CredentialInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.credentialInfos = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.credentialInfos = []; } else if (count == 0) { this.credentialInfos = emptyArray<DescribeUserScramCredentialsResponse_CredentialInfo>(); } else { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<DescribeUserScramCredentialsResponse_CredentialInfo>(a, i, DescribeUserScramCredentialsResponse_CredentialInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.credentialInfos = a; } }
     if (true) {
       r.field = "DescribeUserScramCredentialsResponse.Results[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -36,7 +37,7 @@ export class ElectLeadersRequest {
       this.electionType = r.int8();
     }
     r.field = "ElectLeadersRequest.TopicPartitions[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersRequest_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.topicPartitions = null; } else if (count == 0) { this.topicPartitions = emptyArray<ElectLeadersRequest_TopicPartitions>(); } else { const a = new Array<ElectLeadersRequest_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ElectLeadersRequest_TopicPartitions>(a, i, ElectLeadersRequest_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     r.field = "ElectLeadersRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     if (version >= 2) {
@@ -248,7 +249,7 @@ export class ElectLeadersResponse {
       this.errorCode = r.int16();
     }
     r.field = "ElectLeadersResponse.ReplicaElectionResults[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.replicaElectionResults = []; } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersResponse_ReplicaElectionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.replicaElectionResults = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.replicaElectionResults = []; } else if (count == 0) { this.replicaElectionResults = emptyArray<ElectLeadersResponse_ReplicaElectionResult>(); } else { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ElectLeadersResponse_ReplicaElectionResult>(a, i, ElectLeadersResponse_ReplicaElectionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.replicaElectionResults = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse._tagged";
       const count = r.uvarint();
@@ -355,7 +356,7 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].Topic";
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResult = []; } else { const a = new Array<ElectLeadersResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ElectLeadersResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResult = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResult = []; } else if (count == 0) { this.partitionResult = emptyArray<ElectLeadersResponse_PartitionResult>(); } else { const a = new Array<ElectLeadersResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ElectLeadersResponse_PartitionResult>(a, i, ElectLeadersResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResult = a; } }
     if (version >= 2) {
       r.field = "ElectLeadersResponse.ReplicaElectionResults[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -34,10 +35,10 @@ export class EndQuorumEpochRequest {
     r.field = "EndQuorumEpochRequest.ClusterId";
     this.clusterId = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "EndQuorumEpochRequest.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<EndQuorumEpochRequest_TopicData>(); } else { const a = new Array<EndQuorumEpochRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochRequest_TopicData>(a, i, EndQuorumEpochRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.LeaderEndpoints[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.leaderEndpoints = []; } else if (count == 0) { this.leaderEndpoints = emptyArray<EndQuorumEpochRequest_LeaderEndpoint>(); } else { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochRequest_LeaderEndpoint>(a, i, EndQuorumEpochRequest_LeaderEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.leaderEndpoints = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest._tagged";
@@ -145,7 +146,7 @@ export class EndQuorumEpochRequest_TopicData {
     r.field = "EndQuorumEpochRequest.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<EndQuorumEpochRequest_PartitionData>(); } else { const a = new Array<EndQuorumEpochRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochRequest_PartitionData>(a, i, EndQuorumEpochRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -254,7 +255,7 @@ export class EndQuorumEpochRequest_PartitionData {
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.preferredCandidates = []; } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochRequest_ReplicaInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.preferredCandidates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.preferredCandidates = []; } else if (count == 0) { this.preferredCandidates = emptyArray<EndQuorumEpochRequest_ReplicaInfo>(); } else { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochRequest_ReplicaInfo>(a, i, EndQuorumEpochRequest_ReplicaInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.preferredCandidates = a; } }
     }
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[]._tagged";
@@ -625,7 +626,7 @@ export class EndQuorumEpochResponse {
     r.field = "EndQuorumEpochResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "EndQuorumEpochResponse.Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<EndQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<EndQuorumEpochResponse_TopicData>(); } else { const a = new Array<EndQuorumEpochResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochResponse_TopicData>(a, i, EndQuorumEpochResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse._tagged";
       const count = r.uvarint();
@@ -636,7 +637,7 @@ export class EndQuorumEpochResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "EndQuorumEpochResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<EndQuorumEpochResponse_NodeEndpoint>(); } else { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochResponse_NodeEndpoint>(a, i, EndQuorumEpochResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -748,7 +749,7 @@ export class EndQuorumEpochResponse_TopicData {
     r.field = "EndQuorumEpochResponse.Topics[].TopicName";
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = EndQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<EndQuorumEpochResponse_PartitionData>(); } else { const a = new Array<EndQuorumEpochResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<EndQuorumEpochResponse_PartitionData>(a, i, EndQuorumEpochResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "EndQuorumEpochResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -76,10 +77,10 @@ export class FetchRequest {
       this.sessionEpoch = r.int32();
     }
     r.field = "FetchRequest.Topics[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<FetchRequest_FetchTopic>(); } else { const a = new Array<FetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchRequest_FetchTopic>(a, i, FetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<FetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else if (count == 0) { this.forgottenTopicsData = emptyArray<FetchRequest_ForgottenTopic>(); } else { const a = new Array<FetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchRequest_ForgottenTopic>(a, i, FetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
     }
     if (version >= 11) {
       r.field = "FetchRequest.RackId";
@@ -437,7 +438,7 @@ export class FetchRequest_FetchTopic {
       this.topicId = r.uuid();
     }
     r.field = "FetchRequest.Topics[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<FetchRequest_FetchPartition>(); } else { const a = new Array<FetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchRequest_FetchPartition>(a, i, FetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -909,7 +910,7 @@ export class FetchResponse {
       this.sessionId = r.int32();
     }
     r.field = "FetchResponse.Responses[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<FetchResponse_FetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_FetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<FetchResponse_FetchableTopicResponse>(); } else { const a = new Array<FetchResponse_FetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchResponse_FetchableTopicResponse>(a, i, FetchResponse_FetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 12) {
       r.field = "FetchResponse._tagged";
       const count = r.uvarint();
@@ -920,7 +921,7 @@ export class FetchResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 16)) {
           r.field = "FetchResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<FetchResponse_NodeEndpoint>(); } else { const a = new Array<FetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchResponse_NodeEndpoint>(a, i, FetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -1069,7 +1070,7 @@ export class FetchResponse_FetchableTopicResponse {
       this.topicId = r.uuid();
     }
     r.field = "FetchResponse.Responses[].Partitions[]";
-    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<FetchResponse_PartitionData>(); } else { const a = new Array<FetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchResponse_PartitionData>(a, i, FetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 12) {
       r.field = "FetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -1219,7 +1220,7 @@ export class FetchResponse_PartitionData {
     }
     if (version >= 4) {
       r.field = "FetchResponse.Responses[].Partitions[].AbortedTransactions[]";
-      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else { const a = new Array<FetchResponse_AbortedTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchResponse_AbortedTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.abortedTransactions = a; } }
+      { const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { this.abortedTransactions = null; } else if (count == 0) { this.abortedTransactions = emptyArray<FetchResponse_AbortedTransaction>(); } else { const a = new Array<FetchResponse_AbortedTransaction>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchResponse_AbortedTransaction>(a, i, FetchResponse_AbortedTransaction.decodeFrom(r, version)); } if (i < count) a.length = i; this.abortedTransactions = a; } }
     }
     if (version >= 11) {
       r.field = "FetchResponse.Responses[].Partitions[].PreferredReadReplica";

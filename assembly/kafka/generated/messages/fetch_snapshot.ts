@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -37,7 +38,7 @@ export class FetchSnapshotRequest {
     r.field = "FetchSnapshotRequest.MaxBytes";
     this.maxBytes = r.int32();
     r.field = "FetchSnapshotRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotRequest_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<FetchSnapshotRequest_TopicSnapshot>(); } else { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchSnapshotRequest_TopicSnapshot>(a, i, FetchSnapshotRequest_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest._tagged";
       const count = r.uvarint();
@@ -161,7 +162,7 @@ export class FetchSnapshotRequest_TopicSnapshot {
     r.field = "FetchSnapshotRequest.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotRequest_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<FetchSnapshotRequest_PartitionSnapshot>(); } else { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchSnapshotRequest_PartitionSnapshot>(a, i, FetchSnapshotRequest_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -498,7 +499,7 @@ export class FetchSnapshotResponse {
     r.field = "FetchSnapshotResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "FetchSnapshotResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<FetchSnapshotResponse_TopicSnapshot>(); } else { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchSnapshotResponse_TopicSnapshot>(a, i, FetchSnapshotResponse_TopicSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse._tagged";
       const count = r.uvarint();
@@ -509,7 +510,7 @@ export class FetchSnapshotResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "FetchSnapshotResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<FetchSnapshotResponse_NodeEndpoint>(); } else { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchSnapshotResponse_NodeEndpoint>(a, i, FetchSnapshotResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -626,7 +627,7 @@ export class FetchSnapshotResponse_TopicSnapshot {
     r.field = "FetchSnapshotResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FetchSnapshotResponse_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<FetchSnapshotResponse_PartitionSnapshot>(); } else { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FetchSnapshotResponse_PartitionSnapshot>(a, i, FetchSnapshotResponse_PartitionSnapshot.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "FetchSnapshotResponse.Topics[]._tagged";
       const count = r.uvarint();

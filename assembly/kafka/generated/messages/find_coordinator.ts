@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -43,7 +44,7 @@ export class FindCoordinatorRequest {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorRequest.CoordinatorKeys[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinatorKeys = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.coordinatorKeys = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinatorKeys = []; } else if (count == 0) { this.coordinatorKeys = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.coordinatorKeys = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorRequest._tagged";
@@ -200,7 +201,7 @@ export class FindCoordinatorResponse {
     }
     if (version >= 4) {
       r.field = "FindCoordinatorResponse.Coordinators[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinators = []; } else { const a = new Array<FindCoordinatorResponse_Coordinator>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = FindCoordinatorResponse_Coordinator.decodeFrom(r, version)); } if (i < count) a.length = i; this.coordinators = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.coordinators = []; } else if (count == 0) { this.coordinators = emptyArray<FindCoordinatorResponse_Coordinator>(); } else { const a = new Array<FindCoordinatorResponse_Coordinator>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<FindCoordinatorResponse_Coordinator>(a, i, FindCoordinatorResponse_Coordinator.decodeFrom(r, version)); } if (i < count) a.length = i; this.coordinators = a; } }
     }
     if (version >= 3) {
       r.field = "FindCoordinatorResponse._tagged";

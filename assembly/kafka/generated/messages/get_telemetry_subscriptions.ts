@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -143,7 +144,7 @@ export class GetTelemetrySubscriptionsResponse {
     r.field = "GetTelemetrySubscriptionsResponse.DeltaTemporality";
     this.deltaTemporality = r.bool();
     r.field = "GetTelemetrySubscriptionsResponse.RequestedMetrics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.requestedMetrics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.requestedMetrics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.requestedMetrics = []; } else if (count == 0) { this.requestedMetrics = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.requestedMetrics = a; } }
     if (true) {
       r.field = "GetTelemetrySubscriptionsResponse._tagged";
       const count = r.uvarint();

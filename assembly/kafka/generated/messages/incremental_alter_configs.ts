@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class IncrementalAlterConfigsRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsRequest.Resources[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.resources = []; } else if (count == 0) { this.resources = emptyArray<IncrementalAlterConfigsRequest_AlterConfigsResource>(); } else { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<IncrementalAlterConfigsRequest_AlterConfigsResource>(a, i, IncrementalAlterConfigsRequest_AlterConfigsResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.resources = a; } }
     r.field = "IncrementalAlterConfigsRequest.ValidateOnly";
     this.validateOnly = r.bool();
     if (version >= 1) {
@@ -130,7 +131,7 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     r.field = "IncrementalAlterConfigsRequest.Resources[].ResourceName";
     this.resourceName = (version >= 1) ? r.compactString() : r.string();
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configs = []; } else if (count == 0) { this.configs = emptyArray<IncrementalAlterConfigsRequest_AlterableConfig>(); } else { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<IncrementalAlterConfigsRequest_AlterableConfig>(a, i, IncrementalAlterConfigsRequest_AlterableConfig.decodeFrom(r, version)); } if (i < count) a.length = i; this.configs = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsRequest.Resources[]._tagged";
       const count = r.uvarint();
@@ -336,7 +337,7 @@ export class IncrementalAlterConfigsResponse {
     r.field = "IncrementalAlterConfigsResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "IncrementalAlterConfigsResponse.Responses[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(); } else { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(a, i, IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 1) {
       r.field = "IncrementalAlterConfigsResponse._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class InitializeShareGroupStateRequest {
     r.field = "InitializeShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "InitializeShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateRequest_InitializeStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<InitializeShareGroupStateRequest_InitializeStateData>(); } else { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<InitializeShareGroupStateRequest_InitializeStateData>(a, i, InitializeShareGroupStateRequest_InitializeStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     r.field = "InitializeShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<InitializeShareGroupStateRequest_PartitionData>(); } else { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<InitializeShareGroupStateRequest_PartitionData>(a, i, InitializeShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -325,7 +326,7 @@ export class InitializeShareGroupStateResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateResponse_InitializeStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<InitializeShareGroupStateResponse_InitializeStateResult>(); } else { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<InitializeShareGroupStateResponse_InitializeStateResult>(a, i, InitializeShareGroupStateResponse_InitializeStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -415,7 +416,7 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     r.field = "InitializeShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = InitializeShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<InitializeShareGroupStateResponse_PartitionResult>(); } else { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<InitializeShareGroupStateResponse_PartitionResult>(a, i, InitializeShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "InitializeShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();

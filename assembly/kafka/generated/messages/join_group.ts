@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -55,7 +56,7 @@ export class JoinGroupRequest {
     r.field = "JoinGroupRequest.ProtocolType";
     this.protocolType = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.Protocols[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.protocols = []; } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = JoinGroupRequest_JoinGroupRequestProtocol.decodeFrom(r, version)); } if (i < count) a.length = i; this.protocols = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.protocols = []; } else if (count == 0) { this.protocols = emptyArray<JoinGroupRequest_JoinGroupRequestProtocol>(); } else { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<JoinGroupRequest_JoinGroupRequestProtocol>(a, i, JoinGroupRequest_JoinGroupRequestProtocol.decodeFrom(r, version)); } if (i < count) a.length = i; this.protocols = a; } }
     if (version >= 8) {
       r.field = "JoinGroupRequest.Reason";
       this.reason = r.compactNullableString();
@@ -330,7 +331,7 @@ export class JoinGroupResponse {
     r.field = "JoinGroupResponse.MemberId";
     this.memberId = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupResponse.Members[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = JoinGroupResponse_JoinGroupResponseMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<JoinGroupResponse_JoinGroupResponseMember>(); } else { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<JoinGroupResponse_JoinGroupResponseMember>(a, i, JoinGroupResponse_JoinGroupResponseMember.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     if (version >= 6) {
       r.field = "JoinGroupResponse._tagged";
       const count = r.uvarint();

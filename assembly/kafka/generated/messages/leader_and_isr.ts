@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -58,14 +59,14 @@ export class LeaderAndIsrRequest {
     }
     if (version <= 1) {
       r.field = "LeaderAndIsrRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else if (count == 0) { this.ungroupedPartitionStates = emptyArray<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(a, i, LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else if (count == 0) { this.topicStates = emptyArray<LeaderAndIsrRequest_LeaderAndIsrTopicState>(); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrRequest_LeaderAndIsrTopicState>(a, i, LeaderAndIsrRequest_LeaderAndIsrTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     r.field = "LeaderAndIsrRequest.LiveLeaders[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveLeaders = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrLiveLeader.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveLeaders = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveLeaders = []; } else if (count == 0) { this.liveLeaders = emptyArray<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(a, i, LeaderAndIsrRequest_LeaderAndIsrLiveLeader.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveLeaders = a; } }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest._tagged";
       const count = r.uvarint();
@@ -233,7 +234,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     }
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else if (count == 0) { this.partitionStates = emptyArray<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(); } else { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(a, i, LeaderAndIsrRequest_LeaderAndIsrPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrRequest.TopicStates[]._tagged";
@@ -682,11 +683,11 @@ export class LeaderAndIsrResponse {
     this.errorCode = r.int16();
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.PartitionErrors[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else if (count == 0) { this.partitionErrors = emptyArray<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(a, i, LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrTopicError.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<LeaderAndIsrResponse_LeaderAndIsrTopicError>(); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrResponse_LeaderAndIsrTopicError>(a, i, LeaderAndIsrResponse_LeaderAndIsrTopicError.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse._tagged";
@@ -806,7 +807,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     }
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].PartitionErrors[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else if (count == 0) { this.partitionErrors = emptyArray<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(); } else { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(a, i, LeaderAndIsrResponse_LeaderAndIsrPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     }
     if (version >= 4) {
       r.field = "LeaderAndIsrResponse.Topics[]._tagged";

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -40,7 +41,7 @@ export class LeaveGroupRequest {
     }
     if (version >= 3) {
       r.field = "LeaveGroupRequest.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaveGroupRequest_MemberIdentity.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<LeaveGroupRequest_MemberIdentity>(); } else { const a = new Array<LeaveGroupRequest_MemberIdentity>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaveGroupRequest_MemberIdentity>(a, i, LeaveGroupRequest_MemberIdentity.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupRequest._tagged";
@@ -294,7 +295,7 @@ export class LeaveGroupResponse {
     this.errorCode = r.int16();
     if (version >= 3) {
       r.field = "LeaveGroupResponse.Members[]";
-      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<LeaveGroupResponse_MemberResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = LeaveGroupResponse_MemberResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+      { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<LeaveGroupResponse_MemberResponse>(); } else { const a = new Array<LeaveGroupResponse_MemberResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<LeaveGroupResponse_MemberResponse>(a, i, LeaveGroupResponse_MemberResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     }
     if (version >= 4) {
       r.field = "LeaveGroupResponse._tagged";

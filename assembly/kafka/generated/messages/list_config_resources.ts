@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -134,7 +135,7 @@ export class ListConfigResourcesResponse {
     r.field = "ListConfigResourcesResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListConfigResourcesResponse.ConfigResources[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configResources = []; } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListConfigResourcesResponse_ConfigResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.configResources = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.configResources = []; } else if (count == 0) { this.configResources = emptyArray<ListConfigResourcesResponse_ConfigResource>(); } else { const a = new Array<ListConfigResourcesResponse_ConfigResource>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListConfigResourcesResponse_ConfigResource>(a, i, ListConfigResourcesResponse_ConfigResource.decodeFrom(r, version)); } if (i < count) a.length = i; this.configResources = a; } }
     if (true) {
       r.field = "ListConfigResourcesResponse._tagged";
       const count = r.uvarint();

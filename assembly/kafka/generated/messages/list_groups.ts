@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -33,11 +34,11 @@ export class ListGroupsRequest {
     if (!(version >= 5)) this.typesFilter = [];
     if (version >= 4) {
       r.field = "ListGroupsRequest.StatesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.statesFilter = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.statesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.statesFilter = []; } else if (count == 0) { this.statesFilter = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.statesFilter = a; } }
     }
     if (version >= 5) {
       r.field = "ListGroupsRequest.TypesFilter[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.typesFilter = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.typesFilter = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.typesFilter = []; } else if (count == 0) { this.typesFilter = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.typesFilter = a; } }
     }
     if (version >= 3) {
       r.field = "ListGroupsRequest._tagged";
@@ -154,7 +155,7 @@ export class ListGroupsResponse {
     r.field = "ListGroupsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListGroupsResponse.Groups[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ListGroupsResponse_ListedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListGroupsResponse_ListedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<ListGroupsResponse_ListedGroup>(); } else { const a = new Array<ListGroupsResponse_ListedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListGroupsResponse_ListedGroup>(a, i, ListGroupsResponse_ListedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (version >= 3) {
       r.field = "ListGroupsResponse._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -40,7 +41,7 @@ export class ListOffsetsRequest {
       this.isolationLevel = r.int8();
     }
     r.field = "ListOffsetsRequest.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsRequest_ListOffsetsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ListOffsetsRequest_ListOffsetsTopic>(); } else { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListOffsetsRequest_ListOffsetsTopic>(a, i, ListOffsetsRequest_ListOffsetsTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 10) {
       r.field = "ListOffsetsRequest.TimeoutMs";
       this.timeoutMs = r.int32();
@@ -161,7 +162,7 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     r.field = "ListOffsetsRequest.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsRequest.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsRequest_ListOffsetsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ListOffsetsRequest_ListOffsetsPartition>(); } else { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListOffsetsRequest_ListOffsetsPartition>(a, i, ListOffsetsRequest_ListOffsetsPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -391,7 +392,7 @@ export class ListOffsetsResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "ListOffsetsResponse.Topics[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsResponse_ListOffsetsTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ListOffsetsResponse_ListOffsetsTopicResponse>(); } else { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListOffsetsResponse_ListOffsetsTopicResponse>(a, i, ListOffsetsResponse_ListOffsetsTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse._tagged";
       const count = r.uvarint();
@@ -492,7 +493,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     r.field = "ListOffsetsResponse.Topics[].Name";
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsResponse.Topics[].Partitions[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListOffsetsResponse_ListOffsetsPartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ListOffsetsResponse_ListOffsetsPartitionResponse>(); } else { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListOffsetsResponse_ListOffsetsPartitionResponse>(a, i, ListOffsetsResponse_ListOffsetsPartitionResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 6) {
       r.field = "ListOffsetsResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class ListPartitionReassignmentsRequest {
     r.field = "ListPartitionReassignmentsRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ListPartitionReassignmentsRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else if (count == 0) { this.topics = emptyArray<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(); } else { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(a, i, ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsRequest._tagged";
       const count = r.uvarint();
@@ -231,7 +232,7 @@ export class ListPartitionReassignmentsResponse {
     r.field = "ListPartitionReassignmentsResponse.ErrorMessage";
     this.errorMessage = r.compactNullableString();
     r.field = "ListPartitionReassignmentsResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsResponse_OngoingTopicReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(); } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(a, i, ListPartitionReassignmentsResponse_OngoingTopicReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse._tagged";
       const count = r.uvarint();
@@ -337,7 +338,7 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     r.field = "ListPartitionReassignmentsResponse.Topics[].Name";
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListPartitionReassignmentsResponse_OngoingPartitionReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(); } else { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(a, i, ListPartitionReassignmentsResponse_OngoingPartitionReassignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ListPartitionReassignmentsResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -34,7 +35,7 @@ export class ListTransactionsRequest {
     if (!(version >= 1)) this.durationFilter = <i64>-1;
     if (!(version >= 2)) this.transactionalIdPattern = null;
     r.field = "ListTransactionsRequest.StateFilters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.stateFilters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateFilters = []; } else if (count == 0) { this.stateFilters = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.stateFilters = a; } }
     r.field = "ListTransactionsRequest.ProducerIdFilters[]";
     { const count = r.compactArrayLength(8); if (count < 0) { r.fail(ReadError.BadLength); this.producerIdFilters = []; } else if (count == 0) { this.producerIdFilters = EMPTY_I64; } else { const a = new StaticArray<i64>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.int64()); } this.producerIdFilters = i < count ? StaticArray.slice<i64>(a, 0, i) : a; } }
     if (version >= 1) {
@@ -168,9 +169,9 @@ export class ListTransactionsResponse {
     r.field = "ListTransactionsResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "ListTransactionsResponse.UnknownStateFilters[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.unknownStateFilters = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.unknownStateFilters = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.unknownStateFilters = []; } else if (count == 0) { this.unknownStateFilters = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.unknownStateFilters = a; } }
     r.field = "ListTransactionsResponse.TransactionStates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else { const a = new Array<ListTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ListTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.transactionStates = []; } else if (count == 0) { this.transactionStates = emptyArray<ListTransactionsResponse_TransactionState>(); } else { const a = new Array<ListTransactionsResponse_TransactionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ListTransactionsResponse_TransactionState>(a, i, ListTransactionsResponse_TransactionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.transactionStates = a; } }
     if (true) {
       r.field = "ListTransactionsResponse._tagged";
       const count = r.uvarint();

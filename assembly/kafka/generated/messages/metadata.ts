@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -35,7 +36,7 @@ export class MetadataRequest {
     if (!(version >= 8 && version <= 10)) this.includeClusterAuthorizedOperations = false;
     if (!(version >= 8)) this.includeTopicAuthorizedOperations = false;
     r.field = "MetadataRequest.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataRequest_MetadataRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 1) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else if (count == 0) { this.topics = emptyArray<MetadataRequest_MetadataRequestTopic>(); } else { const a = new Array<MetadataRequest_MetadataRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<MetadataRequest_MetadataRequestTopic>(a, i, MetadataRequest_MetadataRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "MetadataRequest.AllowAutoTopicCreation";
       this.allowAutoTopicCreation = r.bool();
@@ -289,7 +290,7 @@ export class MetadataResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "MetadataResponse.Brokers[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponseBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.brokers = []; } else if (count == 0) { this.brokers = emptyArray<MetadataResponse_MetadataResponseBroker>(); } else { const a = new Array<MetadataResponse_MetadataResponseBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<MetadataResponse_MetadataResponseBroker>(a, i, MetadataResponse_MetadataResponseBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.brokers = a; } }
     if (version >= 2) {
       r.field = "MetadataResponse.ClusterId";
       this.clusterId = (version >= 9) ? r.compactNullableString() : r.nullableString();
@@ -299,7 +300,7 @@ export class MetadataResponse {
       this.controllerId = r.int32();
     }
     r.field = "MetadataResponse.Topics[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<MetadataResponse_MetadataResponseTopic>(); } else { const a = new Array<MetadataResponse_MetadataResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<MetadataResponse_MetadataResponseTopic>(a, i, MetadataResponse_MetadataResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8 && version <= 10) {
       r.field = "MetadataResponse.ClusterAuthorizedOperations";
       this.clusterAuthorizedOperations = r.int32();
@@ -596,7 +597,7 @@ export class MetadataResponse_MetadataResponseTopic {
       this.isInternal = r.bool();
     }
     r.field = "MetadataResponse.Topics[].Partitions[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = MetadataResponse_MetadataResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<MetadataResponse_MetadataResponsePartition>(); } else { const a = new Array<MetadataResponse_MetadataResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<MetadataResponse_MetadataResponsePartition>(a, i, MetadataResponse_MetadataResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "MetadataResponse.Topics[].TopicAuthorizedOperations";
       this.topicAuthorizedOperations = r.int32();

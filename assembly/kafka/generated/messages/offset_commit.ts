@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -56,7 +57,7 @@ export class OffsetCommitRequest {
       this.retentionTimeMs = r.int64();
     }
     r.field = "OffsetCommitRequest.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitRequest_OffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetCommitRequest_OffsetCommitRequestTopic>(); } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetCommitRequest_OffsetCommitRequestTopic>(a, i, OffsetCommitRequest_OffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -204,7 +205,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitRequest_OffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetCommitRequest_OffsetCommitRequestPartition>(); } else { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetCommitRequest_OffsetCommitRequestPartition>(a, i, OffsetCommitRequest_OffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -459,7 +460,7 @@ export class OffsetCommitResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetCommitResponse.Topics[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitResponse_OffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetCommitResponse_OffsetCommitResponseTopic>(); } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetCommitResponse_OffsetCommitResponseTopic>(a, i, OffsetCommitResponse_OffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -569,7 +570,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
       this.topicId = r.uuid();
     }
     r.field = "OffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetCommitResponse_OffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetCommitResponse_OffsetCommitResponsePartition>(); } else { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetCommitResponse_OffsetCommitResponsePartition>(a, i, OffsetCommitResponse_OffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 8) {
       r.field = "OffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();

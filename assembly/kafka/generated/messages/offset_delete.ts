@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class OffsetDeleteRequest {
     r.field = "OffsetDeleteRequest.GroupId";
     this.groupId = r.string();
     r.field = "OffsetDeleteRequest.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteRequest_OffsetDeleteRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetDeleteRequest_OffsetDeleteRequestTopic>(); } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetDeleteRequest_OffsetDeleteRequestTopic>(a, i, OffsetDeleteRequest_OffsetDeleteRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -99,7 +100,7 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     r.field = "OffsetDeleteRequest.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteRequest.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteRequest_OffsetDeleteRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetDeleteRequest_OffsetDeleteRequestPartition>(); } else { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetDeleteRequest_OffsetDeleteRequestPartition>(a, i, OffsetDeleteRequest_OffsetDeleteRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -231,7 +232,7 @@ export class OffsetDeleteResponse {
     r.field = "OffsetDeleteResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "OffsetDeleteResponse.Topics[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteResponse_OffsetDeleteResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetDeleteResponse_OffsetDeleteResponseTopic>(); } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetDeleteResponse_OffsetDeleteResponseTopic>(a, i, OffsetDeleteResponse_OffsetDeleteResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */
@@ -304,7 +305,7 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     r.field = "OffsetDeleteResponse.Topics[].Name";
     this.name = r.string();
     r.field = "OffsetDeleteResponse.Topics[].Partitions[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetDeleteResponse_OffsetDeleteResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetDeleteResponse_OffsetDeleteResponsePartition>(); } else { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetDeleteResponse_OffsetDeleteResponsePartition>(a, i, OffsetDeleteResponse_OffsetDeleteResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -41,11 +42,11 @@ export class OffsetFetchRequest {
     }
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { if (version >= 2) this.topics = null; else { r.fail(ReadError.BadLength); this.topics = []; } } else if (count == 0) { this.topics = emptyArray<OffsetFetchRequest_OffsetFetchRequestTopic>(); } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchRequest_OffsetFetchRequestTopic>(a, i, OffsetFetchRequest_OffsetFetchRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<OffsetFetchRequest_OffsetFetchRequestGroup>(); } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchRequest_OffsetFetchRequestGroup>(a, i, OffsetFetchRequest_OffsetFetchRequestGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     }
     if (version >= 7) {
       r.field = "OffsetFetchRequest.RequireStable";
@@ -310,7 +311,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     }
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchRequest_OffsetFetchRequestTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { this.topics = null; } else if (count == 0) { this.topics = emptyArray<OffsetFetchRequest_OffsetFetchRequestTopics>(); } else { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchRequest_OffsetFetchRequestTopics>(a, i, OffsetFetchRequest_OffsetFetchRequestTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchRequest.Groups[]._tagged";
@@ -582,7 +583,7 @@ export class OffsetFetchResponse {
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetFetchResponse_OffsetFetchResponseTopic>(); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchResponse_OffsetFetchResponseTopic>(a, i, OffsetFetchResponse_OffsetFetchResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 2 && version <= 7) {
       r.field = "OffsetFetchResponse.ErrorCode";
@@ -590,7 +591,7 @@ export class OffsetFetchResponse {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<OffsetFetchResponse_OffsetFetchResponseGroup>(); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchResponse_OffsetFetchResponseGroup>(a, i, OffsetFetchResponse_OffsetFetchResponseGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse._tagged";
@@ -727,7 +728,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     }
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Partitions[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetFetchResponse_OffsetFetchResponsePartition>(); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchResponse_OffsetFetchResponsePartition>(a, i, OffsetFetchResponse_OffsetFetchResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Topics[]._tagged";
@@ -1006,7 +1007,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponseTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetFetchResponse_OffsetFetchResponseTopics>(); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchResponse_OffsetFetchResponseTopics>(a, i, OffsetFetchResponse_OffsetFetchResponseTopics.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].ErrorCode";
@@ -1141,7 +1142,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     }
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Partitions[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetFetchResponse_OffsetFetchResponsePartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetFetchResponse_OffsetFetchResponsePartitions>(); } else { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetFetchResponse_OffsetFetchResponsePartitions>(a, i, OffsetFetchResponse_OffsetFetchResponsePartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     }
     if (version >= 6) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]._tagged";

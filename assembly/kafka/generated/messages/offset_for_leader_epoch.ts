@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -35,7 +36,7 @@ export class OffsetForLeaderEpochRequest {
       this.replicaId = r.int32();
     }
     r.field = "OffsetForLeaderEpochRequest.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(); } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(a, i, OffsetForLeaderEpochRequest_OffsetForLeaderTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest._tagged";
       const count = r.uvarint();
@@ -136,7 +137,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     r.field = "OffsetForLeaderEpochRequest.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(); } else { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(a, i, OffsetForLeaderEpochRequest_OffsetForLeaderPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -349,7 +350,7 @@ export class OffsetForLeaderEpochResponse {
       this.throttleTimeMs = r.int32();
     }
     r.field = "OffsetForLeaderEpochResponse.Topics[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(); } else { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(a, i, OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse._tagged";
       const count = r.uvarint();
@@ -450,7 +451,7 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     r.field = "OffsetForLeaderEpochResponse.Topics[].Topic";
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = OffsetForLeaderEpochResponse_EpochEndOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<OffsetForLeaderEpochResponse_EpochEndOffset>(); } else { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<OffsetForLeaderEpochResponse_EpochEndOffset>(a, i, OffsetForLeaderEpochResponse_EpochEndOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 4) {
       r.field = "OffsetForLeaderEpochResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -41,7 +42,7 @@ export class ProduceRequest {
     r.field = "ProduceRequest.TimeoutMs";
     this.timeoutMs = r.int32();
     r.field = "ProduceRequest.TopicData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicData = []; } else { const a = new Array<ProduceRequest_TopicProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceRequest_TopicProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicData = []; } else if (count == 0) { this.topicData = emptyArray<ProduceRequest_TopicProduceData>(); } else { const a = new Array<ProduceRequest_TopicProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceRequest_TopicProduceData>(a, i, ProduceRequest_TopicProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest._tagged";
       const count = r.uvarint();
@@ -161,7 +162,7 @@ export class ProduceRequest_TopicProduceData {
       this.topicId = r.uuid();
     }
     r.field = "ProduceRequest.TopicData[].PartitionData[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionData = []; } else { const a = new Array<ProduceRequest_PartitionProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceRequest_PartitionProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionData = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionData = []; } else if (count == 0) { this.partitionData = emptyArray<ProduceRequest_PartitionProduceData>(); } else { const a = new Array<ProduceRequest_PartitionProduceData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceRequest_PartitionProduceData>(a, i, ProduceRequest_PartitionProduceData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionData = a; } }
     if (version >= 9) {
       r.field = "ProduceRequest.TopicData[]._tagged";
       const count = r.uvarint();
@@ -372,7 +373,7 @@ export class ProduceResponse {
     if (!(version >= 1)) this.throttleTimeMs = 0;
     this.nodeEndpoints = [];
     r.field = "ProduceResponse.Responses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ProduceResponse_TopicProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_TopicProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<ProduceResponse_TopicProduceResponse>(); } else { const a = new Array<ProduceResponse_TopicProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceResponse_TopicProduceResponse>(a, i, ProduceResponse_TopicProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     if (version >= 1) {
       r.field = "ProduceResponse.ThrottleTimeMs";
       this.throttleTimeMs = r.int32();
@@ -387,7 +388,7 @@ export class ProduceResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 10)) {
           r.field = "ProduceResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ProduceResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<ProduceResponse_NodeEndpoint>(); } else { const a = new Array<ProduceResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceResponse_NodeEndpoint>(a, i, ProduceResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -513,7 +514,7 @@ export class ProduceResponse_TopicProduceResponse {
       this.topicId = r.uuid();
     }
     r.field = "ProduceResponse.Responses[].PartitionResponses[]";
-    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResponses = []; } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_PartitionProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResponses = a; } }
+    { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionResponses = []; } else if (count == 0) { this.partitionResponses = emptyArray<ProduceResponse_PartitionProduceResponse>(); } else { const a = new Array<ProduceResponse_PartitionProduceResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceResponse_PartitionProduceResponse>(a, i, ProduceResponse_PartitionProduceResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionResponses = a; } }
     if (version >= 9) {
       r.field = "ProduceResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -652,7 +653,7 @@ export class ProduceResponse_PartitionProduceResponse {
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].RecordErrors[]";
-      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.recordErrors = []; } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ProduceResponse_BatchIndexAndErrorMessage.decodeFrom(r, version)); } if (i < count) a.length = i; this.recordErrors = a; } }
+      { const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.recordErrors = []; } else if (count == 0) { this.recordErrors = emptyArray<ProduceResponse_BatchIndexAndErrorMessage>(); } else { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ProduceResponse_BatchIndexAndErrorMessage>(a, i, ProduceResponse_BatchIndexAndErrorMessage.decodeFrom(r, version)); } if (i < count) a.length = i; this.recordErrors = a; } }
     }
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].ErrorMessage";

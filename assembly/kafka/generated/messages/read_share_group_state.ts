@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class ReadShareGroupStateRequest {
     r.field = "ReadShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateRequest_ReadStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ReadShareGroupStateRequest_ReadStateData>(); } else { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateRequest_ReadStateData>(a, i, ReadShareGroupStateRequest_ReadStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class ReadShareGroupStateRequest_ReadStateData {
     r.field = "ReadShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ReadShareGroupStateRequest_PartitionData>(); } else { const a = new Array<ReadShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateRequest_PartitionData>(a, i, ReadShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -317,7 +318,7 @@ export class ReadShareGroupStateResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_ReadStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<ReadShareGroupStateResponse_ReadStateResult>(); } else { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateResponse_ReadStateResult>(a, i, ReadShareGroupStateResponse_ReadStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -407,7 +408,7 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     r.field = "ReadShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ReadShareGroupStateResponse_PartitionResult>(); } else { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateResponse_PartitionResult>(a, i, ReadShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();
@@ -514,7 +515,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StartOffset";
     this.startOffset = r.int64();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateResponse_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else if (count == 0) { this.stateBatches = emptyArray<ReadShareGroupStateResponse_StateBatch>(); } else { const a = new Array<ReadShareGroupStateResponse_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateResponse_StateBatch>(a, i, ReadShareGroupStateResponse_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
     if (true) {
       r.field = "ReadShareGroupStateResponse.Results[].Partitions[]._tagged";
       const count = r.uvarint();

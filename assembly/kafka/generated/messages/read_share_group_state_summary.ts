@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class ReadShareGroupStateSummaryRequest {
     r.field = "ReadShareGroupStateSummaryRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryRequest_ReadStateSummaryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(); } else { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(a, i, ReadShareGroupStateSummaryRequest_ReadStateSummaryData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ReadShareGroupStateSummaryRequest_PartitionData>(); } else { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateSummaryRequest_PartitionData>(a, i, ReadShareGroupStateSummaryRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -317,7 +318,7 @@ export class ReadShareGroupStateSummaryResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(); } else { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(a, i, ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse._tagged";
       const count = r.uvarint();
@@ -407,7 +408,7 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     r.field = "ReadShareGroupStateSummaryResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ReadShareGroupStateSummaryResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ReadShareGroupStateSummaryResponse_PartitionResult>(); } else { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ReadShareGroupStateSummaryResponse_PartitionResult>(a, i, ReadShareGroupStateSummaryResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ReadShareGroupStateSummaryResponse.Results[]._tagged";
       const count = r.uvarint();

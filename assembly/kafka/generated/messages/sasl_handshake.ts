@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -94,7 +95,7 @@ export class SaslHandshakeResponse {
     r.field = "SaslHandshakeResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "SaslHandshakeResponse.Mechanisms[]";
-    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.mechanisms = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.string()); } if (i < count) a.length = i; this.mechanisms = a; } }
+    { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.mechanisms = []; } else if (count == 0) { this.mechanisms = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.string()); } if (i < count) a.length = i; this.mechanisms = a; } }
   }
 
   /** Exact encoded size at `version`, so encoding allocates once. */

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -44,7 +45,7 @@ export class ShareAcknowledgeRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareAcknowledgeRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgeTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ShareAcknowledgeRequest_AcknowledgeTopic>(); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeRequest_AcknowledgeTopic>(a, i, ShareAcknowledgeRequest_AcknowledgeTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest._tagged";
       const count = r.uvarint();
@@ -160,7 +161,7 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     r.field = "ShareAcknowledgeRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ShareAcknowledgeRequest_AcknowledgePartition>(); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeRequest_AcknowledgePartition>(a, i, ShareAcknowledgeRequest_AcknowledgePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -255,7 +256,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else if (count == 0) { this.acknowledgementBatches = emptyArray<ShareAcknowledgeRequest_AcknowledgementBatch>(); } else { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeRequest_AcknowledgementBatch>(a, i, ShareAcknowledgeRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -469,9 +470,9 @@ export class ShareAcknowledgeResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareAcknowledgeResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(); } else { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(a, i, ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<ShareAcknowledgeResponse_NodeEndpoint>(); } else { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeResponse_NodeEndpoint>(a, i, ShareAcknowledgeResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse._tagged";
       const count = r.uvarint();
@@ -594,7 +595,7 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     r.field = "ShareAcknowledgeResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareAcknowledgeResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ShareAcknowledgeResponse_PartitionData>(); } else { const a = new Array<ShareAcknowledgeResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareAcknowledgeResponse_PartitionData>(a, i, ShareAcknowledgeResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareAcknowledgeResponse.Responses[]._tagged";
       const count = r.uvarint();

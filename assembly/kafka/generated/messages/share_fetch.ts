@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -72,9 +73,9 @@ export class ShareFetchRequest {
       this.isRenewAck = r.bool();
     }
     r.field = "ShareFetchRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<ShareFetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<ShareFetchRequest_FetchTopic>(); } else { const a = new Array<ShareFetchRequest_FetchTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchRequest_FetchTopic>(a, i, ShareFetchRequest_FetchTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "ShareFetchRequest.ForgottenTopicsData[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.forgottenTopicsData = []; } else if (count == 0) { this.forgottenTopicsData = emptyArray<ShareFetchRequest_ForgottenTopic>(); } else { const a = new Array<ShareFetchRequest_ForgottenTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchRequest_ForgottenTopic>(a, i, ShareFetchRequest_ForgottenTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.forgottenTopicsData = a; } }
     if (true) {
       r.field = "ShareFetchRequest._tagged";
       const count = r.uvarint();
@@ -244,7 +245,7 @@ export class ShareFetchRequest_FetchTopic {
     r.field = "ShareFetchRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ShareFetchRequest_FetchPartition>(); } else { const a = new Array<ShareFetchRequest_FetchPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchRequest_FetchPartition>(a, i, ShareFetchRequest_FetchPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -345,7 +346,7 @@ export class ShareFetchRequest_FetchPartition {
       this.partitionMaxBytes = r.int32();
     }
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acknowledgementBatches = []; } else if (count == 0) { this.acknowledgementBatches = emptyArray<ShareFetchRequest_AcknowledgementBatch>(); } else { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchRequest_AcknowledgementBatch>(a, i, ShareFetchRequest_AcknowledgementBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.acknowledgementBatches = a; } }
     if (true) {
       r.field = "ShareFetchRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -665,9 +666,9 @@ export class ShareFetchResponse {
       this.acquisitionLockTimeoutMs = r.int32();
     }
     r.field = "ShareFetchResponse.Responses[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_ShareFetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.responses = []; } else if (count == 0) { this.responses = emptyArray<ShareFetchResponse_ShareFetchableTopicResponse>(); } else { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchResponse_ShareFetchableTopicResponse>(a, i, ShareFetchResponse_ShareFetchableTopicResponse.decodeFrom(r, version)); } if (i < count) a.length = i; this.responses = a; } }
     r.field = "ShareFetchResponse.NodeEndpoints[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<ShareFetchResponse_NodeEndpoint>(); } else { const a = new Array<ShareFetchResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchResponse_NodeEndpoint>(a, i, ShareFetchResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
     if (true) {
       r.field = "ShareFetchResponse._tagged";
       const count = r.uvarint();
@@ -790,7 +791,7 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     r.field = "ShareFetchResponse.Responses[].TopicId";
     this.topicId = r.uuid();
     r.field = "ShareFetchResponse.Responses[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<ShareFetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<ShareFetchResponse_PartitionData>(); } else { const a = new Array<ShareFetchResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchResponse_PartitionData>(a, i, ShareFetchResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[]._tagged";
       const count = r.uvarint();
@@ -903,7 +904,7 @@ export class ShareFetchResponse_PartitionData {
     r.field = "ShareFetchResponse.Responses[].Partitions[].Records";
     this.records = (version <= 0) ? r.compactNullableBytes() : r.compactBytes();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acquiredRecords = []; } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareFetchResponse_AcquiredRecords.decodeFrom(r, version)); } if (i < count) a.length = i; this.acquiredRecords = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.acquiredRecords = []; } else if (count == 0) { this.acquiredRecords = emptyArray<ShareFetchResponse_AcquiredRecords>(); } else { const a = new Array<ShareFetchResponse_AcquiredRecords>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareFetchResponse_AcquiredRecords>(a, i, ShareFetchResponse_AcquiredRecords.decodeFrom(r, version)); } if (i < count) a.length = i; this.acquiredRecords = a; } }
     if (true) {
       r.field = "ShareFetchResponse.Responses[].Partitions[]._tagged";
       const count = r.uvarint();

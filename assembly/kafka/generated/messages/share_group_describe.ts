@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class ShareGroupDescribeRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else if (count == 0) { this.groupIds = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
     r.field = "ShareGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -130,7 +131,7 @@ export class ShareGroupDescribeResponse {
     r.field = "ShareGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "ShareGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<ShareGroupDescribeResponse_DescribedGroup>(); } else { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareGroupDescribeResponse_DescribedGroup>(a, i, ShareGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -244,7 +245,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     r.field = "ShareGroupDescribeResponse.Groups[].AssignorName";
     this.assignorName = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<ShareGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<ShareGroupDescribeResponse_Member>(); } else { const a = new Array<ShareGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareGroupDescribeResponse_Member>(a, i, ShareGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -390,7 +391,7 @@ export class ShareGroupDescribeResponse_Member {
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].ClientHost";
     this.clientHost = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subscribedTopicNames = []; } else if (count == 0) { this.subscribedTopicNames = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     r.field = "ShareGroupDescribeResponse.Groups[].Members[].Assignment";
     this.assignment = ShareGroupDescribeResponse_Assignment.decodeFrom(r, version);
     if (true) {
@@ -612,7 +613,7 @@ export class ShareGroupDescribeResponse_Assignment {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else if (count == 0) { this.topicPartitions = emptyArray<ShareGroupDescribeResponse_TopicPartitions>(); } else { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareGroupDescribeResponse_TopicPartitions>(a, i, ShareGroupDescribeResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();

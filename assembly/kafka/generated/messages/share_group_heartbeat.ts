@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -41,7 +42,7 @@ export class ShareGroupHeartbeatRequest {
     r.field = "ShareGroupHeartbeatRequest.RackId";
     this.rackId = r.compactNullableString();
     r.field = "ShareGroupHeartbeatRequest.SubscribedTopicNames[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subscribedTopicNames = null; } else if (count == 0) { this.subscribedTopicNames = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.subscribedTopicNames = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatRequest._tagged";
       const count = r.uvarint();
@@ -287,7 +288,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatResponse.Assignment.TopicPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = ShareGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicPartitions = []; } else if (count == 0) { this.topicPartitions = emptyArray<ShareGroupHeartbeatResponse_TopicPartitions>(); } else { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<ShareGroupHeartbeatResponse_TopicPartitions>(a, i, ShareGroupHeartbeatResponse_TopicPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicPartitions = a; } }
     if (true) {
       r.field = "ShareGroupHeartbeatResponse.Assignment._tagged";
       const count = r.uvarint();

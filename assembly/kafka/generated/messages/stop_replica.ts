@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -59,15 +60,15 @@ export class StopReplicaRequest {
     }
     if (version <= 0) {
       r.field = "StopReplicaRequest.UngroupedPartitions[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitions = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaPartitionV0.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitions = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitions = []; } else if (count == 0) { this.ungroupedPartitions = emptyArray<StopReplicaRequest_StopReplicaPartitionV0>(); } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StopReplicaRequest_StopReplicaPartitionV0>(a, i, StopReplicaRequest_StopReplicaPartitionV0.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitions = a; } }
     }
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[]";
-      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaTopicV1.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+      { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<StopReplicaRequest_StopReplicaTopicV1>(); } else { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StopReplicaRequest_StopReplicaTopicV1>(a, i, StopReplicaRequest_StopReplicaTopicV1.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else if (count == 0) { this.topicStates = emptyArray<StopReplicaRequest_StopReplicaTopicState>(); } else { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StopReplicaRequest_StopReplicaTopicState>(a, i, StopReplicaRequest_StopReplicaTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest._tagged";
@@ -462,7 +463,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
     }
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].PartitionStates[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaRequest_StopReplicaPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else if (count == 0) { this.partitionStates = emptyArray<StopReplicaRequest_StopReplicaPartitionState>(); } else { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StopReplicaRequest_StopReplicaPartitionState>(a, i, StopReplicaRequest_StopReplicaPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 2) {
       r.field = "StopReplicaRequest.TopicStates[]._tagged";
@@ -703,7 +704,7 @@ export class StopReplicaResponse {
     r.field = "StopReplicaResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "StopReplicaResponse.PartitionErrors[]";
-    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StopReplicaResponse_StopReplicaPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
+    { const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionErrors = []; } else if (count == 0) { this.partitionErrors = emptyArray<StopReplicaResponse_StopReplicaPartitionError>(); } else { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StopReplicaResponse_StopReplicaPartitionError>(a, i, StopReplicaResponse_StopReplicaPartitionError.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionErrors = a; } }
     if (version >= 2) {
       r.field = "StopReplicaResponse._tagged";
       const count = r.uvarint();

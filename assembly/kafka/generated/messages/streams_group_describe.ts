@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -30,7 +31,7 @@ export class StreamsGroupDescribeRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeRequest.GroupIds[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groupIds = []; } else if (count == 0) { this.groupIds = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.groupIds = a; } }
     r.field = "StreamsGroupDescribeRequest.IncludeAuthorizedOperations";
     this.includeAuthorizedOperations = r.bool();
     if (true) {
@@ -130,7 +131,7 @@ export class StreamsGroupDescribeResponse {
     r.field = "StreamsGroupDescribeResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.groups = []; } else if (count == 0) { this.groups = emptyArray<StreamsGroupDescribeResponse_DescribedGroup>(); } else { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_DescribedGroup>(a, i, StreamsGroupDescribeResponse_DescribedGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.groups = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse._tagged";
       const count = r.uvarint();
@@ -244,7 +245,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology";
     if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupDescribeResponse_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else { const a = new Array<StreamsGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.members = []; } else if (count == 0) { this.members = emptyArray<StreamsGroupDescribeResponse_Member>(); } else { const a = new Array<StreamsGroupDescribeResponse_Member>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_Member>(a, i, StreamsGroupDescribeResponse_Member.decodeFrom(r, version)); } if (i < count) a.length = i; this.members = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].AuthorizedOperations";
     this.authorizedOperations = r.int32();
     if (true) {
@@ -378,7 +379,7 @@ export class StreamsGroupDescribeResponse_Topology {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.subtopologies = null; } else if (count == 0) { this.subtopologies = emptyArray<StreamsGroupDescribeResponse_Subtopology>(); } else { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_Subtopology>(a, i, StreamsGroupDescribeResponse_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology._tagged";
       const count = r.uvarint();
@@ -476,13 +477,13 @@ export class StreamsGroupDescribeResponse_Subtopology {
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else if (count == 0) { this.sourceTopics = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else if (count == 0) { this.repartitionSinkTopics = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else if (count == 0) { this.stateChangelogTopics = emptyArray<StreamsGroupDescribeResponse_TopicInfo>(); } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TopicInfo>(a, i, StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else if (count == 0) { this.repartitionSourceTopics = emptyArray<StreamsGroupDescribeResponse_TopicInfo>(); } else { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TopicInfo>(a, i, StreamsGroupDescribeResponse_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -622,11 +623,11 @@ export class StreamsGroupDescribeResponse_Member {
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].UserEndpoint";
     if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupDescribeResponse_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.clientTags = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.clientTags = []; } else if (count == 0) { this.clientTags = emptyArray<StreamsGroupDescribeResponse_KeyValue>(); } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_KeyValue>(a, i, StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskOffsets = []; } else if (count == 0) { this.taskOffsets = emptyArray<StreamsGroupDescribeResponse_TaskOffset>(); } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TaskOffset>(a, i, StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskEndOffsets = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.taskEndOffsets = []; } else if (count == 0) { this.taskEndOffsets = emptyArray<StreamsGroupDescribeResponse_TaskOffset>(); } else { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TaskOffset>(a, i, StreamsGroupDescribeResponse_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].Assignment";
     this.assignment = StreamsGroupDescribeResponse_Assignment.decodeFrom(r, version);
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TargetAssignment";
@@ -994,11 +995,11 @@ export class StreamsGroupDescribeResponse_Assignment {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Assignment.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activeTasks = []; } else if (count == 0) { this.activeTasks = emptyArray<StreamsGroupDescribeResponse_TaskIds>(); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TaskIds>(a, i, StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyTasks = []; } else if (count == 0) { this.standbyTasks = emptyArray<StreamsGroupDescribeResponse_TaskIds>(); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TaskIds>(a, i, StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupDescribeResponse.Assignment.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.warmupTasks = []; } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.warmupTasks = []; } else if (count == 0) { this.warmupTasks = emptyArray<StreamsGroupDescribeResponse_TaskIds>(); } else { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_TaskIds>(a, i, StreamsGroupDescribeResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.Assignment._tagged";
       const count = r.uvarint();
@@ -1296,7 +1297,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     r.field = "StreamsGroupDescribeResponse.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupDescribeResponse.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else if (count == 0) { this.topicConfigs = emptyArray<StreamsGroupDescribeResponse_KeyValue>(); } else { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupDescribeResponse_KeyValue>(a, i, StreamsGroupDescribeResponse_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupDescribeResponse.TopicInfo._tagged";
       const count = r.uvarint();

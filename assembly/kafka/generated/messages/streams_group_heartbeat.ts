@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -61,21 +62,21 @@ export class StreamsGroupHeartbeatRequest {
     r.field = "StreamsGroupHeartbeatRequest.Topology";
     if (true && r.int8() < 0) { this.topology = null; } else { this.topology = StreamsGroupHeartbeatRequest_Topology.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else if (count == 0) { this.activeTasks = emptyArray<StreamsGroupHeartbeatRequest_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TaskIds>(a, i, StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else if (count == 0) { this.standbyTasks = emptyArray<StreamsGroupHeartbeatRequest_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TaskIds>(a, i, StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else if (count == 0) { this.warmupTasks = emptyArray<StreamsGroupHeartbeatRequest_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TaskIds>(a, i, StreamsGroupHeartbeatRequest_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ProcessId";
     this.processId = r.compactNullableString();
     r.field = "StreamsGroupHeartbeatRequest.UserEndpoint";
     if (true && r.int8() < 0) { this.userEndpoint = null; } else { this.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.decodeFrom(r, version); }
     r.field = "StreamsGroupHeartbeatRequest.ClientTags[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.clientTags = null; } else if (count == 0) { this.clientTags = emptyArray<StreamsGroupHeartbeatRequest_KeyValue>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_KeyValue>(a, i, StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.clientTags = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskOffsets = null; } else if (count == 0) { this.taskOffsets = emptyArray<StreamsGroupHeartbeatRequest_TaskOffset>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TaskOffset>(a, i, StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.TaskEndOffsets[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.taskEndOffsets = null; } else if (count == 0) { this.taskEndOffsets = emptyArray<StreamsGroupHeartbeatRequest_TaskOffset>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TaskOffset>(a, i, StreamsGroupHeartbeatRequest_TaskOffset.decodeFrom(r, version)); } if (i < count) a.length = i; this.taskEndOffsets = a; } }
     r.field = "StreamsGroupHeartbeatRequest.ShutdownApplication";
     this.shutdownApplication = r.bool();
     if (true) {
@@ -254,7 +255,7 @@ export class StreamsGroupHeartbeatRequest_Topology {
     r.field = "StreamsGroupHeartbeatRequest.Topology.Epoch";
     this.epoch = r.int32();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subtopologies = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.subtopologies = []; } else if (count == 0) { this.subtopologies = emptyArray<StreamsGroupHeartbeatRequest_Subtopology>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_Subtopology>(a, i, StreamsGroupHeartbeatRequest_Subtopology.decodeFrom(r, version)); } if (i < count) a.length = i; this.subtopologies = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology._tagged";
       const count = r.uvarint();
@@ -354,17 +355,17 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SubtopologyId";
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopics = []; } else if (count == 0) { this.sourceTopics = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.sourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].SourceTopicRegex[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.sourceTopicRegex = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.sourceTopicRegex = []; } else if (count == 0) { this.sourceTopicRegex = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.sourceTopicRegex = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].StateChangelogTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateChangelogTopics = []; } else if (count == 0) { this.stateChangelogTopics = emptyArray<StreamsGroupHeartbeatRequest_TopicInfo>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TopicInfo>(a, i, StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateChangelogTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSinkTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSinkTopics = []; } else if (count == 0) { this.repartitionSinkTopics = emptyArray<string>(); } else { const a = new Array<string>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<string>(a, i, r.compactString()); } if (i < count) a.length = i; this.repartitionSinkTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSourceTopics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.repartitionSourceTopics = []; } else if (count == 0) { this.repartitionSourceTopics = emptyArray<StreamsGroupHeartbeatRequest_TopicInfo>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_TopicInfo>(a, i, StreamsGroupHeartbeatRequest_TopicInfo.decodeFrom(r, version)); } if (i < count) a.length = i; this.repartitionSourceTopics = a; } }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.copartitionGroups = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_CopartitionGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.copartitionGroups = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.copartitionGroups = []; } else if (count == 0) { this.copartitionGroups = emptyArray<StreamsGroupHeartbeatRequest_CopartitionGroup>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_CopartitionGroup>(a, i, StreamsGroupHeartbeatRequest_CopartitionGroup.decodeFrom(r, version)); } if (i < count) a.length = i; this.copartitionGroups = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]._tagged";
       const count = r.uvarint();
@@ -690,7 +691,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.ReplicationFactor";
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.TopicConfigs[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicConfigs = []; } else if (count == 0) { this.topicConfigs = emptyArray<StreamsGroupHeartbeatRequest_KeyValue>(); } else { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatRequest_KeyValue>(a, i, StreamsGroupHeartbeatRequest_KeyValue.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicConfigs = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatRequest.TopicInfo._tagged";
       const count = r.uvarint();
@@ -1117,17 +1118,17 @@ export class StreamsGroupHeartbeatResponse {
     r.field = "StreamsGroupHeartbeatResponse.TaskOffsetIntervalMs";
     this.taskOffsetIntervalMs = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.Status[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_Status.decodeFrom(r, version)); } if (i < count) a.length = i; this.status = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.status = null; } else if (count == 0) { this.status = emptyArray<StreamsGroupHeartbeatResponse_Status>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_Status>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_Status>(a, i, StreamsGroupHeartbeatResponse_Status.decodeFrom(r, version)); } if (i < count) a.length = i; this.status = a; } }
     r.field = "StreamsGroupHeartbeatResponse.ActiveTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.activeTasks = null; } else if (count == 0) { this.activeTasks = emptyArray<StreamsGroupHeartbeatResponse_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_TaskIds>(a, i, StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.activeTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.StandbyTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.standbyTasks = null; } else if (count == 0) { this.standbyTasks = emptyArray<StreamsGroupHeartbeatResponse_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_TaskIds>(a, i, StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.WarmupTasks[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.warmupTasks = null; } else if (count == 0) { this.warmupTasks = emptyArray<StreamsGroupHeartbeatResponse_TaskIds>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_TaskIds>(a, i, StreamsGroupHeartbeatResponse_TaskIds.decodeFrom(r, version)); } if (i < count) a.length = i; this.warmupTasks = a; } }
     r.field = "StreamsGroupHeartbeatResponse.EndpointInformationEpoch";
     this.endpointInformationEpoch = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_EndpointToPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionsByUserEndpoint = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { this.partitionsByUserEndpoint = null; } else if (count == 0) { this.partitionsByUserEndpoint = emptyArray<StreamsGroupHeartbeatResponse_EndpointToPartitions>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_EndpointToPartitions>(a, i, StreamsGroupHeartbeatResponse_EndpointToPartitions.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionsByUserEndpoint = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse._tagged";
       const count = r.uvarint();
@@ -1288,9 +1289,9 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].UserEndpoint";
     this.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.decodeFrom(r, version);
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].ActivePartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activePartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.activePartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.activePartitions = []; } else if (count == 0) { this.activePartitions = emptyArray<StreamsGroupHeartbeatResponse_TopicPartition>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_TopicPartition>(a, i, StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.activePartitions = a; } }
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].StandbyPartitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyPartitions = []; } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyPartitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.standbyPartitions = []; } else if (count == 0) { this.standbyPartitions = emptyArray<StreamsGroupHeartbeatResponse_TopicPartition>(); } else { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<StreamsGroupHeartbeatResponse_TopicPartition>(a, i, StreamsGroupHeartbeatResponse_TopicPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.standbyPartitions = a; } }
     if (true) {
       r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]._tagged";
       const count = r.uvarint();

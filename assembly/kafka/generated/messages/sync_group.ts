@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -56,7 +57,7 @@ export class SyncGroupRequest {
       this.protocolName = r.compactNullableString();
     }
     r.field = "SyncGroupRequest.Assignments[]";
-    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = SyncGroupRequest_SyncGroupRequestAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
+    { const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.assignments = []; } else if (count == 0) { this.assignments = emptyArray<SyncGroupRequest_SyncGroupRequestAssignment>(); } else { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<SyncGroupRequest_SyncGroupRequestAssignment>(a, i, SyncGroupRequest_SyncGroupRequestAssignment.decodeFrom(r, version)); } if (i < count) a.length = i; this.assignments = a; } }
     if (version >= 4) {
       r.field = "SyncGroupRequest._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -59,7 +60,7 @@ export class TxnOffsetCommitRequest {
       this.groupInstanceId = r.compactNullableString();
     }
     r.field = "TxnOffsetCommitRequest.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(); } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(a, i, TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest._tagged";
       const count = r.uvarint();
@@ -202,7 +203,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     r.field = "TxnOffsetCommitRequest.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(); } else { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(a, i, TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -420,7 +421,7 @@ export class TxnOffsetCommitResponse {
     r.field = "TxnOffsetCommitResponse.ThrottleTimeMs";
     this.throttleTimeMs = r.int32();
     r.field = "TxnOffsetCommitResponse.Topics[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(); } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(a, i, TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse._tagged";
       const count = r.uvarint();
@@ -515,7 +516,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     r.field = "TxnOffsetCommitResponse.Topics[].Name";
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[]";
-    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(); } else { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(a, i, TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 3) {
       r.field = "TxnOffsetCommitResponse.Topics[]._tagged";
       const count = r.uvarint();

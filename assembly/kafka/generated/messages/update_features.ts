@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -34,7 +35,7 @@ export class UpdateFeaturesRequest {
     r.field = "UpdateFeaturesRequest.timeoutMs";
     this.timeoutMs = r.int32();
     r.field = "UpdateFeaturesRequest.FeatureUpdates[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.featureUpdates = []; } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateFeaturesRequest_FeatureUpdateKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.featureUpdates = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.featureUpdates = []; } else if (count == 0) { this.featureUpdates = emptyArray<UpdateFeaturesRequest_FeatureUpdateKey>(); } else { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateFeaturesRequest_FeatureUpdateKey>(a, i, UpdateFeaturesRequest_FeatureUpdateKey.decodeFrom(r, version)); } if (i < count) a.length = i; this.featureUpdates = a; } }
     if (version >= 1) {
       r.field = "UpdateFeaturesRequest.ValidateOnly";
       this.validateOnly = r.bool();
@@ -284,7 +285,7 @@ export class UpdateFeaturesResponse {
     this.errorMessage = r.compactNullableString();
     if (version <= 1) {
       r.field = "UpdateFeaturesResponse.Results[]";
-      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateFeaturesResponse_UpdatableFeatureResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+      { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<UpdateFeaturesResponse_UpdatableFeatureResult>(); } else { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateFeaturesResponse_UpdatableFeatureResult>(a, i, UpdateFeaturesResponse_UpdatableFeatureResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     }
     if (true) {
       r.field = "UpdateFeaturesResponse._tagged";

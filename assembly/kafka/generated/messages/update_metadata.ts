@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -54,14 +55,14 @@ export class UpdateMetadataRequest {
     }
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UngroupedPartitionStates[]";
-      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
+      { const count = r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.ungroupedPartitionStates = []; } else if (count == 0) { this.ungroupedPartitionStates = emptyArray<UpdateMetadataRequest_UpdateMetadataPartitionState>(); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateMetadataRequest_UpdateMetadataPartitionState>(a, i, UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.ungroupedPartitionStates = a; } }
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topicStates = []; } else if (count == 0) { this.topicStates = emptyArray<UpdateMetadataRequest_UpdateMetadataTopicState>(); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateMetadataRequest_UpdateMetadataTopicState>(a, i, UpdateMetadataRequest_UpdateMetadataTopicState.decodeFrom(r, version)); } if (i < count) a.length = i; this.topicStates = a; } }
     }
     r.field = "UpdateMetadataRequest.LiveBrokers[]";
-    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveBrokers = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveBrokers = a; } }
+    { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.liveBrokers = []; } else if (count == 0) { this.liveBrokers = emptyArray<UpdateMetadataRequest_UpdateMetadataBroker>(); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateMetadataRequest_UpdateMetadataBroker>(a, i, UpdateMetadataRequest_UpdateMetadataBroker.decodeFrom(r, version)); } if (i < count) a.length = i; this.liveBrokers = a; } }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest._tagged";
       const count = r.uvarint();
@@ -244,7 +245,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     }
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].PartitionStates[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitionStates = []; } else if (count == 0) { this.partitionStates = emptyArray<UpdateMetadataRequest_UpdateMetadataPartitionState>(); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateMetadataRequest_UpdateMetadataPartitionState>(a, i, UpdateMetadataRequest_UpdateMetadataPartitionState.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitionStates = a; } }
     }
     if (version >= 6) {
       r.field = "UpdateMetadataRequest.TopicStates[]._tagged";
@@ -379,7 +380,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     }
     if (version >= 1) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Endpoints[]";
-      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.endpoints = []; } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = UpdateMetadataRequest_UpdateMetadataEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.endpoints = a; } }
+      { const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.endpoints = []; } else if (count == 0) { this.endpoints = emptyArray<UpdateMetadataRequest_UpdateMetadataEndpoint>(); } else { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<UpdateMetadataRequest_UpdateMetadataEndpoint>(a, i, UpdateMetadataRequest_UpdateMetadataEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.endpoints = a; } }
     }
     if (version >= 2) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Rack";

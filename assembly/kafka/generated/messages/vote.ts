@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -38,7 +39,7 @@ export class VoteRequest {
       this.voterId = r.int32();
     }
     r.field = "VoteRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<VoteRequest_TopicData>(); } else { const a = new Array<VoteRequest_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<VoteRequest_TopicData>(a, i, VoteRequest_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "VoteRequest._tagged";
       const count = r.uvarint();
@@ -144,7 +145,7 @@ export class VoteRequest_TopicData {
     r.field = "VoteRequest.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<VoteRequest_PartitionData>(); } else { const a = new Array<VoteRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<VoteRequest_PartitionData>(a, i, VoteRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "VoteRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -414,7 +415,7 @@ export class VoteResponse {
     r.field = "VoteResponse.ErrorCode";
     this.errorCode = r.int16();
     r.field = "VoteResponse.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<VoteResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<VoteResponse_TopicData>(); } else { const a = new Array<VoteResponse_TopicData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<VoteResponse_TopicData>(a, i, VoteResponse_TopicData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "VoteResponse._tagged";
       const count = r.uvarint();
@@ -425,7 +426,7 @@ export class VoteResponse {
         const end = r.pos + size;
         if (tag == 0 && (version >= 1)) {
           r.field = "VoteResponse.NodeEndpoints[]";
-          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else { const a = new Array<VoteResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
+          { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.nodeEndpoints = []; } else if (count == 0) { this.nodeEndpoints = emptyArray<VoteResponse_NodeEndpoint>(); } else { const a = new Array<VoteResponse_NodeEndpoint>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<VoteResponse_NodeEndpoint>(a, i, VoteResponse_NodeEndpoint.decodeFrom(r, version)); } if (i < count) a.length = i; this.nodeEndpoints = a; } }
           if (r.pos != end) r.fail(ReadError.BadLength);
         } else
         {
@@ -537,7 +538,7 @@ export class VoteResponse_TopicData {
     r.field = "VoteResponse.Topics[].TopicName";
     this.topicName = r.compactString();
     r.field = "VoteResponse.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<VoteResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = VoteResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<VoteResponse_PartitionData>(); } else { const a = new Array<VoteResponse_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<VoteResponse_PartitionData>(a, i, VoteResponse_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "VoteResponse.Topics[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -32,7 +33,7 @@ export class WriteShareGroupStateRequest {
     r.field = "WriteShareGroupStateRequest.GroupId";
     this.groupId = r.compactString();
     r.field = "WriteShareGroupStateRequest.Topics[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_WriteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<WriteShareGroupStateRequest_WriteStateData>(); } else { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteShareGroupStateRequest_WriteStateData>(a, i, WriteShareGroupStateRequest_WriteStateData.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest._tagged";
       const count = r.uvarint();
@@ -127,7 +128,7 @@ export class WriteShareGroupStateRequest_WriteStateData {
     r.field = "WriteShareGroupStateRequest.Topics[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<WriteShareGroupStateRequest_PartitionData>(); } else { const a = new Array<WriteShareGroupStateRequest_PartitionData>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteShareGroupStateRequest_PartitionData>(a, i, WriteShareGroupStateRequest_PartitionData.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[]._tagged";
       const count = r.uvarint();
@@ -237,7 +238,7 @@ export class WriteShareGroupStateRequest_PartitionData {
       this.deliveryCompleteCount = r.int32();
     }
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateRequest_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.stateBatches = []; } else if (count == 0) { this.stateBatches = emptyArray<WriteShareGroupStateRequest_StateBatch>(); } else { const a = new Array<WriteShareGroupStateRequest_StateBatch>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteShareGroupStateRequest_StateBatch>(a, i, WriteShareGroupStateRequest_StateBatch.decodeFrom(r, version)); } if (i < count) a.length = i; this.stateBatches = a; } }
     if (true) {
       r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]._tagged";
       const count = r.uvarint();
@@ -469,7 +470,7 @@ export class WriteShareGroupStateResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateResponse.Results[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateResponse_WriteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.results = []; } else if (count == 0) { this.results = emptyArray<WriteShareGroupStateResponse_WriteStateResult>(); } else { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteShareGroupStateResponse_WriteStateResult>(a, i, WriteShareGroupStateResponse_WriteStateResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.results = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse._tagged";
       const count = r.uvarint();
@@ -559,7 +560,7 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     r.field = "WriteShareGroupStateResponse.Results[].TopicId";
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[]";
-    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = r.compactArrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<WriteShareGroupStateResponse_PartitionResult>(); } else { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteShareGroupStateResponse_PartitionResult>(a, i, WriteShareGroupStateResponse_PartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (true) {
       r.field = "WriteShareGroupStateResponse.Results[]._tagged";
       const count = r.uvarint();

@@ -2,7 +2,8 @@
 import { Reader, ReadError } from "../../wire/reader";
 import { Writer, sizeOf } from "../../wire/writer";
 import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid } from "../../wire/tagged";
-import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64 } from "../../wire/empty_arrays";
+import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
+import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
 import { JsonValue, JsonKind } from "../../../config/json";
 import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
@@ -29,7 +30,7 @@ export class WriteTxnMarkersRequest {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersRequest.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersRequest_WritableTxnMarker.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else if (count == 0) { this.markers = emptyArray<WriteTxnMarkersRequest_WritableTxnMarker>(); } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteTxnMarkersRequest_WritableTxnMarker>(a, i, WriteTxnMarkersRequest_WritableTxnMarker.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersRequest._tagged";
       const count = r.uvarint();
@@ -128,7 +129,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     r.field = "WriteTxnMarkersRequest.Markers[].TransactionResult";
     this.transactionResult = r.bool();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersRequest_WritableTxnMarkerTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(); } else { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(a, i, WriteTxnMarkersRequest_WritableTxnMarkerTopic.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     r.field = "WriteTxnMarkersRequest.Markers[].CoordinatorEpoch";
     this.coordinatorEpoch = r.int32();
     if (version >= 2) {
@@ -350,7 +351,7 @@ export class WriteTxnMarkersResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.markers = []; } else if (count == 0) { this.markers = emptyArray<WriteTxnMarkersResponse_WritableTxnMarkerResult>(); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteTxnMarkersResponse_WritableTxnMarkerResult>(a, i, WriteTxnMarkersResponse_WritableTxnMarkerResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.markers = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse._tagged";
       const count = r.uvarint();
@@ -440,7 +441,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     r.field = "WriteTxnMarkersResponse.Markers[].ProducerId";
     this.producerId = r.int64();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.topics = []; } else if (count == 0) { this.topics = emptyArray<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(a, i, WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.topics = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[]._tagged";
       const count = r.uvarint();
@@ -535,7 +536,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Name";
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[]";
-    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { unchecked(a[i] = WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
+    { const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1); if (count < 0) { r.fail(ReadError.BadLength); this.partitions = []; } else if (count == 0) { this.partitions = emptyArray<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(); } else { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(count); let i = 0; for (; i < count && !r.bad; i++) { storeElement<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(a, i, WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.decodeFrom(r, version)); } if (i < count) a.length = i; this.partitions = a; } }
     if (version >= 1) {
       r.field = "WriteTxnMarkersResponse.Markers[].Topics[]._tagged";
       const count = r.uvarint();
