@@ -43,8 +43,9 @@ function growGray(): void {
   grayLength++;
 }
 
+// Inlined: every object the codec makes comes through here, and the call was a sixth of a Produce decode.
 // @ts-ignore: decorator
-@global @unsafe
+@global @unsafe @inline
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
   const ptr = allocate(OBJECT_OVERHEAD + size, MANAGED); // zero-filled: gcInfo and gcInfo2 start at 0

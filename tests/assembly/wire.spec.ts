@@ -41,6 +41,33 @@ describe("Reader", () => {
     expect(r.complete()).toBe(true);
   });
 
+  it("reads varints of every width, with room after them, at the very end, and cut short", () => {
+    const values: u32[] = [1, 200, 20000, 3000000, 0xfffffff0];
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      const width = sizeOf.uvarint(v);
+      expect(width).toBe(k + 1);
+      // Padded: the reader has five or more bytes left (its straight-line path).
+      const padded = new ArrayBuffer(width + 5);
+      new Writer(padded).uvarint(v);
+      const a = new Reader(padded);
+      expect(a.uvarint()).toBe(v);
+      expect(a.offset()).toBe(width);
+      // Exact: the varint ends the buffer (its byte-by-byte path when under five bytes).
+      const exact = new ArrayBuffer(width);
+      new Writer(exact).uvarint(v);
+      const b = new Reader(exact);
+      expect(b.uvarint()).toBe(v);
+      expect(b.complete()).toBe(true);
+      // Cut short by one byte: truncated, never a wrong value.
+      if (width > 1) {
+        const c = new Reader(exact, 0, width - 1);
+        expect(c.uvarint()).toBe(0);
+        expect(c.error).toBe(ReadError.Truncated);
+      }
+    }
+  });
+
   it("rejects an over-long varint", () => {
     const r = new Reader(bytes([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]));
     r.uvarint();
