@@ -1,6 +1,6 @@
-// The runtime every module is built with (assembly/runtime): our segregated-fit allocator under
-// AssemblyScript's mark & sweep collector, driven through a fixture module, with a JavaScript
-// model of which blocks are live checked against the module's memory.
+// The runtime every module is built with (assembly/runtime): our span allocator under our mark &
+// sweep collector, driven through a fixture module, with a JavaScript model of which blocks are
+// live checked against the module's memory.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -181,6 +181,13 @@ test("collector: letting go of one pin among several keeps the others", async ()
   for (const i of [3, 0, 2]) ex.unpin(ptrs[i]);
   ex.collect();
   assert.ok((ex.inUse() >>> 0) <= withAll - 24_000, "and the rest once they are unpinned too");
+});
+
+test("an empty array as decoders make it (over a static buffer) grows into the heap and survives collections", async () => {
+  const ex = await load();
+  assert.equal(ex.growEmptyArray(1000), 0, "a second empty array is still empty after the first grew");
+  for (let i = 0; i < 5; i++) { ex.buildList(20_000, 0); ex.collect(); }
+  assert.equal(ex.grownSum(), BigInt((1000 * 999) / 2));
 });
 
 test("one large frame does not leave the heap at twice its size: memory grows by what is needed, not by doubling", async () => {
