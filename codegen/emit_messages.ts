@@ -376,10 +376,25 @@ function isLazyStruct(ctx: Ctx, f: Field): boolean {
   return f.type.kind === "struct" && !nullableAnywhere(f, ctx.msg.validVersions) && cond(regularVersions(f), ctx.msg.validVersions) === "false";
 }
 
+/**
+ * A non-nullable uuid that some versions lack (a topic id before the version that added it):
+ * decoding those versions would make a zeroed 16-byte array (two objects) per struct. Held the
+ * same way as a lazy struct; where the field is on the wire, decoding stores a view as before.
+ */
+function isLazyUuid(ctx: Ctx, f: Field): boolean {
+  return f.type.kind === "primitive" && f.type.name === "uuid" && !nullableAnywhere(f, ctx.msg.validVersions) && cond(regularVersions(f), ctx.msg.validVersions) !== "true";
+}
+
+/** Held in a private nullable slot, its default made on first read (isLazyStruct, isLazyUuid). */
+function isLazy(ctx: Ctx, f: Field): boolean {
+  return isLazyStruct(ctx, f) || isLazyUuid(ctx, f);
+}
+
 /** The "differs from default" check Kafka applies before writing a tagged field. */
 function nonDefault(ctx: Ctx, f: Field): string {
   const v = `this.${camel(f.name)}`;
   if (isLazyStruct(ctx, f)) return `(this._${camel(f.name)} != null && !this._${camel(f.name)}!.isDefault())`;
+  if (isLazyUuid(ctx, f)) return `(this._${camel(f.name)} != null && !isZeroUuid(this._${camel(f.name)}!))`;
   const d = defaultExpr(ctx, f);
   const t = f.type;
   const nullable = nullableAnywhere(f, ctx.msg.validVersions);
@@ -406,12 +421,12 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   const tagged: { f: Field; code: FieldCode; when: string }[] = [];
   const absentDefaults: string[] = [];
   for (const f of fields) {
-    const lazy = isLazyStruct(ctx, f);
+    const lazy = isLazy(ctx, f);
     if (lazy) {
       const t = fieldTsType(ctx, f), n = camel(f.name);
       decl.push(`  private _${n}: ${t} | null = null;`);
-      decl.push(`  /** Tagged; absent means the default, made on first read. */`);
-      decl.push(`  get ${n}(): ${t} { let v = this._${n}; if (v == null) { v = new ${t}(); this._${n} = v; } return v; }`);
+      decl.push(isLazyStruct(ctx, f) ? `  /** Tagged; absent means the default, made on first read. */` : `  /** Absent in some versions; the default (all zeros) is made on first read. */`);
+      decl.push(`  get ${n}(): ${t} { let v = this._${n}; if (v == null) { v = ${defaultExpr(ctx, f)}; this._${n} = v; } return v; }`);
       decl.push(`  set ${n}(v: ${t}) { this._${n} = v; }`);
     } else {
       decl.push(`  ${camel(f.name)}: ${fieldTsType(ctx, f)} = ${defaultExpr(ctx, f)};`);
@@ -424,7 +439,8 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
     const flexibleC = span.empty ? "false" : cond(f.flexibleVersions ?? ctx.msg.flexibleVersions, span);
     const code = valueCode(ctx, f, path, nullableC, flexibleC);
     // decodeFrom skips the constructor, so decode gives every field a value: read, or default.
-    if (lazy) absentDefaults.push(`    this._${camel(f.name)} = null;`);
+    if (lazy && regular === "false") absentDefaults.push(`    this._${camel(f.name)} = null;`);
+    else if (lazy) absentDefaults.push(`    if (!(${regular})) this._${camel(f.name)} = null;`);
     else if (regular === "false") absentDefaults.push(`    this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
     else if (regular !== "true") absentDefaults.push(`    if (!(${regular})) this.${camel(f.name)} = ${defaultExpr(ctx, f)};`);
     if (regular !== "false") {

@@ -9,6 +9,7 @@ import { stripComments, parseDescriptor, DescriptorError } from "../../codegen/d
 import { VersionRange } from "../../codegen/versions.js";
 import { mergeApis, loadSource } from "../../codegen/load.js";
 import { emitApiTable } from "../../codegen/emit_api_table.js";
+import { emitMessage } from "../../codegen/emit_messages.js";
 import { rootPath } from "../../tools/lib/paths.js";
 
 const CLI = rootPath("dist", "tools", "cli.js");
@@ -53,6 +54,24 @@ test("parses fields of every kind, nested and common structs, tags", () => {
   assert.equal(d.fields[1].nullableVersions.min, 2);
   assert.equal(d.fields[3].tag, 0);
   assert.equal(d.commonStructs[0].fields[0].typeText, "[]int64");
+});
+
+test("a uuid that some versions lack is made on first read; one every version has is a plain field", () => {
+  const d = parseDescriptor("T.json", descriptor({
+    apiKey: 1, type: "request", name: "TRequest", validVersions: "0-3", flexibleVersions: "2+",
+    fields: [
+      { name: "TopicId", type: "uuid", versions: "2+" },
+      { name: "Always", type: "uuid", versions: "0+" },
+      { name: "Maybe", type: "uuid", versions: "0+", nullableVersions: "0+" },
+    ],
+  }));
+  const code = emitMessage({ descriptor: d, validVersions: d.validVersions, flexibleVersions: d.flexibleVersions });
+  assert.match(code, /private _topicId: Uint8Array \| null = null;/);
+  assert.match(code, /get topicId\(\): Uint8Array \{ let v = this\._topicId; if \(v == null\) \{ v = new Uint8Array\(16\);/);
+  assert.match(code, /if \(!\(version >= 2\)\) this\._topicId = null;/, "decoding a version without it leaves the slot empty");
+  assert.match(code, /\(this\._topicId != null && !isZeroUuid\(this\._topicId!\)\)/, "isDefault does not make it");
+  assert.match(code, /^  always: Uint8Array = new Uint8Array\(16\);$/m);
+  assert.match(code, /^  maybe: Uint8Array \| null = /m);
 });
 
 test("errors name the file, the field and the problem", () => {

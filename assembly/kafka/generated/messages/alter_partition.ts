@@ -116,7 +116,10 @@ export class AlterPartitionRequest {
 
 export class AlterPartitionRequest_TopicData {
   topicName: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<AlterPartitionRequest_PartitionData> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -135,7 +138,7 @@ export class AlterPartitionRequest_TopicData {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
-    if (!(version >= 2)) this.topicId = new Uint8Array(16);
+    if (!(version >= 2)) this._topicId = null;
     if (version <= 1) {
       r.field = "AlterPartitionRequest.Topics[].TopicName";
       this.topicName = r.compactString();
@@ -214,7 +217,7 @@ export class AlterPartitionRequest_TopicData {
 
   isDefault(): bool {
     if (this.topicName != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -611,7 +614,10 @@ export class AlterPartitionResponse {
 
 export class AlterPartitionResponse_TopicData {
   topicName: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<AlterPartitionResponse_PartitionData> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -630,7 +636,7 @@ export class AlterPartitionResponse_TopicData {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 1)) this.topicName = "";
-    if (!(version >= 2)) this.topicId = new Uint8Array(16);
+    if (!(version >= 2)) this._topicId = null;
     if (version <= 1) {
       r.field = "AlterPartitionResponse.Topics[].TopicName";
       this.topicName = r.compactString();
@@ -709,7 +715,7 @@ export class AlterPartitionResponse_TopicData {
 
   isDefault(): bool {
     if (this.topicName != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

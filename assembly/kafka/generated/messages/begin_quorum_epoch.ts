@@ -238,7 +238,10 @@ export class BeginQuorumEpochRequest_TopicData {
 
 export class BeginQuorumEpochRequest_PartitionData {
   partitionIndex: i32 = 0;
-  voterDirectoryId: Uint8Array = new Uint8Array(16);
+  private _voterDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get voterDirectoryId(): Uint8Array { let v = this._voterDirectoryId; if (v == null) { v = new Uint8Array(16); this._voterDirectoryId = v; } return v; }
+  set voterDirectoryId(v: Uint8Array) { this._voterDirectoryId = v; }
   leaderId: i32 = 0;
   leaderEpoch: i32 = 0;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -257,7 +260,7 @@ export class BeginQuorumEpochRequest_PartitionData {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
+    if (!(version >= 1)) this._voterDirectoryId = null;
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
     if (version >= 1) {
@@ -333,7 +336,7 @@ export class BeginQuorumEpochRequest_PartitionData {
 
   isDefault(): bool {
     if (this.partitionIndex != 0) return false;
-    if (!isZeroUuid(this.voterDirectoryId)) return false;
+    if ((this._voterDirectoryId != null && !isZeroUuid(this._voterDirectoryId!))) return false;
     if (this.leaderId != 0) return false;
     if (this.leaderEpoch != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;

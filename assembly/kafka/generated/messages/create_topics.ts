@@ -542,7 +542,10 @@ export class CreateTopicsResponse {
 
 export class CreateTopicsResponse_CreatableTopicResult {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   errorCode: i16 = 0;
   errorMessage: string | null = "";
   topicConfigErrorCode: i16 = 0;
@@ -565,7 +568,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 7)) this.topicId = new Uint8Array(16);
+    if (!(version >= 7)) this._topicId = null;
     if (!(version >= 1)) this.errorMessage = "";
     this.topicConfigErrorCode = 0;
     if (!(version >= 5)) this.numPartitions = -1;
@@ -717,7 +720,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.errorCode != 0) return false;
     if (this.errorMessage != "") return false;
     if (this.topicConfigErrorCode != 0) return false;

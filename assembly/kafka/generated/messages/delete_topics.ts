@@ -134,7 +134,10 @@ export class DeleteTopicsRequest {
 
 export class DeleteTopicsRequest_DeleteTopicState {
   name: string | null = null;
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -152,7 +155,7 @@ export class DeleteTopicsRequest_DeleteTopicState {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 6)) this.name = null;
-    if (!(version >= 6)) this.topicId = new Uint8Array(16);
+    if (!(version >= 6)) this._topicId = null;
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[].Name";
       this.name = r.compactNullableString();
@@ -226,7 +229,7 @@ export class DeleteTopicsRequest_DeleteTopicState {
 
   isDefault(): bool {
     if (this.name != null) return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
@@ -354,7 +357,10 @@ export class DeleteTopicsResponse {
 
 export class DeleteTopicsResponse_DeletableTopicResult {
   name: string | null = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   errorCode: i16 = 0;
   errorMessage: string | null = null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
@@ -373,7 +379,7 @@ export class DeleteTopicsResponse_DeletableTopicResult {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 6)) this.topicId = new Uint8Array(16);
+    if (!(version >= 6)) this._topicId = null;
     if (!(version >= 5)) this.errorMessage = null;
     r.field = "DeleteTopicsResponse.Responses[].Name";
     this.name = (version >= 6) ? (version >= 4) ? r.compactNullableString() : r.nullableString() : (version >= 4) ? r.compactString() : r.string();
@@ -458,7 +464,7 @@ export class DeleteTopicsResponse_DeletableTopicResult {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.errorCode != 0) return false;
     if (this.errorMessage != null) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;

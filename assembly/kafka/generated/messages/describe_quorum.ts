@@ -908,7 +908,10 @@ export class DescribeQuorumResponse_Listener {
 
 export class DescribeQuorumResponse_ReplicaState {
   replicaId: i32 = 0;
-  replicaDirectoryId: Uint8Array = new Uint8Array(16);
+  private _replicaDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get replicaDirectoryId(): Uint8Array { let v = this._replicaDirectoryId; if (v == null) { v = new Uint8Array(16); this._replicaDirectoryId = v; } return v; }
+  set replicaDirectoryId(v: Uint8Array) { this._replicaDirectoryId = v; }
   logEndOffset: i64 = 0;
   lastFetchTimestamp: i64 = <i64>-1;
   lastCaughtUpTimestamp: i64 = <i64>-1;
@@ -928,7 +931,7 @@ export class DescribeQuorumResponse_ReplicaState {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 2)) this.replicaDirectoryId = new Uint8Array(16);
+    if (!(version >= 2)) this._replicaDirectoryId = null;
     if (!(version >= 1)) this.lastFetchTimestamp = <i64>-1;
     if (!(version >= 1)) this.lastCaughtUpTimestamp = <i64>-1;
     r.field = "DescribeQuorumResponse.ReplicaState.ReplicaId";
@@ -1027,7 +1030,7 @@ export class DescribeQuorumResponse_ReplicaState {
 
   isDefault(): bool {
     if (this.replicaId != 0) return false;
-    if (!isZeroUuid(this.replicaDirectoryId)) return false;
+    if ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!))) return false;
     if (this.logEndOffset != 0) return false;
     if (this.lastFetchTimestamp != <i64>-1) return false;
     if (this.lastCaughtUpTimestamp != <i64>-1) return false;

@@ -358,7 +358,10 @@ export class EndQuorumEpochRequest_PartitionData {
 
 export class EndQuorumEpochRequest_ReplicaInfo {
   candidateId: i32 = 0;
-  candidateDirectoryId: Uint8Array = new Uint8Array(16);
+  private _candidateDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get candidateDirectoryId(): Uint8Array { let v = this._candidateDirectoryId; if (v == null) { v = new Uint8Array(16); this._candidateDirectoryId = v; } return v; }
+  set candidateDirectoryId(v: Uint8Array) { this._candidateDirectoryId = v; }
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -376,7 +379,7 @@ export class EndQuorumEpochRequest_ReplicaInfo {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 1)) this.candidateId = 0;
-    if (!(version >= 1)) this.candidateDirectoryId = new Uint8Array(16);
+    if (!(version >= 1)) this._candidateDirectoryId = null;
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[].CandidateId";
       this.candidateId = r.int32();
@@ -450,7 +453,7 @@ export class EndQuorumEpochRequest_ReplicaInfo {
 
   isDefault(): bool {
     if (this.candidateId != 0) return false;
-    if (!isZeroUuid(this.candidateDirectoryId)) return false;
+    if ((this._candidateDirectoryId != null && !isZeroUuid(this._candidateDirectoryId!))) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 

@@ -409,7 +409,10 @@ export class FetchRequest_ReplicaState {
 
 export class FetchRequest_FetchTopic {
   topic: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<FetchRequest_FetchPartition> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -428,7 +431,7 @@ export class FetchRequest_FetchTopic {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 12)) this.topic = "";
-    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 13)) this._topicId = null;
     if (version <= 12) {
       r.field = "FetchRequest.Topics[].Topic";
       this.topic = (version >= 12) ? r.compactString() : r.string();
@@ -507,7 +510,7 @@ export class FetchRequest_FetchTopic {
 
   isDefault(): bool {
     if (this.topic != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -535,7 +538,10 @@ export class FetchRequest_FetchPartition {
   lastFetchedEpoch: i32 = -1;
   logStartOffset: i64 = <i64>-1;
   partitionMaxBytes: i32 = 0;
-  replicaDirectoryId: Uint8Array = new Uint8Array(16);
+  private _replicaDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get replicaDirectoryId(): Uint8Array { let v = this._replicaDirectoryId; if (v == null) { v = new Uint8Array(16); this._replicaDirectoryId = v; } return v; }
+  set replicaDirectoryId(v: Uint8Array) { this._replicaDirectoryId = v; }
   highWatermark: i64 = <i64>9223372036854775807;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -556,7 +562,7 @@ export class FetchRequest_FetchPartition {
     if (!(version >= 9)) this.currentLeaderEpoch = -1;
     if (!(version >= 12)) this.lastFetchedEpoch = -1;
     if (!(version >= 5)) this.logStartOffset = <i64>-1;
-    this.replicaDirectoryId = new Uint8Array(16);
+    this._replicaDirectoryId = null;
     this.highWatermark = <i64>9223372036854775807;
     r.field = "FetchRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
@@ -620,7 +626,7 @@ export class FetchRequest_FetchPartition {
     n += 4;
     if (version >= 12) {
       let count = 0;
-      if ((version >= 17) && (!isZeroUuid(this.replicaDirectoryId))) {
+      if ((version >= 17) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) {
         const before = n;
         n += 16;
         const fieldSize = n - before;
@@ -656,13 +662,13 @@ export class FetchRequest_FetchPartition {
     w.int32(this.partitionMaxBytes);
     if (version >= 12) {
       let count = 0;
-      if ((version >= 17) && (!isZeroUuid(this.replicaDirectoryId))) count++;
+      if ((version >= 17) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) count++;
       if ((version >= 18) && (this.highWatermark != <i64>9223372036854775807)) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if ((version >= 17) && (!isZeroUuid(this.replicaDirectoryId))) {
+      if ((version >= 17) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) {
         w.uvarint(0);
         let n = 0;
         n += 16;
@@ -712,7 +718,7 @@ export class FetchRequest_FetchPartition {
     if (this.lastFetchedEpoch != -1) return false;
     if (this.logStartOffset != <i64>-1) return false;
     if (this.partitionMaxBytes != 0) return false;
-    if (!isZeroUuid(this.replicaDirectoryId)) return false;
+    if ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!))) return false;
     if (this.highWatermark != <i64>9223372036854775807) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -740,7 +746,10 @@ export class FetchRequest_FetchPartition {
 
 export class FetchRequest_ForgottenTopic {
   topic: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -759,7 +768,7 @@ export class FetchRequest_ForgottenTopic {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 7 && version <= 12)) this.topic = "";
-    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 13)) this._topicId = null;
     if (!(version >= 7)) this.partitions = EMPTY_I32;
     if (version >= 7 && version <= 12) {
       r.field = "FetchRequest.ForgottenTopicsData[].Topic";
@@ -847,7 +856,7 @@ export class FetchRequest_ForgottenTopic {
 
   isDefault(): bool {
     if (this.topic != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -1041,7 +1050,10 @@ export class FetchResponse {
 
 export class FetchResponse_FetchableTopicResponse {
   topic: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<FetchResponse_PartitionData> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -1060,7 +1072,7 @@ export class FetchResponse_FetchableTopicResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 12)) this.topic = "";
-    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 13)) this._topicId = null;
     if (version <= 12) {
       r.field = "FetchResponse.Responses[].Topic";
       this.topic = (version >= 12) ? r.compactString() : r.string();
@@ -1139,7 +1151,7 @@ export class FetchResponse_FetchableTopicResponse {
 
   isDefault(): bool {
     if (this.topic != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

@@ -240,7 +240,10 @@ export class FetchSnapshotRequest_PartitionSnapshot {
   currentLeaderEpoch: i32 = 0;
   snapshotId: FetchSnapshotRequest_SnapshotId = new FetchSnapshotRequest_SnapshotId();
   position: i64 = 0;
-  replicaDirectoryId: Uint8Array = new Uint8Array(16);
+  private _replicaDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get replicaDirectoryId(): Uint8Array { let v = this._replicaDirectoryId; if (v == null) { v = new Uint8Array(16); this._replicaDirectoryId = v; } return v; }
+  set replicaDirectoryId(v: Uint8Array) { this._replicaDirectoryId = v; }
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -257,7 +260,7 @@ export class FetchSnapshotRequest_PartitionSnapshot {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    this.replicaDirectoryId = new Uint8Array(16);
+    this._replicaDirectoryId = null;
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].Partition";
     this.partition = r.int32();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[].CurrentLeaderEpoch";
@@ -297,7 +300,7 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     n += 8;
     if (true) {
       let count = 0;
-      if ((version >= 1) && (!isZeroUuid(this.replicaDirectoryId))) {
+      if ((version >= 1) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) {
         const before = n;
         n += 16;
         const fieldSize = n - before;
@@ -318,12 +321,12 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     w.int64(this.position);
     if (true) {
       let count = 0;
-      if ((version >= 1) && (!isZeroUuid(this.replicaDirectoryId))) count++;
+      if ((version >= 1) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) count++;
       if (this.unknownTaggedFields != null) count += this.unknownTaggedFields!.length;
       w.uvarint(<u32>count);
       let u = 0;
       u = writeUnknownTaggedBelow(w, this.unknownTaggedFields, u, 0);
-      if ((version >= 1) && (!isZeroUuid(this.replicaDirectoryId))) {
+      if ((version >= 1) && ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!)))) {
         w.uvarint(0);
         let n = 0;
         n += 16;
@@ -352,7 +355,7 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     if (this.currentLeaderEpoch != 0) return false;
     if (!this.snapshotId.isDefault()) return false;
     if (this.position != 0) return false;
-    if (!isZeroUuid(this.replicaDirectoryId)) return false;
+    if ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!))) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 

@@ -203,7 +203,10 @@ export class LeaderAndIsrRequest {
 
 export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
   topicName: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionStates: Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -222,7 +225,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 2)) this.topicName = "";
-    if (!(version >= 5)) this.topicId = new Uint8Array(16);
+    if (!(version >= 5)) this._topicId = null;
     if (!(version >= 2)) this.partitionStates = [];
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].TopicName";
@@ -310,7 +313,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
 
   isDefault(): bool {
     if (this.topicName != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -781,7 +784,10 @@ export class LeaderAndIsrResponse {
 }
 
 export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionErrors: Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -799,7 +805,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 5)) this.topicId = new Uint8Array(16);
+    if (!(version >= 5)) this._topicId = null;
     if (!(version >= 5)) this.partitionErrors = [];
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].TopicId";
@@ -873,7 +879,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
   }
 
   isDefault(): bool {
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionErrors.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

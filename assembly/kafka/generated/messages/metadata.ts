@@ -150,7 +150,10 @@ export class MetadataRequest {
 }
 
 export class MetadataRequest_MetadataRequestTopic {
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   name: string | null = "";
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -168,7 +171,7 @@ export class MetadataRequest_MetadataRequestTopic {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (version >= 10) {
       r.field = "MetadataRequest.Topics[].TopicId";
       this.topicId = r.uuid();
@@ -233,7 +236,7 @@ export class MetadataRequest_MetadataRequestTopic {
   }
 
   isDefault(): bool {
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.name != "") return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -561,7 +564,10 @@ export class MetadataResponse_MetadataResponseBroker {
 export class MetadataResponse_MetadataResponseTopic {
   errorCode: i16 = 0;
   name: string | null = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   isInternal: bool = false;
   partitions: Array<MetadataResponse_MetadataResponsePartition> = [];
   topicAuthorizedOperations: i32 = -2147483648;
@@ -581,7 +587,7 @@ export class MetadataResponse_MetadataResponseTopic {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (!(version >= 1)) this.isInternal = false;
     if (!(version >= 8)) this.topicAuthorizedOperations = -2147483648;
     r.field = "MetadataResponse.Topics[].ErrorCode";
@@ -686,7 +692,7 @@ export class MetadataResponse_MetadataResponseTopic {
   isDefault(): bool {
     if (this.errorCode != 0) return false;
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.isInternal != false) return false;
     if (this.partitions.length != 0) return false;
     if (this.topicAuthorizedOperations != -2147483648) return false;

@@ -176,7 +176,10 @@ export class OffsetCommitRequest {
 
 export class OffsetCommitRequest_OffsetCommitRequestTopic {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<OffsetCommitRequest_OffsetCommitRequestPartition> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -195,7 +198,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 9)) this.name = "";
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (version <= 9) {
       r.field = "OffsetCommitRequest.Topics[].Name";
       this.name = (version >= 8) ? r.compactString() : r.string();
@@ -274,7 +277,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -541,7 +544,10 @@ export class OffsetCommitResponse {
 
 export class OffsetCommitResponse_OffsetCommitResponseTopic {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<OffsetCommitResponse_OffsetCommitResponsePartition> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -560,7 +566,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 9)) this.name = "";
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (version <= 9) {
       r.field = "OffsetCommitResponse.Topics[].Name";
       this.name = (version >= 8) ? r.compactString() : r.string();
@@ -639,7 +645,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

@@ -421,7 +421,10 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
 
 export class OffsetFetchRequest_OffsetFetchRequestTopics {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionIndexes: StaticArray<i32> = EMPTY_I32;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -440,7 +443,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 8 && version <= 9)) this.name = "";
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (!(version >= 8)) this.partitionIndexes = EMPTY_I32;
     if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchRequest.Groups[].Topics[].Name";
@@ -528,7 +531,7 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionIndexes.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -1111,7 +1114,10 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
 
 export class OffsetFetchResponse_OffsetFetchResponseTopics {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitions: Array<OffsetFetchResponse_OffsetFetchResponsePartitions> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -1130,7 +1136,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 8 && version <= 9)) this.name = "";
-    if (!(version >= 10)) this.topicId = new Uint8Array(16);
+    if (!(version >= 10)) this._topicId = null;
     if (!(version >= 8)) this.partitions = [];
     if (version >= 8 && version <= 9) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Name";
@@ -1218,7 +1224,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitions.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

@@ -133,7 +133,10 @@ export class ProduceRequest {
 
 export class ProduceRequest_TopicProduceData {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionData: Array<ProduceRequest_PartitionProduceData> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -152,7 +155,7 @@ export class ProduceRequest_TopicProduceData {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 12)) this.name = "";
-    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 13)) this._topicId = null;
     if (version <= 12) {
       r.field = "ProduceRequest.TopicData[].Name";
       this.name = (version >= 9) ? r.compactString() : r.string();
@@ -231,7 +234,7 @@ export class ProduceRequest_TopicProduceData {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionData.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
@@ -485,7 +488,10 @@ export class ProduceResponse {
 
 export class ProduceResponse_TopicProduceResponse {
   name: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionResponses: Array<ProduceResponse_PartitionProduceResponse> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -504,7 +510,7 @@ export class ProduceResponse_TopicProduceResponse {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version <= 12)) this.name = "";
-    if (!(version >= 13)) this.topicId = new Uint8Array(16);
+    if (!(version >= 13)) this._topicId = null;
     if (version <= 12) {
       r.field = "ProduceResponse.Responses[].Name";
       this.name = (version >= 9) ? r.compactString() : r.string();
@@ -583,7 +589,7 @@ export class ProduceResponse_TopicProduceResponse {
 
   isDefault(): bool {
     if (this.name != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionResponses.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

@@ -214,7 +214,10 @@ export class UpdateMetadataRequest {
 
 export class UpdateMetadataRequest_UpdateMetadataTopicState {
   topicName: string = "";
-  topicId: Uint8Array = new Uint8Array(16);
+  private _topicId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get topicId(): Uint8Array { let v = this._topicId; if (v == null) { v = new Uint8Array(16); this._topicId = v; } return v; }
+  set topicId(v: Uint8Array) { this._topicId = v; }
   partitionStates: Array<UpdateMetadataRequest_UpdateMetadataPartitionState> = [];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
@@ -233,7 +236,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
     if (!(version >= 5)) this.topicName = "";
-    if (!(version >= 7)) this.topicId = new Uint8Array(16);
+    if (!(version >= 7)) this._topicId = null;
     if (!(version >= 5)) this.partitionStates = [];
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].TopicName";
@@ -321,7 +324,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
 
   isDefault(): bool {
     if (this.topicName != "") return false;
-    if (!isZeroUuid(this.topicId)) return false;
+    if ((this._topicId != null && !isZeroUuid(this._topicId!))) return false;
     if (this.partitionStates.length != 0) return false;
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }

@@ -222,8 +222,14 @@ export class VoteRequest_PartitionData {
   partitionIndex: i32 = 0;
   replicaEpoch: i32 = 0;
   replicaId: i32 = 0;
-  replicaDirectoryId: Uint8Array = new Uint8Array(16);
-  voterDirectoryId: Uint8Array = new Uint8Array(16);
+  private _replicaDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get replicaDirectoryId(): Uint8Array { let v = this._replicaDirectoryId; if (v == null) { v = new Uint8Array(16); this._replicaDirectoryId = v; } return v; }
+  set replicaDirectoryId(v: Uint8Array) { this._replicaDirectoryId = v; }
+  private _voterDirectoryId: Uint8Array | null = null;
+  /** Absent in some versions; the default (all zeros) is made on first read. */
+  get voterDirectoryId(): Uint8Array { let v = this._voterDirectoryId; if (v == null) { v = new Uint8Array(16); this._voterDirectoryId = v; } return v; }
+  set voterDirectoryId(v: Uint8Array) { this._voterDirectoryId = v; }
   lastOffsetEpoch: i32 = 0;
   lastOffset: i64 = 0;
   preVote: bool = false;
@@ -243,8 +249,8 @@ export class VoteRequest_PartitionData {
   /** Decodes into this object at `version`, replacing every field. */
   decode(r: Reader, version: i16): void {
     this.unknownTaggedFields = null;
-    if (!(version >= 1)) this.replicaDirectoryId = new Uint8Array(16);
-    if (!(version >= 1)) this.voterDirectoryId = new Uint8Array(16);
+    if (!(version >= 1)) this._replicaDirectoryId = null;
+    if (!(version >= 1)) this._voterDirectoryId = null;
     if (!(version >= 2)) this.preVote = false;
     r.field = "VoteRequest.Topics[].Partitions[].PartitionIndex";
     this.partitionIndex = r.int32();
@@ -359,8 +365,8 @@ export class VoteRequest_PartitionData {
     if (this.partitionIndex != 0) return false;
     if (this.replicaEpoch != 0) return false;
     if (this.replicaId != 0) return false;
-    if (!isZeroUuid(this.replicaDirectoryId)) return false;
-    if (!isZeroUuid(this.voterDirectoryId)) return false;
+    if ((this._replicaDirectoryId != null && !isZeroUuid(this._replicaDirectoryId!))) return false;
+    if ((this._voterDirectoryId != null && !isZeroUuid(this._voterDirectoryId!))) return false;
     if (this.lastOffsetEpoch != 0) return false;
     if (this.lastOffset != 0) return false;
     if (this.preVote != false) return false;
