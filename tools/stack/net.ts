@@ -1,7 +1,26 @@
 // Small networking helpers for the local stack (loopback only).
 import net from "node:net";
 
+/** Ports freePort() has returned in this process. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port free now, and never returned before in this process. The port is found by
+ * binding port 0 and closing again, so two calls in a row can get the same one (it happened:
+ * Kafka's broker and controller listeners were given one port, and the broker refused to start).
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("freePort: the system kept returning loopback ports this process already uses");
+}
+
+async function ephemeralPort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.on("error", reject);
