@@ -54,6 +54,8 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
   let fillNext = 1;
   for (let step = 0; step < 6000; step++) {
     // Collections join freed blocks into spans and zero them; the raw blocks (not objects) stay.
+    // Lists of objects between the raw blocks, dropped or kept, make runs of garbage of every length.
+    if (step % 97 === 0) ex.buildList(Math.floor(rand() * 3000), rand() < 0.3 ? 1 : 0);
     if (step % 500 === 499) ex.collect();
     const op = rand();
     if (op < 0.5 || live.size === 0) {
@@ -85,7 +87,10 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
     }
   }
   // Every live block still holds exactly what was written into it: nothing overlapped.
+  ex.collect();
   for (const [ptr, b] of live) check(ptr, b.size, b.fill, "at the end");
+  const keptLength = Number(ex.keptLength());
+  assert.equal(ex.keptSum(), BigInt((keptLength * (keptLength - 1)) / 2), "the kept list of objects is intact");
   const ranges = [...live].map(([p, b]) => [p, p + b.size]).sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] >= ranges[i - 1][1], "blocks do not overlap");
 });
