@@ -59,13 +59,15 @@ export function __new(size: usize, id: i32): usize {
 @global @unsafe
 export function __renew(oldPtr: usize, size: usize): usize {
   const old = changetype<OBJECT>(oldPtr - TOTAL_OVERHEAD);
-  if (oldPtr < __heap_base) { // static data: copy it into the heap
+  // Static data is copied into the heap. So is a pinned object, which stays where it is and
+  // pinned (the pin list holds its address), as AssemblyScript's own runtimes do.
+  if (oldPtr < __heap_base || old.gcInfo2 != 0) {
     const moved = __new(size, old.rtId);
     memory.copy(moved, oldPtr, min(size, <usize>old.rtSize));
     return moved;
   }
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
-  // The header (mark, pin, id) moves with the payload; a moved block needs its flag again.
+  // The header (mark, id) moves with the payload; a moved block needs its flag again.
   const ptr = __realloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size) + OBJECT_OVERHEAD;
   const obj = changetype<OBJECT>(ptr - TOTAL_OVERHEAD);
   obj.mmInfo |= MANAGED;

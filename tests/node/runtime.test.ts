@@ -172,6 +172,18 @@ test("collector: a pinned object survives collections with nothing else referrin
   assert.ok((ex.inUse() >>> 0) < withPin, "unpinned and unreferenced, it is freed");
 });
 
+test("collector: resizing a pinned object copies it and leaves the pinned one where it is", async () => {
+  const ex = await load();
+  const ptr = ex.pinnedBuffer(3000) >>> 0;
+  const copy = ex.renew(ptr, 50_000) >>> 0;
+  assert.notEqual(copy, ptr, "a pinned object does not move");
+  assert.equal(ex.pinnedIntact(copy, 3000), 1, "the copy starts with the old contents");
+  for (let i = 0; i < 5; i++) { ex.buildList(20_000, 0); ex.collect(); }
+  assert.equal(ex.pinnedIntact(ptr, 3000), 1, "the pinned object survived, unchanged");
+  ex.unpin(ptr);
+  ex.collect();
+});
+
 test("collector: letting go of one pin among several keeps the others", async () => {
   const ex = await load();
   const sizes = [3000, 5000, 7000, 9000];
