@@ -25,7 +25,9 @@ describe("decoded arrays", () => {
     const a = MetadataResponse.decodeFrom(new Reader(bytes), 12);
     const b = MetadataResponse.decodeFrom(new Reader(bytes), 12);
     expect(a.brokers.length).toBe(0);
+    expect(a.brokers.dataStart < __heap_base).toBe(true); // the shared static empty buffer
     a.brokers.push(broker(7));
+    expect(a.brokers.dataStart >= __heap_base).toBe(true); // the first push moved it into the heap
     a.brokers.push(broker(8));
     expect(a.brokers.length).toBe(2);
     expect(b.brokers.length).toBe(0); // the other decoded empty array did not change

@@ -24,10 +24,13 @@
 // collector never frees it. An empty array of structs or strings (a Fetch partition's aborted
 // transactions, most of the time) is then one allocation instead of two.
 //
-// The header is AssemblyScript's (~lib/rt/common): mmInfo, gcInfo, gcInfo2, rtId, rtSize, then
-// the payload at a 16-byte boundary, 32 bytes into this 16-aligned block.
+// The header is AssemblyScript's (~lib/rt/common), 12 bytes into this 16-aligned block: mmInfo,
+// gcInfo, gcInfo2, rtId, rtSize, then the payload at a 16-byte boundary, 32 bytes in. mmInfo
+// holds the block's capacity as for any static object: 16, the rest of the header and no
+// payload. (AssemblyScript's incremental runtime, which the as-pect tests use, resizes in place
+// whatever fits that capacity; with 0 there it wrote into static memory.)
 // @ts-ignore: decorator
-@lazy const EMPTY_BUFFER_BLOCK: usize = memory.data<u32>([0, 0, 0, 0, 0, 0, idof<ArrayBuffer>(), 0], 16);
+@lazy const EMPTY_BUFFER_BLOCK: usize = memory.data<u32>([0, 0, 0, 16, 0, 0, idof<ArrayBuffer>(), 0], 16);
 // @ts-ignore: decorator
 @inline const EMPTY_BUFFER: usize = EMPTY_BUFFER_BLOCK + 32;
 
