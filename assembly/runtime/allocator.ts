@@ -11,12 +11,12 @@
 //
 // - Small requests take the next span that fits when the current one is full; what is left of
 //   the old one stays a free block until the next sweep joins it with its neighbours again.
-// - Large requests (LARGE and up) that do not fit in the current span look through the spans for
-//   the first that does and take its front, so a big buffer does not throw away the span small
-//   objects are using. Their objects'
-//   data starts on a 64-byte boundary: copying 64 KiB between buffers whose distance is not a
-//   multiple of 64 ran at 32,000 instead of 44,000 MB/s here (memmove), and Kafka frames are copied
-//   whole (a padding of 16 to 48 bytes before the block stays free).
+// - Large requests (LARGE and up) that do not fit in the current span look through the spans
+//   for the first that does and take its front, so a big buffer does not throw away the span
+//   small objects are using.
+// - A large object's data starts on a 64-byte boundary (a padding of 16 to 48 bytes before its
+//   block stays free). Kafka frames are copied whole, and copying 64 KiB between buffers whose
+//   distance is not a multiple of 64 ran at 32,000 instead of 44,000 MB/s here (memmove).
 // - When the spans run out, the current span is the fresh memory at the top of the heap, which
 //   grows by an eighth at least (and 1 MiB), not by doubling.
 // - Memory freed explicitly (__free: only __realloc and the collector's mark stack do) is
@@ -28,7 +28,7 @@
 // library expects when it is built for this runtime (see index.ts). Blocks lie one after another
 // from heapStart() to the top, so the heap can be walked block by block once the current span
 // is closed (closeSpan()).
-import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT } from "~lib/rt/common";
+import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from "~lib/rt/common";
 
 /** mmInfo flag: the block is a garbage-collected object (set by the collector's __new). */
 // @ts-ignore: decorator
@@ -45,12 +45,12 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT } from "~lib/rt/common";
 /** Runs of dead blocks shorter than this stay holes (not reused) until a neighbour dies too. */
 // @ts-ignore: decorator
 @inline const MIN_SPAN: usize = 256;
-/** Blocks this size and up are placed first-fit among the spans rather than in the current one. */
+/** Blocks this size and up are aligned, and placed first-fit among the spans when the current one is full. */
 // @ts-ignore: decorator
 @inline const LARGE: usize = 2048;
 /** A large block starts here modulo 64, so an object's data (20 bytes in) is on a 64-byte boundary. */
 // @ts-ignore: decorator
-@inline const LARGE_PHASE: usize = 64 - (BLOCK_OVERHEAD + 16);
+@inline const LARGE_PHASE: usize = 64 - (BLOCK_OVERHEAD + OBJECT_OVERHEAD);
 /** How many spans a large request looks at before it takes fresh memory at the top. */
 // @ts-ignore: decorator
 @inline const LARGE_SEARCH: i32 = 64;
@@ -63,7 +63,7 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT } from "~lib/rt/common";
 @lazy let cur: usize = heapStart();
 // @ts-ignore: decorator
 @lazy let curEnd: usize = heapStart();
-/** The current span is the fresh memory at the top (then curEnd is the end of memory, and `top` is cur). */
+/** The current span is the fresh memory at the top: curEnd is the end of memory, and `top` is stale until closeSpan(). */
 let curAtTop: bool = false;
 /** First of the spans the last sweep found, in address order; each links to the next in its first payload word. */
 let spans: usize = 0;
@@ -73,7 +73,7 @@ let spans: usize = 0;
 
 /** Where the first block starts. */
 // @ts-ignore: decorator
-@inline export function heapStart(): usize {
+@inline function heapStart(): usize {
   return ((__heap_base + BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK) - BLOCK_OVERHEAD;
 }
 
