@@ -35,7 +35,7 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 @inline export const MANAGED: usize = 1;
 /** mmInfo flag: the block is free. */
 // @ts-ignore: decorator
-@inline export const FREE: usize = 2;
+@inline const FREE: usize = 2;
 /** Both flags: a free block whose bytes are zero past its first payload word (a span's list link). */
 // @ts-ignore: decorator
 @inline const ZEROED: usize = 3;

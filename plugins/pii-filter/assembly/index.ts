@@ -148,7 +148,6 @@ class PiiConnection extends KafkaConnection {
   private readonly identity: SaslIdentity = new SaslIdentity();
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
 
-
   private scan(sc: Scanner, v: Uint8Array | null): i32 {
     return v == null || v.byteLength == 0 ? 0 : sc.scan(v.dataStart, v.byteLength);
   }
