@@ -9,7 +9,7 @@ import { copyDependencies } from "../lib/maven.js";
 import { canConnect, waitFor } from "./net.js";
 import { tail } from "./envoy.js";
 
-export const KAFKA_VERSION = "4.3.1";
+export const KAFKA_VERSION = "4.4.0";
 
 export const kafkaLibs = () => cachePath(`kafka-${KAFKA_VERSION}`, "libs");
 export const kafkaClasspath = () => path.join(kafkaLibs(), "*");
