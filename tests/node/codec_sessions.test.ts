@@ -1,5 +1,5 @@
 // The generated codec against real traffic: every request and response in the recorded
-// sessions (kcat, kafkajs, against Kafka 4.3.1) decodes and re-encodes to identical bytes.
+// sessions (kcat, kafkajs, against Kafka 4.4.0) decodes and re-encodes to identical bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";

@@ -41,8 +41,11 @@ async function main(): Promise<void> {
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`kcat ${args.join(" ")}: ${err}`))));
     child.stdin.end(input ?? "");
   });
-  await record("kcat-produce", async () => kcat(["-t", "rec", "-P"], lines));
-  await record("kcat-produce-acks0", async () => kcat(["-t", "rec", "-P", "-X", "acks=0"], lines));
+  // At most 20 records a batch: each session carries several pipelined Produce requests
+  // whatever the machine's speed (left to kcat's linger, one fast run sends a single one).
+  const batches = ["-X", "batch.num.messages=20"];
+  await record("kcat-produce", async () => kcat(["-t", "rec", "-P", ...batches], lines));
+  await record("kcat-produce-acks0", async () => kcat(["-t", "rec", "-P", "-X", "acks=0", ...batches], lines));
   await record("kcat-consume", async () => kcat(["-t", "rec", "-C", "-e", "-q"]));
   await record("kafkajs", async () => {
     const kafka = new Kafka({ brokers: [bootstrap], clientId: "recorder", logLevel: logLevel.NOTHING });
