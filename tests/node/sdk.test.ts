@@ -102,6 +102,28 @@ test("ApiVersions responses are clamped to what the codec knows, in place", asyn
   assert.equal(out.length, first.data.length, "length unchanged");
 });
 
+test("a Kafka 4.4 broker's ApiVersions maxima reach the client unclamped", async () => {
+  // The recorded sessions are against Kafka 4.4.0; the codec is generated from the same release,
+  // so nothing the broker advertises is above what the codec parses.
+  const chunks = loadSession(sessionFiles().find((f) => f.includes("kcat-produce-0"))!);
+  const first = chunks.find((c) => !c.fromClient)!.data;
+  const apiKeysAt = 4 + 4 + 2; // size, correlation id (header v0), error code
+  const maxima = (frame: Buffer) => {
+    const m = new Map<number, number>();
+    for (let p = apiKeysAt + 1; p + 6 <= frame.length; p += 7) m.set(frame.readInt16BE(p), frame.readInt16BE(p + 4));
+    return m;
+  };
+  const advertised = maxima(first);
+  // Versions 4.4 added: ApiVersions v5, TxnOffsetCommit v6, DeleteGroups v3, StreamsGroupHeartbeat and StreamsGroupDescribe v1.
+  const added: [number, number][] = [[18, 5], [28, 6], [42, 3], [88, 1], [89, 1]];
+  for (const [key, max] of added) assert.equal(advertised.get(key), max, `the recorded broker advertises api ${key} up to v${max}`);
+  const host = await PluginHost.load(rootPath("build", "kafka-observe.wasm"), { configuration: "{}" });
+  const out = frames(replay(host, chunks, whole).toClient)[0];
+  assert.ok(out.equals(first), "the ApiVersions response passes byte for byte");
+  for (const [key, max] of added) assert.equal(maxima(out).get(key), max, `api ${key} still v${max}`);
+  assert.equal(host.metric("kafka_stream.api_versions_clamped") ?? 0n, 0n);
+});
+
 test("pii-filter refuses invalid configurations, naming the field", async () => {
   const cases: [string, RegExp][] = [
     [JSON.stringify({ detectors: ["email", "telepathy"] }), /detectors\[1\]: unknown detector/],
