@@ -7,41 +7,10 @@ import { PluginHost, SharedState } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { batch, crc32c } from "../tools/batches.js";
+import { produceExchange, toTopic } from "../tools/produce.js";
 
 const TELEMETRY = rootPath("build", "telemetry.wasm");
 const BILLING = rootPath("build", "billing.wasm");
-
-function frame(parts: Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
-  return Buffer.concat([size, body]);
-}
-
-/** A topic in a Produce: by name (v9), or by id (v13); one batch per partition, partition i gets batches[i]. */
-interface TopicSend { name?: string; id?: Buffer; batches: Buffer[]; errors: number[] }
-
-/** A Produce exchange (request header v2, response header v1): v9 names topics, v13 gives their ids. */
-function produceExchange(d: Dissector, client: string, corr: number, topics: TopicSend[], opts: { version?: 9 | 13; acks?: number } = {}): { req: Buffer; resp: Buffer } {
-  const version = opts.version ?? 9;
-  const topicRef = (t: TopicSend) => (version >= 13 ? { topicId: t.id!.toString("base64url") } : { name: t.name });
-  const req = d.encodeBody(0, version, false, JSON.stringify({ transactionalId: null, acks: opts.acks ?? -1, timeoutMs: 1000,
-    topicData: topics.map((t) => ({ ...topicRef(t), partitionData: t.batches.map((b, i) => ({ index: i, records: b.toString("base64") })) })) }));
-  const resp = d.encodeBody(0, version, true, JSON.stringify({ throttleTimeMs: 0,
-    responses: topics.map((t) => ({ ...topicRef(t), partitionResponses: t.errors.map((e, i) => ({ index: i, errorCode: e, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null })) })) }));
-  assert.ok(req.ok && resp.ok, req.text + resp.text);
-  const header = Buffer.alloc(8);
-  header.writeInt16BE(0, 0); header.writeInt16BE(version, 2); header.writeInt32BE(corr, 4);
-  const id = Buffer.from(client);
-  const idLen = Buffer.alloc(2); idLen.writeInt16BE(id.length);
-  const corrBuf = Buffer.alloc(4); corrBuf.writeInt32BE(corr);
-  return { req: frame([header, idLen, id, Buffer.from([0]), req.bytes]), resp: frame([corrBuf, Buffer.from([0]), resp.bytes]) };
-}
-
-/** One topic by name, one partition per batch, all acknowledged unless `errors` says otherwise. */
-function toTopic(name: string, batches: Buffer[], errors = batches.map(() => 0)): TopicSend[] {
-  return [{ name, batches, errors }];
-}
 
 /** A counter summed over every worker (undefined counts as 0). */
 function total(workers: PluginHost[], name: string): number {
@@ -149,10 +118,23 @@ test("topics named by id (Produce v13): the same producer's sequence 0 on two to
   assert.equal(host.metric(`kafka.topic.produce_retried_records.topic_id-${b.toString("hex")}`), 3n);
 });
 
+test("topics named by id: each response partition is matched to the request's by topic id", async () => {
+  const d = await Dissector.load();
+  const host = await telemetry();
+  const conn = host.connect();
+  const a = Buffer.alloc(16, 0x0a), b = Buffer.alloc(16, 0x0b);
+  // Topic a's partition 0 is refused (NOT_LEADER_OR_FOLLOWER), topic b's partition 0 written.
+  const x = produceExchange(d, "v13", 1, [{ id: a, batches: [batch(2, -1, 0)], errors: [6] }, { id: b, batches: [batch(3, -1, 0)], errors: [0] }], { version: 13 });
+  conn.fromClient(x.req); conn.fromBroker(x.resp);
+  assert.equal(host.metric(`kafka.topic.produced_records.topic_id-${a.toString("hex")}`) ?? 0n, 0n);
+  assert.equal(host.metric(`kafka.topic.produced_records.topic_id-${b.toString("hex")}`), 3n);
+});
+
 test("telemetry and billing in one Envoy each count a batch once: their dedupe records are apart", async () => {
   const d = await Dissector.load();
   const shared = new SharedState();
   const tel = await telemetry(shared);
+  // The same vm_id: in Envoy both plugins then read and write one shared-data space.
   const bill = await PluginHost.load(BILLING, { configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "collector" }), vmId: "telemetry", shared });
   const x = produceExchange(d, "both", 1, toTopic("tel", [batch(9, 31, 0)]));
   for (const host of [tel, bill]) { const c = host.connect(); c.fromClient(x.req); c.fromBroker(x.resp); }
