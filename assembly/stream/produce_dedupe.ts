@@ -19,13 +19,16 @@ const CAS_ATTEMPTS: i32 = 16;
 
 /** What a Produce request sent to one partition, and what its response said about it. */
 export class ProducedPartition {
-  /** The topic's name as the request gave it; "" when it names the topic by id (Produce v13+). */
-  topic: string = "";
-  /** The topic id (a copy, 16 bytes; all zeros before Produce v13). */
-  topicId: Uint8Array = new Uint8Array(16);
-  /** Which of the request's topic entries this partition was listed under (0, 1, …). */
-  topicIndex: i32 = 0;
-  partition: i32 = 0;
+  constructor(
+    /** The topic's name as the request gave it; "" when it names the topic by id (Produce v13+). */
+    readonly topic: string,
+    /** The topic id (a copy, 16 bytes; all zeros before Produce v13). */
+    readonly topicId: Uint8Array,
+    /** Which of the request's topic entries this partition was listed under (0, 1, …). */
+    readonly topicIndex: i32,
+    readonly partition: i32,
+  ) {}
+
   /** Size of the partition's records field. */
   bytes: u64 = 0;
   /** Records in its non-control batches (batches are not decompressed; the count is in each header). */
@@ -57,12 +60,8 @@ export class ProducePlan {
       const t = p.topicData[i];
       const parts = t.partitionData;
       for (let j = 0; j < parts.length; j++) {
-        const pp = new ProducedPartition();
-        pp.topic = t.name;
         // The decoded id is a view into the frame, which is gone by the time the response comes.
-        pp.topicId = t.topicId.slice();
-        pp.topicIndex = i;
-        pp.partition = parts[j].index;
+        const pp = new ProducedPartition(t.name, t.topicId.slice(), i, parts[j].index);
         const recs = parts[j].records;
         if (recs != null) {
           pp.bytes = <u64>recs.byteLength;
