@@ -6,3 +6,4 @@ export { InflightRequest } from "./inflight";
 export { Frame, FrameAssembler, FrameError } from "./frame_assembler";
 export { TopicNames, topicIdHex } from "./topic_names";
 export { SaslIdentity } from "./sasl_identity";
+export { ProducePlan, ProducedPartition, ProduceDedupe } from "./produce_dedupe";

@@ -156,7 +156,8 @@ describe("billing by SASL PLAIN principal", { timeout: 600000 }, () => {
 describe("billing an idempotent producer's retry", { timeout: 600000 }, () => {
   // The first Produce response passes Envoy (billing sees the acknowledgement), then the
   // client's connection is cut before it arrives: the producer retries the same batch.
-  const rig = new BillingRig("e2e-billing-retry", { tenant_key: "client_id" }, { dropClientAfter: { apiKey: 0, drops: 1 } });
+  // telemetry rides along: its per-topic produced records follow the same rule.
+  const rig = new BillingRig("e2e-billing-retry", { tenant_key: "client_id" }, { dropClientAfter: { apiKey: 0, drops: 1 } }, true);
   let stack: Stack;
   let port: number;
   before(async () => { await rig.start(); stack = rig.stack; port = rig.port; await kafkajsClient.createTopic(stack.bootstrap, "retry-topic"); });
@@ -175,5 +176,8 @@ describe("billing an idempotent producer's retry", { timeout: 600000 }, () => {
     assert.equal((await totals(port))["retrying-producer"].produced_records, 50);
     const stats = await stack.envoy.stats("wasmcustom.billing.");
     assert.equal(stats.get("wasmcustom.billing.retried_records_not_billed"), 50, "the retry was seen and not billed");
+    const tel = await stack.envoy.stats("wasmcustom.kafka.topic.");
+    assert.equal(tel.get("wasmcustom.kafka.topic.produced_records.topic_retry-topic"), 50, "telemetry counted the batch once");
+    assert.equal(tel.get("wasmcustom.kafka.topic.produce_retried_records.topic_retry-topic"), 50, "and saw the retry");
   });
 });

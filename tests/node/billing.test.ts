@@ -6,30 +6,14 @@ import { PluginHost, SharedState } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { batch } from "../tools/batches.js";
+import { produceExchange as produce, toTopic } from "../tools/produce.js";
 
 const BILLING = rootPath("build", "billing.wasm");
 const CONFIG = JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "collector", max_pending_batches: 2 });
 
-function frame(parts: Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
-  return Buffer.concat([size, body]);
-}
-
-/** A Produce v9 exchange: request from `client` with the given batches per partition, response with the given error codes. */
+/** A Produce v9 exchange: request from `client` with the given batches per partition of topic "bill", response with the given error codes. */
 function produceExchange(d: Dissector, client: string, corr: number, batches: Buffer[], errors: number[]): { req: Buffer; resp: Buffer } {
-  const req = d.encodeBody(0, 9, false, JSON.stringify({ transactionalId: null, acks: -1, timeoutMs: 1000,
-    topicData: [{ name: "bill", partitionData: batches.map((b, i) => ({ index: i, records: b.toString("base64") })) }] }));
-  const resp = d.encodeBody(0, 9, true, JSON.stringify({ throttleTimeMs: 0,
-    responses: [{ name: "bill", partitionResponses: errors.map((e, i) => ({ index: i, errorCode: e, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null })) }] }));
-  assert.ok(req.ok && resp.ok, req.text + resp.text);
-  const header = Buffer.alloc(8);
-  header.writeInt16BE(0, 0); header.writeInt16BE(9, 2); header.writeInt32BE(corr, 4);
-  const id = Buffer.from(client);
-  const idLen = Buffer.alloc(2); idLen.writeInt16BE(id.length);
-  const corrBuf = Buffer.alloc(4); corrBuf.writeInt32BE(corr);
-  return { req: frame([header, idLen, id, Buffer.from([0]), req.bytes]), resp: frame([corrBuf, Buffer.from([0]), resp.bytes]) };
+  return produce(d, client, corr, toTopic("bill", batches, errors));
 }
 
 /** Runs the flush cycle and returns the usage in the batches sent to the collector. */
@@ -76,6 +60,18 @@ test("an idempotent producer's retry, seen by another worker, is billed once", a
   const usage = owner.httpCalls.map((c) => JSON.parse(c.body.toString())).flatMap((b) => b.usage).filter((u: { tenant: string }) => u.tenant === "tenant-b");
   assert.equal(usage.reduce((n: number, u: { produced_records: number }) => n + u.produced_records, 0), 14);
   assert.equal(w2.metric("billing.retried_records_not_billed"), 10n);
+});
+
+test("topics named by id (Produce v13): a producer's first batch to each of two topics is billed", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(BILLING, { configuration: CONFIG, vmId: "billing" });
+  const conn = host.connect();
+  // Sequences are per partition: both batches start at 0, with one producer id.
+  const x = produce(d, "tenant-d", 1, [{ id: Buffer.alloc(16, 0xaa), batches: [batch(2, 5, 0)], errors: [0] }, { id: Buffer.alloc(16, 0xbb), batches: [batch(3, 5, 0)], errors: [0] }], { version: 13 });
+  conn.fromClient(x.req);
+  conn.fromBroker(x.resp);
+  assert.equal(host.metric("billing.produced_records.tenant_tenant-d"), 5n);
+  assert.equal(host.metric("billing.retried_records_not_billed") ?? 0n, 0n);
 });
 
 test("batches wait for the collector, are resent under the same key, and the oldest beyond the bound is dropped and counted", async () => {

@@ -16,9 +16,9 @@ export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
-  registerSharedQueue, enqueueShared, dequeueShared, getSharedData, setSharedData, Status,
+  registerSharedQueue, enqueueShared, dequeueShared, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity,
+  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe,
 } from "../../../assembly/index";
 import { UsageTable } from "./usage";
 
@@ -31,18 +31,6 @@ const QUEUE = "billing-usage";
 class Batch {
   token: u32 = 0;
   constructor(readonly id: string, readonly body: string, readonly bytes: u64) {}
-}
-
-/** What a Produce request carried, per partition, kept until its response says what was written. */
-class ProducePlan {
-  topics: Array<string> = [];
-  partitions: Array<i32> = [];
-  bytes: Array<u64> = [];
-  records: Array<u64> = [];
-  /** First batch's producer id (-1: not idempotent), epoch and base sequence, per partition. */
-  producerIds: Array<i64> = [];
-  epochs: Array<i16> = [];
-  sequences: Array<i32> = [];
 }
 
 class BillingRoot extends RootContext {
@@ -62,6 +50,8 @@ class BillingRoot extends RootContext {
   private metrics: Map<string, Array<Counter>> = new Map();
   dropped: Counter | null = null;
   dedupedRecords: Counter | null = null;
+  /** Idempotent batches already billed, on any worker (shared data under "billing.seq."). */
+  readonly acked: ProduceDedupe = new ProduceDedupe("billing");
 
   onConfigure(size: u32): bool {
     const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
@@ -168,29 +158,6 @@ class BillingRoot extends RootContext {
     }
   }
 
-  /** True the first time this (producer, epoch, partition, sequence) is billed, on any worker. */
-  firstAck(pid: i64, epoch: i16, topic: string, partition: i32, sequence: i32): bool {
-    const key = "billing.seq." + pid.toString() + "." + epoch.toString() + "." + topic + "." + partition.toString();
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const cur = getSharedData(key);
-      const v = cur.value;
-      // The value: the last 8 billed base sequences (i32 each).
-      let n = 0;
-      if (cur.status == Status.Ok && v != null) {
-        n = v.byteLength / 4;
-        for (let k = 0; k < n; k++) if (load<i32>(changetype<usize>(v) + (<usize>k << 2)) == sequence) return false;
-      }
-      const keep = n < 8 ? n : 7;
-      const next = new ArrayBuffer((keep + 1) * 4);
-      if (v != null) memory.copy(changetype<usize>(next), changetype<usize>(v) + <usize>((n - keep) * 4), <usize>(keep * 4));
-      store<i32>(changetype<usize>(next) + <usize>(keep * 4), sequence);
-      const st = setSharedData(key, next, cur.status == Status.Ok ? cur.cas : 0);
-      if (st == Status.Ok) return true;
-      if (st != Status.CasMismatch) return true;
-    }
-    return true;
-  }
-
   createConnectionContext(id: u32): ConnectionContext | null { return new BillingConnection(id, this); }
 }
 
@@ -247,34 +214,7 @@ class BillingConnection extends KafkaConnection {
       const r = req.body();
       const p = ProduceRequest.decodeFrom(r, req.apiVersion);
       if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
-      const plan = new ProducePlan();
-      for (let i = 0; i < p.topicData.length; i++) {
-        const parts = p.topicData[i].partitionData;
-        for (let j = 0; j < parts.length; j++) {
-          const recs = parts[j].records;
-          let bytes: u64 = 0, records: u64 = 0, pid: i64 = -1, epoch: i16 = -1, seq: i32 = -1;
-          if (recs != null) {
-            bytes = <u64>recs.byteLength;
-            const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
-            let first = true;
-            while (true) {
-              const batch = it.next();
-              if (batch == null) break;
-              if (batch.isControl) continue;
-              records += <u64>(batch.recordCount > 0 ? batch.recordCount : 0);
-              if (first) { pid = batch.producerId; epoch = batch.producerEpoch; seq = batch.baseSequence; first = false; }
-            }
-          }
-          plan.topics.push(p.topicData[i].name);
-          plan.partitions.push(parts[j].index);
-          plan.bytes.push(bytes);
-          plan.records.push(records);
-          plan.producerIds.push(pid);
-          plan.epochs.push(epoch);
-          plan.sequences.push(seq);
-        }
-      }
-      req.inflight!.userData = plan;
+      req.inflight!.userData = ProducePlan.of(p);
     }
   }
 
@@ -287,26 +227,12 @@ class BillingConnection extends KafkaConnection {
       const r = resp.body();
       const p = ProduceResponse.decodeFrom(r, resp.apiVersion);
       if (checkDecoded(r, "ProduceResponse", resp.apiVersion) != null) return;
+      plan.settle(p, this.b.acked);
       let bytes: u64 = 0, records: u64 = 0;
-      for (let i = 0; i < p.responses.length; i++) {
-        const t = p.responses[i];
-        for (let j = 0; j < t.partitionResponses.length; j++) {
-          const pr = t.partitionResponses[j];
-          if (pr.errorCode != 0) continue;
-          // Find what the request sent to this partition (same topic name, or same position when named by id).
-          for (let k = 0; k < plan.partitions.length; k++) {
-            if (plan.partitions[k] != pr.index || (t.name.length > 0 && plan.topics[k] != t.name)) continue;
-            const pid = plan.producerIds[k];
-            if (pid >= 0 && !this.b.firstAck(pid, plan.epochs[k], plan.topics[k], plan.partitions[k], plan.sequences[k])) {
-              (this.b.dedupedRecords as Counter).increment(plan.records[k]);
-            } else {
-              bytes += plan.bytes[k];
-              records += plan.records[k];
-            }
-            plan.partitions[k] = -1;
-            break;
-          }
-        }
+      for (let k = 0; k < plan.partitions.length; k++) {
+        const pp = plan.partitions[k];
+        if (pp.written) { bytes += pp.bytes; records += pp.records; }
+        else if (pp.retried) (this.b.dedupedRecords as Counter).increment(pp.records);
       }
       this.bill(0, bytes, records, 0, 0);
     } else if (resp.apiKey == FETCH) {

@@ -2,11 +2,22 @@
 //   kafka.requests|responses|request_bytes|response_bytes.api_<API>
 //   kafka.errors.api_<API>.error_<code>          (every ErrorCode in any response a broker serves)
 //   kafka.latency_us.api_<API>                   (histogram, request to response)
-//   kafka.topic.produced_bytes|produced_records|fetched_bytes|fetched_records.topic_<topic>
+//   kafka.topic.produced_bytes|produced_records.topic_<topic>       (written: see "Produced" below)
+//   kafka.topic.produce_retried_records.topic_<topic>               (acknowledged again: idempotent retries, not in produced_*)
+//   kafka.topic.produced_acks0_bytes|produced_acks0_records.topic_<topic>   (sent with acks=0: no answer, so written or not is unknown)
+//   kafka.topic.fetched_bytes|fetched_records.topic_<topic>         (what Fetch responses delivered)
 //   kafka.client.requests.client_<client.id>
 //   kafka.connections.active (gauge), kafka.connections.total
 //   kafka.flow.produce_bytes.client_<producer>.topic_<topic>   (producer: SASL principal, else client.id, else source address)
 //   kafka.flow.consume_bytes.topic_<topic>.group_<group or client>
+// Produced: a partition's records and bytes (its records field) count when the broker
+// acknowledges the partition with error code 0 (billing's rule), not when they are sent:
+//   - a partition the broker refused is not counted (its error code is, in kafka.errors);
+//   - an idempotent producer's retry of a batch already acknowledged (same producer id,
+//     epoch, topic, partition and base sequence; the broker stores it once) is not counted
+//     again, whichever worker sees it (shared data); its records go to produce_retried_records;
+//   - Produce with acks=0 gets no answer: it is counted when sent, apart, in produced_acks0_*.
+// A produce flow edge carries the same bytes: produced_bytes plus produced_acks0_bytes.
 // Every `flush_seconds` the flow edges seen since the last tick are logged as JSON and,
 // when `collector_cluster` is set, POSTed there.
 //
@@ -18,7 +29,7 @@ import {
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
-  SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity,
+  SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity, ProducePlan, ProduceDedupe,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -47,12 +58,20 @@ class TopicMetrics {
   readonly producedRecords: Counter;
   readonly fetchedBytes: Counter;
   readonly fetchedRecords: Counter;
-  constructor(topic: string) {
+  // Retries and acks=0 are rare: their counters are made on first use.
+  private _retriedRecords: Counter | null = null;
+  private _acks0Bytes: Counter | null = null;
+  private _acks0Records: Counter | null = null;
+  constructor(readonly topic: string) {
     this.producedBytes = new Counter(tagName("kafka.topic.produced_bytes", "topic", topic));
     this.producedRecords = new Counter(tagName("kafka.topic.produced_records", "topic", topic));
     this.fetchedBytes = new Counter(tagName("kafka.topic.fetched_bytes", "topic", topic));
     this.fetchedRecords = new Counter(tagName("kafka.topic.fetched_records", "topic", topic));
   }
+  private counter(name: string): Counter { return new Counter(tagName(name, "topic", this.topic)); }
+  get retriedRecords(): Counter { let c = this._retriedRecords; if (c == null) { c = this.counter("kafka.topic.produce_retried_records"); this._retriedRecords = c; } return c; }
+  get acks0Bytes(): Counter { let c = this._acks0Bytes; if (c == null) { c = this.counter("kafka.topic.produced_acks0_bytes"); this._acks0Bytes = c; } return c; }
+  get acks0Records(): Counter { let c = this._acks0Records; if (c == null) { c = this.counter("kafka.topic.produced_acks0_records"); this._acks0Records = c; } return c; }
 }
 
 class TelemetryRoot extends RootContext {
@@ -68,6 +87,8 @@ class TelemetryRoot extends RootContext {
   edges: Map<string, u64> = new Map();
   active: Gauge | null = null;
   total: Counter | null = null;
+  /** Idempotent batches already counted, on any worker (shared data under "telemetry.seq."; billing keeps its own). */
+  readonly acked: ProduceDedupe = new ProduceDedupe("telemetry");
 
   onConfigure(size: u32): bool {
     this.stream.recordLatency = true;
@@ -238,10 +259,16 @@ class TelemetryConnection extends KafkaConnection {
     return this.who;
   }
 
+  /**
+   * A Produce request: its partitions are noted until the response says which were written;
+   * with acks=0 no response comes, so what it sends is counted now, as produced_acks0_*.
+   */
   private produced(req: KafkaRequest): void {
     const r = req.body();
     const p = ProduceRequest.decodeFrom(r, req.apiVersion);
     if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
+    const inflight = req.inflight;
+    if (inflight != null) { inflight.userData = ProducePlan.of(p); return; }
     const t = new Tally();
     for (let i = 0; i < p.topicData.length; i++) {
       const topic = this.topicName(p.topicData[i].name, p.topicData[i].topicId);
@@ -250,9 +277,41 @@ class TelemetryConnection extends KafkaConnection {
       const parts = p.topicData[i].partitionData;
       for (let j = 0; j < parts.length; j++) tally(parts[j].records, t);
       const tm = this.t.topic(topic);
-      tm.producedBytes.increment(t.bytes);
-      tm.producedRecords.increment(t.records);
+      tm.acks0Bytes.increment(t.bytes);
+      tm.acks0Records.increment(t.records);
       this.t.edge("produce", this.who, topic, t.bytes);
+    }
+  }
+
+  /** A Produce response: counts, per topic, what it acknowledged for the first time, and the retries it acknowledged again. */
+  private acknowledged(resp: KafkaResponse, p: ProduceResponse): void {
+    const data = resp.request.userData;
+    if (data == null || !(data instanceof ProducePlan)) return;
+    const plan = changetype<ProducePlan>(data);
+    plan.settle(p, this.t.acked);
+    // Sum each topic entry's partitions, then count once per topic.
+    const parts = plan.partitions;
+    let k = 0;
+    while (k < parts.length) {
+      const first = parts[k];
+      let bytes: u64 = 0, records: u64 = 0, retried: u64 = 0;
+      let end = k;
+      for (; end < parts.length; end++) {
+        const pp = parts[end];
+        if (pp.topicIndex != first.topicIndex) break;
+        if (pp.written) { bytes += pp.bytes; records += pp.records; }
+        else if (pp.retried) retried += pp.records;
+      }
+      k = end;
+      if (bytes == 0 && records == 0 && retried == 0) continue;
+      const topic = this.topicName(first.topic, first.topicId);
+      const tm = this.t.topic(topic);
+      if (bytes > 0 || records > 0) {
+        tm.producedBytes.increment(bytes);
+        tm.producedRecords.increment(records);
+        this.t.edge("produce", this.who, topic, bytes);
+      }
+      if (retried > 0) tm.retriedRecords.increment(retried);
     }
   }
 
@@ -271,7 +330,10 @@ class TelemetryConnection extends KafkaConnection {
     const codes = this.codes;
     codes.length = 0;
     if (k == PRODUCE) {
-      ProduceResponse.decodeFrom(resp.body(), v).errorCodes(v, codes);
+      const r = resp.body();
+      const p = ProduceResponse.decodeFrom(r, v);
+      p.errorCodes(v, codes);
+      if (checkDecoded(r, "ProduceResponse", v) == null) this.acknowledged(resp, p);
     } else if (k == SASL_AUTHENTICATE) {
       const auth = SaslAuthenticateResponse.decodeFrom(resp.body(), v);
       auth.errorCodes(v, codes);
