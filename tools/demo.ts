@@ -70,6 +70,9 @@ async function main(): Promise<number> {
   stopOnSignals();
   // Before the stack starts: installing kcat can take a while, and its fallback is announced up front.
   const text = await textClient();
+  const plugins = ["pii-filter", "telemetry", "billing"].map((p) => rootPath("build", `${p}.wasm`));
+  const unbuilt = plugins.filter((f) => !fs.existsSync(f));
+  if (unbuilt.length > 0) throw new Error(`${unbuilt.map((f) => path.relative(rootPath(), f)).join(", ")} not built: run \`npm run demo\`, which builds them first`);
   const runDir = cachePath("run", "demo");
   const usageFile = path.join(runDir, "usage.jsonl");
   fs.mkdirSync(runDir, { recursive: true });
@@ -78,9 +81,9 @@ async function main(): Promise<number> {
   const stack = await Stack.start({
     name: "demo",
     filters: [
-      { wasm: rootPath("build", "pii-filter.wasm"), name: "pii" },
-      { wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
-      { wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
+      { wasm: plugins[0], name: "pii" },
+      { wasm: plugins[1], name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
+      { wasm: plugins[2], name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
     ],
     envoyBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
     envoyExtra: {
@@ -109,7 +112,8 @@ async function main(): Promise<number> {
     if (seen.length > 0) failures.push(`consumers read secrets: ${seen.join(", ")}`);
 
     await new Promise((r) => setTimeout(r, 500));
-    const segments = filesUnder(stack.kafka.dataDir).filter((f) => /demo-/.test(f) && f.endsWith(".log"));
+    // The demo topics' partition folders (demo-text-0, demo-json-0), not the run folder's path.
+    const segments = filesUnder(stack.kafka.dataDir).filter((f) => /^demo-/.test(path.relative(stack.kafka.dataDir, f)) && f.endsWith(".log"));
     const disk = Buffer.concat(segments.map((f) => fs.readFileSync(f)));
     const leaked = SECRETS.filter((s) => disk.includes(s));
     console.log(`The broker's log segments (${segments.length} files under ${stack.kafka.dataDir}) contain ${leaked.length === 0 ? "none of the secrets" : `LEAKED SECRETS: ${leaked.join(", ")}`}.\n`);
