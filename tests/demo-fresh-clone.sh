@@ -21,7 +21,7 @@ finish() {
   # The later suites use kcat: put it back if this check removed it and the demo did not reinstall it.
   if [ "$removed_kcat" = 1 ] && ! command -v kcat >/dev/null; then
     say "reinstalling kcat (apt-get install kcat)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null || say "could not reinstall kcat"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 install -y -qq kcat >/dev/null || say "could not reinstall kcat"
   fi
   rm -rf "$work"
 }
@@ -64,10 +64,12 @@ say "run 1: npm ci && npm run demo, kcat not installed"
 (cd "$work/clone" && env -u KPW_CACHE npm ci --no-audit --no-fund) 2>&1 | tee "$work/run1.log" || fail "npm ci failed in the clone"
 # kcat goes only now (npm ci does not use it): the later suites and anything else on this machine
 # miss it only until the demo has installed it again.
+root_with_apt=0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then root_with_apt=1; fi
 if command -v kcat >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  if [ "$root_with_apt" = 1 ]; then
     say "removing kcat (apt-get remove kcat) so that the demo installs it"
-    DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq kcat >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 remove -y -qq kcat >/dev/null || fail "apt-get remove kcat failed"
     removed_kcat=1
     hash -r
     ! command -v kcat >/dev/null || fail "kcat is still on the PATH after apt-get remove: $(command -v kcat)"
@@ -79,12 +81,13 @@ fi
 (cd "$work/clone" && env -u KPW_CACHE PATH="${run1_path:-$PATH}" npm run demo) 2>&1 | tee -a "$work/run1.log" \
   || fail "run 1 exited non-zero (output above)"
 expect_common "$work/run1.log"
-if [ "$removed_kcat" = 1 ]; then
+if [ "$root_with_apt" = 1 ]; then
   if ! grep -qF 'installing kcat with apt-get' "$work/run1.log" && grep -qF 'kcat (librdkafka), CRC checks on:' "$work/run1.log"; then
     # On a shared machine another process can install kcat while the clone builds. Then the
     # demo's own install did not run: remove kcat again and start the built demo at once.
     say "kcat was installed by another process before the demo looked for it; removing it again and running the built demo"
-    DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq kcat >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 remove -y -qq kcat >/dev/null || fail "apt-get remove kcat failed"
+    removed_kcat=1
     hash -r
     (cd "$work/clone" && env -u KPW_CACHE node dist/tools/demo.js) 2>&1 | tee "$work/run1.log" \
       || fail "run 1 (again) exited non-zero (output above)"
@@ -94,6 +97,8 @@ if [ "$removed_kcat" = 1 ]; then
   grep -qF 'kcat (librdkafka), CRC checks on:' "$work/run1.log" || fail "run 1 did not use kcat"
   hash -r
   command -v kcat >/dev/null || fail "kcat is not on the PATH after the demo installed it"
+else
+  grep -qF "Kafka's Java console producer and consumer, CRC checks on:" "$work/run1.log" || fail "run 1 could not install kcat and did not use the Java console clients"
 fi
 say "run 1 passed"
 

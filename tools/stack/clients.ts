@@ -105,7 +105,8 @@ export async function installKcat(): Promise<void> {
   }
   step("installing kcat with apt-get");
   await run("apt-get", ["update", "-qq"], { label: "apt-get update" });
-  await run("apt-get", ["install", "-y", "-qq", "kcat"], { label: "apt-get install kcat", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  // Another apt-get or dpkg may hold the lock for a while (unattended upgrades, say): wait for it.
+  await run("apt-get", ["-o", "DPkg::Lock::Timeout=120", "install", "-y", "-qq", "kcat"], { label: "apt-get install kcat", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
 /** Debian's chromium, for tests that render pages (the flow graph) headless. */
