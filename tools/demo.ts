@@ -4,17 +4,19 @@
 // and flow graph come from Envoy; billing's usage per tenant from the collector.
 import fs from "node:fs";
 import path from "node:path";
+import { spawn, ChildProcess } from "node:child_process";
 import { Stack } from "./stack/stack.js";
 import { staticCluster } from "./stack/envoy.js";
-import { kcat, kafkajsClient } from "./stack/clients.js";
-import { rootPath } from "./lib/paths.js";
-import { step } from "./lib/proc.js";
+import { kafkajsClient } from "./stack/clients.js";
+import { textClient } from "./stack/text_client.js";
+import { cachePath, rootPath } from "./lib/paths.js";
+import { step, stopChild } from "./lib/proc.js";
+import { stopOnExit, stopOnSignals, stopRegistered } from "./lib/interrupt.js";
 import { renderFlow, edgesFromStats } from "./flow.js";
-import { spawn } from "node:child_process";
 import { freePort } from "./stack/net.js";
-import { totalsFromFile } from "./collector.js";
+import { totalsFromFile, TenantTotals } from "./collector.js";
 
-const KCAT_RECORDS = [
+const TEXT_RECORDS = [
   "AWS_SECRET_ACCESS_KEY=myawssecretkeyvalue",
   "My email is example@email.com",
   "Order 12345 shipped on 2024-01-02 (app v1.2.3)",
@@ -23,6 +25,8 @@ const JSON_RECORDS = [
   JSON.stringify({ user: "ada", email: "ada@example.org", card: "4111 1111 1111 1111", note: "gift" }),
   JSON.stringify({ user: "bob", password: "hunter2", ssn: "123-45-6789", api_key: "AKIAIOSFODNN7EXAMPLE" }),
 ];
+/** What pii-filter must keep from the broker and from consumers. */
+const SECRETS = ["myawssecretkeyvalue", "example@email.com", "ada@example.org", "4111 1111 1111 1111", "hunter2", "123-45-6789", "AKIAIOSFODNN7EXAMPLE"];
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -36,34 +40,66 @@ function table(rows: [string, string][]): void {
   }
 }
 
-async function main(): Promise<void> {
-  // The billing collector, receiving usage batches from Envoy.
-  const collectorPort = await freePort();
-  const usageFile = path.join(rootPath(".cache", "run", "demo"), "usage.jsonl");
-  fs.mkdirSync(path.dirname(usageFile), { recursive: true });
+/** The reference collector on a free port, writing usage batches to `out`; resolves once it listens. */
+async function startCollector(out: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [rootPath("dist", "tools", "cli.js"), "collector", "--port", String(port), "--out", out], { stdio: ["ignore", "pipe", "inherit"] });
+  const forget = stopOnExit(() => stopChild(child, 5000));
+  child.once("exit", forget);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d) => { if (String(d).includes("ready")) resolve(); });
+    child.once("exit", (code, sig) => reject(new Error(`the billing collector exited (${code ?? sig}) before it was ready`)));
+  });
+  return { port, child };
+}
+
+/** The collector's totals once they cover what was produced and fetched (Envoy flushes every second), or what it has after `timeoutMs`. */
+async function billedTotals(usageFile: string, records: number, timeoutMs = 20000): Promise<{ bill: Record<string, TenantTotals>; complete: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bill = totalsFromFile(fs.existsSync(usageFile) ? fs.readFileSync(usageFile, "utf8") : "");
+    const sum = (k: "produced_records" | "fetched_records") => Object.values(bill).reduce((n, t) => n + t[k], 0);
+    const complete = sum("produced_records") >= records && sum("fetched_records") >= records;
+    if (complete || Date.now() > deadline) return { bill, complete };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Runs the demo; resolves to the exit code: 1 when a secret leaked or records or usage are missing. */
+async function main(): Promise<number> {
+  stopOnSignals();
+  // Before the stack starts: installing kcat can take a while, and its fallback is announced up front.
+  const text = await textClient();
+  const plugins = ["pii-filter", "telemetry", "billing"].map((p) => rootPath("build", `${p}.wasm`));
+  const unbuilt = plugins.filter((f) => !fs.existsSync(f));
+  if (unbuilt.length > 0) throw new Error(`${unbuilt.map((f) => path.relative(rootPath(), f)).join(", ")} not built: run \`npm run demo\`, which builds them first`);
+  const runDir = cachePath("run", "demo");
+  const usageFile = path.join(runDir, "usage.jsonl");
+  fs.mkdirSync(runDir, { recursive: true });
   fs.rmSync(usageFile, { force: true });
-  const collector = spawn(process.execPath, [rootPath("dist", "tools", "cli.js"), "collector", "--port", String(collectorPort), "--out", usageFile], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve) => collector.stdout!.on("data", (d) => { if (String(d).includes("ready")) resolve(); }));
+  const collector = await startCollector(usageFile);
   const stack = await Stack.start({
     name: "demo",
     filters: [
-      { wasm: rootPath("build", "pii-filter.wasm"), name: "pii" },
-      { wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
-      { wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
+      { wasm: plugins[0], name: "pii" },
+      { wasm: plugins[1], name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
+      { wasm: plugins[2], name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
     ],
     envoyBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
     envoyExtra: {
-      extraClusters: staticCluster("billing_collector", collectorPort),
+      extraClusters: staticCluster("billing_collector", collector.port),
     },
   });
+  const failures: string[] = [];
   try {
     console.log(`\nKafka through Envoy: ${stack.bootstrap}   Envoy admin: ${stack.envoy.adminUrl}\n`);
 
-    step("kcat produces text records to topic demo-text, then consumes them");
-    await kcat.produce(stack.bootstrap, "demo-text", KCAT_RECORDS);
-    const text = await kcat.consume(stack.bootstrap, "demo-text", ["-X", "check.crcs=true"]);
-    console.log("\nkcat (librdkafka), CRC checks on:\n");
-    table(KCAT_RECORDS.map((r, i) => [r, text[i] ?? "(missing)"]));
+    step(`${text.title.split(",")[0]}: produces text records to topic demo-text, then consumes them`);
+    await text.produce(stack.bootstrap, "demo-text", TEXT_RECORDS);
+    const lines = await text.consume(stack.bootstrap, "demo-text", TEXT_RECORDS.length);
+    console.log(`\n${text.title}:\n`);
+    table(TEXT_RECORDS.map((r, i) => [r, lines[i] ?? "(missing)"]));
+    if (lines.length < TEXT_RECORDS.length) failures.push(`${TEXT_RECORDS.length - lines.length} of ${TEXT_RECORDS.length} text records were not consumed`);
 
     step("kafkajs produces JSON records to topic demo-json, then consumes them");
     await kafkajsClient.createTopic(stack.bootstrap, "demo-json");
@@ -71,13 +107,18 @@ async function main(): Promise<void> {
     const json = await kafkajsClient.consume(stack.bootstrap, "demo-json", JSON_RECORDS.length);
     console.log("\nkafkajs:\n");
     table(JSON_RECORDS.map((r, i) => [r, json[i] ?? "(missing)"]));
+    if (json.length < JSON_RECORDS.length) failures.push(`${JSON_RECORDS.length - json.length} of ${JSON_RECORDS.length} JSON records were not consumed`);
+    const seen = SECRETS.filter((s) => [...lines, ...json].some((l) => l.includes(s)));
+    if (seen.length > 0) failures.push(`consumers read secrets: ${seen.join(", ")}`);
 
     await new Promise((r) => setTimeout(r, 500));
-    const segments = filesUnder(stack.kafka.dataDir).filter((f) => /demo-/.test(f) && f.endsWith(".log"));
+    // The demo topics' partition folders (demo-text-0, demo-json-0), not the run folder's path.
+    const segments = filesUnder(stack.kafka.dataDir).filter((f) => /^demo-/.test(path.relative(stack.kafka.dataDir, f)) && f.endsWith(".log"));
     const disk = Buffer.concat(segments.map((f) => fs.readFileSync(f)));
-    const secrets = ["myawssecretkeyvalue", "example@email.com", "ada@example.org", "4111 1111 1111 1111", "hunter2", "123-45-6789", "AKIAIOSFODNN7EXAMPLE"];
-    const leaked = secrets.filter((s) => disk.includes(s));
+    const leaked = SECRETS.filter((s) => disk.includes(s));
     console.log(`The broker's log segments (${segments.length} files under ${stack.kafka.dataDir}) contain ${leaked.length === 0 ? "none of the secrets" : `LEAKED SECRETS: ${leaked.join(", ")}`}.\n`);
+    if (segments.length === 0) failures.push(`no log segments of the demo topics under ${stack.kafka.dataDir}`);
+    if (leaked.length > 0) failures.push(`the broker stored secrets: ${leaked.join(", ")}`);
 
     const stats = await stack.envoy.stats("wasmcustom.");
     const show = (prefix: string, title: string) => {
@@ -98,20 +139,31 @@ async function main(): Promise<void> {
     fs.writeFileSync(flowFile, renderFlow(edgesFromStats(await (await fetch(`${stack.envoy.adminUrl}/stats?filter=${encodeURIComponent("^wasmcustom\\.kafka\\.flow\\.")}`)).text())));
     console.log(`\nThe data-flow graph (producers → topics → consumer groups): ${flowFile}`);
     console.log("(any time: npx kafka-proxy-wasm flow --admin <envoy admin url>)\n");
-    await new Promise((r) => setTimeout(r, 2500));
-    const bill = totalsFromFile(fs.existsSync(usageFile) ? fs.readFileSync(usageFile, "utf8") : "");
+    const { bill, complete } = await billedTotals(usageFile, TEXT_RECORDS.length + JSON_RECORDS.length);
     console.log(`What billing charged per tenant (client.id), as the collector stored it in ${usageFile}:\n`);
-    console.log("  tenant        requests  produced records  produced bytes  fetched records  fetched bytes");
+    console.log("  tenant              requests  produced records  produced bytes  fetched records  fetched bytes");
     for (const [tenant, t] of Object.entries(bill)) {
-      console.log(`  ${tenant.padEnd(12)}  ${String(t.requests).padStart(8)}  ${String(t.produced_records).padStart(16)}  ${String(t.produced_bytes).padStart(14)}  ${String(t.fetched_records).padStart(15)}  ${String(t.fetched_bytes).padStart(13)}`);
+      console.log(`  ${tenant.padEnd(18)}  ${String(t.requests).padStart(8)}  ${String(t.produced_records).padStart(16)}  ${String(t.produced_bytes).padStart(14)}  ${String(t.fetched_records).padStart(15)}  ${String(t.fetched_bytes).padStart(13)}`);
     }
     console.log("\n(only partitions the broker acknowledged are billed; fetches count what was delivered)");
-    if (leaked.length > 0 || text.length !== KCAT_RECORDS.length) process.exitCode = 1;
+    if (!complete) failures.push("the collector did not receive usage for every produced and fetched record within 20 s");
   } finally {
     step("stopping Envoy, Kafka and the collector");
     await stack.stop();
-    collector.kill("SIGTERM");
+    await stopChild(collector.child, 5000);
   }
+  if (failures.length > 0) {
+    console.error(`\nDEMO FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}`);
+    return 1;
+  }
+  return 0;
 }
 
-main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+main().then(
+  (code) => { process.exitCode = code; },
+  async (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    await stopRegistered();
+    process.exit(1);
+  },
+);

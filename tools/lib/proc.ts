@@ -31,7 +31,8 @@ export function have(cmd: string): boolean {
 
 /** Stops a child with SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
 export async function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: it never started (spawn failed), so there is no exit to wait for.
+  if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");

@@ -3,13 +3,17 @@
 import { spawn } from "node:child_process";
 import { Kafka, logLevel, CompressionTypes } from "kafkajs";
 import { kafkaClasspath } from "./kafka.js";
-import { have, run, step } from "../lib/proc.js";
+import { have, run, step, stopChild } from "../lib/proc.js";
+import { stopOnExit } from "../lib/interrupt.js";
 
 export interface RunResult { stdout: string; stderr: string }
 
 export function runClient(cmd: string, args: string[], input = "", timeoutMs = 120000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const forget = stopOnExit(() => stopChild(child, 2000));
+    child.once("exit", forget);
+    child.once("error", forget);
     let stdout = "", stderr = "";
     const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`${cmd} timed out after ${timeoutMs} ms\n${stderr.slice(-2000)}`)); }, timeoutMs);
     child.stdout.on("data", (d) => (stdout += d));
@@ -86,14 +90,23 @@ export function records(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${i}-${"abcdefghij".repeat(1 + (i % 7))}`);
 }
 
+/** Why kcat cannot be installed here with apt-get, or null when it can be. */
+export function kcatInstallBlocker(): string | null {
+  if (process.getuid?.() !== 0) return "not running as root";
+  if (!have("apt-get")) return "apt-get is not on the PATH";
+  return null;
+}
+
 export async function installKcat(): Promise<void> {
   if (have("kcat")) return;
-  if (process.getuid?.() !== 0 || !have("apt-get")) {
-    throw new Error("kcat is not installed; install the Debian/Ubuntu package `kcat` (apt-get install kcat)");
+  const blocked = kcatInstallBlocker();
+  if (blocked) {
+    throw new Error(`kcat is not installed and cannot be installed here (${blocked}); install the Debian/Ubuntu package \`kcat\` (apt-get install kcat)`);
   }
   step("installing kcat with apt-get");
   await run("apt-get", ["update", "-qq"], { label: "apt-get update" });
-  await run("apt-get", ["install", "-y", "-qq", "kcat"], { label: "apt-get install kcat", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  // Another apt-get or dpkg may hold the lock for a while (unattended upgrades, say): wait for it.
+  await run("apt-get", ["-o", "DPkg::Lock::Timeout=120", "install", "-y", "-qq", "kcat"], { label: "apt-get install kcat", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
 /** Debian's chromium, for tests that render pages (the flow graph) headless. */

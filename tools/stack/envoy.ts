@@ -4,6 +4,7 @@ import path from "node:path";
 import { spawn, ChildProcess } from "node:child_process";
 import { cachePath } from "../lib/paths.js";
 import { run, step, stopChild } from "../lib/proc.js";
+import { stopOnExit } from "../lib/interrupt.js";
 import { freePort, waitFor } from "./net.js";
 import { probeModule } from "./wasm_probe.js";
 
@@ -108,6 +109,7 @@ ${c.extraBootstrap ?? ""}`;
 export class EnvoyProcess {
   private child: ChildProcess | null = null;
   private exit: string | null = null;
+  private forget = () => {};
   constructor(readonly binary: string, readonly dir: string, readonly config: EnvoyConfig) {}
 
   get adminUrl(): string { return `http://127.0.0.1:${this.config.adminPort}`; }
@@ -120,6 +122,7 @@ export class EnvoyProcess {
     const log = fs.openSync(this.logFile, "w");
     this.child = spawn(this.binary, ["-c", cfg, "--concurrency", "2", "-l", "info", "--disable-hot-restart"],
       { stdio: ["ignore", log, log] });
+    this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `envoy exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}`; });
     await waitFor("envoy", async () => {
       try { return (await fetch(`${this.adminUrl}/ready`)).status === 200; } catch { return false; }
@@ -137,6 +140,7 @@ export class EnvoyProcess {
   }
 
   async stop(): Promise<void> {
+    this.forget();
     if (this.exit) return;
     await stopChild(this.child, 5000);
   }

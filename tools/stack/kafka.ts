@@ -5,6 +5,7 @@ import path from "node:path";
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { cachePath, rootPath } from "../lib/paths.js";
 import { step, stopChild } from "../lib/proc.js";
+import { stopOnExit } from "../lib/interrupt.js";
 import { copyDependencies } from "../lib/maven.js";
 import { canConnect, waitFor } from "./net.js";
 import { tail } from "./envoy.js";
@@ -49,6 +50,7 @@ export interface KafkaConfig {
 export class KafkaBroker {
   private child: ChildProcess | null = null;
   private exit: string | null = null;
+  private forget = () => {};
   constructor(readonly dir: string, readonly config: KafkaConfig) {}
 
   get dataDir(): string { return path.join(this.dir, "data"); }
@@ -112,6 +114,7 @@ export class KafkaBroker {
     });
     const stdout = fs.openSync(path.join(this.dir, "kafka.stdout"), "w");
     this.child = spawn("java", [...jvm, "kafka.Kafka", props], { stdio: ["ignore", stdout, stdout] });
+    this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `kafka exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}\n${tail(path.join(this.dir, "kafka.stdout"))}`; });
     await waitFor("kafka", async () => {
       if (!(await canConnect(this.config.port))) return false;
@@ -120,6 +123,7 @@ export class KafkaBroker {
   }
 
   async stop(): Promise<void> {
+    this.forget();
     if (this.exit) return;
     await stopChild(this.child, 15000);
   }
