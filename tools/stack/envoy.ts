@@ -34,6 +34,8 @@ export interface WasmFilter {
   configuration?: string;
   name?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+  /** FAIL_RELOAD only: the lower bound of Envoy's jittered backoff between reloads (Envoy's default: 1000). */
+  reloadBackoffMs?: number;
 }
 
 export interface EnvoyConfig {
@@ -48,6 +50,8 @@ export interface EnvoyConfig {
   extraBootstrap?: string;
   /** Extra clusters in YAML list-item form. */
   extraClusters?: string;
+  /** Envoy's worker threads (`--concurrency`), each with its own copy of every VM; default 2. */
+  concurrency?: number;
 }
 
 /** A static cluster on 127.0.0.1, as an `extraClusters` entry (for HTTP callouts to a collector, say). */
@@ -68,7 +72,8 @@ export function envoyBootstrap(c: EnvoyConfig): string {
           config:
             name: ${JSON.stringify(f.name ?? `plugin${i}`)}
             root_id: ${JSON.stringify(f.name ?? `plugin${i}`)}
-            failure_policy: ${f.failurePolicy ?? "FAIL_CLOSED"}
+            failure_policy: ${f.failurePolicy ?? "FAIL_CLOSED"}${f.failurePolicy === "FAIL_RELOAD" && f.reloadBackoffMs !== undefined ? `
+            reload_config: { backoff: { base_interval: ${(f.reloadBackoffMs / 1000).toFixed(3)}s } }` : ""}
             configuration:
               "@type": type.googleapis.com/google.protobuf.StringValue
               value: ${JSON.stringify(f.configuration ?? "{}")}
@@ -118,7 +123,7 @@ export class EnvoyProcess {
     const cfg = path.join(this.dir, "envoy.yaml");
     fs.writeFileSync(cfg, envoyBootstrap(this.config));
     const log = fs.openSync(this.logFile, "w");
-    this.child = spawn(this.binary, ["-c", cfg, "--concurrency", "2", "-l", "info", "--disable-hot-restart"],
+    this.child = spawn(this.binary, ["-c", cfg, "--concurrency", String(this.config.concurrency ?? 2), "-l", "info", "--disable-hot-restart"],
       { stdio: ["ignore", log, log] });
     this.child.on("exit", (code, sig) => { this.exit = `envoy exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}`; });
     await waitFor("envoy", async () => {
