@@ -6,6 +6,7 @@ import { cachePath } from "../lib/paths.js";
 import { run, step, stopChild } from "../lib/proc.js";
 import { freePort, waitFor } from "./net.js";
 import { probeModule } from "./wasm_probe.js";
+import { FailurePolicy, checkFailurePolicy } from "./failure_policy.js";
 
 /** Pinned: 1.39+ repackage the official release binaries, which include V8 (1.38.3 was built without wasm). */
 export const ENVOY_VERSION = "1.40.0";
@@ -33,7 +34,13 @@ export interface WasmFilter {
   /** The plugin configuration, passed raw as a StringValue. */
   configuration?: string;
   name?: string;
-  failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+  /** What Envoy does once this filter's VM died (default FAIL_CLOSED); see failure_policy.ts. */
+  failurePolicy?: FailurePolicy;
+  /**
+   * The plugin protects data, so FAIL_OPEN is refused. Always on for the plugins in
+   * PROTECTING_PLUGINS (pii-filter), whatever this says.
+   */
+  protects?: boolean;
   /** FAIL_RELOAD only: the lower bound of Envoy's jittered backoff between reloads (Envoy's default: 1000). */
   reloadBackoffMs?: number;
 }
@@ -65,6 +72,7 @@ export function staticCluster(name: string, port: number): string {
 }
 
 export function envoyBootstrap(c: EnvoyConfig): string {
+  for (const f of c.filters) checkFailurePolicy(f);
   const filters = c.filters.map((f, i) => `
       - name: envoy.filters.network.wasm
         typed_config:
