@@ -75,8 +75,9 @@ export function apiVersionsRoundTrip(host: string, port: number, timeoutMs = 300
 }
 
 /**
- * The admin stats that say a plugin's VM failed, per filter config name: Envoy 1.40 counts
- * nothing of its own under FAIL_CLOSED and FAIL_OPEN, so only what exists is returned.
+ * Envoy's `wasm.*` stats. Under FAIL_RELOAD, `wasm.<filter>.vm_reload_success` and
+ * `…vm_reload_failure` count VMs that died; under FAIL_CLOSED and FAIL_OPEN Envoy 1.40 counts
+ * nothing there (docs/operations.md).
  */
 export async function wasmFailureStats(adminUrl: string): Promise<Map<string, number>> {
   const res = await fetch(`${adminUrl}/stats?filter=${encodeURIComponent("^wasm\\.")}`);
