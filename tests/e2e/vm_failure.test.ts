@@ -2,7 +2,8 @@
 // trapped it, to connections open on it, and to new ones; what shows in stats and logs; and that
 // FAIL_RELOAD, with idempotent producers running through 15 forced traps, loses and duplicates
 // nothing. The trap comes on demand from the vm-trap fixture (tests/fixtures/plugins/vm-trap): a
-// Metadata request with client.id "vm-trap". Envoy runs one worker, so every trap kills the VM
+// Metadata request with client.id "vm-trap" (or, trapping on its response, "vm-trap-response").
+// Envoy runs one worker, so every trap kills the VM
 // that every connection is using.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -217,7 +218,7 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     assert.deepEqual(await wasmStats(open), before, "Envoy 1.40 counts nothing under wasm.* for a dead VM under FAIL_OPEN");
   });
 
-  test("FAIL_RELOAD: the next connection gets a new VM, counted in wasm.<name>.vm_reload_success; within the backoff connections are refused; the chunk that trapped is not forwarded", async () => {
+  test("FAIL_RELOAD: the next connection gets a new VM, counted in wasm.<name>.vm_reload_success; within the backoff connections are refused; the chunk that trapped is not forwarded, in either direction", async () => {
     const port = stack.envoy.config.listenPort;
     const stat = async (name: string) => (await wasmStats(stack.envoy)).get(`wasm.${NAME}.${name}`) ?? 0;
     await until("a healthy listener", () => healthy(port));
@@ -250,10 +251,18 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     c.destroy();
     assert.equal(metadataAtBroker(), metadataBefore, "neither Metadata request of that chunk reached the broker");
     await until("a new VM", () => healthy(port));
+    // A trap on a response (proxy_on_upstream_data): the request reached the broker, its answer never reaches the client.
+    const r = new RawConn(port);
+    await r.connected();
+    assert.equal(await r.roundTrip(requestFrame(3, 0, 9, "vm-trap-response", Buffer.from([0, 0, 0, 0])), 9), "closed");
+    r.destroy();
+    assert.equal(metadataAtBroker(), metadataBefore + 1);
+    assert.match(fs.readFileSync(stack.envoy.logFile, "utf8"), /\[error\]\[wasm\].*Function: proxy_on_upstream_data failed: Uncaught RuntimeError: unreachable/);
+    await until("a new VM", () => healthy(port));
     const check = await healthCommand(["--bootstrap", `127.0.0.1:${port}`, "--count", "3", "--admin", stack.envoy.adminUrl]);
     assert.equal(check.status, 0, check.stdout);
     assert.match(check.stdout, /^healthy: ApiVersions through 127\.0\.0\.1:\d+ answered on 3 connections/);
-    assert.match(check.stdout, new RegExp(`^wasm\\.${NAME}\\.vm_reload_success: ${success0 + 3}$`, "m"));
+    assert.match(check.stdout, new RegExp(`^wasm\\.${NAME}\\.vm_reload_success: ${success0 + 4}$`, "m"));
   });
 
   test(`FAIL_RELOAD: idempotent producers (Java and kafkajs) through ${TRAPS} forced traps lose and duplicate nothing`, async () => {
