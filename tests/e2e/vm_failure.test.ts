@@ -39,8 +39,8 @@ function requestFrame(apiKey: number, version: number, correlationId: number, cl
   return Buffer.concat([size, payload]);
 }
 const apiVersions = (corr: number) => requestFrame(18, 0, corr, "vm-failure-test");
-/** Metadata v0 for no topics (an empty array), from the fixture's magic client.id. */
-const trapRequest = () => requestFrame(3, 0, 7, "vm-trap", Buffer.from([0, 0, 0, 0]));
+/** Metadata v0 for no topics (an empty array), from the fixture's magic client.id (trapping on the request, or on its response). */
+const trapRequest = (onResponse = false) => requestFrame(3, 0, 7, onResponse ? "vm-trap-response" : "vm-trap", Buffer.from([0, 0, 0, 0]));
 
 /** A raw client connection that collects the correlation ids of whole responses. */
 class RawConn {
@@ -79,10 +79,10 @@ class RawConn {
 }
 
 /** Opens a connection through `port`, sends the magic Metadata, and returns what became of that connection. */
-async function forceTrap(port: number): Promise<"answered" | "closed" | "silent"> {
+async function forceTrap(port: number, onResponse = false): Promise<"answered" | "closed" | "silent"> {
   const c = new RawConn(port);
   await c.connected();
-  const outcome = await c.roundTrip(trapRequest(), 7);
+  const outcome = await c.roundTrip(trapRequest(onResponse), 7);
   c.destroy();
   return outcome;
 }
@@ -307,7 +307,8 @@ describe("a plugin's VM dying in Envoy", { timeout: 300000 }, () => {
     try {
       await sleep(1500);
       for (let t = 0; t < TRAPS; t++) {
-        assert.equal(await forceTrap(port), "closed", `trap ${t + 1}`);
+        // Every other trap is on a response, so the VM dies in either direction's callback.
+        assert.equal(await forceTrap(port, t % 2 === 1), "closed", `trap ${t + 1}`);
         await until(`the VM to be reloaded after trap ${t + 1}`, () => healthy(port));
         await sleep(300 + (t % 4) * 150);
       }
