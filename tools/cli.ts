@@ -10,6 +10,7 @@ commands:
   decode      print a captured Kafka frame as JSON (the dissector)
   encode      build a Kafka frame from JSON (the reverse of decode)
   dev         start a local Kafka broker behind Envoy with a plugin loaded
+  health      one ApiVersions round trip through a proxy listener (exit 1 when it fails)
   flow        draw producers → topics → consumer groups as an HTML page (telemetry plugin)
   install     fetch and cache Envoy and Kafka (what dev and the tests use)
 
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./decode.js")).encodeMain(rest);
     case "flow":
       return (await import("./flow.js")).flowMain(rest);
+    case "health":
+      return (await import("./stack/health.js")).healthMain(rest);
     case "dev":
       return (await import("./stack/dev.js")).devMain(rest);
     case "install":

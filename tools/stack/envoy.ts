@@ -7,6 +7,7 @@ import { run, step, stopChild } from "../lib/proc.js";
 import { stopOnExit } from "../lib/interrupt.js";
 import { freePort, waitFor } from "./net.js";
 import { probeModule } from "./wasm_probe.js";
+import { FailurePolicy, checkFailurePolicy } from "./failure_policy.js";
 
 /** Pinned: 1.39+ repackage the official release binaries, which include V8 (1.38.3 was built without wasm). */
 export const ENVOY_VERSION = "1.40.0";
@@ -34,7 +35,15 @@ export interface WasmFilter {
   /** The plugin configuration, passed raw as a StringValue. */
   configuration?: string;
   name?: string;
-  failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+  /** What Envoy does once this filter's VM died (default FAIL_CLOSED); see failure_policy.ts. */
+  failurePolicy?: FailurePolicy;
+  /**
+   * The plugin protects data, so FAIL_OPEN is refused. Always on for the plugins in
+   * PROTECTING_PLUGINS (pii-filter), whatever this says.
+   */
+  protects?: boolean;
+  /** FAIL_RELOAD only: the lower bound of Envoy's jittered backoff between reloads (Envoy's default: 1000). */
+  reloadBackoffMs?: number;
 }
 
 export interface EnvoyConfig {
@@ -49,6 +58,8 @@ export interface EnvoyConfig {
   extraBootstrap?: string;
   /** Extra clusters in YAML list-item form. */
   extraClusters?: string;
+  /** Envoy's worker threads (`--concurrency`), each with its own copy of every VM; default 2. */
+  concurrency?: number;
 }
 
 /** A static cluster on 127.0.0.1, as an `extraClusters` entry (for HTTP callouts to a collector, say). */
@@ -62,6 +73,7 @@ export function staticCluster(name: string, port: number): string {
 }
 
 export function envoyBootstrap(c: EnvoyConfig): string {
+  for (const f of c.filters) checkFailurePolicy(f);
   const filters = c.filters.map((f, i) => `
       - name: envoy.filters.network.wasm
         typed_config:
@@ -69,7 +81,8 @@ export function envoyBootstrap(c: EnvoyConfig): string {
           config:
             name: ${JSON.stringify(f.name ?? `plugin${i}`)}
             root_id: ${JSON.stringify(f.name ?? `plugin${i}`)}
-            failure_policy: ${f.failurePolicy ?? "FAIL_CLOSED"}
+            failure_policy: ${f.failurePolicy ?? "FAIL_CLOSED"}${f.failurePolicy === "FAIL_RELOAD" && f.reloadBackoffMs !== undefined ? `
+            reload_config: { backoff: { base_interval: ${(f.reloadBackoffMs / 1000).toFixed(3)}s } }` : ""}
             configuration:
               "@type": type.googleapis.com/google.protobuf.StringValue
               value: ${JSON.stringify(f.configuration ?? "{}")}
@@ -120,7 +133,7 @@ export class EnvoyProcess {
     const cfg = path.join(this.dir, "envoy.yaml");
     fs.writeFileSync(cfg, envoyBootstrap(this.config));
     const log = fs.openSync(this.logFile, "w");
-    this.child = spawn(this.binary, ["-c", cfg, "--concurrency", "2", "-l", "info", "--disable-hot-restart"],
+    this.child = spawn(this.binary, ["-c", cfg, "--concurrency", String(this.config.concurrency ?? 2), "-l", "info", "--disable-hot-restart"],
       { stdio: ["ignore", log, log] });
     this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `envoy exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}`; });
