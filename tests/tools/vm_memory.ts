@@ -6,7 +6,7 @@
 // reservation, the rest is mapped PROT_NONE, and an out-of-bounds access faults into the
 // trap handler instead of being checked in code. In /proc/<pid>/smaps such a memory is an
 // anonymous `rw-p` mapping directly followed by an anonymous `---p` mapping, the two adding
-// up to exactly 8 GiB; the `rw-p` part's Rss is what the VM really holds (V8 commits pages
+// up to 8 GiB (or more, see WASM_MEMORY_RESERVATION); the `rw-p` part's Rss is what the VM really holds (V8 commits pages
 // on memory.grow, the kernel makes them resident when the module touches them). Nothing
 // else in Envoy reserves 8 GiB: V8's own heaps and code spaces are 1 GiB, 256 MiB and
 // 512 MiB regions. Checked by loading N plugins: Envoy with --concurrency 2 shows 4 such
@@ -20,7 +20,12 @@
 // is that plugin's; the segments common to every plugin (the runtime's own) are left out.
 import fs from "node:fs";
 
-/** V8's reservation for one 32-bit wasm memory with guard regions (x86-64, trap handler on). */
+/**
+ * V8's reservation for one 32-bit wasm memory with guard regions (x86-64, trap handler on):
+ * exactly 8 GiB in the V8 of Envoy 1.40; older V8s (Node 20's) reserve up to 10 GiB. A
+ * reservation's PROT_NONE tail may also merge with a neighbouring PROT_NONE mapping, so the
+ * rule asks for at least this much.
+ */
 export const WASM_MEMORY_RESERVATION = 8 * 1024 * 1024 * 1024;
 
 export interface WasmMemory {
@@ -57,7 +62,7 @@ export function wasmMemories(pid: number): WasmMemory[] {
   for (let i = 0; i + 1 < maps.length; i++) {
     const rw = maps[i], guard = maps[i + 1];
     if (!rw.anonymous || !guard.anonymous || rw.perms !== "rw-p" || guard.perms !== "---p") continue;
-    if (rw.end !== guard.start || guard.end - rw.start !== BigInt(WASM_MEMORY_RESERVATION)) continue;
+    if (rw.end !== guard.start || guard.end - rw.start < BigInt(WASM_MEMORY_RESERVATION)) continue;
     out.push({ base: rw.start, committedBytes: Number(rw.end - rw.start), residentBytes: rw.rssKb * 1024 });
   }
   return out;
