@@ -83,6 +83,8 @@ interface Row {
   goodError: string;
   roundTrips: string;
   problems: string[];
+  /** Seconds spent starting the good clients / attacking / draining them / round trips. */
+  seconds: string;
 }
 
 describe("adversarial clients against the demo's chain in Envoy", { timeout: 900000, skip: GATED ? "gated until the issue 12 fix lands: set KPW_ADVERSARIAL=1 to run" : false }, () => {
@@ -164,18 +166,23 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
   /** Runs one attack with the good clients going, then makes the four checks. */
   async function judged(attack: string, run: () => Promise<string>): Promise<void> {
     const slug = attack.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    const t0 = Date.now();
     cursor.mark();
     const good = new GoodClients(stack.bootstrap, `adv-good-${slug}-${restarts}`, `good-${slug}`);
     let goodError = "";
     try { await good.start(); } catch (e) { goodError = `good clients could not start: ${e instanceof Error ? e.message : e}`; }
     monitor.start();
+    const t1 = Date.now();
     let detail: string;
     try { detail = await run(); } catch (e) { detail = `attack threw: ${e instanceof Error ? e.message : e}`; }
+    const t2 = Date.now();
     await sleep(300);
     const goodResult = goodError ? null : await good.stop(P.drainMs);
     const peaks = monitor.stop();
     const traps = failureLines(cursor.since());
+    const t3 = Date.now();
     const rt = await roundTrips(P.roundTrips);
+    const seconds = [t1 - t0, t2 - t1, t3 - t2, Date.now() - t3].map((ms) => (ms / 1000).toFixed(1)).join("/");
     const problems: string[] = [];
     if (traps.length) problems.push(`${traps.length} wasm failure line(s) in Envoy's log, first: ${traps[0].replace(/^.*\]\s*/, "")}`);
     for (const p of peaks) {
@@ -186,10 +193,10 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
     if (goodError) problems.push(goodError);
     else if (!goodResult!.ok) problems.push(`good clients: acked ${goodResult!.acked}, consumed ${goodResult!.consumed}, missing ${goodResult!.missing}, stored twice ${goodResult!.duplicates}, wrong ${goodResult!.wrong}${goodResult!.errors.length ? `, errors: ${goodResult!.errors.slice(0, 2).join(" | ")}` : ""}`);
     if (rt.ok < P.roundTrips) problems.push(`new connections: ${rt.ok}/${P.roundTrips} answered (${rt.failures[0]})`);
-    rows.push({ attack, detail, peaks, vanished: monitor.vanished.map((v) => v.label), traps, good: goodResult, goodError, roundTrips: `${rt.ok}/${P.roundTrips}`, problems });
-    const broken = traps.length > 0 || rt.ok < P.roundTrips;
-    // Linear memory never shrinks: after any failure a fresh Envoy, so the next attack is judged on its own.
-    if ((broken || problems.length) && P.restartAfterBreak) await restartEnvoy();
+    rows.push({ attack, detail, peaks, vanished: monitor.vanished.map((v) => v.label), traps, good: goodResult, goodError, roundTrips: `${rt.ok}/${P.roundTrips}`, problems, seconds });
+    // A trapped VM stays dropped and linear memory never shrinks: after any failure a fresh
+    // Envoy, so the next attack is judged on its own.
+    if (problems.length && P.restartAfterBreak) await restartEnvoy();
     assert.deepEqual(problems, [], `${attack} (${detail})`);
   }
 
@@ -376,8 +383,8 @@ function printSummary(rows: Row[]): void {
     : "NOT STARTED";
   const lines = [
     `VM budget ${P.vmBudgetMiB} MiB resident, linear memory limit ${P.vmLinearLimitMiB} MiB. VM peak: each VM's resident MiB, then (mem …) each VM's linear memory size in MiB; 4 VMs per plugin.`,
-    ["attack", "verdict", "VM peak MiB", "traps", "good clients", "new conns", "detail"].join(" | "),
-    ...rows.map((r) => [r.attack, r.problems.length ? "FAIL" : "pass", vmCell(r), String(r.traps.length), goodCell(r), r.roundTrips, r.detail].join(" | ")),
+    ["attack", "verdict", "VM peak MiB", "traps", "good clients", "new conns", "s (setup/attack/drain/conns)", "detail"].join(" | "),
+    ...rows.map((r) => [r.attack, r.problems.length ? "FAIL" : "pass", vmCell(r), String(r.traps.length), goodCell(r), r.roundTrips, r.seconds, r.detail].join(" | ")),
   ];
   const text = lines.join("\n");
   console.log(`\n${text}\n`);

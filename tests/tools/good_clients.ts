@@ -46,7 +46,8 @@ export class GoodClients {
       connectionTimeout: 3000, requestTimeout: 10000, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
     });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.consumer = kafka.consumer({ groupId: `good-${tag}`, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 } });
+    // Short fetch waits: disconnecting waits for the fetch in flight.
+    this.consumer = kafka.consumer({ groupId: `good-${tag}`, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 } });
   }
 
   /** Connects both, subscribes, and starts producing. */
