@@ -170,7 +170,7 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
     cursor.mark();
     const good = new GoodClients(stack.bootstrap, `adv-good-${slug}-${restarts}`, `good-${slug}`);
     let goodError = "";
-    try { await good.start(); } catch (e) { goodError = `good clients could not start: ${e instanceof Error ? e.message : e}`; }
+    try { await good.start(); } catch (e) { goodError = `good clients could not start: ${e instanceof Error ? e.message : e}`; await good.close(); }
     monitor.start();
     const t1 = Date.now();
     let detail: string;

@@ -37,6 +37,8 @@ export class GoodClients {
   private wrong = 0;
   private errors: string[] = [];
   private running = false;
+  /** Set once stopping: kafkajs then restarts nothing (a consumer restarting forever would keep the test process alive). */
+  private stopped = false;
   private loop: Promise<void> | null = null;
   private next = 0;
 
@@ -47,7 +49,10 @@ export class GoodClients {
     });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     // Short fetch waits: disconnecting waits for the fetch in flight.
-    this.consumer = kafka.consumer({ groupId: `good-${tag}`, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 } });
+    this.consumer = kafka.consumer({
+      groupId: `good-${tag}`, maxWaitTimeInMs: 250, sessionTimeout: 10000, heartbeatInterval: 1000,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: async () => !this.stopped },
+    });
   }
 
   /** Connects both, subscribes, and starts producing. */
@@ -91,13 +96,23 @@ export class GoodClients {
     }
   }
 
+  /** Disconnects both; used also when start() failed half way. */
+  async close(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    const done = Promise.allSettled([this.producer.disconnect(), this.consumer.disconnect()]).then(() => true);
+    if (!(await Promise.race([done, new Promise<boolean>((r) => setTimeout(() => r(false), 10000).unref())]))) {
+      this.errors.push("kafkajs did not finish disconnecting within 10 s");
+    }
+  }
+
   /** Stops producing, waits (up to `drainMs`) for the consumer to catch up, disconnects, and judges. */
   async stop(drainMs: number): Promise<GoodResult> {
     this.running = false;
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, drainMs))]);
     const deadline = Date.now() + drainMs;
     while (Date.now() < deadline && [...this.acked].some((i) => !this.seen.has(i))) await new Promise((r) => setTimeout(r, 100));
-    await Promise.race([Promise.allSettled([this.producer.disconnect(), this.consumer.disconnect()]), new Promise((r) => setTimeout(r, 5000))]);
+    await this.close();
     const missing = [...this.acked].filter((i) => !this.seen.has(i)).length;
     const duplicates = [...this.seen.values()].filter((s) => s.offsets.size > 1).length;
     const redelivered = [...this.seen.values()].reduce((a, s) => a + s.deliveries - s.offsets.size, 0);
