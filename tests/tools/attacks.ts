@@ -33,9 +33,12 @@ export async function hostile(port: number, stats: AttackStats, act: (s: net.Soc
     const s = net.connect(port, "127.0.0.1");
     let done = false, peerClosed = false;
     let timer: NodeJS.Timeout | null = null;
+    // Whatever happens (a connect that never completes, a write that never drains), give up in time.
+    const cap = setTimeout(() => finish(), holdMs + 15000);
     const finish = () => {
       if (done) return;
       done = true;
+      clearTimeout(cap);
       if (timer) clearTimeout(timer);
       if (!peerClosed) { if (opts.reset) s.resetAndDestroy(); else s.destroy(); }
       resolve();
