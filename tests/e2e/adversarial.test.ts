@@ -62,7 +62,7 @@ export const P = {
   floodRequests: num("KPW_ADV_FLOOD_REQUESTS", 40000),
   /** Decompressed size of each bomb (snappy's best ratio is ~21:1, so its bombs are smaller). */
   bombMiB: num("KPW_ADV_BOMB_MIB", 90),
-  snappyBombMiB: num("KPW_ADV_SNAPPY_BOMB_MIB", 40),
+  snappyBombMiB: num("KPW_ADV_SNAPPY_BOMB_MIB", 64),
   bombPartitions: num("KPW_ADV_BOMB_PARTITIONS", 3),
   fetchConsumers: num("KPW_ADV_FETCH_CONSUMERS", 10),
   fetchMiB: num("KPW_ADV_FETCH_MIB", 48),
