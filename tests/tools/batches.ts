@@ -53,15 +53,23 @@ export function batchOf(values: Buffer[], opts: { pid?: number; sequence?: numbe
   if (opts.gzip) records = zlib.gzipSync(records);
   if (opts.snappy) records = snappyLiteral(records);
   if (opts.lz4) records = lz4Uncompressed(records);
+  return batchFromSection(records, opts.gzip ? 1 : opts.snappy ? 2 : opts.lz4 ? 3 : 0, values.length, pid, opts.sequence ?? 0);
+}
+
+/**
+ * A batch around a records section already encoded (and compressed with `codec`: 0 none,
+ * 1 gzip, 2 snappy, 3 lz4, 4 zstd) holding `count` records; CRC-32C computed.
+ */
+export function batchFromSection(records: Buffer, codec: number, count: number, pid = -1, sequence = 0): Buffer {
   const h = Buffer.alloc(61);
   h.writeInt32BE(61 - 12 + records.length, 8);
   h.writeInt8(2, 16);
-  h.writeInt16BE(opts.gzip ? 1 : opts.snappy ? 2 : opts.lz4 ? 3 : 0, 21);
-  h.writeInt32BE(values.length - 1, 23);
+  h.writeInt16BE(codec, 21);
+  h.writeInt32BE(count - 1, 23);
   h.writeBigInt64BE(BigInt(pid), 43);
   h.writeInt16BE(pid < 0 ? -1 : 0, 51);
-  h.writeInt32BE(pid < 0 ? -1 : (opts.sequence ?? 0), 53);
-  h.writeInt32BE(values.length, 57);
+  h.writeInt32BE(pid < 0 ? -1 : sequence, 53);
+  h.writeInt32BE(count, 57);
   const b = Buffer.concat([h, records]);
   b.writeUInt32BE(crc32c(b.subarray(21)), 17);
   return b;

@@ -127,6 +127,8 @@ export class EnvoyProcess {
 
   get adminUrl(): string { return `http://127.0.0.1:${this.config.adminPort}`; }
   get logFile(): string { return path.join(this.dir, "envoy.log"); }
+  /** The Envoy process id while it runs (tests read its /proc entries). */
+  get pid(): number | undefined { return this.child?.pid; }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
