@@ -64,6 +64,12 @@ export class ConnectionContext {
 
   onDelete(): void {}
 
+  /**
+   * Called by the dispatcher when the host deletes this context, before onDelete: a layer built
+   * on this class gives back what it holds here (plugins override onDelete instead).
+   */
+  releaseResources(): void {}
+
   /** Closes the client connection after flushing what was already forwarded. */
   closeDownstream(): void { proxy_close_stream(StreamType.Downstream); }
 

@@ -86,7 +86,9 @@ export function onLog(id: u32): void {
 /** The host is finished with the context: forget it so the GC can reclaim it. */
 export function onDelete(id: u32): void {
   if (connections.has(id)) {
-    connections.get(id).onDelete();
+    const conn = connections.get(id);
+    conn.releaseResources();
+    conn.onDelete();
     connections.delete(id);
   } else if (roots.has(id)) {
     roots.get(id).onDelete();

@@ -13,6 +13,8 @@
 // Under AssemblyScript's own runtimes this does nothing for "incremental" (it collects by
 // itself) and collects at every outermost exit for "minimal" (TLSF has no counters to pace by).
 
+import { releaseTransient, budgetHeld } from "./budget";
+
 /** Allocate at least this much between two collections. */
 // @ts-ignore: decorator
 @inline const MIN_BYTES: usize = 4 << 20;
@@ -27,13 +29,22 @@ let liveAfterLast: usize = 0;
 
 // @ts-ignore: decorator
 @inline export function leaveCallback(): void {
-  if (--depth == 0) collectIfDue();
+  if (--depth == 0) {
+    // Large transient buffers (a frame handled, a batch decompressed) are garbage now. When they
+    // were big, collect at once, so the next callback reuses their memory instead of growing it.
+    if (releaseTransient() >= <i64>MIN_BYTES) collectNow();
+    else collectIfDue();
+  }
 }
 
 /** Collects if enough was allocated since the last collection. Call only with no managed locals live. */
 export function collectIfDue(): void {
   if (isDefined(__heap_in_use)) {
-    if (__heap_in_use() < liveAfterLast + max(MIN_BYTES, liveAfterLast)) return;
+    // Large buffers held across callbacks (frames still arriving) cost the mark phase next to
+    // nothing, so they do not earn garbage an allowance: only the rest of what is live does.
+    const held = <usize>budgetHeld();
+    const rest = liveAfterLast > held ? liveAfterLast - held : 0;
+    if (__heap_in_use() < liveAfterLast + max(MIN_BYTES, rest)) return;
     collectNow();
   } else if (ASC_RUNTIME == 1) {
     __collect();

@@ -69,6 +69,16 @@ export class InflightQueue {
     return r;
   }
 
+  /** The request a response with `correlationId` answers, left in the queue; null when none does. */
+  find(correlationId: i32): InflightRequest | null {
+    const cap = this.items.length;
+    for (let i = 0; i < this.count; i++) {
+      const r = unchecked(this.items[(this.head + i) % cap]);
+      if (r != null && r.kind != InflightKind.RawSasl && r.correlationId == correlationId) return r;
+    }
+    return null;
+  }
+
   /**
    * Takes the request a response with `correlationId` answers. Normally the head;
    * entries ahead of a later match are requests the broker never answered, dropped here.

@@ -1,27 +1,35 @@
 // The stream layer: a connection context that speaks Kafka.
 //
-// Each data callback copies the new bytes out of the host, frames them, lets the
-// plugin see each request or response, and replaces the host buffer with whole
-// frames only, keeping any partial tail inside the plugin. It always returns
-// Continue: Envoy cannot resume a paused upstream, and a paused downstream stalls
-// on frames larger than its buffer limit.
+// Each data callback copies the new bytes out of the host, frames them, lets the plugin see each
+// request or response, and replaces the host buffer with what is ready to go: whole frames, and
+// the bytes so far of frames being streamed. It always returns Continue: Envoy cannot resume a
+// paused upstream, and a paused downstream stalls on frames larger than its buffer limit.
+//
+// Memory: a frame the plugin reads is held until it is whole; a frame it does not read
+// (wantsRequestBody / wantsResponseBody answer false) is passed on as it arrives, once its header
+// is known. Every held byte is charged to the VM's budget (assembly/runtime/budget.ts); a
+// connection whose next frame does not fit gets the `on_over_budget` policy, and the VM and the
+// other connections carry on.
 import {
   ConnectionContext, RootContext, FilterStatus, BufferType,
-  getBufferBytes, setBufferBytesRaw, logWarn, nowNanos,
+  getBufferBytes, setBufferBytesRaw, nowNanos,
 } from "../proxywasm/index";
 import { Reader } from "../kafka/wire/reader";
-import { readRequestHeader, responseHeaderLength, loadI16BE, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
+import { readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
 import { readProduceAcks, PRODUCE } from "../kafka/produce_acks";
 import { clampApiVersions } from "../kafka/api_versions_clamp";
-import { Frame, FrameAssembler, FrameError } from "./frame_assembler";
+import { Frame, FrameAssembler, FrameError, FrameScope, FrameSink } from "./frame_assembler";
 import { InflightQueue, InflightRequest, InflightKind } from "./inflight";
 import { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 import { OutputPlan } from "./output_plan";
 import { StreamConfig, MalformedPolicy } from "./config";
-import { streamMetrics } from "./stream_metrics";
+import { streamMetrics, streamWarnings } from "./stream_metrics";
+import { setBudgetLimit, reserveTransient } from "../runtime/budget";
 
 const SASL_HANDSHAKE: i16 = 17;
 const API_VERSIONS: i16 = 18;
+/** A request header (client id and tagged fields included) longer than this is refused as malformed. */
+const MAX_HEADER_BYTES: i32 = 65536;
 
 export enum Direction {
   /** Client to broker. */
@@ -38,11 +46,35 @@ enum Mode {
   Closed = 2,
 }
 
+/** Feeds one direction's frames from the assembler to the connection. */
+class DirectionSink extends FrameSink {
+  /** The frame being streamed was replaced or dropped by the plugin: swallow the rest of it. */
+  discard: bool = false;
+  constructor(readonly conn: KafkaConnection, readonly direction: Direction) { super(); }
+
+  scope(head: Frame, length: i32): FrameScope {
+    return this.direction == Direction.Request ? this.conn.requestScope(head) : this.conn.responseScope(head);
+  }
+  frame(f: Frame): bool {
+    this.discard = false;
+    return this.conn.handleFrame(this.direction, f, f.length, true);
+  }
+  streamStart(head: Frame, length: i32): bool {
+    this.discard = false;
+    streamMetrics().streamed.increment();
+    return this.conn.handleFrame(this.direction, head, length, false);
+  }
+  streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
+    if (!this.discard) this.conn.forward(buffer, offset, length);
+  }
+}
+
 export class KafkaConnection extends ConnectionContext {
   private readonly requests: FrameAssembler;
   private readonly responses: FrameAssembler;
+  private requestSink!: DirectionSink;
+  private responseSink!: DirectionSink;
   private readonly inflight: InflightQueue;
-  private readonly frames: Array<Frame> = [];
   private readonly plan: OutputPlan = new OutputPlan();
   private mode: Mode = Mode.Framing;
   private requestCount: u64 = 0;
@@ -50,24 +82,36 @@ export class KafkaConnection extends ConnectionContext {
   private saslV0Mechanism: string | null = null;
   /** Raw SASL tokens still expected from the client after a v0 handshake. */
   private saslRawRounds: i32 = 0;
-  private loggedMalformed: bool = false;
 
   constructor(id: u32, root: RootContext, readonly config: StreamConfig) {
     super(id, root);
+    setBudgetLimit(config.memoryBudget);
     this.requests = new FrameAssembler(config.maxFrameSize);
     this.responses = new FrameAssembler(config.maxFrameSize);
     this.inflight = new InflightQueue(config.maxInflight);
+    this.requestSink = new DirectionSink(this, Direction.Request);
+    this.responseSink = new DirectionSink(this, Direction.Response);
   }
 
   // ---- What plugins override ----
 
-  /** A whole request from the client. Call req.replaceBody or req.respond to change it. */
+  /**
+   * Whether onRequest reads the body of requests with this API key and version. Answer false for
+   * what you only count: such frames are passed on as they arrive, never held whole, and their
+   * KafkaRequest has no body (hasBody false) however they were chunked.
+   */
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return true; }
+
+  /** Whether onResponse reads the body of the response to `request` (as wantsRequestBody). */
+  wantsResponseBody(request: InflightRequest): bool { return true; }
+
+  /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
 
-  /** A whole response from the broker, matched to its request. */
+  /** A response from the broker, matched to its request. */
   onResponse(resp: KafkaResponse): void {}
 
-  /** Called once per connection when the configured malformed-frame policy kicks in. */
+  /** Called once per connection when the malformed-frame or over-budget policy kicks in. */
   onMalformed(direction: Direction, reason: string): void {}
 
   // ---- Proxy-Wasm callbacks ----
@@ -82,6 +126,12 @@ export class KafkaConnection extends ConnectionContext {
     return FilterStatus.Continue;
   }
 
+  /** Gives back the memory budget this connection holds (the host deletes the context). */
+  releaseResources(): void {
+    this.requests.release();
+    this.responses.release();
+  }
+
   /** Requests sent and not yet answered. */
   get pendingResponses(): i32 { return this.inflight.length; }
 
@@ -94,7 +144,7 @@ export class KafkaConnection extends ConnectionContext {
         const held = assembler.takePending();
         const chunk = size == 0 ? new ArrayBuffer(0) : getBufferBytes(type, 0, size);
         this.plan.reset(chunk);
-        this.plan.add(held, 0, held.byteLength);
+        this.plan.add(held.buffer, held.offset, held.length);
         this.plan.add(chunk, 0, chunk.byteLength);
         this.emit(type, size, this.plan);
       }
@@ -106,41 +156,42 @@ export class KafkaConnection extends ConnectionContext {
     }
     if (size == 0 && !endOfStream) return;
     const chunk = size == 0 ? new ArrayBuffer(0) : getBufferBytes(type, 0, size);
-    const frames = this.frames;
-    frames.length = 0;
     const plan = this.plan;
     plan.reset(chunk);
     const reassembledBefore = assembler.reassembled;
-    const ok = assembler.push(chunk, 0, chunk.byteLength, frames);
+    const sink = direction == Direction.Request ? this.requestSink : this.responseSink;
+    const ok = assembler.push(chunk, 0, chunk.byteLength, sink);
     if (assembler.reassembled > reassembledBefore) streamMetrics().reassembled.increment(assembler.reassembled - reassembledBefore);
-    // request() and response() add their frame to the plan unless it made the connection leave Framing.
-    let i = 0;
-    for (; i < frames.length; i++) {
-      const f = unchecked(frames[i]);
-      if (direction == Direction.Request) this.request(f, plan);
-      else this.response(f, plan);
-      if (this.mode != Mode.Framing) break;
-    }
     if (!ok && this.mode == Mode.Framing) {
-      const reason = assembler.error == FrameError.Oversize
-        ? "frame of " + assembler.errorSize.toString() + " bytes is over the " + assembler.maxFrameSize.toString() + "-byte limit"
-        : "negative frame size " + assembler.errorSize.toString();
-      if (assembler.error == FrameError.Oversize) streamMetrics().oversize.increment();
-      this.malformed(direction, reason);
+      const error = assembler.error;
+      if (error == FrameError.OverBudget) {
+        streamMetrics().overBudget.increment();
+        this.giveUp(direction, "the VM's memory budget of " + this.config.memoryBudget.toString() + " bytes has no room for a frame of " + (assembler.errorSize + 4).toString() + " bytes", this.config.onOverBudget);
+      } else if (error != FrameError.None) {
+        const reason = error == FrameError.Oversize
+          ? "frame of " + assembler.errorSize.toString() + " bytes is over the " + assembler.maxFrameSize.toString() + "-byte limit"
+          : "negative frame size " + assembler.errorSize.toString();
+        if (error == FrameError.Oversize) streamMetrics().oversize.increment();
+        this.malformed(direction, reason);
+      }
     }
     if (this.mode == Mode.Passthrough) {
-      // From the frame that broke parsing on, everything goes out as it came.
-      for (; i < frames.length; i++) plan.add(unchecked(frames[i]).buffer, unchecked(frames[i]).offset, unchecked(frames[i]).length);
+      // From where parsing stopped, everything goes out as it came.
       const held = assembler.takePending();
-      plan.add(held, 0, held.byteLength);
-      if (!ok) plan.add(chunk, assembler.errorOffset, chunk.byteLength - assembler.errorOffset);
-    } else if (endOfStream && assembler.pendingBytes() > 0) {
+      plan.add(held.buffer, held.offset, held.length);
+      plan.add(chunk, assembler.stopOffset, chunk.byteLength - assembler.stopOffset);
+    } else if (this.mode == Mode.Framing && endOfStream && assembler.pendingBytes() > 0) {
       // The peer closed mid-frame: forward what it sent, as a proxy would.
       streamMetrics().truncated.increment();
       const held = assembler.takePending();
-      plan.add(held, 0, held.byteLength);
+      plan.add(held.buffer, held.offset, held.length);
     }
     this.emit(type, size, plan);
+  }
+
+  /** Adds bytes to what this callback forwards (the sinks' streamed bytes). */
+  forward(buffer: ArrayBuffer, offset: i32, length: i32): void {
+    this.plan.add(buffer, offset, length);
   }
 
   /** Replaces the host buffer with the plan, unless the plan is the chunk itself. */
@@ -162,16 +213,13 @@ export class KafkaConnection extends ConnectionContext {
   /**
    * Stops handling this connection as Kafka: `Close` closes it and forwards nothing more
    * (the frame being handled included); `Passthrough` forwards everything from here on
-   * untouched. Logged once per connection. For plugins that meet something they must not
-   * forward (a batch they cannot scan, say).
+   * untouched. Logged (at most ten lines a minute per VM). For plugins that meet something they
+   * must not forward (a batch they cannot scan, say).
    */
   protected giveUp(direction: Direction, reason: string, policy: MalformedPolicy): void {
     if (this.mode != Mode.Framing) return;
-    if (!this.loggedMalformed) {
-      this.loggedMalformed = true;
-      const what = policy == MalformedPolicy.Close ? "closing the connection" : "passing the rest of the connection through unparsed";
-      logWarn("kafka stream: " + reason + "; " + what);
-    }
+    const what = policy == MalformedPolicy.Close ? "closing the connection" : "passing the rest of the connection through unparsed";
+    streamWarnings().log("kafka stream: " + reason + "; " + what);
     this.onMalformed(direction, reason);
     if (policy == MalformedPolicy.Passthrough) {
       this.mode = Mode.Passthrough;
@@ -179,18 +227,79 @@ export class KafkaConnection extends ConnectionContext {
     } else {
       this.mode = Mode.Closed;
       streamMetrics().closed.increment();
+      this.releaseResources();
       this.closeDownstream();
     }
   }
 
-  private request(f: Frame, plan: OutputPlan): void {
+  // ---- Frames, from the sinks ----
+
+  /** What the plugin needs of a request that has not arrived whole. */
+  requestScope(head: Frame): FrameScope {
+    if (this.saslRawRounds > 0) return FrameScope.Whole;
+    if (head.length < SIZE_PREFIX + REQUEST_FIXED_HEADER) return FrameScope.Undecided;
+    // A raw GSSAPI token opening the connection: request() refuses it.
+    if (this.requestCount == 0 && load<u8>(changetype<usize>(head.buffer) + <usize>head.offset + 4) == 0x60) return FrameScope.Stream;
+    const r = new Reader(head.buffer, head.offset + SIZE_PREFIX, head.length - SIZE_PREFIX);
+    const header = readRequestHeader(r);
+    if (!r.bad && header.apiKey == PRODUCE) readProduceAcks(r, header.apiVersion);
+    if (r.bad) {
+      if (head.length < MAX_HEADER_BYTES) return FrameScope.Undecided;
+      this.malformed(Direction.Request, "no request header in the first " + MAX_HEADER_BYTES.toString() + " bytes");
+      return FrameScope.Stop;
+    }
+    if (header.apiKey < 0) return FrameScope.Stream;
+    if (header.apiKey == SASL_HANDSHAKE && header.apiVersion == 0) return FrameScope.Whole;
+    return this.wantsRequestBody(header.apiKey, header.apiVersion) ? FrameScope.Whole : FrameScope.Stream;
+  }
+
+  /** What the plugin needs of a response that has not arrived whole. */
+  responseScope(head: Frame): FrameScope {
+    const first = this.inflight.peek();
+    if (first != null && first.kind == InflightKind.RawSasl) return FrameScope.Whole;
+    if (head.length < SIZE_PREFIX + 4) return FrameScope.Undecided;
+    const req = this.inflight.find(loadI32BE(head.buffer, head.offset + SIZE_PREFIX));
+    // Unmatched: response() refuses it from its head.
+    if (req == null) return FrameScope.Stream;
+    if (req.kind == InflightKind.Substituted) return FrameScope.Whole;
+    if (req.apiKey == API_VERSIONS && this.config.clampApiVersions) return FrameScope.Whole;
+    if (req.apiKey == SASL_HANDSHAKE && req.apiVersion == 0) return FrameScope.Whole;
+    return this.wantsResponseBody(req) ? FrameScope.Whole : FrameScope.Stream;
+  }
+
+  /**
+   * A whole frame (`whole`), or the head of a frame of `size` bytes being streamed. Adds what is
+   * to be forwarded to the plan; false when the connection left Framing (the assembler stops).
+   */
+  handleFrame(direction: Direction, f: Frame, size: i32, whole: bool): bool {
+    if (direction == Direction.Request) this.request(f, size, whole);
+    else this.response(f, size, whole);
+    if (this.mode == Mode.Passthrough) {
+      // The frame that broke parsing goes out as it came, and so does everything after it.
+      this.plan.add(f.buffer, f.offset, f.length);
+    }
+    return this.mode == Mode.Framing;
+  }
+
+  /** Forwards a replacement the plugin made, if the budget has room for it. */
+  private forwardReplacement(direction: Direction, replacement: ArrayBuffer): void {
+    if (!reserveTransient(<i64>replacement.byteLength)) {
+      streamMetrics().overBudget.increment();
+      this.giveUp(direction, "the VM's memory budget has no room for a rewritten frame of " + replacement.byteLength.toString() + " bytes", MalformedPolicy.Close);
+      return;
+    }
+    this.plan.add(replacement, 0, replacement.byteLength);
+  }
+
+  private request(f: Frame, size: i32, whole: bool): void {
+    const plan = this.plan;
     this.requestCount++;
     if (this.saslRawRounds > 0) {
       // A raw SASL token after SaslHandshake v0: no Kafka header, one raw response.
       this.saslRawRounds--;
       const raw = new InflightRequest();
       raw.kind = InflightKind.RawSasl;
-      raw.requestBytes = f.length;
+      raw.requestBytes = size;
       if (!this.inflight.push(raw)) { this.malformed(Direction.Request, "too many requests in flight"); return; }
       plan.add(f.buffer, f.offset, f.length);
       return;
@@ -222,28 +331,35 @@ export class KafkaConnection extends ConnectionContext {
       e.apiVersion = header.apiVersion;
       e.correlationId = header.correlationId;
       e.clientId = header.clientId;
-      e.requestBytes = f.length;
+      e.requestBytes = size;
       if (this.config.recordLatency) e.sentAtNanos = nowNanos();
-      if (!this.inflight.push(e)) { this.malformed(Direction.Request, "too many requests in flight"); return; }
+      if (!this.inflight.push(e)) {
+        this.malformed(Direction.Request, "more than " + this.config.maxInflight.toString() + " requests in flight (max_inflight)");
+        return;
+      }
       entry = e;
     }
     if (header.apiKey == SASL_HANDSHAKE && header.apiVersion == 0) {
       this.saslV0Mechanism = r.bad ? null : r.string();
     }
-    const req = new KafkaRequest(f, header, entry);
+    const hasBody = whole && this.wantsRequestBody(header.apiKey, header.apiVersion);
+    const req = new KafkaRequest(f, header, entry, size, hasBody);
     this.onRequest(req);
     if (this.mode != Mode.Framing) return;
     if (req.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = req.replacement;
     if (replacement != null) {
       if (entry != null && entry.kind == InflightKind.Substituted) streamMetrics().substituted.increment();
-      plan.add(replacement, 0, replacement.byteLength);
+      // A streamed request's remaining bytes are swallowed.
+      if (!whole) this.requestSink.discard = true;
+      this.forwardReplacement(Direction.Request, replacement);
     } else {
       plan.add(f.buffer, f.offset, f.length);
     }
   }
 
-  private response(f: Frame, plan: OutputPlan): void {
+  private response(f: Frame, size: i32, whole: bool): void {
+    const plan = this.plan;
     const head = this.inflight.peek();
     if (head != null && head.kind == InflightKind.RawSasl) {
       this.inflight.shift();
@@ -263,8 +379,14 @@ export class KafkaConnection extends ConnectionContext {
     }
     if (req.kind == InflightKind.Substituted) {
       const body = req.substituteResponse;
-      const frame = buildResponseFrame(req.apiKey, req.apiVersion, req.correlationId, body == null ? new ArrayBuffer(0) : body);
+      const frame = buildResponseFrame(req.apiKey, req.apiVersion, correlationId, body == null ? new ArrayBuffer(0) : body);
       plan.add(frame, 0, frame.byteLength);
+      return;
+    }
+    if (!whole) {
+      // Streamed: the plugin sees the header only; the frame goes on as it arrives.
+      this.onResponse(new KafkaResponse(f, req, 4, size, false));
+      if (this.mode == Mode.Framing) plan.add(f.buffer, f.offset, f.length);
       return;
     }
     const r = new Reader(f.buffer, f.offset + SIZE_PREFIX, f.length - SIZE_PREFIX);
@@ -277,9 +399,9 @@ export class KafkaConnection extends ConnectionContext {
       this.afterSaslHandshakeV0(r);
       if (this.mode != Mode.Framing) return;
     }
-    const resp = new KafkaResponse(f, req, headerLen);
+    const resp = new KafkaResponse(f, req, headerLen, size, this.wantsResponseBody(req));
     if (req.apiKey == API_VERSIONS && this.config.clampApiVersions) {
-      const lowered = clampApiVersions(resp.body(), req.apiVersion);
+      const lowered = clampApiVersions(new Reader(f.buffer, f.offset + SIZE_PREFIX + headerLen, f.length - SIZE_PREFIX - headerLen), req.apiVersion);
       if (lowered > 0) {
         streamMetrics().clamped.increment();
         if (f.buffer == plan.chunk) plan.patched = true;
@@ -289,7 +411,7 @@ export class KafkaConnection extends ConnectionContext {
     if (this.mode != Mode.Framing) return;
     if (resp.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = resp.replacement;
-    if (replacement != null) plan.add(replacement, 0, replacement.byteLength);
+    if (replacement != null) this.forwardReplacement(Direction.Response, replacement);
     else plan.add(f.buffer, f.offset, f.length);
   }
 

@@ -1,9 +1,13 @@
 // What a plugin's onRequest/onResponse receive: the header, the body as a lazily
 // read view into the frame, and ways to replace it. Untouched frames are forwarded
 // from the original bytes, without a copy.
+//
+// A frame whose body the plugin said it does not read (KafkaConnection.wantsRequestBody /
+// wantsResponseBody) has no body here (`hasBody` false, body() reads nothing): the stream layer
+// passes its bytes on as they arrive instead of holding the frame.
 import { Frame } from "./frame_assembler";
 import { InflightRequest, InflightKind } from "./inflight";
-import { Reader } from "../kafka/wire/reader";
+import { Reader, ReadError } from "../kafka/wire/reader";
 import { RequestHeader, storeI32BE, SIZE_PREFIX } from "../kafka/header";
 import { isKnownApi, responseHeaderVersion } from "../kafka/generated/api_table";
 
@@ -14,6 +18,12 @@ function reframe(frame: Frame, headerLen: i32, body: ArrayBuffer): ArrayBuffer {
   memory.copy(changetype<usize>(out) + <usize>headerLen, changetype<usize>(body), <usize>body.byteLength);
   storeI32BE(out, 0, out.byteLength - SIZE_PREFIX);
   return out;
+}
+
+function bodyReader(frame: Frame, offset: i32, length: i32, hasBody: bool): Reader {
+  const r = new Reader(frame.buffer, offset, length);
+  if (!hasBody) r.fail(ReadError.Truncated);
+  return r;
 }
 
 export class KafkaRequest {
@@ -27,6 +37,10 @@ export class KafkaRequest {
     readonly header: RequestHeader,
     /** The in-flight entry its response will be matched to; null when no response is expected. */
     readonly inflight: InflightRequest | null,
+    /** Frame size on the wire, size prefix included. */
+    readonly size: i32,
+    /** False when the plugin said it does not read this body: body() then reads nothing. */
+    readonly hasBody: bool = true,
   ) {}
 
   get apiKey(): i16 { return this.header.apiKey; }
@@ -36,27 +50,27 @@ export class KafkaRequest {
   /** Whether the compiled codec knows this API version (else only the header is meaningful). */
   get known(): bool { return isKnownApi(this.header.apiKey, this.header.apiVersion); }
   get expectsResponse(): bool { return this.inflight != null; }
-  /** Frame size on the wire, size prefix included. */
-  get size(): i32 { return this.frame.length; }
 
   get bodyOffset(): i32 { return this.frame.offset + SIZE_PREFIX + this.header.length; }
-  get bodyLength(): i32 { return this.frame.length - SIZE_PREFIX - this.header.length; }
+  get bodyLength(): i32 { return this.hasBody ? this.frame.length - SIZE_PREFIX - this.header.length : 0; }
 
-  /** A reader over the body, in the frame's own memory. */
-  body(): Reader { return new Reader(this.frame.buffer, this.bodyOffset, this.bodyLength); }
+  /** A reader over the body, in the frame's own memory (failed and empty when hasBody is false). */
+  body(): Reader { return bodyReader(this.frame, this.bodyOffset, this.bodyLength, this.hasBody); }
 
   /** The whole frame (size prefix included) as a view. */
   bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
 
   /** Say so after editing bytes of bytes()/body() in place (a length-preserving mask, say). */
-  markPatched(): void { this.patched = true; }
+  markPatched(): void { if (this.hasBody) this.patched = true; }
 
   /** Forwards nothing for this request (use with closing the connection, or for acks=0 requests). */
   drop(): void { this.replacement = new ArrayBuffer(0); }
 
-  /** Forwards this header with a new body; the size prefix is recomputed. */
-  replaceBody(body: ArrayBuffer): void {
+  /** Forwards this header with a new body; the size prefix is recomputed. Needs hasBody. */
+  replaceBody(body: ArrayBuffer): bool {
+    if (!this.hasBody) return false;
     this.replacement = reframe(this.frame, SIZE_PREFIX + this.header.length, body);
+    return true;
   }
 
   /**
@@ -97,24 +111,30 @@ export class KafkaResponse {
     readonly request: InflightRequest,
     /** Response header bytes (after the size prefix). */
     readonly headerLength: i32,
+    /** Frame size on the wire, size prefix included. */
+    readonly size: i32,
+    /** False when the plugin said it does not read this body: body() then reads nothing. */
+    readonly hasBody: bool = true,
   ) {}
 
   get apiKey(): i16 { return this.request.apiKey; }
   get apiVersion(): i16 { return this.request.apiVersion; }
   get correlationId(): i32 { return this.request.correlationId; }
-  get size(): i32 { return this.frame.length; }
   get known(): bool { return isKnownApi(this.request.apiKey, this.request.apiVersion); }
 
   get bodyOffset(): i32 { return this.frame.offset + SIZE_PREFIX + this.headerLength; }
-  get bodyLength(): i32 { return this.frame.length - SIZE_PREFIX - this.headerLength; }
-  body(): Reader { return new Reader(this.frame.buffer, this.bodyOffset, this.bodyLength); }
+  get bodyLength(): i32 { return this.hasBody ? this.frame.length - SIZE_PREFIX - this.headerLength : 0; }
+  body(): Reader { return bodyReader(this.frame, this.bodyOffset, this.bodyLength, this.hasBody); }
   bytes(): Uint8Array { return Uint8Array.wrap(this.frame.buffer, this.frame.offset, this.frame.length); }
 
   /** Say so after editing the frame's bytes in place. */
-  markPatched(): void { this.patched = true; }
+  markPatched(): void { if (this.hasBody) this.patched = true; }
 
-  replaceBody(body: ArrayBuffer): void {
+  /** Forwards this header with a new body; the size prefix is recomputed. Needs hasBody. */
+  replaceBody(body: ArrayBuffer): bool {
+    if (!this.hasBody) return false;
     this.replacement = reframe(this.frame, SIZE_PREFIX + this.headerLength, body);
+    return true;
   }
 }
 

@@ -1,23 +1,69 @@
-// Counters every Kafka-aware connection shares, defined once per VM on first use
-// (defining a metric is a host call, which top-level code must not make).
-import { Counter } from "../proxywasm/index";
+// Counters of the stream layer, named after the plugin that counts them:
+//   kafka_stream.<plugin>.<counter>
+// where <plugin> is the filter's `name` in Envoy's configuration (the `plugin_name` property),
+// with anything but letters, digits and `_` turned into `_`. Each plugin of a chain has its own
+// VM and sees every frame, so counters shared by name would count each event once per plugin.
+// Defined once per VM on first use: defining a metric is a host call, which top-level code must
+// not make.
+import { Counter, plugin, RateLimitedLog, LogLevel } from "../proxywasm/index";
 
 export class StreamMetrics {
-  readonly malformed: Counter = new Counter("kafka_stream.malformed_frames");
-  readonly oversize: Counter = new Counter("kafka_stream.oversize_frames");
-  readonly unmatched: Counter = new Counter("kafka_stream.unmatched_responses");
-  readonly passthrough: Counter = new Counter("kafka_stream.passthrough_connections");
-  readonly closed: Counter = new Counter("kafka_stream.closed_connections");
-  readonly truncated: Counter = new Counter("kafka_stream.truncated_frames");
-  readonly reassembled: Counter = new Counter("kafka_stream.reassembled_frames");
-  readonly clamped: Counter = new Counter("kafka_stream.api_versions_clamped");
-  readonly substituted: Counter = new Counter("kafka_stream.answered_by_plugin");
+  readonly malformed: Counter;
+  readonly oversize: Counter;
+  readonly unmatched: Counter;
+  readonly passthrough: Counter;
+  readonly closed: Counter;
+  readonly truncated: Counter;
+  readonly reassembled: Counter;
+  readonly streamed: Counter;
+  readonly clamped: Counter;
+  readonly substituted: Counter;
+  readonly overBudget: Counter;
+
+  constructor(readonly prefix: string) {
+    this.malformed = new Counter(prefix + "malformed_frames");
+    this.oversize = new Counter(prefix + "oversize_frames");
+    this.unmatched = new Counter(prefix + "unmatched_responses");
+    this.passthrough = new Counter(prefix + "passthrough_connections");
+    this.closed = new Counter(prefix + "closed_connections");
+    this.truncated = new Counter(prefix + "truncated_frames");
+    this.reassembled = new Counter(prefix + "reassembled_frames");
+    this.streamed = new Counter(prefix + "streamed_frames");
+    this.clamped = new Counter(prefix + "api_versions_clamped");
+    this.substituted = new Counter(prefix + "answered_by_plugin");
+    this.overBudget = new Counter(prefix + "over_budget_connections");
+  }
+}
+
+/** A metric-name segment from a plugin name: letters, digits and `_` kept, the rest `_`. */
+export function metricSegment(name: string): string {
+  if (name.length == 0) return "plugin";
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95;
+    out += ok ? String.fromCharCode(c) : "_";
+  }
+  return out;
 }
 
 let instance: StreamMetrics | null = null;
 
 export function streamMetrics(): StreamMetrics {
   let m = instance;
-  if (m == null) { m = new StreamMetrics(); instance = m; }
+  if (m == null) {
+    const name = plugin.name();
+    m = new StreamMetrics("kafka_stream." + metricSegment(name == null ? "" : name) + ".");
+    instance = m;
+  }
   return m;
+}
+
+let warnings: RateLimitedLog | null = null;
+
+/** The stream layer's warnings about single connections: at most 10 lines a minute per VM. */
+export function streamWarnings(): RateLimitedLog {
+  let w = warnings;
+  if (w == null) { w = new RateLimitedLog(LogLevel.Warn, 10); warnings = w; }
+  return w;
 }

@@ -81,8 +81,8 @@ for (const smallBuffers of [false, true]) {
       assert.ok((stats.get("wasmcustom.kafka_observe.requests.api_Produce") ?? 0) > 0);
       assert.ok((stats.get("wasmcustom.kafka_observe.requests.api_Fetch") ?? 0) > 0);
       const stream = await stack.envoy.stats("wasmcustom.kafka_stream");
-      assert.equal(stream.get("wasmcustom.kafka_stream.malformed_frames") ?? 0, 0);
-      if (smallBuffers) assert.ok((stream.get("wasmcustom.kafka_stream.reassembled_frames") ?? 0) > 0, "small buffers must split frames across reads");
+      assert.equal(stream.get("wasmcustom.kafka_stream.observe.malformed_frames") ?? 0, 0);
+      if (smallBuffers) assert.ok((stream.get("wasmcustom.kafka_stream.observe.reassembled_frames") ?? 0) > 0, "small buffers must split frames across reads");
     });
 
     if (!smallBuffers) {
@@ -98,8 +98,8 @@ for (const smallBuffers of [false, true]) {
         assert.equal(wasClosed, true, "Envoy did not close the garbage connection");
         assert.deepEqual(await kcat.consume(stack.bootstrap, "e2e-alongside"), sent);
         const stream = await stack.envoy.stats("wasmcustom.kafka_stream");
-        assert.equal(stream.get("wasmcustom.kafka_stream.closed_connections"), 1);
-        assert.equal(stream.get("wasmcustom.kafka_stream.malformed_frames"), 1);
+        assert.equal(stream.get("wasmcustom.kafka_stream.observe.closed_connections"), 1);
+        assert.equal(stream.get("wasmcustom.kafka_stream.observe.malformed_frames"), 1);
       });
     }
   });

@@ -72,6 +72,6 @@ describe("SDK helpers and plugin-answered requests in Envoy", { timeout: 300000 
     assert.ok(!topics.includes("e2e-guarded"), `the broker created it: ${topics.join(", ")}`);
     const stats = await stack.envoy.stats("wasmcustom.");
     assert.ok((stats.get("wasmcustom.guard.denied_topics") ?? 0) >= 1);
-    assert.ok((stats.get("wasmcustom.kafka_stream.answered_by_plugin") ?? 0) >= 1);
+    assert.ok((stats.get("wasmcustom.kafka_stream.guard.answered_by_plugin") ?? 0) >= 1);
   });
 });

@@ -47,8 +47,8 @@ for (const [mechanism, rounds] of [["PLAIN", 1], ["SCRAM-SHA-256", 2], ["SCRAM-S
     }
     const m = host.metricsByName();
     assert.equal(conn.closed, false);
-    assert.equal(m["kafka_stream.malformed_frames"] ?? 0, 0);
-    assert.equal(m["kafka_stream.unmatched_responses"] ?? 0, 0);
+    assert.equal(m["kafka_stream.kafka_observe.malformed_frames"] ?? 0, 0);
+    assert.equal(m["kafka_stream.kafka_observe.unmatched_responses"] ?? 0, 0);
     assert.equal(m["kafka_observe.requests.api_SaslHandshake"], 1);
     assert.equal(m["kafka_observe.requests.api_Metadata"], 1);
     assert.equal(m["kafka_observe.responses.api_Metadata"], 1, "the Metadata response after the raw tokens matched its request");
@@ -62,7 +62,7 @@ test("a mechanism with an unknown number of raw rounds switches to passthrough u
   const sent = Buffer.concat(s.client), got: Buffer[] = [];
   for (let i = 0; i < s.client.length; i++) { got.push(conn.fromClient(s.client[i])); conn.fromBroker(s.broker[i]); }
   assert.ok(Buffer.concat(got).equals(sent));
-  assert.equal(host.metric("kafka_stream.passthrough_connections"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.passthrough_connections"), 1n);
 });
 
 test("a raw GSSAPI token as the very first frame is not parsed as a request", async () => {

@@ -76,8 +76,8 @@ test("a plugin answers CreateTopics itself: the broker gets a harmless request, 
   assert.deepEqual(json.topics.map((t: { name: string }) => t.name).sort(), ["rec-admin-a", "rec-admin-b"]);
   assert.ok(json.topics.every((t: { errorCode: number; errorMessage: string }) => t.errorCode === 44 && /disabled by kafka-guard/.test(t.errorMessage)));
   assert.equal(host.metric("guard.denied_topics"), 2n);
-  assert.equal(host.metric("kafka_stream.answered_by_plugin"), 1n);
-  assert.equal(host.metric("kafka_stream.unmatched_responses") ?? 0n, 0n);
+  assert.equal(host.metric("kafka_stream.kafka_guard.answered_by_plugin"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_guard.unmatched_responses") ?? 0n, 0n);
 });
 
 test("ApiVersions responses are clamped to what the codec knows, in place", async () => {
@@ -98,7 +98,7 @@ test("ApiVersions responses are clamped to what the codec knows, in place", asyn
   let max = -1;
   for (let p = apiKeysAt + 1; p + 6 <= out.length; p += 7) if (out.readInt16BE(p) === 0) { max = out.readInt16BE(p + 4); break; }
   assert.equal(max, 13, "Produce max lowered to the codec's 13");
-  assert.equal(host.metric("kafka_stream.api_versions_clamped"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.api_versions_clamped"), 1n);
   assert.equal(out.length, first.data.length, "length unchanged");
 });
 

@@ -30,8 +30,8 @@ for (const file of sessionFiles()) {
     const m = host.metricsByName();
     assert.equal(m["kafka_observe.bytes.direction_request"], r.toBroker.length);
     assert.equal(m["kafka_observe.bytes.direction_response"], r.toClient.length);
-    assert.equal(m["kafka_stream.malformed_frames"] ?? 0, 0);
-    assert.equal(m["kafka_stream.unmatched_responses"] ?? 0, 0);
+    assert.equal(m["kafka_stream.kafka_observe.malformed_frames"] ?? 0, 0);
+    assert.equal(m["kafka_stream.kafka_observe.unmatched_responses"] ?? 0, 0);
     assert.equal(r.conn.closed, false);
   });
 
@@ -53,7 +53,7 @@ for (const file of sessionFiles()) {
     const r = replay(host, chunks, byteByByte);
     assert.ok(r.toBroker.equals(concatDirection(chunks, true)));
     assert.ok(r.toClient.equals(concatDirection(chunks, false)));
-    assert.ok((host.metric("kafka_stream.reassembled_frames") ?? 0n) > 0n, "1-byte chunks must reassemble frames");
+    assert.ok((host.metric("kafka_stream.kafka_observe.reassembled_frames") ?? 0n) > 0n, "1-byte chunks must reassemble frames");
   });
 }
 
@@ -64,7 +64,7 @@ test("pipelined frames in one chunk per direction", async () => {
   const req = concatDirection(chunks, true), resp = concatDirection(chunks, false);
   assert.ok(conn.fromClient(req).equals(req));
   assert.ok(conn.fromBroker(resp).equals(resp));
-  assert.equal(host.metric("kafka_stream.unmatched_responses") ?? 0n, 0n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.unmatched_responses") ?? 0n, 0n);
   assert.ok((host.metric("kafka_observe.requests.api_Produce") ?? 0n) >= 1n);
 });
 
@@ -76,7 +76,7 @@ test("produce with acks=0 gets no response and does not desynchronise matching",
   const m = host.metricsByName();
   assert.ok(m["kafka_observe.requests.api_Produce"] >= 1);
   assert.equal(m["kafka_observe.responses.api_Produce"] ?? 0, 0);
-  assert.equal(m["kafka_stream.unmatched_responses"] ?? 0, 0);
+  assert.equal(m["kafka_stream.kafka_observe.unmatched_responses"] ?? 0, 0);
   // Requests after the acks=0 produces still matched their responses.
   assert.equal(m["kafka_observe.requests.api_Metadata"], m["kafka_observe.responses.api_Metadata"]);
 });
@@ -87,8 +87,8 @@ test("garbage from a client closes the connection under the default policy", asy
   const out = conn.fromClient(Buffer.from("GET / HTTP/1.1\r\nHost: kafka\r\n\r\n"));
   assert.equal(out.length, 0, "nothing of the garbage is forwarded");
   assert.equal(conn.closed, true);
-  assert.equal(host.metric("kafka_stream.malformed_frames"), 1n);
-  assert.equal(host.metric("kafka_stream.closed_connections"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.malformed_frames"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.closed_connections"), 1n);
   assert.equal(host.logs.filter((l) => l.message.includes("malformed")).length, 1, "logged once");
   // Another connection on the same VM keeps working.
   const chunks = loadSession(sessionFiles()[0]);
@@ -109,7 +109,7 @@ test("passthrough policy forwards garbage and everything after it untouched", as
   const out = Buffer.concat([conn.fromClient(input.subarray(0, 90)), conn.fromClient(input.subarray(90, 130)), conn.fromClient(input.subarray(130))]);
   assert.ok(out.equals(input), "passthrough must forward every byte, in order");
   assert.equal(conn.closed, false);
-  assert.equal(host.metric("kafka_stream.passthrough_connections"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.passthrough_connections"), 1n);
 });
 
 test("an oversize frame gets the policy and is counted", async () => {
@@ -119,7 +119,7 @@ test("an oversize frame gets the policy and is counted", async () => {
   const req = concatDirection(chunks, true);
   conn.fromClient(req);
   assert.equal(conn.closed, true);
-  assert.equal(host.metric("kafka_stream.oversize_frames"), 1n);
+  assert.equal(host.metric("kafka_stream.kafka_observe.oversize_frames"), 1n);
 });
 
 test("an invalid configuration is rejected at configure time", async () => {

@@ -3,6 +3,7 @@
 // semantics, metrics, logs, properties, shared data with CAS, shared queues, ticks
 // and HTTP callouts. Plugin authors feed chunks in and read what would be forwarded.
 import fs from "node:fs";
+import path from "node:path";
 import crypto from "node:crypto";
 import { Status, BufferType, MetricType, StreamType, LOG_LEVELS, envoyLinkProblems } from "./abi.js";
 
@@ -28,6 +29,8 @@ export interface HostOptions {
   /** Properties by dotted path ("source.address"). Strings, or Buffers for raw values. */
   properties?: Record<string, string | Buffer | bigint>;
   shared?: SharedState;
+  /** The filter's name in Envoy's configuration (the `plugin_name` property); the module's file name by default. */
+  pluginName?: string;
   /** Time the host reports, in ns; defaults to the real clock. */
   now?: () => bigint;
 }
@@ -60,6 +63,8 @@ export class PluginHost {
   private constructor(readonly module: WebAssembly.Module, readonly options: HostOptions) {
     this.shared = options.shared ?? new SharedState();
     this.now = options.now ?? (() => BigInt(Date.now()) * 1000000n);
+    // Envoy's plugin_name is the filter's `name`; here, the module's file name unless a test sets it.
+    this.setProperty("plugin_name", options.pluginName ?? "plugin");
     for (const [k, v] of Object.entries(options.properties ?? {})) this.setProperty(k, v);
   }
 
@@ -68,7 +73,8 @@ export class PluginHost {
     const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(new Uint8Array(typeof wasm === "string" ? fs.readFileSync(wasm) : wasm));
     const problems = envoyLinkProblems(module);
     if (problems.length > 0) throw new Error(`Envoy would refuse this module:\n  ${problems.join("\n  ")}`);
-    const host = new PluginHost(module, options);
+    const pluginName = options.pluginName ?? (typeof wasm === "string" ? path.basename(wasm, ".wasm") : undefined);
+    const host = new PluginHost(module, { ...options, pluginName });
     host.instance = await WebAssembly.instantiate(module, host.imports());
     host.exportsMap = host.instance.exports as Record<string, any>;
     if (host.exportsMap._initialize) host.call(() => host.exportsMap._initialize());

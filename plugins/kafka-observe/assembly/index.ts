@@ -6,7 +6,7 @@
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo,
-  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, apiName, parseJson, readStreamConfig,
+  KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, StreamConfig, apiName, parseJson, readStreamConfig,
 } from "../../../assembly/index";
 
 class ObserveRoot extends RootContext {
@@ -44,6 +44,10 @@ class ObserveConnection extends KafkaConnection {
     super(id, root, root.stream);
     this.r = root;
   }
+
+  // Counting needs only headers and sizes: every frame is passed on as it arrives, never held.
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return false; }
+  wantsResponseBody(request: InflightRequest): bool { return false; }
 
   onRequest(req: KafkaRequest): void {
     const key = req.apiKey;
