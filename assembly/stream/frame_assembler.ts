@@ -56,6 +56,8 @@ export abstract class FrameSink {
   abstract streamStart(head: Frame, length: i32): bool;
   /** More bytes of the frame being streamed. */
   abstract streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void;
+  /** The frame being streamed has passed whole. */
+  abstract streamEnd(): void;
 }
 
 /** The smallest buffer a held frame starts with (growth doubles from here or from what arrived). */
@@ -119,6 +121,7 @@ export class FrameAssembler {
         sink.streamBytes(chunk, p, n);
         this.streamLeft -= n;
         p += n;
+        if (this.streamLeft == 0) sink.streamEnd();
         continue;
       }
       // More of a frame being held.

@@ -18,6 +18,8 @@ import { Reader } from "../kafka/wire/reader";
 import { readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
 import { readProduceAcks, PRODUCE } from "../kafka/produce_acks";
 import { clampApiVersions } from "../kafka/api_versions_clamp";
+import { FetchSkimmer, FetchSkim } from "../kafka/fetch_skimmer";
+import { isKnownApi } from "../kafka/generated/api_table";
 import { Frame, FrameAssembler, FrameError, FrameScope, FrameSink } from "./frame_assembler";
 import { InflightQueue, InflightRequest, InflightKind } from "./inflight";
 import { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
@@ -26,6 +28,7 @@ import { StreamConfig, MalformedPolicy } from "./config";
 import { streamMetrics, streamWarnings } from "./stream_metrics";
 import { setBudgetLimit, reserveTransient } from "../runtime/budget";
 
+const FETCH: i16 = 1;
 const SASL_HANDSHAKE: i16 = 17;
 const API_VERSIONS: i16 = 18;
 /** A request header (client id and tagged fields included) longer than this is refused as malformed. */
@@ -66,6 +69,10 @@ class DirectionSink extends FrameSink {
   }
   streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
     if (!this.discard) this.conn.forward(buffer, offset, length);
+    if (this.direction == Direction.Response) this.conn.skimBytes(buffer, offset, length);
+  }
+  streamEnd(): void {
+    if (this.direction == Direction.Response) this.conn.skimEnd();
   }
 }
 
@@ -82,6 +89,9 @@ export class KafkaConnection extends ConnectionContext {
   private saslV0Mechanism: string | null = null;
   /** Raw SASL tokens still expected from the client after a v0 handshake. */
   private saslRawRounds: i32 = 0;
+  /** The Fetch response being skimmed as it streams, and what onFetchSkimmed will be given. */
+  private skimmer: FetchSkimmer | null = null;
+  private skimmed: KafkaResponse | null = null;
 
   constructor(id: u32, root: RootContext, readonly config: StreamConfig) {
     super(id, root);
@@ -104,6 +114,16 @@ export class KafkaConnection extends ConnectionContext {
 
   /** Whether onResponse reads the body of the response to `request` (as wantsRequestBody). */
   wantsResponseBody(request: InflightRequest): bool { return true; }
+
+  /**
+   * Whether to skim the response to this Fetch: per partition its error code, records bytes and
+   * the complete batches and records it carries, read as the response passes (FetchSkimmer), so
+   * the response need not be held even when it is 50 MB. The skim arrives in onFetchSkimmed.
+   */
+  wantsFetchSkim(request: InflightRequest): bool { return false; }
+
+  /** The skim of a Fetch response, once all of it has passed (after onResponse). */
+  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {}
 
   /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
@@ -383,9 +403,17 @@ export class KafkaConnection extends ConnectionContext {
       plan.add(frame, 0, frame.byteLength);
       return;
     }
+    const skims = req.apiKey == FETCH && isKnownApi(FETCH, req.apiVersion) && this.wantsFetchSkim(req);
     if (!whole) {
       // Streamed: the plugin sees the header only; the frame goes on as it arrives.
-      this.onResponse(new KafkaResponse(f, req, 4, size, false));
+      const head = new KafkaResponse(f, req, 4, size, false);
+      if (skims) {
+        const skimmer = new FetchSkimmer(req.apiVersion, true);
+        skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
+        this.skimmer = skimmer;
+        this.skimmed = head;
+      }
+      this.onResponse(head);
       if (this.mode == Mode.Framing) plan.add(f.buffer, f.offset, f.length);
       return;
     }
@@ -409,10 +437,32 @@ export class KafkaConnection extends ConnectionContext {
     }
     this.onResponse(resp);
     if (this.mode != Mode.Framing) return;
+    if (skims) {
+      // Skimmed from the frame as it came (an in-place mask changes no length or count).
+      const skimmer = new FetchSkimmer(req.apiVersion, true);
+      skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
+      this.onFetchSkimmed(resp, skimmer.finish());
+      if (this.mode != Mode.Framing) return;
+    }
     if (resp.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = resp.replacement;
     if (replacement != null) this.forwardReplacement(Direction.Response, replacement);
     else plan.add(f.buffer, f.offset, f.length);
+  }
+
+  /** Bytes of a streamed response: to the skimmer, if one is reading it. */
+  skimBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
+    const skimmer = this.skimmer;
+    if (skimmer != null) skimmer.feed(buffer, offset, length);
+  }
+
+  /** A streamed response has passed whole: its skim goes to the plugin. */
+  skimEnd(): void {
+    const skimmer = this.skimmer;
+    const resp = this.skimmed;
+    this.skimmer = null;
+    this.skimmed = null;
+    if (skimmer != null && resp != null && this.mode == Mode.Framing) this.onFetchSkimmed(resp, skimmer.finish());
   }
 
   /** After a successful SaslHandshake v0, tokens travel raw: PLAIN takes one round trip, SCRAM two. */

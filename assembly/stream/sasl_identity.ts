@@ -19,6 +19,9 @@ export class SaslIdentity {
   private decodedFrom: Uint8Array | null = null;
   private decoded: string = "";
 
+  /** Whether it reads the bodies of this API's requests and responses (for wantsRequestBody / wantsResponseBody). */
+  static readsBody(apiKey: i16): bool { return apiKey == SASL_AUTHENTICATE; }
+
   /** Call from onRequest with every request. */
   onRequest(req: KafkaRequest): void {
     if (req.apiKey == SASL_HANDSHAKE) { this.pending = null; return; }

@@ -31,6 +31,9 @@ function rawBlock(p: usize, n: i32, out: Array<Uint8Array>, produced: i32, maxOu
     shift += 7;
   }
   if (len > <u32>(maxOut - produced)) return new SnappyResult(null, SnappyError.TooLarge);
+  // The announced length is the sender's word: no element of n compressed bytes yields more than
+  // 22 × n (a 3-byte copy writes at most 64), so a larger claim is refused before allocating.
+  if (<u64>len > <u64>n * 22) return new SnappyResult(null, SnappyError.BadLength);
   const dst = new Uint8Array(<i32>len);
   const d = dst.dataStart;
   let o = 0;

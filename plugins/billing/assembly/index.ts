@@ -18,7 +18,7 @@ import {
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe,
+  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, FetchSkim,
 } from "../../../assembly/index";
 import { UsageTable } from "./usage";
 
@@ -218,6 +218,31 @@ class BillingConnection extends KafkaConnection {
     }
   }
 
+  // Held whole: produce requests (what each partition carries) and their answers, and SASL's;
+  // Fetch responses are billed from a skim as they pass; everything else passes as it arrives.
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool {
+    return apiKey == PRODUCE || SaslIdentity.readsBody(apiKey);
+  }
+
+  wantsResponseBody(request: InflightRequest): bool {
+    return (request.apiKey == PRODUCE && request.userData != null) || SaslIdentity.readsBody(request.apiKey);
+  }
+
+  wantsFetchSkim(request: InflightRequest): bool { return true; }
+
+  /** Fetched usage: complete data batches of partitions served without error, as delivered. */
+  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {
+    if (skim.bad) return;
+    let bytes: u64 = 0, records: u64 = 0;
+    for (let i = 0; i < skim.partitions.length; i++) {
+      const p = skim.partitions[i];
+      if (p.errorCode != 0) continue;
+      bytes += <u64>p.batchBytes;
+      records += <u64>p.records;
+    }
+    this.bill(0, 0, 0, bytes, records);
+  }
+
   onResponse(resp: KafkaResponse): void {
     if (!resp.known) return;
     if (resp.apiKey == PRODUCE) {
@@ -235,27 +260,6 @@ class BillingConnection extends KafkaConnection {
         else if (pp.retried) (this.b.dedupedRecords as Counter).increment(pp.records);
       }
       this.bill(0, bytes, records, 0, 0);
-    } else if (resp.apiKey == FETCH) {
-      const r = resp.body();
-      const f = FetchResponse.decodeFrom(r, resp.apiVersion);
-      if (checkDecoded(r, "FetchResponse", resp.apiVersion) != null) return;
-      let bytes: u64 = 0, records: u64 = 0;
-      for (let i = 0; i < f.responses.length; i++) {
-        const parts = f.responses[i].partitions;
-        for (let j = 0; j < parts.length; j++) {
-          const recs = parts[j].records;
-          if (recs == null || parts[j].errorCode != 0) continue;
-          const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
-          while (true) {
-            const batch = it.next();
-            if (batch == null) break;
-            if (batch.isControl) continue;
-            bytes += <u64>batch.size;
-            records += <u64>(batch.recordCount > 0 ? batch.recordCount : 0);
-          }
-        }
-      }
-      this.bill(0, 0, 0, bytes, records);
     } else if (resp.apiKey == SASL_AUTHENTICATE) {
       if (this.identity.onResponse(resp) && this.b.tenantKey == KEY_SASL && this.identity.principal.length > 0) this.setTenant(this.identity.principal);
     }

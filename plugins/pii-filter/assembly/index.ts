@@ -25,7 +25,7 @@
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo, logWarn,
-  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, MalformedPolicy, Direction, parseJson, readStreamConfig,
+  KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, StreamConfig, budgetRemaining, reserveTransient, MalformedPolicy, Direction, parseJson, readStreamConfig,
   TopicNames, SaslIdentity, MetadataResponse, tagName,
   ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, FetchResponse, ProduceResponse, ProduceResponse_TopicProduceResponse, ProduceResponse_PartitionProduceResponse, checkDecoded, BatchIterator, BatchError, Compression, RecordReader, Record, RecordBatch,
   BATCH_HEADER, gunzip, gzipCompress, InflateError, Writer, unsnappy, snappyCompress, SnappyError, unlz4, lz4Compress, Lz4Error, unzstd, zstdStored, ZstdError, batchWithRecords,
@@ -146,13 +146,45 @@ class PiiConnection extends KafkaConnection {
   /** Length-changing edits found in the batch being scanned, in record order. */
   private readonly edits: Array<RecordEdit> = [];
   private readonly identity: SaslIdentity = new SaslIdentity();
+  /** Bytes decompressed for the request or response being handled. */
+  private decompressedInFrame: i64 = 0;
   constructor(id: u32, readonly pii: PiiRoot) { super(id, pii, pii.stream); }
 
   private scan(sc: Scanner, v: Uint8Array | null): i32 {
     return v == null || v.byteLength == 0 ? 0 : sc.scan(v.dataStart, v.byteLength);
   }
 
+  // Only these frames are held whole; every other frame passes on as it arrives.
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool {
+    return (apiKey == PRODUCE && this.pii.config.onProduce) || SaslIdentity.readsBody(apiKey);
+  }
+
+  wantsResponseBody(request: InflightRequest): bool {
+    const k = request.apiKey;
+    if (SaslIdentity.readsBody(k)) return true;
+    // Topic ids are learnt only when rules go by topic.
+    if (k == METADATA) return this.pii.config.topics.length > 0;
+    // Partitions the filter removed are merged back into the answer.
+    if (k == PRODUCE) return request.userData != null;
+    if (k == FETCH) return this.scansFetch(request);
+    return false;
+  }
+
+  /** Whether the records this fetch returns are scanned (fetch-side masking on, client not exempt). */
+  private scansFetch(request: InflightRequest): bool {
+    const config = this.pii.config;
+    if (!config.onFetch) return false;
+    const client = request.clientId;
+    if (client != null && config.fetchExemptClients.includes(client)) return false;
+    if (config.fetchExemptPrincipals.length > 0) {
+      const principal = this.identity.principal;
+      if (principal.length > 0 && config.fetchExemptPrincipals.includes(principal)) return false;
+    }
+    return true;
+  }
+
   onRequest(req: KafkaRequest): void {
+    this.decompressedInFrame = 0;
     if (req.known) this.identity.onRequest(req);
     const config = this.pii.config;
     if (req.apiKey != PRODUCE || !config.onProduce) return;
@@ -248,6 +280,7 @@ class PiiConnection extends KafkaConnection {
 
   /** Fetch path: masks what consumers receive, unless the client is exempt. Produce: adds back removed partitions. */
   onResponse(resp: KafkaResponse): void {
+    this.decompressedInFrame = 0;
     if (resp.known) this.identity.onResponse(resp);
     const config = this.pii.config;
     if (resp.apiKey == METADATA) {
@@ -264,13 +297,7 @@ class PiiConnection extends KafkaConnection {
       if (removed != null && removed instanceof RemovedPartitions) this.addRemovedTo(resp, changetype<RemovedPartitions>(removed));
       return;
     }
-    if (resp.apiKey != FETCH || !config.onFetch || !resp.known) return;
-    const client = resp.request.clientId;
-    if (client != null && config.fetchExemptClients.includes(client)) return;
-    if (config.fetchExemptPrincipals.length > 0) {
-      const principal = this.identity.principal;
-      if (principal.length > 0 && config.fetchExemptPrincipals.includes(principal)) return;
-    }
+    if (resp.apiKey != FETCH || !resp.known || !this.scansFetch(resp.request)) return;
     const r = resp.body();
     const fetch = FetchResponse.decodeFrom(r, resp.apiVersion);
     const err = checkDecoded(r, "FetchResponse", resp.apiVersion);
@@ -307,6 +334,27 @@ class PiiConnection extends KafkaConnection {
    * records field (`replacement`). On the fetch path a trailing partial batch (the broker
    * cuts at the fetch size) is dropped: it cannot be scanned, and the consumer fetches it again.
    */
+  /**
+   * Decompresses within two limits: max_decompressed_bytes for all the batches of one request or
+   * response together (several bombs each under the limit add up), and what the VM's memory
+   * budget has left. The output and its in-the-clear copy are charged to the budget until the
+   * callback ends.
+   */
+  private decompressWithin(codec: Compression, section: Uint8Array): Decompressed {
+    const perFrame = <i64>this.pii.config.maxDecompressed - this.decompressedInFrame;
+    // Room for the output and the copy the scanner reads.
+    const vm = budgetRemaining() / 2;
+    const max = perFrame < vm ? perFrame : vm;
+    const limit = perFrame < vm ? "max_decompressed_bytes (for all the batches of one request or response)" : "the VM's memory budget (vm_memory_budget_bytes)";
+    if (max <= 0) return new Decompressed(null, "batches decompress past " + limit);
+    const d = decompress(codec, section, <i32>max);
+    const plain = d.data;
+    if (plain == null) return d.tooLarge ? new Decompressed(null, "a batch decompresses past " + limit) : d;
+    this.decompressedInFrame += <i64>plain.byteLength;
+    reserveTransient(<i64>plain.byteLength * 2);
+    return d;
+  }
+
   private processRecords(sc: Scanner, records: Uint8Array | null, fetch: bool): RecordsOutcome {
     const outcome = new RecordsOutcome();
     if (records == null) return outcome;
@@ -344,7 +392,7 @@ class PiiConnection extends KafkaConnection {
         rebuilt.push(original);
       } else if (codec == Compression.Gzip || codec == Compression.Snappy || codec == Compression.Lz4 || codec == Compression.Zstd) {
         const section = batch.recordsView();
-        const d = decompress(codec, section, this.pii.config.maxDecompressed);
+        const d = this.decompressWithin(codec, section);
         const plain = d.data;
         if (plain == null) { outcome.unsupported = d.why; return outcome; }
         // The header with the records in the clear, so the same reader and scanner apply.
@@ -418,7 +466,7 @@ class PiiConnection extends KafkaConnection {
     const wrapped = m.value;
     if (wrapped == null || codec > 3) { outcome.unsupported = "a legacy compressed message has no value or an unknown codec"; return LEGACY_FAILED; }
     // Legacy attributes number gzip, snappy and lz4 as RecordBatch v2 does.
-    const d = decompress(<Compression>codec, wrapped, this.pii.config.maxDecompressed);
+    const d = this.decompressWithin(<Compression>codec, wrapped);
     const plain = d.data;
     if (plain == null) { outcome.unsupported = "a legacy message: " + d.why; return LEGACY_FAILED; }
     const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
@@ -606,7 +654,7 @@ function sameId(a: Uint8Array, b: Uint8Array): bool {
 
 /** Decompressed records, or null and why not. */
 class Decompressed {
-  constructor(readonly data: Uint8Array | null, readonly why: string) {}
+  constructor(readonly data: Uint8Array | null, readonly why: string, readonly tooLarge: bool = false) {}
 }
 
 /** A compressed records section in the clear, bounded by `max` bytes. */
@@ -625,7 +673,7 @@ function decompress(codec: Compression, section: Uint8Array, max: i32): Decompre
     const r = unzstd(section, max); data = r.data; code = r.error; tooLarge = r.error == ZstdError.TooLarge; name = "zstd";
   }
   if (code == 0 && data != null) return new Decompressed(data, "");
-  return new Decompressed(null, tooLarge ? "a " + name + " batch decompresses past max_decompressed_bytes" : "a " + name + " batch does not decompress (error " + code.toString() + ")");
+  return new Decompressed(null, tooLarge ? "a " + name + " batch decompresses past max_decompressed_bytes" : "a " + name + " batch does not decompress (error " + code.toString() + ")", tooLarge);
 }
 
 /** Records compressed again in the batch's own codec (and, for snappy, the framing `section` had). */

@@ -30,6 +30,7 @@ import {
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
   SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity, ProducePlan, ProduceDedupe,
+  InflightRequest, FetchSkim,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -179,6 +180,9 @@ class TelemetryRoot extends RootContext {
 
 
 /** Sum of records and bytes over the batches of a records field (record batches are not decompressed). */
+/** The topic id of topics named by name (Fetch v12 and older): names are looked up first. */
+const EMPTY_ID = new Uint8Array(16);
+
 class Tally { records: u64 = 0; bytes: u64 = 0; }
 function tally(records: Uint8Array | null, into: Tally): void {
   if (records == null) return;
@@ -342,7 +346,7 @@ class TelemetryConnection extends KafkaConnection {
         this.clientCounter = this.t.client(this.who);
       }
     } else if (k == FETCH) {
-      this.fetched(resp, codes);
+      // Counted in onFetchSkimmed once the response has passed.
     } else if (k == METADATA) {
       const md = MetadataResponse.decodeFrom(resp.body(), v);
       md.errorCodes(v, codes);
@@ -353,24 +357,36 @@ class TelemetryConnection extends KafkaConnection {
     for (let i = 0; i < codes.length; i++) this.error(m, codes[i]);
   }
 
-  private fetched(resp: KafkaResponse, codes: Array<i16>): void {
-    const r = resp.body();
-    const f = FetchResponse.decodeFrom(r, resp.apiVersion);
-    if (checkDecoded(r, "FetchResponse", resp.apiVersion) != null) return;
-    f.errorCodes(resp.apiVersion, codes);
+  // Fetch responses are counted from a skim as they pass (they can be tens of MB); every other
+  // response is small and read whole, for its error codes.
+  wantsResponseBody(request: InflightRequest): bool { return request.apiKey != FETCH; }
+  wantsFetchSkim(request: InflightRequest): bool { return true; }
+
+  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {
+    if (skim.bad) return;
+    const m = this.t.api(FETCH);
+    this.error(m, skim.errorCode);
     const consumer = this.consumer();
-    const t = new Tally();
-    for (let i = 0; i < f.responses.length; i++) {
-      const topic = this.topicName(f.responses[i].topic, f.responses[i].topicId);
-      t.records = 0;
-      t.bytes = 0;
-      const parts = f.responses[i].partitions;
-      for (let j = 0; j < parts.length; j++) tally(parts[j].records, t);
-      if (t.bytes == 0) continue;
+    const parts = skim.partitions;
+    // Partitions of one topic are consecutive: sum them, then count once per topic.
+    let k = 0;
+    while (k < parts.length) {
+      const first = parts[k];
+      let bytes: u64 = 0, records: u64 = 0;
+      let end = k;
+      for (; end < parts.length && parts[end].topic == first.topic && parts[end].topicId === first.topicId; end++) {
+        const p = parts[end];
+        this.error(m, p.errorCode);
+        if (p.recordsBytes > 0) bytes += <u64>p.recordsBytes;
+        records += <u64>p.records;
+      }
+      k = end;
+      if (bytes == 0) continue;
+      const topic = this.topicName(first.topic, first.topicId == null ? EMPTY_ID : first.topicId!);
       const tm = this.t.topic(topic);
-      tm.fetchedBytes.increment(t.bytes);
-      tm.fetchedRecords.increment(t.records);
-      this.t.edge("consume", topic, consumer, t.bytes);
+      tm.fetchedBytes.increment(bytes);
+      tm.fetchedRecords.increment(records);
+      this.t.edge("consume", topic, consumer, bytes);
     }
   }
 
