@@ -201,10 +201,11 @@ export class KafkaConnection extends ConnectionContext {
       plan.add(held.buffer, held.offset, held.length);
       plan.add(chunk, assembler.stopOffset, chunk.byteLength - assembler.stopOffset);
     } else if (this.mode == Mode.Framing && endOfStream && assembler.pendingBytes() > 0) {
-      // The peer closed mid-frame: forward what it sent, as a proxy would.
+      // The peer closed mid-frame. The other side could never act on a frame cut short, so it is
+      // not sent: a broker reads the size prefix and sets the announced size aside before it
+      // reads on, and clients that announce 100 MiB and hang up would otherwise make it do that.
       streamMetrics().truncated.increment();
-      const held = assembler.takePending();
-      plan.add(held.buffer, held.offset, held.length);
+      assembler.release();
     }
     this.emit(type, size, plan);
   }
