@@ -103,3 +103,32 @@ test("float64 text reads back to the nearest double: shortest, long, exponent an
   console.log(`# float64 text: ${checked} numbers read back to the nearest double`);
   assert.deepEqual(bad.slice(0, 5), [], `${bad.length} of ${checked} read wrong`);
 });
+
+test("bad JSON never traps the encoder: every mutated document encodes or is reported", async () => {
+  const dissector = await Dissector.load();
+  const gen = new RandomMessages(prng(0x42414421));
+  const rnd = prng(0x6d757421);
+  // Values put in place of one value of a valid document: wrong types, bad special forms, extremes.
+  const junk = ["null", "true", "0", "-1", "1e400", "-0.0", "4294967296", "99999999999999999999", "\"\"", "\"NaN\"", "\"NaN:zz\"", "\"=\"", "{}", "[]", "[null]", "{\"_hex\":\"zz\"}", "{\"_hex\":\"f\"}", "{\"_hex\":\"80\",\"x\":1}", "[{\"tag\":1}]", "[{\"tag\":-1,\"hex\":\"\"}]", "{\"a\":1,\"a\":2}"];
+  const outcomes = { encoded: 0, reported: 0, notJson: 0 };
+  for (const { d, apiKey, response } of await descriptors()) {
+    const version = d.validVersions.max;
+    const text = dissector.decodeBody(apiKey, version, response, gen.body(d, version)).text;
+    for (let n = 0; n < 6; n++) {
+      // Replace one scalar or container start after a colon or comma, or cut the document short.
+      const spots = [...text.matchAll(/[:,[]/g)].map((m) => m.index! + 1);
+      const at = spots[Math.floor(rnd() * spots.length)] ?? 0;
+      const rest = text.slice(at).replace(/^("(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null|\{\}|\[\])/, "");
+      const mutated = rnd() < 0.2 ? text.slice(0, Math.floor(rnd() * text.length)) : text.slice(0, at) + junk[Math.floor(rnd() * junk.length)] + rest;
+      const built = dissector.encodeBody(apiKey, version, response, mutated); // a trap would throw here
+      if (built.ok) outcomes.encoded++;
+      else {
+        assert.ok(built.text.length > 0, `no problem named for ${mutated}`);
+        outcomes.reported++;
+        if (built.text.startsWith("not JSON")) outcomes.notJson++;
+      }
+    }
+  }
+  console.log(`# bad JSON: ${outcomes.encoded + outcomes.reported} mutated documents, ${outcomes.reported} reported (${outcomes.notJson} of them not JSON), ${outcomes.encoded} encoded, 0 traps`);
+  assert.ok(outcomes.reported - outcomes.notJson > outcomes.encoded, "mutations are not reaching the message reader");
+});
