@@ -38,15 +38,27 @@ const ESCAPE_BASE: u32 = 0xdc00;
 /** Decodes `n` bytes at `src`; bytes outside well-formed sequences become U+DC80..U+DCFF. */
 export function decodeUtf8(src: usize, n: i32): string {
   // At most one UTF-16 unit per byte: a 4-byte sequence makes two.
-  const out = __new(<usize>n << 1, idof<string>());
+  return finishUtf8(__new(<usize>n << 1, idof<string>()), 0, src, n);
+}
+
+/**
+ * Decodes the `n` bytes at `src` into `out`, a new string of `n` units whose first `done`
+ * units already hold the first `done` bytes (ASCII, which the reader copies on its fast path),
+ * and trims it to the units written.
+ */
+export function finishUtf8(out: usize, done: i32, src: usize, n: i32): string {
   const end = src + <usize>n;
-  let p = src, o = out;
+  let p = src + <usize>done, o = out + (<usize>done << 1);
   while (p < end) {
-    const len = sequenceLength(p, end);
     const b0 = <u32>load<u8>(p);
-    if (len == 1) {
+    if (b0 < 0x80) {
       store<u16>(o, b0);
-    } else if (len == 2) {
+      o += 2;
+      p++;
+      continue;
+    }
+    const len = sequenceLength(p, end);
+    if (len == 2) {
       store<u16>(o, ((b0 & 0x1f) << 6) | (<u32>load<u8>(p, 1) & 0x3f));
     } else if (len == 3) {
       store<u16>(o, ((b0 & 0x0f) << 12) | ((<u32>load<u8>(p, 1) & 0x3f) << 6) | (<u32>load<u8>(p, 2) & 0x3f));
@@ -65,61 +77,58 @@ export function decodeUtf8(src: usize, n: i32): string {
   return changetype<string>(__renew(out, o - out));
 }
 
-/** Bytes the unit `c` at index `i` of the string at `s` (`len` units) encodes to; 4 means it pairs with the next unit. */
-// @ts-ignore: decorator
-@inline function unitBytes(c: u32, s: usize, i: i32, len: i32): i32 {
-  if (c < 0x80) return 1;
-  if (c < 0x800) return 2;
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
-    const c2 = <u32>load<u16>(s + (<usize>(i + 1) << 1));
-    if (c2 >= 0xdc00 && c2 <= 0xdfff) return 4;
-  }
-  // An escaped byte; other lone surrogates are written as three bytes (WTF-8), as before.
-  if (c >= 0xdc80 && c <= 0xdcff) return 1;
-  return 3;
-}
-
 /** Bytes `s` encodes to. */
 export function utf8Length(s: string): i32 {
-  const p = changetype<usize>(s), len = s.length;
+  let p = changetype<usize>(s);
+  const end = p + (<usize>s.length << 1);
   let n = 0;
-  for (let i = 0; i < len; i++) {
-    const c = <u32>load<u16>(p + (<usize>i << 1));
+  while (p < end) {
+    const c = <u32>load<u16>(p);
+    p += 2;
     if (c < 0x80) { n++; continue; }
-    const b = unitBytes(c, p, i, len);
-    n += b;
-    if (b == 4) i++;
+    if (c < 0x800) { n += 2; continue; }
+    if (isPairAt(c, p, end)) { n += 4; p += 2; continue; }
+    // An escaped byte; other lone surrogates are written as three bytes (WTF-8), as before.
+    n += c - 0xdc80 < 0x80 ? 1 : 3;
   }
   return n;
 }
 
+/** Whether the unit `c`, just read, is a high surrogate and the unit at `p` (before `end`) its low half. */
+// @ts-ignore: decorator
+@inline function isPairAt(c: u32, p: usize, end: usize): bool {
+  return c - 0xd800 < 0x400 && p < end && <u32>load<u16>(p) - 0xdc00 < 0x400;
+}
+
 /** Writes `s` at `dst` (utf8Length(s) bytes). */
 export function encodeUtf8(s: string, dst: usize): void {
-  const p = changetype<usize>(s), len = s.length;
+  let p = changetype<usize>(s);
+  const end = p + (<usize>s.length << 1);
   let o = dst;
-  for (let i = 0; i < len; i++) {
-    const c = <u32>load<u16>(p + (<usize>i << 1));
-    if (c < 0x80) { store<u8>(o++, c); continue; }
-    const b = unitBytes(c, p, i, len);
-    if (b == 1) {
-      store<u8>(o++, c - ESCAPE_BASE);
-    } else if (b == 2) {
+  while (p < end) {
+    const c = <u32>load<u16>(p);
+    p += 2;
+    if (c < 0x80) {
+      store<u8>(o++, c);
+    } else if (c < 0x800) {
       store<u8>(o, 0xc0 | (c >> 6));
       store<u8>(o, 0x80 | (c & 0x3f), 1);
       o += 2;
-    } else if (b == 3) {
-      store<u8>(o, 0xe0 | (c >> 12));
-      store<u8>(o, 0x80 | ((c >> 6) & 0x3f), 1);
-      store<u8>(o, 0x80 | (c & 0x3f), 2);
-      o += 3;
-    } else {
-      i++;
-      const cp = 0x10000 + ((c & 0x3ff) << 10) + (<u32>load<u16>(p + (<usize>i << 1)) & 0x3ff);
+    } else if (isPairAt(c, p, end)) {
+      const cp = 0x10000 + ((c & 0x3ff) << 10) + (<u32>load<u16>(p) & 0x3ff);
+      p += 2;
       store<u8>(o, 0xf0 | (cp >> 18));
       store<u8>(o, 0x80 | ((cp >> 12) & 0x3f), 1);
       store<u8>(o, 0x80 | ((cp >> 6) & 0x3f), 2);
       store<u8>(o, 0x80 | (cp & 0x3f), 3);
       o += 4;
+    } else if (c - 0xdc80 < 0x80) {
+      store<u8>(o++, c - ESCAPE_BASE);
+    } else {
+      store<u8>(o, 0xe0 | (c >> 12));
+      store<u8>(o, 0x80 | ((c >> 6) & 0x3f), 1);
+      store<u8>(o, 0x80 | (c & 0x3f), 2);
+      o += 3;
     }
   }
 }
