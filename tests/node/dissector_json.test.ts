@@ -1,6 +1,7 @@
 // The dissector's JSON is lossless: random bodies of every API, version and direction, made
 // by an encoder of the test's own (tests/tools/random_messages.ts), go bytes → decode → JSON →
-// encode and must come back byte for byte. Fixed seed; the count is printed.
+// encode and must come back byte for byte. Float64 text must read back to the nearest double,
+// and mutated documents must never trap the encoder. Fixed seeds; the counts are printed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fetchDescriptorJars } from "../../schemas/fetch.js";
