@@ -163,6 +163,7 @@ export function jsonFloat(v: JsonValue, path: string, e: JsonErrors): f64 {
   return parseDecimal(v.str);
 }
 
+/** A u64 that may be absent: AssemblyScript has no nullable numbers. */
 class U64 { constructor(readonly value: u64) {} }
 
 /** The hex digits of `s` from `from` on as a u64 (16 digits at most), or null when one is not hex. */
