@@ -214,7 +214,7 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
     out.decode.push(`${v} = ${readPrimitive(t.name, nullableC, flexibleC)};`);
     out.size.push(`n += ${sizePrimitive(t.name, v, nullableC, flexibleC)};`);
     out.encode.push(writePrimitive(t.name, v, nullableC, flexibleC));
-    out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); ${jsonPrimitive(t.name, v)}`);
+    out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))});`, jsonPrimitive(t.name, v));
     return out;
   }
   if (t.kind === "struct") {
@@ -225,12 +225,12 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
       out.decode.push(`if (${nullableC === "true" ? "true" : nullableC} && r.int8() < 0) { ${v} = null; } else { ${v} = ${cls}.decodeFrom(r, version); }`);
       out.size.push(`if (${nullableC}) n += 1; if (${v} != null) n += ${v}!.size(version);`);
       out.encode.push(`if (${nullableC}) { if (${v} == null) { w.int8(-1); } else { w.int8(1); ${v}!.encode(w, version); } } else if (${v} != null) { ${v}!.encode(w, version); }`);
-      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); if (${v} == null) j.nul(); else ${v}!.toJson(j, version);`);
+      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))});`, `if (${v} == null) j.nul();`, `else ${v}!.toJson(j, version);`);
     } else {
       out.decode.push(`${v} = ${cls}.decodeFrom(r, version);`);
       out.size.push(`n += ${v}.size(version);`);
       out.encode.push(`${v}.encode(w, version);`);
-      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); ${v}.toJson(j, version);`);
+      out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))});`, `${v}.toJson(j, version);`);
     }
     return out;
   }
@@ -270,7 +270,17 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const sizeAll = fixedEl !== undefined ? `n += x.length * ${fixedEl};` : `for (let i = 0; i < x.length; i++) ${sizeEl}`;
   out.size.push(`{ const x = ${v}; if (x == null) { n += ${lenSize.replace("CNT", "-1")}; } else { n += ${lenSize.replace("CNT", "x.length")}; ${sizeAll} } }`);
   out.encode.push(`{ const x = ${v}; if (x == null) { ${lenWrite.replace(/CNT/g, "-1")} } else { ${lenWrite.replace(/CNT/g, "x.length")} for (let i = 0; i < x.length; i++) { ${writeEl} } } }`);
-  out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))}); { const x = ${v}; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { ${jsonEl} } j.endArray(); } }`);
+  out.json.push(`j.key(${JSON.stringify(jsonKey(f.name))});`);
+  out.json.push(`{`);
+  out.json.push(`  const x = ${v};`);
+  out.json.push(`  if (x == null) {`);
+  out.json.push(`    j.nul();`);
+  out.json.push(`  } else {`);
+  out.json.push(`    j.beginArray();`);
+  out.json.push(`    for (let i = 0; i < x.length; i++) ${jsonEl}`);
+  out.json.push(`    j.endArray();`);
+  out.json.push(`  }`);
+  out.json.push(`}`);
   return out;
 }
 
@@ -286,9 +296,8 @@ function jsonPrimitive(p: Primitive, v: string): string {
   }
 }
 
-/** Reading one value of type `t` from the JSON value `x` (fromJson). */
-function jsonReadExpr(ctx: Ctx, t: FieldType, x: string, path: string): string {
-  const P = JSON.stringify(path);
+/** Reading one value of type `t` from the JSON value `x` (fromJson); `P` is an expression for its path. */
+function jsonReadExpr(ctx: Ctx, t: FieldType, x: string, P: string): string {
   if (t.kind === "struct") return `${structClass(ctx.msg.descriptor.name, t.name)}.fromJson(${x}, version, e, ${P})`;
   if (t.kind === "array") throw new Error("nested arrays are not supported");
   switch (t.name) {
@@ -306,40 +315,67 @@ function jsonReadExpr(ctx: Ctx, t: FieldType, x: string, path: string): string {
   }
 }
 
-/** fromJson(): the fields present at `version`, as toJson writes them. */
+/**
+ * fromJson(): the fields present at `version`, as toJson writes them. A field the JSON leaves
+ * out keeps its default (its path goes to `e.filled`); a key no field takes is an error.
+ * One statement per line: `x` is the field's JSON value, null when absent.
+ */
 function fromJsonCode(ctx: Ctx, className: string, fields: Field[]): string {
   const valid = ctx.msg.validVersions;
   const lines: string[] = [];
   for (const f of fields) {
     const present = cond(f.versions, valid);
+    const key = JSON.stringify(jsonKey(f.name));
+    lines.push(`x = f.field(${key}, ${JSON.stringify(f.name)}, ${present});`);
     if (present === "false") continue;
-    const key = jsonKey(f.name);
     const v = `o.${camel(f.name)}`;
-    const path = `${className}.${key}`;
     const span = f.versions.intersect(valid);
-    const required = span.empty ? "false" : cond(regularVersions(f), span);
-    const nullableC = span.empty ? "false" : cond(f.nullableVersions.intersect(f.versions), span);
-    let assign: string;
-    if (f.type.kind === "array") {
-      const el = f.type.element;
-      const elType = elementType(ctx, el);
-      const arr = isStaticArrayElement(el) ? "StaticArray" : "Array";
-      assign = `{ const items = jsonArray(x, ${JSON.stringify(path)}, e); if (items != null) { const a = new ${arr}<${elType}>(items.length); for (let i = 0; i < items.length; i++) a[i] = ${jsonReadExpr(ctx, el, "items[i]", path + "[]")}; ${v} = a; } }`;
-    } else {
-      assign = `${v} = ${jsonReadExpr(ctx, f.type, "x", path)};`;
+    const nullableC = cond(f.nullableVersions.intersect(f.versions), span);
+    // A JSON null is the field's null where it may be null; elsewhere the typed reader reports it.
+    const isNull = nullableC === "false" ? "" : nullableC === "true" ? "x.isNull" : `x.isNull && (${nullableC})`;
+    let guard = "if (x != null)";
+    if (isNull) {
+      lines.push(`if (x != null && ${isNull}) ${v} = null;`);
+      guard = "else if (x != null)";
     }
-    const nullBranch = nullableC === "false" ? `e.add(${JSON.stringify(path)}, "cannot be null in this version");`
-      : nullableC === "true" ? `${v} = null;` : `if (${nullableC}) ${v} = null; else e.add(${JSON.stringify(path)}, "cannot be null in this version");`;
-    const missing = required === "false" ? "" : required === "true" ? `e.add(${JSON.stringify(path)}, "missing");` : `if (${required}) e.add(${JSON.stringify(path)}, "missing");`;
-    const body = [`const x = v.get(${JSON.stringify(key)});`, `if (x == null) { ${missing} } else if (x.kind == JsonKind.Null) { ${nullBranch} } else { ${assign} }`];
-    if (present === "true") lines.push(`    { ${body.join(" ")} }`);
-    else lines.push(`    if (${present}) { ${body.join(" ")} }`);
+    if (f.type.kind !== "array") {
+      lines.push(`${guard} ${v} = ${jsonReadExpr(ctx, f.type, "x", "f.path")};`);
+      continue;
+    }
+    const el = f.type.element;
+    const elType = elementType(ctx, el);
+    const arr = isStaticArrayElement(el) ? "StaticArray" : "Array";
+    lines.push(`${guard} {`);
+    lines.push(`  const items = jsonArray(x, f.path, e);`);
+    lines.push(`  if (items != null) {`);
+    lines.push(`    const a = new ${arr}<${elType}>(items.length);`);
+    lines.push(`    for (let i = 0; i < items.length; i++) a[i] = ${jsonReadExpr(ctx, el, "items[i]", "f.item(i)")};`);
+    lines.push(`    ${v} = a;`);
+    lines.push(`  }`);
+    lines.push(`}`);
   }
-  return `  /** Reads the fields present at \`version\` from JSON shaped as toJson writes it; problems go to \`e\`. */
+  const flexMsg = cond(ctx.msg.flexibleVersions, valid);
+  if (flexMsg !== "false") {
+    const tagged = fields.filter((f) => !f.taggedVersions.empty && cond(f.taggedVersions, valid) !== "false").sort((a, b) => (a.tag ?? 0) - (b.tag ?? 0));
+    lines.push(`if (${flexMsg}) {`);
+    lines.push(`  o.unknownTaggedFields = f.unknownTagged();`);
+    // Inside the flexible versions, conditions that always hold there are dropped.
+    const flexSpan = valid.intersect(ctx.msg.flexibleVersions);
+    for (const t of tagged) {
+      const when = cond(t.taggedVersions, flexSpan);
+      const call = `f.rejectKnownTag(o.unknownTaggedFields, ${t.tag}, ${JSON.stringify(t.name)});`;
+      lines.push(when === "true" ? `  ${call}` : `  if (${when}) ${call}`);
+    }
+    lines.push(`}`);
+  }
+  lines.push(`f.finish();`);
+  return `  /** Reads the fields present at \`version\` from JSON shaped as toJson writes it; problems go to \`e\`, fields left out to \`e.filled\`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = ${JSON.stringify(className)}): ${className} {
     const o = new ${className}();
-    if (!jsonObject(v, path, e)) return o;
-${lines.join("\n")}
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+${lines.map((l) => `    ${l}`).join("\n")}
     return o;
   }`;
 }
@@ -454,7 +490,7 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
       const when = cond(f.taggedVersions, valid);
       if (when !== "false") {
         tagged.push({ f, code, when });
-        const jw = when === "true" ? code.json : [`if (${when}) {`, ...code.json, "}"];
+        const jw = when === "true" ? code.json : [`if (${when}) {`, ...code.json.map((l) => `  ${l}`), "}"];
         json.push(...jw.map((l) => `    ${l}`));
       }
     }
@@ -559,10 +595,12 @@ function emitClass(ctx: Ctx, className: string, fields: Field[], pathPrefix: str
   }
   out.push(`  }`);
   out.push("");
-  out.push(`  /** JSON with the fields present at \`version\` (bytes as base64), for the dissector and conformance tests. */`);
+  out.push(`  /** JSON with the fields present at \`version\` (docs/dissector-json.md), for the dissector and conformance tests. */`);
   out.push(`  toJson(j: JsonWriter, version: i16): void {`);
   out.push(`    j.beginObject();`);
   out.push(...json);
+  if (flexMsg === "true") out.push(`    j.unknownTagged(this.unknownTaggedFields);`);
+  else if (flexMsg !== "false") out.push(`    if (${flexMsg}) j.unknownTagged(this.unknownTaggedFields);`);
   out.push(`    j.endObject();`);
   out.push(`  }`);
   out.push("");
@@ -600,7 +638,7 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 `;
 }

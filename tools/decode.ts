@@ -3,12 +3,15 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { Dissector } from "./dissector/dissector.js";
+import { indentJson } from "./dissector/json_text.js";
 
 const USAGE = `kafka-proxy-wasm decode (--request | --response --api <key|name> --version <v>) [--hex <hex>] [--raw]
 
 Reads one frame (binary on stdin, or --hex), with or without its 4-byte size prefix
-(detected when it equals the bytes that follow; --raw says there is none), and prints {"header": …, "body": …} as JSON. A request names its API and version in its
-header; a response does not, so give --api and --version for it.
+(detected when it equals the bytes that follow; --raw says there is none), and prints
+{"header": …, "body": …} as JSON that \`encode\` turns back into the same bytes
+(docs/dissector-json.md). A request names its API and version in its header; a response
+does not, so give --api and --version for it.
 Exit status: 0 decoded, 1 the frame did not decode (the error names the field and offset), 2 usage.
 `;
 
@@ -37,38 +40,37 @@ export async function decodeMain(argv: string[]): Promise<number> {
   }
   if (!values.raw && frame.length >= 4 && frame.readInt32BE(0) === frame.length - 4) frame = frame.subarray(4);
   const d = await Dissector.load();
-  let apiKey: number, version: number, header: Record<string, unknown>, headerLen: number;
+  let apiKey: number, version: number, headerVersion: number;
   if (values.request) {
     if (frame.length < 8) { process.stderr.write(`decode: ${frame.length} bytes is too short for a request header\n`); return 1; }
     apiKey = frame.readInt16BE(0);
     version = frame.readInt16BE(2);
-    headerLen = d.requestHeaderLength(frame);
-    if (headerLen < 0) { process.stderr.write("decode: the request header does not decode\n"); return 1; }
-    const idLen = frame.length >= 10 && headerLen >= 10 ? frame.readInt16BE(8) : -1;
-    header = { requestApiKey: apiKey, requestApiVersion: version, correlationId: frame.readInt32BE(4), clientId: idLen < 0 ? null : frame.toString("utf8", 10, 10 + idLen) };
     if (values.api !== undefined && resolveApi(values.api) !== apiKey) { process.stderr.write(`decode: --api ${values.api} does not match the header's api key ${apiKey}\n`); return 1; }
+    headerVersion = d.requestHeaderVersion(apiKey, version);
   } else {
     if (values.api === undefined || values.version === undefined) { process.stderr.write(`decode: a response needs --api and --version\n\n${USAGE}`); return 2; }
     const key = resolveApi(values.api);
     if (key < 0) { process.stderr.write(`decode: unknown API "${values.api}"\n`); return 2; }
     apiKey = key;
     version = Number(values.version);
-    if (frame.length < 4) { process.stderr.write(`decode: ${frame.length} bytes is too short for a response header\n`); return 1; }
-    headerLen = d.responseHeaderLength(apiKey, version, frame);
-    if (headerLen < 0) { process.stderr.write("decode: the response header does not decode\n"); return 1; }
-    header = { correlationId: frame.readInt32BE(0) };
+    headerVersion = d.responseHeaderVersion(apiKey, version);
   }
-  const body = d.decodeBody(apiKey, version, values.response, frame.subarray(headerLen));
+  const header = d.decodeHeader(headerVersion, values.response, frame);
+  if (header.length < 0) { process.stderr.write(`decode: the ${values.request ? "request" : "response"} header does not decode: ${header.text}\n`); return 1; }
+  const body = d.decodeBody(apiKey, version, values.response, frame.subarray(header.length));
   if (!body.ok) { process.stderr.write(`decode: ${body.text}\n`); return 1; }
-  process.stdout.write(JSON.stringify({ header, body: JSON.parse(body.text) }, null, 2) + "\n");
+  // Indented as text: JSON.parse would lose -0.0 and int64 values above 2^53.
+  process.stdout.write(indentJson(`{"header":${header.text},"body":${body.text}}`) + "\n");
   return 0;
 }
 
-const ENCODE_USAGE = `kafka-proxy-wasm encode (--request | --response) --api <key|name> --version <v> [--correlation-id <n>] [--client-id <id>] [--hex]
+const ENCODE_USAGE = `kafka-proxy-wasm encode (--request | --response) --api <key|name> --version <v> [--correlation-id <n>] [--client-id <id>] [--hex] [--verbose]
 
 Reads JSON on stdin, either what \`decode\` prints ({"header": …, "body": …}) or just the
 body, and writes the whole frame (size prefix, header, body) to stdout, binary or --hex.
-Values in --correlation-id/--client-id win over the JSON header.
+Fields the JSON leaves out take their defaults; --verbose names each one on stderr.
+Values in --correlation-id/--client-id win over the JSON header. The JSON forms are in
+docs/dissector-json.md.
 Exit status: 0 encoded, 1 the JSON does not fit the message (each problem is named), 2 usage.
 `;
 
@@ -83,6 +85,7 @@ export async function encodeMain(argv: string[]): Promise<number> {
       "correlation-id": { type: "string" },
       "client-id": { type: "string" },
       hex: { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,33 +95,35 @@ export async function encodeMain(argv: string[]): Promise<number> {
   const apiKey = resolveApi(values.api);
   if (apiKey < 0) { process.stderr.write(`encode: unknown API "${values.api}"\n`); return 2; }
   const version = Number(values.version);
+  const text = fs.readFileSync(0, "utf8");
+  // Parsed here only to find the body and read the header (int16, int32 and string values,
+  // which JavaScript holds exactly); the body goes to the codec as text, so no value is rounded.
   let doc: any;
-  try { doc = JSON.parse(fs.readFileSync(0, "utf8")); } catch (e) { process.stderr.write(`encode: stdin is not JSON: ${(e as Error).message}\n`); return 1; }
-  const body = doc && typeof doc === "object" && "body" in doc ? doc.body : doc;
-  const header = doc && typeof doc === "object" && "header" in doc ? doc.header : {};
+  try { doc = JSON.parse(text); } catch (e) { process.stderr.write(`encode: stdin is not JSON: ${(e as Error).message}\n`); return 1; }
+  const wrapped = doc !== null && typeof doc === "object" && !Array.isArray(doc) && "body" in doc;
+  const header: Record<string, unknown> = wrapped && doc.header && typeof doc.header === "object" ? { ...doc.header } : {};
   const d = await Dissector.load();
-  const built = d.encodeBody(apiKey, version, values.response, JSON.stringify(body));
-  if (!built.ok) { process.stderr.write(`encode: ${built.text.split("\n").join("\nencode: ")}\n`); return 1; }
-  const corr = Number(values["correlation-id"] ?? header.correlationId ?? 0);
-  const parts: Buffer[] = [];
-  const i16 = (v: number) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
-  const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
+  const headerVersion = values.request ? d.requestHeaderVersion(apiKey, version) : d.responseHeaderVersion(apiKey, version);
+  const problems: string[] = [];
   if (values.request) {
-    const hv = d.requestHeaderVersion(apiKey, version);
-    parts.push(i16(apiKey), i16(version), i32(corr));
-    if (hv >= 1) {
-      const id = values["client-id"] ?? header.clientId ?? null;
-      if (id === null) parts.push(i16(-1));
-      else { const b = Buffer.from(String(id)); parts.push(i16(b.length), b); }
+    for (const [k, want] of [["requestApiKey", apiKey], ["requestApiVersion", version]] as const) {
+      if (k in header && header[k] !== want) problems.push(`RequestHeader.${k[0].toUpperCase()}${k.slice(1)}: ${JSON.stringify(header[k])} does not match --${k === "requestApiKey" ? "api" : "version"} (${want})`);
+      header[k] = want;
     }
-    if (hv >= 2) parts.push(Buffer.from([0]));
-  } else {
-    parts.push(i32(corr));
-    if (d.responseHeaderVersion(apiKey, version) >= 1) parts.push(Buffer.from([0]));
+    if (values["client-id"] !== undefined && headerVersion >= 1) header.clientId = values["client-id"];
   }
-  parts.push(built.bytes);
-  const frame = Buffer.concat(parts);
-  const out = Buffer.concat([i32(frame.length), frame]);
+  if (values["correlation-id"] !== undefined) header.correlationId = Number(values["correlation-id"]);
+  const builtHeader = d.encodeHeader(headerVersion, values.response, JSON.stringify(header));
+  if (!builtHeader.ok) problems.push(...builtHeader.text.split("\n"));
+  const built = d.encodeBody(apiKey, version, values.response, text, wrapped);
+  if (!built.ok) problems.push(...built.text.split("\n"));
+  if (problems.length > 0) { process.stderr.write(problems.map((p) => `encode: ${p}\n`).join("")); return 1; }
+  if (values.verbose) {
+    for (const f of [...builtHeader.filled, ...built.filled]) process.stderr.write(`encode: ${f} is not in the JSON; it takes its default\n`);
+  }
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(builtHeader.bytes.length + built.bytes.length);
+  const out = Buffer.concat([size, builtHeader.bytes, built.bytes]);
   process.stdout.write(values.hex ? out.toString("hex") + "\n" : out);
   return 0;
 }

@@ -60,11 +60,80 @@ test("encode turns decode's JSON back into the same frame, for a request and a r
   assert.equal(backResp.stdout.trim(), resp.toString("hex"));
 });
 
-test("encode names every field the JSON gets wrong", () => {
-  const r = encode(["--response", "--api", "ApiVersions", "--version", "3"], JSON.stringify({ errorCode: "zero", apiKeys: [{ apiKey: 70000, minVersion: 0 }] }));
+test("encode names every field the JSON gets wrong, by its full path", () => {
+  const r = encode(["--response", "--api", "ApiVersions", "--version", "3"], JSON.stringify({ errorCode: "zero", apiKeys: [{ apiKey: 0 }, { apiKey: 70000, minVersion: 0, colour: "red" }], finalizedFeaturesEpoch: null }));
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /ApiVersionsResponse\.errorCode: expected an integer/);
-  assert.match(r.stderr, /apiKey: 70000 is out of range/);
-  assert.match(r.stderr, /maxVersion: missing/);
-  assert.match(r.stderr, /throttleTimeMs: missing/);
+  assert.match(r.stderr, /ApiVersionsResponse\.ErrorCode: expected an integer/);
+  assert.match(r.stderr, /ApiVersionsResponse\.ApiKeys\[1\]\.ApiKey: 70000 is out of range/);
+  assert.match(r.stderr, /ApiVersionsResponse\.ApiKeys\[1\]: unknown field "colour"/);
+  assert.match(r.stderr, /ApiVersionsResponse\.FinalizedFeaturesEpoch: cannot be null in this version/);
+  assert.equal(r.stdout, "");
+});
+
+test("a field the version does not have is an error, not silently dropped", () => {
+  const r = encode(["--response", "--api", "Produce", "--version", "7"], JSON.stringify({ responses: [], nodeEndpoints: [] }));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /ProduceResponse\.NodeEndpoints: is not in version 7 of this message/);
+});
+
+test("encode fills absent fields with their defaults, and --verbose names each by its full path", () => {
+  // int64 above 2^53: the CLI must carry it as text, never as a JavaScript number.
+  const json = JSON.stringify({ responses: [{ name: "t", partitionResponses: [{ index: 0 }, { index: 1 }] }] }).replace('"index":1', '"index":1,"baseOffset":9007199254740993');
+  const quiet = encode(["--response", "--api", "Produce", "--version", "8", "--hex"], json);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, "");
+  const r = encode(["--response", "--api", "Produce", "--version", "8", "--hex", "--verbose"], json);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, quiet.stdout);
+  const filled = r.stderr.trim().split("\n").map((l) => l.replace(/^encode: (\S+) is not in the JSON; it takes its default$/, "$1"));
+  assert.deepEqual(filled, [
+    "ResponseHeader.CorrelationId",
+    "ProduceResponse.Responses[0].PartitionResponses[0].ErrorCode",
+    "ProduceResponse.Responses[0].PartitionResponses[0].BaseOffset",
+    "ProduceResponse.Responses[0].PartitionResponses[0].LogAppendTimeMs",
+    "ProduceResponse.Responses[0].PartitionResponses[0].LogStartOffset",
+    "ProduceResponse.Responses[0].PartitionResponses[0].RecordErrors",
+    "ProduceResponse.Responses[0].PartitionResponses[0].ErrorMessage",
+    "ProduceResponse.Responses[0].PartitionResponses[1].ErrorCode",
+    "ProduceResponse.Responses[0].PartitionResponses[1].LogAppendTimeMs",
+    "ProduceResponse.Responses[0].PartitionResponses[1].LogStartOffset",
+    "ProduceResponse.Responses[0].PartitionResponses[1].RecordErrors",
+    "ProduceResponse.Responses[0].PartitionResponses[1].ErrorMessage",
+    "ProduceResponse.ThrottleTimeMs",
+  ]);
+  const back = decode(["--response", "--api", "Produce", "--version", "8", "--hex", quiet.stdout.trim()]);
+  assert.equal(back.status, 0, back.stderr);
+  assert.match(back.stdout, /"baseOffset": 9007199254740993/);
+  // Kafka's defaults: LogAppendTimeMs and LogStartOffset are -1, ErrorMessage is null.
+  assert.match(back.stdout, /"logAppendTimeMs": -1,\s+"logStartOffset": -1,\s+"recordErrors": \[\],\s+"errorMessage": null/);
+});
+
+test("-0.0, NaN, ±Infinity, strings that are not UTF-8 and unknown tagged fields survive the CLI both ways", () => {
+  // AlterClientQuotas v1 is flexible and carries float64 values.
+  const op = (key: unknown, value: unknown) => ({ key, value, remove: false });
+  const body = { entries: [{ entity: [{ entityType: "user", entityName: null }], ops: [op("a", "-0.0"), op("b", "NaN"), op("c", "Infinity"), op("d", "-Infinity"), op("e", "NaN:fff0000000000001"), op({ _hex: "61ff62" }, "1e-320")],
+    _unknownTagged: [{ tag: 3, hex: "0102" }, { tag: 900, hex: "" }] }], validateOnly: true };
+  const text = JSON.stringify({ header: { correlationId: 7, clientId: { _hex: "6b61666b61c0" }, _unknownTagged: [{ tag: 1, hex: "ab" }] }, body }).replace('"-0.0"', "-0.0").replace('"1e-320"', "1e-320");
+  const first = encode(["--request", "--api", "AlterClientQuotas", "--version", "1", "--hex"], text);
+  assert.equal(first.status, 0, first.stderr);
+  const decoded = decode(["--request", "--hex", first.stdout.trim()]);
+  assert.equal(decoded.status, 0, decoded.stderr);
+  for (const form of ['"value": -0.0', '"value": "NaN"', '"value": "Infinity"', '"value": "-Infinity"', '"value": "NaN:fff0000000000001"', '"value": 1e-320', '"_hex": "61ff62"', '"clientId": {\n      "_hex": "6b61666b61c0"', '"tag": 900', '"entityName": null']) {
+    assert.ok(decoded.stdout.includes(form), `${form} is not in\n${decoded.stdout}`);
+  }
+  const again = encode(["--request", "--api", "AlterClientQuotas", "--version", "1", "--hex"], decoded.stdout);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout, first.stdout);
+});
+
+test("special forms are read only where they belong", () => {
+  const r = encode(["--request", "--api", "AlterClientQuotas", "--version", "1"], JSON.stringify({ entries: [{ entity: [{ entityType: { _hex: "zz" }, entityName: "x" }], ops: [{ key: "k", value: "nan", remove: "NaN" }] }], validateOnly: false, _unknownTagged: [{ tag: 1 }] }));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /AlterClientQuotasRequest\.Entries\[0\]\.Entity\[0\]\.EntityType\._hex: is not hex text/);
+  assert.match(r.stderr, /AlterClientQuotasRequest\.Entries\[0\]\.Ops\[0\]\.Value: expected a number, "NaN", "Infinity"/);
+  assert.match(r.stderr, /AlterClientQuotasRequest\.Entries\[0\]\.Ops\[0\]\.Remove: expected true or false/);
+  assert.match(r.stderr, /AlterClientQuotasRequest\._unknownTagged\[0\]: needs both "tag" and "hex"/);
+  const v0 = encode(["--request", "--api", "AlterClientQuotas", "--version", "0"], JSON.stringify({ entries: [], validateOnly: false, _unknownTagged: [] }));
+  assert.equal(v0.status, 1);
+  assert.match(v0.stderr, /AlterClientQuotasRequest\._unknownTagged: tagged fields exist only in flexible versions/);
 });

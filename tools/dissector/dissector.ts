@@ -49,13 +49,23 @@ export class Dissector {
     return { ok: status === 0, text: this.result() };
   }
 
-  /** Encodes a body from JSON (as decodeBody prints it). On failure `text` lists the problems. */
-  encodeBody(apiKey: number, version: number, response: boolean, json: string): { ok: boolean; bytes: Buffer; text: string } {
+  /**
+   * Encodes a body from JSON (as decodeBody prints it; with `wrapped`, decode's whole
+   * {"header", "body"} document). On failure `text` lists the problems. `filled` names the
+   * fields the JSON left out, which took their defaults.
+   */
+  encodeBody(apiKey: number, version: number, response: boolean, json: string, wrapped = false): { ok: boolean; bytes: Buffer; text: string; filled: string[] } {
     const input = Buffer.from(json, "utf8");
-    const status = this.withInput(input, (p) => this.ex.encode(apiKey, version, response ? 1 : 0, p, input.length));
+    const status = this.withInput(input, (p) => this.ex.encode(apiKey, version, response ? 1 : 0, p, input.length, wrapped ? 1 : 0));
+    const bytes = Buffer.from(this.resultBytes());
+    this.ex.filled();
+    const filledText = this.result();
+    return { ok: status === 0, bytes, text: status === 0 ? "" : bytes.toString("utf8"), filled: filledText === "" ? [] : filledText.split("\n") };
+  }
+
+  private resultBytes(): Buffer {
     const ptr = this.ex.resultPtr() >>> 0, len = this.ex.resultLen();
-    const bytes = Buffer.from(Buffer.from((this.ex.memory as WebAssembly.Memory).buffer, ptr, len));
-    return { ok: status === 0, bytes, text: status === 0 ? "" : bytes.toString("utf8") };
+    return Buffer.from((this.ex.memory as WebAssembly.Memory).buffer, ptr, len);
   }
 
   /** 0 identical, 1 unknown API, 2 decode failed, 3 size() wrong, 4 bytes differ. */
@@ -87,6 +97,22 @@ export class Dissector {
 
   /** Bytes of linear memory the module holds now. */
   memoryBytes(): number { return (this.ex.memory as WebAssembly.Memory).buffer.byteLength; }
+
+  /** Decodes a header of version `headerVersion` at the start of `frame` (no size prefix): its JSON and length (-1 when it does not decode; `text` is then the error). */
+  decodeHeader(headerVersion: number, response: boolean, frame: Uint8Array): { length: number; text: string } {
+    const length = this.withInput(frame, (p) => this.ex.decodeHeader(headerVersion, response ? 1 : 0, p, frame.length));
+    return { length, text: this.result() };
+  }
+
+  /** Encodes a header of version `headerVersion` from JSON (as decodeHeader prints it). */
+  encodeHeader(headerVersion: number, response: boolean, json: string): { ok: boolean; bytes: Buffer; text: string; filled: string[] } {
+    const input = Buffer.from(json, "utf8");
+    const status = this.withInput(input, (p) => this.ex.encodeHeader(headerVersion, response ? 1 : 0, p, input.length));
+    const bytes = Buffer.from(this.resultBytes());
+    this.ex.filled();
+    const filledText = this.result();
+    return { ok: status === 0, bytes, text: status === 0 ? "" : bytes.toString("utf8"), filled: filledText === "" ? [] : filledText.split("\n") };
+  }
 
   requestHeaderVersion(apiKey: number, version: number): number { return this.ex.requestHeaderVersionOf(apiKey, version); }
   responseHeaderVersion(apiKey: number, version: number): number { return this.ex.responseHeaderVersionOf(apiKey, version); }

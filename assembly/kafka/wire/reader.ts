@@ -6,6 +6,7 @@
 // anything is allocated, so a hostile length can never trap or exhaust memory.
 
 import { swap64 } from "./byte_order";
+import { finishUtf8 } from "./utf8";
 
 export enum ReadError {
   None = 0,
@@ -210,11 +211,12 @@ export class Reader {
     if (p < 0) return "";
     const src = this.base + p;
     // Names on the wire (topics, groups, clients) are ASCII: widen them into a string of the
-    // final size. Anything else takes the full UTF-8 decoder.
+    // final size. At the first other byte the lossless UTF-8 decoder (wire/utf8.ts) takes over,
+    // in the same string.
     const out = changetype<usize>(__new(<usize>n << 1, idof<string>()));
     for (let i = 0; i < n; i++) {
       const b = load<u8>(src + i);
-      if (b >= 0x80) return String.UTF8.decodeUnsafe(src, n);
+      if (b >= 0x80) return finishUtf8(out, i, src, n);
       store<u16>(out + (<usize>i << 1), b);
     }
     return changetype<string>(out);

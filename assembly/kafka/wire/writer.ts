@@ -3,6 +3,7 @@
 // past the end sets the sticky `bad` flag instead of trapping.
 
 import { swap64 } from "./byte_order";
+import { utf8Length, encodeUtf8 } from "./utf8";
 
 export class Writer {
   bad: bool = false;
@@ -81,15 +82,15 @@ export class Writer {
 
   private utf8(s: string, n: i32): void {
     const p = this.take(n);
-    if (p >= 0) String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, this.base + p, false);
+    if (p >= 0) encodeUtf8(s, this.base + p);
   }
 
-  string(s: string): void { const n = String.UTF8.byteLength(s); this.int16(<i16>n); this.utf8(s, n); }
+  string(s: string): void { const n = utf8Length(s); this.int16(<i16>n); this.utf8(s, n); }
   nullableString(s: string | null): void {
     if (s == null) { this.int16(-1); return; }
     this.string(s);
   }
-  compactString(s: string): void { const n = String.UTF8.byteLength(s); this.uvarint(<u32>n + 1); this.utf8(s, n); }
+  compactString(s: string): void { const n = utf8Length(s); this.uvarint(<u32>n + 1); this.utf8(s, n); }
   compactNullableString(s: string | null): void {
     if (s == null) { this.uvarint(0); return; }
     this.compactString(s);
@@ -124,9 +125,9 @@ export namespace sizeOf {
   }
   export function varint(v: i32): i32 { return uvarint(<u32>((v << 1) ^ (v >> 31))); }
   export function varlong(v: i64): i32 { return uvarlong(<u64>((v << 1) ^ (v >> 63))); }
-  export function str(s: string): i32 { return 2 + String.UTF8.byteLength(s); }
+  export function str(s: string): i32 { return 2 + utf8Length(s); }
   export function nullableStr(s: string | null): i32 { return s == null ? 2 : str(s); }
-  export function compactStr(s: string): i32 { const n = String.UTF8.byteLength(s); return uvarint(<u32>n + 1) + n; }
+  export function compactStr(s: string): i32 { const n = utf8Length(s); return uvarint(<u32>n + 1) + n; }
   export function compactNullableStr(s: string | null): i32 { return s == null ? 1 : compactStr(s); }
   export function bytes(v: Uint8Array): i32 { return 4 + v.byteLength; }
   export function nullableBytes(v: Uint8Array | null): i32 { return v == null ? 4 : bytes(v); }

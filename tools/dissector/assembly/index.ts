@@ -9,6 +9,8 @@ import { checkDecoded } from "../../../assembly/kafka/decode_error";
 import { apiName, requestHeaderVersion, responseHeaderVersion } from "../../../assembly/kafka/generated/api_table";
 import { readRequestHeader, responseHeaderLength } from "../../../assembly/kafka/header";
 import { collectIfDue } from "../../../assembly/runtime/pacing";
+import { RequestHeader, ResponseHeader } from "../../../assembly/kafka/generated/messages/headers";
+import { Writer } from "../../../assembly/kafka/wire/writer";
 
 let result: ArrayBuffer = new ArrayBuffer(0);
 /** The benchmark's reused output buffer (a global, so collections between repetitions keep it). */
@@ -84,18 +86,29 @@ export function decodeOnly(apiKey: i16, version: i16, response: bool, ptr: usize
   return 0;
 }
 
+/** The paths of the fields the last encode filled with their defaults, one per line. */
+let lastFilled: string = "";
+
 /**
  * Encodes a body from JSON (as decode prints it) and leaves the bytes in the result buffer.
- * Returns 0 on success, 1 for an unknown API, 2 when the JSON does not parse or does not
- * fit the message (the result then holds the problems, one per line).
+ * With `wrapped`, the JSON is decode's whole output and the body is its "body". Returns 0 on
+ * success, 1 for an unknown API, 2 when the JSON does not parse or does not fit the message
+ * (the result then holds the problems, one per line). Fields the JSON leaves out take their
+ * defaults; filled() lists them.
  */
-export function encode(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32): i32 {
+export function encode(apiKey: i16, version: i16, response: bool, ptr: usize, len: i32, wrapped: bool): i32 {
+  lastFilled = "";
   const text = String.UTF8.decodeUnsafe(ptr, <usize>len);
   const parser = new JsonParser(text, 64);
-  const v = parser.parse();
+  let v = parser.parse();
   if (v == null) { result = String.UTF8.encode("not JSON: " + parser.error); return 2; }
+  if (wrapped) {
+    v = v.get("body");
+    if (v == null) { result = String.UTF8.encode("the JSON has no \"body\""); return 2; }
+  }
   const e = new JsonErrors();
   const out = encodeFromJson(apiKey, version, response, v, e);
+  lastFilled = e.filled.join("\n");
   if (out == null) {
     result = String.UTF8.encode(e.ok ? "unknown api key " + apiKey.toString() : e.list.join("\n"));
     return e.ok ? 1 : 2;
@@ -103,6 +116,52 @@ export function encode(apiKey: i16, version: i16, response: bool, ptr: usize, le
   result = out;
   return 0;
 }
+
+/**
+ * Decodes a request or response header of version `headerVersion` at the start of the frame
+ * (size prefix excluded) and leaves its JSON in the result buffer. Returns the header's
+ * length, or -1 when it does not decode (the result then holds the error).
+ */
+export function decodeHeader(headerVersion: i16, response: bool, ptr: usize, len: i32): i32 {
+  const r = new Reader(changetype<ArrayBuffer>(ptr), 0, len);
+  const j = new JsonWriter();
+  if (response) ResponseHeader.decodeFrom(r, headerVersion).toJson(j, headerVersion);
+  else RequestHeader.decodeFrom(r, headerVersion).toJson(j, headerVersion);
+  const err = checkDecoded(r, response ? "ResponseHeader" : "RequestHeader", headerVersion, false);
+  if (err != null) { result = String.UTF8.encode(err.toString()); return -1; }
+  result = String.UTF8.encode(j.toString());
+  return r.pos;
+}
+
+/**
+ * Encodes a header of version `headerVersion` from JSON (as decodeHeader writes it) and leaves
+ * the bytes in the result buffer. Returns 0, or 2 when the JSON does not fit (the result then
+ * holds the problems). Fields left out take their defaults; filled() lists them.
+ */
+export function encodeHeader(headerVersion: i16, response: bool, ptr: usize, len: i32): i32 {
+  lastFilled = "";
+  const parser = new JsonParser(String.UTF8.decodeUnsafe(ptr, <usize>len), 8);
+  const v = parser.parse();
+  if (v == null) { result = String.UTF8.encode("not JSON: " + parser.error); return 2; }
+  const e = new JsonErrors();
+  let w: Writer;
+  if (response) {
+    const h = ResponseHeader.fromJson(v, headerVersion, e);
+    w = Writer.sized(h.size(headerVersion));
+    h.encode(w, headerVersion);
+  } else {
+    const h = RequestHeader.fromJson(v, headerVersion, e);
+    w = Writer.sized(h.size(headerVersion));
+    h.encode(w, headerVersion);
+  }
+  lastFilled = e.filled.join("\n");
+  if (!e.ok) { result = String.UTF8.encode(e.list.join("\n")); return 2; }
+  result = w.buffer;
+  return 0;
+}
+
+/** Puts the paths of the fields the last encode filled (one per line) in the result buffer. */
+export function filled(): void { result = String.UTF8.encode(lastFilled); }
 
 /** Header versions, so tools can build whole frames. */
 export function requestHeaderVersionOf(apiKey: i16, version: i16): i16 { return requestHeaderVersion(apiKey, version); }

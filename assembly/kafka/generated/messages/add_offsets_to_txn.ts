@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AddOffsetsToTxnRequest {
   static readonly API_KEY: i16 = 25;
@@ -87,13 +87,18 @@ export class AddOffsetsToTxnRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
-    j.key("groupId"); j.str(this.groupId);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
+    j.key("groupId");
+    j.str(this.groupId);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -105,14 +110,24 @@ export class AddOffsetsToTxnRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddOffsetsToTxnRequest"): AddOffsetsToTxnRequest {
     const o = new AddOffsetsToTxnRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalId"); if (x == null) { e.add("AddOffsetsToTxnRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddOffsetsToTxnRequest.transactionalId", e); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("AddOffsetsToTxnRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "AddOffsetsToTxnRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("AddOffsetsToTxnRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "AddOffsetsToTxnRequest.producerEpoch", e, -32768, 32767); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("AddOffsetsToTxnRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AddOffsetsToTxnRequest.groupId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -191,11 +206,14 @@ export class AddOffsetsToTxnResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -205,12 +223,20 @@ export class AddOffsetsToTxnResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddOffsetsToTxnResponse"): AddOffsetsToTxnResponse {
     const o = new AddOffsetsToTxnResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddOffsetsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AddOffsetsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddOffsetsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddOffsetsToTxnResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AddPartitionsToTxnRequest {
   static readonly API_KEY: i16 = 24;
@@ -127,24 +127,48 @@ export class AddPartitionsToTxnRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("transactions"); { const x = this.transactions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("transactions");
+      {
+        const x = this.transactions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version <= 3) {
-      j.key("v3AndBelowTransactionalId"); j.str(this.v3AndBelowTransactionalId);
+      j.key("v3AndBelowTransactionalId");
+      j.str(this.v3AndBelowTransactionalId);
     }
     if (version <= 3) {
-      j.key("v3AndBelowProducerId"); j.int(this.v3AndBelowProducerId);
+      j.key("v3AndBelowProducerId");
+      j.int(this.v3AndBelowProducerId);
     }
     if (version <= 3) {
-      j.key("v3AndBelowProducerEpoch"); j.int(<i64>this.v3AndBelowProducerEpoch);
+      j.key("v3AndBelowProducerEpoch");
+      j.int(<i64>this.v3AndBelowProducerEpoch);
     }
     if (version <= 3) {
-      j.key("v3AndBelowTopics"); { const x = this.v3AndBelowTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("v3AndBelowTopics");
+      {
+        const x = this.v3AndBelowTopics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -157,15 +181,40 @@ export class AddPartitionsToTxnRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest"): AddPartitionsToTxnRequest {
     const o = new AddPartitionsToTxnRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("transactions"); if (x == null) { e.add("AddPartitionsToTxnRequest.transactions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.transactions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.transactions", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.transactions[]"); o.transactions = a; } } } }
-    if (version <= 3) { const x = v.get("v3AndBelowTransactionalId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", "cannot be null in this version"); } else { o.v3AndBelowTransactionalId = jsonString(x, "AddPartitionsToTxnRequest.v3AndBelowTransactionalId", e); } }
-    if (version <= 3) { const x = v.get("v3AndBelowProducerId"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerId", "cannot be null in this version"); } else { o.v3AndBelowProducerId = jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version <= 3) { const x = v.get("v3AndBelowProducerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", "cannot be null in this version"); } else { o.v3AndBelowProducerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", e, -32768, 32767); } }
-    if (version <= 3) { const x = v.get("v3AndBelowTopics"); if (x == null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest.v3AndBelowTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest.v3AndBelowTopics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest.v3AndBelowTopics[]"); o.v3AndBelowTopics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactions", "Transactions", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.fromJson(items[i], version, e, f.item(i));
+        o.transactions = a;
+      }
+    }
+    x = f.field("v3AndBelowTransactionalId", "V3AndBelowTransactionalId", version <= 3);
+    if (x != null) o.v3AndBelowTransactionalId = jsonString(x, f.path, e);
+    x = f.field("v3AndBelowProducerId", "V3AndBelowProducerId", version <= 3);
+    if (x != null) o.v3AndBelowProducerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("v3AndBelowProducerEpoch", "V3AndBelowProducerEpoch", version <= 3);
+    if (x != null) o.v3AndBelowProducerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("v3AndBelowTopics", "V3AndBelowTopics", version <= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, f.item(i));
+        o.v3AndBelowTopics = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -292,24 +341,39 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("transactionalId"); j.str(this.transactionalId);
+      j.key("transactionalId");
+      j.str(this.transactionalId);
     }
     if (version >= 4) {
-      j.key("producerId"); j.int(this.producerId);
+      j.key("producerId");
+      j.int(this.producerId);
     }
     if (version >= 4) {
-      j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
+      j.key("producerEpoch");
+      j.int(<i64>this.producerEpoch);
     }
     if (version >= 4) {
-      j.key("verifyOnly"); j.bool(this.verifyOnly);
+      j.key("verifyOnly");
+      j.bool(this.verifyOnly);
     }
     if (version >= 4) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -322,15 +386,33 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction"): AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     const o = new AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("transactionalId"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.transactionalId", e); } }
-    if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 4) { const x = v.get("producerEpoch"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.producerEpoch", e, -32768, 32767); } }
-    if (version >= 4) { const x = v.get("verifyOnly"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", "cannot be null in this version"); } else { o.verifyOnly = jsonBool(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.verifyOnly", e); } }
-    if (version >= 4) { const x = v.get("topics"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics", e); if (items != null) { const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, "AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", version >= 4);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("producerId", "ProducerId", version >= 4);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", version >= 4);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("verifyOnly", "VerifyOnly", version >= 4);
+    if (x != null) o.verifyOnly = jsonBool(x, f.path, e);
+    x = f.field("topics", "Topics", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnRequest_AddPartitionsToTxnTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -406,11 +488,23 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -420,12 +514,27 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic"): AddPartitionsToTxnRequest_AddPartitionsToTxnTopic {
     const o = new AddPartitionsToTxnRequest_AddPartitionsToTxnTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AddPartitionsToTxnRequest_AddPartitionsToTxnTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -535,19 +644,42 @@ export class AddPartitionsToTxnResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
     if (version >= 4) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
     if (version >= 4) {
-      j.key("resultsByTransaction"); { const x = this.resultsByTransaction; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("resultsByTransaction");
+      {
+        const x = this.resultsByTransaction;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version <= 3) {
-      j.key("resultsByTopicV3AndBelow"); { const x = this.resultsByTopicV3AndBelow; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("resultsByTopicV3AndBelow");
+      {
+        const x = this.resultsByTopicV3AndBelow;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -559,14 +691,38 @@ export class AddPartitionsToTxnResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse"): AddPartitionsToTxnResponse {
     const o = new AddPartitionsToTxnResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddPartitionsToTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 4) { const x = v.get("resultsByTransaction"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTransaction", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTransaction", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTransaction[]"); o.resultsByTransaction = a; } } } }
-    if (version <= 3) { const x = v.get("resultsByTopicV3AndBelow"); if (x == null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow[]"); o.resultsByTopicV3AndBelow = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 4);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("resultsByTransaction", "ResultsByTransaction", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnResult.fromJson(items[i], version, e, f.item(i));
+        o.resultsByTransaction = a;
+      }
+    }
+    x = f.field("resultsByTopicV3AndBelow", "ResultsByTopicV3AndBelow", version <= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.resultsByTopicV3AndBelow = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -658,15 +814,27 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("transactionalId"); j.str(this.transactionalId);
+      j.key("transactionalId");
+      j.str(this.transactionalId);
     }
     if (version >= 4) {
-      j.key("topicResults"); { const x = this.topicResults; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topicResults");
+      {
+        const x = this.topicResults;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -676,12 +844,27 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnResult();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("transactionalId"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.transactionalId", e); } }
-    if (version >= 4) { const x = v.get("topicResults"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnResult.topicResults[]"); o.topicResults = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", version >= 4);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("topicResults", "TopicResults", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.topicResults = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -757,11 +940,23 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("resultsByPartition"); { const x = this.resultsByPartition; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("resultsByPartition");
+    {
+      const x = this.resultsByPartition;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -771,12 +966,27 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.name", e); } }
-    { const x = v.get("resultsByPartition"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition", e); if (items != null) { const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, "AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult.resultsByPartition[]"); o.resultsByPartition = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("resultsByPartition", "ResultsByPartition", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.resultsByPartition = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -852,11 +1062,14 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("partitionErrorCode"); j.int(<i64>this.partitionErrorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("partitionErrorCode");
+    j.int(<i64>this.partitionErrorCode);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -866,12 +1079,20 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult"): AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult {
     const o = new AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("partitionErrorCode"); if (x == null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", "cannot be null in this version"); } else { o.partitionErrorCode = <i16>jsonInt(x, "AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult.partitionErrorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("partitionErrorCode", "PartitionErrorCode", true);
+    if (x != null) o.partitionErrorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

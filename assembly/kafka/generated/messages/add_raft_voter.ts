@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AddRaftVoterRequest {
   static readonly API_KEY: i16 = 80;
@@ -104,17 +104,33 @@ export class AddRaftVoterRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    j.key("voterId"); j.int(<i64>this.voterId);
-    j.key("voterDirectoryId"); j.uuid(this.voterDirectoryId);
-    j.key("listeners"); { const x = this.listeners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-      j.key("ackWhenCommitted"); j.bool(this.ackWhenCommitted);
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    j.key("voterId");
+    j.int(<i64>this.voterId);
+    j.key("voterDirectoryId");
+    j.uuid(this.voterDirectoryId);
+    j.key("listeners");
+    {
+      const x = this.listeners;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("ackWhenCommitted");
+      j.bool(this.ackWhenCommitted);
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -128,16 +144,36 @@ export class AddRaftVoterRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterRequest"): AddRaftVoterRequest {
     const o = new AddRaftVoterRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) { e.add("AddRaftVoterRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "AddRaftVoterRequest.clusterId", e); } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("AddRaftVoterRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AddRaftVoterRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("voterId"); if (x == null) { e.add("AddRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "AddRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("voterDirectoryId"); if (x == null) { e.add("AddRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "AddRaftVoterRequest.voterDirectoryId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("AddRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "AddRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<AddRaftVoterRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = AddRaftVoterRequest_Listener.fromJson(items[i], version, e, "AddRaftVoterRequest.listeners[]"); o.listeners = a; } } } }
-    if (version >= 1) { const x = v.get("ackWhenCommitted"); if (x == null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest.ackWhenCommitted", "cannot be null in this version"); } else { o.ackWhenCommitted = jsonBool(x, "AddRaftVoterRequest.ackWhenCommitted", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voterId", "VoterId", true);
+    if (x != null) o.voterId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voterDirectoryId", "VoterDirectoryId", true);
+    if (x != null) o.voterDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("listeners", "Listeners", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AddRaftVoterRequest_Listener>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AddRaftVoterRequest_Listener.fromJson(items[i], version, e, f.item(i));
+        o.listeners = a;
+      }
+    }
+    x = f.field("ackWhenCommitted", "AckWhenCommitted", version >= 1);
+    if (x != null) o.ackWhenCommitted = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -218,12 +254,16 @@ export class AddRaftVoterRequest_Listener {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("name");
+    j.str(this.name);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -234,13 +274,22 @@ export class AddRaftVoterRequest_Listener {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterRequest_Listener"): AddRaftVoterRequest_Listener {
     const o = new AddRaftVoterRequest_Listener();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AddRaftVoterRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AddRaftVoterRequest_Listener.name", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("AddRaftVoterRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "AddRaftVoterRequest_Listener.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("AddRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "AddRaftVoterRequest_Listener.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -324,12 +373,16 @@ export class AddRaftVoterResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -340,13 +393,23 @@ export class AddRaftVoterResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AddRaftVoterResponse"): AddRaftVoterResponse {
     const o = new AddRaftVoterResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AddRaftVoterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AddRaftVoterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AddRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AddRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AddRaftVoterResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AddRaftVoterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AddRaftVoterResponse.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

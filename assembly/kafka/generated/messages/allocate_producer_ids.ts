@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AllocateProducerIdsRequest {
   static readonly API_KEY: i16 = 67;
@@ -77,11 +77,14 @@ export class AllocateProducerIdsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("brokerEpoch"); j.int(this.brokerEpoch);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("brokerEpoch");
+    j.int(this.brokerEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +94,20 @@ export class AllocateProducerIdsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AllocateProducerIdsRequest"): AllocateProducerIdsRequest {
     const o = new AllocateProducerIdsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("AllocateProducerIdsRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AllocateProducerIdsRequest.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AllocateProducerIdsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", true);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -185,13 +196,18 @@ export class AllocateProducerIdsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("producerIdStart"); j.int(this.producerIdStart);
-    j.key("producerIdLen"); j.int(<i64>this.producerIdLen);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("producerIdStart");
+    j.int(this.producerIdStart);
+    j.key("producerIdLen");
+    j.int(<i64>this.producerIdLen);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -203,14 +219,24 @@ export class AllocateProducerIdsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AllocateProducerIdsResponse"): AllocateProducerIdsResponse {
     const o = new AllocateProducerIdsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AllocateProducerIdsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AllocateProducerIdsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AllocateProducerIdsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AllocateProducerIdsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("producerIdStart"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdStart", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdStart", "cannot be null in this version"); } else { o.producerIdStart = jsonInt(x, "AllocateProducerIdsResponse.producerIdStart", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerIdLen"); if (x == null) { e.add("AllocateProducerIdsResponse.producerIdLen", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AllocateProducerIdsResponse.producerIdLen", "cannot be null in this version"); } else { o.producerIdLen = <i32>jsonInt(x, "AllocateProducerIdsResponse.producerIdLen", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("producerIdStart", "ProducerIdStart", true);
+    if (x != null) o.producerIdStart = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerIdLen", "ProducerIdLen", true);
+    if (x != null) o.producerIdLen = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterClientQuotasRequest {
   static readonly API_KEY: i16 = 49;
@@ -77,11 +77,23 @@ export class AlterClientQuotasRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entries"); { const x = this.entries; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("entries");
+    {
+      const x = this.entries;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("validateOnly");
+    j.bool(this.validateOnly);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class AlterClientQuotasRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest"): AlterClientQuotasRequest {
     const o = new AlterClientQuotasRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasRequest.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest.entries", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntryData.fromJson(items[i], version, e, "AlterClientQuotasRequest.entries[]"); o.entries = a; } } } }
-    { const x = v.get("validateOnly"); if (x == null) { e.add("AlterClientQuotasRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterClientQuotasRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entries", "Entries", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterClientQuotasRequest_EntryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntryData.fromJson(items[i], version, e, f.item(i));
+        o.entries = a;
+      }
+    }
+    x = f.field("validateOnly", "ValidateOnly", true);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,32 @@ export class AlterClientQuotasRequest_EntryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entity"); { const x = this.entity; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("ops"); { const x = this.ops; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("entity");
+    {
+      const x = this.entity;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("ops");
+    {
+      const x = this.ops;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +234,34 @@ export class AlterClientQuotasRequest_EntryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_EntryData"): AlterClientQuotasRequest_EntryData {
     const o = new AlterClientQuotasRequest_EntryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntityData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.entity[]"); o.entity = a; } } } }
-    { const x = v.get("ops"); if (x == null) { e.add("AlterClientQuotasRequest_EntryData.ops", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntryData.ops", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasRequest_EntryData.ops", e); if (items != null) { const a = new Array<AlterClientQuotasRequest_OpData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, "AlterClientQuotasRequest_EntryData.ops[]"); o.ops = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entity", "Entity", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterClientQuotasRequest_EntityData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_EntityData.fromJson(items[i], version, e, f.item(i));
+        o.entity = a;
+      }
+    }
+    x = f.field("ops", "Ops", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterClientQuotasRequest_OpData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasRequest_OpData.fromJson(items[i], version, e, f.item(i));
+        o.ops = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -268,11 +338,14 @@ export class AlterClientQuotasRequest_EntityData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entityType"); j.str(this.entityType);
-    j.key("entityName"); j.str(this.entityName);
+    j.key("entityType");
+    j.str(this.entityType);
+    j.key("entityName");
+    j.str(this.entityName);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -282,12 +355,21 @@ export class AlterClientQuotasRequest_EntityData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_EntityData"): AlterClientQuotasRequest_EntityData {
     const o = new AlterClientQuotasRequest_EntityData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasRequest_EntityData.entityType", e); } }
-    { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasRequest_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasRequest_EntityData.entityName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entityType", "EntityType", true);
+    if (x != null) o.entityType = jsonString(x, f.path, e);
+    x = f.field("entityName", "EntityName", true);
+    if (x != null && x.isNull) o.entityName = null;
+    else if (x != null) o.entityName = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -368,12 +450,16 @@ export class AlterClientQuotasRequest_OpData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("key"); j.str(this.key);
-    j.key("value"); j.float(this.value);
-    j.key("remove"); j.bool(this.remove);
+    j.key("key");
+    j.str(this.key);
+    j.key("value");
+    j.float(this.value);
+    j.key("remove");
+    j.bool(this.remove);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -384,13 +470,22 @@ export class AlterClientQuotasRequest_OpData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasRequest_OpData"): AlterClientQuotasRequest_OpData {
     const o = new AlterClientQuotasRequest_OpData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("key"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.key", "cannot be null in this version"); } else { o.key = jsonString(x, "AlterClientQuotasRequest_OpData.key", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.value", "cannot be null in this version"); } else { o.value = jsonFloat(x, "AlterClientQuotasRequest_OpData.value", e); } }
-    { const x = v.get("remove"); if (x == null) { e.add("AlterClientQuotasRequest_OpData.remove", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasRequest_OpData.remove", "cannot be null in this version"); } else { o.remove = jsonBool(x, "AlterClientQuotasRequest_OpData.remove", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", true);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null) o.value = jsonFloat(x, f.path, e);
+    x = f.field("remove", "Remove", true);
+    if (x != null) o.remove = jsonBool(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -469,11 +564,23 @@ export class AlterClientQuotasResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("entries"); { const x = this.entries; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("entries");
+    {
+      const x = this.entries;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -483,12 +590,27 @@ export class AlterClientQuotasResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse"): AlterClientQuotasResponse {
     const o = new AlterClientQuotasResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("entries"); if (x == null) { e.add("AlterClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse.entries", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse.entries", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, "AlterClientQuotasResponse.entries[]"); o.entries = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("entries", "Entries", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterClientQuotasResponse_EntryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntryData.fromJson(items[i], version, e, f.item(i));
+        o.entries = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -569,12 +691,25 @@ export class AlterClientQuotasResponse_EntryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("entity"); { const x = this.entity; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("entity");
+    {
+      const x = this.entity;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -585,13 +720,30 @@ export class AlterClientQuotasResponse_EntryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse_EntryData"): AlterClientQuotasResponse_EntryData {
     const o = new AlterClientQuotasResponse_EntryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterClientQuotasResponse_EntryData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterClientQuotasResponse_EntryData.errorMessage", e); } }
-    { const x = v.get("entity"); if (x == null) { e.add("AlterClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<AlterClientQuotasResponse_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, "AlterClientQuotasResponse_EntryData.entity[]"); o.entity = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("entity", "Entity", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterClientQuotasResponse_EntityData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterClientQuotasResponse_EntityData.fromJson(items[i], version, e, f.item(i));
+        o.entity = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -668,11 +820,14 @@ export class AlterClientQuotasResponse_EntityData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entityType"); j.str(this.entityType);
-    j.key("entityName"); j.str(this.entityName);
+    j.key("entityType");
+    j.str(this.entityType);
+    j.key("entityName");
+    j.str(this.entityName);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -682,12 +837,21 @@ export class AlterClientQuotasResponse_EntityData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterClientQuotasResponse_EntityData"): AlterClientQuotasResponse_EntityData {
     const o = new AlterClientQuotasResponse_EntityData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entityType"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterClientQuotasResponse_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "AlterClientQuotasResponse_EntityData.entityType", e); } }
-    { const x = v.get("entityName"); if (x == null) { e.add("AlterClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "AlterClientQuotasResponse_EntityData.entityName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entityType", "EntityType", true);
+    if (x != null) o.entityType = jsonString(x, f.path, e);
+    x = f.field("entityName", "EntityName", true);
+    if (x != null && x.isNull) o.entityName = null;
+    else if (x != null) o.entityName = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterConfigsRequest {
   static readonly API_KEY: i16 = 33;
@@ -77,11 +77,23 @@ export class AlterConfigsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resources"); { const x = this.resources; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("resources");
+    {
+      const x = this.resources;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("validateOnly");
+    j.bool(this.validateOnly);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class AlterConfigsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest"): AlterConfigsRequest {
     const o = new AlterConfigsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("AlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest.resources", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "AlterConfigsRequest.resources[]"); o.resources = a; } } } }
-    { const x = v.get("validateOnly"); if (x == null) { e.add("AlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "AlterConfigsRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resources", "Resources", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterConfigsRequest_AlterConfigsResource>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, f.item(i));
+        o.resources = a;
+      }
+    }
+    x = f.field("validateOnly", "ValidateOnly", true);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -177,12 +204,25 @@ export class AlterConfigsRequest_AlterConfigsResource {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
-    j.key("configs"); { const x = this.configs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    j.key("configs");
+    {
+      const x = this.configs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -193,13 +233,29 @@ export class AlterConfigsRequest_AlterConfigsResource {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest_AlterConfigsResource"): AlterConfigsRequest_AlterConfigsResource {
     const o = new AlterConfigsRequest_AlterConfigsResource();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<AlterConfigsRequest_AlterableConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "AlterConfigsRequest_AlterConfigsResource.configs[]"); o.configs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("configs", "Configs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterConfigsRequest_AlterableConfig>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, f.item(i));
+        o.configs = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -275,11 +331,14 @@ export class AlterConfigsRequest_AlterableConfig {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("value"); j.str(this.value);
+    j.key("name");
+    j.str(this.name);
+    j.key("value");
+    j.str(this.value);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -289,12 +348,21 @@ export class AlterConfigsRequest_AlterableConfig {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsRequest_AlterableConfig"): AlterConfigsRequest_AlterableConfig {
     const o = new AlterConfigsRequest_AlterableConfig();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsRequest_AlterableConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterConfigsRequest_AlterableConfig.name", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("AlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "AlterConfigsRequest_AlterableConfig.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -373,11 +441,23 @@ export class AlterConfigsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -387,12 +467,27 @@ export class AlterConfigsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsResponse"): AlterConfigsResponse {
     const o = new AlterConfigsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterConfigsResponse.responses", e); if (items != null) { const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "AlterConfigsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterConfigsResponse_AlterConfigsResourceResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -478,13 +573,18 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -496,14 +596,25 @@ export class AlterConfigsResponse_AlterConfigsResourceResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterConfigsResponse_AlterConfigsResourceResponse"): AlterConfigsResponse_AlterConfigsResourceResponse {
     const o = new AlterConfigsResponse_AlterConfigsResourceResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterConfigsResponse_AlterConfigsResourceResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", e); } }
-    { const x = v.get("resourceType"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "AlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

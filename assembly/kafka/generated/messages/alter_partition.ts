@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterPartitionRequest {
   static readonly API_KEY: i16 = 56;
@@ -82,12 +82,25 @@ export class AlterPartitionRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("brokerEpoch"); j.int(this.brokerEpoch);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("brokerEpoch");
+    j.int(this.brokerEpoch);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -98,13 +111,29 @@ export class AlterPartitionRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest"): AlterPartitionRequest {
     const o = new AlterPartitionRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("AlterPartitionRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AlterPartitionRequest.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_TopicData.fromJson(items[i], version, e, "AlterPartitionRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", true);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -202,16 +231,29 @@ export class AlterPartitionRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 1) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version >= 2) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -222,13 +264,29 @@ export class AlterPartitionRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_TopicData"): AlterPartitionRequest_TopicData {
     const o = new AlterPartitionRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionRequest_TopicData.topicName", e); } }
-    if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionRequest_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, "AlterPartitionRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 1);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 2);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -345,21 +403,46 @@ export class AlterPartitionRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
     if (version <= 2) {
-      j.key("newIsr"); { const x = this.newIsr; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("newIsr");
+      {
+        const x = this.newIsr;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-      j.key("newIsrWithEpochs"); { const x = this.newIsrWithEpochs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("newIsrWithEpochs");
+      {
+        const x = this.newIsrWithEpochs;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("leaderRecoveryState"); j.int(<i64>this.leaderRecoveryState);
+      j.key("leaderRecoveryState");
+      j.int(<i64>this.leaderRecoveryState);
     }
-    j.key("partitionEpoch"); j.int(<i64>this.partitionEpoch);
+    j.key("partitionEpoch");
+    j.int(<i64>this.partitionEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -373,16 +456,42 @@ export class AlterPartitionRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_PartitionData"): AlterPartitionRequest_PartitionData {
     const o = new AlterPartitionRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version <= 2) { const x = v.get("newIsr"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionRequest_PartitionData.newIsr[]", e, -2147483648, 2147483647); o.newIsr = a; } } } }
-    if (version >= 3) { const x = v.get("newIsrWithEpochs"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.newIsrWithEpochs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionRequest_PartitionData.newIsrWithEpochs", e); if (items != null) { const a = new Array<AlterPartitionRequest_BrokerState>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_BrokerState.fromJson(items[i], version, e, "AlterPartitionRequest_PartitionData.newIsrWithEpochs[]"); o.newIsrWithEpochs = a; } } } }
-    if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionRequest_PartitionData.leaderRecoveryState", e, -128, 127); } }
-    { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionRequest_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("newIsr", "NewIsr", version <= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.newIsr = a;
+      }
+    }
+    x = f.field("newIsrWithEpochs", "NewIsrWithEpochs", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionRequest_BrokerState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionRequest_BrokerState.fromJson(items[i], version, e, f.item(i));
+        o.newIsrWithEpochs = a;
+      }
+    }
+    x = f.field("leaderRecoveryState", "LeaderRecoveryState", version >= 1);
+    if (x != null) o.leaderRecoveryState = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("partitionEpoch", "PartitionEpoch", true);
+    if (x != null) o.partitionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -472,15 +581,18 @@ export class AlterPartitionRequest_BrokerState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("brokerId"); j.int(<i64>this.brokerId);
+      j.key("brokerId");
+      j.int(<i64>this.brokerId);
     }
     if (version >= 3) {
-      j.key("brokerEpoch"); j.int(this.brokerEpoch);
+      j.key("brokerEpoch");
+      j.int(this.brokerEpoch);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -490,12 +602,20 @@ export class AlterPartitionRequest_BrokerState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionRequest_BrokerState"): AlterPartitionRequest_BrokerState {
     const o = new AlterPartitionRequest_BrokerState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("brokerId"); if (x == null) { e.add("AlterPartitionRequest_BrokerState.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_BrokerState.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AlterPartitionRequest_BrokerState.brokerId", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("brokerEpoch"); if (x == null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionRequest_BrokerState.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AlterPartitionRequest_BrokerState.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", version >= 3);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", version >= 3);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -579,12 +699,25 @@ export class AlterPartitionResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -595,13 +728,29 @@ export class AlterPartitionResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse"): AlterPartitionResponse {
     const o = new AlterPartitionResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterPartitionResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterPartitionResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse.topics", e); if (items != null) { const a = new Array<AlterPartitionResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_TopicData.fromJson(items[i], version, e, "AlterPartitionResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -700,16 +849,29 @@ export class AlterPartitionResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 1) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version >= 2) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -720,13 +882,29 @@ export class AlterPartitionResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse_TopicData"): AlterPartitionResponse_TopicData {
     const o = new AlterPartitionResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterPartitionResponse_TopicData.topicName", e); } }
-    if (version >= 2) { const x = v.get("topicId"); if (x == null) { e.add("AlterPartitionResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterPartitionResponse_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AlterPartitionResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, "AlterPartitionResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 1);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 2);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -834,18 +1012,35 @@ export class AlterPartitionResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("isr"); { const x = this.isr; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    if (version >= 1) {
-      j.key("leaderRecoveryState"); j.int(<i64>this.leaderRecoveryState);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("isr");
+    {
+      const x = this.isr;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
     }
-    j.key("partitionEpoch"); j.int(<i64>this.partitionEpoch);
+    if (version >= 1) {
+      j.key("leaderRecoveryState");
+      j.int(<i64>this.leaderRecoveryState);
+    }
+    j.key("partitionEpoch");
+    j.int(<i64>this.partitionEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -860,17 +1055,37 @@ export class AlterPartitionResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionResponse_PartitionData"): AlterPartitionResponse_PartitionData {
     const o = new AlterPartitionResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionResponse_PartitionData.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionResponse_PartitionData.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
-    if (version >= 1) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "AlterPartitionResponse_PartitionData.leaderRecoveryState", e, -128, 127); } }
-    { const x = v.get("partitionEpoch"); if (x == null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionResponse_PartitionData.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "AlterPartitionResponse_PartitionData.partitionEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isr", "Isr", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.isr = a;
+      }
+    }
+    x = f.field("leaderRecoveryState", "LeaderRecoveryState", version >= 1);
+    if (x != null) o.leaderRecoveryState = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("partitionEpoch", "PartitionEpoch", true);
+    if (x != null) o.partitionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

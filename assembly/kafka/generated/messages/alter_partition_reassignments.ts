@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterPartitionReassignmentsRequest {
   static readonly API_KEY: i16 = 45;
@@ -89,14 +89,27 @@ export class AlterPartitionReassignmentsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
     if (version >= 1) {
-      j.key("allowReplicationFactorChange"); j.bool(this.allowReplicationFactorChange);
+      j.key("allowReplicationFactorChange");
+      j.bool(this.allowReplicationFactorChange);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,29 @@ export class AlterPartitionReassignmentsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest"): AlterPartitionReassignmentsRequest {
     const o = new AlterPartitionReassignmentsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsRequest.allowReplicationFactorChange", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("allowReplicationFactorChange", "AllowReplicationFactorChange", version >= 1);
+    if (x != null) o.allowReplicationFactorChange = jsonBool(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionReassignmentsRequest_ReassignableTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignableTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -189,11 +218,23 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -203,12 +244,27 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest_ReassignableTopic"): AlterPartitionReassignmentsRequest_ReassignableTopic {
     const o = new AlterPartitionReassignmentsRequest_ReassignableTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, "AlterPartitionReassignmentsRequest_ReassignableTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionReassignmentsRequest_ReassignablePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsRequest_ReassignablePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -284,11 +340,23 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("replicas"); { const x = this.replicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("replicas");
+    {
+      const x = this.replicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -298,12 +366,28 @@ export class AlterPartitionReassignmentsRequest_ReassignablePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsRequest_ReassignablePartition"): AlterPartitionReassignmentsRequest_ReassignablePartition {
     const o = new AlterPartitionReassignmentsRequest_ReassignablePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", "missing"); } else if (x.kind == JsonKind.Null) { o.replicas = null; } else { { const items = jsonArray(x, "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterPartitionReassignmentsRequest_ReassignablePartition.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicas", "Replicas", true);
+    if (x != null && x.isNull) o.replicas = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicas = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -404,16 +488,31 @@ export class AlterPartitionReassignmentsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
     if (version >= 1) {
-      j.key("allowReplicationFactorChange"); j.bool(this.allowReplicationFactorChange);
+      j.key("allowReplicationFactorChange");
+      j.bool(this.allowReplicationFactorChange);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -426,15 +525,34 @@ export class AlterPartitionReassignmentsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse"): AlterPartitionReassignmentsResponse {
     const o = new AlterPartitionReassignmentsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterPartitionReassignmentsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("allowReplicationFactorChange"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.allowReplicationFactorChange", "cannot be null in this version"); } else { o.allowReplicationFactorChange = jsonBool(x, "AlterPartitionReassignmentsResponse.allowReplicationFactorChange", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterPartitionReassignmentsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse.responses", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("allowReplicationFactorChange", "AllowReplicationFactorChange", version >= 1);
+    if (x != null) o.allowReplicationFactorChange = jsonBool(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionReassignmentsResponse_ReassignableTopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignableTopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -511,11 +629,23 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -525,12 +655,27 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse_ReassignableTopicResponse"): AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     const o = new AlterPartitionReassignmentsResponse_ReassignableTopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions", e); if (items != null) { const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, "AlterPartitionReassignmentsResponse_ReassignableTopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterPartitionReassignmentsResponse_ReassignablePartitionResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -611,12 +756,16 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -627,13 +776,23 @@ export class AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse"): AlterPartitionReassignmentsResponse_ReassignablePartitionResponse {
     const o = new AlterPartitionReassignmentsResponse_ReassignablePartitionResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterPartitionReassignmentsResponse_ReassignablePartitionResponse.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterReplicaLogDirsRequest {
   static readonly API_KEY: i16 = 34;
@@ -72,10 +72,21 @@ export class AlterReplicaLogDirsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("dirs"); { const x = this.dirs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("dirs");
+    {
+      const x = this.dirs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class AlterReplicaLogDirsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest"): AlterReplicaLogDirsRequest {
     const o = new AlterReplicaLogDirsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("dirs"); if (x == null) { e.add("AlterReplicaLogDirsRequest.dirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest.dirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest.dirs", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest.dirs[]"); o.dirs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("dirs", "Dirs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDir>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDir.fromJson(items[i], version, e, f.item(i));
+        o.dirs = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +189,23 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("path"); j.str(this.path);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("path");
+    j.str(this.path);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +215,27 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest_AlterReplicaLogDir"): AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDir();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("path"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", "cannot be null in this version"); } else { o.path = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.path", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics", e); if (items != null) { const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, "AlterReplicaLogDirsRequest_AlterReplicaLogDir.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("path", "Path", true);
+    if (x != null) o.path = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -259,11 +311,23 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -273,12 +337,27 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic"): AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic {
     const o = new AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "AlterReplicaLogDirsRequest_AlterReplicaLogDirTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -357,11 +436,23 @@ export class AlterReplicaLogDirsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -371,12 +462,27 @@ export class AlterReplicaLogDirsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse"): AlterReplicaLogDirsResponse {
     const o = new AlterReplicaLogDirsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterReplicaLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("AlterReplicaLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse.results", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -452,11 +558,23 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -466,12 +584,27 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult"): AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     const o = new AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions", e); if (items != null) { const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, "AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -547,11 +680,14 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -561,12 +697,20 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult"): AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult {
     const o = new AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterReplicaLogDirsResponse_AlterReplicaLogDirPartitionResult.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 91;
@@ -77,11 +77,23 @@ export class AlterShareGroupOffsetsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class AlterShareGroupOffsetsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest"): AlterShareGroupOffsetsRequest {
     const o = new AlterShareGroupOffsetsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "AlterShareGroupOffsetsRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AlterShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic"): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     const o = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -267,11 +321,14 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("startOffset"); j.int(this.startOffset);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("startOffset");
+    j.int(this.startOffset);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -281,12 +338,20 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartitio
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition"): AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition {
     const o = new AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestPartition.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -375,13 +440,27 @@ export class AlterShareGroupOffsetsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -393,14 +472,32 @@ export class AlterShareGroupOffsetsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse"): AlterShareGroupOffsetsResponse {
     const o = new AlterShareGroupOffsetsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("AlterShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -482,12 +579,25 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -498,13 +608,29 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic"): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic {
     const o = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicName", e); } }
-    { const x = v.get("topicId"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -585,12 +711,16 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -601,13 +731,23 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartit
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition"): AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition {
     const o = new AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponsePartition.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

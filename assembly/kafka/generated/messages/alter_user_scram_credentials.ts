@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AlterUserScramCredentialsRequest {
   static readonly API_KEY: i16 = 51;
@@ -77,11 +77,32 @@ export class AlterUserScramCredentialsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("deletions"); { const x = this.deletions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("upsertions"); { const x = this.upsertions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("deletions");
+    {
+      const x = this.deletions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("upsertions");
+    {
+      const x = this.upsertions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +112,34 @@ export class AlterUserScramCredentialsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest"): AlterUserScramCredentialsRequest {
     const o = new AlterUserScramCredentialsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("deletions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.deletions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.deletions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.deletions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialDeletion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.deletions[]"); o.deletions = a; } } } }
-    { const x = v.get("upsertions"); if (x == null) { e.add("AlterUserScramCredentialsRequest.upsertions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest.upsertions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsRequest.upsertions", e); if (items != null) { const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, "AlterUserScramCredentialsRequest.upsertions[]"); o.upsertions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("deletions", "Deletions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialDeletion>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialDeletion.fromJson(items[i], version, e, f.item(i));
+        o.deletions = a;
+      }
+    }
+    x = f.field("upsertions", "Upsertions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterUserScramCredentialsRequest_ScramCredentialUpsertion>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsRequest_ScramCredentialUpsertion.fromJson(items[i], version, e, f.item(i));
+        o.upsertions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -173,11 +216,14 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("mechanism"); j.int(<i64>this.mechanism);
+    j.key("name");
+    j.str(this.name);
+    j.key("mechanism");
+    j.int(<i64>this.mechanism);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -187,12 +233,20 @@ export class AlterUserScramCredentialsRequest_ScramCredentialDeletion {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest_ScramCredentialDeletion"): AlterUserScramCredentialsRequest_ScramCredentialDeletion {
     const o = new AlterUserScramCredentialsRequest_ScramCredentialDeletion();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.name", e); } }
-    { const x = v.get("mechanism"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialDeletion.mechanism", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("mechanism", "Mechanism", true);
+    if (x != null) o.mechanism = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -283,14 +337,20 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("mechanism"); j.int(<i64>this.mechanism);
-    j.key("iterations"); j.int(<i64>this.iterations);
-    j.key("salt"); j.bytes(this.salt);
-    j.key("saltedPassword"); j.bytes(this.saltedPassword);
+    j.key("name");
+    j.str(this.name);
+    j.key("mechanism");
+    j.int(<i64>this.mechanism);
+    j.key("iterations");
+    j.int(<i64>this.iterations);
+    j.key("salt");
+    j.bytes(this.salt);
+    j.key("saltedPassword");
+    j.bytes(this.saltedPassword);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -303,15 +363,26 @@ export class AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsRequest_ScramCredentialUpsertion"): AlterUserScramCredentialsRequest_ScramCredentialUpsertion {
     const o = new AlterUserScramCredentialsRequest_ScramCredentialUpsertion();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", "cannot be null in this version"); } else { o.name = jsonString(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.name", e); } }
-    { const x = v.get("mechanism"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.mechanism", e, -128, 127); } }
-    { const x = v.get("iterations"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", "cannot be null in this version"); } else { o.iterations = <i32>jsonInt(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.iterations", e, -2147483648, 2147483647); } }
-    { const x = v.get("salt"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", "cannot be null in this version"); } else { o.salt = jsonBytes(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.salt", e); } }
-    { const x = v.get("saltedPassword"); if (x == null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", "cannot be null in this version"); } else { o.saltedPassword = jsonBytes(x, "AlterUserScramCredentialsRequest_ScramCredentialUpsertion.saltedPassword", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("mechanism", "Mechanism", true);
+    if (x != null) o.mechanism = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("iterations", "Iterations", true);
+    if (x != null) o.iterations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("salt", "Salt", true);
+    if (x != null) o.salt = jsonBytes(x, f.path, e);
+    x = f.field("saltedPassword", "SaltedPassword", true);
+    if (x != null) o.saltedPassword = jsonBytes(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -390,11 +461,23 @@ export class AlterUserScramCredentialsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -404,12 +487,27 @@ export class AlterUserScramCredentialsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsResponse"): AlterUserScramCredentialsResponse {
     const o = new AlterUserScramCredentialsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AlterUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("AlterUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "AlterUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, "AlterUserScramCredentialsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -490,12 +588,16 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("user"); j.str(this.user);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("user");
+    j.str(this.user);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -506,13 +608,23 @@ export class AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult"): AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult {
     const o = new AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("user"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", "cannot be null in this version"); } else { o.user = jsonString(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.user", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("user", "User", true);
+    if (x != null) o.user = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

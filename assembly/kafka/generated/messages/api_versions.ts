@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ApiVersionsRequest {
   static readonly API_KEY: i16 = 18;
@@ -115,21 +115,26 @@ export class ApiVersionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("clientSoftwareName"); j.str(this.clientSoftwareName);
+      j.key("clientSoftwareName");
+      j.str(this.clientSoftwareName);
     }
     if (version >= 3) {
-      j.key("clientSoftwareVersion"); j.str(this.clientSoftwareVersion);
+      j.key("clientSoftwareVersion");
+      j.str(this.clientSoftwareVersion);
     }
     if (version >= 5) {
-      j.key("clusterId"); j.str(this.clusterId);
+      j.key("clusterId");
+      j.str(this.clusterId);
     }
     if (version >= 5) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -141,14 +146,25 @@ export class ApiVersionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsRequest"): ApiVersionsRequest {
     const o = new ApiVersionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("clientSoftwareName"); if (x == null) { e.add("ApiVersionsRequest.clientSoftwareName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.clientSoftwareName", "cannot be null in this version"); } else { o.clientSoftwareName = jsonString(x, "ApiVersionsRequest.clientSoftwareName", e); } }
-    if (version >= 3) { const x = v.get("clientSoftwareVersion"); if (x == null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.clientSoftwareVersion", "cannot be null in this version"); } else { o.clientSoftwareVersion = jsonString(x, "ApiVersionsRequest.clientSoftwareVersion", e); } }
-    if (version >= 5) { const x = v.get("clusterId"); if (x == null) { e.add("ApiVersionsRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "ApiVersionsRequest.clusterId", e); } }
-    if (version >= 5) { const x = v.get("nodeId"); if (x == null) { e.add("ApiVersionsRequest.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsRequest.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ApiVersionsRequest.nodeId", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clientSoftwareName", "ClientSoftwareName", version >= 3);
+    if (x != null) o.clientSoftwareName = jsonString(x, f.path, e);
+    x = f.field("clientSoftwareVersion", "ClientSoftwareVersion", version >= 3);
+    if (x != null) o.clientSoftwareVersion = jsonString(x, f.path, e);
+    x = f.field("clusterId", "ClusterId", version >= 5);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("nodeId", "NodeId", version >= 5);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -331,26 +347,61 @@ export class ApiVersionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("apiKeys"); { const x = this.apiKeys; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("apiKeys");
+    {
+      const x = this.apiKeys;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
     if (version >= 3) {
-    j.key("supportedFeatures"); { const x = this.supportedFeatures; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("supportedFeatures");
+      {
+        const x = this.supportedFeatures;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-    j.key("finalizedFeaturesEpoch"); j.int(this.finalizedFeaturesEpoch);
+      j.key("finalizedFeaturesEpoch");
+      j.int(this.finalizedFeaturesEpoch);
     }
     if (version >= 3) {
-    j.key("finalizedFeatures"); { const x = this.finalizedFeatures; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("finalizedFeatures");
+      {
+        const x = this.finalizedFeatures;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-    j.key("zkMigrationReady"); j.bool(this.zkMigrationReady);
+      j.key("zkMigrationReady");
+      j.bool(this.zkMigrationReady);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -365,17 +416,55 @@ export class ApiVersionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse"): ApiVersionsResponse {
     const o = new ApiVersionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("ApiVersionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ApiVersionsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("apiKeys"); if (x == null) { e.add("ApiVersionsResponse.apiKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.apiKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.apiKeys", e); if (items != null) { const a = new Array<ApiVersionsResponse_ApiVersion>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_ApiVersion.fromJson(items[i], version, e, "ApiVersionsResponse.apiKeys[]"); o.apiKeys = a; } } } }
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ApiVersionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ApiVersionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("supportedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.supportedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.supportedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_SupportedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.supportedFeatures[]"); o.supportedFeatures = a; } } } }
-    if (version >= 3) { const x = v.get("finalizedFeaturesEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeaturesEpoch", "cannot be null in this version"); } else { o.finalizedFeaturesEpoch = jsonInt(x, "ApiVersionsResponse.finalizedFeaturesEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 3) { const x = v.get("finalizedFeatures"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.finalizedFeatures", "cannot be null in this version"); } else { { const items = jsonArray(x, "ApiVersionsResponse.finalizedFeatures", e); if (items != null) { const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_FinalizedFeatureKey.fromJson(items[i], version, e, "ApiVersionsResponse.finalizedFeatures[]"); o.finalizedFeatures = a; } } } }
-    if (version >= 3) { const x = v.get("zkMigrationReady"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ApiVersionsResponse.zkMigrationReady", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("apiKeys", "ApiKeys", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ApiVersionsResponse_ApiVersion>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_ApiVersion.fromJson(items[i], version, e, f.item(i));
+        o.apiKeys = a;
+      }
+    }
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("supportedFeatures", "SupportedFeatures", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ApiVersionsResponse_SupportedFeatureKey>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_SupportedFeatureKey.fromJson(items[i], version, e, f.item(i));
+        o.supportedFeatures = a;
+      }
+    }
+    x = f.field("finalizedFeaturesEpoch", "FinalizedFeaturesEpoch", version >= 3);
+    if (x != null) o.finalizedFeaturesEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("finalizedFeatures", "FinalizedFeatures", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ApiVersionsResponse_FinalizedFeatureKey>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ApiVersionsResponse_FinalizedFeatureKey.fromJson(items[i], version, e, f.item(i));
+        o.finalizedFeatures = a;
+      }
+    }
+    x = f.field("zkMigrationReady", "ZkMigrationReady", version >= 3);
+    if (x != null) o.zkMigrationReady = jsonBool(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "SupportedFeatures");
+      f.rejectKnownTag(o.unknownTaggedFields, 1, "FinalizedFeaturesEpoch");
+      f.rejectKnownTag(o.unknownTaggedFields, 2, "FinalizedFeatures");
+      f.rejectKnownTag(o.unknownTaggedFields, 3, "ZkMigrationReady");
+    }
+    f.finish();
     return o;
   }
 
@@ -459,12 +548,16 @@ export class ApiVersionsResponse_ApiVersion {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("apiKey"); j.int(<i64>this.apiKey);
-    j.key("minVersion"); j.int(<i64>this.minVersion);
-    j.key("maxVersion"); j.int(<i64>this.maxVersion);
+    j.key("apiKey");
+    j.int(<i64>this.apiKey);
+    j.key("minVersion");
+    j.int(<i64>this.minVersion);
+    j.key("maxVersion");
+    j.int(<i64>this.maxVersion);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -475,13 +568,22 @@ export class ApiVersionsResponse_ApiVersion {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_ApiVersion"): ApiVersionsResponse_ApiVersion {
     const o = new ApiVersionsResponse_ApiVersion();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("apiKey"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.apiKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.apiKey", "cannot be null in this version"); } else { o.apiKey = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.apiKey", e, -32768, 32767); } }
-    { const x = v.get("minVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.minVersion", "cannot be null in this version"); } else { o.minVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.minVersion", e, -32768, 32767); } }
-    { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_ApiVersion.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_ApiVersion.maxVersion", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("apiKey", "ApiKey", true);
+    if (x != null) o.apiKey = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("minVersion", "MinVersion", true);
+    if (x != null) o.minVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("maxVersion", "MaxVersion", true);
+    if (x != null) o.maxVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -583,18 +685,22 @@ export class ApiVersionsResponse_SupportedFeatureKey {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 3) {
-      j.key("minVersion"); j.int(<i64>this.minVersion);
+      j.key("minVersion");
+      j.int(<i64>this.minVersion);
     }
     if (version >= 3) {
-      j.key("maxVersion"); j.int(<i64>this.maxVersion);
+      j.key("maxVersion");
+      j.int(<i64>this.maxVersion);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -605,13 +711,22 @@ export class ApiVersionsResponse_SupportedFeatureKey {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_SupportedFeatureKey"): ApiVersionsResponse_SupportedFeatureKey {
     const o = new ApiVersionsResponse_SupportedFeatureKey();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("name"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ApiVersionsResponse_SupportedFeatureKey.name", e); } }
-    if (version >= 3) { const x = v.get("minVersion"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.minVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.minVersion", "cannot be null in this version"); } else { o.minVersion = <i16>jsonInt(x, "ApiVersionsResponse_SupportedFeatureKey.minVersion", e, -32768, 32767); } }
-    if (version >= 3) { const x = v.get("maxVersion"); if (x == null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_SupportedFeatureKey.maxVersion", "cannot be null in this version"); } else { o.maxVersion = <i16>jsonInt(x, "ApiVersionsResponse_SupportedFeatureKey.maxVersion", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 3);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("minVersion", "MinVersion", version >= 3);
+    if (x != null) o.minVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("maxVersion", "MaxVersion", version >= 3);
+    if (x != null) o.maxVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -713,18 +828,22 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 3) {
-      j.key("maxVersionLevel"); j.int(<i64>this.maxVersionLevel);
+      j.key("maxVersionLevel");
+      j.int(<i64>this.maxVersionLevel);
     }
     if (version >= 3) {
-      j.key("minVersionLevel"); j.int(<i64>this.minVersionLevel);
+      j.key("minVersionLevel");
+      j.int(<i64>this.minVersionLevel);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -735,13 +854,22 @@ export class ApiVersionsResponse_FinalizedFeatureKey {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ApiVersionsResponse_FinalizedFeatureKey"): ApiVersionsResponse_FinalizedFeatureKey {
     const o = new ApiVersionsResponse_FinalizedFeatureKey();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("name"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ApiVersionsResponse_FinalizedFeatureKey.name", e); } }
-    if (version >= 3) { const x = v.get("maxVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", "cannot be null in this version"); } else { o.maxVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.maxVersionLevel", e, -32768, 32767); } }
-    if (version >= 3) { const x = v.get("minVersionLevel"); if (x == null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", "cannot be null in this version"); } else { o.minVersionLevel = <i16>jsonInt(x, "ApiVersionsResponse_FinalizedFeatureKey.minVersionLevel", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 3);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("maxVersionLevel", "MaxVersionLevel", version >= 3);
+    if (x != null) o.maxVersionLevel = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("minVersionLevel", "MinVersionLevel", version >= 3);
+    if (x != null) o.minVersionLevel = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class AssignReplicasToDirsRequest {
   static readonly API_KEY: i16 = 73;
@@ -82,12 +82,25 @@ export class AssignReplicasToDirsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("brokerEpoch"); j.int(this.brokerEpoch);
-    j.key("directories"); { const x = this.directories; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("brokerEpoch");
+    j.int(this.brokerEpoch);
+    j.key("directories");
+    {
+      const x = this.directories;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -98,13 +111,29 @@ export class AssignReplicasToDirsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest"): AssignReplicasToDirsRequest {
     const o = new AssignReplicasToDirsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "AssignReplicasToDirsRequest.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerEpoch"); if (x == null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "AssignReplicasToDirsRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsRequest.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest.directories[]"); o.directories = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", true);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("directories", "Directories", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsRequest_DirectoryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_DirectoryData.fromJson(items[i], version, e, f.item(i));
+        o.directories = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -180,11 +209,23 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("id"); j.uuid(this.id);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("id");
+    j.uuid(this.id);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -194,12 +235,27 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_DirectoryData"): AssignReplicasToDirsRequest_DirectoryData {
     const o = new AssignReplicasToDirsRequest_DirectoryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsRequest_DirectoryData.id", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_DirectoryData.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("id", "Id", true);
+    if (x != null) o.id = jsonUuid(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -275,11 +331,23 @@ export class AssignReplicasToDirsRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -289,12 +357,27 @@ export class AssignReplicasToDirsRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_TopicData"): AssignReplicasToDirsRequest_TopicData {
     const o = new AssignReplicasToDirsRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsRequest_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsRequest_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -365,10 +448,12 @@ export class AssignReplicasToDirsRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -377,11 +462,18 @@ export class AssignReplicasToDirsRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsRequest_PartitionData"): AssignReplicasToDirsRequest_PartitionData {
     const o = new AssignReplicasToDirsRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -465,12 +557,25 @@ export class AssignReplicasToDirsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("directories"); { const x = this.directories; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("directories");
+    {
+      const x = this.directories;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -481,13 +586,29 @@ export class AssignReplicasToDirsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse"): AssignReplicasToDirsResponse {
     const o = new AssignReplicasToDirsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "AssignReplicasToDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("directories"); if (x == null) { e.add("AssignReplicasToDirsResponse.directories", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse.directories", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse.directories", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse.directories[]"); o.directories = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("directories", "Directories", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsResponse_DirectoryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_DirectoryData.fromJson(items[i], version, e, f.item(i));
+        o.directories = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -564,11 +685,23 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("id"); j.uuid(this.id);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("id");
+    j.uuid(this.id);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -578,12 +711,27 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_DirectoryData"): AssignReplicasToDirsResponse_DirectoryData {
     const o = new AssignReplicasToDirsResponse_DirectoryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("id"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.id", "cannot be null in this version"); } else { o.id = jsonUuid(x, "AssignReplicasToDirsResponse_DirectoryData.id", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_DirectoryData.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_DirectoryData.topics", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_DirectoryData.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("id", "Id", true);
+    if (x != null) o.id = jsonUuid(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -659,11 +807,23 @@ export class AssignReplicasToDirsResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -673,12 +833,27 @@ export class AssignReplicasToDirsResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_TopicData"): AssignReplicasToDirsResponse_TopicData {
     const o = new AssignReplicasToDirsResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "AssignReplicasToDirsResponse_TopicData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "AssignReplicasToDirsResponse_TopicData.partitions", e); if (items != null) { const a = new Array<AssignReplicasToDirsResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, "AssignReplicasToDirsResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<AssignReplicasToDirsResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = AssignReplicasToDirsResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -754,11 +929,14 @@ export class AssignReplicasToDirsResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -768,12 +946,20 @@ export class AssignReplicasToDirsResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "AssignReplicasToDirsResponse_PartitionData"): AssignReplicasToDirsResponse_PartitionData {
     const o = new AssignReplicasToDirsResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("AssignReplicasToDirsResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "AssignReplicasToDirsResponse_PartitionData.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

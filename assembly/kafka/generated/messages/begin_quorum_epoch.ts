@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class BeginQuorumEpochRequest {
   static readonly API_KEY: i16 = 53;
@@ -101,17 +101,40 @@ export class BeginQuorumEpochRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
+    j.key("clusterId");
+    j.str(this.clusterId);
     if (version >= 1) {
-      j.key("voterId"); j.int(<i64>this.voterId);
+      j.key("voterId");
+      j.int(<i64>this.voterId);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("leaderEndpoints"); { const x = this.leaderEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("leaderEndpoints");
+      {
+        const x = this.leaderEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -123,14 +146,39 @@ export class BeginQuorumEpochRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest"): BeginQuorumEpochRequest {
     const o = new BeginQuorumEpochRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) { e.add("BeginQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "BeginQuorumEpochRequest.clusterId", e); } }
-    if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("BeginQuorumEpochRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "BeginQuorumEpochRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochRequest.leaderEndpoints[]"); o.leaderEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("voterId", "VoterId", version >= 1);
+    if (x != null) o.voterId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("leaderEndpoints", "LeaderEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochRequest_LeaderEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.leaderEndpoints = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -207,11 +255,23 @@ export class BeginQuorumEpochRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -221,12 +281,27 @@ export class BeginQuorumEpochRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_TopicData"): BeginQuorumEpochRequest_TopicData {
     const o = new BeginQuorumEpochRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -322,15 +397,20 @@ export class BeginQuorumEpochRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
     if (version >= 1) {
-      j.key("voterDirectoryId"); j.uuid(this.voterDirectoryId);
+      j.key("voterDirectoryId");
+      j.uuid(this.voterDirectoryId);
     }
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -342,14 +422,24 @@ export class BeginQuorumEpochRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_PartitionData"): BeginQuorumEpochRequest_PartitionData {
     const o = new BeginQuorumEpochRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("voterDirectoryId"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "BeginQuorumEpochRequest_PartitionData.voterDirectoryId", e); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voterDirectoryId", "VoterDirectoryId", version >= 1);
+    if (x != null) o.voterDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -451,18 +541,22 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -473,13 +567,22 @@ export class BeginQuorumEpochRequest_LeaderEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochRequest_LeaderEndpoint"): BeginQuorumEpochRequest_LeaderEndpoint {
     const o = new BeginQuorumEpochRequest_LeaderEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BeginQuorumEpochRequest_LeaderEndpoint.name", e); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BeginQuorumEpochRequest_LeaderEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 1);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -581,14 +684,36 @@ export class BeginQuorumEpochResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -599,13 +724,37 @@ export class BeginQuorumEpochResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse"): BeginQuorumEpochResponse {
     const o = new BeginQuorumEpochResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("BeginQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BeginQuorumEpochResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("BeginQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "BeginQuorumEpochResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "BeginQuorumEpochResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -683,11 +832,23 @@ export class BeginQuorumEpochResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -697,12 +858,27 @@ export class BeginQuorumEpochResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_TopicData"): BeginQuorumEpochResponse_TopicData {
     const o = new BeginQuorumEpochResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "BeginQuorumEpochResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "BeginQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<BeginQuorumEpochResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "BeginQuorumEpochResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BeginQuorumEpochResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BeginQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -788,13 +964,18 @@ export class BeginQuorumEpochResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -806,14 +987,24 @@ export class BeginQuorumEpochResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_PartitionData"): BeginQuorumEpochResponse_PartitionData {
     const o = new BeginQuorumEpochResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "BeginQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -915,18 +1106,22 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -937,13 +1132,22 @@ export class BeginQuorumEpochResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BeginQuorumEpochResponse_NodeEndpoint"): BeginQuorumEpochResponse_NodeEndpoint {
     const o = new BeginQuorumEpochResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "BeginQuorumEpochResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BeginQuorumEpochResponse_NodeEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BeginQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BeginQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 1);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

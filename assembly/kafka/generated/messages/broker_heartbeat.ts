@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class BrokerHeartbeatRequest {
   static readonly API_KEY: i16 = 63;
@@ -138,20 +138,46 @@ export class BrokerHeartbeatRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("brokerEpoch"); j.int(this.brokerEpoch);
-    j.key("currentMetadataOffset"); j.int(this.currentMetadataOffset);
-    j.key("wantFence"); j.bool(this.wantFence);
-    j.key("wantShutDown"); j.bool(this.wantShutDown);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("brokerEpoch");
+    j.int(this.brokerEpoch);
+    j.key("currentMetadataOffset");
+    j.int(this.currentMetadataOffset);
+    j.key("wantFence");
+    j.bool(this.wantFence);
+    j.key("wantShutDown");
+    j.bool(this.wantShutDown);
     if (version >= 1) {
-    j.key("offlineLogDirs"); { const x = this.offlineLogDirs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.uuid(x[i]); } j.endArray(); } }
+      j.key("offlineLogDirs");
+      {
+        const x = this.offlineLogDirs;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.uuid(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 2) {
-    j.key("cordonedLogDirs"); { const x = this.cordonedLogDirs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.uuid(x[i]); } j.endArray(); } }
+      j.key("cordonedLogDirs");
+      {
+        const x = this.cordonedLogDirs;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.uuid(x[i]);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -166,17 +192,47 @@ export class BrokerHeartbeatRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerHeartbeatRequest"): BrokerHeartbeatRequest {
     const o = new BrokerHeartbeatRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("BrokerHeartbeatRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "BrokerHeartbeatRequest.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerEpoch"); if (x == null) { e.add("BrokerHeartbeatRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "BrokerHeartbeatRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("currentMetadataOffset"); if (x == null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.currentMetadataOffset", "cannot be null in this version"); } else { o.currentMetadataOffset = jsonInt(x, "BrokerHeartbeatRequest.currentMetadataOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("wantFence"); if (x == null) { e.add("BrokerHeartbeatRequest.wantFence", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantFence", "cannot be null in this version"); } else { o.wantFence = jsonBool(x, "BrokerHeartbeatRequest.wantFence", e); } }
-    { const x = v.get("wantShutDown"); if (x == null) { e.add("BrokerHeartbeatRequest.wantShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.wantShutDown", "cannot be null in this version"); } else { o.wantShutDown = jsonBool(x, "BrokerHeartbeatRequest.wantShutDown", e); } }
-    if (version >= 1) { const x = v.get("offlineLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatRequest.offlineLogDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.offlineLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerHeartbeatRequest.offlineLogDirs[]", e); o.offlineLogDirs = a; } } } }
-    if (version >= 2) { const x = v.get("cordonedLogDirs"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.cordonedLogDirs = null; } else { { const items = jsonArray(x, "BrokerHeartbeatRequest.cordonedLogDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerHeartbeatRequest.cordonedLogDirs[]", e); o.cordonedLogDirs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", true);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("currentMetadataOffset", "CurrentMetadataOffset", true);
+    if (x != null) o.currentMetadataOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("wantFence", "WantFence", true);
+    if (x != null) o.wantFence = jsonBool(x, f.path, e);
+    x = f.field("wantShutDown", "WantShutDown", true);
+    if (x != null) o.wantShutDown = jsonBool(x, f.path, e);
+    x = f.field("offlineLogDirs", "OfflineLogDirs", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<Uint8Array>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], f.item(i), e);
+        o.offlineLogDirs = a;
+      }
+    }
+    x = f.field("cordonedLogDirs", "CordonedLogDirs", version >= 2);
+    if (x != null && x.isNull) o.cordonedLogDirs = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<Uint8Array>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], f.item(i), e);
+        o.cordonedLogDirs = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 1) f.rejectKnownTag(o.unknownTaggedFields, 0, "OfflineLogDirs");
+      if (version >= 2) f.rejectKnownTag(o.unknownTaggedFields, 1, "CordonedLogDirs");
+    }
+    f.finish();
     return o;
   }
 
@@ -270,14 +326,20 @@ export class BrokerHeartbeatResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("isCaughtUp"); j.bool(this.isCaughtUp);
-    j.key("isFenced"); j.bool(this.isFenced);
-    j.key("shouldShutDown"); j.bool(this.shouldShutDown);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("isCaughtUp");
+    j.bool(this.isCaughtUp);
+    j.key("isFenced");
+    j.bool(this.isFenced);
+    j.key("shouldShutDown");
+    j.bool(this.shouldShutDown);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -290,15 +352,26 @@ export class BrokerHeartbeatResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerHeartbeatResponse"): BrokerHeartbeatResponse {
     const o = new BrokerHeartbeatResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("BrokerHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "BrokerHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("BrokerHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BrokerHeartbeatResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("isCaughtUp"); if (x == null) { e.add("BrokerHeartbeatResponse.isCaughtUp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.isCaughtUp", "cannot be null in this version"); } else { o.isCaughtUp = jsonBool(x, "BrokerHeartbeatResponse.isCaughtUp", e); } }
-    { const x = v.get("isFenced"); if (x == null) { e.add("BrokerHeartbeatResponse.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "BrokerHeartbeatResponse.isFenced", e); } }
-    { const x = v.get("shouldShutDown"); if (x == null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerHeartbeatResponse.shouldShutDown", "cannot be null in this version"); } else { o.shouldShutDown = jsonBool(x, "BrokerHeartbeatResponse.shouldShutDown", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("isCaughtUp", "IsCaughtUp", true);
+    if (x != null) o.isCaughtUp = jsonBool(x, f.path, e);
+    x = f.field("isFenced", "IsFenced", true);
+    if (x != null) o.isFenced = jsonBool(x, f.path, e);
+    x = f.field("shouldShutDown", "ShouldShutDown", true);
+    if (x != null) o.shouldShutDown = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class BrokerRegistrationRequest {
   static readonly API_KEY: i16 = 62;
@@ -133,24 +133,61 @@ export class BrokerRegistrationRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("incarnationId"); j.uuid(this.incarnationId);
-    j.key("listeners"); { const x = this.listeners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("features"); { const x = this.features; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("rack"); j.str(this.rack);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("incarnationId");
+    j.uuid(this.incarnationId);
+    j.key("listeners");
+    {
+      const x = this.listeners;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("features");
+    {
+      const x = this.features;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("rack");
+    j.str(this.rack);
     if (version >= 1) {
-      j.key("isMigratingZkBroker"); j.bool(this.isMigratingZkBroker);
+      j.key("isMigratingZkBroker");
+      j.bool(this.isMigratingZkBroker);
     }
     if (version >= 2) {
-      j.key("logDirs"); { const x = this.logDirs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.uuid(x[i]); } j.endArray(); } }
+      j.key("logDirs");
+      {
+        const x = this.logDirs;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.uuid(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-      j.key("previousBrokerEpoch"); j.int(this.previousBrokerEpoch);
+      j.key("previousBrokerEpoch");
+      j.int(this.previousBrokerEpoch);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -167,19 +204,56 @@ export class BrokerRegistrationRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest"): BrokerRegistrationRequest {
     const o = new BrokerRegistrationRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("BrokerRegistrationRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "BrokerRegistrationRequest.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("clusterId"); if (x == null) { e.add("BrokerRegistrationRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "BrokerRegistrationRequest.clusterId", e); } }
-    { const x = v.get("incarnationId"); if (x == null) { e.add("BrokerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "BrokerRegistrationRequest.incarnationId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("BrokerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Listener.fromJson(items[i], version, e, "BrokerRegistrationRequest.listeners[]"); o.listeners = a; } } } }
-    { const x = v.get("features"); if (x == null) { e.add("BrokerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.features", e); if (items != null) { const a = new Array<BrokerRegistrationRequest_Feature>(items.length); for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Feature.fromJson(items[i], version, e, "BrokerRegistrationRequest.features[]"); o.features = a; } } } }
-    { const x = v.get("rack"); if (x == null) { e.add("BrokerRegistrationRequest.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "BrokerRegistrationRequest.rack", e); } }
-    if (version >= 1) { const x = v.get("isMigratingZkBroker"); if (x == null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.isMigratingZkBroker", "cannot be null in this version"); } else { o.isMigratingZkBroker = jsonBool(x, "BrokerRegistrationRequest.isMigratingZkBroker", e); } }
-    if (version >= 2) { const x = v.get("logDirs"); if (x == null) { e.add("BrokerRegistrationRequest.logDirs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.logDirs", "cannot be null in this version"); } else { { const items = jsonArray(x, "BrokerRegistrationRequest.logDirs", e); if (items != null) { const a = new Array<Uint8Array>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], "BrokerRegistrationRequest.logDirs[]", e); o.logDirs = a; } } } }
-    if (version >= 3) { const x = v.get("previousBrokerEpoch"); if (x == null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest.previousBrokerEpoch", "cannot be null in this version"); } else { o.previousBrokerEpoch = jsonInt(x, "BrokerRegistrationRequest.previousBrokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("incarnationId", "IncarnationId", true);
+    if (x != null) o.incarnationId = jsonUuid(x, f.path, e);
+    x = f.field("listeners", "Listeners", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BrokerRegistrationRequest_Listener>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Listener.fromJson(items[i], version, e, f.item(i));
+        o.listeners = a;
+      }
+    }
+    x = f.field("features", "Features", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<BrokerRegistrationRequest_Feature>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = BrokerRegistrationRequest_Feature.fromJson(items[i], version, e, f.item(i));
+        o.features = a;
+      }
+    }
+    x = f.field("rack", "Rack", true);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    x = f.field("isMigratingZkBroker", "IsMigratingZkBroker", version >= 1);
+    if (x != null) o.isMigratingZkBroker = jsonBool(x, f.path, e);
+    x = f.field("logDirs", "LogDirs", version >= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<Uint8Array>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonUuid(items[i], f.item(i), e);
+        o.logDirs = a;
+      }
+    }
+    x = f.field("previousBrokerEpoch", "PreviousBrokerEpoch", version >= 3);
+    if (x != null) o.previousBrokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -266,13 +340,18 @@ export class BrokerRegistrationRequest_Listener {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
-    j.key("securityProtocol"); j.int(<i64>this.securityProtocol);
+    j.key("name");
+    j.str(this.name);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.key("securityProtocol");
+    j.int(<i64>this.securityProtocol);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -284,14 +363,24 @@ export class BrokerRegistrationRequest_Listener {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest_Listener"): BrokerRegistrationRequest_Listener {
     const o = new BrokerRegistrationRequest_Listener();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BrokerRegistrationRequest_Listener.name", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "BrokerRegistrationRequest_Listener.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "BrokerRegistrationRequest_Listener.port", e, 0, 65535); } }
-    { const x = v.get("securityProtocol"); if (x == null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "BrokerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    x = f.field("securityProtocol", "SecurityProtocol", true);
+    if (x != null) o.securityProtocol = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -372,12 +461,16 @@ export class BrokerRegistrationRequest_Feature {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("minSupportedVersion"); j.int(<i64>this.minSupportedVersion);
-    j.key("maxSupportedVersion"); j.int(<i64>this.maxSupportedVersion);
+    j.key("name");
+    j.str(this.name);
+    j.key("minSupportedVersion");
+    j.int(<i64>this.minSupportedVersion);
+    j.key("maxSupportedVersion");
+    j.int(<i64>this.maxSupportedVersion);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -388,13 +481,22 @@ export class BrokerRegistrationRequest_Feature {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationRequest_Feature"): BrokerRegistrationRequest_Feature {
     const o = new BrokerRegistrationRequest_Feature();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.name", "cannot be null in this version"); } else { o.name = jsonString(x, "BrokerRegistrationRequest_Feature.name", e); } }
-    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
-    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "BrokerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("minSupportedVersion", "MinSupportedVersion", true);
+    if (x != null) o.minSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("maxSupportedVersion", "MaxSupportedVersion", true);
+    if (x != null) o.maxSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -478,12 +580,16 @@ export class BrokerRegistrationResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("brokerEpoch"); j.int(this.brokerEpoch);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("brokerEpoch");
+    j.int(this.brokerEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -494,13 +600,22 @@ export class BrokerRegistrationResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "BrokerRegistrationResponse"): BrokerRegistrationResponse {
     const o = new BrokerRegistrationResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("BrokerRegistrationResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "BrokerRegistrationResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("BrokerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "BrokerRegistrationResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("brokerEpoch"); if (x == null) { e.add("BrokerRegistrationResponse.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("BrokerRegistrationResponse.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "BrokerRegistrationResponse.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("brokerEpoch", "BrokerEpoch", true);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ConsumerGroupDescribeRequest {
   static readonly API_KEY: i16 = 69;
@@ -77,11 +77,23 @@ export class ConsumerGroupDescribeRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupIds"); { const x = this.groupIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("includeAuthorizedOperations"); j.bool(this.includeAuthorizedOperations);
+    j.key("groupIds");
+    {
+      const x = this.groupIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("includeAuthorizedOperations");
+    j.bool(this.includeAuthorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class ConsumerGroupDescribeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeRequest"): ConsumerGroupDescribeRequest {
     const o = new ConsumerGroupDescribeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("ConsumerGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
-    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ConsumerGroupDescribeRequest.includeAuthorizedOperations", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupIds", "GroupIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.groupIds = a;
+      }
+    }
+    x = f.field("includeAuthorizedOperations", "IncludeAuthorizedOperations", true);
+    if (x != null) o.includeAuthorizedOperations = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -175,11 +202,23 @@ export class ConsumerGroupDescribeResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -189,12 +228,27 @@ export class ConsumerGroupDescribeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse"): ConsumerGroupDescribeResponse {
     const o = new ConsumerGroupDescribeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ConsumerGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ConsumerGroupDescribeResponse_DescribedGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -305,18 +359,37 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("groupId"); j.str(this.groupId);
-    j.key("groupState"); j.str(this.groupState);
-    j.key("groupEpoch"); j.int(<i64>this.groupEpoch);
-    j.key("assignmentEpoch"); j.int(<i64>this.assignmentEpoch);
-    j.key("assignorName"); j.str(this.assignorName);
-    j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("authorizedOperations"); j.int(<i64>this.authorizedOperations);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("groupState");
+    j.str(this.groupState);
+    j.key("groupEpoch");
+    j.int(<i64>this.groupEpoch);
+    j.key("assignmentEpoch");
+    j.int(<i64>this.assignmentEpoch);
+    j.key("assignorName");
+    j.str(this.assignorName);
+    j.key("members");
+    {
+      const x = this.members;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("authorizedOperations");
+    j.int(<i64>this.authorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -333,19 +406,42 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_DescribedGroup"): ConsumerGroupDescribeResponse_DescribedGroup {
     const o = new ConsumerGroupDescribeResponse_DescribedGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupId", e); } }
-    { const x = v.get("groupState"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupState", e); } }
-    { const x = v.get("groupEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignorName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ConsumerGroupDescribeResponse_DescribedGroup.assignorName", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
-    { const x = v.get("authorizedOperations"); if (x == null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("groupState", "GroupState", true);
+    if (x != null) o.groupState = jsonString(x, f.path, e);
+    x = f.field("groupEpoch", "GroupEpoch", true);
+    if (x != null) o.groupEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignmentEpoch", "AssignmentEpoch", true);
+    if (x != null) o.assignmentEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignorName", "AssignorName", true);
+    if (x != null) o.assignorName = jsonString(x, f.path, e);
+    x = f.field("members", "Members", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ConsumerGroupDescribeResponse_Member>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_Member.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    x = f.field("authorizedOperations", "AuthorizedOperations", true);
+    if (x != null) o.authorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -474,22 +570,43 @@ export class ConsumerGroupDescribeResponse_Member {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
-    j.key("instanceId"); j.str(this.instanceId);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("clientId"); j.str(this.clientId);
-    j.key("clientHost"); j.str(this.clientHost);
-    j.key("subscribedTopicNames"); { const x = this.subscribedTopicNames; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("subscribedTopicRegex"); j.str(this.subscribedTopicRegex);
-    j.key("assignment"); this.assignment.toJson(j, version);
-    j.key("targetAssignment"); this.targetAssignment.toJson(j, version);
-    if (version >= 1) {
-      j.key("memberType"); j.int(<i64>this.memberType);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("instanceId");
+    j.str(this.instanceId);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("clientId");
+    j.str(this.clientId);
+    j.key("clientHost");
+    j.str(this.clientHost);
+    j.key("subscribedTopicNames");
+    {
+      const x = this.subscribedTopicNames;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
     }
+    j.key("subscribedTopicRegex");
+    j.str(this.subscribedTopicRegex);
+    j.key("assignment");
+    this.assignment.toJson(j, version);
+    j.key("targetAssignment");
+    this.targetAssignment.toJson(j, version);
+    if (version >= 1) {
+      j.key("memberType");
+      j.int(<i64>this.memberType);
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -508,21 +625,48 @@ export class ConsumerGroupDescribeResponse_Member {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_Member"): ConsumerGroupDescribeResponse_Member {
     const o = new ConsumerGroupDescribeResponse_Member();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ConsumerGroupDescribeResponse_Member.memberId", e); } }
-    { const x = v.get("instanceId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "ConsumerGroupDescribeResponse_Member.instanceId", e); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ConsumerGroupDescribeResponse_Member.rackId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("clientId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientId", e); } }
-    { const x = v.get("clientHost"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ConsumerGroupDescribeResponse_Member.clientHost", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupDescribeResponse_Member.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
-    { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupDescribeResponse_Member.subscribedTopicRegex", e); } }
-    { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.assignment"); } }
-    { const x = v.get("targetAssignment"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, "ConsumerGroupDescribeResponse_Member.targetAssignment"); } }
-    if (version >= 1) { const x = v.get("memberType"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Member.memberType", "cannot be null in this version"); } else { o.memberType = <i8>jsonInt(x, "ConsumerGroupDescribeResponse_Member.memberType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("instanceId", "InstanceId", true);
+    if (x != null && x.isNull) o.instanceId = null;
+    else if (x != null) o.instanceId = jsonString(x, f.path, e);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("clientId", "ClientId", true);
+    if (x != null) o.clientId = jsonString(x, f.path, e);
+    x = f.field("clientHost", "ClientHost", true);
+    if (x != null) o.clientHost = jsonString(x, f.path, e);
+    x = f.field("subscribedTopicNames", "SubscribedTopicNames", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.subscribedTopicNames = a;
+      }
+    }
+    x = f.field("subscribedTopicRegex", "SubscribedTopicRegex", true);
+    if (x != null && x.isNull) o.subscribedTopicRegex = null;
+    else if (x != null) o.subscribedTopicRegex = jsonString(x, f.path, e);
+    x = f.field("assignment", "Assignment", true);
+    if (x != null) o.assignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, f.path);
+    x = f.field("targetAssignment", "TargetAssignment", true);
+    if (x != null) o.targetAssignment = ConsumerGroupDescribeResponse_Assignment.fromJson(x, version, e, f.path);
+    x = f.field("memberType", "MemberType", version >= 1);
+    if (x != null) o.memberType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -604,12 +748,25 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -620,13 +777,29 @@ export class ConsumerGroupDescribeResponse_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_TopicPartitions"): ConsumerGroupDescribeResponse_TopicPartitions {
     const o = new ConsumerGroupDescribeResponse_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("topicName"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ConsumerGroupDescribeResponse_TopicPartitions.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -697,10 +870,21 @@ export class ConsumerGroupDescribeResponse_Assignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -709,11 +893,25 @@ export class ConsumerGroupDescribeResponse_Assignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupDescribeResponse_Assignment"): ConsumerGroupDescribeResponse_Assignment {
     const o = new ConsumerGroupDescribeResponse_Assignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupDescribeResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ConsumerGroupDescribeResponse_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

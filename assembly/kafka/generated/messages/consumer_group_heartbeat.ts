@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ConsumerGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 68;
@@ -124,21 +124,50 @@ export class ConsumerGroupHeartbeatRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("instanceId"); j.str(this.instanceId);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("rebalanceTimeoutMs"); j.int(<i64>this.rebalanceTimeoutMs);
-    j.key("subscribedTopicNames"); { const x = this.subscribedTopicNames; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    if (version >= 1) {
-      j.key("subscribedTopicRegex"); j.str(this.subscribedTopicRegex);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("instanceId");
+    j.str(this.instanceId);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("rebalanceTimeoutMs");
+    j.int(<i64>this.rebalanceTimeoutMs);
+    j.key("subscribedTopicNames");
+    {
+      const x = this.subscribedTopicNames;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
     }
-    j.key("serverAssignor"); j.str(this.serverAssignor);
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    if (version >= 1) {
+      j.key("subscribedTopicRegex");
+      j.str(this.subscribedTopicRegex);
+    }
+    j.key("serverAssignor");
+    j.str(this.serverAssignor);
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -156,20 +185,56 @@ export class ConsumerGroupHeartbeatRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatRequest"): ConsumerGroupHeartbeatRequest {
     const o = new ConsumerGroupHeartbeatRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ConsumerGroupHeartbeatRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ConsumerGroupHeartbeatRequest.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("instanceId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "ConsumerGroupHeartbeatRequest.instanceId", e); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ConsumerGroupHeartbeatRequest.rackId", e); } }
-    { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ConsumerGroupHeartbeatRequest.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
-    if (version >= 1) { const x = v.get("subscribedTopicRegex"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicRegex = null; } else { o.subscribedTopicRegex = jsonString(x, "ConsumerGroupHeartbeatRequest.subscribedTopicRegex", e); } }
-    { const x = v.get("serverAssignor"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.serverAssignor", "missing"); } else if (x.kind == JsonKind.Null) { o.serverAssignor = null; } else { o.serverAssignor = jsonString(x, "ConsumerGroupHeartbeatRequest.serverAssignor", e); } }
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatRequest.topicPartitions[]"); o.topicPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("instanceId", "InstanceId", true);
+    if (x != null && x.isNull) o.instanceId = null;
+    else if (x != null) o.instanceId = jsonString(x, f.path, e);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("rebalanceTimeoutMs", "RebalanceTimeoutMs", true);
+    if (x != null) o.rebalanceTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("subscribedTopicNames", "SubscribedTopicNames", true);
+    if (x != null && x.isNull) o.subscribedTopicNames = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.subscribedTopicNames = a;
+      }
+    }
+    x = f.field("subscribedTopicRegex", "SubscribedTopicRegex", version >= 1);
+    if (x != null && x.isNull) o.subscribedTopicRegex = null;
+    else if (x != null) o.subscribedTopicRegex = jsonString(x, f.path, e);
+    x = f.field("serverAssignor", "ServerAssignor", true);
+    if (x != null && x.isNull) o.serverAssignor = null;
+    else if (x != null) o.serverAssignor = jsonString(x, f.path, e);
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null && x.isNull) o.topicPartitions = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ConsumerGroupHeartbeatRequest_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatRequest_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -245,11 +310,23 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -259,12 +336,27 @@ export class ConsumerGroupHeartbeatRequest_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatRequest_TopicPartitions"): ConsumerGroupHeartbeatRequest_TopicPartitions {
     const o = new ConsumerGroupHeartbeatRequest_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupHeartbeatRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -368,16 +460,25 @@ export class ConsumerGroupHeartbeatResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("heartbeatIntervalMs"); j.int(<i64>this.heartbeatIntervalMs);
-    j.key("assignment"); if (this.assignment == null) j.nul(); else this.assignment!.toJson(j, version);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("heartbeatIntervalMs");
+    j.int(<i64>this.heartbeatIntervalMs);
+    j.key("assignment");
+    if (this.assignment == null) j.nul();
+    else this.assignment!.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -392,17 +493,33 @@ export class ConsumerGroupHeartbeatResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse"): ConsumerGroupHeartbeatResponse {
     const o = new ConsumerGroupHeartbeatResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ConsumerGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ConsumerGroupHeartbeatResponse.errorMessage", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ConsumerGroupHeartbeatResponse.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "ConsumerGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignment"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ConsumerGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ConsumerGroupHeartbeatResponse.assignment"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null && x.isNull) o.memberId = null;
+    else if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("heartbeatIntervalMs", "HeartbeatIntervalMs", true);
+    if (x != null) o.heartbeatIntervalMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignment", "Assignment", true);
+    if (x != null && x.isNull) o.assignment = null;
+    else if (x != null) o.assignment = ConsumerGroupHeartbeatResponse_Assignment.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -474,10 +591,21 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -486,11 +614,25 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse_Assignment"): ConsumerGroupHeartbeatResponse_Assignment {
     const o = new ConsumerGroupHeartbeatResponse_Assignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ConsumerGroupHeartbeatResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ConsumerGroupHeartbeatResponse_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ConsumerGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -566,11 +708,23 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -580,12 +734,27 @@ export class ConsumerGroupHeartbeatResponse_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ConsumerGroupHeartbeatResponse_TopicPartitions"): ConsumerGroupHeartbeatResponse_TopicPartitions {
     const o = new ConsumerGroupHeartbeatResponse_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ConsumerGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

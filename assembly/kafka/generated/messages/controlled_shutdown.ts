@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ControlledShutdownRequest {
   static readonly API_KEY: i16 = 7;
@@ -84,13 +84,16 @@ export class ControlledShutdownRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
     if (version >= 2) {
-      j.key("brokerEpoch"); j.int(this.brokerEpoch);
+      j.key("brokerEpoch");
+      j.int(this.brokerEpoch);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -100,12 +103,20 @@ export class ControlledShutdownRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownRequest"): ControlledShutdownRequest {
     const o = new ControlledShutdownRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("ControlledShutdownRequest.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownRequest.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "ControlledShutdownRequest.brokerId", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("ControlledShutdownRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "ControlledShutdownRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", version >= 2);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -184,11 +195,23 @@ export class ControlledShutdownResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("remainingPartitions"); { const x = this.remainingPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("remainingPartitions");
+    {
+      const x = this.remainingPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -198,12 +221,27 @@ export class ControlledShutdownResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownResponse"): ControlledShutdownResponse {
     const o = new ControlledShutdownResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("ControlledShutdownResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControlledShutdownResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("remainingPartitions"); if (x == null) { e.add("ControlledShutdownResponse.remainingPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse.remainingPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControlledShutdownResponse.remainingPartitions", e); if (items != null) { const a = new Array<ControlledShutdownResponse_RemainingPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, "ControlledShutdownResponse.remainingPartitions[]"); o.remainingPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("remainingPartitions", "RemainingPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ControlledShutdownResponse_RemainingPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ControlledShutdownResponse_RemainingPartition.fromJson(items[i], version, e, f.item(i));
+        o.remainingPartitions = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -280,11 +318,14 @@ export class ControlledShutdownResponse_RemainingPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -294,12 +335,20 @@ export class ControlledShutdownResponse_RemainingPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControlledShutdownResponse_RemainingPartition"): ControlledShutdownResponse_RemainingPartition {
     const o = new ControlledShutdownResponse_RemainingPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ControlledShutdownResponse_RemainingPartition.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControlledShutdownResponse_RemainingPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ControlledShutdownResponse_RemainingPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ControllerRegistrationRequest {
   static readonly API_KEY: i16 = 70;
@@ -92,14 +92,38 @@ export class ControllerRegistrationRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("controllerId"); j.int(<i64>this.controllerId);
-    j.key("incarnationId"); j.uuid(this.incarnationId);
-    j.key("zkMigrationReady"); j.bool(this.zkMigrationReady);
-    j.key("listeners"); { const x = this.listeners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("features"); { const x = this.features; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("controllerId");
+    j.int(<i64>this.controllerId);
+    j.key("incarnationId");
+    j.uuid(this.incarnationId);
+    j.key("zkMigrationReady");
+    j.bool(this.zkMigrationReady);
+    j.key("listeners");
+    {
+      const x = this.listeners;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("features");
+    {
+      const x = this.features;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -112,15 +136,40 @@ export class ControllerRegistrationRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest"): ControllerRegistrationRequest {
     const o = new ControllerRegistrationRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("controllerId"); if (x == null) { e.add("ControllerRegistrationRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "ControllerRegistrationRequest.controllerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("incarnationId"); if (x == null) { e.add("ControllerRegistrationRequest.incarnationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.incarnationId", "cannot be null in this version"); } else { o.incarnationId = jsonUuid(x, "ControllerRegistrationRequest.incarnationId", e); } }
-    { const x = v.get("zkMigrationReady"); if (x == null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.zkMigrationReady", "cannot be null in this version"); } else { o.zkMigrationReady = jsonBool(x, "ControllerRegistrationRequest.zkMigrationReady", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("ControllerRegistrationRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.listeners", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Listener.fromJson(items[i], version, e, "ControllerRegistrationRequest.listeners[]"); o.listeners = a; } } } }
-    { const x = v.get("features"); if (x == null) { e.add("ControllerRegistrationRequest.features", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest.features", "cannot be null in this version"); } else { { const items = jsonArray(x, "ControllerRegistrationRequest.features", e); if (items != null) { const a = new Array<ControllerRegistrationRequest_Feature>(items.length); for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, "ControllerRegistrationRequest.features[]"); o.features = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("controllerId", "ControllerId", true);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("incarnationId", "IncarnationId", true);
+    if (x != null) o.incarnationId = jsonUuid(x, f.path, e);
+    x = f.field("zkMigrationReady", "ZkMigrationReady", true);
+    if (x != null) o.zkMigrationReady = jsonBool(x, f.path, e);
+    x = f.field("listeners", "Listeners", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ControllerRegistrationRequest_Listener>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Listener.fromJson(items[i], version, e, f.item(i));
+        o.listeners = a;
+      }
+    }
+    x = f.field("features", "Features", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ControllerRegistrationRequest_Feature>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ControllerRegistrationRequest_Feature.fromJson(items[i], version, e, f.item(i));
+        o.features = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -207,13 +256,18 @@ export class ControllerRegistrationRequest_Listener {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
-    j.key("securityProtocol"); j.int(<i64>this.securityProtocol);
+    j.key("name");
+    j.str(this.name);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.key("securityProtocol");
+    j.int(<i64>this.securityProtocol);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -225,14 +279,24 @@ export class ControllerRegistrationRequest_Listener {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest_Listener"): ControllerRegistrationRequest_Listener {
     const o = new ControllerRegistrationRequest_Listener();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ControllerRegistrationRequest_Listener.name", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ControllerRegistrationRequest_Listener.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "ControllerRegistrationRequest_Listener.port", e, 0, 65535); } }
-    { const x = v.get("securityProtocol"); if (x == null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Listener.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "ControllerRegistrationRequest_Listener.securityProtocol", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    x = f.field("securityProtocol", "SecurityProtocol", true);
+    if (x != null) o.securityProtocol = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -313,12 +377,16 @@ export class ControllerRegistrationRequest_Feature {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("minSupportedVersion"); j.int(<i64>this.minSupportedVersion);
-    j.key("maxSupportedVersion"); j.int(<i64>this.maxSupportedVersion);
+    j.key("name");
+    j.str(this.name);
+    j.key("minSupportedVersion");
+    j.int(<i64>this.minSupportedVersion);
+    j.key("maxSupportedVersion");
+    j.int(<i64>this.maxSupportedVersion);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -329,13 +397,22 @@ export class ControllerRegistrationRequest_Feature {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationRequest_Feature"): ControllerRegistrationRequest_Feature {
     const o = new ControllerRegistrationRequest_Feature();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ControllerRegistrationRequest_Feature.name", e); } }
-    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.minSupportedVersion", e, -32768, 32767); } }
-    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationRequest_Feature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "ControllerRegistrationRequest_Feature.maxSupportedVersion", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("minSupportedVersion", "MinSupportedVersion", true);
+    if (x != null) o.minSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("maxSupportedVersion", "MaxSupportedVersion", true);
+    if (x != null) o.maxSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -419,12 +496,16 @@ export class ControllerRegistrationResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -435,13 +516,23 @@ export class ControllerRegistrationResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ControllerRegistrationResponse"): ControllerRegistrationResponse {
     const o = new ControllerRegistrationResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ControllerRegistrationResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ControllerRegistrationResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ControllerRegistrationResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ControllerRegistrationResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ControllerRegistrationResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ControllerRegistrationResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ControllerRegistrationResponse.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class CreateAclsRequest {
   static readonly API_KEY: i16 = 30;
@@ -72,10 +72,21 @@ export class CreateAclsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("creations"); { const x = this.creations; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("creations");
+    {
+      const x = this.creations;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class CreateAclsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsRequest"): CreateAclsRequest {
     const o = new CreateAclsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("creations"); if (x == null) { e.add("CreateAclsRequest.creations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest.creations", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsRequest.creations", e); if (items != null) { const a = new Array<CreateAclsRequest_AclCreation>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateAclsRequest_AclCreation.fromJson(items[i], version, e, "CreateAclsRequest.creations[]"); o.creations = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("creations", "Creations", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateAclsRequest_AclCreation>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateAclsRequest_AclCreation.fromJson(items[i], version, e, f.item(i));
+        o.creations = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -196,18 +221,26 @@ export class CreateAclsRequest_AclCreation {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
     if (version >= 1) {
-      j.key("resourcePatternType"); j.int(<i64>this.resourcePatternType);
+      j.key("resourcePatternType");
+      j.int(<i64>this.resourcePatternType);
     }
-    j.key("principal"); j.str(this.principal);
-    j.key("host"); j.str(this.host);
-    j.key("operation"); j.int(<i64>this.operation);
-    j.key("permissionType"); j.int(<i64>this.permissionType);
+    j.key("principal");
+    j.str(this.principal);
+    j.key("host");
+    j.str(this.host);
+    j.key("operation");
+    j.int(<i64>this.operation);
+    j.key("permissionType");
+    j.int(<i64>this.permissionType);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -222,17 +255,30 @@ export class CreateAclsRequest_AclCreation {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsRequest_AclCreation"): CreateAclsRequest_AclCreation {
     const o = new CreateAclsRequest_AclCreation();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "CreateAclsRequest_AclCreation.resourceName", e); } }
-    if (version >= 1) { const x = v.get("resourcePatternType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.resourcePatternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.resourcePatternType", "cannot be null in this version"); } else { o.resourcePatternType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.resourcePatternType", e, -128, 127); } }
-    { const x = v.get("principal"); if (x == null) { e.add("CreateAclsRequest_AclCreation.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "CreateAclsRequest_AclCreation.principal", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("CreateAclsRequest_AclCreation.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.host", "cannot be null in this version"); } else { o.host = jsonString(x, "CreateAclsRequest_AclCreation.host", e); } }
-    { const x = v.get("operation"); if (x == null) { e.add("CreateAclsRequest_AclCreation.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.operation", e, -128, 127); } }
-    { const x = v.get("permissionType"); if (x == null) { e.add("CreateAclsRequest_AclCreation.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsRequest_AclCreation.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "CreateAclsRequest_AclCreation.permissionType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("resourcePatternType", "ResourcePatternType", version >= 1);
+    if (x != null) o.resourcePatternType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("principal", "Principal", true);
+    if (x != null) o.principal = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("operation", "Operation", true);
+    if (x != null) o.operation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("permissionType", "PermissionType", true);
+    if (x != null) o.permissionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -311,11 +357,23 @@ export class CreateAclsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -325,12 +383,27 @@ export class CreateAclsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsResponse"): CreateAclsResponse {
     const o = new CreateAclsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("CreateAclsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateAclsResponse.results", e); if (items != null) { const a = new Array<CreateAclsResponse_AclCreationResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, "CreateAclsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateAclsResponse_AclCreationResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateAclsResponse_AclCreationResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -406,11 +479,14 @@ export class CreateAclsResponse_AclCreationResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -420,12 +496,21 @@ export class CreateAclsResponse_AclCreationResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateAclsResponse_AclCreationResult"): CreateAclsResponse_AclCreationResult {
     const o = new CreateAclsResponse_AclCreationResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateAclsResponse_AclCreationResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateAclsResponse_AclCreationResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("CreateAclsResponse_AclCreationResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreateAclsResponse_AclCreationResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

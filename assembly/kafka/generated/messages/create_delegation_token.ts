@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class CreateDelegationTokenRequest {
   static readonly API_KEY: i16 = 38;
@@ -101,17 +101,31 @@ export class CreateDelegationTokenRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("ownerPrincipalType"); j.str(this.ownerPrincipalType);
+      j.key("ownerPrincipalType");
+      j.str(this.ownerPrincipalType);
     }
     if (version >= 3) {
-      j.key("ownerPrincipalName"); j.str(this.ownerPrincipalName);
+      j.key("ownerPrincipalName");
+      j.str(this.ownerPrincipalName);
     }
-    j.key("renewers"); { const x = this.renewers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("maxLifetimeMs"); j.int(this.maxLifetimeMs);
+    j.key("renewers");
+    {
+      const x = this.renewers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("maxLifetimeMs");
+    j.int(this.maxLifetimeMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -123,14 +137,33 @@ export class CreateDelegationTokenRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenRequest"): CreateDelegationTokenRequest {
     const o = new CreateDelegationTokenRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("ownerPrincipalType"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalType = null; } else { o.ownerPrincipalType = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalType", e); } }
-    if (version >= 3) { const x = v.get("ownerPrincipalName"); if (x == null) { e.add("CreateDelegationTokenRequest.ownerPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { o.ownerPrincipalName = null; } else { o.ownerPrincipalName = jsonString(x, "CreateDelegationTokenRequest.ownerPrincipalName", e); } }
-    { const x = v.get("renewers"); if (x == null) { e.add("CreateDelegationTokenRequest.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateDelegationTokenRequest.renewers", e); if (items != null) { const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateDelegationTokenRequest_CreatableRenewers.fromJson(items[i], version, e, "CreateDelegationTokenRequest.renewers[]"); o.renewers = a; } } } }
-    { const x = v.get("maxLifetimeMs"); if (x == null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest.maxLifetimeMs", "cannot be null in this version"); } else { o.maxLifetimeMs = jsonInt(x, "CreateDelegationTokenRequest.maxLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("ownerPrincipalType", "OwnerPrincipalType", version >= 3);
+    if (x != null && x.isNull) o.ownerPrincipalType = null;
+    else if (x != null) o.ownerPrincipalType = jsonString(x, f.path, e);
+    x = f.field("ownerPrincipalName", "OwnerPrincipalName", version >= 3);
+    if (x != null && x.isNull) o.ownerPrincipalName = null;
+    else if (x != null) o.ownerPrincipalName = jsonString(x, f.path, e);
+    x = f.field("renewers", "Renewers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateDelegationTokenRequest_CreatableRenewers>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateDelegationTokenRequest_CreatableRenewers.fromJson(items[i], version, e, f.item(i));
+        o.renewers = a;
+      }
+    }
+    x = f.field("maxLifetimeMs", "MaxLifetimeMs", true);
+    if (x != null) o.maxLifetimeMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -206,11 +239,14 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("principalType"); j.str(this.principalType);
-    j.key("principalName"); j.str(this.principalName);
+    j.key("principalType");
+    j.str(this.principalType);
+    j.key("principalName");
+    j.str(this.principalName);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -220,12 +256,20 @@ export class CreateDelegationTokenRequest_CreatableRenewers {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenRequest_CreatableRenewers"): CreateDelegationTokenRequest_CreatableRenewers {
     const o = new CreateDelegationTokenRequest_CreatableRenewers();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("principalType"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalType", e); } }
-    { const x = v.get("principalName"); if (x == null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenRequest_CreatableRenewers.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "CreateDelegationTokenRequest_CreatableRenewers.principalName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("principalType", "PrincipalType", true);
+    if (x != null) o.principalType = jsonString(x, f.path, e);
+    x = f.field("principalName", "PrincipalName", true);
+    if (x != null) o.principalName = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -363,24 +407,36 @@ export class CreateDelegationTokenResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("principalType"); j.str(this.principalType);
-    j.key("principalName"); j.str(this.principalName);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("principalType");
+    j.str(this.principalType);
+    j.key("principalName");
+    j.str(this.principalName);
     if (version >= 3) {
-      j.key("tokenRequesterPrincipalType"); j.str(this.tokenRequesterPrincipalType);
+      j.key("tokenRequesterPrincipalType");
+      j.str(this.tokenRequesterPrincipalType);
     }
     if (version >= 3) {
-      j.key("tokenRequesterPrincipalName"); j.str(this.tokenRequesterPrincipalName);
+      j.key("tokenRequesterPrincipalName");
+      j.str(this.tokenRequesterPrincipalName);
     }
-    j.key("issueTimestampMs"); j.int(this.issueTimestampMs);
-    j.key("expiryTimestampMs"); j.int(this.expiryTimestampMs);
-    j.key("maxTimestampMs"); j.int(this.maxTimestampMs);
-    j.key("tokenId"); j.str(this.tokenId);
-    j.key("hmac"); j.bytes(this.hmac);
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("issueTimestampMs");
+    j.int(this.issueTimestampMs);
+    j.key("expiryTimestampMs");
+    j.int(this.expiryTimestampMs);
+    j.key("maxTimestampMs");
+    j.int(this.maxTimestampMs);
+    j.key("tokenId");
+    j.str(this.tokenId);
+    j.key("hmac");
+    j.bytes(this.hmac);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -399,21 +455,38 @@ export class CreateDelegationTokenResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateDelegationTokenResponse"): CreateDelegationTokenResponse {
     const o = new CreateDelegationTokenResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("CreateDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateDelegationTokenResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("principalType"); if (x == null) { e.add("CreateDelegationTokenResponse.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "CreateDelegationTokenResponse.principalType", e); } }
-    { const x = v.get("principalName"); if (x == null) { e.add("CreateDelegationTokenResponse.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "CreateDelegationTokenResponse.principalName", e); } }
-    if (version >= 3) { const x = v.get("tokenRequesterPrincipalType"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalType", "cannot be null in this version"); } else { o.tokenRequesterPrincipalType = jsonString(x, "CreateDelegationTokenResponse.tokenRequesterPrincipalType", e); } }
-    if (version >= 3) { const x = v.get("tokenRequesterPrincipalName"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenRequesterPrincipalName", "cannot be null in this version"); } else { o.tokenRequesterPrincipalName = jsonString(x, "CreateDelegationTokenResponse.tokenRequesterPrincipalName", e); } }
-    { const x = v.get("issueTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.issueTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.issueTimestampMs", "cannot be null in this version"); } else { o.issueTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.issueTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("maxTimestampMs"); if (x == null) { e.add("CreateDelegationTokenResponse.maxTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.maxTimestampMs", "cannot be null in this version"); } else { o.maxTimestampMs = jsonInt(x, "CreateDelegationTokenResponse.maxTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("tokenId"); if (x == null) { e.add("CreateDelegationTokenResponse.tokenId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.tokenId", "cannot be null in this version"); } else { o.tokenId = jsonString(x, "CreateDelegationTokenResponse.tokenId", e); } }
-    { const x = v.get("hmac"); if (x == null) { e.add("CreateDelegationTokenResponse.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "CreateDelegationTokenResponse.hmac", e); } }
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("principalType", "PrincipalType", true);
+    if (x != null) o.principalType = jsonString(x, f.path, e);
+    x = f.field("principalName", "PrincipalName", true);
+    if (x != null) o.principalName = jsonString(x, f.path, e);
+    x = f.field("tokenRequesterPrincipalType", "TokenRequesterPrincipalType", version >= 3);
+    if (x != null) o.tokenRequesterPrincipalType = jsonString(x, f.path, e);
+    x = f.field("tokenRequesterPrincipalName", "TokenRequesterPrincipalName", version >= 3);
+    if (x != null) o.tokenRequesterPrincipalName = jsonString(x, f.path, e);
+    x = f.field("issueTimestampMs", "IssueTimestampMs", true);
+    if (x != null) o.issueTimestampMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("expiryTimestampMs", "ExpiryTimestampMs", true);
+    if (x != null) o.expiryTimestampMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("maxTimestampMs", "MaxTimestampMs", true);
+    if (x != null) o.maxTimestampMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("tokenId", "TokenId", true);
+    if (x != null) o.tokenId = jsonString(x, f.path, e);
+    x = f.field("hmac", "Hmac", true);
+    if (x != null) o.hmac = jsonBytes(x, f.path, e);
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

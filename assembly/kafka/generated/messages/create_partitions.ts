@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class CreatePartitionsRequest {
   static readonly API_KEY: i16 = 37;
@@ -82,12 +82,25 @@ export class CreatePartitionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    j.key("validateOnly");
+    j.bool(this.validateOnly);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -98,13 +111,29 @@ export class CreatePartitionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest"): CreatePartitionsRequest {
     const o = new CreatePartitionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("CreatePartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest.topics", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsTopic.fromJson(items[i], version, e, "CreatePartitionsRequest.topics[]"); o.topics = a; } } } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("CreatePartitionsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreatePartitionsRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("validateOnly"); if (x == null) { e.add("CreatePartitionsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreatePartitionsRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreatePartitionsRequest_CreatePartitionsTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("validateOnly", "ValidateOnly", true);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -185,12 +214,25 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("count"); j.int(<i64>this.count);
-    j.key("assignments"); { const x = this.assignments; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("count");
+    j.int(<i64>this.count);
+    j.key("assignments");
+    {
+      const x = this.assignments;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -201,13 +243,30 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest_CreatePartitionsTopic"): CreatePartitionsRequest_CreatePartitionsTopic {
     const o = new CreatePartitionsRequest_CreatePartitionsTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreatePartitionsRequest_CreatePartitionsTopic.name", e); } }
-    { const x = v.get("count"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.count", "cannot be null in this version"); } else { o.count = <i32>jsonInt(x, "CreatePartitionsRequest_CreatePartitionsTopic.count", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { o.assignments = null; } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsTopic.assignments", e); if (items != null) { const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, "CreatePartitionsRequest_CreatePartitionsTopic.assignments[]"); o.assignments = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("count", "Count", true);
+    if (x != null) o.count = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignments", "Assignments", true);
+    if (x != null && x.isNull) o.assignments = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreatePartitionsRequest_CreatePartitionsAssignment>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsRequest_CreatePartitionsAssignment.fromJson(items[i], version, e, f.item(i));
+        o.assignments = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -278,10 +337,21 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerIds"); { const x = this.brokerIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("brokerIds");
+    {
+      const x = this.brokerIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -290,11 +360,25 @@ export class CreatePartitionsRequest_CreatePartitionsAssignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsRequest_CreatePartitionsAssignment"): CreatePartitionsRequest_CreatePartitionsAssignment {
     const o = new CreatePartitionsRequest_CreatePartitionsAssignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerIds"); if (x == null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "CreatePartitionsRequest_CreatePartitionsAssignment.brokerIds[]", e, -2147483648, 2147483647); o.brokerIds = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerIds", "BrokerIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.brokerIds = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -373,11 +457,23 @@ export class CreatePartitionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -387,12 +483,27 @@ export class CreatePartitionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsResponse"): CreatePartitionsResponse {
     const o = new CreatePartitionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreatePartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreatePartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("CreatePartitionsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreatePartitionsResponse.results", e); if (items != null) { const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, "CreatePartitionsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreatePartitionsResponse_CreatePartitionsTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreatePartitionsResponse_CreatePartitionsTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -473,12 +584,16 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("name");
+    j.str(this.name);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -489,13 +604,23 @@ export class CreatePartitionsResponse_CreatePartitionsTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreatePartitionsResponse_CreatePartitionsTopicResult"): CreatePartitionsResponse_CreatePartitionsTopicResult {
     const o = new CreatePartitionsResponse_CreatePartitionsTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.name", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreatePartitionsResponse_CreatePartitionsTopicResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

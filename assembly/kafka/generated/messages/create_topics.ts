@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class CreateTopicsRequest {
   static readonly API_KEY: i16 = 19;
@@ -89,14 +89,27 @@ export class CreateTopicsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    if (version >= 1) {
-      j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    if (version >= 1) {
+      j.key("validateOnly");
+      j.bool(this.validateOnly);
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,29 @@ export class CreateTopicsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest"): CreateTopicsRequest {
     const o = new CreateTopicsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest.topics", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopic.fromJson(items[i], version, e, "CreateTopicsRequest.topics[]"); o.topics = a; } } } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("CreateTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "CreateTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("CreateTopicsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "CreateTopicsRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateTopicsRequest_CreatableTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("timeoutMs", "timeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("validateOnly", "validateOnly", version >= 1);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -204,14 +233,38 @@ export class CreateTopicsRequest_CreatableTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("numPartitions"); j.int(<i64>this.numPartitions);
-    j.key("replicationFactor"); j.int(<i64>this.replicationFactor);
-    j.key("assignments"); { const x = this.assignments; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("configs"); { const x = this.configs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("numPartitions");
+    j.int(<i64>this.numPartitions);
+    j.key("replicationFactor");
+    j.int(<i64>this.replicationFactor);
+    j.key("assignments");
+    {
+      const x = this.assignments;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("configs");
+    {
+      const x = this.configs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -224,15 +277,40 @@ export class CreateTopicsRequest_CreatableTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableTopic"): CreateTopicsRequest_CreatableTopic {
     const o = new CreateTopicsRequest_CreatableTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopic.name", e); } }
-    { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsRequest_CreatableTopic.numPartitions", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsRequest_CreatableTopic.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.assignments", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableReplicaAssignment.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.assignments[]"); o.assignments = a; } } } }
-    { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopic.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableTopic.configs", e); if (items != null) { const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, "CreateTopicsRequest_CreatableTopic.configs[]"); o.configs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("numPartitions", "NumPartitions", true);
+    if (x != null) o.numPartitions = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicationFactor", "ReplicationFactor", true);
+    if (x != null) o.replicationFactor = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("assignments", "Assignments", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateTopicsRequest_CreatableReplicaAssignment>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableReplicaAssignment.fromJson(items[i], version, e, f.item(i));
+        o.assignments = a;
+      }
+    }
+    x = f.field("configs", "Configs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateTopicsRequest_CreatableTopicConfig>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateTopicsRequest_CreatableTopicConfig.fromJson(items[i], version, e, f.item(i));
+        o.configs = a;
+      }
+    }
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -309,11 +387,23 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("brokerIds"); { const x = this.brokerIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("brokerIds");
+    {
+      const x = this.brokerIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -323,12 +413,27 @@ export class CreateTopicsRequest_CreatableReplicaAssignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableReplicaAssignment"): CreateTopicsRequest_CreatableReplicaAssignment {
     const o = new CreateTopicsRequest_CreatableReplicaAssignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "CreateTopicsRequest_CreatableReplicaAssignment.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokerIds"); if (x == null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "CreateTopicsRequest_CreatableReplicaAssignment.brokerIds[]", e, -2147483648, 2147483647); o.brokerIds = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerIds", "BrokerIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.brokerIds = a;
+      }
+    }
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -404,11 +509,14 @@ export class CreateTopicsRequest_CreatableTopicConfig {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("value"); j.str(this.value);
+    j.key("name");
+    j.str(this.name);
+    j.key("value");
+    j.str(this.value);
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -418,12 +526,21 @@ export class CreateTopicsRequest_CreatableTopicConfig {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsRequest_CreatableTopicConfig"): CreateTopicsRequest_CreatableTopicConfig {
     const o = new CreateTopicsRequest_CreatableTopicConfig();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsRequest_CreatableTopicConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.name", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("CreateTopicsRequest_CreatableTopicConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "CreateTopicsRequest_CreatableTopicConfig.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -509,13 +626,25 @@ export class CreateTopicsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -525,12 +654,27 @@ export class CreateTopicsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse"): CreateTopicsResponse {
     const o = new CreateTopicsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("CreateTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "CreateTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("CreateTopicsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "CreateTopicsResponse.topics", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, "CreateTopicsResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 2);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateTopicsResponse_CreatableTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -692,29 +836,47 @@ export class CreateTopicsResponse_CreatableTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    j.key("name");
+    j.str(this.name);
     if (version >= 7) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 1) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
     if (version >= 5) {
-    j.key("topicConfigErrorCode"); j.int(<i64>this.topicConfigErrorCode);
+      j.key("topicConfigErrorCode");
+      j.int(<i64>this.topicConfigErrorCode);
     }
     if (version >= 5) {
-      j.key("numPartitions"); j.int(<i64>this.numPartitions);
+      j.key("numPartitions");
+      j.int(<i64>this.numPartitions);
     }
     if (version >= 5) {
-      j.key("replicationFactor"); j.int(<i64>this.replicationFactor);
+      j.key("replicationFactor");
+      j.int(<i64>this.replicationFactor);
     }
     if (version >= 5) {
-      j.key("configs"); { const x = this.configs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("configs");
+      {
+        const x = this.configs;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -730,18 +892,42 @@ export class CreateTopicsResponse_CreatableTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse_CreatableTopicResult"): CreateTopicsResponse_CreatableTopicResult {
     const o = new CreateTopicsResponse_CreatableTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsResponse_CreatableTopicResult.name", e); } }
-    if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "CreateTopicsResponse_CreatableTopicResult.topicId", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.errorCode", e, -32768, 32767); } }
-    if (version >= 1) { const x = v.get("errorMessage"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "CreateTopicsResponse_CreatableTopicResult.errorMessage", e); } }
-    if (version >= 5) { const x = v.get("topicConfigErrorCode"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", "cannot be null in this version"); } else { o.topicConfigErrorCode = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.topicConfigErrorCode", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("numPartitions"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.numPartitions", "cannot be null in this version"); } else { o.numPartitions = <i32>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.numPartitions", e, -2147483648, 2147483647); } }
-    if (version >= 5) { const x = v.get("replicationFactor"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicResult.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "CreateTopicsResponse_CreatableTopicResult.replicationFactor", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("configs"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { o.configs = null; } else { { const items = jsonArray(x, "CreateTopicsResponse_CreatableTopicResult.configs", e); if (items != null) { const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(items.length); for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, "CreateTopicsResponse_CreatableTopicResult.configs[]"); o.configs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 7);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 1);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("topicConfigErrorCode", "TopicConfigErrorCode", version >= 5);
+    if (x != null) o.topicConfigErrorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("numPartitions", "NumPartitions", version >= 5);
+    if (x != null) o.numPartitions = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicationFactor", "ReplicationFactor", version >= 5);
+    if (x != null) o.replicationFactor = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("configs", "Configs", version >= 5);
+    if (x != null && x.isNull) o.configs = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<CreateTopicsResponse_CreatableTopicConfigs>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = CreateTopicsResponse_CreatableTopicConfigs.fromJson(items[i], version, e, f.item(i));
+        o.configs = a;
+      }
+    }
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "TopicConfigErrorCode");
+    }
+    f.finish();
     return o;
   }
 
@@ -868,24 +1054,30 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 5) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 5) {
-      j.key("value"); j.str(this.value);
+      j.key("value");
+      j.str(this.value);
     }
     if (version >= 5) {
-      j.key("readOnly"); j.bool(this.readOnly);
+      j.key("readOnly");
+      j.bool(this.readOnly);
     }
     if (version >= 5) {
-      j.key("configSource"); j.int(<i64>this.configSource);
+      j.key("configSource");
+      j.int(<i64>this.configSource);
     }
     if (version >= 5) {
-      j.key("isSensitive"); j.bool(this.isSensitive);
+      j.key("isSensitive");
+      j.bool(this.isSensitive);
     }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -898,15 +1090,27 @@ export class CreateTopicsResponse_CreatableTopicConfigs {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "CreateTopicsResponse_CreatableTopicConfigs"): CreateTopicsResponse_CreatableTopicConfigs {
     const o = new CreateTopicsResponse_CreatableTopicConfigs();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 5) { const x = v.get("name"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.name", "cannot be null in this version"); } else { o.name = jsonString(x, "CreateTopicsResponse_CreatableTopicConfigs.name", e); } }
-    if (version >= 5) { const x = v.get("value"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "CreateTopicsResponse_CreatableTopicConfigs.value", e); } }
-    if (version >= 5) { const x = v.get("readOnly"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.readOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.readOnly", "cannot be null in this version"); } else { o.readOnly = jsonBool(x, "CreateTopicsResponse_CreatableTopicConfigs.readOnly", e); } }
-    if (version >= 5) { const x = v.get("configSource"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "CreateTopicsResponse_CreatableTopicConfigs.configSource", e, -128, 127); } }
-    if (version >= 5) { const x = v.get("isSensitive"); if (x == null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("CreateTopicsResponse_CreatableTopicConfigs.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "CreateTopicsResponse_CreatableTopicConfigs.isSensitive", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 5);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("value", "Value", version >= 5);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    x = f.field("readOnly", "ReadOnly", version >= 5);
+    if (x != null) o.readOnly = jsonBool(x, f.path, e);
+    x = f.field("configSource", "ConfigSource", version >= 5);
+    if (x != null) o.configSource = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("isSensitive", "IsSensitive", version >= 5);
+    if (x != null) o.isSensitive = jsonBool(x, f.path, e);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DeleteAclsRequest {
   static readonly API_KEY: i16 = 31;
@@ -72,10 +72,21 @@ export class DeleteAclsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("filters"); { const x = this.filters; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("filters");
+    {
+      const x = this.filters;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class DeleteAclsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsRequest"): DeleteAclsRequest {
     const o = new DeleteAclsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("filters"); if (x == null) { e.add("DeleteAclsRequest.filters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest.filters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsRequest.filters", e); if (items != null) { const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, "DeleteAclsRequest.filters[]"); o.filters = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("filters", "Filters", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteAclsRequest_DeleteAclsFilter>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteAclsRequest_DeleteAclsFilter.fromJson(items[i], version, e, f.item(i));
+        o.filters = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -196,18 +221,26 @@ export class DeleteAclsRequest_DeleteAclsFilter {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceTypeFilter"); j.int(<i64>this.resourceTypeFilter);
-    j.key("resourceNameFilter"); j.str(this.resourceNameFilter);
+    j.key("resourceTypeFilter");
+    j.int(<i64>this.resourceTypeFilter);
+    j.key("resourceNameFilter");
+    j.str(this.resourceNameFilter);
     if (version >= 1) {
-      j.key("patternTypeFilter"); j.int(<i64>this.patternTypeFilter);
+      j.key("patternTypeFilter");
+      j.int(<i64>this.patternTypeFilter);
     }
-    j.key("principalFilter"); j.str(this.principalFilter);
-    j.key("hostFilter"); j.str(this.hostFilter);
-    j.key("operation"); j.int(<i64>this.operation);
-    j.key("permissionType"); j.int(<i64>this.permissionType);
+    j.key("principalFilter");
+    j.str(this.principalFilter);
+    j.key("hostFilter");
+    j.str(this.hostFilter);
+    j.key("operation");
+    j.int(<i64>this.operation);
+    j.key("permissionType");
+    j.int(<i64>this.permissionType);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -222,17 +255,33 @@ export class DeleteAclsRequest_DeleteAclsFilter {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsRequest_DeleteAclsFilter"): DeleteAclsRequest_DeleteAclsFilter {
     const o = new DeleteAclsRequest_DeleteAclsFilter();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceTypeFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", "cannot be null in this version"); } else { o.resourceTypeFilter = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.resourceTypeFilter", e, -128, 127); } }
-    { const x = v.get("resourceNameFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.resourceNameFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.resourceNameFilter = null; } else { o.resourceNameFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.resourceNameFilter", e); } }
-    if (version >= 1) { const x = v.get("patternTypeFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", "cannot be null in this version"); } else { o.patternTypeFilter = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.patternTypeFilter", e, -128, 127); } }
-    { const x = v.get("principalFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.principalFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.principalFilter = null; } else { o.principalFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.principalFilter", e); } }
-    { const x = v.get("hostFilter"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.hostFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.hostFilter = null; } else { o.hostFilter = jsonString(x, "DeleteAclsRequest_DeleteAclsFilter.hostFilter", e); } }
-    { const x = v.get("operation"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.operation", e, -128, 127); } }
-    { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsRequest_DeleteAclsFilter.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsRequest_DeleteAclsFilter.permissionType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceTypeFilter", "ResourceTypeFilter", true);
+    if (x != null) o.resourceTypeFilter = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceNameFilter", "ResourceNameFilter", true);
+    if (x != null && x.isNull) o.resourceNameFilter = null;
+    else if (x != null) o.resourceNameFilter = jsonString(x, f.path, e);
+    x = f.field("patternTypeFilter", "PatternTypeFilter", version >= 1);
+    if (x != null) o.patternTypeFilter = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("principalFilter", "PrincipalFilter", true);
+    if (x != null && x.isNull) o.principalFilter = null;
+    else if (x != null) o.principalFilter = jsonString(x, f.path, e);
+    x = f.field("hostFilter", "HostFilter", true);
+    if (x != null && x.isNull) o.hostFilter = null;
+    else if (x != null) o.hostFilter = jsonString(x, f.path, e);
+    x = f.field("operation", "Operation", true);
+    if (x != null) o.operation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("permissionType", "PermissionType", true);
+    if (x != null) o.permissionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -311,11 +360,23 @@ export class DeleteAclsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("filterResults"); { const x = this.filterResults; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("filterResults");
+    {
+      const x = this.filterResults;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -325,12 +386,27 @@ export class DeleteAclsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse"): DeleteAclsResponse {
     const o = new DeleteAclsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("filterResults"); if (x == null) { e.add("DeleteAclsResponse.filterResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse.filterResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse.filterResults", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, "DeleteAclsResponse.filterResults[]"); o.filterResults = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("filterResults", "FilterResults", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteAclsResponse_DeleteAclsFilterResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsFilterResult.fromJson(items[i], version, e, f.item(i));
+        o.filterResults = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -411,12 +487,25 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("matchingAcls"); { const x = this.matchingAcls; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("matchingAcls");
+    {
+      const x = this.matchingAcls;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -427,13 +516,30 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse_DeleteAclsFilterResult"): DeleteAclsResponse_DeleteAclsFilterResult {
     const o = new DeleteAclsResponse_DeleteAclsFilterResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsFilterResult.errorMessage", e); } }
-    { const x = v.get("matchingAcls"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls", e); if (items != null) { const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, "DeleteAclsResponse_DeleteAclsFilterResult.matchingAcls[]"); o.matchingAcls = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("matchingAcls", "MatchingAcls", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteAclsResponse_DeleteAclsMatchingAcl>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteAclsResponse_DeleteAclsMatchingAcl.fromJson(items[i], version, e, f.item(i));
+        o.matchingAcls = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -552,20 +658,30 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
     if (version >= 1) {
-      j.key("patternType"); j.int(<i64>this.patternType);
+      j.key("patternType");
+      j.int(<i64>this.patternType);
     }
-    j.key("principal"); j.str(this.principal);
-    j.key("host"); j.str(this.host);
-    j.key("operation"); j.int(<i64>this.operation);
-    j.key("permissionType"); j.int(<i64>this.permissionType);
+    j.key("principal");
+    j.str(this.principal);
+    j.key("host");
+    j.str(this.host);
+    j.key("operation");
+    j.int(<i64>this.operation);
+    j.key("permissionType");
+    j.int(<i64>this.permissionType);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -582,19 +698,35 @@ export class DeleteAclsResponse_DeleteAclsMatchingAcl {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteAclsResponse_DeleteAclsMatchingAcl"): DeleteAclsResponse_DeleteAclsMatchingAcl {
     const o = new DeleteAclsResponse_DeleteAclsMatchingAcl();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.errorMessage", e); } }
-    { const x = v.get("resourceType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.resourceName", e); } }
-    if (version >= 1) { const x = v.get("patternType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", "cannot be null in this version"); } else { o.patternType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.patternType", e, -128, 127); } }
-    { const x = v.get("principal"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.principal", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.host", e); } }
-    { const x = v.get("operation"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.operation", e, -128, 127); } }
-    { const x = v.get("permissionType"); if (x == null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DeleteAclsResponse_DeleteAclsMatchingAcl.permissionType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("patternType", "PatternType", version >= 1);
+    if (x != null) o.patternType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("principal", "Principal", true);
+    if (x != null) o.principal = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("operation", "Operation", true);
+    if (x != null) o.operation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("permissionType", "PermissionType", true);
+    if (x != null) o.permissionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

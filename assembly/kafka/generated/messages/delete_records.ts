@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DeleteRecordsRequest {
   static readonly API_KEY: i16 = 21;
@@ -77,11 +77,23 @@ export class DeleteRecordsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class DeleteRecordsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest"): DeleteRecordsRequest {
     const o = new DeleteRecordsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest.topics", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsTopic.fromJson(items[i], version, e, "DeleteRecordsRequest.topics[]"); o.topics = a; } } } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteRecordsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteRecordsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteRecordsRequest_DeleteRecordsTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest_DeleteRecordsTopic"): DeleteRecordsRequest_DeleteRecordsTopic {
     const o = new DeleteRecordsRequest_DeleteRecordsTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsRequest_DeleteRecordsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsRequest_DeleteRecordsTopic.partitions", e); if (items != null) { const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, "DeleteRecordsRequest_DeleteRecordsTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteRecordsRequest_DeleteRecordsPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsRequest_DeleteRecordsPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -267,11 +321,14 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("offset"); j.int(this.offset);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("offset");
+    j.int(this.offset);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -281,12 +338,20 @@ export class DeleteRecordsRequest_DeleteRecordsPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsRequest_DeleteRecordsPartition"): DeleteRecordsRequest_DeleteRecordsPartition {
     const o = new DeleteRecordsRequest_DeleteRecordsPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("offset"); if (x == null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsRequest_DeleteRecordsPartition.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "DeleteRecordsRequest_DeleteRecordsPartition.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("offset", "Offset", true);
+    if (x != null) o.offset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -365,11 +430,23 @@ export class DeleteRecordsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -379,12 +456,27 @@ export class DeleteRecordsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse"): DeleteRecordsResponse {
     const o = new DeleteRecordsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteRecordsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteRecordsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteRecordsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse.topics", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, "DeleteRecordsResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteRecordsResponse_DeleteRecordsTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -460,11 +552,23 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -474,12 +578,27 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse_DeleteRecordsTopicResult"): DeleteRecordsResponse_DeleteRecordsTopicResult {
     const o = new DeleteRecordsResponse_DeleteRecordsTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions", e); if (items != null) { const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, "DeleteRecordsResponse_DeleteRecordsTopicResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteRecordsResponse_DeleteRecordsPartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteRecordsResponse_DeleteRecordsPartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -560,12 +679,16 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("lowWatermark"); j.int(this.lowWatermark);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("lowWatermark");
+    j.int(this.lowWatermark);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -576,13 +699,22 @@ export class DeleteRecordsResponse_DeleteRecordsPartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteRecordsResponse_DeleteRecordsPartitionResult"): DeleteRecordsResponse_DeleteRecordsPartitionResult {
     const o = new DeleteRecordsResponse_DeleteRecordsPartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("lowWatermark"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", "cannot be null in this version"); } else { o.lowWatermark = jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.lowWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteRecordsResponse_DeleteRecordsPartitionResult.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("lowWatermark", "LowWatermark", true);
+    if (x != null) o.lowWatermark = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

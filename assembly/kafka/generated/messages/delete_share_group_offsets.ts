@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DeleteShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 92;
@@ -77,11 +77,23 @@ export class DeleteShareGroupOffsetsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class DeleteShareGroupOffsetsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsRequest"): DeleteShareGroupOffsetsRequest {
     const o = new DeleteShareGroupOffsetsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupOffsetsRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -167,10 +194,12 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -179,11 +208,18 @@ export class DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic 
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic"): DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic {
     const o = new DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DeleteShareGroupOffsetsRequest_DeleteShareGroupOffsetsRequestTopic.topicName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -272,13 +308,27 @@ export class DeleteShareGroupOffsetsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -290,14 +340,32 @@ export class DeleteShareGroupOffsetsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsResponse"): DeleteShareGroupOffsetsResponse {
     const o = new DeleteShareGroupOffsetsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse.errorMessage", e); } }
-    { const x = v.get("responses"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupOffsetsResponse.responses", e); if (items != null) { const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DeleteShareGroupOffsetsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -384,13 +452,18 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -402,14 +475,25 @@ export class DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopi
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic"): DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic {
     const o = new DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicName", e); } }
-    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.topicId", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupOffsetsResponse_DeleteShareGroupOffsetsResponseTopic.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DeleteShareGroupStateRequest {
   static readonly API_KEY: i16 = 86;
@@ -77,11 +77,23 @@ export class DeleteShareGroupStateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class DeleteShareGroupStateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest"): DeleteShareGroupStateRequest {
     const o = new DeleteShareGroupStateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("DeleteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DeleteShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DeleteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupStateRequest_DeleteStateData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_DeleteStateData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest_DeleteStateData"): DeleteShareGroupStateRequest_DeleteStateData {
     const o = new DeleteShareGroupStateRequest_DeleteStateData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateRequest_DeleteStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_DeleteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateRequest_DeleteStateData.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "DeleteShareGroupStateRequest_DeleteStateData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupStateRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -262,10 +316,12 @@ export class DeleteShareGroupStateRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -274,11 +330,18 @@ export class DeleteShareGroupStateRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateRequest_PartitionData"): DeleteShareGroupStateRequest_PartitionData {
     const o = new DeleteShareGroupStateRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "DeleteShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -352,10 +415,21 @@ export class DeleteShareGroupStateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -364,11 +438,25 @@ export class DeleteShareGroupStateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse"): DeleteShareGroupStateResponse {
     const o = new DeleteShareGroupStateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("DeleteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupStateResponse_DeleteStateResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_DeleteStateResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -444,11 +532,23 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -458,12 +558,27 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse_DeleteStateResult"): DeleteShareGroupStateResponse_DeleteStateResult {
     const o = new DeleteShareGroupStateResponse_DeleteStateResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteShareGroupStateResponse_DeleteStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_DeleteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteShareGroupStateResponse_DeleteStateResult.partitions", e); if (items != null) { const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "DeleteShareGroupStateResponse_DeleteStateResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteShareGroupStateResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -544,12 +659,16 @@ export class DeleteShareGroupStateResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -560,13 +679,23 @@ export class DeleteShareGroupStateResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteShareGroupStateResponse_PartitionResult"): DeleteShareGroupStateResponse_PartitionResult {
     const o = new DeleteShareGroupStateResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "DeleteShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DeleteTopicsRequest {
   static readonly API_KEY: i16 = 20;
@@ -96,16 +96,38 @@ export class DeleteTopicsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 6) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version <= 5) {
-      j.key("topicNames"); { const x = this.topicNames; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("topicNames");
+      {
+        const x = this.topicNames;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -116,13 +138,36 @@ export class DeleteTopicsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsRequest"): DeleteTopicsRequest {
     const o = new DeleteTopicsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 6) { const x = v.get("topics"); if (x == null) { e.add("DeleteTopicsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topics", e); if (items != null) { const a = new Array<DeleteTopicsRequest_DeleteTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsRequest_DeleteTopicState.fromJson(items[i], version, e, "DeleteTopicsRequest.topics[]"); o.topics = a; } } } }
-    if (version <= 5) { const x = v.get("topicNames"); if (x == null) { e.add("DeleteTopicsRequest.topicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.topicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsRequest.topicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DeleteTopicsRequest.topicNames[]", e); o.topicNames = a; } } } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("DeleteTopicsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "DeleteTopicsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", version >= 6);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteTopicsRequest_DeleteTopicState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsRequest_DeleteTopicState.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("topicNames", "TopicNames", version <= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.topicNames = a;
+      }
+    }
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -215,15 +260,18 @@ export class DeleteTopicsRequest_DeleteTopicState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 6) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 6) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -233,12 +281,21 @@ export class DeleteTopicsRequest_DeleteTopicState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsRequest_DeleteTopicState"): DeleteTopicsRequest_DeleteTopicState {
     const o = new DeleteTopicsRequest_DeleteTopicState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 6) { const x = v.get("name"); if (x == null) { e.add("DeleteTopicsRequest_DeleteTopicState.name", "missing"); } else if (x.kind == JsonKind.Null) { o.name = null; } else { o.name = jsonString(x, "DeleteTopicsRequest_DeleteTopicState.name", e); } }
-    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsRequest_DeleteTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteTopicsRequest_DeleteTopicState.topicId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 6);
+    if (x != null && x.isNull) o.name = null;
+    else if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 6);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -324,13 +381,25 @@ export class DeleteTopicsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -340,12 +409,27 @@ export class DeleteTopicsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsResponse"): DeleteTopicsResponse {
     const o = new DeleteTopicsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DeleteTopicsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DeleteTopicsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("DeleteTopicsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "DeleteTopicsResponse.responses", e); if (items != null) { const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, "DeleteTopicsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DeleteTopicsResponse_DeletableTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DeleteTopicsResponse_DeletableTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -448,17 +532,22 @@ export class DeleteTopicsResponse_DeletableTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    j.key("name");
+    j.str(this.name);
     if (version >= 6) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 5) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -470,14 +559,26 @@ export class DeleteTopicsResponse_DeletableTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DeleteTopicsResponse_DeletableTopicResult"): DeleteTopicsResponse_DeletableTopicResult {
     const o = new DeleteTopicsResponse_DeletableTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 6) o.name = null; else e.add("DeleteTopicsResponse_DeletableTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DeleteTopicsResponse_DeletableTopicResult.name", e); } }
-    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse_DeletableTopicResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DeleteTopicsResponse_DeletableTopicResult.topicId", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DeleteTopicsResponse_DeletableTopicResult.errorCode", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("errorMessage"); if (x == null) { e.add("DeleteTopicsResponse_DeletableTopicResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DeleteTopicsResponse_DeletableTopicResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null && x.isNull && (version >= 6)) o.name = null;
+    else if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 6);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 5);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeAclsRequest {
   static readonly API_KEY: i16 = 29;
@@ -109,18 +109,26 @@ export class DescribeAclsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceTypeFilter"); j.int(<i64>this.resourceTypeFilter);
-    j.key("resourceNameFilter"); j.str(this.resourceNameFilter);
+    j.key("resourceTypeFilter");
+    j.int(<i64>this.resourceTypeFilter);
+    j.key("resourceNameFilter");
+    j.str(this.resourceNameFilter);
     if (version >= 1) {
-      j.key("patternTypeFilter"); j.int(<i64>this.patternTypeFilter);
+      j.key("patternTypeFilter");
+      j.int(<i64>this.patternTypeFilter);
     }
-    j.key("principalFilter"); j.str(this.principalFilter);
-    j.key("hostFilter"); j.str(this.hostFilter);
-    j.key("operation"); j.int(<i64>this.operation);
-    j.key("permissionType"); j.int(<i64>this.permissionType);
+    j.key("principalFilter");
+    j.str(this.principalFilter);
+    j.key("hostFilter");
+    j.str(this.hostFilter);
+    j.key("operation");
+    j.int(<i64>this.operation);
+    j.key("permissionType");
+    j.int(<i64>this.permissionType);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -135,17 +143,33 @@ export class DescribeAclsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsRequest"): DescribeAclsRequest {
     const o = new DescribeAclsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceTypeFilter"); if (x == null) { e.add("DescribeAclsRequest.resourceTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.resourceTypeFilter", "cannot be null in this version"); } else { o.resourceTypeFilter = <i8>jsonInt(x, "DescribeAclsRequest.resourceTypeFilter", e, -128, 127); } }
-    { const x = v.get("resourceNameFilter"); if (x == null) { e.add("DescribeAclsRequest.resourceNameFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.resourceNameFilter = null; } else { o.resourceNameFilter = jsonString(x, "DescribeAclsRequest.resourceNameFilter", e); } }
-    if (version >= 1) { const x = v.get("patternTypeFilter"); if (x == null) { e.add("DescribeAclsRequest.patternTypeFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.patternTypeFilter", "cannot be null in this version"); } else { o.patternTypeFilter = <i8>jsonInt(x, "DescribeAclsRequest.patternTypeFilter", e, -128, 127); } }
-    { const x = v.get("principalFilter"); if (x == null) { e.add("DescribeAclsRequest.principalFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.principalFilter = null; } else { o.principalFilter = jsonString(x, "DescribeAclsRequest.principalFilter", e); } }
-    { const x = v.get("hostFilter"); if (x == null) { e.add("DescribeAclsRequest.hostFilter", "missing"); } else if (x.kind == JsonKind.Null) { o.hostFilter = null; } else { o.hostFilter = jsonString(x, "DescribeAclsRequest.hostFilter", e); } }
-    { const x = v.get("operation"); if (x == null) { e.add("DescribeAclsRequest.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DescribeAclsRequest.operation", e, -128, 127); } }
-    { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsRequest.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsRequest.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsRequest.permissionType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceTypeFilter", "ResourceTypeFilter", true);
+    if (x != null) o.resourceTypeFilter = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceNameFilter", "ResourceNameFilter", true);
+    if (x != null && x.isNull) o.resourceNameFilter = null;
+    else if (x != null) o.resourceNameFilter = jsonString(x, f.path, e);
+    x = f.field("patternTypeFilter", "PatternTypeFilter", version >= 1);
+    if (x != null) o.patternTypeFilter = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("principalFilter", "PrincipalFilter", true);
+    if (x != null && x.isNull) o.principalFilter = null;
+    else if (x != null) o.principalFilter = jsonString(x, f.path, e);
+    x = f.field("hostFilter", "HostFilter", true);
+    if (x != null && x.isNull) o.hostFilter = null;
+    else if (x != null) o.hostFilter = jsonString(x, f.path, e);
+    x = f.field("operation", "Operation", true);
+    if (x != null) o.operation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("permissionType", "PermissionType", true);
+    if (x != null) o.permissionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -234,13 +258,27 @@ export class DescribeAclsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("resources"); { const x = this.resources; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("resources");
+    {
+      const x = this.resources;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -252,14 +290,32 @@ export class DescribeAclsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse"): DescribeAclsResponse {
     const o = new DescribeAclsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeAclsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeAclsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeAclsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeAclsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeAclsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeAclsResponse.errorMessage", e); } }
-    { const x = v.get("resources"); if (x == null) { e.add("DescribeAclsResponse.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse.resources", e); if (items != null) { const a = new Array<DescribeAclsResponse_DescribeAclsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, "DescribeAclsResponse.resources[]"); o.resources = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("resources", "Resources", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeAclsResponse_DescribeAclsResource>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_DescribeAclsResource.fromJson(items[i], version, e, f.item(i));
+        o.resources = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -353,15 +409,29 @@ export class DescribeAclsResponse_DescribeAclsResource {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
     if (version >= 1) {
-      j.key("patternType"); j.int(<i64>this.patternType);
+      j.key("patternType");
+      j.int(<i64>this.patternType);
     }
-    j.key("acls"); { const x = this.acls; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("acls");
+    {
+      const x = this.acls;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -373,14 +443,31 @@ export class DescribeAclsResponse_DescribeAclsResource {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse_DescribeAclsResource"): DescribeAclsResponse_DescribeAclsResource {
     const o = new DescribeAclsResponse_DescribeAclsResource();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeAclsResponse_DescribeAclsResource.resourceName", e); } }
-    if (version >= 1) { const x = v.get("patternType"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.patternType", "cannot be null in this version"); } else { o.patternType = <i8>jsonInt(x, "DescribeAclsResponse_DescribeAclsResource.patternType", e, -128, 127); } }
-    { const x = v.get("acls"); if (x == null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_DescribeAclsResource.acls", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeAclsResponse_DescribeAclsResource.acls", e); if (items != null) { const a = new Array<DescribeAclsResponse_AclDescription>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, "DescribeAclsResponse_DescribeAclsResource.acls[]"); o.acls = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("patternType", "PatternType", version >= 1);
+    if (x != null) o.patternType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("acls", "Acls", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeAclsResponse_AclDescription>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeAclsResponse_AclDescription.fromJson(items[i], version, e, f.item(i));
+        o.acls = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -466,13 +553,18 @@ export class DescribeAclsResponse_AclDescription {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("principal"); j.str(this.principal);
-    j.key("host"); j.str(this.host);
-    j.key("operation"); j.int(<i64>this.operation);
-    j.key("permissionType"); j.int(<i64>this.permissionType);
+    j.key("principal");
+    j.str(this.principal);
+    j.key("host");
+    j.str(this.host);
+    j.key("operation");
+    j.int(<i64>this.operation);
+    j.key("permissionType");
+    j.int(<i64>this.permissionType);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -484,14 +576,24 @@ export class DescribeAclsResponse_AclDescription {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeAclsResponse_AclDescription"): DescribeAclsResponse_AclDescription {
     const o = new DescribeAclsResponse_AclDescription();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("principal"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.principal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.principal", "cannot be null in this version"); } else { o.principal = jsonString(x, "DescribeAclsResponse_AclDescription.principal", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeAclsResponse_AclDescription.host", e); } }
-    { const x = v.get("operation"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.operation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.operation", "cannot be null in this version"); } else { o.operation = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.operation", e, -128, 127); } }
-    { const x = v.get("permissionType"); if (x == null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeAclsResponse_AclDescription.permissionType", "cannot be null in this version"); } else { o.permissionType = <i8>jsonInt(x, "DescribeAclsResponse_AclDescription.permissionType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("principal", "Principal", true);
+    if (x != null) o.principal = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("operation", "Operation", true);
+    if (x != null) o.operation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("permissionType", "PermissionType", true);
+    if (x != null) o.permissionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

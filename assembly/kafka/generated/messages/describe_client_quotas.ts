@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeClientQuotasRequest {
   static readonly API_KEY: i16 = 48;
@@ -77,11 +77,23 @@ export class DescribeClientQuotasRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("components"); { const x = this.components; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("strict"); j.bool(this.strict);
+    j.key("components");
+    {
+      const x = this.components;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("strict");
+    j.bool(this.strict);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class DescribeClientQuotasRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasRequest"): DescribeClientQuotasRequest {
     const o = new DescribeClientQuotasRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("components"); if (x == null) { e.add("DescribeClientQuotasRequest.components", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.components", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasRequest.components", e); if (items != null) { const a = new Array<DescribeClientQuotasRequest_ComponentData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasRequest_ComponentData.fromJson(items[i], version, e, "DescribeClientQuotasRequest.components[]"); o.components = a; } } } }
-    { const x = v.get("strict"); if (x == null) { e.add("DescribeClientQuotasRequest.strict", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest.strict", "cannot be null in this version"); } else { o.strict = jsonBool(x, "DescribeClientQuotasRequest.strict", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("components", "Components", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeClientQuotasRequest_ComponentData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasRequest_ComponentData.fromJson(items[i], version, e, f.item(i));
+        o.components = a;
+      }
+    }
+    x = f.field("strict", "Strict", true);
+    if (x != null) o.strict = jsonBool(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -177,12 +204,16 @@ export class DescribeClientQuotasRequest_ComponentData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entityType"); j.str(this.entityType);
-    j.key("matchType"); j.int(<i64>this.matchType);
-    j.key("match"); j.str(this.match);
+    j.key("entityType");
+    j.str(this.entityType);
+    j.key("matchType");
+    j.int(<i64>this.matchType);
+    j.key("match");
+    j.str(this.match);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -193,13 +224,23 @@ export class DescribeClientQuotasRequest_ComponentData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasRequest_ComponentData"): DescribeClientQuotasRequest_ComponentData {
     const o = new DescribeClientQuotasRequest_ComponentData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entityType"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest_ComponentData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "DescribeClientQuotasRequest_ComponentData.entityType", e); } }
-    { const x = v.get("matchType"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasRequest_ComponentData.matchType", "cannot be null in this version"); } else { o.matchType = <i8>jsonInt(x, "DescribeClientQuotasRequest_ComponentData.matchType", e, -128, 127); } }
-    { const x = v.get("match"); if (x == null) { e.add("DescribeClientQuotasRequest_ComponentData.match", "missing"); } else if (x.kind == JsonKind.Null) { o.match = null; } else { o.match = jsonString(x, "DescribeClientQuotasRequest_ComponentData.match", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entityType", "EntityType", true);
+    if (x != null) o.entityType = jsonString(x, f.path, e);
+    x = f.field("matchType", "MatchType", true);
+    if (x != null) o.matchType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("match", "Match", true);
+    if (x != null && x.isNull) o.match = null;
+    else if (x != null) o.match = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -288,13 +329,27 @@ export class DescribeClientQuotasResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("entries"); { const x = this.entries; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("entries");
+    {
+      const x = this.entries;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -306,14 +361,33 @@ export class DescribeClientQuotasResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse"): DescribeClientQuotasResponse {
     const o = new DescribeClientQuotasResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeClientQuotasResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeClientQuotasResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeClientQuotasResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeClientQuotasResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeClientQuotasResponse.errorMessage", e); } }
-    { const x = v.get("entries"); if (x == null) { e.add("DescribeClientQuotasResponse.entries", "missing"); } else if (x.kind == JsonKind.Null) { o.entries = null; } else { { const items = jsonArray(x, "DescribeClientQuotasResponse.entries", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, "DescribeClientQuotasResponse.entries[]"); o.entries = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("entries", "Entries", true);
+    if (x != null && x.isNull) o.entries = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeClientQuotasResponse_EntryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntryData.fromJson(items[i], version, e, f.item(i));
+        o.entries = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -390,11 +464,32 @@ export class DescribeClientQuotasResponse_EntryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entity"); { const x = this.entity; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("values"); { const x = this.values; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("entity");
+    {
+      const x = this.entity;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("values");
+    {
+      const x = this.values;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -404,12 +499,34 @@ export class DescribeClientQuotasResponse_EntryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_EntryData"): DescribeClientQuotasResponse_EntryData {
     const o = new DescribeClientQuotasResponse_EntryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entity"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.entity", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.entity", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_EntityData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.entity[]"); o.entity = a; } } } }
-    { const x = v.get("values"); if (x == null) { e.add("DescribeClientQuotasResponse_EntryData.values", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntryData.values", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClientQuotasResponse_EntryData.values", e); if (items != null) { const a = new Array<DescribeClientQuotasResponse_ValueData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, "DescribeClientQuotasResponse_EntryData.values[]"); o.values = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entity", "Entity", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeClientQuotasResponse_EntityData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_EntityData.fromJson(items[i], version, e, f.item(i));
+        o.entity = a;
+      }
+    }
+    x = f.field("values", "Values", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeClientQuotasResponse_ValueData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeClientQuotasResponse_ValueData.fromJson(items[i], version, e, f.item(i));
+        o.values = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -486,11 +603,14 @@ export class DescribeClientQuotasResponse_EntityData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("entityType"); j.str(this.entityType);
-    j.key("entityName"); j.str(this.entityName);
+    j.key("entityType");
+    j.str(this.entityType);
+    j.key("entityName");
+    j.str(this.entityName);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -500,12 +620,21 @@ export class DescribeClientQuotasResponse_EntityData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_EntityData"): DescribeClientQuotasResponse_EntityData {
     const o = new DescribeClientQuotasResponse_EntityData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("entityType"); if (x == null) { e.add("DescribeClientQuotasResponse_EntityData.entityType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_EntityData.entityType", "cannot be null in this version"); } else { o.entityType = jsonString(x, "DescribeClientQuotasResponse_EntityData.entityType", e); } }
-    { const x = v.get("entityName"); if (x == null) { e.add("DescribeClientQuotasResponse_EntityData.entityName", "missing"); } else if (x.kind == JsonKind.Null) { o.entityName = null; } else { o.entityName = jsonString(x, "DescribeClientQuotasResponse_EntityData.entityName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("entityType", "EntityType", true);
+    if (x != null) o.entityType = jsonString(x, f.path, e);
+    x = f.field("entityName", "EntityName", true);
+    if (x != null && x.isNull) o.entityName = null;
+    else if (x != null) o.entityName = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -581,11 +710,14 @@ export class DescribeClientQuotasResponse_ValueData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("key"); j.str(this.key);
-    j.key("value"); j.float(this.value);
+    j.key("key");
+    j.str(this.key);
+    j.key("value");
+    j.float(this.value);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -595,12 +727,20 @@ export class DescribeClientQuotasResponse_ValueData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClientQuotasResponse_ValueData"): DescribeClientQuotasResponse_ValueData {
     const o = new DescribeClientQuotasResponse_ValueData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("key"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.key", "cannot be null in this version"); } else { o.key = jsonString(x, "DescribeClientQuotasResponse_ValueData.key", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("DescribeClientQuotasResponse_ValueData.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClientQuotasResponse_ValueData.value", "cannot be null in this version"); } else { o.value = jsonFloat(x, "DescribeClientQuotasResponse_ValueData.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", true);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null) o.value = jsonFloat(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeClusterRequest {
   static readonly API_KEY: i16 = 60;
@@ -96,16 +96,20 @@ export class DescribeClusterRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("includeClusterAuthorizedOperations"); j.bool(this.includeClusterAuthorizedOperations);
+    j.key("includeClusterAuthorizedOperations");
+    j.bool(this.includeClusterAuthorizedOperations);
     if (version >= 1) {
-      j.key("endpointType"); j.int(<i64>this.endpointType);
+      j.key("endpointType");
+      j.int(<i64>this.endpointType);
     }
     if (version >= 2) {
-      j.key("includeFencedBrokers"); j.bool(this.includeFencedBrokers);
+      j.key("includeFencedBrokers");
+      j.bool(this.includeFencedBrokers);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -116,13 +120,22 @@ export class DescribeClusterRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterRequest"): DescribeClusterRequest {
     const o = new DescribeClusterRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("includeClusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterRequest.includeClusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.includeClusterAuthorizedOperations", "cannot be null in this version"); } else { o.includeClusterAuthorizedOperations = jsonBool(x, "DescribeClusterRequest.includeClusterAuthorizedOperations", e); } }
-    if (version >= 1) { const x = v.get("endpointType"); if (x == null) { e.add("DescribeClusterRequest.endpointType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.endpointType", "cannot be null in this version"); } else { o.endpointType = <i8>jsonInt(x, "DescribeClusterRequest.endpointType", e, -128, 127); } }
-    if (version >= 2) { const x = v.get("includeFencedBrokers"); if (x == null) { e.add("DescribeClusterRequest.includeFencedBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterRequest.includeFencedBrokers", "cannot be null in this version"); } else { o.includeFencedBrokers = jsonBool(x, "DescribeClusterRequest.includeFencedBrokers", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("includeClusterAuthorizedOperations", "IncludeClusterAuthorizedOperations", true);
+    if (x != null) o.includeClusterAuthorizedOperations = jsonBool(x, f.path, e);
+    x = f.field("endpointType", "EndpointType", version >= 1);
+    if (x != null) o.endpointType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("includeFencedBrokers", "IncludeFencedBrokers", version >= 2);
+    if (x != null) o.includeFencedBrokers = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -238,19 +251,37 @@ export class DescribeClusterResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
     if (version >= 1) {
-      j.key("endpointType"); j.int(<i64>this.endpointType);
+      j.key("endpointType");
+      j.int(<i64>this.endpointType);
     }
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("controllerId"); j.int(<i64>this.controllerId);
-    j.key("brokers"); { const x = this.brokers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("clusterAuthorizedOperations"); j.int(<i64>this.clusterAuthorizedOperations);
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("controllerId");
+    j.int(<i64>this.controllerId);
+    j.key("brokers");
+    {
+      const x = this.brokers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("clusterAuthorizedOperations");
+    j.int(<i64>this.clusterAuthorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -266,18 +297,40 @@ export class DescribeClusterResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterResponse"): DescribeClusterResponse {
     const o = new DescribeClusterResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeClusterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeClusterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeClusterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeClusterResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeClusterResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeClusterResponse.errorMessage", e); } }
-    if (version >= 1) { const x = v.get("endpointType"); if (x == null) { e.add("DescribeClusterResponse.endpointType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.endpointType", "cannot be null in this version"); } else { o.endpointType = <i8>jsonInt(x, "DescribeClusterResponse.endpointType", e, -128, 127); } }
-    { const x = v.get("clusterId"); if (x == null) { e.add("DescribeClusterResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterId", "cannot be null in this version"); } else { o.clusterId = jsonString(x, "DescribeClusterResponse.clusterId", e); } }
-    { const x = v.get("controllerId"); if (x == null) { e.add("DescribeClusterResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "DescribeClusterResponse.controllerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokers"); if (x == null) { e.add("DescribeClusterResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeClusterResponse.brokers", e); if (items != null) { const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeClusterResponse_DescribeClusterBroker.fromJson(items[i], version, e, "DescribeClusterResponse.brokers[]"); o.brokers = a; } } } }
-    { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "DescribeClusterResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("endpointType", "EndpointType", version >= 1);
+    if (x != null) o.endpointType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("controllerId", "ControllerId", true);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokers", "Brokers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeClusterResponse_DescribeClusterBroker>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeClusterResponse_DescribeClusterBroker.fromJson(items[i], version, e, f.item(i));
+        o.brokers = a;
+      }
+    }
+    x = f.field("clusterAuthorizedOperations", "ClusterAuthorizedOperations", true);
+    if (x != null) o.clusterAuthorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -376,16 +429,22 @@ export class DescribeClusterResponse_DescribeClusterBroker {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
-    j.key("rack"); j.str(this.rack);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.key("rack");
+    j.str(this.rack);
     if (version >= 2) {
-      j.key("isFenced"); j.bool(this.isFenced);
+      j.key("isFenced");
+      j.bool(this.isFenced);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -398,15 +457,27 @@ export class DescribeClusterResponse_DescribeClusterBroker {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeClusterResponse_DescribeClusterBroker"): DescribeClusterResponse_DescribeClusterBroker {
     const o = new DescribeClusterResponse_DescribeClusterBroker();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "DescribeClusterResponse_DescribeClusterBroker.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("host"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeClusterResponse_DescribeClusterBroker.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "DescribeClusterResponse_DescribeClusterBroker.port", e, -2147483648, 2147483647); } }
-    { const x = v.get("rack"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "DescribeClusterResponse_DescribeClusterBroker.rack", e); } }
-    if (version >= 2) { const x = v.get("isFenced"); if (x == null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeClusterResponse_DescribeClusterBroker.isFenced", "cannot be null in this version"); } else { o.isFenced = jsonBool(x, "DescribeClusterResponse_DescribeClusterBroker.isFenced", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", true);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    x = f.field("isFenced", "IsFenced", version >= 2);
+    if (x != null) o.isFenced = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

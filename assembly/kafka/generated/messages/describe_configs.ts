@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeConfigsRequest {
   static readonly API_KEY: i16 = 32;
@@ -96,16 +96,29 @@ export class DescribeConfigsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resources"); { const x = this.resources; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("resources");
+    {
+      const x = this.resources;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("includeSynonyms"); j.bool(this.includeSynonyms);
+      j.key("includeSynonyms");
+      j.bool(this.includeSynonyms);
     }
     if (version >= 3) {
-      j.key("includeDocumentation"); j.bool(this.includeDocumentation);
+      j.key("includeDocumentation");
+      j.bool(this.includeDocumentation);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -116,13 +129,29 @@ export class DescribeConfigsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsRequest"): DescribeConfigsRequest {
     const o = new DescribeConfigsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("DescribeConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsRequest.resources", e); if (items != null) { const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsRequest_DescribeConfigsResource.fromJson(items[i], version, e, "DescribeConfigsRequest.resources[]"); o.resources = a; } } } }
-    if (version >= 1) { const x = v.get("includeSynonyms"); if (x == null) { e.add("DescribeConfigsRequest.includeSynonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeSynonyms", "cannot be null in this version"); } else { o.includeSynonyms = jsonBool(x, "DescribeConfigsRequest.includeSynonyms", e); } }
-    if (version >= 3) { const x = v.get("includeDocumentation"); if (x == null) { e.add("DescribeConfigsRequest.includeDocumentation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest.includeDocumentation", "cannot be null in this version"); } else { o.includeDocumentation = jsonBool(x, "DescribeConfigsRequest.includeDocumentation", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resources", "Resources", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeConfigsRequest_DescribeConfigsResource>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsRequest_DescribeConfigsResource.fromJson(items[i], version, e, f.item(i));
+        o.resources = a;
+      }
+    }
+    x = f.field("includeSynonyms", "IncludeSynonyms", version >= 1);
+    if (x != null) o.includeSynonyms = jsonBool(x, f.path, e);
+    x = f.field("includeDocumentation", "IncludeDocumentation", version >= 3);
+    if (x != null) o.includeDocumentation = jsonBool(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -203,12 +232,25 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
-    j.key("configurationKeys"); { const x = this.configurationKeys; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    j.key("configurationKeys");
+    {
+      const x = this.configurationKeys;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -219,13 +261,30 @@ export class DescribeConfigsRequest_DescribeConfigsResource {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsRequest_DescribeConfigsResource"): DescribeConfigsRequest_DescribeConfigsResource {
     const o = new DescribeConfigsRequest_DescribeConfigsResource();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsRequest_DescribeConfigsResource.resourceName", e); } }
-    { const x = v.get("configurationKeys"); if (x == null) { e.add("DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", "missing"); } else if (x.kind == JsonKind.Null) { o.configurationKeys = null; } else { { const items = jsonArray(x, "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeConfigsRequest_DescribeConfigsResource.configurationKeys[]", e); o.configurationKeys = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("configurationKeys", "ConfigurationKeys", true);
+    if (x != null && x.isNull) o.configurationKeys = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.configurationKeys = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -304,11 +363,23 @@ export class DescribeConfigsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -318,12 +389,27 @@ export class DescribeConfigsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse"): DescribeConfigsResponse {
     const o = new DescribeConfigsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeConfigsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse.results", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, "DescribeConfigsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeConfigsResponse_DescribeConfigsResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -414,14 +500,29 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
-    j.key("configs"); { const x = this.configs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    j.key("configs");
+    {
+      const x = this.configs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -434,15 +535,34 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsResult"): DescribeConfigsResponse_DescribeConfigsResult {
     const o = new DescribeConfigsResponse_DescribeConfigsResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.errorMessage", e); } }
-    { const x = v.get("resourceType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResult.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResult.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResult.configs", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResult.configs[]"); o.configs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("configs", "Configs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeConfigsResponse_DescribeConfigsResourceResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsResourceResult.fromJson(items[i], version, e, f.item(i));
+        o.configs = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -589,28 +709,47 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("value"); j.str(this.value);
-    j.key("readOnly"); j.bool(this.readOnly);
+    j.key("name");
+    j.str(this.name);
+    j.key("value");
+    j.str(this.value);
+    j.key("readOnly");
+    j.bool(this.readOnly);
     if (version <= 0) {
-      j.key("isDefault"); j.bool(this.isDefault_);
+      j.key("isDefault");
+      j.bool(this.isDefault_);
     }
     if (version >= 1) {
-      j.key("configSource"); j.int(<i64>this.configSource);
+      j.key("configSource");
+      j.int(<i64>this.configSource);
     }
-    j.key("isSensitive"); j.bool(this.isSensitive);
+    j.key("isSensitive");
+    j.bool(this.isSensitive);
     if (version >= 1) {
-      j.key("synonyms"); { const x = this.synonyms; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("synonyms");
+      {
+        const x = this.synonyms;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-      j.key("configType"); j.int(<i64>this.configType);
+      j.key("configType");
+      j.int(<i64>this.configType);
     }
     if (version >= 3) {
-      j.key("documentation"); j.str(this.documentation);
+      j.key("documentation");
+      j.str(this.documentation);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -627,19 +766,43 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsResourceResult"): DescribeConfigsResponse_DescribeConfigsResourceResult {
     const o = new DescribeConfigsResponse_DescribeConfigsResourceResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.name", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.value", e); } }
-    { const x = v.get("readOnly"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", "cannot be null in this version"); } else { o.readOnly = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.readOnly", e); } }
-    if (version <= 0) { const x = v.get("isDefault"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", "cannot be null in this version"); } else { o.isDefault_ = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isDefault", e); } }
-    if (version >= 1) { const x = v.get("configSource"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", "cannot be null in this version"); } else { o.configSource = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configSource", e, -128, 127); } }
-    { const x = v.get("isSensitive"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", "cannot be null in this version"); } else { o.isSensitive = jsonBool(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.isSensitive", e); } }
-    if (version >= 1) { const x = v.get("synonyms"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms", e); if (items != null) { const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsSynonym.fromJson(items[i], version, e, "DescribeConfigsResponse_DescribeConfigsResourceResult.synonyms[]"); o.synonyms = a; } } } }
-    if (version >= 3) { const x = v.get("configType"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.configType", "cannot be null in this version"); } else { o.configType = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.configType", e, -128, 127); } }
-    if (version >= 3) { const x = v.get("documentation"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", "missing"); } else if (x.kind == JsonKind.Null) { o.documentation = null; } else { o.documentation = jsonString(x, "DescribeConfigsResponse_DescribeConfigsResourceResult.documentation", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    x = f.field("readOnly", "ReadOnly", true);
+    if (x != null) o.readOnly = jsonBool(x, f.path, e);
+    x = f.field("isDefault", "IsDefault", version <= 0);
+    if (x != null) o.isDefault_ = jsonBool(x, f.path, e);
+    x = f.field("configSource", "ConfigSource", version >= 1);
+    if (x != null) o.configSource = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("isSensitive", "IsSensitive", true);
+    if (x != null) o.isSensitive = jsonBool(x, f.path, e);
+    x = f.field("synonyms", "Synonyms", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeConfigsResponse_DescribeConfigsSynonym>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeConfigsResponse_DescribeConfigsSynonym.fromJson(items[i], version, e, f.item(i));
+        o.synonyms = a;
+      }
+    }
+    x = f.field("configType", "ConfigType", version >= 3);
+    if (x != null) o.configType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("documentation", "Documentation", version >= 3);
+    if (x != null && x.isNull) o.documentation = null;
+    else if (x != null) o.documentation = jsonString(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -741,18 +904,22 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 1) {
-      j.key("value"); j.str(this.value);
+      j.key("value");
+      j.str(this.value);
     }
     if (version >= 1) {
-      j.key("source"); j.int(<i64>this.source);
+      j.key("source");
+      j.int(<i64>this.source);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -763,13 +930,23 @@ export class DescribeConfigsResponse_DescribeConfigsSynonym {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeConfigsResponse_DescribeConfigsSynonym"): DescribeConfigsResponse_DescribeConfigsSynonym {
     const o = new DescribeConfigsResponse_DescribeConfigsSynonym();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeConfigsResponse_DescribeConfigsSynonym.name", e); } }
-    if (version >= 1) { const x = v.get("value"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "DescribeConfigsResponse_DescribeConfigsSynonym.value", e); } }
-    if (version >= 1) { const x = v.get("source"); if (x == null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeConfigsResponse_DescribeConfigsSynonym.source", "cannot be null in this version"); } else { o.source = <i8>jsonInt(x, "DescribeConfigsResponse_DescribeConfigsSynonym.source", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 1);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("value", "Value", version >= 1);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    x = f.field("source", "Source", version >= 1);
+    if (x != null) o.source = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeDelegationTokenRequest {
   static readonly API_KEY: i16 = 41;
@@ -72,10 +72,21 @@ export class DescribeDelegationTokenRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("owners"); { const x = this.owners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("owners");
+    {
+      const x = this.owners;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,26 @@ export class DescribeDelegationTokenRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenRequest"): DescribeDelegationTokenRequest {
     const o = new DescribeDelegationTokenRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("owners"); if (x == null) { e.add("DescribeDelegationTokenRequest.owners", "missing"); } else if (x.kind == JsonKind.Null) { o.owners = null; } else { { const items = jsonArray(x, "DescribeDelegationTokenRequest.owners", e); if (items != null) { const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, "DescribeDelegationTokenRequest.owners[]"); o.owners = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("owners", "Owners", true);
+    if (x != null && x.isNull) o.owners = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeDelegationTokenRequest_DescribeDelegationTokenOwner>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.fromJson(items[i], version, e, f.item(i));
+        o.owners = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +190,14 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("principalType"); j.str(this.principalType);
-    j.key("principalName"); j.str(this.principalName);
+    j.key("principalType");
+    j.str(this.principalType);
+    j.key("principalName");
+    j.str(this.principalName);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +207,20 @@ export class DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner"): DescribeDelegationTokenRequest_DescribeDelegationTokenOwner {
     const o = new DescribeDelegationTokenRequest_DescribeDelegationTokenOwner();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalType", e); } }
-    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenRequest_DescribeDelegationTokenOwner.principalName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("principalType", "PrincipalType", true);
+    if (x != null) o.principalType = jsonString(x, f.path, e);
+    x = f.field("principalName", "PrincipalName", true);
+    if (x != null) o.principalName = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -267,12 +304,25 @@ export class DescribeDelegationTokenResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("tokens"); { const x = this.tokens; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("tokens");
+    {
+      const x = this.tokens;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -283,13 +333,29 @@ export class DescribeDelegationTokenResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse"): DescribeDelegationTokenResponse {
     const o = new DescribeDelegationTokenResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeDelegationTokenResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("tokens"); if (x == null) { e.add("DescribeDelegationTokenResponse.tokens", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.tokens", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse.tokens", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, "DescribeDelegationTokenResponse.tokens[]"); o.tokens = a; } } } }
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("tokens", "Tokens", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationToken>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationToken.fromJson(items[i], version, e, f.item(i));
+        o.tokens = a;
+      }
+    }
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -420,23 +486,43 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("principalType"); j.str(this.principalType);
-    j.key("principalName"); j.str(this.principalName);
+    j.key("principalType");
+    j.str(this.principalType);
+    j.key("principalName");
+    j.str(this.principalName);
     if (version >= 3) {
-      j.key("tokenRequesterPrincipalType"); j.str(this.tokenRequesterPrincipalType);
+      j.key("tokenRequesterPrincipalType");
+      j.str(this.tokenRequesterPrincipalType);
     }
     if (version >= 3) {
-      j.key("tokenRequesterPrincipalName"); j.str(this.tokenRequesterPrincipalName);
+      j.key("tokenRequesterPrincipalName");
+      j.str(this.tokenRequesterPrincipalName);
     }
-    j.key("issueTimestamp"); j.int(this.issueTimestamp);
-    j.key("expiryTimestamp"); j.int(this.expiryTimestamp);
-    j.key("maxTimestamp"); j.int(this.maxTimestamp);
-    j.key("tokenId"); j.str(this.tokenId);
-    j.key("hmac"); j.bytes(this.hmac);
-    j.key("renewers"); { const x = this.renewers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("issueTimestamp");
+    j.int(this.issueTimestamp);
+    j.key("expiryTimestamp");
+    j.int(this.expiryTimestamp);
+    j.key("maxTimestamp");
+    j.int(this.maxTimestamp);
+    j.key("tokenId");
+    j.str(this.tokenId);
+    j.key("hmac");
+    j.bytes(this.hmac);
+    j.key("renewers");
+    {
+      const x = this.renewers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -454,20 +540,43 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse_DescribedDelegationToken"): DescribeDelegationTokenResponse_DescribedDelegationToken {
     const o = new DescribeDelegationTokenResponse_DescribedDelegationToken();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.principalType", e); } }
-    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.principalName", e); } }
-    if (version >= 3) { const x = v.get("tokenRequesterPrincipalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", "cannot be null in this version"); } else { o.tokenRequesterPrincipalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalType", e); } }
-    if (version >= 3) { const x = v.get("tokenRequesterPrincipalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", "cannot be null in this version"); } else { o.tokenRequesterPrincipalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenRequesterPrincipalName", e); } }
-    { const x = v.get("issueTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", "cannot be null in this version"); } else { o.issueTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.issueTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("expiryTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", "cannot be null in this version"); } else { o.expiryTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.expiryTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("maxTimestamp"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", "cannot be null in this version"); } else { o.maxTimestamp = jsonInt(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.maxTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("tokenId"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", "cannot be null in this version"); } else { o.tokenId = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.tokenId", e); } }
-    { const x = v.get("hmac"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.hmac", e); } }
-    { const x = v.get("renewers"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers", e); if (items != null) { const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, "DescribeDelegationTokenResponse_DescribedDelegationToken.renewers[]"); o.renewers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("principalType", "PrincipalType", true);
+    if (x != null) o.principalType = jsonString(x, f.path, e);
+    x = f.field("principalName", "PrincipalName", true);
+    if (x != null) o.principalName = jsonString(x, f.path, e);
+    x = f.field("tokenRequesterPrincipalType", "TokenRequesterPrincipalType", version >= 3);
+    if (x != null) o.tokenRequesterPrincipalType = jsonString(x, f.path, e);
+    x = f.field("tokenRequesterPrincipalName", "TokenRequesterPrincipalName", version >= 3);
+    if (x != null) o.tokenRequesterPrincipalName = jsonString(x, f.path, e);
+    x = f.field("issueTimestamp", "IssueTimestamp", true);
+    if (x != null) o.issueTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("expiryTimestamp", "ExpiryTimestamp", true);
+    if (x != null) o.expiryTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("maxTimestamp", "MaxTimestamp", true);
+    if (x != null) o.maxTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("tokenId", "TokenId", true);
+    if (x != null) o.tokenId = jsonString(x, f.path, e);
+    x = f.field("hmac", "Hmac", true);
+    if (x != null) o.hmac = jsonBytes(x, f.path, e);
+    x = f.field("renewers", "Renewers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.fromJson(items[i], version, e, f.item(i));
+        o.renewers = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -543,11 +652,14 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("principalType"); j.str(this.principalType);
-    j.key("principalName"); j.str(this.principalName);
+    j.key("principalType");
+    j.str(this.principalType);
+    j.key("principalName");
+    j.str(this.principalName);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -557,12 +669,20 @@ export class DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer"): DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer {
     const o = new DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("principalType"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", "cannot be null in this version"); } else { o.principalType = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalType", e); } }
-    { const x = v.get("principalName"); if (x == null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", "cannot be null in this version"); } else { o.principalName = jsonString(x, "DescribeDelegationTokenResponse_DescribedDelegationTokenRenewer.principalName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("principalType", "PrincipalType", true);
+    if (x != null) o.principalType = jsonString(x, f.path, e);
+    x = f.field("principalName", "PrincipalName", true);
+    if (x != null) o.principalName = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

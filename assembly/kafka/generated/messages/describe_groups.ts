@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeGroupsRequest {
   static readonly API_KEY: i16 = 15;
@@ -84,13 +84,25 @@ export class DescribeGroupsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    if (version >= 3) {
-      j.key("includeAuthorizedOperations"); j.bool(this.includeAuthorizedOperations);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
     }
+    if (version >= 3) {
+      j.key("includeAuthorizedOperations");
+      j.bool(this.includeAuthorizedOperations);
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -100,12 +112,27 @@ export class DescribeGroupsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsRequest"): DescribeGroupsRequest {
     const o = new DescribeGroupsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsRequest.groups", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeGroupsRequest.groups[]", e); o.groups = a; } } } }
-    if (version >= 3) { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "DescribeGroupsRequest.includeAuthorizedOperations", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.groups = a;
+      }
+    }
+    x = f.field("includeAuthorizedOperations", "IncludeAuthorizedOperations", version >= 3);
+    if (x != null) o.includeAuthorizedOperations = jsonBool(x, f.path, e);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -191,13 +218,25 @@ export class DescribeGroupsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -207,12 +246,27 @@ export class DescribeGroupsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse"): DescribeGroupsResponse {
     const o = new DescribeGroupsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse.groups", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, "DescribeGroupsResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeGroupsResponse_DescribedGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -332,21 +386,39 @@ export class DescribeGroupsResponse_DescribedGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 6) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
-    j.key("groupId"); j.str(this.groupId);
-    j.key("groupState"); j.str(this.groupState);
-    j.key("protocolType"); j.str(this.protocolType);
-    j.key("protocolData"); j.str(this.protocolData);
-    j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("groupState");
+    j.str(this.groupState);
+    j.key("protocolType");
+    j.str(this.protocolType);
+    j.key("protocolData");
+    j.str(this.protocolData);
+    j.key("members");
+    {
+      const x = this.members;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 3) {
-      j.key("authorizedOperations"); j.int(<i64>this.authorizedOperations);
+      j.key("authorizedOperations");
+      j.int(<i64>this.authorizedOperations);
     }
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -362,18 +434,40 @@ export class DescribeGroupsResponse_DescribedGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse_DescribedGroup"): DescribeGroupsResponse_DescribedGroup {
     const o = new DescribeGroupsResponse_DescribedGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
-    if (version >= 6) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeGroupsResponse_DescribedGroup.errorMessage", e); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeGroupsResponse_DescribedGroup.groupId", e); } }
-    { const x = v.get("groupState"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "DescribeGroupsResponse_DescribedGroup.groupState", e); } }
-    { const x = v.get("protocolType"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolType", e); } }
-    { const x = v.get("protocolData"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.protocolData", "cannot be null in this version"); } else { o.protocolData = jsonString(x, "DescribeGroupsResponse_DescribedGroup.protocolData", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeGroupsResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroupMember.fromJson(items[i], version, e, "DescribeGroupsResponse_DescribedGroup.members[]"); o.members = a; } } } }
-    if (version >= 3) { const x = v.get("authorizedOperations"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "DescribeGroupsResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 6);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("groupState", "GroupState", true);
+    if (x != null) o.groupState = jsonString(x, f.path, e);
+    x = f.field("protocolType", "ProtocolType", true);
+    if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("protocolData", "ProtocolData", true);
+    if (x != null) o.protocolData = jsonString(x, f.path, e);
+    x = f.field("members", "Members", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeGroupsResponse_DescribedGroupMember>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeGroupsResponse_DescribedGroupMember.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    x = f.field("authorizedOperations", "AuthorizedOperations", version >= 3);
+    if (x != null) o.authorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -477,17 +571,24 @@ export class DescribeGroupsResponse_DescribedGroupMember {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
+    j.key("memberId");
+    j.str(this.memberId);
     if (version >= 4) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
-    j.key("clientId"); j.str(this.clientId);
-    j.key("clientHost"); j.str(this.clientHost);
-    j.key("memberMetadata"); j.bytes(this.memberMetadata);
-    j.key("memberAssignment"); j.bytes(this.memberAssignment);
+    j.key("clientId");
+    j.str(this.clientId);
+    j.key("clientHost");
+    j.str(this.clientHost);
+    j.key("memberMetadata");
+    j.bytes(this.memberMetadata);
+    j.key("memberAssignment");
+    j.bytes(this.memberAssignment);
+    if (version >= 5) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -501,16 +602,29 @@ export class DescribeGroupsResponse_DescribedGroupMember {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeGroupsResponse_DescribedGroupMember"): DescribeGroupsResponse_DescribedGroupMember {
     const o = new DescribeGroupsResponse_DescribedGroupMember();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.memberId", e); } }
-    if (version >= 4) { const x = v.get("groupInstanceId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.groupInstanceId", e); } }
-    { const x = v.get("clientId"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.clientId", e); } }
-    { const x = v.get("clientHost"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "DescribeGroupsResponse_DescribedGroupMember.clientHost", e); } }
-    { const x = v.get("memberMetadata"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberMetadata", "cannot be null in this version"); } else { o.memberMetadata = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberMetadata", e); } }
-    { const x = v.get("memberAssignment"); if (x == null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeGroupsResponse_DescribedGroupMember.memberAssignment", "cannot be null in this version"); } else { o.memberAssignment = jsonBytes(x, "DescribeGroupsResponse_DescribedGroupMember.memberAssignment", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 4);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("clientId", "ClientId", true);
+    if (x != null) o.clientId = jsonString(x, f.path, e);
+    x = f.field("clientHost", "ClientHost", true);
+    if (x != null) o.clientHost = jsonString(x, f.path, e);
+    x = f.field("memberMetadata", "MemberMetadata", true);
+    if (x != null) o.memberMetadata = jsonBytes(x, f.path, e);
+    x = f.field("memberAssignment", "MemberAssignment", true);
+    if (x != null) o.memberAssignment = jsonBytes(x, f.path, e);
+    if (version >= 5) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

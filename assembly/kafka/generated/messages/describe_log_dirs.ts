@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeLogDirsRequest {
   static readonly API_KEY: i16 = 35;
@@ -72,10 +72,21 @@ export class DescribeLogDirsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,26 @@ export class DescribeLogDirsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsRequest"): DescribeLogDirsRequest {
     const o = new DescribeLogDirsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeLogDirsRequest.topics", e); if (items != null) { const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, "DescribeLogDirsRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null && x.isNull) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeLogDirsRequest_DescribableLogDirTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsRequest_DescribableLogDirTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +190,23 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +216,27 @@ export class DescribeLogDirsRequest_DescribableLogDirTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsRequest_DescribableLogDirTopic"): DescribeLogDirsRequest_DescribableLogDirTopic {
     const o = new DescribeLogDirsRequest_DescribableLogDirTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeLogDirsRequest_DescribableLogDirTopic.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsRequest_DescribableLogDirTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsRequest_DescribableLogDirTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeLogDirsRequest_DescribableLogDirTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -274,14 +327,27 @@ export class DescribeLogDirsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
     if (version >= 3) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -292,13 +358,29 @@ export class DescribeLogDirsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse"): DescribeLogDirsResponse {
     const o = new DescribeLogDirsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeLogDirsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeLogDirsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse.results", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, "DescribeLogDirsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 3);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeLogDirsResponse_DescribeLogDirsResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -416,21 +498,37 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("logDir"); j.str(this.logDir);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 4) {
-      j.key("totalBytes"); j.int(this.totalBytes);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("logDir");
+    j.str(this.logDir);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
     if (version >= 4) {
-      j.key("usableBytes"); j.int(this.usableBytes);
+      j.key("totalBytes");
+      j.int(this.totalBytes);
+    }
+    if (version >= 4) {
+      j.key("usableBytes");
+      j.int(this.usableBytes);
     }
     if (version >= 5) {
-      j.key("isCordoned"); j.bool(this.isCordoned);
+      j.key("isCordoned");
+      j.bool(this.isCordoned);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -444,16 +542,35 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsResult"): DescribeLogDirsResponse_DescribeLogDirsResult {
     const o = new DescribeLogDirsResponse_DescribeLogDirsResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("logDir"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.logDir", "cannot be null in this version"); } else { o.logDir = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsResult.logDir", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsResult.topics", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsTopic.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsResult.topics[]"); o.topics = a; } } } }
-    if (version >= 4) { const x = v.get("totalBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", "cannot be null in this version"); } else { o.totalBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.totalBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 4) { const x = v.get("usableBytes"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", "cannot be null in this version"); } else { o.usableBytes = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsResult.usableBytes", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5) { const x = v.get("isCordoned"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", "cannot be null in this version"); } else { o.isCordoned = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsResult.isCordoned", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("logDir", "LogDir", true);
+    if (x != null) o.logDir = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeLogDirsResponse_DescribeLogDirsTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("totalBytes", "TotalBytes", version >= 4);
+    if (x != null) o.totalBytes = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("usableBytes", "UsableBytes", version >= 4);
+    if (x != null) o.usableBytes = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("isCordoned", "IsCordoned", version >= 5);
+    if (x != null) o.isCordoned = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -530,11 +647,23 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -544,12 +673,27 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsTopic"): DescribeLogDirsResponse_DescribeLogDirsTopic {
     const o = new DescribeLogDirsResponse_DescribeLogDirsTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions", e); if (items != null) { const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, "DescribeLogDirsResponse_DescribeLogDirsTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeLogDirsResponse_DescribeLogDirsPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeLogDirsResponse_DescribeLogDirsPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -635,13 +779,18 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("partitionSize"); j.int(this.partitionSize);
-    j.key("offsetLag"); j.int(this.offsetLag);
-    j.key("isFutureKey"); j.bool(this.isFutureKey);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("partitionSize");
+    j.int(this.partitionSize);
+    j.key("offsetLag");
+    j.int(this.offsetLag);
+    j.key("isFutureKey");
+    j.bool(this.isFutureKey);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -653,14 +802,24 @@ export class DescribeLogDirsResponse_DescribeLogDirsPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeLogDirsResponse_DescribeLogDirsPartition"): DescribeLogDirsResponse_DescribeLogDirsPartition {
     const o = new DescribeLogDirsResponse_DescribeLogDirsPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("partitionSize"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", "cannot be null in this version"); } else { o.partitionSize = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.partitionSize", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("offsetLag"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", "cannot be null in this version"); } else { o.offsetLag = jsonInt(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.offsetLag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("isFutureKey"); if (x == null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", "cannot be null in this version"); } else { o.isFutureKey = jsonBool(x, "DescribeLogDirsResponse_DescribeLogDirsPartition.isFutureKey", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("partitionSize", "PartitionSize", true);
+    if (x != null) o.partitionSize = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("offsetLag", "OffsetLag", true);
+    if (x != null) o.offsetLag = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("isFutureKey", "IsFutureKey", true);
+    if (x != null) o.isFutureKey = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

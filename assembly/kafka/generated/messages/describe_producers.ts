@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeProducersRequest {
   static readonly API_KEY: i16 = 61;
@@ -72,10 +72,21 @@ export class DescribeProducersRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class DescribeProducersRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersRequest"): DescribeProducersRequest {
     const o = new DescribeProducersRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest.topics", e); if (items != null) { const a = new Array<DescribeProducersRequest_TopicRequest>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, "DescribeProducersRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeProducersRequest_TopicRequest>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeProducersRequest_TopicRequest.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +189,23 @@ export class DescribeProducersRequest_TopicRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitionIndexes");
+    {
+      const x = this.partitionIndexes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +215,27 @@ export class DescribeProducersRequest_TopicRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersRequest_TopicRequest"): DescribeProducersRequest_TopicRequest {
     const o = new DescribeProducersRequest_TopicRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersRequest_TopicRequest.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersRequest_TopicRequest.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersRequest_TopicRequest.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeProducersRequest_TopicRequest.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -262,11 +314,23 @@ export class DescribeProducersResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -276,12 +340,27 @@ export class DescribeProducersResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse"): DescribeProducersResponse {
     const o = new DescribeProducersResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeProducersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeProducersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeProducersResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse.topics", e); if (items != null) { const a = new Array<DescribeProducersResponse_TopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, "DescribeProducersResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeProducersResponse_TopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_TopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -357,11 +436,23 @@ export class DescribeProducersResponse_TopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -371,12 +462,27 @@ export class DescribeProducersResponse_TopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_TopicResponse"): DescribeProducersResponse_TopicResponse {
     const o = new DescribeProducersResponse_TopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeProducersResponse_TopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_TopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_TopicResponse.partitions", e); if (items != null) { const a = new Array<DescribeProducersResponse_PartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, "DescribeProducersResponse_TopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeProducersResponse_PartitionResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_PartitionResponse.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -462,13 +568,27 @@ export class DescribeProducersResponse_PartitionResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("activeProducers"); { const x = this.activeProducers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("activeProducers");
+    {
+      const x = this.activeProducers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -480,14 +600,32 @@ export class DescribeProducersResponse_PartitionResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_PartitionResponse"): DescribeProducersResponse_PartitionResponse {
     const o = new DescribeProducersResponse_PartitionResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeProducersResponse_PartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeProducersResponse_PartitionResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeProducersResponse_PartitionResponse.errorMessage", e); } }
-    { const x = v.get("activeProducers"); if (x == null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_PartitionResponse.activeProducers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeProducersResponse_PartitionResponse.activeProducers", e); if (items != null) { const a = new Array<DescribeProducersResponse_ProducerState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, "DescribeProducersResponse_PartitionResponse.activeProducers[]"); o.activeProducers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("activeProducers", "ActiveProducers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeProducersResponse_ProducerState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeProducersResponse_ProducerState.fromJson(items[i], version, e, f.item(i));
+        o.activeProducers = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -584,15 +722,22 @@ export class DescribeProducersResponse_ProducerState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
-    j.key("lastSequence"); j.int(<i64>this.lastSequence);
-    j.key("lastTimestamp"); j.int(this.lastTimestamp);
-    j.key("coordinatorEpoch"); j.int(<i64>this.coordinatorEpoch);
-    j.key("currentTxnStartOffset"); j.int(this.currentTxnStartOffset);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
+    j.key("lastSequence");
+    j.int(<i64>this.lastSequence);
+    j.key("lastTimestamp");
+    j.int(this.lastTimestamp);
+    j.key("coordinatorEpoch");
+    j.int(<i64>this.coordinatorEpoch);
+    j.key("currentTxnStartOffset");
+    j.int(this.currentTxnStartOffset);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -606,16 +751,28 @@ export class DescribeProducersResponse_ProducerState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeProducersResponse_ProducerState"): DescribeProducersResponse_ProducerState {
     const o = new DescribeProducersResponse_ProducerState();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("producerId"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "DescribeProducersResponse_ProducerState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.producerEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("lastSequence"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.lastSequence", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.lastSequence", "cannot be null in this version"); } else { o.lastSequence = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.lastSequence", e, -2147483648, 2147483647); } }
-    { const x = v.get("lastTimestamp"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.lastTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.lastTimestamp", "cannot be null in this version"); } else { o.lastTimestamp = jsonInt(x, "DescribeProducersResponse_ProducerState.lastTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "DescribeProducersResponse_ProducerState.coordinatorEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("currentTxnStartOffset"); if (x == null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeProducersResponse_ProducerState.currentTxnStartOffset", "cannot be null in this version"); } else { o.currentTxnStartOffset = jsonInt(x, "DescribeProducersResponse_ProducerState.currentTxnStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("lastSequence", "LastSequence", true);
+    if (x != null) o.lastSequence = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("lastTimestamp", "LastTimestamp", true);
+    if (x != null) o.lastTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("coordinatorEpoch", "CoordinatorEpoch", true);
+    if (x != null) o.coordinatorEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("currentTxnStartOffset", "CurrentTxnStartOffset", true);
+    if (x != null) o.currentTxnStartOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

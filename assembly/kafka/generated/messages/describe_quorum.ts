@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeQuorumRequest {
   static readonly API_KEY: i16 = 55;
@@ -72,10 +72,21 @@ export class DescribeQuorumRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class DescribeQuorumRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest"): DescribeQuorumRequest {
     const o = new DescribeQuorumRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest.topics", e); if (items != null) { const a = new Array<DescribeQuorumRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, "DescribeQuorumRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +189,23 @@ export class DescribeQuorumRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +215,27 @@ export class DescribeQuorumRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest_TopicData"): DescribeQuorumRequest_TopicData {
     const o = new DescribeQuorumRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumRequest_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, "DescribeQuorumRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -254,10 +306,12 @@ export class DescribeQuorumRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -266,11 +320,18 @@ export class DescribeQuorumRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumRequest_PartitionData"): DescribeQuorumRequest_PartitionData {
     const o = new DescribeQuorumRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeQuorumRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -373,17 +434,40 @@ export class DescribeQuorumResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 2) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 2) {
-      j.key("nodes"); { const x = this.nodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("nodes");
+      {
+        const x = this.nodes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -395,14 +479,39 @@ export class DescribeQuorumResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse"): DescribeQuorumResponse {
     const o = new DescribeQuorumResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeQuorumResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeQuorumResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 2) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeQuorumResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeQuorumResponse.errorMessage", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeQuorumResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.topics", e); if (items != null) { const a = new Array<DescribeQuorumResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_TopicData.fromJson(items[i], version, e, "DescribeQuorumResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 2) { const x = v.get("nodes"); if (x == null) { e.add("DescribeQuorumResponse.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse.nodes", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Node>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Node.fromJson(items[i], version, e, "DescribeQuorumResponse.nodes[]"); o.nodes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 2);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nodes", "Nodes", version >= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_Node>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Node.fromJson(items[i], version, e, f.item(i));
+        o.nodes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -480,11 +589,23 @@ export class DescribeQuorumResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -494,12 +615,27 @@ export class DescribeQuorumResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_TopicData"): DescribeQuorumResponse_TopicData {
     const o = new DescribeQuorumResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeQuorumResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeQuorumResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_TopicData.partitions", e); if (items != null) { const a = new Array<DescribeQuorumResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, "DescribeQuorumResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -612,19 +748,46 @@ export class DescribeQuorumResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 2) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("highWatermark"); j.int(this.highWatermark);
-    j.key("currentVoters"); { const x = this.currentVoters; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("observers"); { const x = this.observers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("highWatermark");
+    j.int(this.highWatermark);
+    j.key("currentVoters");
+    {
+      const x = this.currentVoters;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("observers");
+    {
+      const x = this.observers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -640,18 +803,47 @@ export class DescribeQuorumResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_PartitionData"): DescribeQuorumResponse_PartitionData {
     const o = new DescribeQuorumResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeQuorumResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    if (version >= 2) { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeQuorumResponse_PartitionData.errorMessage", e); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeQuorumResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("highWatermark"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "DescribeQuorumResponse_PartitionData.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("currentVoters"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.currentVoters", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.currentVoters", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.currentVoters[]"); o.currentVoters = a; } } } }
-    { const x = v.get("observers"); if (x == null) { e.add("DescribeQuorumResponse_PartitionData.observers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_PartitionData.observers", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_PartitionData.observers", e); if (items != null) { const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, "DescribeQuorumResponse_PartitionData.observers[]"); o.observers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 2);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("highWatermark", "HighWatermark", true);
+    if (x != null) o.highWatermark = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("currentVoters", "CurrentVoters", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, f.item(i));
+        o.currentVoters = a;
+      }
+    }
+    x = f.field("observers", "Observers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_ReplicaState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_ReplicaState.fromJson(items[i], version, e, f.item(i));
+        o.observers = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -743,15 +935,27 @@ export class DescribeQuorumResponse_Node {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 2) {
-      j.key("listeners"); { const x = this.listeners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("listeners");
+      {
+        const x = this.listeners;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -761,12 +965,27 @@ export class DescribeQuorumResponse_Node {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_Node"): DescribeQuorumResponse_Node {
     const o = new DescribeQuorumResponse_Node();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("nodeId"); if (x == null) { e.add("DescribeQuorumResponse_Node.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "DescribeQuorumResponse_Node.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("listeners"); if (x == null) { e.add("DescribeQuorumResponse_Node.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Node.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeQuorumResponse_Node.listeners", e); if (items != null) { const a = new Array<DescribeQuorumResponse_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Listener.fromJson(items[i], version, e, "DescribeQuorumResponse_Node.listeners[]"); o.listeners = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 2);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("listeners", "Listeners", version >= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeQuorumResponse_Listener>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeQuorumResponse_Listener.fromJson(items[i], version, e, f.item(i));
+        o.listeners = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -868,18 +1087,22 @@ export class DescribeQuorumResponse_Listener {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 2) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 2) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -890,13 +1113,22 @@ export class DescribeQuorumResponse_Listener {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_Listener"): DescribeQuorumResponse_Listener {
     const o = new DescribeQuorumResponse_Listener();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("name"); if (x == null) { e.add("DescribeQuorumResponse_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeQuorumResponse_Listener.name", e); } }
-    if (version >= 2) { const x = v.get("host"); if (x == null) { e.add("DescribeQuorumResponse_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "DescribeQuorumResponse_Listener.host", e); } }
-    if (version >= 2) { const x = v.get("port"); if (x == null) { e.add("DescribeQuorumResponse_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "DescribeQuorumResponse_Listener.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 2);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", version >= 2);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 2);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1011,20 +1243,26 @@ export class DescribeQuorumResponse_ReplicaState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("replicaId"); j.int(<i64>this.replicaId);
+    j.key("replicaId");
+    j.int(<i64>this.replicaId);
     if (version >= 2) {
-      j.key("replicaDirectoryId"); j.uuid(this.replicaDirectoryId);
+      j.key("replicaDirectoryId");
+      j.uuid(this.replicaDirectoryId);
     }
-    j.key("logEndOffset"); j.int(this.logEndOffset);
+    j.key("logEndOffset");
+    j.int(this.logEndOffset);
     if (version >= 1) {
-      j.key("lastFetchTimestamp"); j.int(this.lastFetchTimestamp);
+      j.key("lastFetchTimestamp");
+      j.int(this.lastFetchTimestamp);
     }
     if (version >= 1) {
-      j.key("lastCaughtUpTimestamp"); j.int(this.lastCaughtUpTimestamp);
+      j.key("lastCaughtUpTimestamp");
+      j.int(this.lastCaughtUpTimestamp);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1037,15 +1275,26 @@ export class DescribeQuorumResponse_ReplicaState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeQuorumResponse_ReplicaState"): DescribeQuorumResponse_ReplicaState {
     const o = new DescribeQuorumResponse_ReplicaState();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("replicaId"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "DescribeQuorumResponse_ReplicaState.replicaId", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("replicaDirectoryId"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.replicaDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "DescribeQuorumResponse_ReplicaState.replicaDirectoryId", e); } }
-    { const x = v.get("logEndOffset"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.logEndOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.logEndOffset", "cannot be null in this version"); } else { o.logEndOffset = jsonInt(x, "DescribeQuorumResponse_ReplicaState.logEndOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("lastFetchTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", "cannot be null in this version"); } else { o.lastFetchTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastFetchTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("lastCaughtUpTimestamp"); if (x == null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", "cannot be null in this version"); } else { o.lastCaughtUpTimestamp = jsonInt(x, "DescribeQuorumResponse_ReplicaState.lastCaughtUpTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("replicaId", "ReplicaId", true);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaDirectoryId", "ReplicaDirectoryId", version >= 2);
+    if (x != null) o.replicaDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("logEndOffset", "LogEndOffset", true);
+    if (x != null) o.logEndOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastFetchTimestamp", "LastFetchTimestamp", version >= 1);
+    if (x != null) o.lastFetchTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastCaughtUpTimestamp", "LastCaughtUpTimestamp", version >= 1);
+    if (x != null) o.lastCaughtUpTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeShareGroupOffsetsRequest {
   static readonly API_KEY: i16 = 90;
@@ -72,10 +72,21 @@ export class DescribeShareGroupOffsetsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class DescribeShareGroupOffsetsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest"): DescribeShareGroupOffsetsRequest {
     const o = new DescribeShareGroupOffsetsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -164,11 +189,23 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,12 +215,28 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup"): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup {
     const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGroup.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null && x.isNull) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -259,11 +312,23 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -273,12 +338,27 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTo
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic"): DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic {
     const o = new DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -357,11 +437,23 @@ export class DescribeShareGroupOffsetsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -371,12 +463,27 @@ export class DescribeShareGroupOffsetsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse"): DescribeShareGroupOffsetsResponse {
     const o = new DescribeShareGroupOffsetsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse.groups", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -462,13 +569,27 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -480,14 +601,32 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup {
     const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.topics[]"); o.topics = a; } } } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseGroup.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -569,12 +708,25 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -585,13 +737,29 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic {
     const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicName", e); } }
-    { const x = v.get("topicId"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -694,17 +862,24 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("startOffset"); j.int(this.startOffset);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("startOffset");
+    j.int(this.startOffset);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
     if (version >= 1) {
-      j.key("lag"); j.int(this.lag);
+      j.key("lag");
+      j.int(this.lag);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -718,16 +893,29 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition"): DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition {
     const o = new DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("lag"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", "cannot be null in this version"); } else { o.lag = jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.lag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponsePartition.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("lag", "Lag", version >= 1);
+    if (x != null) o.lag = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeTopicPartitionsRequest {
   static readonly API_KEY: i16 = 75;
@@ -82,12 +82,26 @@ export class DescribeTopicPartitionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("responsePartitionLimit"); j.int(<i64>this.responsePartitionLimit);
-    j.key("cursor"); if (this.cursor == null) j.nul(); else this.cursor!.toJson(j, version);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("responsePartitionLimit");
+    j.int(<i64>this.responsePartitionLimit);
+    j.key("cursor");
+    if (this.cursor == null) j.nul();
+    else this.cursor!.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -98,13 +112,30 @@ export class DescribeTopicPartitionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest"): DescribeTopicPartitionsRequest {
     const o = new DescribeTopicPartitionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsRequest.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsRequest_TopicRequest.fromJson(items[i], version, e, "DescribeTopicPartitionsRequest.topics[]"); o.topics = a; } } } }
-    { const x = v.get("responsePartitionLimit"); if (x == null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest.responsePartitionLimit", "cannot be null in this version"); } else { o.responsePartitionLimit = <i32>jsonInt(x, "DescribeTopicPartitionsRequest.responsePartitionLimit", e, -2147483648, 2147483647); } }
-    { const x = v.get("cursor"); if (x == null) { e.add("DescribeTopicPartitionsRequest.cursor", "missing"); } else if (x.kind == JsonKind.Null) { o.cursor = null; } else { o.cursor = DescribeTopicPartitionsRequest_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsRequest.cursor"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeTopicPartitionsRequest_TopicRequest>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsRequest_TopicRequest.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("responsePartitionLimit", "ResponsePartitionLimit", true);
+    if (x != null) o.responsePartitionLimit = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("cursor", "Cursor", true);
+    if (x != null && x.isNull) o.cursor = null;
+    else if (x != null) o.cursor = DescribeTopicPartitionsRequest_Cursor.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -176,10 +207,12 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    j.key("name");
+    j.str(this.name);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -188,11 +221,18 @@ export class DescribeTopicPartitionsRequest_TopicRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest_TopicRequest"): DescribeTopicPartitionsRequest_TopicRequest {
     const o = new DescribeTopicPartitionsRequest_TopicRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_TopicRequest.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeTopicPartitionsRequest_TopicRequest.name", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -268,11 +308,14 @@ export class DescribeTopicPartitionsRequest_Cursor {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -282,12 +325,20 @@ export class DescribeTopicPartitionsRequest_Cursor {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsRequest_Cursor"): DescribeTopicPartitionsRequest_Cursor {
     const o = new DescribeTopicPartitionsRequest_Cursor();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsRequest_Cursor.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsRequest_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsRequest_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -371,12 +422,26 @@ export class DescribeTopicPartitionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("nextCursor"); if (this.nextCursor == null) j.nul(); else this.nextCursor!.toJson(j, version);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("nextCursor");
+    if (this.nextCursor == null) j.nul();
+    else this.nextCursor!.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -387,13 +452,30 @@ export class DescribeTopicPartitionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse"): DescribeTopicPartitionsResponse {
     const o = new DescribeTopicPartitionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTopicPartitionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTopicPartitionsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse.topics", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse.topics[]"); o.topics = a; } } } }
-    { const x = v.get("nextCursor"); if (x == null) { e.add("DescribeTopicPartitionsResponse.nextCursor", "missing"); } else if (x.kind == JsonKind.Null) { o.nextCursor = null; } else { o.nextCursor = DescribeTopicPartitionsResponse_Cursor.fromJson(x, version, e, "DescribeTopicPartitionsResponse.nextCursor"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nextCursor", "NextCursor", true);
+    if (x != null && x.isNull) o.nextCursor = null;
+    else if (x != null) o.nextCursor = DescribeTopicPartitionsResponse_Cursor.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -490,15 +572,31 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("name"); j.str(this.name);
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("isInternal"); j.bool(this.isInternal);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("topicAuthorizedOperations"); j.int(<i64>this.topicAuthorizedOperations);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("name");
+    j.str(this.name);
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("isInternal");
+    j.bool(this.isInternal);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("topicAuthorizedOperations");
+    j.int(<i64>this.topicAuthorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -512,16 +610,36 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic"): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic {
     const o = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.errorCode", e, -32768, 32767); } }
-    { const x = v.get("name"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { o.name = null; } else { o.name = jsonString(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.name", e); } }
-    { const x = v.get("topicId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicId", e); } }
-    { const x = v.get("isInternal"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.isInternal", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions", e); if (items != null) { const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.partitions[]"); o.partitions = a; } } } }
-    { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("name", "Name", true);
+    if (x != null && x.isNull) o.name = null;
+    else if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("isInternal", "IsInternal", true);
+    if (x != null) o.isInternal = jsonBool(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    x = f.field("topicAuthorizedOperations", "TopicAuthorizedOperations", true);
+    if (x != null) o.topicAuthorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -633,18 +751,73 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("replicaNodes"); { const x = this.replicaNodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("isrNodes"); { const x = this.isrNodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("eligibleLeaderReplicas"); { const x = this.eligibleLeaderReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("lastKnownElr"); { const x = this.lastKnownElr; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("offlineReplicas"); { const x = this.offlineReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("replicaNodes");
+    {
+      const x = this.replicaNodes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("isrNodes");
+    {
+      const x = this.isrNodes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("eligibleLeaderReplicas");
+    {
+      const x = this.eligibleLeaderReplicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("lastKnownElr");
+    {
+      const x = this.lastKnownElr;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("offlineReplicas");
+    {
+      const x = this.offlineReplicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -661,19 +834,71 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePart
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition"): DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition {
     const o = new DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.errorCode", e, -32768, 32767); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.replicaNodes[]", e, -2147483648, 2147483647); o.replicaNodes = a; } } } }
-    { const x = v.get("isrNodes"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.isrNodes[]", e, -2147483648, 2147483647); o.isrNodes = a; } } } }
-    { const x = v.get("eligibleLeaderReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", "missing"); } else if (x.kind == JsonKind.Null) { o.eligibleLeaderReplicas = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.eligibleLeaderReplicas[]", e, -2147483648, 2147483647); o.eligibleLeaderReplicas = a; } } } }
-    { const x = v.get("lastKnownElr"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", "missing"); } else if (x.kind == JsonKind.Null) { o.lastKnownElr = null; } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.lastKnownElr[]", e, -2147483648, 2147483647); o.lastKnownElr = a; } } } }
-    { const x = v.get("offlineReplicas"); if (x == null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaNodes", "ReplicaNodes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicaNodes = a;
+      }
+    }
+    x = f.field("isrNodes", "IsrNodes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.isrNodes = a;
+      }
+    }
+    x = f.field("eligibleLeaderReplicas", "EligibleLeaderReplicas", true);
+    if (x != null && x.isNull) o.eligibleLeaderReplicas = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.eligibleLeaderReplicas = a;
+      }
+    }
+    x = f.field("lastKnownElr", "LastKnownElr", true);
+    if (x != null && x.isNull) o.lastKnownElr = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.lastKnownElr = a;
+      }
+    }
+    x = f.field("offlineReplicas", "OfflineReplicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.offlineReplicas = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -749,11 +974,14 @@ export class DescribeTopicPartitionsResponse_Cursor {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -763,12 +991,20 @@ export class DescribeTopicPartitionsResponse_Cursor {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTopicPartitionsResponse_Cursor"): DescribeTopicPartitionsResponse_Cursor {
     const o = new DescribeTopicPartitionsResponse_Cursor();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "DescribeTopicPartitionsResponse_Cursor.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTopicPartitionsResponse_Cursor.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "DescribeTopicPartitionsResponse_Cursor.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeTransactionsRequest {
   static readonly API_KEY: i16 = 65;
@@ -72,10 +72,21 @@ export class DescribeTransactionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalIds"); { const x = this.transactionalIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("transactionalIds");
+    {
+      const x = this.transactionalIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class DescribeTransactionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsRequest"): DescribeTransactionsRequest {
     const o = new DescribeTransactionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalIds"); if (x == null) { e.add("DescribeTransactionsRequest.transactionalIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsRequest.transactionalIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsRequest.transactionalIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "DescribeTransactionsRequest.transactionalIds[]", e); o.transactionalIds = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalIds", "TransactionalIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.transactionalIds = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -167,11 +192,23 @@ export class DescribeTransactionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("transactionStates"); { const x = this.transactionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("transactionStates");
+    {
+      const x = this.transactionStates;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -181,12 +218,27 @@ export class DescribeTransactionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse"): DescribeTransactionsResponse {
     const o = new DescribeTransactionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("transactionStates"); if (x == null) { e.add("DescribeTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TransactionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, "DescribeTransactionsResponse.transactionStates[]"); o.transactionStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("transactionStates", "TransactionStates", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeTransactionsResponse_TransactionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TransactionState.fromJson(items[i], version, e, f.item(i));
+        o.transactionStates = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -292,17 +344,35 @@ export class DescribeTransactionsResponse_TransactionState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("transactionState"); j.str(this.transactionState);
-    j.key("transactionTimeoutMs"); j.int(<i64>this.transactionTimeoutMs);
-    j.key("transactionStartTimeMs"); j.int(this.transactionStartTimeMs);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("transactionState");
+    j.str(this.transactionState);
+    j.key("transactionTimeoutMs");
+    j.int(<i64>this.transactionTimeoutMs);
+    j.key("transactionStartTimeMs");
+    j.int(this.transactionStartTimeMs);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -318,18 +388,39 @@ export class DescribeTransactionsResponse_TransactionState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse_TransactionState"): DescribeTransactionsResponse_TransactionState {
     const o = new DescribeTransactionsResponse_TransactionState();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeTransactionsResponse_TransactionState.errorCode", e, -32768, 32767); } }
-    { const x = v.get("transactionalId"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "DescribeTransactionsResponse_TransactionState.transactionalId", e); } }
-    { const x = v.get("transactionState"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionState", "cannot be null in this version"); } else { o.transactionState = jsonString(x, "DescribeTransactionsResponse_TransactionState.transactionState", e); } }
-    { const x = v.get("transactionTimeoutMs"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", "cannot be null in this version"); } else { o.transactionTimeoutMs = <i32>jsonInt(x, "DescribeTransactionsResponse_TransactionState.transactionTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("transactionStartTimeMs"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", "cannot be null in this version"); } else { o.transactionStartTimeMs = jsonInt(x, "DescribeTransactionsResponse_TransactionState.transactionStartTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "DescribeTransactionsResponse_TransactionState.producerEpoch", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TransactionState.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TransactionState.topics", e); if (items != null) { const a = new Array<DescribeTransactionsResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, "DescribeTransactionsResponse_TransactionState.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("transactionState", "TransactionState", true);
+    if (x != null) o.transactionState = jsonString(x, f.path, e);
+    x = f.field("transactionTimeoutMs", "TransactionTimeoutMs", true);
+    if (x != null) o.transactionTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("transactionStartTimeMs", "TransactionStartTimeMs", true);
+    if (x != null) o.transactionStartTimeMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeTransactionsResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeTransactionsResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -406,11 +497,23 @@ export class DescribeTransactionsResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -420,12 +523,27 @@ export class DescribeTransactionsResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeTransactionsResponse_TopicData"): DescribeTransactionsResponse_TopicData {
     const o = new DescribeTransactionsResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "DescribeTransactionsResponse_TopicData.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeTransactionsResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeTransactionsResponse_TopicData.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "DescribeTransactionsResponse_TopicData.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class DescribeUserScramCredentialsRequest {
   static readonly API_KEY: i16 = 50;
@@ -72,10 +72,21 @@ export class DescribeUserScramCredentialsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("users"); { const x = this.users; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("users");
+    {
+      const x = this.users;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,26 @@ export class DescribeUserScramCredentialsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsRequest"): DescribeUserScramCredentialsRequest {
     const o = new DescribeUserScramCredentialsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("users"); if (x == null) { e.add("DescribeUserScramCredentialsRequest.users", "missing"); } else if (x.kind == JsonKind.Null) { o.users = null; } else { { const items = jsonArray(x, "DescribeUserScramCredentialsRequest.users", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsRequest_UserName>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, "DescribeUserScramCredentialsRequest.users[]"); o.users = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("users", "Users", true);
+    if (x != null && x.isNull) o.users = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeUserScramCredentialsRequest_UserName>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsRequest_UserName.fromJson(items[i], version, e, f.item(i));
+        o.users = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -159,10 +185,12 @@ export class DescribeUserScramCredentialsRequest_UserName {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
+    j.key("name");
+    j.str(this.name);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -171,11 +199,18 @@ export class DescribeUserScramCredentialsRequest_UserName {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsRequest_UserName"): DescribeUserScramCredentialsRequest_UserName {
     const o = new DescribeUserScramCredentialsRequest_UserName();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsRequest_UserName.name", "cannot be null in this version"); } else { o.name = jsonString(x, "DescribeUserScramCredentialsRequest_UserName.name", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -264,13 +299,27 @@ export class DescribeUserScramCredentialsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -282,14 +331,32 @@ export class DescribeUserScramCredentialsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse"): DescribeUserScramCredentialsResponse {
     const o = new DescribeUserScramCredentialsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse.errorMessage", e); } }
-    { const x = v.get("results"); if (x == null) { e.add("DescribeUserScramCredentialsResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse.results", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -376,13 +443,27 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("user"); j.str(this.user);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("credentialInfos"); { const x = this.credentialInfos; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("user");
+    j.str(this.user);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("credentialInfos");
+    {
+      const x = this.credentialInfos;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -394,14 +475,32 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult"): DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult {
     const o = new DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("user"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", "cannot be null in this version"); } else { o.user = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.user", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.errorMessage", e); } }
-    { const x = v.get("credentialInfos"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", "cannot be null in this version"); } else { { const items = jsonArray(x, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos", e); if (items != null) { const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, "DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult.credentialInfos[]"); o.credentialInfos = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("user", "User", true);
+    if (x != null) o.user = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("credentialInfos", "CredentialInfos", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<DescribeUserScramCredentialsResponse_CredentialInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = DescribeUserScramCredentialsResponse_CredentialInfo.fromJson(items[i], version, e, f.item(i));
+        o.credentialInfos = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -478,11 +577,14 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("mechanism"); j.int(<i64>this.mechanism);
-    j.key("iterations"); j.int(<i64>this.iterations);
+    j.key("mechanism");
+    j.int(<i64>this.mechanism);
+    j.key("iterations");
+    j.int(<i64>this.iterations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -492,12 +594,20 @@ export class DescribeUserScramCredentialsResponse_CredentialInfo {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "DescribeUserScramCredentialsResponse_CredentialInfo"): DescribeUserScramCredentialsResponse_CredentialInfo {
     const o = new DescribeUserScramCredentialsResponse_CredentialInfo();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("mechanism"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", "cannot be null in this version"); } else { o.mechanism = <i8>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.mechanism", e, -128, 127); } }
-    { const x = v.get("iterations"); if (x == null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("DescribeUserScramCredentialsResponse_CredentialInfo.iterations", "cannot be null in this version"); } else { o.iterations = <i32>jsonInt(x, "DescribeUserScramCredentialsResponse_CredentialInfo.iterations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("mechanism", "Mechanism", true);
+    if (x != null) o.mechanism = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("iterations", "Iterations", true);
+    if (x != null) o.iterations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ElectLeadersRequest {
   static readonly API_KEY: i16 = 43;
@@ -89,14 +89,27 @@ export class ElectLeadersRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("electionType"); j.int(<i64>this.electionType);
+      j.key("electionType");
+      j.int(<i64>this.electionType);
     }
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,30 @@ export class ElectLeadersRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersRequest"): ElectLeadersRequest {
     const o = new ElectLeadersRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("electionType"); if (x == null) { e.add("ElectLeadersRequest.electionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.electionType", "cannot be null in this version"); } else { o.electionType = <i8>jsonInt(x, "ElectLeadersRequest.electionType", e, -128, 127); } }
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ElectLeadersRequest.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { o.topicPartitions = null; } else { { const items = jsonArray(x, "ElectLeadersRequest.topicPartitions", e); if (items != null) { const a = new Array<ElectLeadersRequest_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersRequest_TopicPartitions.fromJson(items[i], version, e, "ElectLeadersRequest.topicPartitions[]"); o.topicPartitions = a; } } } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("ElectLeadersRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ElectLeadersRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("electionType", "ElectionType", version >= 1);
+    if (x != null) o.electionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null && x.isNull) o.topicPartitions = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ElectLeadersRequest_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ElectLeadersRequest_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -189,11 +219,23 @@ export class ElectLeadersRequest_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -203,12 +245,27 @@ export class ElectLeadersRequest_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersRequest_TopicPartitions"): ElectLeadersRequest_TopicPartitions {
     const o = new ElectLeadersRequest_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersRequest_TopicPartitions.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersRequest_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersRequest_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ElectLeadersRequest_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -299,14 +356,27 @@ export class ElectLeadersResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
     if (version >= 1) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
-    j.key("replicaElectionResults"); { const x = this.replicaElectionResults; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("replicaElectionResults");
+    {
+      const x = this.replicaElectionResults;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -317,13 +387,29 @@ export class ElectLeadersResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse"): ElectLeadersResponse {
     const o = new ElectLeadersResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ElectLeadersResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ElectLeadersResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("replicaElectionResults"); if (x == null) { e.add("ElectLeadersResponse.replicaElectionResults", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse.replicaElectionResults", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse.replicaElectionResults", e); if (items != null) { const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, "ElectLeadersResponse.replicaElectionResults[]"); o.replicaElectionResults = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 1);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("replicaElectionResults", "ReplicaElectionResults", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ElectLeadersResponse_ReplicaElectionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_ReplicaElectionResult.fromJson(items[i], version, e, f.item(i));
+        o.replicaElectionResults = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -400,11 +486,23 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitionResult"); { const x = this.partitionResult; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitionResult");
+    {
+      const x = this.partitionResult;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -414,12 +512,27 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse_ReplicaElectionResult"): ElectLeadersResponse_ReplicaElectionResult {
     const o = new ElectLeadersResponse_ReplicaElectionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "ElectLeadersResponse_ReplicaElectionResult.topic", e); } }
-    { const x = v.get("partitionResult"); if (x == null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_ReplicaElectionResult.partitionResult", "cannot be null in this version"); } else { { const items = jsonArray(x, "ElectLeadersResponse_ReplicaElectionResult.partitionResult", e); if (items != null) { const a = new Array<ElectLeadersResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, "ElectLeadersResponse_ReplicaElectionResult.partitionResult[]"); o.partitionResult = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitionResult", "PartitionResult", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ElectLeadersResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ElectLeadersResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitionResult = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -500,12 +613,16 @@ export class ElectLeadersResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionId"); j.int(<i64>this.partitionId);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partitionId");
+    j.int(<i64>this.partitionId);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -516,13 +633,23 @@ export class ElectLeadersResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ElectLeadersResponse_PartitionResult"): ElectLeadersResponse_PartitionResult {
     const o = new ElectLeadersResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionId"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.partitionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_PartitionResult.partitionId", "cannot be null in this version"); } else { o.partitionId = <i32>jsonInt(x, "ElectLeadersResponse_PartitionResult.partitionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ElectLeadersResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ElectLeadersResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ElectLeadersResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ElectLeadersResponse_PartitionResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionId", "PartitionId", true);
+    if (x != null) o.partitionId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class EndQuorumEpochRequest {
   static readonly API_KEY: i16 = 54;
@@ -89,14 +89,36 @@ export class EndQuorumEpochRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-      j.key("leaderEndpoints"); { const x = this.leaderEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("leaderEndpoints");
+      {
+        const x = this.leaderEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +129,37 @@ export class EndQuorumEpochRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest"): EndQuorumEpochRequest {
     const o = new EndQuorumEpochRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) { e.add("EndQuorumEpochRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "EndQuorumEpochRequest.clusterId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.topics", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_TopicData.fromJson(items[i], version, e, "EndQuorumEpochRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("leaderEndpoints"); if (x == null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest.leaderEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest.leaderEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, "EndQuorumEpochRequest.leaderEndpoints[]"); o.leaderEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("leaderEndpoints", "LeaderEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochRequest_LeaderEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_LeaderEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.leaderEndpoints = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -190,11 +236,23 @@ export class EndQuorumEpochRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -204,12 +262,27 @@ export class EndQuorumEpochRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_TopicData"): EndQuorumEpochRequest_TopicData {
     const o = new EndQuorumEpochRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -314,18 +387,42 @@ export class EndQuorumEpochRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
     if (version <= 0) {
-      j.key("preferredSuccessors"); { const x = this.preferredSuccessors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("preferredSuccessors");
+      {
+        const x = this.preferredSuccessors;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("preferredCandidates"); { const x = this.preferredCandidates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("preferredCandidates");
+      {
+        const x = this.preferredCandidates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -338,15 +435,40 @@ export class EndQuorumEpochRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_PartitionData"): EndQuorumEpochRequest_PartitionData {
     const o = new EndQuorumEpochRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version <= 0) { const x = v.get("preferredSuccessors"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredSuccessors", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredSuccessors", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "EndQuorumEpochRequest_PartitionData.preferredSuccessors[]", e, -2147483648, 2147483647); o.preferredSuccessors = a; } } } }
-    if (version >= 1) { const x = v.get("preferredCandidates"); if (x == null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_PartitionData.preferredCandidates", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochRequest_PartitionData.preferredCandidates", e); if (items != null) { const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, "EndQuorumEpochRequest_PartitionData.preferredCandidates[]"); o.preferredCandidates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("preferredSuccessors", "PreferredSuccessors", version <= 0);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.preferredSuccessors = a;
+      }
+    }
+    x = f.field("preferredCandidates", "PreferredCandidates", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochRequest_ReplicaInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochRequest_ReplicaInfo.fromJson(items[i], version, e, f.item(i));
+        o.preferredCandidates = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -439,15 +561,18 @@ export class EndQuorumEpochRequest_ReplicaInfo {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("candidateId"); j.int(<i64>this.candidateId);
+      j.key("candidateId");
+      j.int(<i64>this.candidateId);
     }
     if (version >= 1) {
-      j.key("candidateDirectoryId"); j.uuid(this.candidateDirectoryId);
+      j.key("candidateDirectoryId");
+      j.uuid(this.candidateDirectoryId);
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -457,12 +582,20 @@ export class EndQuorumEpochRequest_ReplicaInfo {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_ReplicaInfo"): EndQuorumEpochRequest_ReplicaInfo {
     const o = new EndQuorumEpochRequest_ReplicaInfo();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("candidateId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateId", "cannot be null in this version"); } else { o.candidateId = <i32>jsonInt(x, "EndQuorumEpochRequest_ReplicaInfo.candidateId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("candidateDirectoryId"); if (x == null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", "cannot be null in this version"); } else { o.candidateDirectoryId = jsonUuid(x, "EndQuorumEpochRequest_ReplicaInfo.candidateDirectoryId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("candidateId", "CandidateId", version >= 1);
+    if (x != null) o.candidateId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("candidateDirectoryId", "CandidateDirectoryId", version >= 1);
+    if (x != null) o.candidateDirectoryId = jsonUuid(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -564,18 +697,22 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -586,13 +723,22 @@ export class EndQuorumEpochRequest_LeaderEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochRequest_LeaderEndpoint"): EndQuorumEpochRequest_LeaderEndpoint {
     const o = new EndQuorumEpochRequest_LeaderEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.name", "cannot be null in this version"); } else { o.name = jsonString(x, "EndQuorumEpochRequest_LeaderEndpoint.name", e); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "EndQuorumEpochRequest_LeaderEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochRequest_LeaderEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochRequest_LeaderEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 1);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -694,14 +840,36 @@ export class EndQuorumEpochResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -712,13 +880,37 @@ export class EndQuorumEpochResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse"): EndQuorumEpochResponse {
     const o = new EndQuorumEpochResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("EndQuorumEpochResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndQuorumEpochResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("EndQuorumEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.topics", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_TopicData.fromJson(items[i], version, e, "EndQuorumEpochResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse.nodeEndpoints", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, "EndQuorumEpochResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -796,11 +988,23 @@ export class EndQuorumEpochResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -810,12 +1014,27 @@ export class EndQuorumEpochResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_TopicData"): EndQuorumEpochResponse_TopicData {
     const o = new EndQuorumEpochResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "EndQuorumEpochResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "EndQuorumEpochResponse_TopicData.partitions", e); if (items != null) { const a = new Array<EndQuorumEpochResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, "EndQuorumEpochResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<EndQuorumEpochResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = EndQuorumEpochResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -901,13 +1120,18 @@ export class EndQuorumEpochResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -919,14 +1143,24 @@ export class EndQuorumEpochResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_PartitionData"): EndQuorumEpochResponse_PartitionData {
     const o = new EndQuorumEpochResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndQuorumEpochResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "EndQuorumEpochResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1028,18 +1262,22 @@ export class EndQuorumEpochResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1050,13 +1288,22 @@ export class EndQuorumEpochResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndQuorumEpochResponse_NodeEndpoint"): EndQuorumEpochResponse_NodeEndpoint {
     const o = new EndQuorumEpochResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "EndQuorumEpochResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "EndQuorumEpochResponse_NodeEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndQuorumEpochResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "EndQuorumEpochResponse_NodeEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 1);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class EndTxnRequest {
   static readonly API_KEY: i16 = 26;
@@ -87,13 +87,18 @@ export class EndTxnRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
-    j.key("committed"); j.bool(this.committed);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
+    j.key("committed");
+    j.bool(this.committed);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -105,14 +110,24 @@ export class EndTxnRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndTxnRequest"): EndTxnRequest {
     const o = new EndTxnRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalId"); if (x == null) { e.add("EndTxnRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "EndTxnRequest.transactionalId", e); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("EndTxnRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "EndTxnRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("EndTxnRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "EndTxnRequest.producerEpoch", e, -32768, 32767); } }
-    { const x = v.get("committed"); if (x == null) { e.add("EndTxnRequest.committed", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnRequest.committed", "cannot be null in this version"); } else { o.committed = jsonBool(x, "EndTxnRequest.committed", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("committed", "Committed", true);
+    if (x != null) o.committed = jsonBool(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -215,17 +230,22 @@ export class EndTxnResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 5) {
-      j.key("producerId"); j.int(this.producerId);
+      j.key("producerId");
+      j.int(this.producerId);
     }
     if (version >= 5) {
-      j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
+      j.key("producerEpoch");
+      j.int(<i64>this.producerEpoch);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -237,14 +257,24 @@ export class EndTxnResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EndTxnResponse"): EndTxnResponse {
     const o = new EndTxnResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("EndTxnResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "EndTxnResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("EndTxnResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EndTxnResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("producerId"); if (x == null) { e.add("EndTxnResponse.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "EndTxnResponse.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5) { const x = v.get("producerEpoch"); if (x == null) { e.add("EndTxnResponse.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EndTxnResponse.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "EndTxnResponse.producerEpoch", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("producerId", "ProducerId", version >= 5);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", version >= 5);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

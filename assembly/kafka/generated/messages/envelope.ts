@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class EnvelopeRequest {
   static readonly API_KEY: i16 = 58;
@@ -82,12 +82,16 @@ export class EnvelopeRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("requestData"); j.bytes(this.requestData);
-    j.key("requestPrincipal"); j.bytes(this.requestPrincipal);
-    j.key("clientHostAddress"); j.bytes(this.clientHostAddress);
+    j.key("requestData");
+    j.bytes(this.requestData);
+    j.key("requestPrincipal");
+    j.bytes(this.requestPrincipal);
+    j.key("clientHostAddress");
+    j.bytes(this.clientHostAddress);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -98,13 +102,23 @@ export class EnvelopeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EnvelopeRequest"): EnvelopeRequest {
     const o = new EnvelopeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("requestData"); if (x == null) { e.add("EnvelopeRequest.requestData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeRequest.requestData", "cannot be null in this version"); } else { o.requestData = jsonBytes(x, "EnvelopeRequest.requestData", e); } }
-    { const x = v.get("requestPrincipal"); if (x == null) { e.add("EnvelopeRequest.requestPrincipal", "missing"); } else if (x.kind == JsonKind.Null) { o.requestPrincipal = null; } else { o.requestPrincipal = jsonBytes(x, "EnvelopeRequest.requestPrincipal", e); } }
-    { const x = v.get("clientHostAddress"); if (x == null) { e.add("EnvelopeRequest.clientHostAddress", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeRequest.clientHostAddress", "cannot be null in this version"); } else { o.clientHostAddress = jsonBytes(x, "EnvelopeRequest.clientHostAddress", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("requestData", "RequestData", true);
+    if (x != null) o.requestData = jsonBytes(x, f.path, e);
+    x = f.field("requestPrincipal", "RequestPrincipal", true);
+    if (x != null && x.isNull) o.requestPrincipal = null;
+    else if (x != null) o.requestPrincipal = jsonBytes(x, f.path, e);
+    x = f.field("clientHostAddress", "ClientHostAddress", true);
+    if (x != null) o.clientHostAddress = jsonBytes(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -183,11 +197,14 @@ export class EnvelopeResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("responseData"); j.bytes(this.responseData);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("responseData");
+    j.bytes(this.responseData);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -197,12 +214,21 @@ export class EnvelopeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "EnvelopeResponse"): EnvelopeResponse {
     const o = new EnvelopeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("responseData"); if (x == null) { e.add("EnvelopeResponse.responseData", "missing"); } else if (x.kind == JsonKind.Null) { o.responseData = null; } else { o.responseData = jsonBytes(x, "EnvelopeResponse.responseData", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("EnvelopeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("EnvelopeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "EnvelopeResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("responseData", "ResponseData", true);
+    if (x != null && x.isNull) o.responseData = null;
+    else if (x != null) o.responseData = jsonBytes(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ExpireDelegationTokenRequest {
   static readonly API_KEY: i16 = 40;
@@ -77,11 +77,14 @@ export class ExpireDelegationTokenRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("hmac"); j.bytes(this.hmac);
-    j.key("expiryTimePeriodMs"); j.int(this.expiryTimePeriodMs);
+    j.key("hmac");
+    j.bytes(this.hmac);
+    j.key("expiryTimePeriodMs");
+    j.int(this.expiryTimePeriodMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +94,20 @@ export class ExpireDelegationTokenRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ExpireDelegationTokenRequest"): ExpireDelegationTokenRequest {
     const o = new ExpireDelegationTokenRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("hmac"); if (x == null) { e.add("ExpireDelegationTokenRequest.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenRequest.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "ExpireDelegationTokenRequest.hmac", e); } }
-    { const x = v.get("expiryTimePeriodMs"); if (x == null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenRequest.expiryTimePeriodMs", "cannot be null in this version"); } else { o.expiryTimePeriodMs = jsonInt(x, "ExpireDelegationTokenRequest.expiryTimePeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("hmac", "Hmac", true);
+    if (x != null) o.hmac = jsonBytes(x, f.path, e);
+    x = f.field("expiryTimePeriodMs", "ExpiryTimePeriodMs", true);
+    if (x != null) o.expiryTimePeriodMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -180,12 +191,16 @@ export class ExpireDelegationTokenResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("expiryTimestampMs"); j.int(this.expiryTimestampMs);
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("expiryTimestampMs");
+    j.int(this.expiryTimestampMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -196,13 +211,22 @@ export class ExpireDelegationTokenResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ExpireDelegationTokenResponse"): ExpireDelegationTokenResponse {
     const o = new ExpireDelegationTokenResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("ExpireDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ExpireDelegationTokenResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "ExpireDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ExpireDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ExpireDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("expiryTimestampMs", "ExpiryTimestampMs", true);
+    if (x != null) o.expiryTimestampMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

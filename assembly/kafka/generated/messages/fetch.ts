@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class FetchRequest {
   static readonly API_KEY: i16 = 1;
@@ -215,39 +215,70 @@ export class FetchRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 12) {
-    j.key("clusterId"); j.str(this.clusterId);
+      j.key("clusterId");
+      j.str(this.clusterId);
     }
     if (version <= 14) {
-      j.key("replicaId"); j.int(<i64>this.replicaId);
+      j.key("replicaId");
+      j.int(<i64>this.replicaId);
     }
     if (version >= 15) {
-    j.key("replicaState"); this.replicaState.toJson(j, version);
+      j.key("replicaState");
+      this.replicaState.toJson(j, version);
     }
-    j.key("maxWaitMs"); j.int(<i64>this.maxWaitMs);
-    j.key("minBytes"); j.int(<i64>this.minBytes);
+    j.key("maxWaitMs");
+    j.int(<i64>this.maxWaitMs);
+    j.key("minBytes");
+    j.int(<i64>this.minBytes);
     if (version >= 3) {
-      j.key("maxBytes"); j.int(<i64>this.maxBytes);
+      j.key("maxBytes");
+      j.int(<i64>this.maxBytes);
     }
     if (version >= 4) {
-      j.key("isolationLevel"); j.int(<i64>this.isolationLevel);
+      j.key("isolationLevel");
+      j.int(<i64>this.isolationLevel);
     }
     if (version >= 7) {
-      j.key("sessionId"); j.int(<i64>this.sessionId);
+      j.key("sessionId");
+      j.int(<i64>this.sessionId);
     }
     if (version >= 7) {
-      j.key("sessionEpoch"); j.int(<i64>this.sessionEpoch);
+      j.key("sessionEpoch");
+      j.int(<i64>this.sessionEpoch);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 7) {
-      j.key("forgottenTopicsData"); { const x = this.forgottenTopicsData; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("forgottenTopicsData");
+      {
+        const x = this.forgottenTopicsData;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 11) {
-      j.key("rackId"); j.str(this.rackId);
+      j.key("rackId");
+      j.str(this.rackId);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -267,22 +298,57 @@ export class FetchRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest"): FetchRequest {
     const o = new FetchRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 12) { const x = v.get("clusterId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "FetchRequest.clusterId", e); } }
-    if (version <= 14) { const x = v.get("replicaId"); if (x == null) { e.add("FetchRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchRequest.replicaId", e, -2147483648, 2147483647); } }
-    if (version >= 15) { const x = v.get("replicaState"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.replicaState", "cannot be null in this version"); } else { o.replicaState = FetchRequest_ReplicaState.fromJson(x, version, e, "FetchRequest.replicaState"); } }
-    { const x = v.get("maxWaitMs"); if (x == null) { e.add("FetchRequest.maxWaitMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.maxWaitMs", "cannot be null in this version"); } else { o.maxWaitMs = <i32>jsonInt(x, "FetchRequest.maxWaitMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("minBytes"); if (x == null) { e.add("FetchRequest.minBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.minBytes", "cannot be null in this version"); } else { o.minBytes = <i32>jsonInt(x, "FetchRequest.minBytes", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("maxBytes"); if (x == null) { e.add("FetchRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "FetchRequest.maxBytes", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("isolationLevel"); if (x == null) { e.add("FetchRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "FetchRequest.isolationLevel", e, -128, 127); } }
-    if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchRequest.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchRequest.sessionId", e, -2147483648, 2147483647); } }
-    if (version >= 7) { const x = v.get("sessionEpoch"); if (x == null) { e.add("FetchRequest.sessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.sessionEpoch", "cannot be null in this version"); } else { o.sessionEpoch = <i32>jsonInt(x, "FetchRequest.sessionEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.topics", e); if (items != null) { const a = new Array<FetchRequest_FetchTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchTopic.fromJson(items[i], version, e, "FetchRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 7) { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("FetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<FetchRequest_ForgottenTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_ForgottenTopic.fromJson(items[i], version, e, "FetchRequest.forgottenTopicsData[]"); o.forgottenTopicsData = a; } } } }
-    if (version >= 11) { const x = v.get("rackId"); if (x == null) { e.add("FetchRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest.rackId", "cannot be null in this version"); } else { o.rackId = jsonString(x, "FetchRequest.rackId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", version >= 12);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("replicaId", "ReplicaId", version <= 14);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaState", "ReplicaState", version >= 15);
+    if (x != null) o.replicaState = FetchRequest_ReplicaState.fromJson(x, version, e, f.path);
+    x = f.field("maxWaitMs", "MaxWaitMs", true);
+    if (x != null) o.maxWaitMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("minBytes", "MinBytes", true);
+    if (x != null) o.minBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("maxBytes", "MaxBytes", version >= 3);
+    if (x != null) o.maxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isolationLevel", "IsolationLevel", version >= 4);
+    if (x != null) o.isolationLevel = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("sessionId", "SessionId", version >= 7);
+    if (x != null) o.sessionId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("sessionEpoch", "SessionEpoch", version >= 7);
+    if (x != null) o.sessionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchRequest_FetchTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("forgottenTopicsData", "ForgottenTopicsData", version >= 7);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchRequest_ForgottenTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchRequest_ForgottenTopic.fromJson(items[i], version, e, f.item(i));
+        o.forgottenTopicsData = a;
+      }
+    }
+    x = f.field("rackId", "RackId", version >= 11);
+    if (x != null) o.rackId = jsonString(x, f.path, e);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "ClusterId");
+      if (version >= 15) f.rejectKnownTag(o.unknownTaggedFields, 1, "ReplicaState");
+    }
+    f.finish();
     return o;
   }
 
@@ -374,15 +440,18 @@ export class FetchRequest_ReplicaState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 15) {
-      j.key("replicaId"); j.int(<i64>this.replicaId);
+      j.key("replicaId");
+      j.int(<i64>this.replicaId);
     }
     if (version >= 15) {
-      j.key("replicaEpoch"); j.int(this.replicaEpoch);
+      j.key("replicaEpoch");
+      j.int(this.replicaEpoch);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -392,12 +461,20 @@ export class FetchRequest_ReplicaState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_ReplicaState"): FetchRequest_ReplicaState {
     const o = new FetchRequest_ReplicaState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 15) { const x = v.get("replicaId"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchRequest_ReplicaState.replicaId", e, -2147483648, 2147483647); } }
-    if (version >= 15) { const x = v.get("replicaEpoch"); if (x == null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ReplicaState.replicaEpoch", "cannot be null in this version"); } else { o.replicaEpoch = jsonInt(x, "FetchRequest_ReplicaState.replicaEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("replicaId", "ReplicaId", version >= 15);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaEpoch", "ReplicaEpoch", version >= 15);
+    if (x != null) o.replicaEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -495,16 +572,29 @@ export class FetchRequest_FetchTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 12) {
-      j.key("topic"); j.str(this.topic);
+      j.key("topic");
+      j.str(this.topic);
     }
     if (version >= 13) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -515,13 +605,29 @@ export class FetchRequest_FetchTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_FetchTopic"): FetchRequest_FetchTopic {
     const o = new FetchRequest_FetchTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_FetchTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_FetchTopic.topic", e); } }
-    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_FetchTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<FetchRequest_FetchPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchPartition.fromJson(items[i], version, e, "FetchRequest_FetchTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", version <= 12);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 13);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchRequest_FetchPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchRequest_FetchPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -687,27 +793,36 @@ export class FetchRequest_FetchPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
+    j.key("partition");
+    j.int(<i64>this.partition);
     if (version >= 9) {
-      j.key("currentLeaderEpoch"); j.int(<i64>this.currentLeaderEpoch);
+      j.key("currentLeaderEpoch");
+      j.int(<i64>this.currentLeaderEpoch);
     }
-    j.key("fetchOffset"); j.int(this.fetchOffset);
+    j.key("fetchOffset");
+    j.int(this.fetchOffset);
     if (version >= 12) {
-      j.key("lastFetchedEpoch"); j.int(<i64>this.lastFetchedEpoch);
+      j.key("lastFetchedEpoch");
+      j.int(<i64>this.lastFetchedEpoch);
     }
     if (version >= 5) {
-      j.key("logStartOffset"); j.int(this.logStartOffset);
+      j.key("logStartOffset");
+      j.int(this.logStartOffset);
     }
-    j.key("partitionMaxBytes"); j.int(<i64>this.partitionMaxBytes);
+    j.key("partitionMaxBytes");
+    j.int(<i64>this.partitionMaxBytes);
     if (version >= 17) {
-    j.key("replicaDirectoryId"); j.uuid(this.replicaDirectoryId);
+      j.key("replicaDirectoryId");
+      j.uuid(this.replicaDirectoryId);
     }
     if (version >= 18) {
-    j.key("highWatermark"); j.int(this.highWatermark);
+      j.key("highWatermark");
+      j.int(this.highWatermark);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -723,18 +838,34 @@ export class FetchRequest_FetchPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_FetchPartition"): FetchRequest_FetchPartition {
     const o = new FetchRequest_FetchPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("FetchRequest_FetchPartition.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "FetchRequest_FetchPartition.partition", e, -2147483648, 2147483647); } }
-    if (version >= 9) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("FetchRequest_FetchPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "FetchRequest_FetchPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("fetchOffset"); if (x == null) { e.add("FetchRequest_FetchPartition.fetchOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.fetchOffset", "cannot be null in this version"); } else { o.fetchOffset = jsonInt(x, "FetchRequest_FetchPartition.fetchOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 12) { const x = v.get("lastFetchedEpoch"); if (x == null) { e.add("FetchRequest_FetchPartition.lastFetchedEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.lastFetchedEpoch", "cannot be null in this version"); } else { o.lastFetchedEpoch = <i32>jsonInt(x, "FetchRequest_FetchPartition.lastFetchedEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("FetchRequest_FetchPartition.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "FetchRequest_FetchPartition.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("partitionMaxBytes"); if (x == null) { e.add("FetchRequest_FetchPartition.partitionMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.partitionMaxBytes", "cannot be null in this version"); } else { o.partitionMaxBytes = <i32>jsonInt(x, "FetchRequest_FetchPartition.partitionMaxBytes", e, -2147483648, 2147483647); } }
-    if (version >= 17) { const x = v.get("replicaDirectoryId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "FetchRequest_FetchPartition.replicaDirectoryId", e); } }
-    if (version >= 18) { const x = v.get("highWatermark"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_FetchPartition.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "FetchRequest_FetchPartition.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("currentLeaderEpoch", "CurrentLeaderEpoch", version >= 9);
+    if (x != null) o.currentLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("fetchOffset", "FetchOffset", true);
+    if (x != null) o.fetchOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastFetchedEpoch", "LastFetchedEpoch", version >= 12);
+    if (x != null) o.lastFetchedEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("logStartOffset", "LogStartOffset", version >= 5);
+    if (x != null) o.logStartOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("partitionMaxBytes", "PartitionMaxBytes", true);
+    if (x != null) o.partitionMaxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaDirectoryId", "ReplicaDirectoryId", version >= 17);
+    if (x != null) o.replicaDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("highWatermark", "HighWatermark", version >= 18);
+    if (x != null) o.highWatermark = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 17) f.rejectKnownTag(o.unknownTaggedFields, 0, "ReplicaDirectoryId");
+      if (version >= 18) f.rejectKnownTag(o.unknownTaggedFields, 1, "HighWatermark");
+    }
+    f.finish();
     return o;
   }
 
@@ -839,18 +970,31 @@ export class FetchRequest_ForgottenTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 7 && version <= 12) {
-      j.key("topic"); j.str(this.topic);
+      j.key("topic");
+      j.str(this.topic);
     }
     if (version >= 13) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 7) {
-      j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("partitions");
+      {
+        const x = this.partitions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -861,13 +1005,29 @@ export class FetchRequest_ForgottenTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchRequest_ForgottenTopic"): FetchRequest_ForgottenTopic {
     const o = new FetchRequest_ForgottenTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 7 && version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchRequest_ForgottenTopic.topic", e); } }
-    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchRequest_ForgottenTopic.topicId", e); } }
-    if (version >= 7) { const x = v.get("partitions"); if (x == null) { e.add("FetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "FetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", version >= 7 && version <= 12);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 13);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", version >= 7);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1000,22 +1160,46 @@ export class FetchResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
     if (version >= 7) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
     if (version >= 7) {
-      j.key("sessionId"); j.int(<i64>this.sessionId);
+      j.key("sessionId");
+      j.int(<i64>this.sessionId);
     }
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 16) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1028,15 +1212,41 @@ export class FetchResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse"): FetchResponse {
     const o = new FetchResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 7) { const x = v.get("errorCode"); if (x == null) { e.add("FetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 7) { const x = v.get("sessionId"); if (x == null) { e.add("FetchResponse.sessionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.sessionId", "cannot be null in this version"); } else { o.sessionId = <i32>jsonInt(x, "FetchResponse.sessionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("FetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.responses", e); if (items != null) { const a = new Array<FetchResponse_FetchableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_FetchableTopicResponse.fromJson(items[i], version, e, "FetchResponse.responses[]"); o.responses = a; } } } }
-    if (version >= 16) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 7);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("sessionId", "SessionId", version >= 7);
+    if (x != null) o.sessionId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchResponse_FetchableTopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchResponse_FetchableTopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 16);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 16) f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -1136,16 +1346,29 @@ export class FetchResponse_FetchableTopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 12) {
-      j.key("topic"); j.str(this.topic);
+      j.key("topic");
+      j.str(this.topic);
     }
     if (version >= 13) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1156,13 +1379,29 @@ export class FetchResponse_FetchableTopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_FetchableTopicResponse"): FetchResponse_FetchableTopicResponse {
     const o = new FetchResponse_FetchableTopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 12) { const x = v.get("topic"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "FetchResponse_FetchableTopicResponse.topic", e); } }
-    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "FetchResponse_FetchableTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_FetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchResponse_FetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<FetchResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_PartitionData.fromJson(items[i], version, e, "FetchResponse_FetchableTopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", version <= 12);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 13);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1374,34 +1613,55 @@ export class FetchResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("highWatermark"); j.int(this.highWatermark);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("highWatermark");
+    j.int(this.highWatermark);
     if (version >= 4) {
-      j.key("lastStableOffset"); j.int(this.lastStableOffset);
+      j.key("lastStableOffset");
+      j.int(this.lastStableOffset);
     }
     if (version >= 5) {
-      j.key("logStartOffset"); j.int(this.logStartOffset);
+      j.key("logStartOffset");
+      j.int(this.logStartOffset);
     }
     if (version >= 12) {
-    j.key("divergingEpoch"); this.divergingEpoch.toJson(j, version);
+      j.key("divergingEpoch");
+      this.divergingEpoch.toJson(j, version);
     }
     if (version >= 12) {
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
+      j.key("currentLeader");
+      this.currentLeader.toJson(j, version);
     }
     if (version >= 12) {
-    j.key("snapshotId"); this.snapshotId.toJson(j, version);
+      j.key("snapshotId");
+      this.snapshotId.toJson(j, version);
     }
     if (version >= 4) {
-      j.key("abortedTransactions"); { const x = this.abortedTransactions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("abortedTransactions");
+      {
+        const x = this.abortedTransactions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 11) {
-      j.key("preferredReadReplica"); j.int(<i64>this.preferredReadReplica);
+      j.key("preferredReadReplica");
+      j.int(<i64>this.preferredReadReplica);
     }
-    j.key("records"); j.bytes(this.records);
+    j.key("records");
+    j.bytes(this.records);
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1420,21 +1680,50 @@ export class FetchResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_PartitionData"): FetchResponse_PartitionData {
     const o = new FetchResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("FetchResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "FetchResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("FetchResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("highWatermark"); if (x == null) { e.add("FetchResponse_PartitionData.highWatermark", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.highWatermark", "cannot be null in this version"); } else { o.highWatermark = jsonInt(x, "FetchResponse_PartitionData.highWatermark", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 4) { const x = v.get("lastStableOffset"); if (x == null) { e.add("FetchResponse_PartitionData.lastStableOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.lastStableOffset", "cannot be null in this version"); } else { o.lastStableOffset = jsonInt(x, "FetchResponse_PartitionData.lastStableOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("FetchResponse_PartitionData.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "FetchResponse_PartitionData.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 12) { const x = v.get("divergingEpoch"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.divergingEpoch", "cannot be null in this version"); } else { o.divergingEpoch = FetchResponse_EpochEndOffset.fromJson(x, version, e, "FetchResponse_PartitionData.divergingEpoch"); } }
-    if (version >= 12) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = FetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "FetchResponse_PartitionData.currentLeader"); } }
-    if (version >= 12) { const x = v.get("snapshotId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchResponse_SnapshotId.fromJson(x, version, e, "FetchResponse_PartitionData.snapshotId"); } }
-    if (version >= 4) { const x = v.get("abortedTransactions"); if (x == null) { e.add("FetchResponse_PartitionData.abortedTransactions", "missing"); } else if (x.kind == JsonKind.Null) { o.abortedTransactions = null; } else { { const items = jsonArray(x, "FetchResponse_PartitionData.abortedTransactions", e); if (items != null) { const a = new Array<FetchResponse_AbortedTransaction>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchResponse_AbortedTransaction.fromJson(items[i], version, e, "FetchResponse_PartitionData.abortedTransactions[]"); o.abortedTransactions = a; } } } }
-    if (version >= 11) { const x = v.get("preferredReadReplica"); if (x == null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_PartitionData.preferredReadReplica", "cannot be null in this version"); } else { o.preferredReadReplica = <i32>jsonInt(x, "FetchResponse_PartitionData.preferredReadReplica", e, -2147483648, 2147483647); } }
-    { const x = v.get("records"); if (x == null) { e.add("FetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "FetchResponse_PartitionData.records", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("highWatermark", "HighWatermark", true);
+    if (x != null) o.highWatermark = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastStableOffset", "LastStableOffset", version >= 4);
+    if (x != null) o.lastStableOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("logStartOffset", "LogStartOffset", version >= 5);
+    if (x != null) o.logStartOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("divergingEpoch", "DivergingEpoch", version >= 12);
+    if (x != null) o.divergingEpoch = FetchResponse_EpochEndOffset.fromJson(x, version, e, f.path);
+    x = f.field("currentLeader", "CurrentLeader", version >= 12);
+    if (x != null) o.currentLeader = FetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, f.path);
+    x = f.field("snapshotId", "SnapshotId", version >= 12);
+    if (x != null) o.snapshotId = FetchResponse_SnapshotId.fromJson(x, version, e, f.path);
+    x = f.field("abortedTransactions", "AbortedTransactions", version >= 4);
+    if (x != null && x.isNull) o.abortedTransactions = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchResponse_AbortedTransaction>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchResponse_AbortedTransaction.fromJson(items[i], version, e, f.item(i));
+        o.abortedTransactions = a;
+      }
+    }
+    x = f.field("preferredReadReplica", "PreferredReadReplica", version >= 11);
+    if (x != null) o.preferredReadReplica = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("records", "Records", true);
+    if (x != null && x.isNull) o.records = null;
+    else if (x != null) o.records = jsonBytes(x, f.path, e);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "DivergingEpoch");
+      f.rejectKnownTag(o.unknownTaggedFields, 1, "CurrentLeader");
+      f.rejectKnownTag(o.unknownTaggedFields, 2, "SnapshotId");
+    }
+    f.finish();
     return o;
   }
 
@@ -1528,15 +1817,18 @@ export class FetchResponse_EpochEndOffset {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 12) {
-      j.key("epoch"); j.int(<i64>this.epoch);
+      j.key("epoch");
+      j.int(<i64>this.epoch);
     }
     if (version >= 12) {
-      j.key("endOffset"); j.int(this.endOffset);
+      j.key("endOffset");
+      j.int(this.endOffset);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1546,12 +1838,20 @@ export class FetchResponse_EpochEndOffset {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_EpochEndOffset"): FetchResponse_EpochEndOffset {
     const o = new FetchResponse_EpochEndOffset();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 12) { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_EpochEndOffset.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_EpochEndOffset.epoch", e, -2147483648, 2147483647); } }
-    if (version >= 12) { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("epoch", "Epoch", version >= 12);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("endOffset", "EndOffset", version >= 12);
+    if (x != null) o.endOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1641,15 +1941,18 @@ export class FetchResponse_LeaderIdAndEpoch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 12) {
-      j.key("leaderId"); j.int(<i64>this.leaderId);
+      j.key("leaderId");
+      j.int(<i64>this.leaderId);
     }
     if (version >= 12) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1659,12 +1962,20 @@ export class FetchResponse_LeaderIdAndEpoch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_LeaderIdAndEpoch"): FetchResponse_LeaderIdAndEpoch {
     const o = new FetchResponse_LeaderIdAndEpoch();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 12) { const x = v.get("leaderId"); if (x == null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "FetchResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
-    if (version >= 12) { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", version >= 12);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 12);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1740,11 +2051,14 @@ export class FetchResponse_SnapshotId {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("endOffset"); j.int(this.endOffset);
-    j.key("epoch"); j.int(<i64>this.epoch);
+    j.key("endOffset");
+    j.int(this.endOffset);
+    j.key("epoch");
+    j.int(<i64>this.epoch);
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1754,12 +2068,20 @@ export class FetchResponse_SnapshotId {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_SnapshotId"): FetchResponse_SnapshotId {
     const o = new FetchResponse_SnapshotId();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("endOffset"); if (x == null) { e.add("FetchResponse_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchResponse_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("epoch"); if (x == null) { e.add("FetchResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("endOffset", "EndOffset", true);
+    if (x != null) o.endOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("epoch", "Epoch", true);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1849,15 +2171,18 @@ export class FetchResponse_AbortedTransaction {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("producerId"); j.int(this.producerId);
+      j.key("producerId");
+      j.int(this.producerId);
     }
     if (version >= 4) {
-      j.key("firstOffset"); j.int(this.firstOffset);
+      j.key("firstOffset");
+      j.int(this.firstOffset);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1867,12 +2192,20 @@ export class FetchResponse_AbortedTransaction {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_AbortedTransaction"): FetchResponse_AbortedTransaction {
     const o = new FetchResponse_AbortedTransaction();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("producerId"); if (x == null) { e.add("FetchResponse_AbortedTransaction.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "FetchResponse_AbortedTransaction.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 4) { const x = v.get("firstOffset"); if (x == null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_AbortedTransaction.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "FetchResponse_AbortedTransaction.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("producerId", "ProducerId", version >= 4);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("firstOffset", "FirstOffset", version >= 4);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1986,21 +2319,26 @@ export class FetchResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 16) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 16) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 16) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
     if (version >= 16) {
-      j.key("rack"); j.str(this.rack);
+      j.key("rack");
+      j.str(this.rack);
     }
+    if (version >= 12) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -2012,14 +2350,25 @@ export class FetchResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchResponse_NodeEndpoint"): FetchResponse_NodeEndpoint {
     const o = new FetchResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 16) { const x = v.get("nodeId"); if (x == null) { e.add("FetchResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FetchResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 16) { const x = v.get("host"); if (x == null) { e.add("FetchResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FetchResponse_NodeEndpoint.host", e); } }
-    if (version >= 16) { const x = v.get("port"); if (x == null) { e.add("FetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
-    if (version >= 16) { const x = v.get("rack"); if (x == null) { e.add("FetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "FetchResponse_NodeEndpoint.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 16);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 16);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 16);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", version >= 16);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (version >= 12) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class FetchSnapshotRequest {
   static readonly API_KEY: i16 = 59;
@@ -105,13 +105,27 @@ export class FetchSnapshotRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("replicaId"); j.int(<i64>this.replicaId);
-    j.key("maxBytes"); j.int(<i64>this.maxBytes);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("replicaId");
+    j.int(<i64>this.replicaId);
+    j.key("maxBytes");
+    j.int(<i64>this.maxBytes);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -123,14 +137,33 @@ export class FetchSnapshotRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest"): FetchSnapshotRequest {
     const o = new FetchSnapshotRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "FetchSnapshotRequest.clusterId", e); } }
-    { const x = v.get("replicaId"); if (x == null) { e.add("FetchSnapshotRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "FetchSnapshotRequest.replicaId", e, -2147483648, 2147483647); } }
-    { const x = v.get("maxBytes"); if (x == null) { e.add("FetchSnapshotRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "FetchSnapshotRequest.maxBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest.topics", e); if (items != null) { const a = new Array<FetchSnapshotRequest_TopicSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("replicaId", "ReplicaId", true);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("maxBytes", "MaxBytes", true);
+    if (x != null) o.maxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchSnapshotRequest_TopicSnapshot>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_TopicSnapshot.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "ClusterId");
+    }
+    f.finish();
     return o;
   }
 
@@ -206,11 +239,23 @@ export class FetchSnapshotRequest_TopicSnapshot {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -220,12 +265,27 @@ export class FetchSnapshotRequest_TopicSnapshot {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_TopicSnapshot"): FetchSnapshotRequest_TopicSnapshot {
     const o = new FetchSnapshotRequest_TopicSnapshot();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotRequest_TopicSnapshot.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotRequest_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotRequest_TopicSnapshot.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchSnapshotRequest_PartitionSnapshot>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotRequest_PartitionSnapshot.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -337,16 +397,22 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("currentLeaderEpoch"); j.int(<i64>this.currentLeaderEpoch);
-    j.key("snapshotId"); this.snapshotId.toJson(j, version);
-    j.key("position"); j.int(this.position);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("currentLeaderEpoch");
+    j.int(<i64>this.currentLeaderEpoch);
+    j.key("snapshotId");
+    this.snapshotId.toJson(j, version);
+    j.key("position");
+    j.int(this.position);
     if (version >= 1) {
-    j.key("replicaDirectoryId"); j.uuid(this.replicaDirectoryId);
+      j.key("replicaDirectoryId");
+      j.uuid(this.replicaDirectoryId);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -359,15 +425,27 @@ export class FetchSnapshotRequest_PartitionSnapshot {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_PartitionSnapshot"): FetchSnapshotRequest_PartitionSnapshot {
     const o = new FetchSnapshotRequest_PartitionSnapshot();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.currentLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("snapshotId"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.snapshotId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchSnapshotRequest_SnapshotId.fromJson(x, version, e, "FetchSnapshotRequest_PartitionSnapshot.snapshotId"); } }
-    { const x = v.get("position"); if (x == null) { e.add("FetchSnapshotRequest_PartitionSnapshot.position", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.position", "cannot be null in this version"); } else { o.position = jsonInt(x, "FetchSnapshotRequest_PartitionSnapshot.position", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("replicaDirectoryId"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "FetchSnapshotRequest_PartitionSnapshot.replicaDirectoryId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("currentLeaderEpoch", "CurrentLeaderEpoch", true);
+    if (x != null) o.currentLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("snapshotId", "SnapshotId", true);
+    if (x != null) o.snapshotId = FetchSnapshotRequest_SnapshotId.fromJson(x, version, e, f.path);
+    x = f.field("position", "Position", true);
+    if (x != null) o.position = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("replicaDirectoryId", "ReplicaDirectoryId", version >= 1);
+    if (x != null) o.replicaDirectoryId = jsonUuid(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 1) f.rejectKnownTag(o.unknownTaggedFields, 0, "ReplicaDirectoryId");
+    }
+    f.finish();
     return o;
   }
 
@@ -443,11 +521,14 @@ export class FetchSnapshotRequest_SnapshotId {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("endOffset"); j.int(this.endOffset);
-    j.key("epoch"); j.int(<i64>this.epoch);
+    j.key("endOffset");
+    j.int(this.endOffset);
+    j.key("epoch");
+    j.int(<i64>this.epoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -457,12 +538,20 @@ export class FetchSnapshotRequest_SnapshotId {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotRequest_SnapshotId"): FetchSnapshotRequest_SnapshotId {
     const o = new FetchSnapshotRequest_SnapshotId();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("endOffset"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchSnapshotRequest_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotRequest_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotRequest_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("endOffset", "EndOffset", true);
+    if (x != null) o.endOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("epoch", "Epoch", true);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -569,15 +658,38 @@ export class FetchSnapshotResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -589,14 +701,39 @@ export class FetchSnapshotResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse"): FetchSnapshotResponse {
     const o = new FetchSnapshotResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FetchSnapshotResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FetchSnapshotResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("FetchSnapshotResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchSnapshotResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("FetchSnapshotResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.topics", e); if (items != null) { const a = new Array<FetchSnapshotResponse_TopicSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_TopicSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse.nodeEndpoints", e); if (items != null) { const a = new Array<FetchSnapshotResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, "FetchSnapshotResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchSnapshotResponse_TopicSnapshot>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_TopicSnapshot.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchSnapshotResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 1) f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -674,11 +811,23 @@ export class FetchSnapshotResponse_TopicSnapshot {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -688,12 +837,27 @@ export class FetchSnapshotResponse_TopicSnapshot {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_TopicSnapshot"): FetchSnapshotResponse_TopicSnapshot {
     const o = new FetchSnapshotResponse_TopicSnapshot();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.name", "cannot be null in this version"); } else { o.name = jsonString(x, "FetchSnapshotResponse_TopicSnapshot.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_TopicSnapshot.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "FetchSnapshotResponse_TopicSnapshot.partitions", e); if (items != null) { const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(items.length); for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, "FetchSnapshotResponse_TopicSnapshot.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FetchSnapshotResponse_PartitionSnapshot>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FetchSnapshotResponse_PartitionSnapshot.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -815,16 +979,24 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("index"); j.int(<i64>this.index);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("snapshotId"); this.snapshotId.toJson(j, version);
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
-    j.key("size"); j.int(this.size_);
-    j.key("position"); j.int(this.position);
-    j.key("unalignedRecords"); j.bytes(this.unalignedRecords);
+    j.key("index");
+    j.int(<i64>this.index);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("snapshotId");
+    this.snapshotId.toJson(j, version);
+    j.key("currentLeader");
+    this.currentLeader.toJson(j, version);
+    j.key("size");
+    j.int(this.size_);
+    j.key("position");
+    j.int(this.position);
+    j.key("unalignedRecords");
+    j.bytes(this.unalignedRecords);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -839,17 +1011,31 @@ export class FetchSnapshotResponse_PartitionSnapshot {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_PartitionSnapshot"): FetchSnapshotResponse_PartitionSnapshot {
     const o = new FetchSnapshotResponse_PartitionSnapshot();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("index"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.index", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.errorCode", e, -32768, 32767); } }
-    { const x = v.get("snapshotId"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.snapshotId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.snapshotId", "cannot be null in this version"); } else { o.snapshotId = FetchSnapshotResponse_SnapshotId.fromJson(x, version, e, "FetchSnapshotResponse_PartitionSnapshot.snapshotId"); } }
-    { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.currentLeader", "cannot be null in this version"); } else { o.currentLeader = FetchSnapshotResponse_LeaderIdAndEpoch.fromJson(x, version, e, "FetchSnapshotResponse_PartitionSnapshot.currentLeader"); } }
-    { const x = v.get("size"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.size", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.size", "cannot be null in this version"); } else { o.size_ = jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.size", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("position"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.position", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.position", "cannot be null in this version"); } else { o.position = jsonInt(x, "FetchSnapshotResponse_PartitionSnapshot.position", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("unalignedRecords"); if (x == null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", "cannot be null in this version"); } else { o.unalignedRecords = jsonBytes(x, "FetchSnapshotResponse_PartitionSnapshot.unalignedRecords", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("index", "Index", true);
+    if (x != null) o.index = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("snapshotId", "SnapshotId", true);
+    if (x != null) o.snapshotId = FetchSnapshotResponse_SnapshotId.fromJson(x, version, e, f.path);
+    x = f.field("currentLeader", "CurrentLeader", true);
+    if (x != null) o.currentLeader = FetchSnapshotResponse_LeaderIdAndEpoch.fromJson(x, version, e, f.path);
+    x = f.field("size", "Size", true);
+    if (x != null) o.size_ = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("position", "Position", true);
+    if (x != null) o.position = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("unalignedRecords", "UnalignedRecords", true);
+    if (x != null) o.unalignedRecords = jsonBytes(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "CurrentLeader");
+    }
+    f.finish();
     return o;
   }
 
@@ -927,11 +1113,14 @@ export class FetchSnapshotResponse_SnapshotId {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("endOffset"); j.int(this.endOffset);
-    j.key("epoch"); j.int(<i64>this.epoch);
+    j.key("endOffset");
+    j.int(this.endOffset);
+    j.key("epoch");
+    j.int(<i64>this.epoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -941,12 +1130,20 @@ export class FetchSnapshotResponse_SnapshotId {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_SnapshotId"): FetchSnapshotResponse_SnapshotId {
     const o = new FetchSnapshotResponse_SnapshotId();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("endOffset"); if (x == null) { e.add("FetchSnapshotResponse_SnapshotId.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_SnapshotId.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "FetchSnapshotResponse_SnapshotId.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("epoch"); if (x == null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_SnapshotId.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "FetchSnapshotResponse_SnapshotId.epoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("endOffset", "EndOffset", true);
+    if (x != null) o.endOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("epoch", "Epoch", true);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1022,11 +1219,14 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1036,12 +1236,20 @@ export class FetchSnapshotResponse_LeaderIdAndEpoch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_LeaderIdAndEpoch"): FetchSnapshotResponse_LeaderIdAndEpoch {
     const o = new FetchSnapshotResponse_LeaderIdAndEpoch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("leaderId"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "FetchSnapshotResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1143,18 +1351,22 @@ export class FetchSnapshotResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1165,13 +1377,22 @@ export class FetchSnapshotResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FetchSnapshotResponse_NodeEndpoint"): FetchSnapshotResponse_NodeEndpoint {
     const o = new FetchSnapshotResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FetchSnapshotResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FetchSnapshotResponse_NodeEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FetchSnapshotResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "FetchSnapshotResponse_NodeEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 1);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class FindCoordinatorRequest {
   static readonly API_KEY: i16 = 10;
@@ -103,18 +103,31 @@ export class FindCoordinatorRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 3) {
-      j.key("key"); j.str(this.key);
+      j.key("key");
+      j.str(this.key);
     }
     if (version >= 1) {
-      j.key("keyType"); j.int(<i64>this.keyType);
+      j.key("keyType");
+      j.int(<i64>this.keyType);
     }
     if (version >= 4) {
-      j.key("coordinatorKeys"); { const x = this.coordinatorKeys; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("coordinatorKeys");
+      {
+        const x = this.coordinatorKeys;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -125,13 +138,29 @@ export class FindCoordinatorRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorRequest"): FindCoordinatorRequest {
     const o = new FindCoordinatorRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 3) { const x = v.get("key"); if (x == null) { e.add("FindCoordinatorRequest.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.key", "cannot be null in this version"); } else { o.key = jsonString(x, "FindCoordinatorRequest.key", e); } }
-    if (version >= 1) { const x = v.get("keyType"); if (x == null) { e.add("FindCoordinatorRequest.keyType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.keyType", "cannot be null in this version"); } else { o.keyType = <i8>jsonInt(x, "FindCoordinatorRequest.keyType", e, -128, 127); } }
-    if (version >= 4) { const x = v.get("coordinatorKeys"); if (x == null) { e.add("FindCoordinatorRequest.coordinatorKeys", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorRequest.coordinatorKeys", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorRequest.coordinatorKeys", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "FindCoordinatorRequest.coordinatorKeys[]", e); o.coordinatorKeys = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", version <= 3);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("keyType", "KeyType", version >= 1);
+    if (x != null) o.keyType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("coordinatorKeys", "CoordinatorKeys", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.coordinatorKeys = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -284,30 +313,47 @@ export class FindCoordinatorResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
     if (version <= 3) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
     if (version >= 1 && version <= 3) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
     if (version <= 3) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version <= 3) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version <= 3) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
     if (version >= 4) {
-      j.key("coordinators"); { const x = this.coordinators; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("coordinators");
+      {
+        const x = this.coordinators;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -322,17 +368,38 @@ export class FindCoordinatorResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorResponse"): FindCoordinatorResponse {
     const o = new FindCoordinatorResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("FindCoordinatorResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "FindCoordinatorResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version <= 3) { const x = v.get("errorCode"); if (x == null) { e.add("FindCoordinatorResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FindCoordinatorResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 1 && version <= 3) { const x = v.get("errorMessage"); if (x == null) { e.add("FindCoordinatorResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "FindCoordinatorResponse.errorMessage", e); } }
-    if (version <= 3) { const x = v.get("nodeId"); if (x == null) { e.add("FindCoordinatorResponse.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FindCoordinatorResponse.nodeId", e, -2147483648, 2147483647); } }
-    if (version <= 3) { const x = v.get("host"); if (x == null) { e.add("FindCoordinatorResponse.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FindCoordinatorResponse.host", e); } }
-    if (version <= 3) { const x = v.get("port"); if (x == null) { e.add("FindCoordinatorResponse.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FindCoordinatorResponse.port", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("coordinators"); if (x == null) { e.add("FindCoordinatorResponse.coordinators", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse.coordinators", "cannot be null in this version"); } else { { const items = jsonArray(x, "FindCoordinatorResponse.coordinators", e); if (items != null) { const a = new Array<FindCoordinatorResponse_Coordinator>(items.length); for (let i = 0; i < items.length; i++) a[i] = FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, "FindCoordinatorResponse.coordinators[]"); o.coordinators = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version <= 3);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 1 && version <= 3);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("nodeId", "NodeId", version <= 3);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version <= 3);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version <= 3);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("coordinators", "Coordinators", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<FindCoordinatorResponse_Coordinator>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = FindCoordinatorResponse_Coordinator.fromJson(items[i], version, e, f.item(i));
+        o.coordinators = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -471,27 +538,34 @@ export class FindCoordinatorResponse_Coordinator {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("key"); j.str(this.key);
+      j.key("key");
+      j.str(this.key);
     }
     if (version >= 4) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 4) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 4) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
     if (version >= 4) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
     if (version >= 4) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -505,16 +579,29 @@ export class FindCoordinatorResponse_Coordinator {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "FindCoordinatorResponse_Coordinator"): FindCoordinatorResponse_Coordinator {
     const o = new FindCoordinatorResponse_Coordinator();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("key"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.key", "cannot be null in this version"); } else { o.key = jsonString(x, "FindCoordinatorResponse_Coordinator.key", e); } }
-    if (version >= 4) { const x = v.get("nodeId"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "FindCoordinatorResponse_Coordinator.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("host"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.host", "cannot be null in this version"); } else { o.host = jsonString(x, "FindCoordinatorResponse_Coordinator.host", e); } }
-    if (version >= 4) { const x = v.get("port"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "FindCoordinatorResponse_Coordinator.port", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("errorCode"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("FindCoordinatorResponse_Coordinator.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "FindCoordinatorResponse_Coordinator.errorCode", e, -32768, 32767); } }
-    if (version >= 4) { const x = v.get("errorMessage"); if (x == null) { e.add("FindCoordinatorResponse_Coordinator.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "FindCoordinatorResponse_Coordinator.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", version >= 4);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("nodeId", "NodeId", version >= 4);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 4);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 4);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 4);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", version >= 4);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class GetTelemetrySubscriptionsRequest {
   static readonly API_KEY: i16 = 71;
@@ -72,10 +72,12 @@ export class GetTelemetrySubscriptionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clientInstanceId"); j.uuid(this.clientInstanceId);
+    j.key("clientInstanceId");
+    j.uuid(this.clientInstanceId);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +86,18 @@ export class GetTelemetrySubscriptionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "GetTelemetrySubscriptionsRequest"): GetTelemetrySubscriptionsRequest {
     const o = new GetTelemetrySubscriptionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsRequest.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsRequest.clientInstanceId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clientInstanceId", "ClientInstanceId", true);
+    if (x != null) o.clientInstanceId = jsonUuid(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -202,18 +211,46 @@ export class GetTelemetrySubscriptionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("clientInstanceId"); j.uuid(this.clientInstanceId);
-    j.key("subscriptionId"); j.int(<i64>this.subscriptionId);
-    j.key("acceptedCompressionTypes"); { const x = this.acceptedCompressionTypes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("pushIntervalMs"); j.int(<i64>this.pushIntervalMs);
-    j.key("telemetryMaxBytes"); j.int(<i64>this.telemetryMaxBytes);
-    j.key("deltaTemporality"); j.bool(this.deltaTemporality);
-    j.key("requestedMetrics"); { const x = this.requestedMetrics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("clientInstanceId");
+    j.uuid(this.clientInstanceId);
+    j.key("subscriptionId");
+    j.int(<i64>this.subscriptionId);
+    j.key("acceptedCompressionTypes");
+    {
+      const x = this.acceptedCompressionTypes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("pushIntervalMs");
+    j.int(<i64>this.pushIntervalMs);
+    j.key("telemetryMaxBytes");
+    j.int(<i64>this.telemetryMaxBytes);
+    j.key("deltaTemporality");
+    j.bool(this.deltaTemporality);
+    j.key("requestedMetrics");
+    {
+      const x = this.requestedMetrics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -230,19 +267,48 @@ export class GetTelemetrySubscriptionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "GetTelemetrySubscriptionsResponse"): GetTelemetrySubscriptionsResponse {
     const o = new GetTelemetrySubscriptionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "GetTelemetrySubscriptionsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("clientInstanceId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "GetTelemetrySubscriptionsResponse.clientInstanceId", e); } }
-    { const x = v.get("subscriptionId"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.subscriptionId", "cannot be null in this version"); } else { o.subscriptionId = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.subscriptionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("acceptedCompressionTypes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "GetTelemetrySubscriptionsResponse.acceptedCompressionTypes[]", e, -128, 127); o.acceptedCompressionTypes = a; } } } }
-    { const x = v.get("pushIntervalMs"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.pushIntervalMs", "cannot be null in this version"); } else { o.pushIntervalMs = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.pushIntervalMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("telemetryMaxBytes"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.telemetryMaxBytes", "cannot be null in this version"); } else { o.telemetryMaxBytes = <i32>jsonInt(x, "GetTelemetrySubscriptionsResponse.telemetryMaxBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("deltaTemporality"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.deltaTemporality", "cannot be null in this version"); } else { o.deltaTemporality = jsonBool(x, "GetTelemetrySubscriptionsResponse.deltaTemporality", e); } }
-    { const x = v.get("requestedMetrics"); if (x == null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("GetTelemetrySubscriptionsResponse.requestedMetrics", "cannot be null in this version"); } else { { const items = jsonArray(x, "GetTelemetrySubscriptionsResponse.requestedMetrics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "GetTelemetrySubscriptionsResponse.requestedMetrics[]", e); o.requestedMetrics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("clientInstanceId", "ClientInstanceId", true);
+    if (x != null) o.clientInstanceId = jsonUuid(x, f.path, e);
+    x = f.field("subscriptionId", "SubscriptionId", true);
+    if (x != null) o.subscriptionId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("acceptedCompressionTypes", "AcceptedCompressionTypes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i8>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], f.item(i), e, -128, 127);
+        o.acceptedCompressionTypes = a;
+      }
+    }
+    x = f.field("pushIntervalMs", "PushIntervalMs", true);
+    if (x != null) o.pushIntervalMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("telemetryMaxBytes", "TelemetryMaxBytes", true);
+    if (x != null) o.telemetryMaxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("deltaTemporality", "DeltaTemporality", true);
+    if (x != null) o.deltaTemporality = jsonBool(x, f.path, e);
+    x = f.field("requestedMetrics", "RequestedMetrics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.requestedMetrics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class RequestHeader {
   static readonly MIN_VERSION: i16 = 0;
@@ -93,15 +93,20 @@ export class RequestHeader {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("requestApiKey"); j.int(<i64>this.requestApiKey);
-    j.key("requestApiVersion"); j.int(<i64>this.requestApiVersion);
-    j.key("correlationId"); j.int(<i64>this.correlationId);
+    j.key("requestApiKey");
+    j.int(<i64>this.requestApiKey);
+    j.key("requestApiVersion");
+    j.int(<i64>this.requestApiVersion);
+    j.key("correlationId");
+    j.int(<i64>this.correlationId);
     if (version >= 1) {
-      j.key("clientId"); j.str(this.clientId);
+      j.key("clientId");
+      j.str(this.clientId);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -113,14 +118,25 @@ export class RequestHeader {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RequestHeader"): RequestHeader {
     const o = new RequestHeader();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("requestApiKey"); if (x == null) { e.add("RequestHeader.requestApiKey", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.requestApiKey", "cannot be null in this version"); } else { o.requestApiKey = <i16>jsonInt(x, "RequestHeader.requestApiKey", e, -32768, 32767); } }
-    { const x = v.get("requestApiVersion"); if (x == null) { e.add("RequestHeader.requestApiVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.requestApiVersion", "cannot be null in this version"); } else { o.requestApiVersion = <i16>jsonInt(x, "RequestHeader.requestApiVersion", e, -32768, 32767); } }
-    { const x = v.get("correlationId"); if (x == null) { e.add("RequestHeader.correlationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RequestHeader.correlationId", "cannot be null in this version"); } else { o.correlationId = <i32>jsonInt(x, "RequestHeader.correlationId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("clientId"); if (x == null) { e.add("RequestHeader.clientId", "missing"); } else if (x.kind == JsonKind.Null) { o.clientId = null; } else { o.clientId = jsonString(x, "RequestHeader.clientId", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("requestApiKey", "RequestApiKey", true);
+    if (x != null) o.requestApiKey = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("requestApiVersion", "RequestApiVersion", true);
+    if (x != null) o.requestApiVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("correlationId", "CorrelationId", true);
+    if (x != null) o.correlationId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("clientId", "ClientId", version >= 1);
+    if (x != null && x.isNull) o.clientId = null;
+    else if (x != null) o.clientId = jsonString(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -193,10 +209,12 @@ export class ResponseHeader {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("correlationId"); j.int(<i64>this.correlationId);
+    j.key("correlationId");
+    j.int(<i64>this.correlationId);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -205,11 +223,18 @@ export class ResponseHeader {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ResponseHeader"): ResponseHeader {
     const o = new ResponseHeader();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("correlationId"); if (x == null) { e.add("ResponseHeader.correlationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ResponseHeader.correlationId", "cannot be null in this version"); } else { o.correlationId = <i32>jsonInt(x, "ResponseHeader.correlationId", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("correlationId", "CorrelationId", true);
+    if (x != null) o.correlationId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

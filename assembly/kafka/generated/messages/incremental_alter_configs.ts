@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class IncrementalAlterConfigsRequest {
   static readonly API_KEY: i16 = 44;
@@ -77,11 +77,23 @@ export class IncrementalAlterConfigsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resources"); { const x = this.resources; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("resources");
+    {
+      const x = this.resources;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("validateOnly");
+    j.bool(this.validateOnly);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class IncrementalAlterConfigsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest"): IncrementalAlterConfigsRequest {
     const o = new IncrementalAlterConfigsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resources"); if (x == null) { e.add("IncrementalAlterConfigsRequest.resources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.resources", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest.resources", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest.resources[]"); o.resources = a; } } } }
-    { const x = v.get("validateOnly"); if (x == null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "IncrementalAlterConfigsRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resources", "Resources", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<IncrementalAlterConfigsRequest_AlterConfigsResource>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterConfigsResource.fromJson(items[i], version, e, f.item(i));
+        o.resources = a;
+      }
+    }
+    x = f.field("validateOnly", "ValidateOnly", true);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -177,12 +204,25 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
-    j.key("configs"); { const x = this.configs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    j.key("configs");
+    {
+      const x = this.configs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -193,13 +233,29 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest_AlterConfigsResource"): IncrementalAlterConfigsRequest_AlterConfigsResource {
     const o = new IncrementalAlterConfigsRequest_AlterConfigsResource();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.resourceName", e); } }
-    { const x = v.get("configs"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterConfigsResource.configs", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs", e); if (items != null) { const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, "IncrementalAlterConfigsRequest_AlterConfigsResource.configs[]"); o.configs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("configs", "Configs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<IncrementalAlterConfigsRequest_AlterableConfig>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsRequest_AlterableConfig.fromJson(items[i], version, e, f.item(i));
+        o.configs = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -280,12 +336,16 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("configOperation"); j.int(<i64>this.configOperation);
-    j.key("value"); j.str(this.value);
+    j.key("name");
+    j.str(this.name);
+    j.key("configOperation");
+    j.int(<i64>this.configOperation);
+    j.key("value");
+    j.str(this.value);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -296,13 +356,23 @@ export class IncrementalAlterConfigsRequest_AlterableConfig {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsRequest_AlterableConfig"): IncrementalAlterConfigsRequest_AlterableConfig {
     const o = new IncrementalAlterConfigsRequest_AlterableConfig();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.name", "cannot be null in this version"); } else { o.name = jsonString(x, "IncrementalAlterConfigsRequest_AlterableConfig.name", e); } }
-    { const x = v.get("configOperation"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.configOperation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.configOperation", "cannot be null in this version"); } else { o.configOperation = <i8>jsonInt(x, "IncrementalAlterConfigsRequest_AlterableConfig.configOperation", e, -128, 127); } }
-    { const x = v.get("value"); if (x == null) { e.add("IncrementalAlterConfigsRequest_AlterableConfig.value", "missing"); } else if (x.kind == JsonKind.Null) { o.value = null; } else { o.value = jsonString(x, "IncrementalAlterConfigsRequest_AlterableConfig.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("configOperation", "ConfigOperation", true);
+    if (x != null) o.configOperation = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("value", "Value", true);
+    if (x != null && x.isNull) o.value = null;
+    else if (x != null) o.value = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -381,11 +451,23 @@ export class IncrementalAlterConfigsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -395,12 +477,27 @@ export class IncrementalAlterConfigsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsResponse"): IncrementalAlterConfigsResponse {
     const o = new IncrementalAlterConfigsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "IncrementalAlterConfigsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("IncrementalAlterConfigsResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "IncrementalAlterConfigsResponse.responses", e); if (items != null) { const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, "IncrementalAlterConfigsResponse.responses[]"); o.responses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<IncrementalAlterConfigsResponse_AlterConfigsResourceResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -486,13 +583,18 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("resourceType"); j.int(<i64>this.resourceType);
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("resourceType");
+    j.int(<i64>this.resourceType);
+    j.key("resourceName");
+    j.str(this.resourceName);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -504,14 +606,25 @@ export class IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse"): IncrementalAlterConfigsResponse_AlterConfigsResourceResponse {
     const o = new IncrementalAlterConfigsResponse_AlterConfigsResourceResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.errorMessage", e); } }
-    { const x = v.get("resourceType"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceType", e, -128, 127); } }
-    { const x = v.get("resourceName"); if (x == null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "IncrementalAlterConfigsResponse_AlterConfigsResourceResponse.resourceName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("resourceType", "ResourceType", true);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class InitProducerIdRequest {
   static readonly API_KEY: i16 = 22;
@@ -125,23 +125,30 @@ export class InitProducerIdRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("transactionTimeoutMs"); j.int(<i64>this.transactionTimeoutMs);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("transactionTimeoutMs");
+    j.int(<i64>this.transactionTimeoutMs);
     if (version >= 3) {
-      j.key("producerId"); j.int(this.producerId);
+      j.key("producerId");
+      j.int(this.producerId);
     }
     if (version >= 3) {
-      j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
+      j.key("producerEpoch");
+      j.int(<i64>this.producerEpoch);
     }
     if (version >= 6) {
-      j.key("enable2Pc"); j.bool(this.enable2Pc);
+      j.key("enable2Pc");
+      j.bool(this.enable2Pc);
     }
     if (version >= 6) {
-      j.key("keepPreparedTxn"); j.bool(this.keepPreparedTxn);
+      j.key("keepPreparedTxn");
+      j.bool(this.keepPreparedTxn);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -155,16 +162,29 @@ export class InitProducerIdRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitProducerIdRequest"): InitProducerIdRequest {
     const o = new InitProducerIdRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalId"); if (x == null) { e.add("InitProducerIdRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalId = null; } else { o.transactionalId = jsonString(x, "InitProducerIdRequest.transactionalId", e); } }
-    { const x = v.get("transactionTimeoutMs"); if (x == null) { e.add("InitProducerIdRequest.transactionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.transactionTimeoutMs", "cannot be null in this version"); } else { o.transactionTimeoutMs = <i32>jsonInt(x, "InitProducerIdRequest.transactionTimeoutMs", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("producerId"); if (x == null) { e.add("InitProducerIdRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "InitProducerIdRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 3) { const x = v.get("producerEpoch"); if (x == null) { e.add("InitProducerIdRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "InitProducerIdRequest.producerEpoch", e, -32768, 32767); } }
-    if (version >= 6) { const x = v.get("enable2Pc"); if (x == null) { e.add("InitProducerIdRequest.enable2Pc", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.enable2Pc", "cannot be null in this version"); } else { o.enable2Pc = jsonBool(x, "InitProducerIdRequest.enable2Pc", e); } }
-    if (version >= 6) { const x = v.get("keepPreparedTxn"); if (x == null) { e.add("InitProducerIdRequest.keepPreparedTxn", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdRequest.keepPreparedTxn", "cannot be null in this version"); } else { o.keepPreparedTxn = jsonBool(x, "InitProducerIdRequest.keepPreparedTxn", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null && x.isNull) o.transactionalId = null;
+    else if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("transactionTimeoutMs", "TransactionTimeoutMs", true);
+    if (x != null) o.transactionTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("producerId", "ProducerId", version >= 3);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", version >= 3);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("enable2Pc", "Enable2Pc", version >= 6);
+    if (x != null) o.enable2Pc = jsonBool(x, f.path, e);
+    x = f.field("keepPreparedTxn", "KeepPreparedTxn", version >= 6);
+    if (x != null) o.keepPreparedTxn = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -277,19 +297,26 @@ export class InitProducerIdResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
     if (version >= 6) {
-      j.key("ongoingTxnProducerId"); j.int(this.ongoingTxnProducerId);
+      j.key("ongoingTxnProducerId");
+      j.int(this.ongoingTxnProducerId);
     }
     if (version >= 6) {
-      j.key("ongoingTxnProducerEpoch"); j.int(<i64>this.ongoingTxnProducerEpoch);
+      j.key("ongoingTxnProducerEpoch");
+      j.int(<i64>this.ongoingTxnProducerEpoch);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -303,16 +330,28 @@ export class InitProducerIdResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitProducerIdResponse"): InitProducerIdResponse {
     const o = new InitProducerIdResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("InitProducerIdResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "InitProducerIdResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("InitProducerIdResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "InitProducerIdResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("InitProducerIdResponse.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "InitProducerIdResponse.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("InitProducerIdResponse.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "InitProducerIdResponse.producerEpoch", e, -32768, 32767); } }
-    if (version >= 6) { const x = v.get("ongoingTxnProducerId"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerId", "cannot be null in this version"); } else { o.ongoingTxnProducerId = jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 6) { const x = v.get("ongoingTxnProducerEpoch"); if (x == null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitProducerIdResponse.ongoingTxnProducerEpoch", "cannot be null in this version"); } else { o.ongoingTxnProducerEpoch = <i16>jsonInt(x, "InitProducerIdResponse.ongoingTxnProducerEpoch", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("ongoingTxnProducerId", "OngoingTxnProducerId", version >= 6);
+    if (x != null) o.ongoingTxnProducerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("ongoingTxnProducerEpoch", "OngoingTxnProducerEpoch", version >= 6);
+    if (x != null) o.ongoingTxnProducerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

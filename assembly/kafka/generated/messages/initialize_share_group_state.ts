@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class InitializeShareGroupStateRequest {
   static readonly API_KEY: i16 = 83;
@@ -77,11 +77,23 @@ export class InitializeShareGroupStateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class InitializeShareGroupStateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest"): InitializeShareGroupStateRequest {
     const o = new InitializeShareGroupStateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("InitializeShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "InitializeShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("InitializeShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<InitializeShareGroupStateRequest_InitializeStateData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_InitializeStateData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest_InitializeStateData"): InitializeShareGroupStateRequest_InitializeStateData {
     const o = new InitializeShareGroupStateRequest_InitializeStateData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateRequest_InitializeStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_InitializeStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateRequest_InitializeStateData.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "InitializeShareGroupStateRequest_InitializeStateData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<InitializeShareGroupStateRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -272,12 +326,16 @@ export class InitializeShareGroupStateRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("stateEpoch"); j.int(<i64>this.stateEpoch);
-    j.key("startOffset"); j.int(this.startOffset);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("stateEpoch");
+    j.int(<i64>this.stateEpoch);
+    j.key("startOffset");
+    j.int(this.startOffset);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -288,13 +346,22 @@ export class InitializeShareGroupStateRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateRequest_PartitionData"): InitializeShareGroupStateRequest_PartitionData {
     const o = new InitializeShareGroupStateRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("stateEpoch"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.stateEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "InitializeShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("stateEpoch", "StateEpoch", true);
+    if (x != null) o.stateEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -368,10 +435,21 @@ export class InitializeShareGroupStateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -380,11 +458,25 @@ export class InitializeShareGroupStateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse"): InitializeShareGroupStateResponse {
     const o = new InitializeShareGroupStateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("InitializeShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse.results", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<InitializeShareGroupStateResponse_InitializeStateResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_InitializeStateResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -460,11 +552,23 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -474,12 +578,27 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse_InitializeStateResult"): InitializeShareGroupStateResponse_InitializeStateResult {
     const o = new InitializeShareGroupStateResponse_InitializeStateResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "InitializeShareGroupStateResponse_InitializeStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_InitializeStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "InitializeShareGroupStateResponse_InitializeStateResult.partitions", e); if (items != null) { const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "InitializeShareGroupStateResponse_InitializeStateResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<InitializeShareGroupStateResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = InitializeShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -560,12 +679,16 @@ export class InitializeShareGroupStateResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -576,13 +699,23 @@ export class InitializeShareGroupStateResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "InitializeShareGroupStateResponse_PartitionResult"): InitializeShareGroupStateResponse_PartitionResult {
     const o = new InitializeShareGroupStateResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "InitializeShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "InitializeShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("InitializeShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "InitializeShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

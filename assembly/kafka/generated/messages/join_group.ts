@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class JoinGroupRequest {
   static readonly API_KEY: i16 = 11;
@@ -128,23 +128,41 @@ export class JoinGroupRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("sessionTimeoutMs"); j.int(<i64>this.sessionTimeoutMs);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("sessionTimeoutMs");
+    j.int(<i64>this.sessionTimeoutMs);
     if (version >= 1) {
-      j.key("rebalanceTimeoutMs"); j.int(<i64>this.rebalanceTimeoutMs);
+      j.key("rebalanceTimeoutMs");
+      j.int(<i64>this.rebalanceTimeoutMs);
     }
-    j.key("memberId"); j.str(this.memberId);
+    j.key("memberId");
+    j.str(this.memberId);
     if (version >= 5) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
-    j.key("protocolType"); j.str(this.protocolType);
-    j.key("protocols"); { const x = this.protocols; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("protocolType");
+    j.str(this.protocolType);
+    j.key("protocols");
+    {
+      const x = this.protocols;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 8) {
-      j.key("reason"); j.str(this.reason);
+      j.key("reason");
+      j.str(this.reason);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -160,18 +178,41 @@ export class JoinGroupRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupRequest"): JoinGroupRequest {
     const o = new JoinGroupRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("JoinGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "JoinGroupRequest.groupId", e); } }
-    { const x = v.get("sessionTimeoutMs"); if (x == null) { e.add("JoinGroupRequest.sessionTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.sessionTimeoutMs", "cannot be null in this version"); } else { o.sessionTimeoutMs = <i32>jsonInt(x, "JoinGroupRequest.sessionTimeoutMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("JoinGroupRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "JoinGroupRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupRequest.memberId", e); } }
-    if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupRequest.groupInstanceId", e); } }
-    { const x = v.get("protocolType"); if (x == null) { e.add("JoinGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "JoinGroupRequest.protocolType", e); } }
-    { const x = v.get("protocols"); if (x == null) { e.add("JoinGroupRequest.protocols", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest.protocols", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupRequest.protocols", e); if (items != null) { const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(items.length); for (let i = 0; i < items.length; i++) a[i] = JoinGroupRequest_JoinGroupRequestProtocol.fromJson(items[i], version, e, "JoinGroupRequest.protocols[]"); o.protocols = a; } } } }
-    if (version >= 8) { const x = v.get("reason"); if (x == null) { e.add("JoinGroupRequest.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "JoinGroupRequest.reason", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("sessionTimeoutMs", "SessionTimeoutMs", true);
+    if (x != null) o.sessionTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rebalanceTimeoutMs", "RebalanceTimeoutMs", version >= 1);
+    if (x != null) o.rebalanceTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 5);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("protocolType", "ProtocolType", true);
+    if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("protocols", "Protocols", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<JoinGroupRequest_JoinGroupRequestProtocol>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = JoinGroupRequest_JoinGroupRequestProtocol.fromJson(items[i], version, e, f.item(i));
+        o.protocols = a;
+      }
+    }
+    x = f.field("reason", "Reason", version >= 8);
+    if (x != null && x.isNull) o.reason = null;
+    else if (x != null) o.reason = jsonString(x, f.path, e);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -247,11 +288,14 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("metadata"); j.bytes(this.metadata);
+    j.key("name");
+    j.str(this.name);
+    j.key("metadata");
+    j.bytes(this.metadata);
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -261,12 +305,20 @@ export class JoinGroupRequest_JoinGroupRequestProtocol {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupRequest_JoinGroupRequestProtocol"): JoinGroupRequest_JoinGroupRequestProtocol {
     const o = new JoinGroupRequest_JoinGroupRequestProtocol();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.name", "cannot be null in this version"); } else { o.name = jsonString(x, "JoinGroupRequest_JoinGroupRequestProtocol.name", e); } }
-    { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupRequest_JoinGroupRequestProtocol.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupRequest_JoinGroupRequestProtocol.metadata", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("metadata", "Metadata", true);
+    if (x != null) o.metadata = jsonBytes(x, f.path, e);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -401,24 +453,43 @@ export class JoinGroupResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("generationId"); j.int(<i64>this.generationId);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("generationId");
+    j.int(<i64>this.generationId);
     if (version >= 7) {
-      j.key("protocolType"); j.str(this.protocolType);
+      j.key("protocolType");
+      j.str(this.protocolType);
     }
-    j.key("protocolName"); j.str(this.protocolName);
-    j.key("leader"); j.str(this.leader);
+    j.key("protocolName");
+    j.str(this.protocolName);
+    j.key("leader");
+    j.str(this.leader);
     if (version >= 9) {
-      j.key("skipAssignment"); j.bool(this.skipAssignment);
+      j.key("skipAssignment");
+      j.bool(this.skipAssignment);
     }
-    j.key("memberId"); j.str(this.memberId);
-    j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("members");
+    {
+      const x = this.members;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -435,19 +506,43 @@ export class JoinGroupResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupResponse"): JoinGroupResponse {
     const o = new JoinGroupResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("JoinGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "JoinGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("JoinGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "JoinGroupResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("generationId"); if (x == null) { e.add("JoinGroupResponse.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "JoinGroupResponse.generationId", e, -2147483648, 2147483647); } }
-    if (version >= 7) { const x = v.get("protocolType"); if (x == null) { e.add("JoinGroupResponse.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "JoinGroupResponse.protocolType", e); } }
-    { const x = v.get("protocolName"); if (x == null) { e.add("JoinGroupResponse.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 7) o.protocolName = null; else e.add("JoinGroupResponse.protocolName", "cannot be null in this version"); } else { o.protocolName = jsonString(x, "JoinGroupResponse.protocolName", e); } }
-    { const x = v.get("leader"); if (x == null) { e.add("JoinGroupResponse.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.leader", "cannot be null in this version"); } else { o.leader = jsonString(x, "JoinGroupResponse.leader", e); } }
-    if (version >= 9) { const x = v.get("skipAssignment"); if (x == null) { e.add("JoinGroupResponse.skipAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.skipAssignment", "cannot be null in this version"); } else { o.skipAssignment = jsonBool(x, "JoinGroupResponse.skipAssignment", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupResponse.memberId", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("JoinGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "JoinGroupResponse.members", e); if (items != null) { const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(items.length); for (let i = 0; i < items.length; i++) a[i] = JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, "JoinGroupResponse.members[]"); o.members = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 2);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("generationId", "GenerationId", true);
+    if (x != null) o.generationId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("protocolType", "ProtocolType", version >= 7);
+    if (x != null && x.isNull) o.protocolType = null;
+    else if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("protocolName", "ProtocolName", true);
+    if (x != null && x.isNull && (version >= 7)) o.protocolName = null;
+    else if (x != null) o.protocolName = jsonString(x, f.path, e);
+    x = f.field("leader", "Leader", true);
+    if (x != null) o.leader = jsonString(x, f.path, e);
+    x = f.field("skipAssignment", "SkipAssignment", version >= 9);
+    if (x != null) o.skipAssignment = jsonBool(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("members", "Members", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<JoinGroupResponse_JoinGroupResponseMember>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = JoinGroupResponse_JoinGroupResponseMember.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -536,14 +631,18 @@ export class JoinGroupResponse_JoinGroupResponseMember {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
+    j.key("memberId");
+    j.str(this.memberId);
     if (version >= 5) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
-    j.key("metadata"); j.bytes(this.metadata);
+    j.key("metadata");
+    j.bytes(this.metadata);
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -554,13 +653,23 @@ export class JoinGroupResponse_JoinGroupResponseMember {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "JoinGroupResponse_JoinGroupResponseMember"): JoinGroupResponse_JoinGroupResponseMember {
     const o = new JoinGroupResponse_JoinGroupResponseMember();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse_JoinGroupResponseMember.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "JoinGroupResponse_JoinGroupResponseMember.memberId", e); } }
-    if (version >= 5) { const x = v.get("groupInstanceId"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "JoinGroupResponse_JoinGroupResponseMember.groupInstanceId", e); } }
-    { const x = v.get("metadata"); if (x == null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "missing"); } else if (x.kind == JsonKind.Null) { e.add("JoinGroupResponse_JoinGroupResponseMember.metadata", "cannot be null in this version"); } else { o.metadata = jsonBytes(x, "JoinGroupResponse_JoinGroupResponseMember.metadata", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 5);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("metadata", "Metadata", true);
+    if (x != null) o.metadata = jsonBytes(x, f.path, e);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

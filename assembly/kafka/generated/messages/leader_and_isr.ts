@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class LeaderAndIsrRequest {
   static readonly API_KEY: i16 = 4;
@@ -142,27 +142,63 @@ export class LeaderAndIsrRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("controllerId"); j.int(<i64>this.controllerId);
+    j.key("controllerId");
+    j.int(<i64>this.controllerId);
     if (version >= 7) {
-      j.key("isKRaftController"); j.bool(this.isKRaftController);
+      j.key("isKRaftController");
+      j.bool(this.isKRaftController);
     }
-    j.key("controllerEpoch"); j.int(<i64>this.controllerEpoch);
+    j.key("controllerEpoch");
+    j.int(<i64>this.controllerEpoch);
     if (version >= 2) {
-      j.key("brokerEpoch"); j.int(this.brokerEpoch);
+      j.key("brokerEpoch");
+      j.int(this.brokerEpoch);
     }
     if (version >= 5) {
-      j.key("type"); j.int(<i64>this.type);
+      j.key("type");
+      j.int(<i64>this.type);
     }
     if (version <= 1) {
-      j.key("ungroupedPartitionStates"); { const x = this.ungroupedPartitionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("ungroupedPartitionStates");
+      {
+        const x = this.ungroupedPartitionStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 2) {
-      j.key("topicStates"); { const x = this.topicStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topicStates");
+      {
+        const x = this.topicStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
-    j.key("liveLeaders"); { const x = this.liveLeaders; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("liveLeaders");
+    {
+      const x = this.liveLeaders;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -178,18 +214,53 @@ export class LeaderAndIsrRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest"): LeaderAndIsrRequest {
     const o = new LeaderAndIsrRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("controllerId"); if (x == null) { e.add("LeaderAndIsrRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "LeaderAndIsrRequest.controllerId", e, -2147483648, 2147483647); } }
-    if (version >= 7) { const x = v.get("isKRaftController"); if (x == null) { e.add("LeaderAndIsrRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "LeaderAndIsrRequest.isKRaftController", e); } }
-    { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest.controllerEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("brokerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "LeaderAndIsrRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5) { const x = v.get("type"); if (x == null) { e.add("LeaderAndIsrRequest.type", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "LeaderAndIsrRequest.type", e, -128, 127); } }
-    if (version <= 1) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest.ungroupedPartitionStates[]"); o.ungroupedPartitionStates = a; } } } }
-    if (version >= 2) { const x = v.get("topicStates"); if (x == null) { e.add("LeaderAndIsrRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.topicStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrTopicState.fromJson(items[i], version, e, "LeaderAndIsrRequest.topicStates[]"); o.topicStates = a; } } } }
-    { const x = v.get("liveLeaders"); if (x == null) { e.add("LeaderAndIsrRequest.liveLeaders", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest.liveLeaders", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest.liveLeaders", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, "LeaderAndIsrRequest.liveLeaders[]"); o.liveLeaders = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("controllerId", "ControllerId", true);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isKRaftController", "isKRaftController", version >= 7);
+    if (x != null) o.isKRaftController = jsonBool(x, f.path, e);
+    x = f.field("controllerEpoch", "ControllerEpoch", true);
+    if (x != null) o.controllerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", version >= 2);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("type", "Type", version >= 5);
+    if (x != null) o.type = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("ungroupedPartitionStates", "UngroupedPartitionStates", version <= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, f.item(i));
+        o.ungroupedPartitionStates = a;
+      }
+    }
+    x = f.field("topicStates", "TopicStates", version >= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrRequest_LeaderAndIsrTopicState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrTopicState.fromJson(items[i], version, e, f.item(i));
+        o.topicStates = a;
+      }
+    }
+    x = f.field("liveLeaders", "LiveLeaders", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrRequest_LeaderAndIsrLiveLeader>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrLiveLeader.fromJson(items[i], version, e, f.item(i));
+        o.liveLeaders = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -296,18 +367,31 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version >= 5) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 2) {
-      j.key("partitionStates"); { const x = this.partitionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitionStates");
+      {
+        const x = this.partitionStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -318,13 +402,29 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrTopicState"): LeaderAndIsrRequest_LeaderAndIsrTopicState {
     const o = new LeaderAndIsrRequest_LeaderAndIsrTopicState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicName", e); } }
-    if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.topicId", e); } }
-    if (version >= 2) { const x = v.get("partitionStates"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates", e); if (items != null) { const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, "LeaderAndIsrRequest_LeaderAndIsrTopicState.partitionStates[]"); o.partitionStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version >= 2);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 5);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionStates", "PartitionStates", version >= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrRequest_LeaderAndIsrPartitionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrRequest_LeaderAndIsrPartitionState.fromJson(items[i], version, e, f.item(i));
+        o.partitionStates = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -405,12 +505,16 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("brokerId"); j.int(<i64>this.brokerId);
-    j.key("hostName"); j.str(this.hostName);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("brokerId");
+    j.int(<i64>this.brokerId);
+    j.key("hostName");
+    j.str(this.hostName);
+    j.key("port");
+    j.int(<i64>this.port);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -421,13 +525,22 @@ export class LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrLiveLeader"): LeaderAndIsrRequest_LeaderAndIsrLiveLeader {
     const o = new LeaderAndIsrRequest_LeaderAndIsrLiveLeader();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("brokerId"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", "cannot be null in this version"); } else { o.brokerId = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.brokerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("hostName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", "cannot be null in this version"); } else { o.hostName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.hostName", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrLiveLeader.port", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("brokerId", "BrokerId", true);
+    if (x != null) o.brokerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("hostName", "HostName", true);
+    if (x != null) o.hostName = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -588,31 +701,80 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 1) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("controllerEpoch"); j.int(<i64>this.controllerEpoch);
-    j.key("leader"); j.int(<i64>this.leader);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("isr"); { const x = this.isr; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("partitionEpoch"); j.int(<i64>this.partitionEpoch);
-    j.key("replicas"); { const x = this.replicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    if (version >= 3) {
-      j.key("addingReplicas"); { const x = this.addingReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("controllerEpoch");
+    j.int(<i64>this.controllerEpoch);
+    j.key("leader");
+    j.int(<i64>this.leader);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("isr");
+    {
+      const x = this.isr;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("partitionEpoch");
+    j.int(<i64>this.partitionEpoch);
+    j.key("replicas");
+    {
+      const x = this.replicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
     }
     if (version >= 3) {
-      j.key("removingReplicas"); { const x = this.removingReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("addingReplicas");
+      {
+        const x = this.addingReplicas;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
+    }
+    if (version >= 3) {
+      j.key("removingReplicas");
+      {
+        const x = this.removingReplicas;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("isNew"); j.bool(this.isNew);
+      j.key("isNew");
+      j.bool(this.isNew);
     }
     if (version >= 6) {
-      j.key("leaderRecoveryState"); j.int(<i64>this.leaderRecoveryState);
+      j.key("leaderRecoveryState");
+      j.int(<i64>this.leaderRecoveryState);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -632,22 +794,68 @@ export class LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrRequest_LeaderAndIsrPartitionState"): LeaderAndIsrRequest_LeaderAndIsrPartitionState {
     const o = new LeaderAndIsrRequest_LeaderAndIsrPartitionState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 1) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("controllerEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("leader"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leader", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
-    { const x = v.get("partitionEpoch"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", "cannot be null in this version"); } else { o.partitionEpoch = <i32>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.partitionEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
-    if (version >= 3) { const x = v.get("addingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.addingReplicas[]", e, -2147483648, 2147483647); o.addingReplicas = a; } } } }
-    if (version >= 3) { const x = v.get("removingReplicas"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "LeaderAndIsrRequest_LeaderAndIsrPartitionState.removingReplicas[]", e, -2147483648, 2147483647); o.removingReplicas = a; } } } }
-    if (version >= 1) { const x = v.get("isNew"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", "cannot be null in this version"); } else { o.isNew = jsonBool(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.isNew", e); } }
-    if (version >= 6) { const x = v.get("leaderRecoveryState"); if (x == null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", "cannot be null in this version"); } else { o.leaderRecoveryState = <i8>jsonInt(x, "LeaderAndIsrRequest_LeaderAndIsrPartitionState.leaderRecoveryState", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 1);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("controllerEpoch", "ControllerEpoch", true);
+    if (x != null) o.controllerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leader", "Leader", true);
+    if (x != null) o.leader = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isr", "Isr", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.isr = a;
+      }
+    }
+    x = f.field("partitionEpoch", "PartitionEpoch", true);
+    if (x != null) o.partitionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicas", "Replicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicas = a;
+      }
+    }
+    x = f.field("addingReplicas", "AddingReplicas", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.addingReplicas = a;
+      }
+    }
+    x = f.field("removingReplicas", "RemovingReplicas", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.removingReplicas = a;
+      }
+    }
+    x = f.field("isNew", "IsNew", version >= 1);
+    if (x != null) o.isNew = jsonBool(x, f.path, e);
+    x = f.field("leaderRecoveryState", "LeaderRecoveryState", version >= 6);
+    if (x != null) o.leaderRecoveryState = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -745,16 +953,38 @@ export class LeaderAndIsrResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version <= 4) {
-      j.key("partitionErrors"); { const x = this.partitionErrors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitionErrors");
+      {
+        const x = this.partitionErrors;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 5) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -765,13 +995,36 @@ export class LeaderAndIsrResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse"): LeaderAndIsrResponse {
     const o = new LeaderAndIsrResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse.errorCode", e, -32768, 32767); } }
-    if (version <= 4) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse.partitionErrors[]"); o.partitionErrors = a; } } } }
-    if (version >= 5) { const x = v.get("topics"); if (x == null) { e.add("LeaderAndIsrResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse.topics", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, "LeaderAndIsrResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("partitionErrors", "PartitionErrors", version <= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, f.item(i));
+        o.partitionErrors = a;
+      }
+    }
+    x = f.field("topics", "Topics", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrResponse_LeaderAndIsrTopicError>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrTopicError.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -866,15 +1119,27 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 5) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 5) {
-      j.key("partitionErrors"); { const x = this.partitionErrors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitionErrors");
+      {
+        const x = this.partitionErrors;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -884,12 +1149,27 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse_LeaderAndIsrTopicError"): LeaderAndIsrResponse_LeaderAndIsrTopicError {
     const o = new LeaderAndIsrResponse_LeaderAndIsrTopicError();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 5) { const x = v.get("topicId"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.topicId", e); } }
-    if (version >= 5) { const x = v.get("partitionErrors"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors", e); if (items != null) { const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, "LeaderAndIsrResponse_LeaderAndIsrTopicError.partitionErrors[]"); o.partitionErrors = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", version >= 5);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionErrors", "PartitionErrors", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaderAndIsrResponse_LeaderAndIsrPartitionError>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaderAndIsrResponse_LeaderAndIsrPartitionError.fromJson(items[i], version, e, f.item(i));
+        o.partitionErrors = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -977,14 +1257,18 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 4) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -995,13 +1279,22 @@ export class LeaderAndIsrResponse_LeaderAndIsrPartitionError {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaderAndIsrResponse_LeaderAndIsrPartitionError"): LeaderAndIsrResponse_LeaderAndIsrPartitionError {
     const o = new LeaderAndIsrResponse_LeaderAndIsrPartitionError();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 4) { const x = v.get("topicName"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaderAndIsrResponse_LeaderAndIsrPartitionError.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 4);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class LeaveGroupRequest {
   static readonly API_KEY: i16 = 13;
@@ -96,16 +96,29 @@ export class LeaveGroupRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
+    j.key("groupId");
+    j.str(this.groupId);
     if (version <= 2) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 3) {
-      j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("members");
+      {
+        const x = this.members;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -116,13 +129,29 @@ export class LeaveGroupRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupRequest"): LeaveGroupRequest {
     const o = new LeaveGroupRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("LeaveGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "LeaveGroupRequest.groupId", e); } }
-    if (version <= 2) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupRequest.memberId", e); } }
-    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupRequest.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupRequest.members", e); if (items != null) { const a = new Array<LeaveGroupRequest_MemberIdentity>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, "LeaveGroupRequest.members[]"); o.members = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", version <= 2);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("members", "Members", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaveGroupRequest_MemberIdentity>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaveGroupRequest_MemberIdentity.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -224,18 +253,22 @@ export class LeaveGroupRequest_MemberIdentity {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 3) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
     if (version >= 5) {
-      j.key("reason"); j.str(this.reason);
+      j.key("reason");
+      j.str(this.reason);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -246,13 +279,24 @@ export class LeaveGroupRequest_MemberIdentity {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupRequest_MemberIdentity"): LeaveGroupRequest_MemberIdentity {
     const o = new LeaveGroupRequest_MemberIdentity();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupRequest_MemberIdentity.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupRequest_MemberIdentity.memberId", e); } }
-    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "LeaveGroupRequest_MemberIdentity.groupInstanceId", e); } }
-    if (version >= 5) { const x = v.get("reason"); if (x == null) { e.add("LeaveGroupRequest_MemberIdentity.reason", "missing"); } else if (x.kind == JsonKind.Null) { o.reason = null; } else { o.reason = jsonString(x, "LeaveGroupRequest_MemberIdentity.reason", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", version >= 3);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 3);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("reason", "Reason", version >= 5);
+    if (x != null && x.isNull) o.reason = null;
+    else if (x != null) o.reason = jsonString(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -350,16 +394,29 @@ export class LeaveGroupResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 3) {
-      j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("members");
+      {
+        const x = this.members;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -370,13 +427,29 @@ export class LeaveGroupResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupResponse"): LeaveGroupResponse {
     const o = new LeaveGroupResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("LeaveGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "LeaveGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 3) { const x = v.get("members"); if (x == null) { e.add("LeaveGroupResponse.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "LeaveGroupResponse.members", e); if (items != null) { const a = new Array<LeaveGroupResponse_MemberResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, "LeaveGroupResponse.members[]"); o.members = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("members", "Members", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<LeaveGroupResponse_MemberResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = LeaveGroupResponse_MemberResponse.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -479,18 +552,22 @@ export class LeaveGroupResponse_MemberResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 3) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
     if (version >= 3) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -501,13 +578,23 @@ export class LeaveGroupResponse_MemberResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "LeaveGroupResponse_MemberResponse"): LeaveGroupResponse_MemberResponse {
     const o = new LeaveGroupResponse_MemberResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse_MemberResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "LeaveGroupResponse_MemberResponse.memberId", e); } }
-    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "LeaveGroupResponse_MemberResponse.groupInstanceId", e); } }
-    if (version >= 3) { const x = v.get("errorCode"); if (x == null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("LeaveGroupResponse_MemberResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "LeaveGroupResponse_MemberResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", version >= 3);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 3);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", version >= 3);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ListConfigResourcesRequest {
   static readonly API_KEY: i16 = 74;
@@ -79,12 +79,23 @@ export class ListConfigResourcesRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("resourceTypes"); { const x = this.resourceTypes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("resourceTypes");
+      {
+        const x = this.resourceTypes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -93,11 +104,25 @@ export class ListConfigResourcesRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesRequest"): ListConfigResourcesRequest {
     const o = new ListConfigResourcesRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("resourceTypes"); if (x == null) { e.add("ListConfigResourcesRequest.resourceTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesRequest.resourceTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesRequest.resourceTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ListConfigResourcesRequest.resourceTypes[]", e, -128, 127); o.resourceTypes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceTypes", "ResourceTypes", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i8>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], f.item(i), e, -128, 127);
+        o.resourceTypes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -181,12 +206,25 @@ export class ListConfigResourcesResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("configResources"); { const x = this.configResources; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("configResources");
+    {
+      const x = this.configResources;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -197,13 +235,29 @@ export class ListConfigResourcesResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesResponse"): ListConfigResourcesResponse {
     const o = new ListConfigResourcesResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListConfigResourcesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ListConfigResourcesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListConfigResourcesResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("configResources"); if (x == null) { e.add("ListConfigResourcesResponse.configResources", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse.configResources", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListConfigResourcesResponse.configResources", e); if (items != null) { const a = new Array<ListConfigResourcesResponse_ConfigResource>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, "ListConfigResourcesResponse.configResources[]"); o.configResources = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("configResources", "ConfigResources", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListConfigResourcesResponse_ConfigResource>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListConfigResourcesResponse_ConfigResource.fromJson(items[i], version, e, f.item(i));
+        o.configResources = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -287,13 +341,16 @@ export class ListConfigResourcesResponse_ConfigResource {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("resourceName"); j.str(this.resourceName);
+    j.key("resourceName");
+    j.str(this.resourceName);
     if (version >= 1) {
-      j.key("resourceType"); j.int(<i64>this.resourceType);
+      j.key("resourceType");
+      j.int(<i64>this.resourceType);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -303,12 +360,20 @@ export class ListConfigResourcesResponse_ConfigResource {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListConfigResourcesResponse_ConfigResource"): ListConfigResourcesResponse_ConfigResource {
     const o = new ListConfigResourcesResponse_ConfigResource();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("resourceName"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceName", "cannot be null in this version"); } else { o.resourceName = jsonString(x, "ListConfigResourcesResponse_ConfigResource.resourceName", e); } }
-    if (version >= 1) { const x = v.get("resourceType"); if (x == null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListConfigResourcesResponse_ConfigResource.resourceType", "cannot be null in this version"); } else { o.resourceType = <i8>jsonInt(x, "ListConfigResourcesResponse_ConfigResource.resourceType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("resourceName", "ResourceName", true);
+    if (x != null) o.resourceName = jsonString(x, f.path, e);
+    x = f.field("resourceType", "ResourceType", version >= 1);
+    if (x != null) o.resourceType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

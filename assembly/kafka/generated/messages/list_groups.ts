@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ListGroupsRequest {
   static readonly API_KEY: i16 = 16;
@@ -91,15 +91,36 @@ export class ListGroupsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 4) {
-      j.key("statesFilter"); { const x = this.statesFilter; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("statesFilter");
+      {
+        const x = this.statesFilter;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 5) {
-      j.key("typesFilter"); { const x = this.typesFilter; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("typesFilter");
+      {
+        const x = this.typesFilter;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -109,12 +130,34 @@ export class ListGroupsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsRequest"): ListGroupsRequest {
     const o = new ListGroupsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 4) { const x = v.get("statesFilter"); if (x == null) { e.add("ListGroupsRequest.statesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.statesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.statesFilter", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListGroupsRequest.statesFilter[]", e); o.statesFilter = a; } } } }
-    if (version >= 5) { const x = v.get("typesFilter"); if (x == null) { e.add("ListGroupsRequest.typesFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsRequest.typesFilter", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsRequest.typesFilter", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListGroupsRequest.typesFilter[]", e); o.typesFilter = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("statesFilter", "StatesFilter", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.statesFilter = a;
+      }
+    }
+    x = f.field("typesFilter", "TypesFilter", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.typesFilter = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -205,14 +248,27 @@ export class ListGroupsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -223,13 +279,29 @@ export class ListGroupsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsResponse"): ListGroupsResponse {
     const o = new ListGroupsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListGroupsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListGroupsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ListGroupsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListGroupsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ListGroupsResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListGroupsResponse.groups", e); if (items != null) { const a = new Array<ListGroupsResponse_ListedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, "ListGroupsResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListGroupsResponse_ListedGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListGroupsResponse_ListedGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -330,17 +402,22 @@ export class ListGroupsResponse_ListedGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("protocolType"); j.str(this.protocolType);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("protocolType");
+    j.str(this.protocolType);
     if (version >= 4) {
-      j.key("groupState"); j.str(this.groupState);
+      j.key("groupState");
+      j.str(this.groupState);
     }
     if (version >= 5) {
-      j.key("groupType"); j.str(this.groupType);
+      j.key("groupType");
+      j.str(this.groupType);
     }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -352,14 +429,24 @@ export class ListGroupsResponse_ListedGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListGroupsResponse_ListedGroup"): ListGroupsResponse_ListedGroup {
     const o = new ListGroupsResponse_ListedGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ListGroupsResponse_ListedGroup.groupId", e); } }
-    { const x = v.get("protocolType"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.protocolType", "cannot be null in this version"); } else { o.protocolType = jsonString(x, "ListGroupsResponse_ListedGroup.protocolType", e); } }
-    if (version >= 4) { const x = v.get("groupState"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ListGroupsResponse_ListedGroup.groupState", e); } }
-    if (version >= 5) { const x = v.get("groupType"); if (x == null) { e.add("ListGroupsResponse_ListedGroup.groupType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListGroupsResponse_ListedGroup.groupType", "cannot be null in this version"); } else { o.groupType = jsonString(x, "ListGroupsResponse_ListedGroup.groupType", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("protocolType", "ProtocolType", true);
+    if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("groupState", "GroupState", version >= 4);
+    if (x != null) o.groupState = jsonString(x, f.path, e);
+    x = f.field("groupType", "GroupType", version >= 5);
+    if (x != null) o.groupType = jsonString(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

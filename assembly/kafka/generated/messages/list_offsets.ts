@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ListOffsetsRequest {
   static readonly API_KEY: i16 = 2;
@@ -101,17 +101,31 @@ export class ListOffsetsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("replicaId"); j.int(<i64>this.replicaId);
+    j.key("replicaId");
+    j.int(<i64>this.replicaId);
     if (version >= 2) {
-      j.key("isolationLevel"); j.int(<i64>this.isolationLevel);
+      j.key("isolationLevel");
+      j.int(<i64>this.isolationLevel);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 10) {
-      j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
+      j.key("timeoutMs");
+      j.int(<i64>this.timeoutMs);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -123,14 +137,31 @@ export class ListOffsetsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest"): ListOffsetsRequest {
     const o = new ListOffsetsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("replicaId"); if (x == null) { e.add("ListOffsetsRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "ListOffsetsRequest.replicaId", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("isolationLevel"); if (x == null) { e.add("ListOffsetsRequest.isolationLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.isolationLevel", "cannot be null in this version"); } else { o.isolationLevel = <i8>jsonInt(x, "ListOffsetsRequest.isolationLevel", e, -128, 127); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest.topics", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsTopic.fromJson(items[i], version, e, "ListOffsetsRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 10) { const x = v.get("timeoutMs"); if (x == null) { e.add("ListOffsetsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListOffsetsRequest.timeoutMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("replicaId", "ReplicaId", true);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isolationLevel", "IsolationLevel", version >= 2);
+    if (x != null) o.isolationLevel = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListOffsetsRequest_ListOffsetsTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("timeoutMs", "TimeoutMs", version >= 10);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -206,11 +237,23 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -220,12 +263,27 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest_ListOffsetsTopic"): ListOffsetsRequest_ListOffsetsTopic {
     const o = new ListOffsetsRequest_ListOffsetsTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsRequest_ListOffsetsTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsRequest_ListOffsetsTopic.partitions", e); if (items != null) { const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, "ListOffsetsRequest_ListOffsetsTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListOffsetsRequest_ListOffsetsPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListOffsetsRequest_ListOffsetsPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -325,17 +383,22 @@ export class ListOffsetsRequest_ListOffsetsPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
     if (version >= 4) {
-      j.key("currentLeaderEpoch"); j.int(<i64>this.currentLeaderEpoch);
+      j.key("currentLeaderEpoch");
+      j.int(<i64>this.currentLeaderEpoch);
     }
-    j.key("timestamp"); j.int(this.timestamp);
+    j.key("timestamp");
+    j.int(this.timestamp);
     if (version <= 0) {
-      j.key("maxNumOffsets"); j.int(<i64>this.maxNumOffsets);
+      j.key("maxNumOffsets");
+      j.int(<i64>this.maxNumOffsets);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -347,14 +410,24 @@ export class ListOffsetsRequest_ListOffsetsPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsRequest_ListOffsetsPartition"): ListOffsetsRequest_ListOffsetsPartition {
     const o = new ListOffsetsRequest_ListOffsetsPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("timestamp"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.timestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.timestamp", "cannot be null in this version"); } else { o.timestamp = jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.timestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version <= 0) { const x = v.get("maxNumOffsets"); if (x == null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", "cannot be null in this version"); } else { o.maxNumOffsets = <i32>jsonInt(x, "ListOffsetsRequest_ListOffsetsPartition.maxNumOffsets", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("currentLeaderEpoch", "CurrentLeaderEpoch", version >= 4);
+    if (x != null) o.currentLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("timestamp", "Timestamp", true);
+    if (x != null) o.timestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("maxNumOffsets", "MaxNumOffsets", version <= 0);
+    if (x != null) o.maxNumOffsets = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -440,13 +513,25 @@ export class ListOffsetsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -456,12 +541,27 @@ export class ListOffsetsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse"): ListOffsetsResponse {
     const o = new ListOffsetsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListOffsetsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListOffsetsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListOffsetsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse.topics", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, "ListOffsetsResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 2);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListOffsetsResponse_ListOffsetsTopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsTopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -537,11 +637,23 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -551,12 +663,27 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse_ListOffsetsTopicResponse"): ListOffsetsResponse_ListOffsetsTopicResponse {
     const o = new ListOffsetsResponse_ListOffsetsTopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListOffsetsResponse_ListOffsetsTopicResponse.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions", e); if (items != null) { const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, "ListOffsetsResponse_ListOffsetsTopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListOffsetsResponse_ListOffsetsPartitionResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListOffsetsResponse_ListOffsetsPartitionResponse.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -680,23 +807,39 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version <= 0) {
-      j.key("oldStyleOffsets"); { const x = this.oldStyleOffsets; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(x[i]); } j.endArray(); } }
+      j.key("oldStyleOffsets");
+      {
+        const x = this.oldStyleOffsets;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("timestamp"); j.int(this.timestamp);
+      j.key("timestamp");
+      j.int(this.timestamp);
     }
     if (version >= 1) {
-      j.key("offset"); j.int(this.offset);
+      j.key("offset");
+      j.int(this.offset);
     }
     if (version >= 4) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -710,16 +853,35 @@ export class ListOffsetsResponse_ListOffsetsPartitionResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListOffsetsResponse_ListOffsetsPartitionResponse"): ListOffsetsResponse_ListOffsetsPartitionResponse {
     const o = new ListOffsetsResponse_ListOffsetsPartitionResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.errorCode", e, -32768, 32767); } }
-    if (version <= 0) { const x = v.get("oldStyleOffsets"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets", e); if (items != null) { const a = new StaticArray<i64>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], "ListOffsetsResponse_ListOffsetsPartitionResponse.oldStyleOffsets[]", e, i64.MIN_VALUE, i64.MAX_VALUE); o.oldStyleOffsets = a; } } } }
-    if (version >= 1) { const x = v.get("timestamp"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", "cannot be null in this version"); } else { o.timestamp = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.timestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("offset"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 4) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ListOffsetsResponse_ListOffsetsPartitionResponse.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("oldStyleOffsets", "OldStyleOffsets", version <= 0);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i64>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], f.item(i), e, i64.MIN_VALUE, i64.MAX_VALUE);
+        o.oldStyleOffsets = a;
+      }
+    }
+    x = f.field("timestamp", "Timestamp", version >= 1);
+    if (x != null) o.timestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("offset", "Offset", version >= 1);
+    if (x != null) o.offset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 4);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ListPartitionReassignmentsRequest {
   static readonly API_KEY: i16 = 46;
@@ -77,11 +77,23 @@ export class ListPartitionReassignmentsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,28 @@ export class ListPartitionReassignmentsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsRequest"): ListPartitionReassignmentsRequest {
     const o = new ListPartitionReassignmentsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ListPartitionReassignmentsRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, "ListPartitionReassignmentsRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null && x.isNull) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +200,23 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitionIndexes");
+    {
+      const x = this.partitionIndexes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +226,27 @@ export class ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics 
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics"): ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics {
     const o = new ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsRequest_ListPartitionReassignmentsTopics.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -280,13 +335,27 @@ export class ListPartitionReassignmentsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -298,14 +367,32 @@ export class ListPartitionReassignmentsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse"): ListPartitionReassignmentsResponse {
     const o = new ListPartitionReassignmentsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListPartitionReassignmentsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListPartitionReassignmentsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ListPartitionReassignmentsResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ListPartitionReassignmentsResponse.errorMessage", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ListPartitionReassignmentsResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse.topics", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListPartitionReassignmentsResponse_OngoingTopicReassignment>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingTopicReassignment.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -382,11 +469,23 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -396,12 +495,27 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse_OngoingTopicReassignment"): ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     const o = new ListPartitionReassignmentsResponse_OngoingTopicReassignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions", e); if (items != null) { const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, "ListPartitionReassignmentsResponse_OngoingTopicReassignment.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListPartitionReassignmentsResponse_OngoingPartitionReassignment>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListPartitionReassignmentsResponse_OngoingPartitionReassignment.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -487,13 +601,45 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("replicas"); { const x = this.replicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("addingReplicas"); { const x = this.addingReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("removingReplicas"); { const x = this.removingReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("replicas");
+    {
+      const x = this.replicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("addingReplicas");
+    {
+      const x = this.addingReplicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("removingReplicas");
+    {
+      const x = this.removingReplicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -505,14 +651,45 @@ export class ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListPartitionReassignmentsResponse_OngoingPartitionReassignment"): ListPartitionReassignmentsResponse_OngoingPartitionReassignment {
     const o = new ListPartitionReassignmentsResponse_OngoingPartitionReassignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
-    { const x = v.get("addingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.addingReplicas[]", e, -2147483648, 2147483647); o.addingReplicas = a; } } } }
-    { const x = v.get("removingReplicas"); if (x == null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ListPartitionReassignmentsResponse_OngoingPartitionReassignment.removingReplicas[]", e, -2147483648, 2147483647); o.removingReplicas = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicas", "Replicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicas = a;
+      }
+    }
+    x = f.field("addingReplicas", "AddingReplicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.addingReplicas = a;
+      }
+    }
+    x = f.field("removingReplicas", "RemovingReplicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.removingReplicas = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ListTransactionsRequest {
   static readonly API_KEY: i16 = 66;
@@ -101,17 +101,40 @@ export class ListTransactionsRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("stateFilters"); { const x = this.stateFilters; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("producerIdFilters"); { const x = this.producerIdFilters; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(x[i]); } j.endArray(); } }
+    j.key("stateFilters");
+    {
+      const x = this.stateFilters;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("producerIdFilters");
+    {
+      const x = this.producerIdFilters;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(x[i]);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("durationFilter"); j.int(this.durationFilter);
+      j.key("durationFilter");
+      j.int(this.durationFilter);
     }
     if (version >= 2) {
-      j.key("transactionalIdPattern"); j.str(this.transactionalIdPattern);
+      j.key("transactionalIdPattern");
+      j.str(this.transactionalIdPattern);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -123,14 +146,39 @@ export class ListTransactionsRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsRequest"): ListTransactionsRequest {
     const o = new ListTransactionsRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("stateFilters"); if (x == null) { e.add("ListTransactionsRequest.stateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.stateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.stateFilters", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListTransactionsRequest.stateFilters[]", e); o.stateFilters = a; } } } }
-    { const x = v.get("producerIdFilters"); if (x == null) { e.add("ListTransactionsRequest.producerIdFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.producerIdFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsRequest.producerIdFilters", e); if (items != null) { const a = new StaticArray<i64>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], "ListTransactionsRequest.producerIdFilters[]", e, i64.MIN_VALUE, i64.MAX_VALUE); o.producerIdFilters = a; } } } }
-    if (version >= 1) { const x = v.get("durationFilter"); if (x == null) { e.add("ListTransactionsRequest.durationFilter", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsRequest.durationFilter", "cannot be null in this version"); } else { o.durationFilter = jsonInt(x, "ListTransactionsRequest.durationFilter", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 2) { const x = v.get("transactionalIdPattern"); if (x == null) { e.add("ListTransactionsRequest.transactionalIdPattern", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalIdPattern = null; } else { o.transactionalIdPattern = jsonString(x, "ListTransactionsRequest.transactionalIdPattern", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("stateFilters", "StateFilters", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.stateFilters = a;
+      }
+    }
+    x = f.field("producerIdFilters", "ProducerIdFilters", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i64>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonInt(items[i], f.item(i), e, i64.MIN_VALUE, i64.MAX_VALUE);
+        o.producerIdFilters = a;
+      }
+    }
+    x = f.field("durationFilter", "DurationFilter", version >= 1);
+    if (x != null) o.durationFilter = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("transactionalIdPattern", "TransactionalIdPattern", version >= 2);
+    if (x != null && x.isNull) o.transactionalIdPattern = null;
+    else if (x != null) o.transactionalIdPattern = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -219,13 +267,36 @@ export class ListTransactionsResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("unknownStateFilters"); { const x = this.unknownStateFilters; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("transactionStates"); { const x = this.transactionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("unknownStateFilters");
+    {
+      const x = this.unknownStateFilters;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("transactionStates");
+    {
+      const x = this.transactionStates;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -237,14 +308,38 @@ export class ListTransactionsResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsResponse"): ListTransactionsResponse {
     const o = new ListTransactionsResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ListTransactionsResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ListTransactionsResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ListTransactionsResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ListTransactionsResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("unknownStateFilters"); if (x == null) { e.add("ListTransactionsResponse.unknownStateFilters", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.unknownStateFilters", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.unknownStateFilters", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ListTransactionsResponse.unknownStateFilters[]", e); o.unknownStateFilters = a; } } } }
-    { const x = v.get("transactionStates"); if (x == null) { e.add("ListTransactionsResponse.transactionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse.transactionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "ListTransactionsResponse.transactionStates", e); if (items != null) { const a = new Array<ListTransactionsResponse_TransactionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, "ListTransactionsResponse.transactionStates[]"); o.transactionStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("unknownStateFilters", "UnknownStateFilters", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.unknownStateFilters = a;
+      }
+    }
+    x = f.field("transactionStates", "TransactionStates", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ListTransactionsResponse_TransactionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ListTransactionsResponse_TransactionState.fromJson(items[i], version, e, f.item(i));
+        o.transactionStates = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -326,12 +421,16 @@ export class ListTransactionsResponse_TransactionState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("transactionState"); j.str(this.transactionState);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("transactionState");
+    j.str(this.transactionState);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -342,13 +441,22 @@ export class ListTransactionsResponse_TransactionState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ListTransactionsResponse_TransactionState"): ListTransactionsResponse_TransactionState {
     const o = new ListTransactionsResponse_TransactionState();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalId"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "ListTransactionsResponse_TransactionState.transactionalId", e); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "ListTransactionsResponse_TransactionState.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("transactionState"); if (x == null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ListTransactionsResponse_TransactionState.transactionState", "cannot be null in this version"); } else { o.transactionState = jsonString(x, "ListTransactionsResponse_TransactionState.transactionState", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("transactionState", "TransactionState", true);
+    if (x != null) o.transactionState = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

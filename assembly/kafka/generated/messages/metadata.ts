@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class MetadataRequest {
   static readonly API_KEY: i16 = 3;
@@ -108,19 +108,33 @@ export class MetadataRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 4) {
-      j.key("allowAutoTopicCreation"); j.bool(this.allowAutoTopicCreation);
+      j.key("allowAutoTopicCreation");
+      j.bool(this.allowAutoTopicCreation);
     }
     if (version >= 8 && version <= 10) {
-      j.key("includeClusterAuthorizedOperations"); j.bool(this.includeClusterAuthorizedOperations);
+      j.key("includeClusterAuthorizedOperations");
+      j.bool(this.includeClusterAuthorizedOperations);
     }
     if (version >= 8) {
-      j.key("includeTopicAuthorizedOperations"); j.bool(this.includeTopicAuthorizedOperations);
+      j.key("includeTopicAuthorizedOperations");
+      j.bool(this.includeTopicAuthorizedOperations);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -132,14 +146,32 @@ export class MetadataRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataRequest"): MetadataRequest {
     const o = new MetadataRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topics"); if (x == null) { e.add("MetadataRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 1) o.topics = null; else e.add("MetadataRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataRequest.topics", e); if (items != null) { const a = new Array<MetadataRequest_MetadataRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataRequest_MetadataRequestTopic.fromJson(items[i], version, e, "MetadataRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 4) { const x = v.get("allowAutoTopicCreation"); if (x == null) { e.add("MetadataRequest.allowAutoTopicCreation", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.allowAutoTopicCreation", "cannot be null in this version"); } else { o.allowAutoTopicCreation = jsonBool(x, "MetadataRequest.allowAutoTopicCreation", e); } }
-    if (version >= 8 && version <= 10) { const x = v.get("includeClusterAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeClusterAuthorizedOperations", "cannot be null in this version"); } else { o.includeClusterAuthorizedOperations = jsonBool(x, "MetadataRequest.includeClusterAuthorizedOperations", e); } }
-    if (version >= 8) { const x = v.get("includeTopicAuthorizedOperations"); if (x == null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest.includeTopicAuthorizedOperations", "cannot be null in this version"); } else { o.includeTopicAuthorizedOperations = jsonBool(x, "MetadataRequest.includeTopicAuthorizedOperations", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topics", "Topics", true);
+    if (x != null && x.isNull && (version >= 1)) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<MetadataRequest_MetadataRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = MetadataRequest_MetadataRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("allowAutoTopicCreation", "AllowAutoTopicCreation", version >= 4);
+    if (x != null) o.allowAutoTopicCreation = jsonBool(x, f.path, e);
+    x = f.field("includeClusterAuthorizedOperations", "IncludeClusterAuthorizedOperations", version >= 8 && version <= 10);
+    if (x != null) o.includeClusterAuthorizedOperations = jsonBool(x, f.path, e);
+    x = f.field("includeTopicAuthorizedOperations", "IncludeTopicAuthorizedOperations", version >= 8);
+    if (x != null) o.includeTopicAuthorizedOperations = jsonBool(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -225,13 +257,16 @@ export class MetadataRequest_MetadataRequestTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("name"); j.str(this.name);
+    j.key("name");
+    j.str(this.name);
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -241,12 +276,21 @@ export class MetadataRequest_MetadataRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataRequest_MetadataRequestTopic"): MetadataRequest_MetadataRequestTopic {
     const o = new MetadataRequest_MetadataRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataRequest_MetadataRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataRequest_MetadataRequestTopic.topicId", e); } }
-    { const x = v.get("name"); if (x == null) { e.add("MetadataRequest_MetadataRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 10) o.name = null; else e.add("MetadataRequest_MetadataRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataRequest_MetadataRequestTopic.name", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("name", "Name", true);
+    if (x != null && x.isNull && (version >= 10)) o.name = null;
+    else if (x != null) o.name = jsonString(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -385,26 +429,52 @@ export class MetadataResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("brokers"); { const x = this.brokers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("brokers");
+    {
+      const x = this.brokers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 2) {
-      j.key("clusterId"); j.str(this.clusterId);
+      j.key("clusterId");
+      j.str(this.clusterId);
     }
     if (version >= 1) {
-      j.key("controllerId"); j.int(<i64>this.controllerId);
+      j.key("controllerId");
+      j.int(<i64>this.controllerId);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 8 && version <= 10) {
-      j.key("clusterAuthorizedOperations"); j.int(<i64>this.clusterAuthorizedOperations);
+      j.key("clusterAuthorizedOperations");
+      j.int(<i64>this.clusterAuthorizedOperations);
     }
     if (version >= 13) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -419,17 +489,45 @@ export class MetadataResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse"): MetadataResponse {
     const o = new MetadataResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("MetadataResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "MetadataResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("brokers"); if (x == null) { e.add("MetadataResponse.brokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.brokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.brokers", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseBroker.fromJson(items[i], version, e, "MetadataResponse.brokers[]"); o.brokers = a; } } } }
-    if (version >= 2) { const x = v.get("clusterId"); if (x == null) { e.add("MetadataResponse.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "MetadataResponse.clusterId", e); } }
-    if (version >= 1) { const x = v.get("controllerId"); if (x == null) { e.add("MetadataResponse.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "MetadataResponse.controllerId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("MetadataResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse.topics", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseTopic.fromJson(items[i], version, e, "MetadataResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 8 && version <= 10) { const x = v.get("clusterAuthorizedOperations"); if (x == null) { e.add("MetadataResponse.clusterAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.clusterAuthorizedOperations", "cannot be null in this version"); } else { o.clusterAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse.clusterAuthorizedOperations", e, -2147483648, 2147483647); } }
-    if (version >= 13) { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 3);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokers", "Brokers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<MetadataResponse_MetadataResponseBroker>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseBroker.fromJson(items[i], version, e, f.item(i));
+        o.brokers = a;
+      }
+    }
+    x = f.field("clusterId", "ClusterId", version >= 2);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("controllerId", "ControllerId", version >= 1);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<MetadataResponse_MetadataResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("clusterAuthorizedOperations", "ClusterAuthorizedOperations", version >= 8 && version <= 10);
+    if (x != null) o.clusterAuthorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", version >= 13);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -524,15 +622,20 @@ export class MetadataResponse_MetadataResponseBroker {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("nodeId"); j.int(<i64>this.nodeId);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("nodeId");
+    j.int(<i64>this.nodeId);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
     if (version >= 1) {
-      j.key("rack"); j.str(this.rack);
+      j.key("rack");
+      j.str(this.rack);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -544,14 +647,25 @@ export class MetadataResponse_MetadataResponseBroker {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponseBroker"): MetadataResponse_MetadataResponseBroker {
     const o = new MetadataResponse_MetadataResponseBroker();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("nodeId"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "MetadataResponse_MetadataResponseBroker.nodeId", e, -2147483648, 2147483647); } }
-    { const x = v.get("host"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.host", "cannot be null in this version"); } else { o.host = jsonString(x, "MetadataResponse_MetadataResponseBroker.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseBroker.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "MetadataResponse_MetadataResponseBroker.port", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("rack"); if (x == null) { e.add("MetadataResponse_MetadataResponseBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "MetadataResponse_MetadataResponseBroker.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", true);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", version >= 1);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -671,21 +785,37 @@ export class MetadataResponse_MetadataResponseTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("name"); j.str(this.name);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("name");
+    j.str(this.name);
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 1) {
-      j.key("isInternal"); j.bool(this.isInternal);
+      j.key("isInternal");
+      j.bool(this.isInternal);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 8) {
-      j.key("topicAuthorizedOperations"); j.int(<i64>this.topicAuthorizedOperations);
+      j.key("topicAuthorizedOperations");
+      j.int(<i64>this.topicAuthorizedOperations);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -699,16 +829,36 @@ export class MetadataResponse_MetadataResponseTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponseTopic"): MetadataResponse_MetadataResponseTopic {
     const o = new MetadataResponse_MetadataResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse_MetadataResponseTopic.errorCode", e, -32768, 32767); } }
-    { const x = v.get("name"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 12) o.name = null; else e.add("MetadataResponse_MetadataResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "MetadataResponse_MetadataResponseTopic.name", e); } }
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "MetadataResponse_MetadataResponseTopic.topicId", e); } }
-    if (version >= 1) { const x = v.get("isInternal"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.isInternal", "cannot be null in this version"); } else { o.isInternal = jsonBool(x, "MetadataResponse_MetadataResponseTopic.isInternal", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponseTopic.partitions", e); if (items != null) { const a = new Array<MetadataResponse_MetadataResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponsePartition.fromJson(items[i], version, e, "MetadataResponse_MetadataResponseTopic.partitions[]"); o.partitions = a; } } } }
-    if (version >= 8) { const x = v.get("topicAuthorizedOperations"); if (x == null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", "cannot be null in this version"); } else { o.topicAuthorizedOperations = <i32>jsonInt(x, "MetadataResponse_MetadataResponseTopic.topicAuthorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("name", "Name", true);
+    if (x != null && x.isNull && (version >= 12)) o.name = null;
+    else if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("isInternal", "IsInternal", version >= 1);
+    if (x != null) o.isInternal = jsonBool(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<MetadataResponse_MetadataResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = MetadataResponse_MetadataResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    x = f.field("topicAuthorizedOperations", "TopicAuthorizedOperations", version >= 8);
+    if (x != null) o.topicAuthorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -824,20 +974,55 @@ export class MetadataResponse_MetadataResponsePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
     if (version >= 7) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
-    j.key("replicaNodes"); { const x = this.replicaNodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("isrNodes"); { const x = this.isrNodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("replicaNodes");
+    {
+      const x = this.replicaNodes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("isrNodes");
+    {
+      const x = this.isrNodes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
     if (version >= 5) {
-      j.key("offlineReplicas"); { const x = this.offlineReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("offlineReplicas");
+      {
+        const x = this.offlineReplicas;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -852,17 +1037,51 @@ export class MetadataResponse_MetadataResponsePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "MetadataResponse_MetadataResponsePartition"): MetadataResponse_MetadataResponsePartition {
     const o = new MetadataResponse_MetadataResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "MetadataResponse_MetadataResponsePartition.errorCode", e, -32768, 32767); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderId", e, -2147483648, 2147483647); } }
-    if (version >= 7) { const x = v.get("leaderEpoch"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "MetadataResponse_MetadataResponsePartition.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.replicaNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.replicaNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.replicaNodes[]", e, -2147483648, 2147483647); o.replicaNodes = a; } } } }
-    { const x = v.get("isrNodes"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.isrNodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.isrNodes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.isrNodes[]", e, -2147483648, 2147483647); o.isrNodes = a; } } } }
-    if (version >= 5) { const x = v.get("offlineReplicas"); if (x == null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("MetadataResponse_MetadataResponsePartition.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "MetadataResponse_MetadataResponsePartition.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "MetadataResponse_MetadataResponsePartition.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 7);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaNodes", "ReplicaNodes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicaNodes = a;
+      }
+    }
+    x = f.field("isrNodes", "IsrNodes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.isrNodes = a;
+      }
+    }
+    x = f.field("offlineReplicas", "OfflineReplicas", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.offlineReplicas = a;
+      }
+    }
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class OffsetCommitRequest {
   static readonly API_KEY: i16 = 8;
@@ -125,23 +125,39 @@ export class OffsetCommitRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
+    j.key("groupId");
+    j.str(this.groupId);
     if (version >= 1) {
-      j.key("generationIdOrMemberEpoch"); j.int(<i64>this.generationIdOrMemberEpoch);
+      j.key("generationIdOrMemberEpoch");
+      j.int(<i64>this.generationIdOrMemberEpoch);
     }
     if (version >= 1) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 7) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
     if (version >= 2 && version <= 4) {
-      j.key("retentionTimeMs"); j.int(this.retentionTimeMs);
+      j.key("retentionTimeMs");
+      j.int(this.retentionTimeMs);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -155,16 +171,36 @@ export class OffsetCommitRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest"): OffsetCommitRequest {
     const o = new OffsetCommitRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("OffsetCommitRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetCommitRequest.groupId", e); } }
-    if (version >= 1) { const x = v.get("generationIdOrMemberEpoch"); if (x == null) { e.add("OffsetCommitRequest.generationIdOrMemberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.generationIdOrMemberEpoch", "cannot be null in this version"); } else { o.generationIdOrMemberEpoch = <i32>jsonInt(x, "OffsetCommitRequest.generationIdOrMemberEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("memberId"); if (x == null) { e.add("OffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "OffsetCommitRequest.memberId", e); } }
-    if (version >= 7) { const x = v.get("groupInstanceId"); if (x == null) { e.add("OffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "OffsetCommitRequest.groupInstanceId", e); } }
-    if (version >= 2 && version <= 4) { const x = v.get("retentionTimeMs"); if (x == null) { e.add("OffsetCommitRequest.retentionTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.retentionTimeMs", "cannot be null in this version"); } else { o.retentionTimeMs = jsonInt(x, "OffsetCommitRequest.retentionTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest.topics", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, "OffsetCommitRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("generationIdOrMemberEpoch", "GenerationIdOrMemberEpoch", version >= 1);
+    if (x != null) o.generationIdOrMemberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("memberId", "MemberId", version >= 1);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 7);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("retentionTimeMs", "RetentionTimeMs", version >= 2 && version <= 4);
+    if (x != null) o.retentionTimeMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetCommitRequest_OffsetCommitRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -262,16 +298,29 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 9) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -282,13 +331,29 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest_OffsetCommitRequestTopic"): OffsetCommitRequest_OffsetCommitRequestTopic {
     const o = new OffsetCommitRequest_OffsetCommitRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestTopic.name", e); } }
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitRequest_OffsetCommitRequestTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, "OffsetCommitRequest_OffsetCommitRequestTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 9);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetCommitRequest_OffsetCommitRequestPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetCommitRequest_OffsetCommitRequestPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -393,18 +458,24 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("committedOffset"); j.int(this.committedOffset);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("committedOffset");
+    j.int(this.committedOffset);
     if (version >= 6) {
-      j.key("committedLeaderEpoch"); j.int(<i64>this.committedLeaderEpoch);
+      j.key("committedLeaderEpoch");
+      j.int(<i64>this.committedLeaderEpoch);
     }
     if (version >= 1 && version <= 1) {
-      j.key("commitTimestamp"); j.int(this.commitTimestamp);
+      j.key("commitTimestamp");
+      j.int(this.commitTimestamp);
     }
-    j.key("committedMetadata"); j.str(this.committedMetadata);
+    j.key("committedMetadata");
+    j.str(this.committedMetadata);
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -417,15 +488,27 @@ export class OffsetCommitRequest_OffsetCommitRequestPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitRequest_OffsetCommitRequestPartition"): OffsetCommitRequest_OffsetCommitRequestPartition {
     const o = new OffsetCommitRequest_OffsetCommitRequestPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 6) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 1 && version <= 1) { const x = v.get("commitTimestamp"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", "cannot be null in this version"); } else { o.commitTimestamp = jsonInt(x, "OffsetCommitRequest_OffsetCommitRequestPartition.commitTimestamp", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("committedMetadata"); if (x == null) { e.add("OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "OffsetCommitRequest_OffsetCommitRequestPartition.committedMetadata", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("committedOffset", "CommittedOffset", true);
+    if (x != null) o.committedOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("committedLeaderEpoch", "CommittedLeaderEpoch", version >= 6);
+    if (x != null) o.committedLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("commitTimestamp", "CommitTimestamp", version >= 1 && version <= 1);
+    if (x != null) o.commitTimestamp = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("committedMetadata", "CommittedMetadata", true);
+    if (x != null && x.isNull) o.committedMetadata = null;
+    else if (x != null) o.committedMetadata = jsonString(x, f.path, e);
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -511,13 +594,25 @@ export class OffsetCommitResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -527,12 +622,27 @@ export class OffsetCommitResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse"): OffsetCommitResponse {
     const o = new OffsetCommitResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse.topics", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, "OffsetCommitResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 3);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetCommitResponse_OffsetCommitResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -630,16 +740,29 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 9) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -650,13 +773,29 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse_OffsetCommitResponseTopic"): OffsetCommitResponse_OffsetCommitResponseTopic {
     const o = new OffsetCommitResponse_OffsetCommitResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetCommitResponse_OffsetCommitResponseTopic.name", e); } }
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetCommitResponse_OffsetCommitResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, "OffsetCommitResponse_OffsetCommitResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 9);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetCommitResponse_OffsetCommitResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetCommitResponse_OffsetCommitResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -732,11 +871,14 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 8) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -746,12 +888,20 @@ export class OffsetCommitResponse_OffsetCommitResponsePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetCommitResponse_OffsetCommitResponsePartition"): OffsetCommitResponse_OffsetCommitResponsePartition {
     const o = new OffsetCommitResponse_OffsetCommitResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetCommitResponse_OffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 8) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class OffsetDeleteRequest {
   static readonly API_KEY: i16 = 47;
@@ -49,11 +49,22 @@ export class OffsetDeleteRequest {
     { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     j.endObject();
   }
 
@@ -63,12 +74,24 @@ export class OffsetDeleteRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest"): OffsetDeleteRequest {
     const o = new OffsetDeleteRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("OffsetDeleteRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetDeleteRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest.topics", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, "OffsetDeleteRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    f.finish();
     return o;
   }
 
@@ -116,11 +139,22 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     j.endObject();
   }
 
@@ -130,12 +164,24 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest_OffsetDeleteRequestTopic"): OffsetDeleteRequest_OffsetDeleteRequestTopic {
     const o = new OffsetDeleteRequest_OffsetDeleteRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, "OffsetDeleteRequest_OffsetDeleteRequestTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetDeleteRequest_OffsetDeleteRequestPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteRequest_OffsetDeleteRequestPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    f.finish();
     return o;
   }
 
@@ -178,10 +224,11 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
     w.int32(this.partitionIndex);
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
     j.endObject();
   }
 
@@ -190,11 +237,15 @@ export class OffsetDeleteRequest_OffsetDeleteRequestPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteRequest_OffsetDeleteRequestPartition"): OffsetDeleteRequest_OffsetDeleteRequestPartition {
     const o = new OffsetDeleteRequest_OffsetDeleteRequestPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteRequest_OffsetDeleteRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    f.finish();
     return o;
   }
 
@@ -250,12 +301,24 @@ export class OffsetDeleteResponse {
     { const x = this.topics; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     j.endObject();
   }
 
@@ -266,13 +329,26 @@ export class OffsetDeleteResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse"): OffsetDeleteResponse {
     const o = new OffsetDeleteResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetDeleteResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetDeleteResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetDeleteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse.topics", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, "OffsetDeleteResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetDeleteResponse_OffsetDeleteResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    f.finish();
     return o;
   }
 
@@ -321,11 +397,22 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     { const x = this.partitions; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { unchecked(x[i]).encode(w, version); } } }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     j.endObject();
   }
 
@@ -335,12 +422,24 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse_OffsetDeleteResponseTopic"): OffsetDeleteResponse_OffsetDeleteResponseTopic {
     const o = new OffsetDeleteResponse_OffsetDeleteResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, "OffsetDeleteResponse_OffsetDeleteResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetDeleteResponse_OffsetDeleteResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetDeleteResponse_OffsetDeleteResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    f.finish();
     return o;
   }
 
@@ -388,11 +487,13 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
     w.int16(this.errorCode);
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     j.endObject();
   }
 
@@ -402,12 +503,17 @@ export class OffsetDeleteResponse_OffsetDeleteResponsePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetDeleteResponse_OffsetDeleteResponsePartition"): OffsetDeleteResponse_OffsetDeleteResponsePartition {
     const o = new OffsetDeleteResponse_OffsetDeleteResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetDeleteResponse_OffsetDeleteResponsePartition.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    f.finish();
     return o;
   }
 

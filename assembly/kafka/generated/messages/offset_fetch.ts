@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class OffsetFetchRequest {
   static readonly API_KEY: i16 = 9;
@@ -115,21 +115,44 @@ export class OffsetFetchRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 7) {
-      j.key("groupId"); j.str(this.groupId);
+      j.key("groupId");
+      j.str(this.groupId);
     }
     if (version <= 7) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 8) {
-      j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("groups");
+      {
+        const x = this.groups;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 7) {
-      j.key("requireStable"); j.bool(this.requireStable);
+      j.key("requireStable");
+      j.bool(this.requireStable);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -141,14 +164,39 @@ export class OffsetFetchRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest"): OffsetFetchRequest {
     const o = new OffsetFetchRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 7) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest.groupId", e); } }
-    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { if (version >= 2) o.topics = null; else e.add("OffsetFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopic.fromJson(items[i], version, e, "OffsetFetchRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchRequest.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest.groups", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestGroup.fromJson(items[i], version, e, "OffsetFetchRequest.groups[]"); o.groups = a; } } } }
-    if (version >= 7) { const x = v.get("requireStable"); if (x == null) { e.add("OffsetFetchRequest.requireStable", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest.requireStable", "cannot be null in this version"); } else { o.requireStable = jsonBool(x, "OffsetFetchRequest.requireStable", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", version <= 7);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", version <= 7);
+    if (x != null && x.isNull && (version >= 2)) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("groups", "Groups", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchRequest_OffsetFetchRequestGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    x = f.field("requireStable", "RequireStable", version >= 7);
+    if (x != null) o.requireStable = jsonBool(x, f.path, e);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -239,15 +287,27 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 7) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version <= 7) {
-      j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("partitionIndexes");
+      {
+        const x = this.partitionIndexes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -257,12 +317,27 @@ export class OffsetFetchRequest_OffsetFetchRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestTopic"): OffsetFetchRequest_OffsetFetchRequestTopic {
     const o = new OffsetFetchRequest_OffsetFetchRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopic.name", e); } }
-    if (version <= 7) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopic.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 7);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", version <= 7);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -376,21 +451,35 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8) {
-      j.key("groupId"); j.str(this.groupId);
+      j.key("groupId");
+      j.str(this.groupId);
     }
     if (version >= 9) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 9) {
-      j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
+      j.key("memberEpoch");
+      j.int(<i64>this.memberEpoch);
     }
     if (version >= 8) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -402,14 +491,33 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestGroup"): OffsetFetchRequest_OffsetFetchRequestGroup {
     const o = new OffsetFetchRequest_OffsetFetchRequestGroup();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.groupId", e); } }
-    if (version >= 9) { const x = v.get("memberId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberId", e); } }
-    if (version >= 9) { const x = v.get("memberEpoch"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "OffsetFetchRequest_OffsetFetchRequestGroup.memberEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { o.topics = null; } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, "OffsetFetchRequest_OffsetFetchRequestGroup.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", version >= 8);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", version >= 9);
+    if (x != null && x.isNull) o.memberId = null;
+    else if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", version >= 9);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", version >= 8);
+    if (x != null && x.isNull) o.topics = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchRequest_OffsetFetchRequestTopics>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchRequest_OffsetFetchRequestTopics.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -514,18 +622,31 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8 && version <= 9) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 8) {
-      j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("partitionIndexes");
+      {
+        const x = this.partitionIndexes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -536,13 +657,29 @@ export class OffsetFetchRequest_OffsetFetchRequestTopics {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchRequest_OffsetFetchRequestTopics"): OffsetFetchRequest_OffsetFetchRequestTopics {
     const o = new OffsetFetchRequest_OffsetFetchRequestTopics();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchRequest_OffsetFetchRequestTopics.name", e); } }
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchRequest_OffsetFetchRequestTopics.topicId", e); } }
-    if (version >= 8) { const x = v.get("partitionIndexes"); if (x == null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "OffsetFetchRequest_OffsetFetchRequestTopics.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 8 && version <= 9);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -659,21 +796,44 @@ export class OffsetFetchResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
     if (version <= 7) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 2 && version <= 7) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
     if (version >= 8) {
-      j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("groups");
+      {
+        const x = this.groups;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -685,14 +845,38 @@ export class OffsetFetchResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse"): OffsetFetchResponse {
     const o = new OffsetFetchResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetFetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetFetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version <= 7) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopic.fromJson(items[i], version, e, "OffsetFetchResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 2 && version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 8) { const x = v.get("groups"); if (x == null) { e.add("OffsetFetchResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse.groups", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, "OffsetFetchResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 3);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", version <= 7);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("errorCode", "ErrorCode", version >= 2 && version <= 7);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("groups", "Groups", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchResponse_OffsetFetchResponseGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -784,15 +968,27 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 7) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version <= 7) {
-      j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitions");
+      {
+        const x = this.partitions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -802,12 +998,27 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseTopic"): OffsetFetchResponse_OffsetFetchResponseTopic {
     const o = new OffsetFetchResponse_OffsetFetchResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 7) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopic.name", e); } }
-    if (version <= 7) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 7);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", version <= 7);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -933,24 +1144,30 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 7) {
-      j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+      j.key("partitionIndex");
+      j.int(<i64>this.partitionIndex);
     }
     if (version <= 7) {
-      j.key("committedOffset"); j.int(this.committedOffset);
+      j.key("committedOffset");
+      j.int(this.committedOffset);
     }
     if (version >= 5 && version <= 7) {
-      j.key("committedLeaderEpoch"); j.int(<i64>this.committedLeaderEpoch);
+      j.key("committedLeaderEpoch");
+      j.int(<i64>this.committedLeaderEpoch);
     }
     if (version <= 7) {
-      j.key("metadata"); j.str(this.metadata);
+      j.key("metadata");
+      j.str(this.metadata);
     }
     if (version <= 7) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -963,15 +1180,27 @@ export class OffsetFetchResponse_OffsetFetchResponsePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponsePartition"): OffsetFetchResponse_OffsetFetchResponsePartition {
     const o = new OffsetFetchResponse_OffsetFetchResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 7) { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version <= 7) { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5 && version <= 7) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
-    if (version <= 7) { const x = v.get("metadata"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.metadata", "missing"); } else if (x.kind == JsonKind.Null) { o.metadata = null; } else { o.metadata = jsonString(x, "OffsetFetchResponse_OffsetFetchResponsePartition.metadata", e); } }
-    if (version <= 7) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartition.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", version <= 7);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("committedOffset", "CommittedOffset", version <= 7);
+    if (x != null) o.committedOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("committedLeaderEpoch", "CommittedLeaderEpoch", version >= 5 && version <= 7);
+    if (x != null) o.committedLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("metadata", "Metadata", version <= 7);
+    if (x != null && x.isNull) o.metadata = null;
+    else if (x != null) o.metadata = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", version <= 7);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1073,18 +1302,31 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8) {
-      j.key("groupId"); j.str(this.groupId);
+      j.key("groupId");
+      j.str(this.groupId);
     }
     if (version >= 8) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 8) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1095,13 +1337,29 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseGroup"): OffsetFetchResponse_OffsetFetchResponseGroup {
     const o = new OffsetFetchResponse_OffsetFetchResponseGroup();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8) { const x = v.get("groupId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseGroup.groupId", e); } }
-    if (version >= 8) { const x = v.get("topics"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseGroup.topics", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopics.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseGroup.topics[]"); o.topics = a; } } } }
-    if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponseGroup.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", version >= 8);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchResponse_OffsetFetchResponseTopics>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponseTopics.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("errorCode", "ErrorCode", version >= 8);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1207,18 +1465,31 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8 && version <= 9) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 10) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 8) {
-      j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitions");
+      {
+        const x = this.partitions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1229,13 +1500,29 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponseTopics"): OffsetFetchResponse_OffsetFetchResponseTopics {
     const o = new OffsetFetchResponse_OffsetFetchResponseTopics();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8 && version <= 9) { const x = v.get("name"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.name", "cannot be null in this version"); } else { o.name = jsonString(x, "OffsetFetchResponse_OffsetFetchResponseTopics.name", e); } }
-    if (version >= 10) { const x = v.get("topicId"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "OffsetFetchResponse_OffsetFetchResponseTopics.topicId", e); } }
-    if (version >= 8) { const x = v.get("partitions"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponseTopics.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions", e); if (items != null) { const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, "OffsetFetchResponse_OffsetFetchResponseTopics.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 8 && version <= 9);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 10);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetFetchResponse_OffsetFetchResponsePartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetFetchResponse_OffsetFetchResponsePartitions.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1361,24 +1648,30 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8) {
-      j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+      j.key("partitionIndex");
+      j.int(<i64>this.partitionIndex);
     }
     if (version >= 8) {
-      j.key("committedOffset"); j.int(this.committedOffset);
+      j.key("committedOffset");
+      j.int(this.committedOffset);
     }
     if (version >= 8) {
-      j.key("committedLeaderEpoch"); j.int(<i64>this.committedLeaderEpoch);
+      j.key("committedLeaderEpoch");
+      j.int(<i64>this.committedLeaderEpoch);
     }
     if (version >= 8) {
-      j.key("metadata"); j.str(this.metadata);
+      j.key("metadata");
+      j.str(this.metadata);
     }
     if (version >= 8) {
-      j.key("errorCode"); j.int(<i64>this.errorCode);
+      j.key("errorCode");
+      j.int(<i64>this.errorCode);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1391,15 +1684,27 @@ export class OffsetFetchResponse_OffsetFetchResponsePartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetFetchResponse_OffsetFetchResponsePartitions"): OffsetFetchResponse_OffsetFetchResponsePartitions {
     const o = new OffsetFetchResponse_OffsetFetchResponsePartitions();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8) { const x = v.get("partitionIndex"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("committedOffset"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 8) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.committedLeaderEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("metadata"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", "missing"); } else if (x.kind == JsonKind.Null) { o.metadata = null; } else { o.metadata = jsonString(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.metadata", e); } }
-    if (version >= 8) { const x = v.get("errorCode"); if (x == null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetFetchResponse_OffsetFetchResponsePartitions.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", version >= 8);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("committedOffset", "CommittedOffset", version >= 8);
+    if (x != null) o.committedOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("committedLeaderEpoch", "CommittedLeaderEpoch", version >= 8);
+    if (x != null) o.committedLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("metadata", "Metadata", version >= 8);
+    if (x != null && x.isNull) o.metadata = null;
+    else if (x != null) o.metadata = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", version >= 8);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class OffsetForLeaderEpochRequest {
   static readonly API_KEY: i16 = 23;
@@ -84,13 +84,25 @@ export class OffsetForLeaderEpochRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("replicaId"); j.int(<i64>this.replicaId);
+      j.key("replicaId");
+      j.int(<i64>this.replicaId);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -100,12 +112,27 @@ export class OffsetForLeaderEpochRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest"): OffsetForLeaderEpochRequest {
     const o = new OffsetForLeaderEpochRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("replicaId"); if (x == null) { e.add("OffsetForLeaderEpochRequest.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "OffsetForLeaderEpochRequest.replicaId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("replicaId", "ReplicaId", version >= 3);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -181,11 +208,23 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -195,12 +234,27 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest_OffsetForLeaderTopic"): OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     const o = new OffsetForLeaderEpochRequest_OffsetForLeaderTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, "OffsetForLeaderEpochRequest_OffsetForLeaderTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetForLeaderEpochRequest_OffsetForLeaderPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochRequest_OffsetForLeaderPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -288,14 +342,18 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
+    j.key("partition");
+    j.int(<i64>this.partition);
     if (version >= 2) {
-      j.key("currentLeaderEpoch"); j.int(<i64>this.currentLeaderEpoch);
+      j.key("currentLeaderEpoch");
+      j.int(<i64>this.currentLeaderEpoch);
     }
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -306,13 +364,22 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochRequest_OffsetForLeaderPartition"): OffsetForLeaderEpochRequest_OffsetForLeaderPartition {
     const o = new OffsetForLeaderEpochRequest_OffsetForLeaderPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.partition", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.currentLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochRequest_OffsetForLeaderPartition.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("currentLeaderEpoch", "CurrentLeaderEpoch", version >= 2);
+    if (x != null) o.currentLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -398,13 +465,25 @@ export class OffsetForLeaderEpochResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 2) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -414,12 +493,27 @@ export class OffsetForLeaderEpochResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse"): OffsetForLeaderEpochResponse {
     const o = new OffsetForLeaderEpochResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 2) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "OffsetForLeaderEpochResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("OffsetForLeaderEpochResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse.topics", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 2);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -495,11 +589,23 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -509,12 +615,27 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult"): OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     const o = new OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions", e); if (items != null) { const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, "OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<OffsetForLeaderEpochResponse_EpochEndOffset>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = OffsetForLeaderEpochResponse_EpochEndOffset.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -607,15 +728,20 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("partition"); j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("partition");
+    j.int(<i64>this.partition);
     if (version >= 1) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
-    j.key("endOffset"); j.int(this.endOffset);
+    j.key("endOffset");
+    j.int(this.endOffset);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -627,14 +753,24 @@ export class OffsetForLeaderEpochResponse_EpochEndOffset {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "OffsetForLeaderEpochResponse_EpochEndOffset"): OffsetForLeaderEpochResponse_EpochEndOffset {
     const o = new OffsetForLeaderEpochResponse_EpochEndOffset();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.errorCode", e, -32768, 32767); } }
-    { const x = v.get("partition"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.partition", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("leaderEpoch"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("endOffset"); if (x == null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", "cannot be null in this version"); } else { o.endOffset = jsonInt(x, "OffsetForLeaderEpochResponse_EpochEndOffset.endOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 1);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("endOffset", "EndOffset", true);
+    if (x != null) o.endOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ProduceRequest {
   static readonly API_KEY: i16 = 0;
@@ -94,15 +94,29 @@ export class ProduceRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("transactionalId"); j.str(this.transactionalId);
+      j.key("transactionalId");
+      j.str(this.transactionalId);
     }
-    j.key("acks"); j.int(<i64>this.acks);
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    j.key("topicData"); { const x = this.topicData; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("acks");
+    j.int(<i64>this.acks);
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    j.key("topicData");
+    {
+      const x = this.topicData;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -114,14 +128,32 @@ export class ProduceRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest"): ProduceRequest {
     const o = new ProduceRequest();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("transactionalId"); if (x == null) { e.add("ProduceRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { o.transactionalId = null; } else { o.transactionalId = jsonString(x, "ProduceRequest.transactionalId", e); } }
-    { const x = v.get("acks"); if (x == null) { e.add("ProduceRequest.acks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.acks", "cannot be null in this version"); } else { o.acks = <i16>jsonInt(x, "ProduceRequest.acks", e, -32768, 32767); } }
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("ProduceRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "ProduceRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topicData"); if (x == null) { e.add("ProduceRequest.topicData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest.topicData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest.topicData", e); if (items != null) { const a = new Array<ProduceRequest_TopicProduceData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_TopicProduceData.fromJson(items[i], version, e, "ProduceRequest.topicData[]"); o.topicData = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", version >= 3);
+    if (x != null && x.isNull) o.transactionalId = null;
+    else if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("acks", "Acks", true);
+    if (x != null) o.acks = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("timeoutMs", "TimeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topicData", "TopicData", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceRequest_TopicProduceData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_TopicProduceData.fromJson(items[i], version, e, f.item(i));
+        o.topicData = a;
+      }
+    }
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -219,16 +251,29 @@ export class ProduceRequest_TopicProduceData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 12) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 13) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitionData"); { const x = this.partitionData; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitionData");
+    {
+      const x = this.partitionData;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -239,13 +284,29 @@ export class ProduceRequest_TopicProduceData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest_TopicProduceData"): ProduceRequest_TopicProduceData {
     const o = new ProduceRequest_TopicProduceData();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceRequest_TopicProduceData.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceRequest_TopicProduceData.name", e); } }
-    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceRequest_TopicProduceData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceRequest_TopicProduceData.topicId", e); } }
-    { const x = v.get("partitionData"); if (x == null) { e.add("ProduceRequest_TopicProduceData.partitionData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_TopicProduceData.partitionData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceRequest_TopicProduceData.partitionData", e); if (items != null) { const a = new Array<ProduceRequest_PartitionProduceData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, "ProduceRequest_TopicProduceData.partitionData[]"); o.partitionData = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 12);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 13);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionData", "PartitionData", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceRequest_PartitionProduceData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceRequest_PartitionProduceData.fromJson(items[i], version, e, f.item(i));
+        o.partitionData = a;
+      }
+    }
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -321,11 +382,14 @@ export class ProduceRequest_PartitionProduceData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("index"); j.int(<i64>this.index);
-    j.key("records"); j.bytes(this.records);
+    j.key("index");
+    j.int(<i64>this.index);
+    j.key("records");
+    j.bytes(this.records);
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -335,12 +399,21 @@ export class ProduceRequest_PartitionProduceData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceRequest_PartitionProduceData"): ProduceRequest_PartitionProduceData {
     const o = new ProduceRequest_PartitionProduceData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("index"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceRequest_PartitionProduceData.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "ProduceRequest_PartitionProduceData.index", e, -2147483648, 2147483647); } }
-    { const x = v.get("records"); if (x == null) { e.add("ProduceRequest_PartitionProduceData.records", "missing"); } else if (x.kind == JsonKind.Null) { o.records = null; } else { o.records = jsonBytes(x, "ProduceRequest_PartitionProduceData.records", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("index", "Index", true);
+    if (x != null) o.index = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("records", "Records", true);
+    if (x != null && x.isNull) o.records = null;
+    else if (x != null) o.records = jsonBytes(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -449,16 +522,38 @@ export class ProduceResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
     if (version >= 10) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -469,13 +564,37 @@ export class ProduceResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse"): ProduceResponse {
     const o = new ProduceResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("responses"); if (x == null) { e.add("ProduceResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.responses", e); if (items != null) { const a = new Array<ProduceResponse_TopicProduceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_TopicProduceResponse.fromJson(items[i], version, e, "ProduceResponse.responses[]"); o.responses = a; } } } }
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ProduceResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ProduceResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    if (version >= 10) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ProduceResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, "ProduceResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceResponse_TopicProduceResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_TopicProduceResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 10);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 10) f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -574,16 +693,29 @@ export class ProduceResponse_TopicProduceResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 12) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 13) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitionResponses"); { const x = this.partitionResponses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitionResponses");
+    {
+      const x = this.partitionResponses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -594,13 +726,29 @@ export class ProduceResponse_TopicProduceResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_TopicProduceResponse"): ProduceResponse_TopicProduceResponse {
     const o = new ProduceResponse_TopicProduceResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 12) { const x = v.get("name"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.name", "cannot be null in this version"); } else { o.name = jsonString(x, "ProduceResponse_TopicProduceResponse.name", e); } }
-    if (version >= 13) { const x = v.get("topicId"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ProduceResponse_TopicProduceResponse.topicId", e); } }
-    { const x = v.get("partitionResponses"); if (x == null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_TopicProduceResponse.partitionResponses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_TopicProduceResponse.partitionResponses", e); if (items != null) { const a = new Array<ProduceResponse_PartitionProduceResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, "ProduceResponse_TopicProduceResponse.partitionResponses[]"); o.partitionResponses = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 12);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 13);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionResponses", "PartitionResponses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceResponse_PartitionProduceResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_PartitionProduceResponse.fromJson(items[i], version, e, f.item(i));
+        o.partitionResponses = a;
+      }
+    }
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -755,27 +903,45 @@ export class ProduceResponse_PartitionProduceResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("index"); j.int(<i64>this.index);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("baseOffset"); j.int(this.baseOffset);
+    j.key("index");
+    j.int(<i64>this.index);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("baseOffset");
+    j.int(this.baseOffset);
     if (version >= 2) {
-      j.key("logAppendTimeMs"); j.int(this.logAppendTimeMs);
+      j.key("logAppendTimeMs");
+      j.int(this.logAppendTimeMs);
     }
     if (version >= 5) {
-      j.key("logStartOffset"); j.int(this.logStartOffset);
+      j.key("logStartOffset");
+      j.int(this.logStartOffset);
     }
     if (version >= 8) {
-      j.key("recordErrors"); { const x = this.recordErrors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("recordErrors");
+      {
+        const x = this.recordErrors;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 8) {
-      j.key("errorMessage"); j.str(this.errorMessage);
+      j.key("errorMessage");
+      j.str(this.errorMessage);
     }
     if (version >= 10) {
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
+      j.key("currentLeader");
+      this.currentLeader.toJson(j, version);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -791,18 +957,41 @@ export class ProduceResponse_PartitionProduceResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_PartitionProduceResponse"): ProduceResponse_PartitionProduceResponse {
     const o = new ProduceResponse_PartitionProduceResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("index"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.index", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.index", "cannot be null in this version"); } else { o.index = <i32>jsonInt(x, "ProduceResponse_PartitionProduceResponse.index", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ProduceResponse_PartitionProduceResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("baseOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.baseOffset", "cannot be null in this version"); } else { o.baseOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.baseOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 2) { const x = v.get("logAppendTimeMs"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logAppendTimeMs", "cannot be null in this version"); } else { o.logAppendTimeMs = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logAppendTimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 5) { const x = v.get("logStartOffset"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.logStartOffset", "cannot be null in this version"); } else { o.logStartOffset = jsonInt(x, "ProduceResponse_PartitionProduceResponse.logStartOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 8) { const x = v.get("recordErrors"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.recordErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "ProduceResponse_PartitionProduceResponse.recordErrors", e); if (items != null) { const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(items.length); for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_BatchIndexAndErrorMessage.fromJson(items[i], version, e, "ProduceResponse_PartitionProduceResponse.recordErrors[]"); o.recordErrors = a; } } } }
-    if (version >= 8) { const x = v.get("errorMessage"); if (x == null) { e.add("ProduceResponse_PartitionProduceResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ProduceResponse_PartitionProduceResponse.errorMessage", e); } }
-    if (version >= 10) { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_PartitionProduceResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ProduceResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ProduceResponse_PartitionProduceResponse.currentLeader"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("index", "Index", true);
+    if (x != null) o.index = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("baseOffset", "BaseOffset", true);
+    if (x != null) o.baseOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("logAppendTimeMs", "LogAppendTimeMs", version >= 2);
+    if (x != null) o.logAppendTimeMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("logStartOffset", "LogStartOffset", version >= 5);
+    if (x != null) o.logStartOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("recordErrors", "RecordErrors", version >= 8);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ProduceResponse_BatchIndexAndErrorMessage>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ProduceResponse_BatchIndexAndErrorMessage.fromJson(items[i], version, e, f.item(i));
+        o.recordErrors = a;
+      }
+    }
+    x = f.field("errorMessage", "ErrorMessage", version >= 8);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("currentLeader", "CurrentLeader", version >= 10);
+    if (x != null) o.currentLeader = ProduceResponse_LeaderIdAndEpoch.fromJson(x, version, e, f.path);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 10) f.rejectKnownTag(o.unknownTaggedFields, 0, "CurrentLeader");
+    }
+    f.finish();
     return o;
   }
 
@@ -894,15 +1083,18 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 8) {
-      j.key("batchIndex"); j.int(<i64>this.batchIndex);
+      j.key("batchIndex");
+      j.int(<i64>this.batchIndex);
     }
     if (version >= 8) {
-      j.key("batchIndexErrorMessage"); j.str(this.batchIndexErrorMessage);
+      j.key("batchIndexErrorMessage");
+      j.str(this.batchIndexErrorMessage);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -912,12 +1104,21 @@ export class ProduceResponse_BatchIndexAndErrorMessage {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_BatchIndexAndErrorMessage"): ProduceResponse_BatchIndexAndErrorMessage {
     const o = new ProduceResponse_BatchIndexAndErrorMessage();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 8) { const x = v.get("batchIndex"); if (x == null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndex", "cannot be null in this version"); } else { o.batchIndex = <i32>jsonInt(x, "ProduceResponse_BatchIndexAndErrorMessage.batchIndex", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("batchIndexErrorMessage"); if (x == null) { e.add("ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.batchIndexErrorMessage = null; } else { o.batchIndexErrorMessage = jsonString(x, "ProduceResponse_BatchIndexAndErrorMessage.batchIndexErrorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("batchIndex", "BatchIndex", version >= 8);
+    if (x != null) o.batchIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("batchIndexErrorMessage", "BatchIndexErrorMessage", version >= 8);
+    if (x != null && x.isNull) o.batchIndexErrorMessage = null;
+    else if (x != null) o.batchIndexErrorMessage = jsonString(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1007,15 +1208,18 @@ export class ProduceResponse_LeaderIdAndEpoch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 10) {
-      j.key("leaderId"); j.int(<i64>this.leaderId);
+      j.key("leaderId");
+      j.int(<i64>this.leaderId);
     }
     if (version >= 10) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1025,12 +1229,20 @@ export class ProduceResponse_LeaderIdAndEpoch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_LeaderIdAndEpoch"): ProduceResponse_LeaderIdAndEpoch {
     const o = new ProduceResponse_LeaderIdAndEpoch();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 10) { const x = v.get("leaderId"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
-    if (version >= 10) { const x = v.get("leaderEpoch"); if (x == null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ProduceResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", version >= 10);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 10);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1144,21 +1356,26 @@ export class ProduceResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 10) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 10) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 10) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
     if (version >= 10) {
-      j.key("rack"); j.str(this.rack);
+      j.key("rack");
+      j.str(this.rack);
     }
+    if (version >= 9) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1170,14 +1387,25 @@ export class ProduceResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ProduceResponse_NodeEndpoint"): ProduceResponse_NodeEndpoint {
     const o = new ProduceResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 10) { const x = v.get("nodeId"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ProduceResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 10) { const x = v.get("host"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ProduceResponse_NodeEndpoint.host", e); } }
-    if (version >= 10) { const x = v.get("port"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ProduceResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ProduceResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
-    if (version >= 10) { const x = v.get("rack"); if (x == null) { e.add("ProduceResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ProduceResponse_NodeEndpoint.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 10);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 10);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 10);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", version >= 10);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (version >= 9) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

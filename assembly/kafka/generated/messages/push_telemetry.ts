@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class PushTelemetryRequest {
   static readonly API_KEY: i16 = 72;
@@ -92,14 +92,20 @@ export class PushTelemetryRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clientInstanceId"); j.uuid(this.clientInstanceId);
-    j.key("subscriptionId"); j.int(<i64>this.subscriptionId);
-    j.key("terminating"); j.bool(this.terminating);
-    j.key("compressionType"); j.int(<i64>this.compressionType);
-    j.key("metrics"); j.bytes(this.metrics);
+    j.key("clientInstanceId");
+    j.uuid(this.clientInstanceId);
+    j.key("subscriptionId");
+    j.int(<i64>this.subscriptionId);
+    j.key("terminating");
+    j.bool(this.terminating);
+    j.key("compressionType");
+    j.int(<i64>this.compressionType);
+    j.key("metrics");
+    j.bytes(this.metrics);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -112,15 +118,26 @@ export class PushTelemetryRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "PushTelemetryRequest"): PushTelemetryRequest {
     const o = new PushTelemetryRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clientInstanceId"); if (x == null) { e.add("PushTelemetryRequest.clientInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.clientInstanceId", "cannot be null in this version"); } else { o.clientInstanceId = jsonUuid(x, "PushTelemetryRequest.clientInstanceId", e); } }
-    { const x = v.get("subscriptionId"); if (x == null) { e.add("PushTelemetryRequest.subscriptionId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.subscriptionId", "cannot be null in this version"); } else { o.subscriptionId = <i32>jsonInt(x, "PushTelemetryRequest.subscriptionId", e, -2147483648, 2147483647); } }
-    { const x = v.get("terminating"); if (x == null) { e.add("PushTelemetryRequest.terminating", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.terminating", "cannot be null in this version"); } else { o.terminating = jsonBool(x, "PushTelemetryRequest.terminating", e); } }
-    { const x = v.get("compressionType"); if (x == null) { e.add("PushTelemetryRequest.compressionType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.compressionType", "cannot be null in this version"); } else { o.compressionType = <i8>jsonInt(x, "PushTelemetryRequest.compressionType", e, -128, 127); } }
-    { const x = v.get("metrics"); if (x == null) { e.add("PushTelemetryRequest.metrics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryRequest.metrics", "cannot be null in this version"); } else { o.metrics = jsonBytes(x, "PushTelemetryRequest.metrics", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clientInstanceId", "ClientInstanceId", true);
+    if (x != null) o.clientInstanceId = jsonUuid(x, f.path, e);
+    x = f.field("subscriptionId", "SubscriptionId", true);
+    if (x != null) o.subscriptionId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("terminating", "Terminating", true);
+    if (x != null) o.terminating = jsonBool(x, f.path, e);
+    x = f.field("compressionType", "CompressionType", true);
+    if (x != null) o.compressionType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("metrics", "Metrics", true);
+    if (x != null) o.metrics = jsonBytes(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -199,11 +216,14 @@ export class PushTelemetryResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -213,12 +233,20 @@ export class PushTelemetryResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "PushTelemetryResponse"): PushTelemetryResponse {
     const o = new PushTelemetryResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("PushTelemetryResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "PushTelemetryResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("PushTelemetryResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("PushTelemetryResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "PushTelemetryResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

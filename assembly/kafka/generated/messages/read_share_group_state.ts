@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ReadShareGroupStateRequest {
   static readonly API_KEY: i16 = 84;
@@ -77,11 +77,23 @@ export class ReadShareGroupStateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class ReadShareGroupStateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest"): ReadShareGroupStateRequest {
     const o = new ReadShareGroupStateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_ReadStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, "ReadShareGroupStateRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateRequest_ReadStateData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_ReadStateData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class ReadShareGroupStateRequest_ReadStateData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class ReadShareGroupStateRequest_ReadStateData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest_ReadStateData"): ReadShareGroupStateRequest_ReadStateData {
     const o = new ReadShareGroupStateRequest_ReadStateData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateRequest_ReadStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_ReadStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateRequest_ReadStateData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateRequest_ReadStateData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -267,11 +321,14 @@ export class ReadShareGroupStateRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -281,12 +338,20 @@ export class ReadShareGroupStateRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateRequest_PartitionData"): ReadShareGroupStateRequest_PartitionData {
     const o = new ReadShareGroupStateRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -360,10 +425,21 @@ export class ReadShareGroupStateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -372,11 +448,25 @@ export class ReadShareGroupStateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse"): ReadShareGroupStateResponse {
     const o = new ReadShareGroupStateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateResponse_ReadStateResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_ReadStateResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -452,11 +542,23 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -466,12 +568,27 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_ReadStateResult"): ReadShareGroupStateResponse_ReadStateResult {
     const o = new ReadShareGroupStateResponse_ReadStateResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateResponse_ReadStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_ReadStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_ReadStateResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateResponse_ReadStateResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -567,15 +684,31 @@ export class ReadShareGroupStateResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("stateEpoch"); j.int(<i64>this.stateEpoch);
-    j.key("startOffset"); j.int(this.startOffset);
-    j.key("stateBatches"); { const x = this.stateBatches; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("stateEpoch");
+    j.int(<i64>this.stateEpoch);
+    j.key("startOffset");
+    j.int(this.startOffset);
+    j.key("stateBatches");
+    {
+      const x = this.stateBatches;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -589,16 +722,36 @@ export class ReadShareGroupStateResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_PartitionResult"): ReadShareGroupStateResponse_PartitionResult {
     const o = new ReadShareGroupStateResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ReadShareGroupStateResponse_PartitionResult.errorMessage", e); } }
-    { const x = v.get("stateEpoch"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.stateEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("stateBatches"); if (x == null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_PartitionResult.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateResponse_PartitionResult.stateBatches", e); if (items != null) { const a = new Array<ReadShareGroupStateResponse_StateBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, "ReadShareGroupStateResponse_PartitionResult.stateBatches[]"); o.stateBatches = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("stateEpoch", "StateEpoch", true);
+    if (x != null) o.stateEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("stateBatches", "StateBatches", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateResponse_StateBatch>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateResponse_StateBatch.fromJson(items[i], version, e, f.item(i));
+        o.stateBatches = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -685,13 +838,18 @@ export class ReadShareGroupStateResponse_StateBatch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("firstOffset"); j.int(this.firstOffset);
-    j.key("lastOffset"); j.int(this.lastOffset);
-    j.key("deliveryState"); j.int(<i64>this.deliveryState);
-    j.key("deliveryCount"); j.int(<i64>this.deliveryCount);
+    j.key("firstOffset");
+    j.int(this.firstOffset);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
+    j.key("deliveryState");
+    j.int(<i64>this.deliveryState);
+    j.key("deliveryCount");
+    j.int(<i64>this.deliveryCount);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -703,14 +861,24 @@ export class ReadShareGroupStateResponse_StateBatch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateResponse_StateBatch"): ReadShareGroupStateResponse_StateBatch {
     const o = new ReadShareGroupStateResponse_StateBatch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("firstOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ReadShareGroupStateResponse_StateBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ReadShareGroupStateResponse_StateBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("deliveryState"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryState", "cannot be null in this version"); } else { o.deliveryState = <i8>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryState", e, -128, 127); } }
-    { const x = v.get("deliveryCount"); if (x == null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateResponse_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ReadShareGroupStateResponse_StateBatch.deliveryCount", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("firstOffset", "FirstOffset", true);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deliveryState", "DeliveryState", true);
+    if (x != null) o.deliveryState = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("deliveryCount", "DeliveryCount", true);
+    if (x != null) o.deliveryCount = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ReadShareGroupStateSummaryRequest {
   static readonly API_KEY: i16 = 87;
@@ -77,11 +77,23 @@ export class ReadShareGroupStateSummaryRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class ReadShareGroupStateSummaryRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest"): ReadShareGroupStateSummaryRequest {
     const o = new ReadShareGroupStateSummaryRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ReadShareGroupStateSummaryRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest.topics", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateSummaryRequest_ReadStateSummaryData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_ReadStateSummaryData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest_ReadStateSummaryData"): ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     const o = new ReadShareGroupStateSummaryRequest_ReadStateSummaryData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, "ReadShareGroupStateSummaryRequest_ReadStateSummaryData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateSummaryRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -267,11 +321,14 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -281,12 +338,20 @@ export class ReadShareGroupStateSummaryRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryRequest_PartitionData"): ReadShareGroupStateSummaryRequest_PartitionData {
     const o = new ReadShareGroupStateSummaryRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateSummaryRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -360,10 +425,21 @@ export class ReadShareGroupStateSummaryResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -372,11 +448,25 @@ export class ReadShareGroupStateSummaryResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse"): ReadShareGroupStateSummaryResponse {
     const o = new ReadShareGroupStateSummaryResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse.results", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateSummaryResponse_ReadStateSummaryResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -452,11 +542,23 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -466,12 +568,27 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult"): ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     const o = new ReadShareGroupStateSummaryResponse_ReadStateSummaryResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions", e); if (items != null) { const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, "ReadShareGroupStateSummaryResponse_ReadStateSummaryResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ReadShareGroupStateSummaryResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ReadShareGroupStateSummaryResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -579,18 +696,26 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("stateEpoch"); j.int(<i64>this.stateEpoch);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("startOffset"); j.int(this.startOffset);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("stateEpoch");
+    j.int(<i64>this.stateEpoch);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("startOffset");
+    j.int(this.startOffset);
     if (version >= 1) {
-      j.key("deliveryCompleteCount"); j.int(<i64>this.deliveryCompleteCount);
+      j.key("deliveryCompleteCount");
+      j.int(<i64>this.deliveryCompleteCount);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -605,17 +730,31 @@ export class ReadShareGroupStateSummaryResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ReadShareGroupStateSummaryResponse_PartitionResult"): ReadShareGroupStateSummaryResponse_PartitionResult {
     const o = new ReadShareGroupStateSummaryResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ReadShareGroupStateSummaryResponse_PartitionResult.errorMessage", e); } }
-    { const x = v.get("stateEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.stateEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "ReadShareGroupStateSummaryResponse_PartitionResult.deliveryCompleteCount", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("stateEpoch", "StateEpoch", true);
+    if (x != null) o.stateEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deliveryCompleteCount", "DeliveryCompleteCount", version >= 1);
+    if (x != null) o.deliveryCompleteCount = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

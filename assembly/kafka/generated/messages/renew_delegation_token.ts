@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class RenewDelegationTokenRequest {
   static readonly API_KEY: i16 = 39;
@@ -77,11 +77,14 @@ export class RenewDelegationTokenRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("hmac"); j.bytes(this.hmac);
-    j.key("renewPeriodMs"); j.int(this.renewPeriodMs);
+    j.key("hmac");
+    j.bytes(this.hmac);
+    j.key("renewPeriodMs");
+    j.int(this.renewPeriodMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +94,20 @@ export class RenewDelegationTokenRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RenewDelegationTokenRequest"): RenewDelegationTokenRequest {
     const o = new RenewDelegationTokenRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("hmac"); if (x == null) { e.add("RenewDelegationTokenRequest.hmac", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenRequest.hmac", "cannot be null in this version"); } else { o.hmac = jsonBytes(x, "RenewDelegationTokenRequest.hmac", e); } }
-    { const x = v.get("renewPeriodMs"); if (x == null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenRequest.renewPeriodMs", "cannot be null in this version"); } else { o.renewPeriodMs = jsonInt(x, "RenewDelegationTokenRequest.renewPeriodMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("hmac", "Hmac", true);
+    if (x != null) o.hmac = jsonBytes(x, f.path, e);
+    x = f.field("renewPeriodMs", "RenewPeriodMs", true);
+    if (x != null) o.renewPeriodMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -180,12 +191,16 @@ export class RenewDelegationTokenResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("expiryTimestampMs"); j.int(this.expiryTimestampMs);
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("expiryTimestampMs");
+    j.int(this.expiryTimestampMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -196,13 +211,22 @@ export class RenewDelegationTokenResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "RenewDelegationTokenResponse"): RenewDelegationTokenResponse {
     const o = new RenewDelegationTokenResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("RenewDelegationTokenResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "RenewDelegationTokenResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("expiryTimestampMs"); if (x == null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.expiryTimestampMs", "cannot be null in this version"); } else { o.expiryTimestampMs = jsonInt(x, "RenewDelegationTokenResponse.expiryTimestampMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("RenewDelegationTokenResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "RenewDelegationTokenResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("expiryTimestampMs", "ExpiryTimestampMs", true);
+    if (x != null) o.expiryTimestampMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

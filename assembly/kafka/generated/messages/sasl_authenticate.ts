@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class SaslAuthenticateRequest {
   static readonly API_KEY: i16 = 36;
@@ -72,10 +72,12 @@ export class SaslAuthenticateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("authBytes"); j.bytes(this.authBytes);
+    j.key("authBytes");
+    j.bytes(this.authBytes);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +86,18 @@ export class SaslAuthenticateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslAuthenticateRequest"): SaslAuthenticateRequest {
     const o = new SaslAuthenticateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateRequest.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateRequest.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateRequest.authBytes", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("authBytes", "AuthBytes", true);
+    if (x != null) o.authBytes = jsonBytes(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -184,15 +193,20 @@ export class SaslAuthenticateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("authBytes"); j.bytes(this.authBytes);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("authBytes");
+    j.bytes(this.authBytes);
     if (version >= 1) {
-      j.key("sessionLifetimeMs"); j.int(this.sessionLifetimeMs);
+      j.key("sessionLifetimeMs");
+      j.int(this.sessionLifetimeMs);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -204,14 +218,25 @@ export class SaslAuthenticateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslAuthenticateResponse"): SaslAuthenticateResponse {
     const o = new SaslAuthenticateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("SaslAuthenticateResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslAuthenticateResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("SaslAuthenticateResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "SaslAuthenticateResponse.errorMessage", e); } }
-    { const x = v.get("authBytes"); if (x == null) { e.add("SaslAuthenticateResponse.authBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.authBytes", "cannot be null in this version"); } else { o.authBytes = jsonBytes(x, "SaslAuthenticateResponse.authBytes", e); } }
-    if (version >= 1) { const x = v.get("sessionLifetimeMs"); if (x == null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslAuthenticateResponse.sessionLifetimeMs", "cannot be null in this version"); } else { o.sessionLifetimeMs = jsonInt(x, "SaslAuthenticateResponse.sessionLifetimeMs", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("authBytes", "AuthBytes", true);
+    if (x != null) o.authBytes = jsonBytes(x, f.path, e);
+    x = f.field("sessionLifetimeMs", "SessionLifetimeMs", version >= 1);
+    if (x != null) o.sessionLifetimeMs = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class SaslHandshakeRequest {
   static readonly API_KEY: i16 = 17;
@@ -44,10 +44,11 @@ export class SaslHandshakeRequest {
     w.string(this.mechanism!);
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("mechanism"); j.str(this.mechanism);
+    j.key("mechanism");
+    j.str(this.mechanism);
     j.endObject();
   }
 
@@ -56,11 +57,15 @@ export class SaslHandshakeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslHandshakeRequest"): SaslHandshakeRequest {
     const o = new SaslHandshakeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("mechanism"); if (x == null) { e.add("SaslHandshakeRequest.mechanism", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeRequest.mechanism", "cannot be null in this version"); } else { o.mechanism = jsonString(x, "SaslHandshakeRequest.mechanism", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("mechanism", "Mechanism", true);
+    if (x != null) o.mechanism = jsonString(x, f.path, e);
+    f.finish();
     return o;
   }
 
@@ -111,11 +116,22 @@ export class SaslHandshakeResponse {
     { const x = this.mechanisms; if (x == null) { w.arrayLength(-1); } else { w.arrayLength(x.length); for (let i = 0; i < x.length; i++) { w.string(unchecked(x[i])!); } } }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("mechanisms"); { const x = this.mechanisms; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("mechanisms");
+    {
+      const x = this.mechanisms;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
     j.endObject();
   }
 
@@ -125,12 +141,24 @@ export class SaslHandshakeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SaslHandshakeResponse"): SaslHandshakeResponse {
     const o = new SaslHandshakeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("SaslHandshakeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SaslHandshakeResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("mechanisms"); if (x == null) { e.add("SaslHandshakeResponse.mechanisms", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SaslHandshakeResponse.mechanisms", "cannot be null in this version"); } else { { const items = jsonArray(x, "SaslHandshakeResponse.mechanisms", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "SaslHandshakeResponse.mechanisms[]", e); o.mechanisms = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("mechanisms", "Mechanisms", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.mechanisms = a;
+      }
+    }
+    f.finish();
     return o;
   }
 

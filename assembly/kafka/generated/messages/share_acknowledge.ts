@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ShareAcknowledgeRequest {
   static readonly API_KEY: i16 = 79;
@@ -99,16 +99,31 @@ export class ShareAcknowledgeRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("shareSessionEpoch"); j.int(<i64>this.shareSessionEpoch);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("shareSessionEpoch");
+    j.int(<i64>this.shareSessionEpoch);
     if (version >= 2) {
-      j.key("isRenewAck"); j.bool(this.isRenewAck);
+      j.key("isRenewAck");
+      j.bool(this.isRenewAck);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -121,15 +136,35 @@ export class ShareAcknowledgeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest"): ShareAcknowledgeRequest {
     const o = new ShareAcknowledgeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ShareAcknowledgeRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupId = null; } else { o.groupId = jsonString(x, "ShareAcknowledgeRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ShareAcknowledgeRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareAcknowledgeRequest.memberId", e); } }
-    { const x = v.get("shareSessionEpoch"); if (x == null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.shareSessionEpoch", "cannot be null in this version"); } else { o.shareSessionEpoch = <i32>jsonInt(x, "ShareAcknowledgeRequest.shareSessionEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareAcknowledgeRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareAcknowledgeRequest.isRenewAck", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ShareAcknowledgeRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest.topics", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, "ShareAcknowledgeRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null && x.isNull) o.groupId = null;
+    else if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null && x.isNull) o.memberId = null;
+    else if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("shareSessionEpoch", "ShareSessionEpoch", true);
+    if (x != null) o.shareSessionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isRenewAck", "IsRenewAck", version >= 2);
+    if (x != null) o.isRenewAck = jsonBool(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeRequest_AcknowledgeTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgeTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -205,11 +240,23 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -219,12 +266,27 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgeTopic"): ShareAcknowledgeRequest_AcknowledgeTopic {
     const o = new ShareAcknowledgeRequest_AcknowledgeTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeRequest_AcknowledgeTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgeTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgeTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeRequest_AcknowledgePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -300,11 +362,23 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("acknowledgementBatches"); { const x = this.acknowledgementBatches; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("acknowledgementBatches");
+    {
+      const x = this.acknowledgementBatches;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -314,12 +388,27 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgePartition"): ShareAcknowledgeRequest_AcknowledgePartition {
     const o = new ShareAcknowledgeRequest_AcknowledgePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeRequest_AcknowledgePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareAcknowledgeRequest_AcknowledgePartition.acknowledgementBatches[]"); o.acknowledgementBatches = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("acknowledgementBatches", "AcknowledgementBatches", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeRequest_AcknowledgementBatch>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeRequest_AcknowledgementBatch.fromJson(items[i], version, e, f.item(i));
+        o.acknowledgementBatches = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -400,12 +489,25 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("firstOffset"); j.int(this.firstOffset);
-    j.key("lastOffset"); j.int(this.lastOffset);
-    j.key("acknowledgeTypes"); { const x = this.acknowledgeTypes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("firstOffset");
+    j.int(this.firstOffset);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
+    j.key("acknowledgeTypes");
+    {
+      const x = this.acknowledgeTypes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -416,13 +518,29 @@ export class ShareAcknowledgeRequest_AcknowledgementBatch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeRequest_AcknowledgementBatch"): ShareAcknowledgeRequest_AcknowledgementBatch {
     const o = new ShareAcknowledgeRequest_AcknowledgementBatch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareAcknowledgeRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ShareAcknowledgeRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127); o.acknowledgeTypes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("firstOffset", "FirstOffset", true);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("acknowledgeTypes", "AcknowledgeTypes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i8>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], f.item(i), e, -128, 127);
+        o.acknowledgeTypes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -528,17 +646,42 @@ export class ShareAcknowledgeResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
     if (version >= 2) {
-      j.key("acquisitionLockTimeoutMs"); j.int(<i64>this.acquisitionLockTimeoutMs);
+      j.key("acquisitionLockTimeoutMs");
+      j.int(<i64>this.acquisitionLockTimeoutMs);
     }
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("nodeEndpoints");
+    {
+      const x = this.nodeEndpoints;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -552,16 +695,43 @@ export class ShareAcknowledgeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse"): ShareAcknowledgeResponse {
     const o = new ShareAcknowledgeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareAcknowledgeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareAcknowledgeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareAcknowledgeResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareAcknowledgeResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareAcknowledgeResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareAcknowledgeResponse.errorMessage", e); } }
-    if (version >= 2) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareAcknowledgeResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("ShareAcknowledgeResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.responses", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.fromJson(items[i], version, e, "ShareAcknowledgeResponse.responses[]"); o.responses = a; } } } }
-    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareAcknowledgeResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("acquisitionLockTimeoutMs", "AcquisitionLockTimeoutMs", version >= 2);
+    if (x != null) o.acquisitionLockTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -639,11 +809,23 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -653,12 +835,27 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse"): ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     const o = new ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareAcknowledgeResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, "ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareAcknowledgeResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareAcknowledgeResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -744,13 +941,18 @@ export class ShareAcknowledgeResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("currentLeader");
+    this.currentLeader.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -762,14 +964,25 @@ export class ShareAcknowledgeResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_PartitionData"): ShareAcknowledgeResponse_PartitionData {
     const o = new ShareAcknowledgeResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareAcknowledgeResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareAcknowledgeResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareAcknowledgeResponse_PartitionData.errorMessage", e); } }
-    { const x = v.get("currentLeader"); if (x == null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareAcknowledgeResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareAcknowledgeResponse_PartitionData.currentLeader"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("currentLeader", "CurrentLeader", true);
+    if (x != null) o.currentLeader = ShareAcknowledgeResponse_LeaderIdAndEpoch.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -846,11 +1059,14 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -860,12 +1076,20 @@ export class ShareAcknowledgeResponse_LeaderIdAndEpoch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_LeaderIdAndEpoch"): ShareAcknowledgeResponse_LeaderIdAndEpoch {
     const o = new ShareAcknowledgeResponse_LeaderIdAndEpoch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("leaderId"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareAcknowledgeResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -951,13 +1175,18 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("nodeId"); j.int(<i64>this.nodeId);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
-    j.key("rack"); j.str(this.rack);
+    j.key("nodeId");
+    j.int(<i64>this.nodeId);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.key("rack");
+    j.str(this.rack);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -969,14 +1198,25 @@ export class ShareAcknowledgeResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareAcknowledgeResponse_NodeEndpoint"): ShareAcknowledgeResponse_NodeEndpoint {
     const o = new ShareAcknowledgeResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("nodeId"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ShareAcknowledgeResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    { const x = v.get("host"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ShareAcknowledgeResponse_NodeEndpoint.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareAcknowledgeResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
-    { const x = v.get("rack"); if (x == null) { e.add("ShareAcknowledgeResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareAcknowledgeResponse_NodeEndpoint.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", true);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", true);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ShareFetchRequest {
   static readonly API_KEY: i16 = 78;
@@ -155,29 +155,60 @@ export class ShareFetchRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("shareSessionEpoch"); j.int(<i64>this.shareSessionEpoch);
-    j.key("maxWaitMs"); j.int(<i64>this.maxWaitMs);
-    j.key("minBytes"); j.int(<i64>this.minBytes);
-    j.key("maxBytes"); j.int(<i64>this.maxBytes);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("shareSessionEpoch");
+    j.int(<i64>this.shareSessionEpoch);
+    j.key("maxWaitMs");
+    j.int(<i64>this.maxWaitMs);
+    j.key("minBytes");
+    j.int(<i64>this.minBytes);
+    j.key("maxBytes");
+    j.int(<i64>this.maxBytes);
     if (version >= 1) {
-      j.key("maxRecords"); j.int(<i64>this.maxRecords);
+      j.key("maxRecords");
+      j.int(<i64>this.maxRecords);
     }
     if (version >= 1) {
-      j.key("batchSize"); j.int(<i64>this.batchSize);
+      j.key("batchSize");
+      j.int(<i64>this.batchSize);
     }
     if (version >= 2) {
-      j.key("shareAcquireMode"); j.int(<i64>this.shareAcquireMode);
+      j.key("shareAcquireMode");
+      j.int(<i64>this.shareAcquireMode);
     }
     if (version >= 2) {
-      j.key("isRenewAck"); j.bool(this.isRenewAck);
+      j.key("isRenewAck");
+      j.bool(this.isRenewAck);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("forgottenTopicsData"); { const x = this.forgottenTopicsData; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("forgottenTopicsData");
+    {
+      const x = this.forgottenTopicsData;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -197,22 +228,56 @@ export class ShareFetchRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest"): ShareFetchRequest {
     const o = new ShareFetchRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ShareFetchRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupId = null; } else { o.groupId = jsonString(x, "ShareFetchRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ShareFetchRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareFetchRequest.memberId", e); } }
-    { const x = v.get("shareSessionEpoch"); if (x == null) { e.add("ShareFetchRequest.shareSessionEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.shareSessionEpoch", "cannot be null in this version"); } else { o.shareSessionEpoch = <i32>jsonInt(x, "ShareFetchRequest.shareSessionEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("maxWaitMs"); if (x == null) { e.add("ShareFetchRequest.maxWaitMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxWaitMs", "cannot be null in this version"); } else { o.maxWaitMs = <i32>jsonInt(x, "ShareFetchRequest.maxWaitMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("minBytes"); if (x == null) { e.add("ShareFetchRequest.minBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.minBytes", "cannot be null in this version"); } else { o.minBytes = <i32>jsonInt(x, "ShareFetchRequest.minBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("maxBytes"); if (x == null) { e.add("ShareFetchRequest.maxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxBytes", "cannot be null in this version"); } else { o.maxBytes = <i32>jsonInt(x, "ShareFetchRequest.maxBytes", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("maxRecords"); if (x == null) { e.add("ShareFetchRequest.maxRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.maxRecords", "cannot be null in this version"); } else { o.maxRecords = <i32>jsonInt(x, "ShareFetchRequest.maxRecords", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("batchSize"); if (x == null) { e.add("ShareFetchRequest.batchSize", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.batchSize", "cannot be null in this version"); } else { o.batchSize = <i32>jsonInt(x, "ShareFetchRequest.batchSize", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("shareAcquireMode"); if (x == null) { e.add("ShareFetchRequest.shareAcquireMode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.shareAcquireMode", "cannot be null in this version"); } else { o.shareAcquireMode = <i8>jsonInt(x, "ShareFetchRequest.shareAcquireMode", e, -128, 127); } }
-    if (version >= 2) { const x = v.get("isRenewAck"); if (x == null) { e.add("ShareFetchRequest.isRenewAck", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.isRenewAck", "cannot be null in this version"); } else { o.isRenewAck = jsonBool(x, "ShareFetchRequest.isRenewAck", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("ShareFetchRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.topics", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchTopic.fromJson(items[i], version, e, "ShareFetchRequest.topics[]"); o.topics = a; } } } }
-    { const x = v.get("forgottenTopicsData"); if (x == null) { e.add("ShareFetchRequest.forgottenTopicsData", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest.forgottenTopicsData", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest.forgottenTopicsData", e); if (items != null) { const a = new Array<ShareFetchRequest_ForgottenTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, "ShareFetchRequest.forgottenTopicsData[]"); o.forgottenTopicsData = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null && x.isNull) o.groupId = null;
+    else if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null && x.isNull) o.memberId = null;
+    else if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("shareSessionEpoch", "ShareSessionEpoch", true);
+    if (x != null) o.shareSessionEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("maxWaitMs", "MaxWaitMs", true);
+    if (x != null) o.maxWaitMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("minBytes", "MinBytes", true);
+    if (x != null) o.minBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("maxBytes", "MaxBytes", true);
+    if (x != null) o.maxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("maxRecords", "MaxRecords", version >= 1);
+    if (x != null) o.maxRecords = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("batchSize", "BatchSize", version >= 1);
+    if (x != null) o.batchSize = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("shareAcquireMode", "ShareAcquireMode", version >= 2);
+    if (x != null) o.shareAcquireMode = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("isRenewAck", "IsRenewAck", version >= 2);
+    if (x != null) o.isRenewAck = jsonBool(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchRequest_FetchTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("forgottenTopicsData", "ForgottenTopicsData", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchRequest_ForgottenTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_ForgottenTopic.fromJson(items[i], version, e, f.item(i));
+        o.forgottenTopicsData = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -289,11 +354,23 @@ export class ShareFetchRequest_FetchTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -303,12 +380,27 @@ export class ShareFetchRequest_FetchTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_FetchTopic"): ShareFetchRequest_FetchTopic {
     const o = new ShareFetchRequest_FetchTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_FetchTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_FetchTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchTopic.partitions", e); if (items != null) { const a = new Array<ShareFetchRequest_FetchPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, "ShareFetchRequest_FetchTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchRequest_FetchPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_FetchPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -396,14 +488,27 @@ export class ShareFetchRequest_FetchPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
     if (version <= 0) {
-      j.key("partitionMaxBytes"); j.int(<i64>this.partitionMaxBytes);
+      j.key("partitionMaxBytes");
+      j.int(<i64>this.partitionMaxBytes);
     }
-    j.key("acknowledgementBatches"); { const x = this.acknowledgementBatches; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("acknowledgementBatches");
+    {
+      const x = this.acknowledgementBatches;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -414,13 +519,29 @@ export class ShareFetchRequest_FetchPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_FetchPartition"): ShareFetchRequest_FetchPartition {
     const o = new ShareFetchRequest_FetchPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version <= 0) { const x = v.get("partitionMaxBytes"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.partitionMaxBytes", "cannot be null in this version"); } else { o.partitionMaxBytes = <i32>jsonInt(x, "ShareFetchRequest_FetchPartition.partitionMaxBytes", e, -2147483648, 2147483647); } }
-    { const x = v.get("acknowledgementBatches"); if (x == null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_FetchPartition.acknowledgementBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_FetchPartition.acknowledgementBatches", e); if (items != null) { const a = new Array<ShareFetchRequest_AcknowledgementBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, "ShareFetchRequest_FetchPartition.acknowledgementBatches[]"); o.acknowledgementBatches = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("partitionMaxBytes", "PartitionMaxBytes", version <= 0);
+    if (x != null) o.partitionMaxBytes = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("acknowledgementBatches", "AcknowledgementBatches", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchRequest_AcknowledgementBatch>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchRequest_AcknowledgementBatch.fromJson(items[i], version, e, f.item(i));
+        o.acknowledgementBatches = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -501,12 +622,25 @@ export class ShareFetchRequest_AcknowledgementBatch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("firstOffset"); j.int(this.firstOffset);
-    j.key("lastOffset"); j.int(this.lastOffset);
-    j.key("acknowledgeTypes"); { const x = this.acknowledgeTypes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("firstOffset");
+    j.int(this.firstOffset);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
+    j.key("acknowledgeTypes");
+    {
+      const x = this.acknowledgeTypes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -517,13 +651,29 @@ export class ShareFetchRequest_AcknowledgementBatch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_AcknowledgementBatch"): ShareFetchRequest_AcknowledgementBatch {
     const o = new ShareFetchRequest_AcknowledgementBatch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchRequest_AcknowledgementBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("acknowledgeTypes"); if (x == null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes", e); if (items != null) { const a = new StaticArray<i8>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], "ShareFetchRequest_AcknowledgementBatch.acknowledgeTypes[]", e, -128, 127); o.acknowledgeTypes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("firstOffset", "FirstOffset", true);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("acknowledgeTypes", "AcknowledgeTypes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i8>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i8>jsonInt(items[i], f.item(i), e, -128, 127);
+        o.acknowledgeTypes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -599,11 +749,23 @@ export class ShareFetchRequest_ForgottenTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -613,12 +775,27 @@ export class ShareFetchRequest_ForgottenTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchRequest_ForgottenTopic"): ShareFetchRequest_ForgottenTopic {
     const o = new ShareFetchRequest_ForgottenTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchRequest_ForgottenTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchRequest_ForgottenTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchRequest_ForgottenTopic.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareFetchRequest_ForgottenTopic.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -724,17 +901,42 @@ export class ShareFetchResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
     if (version >= 1) {
-      j.key("acquisitionLockTimeoutMs"); j.int(<i64>this.acquisitionLockTimeoutMs);
+      j.key("acquisitionLockTimeoutMs");
+      j.int(<i64>this.acquisitionLockTimeoutMs);
     }
-    j.key("responses"); { const x = this.responses; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("responses");
+    {
+      const x = this.responses;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("nodeEndpoints");
+    {
+      const x = this.nodeEndpoints;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -748,16 +950,43 @@ export class ShareFetchResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse"): ShareFetchResponse {
     const o = new ShareFetchResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareFetchResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareFetchResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareFetchResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareFetchResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareFetchResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareFetchResponse.errorMessage", e); } }
-    if (version >= 1) { const x = v.get("acquisitionLockTimeoutMs"); if (x == null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.acquisitionLockTimeoutMs", "cannot be null in this version"); } else { o.acquisitionLockTimeoutMs = <i32>jsonInt(x, "ShareFetchResponse.acquisitionLockTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("responses"); if (x == null) { e.add("ShareFetchResponse.responses", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.responses", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.responses", e); if (items != null) { const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_ShareFetchableTopicResponse.fromJson(items[i], version, e, "ShareFetchResponse.responses[]"); o.responses = a; } } } }
-    { const x = v.get("nodeEndpoints"); if (x == null) { e.add("ShareFetchResponse.nodeEndpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse.nodeEndpoints", e); if (items != null) { const a = new Array<ShareFetchResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, "ShareFetchResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("acquisitionLockTimeoutMs", "AcquisitionLockTimeoutMs", version >= 1);
+    if (x != null) o.acquisitionLockTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("responses", "Responses", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchResponse_ShareFetchableTopicResponse>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_ShareFetchableTopicResponse.fromJson(items[i], version, e, f.item(i));
+        o.responses = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -835,11 +1064,23 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -849,12 +1090,27 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_ShareFetchableTopicResponse"): ShareFetchResponse_ShareFetchableTopicResponse {
     const o = new ShareFetchResponse_ShareFetchableTopicResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareFetchResponse_ShareFetchableTopicResponse.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_ShareFetchableTopicResponse.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_ShareFetchableTopicResponse.partitions", e); if (items != null) { const a = new Array<ShareFetchResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_PartitionData.fromJson(items[i], version, e, "ShareFetchResponse_ShareFetchableTopicResponse.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -960,17 +1216,35 @@ export class ShareFetchResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("acknowledgeErrorCode"); j.int(<i64>this.acknowledgeErrorCode);
-    j.key("acknowledgeErrorMessage"); j.str(this.acknowledgeErrorMessage);
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
-    j.key("records"); j.bytes(this.records);
-    j.key("acquiredRecords"); { const x = this.acquiredRecords; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("acknowledgeErrorCode");
+    j.int(<i64>this.acknowledgeErrorCode);
+    j.key("acknowledgeErrorMessage");
+    j.str(this.acknowledgeErrorMessage);
+    j.key("currentLeader");
+    this.currentLeader.toJson(j, version);
+    j.key("records");
+    j.bytes(this.records);
+    j.key("acquiredRecords");
+    {
+      const x = this.acquiredRecords;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -986,18 +1260,42 @@ export class ShareFetchResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_PartitionData"): ShareFetchResponse_PartitionData {
     const o = new ShareFetchResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("ShareFetchResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "ShareFetchResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareFetchResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareFetchResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareFetchResponse_PartitionData.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareFetchResponse_PartitionData.errorMessage", e); } }
-    { const x = v.get("acknowledgeErrorCode"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorCode", "cannot be null in this version"); } else { o.acknowledgeErrorCode = <i16>jsonInt(x, "ShareFetchResponse_PartitionData.acknowledgeErrorCode", e, -32768, 32767); } }
-    { const x = v.get("acknowledgeErrorMessage"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acknowledgeErrorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.acknowledgeErrorMessage = null; } else { o.acknowledgeErrorMessage = jsonString(x, "ShareFetchResponse_PartitionData.acknowledgeErrorMessage", e); } }
-    { const x = v.get("currentLeader"); if (x == null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.currentLeader", "cannot be null in this version"); } else { o.currentLeader = ShareFetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, "ShareFetchResponse_PartitionData.currentLeader"); } }
-    { const x = v.get("records"); if (x == null) { e.add("ShareFetchResponse_PartitionData.records", "missing"); } else if (x.kind == JsonKind.Null) { if (version <= 0) o.records = null; else e.add("ShareFetchResponse_PartitionData.records", "cannot be null in this version"); } else { o.records = jsonBytes(x, "ShareFetchResponse_PartitionData.records", e); } }
-    { const x = v.get("acquiredRecords"); if (x == null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_PartitionData.acquiredRecords", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareFetchResponse_PartitionData.acquiredRecords", e); if (items != null) { const a = new Array<ShareFetchResponse_AcquiredRecords>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, "ShareFetchResponse_PartitionData.acquiredRecords[]"); o.acquiredRecords = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("acknowledgeErrorCode", "AcknowledgeErrorCode", true);
+    if (x != null) o.acknowledgeErrorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("acknowledgeErrorMessage", "AcknowledgeErrorMessage", true);
+    if (x != null && x.isNull) o.acknowledgeErrorMessage = null;
+    else if (x != null) o.acknowledgeErrorMessage = jsonString(x, f.path, e);
+    x = f.field("currentLeader", "CurrentLeader", true);
+    if (x != null) o.currentLeader = ShareFetchResponse_LeaderIdAndEpoch.fromJson(x, version, e, f.path);
+    x = f.field("records", "Records", true);
+    if (x != null && x.isNull && (version <= 0)) o.records = null;
+    else if (x != null) o.records = jsonBytes(x, f.path, e);
+    x = f.field("acquiredRecords", "AcquiredRecords", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareFetchResponse_AcquiredRecords>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareFetchResponse_AcquiredRecords.fromJson(items[i], version, e, f.item(i));
+        o.acquiredRecords = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1075,11 +1373,14 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1089,12 +1390,20 @@ export class ShareFetchResponse_LeaderIdAndEpoch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_LeaderIdAndEpoch"): ShareFetchResponse_LeaderIdAndEpoch {
     const o = new ShareFetchResponse_LeaderIdAndEpoch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("leaderId"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "ShareFetchResponse_LeaderIdAndEpoch.leaderEpoch", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1175,12 +1484,16 @@ export class ShareFetchResponse_AcquiredRecords {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("firstOffset"); j.int(this.firstOffset);
-    j.key("lastOffset"); j.int(this.lastOffset);
-    j.key("deliveryCount"); j.int(<i64>this.deliveryCount);
+    j.key("firstOffset");
+    j.int(this.firstOffset);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
+    j.key("deliveryCount");
+    j.int(<i64>this.deliveryCount);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1191,13 +1504,22 @@ export class ShareFetchResponse_AcquiredRecords {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_AcquiredRecords"): ShareFetchResponse_AcquiredRecords {
     const o = new ShareFetchResponse_AcquiredRecords();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("firstOffset"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "ShareFetchResponse_AcquiredRecords.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "ShareFetchResponse_AcquiredRecords.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("deliveryCount"); if (x == null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_AcquiredRecords.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "ShareFetchResponse_AcquiredRecords.deliveryCount", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("firstOffset", "FirstOffset", true);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deliveryCount", "DeliveryCount", true);
+    if (x != null) o.deliveryCount = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1283,13 +1605,18 @@ export class ShareFetchResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("nodeId"); j.int(<i64>this.nodeId);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
-    j.key("rack"); j.str(this.rack);
+    j.key("nodeId");
+    j.int(<i64>this.nodeId);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.key("rack");
+    j.str(this.rack);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1301,14 +1628,25 @@ export class ShareFetchResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareFetchResponse_NodeEndpoint"): ShareFetchResponse_NodeEndpoint {
     const o = new ShareFetchResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("nodeId"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "ShareFetchResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    { const x = v.get("host"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "ShareFetchResponse_NodeEndpoint.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareFetchResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "ShareFetchResponse_NodeEndpoint.port", e, -2147483648, 2147483647); } }
-    { const x = v.get("rack"); if (x == null) { e.add("ShareFetchResponse_NodeEndpoint.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "ShareFetchResponse_NodeEndpoint.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", true);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rack", "Rack", true);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

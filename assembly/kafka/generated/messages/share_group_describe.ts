@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ShareGroupDescribeRequest {
   static readonly API_KEY: i16 = 77;
@@ -77,11 +77,23 @@ export class ShareGroupDescribeRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupIds"); { const x = this.groupIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("includeAuthorizedOperations"); j.bool(this.includeAuthorizedOperations);
+    j.key("groupIds");
+    {
+      const x = this.groupIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("includeAuthorizedOperations");
+    j.bool(this.includeAuthorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class ShareGroupDescribeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeRequest"): ShareGroupDescribeRequest {
     const o = new ShareGroupDescribeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("ShareGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
-    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "ShareGroupDescribeRequest.includeAuthorizedOperations", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupIds", "GroupIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.groupIds = a;
+      }
+    }
+    x = f.field("includeAuthorizedOperations", "IncludeAuthorizedOperations", true);
+    if (x != null) o.includeAuthorizedOperations = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -175,11 +202,23 @@ export class ShareGroupDescribeResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -189,12 +228,27 @@ export class ShareGroupDescribeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse"): ShareGroupDescribeResponse {
     const o = new ShareGroupDescribeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("ShareGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "ShareGroupDescribeResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareGroupDescribeResponse_DescribedGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -305,18 +359,37 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("groupId"); j.str(this.groupId);
-    j.key("groupState"); j.str(this.groupState);
-    j.key("groupEpoch"); j.int(<i64>this.groupEpoch);
-    j.key("assignmentEpoch"); j.int(<i64>this.assignmentEpoch);
-    j.key("assignorName"); j.str(this.assignorName);
-    j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("authorizedOperations"); j.int(<i64>this.authorizedOperations);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("groupState");
+    j.str(this.groupState);
+    j.key("groupEpoch");
+    j.int(<i64>this.groupEpoch);
+    j.key("assignmentEpoch");
+    j.int(<i64>this.assignmentEpoch);
+    j.key("assignorName");
+    j.str(this.assignorName);
+    j.key("members");
+    {
+      const x = this.members;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("authorizedOperations");
+    j.int(<i64>this.authorizedOperations);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -333,19 +406,42 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_DescribedGroup"): ShareGroupDescribeResponse_DescribedGroup {
     const o = new ShareGroupDescribeResponse_DescribedGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.groupId", e); } }
-    { const x = v.get("groupState"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.groupState", e); } }
-    { const x = v.get("groupEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignorName"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.assignorName", "cannot be null in this version"); } else { o.assignorName = jsonString(x, "ShareGroupDescribeResponse_DescribedGroup.assignorName", e); } }
-    { const x = v.get("members"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_Member.fromJson(items[i], version, e, "ShareGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
-    { const x = v.get("authorizedOperations"); if (x == null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "ShareGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("groupState", "GroupState", true);
+    if (x != null) o.groupState = jsonString(x, f.path, e);
+    x = f.field("groupEpoch", "GroupEpoch", true);
+    if (x != null) o.groupEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignmentEpoch", "AssignmentEpoch", true);
+    if (x != null) o.assignmentEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignorName", "AssignorName", true);
+    if (x != null) o.assignorName = jsonString(x, f.path, e);
+    x = f.field("members", "Members", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareGroupDescribeResponse_Member>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_Member.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    x = f.field("authorizedOperations", "AuthorizedOperations", true);
+    if (x != null) o.authorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -447,16 +543,33 @@ export class ShareGroupDescribeResponse_Member {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("clientId"); j.str(this.clientId);
-    j.key("clientHost"); j.str(this.clientHost);
-    j.key("subscribedTopicNames"); { const x = this.subscribedTopicNames; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("assignment"); this.assignment.toJson(j, version);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("clientId");
+    j.str(this.clientId);
+    j.key("clientHost");
+    j.str(this.clientHost);
+    j.key("subscribedTopicNames");
+    {
+      const x = this.subscribedTopicNames;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("assignment");
+    this.assignment.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -471,17 +584,38 @@ export class ShareGroupDescribeResponse_Member {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_Member"): ShareGroupDescribeResponse_Member {
     const o = new ShareGroupDescribeResponse_Member();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ShareGroupDescribeResponse_Member.memberId", e); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ShareGroupDescribeResponse_Member.rackId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("clientId"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "ShareGroupDescribeResponse_Member.clientId", e); } }
-    { const x = v.get("clientHost"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "ShareGroupDescribeResponse_Member.clientHost", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.subscribedTopicNames", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Member.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupDescribeResponse_Member.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
-    { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = ShareGroupDescribeResponse_Assignment.fromJson(x, version, e, "ShareGroupDescribeResponse_Member.assignment"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("clientId", "ClientId", true);
+    if (x != null) o.clientId = jsonString(x, f.path, e);
+    x = f.field("clientHost", "ClientHost", true);
+    if (x != null) o.clientHost = jsonString(x, f.path, e);
+    x = f.field("subscribedTopicNames", "SubscribedTopicNames", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.subscribedTopicNames = a;
+      }
+    }
+    x = f.field("assignment", "Assignment", true);
+    if (x != null) o.assignment = ShareGroupDescribeResponse_Assignment.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -562,12 +696,25 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -578,13 +725,29 @@ export class ShareGroupDescribeResponse_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_TopicPartitions"): ShareGroupDescribeResponse_TopicPartitions {
     const o = new ShareGroupDescribeResponse_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupDescribeResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("topicName"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "ShareGroupDescribeResponse_TopicPartitions.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareGroupDescribeResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -655,10 +818,21 @@ export class ShareGroupDescribeResponse_Assignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -667,11 +841,25 @@ export class ShareGroupDescribeResponse_Assignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupDescribeResponse_Assignment"): ShareGroupDescribeResponse_Assignment {
     const o = new ShareGroupDescribeResponse_Assignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupDescribeResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupDescribeResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupDescribeResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareGroupDescribeResponse_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareGroupDescribeResponse_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

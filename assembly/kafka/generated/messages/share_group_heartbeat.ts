@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class ShareGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 76;
@@ -92,14 +92,29 @@ export class ShareGroupHeartbeatRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("subscribedTopicNames"); { const x = this.subscribedTopicNames; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("subscribedTopicNames");
+    {
+      const x = this.subscribedTopicNames;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -112,15 +127,35 @@ export class ShareGroupHeartbeatRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatRequest"): ShareGroupHeartbeatRequest {
     const o = new ShareGroupHeartbeatRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "ShareGroupHeartbeatRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "ShareGroupHeartbeatRequest.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("ShareGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "ShareGroupHeartbeatRequest.rackId", e); } }
-    { const x = v.get("subscribedTopicNames"); if (x == null) { e.add("ShareGroupHeartbeatRequest.subscribedTopicNames", "missing"); } else if (x.kind == JsonKind.Null) { o.subscribedTopicNames = null; } else { { const items = jsonArray(x, "ShareGroupHeartbeatRequest.subscribedTopicNames", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "ShareGroupHeartbeatRequest.subscribedTopicNames[]", e); o.subscribedTopicNames = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("subscribedTopicNames", "SubscribedTopicNames", true);
+    if (x != null && x.isNull) o.subscribedTopicNames = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.subscribedTopicNames = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -224,16 +259,25 @@ export class ShareGroupHeartbeatResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("heartbeatIntervalMs"); j.int(<i64>this.heartbeatIntervalMs);
-    j.key("assignment"); if (this.assignment == null) j.nul(); else this.assignment!.toJson(j, version);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("heartbeatIntervalMs");
+    j.int(<i64>this.heartbeatIntervalMs);
+    j.key("assignment");
+    if (this.assignment == null) j.nul();
+    else this.assignment!.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -248,17 +292,33 @@ export class ShareGroupHeartbeatResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse"): ShareGroupHeartbeatResponse {
     const o = new ShareGroupHeartbeatResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("ShareGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("ShareGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "ShareGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("ShareGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "ShareGroupHeartbeatResponse.errorMessage", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("ShareGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { o.memberId = null; } else { o.memberId = jsonString(x, "ShareGroupHeartbeatResponse.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("ShareGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("ShareGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "ShareGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignment"); if (x == null) { e.add("ShareGroupHeartbeatResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { o.assignment = null; } else { o.assignment = ShareGroupHeartbeatResponse_Assignment.fromJson(x, version, e, "ShareGroupHeartbeatResponse.assignment"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null && x.isNull) o.memberId = null;
+    else if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("heartbeatIntervalMs", "HeartbeatIntervalMs", true);
+    if (x != null) o.heartbeatIntervalMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignment", "Assignment", true);
+    if (x != null && x.isNull) o.assignment = null;
+    else if (x != null) o.assignment = ShareGroupHeartbeatResponse_Assignment.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -330,10 +390,21 @@ export class ShareGroupHeartbeatResponse_Assignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicPartitions"); { const x = this.topicPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicPartitions");
+    {
+      const x = this.topicPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -342,11 +413,25 @@ export class ShareGroupHeartbeatResponse_Assignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse_Assignment"): ShareGroupHeartbeatResponse_Assignment {
     const o = new ShareGroupHeartbeatResponse_Assignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicPartitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_Assignment.topicPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_Assignment.topicPartitions", e); if (items != null) { const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, "ShareGroupHeartbeatResponse_Assignment.topicPartitions[]"); o.topicPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicPartitions", "TopicPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<ShareGroupHeartbeatResponse_TopicPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = ShareGroupHeartbeatResponse_TopicPartitions.fromJson(items[i], version, e, f.item(i));
+        o.topicPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -422,11 +507,23 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -436,12 +533,27 @@ export class ShareGroupHeartbeatResponse_TopicPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "ShareGroupHeartbeatResponse_TopicPartitions"): ShareGroupHeartbeatResponse_TopicPartitions {
     const o = new ShareGroupHeartbeatResponse_TopicPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "ShareGroupHeartbeatResponse_TopicPartitions.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("ShareGroupHeartbeatResponse_TopicPartitions.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "ShareGroupHeartbeatResponse_TopicPartitions.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "ShareGroupHeartbeatResponse_TopicPartitions.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class StopReplicaRequest {
   static readonly API_KEY: i16 = 5;
@@ -149,29 +149,65 @@ export class StopReplicaRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("controllerId"); j.int(<i64>this.controllerId);
+    j.key("controllerId");
+    j.int(<i64>this.controllerId);
     if (version >= 4) {
-      j.key("isKRaftController"); j.bool(this.isKRaftController);
+      j.key("isKRaftController");
+      j.bool(this.isKRaftController);
     }
-    j.key("controllerEpoch"); j.int(<i64>this.controllerEpoch);
+    j.key("controllerEpoch");
+    j.int(<i64>this.controllerEpoch);
     if (version >= 1) {
-      j.key("brokerEpoch"); j.int(this.brokerEpoch);
+      j.key("brokerEpoch");
+      j.int(this.brokerEpoch);
     }
     if (version <= 2) {
-      j.key("deletePartitions"); j.bool(this.deletePartitions);
+      j.key("deletePartitions");
+      j.bool(this.deletePartitions);
     }
     if (version <= 0) {
-      j.key("ungroupedPartitions"); { const x = this.ungroupedPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("ungroupedPartitions");
+      {
+        const x = this.ungroupedPartitions;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1 && version <= 2) {
-      j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topics");
+      {
+        const x = this.topics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 3) {
-      j.key("topicStates"); { const x = this.topicStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topicStates");
+      {
+        const x = this.topicStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -187,18 +223,53 @@ export class StopReplicaRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest"): StopReplicaRequest {
     const o = new StopReplicaRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("controllerId"); if (x == null) { e.add("StopReplicaRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "StopReplicaRequest.controllerId", e, -2147483648, 2147483647); } }
-    if (version >= 4) { const x = v.get("isKRaftController"); if (x == null) { e.add("StopReplicaRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "StopReplicaRequest.isKRaftController", e); } }
-    { const x = v.get("controllerEpoch"); if (x == null) { e.add("StopReplicaRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "StopReplicaRequest.controllerEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("brokerEpoch"); if (x == null) { e.add("StopReplicaRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "StopReplicaRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version <= 2) { const x = v.get("deletePartitions"); if (x == null) { e.add("StopReplicaRequest.deletePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.deletePartitions", "cannot be null in this version"); } else { o.deletePartitions = jsonBool(x, "StopReplicaRequest.deletePartitions", e); } }
-    if (version <= 0) { const x = v.get("ungroupedPartitions"); if (x == null) { e.add("StopReplicaRequest.ungroupedPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.ungroupedPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.ungroupedPartitions", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionV0.fromJson(items[i], version, e, "StopReplicaRequest.ungroupedPartitions[]"); o.ungroupedPartitions = a; } } } }
-    if (version >= 1 && version <= 2) { const x = v.get("topics"); if (x == null) { e.add("StopReplicaRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topics", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicV1.fromJson(items[i], version, e, "StopReplicaRequest.topics[]"); o.topics = a; } } } }
-    if (version >= 3) { const x = v.get("topicStates"); if (x == null) { e.add("StopReplicaRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest.topicStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, "StopReplicaRequest.topicStates[]"); o.topicStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("controllerId", "ControllerId", true);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isKRaftController", "isKRaftController", version >= 4);
+    if (x != null) o.isKRaftController = jsonBool(x, f.path, e);
+    x = f.field("controllerEpoch", "ControllerEpoch", true);
+    if (x != null) o.controllerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", version >= 1);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deletePartitions", "DeletePartitions", version <= 2);
+    if (x != null) o.deletePartitions = jsonBool(x, f.path, e);
+    x = f.field("ungroupedPartitions", "UngroupedPartitions", version <= 0);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StopReplicaRequest_StopReplicaPartitionV0>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionV0.fromJson(items[i], version, e, f.item(i));
+        o.ungroupedPartitions = a;
+      }
+    }
+    x = f.field("topics", "Topics", version >= 1 && version <= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StopReplicaRequest_StopReplicaTopicV1>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicV1.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("topicStates", "TopicStates", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StopReplicaRequest_StopReplicaTopicState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaTopicState.fromJson(items[i], version, e, f.item(i));
+        o.topicStates = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -290,15 +361,18 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 0) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version <= 0) {
-      j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+      j.key("partitionIndex");
+      j.int(<i64>this.partitionIndex);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -308,12 +382,20 @@ export class StopReplicaRequest_StopReplicaPartitionV0 {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaPartitionV0"): StopReplicaRequest_StopReplicaPartitionV0 {
     const o = new StopReplicaRequest_StopReplicaPartitionV0();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 0) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaPartitionV0.topicName", e); } }
-    if (version <= 0) { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionV0.partitionIndex", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 0);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", version <= 0);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -403,15 +485,27 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1 && version <= 2) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 1 && version <= 2) {
-      j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("partitionIndexes");
+      {
+        const x = this.partitionIndexes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -421,12 +515,27 @@ export class StopReplicaRequest_StopReplicaTopicV1 {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaTopicV1"): StopReplicaRequest_StopReplicaTopicV1 {
     const o = new StopReplicaRequest_StopReplicaTopicV1();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1 && version <= 2) { const x = v.get("name"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StopReplicaRequest_StopReplicaTopicV1.name", e); } }
-    if (version >= 1 && version <= 2) { const x = v.get("partitionIndexes"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StopReplicaRequest_StopReplicaTopicV1.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 1 && version <= 2);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", version >= 1 && version <= 2);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -516,15 +625,27 @@ export class StopReplicaRequest_StopReplicaTopicState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version >= 3) {
-      j.key("partitionStates"); { const x = this.partitionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitionStates");
+      {
+        const x = this.partitionStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -534,12 +655,27 @@ export class StopReplicaRequest_StopReplicaTopicState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaTopicState"): StopReplicaRequest_StopReplicaTopicState {
     const o = new StopReplicaRequest_StopReplicaTopicState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaRequest_StopReplicaTopicState.topicName", e); } }
-    if (version >= 3) { const x = v.get("partitionStates"); if (x == null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaRequest_StopReplicaTopicState.partitionStates", e); if (items != null) { const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, "StopReplicaRequest_StopReplicaTopicState.partitionStates[]"); o.partitionStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version >= 3);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionStates", "PartitionStates", version >= 3);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StopReplicaRequest_StopReplicaPartitionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StopReplicaRequest_StopReplicaPartitionState.fromJson(items[i], version, e, f.item(i));
+        o.partitionStates = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -641,18 +777,22 @@ export class StopReplicaRequest_StopReplicaPartitionState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 3) {
-      j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
+      j.key("partitionIndex");
+      j.int(<i64>this.partitionIndex);
     }
     if (version >= 3) {
-      j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
+      j.key("leaderEpoch");
+      j.int(<i64>this.leaderEpoch);
     }
     if (version >= 3) {
-      j.key("deletePartition"); j.bool(this.deletePartition);
+      j.key("deletePartition");
+      j.bool(this.deletePartition);
     }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -663,13 +803,22 @@ export class StopReplicaRequest_StopReplicaPartitionState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaRequest_StopReplicaPartitionState"): StopReplicaRequest_StopReplicaPartitionState {
     const o = new StopReplicaRequest_StopReplicaPartitionState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 3) { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("leaderEpoch"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "StopReplicaRequest_StopReplicaPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("deletePartition"); if (x == null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaRequest_StopReplicaPartitionState.deletePartition", "cannot be null in this version"); } else { o.deletePartition = jsonBool(x, "StopReplicaRequest_StopReplicaPartitionState.deletePartition", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", version >= 3);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", version >= 3);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("deletePartition", "DeletePartition", version >= 3);
+    if (x != null) o.deletePartition = jsonBool(x, f.path, e);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -748,11 +897,23 @@ export class StopReplicaResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("partitionErrors"); { const x = this.partitionErrors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("partitionErrors");
+    {
+      const x = this.partitionErrors;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -762,12 +923,27 @@ export class StopReplicaResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaResponse"): StopReplicaResponse {
     const o = new StopReplicaResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("partitionErrors"); if (x == null) { e.add("StopReplicaResponse.partitionErrors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse.partitionErrors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StopReplicaResponse.partitionErrors", e); if (items != null) { const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(items.length); for (let i = 0; i < items.length; i++) a[i] = StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, "StopReplicaResponse.partitionErrors[]"); o.partitionErrors = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("partitionErrors", "PartitionErrors", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StopReplicaResponse_StopReplicaPartitionError>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StopReplicaResponse_StopReplicaPartitionError.fromJson(items[i], version, e, f.item(i));
+        o.partitionErrors = a;
+      }
+    }
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -849,12 +1025,16 @@ export class StopReplicaResponse_StopReplicaPartitionError {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 2) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -865,13 +1045,22 @@ export class StopReplicaResponse_StopReplicaPartitionError {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StopReplicaResponse_StopReplicaPartitionError"): StopReplicaResponse_StopReplicaPartitionError {
     const o = new StopReplicaResponse_StopReplicaPartitionError();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "StopReplicaResponse_StopReplicaPartitionError.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StopReplicaResponse_StopReplicaPartitionError.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StopReplicaResponse_StopReplicaPartitionError.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 2) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class StreamsGroupDescribeRequest {
   static readonly API_KEY: i16 = 89;
@@ -89,14 +89,27 @@ export class StreamsGroupDescribeRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupIds"); { const x = this.groupIds; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("includeAuthorizedOperations"); j.bool(this.includeAuthorizedOperations);
-    if (version >= 1) {
-      j.key("includeTopologyDescription"); j.bool(this.includeTopologyDescription);
+    j.key("groupIds");
+    {
+      const x = this.groupIds;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
     }
+    j.key("includeAuthorizedOperations");
+    j.bool(this.includeAuthorizedOperations);
+    if (version >= 1) {
+      j.key("includeTopologyDescription");
+      j.bool(this.includeTopologyDescription);
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,29 @@ export class StreamsGroupDescribeRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeRequest"): StreamsGroupDescribeRequest {
     const o = new StreamsGroupDescribeRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupIds"); if (x == null) { e.add("StreamsGroupDescribeRequest.groupIds", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.groupIds", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeRequest.groupIds", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeRequest.groupIds[]", e); o.groupIds = a; } } } }
-    { const x = v.get("includeAuthorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.includeAuthorizedOperations", "cannot be null in this version"); } else { o.includeAuthorizedOperations = jsonBool(x, "StreamsGroupDescribeRequest.includeAuthorizedOperations", e); } }
-    if (version >= 1) { const x = v.get("includeTopologyDescription"); if (x == null) { e.add("StreamsGroupDescribeRequest.includeTopologyDescription", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeRequest.includeTopologyDescription", "cannot be null in this version"); } else { o.includeTopologyDescription = jsonBool(x, "StreamsGroupDescribeRequest.includeTopologyDescription", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupIds", "GroupIds", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.groupIds = a;
+      }
+    }
+    x = f.field("includeAuthorizedOperations", "IncludeAuthorizedOperations", true);
+    if (x != null) o.includeAuthorizedOperations = jsonBool(x, f.path, e);
+    x = f.field("includeTopologyDescription", "IncludeTopologyDescription", version >= 1);
+    if (x != null) o.includeTopologyDescription = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -192,11 +221,23 @@ export class StreamsGroupDescribeResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("groups"); { const x = this.groups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("groups");
+    {
+      const x = this.groups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -206,12 +247,27 @@ export class StreamsGroupDescribeResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse"): StreamsGroupDescribeResponse {
     const o = new StreamsGroupDescribeResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupDescribeResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("groups"); if (x == null) { e.add("StreamsGroupDescribeResponse.groups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse.groups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse.groups", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, "StreamsGroupDescribeResponse.groups[]"); o.groups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("groups", "Groups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_DescribedGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_DescribedGroup.fromJson(items[i], version, e, f.item(i));
+        o.groups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -358,27 +414,51 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("groupId"); j.str(this.groupId);
-    j.key("groupState"); j.str(this.groupState);
-    j.key("groupEpoch"); j.int(<i64>this.groupEpoch);
-    j.key("assignmentEpoch"); j.int(<i64>this.assignmentEpoch);
-    j.key("topology"); if (this.topology == null) j.nul(); else this.topology!.toJson(j, version);
-    j.key("members"); { const x = this.members; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("authorizedOperations"); j.int(<i64>this.authorizedOperations);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("groupState");
+    j.str(this.groupState);
+    j.key("groupEpoch");
+    j.int(<i64>this.groupEpoch);
+    j.key("assignmentEpoch");
+    j.int(<i64>this.assignmentEpoch);
+    j.key("topology");
+    if (this.topology == null) j.nul();
+    else this.topology!.toJson(j, version);
+    j.key("members");
+    {
+      const x = this.members;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("authorizedOperations");
+    j.int(<i64>this.authorizedOperations);
     if (version >= 1) {
-      j.key("topologyDescription"); if (this.topologyDescription == null) j.nul(); else this.topologyDescription!.toJson(j, version);
+      j.key("topologyDescription");
+      if (this.topologyDescription == null) j.nul();
+      else this.topologyDescription!.toJson(j, version);
     }
     if (version >= 1) {
-      j.key("topologyDescriptionStatus"); j.int(<i64>this.topologyDescriptionStatus);
+      j.key("topologyDescriptionStatus");
+      j.int(<i64>this.topologyDescriptionStatus);
     }
     if (version >= 1) {
-      j.key("assignorName"); j.str(this.assignorName);
+      j.key("assignorName");
+      j.str(this.assignorName);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -398,22 +478,51 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_DescribedGroup"): StreamsGroupDescribeResponse_DescribedGroup {
     const o = new StreamsGroupDescribeResponse_DescribedGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.errorMessage", e); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.groupId", e); } }
-    { const x = v.get("groupState"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupState", "cannot be null in this version"); } else { o.groupState = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.groupState", e); } }
-    { const x = v.get("groupEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", "cannot be null in this version"); } else { o.groupEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.groupEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("assignmentEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", "cannot be null in this version"); } else { o.assignmentEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.assignmentEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupDescribeResponse_Topology.fromJson(x, version, e, "StreamsGroupDescribeResponse_DescribedGroup.topology"); } }
-    { const x = v.get("members"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.members", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_DescribedGroup.members", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Member>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Member.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_DescribedGroup.members[]"); o.members = a; } } } }
-    { const x = v.get("authorizedOperations"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", "cannot be null in this version"); } else { o.authorizedOperations = <i32>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.authorizedOperations", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("topologyDescription"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topologyDescription", "missing"); } else if (x.kind == JsonKind.Null) { o.topologyDescription = null; } else { o.topologyDescription = StreamsGroupDescribeResponse_TopologyDescription.fromJson(x, version, e, "StreamsGroupDescribeResponse_DescribedGroup.topologyDescription"); } }
-    if (version >= 1) { const x = v.get("topologyDescriptionStatus"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topologyDescriptionStatus", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.topologyDescriptionStatus", "cannot be null in this version"); } else { o.topologyDescriptionStatus = <i8>jsonInt(x, "StreamsGroupDescribeResponse_DescribedGroup.topologyDescriptionStatus", e, -128, 127); } }
-    if (version >= 1) { const x = v.get("assignorName"); if (x == null) { e.add("StreamsGroupDescribeResponse_DescribedGroup.assignorName", "missing"); } else if (x.kind == JsonKind.Null) { o.assignorName = null; } else { o.assignorName = jsonString(x, "StreamsGroupDescribeResponse_DescribedGroup.assignorName", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("groupState", "GroupState", true);
+    if (x != null) o.groupState = jsonString(x, f.path, e);
+    x = f.field("groupEpoch", "GroupEpoch", true);
+    if (x != null) o.groupEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("assignmentEpoch", "AssignmentEpoch", true);
+    if (x != null) o.assignmentEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topology", "Topology", true);
+    if (x != null && x.isNull) o.topology = null;
+    else if (x != null) o.topology = StreamsGroupDescribeResponse_Topology.fromJson(x, version, e, f.path);
+    x = f.field("members", "Members", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_Member>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Member.fromJson(items[i], version, e, f.item(i));
+        o.members = a;
+      }
+    }
+    x = f.field("authorizedOperations", "AuthorizedOperations", true);
+    if (x != null) o.authorizedOperations = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topologyDescription", "TopologyDescription", version >= 1);
+    if (x != null && x.isNull) o.topologyDescription = null;
+    else if (x != null) o.topologyDescription = StreamsGroupDescribeResponse_TopologyDescription.fromJson(x, version, e, f.path);
+    x = f.field("topologyDescriptionStatus", "TopologyDescriptionStatus", version >= 1);
+    if (x != null) o.topologyDescriptionStatus = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("assignorName", "AssignorName", version >= 1);
+    if (x != null && x.isNull) o.assignorName = null;
+    else if (x != null) o.assignorName = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -492,11 +601,23 @@ export class StreamsGroupDescribeResponse_Topology {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("epoch"); j.int(<i64>this.epoch);
-    j.key("subtopologies"); { const x = this.subtopologies; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("epoch");
+    j.int(<i64>this.epoch);
+    j.key("subtopologies");
+    {
+      const x = this.subtopologies;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -506,12 +627,28 @@ export class StreamsGroupDescribeResponse_Topology {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Topology"): StreamsGroupDescribeResponse_Topology {
     const o = new StreamsGroupDescribeResponse_Topology();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Topology.epoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { o.subtopologies = null; } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_Subtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Topology.subtopologies[]"); o.subtopologies = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("epoch", "Epoch", true);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("subtopologies", "Subtopologies", true);
+    if (x != null && x.isNull) o.subtopologies = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_Subtopology>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_Subtopology.fromJson(items[i], version, e, f.item(i));
+        o.subtopologies = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -602,14 +739,56 @@ export class StreamsGroupDescribeResponse_Subtopology {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("sourceTopics"); { const x = this.sourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("repartitionSinkTopics"); { const x = this.repartitionSinkTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("stateChangelogTopics"); { const x = this.stateChangelogTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("repartitionSourceTopics"); { const x = this.repartitionSourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("sourceTopics");
+    {
+      const x = this.sourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("repartitionSinkTopics");
+    {
+      const x = this.repartitionSinkTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("stateChangelogTopics");
+    {
+      const x = this.stateChangelogTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("repartitionSourceTopics");
+    {
+      const x = this.repartitionSourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -622,15 +801,54 @@ export class StreamsGroupDescribeResponse_Subtopology {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Subtopology"): StreamsGroupDescribeResponse_Subtopology {
     const o = new StreamsGroupDescribeResponse_Subtopology();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_Subtopology.subtopologyId", e); } }
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.sourceTopics[]", e); o.sourceTopics = a; } } } }
-    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_Subtopology.repartitionSinkTopics[]", e); o.repartitionSinkTopics = a; } } } }
-    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.stateChangelogTopics[]"); o.stateChangelogTopics = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Subtopology.repartitionSourceTopics[]"); o.repartitionSourceTopics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("sourceTopics", "SourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.sourceTopics = a;
+      }
+    }
+    x = f.field("repartitionSinkTopics", "RepartitionSinkTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.repartitionSinkTopics = a;
+      }
+    }
+    x = f.field("stateChangelogTopics", "StateChangelogTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, f.item(i));
+        o.stateChangelogTopics = a;
+      }
+    }
+    x = f.field("repartitionSourceTopics", "RepartitionSourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TopicInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopicInfo.fromJson(items[i], version, e, f.item(i));
+        o.repartitionSourceTopics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -772,24 +990,68 @@ export class StreamsGroupDescribeResponse_Member {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("instanceId"); j.str(this.instanceId);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("clientId"); j.str(this.clientId);
-    j.key("clientHost"); j.str(this.clientHost);
-    j.key("topologyEpoch"); j.int(<i64>this.topologyEpoch);
-    j.key("processId"); j.str(this.processId);
-    j.key("userEndpoint"); if (this.userEndpoint == null) j.nul(); else this.userEndpoint!.toJson(j, version);
-    j.key("clientTags"); { const x = this.clientTags; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("taskOffsets"); { const x = this.taskOffsets; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("taskEndOffsets"); { const x = this.taskEndOffsets; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("assignment"); this.assignment.toJson(j, version);
-    j.key("targetAssignment"); this.targetAssignment.toJson(j, version);
-    j.key("isClassic"); j.bool(this.isClassic);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("instanceId");
+    j.str(this.instanceId);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("clientId");
+    j.str(this.clientId);
+    j.key("clientHost");
+    j.str(this.clientHost);
+    j.key("topologyEpoch");
+    j.int(<i64>this.topologyEpoch);
+    j.key("processId");
+    j.str(this.processId);
+    j.key("userEndpoint");
+    if (this.userEndpoint == null) j.nul();
+    else this.userEndpoint!.toJson(j, version);
+    j.key("clientTags");
+    {
+      const x = this.clientTags;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("taskOffsets");
+    {
+      const x = this.taskOffsets;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("taskEndOffsets");
+    {
+      const x = this.taskEndOffsets;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("assignment");
+    this.assignment.toJson(j, version);
+    j.key("targetAssignment");
+    this.targetAssignment.toJson(j, version);
+    j.key("isClassic");
+    j.bool(this.isClassic);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -812,25 +1074,70 @@ export class StreamsGroupDescribeResponse_Member {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Member"): StreamsGroupDescribeResponse_Member {
     const o = new StreamsGroupDescribeResponse_Member();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupDescribeResponse_Member.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Member.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("instanceId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "StreamsGroupDescribeResponse_Member.instanceId", e); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "StreamsGroupDescribeResponse_Member.rackId", e); } }
-    { const x = v.get("clientId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientId", "cannot be null in this version"); } else { o.clientId = jsonString(x, "StreamsGroupDescribeResponse_Member.clientId", e); } }
-    { const x = v.get("clientHost"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientHost", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientHost", "cannot be null in this version"); } else { o.clientHost = jsonString(x, "StreamsGroupDescribeResponse_Member.clientHost", e); } }
-    { const x = v.get("topologyEpoch"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.topologyEpoch", "cannot be null in this version"); } else { o.topologyEpoch = <i32>jsonInt(x, "StreamsGroupDescribeResponse_Member.topologyEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.processId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.processId", "cannot be null in this version"); } else { o.processId = jsonString(x, "StreamsGroupDescribeResponse_Member.processId", e); } }
-    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupDescribeResponse_Endpoint.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.userEndpoint"); } }
-    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.clientTags", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.clientTags", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.clientTags[]"); o.clientTags = a; } } } }
-    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskOffsets[]"); o.taskOffsets = a; } } } }
-    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.taskEndOffsets", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Member.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Member.taskEndOffsets[]"); o.taskEndOffsets = a; } } } }
-    { const x = v.get("assignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.assignment", "cannot be null in this version"); } else { o.assignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.assignment"); } }
-    { const x = v.get("targetAssignment"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.targetAssignment", "cannot be null in this version"); } else { o.targetAssignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, "StreamsGroupDescribeResponse_Member.targetAssignment"); } }
-    { const x = v.get("isClassic"); if (x == null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Member.isClassic", "cannot be null in this version"); } else { o.isClassic = jsonBool(x, "StreamsGroupDescribeResponse_Member.isClassic", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("instanceId", "InstanceId", true);
+    if (x != null && x.isNull) o.instanceId = null;
+    else if (x != null) o.instanceId = jsonString(x, f.path, e);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("clientId", "ClientId", true);
+    if (x != null) o.clientId = jsonString(x, f.path, e);
+    x = f.field("clientHost", "ClientHost", true);
+    if (x != null) o.clientHost = jsonString(x, f.path, e);
+    x = f.field("topologyEpoch", "TopologyEpoch", true);
+    if (x != null) o.topologyEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("processId", "ProcessId", true);
+    if (x != null) o.processId = jsonString(x, f.path, e);
+    x = f.field("userEndpoint", "UserEndpoint", true);
+    if (x != null && x.isNull) o.userEndpoint = null;
+    else if (x != null) o.userEndpoint = StreamsGroupDescribeResponse_Endpoint.fromJson(x, version, e, f.path);
+    x = f.field("clientTags", "ClientTags", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, f.item(i));
+        o.clientTags = a;
+      }
+    }
+    x = f.field("taskOffsets", "TaskOffsets", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, f.item(i));
+        o.taskOffsets = a;
+      }
+    }
+    x = f.field("taskEndOffsets", "TaskEndOffsets", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TaskOffset>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskOffset.fromJson(items[i], version, e, f.item(i));
+        o.taskEndOffsets = a;
+      }
+    }
+    x = f.field("assignment", "Assignment", true);
+    if (x != null) o.assignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, f.path);
+    x = f.field("targetAssignment", "TargetAssignment", true);
+    if (x != null) o.targetAssignment = StreamsGroupDescribeResponse_Assignment.fromJson(x, version, e, f.path);
+    x = f.field("isClassic", "IsClassic", true);
+    if (x != null) o.isClassic = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -911,11 +1218,14 @@ export class StreamsGroupDescribeResponse_Endpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -925,12 +1235,20 @@ export class StreamsGroupDescribeResponse_Endpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Endpoint"): StreamsGroupDescribeResponse_Endpoint {
     const o = new StreamsGroupDescribeResponse_Endpoint();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupDescribeResponse_Endpoint.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupDescribeResponse_Endpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1011,12 +1329,16 @@ export class StreamsGroupDescribeResponse_TaskOffset {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("offset"); j.int(this.offset);
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("offset");
+    j.int(this.offset);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1027,13 +1349,22 @@ export class StreamsGroupDescribeResponse_TaskOffset {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TaskOffset"): StreamsGroupDescribeResponse_TaskOffset {
     const o = new StreamsGroupDescribeResponse_TaskOffset();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TaskOffset.subtopologyId", e); } }
-    { const x = v.get("partition"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "StreamsGroupDescribeResponse_TaskOffset.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupDescribeResponse_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("offset", "Offset", true);
+    if (x != null) o.offset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1114,12 +1445,43 @@ export class StreamsGroupDescribeResponse_Assignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("activeTasks"); { const x = this.activeTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("standbyTasks"); { const x = this.standbyTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("warmupTasks"); { const x = this.warmupTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("activeTasks");
+    {
+      const x = this.activeTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("standbyTasks");
+    {
+      const x = this.standbyTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("warmupTasks");
+    {
+      const x = this.warmupTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1130,13 +1492,43 @@ export class StreamsGroupDescribeResponse_Assignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_Assignment"): StreamsGroupDescribeResponse_Assignment {
     const o = new StreamsGroupDescribeResponse_Assignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.activeTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.activeTasks[]"); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.standbyTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.standbyTasks[]"); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_Assignment.warmupTasks", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_Assignment.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_Assignment.warmupTasks[]"); o.warmupTasks = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("activeTasks", "ActiveTasks", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.activeTasks = a;
+      }
+    }
+    x = f.field("standbyTasks", "StandbyTasks", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.standbyTasks = a;
+      }
+    }
+    x = f.field("warmupTasks", "WarmupTasks", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.warmupTasks = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1214,11 +1606,23 @@ export class StreamsGroupDescribeResponse_TaskIds {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1228,12 +1632,27 @@ export class StreamsGroupDescribeResponse_TaskIds {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TaskIds"): StreamsGroupDescribeResponse_TaskIds {
     const o = new StreamsGroupDescribeResponse_TaskIds();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupDescribeResponse_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1309,11 +1728,14 @@ export class StreamsGroupDescribeResponse_KeyValue {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("key"); j.str(this.key);
-    j.key("value"); j.str(this.value);
+    j.key("key");
+    j.str(this.key);
+    j.key("value");
+    j.str(this.value);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1323,12 +1745,20 @@ export class StreamsGroupDescribeResponse_KeyValue {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_KeyValue"): StreamsGroupDescribeResponse_KeyValue {
     const o = new StreamsGroupDescribeResponse_KeyValue();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("key"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.key", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupDescribeResponse_KeyValue.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", true);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null) o.value = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1414,13 +1844,27 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); j.int(<i64>this.partitions);
-    j.key("replicationFactor"); j.int(<i64>this.replicationFactor);
-    j.key("topicConfigs"); { const x = this.topicConfigs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    j.int(<i64>this.partitions);
+    j.key("replicationFactor");
+    j.int(<i64>this.replicationFactor);
+    j.key("topicConfigs");
+    {
+      const x = this.topicConfigs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1432,14 +1876,31 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopicInfo"): StreamsGroupDescribeResponse_TopicInfo {
     const o = new StreamsGroupDescribeResponse_TopicInfo();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupDescribeResponse_TopicInfo.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.partitions", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupDescribeResponse_TopicInfo.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopicInfo.topicConfigs[]"); o.topicConfigs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) o.partitions = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicationFactor", "ReplicationFactor", true);
+    if (x != null) o.replicationFactor = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topicConfigs", "TopicConfigs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_KeyValue>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_KeyValue.fromJson(items[i], version, e, f.item(i));
+        o.topicConfigs = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1529,15 +1990,36 @@ export class StreamsGroupDescribeResponse_TopologyDescription {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("subtopologies"); { const x = this.subtopologies; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("subtopologies");
+      {
+        const x = this.subtopologies;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("globalStores"); { const x = this.globalStores; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("globalStores");
+      {
+        const x = this.globalStores;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1547,12 +2029,34 @@ export class StreamsGroupDescribeResponse_TopologyDescription {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopologyDescription"): StreamsGroupDescribeResponse_TopologyDescription {
     const o = new StreamsGroupDescribeResponse_TopologyDescription();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescription.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescription.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescription.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionSubtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopologyDescription.subtopologies[]"); o.subtopologies = a; } } } }
-    if (version >= 1) { const x = v.get("globalStores"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescription.globalStores", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescription.globalStores", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescription.globalStores", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopologyDescription.globalStores[]"); o.globalStores = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologies", "Subtopologies", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionSubtopology>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.fromJson(items[i], version, e, f.item(i));
+        o.subtopologies = a;
+      }
+    }
+    x = f.field("globalStores", "GlobalStores", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.fromJson(items[i], version, e, f.item(i));
+        o.globalStores = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1643,15 +2147,27 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionSubtopology {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("subtopologyId"); j.str(this.subtopologyId);
+      j.key("subtopologyId");
+      j.str(this.subtopologyId);
     }
     if (version >= 1) {
-      j.key("nodes"); { const x = this.nodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("nodes");
+      {
+        const x = this.nodes;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1661,12 +2177,27 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionSubtopology {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopologyDescriptionSubtopology"): StreamsGroupDescribeResponse_TopologyDescriptionSubtopology {
     const o = new StreamsGroupDescribeResponse_TopologyDescriptionSubtopology();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.subtopologyId", e); } }
-    if (version >= 1) { const x = v.get("nodes"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.nodes", e); if (items != null) { const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionNode>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(items[i], version, e, "StreamsGroupDescribeResponse_TopologyDescriptionSubtopology.nodes[]"); o.nodes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", version >= 1);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("nodes", "Nodes", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupDescribeResponse_TopologyDescriptionNode>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(items[i], version, e, f.item(i));
+        o.nodes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1804,27 +2335,61 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionNode {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 1) {
-      j.key("nodeType"); j.int(<i64>this.nodeType);
+      j.key("nodeType");
+      j.int(<i64>this.nodeType);
     }
     if (version >= 1) {
-      j.key("sourceTopics"); { const x = this.sourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("sourceTopics");
+      {
+        const x = this.sourceTopics;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("sinkTopic"); j.str(this.sinkTopic);
+      j.key("sinkTopic");
+      j.str(this.sinkTopic);
     }
     if (version >= 1) {
-      j.key("stores"); { const x = this.stores; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("stores");
+      {
+        const x = this.stores;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
     if (version >= 1) {
-      j.key("successors"); { const x = this.successors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+      j.key("successors");
+      {
+        const x = this.successors;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.str(x[i]);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1838,16 +2403,50 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionNode {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopologyDescriptionNode"): StreamsGroupDescribeResponse_TopologyDescriptionNode {
     const o = new StreamsGroupDescribeResponse_TopologyDescriptionNode();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("name"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.name", e); } }
-    if (version >= 1) { const x = v.get("nodeType"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.nodeType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.nodeType", "cannot be null in this version"); } else { o.nodeType = <i8>jsonInt(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.nodeType", e, -128, 127); } }
-    if (version >= 1) { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_TopologyDescriptionNode.sourceTopics[]", e); o.sourceTopics = a; } } } }
-    if (version >= 1) { const x = v.get("sinkTopic"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.sinkTopic", "missing"); } else if (x.kind == JsonKind.Null) { o.sinkTopic = null; } else { o.sinkTopic = jsonString(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.sinkTopic", e); } }
-    if (version >= 1) { const x = v.get("stores"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.stores", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.stores", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.stores", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_TopologyDescriptionNode.stores[]", e); o.stores = a; } } } }
-    if (version >= 1) { const x = v.get("successors"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.successors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionNode.successors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupDescribeResponse_TopologyDescriptionNode.successors", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupDescribeResponse_TopologyDescriptionNode.successors[]", e); o.successors = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version >= 1);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("nodeType", "NodeType", version >= 1);
+    if (x != null) o.nodeType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("sourceTopics", "SourceTopics", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.sourceTopics = a;
+      }
+    }
+    x = f.field("sinkTopic", "SinkTopic", version >= 1);
+    if (x != null && x.isNull) o.sinkTopic = null;
+    else if (x != null) o.sinkTopic = jsonString(x, f.path, e);
+    x = f.field("stores", "Stores", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.stores = a;
+      }
+    }
+    x = f.field("successors", "Successors", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.successors = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1937,15 +2536,18 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("source"); this.source.toJson(j, version);
+      j.key("source");
+      this.source.toJson(j, version);
     }
     if (version >= 1) {
-      j.key("processor"); this.processor.toJson(j, version);
+      j.key("processor");
+      this.processor.toJson(j, version);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1955,12 +2557,20 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore"): StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore {
     const o = new StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("source"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.source", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.source", "cannot be null in this version"); } else { o.source = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(x, version, e, "StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.source"); } }
-    if (version >= 1) { const x = v.get("processor"); if (x == null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.processor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.processor", "cannot be null in this version"); } else { o.processor = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(x, version, e, "StreamsGroupDescribeResponse_TopologyDescriptionGlobalStore.processor"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("source", "Source", version >= 1);
+    if (x != null) o.source = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(x, version, e, f.path);
+    x = f.field("processor", "Processor", version >= 1);
+    if (x != null) o.processor = StreamsGroupDescribeResponse_TopologyDescriptionNode.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class StreamsGroupHeartbeatRequest {
   static readonly API_KEY: i16 = 88;
@@ -152,26 +152,100 @@ export class StreamsGroupHeartbeatRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("endpointInformationEpoch"); j.int(<i64>this.endpointInformationEpoch);
-    j.key("instanceId"); j.str(this.instanceId);
-    j.key("rackId"); j.str(this.rackId);
-    j.key("rebalanceTimeoutMs"); j.int(<i64>this.rebalanceTimeoutMs);
-    j.key("topology"); if (this.topology == null) j.nul(); else this.topology!.toJson(j, version);
-    j.key("activeTasks"); { const x = this.activeTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("standbyTasks"); { const x = this.standbyTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("warmupTasks"); { const x = this.warmupTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("processId"); j.str(this.processId);
-    j.key("userEndpoint"); if (this.userEndpoint == null) j.nul(); else this.userEndpoint!.toJson(j, version);
-    j.key("clientTags"); { const x = this.clientTags; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("taskOffsets"); { const x = this.taskOffsets; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("taskEndOffsets"); { const x = this.taskEndOffsets; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("shutdownApplication"); j.bool(this.shutdownApplication);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("endpointInformationEpoch");
+    j.int(<i64>this.endpointInformationEpoch);
+    j.key("instanceId");
+    j.str(this.instanceId);
+    j.key("rackId");
+    j.str(this.rackId);
+    j.key("rebalanceTimeoutMs");
+    j.int(<i64>this.rebalanceTimeoutMs);
+    j.key("topology");
+    if (this.topology == null) j.nul();
+    else this.topology!.toJson(j, version);
+    j.key("activeTasks");
+    {
+      const x = this.activeTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("standbyTasks");
+    {
+      const x = this.standbyTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("warmupTasks");
+    {
+      const x = this.warmupTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("processId");
+    j.str(this.processId);
+    j.key("userEndpoint");
+    if (this.userEndpoint == null) j.nul();
+    else this.userEndpoint!.toJson(j, version);
+    j.key("clientTags");
+    {
+      const x = this.clientTags;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("taskOffsets");
+    {
+      const x = this.taskOffsets;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("taskEndOffsets");
+    {
+      const x = this.taskEndOffsets;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("shutdownApplication");
+    j.bool(this.shutdownApplication);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -196,27 +270,103 @@ export class StreamsGroupHeartbeatRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest"): StreamsGroupHeartbeatRequest {
     const o = new StreamsGroupHeartbeatRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "StreamsGroupHeartbeatRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupHeartbeatRequest.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("endpointInformationEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.endpointInformationEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.endpointInformationEpoch", "cannot be null in this version"); } else { o.endpointInformationEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.endpointInformationEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("instanceId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.instanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.instanceId = null; } else { o.instanceId = jsonString(x, "StreamsGroupHeartbeatRequest.instanceId", e); } }
-    { const x = v.get("rackId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rackId", "missing"); } else if (x.kind == JsonKind.Null) { o.rackId = null; } else { o.rackId = jsonString(x, "StreamsGroupHeartbeatRequest.rackId", e); } }
-    { const x = v.get("rebalanceTimeoutMs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", "cannot be null in this version"); } else { o.rebalanceTimeoutMs = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest.rebalanceTimeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topology"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.topology", "missing"); } else if (x.kind == JsonKind.Null) { o.topology = null; } else { o.topology = StreamsGroupHeartbeatRequest_Topology.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.topology"); } }
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.activeTasks[]"); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.standbyTasks[]"); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.warmupTasks[]"); o.warmupTasks = a; } } } }
-    { const x = v.get("processId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.processId", "missing"); } else if (x.kind == JsonKind.Null) { o.processId = null; } else { o.processId = jsonString(x, "StreamsGroupHeartbeatRequest.processId", e); } }
-    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.userEndpoint = null; } else { o.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatRequest.userEndpoint"); } }
-    { const x = v.get("clientTags"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.clientTags", "missing"); } else if (x.kind == JsonKind.Null) { o.clientTags = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.clientTags", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.clientTags[]"); o.clientTags = a; } } } }
-    { const x = v.get("taskOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskOffsets[]"); o.taskOffsets = a; } } } }
-    { const x = v.get("taskEndOffsets"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.taskEndOffsets", "missing"); } else if (x.kind == JsonKind.Null) { o.taskEndOffsets = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest.taskEndOffsets", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest.taskEndOffsets[]"); o.taskEndOffsets = a; } } } }
-    { const x = v.get("shutdownApplication"); if (x == null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest.shutdownApplication", "cannot be null in this version"); } else { o.shutdownApplication = jsonBool(x, "StreamsGroupHeartbeatRequest.shutdownApplication", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("endpointInformationEpoch", "EndpointInformationEpoch", true);
+    if (x != null) o.endpointInformationEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("instanceId", "InstanceId", true);
+    if (x != null && x.isNull) o.instanceId = null;
+    else if (x != null) o.instanceId = jsonString(x, f.path, e);
+    x = f.field("rackId", "RackId", true);
+    if (x != null && x.isNull) o.rackId = null;
+    else if (x != null) o.rackId = jsonString(x, f.path, e);
+    x = f.field("rebalanceTimeoutMs", "RebalanceTimeoutMs", true);
+    if (x != null) o.rebalanceTimeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topology", "Topology", true);
+    if (x != null && x.isNull) o.topology = null;
+    else if (x != null) o.topology = StreamsGroupHeartbeatRequest_Topology.fromJson(x, version, e, f.path);
+    x = f.field("activeTasks", "ActiveTasks", true);
+    if (x != null && x.isNull) o.activeTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.activeTasks = a;
+      }
+    }
+    x = f.field("standbyTasks", "StandbyTasks", true);
+    if (x != null && x.isNull) o.standbyTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.standbyTasks = a;
+      }
+    }
+    x = f.field("warmupTasks", "WarmupTasks", true);
+    if (x != null && x.isNull) o.warmupTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.warmupTasks = a;
+      }
+    }
+    x = f.field("processId", "ProcessId", true);
+    if (x != null && x.isNull) o.processId = null;
+    else if (x != null) o.processId = jsonString(x, f.path, e);
+    x = f.field("userEndpoint", "UserEndpoint", true);
+    if (x != null && x.isNull) o.userEndpoint = null;
+    else if (x != null) o.userEndpoint = StreamsGroupHeartbeatRequest_Endpoint.fromJson(x, version, e, f.path);
+    x = f.field("clientTags", "ClientTags", true);
+    if (x != null && x.isNull) o.clientTags = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, f.item(i));
+        o.clientTags = a;
+      }
+    }
+    x = f.field("taskOffsets", "TaskOffsets", true);
+    if (x != null && x.isNull) o.taskOffsets = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, f.item(i));
+        o.taskOffsets = a;
+      }
+    }
+    x = f.field("taskEndOffsets", "TaskEndOffsets", true);
+    if (x != null && x.isNull) o.taskEndOffsets = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TaskOffset>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TaskOffset.fromJson(items[i], version, e, f.item(i));
+        o.taskEndOffsets = a;
+      }
+    }
+    x = f.field("shutdownApplication", "ShutdownApplication", true);
+    if (x != null) o.shutdownApplication = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -299,11 +449,23 @@ export class StreamsGroupHeartbeatRequest_Topology {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("epoch"); j.int(<i64>this.epoch);
-    j.key("subtopologies"); { const x = this.subtopologies; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("epoch");
+    j.int(<i64>this.epoch);
+    j.key("subtopologies");
+    {
+      const x = this.subtopologies;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -313,12 +475,27 @@ export class StreamsGroupHeartbeatRequest_Topology {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Topology"): StreamsGroupHeartbeatRequest_Topology {
     const o = new StreamsGroupHeartbeatRequest_Topology();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("epoch"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.epoch", "cannot be null in this version"); } else { o.epoch = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_Topology.epoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Topology.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Topology.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Topology.subtopologies[]"); o.subtopologies = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("epoch", "Epoch", true);
+    if (x != null) o.epoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("subtopologies", "Subtopologies", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_Subtopology>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_Subtopology.fromJson(items[i], version, e, f.item(i));
+        o.subtopologies = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -419,16 +596,78 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("sourceTopics"); { const x = this.sourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("sourceTopicRegex"); { const x = this.sourceTopicRegex; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("stateChangelogTopics"); { const x = this.stateChangelogTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("repartitionSinkTopics"); { const x = this.repartitionSinkTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("repartitionSourceTopics"); { const x = this.repartitionSourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("copartitionGroups"); { const x = this.copartitionGroups; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("sourceTopics");
+    {
+      const x = this.sourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("sourceTopicRegex");
+    {
+      const x = this.sourceTopicRegex;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("stateChangelogTopics");
+    {
+      const x = this.stateChangelogTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("repartitionSinkTopics");
+    {
+      const x = this.repartitionSinkTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("repartitionSourceTopics");
+    {
+      const x = this.repartitionSourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("copartitionGroups");
+    {
+      const x = this.copartitionGroups;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -443,17 +682,72 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Subtopology"): StreamsGroupHeartbeatRequest_Subtopology {
     const o = new StreamsGroupHeartbeatRequest_Subtopology();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_Subtopology.subtopologyId", e); } }
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopics[]", e); o.sourceTopics = a; } } } }
-    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.sourceTopicRegex[]", e); o.sourceTopicRegex = a; } } } }
-    { const x = v.get("stateChangelogTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.stateChangelogTopics[]"); o.stateChangelogTopics = a; } } } }
-    { const x = v.get("repartitionSinkTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupHeartbeatRequest_Subtopology.repartitionSinkTopics[]", e); o.repartitionSinkTopics = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.repartitionSourceTopics[]"); o.repartitionSourceTopics = a; } } } }
-    { const x = v.get("copartitionGroups"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_Subtopology.copartitionGroups[]"); o.copartitionGroups = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("sourceTopics", "SourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.sourceTopics = a;
+      }
+    }
+    x = f.field("sourceTopicRegex", "SourceTopicRegex", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.sourceTopicRegex = a;
+      }
+    }
+    x = f.field("stateChangelogTopics", "StateChangelogTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, f.item(i));
+        o.stateChangelogTopics = a;
+      }
+    }
+    x = f.field("repartitionSinkTopics", "RepartitionSinkTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.repartitionSinkTopics = a;
+      }
+    }
+    x = f.field("repartitionSourceTopics", "RepartitionSourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_TopicInfo>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_TopicInfo.fromJson(items[i], version, e, f.item(i));
+        o.repartitionSourceTopics = a;
+      }
+    }
+    x = f.field("copartitionGroups", "CopartitionGroups", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_CopartitionGroup>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_CopartitionGroup.fromJson(items[i], version, e, f.item(i));
+        o.copartitionGroups = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -536,12 +830,43 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("sourceTopics"); { const x = this.sourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("sourceTopicRegex"); { const x = this.sourceTopicRegex; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("repartitionSourceTopics"); { const x = this.repartitionSourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("sourceTopics");
+    {
+      const x = this.sourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("sourceTopicRegex");
+    {
+      const x = this.sourceTopicRegex;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("repartitionSourceTopics");
+    {
+      const x = this.repartitionSourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -552,13 +877,43 @@ export class StreamsGroupHeartbeatRequest_CopartitionGroup {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_CopartitionGroup"): StreamsGroupHeartbeatRequest_CopartitionGroup {
     const o = new StreamsGroupHeartbeatRequest_CopartitionGroup();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopics[]", e, -32768, 32767); o.sourceTopics = a; } } } }
-    { const x = v.get("sourceTopicRegex"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.sourceTopicRegex[]", e, -32768, 32767); o.sourceTopicRegex = a; } } } }
-    { const x = v.get("repartitionSourceTopics"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics", e); if (items != null) { const a = new StaticArray<i16>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], "StreamsGroupHeartbeatRequest_CopartitionGroup.repartitionSourceTopics[]", e, -32768, 32767); o.repartitionSourceTopics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("sourceTopics", "SourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i16>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], f.item(i), e, -32768, 32767);
+        o.sourceTopics = a;
+      }
+    }
+    x = f.field("sourceTopicRegex", "SourceTopicRegex", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i16>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], f.item(i), e, -32768, 32767);
+        o.sourceTopicRegex = a;
+      }
+    }
+    x = f.field("repartitionSourceTopics", "RepartitionSourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i16>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i16>jsonInt(items[i], f.item(i), e, -32768, 32767);
+        o.repartitionSourceTopics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -634,11 +989,14 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("key"); j.str(this.key);
-    j.key("value"); j.str(this.value);
+    j.key("key");
+    j.str(this.key);
+    j.key("value");
+    j.str(this.value);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -648,12 +1006,20 @@ export class StreamsGroupHeartbeatRequest_KeyValue {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_KeyValue"): StreamsGroupHeartbeatRequest_KeyValue {
     const o = new StreamsGroupHeartbeatRequest_KeyValue();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("key"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.key", "cannot be null in this version"); } else { o.key = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.key", e); } }
-    { const x = v.get("value"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_KeyValue.value", "cannot be null in this version"); } else { o.value = jsonString(x, "StreamsGroupHeartbeatRequest_KeyValue.value", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("key", "Key", true);
+    if (x != null) o.key = jsonString(x, f.path, e);
+    x = f.field("value", "Value", true);
+    if (x != null) o.value = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -739,13 +1105,27 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); j.int(<i64>this.partitions);
-    j.key("replicationFactor"); j.int(<i64>this.replicationFactor);
-    j.key("topicConfigs"); { const x = this.topicConfigs; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    j.int(<i64>this.partitions);
+    j.key("replicationFactor");
+    j.int(<i64>this.replicationFactor);
+    j.key("topicConfigs");
+    {
+      const x = this.topicConfigs;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -757,14 +1137,31 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TopicInfo"): StreamsGroupHeartbeatRequest_TopicInfo {
     const o = new StreamsGroupHeartbeatRequest_TopicInfo();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupHeartbeatRequest_TopicInfo.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.partitions", "cannot be null in this version"); } else { o.partitions = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.partitions", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicationFactor"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", "cannot be null in this version"); } else { o.replicationFactor = <i16>jsonInt(x, "StreamsGroupHeartbeatRequest_TopicInfo.replicationFactor", e, -32768, 32767); } }
-    { const x = v.get("topicConfigs"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, "StreamsGroupHeartbeatRequest_TopicInfo.topicConfigs[]"); o.topicConfigs = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) o.partitions = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicationFactor", "ReplicationFactor", true);
+    if (x != null) o.replicationFactor = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topicConfigs", "TopicConfigs", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatRequest_KeyValue>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatRequest_KeyValue.fromJson(items[i], version, e, f.item(i));
+        o.topicConfigs = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -840,11 +1237,14 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -854,12 +1254,20 @@ export class StreamsGroupHeartbeatRequest_Endpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_Endpoint"): StreamsGroupHeartbeatRequest_Endpoint {
     const o = new StreamsGroupHeartbeatRequest_Endpoint();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatRequest_Endpoint.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatRequest_Endpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -940,12 +1348,16 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("offset"); j.int(this.offset);
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("offset");
+    j.int(this.offset);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -956,13 +1368,22 @@ export class StreamsGroupHeartbeatRequest_TaskOffset {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TaskOffset"): StreamsGroupHeartbeatRequest_TaskOffset {
     const o = new StreamsGroupHeartbeatRequest_TaskOffset();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskOffset.subtopologyId", e); } }
-    { const x = v.get("partition"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "StreamsGroupHeartbeatRequest_TaskOffset.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("offset"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskOffset.offset", "cannot be null in this version"); } else { o.offset = jsonInt(x, "StreamsGroupHeartbeatRequest_TaskOffset.offset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("offset", "Offset", true);
+    if (x != null) o.offset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1038,11 +1459,23 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1052,12 +1485,27 @@ export class StreamsGroupHeartbeatRequest_TaskIds {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatRequest_TaskIds"): StreamsGroupHeartbeatRequest_TaskIds {
     const o = new StreamsGroupHeartbeatRequest_TaskIds();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatRequest_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatRequest_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatRequest_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatRequest_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1227,31 +1675,93 @@ export class StreamsGroupHeartbeatResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("memberEpoch"); j.int(<i64>this.memberEpoch);
-    j.key("heartbeatIntervalMs"); j.int(<i64>this.heartbeatIntervalMs);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("memberEpoch");
+    j.int(<i64>this.memberEpoch);
+    j.key("heartbeatIntervalMs");
+    j.int(<i64>this.heartbeatIntervalMs);
     if (version <= 0) {
-      j.key("acceptableRecoveryLagLegacy"); j.int(<i64>this.acceptableRecoveryLagLegacy);
+      j.key("acceptableRecoveryLagLegacy");
+      j.int(<i64>this.acceptableRecoveryLagLegacy);
     }
-    j.key("taskOffsetIntervalMs"); j.int(<i64>this.taskOffsetIntervalMs);
+    j.key("taskOffsetIntervalMs");
+    j.int(<i64>this.taskOffsetIntervalMs);
     if (version >= 1) {
-      j.key("acceptableRecoveryLag"); j.int(this.acceptableRecoveryLag);
+      j.key("acceptableRecoveryLag");
+      j.int(this.acceptableRecoveryLag);
     }
-    j.key("status"); { const x = this.status; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("activeTasks"); { const x = this.activeTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("standbyTasks"); { const x = this.standbyTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("warmupTasks"); { const x = this.warmupTasks; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("status");
+    {
+      const x = this.status;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("activeTasks");
+    {
+      const x = this.activeTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("standbyTasks");
+    {
+      const x = this.standbyTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("warmupTasks");
+    {
+      const x = this.warmupTasks;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
     if (version >= 1) {
-      j.key("topologyDescriptionRequired"); j.bool(this.topologyDescriptionRequired);
+      j.key("topologyDescriptionRequired");
+      j.bool(this.topologyDescriptionRequired);
     }
-    j.key("endpointInformationEpoch"); j.int(<i64>this.endpointInformationEpoch);
-    j.key("partitionsByUserEndpoint"); { const x = this.partitionsByUserEndpoint; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("endpointInformationEpoch");
+    j.int(<i64>this.endpointInformationEpoch);
+    j.key("partitionsByUserEndpoint");
+    {
+      const x = this.partitionsByUserEndpoint;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1275,26 +1785,89 @@ export class StreamsGroupHeartbeatResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse"): StreamsGroupHeartbeatResponse {
     const o = new StreamsGroupHeartbeatResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StreamsGroupHeartbeatResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "StreamsGroupHeartbeatResponse.errorMessage", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupHeartbeatResponse.memberId", e); } }
-    { const x = v.get("memberEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.memberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.memberEpoch", "cannot be null in this version"); } else { o.memberEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.memberEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("heartbeatIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.heartbeatIntervalMs", "cannot be null in this version"); } else { o.heartbeatIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.heartbeatIntervalMs", e, -2147483648, 2147483647); } }
-    if (version <= 0) { const x = v.get("acceptableRecoveryLagLegacy"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLagLegacy", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLagLegacy", "cannot be null in this version"); } else { o.acceptableRecoveryLagLegacy = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.acceptableRecoveryLagLegacy", e, -2147483648, 2147483647); } }
-    { const x = v.get("taskOffsetIntervalMs"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", "cannot be null in this version"); } else { o.taskOffsetIntervalMs = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.taskOffsetIntervalMs", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("acceptableRecoveryLag"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.acceptableRecoveryLag", "cannot be null in this version"); } else { o.acceptableRecoveryLag = jsonInt(x, "StreamsGroupHeartbeatResponse.acceptableRecoveryLag", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("status"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.status", "missing"); } else if (x.kind == JsonKind.Null) { o.status = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.status", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_Status>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_Status.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.status[]"); o.status = a; } } } }
-    { const x = v.get("activeTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.activeTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.activeTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.activeTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.activeTasks[]"); o.activeTasks = a; } } } }
-    { const x = v.get("standbyTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.standbyTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.standbyTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.standbyTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.standbyTasks[]"); o.standbyTasks = a; } } } }
-    { const x = v.get("warmupTasks"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.warmupTasks", "missing"); } else if (x.kind == JsonKind.Null) { o.warmupTasks = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.warmupTasks", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.warmupTasks[]"); o.warmupTasks = a; } } } }
-    if (version >= 1) { const x = v.get("topologyDescriptionRequired"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.topologyDescriptionRequired", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.topologyDescriptionRequired", "cannot be null in this version"); } else { o.topologyDescriptionRequired = jsonBool(x, "StreamsGroupHeartbeatResponse.topologyDescriptionRequired", e); } }
-    { const x = v.get("endpointInformationEpoch"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse.endpointInformationEpoch", "cannot be null in this version"); } else { o.endpointInformationEpoch = <i32>jsonInt(x, "StreamsGroupHeartbeatResponse.endpointInformationEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("partitionsByUserEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { o.partitionsByUserEndpoint = null; } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse.partitionsByUserEndpoint[]"); o.partitionsByUserEndpoint = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("memberEpoch", "MemberEpoch", true);
+    if (x != null) o.memberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("heartbeatIntervalMs", "HeartbeatIntervalMs", true);
+    if (x != null) o.heartbeatIntervalMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("acceptableRecoveryLagLegacy", "AcceptableRecoveryLagLegacy", version <= 0);
+    if (x != null) o.acceptableRecoveryLagLegacy = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("taskOffsetIntervalMs", "TaskOffsetIntervalMs", true);
+    if (x != null) o.taskOffsetIntervalMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("acceptableRecoveryLag", "AcceptableRecoveryLag", version >= 1);
+    if (x != null) o.acceptableRecoveryLag = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("status", "Status", true);
+    if (x != null && x.isNull) o.status = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_Status>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_Status.fromJson(items[i], version, e, f.item(i));
+        o.status = a;
+      }
+    }
+    x = f.field("activeTasks", "ActiveTasks", true);
+    if (x != null && x.isNull) o.activeTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.activeTasks = a;
+      }
+    }
+    x = f.field("standbyTasks", "StandbyTasks", true);
+    if (x != null && x.isNull) o.standbyTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.standbyTasks = a;
+      }
+    }
+    x = f.field("warmupTasks", "WarmupTasks", true);
+    if (x != null && x.isNull) o.warmupTasks = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_TaskIds>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TaskIds.fromJson(items[i], version, e, f.item(i));
+        o.warmupTasks = a;
+      }
+    }
+    x = f.field("topologyDescriptionRequired", "TopologyDescriptionRequired", version >= 1);
+    if (x != null) o.topologyDescriptionRequired = jsonBool(x, f.path, e);
+    x = f.field("endpointInformationEpoch", "EndpointInformationEpoch", true);
+    if (x != null) o.endpointInformationEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("partitionsByUserEndpoint", "PartitionsByUserEndpoint", true);
+    if (x != null && x.isNull) o.partitionsByUserEndpoint = null;
+    else if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_EndpointToPartitions>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_EndpointToPartitions.fromJson(items[i], version, e, f.item(i));
+        o.partitionsByUserEndpoint = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1380,12 +1953,34 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("userEndpoint"); this.userEndpoint.toJson(j, version);
-    j.key("activePartitions"); { const x = this.activePartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("standbyPartitions"); { const x = this.standbyPartitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("userEndpoint");
+    this.userEndpoint.toJson(j, version);
+    j.key("activePartitions");
+    {
+      const x = this.activePartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("standbyPartitions");
+    {
+      const x = this.standbyPartitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1396,13 +1991,36 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_EndpointToPartitions"): StreamsGroupHeartbeatResponse_EndpointToPartitions {
     const o = new StreamsGroupHeartbeatResponse_EndpointToPartitions();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("userEndpoint"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint", "cannot be null in this version"); } else { o.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.fromJson(x, version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.userEndpoint"); } }
-    { const x = v.get("activePartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.activePartitions[]"); o.activePartitions = a; } } } }
-    { const x = v.get("standbyPartitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions", e); if (items != null) { const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, "StreamsGroupHeartbeatResponse_EndpointToPartitions.standbyPartitions[]"); o.standbyPartitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("userEndpoint", "UserEndpoint", true);
+    if (x != null) o.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.fromJson(x, version, e, f.path);
+    x = f.field("activePartitions", "ActivePartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, f.item(i));
+        o.activePartitions = a;
+      }
+    }
+    x = f.field("standbyPartitions", "StandbyPartitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupHeartbeatResponse_TopicPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupHeartbeatResponse_TopicPartition.fromJson(items[i], version, e, f.item(i));
+        o.standbyPartitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1480,11 +2098,14 @@ export class StreamsGroupHeartbeatResponse_Status {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("statusCode"); j.int(<i64>this.statusCode);
-    j.key("statusDetail"); j.str(this.statusDetail);
+    j.key("statusCode");
+    j.int(<i64>this.statusCode);
+    j.key("statusDetail");
+    j.str(this.statusDetail);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1494,12 +2115,20 @@ export class StreamsGroupHeartbeatResponse_Status {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_Status"): StreamsGroupHeartbeatResponse_Status {
     const o = new StreamsGroupHeartbeatResponse_Status();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("statusCode"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusCode", "cannot be null in this version"); } else { o.statusCode = <i8>jsonInt(x, "StreamsGroupHeartbeatResponse_Status.statusCode", e, -128, 127); } }
-    { const x = v.get("statusDetail"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Status.statusDetail", "cannot be null in this version"); } else { o.statusDetail = jsonString(x, "StreamsGroupHeartbeatResponse_Status.statusDetail", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("statusCode", "StatusCode", true);
+    if (x != null) o.statusCode = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("statusDetail", "StatusDetail", true);
+    if (x != null) o.statusDetail = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1575,11 +2204,23 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topic"); j.str(this.topic);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("topic");
+    j.str(this.topic);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1589,12 +2230,27 @@ export class StreamsGroupHeartbeatResponse_TopicPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_TopicPartition"): StreamsGroupHeartbeatResponse_TopicPartition {
     const o = new StreamsGroupHeartbeatResponse_TopicPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topic"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.topic", "cannot be null in this version"); } else { o.topic = jsonString(x, "StreamsGroupHeartbeatResponse_TopicPartition.topic", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TopicPartition.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TopicPartition.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TopicPartition.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topic", "Topic", true);
+    if (x != null) o.topic = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1670,11 +2326,23 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1684,12 +2352,27 @@ export class StreamsGroupHeartbeatResponse_TaskIds {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_TaskIds"): StreamsGroupHeartbeatResponse_TaskIds {
     const o = new StreamsGroupHeartbeatResponse_TaskIds();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupHeartbeatResponse_TaskIds.subtopologyId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_TaskIds.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupHeartbeatResponse_TaskIds.partitions", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "StreamsGroupHeartbeatResponse_TaskIds.partitions[]", e, -2147483648, 2147483647); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -1765,11 +2448,14 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -1779,12 +2465,20 @@ export class StreamsGroupHeartbeatResponse_Endpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupHeartbeatResponse_Endpoint"): StreamsGroupHeartbeatResponse_Endpoint {
     const o = new StreamsGroupHeartbeatResponse_Endpoint();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("host"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "StreamsGroupHeartbeatResponse_Endpoint.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupHeartbeatResponse_Endpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "StreamsGroupHeartbeatResponse_Endpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

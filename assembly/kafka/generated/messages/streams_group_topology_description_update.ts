@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class StreamsGroupTopologyDescriptionUpdateRequest {
   static readonly API_KEY: i16 = 93;
@@ -87,13 +87,18 @@ export class StreamsGroupTopologyDescriptionUpdateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("memberId"); j.str(this.memberId);
-    j.key("topologyEpoch"); j.int(<i64>this.topologyEpoch);
-    j.key("topologyDescription"); this.topologyDescription.toJson(j, version);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("topologyEpoch");
+    j.int(<i64>this.topologyEpoch);
+    j.key("topologyDescription");
+    this.topologyDescription.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -105,14 +110,24 @@ export class StreamsGroupTopologyDescriptionUpdateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateRequest"): StreamsGroupTopologyDescriptionUpdateRequest {
     const o = new StreamsGroupTopologyDescriptionUpdateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "StreamsGroupTopologyDescriptionUpdateRequest.groupId", e); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "StreamsGroupTopologyDescriptionUpdateRequest.memberId", e); } }
-    { const x = v.get("topologyEpoch"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.topologyEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.topologyEpoch", "cannot be null in this version"); } else { o.topologyEpoch = <i32>jsonInt(x, "StreamsGroupTopologyDescriptionUpdateRequest.topologyEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("topologyDescription"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.topologyDescription", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest.topologyDescription", "cannot be null in this version"); } else { o.topologyDescription = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.fromJson(x, version, e, "StreamsGroupTopologyDescriptionUpdateRequest.topologyDescription"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("topologyEpoch", "TopologyEpoch", true);
+    if (x != null) o.topologyEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topologyDescription", "TopologyDescription", true);
+    if (x != null) o.topologyDescription = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -188,11 +203,32 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologies"); { const x = this.subtopologies; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("globalStores"); { const x = this.globalStores; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("subtopologies");
+    {
+      const x = this.subtopologies;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("globalStores");
+    {
+      const x = this.globalStores;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -202,12 +238,34 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription"): StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription {
     const o = new StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologies"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.subtopologies", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.subtopologies", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.subtopologies", e); if (items != null) { const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.fromJson(items[i], version, e, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.subtopologies[]"); o.subtopologies = a; } } } }
-    { const x = v.get("globalStores"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.globalStores", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.globalStores", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.globalStores", e); if (items != null) { const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.fromJson(items[i], version, e, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription.globalStores[]"); o.globalStores = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologies", "Subtopologies", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.fromJson(items[i], version, e, f.item(i));
+        o.subtopologies = a;
+      }
+    }
+    x = f.field("globalStores", "GlobalStores", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.fromJson(items[i], version, e, f.item(i));
+        o.globalStores = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -284,11 +342,23 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSub
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("subtopologyId"); j.str(this.subtopologyId);
-    j.key("nodes"); { const x = this.nodes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("subtopologyId");
+    j.str(this.subtopologyId);
+    j.key("nodes");
+    {
+      const x = this.nodes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -298,12 +368,27 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSub
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology"): StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology {
     const o = new StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("subtopologyId"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.subtopologyId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.subtopologyId", "cannot be null in this version"); } else { o.subtopologyId = jsonString(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.subtopologyId", e); } }
-    { const x = v.get("nodes"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.nodes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.nodes", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.nodes", e); if (items != null) { const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode>(items.length); for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(items[i], version, e, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSubtopology.nodes[]"); o.nodes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("subtopologyId", "SubtopologyId", true);
+    if (x != null) o.subtopologyId = jsonString(x, f.path, e);
+    x = f.field("nodes", "Nodes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(items[i], version, e, f.item(i));
+        o.nodes = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -399,15 +484,49 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNod
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("nodeType"); j.int(<i64>this.nodeType);
-    j.key("sourceTopics"); { const x = this.sourceTopics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("sinkTopic"); j.str(this.sinkTopic);
-    j.key("stores"); { const x = this.stores; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
-    j.key("successors"); { const x = this.successors; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.str(x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("nodeType");
+    j.int(<i64>this.nodeType);
+    j.key("sourceTopics");
+    {
+      const x = this.sourceTopics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("sinkTopic");
+    j.str(this.sinkTopic);
+    j.key("stores");
+    {
+      const x = this.stores;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.key("successors");
+    {
+      const x = this.successors;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.str(x[i]);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -421,16 +540,50 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNod
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode"): StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode {
     const o = new StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.name", "cannot be null in this version"); } else { o.name = jsonString(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.name", e); } }
-    { const x = v.get("nodeType"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.nodeType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.nodeType", "cannot be null in this version"); } else { o.nodeType = <i8>jsonInt(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.nodeType", e, -128, 127); } }
-    { const x = v.get("sourceTopics"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sourceTopics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sourceTopics", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sourceTopics", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sourceTopics[]", e); o.sourceTopics = a; } } } }
-    { const x = v.get("sinkTopic"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sinkTopic", "missing"); } else if (x.kind == JsonKind.Null) { o.sinkTopic = null; } else { o.sinkTopic = jsonString(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.sinkTopic", e); } }
-    { const x = v.get("stores"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.stores", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.stores", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.stores", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.stores[]", e); o.stores = a; } } } }
-    { const x = v.get("successors"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.successors", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.successors", "cannot be null in this version"); } else { { const items = jsonArray(x, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.successors", e); if (items != null) { const a = new Array<string>(items.length); for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.successors[]", e); o.successors = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("nodeType", "NodeType", true);
+    if (x != null) o.nodeType = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("sourceTopics", "SourceTopics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.sourceTopics = a;
+      }
+    }
+    x = f.field("sinkTopic", "SinkTopic", true);
+    if (x != null && x.isNull) o.sinkTopic = null;
+    else if (x != null) o.sinkTopic = jsonString(x, f.path, e);
+    x = f.field("stores", "Stores", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.stores = a;
+      }
+    }
+    x = f.field("successors", "Successors", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = jsonString(items[i], f.item(i), e);
+        o.successors = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -506,11 +659,14 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlo
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("source"); this.source.toJson(j, version);
-    j.key("processor"); this.processor.toJson(j, version);
+    j.key("source");
+    this.source.toJson(j, version);
+    j.key("processor");
+    this.processor.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -520,12 +676,20 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlo
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore"): StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore {
     const o = new StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("source"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.source", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.source", "cannot be null in this version"); } else { o.source = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(x, version, e, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.source"); } }
-    { const x = v.get("processor"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.processor", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.processor", "cannot be null in this version"); } else { o.processor = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(x, version, e, "StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionGlobalStore.processor"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("source", "Source", true);
+    if (x != null) o.source = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(x, version, e, f.path);
+    x = f.field("processor", "Processor", true);
+    if (x != null) o.processor = StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionNode.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -610,12 +774,16 @@ export class StreamsGroupTopologyDescriptionUpdateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -626,13 +794,23 @@ export class StreamsGroupTopologyDescriptionUpdateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "StreamsGroupTopologyDescriptionUpdateResponse"): StreamsGroupTopologyDescriptionUpdateResponse {
     const o = new StreamsGroupTopologyDescriptionUpdateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "StreamsGroupTopologyDescriptionUpdateResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("StreamsGroupTopologyDescriptionUpdateResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "StreamsGroupTopologyDescriptionUpdateResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("StreamsGroupTopologyDescriptionUpdateResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "StreamsGroupTopologyDescriptionUpdateResponse.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

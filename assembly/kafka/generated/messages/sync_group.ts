@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class SyncGroupRequest {
   static readonly API_KEY: i16 = 14;
@@ -123,22 +123,39 @@ export class SyncGroupRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("generationId"); j.int(<i64>this.generationId);
-    j.key("memberId"); j.str(this.memberId);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("generationId");
+    j.int(<i64>this.generationId);
+    j.key("memberId");
+    j.str(this.memberId);
     if (version >= 3) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
     if (version >= 5) {
-      j.key("protocolType"); j.str(this.protocolType);
+      j.key("protocolType");
+      j.str(this.protocolType);
     }
     if (version >= 5) {
-      j.key("protocolName"); j.str(this.protocolName);
+      j.key("protocolName");
+      j.str(this.protocolName);
     }
-    j.key("assignments"); { const x = this.assignments; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("assignments");
+    {
+      const x = this.assignments;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -153,17 +170,40 @@ export class SyncGroupRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupRequest"): SyncGroupRequest {
     const o = new SyncGroupRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("SyncGroupRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "SyncGroupRequest.groupId", e); } }
-    { const x = v.get("generationId"); if (x == null) { e.add("SyncGroupRequest.generationId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.generationId", "cannot be null in this version"); } else { o.generationId = <i32>jsonInt(x, "SyncGroupRequest.generationId", e, -2147483648, 2147483647); } }
-    { const x = v.get("memberId"); if (x == null) { e.add("SyncGroupRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "SyncGroupRequest.memberId", e); } }
-    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("SyncGroupRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "SyncGroupRequest.groupInstanceId", e); } }
-    if (version >= 5) { const x = v.get("protocolType"); if (x == null) { e.add("SyncGroupRequest.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "SyncGroupRequest.protocolType", e); } }
-    if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupRequest.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupRequest.protocolName", e); } }
-    { const x = v.get("assignments"); if (x == null) { e.add("SyncGroupRequest.assignments", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest.assignments", "cannot be null in this version"); } else { { const items = jsonArray(x, "SyncGroupRequest.assignments", e); if (items != null) { const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(items.length); for (let i = 0; i < items.length; i++) a[i] = SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, "SyncGroupRequest.assignments[]"); o.assignments = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("generationId", "GenerationId", true);
+    if (x != null) o.generationId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 3);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("protocolType", "ProtocolType", version >= 5);
+    if (x != null && x.isNull) o.protocolType = null;
+    else if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("protocolName", "ProtocolName", version >= 5);
+    if (x != null && x.isNull) o.protocolName = null;
+    else if (x != null) o.protocolName = jsonString(x, f.path, e);
+    x = f.field("assignments", "Assignments", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<SyncGroupRequest_SyncGroupRequestAssignment>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = SyncGroupRequest_SyncGroupRequestAssignment.fromJson(items[i], version, e, f.item(i));
+        o.assignments = a;
+      }
+    }
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -239,11 +279,14 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("memberId"); j.str(this.memberId);
-    j.key("assignment"); j.bytes(this.assignment);
+    j.key("memberId");
+    j.str(this.memberId);
+    j.key("assignment");
+    j.bytes(this.assignment);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -253,12 +296,20 @@ export class SyncGroupRequest_SyncGroupRequestAssignment {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupRequest_SyncGroupRequestAssignment"): SyncGroupRequest_SyncGroupRequestAssignment {
     const o = new SyncGroupRequest_SyncGroupRequestAssignment();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("memberId"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "SyncGroupRequest_SyncGroupRequestAssignment.memberId", e); } }
-    { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupRequest_SyncGroupRequestAssignment.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupRequest_SyncGroupRequestAssignment.assignment", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("memberId", "MemberId", true);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("assignment", "Assignment", true);
+    if (x != null) o.assignment = jsonBytes(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -373,20 +424,26 @@ export class SyncGroupResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
+      j.key("throttleTimeMs");
+      j.int(<i64>this.throttleTimeMs);
     }
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
     if (version >= 5) {
-      j.key("protocolType"); j.str(this.protocolType);
+      j.key("protocolType");
+      j.str(this.protocolType);
     }
     if (version >= 5) {
-      j.key("protocolName"); j.str(this.protocolName);
+      j.key("protocolName");
+      j.str(this.protocolName);
     }
-    j.key("assignment"); j.bytes(this.assignment);
+    j.key("assignment");
+    j.bytes(this.assignment);
+    if (version >= 4) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -399,15 +456,28 @@ export class SyncGroupResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "SyncGroupResponse"): SyncGroupResponse {
     const o = new SyncGroupResponse();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("throttleTimeMs"); if (x == null) { e.add("SyncGroupResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "SyncGroupResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("SyncGroupResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "SyncGroupResponse.errorCode", e, -32768, 32767); } }
-    if (version >= 5) { const x = v.get("protocolType"); if (x == null) { e.add("SyncGroupResponse.protocolType", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolType = null; } else { o.protocolType = jsonString(x, "SyncGroupResponse.protocolType", e); } }
-    if (version >= 5) { const x = v.get("protocolName"); if (x == null) { e.add("SyncGroupResponse.protocolName", "missing"); } else if (x.kind == JsonKind.Null) { o.protocolName = null; } else { o.protocolName = jsonString(x, "SyncGroupResponse.protocolName", e); } }
-    { const x = v.get("assignment"); if (x == null) { e.add("SyncGroupResponse.assignment", "missing"); } else if (x.kind == JsonKind.Null) { e.add("SyncGroupResponse.assignment", "cannot be null in this version"); } else { o.assignment = jsonBytes(x, "SyncGroupResponse.assignment", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", version >= 1);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("protocolType", "ProtocolType", version >= 5);
+    if (x != null && x.isNull) o.protocolType = null;
+    else if (x != null) o.protocolType = jsonString(x, f.path, e);
+    x = f.field("protocolName", "ProtocolName", version >= 5);
+    if (x != null && x.isNull) o.protocolName = null;
+    else if (x != null) o.protocolName = jsonString(x, f.path, e);
+    x = f.field("assignment", "Assignment", true);
+    if (x != null) o.assignment = jsonBytes(x, f.path, e);
+    if (version >= 4) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class TxnOffsetCommitRequest {
   static readonly API_KEY: i16 = 28;
@@ -128,23 +128,41 @@ export class TxnOffsetCommitRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("transactionalId"); j.str(this.transactionalId);
-    j.key("groupId"); j.str(this.groupId);
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
+    j.key("transactionalId");
+    j.str(this.transactionalId);
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
     if (version >= 3) {
-      j.key("generationIdOrMemberEpoch"); j.int(<i64>this.generationIdOrMemberEpoch);
+      j.key("generationIdOrMemberEpoch");
+      j.int(<i64>this.generationIdOrMemberEpoch);
     }
     if (version >= 3) {
-      j.key("memberId"); j.str(this.memberId);
+      j.key("memberId");
+      j.str(this.memberId);
     }
     if (version >= 3) {
-      j.key("groupInstanceId"); j.str(this.groupInstanceId);
+      j.key("groupInstanceId");
+      j.str(this.groupInstanceId);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -160,18 +178,40 @@ export class TxnOffsetCommitRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest"): TxnOffsetCommitRequest {
     const o = new TxnOffsetCommitRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("transactionalId"); if (x == null) { e.add("TxnOffsetCommitRequest.transactionalId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.transactionalId", "cannot be null in this version"); } else { o.transactionalId = jsonString(x, "TxnOffsetCommitRequest.transactionalId", e); } }
-    { const x = v.get("groupId"); if (x == null) { e.add("TxnOffsetCommitRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "TxnOffsetCommitRequest.groupId", e); } }
-    { const x = v.get("producerId"); if (x == null) { e.add("TxnOffsetCommitRequest.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "TxnOffsetCommitRequest.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("TxnOffsetCommitRequest.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "TxnOffsetCommitRequest.producerEpoch", e, -32768, 32767); } }
-    if (version >= 3) { const x = v.get("generationIdOrMemberEpoch"); if (x == null) { e.add("TxnOffsetCommitRequest.generationIdOrMemberEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.generationIdOrMemberEpoch", "cannot be null in this version"); } else { o.generationIdOrMemberEpoch = <i32>jsonInt(x, "TxnOffsetCommitRequest.generationIdOrMemberEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 3) { const x = v.get("memberId"); if (x == null) { e.add("TxnOffsetCommitRequest.memberId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.memberId", "cannot be null in this version"); } else { o.memberId = jsonString(x, "TxnOffsetCommitRequest.memberId", e); } }
-    if (version >= 3) { const x = v.get("groupInstanceId"); if (x == null) { e.add("TxnOffsetCommitRequest.groupInstanceId", "missing"); } else if (x.kind == JsonKind.Null) { o.groupInstanceId = null; } else { o.groupInstanceId = jsonString(x, "TxnOffsetCommitRequest.groupInstanceId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, "TxnOffsetCommitRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("transactionalId", "TransactionalId", true);
+    if (x != null) o.transactionalId = jsonString(x, f.path, e);
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("generationIdOrMemberEpoch", "GenerationIdOrMemberEpoch", version >= 3);
+    if (x != null) o.generationIdOrMemberEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("memberId", "MemberId", version >= 3);
+    if (x != null) o.memberId = jsonString(x, f.path, e);
+    x = f.field("groupInstanceId", "GroupInstanceId", version >= 3);
+    if (x != null && x.isNull) o.groupInstanceId = null;
+    else if (x != null) o.groupInstanceId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -269,16 +309,29 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 5) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 6) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -289,13 +342,29 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic"): TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     const o = new TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 5) { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.name", e); } }
-    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, "TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 5);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 6);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -388,15 +457,20 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("committedOffset"); j.int(this.committedOffset);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("committedOffset");
+    j.int(this.committedOffset);
     if (version >= 2) {
-      j.key("committedLeaderEpoch"); j.int(<i64>this.committedLeaderEpoch);
+      j.key("committedLeaderEpoch");
+      j.int(<i64>this.committedLeaderEpoch);
     }
-    j.key("committedMetadata"); j.str(this.committedMetadata);
+    j.key("committedMetadata");
+    j.str(this.committedMetadata);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -408,14 +482,25 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition"): TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition {
     const o = new TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("committedOffset"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", "cannot be null in this version"); } else { o.committedOffset = jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 2) { const x = v.get("committedLeaderEpoch"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", "cannot be null in this version"); } else { o.committedLeaderEpoch = <i32>jsonInt(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("committedMetadata"); if (x == null) { e.add("TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", "missing"); } else if (x.kind == JsonKind.Null) { o.committedMetadata = null; } else { o.committedMetadata = jsonString(x, "TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition.committedMetadata", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("committedOffset", "CommittedOffset", true);
+    if (x != null) o.committedOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("committedLeaderEpoch", "CommittedLeaderEpoch", version >= 2);
+    if (x != null) o.committedLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("committedMetadata", "CommittedMetadata", true);
+    if (x != null && x.isNull) o.committedMetadata = null;
+    else if (x != null) o.committedMetadata = jsonString(x, f.path, e);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -494,11 +579,23 @@ export class TxnOffsetCommitResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -508,12 +605,27 @@ export class TxnOffsetCommitResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse"): TxnOffsetCommitResponse {
     const o = new TxnOffsetCommitResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "TxnOffsetCommitResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("TxnOffsetCommitResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse.topics", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, "TxnOffsetCommitResponse.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -611,16 +723,29 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 5) {
-      j.key("name"); j.str(this.name);
+      j.key("name");
+      j.str(this.name);
     }
     if (version >= 6) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -631,13 +756,29 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic"): TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     const o = new TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 5) { const x = v.get("name"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.name", e); } }
-    if (version >= 6) { const x = v.get("topicId"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions", e); if (items != null) { const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(items.length); for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, "TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", version <= 5);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 6);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -713,11 +854,14 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 3) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -727,12 +871,20 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition"): TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition {
     const o = new TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "TxnOffsetCommitResponse_TxnOffsetCommitResponsePartition.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 3) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

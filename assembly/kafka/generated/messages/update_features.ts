@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class UpdateFeaturesRequest {
   static readonly API_KEY: i16 = 57;
@@ -89,14 +89,27 @@ export class UpdateFeaturesRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("timeoutMs"); j.int(<i64>this.timeoutMs);
-    j.key("featureUpdates"); { const x = this.featureUpdates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-      j.key("validateOnly"); j.bool(this.validateOnly);
+    j.key("timeoutMs");
+    j.int(<i64>this.timeoutMs);
+    j.key("featureUpdates");
+    {
+      const x = this.featureUpdates;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("validateOnly");
+      j.bool(this.validateOnly);
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,29 @@ export class UpdateFeaturesRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesRequest"): UpdateFeaturesRequest {
     const o = new UpdateFeaturesRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("timeoutMs"); if (x == null) { e.add("UpdateFeaturesRequest.timeoutMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.timeoutMs", "cannot be null in this version"); } else { o.timeoutMs = <i32>jsonInt(x, "UpdateFeaturesRequest.timeoutMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("featureUpdates"); if (x == null) { e.add("UpdateFeaturesRequest.featureUpdates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.featureUpdates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesRequest.featureUpdates", e); if (items != null) { const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesRequest_FeatureUpdateKey.fromJson(items[i], version, e, "UpdateFeaturesRequest.featureUpdates[]"); o.featureUpdates = a; } } } }
-    if (version >= 1) { const x = v.get("validateOnly"); if (x == null) { e.add("UpdateFeaturesRequest.validateOnly", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest.validateOnly", "cannot be null in this version"); } else { o.validateOnly = jsonBool(x, "UpdateFeaturesRequest.validateOnly", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("timeoutMs", "timeoutMs", true);
+    if (x != null) o.timeoutMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("featureUpdates", "FeatureUpdates", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateFeaturesRequest_FeatureUpdateKey>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesRequest_FeatureUpdateKey.fromJson(items[i], version, e, f.item(i));
+        o.featureUpdates = a;
+      }
+    }
+    x = f.field("validateOnly", "ValidateOnly", version >= 1);
+    if (x != null) o.validateOnly = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -213,17 +242,22 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("feature"); j.str(this.feature);
-    j.key("maxVersionLevel"); j.int(<i64>this.maxVersionLevel);
+    j.key("feature");
+    j.str(this.feature);
+    j.key("maxVersionLevel");
+    j.int(<i64>this.maxVersionLevel);
     if (version <= 0) {
-      j.key("allowDowngrade"); j.bool(this.allowDowngrade);
+      j.key("allowDowngrade");
+      j.bool(this.allowDowngrade);
     }
     if (version >= 1) {
-      j.key("upgradeType"); j.int(<i64>this.upgradeType);
+      j.key("upgradeType");
+      j.int(<i64>this.upgradeType);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -235,14 +269,24 @@ export class UpdateFeaturesRequest_FeatureUpdateKey {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesRequest_FeatureUpdateKey"): UpdateFeaturesRequest_FeatureUpdateKey {
     const o = new UpdateFeaturesRequest_FeatureUpdateKey();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("feature"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.feature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.feature", "cannot be null in this version"); } else { o.feature = jsonString(x, "UpdateFeaturesRequest_FeatureUpdateKey.feature", e); } }
-    { const x = v.get("maxVersionLevel"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", "cannot be null in this version"); } else { o.maxVersionLevel = <i16>jsonInt(x, "UpdateFeaturesRequest_FeatureUpdateKey.maxVersionLevel", e, -32768, 32767); } }
-    if (version <= 0) { const x = v.get("allowDowngrade"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", "cannot be null in this version"); } else { o.allowDowngrade = jsonBool(x, "UpdateFeaturesRequest_FeatureUpdateKey.allowDowngrade", e); } }
-    if (version >= 1) { const x = v.get("upgradeType"); if (x == null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", "cannot be null in this version"); } else { o.upgradeType = <i8>jsonInt(x, "UpdateFeaturesRequest_FeatureUpdateKey.upgradeType", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("feature", "Feature", true);
+    if (x != null) o.feature = jsonString(x, f.path, e);
+    x = f.field("maxVersionLevel", "MaxVersionLevel", true);
+    if (x != null) o.maxVersionLevel = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("allowDowngrade", "AllowDowngrade", version <= 0);
+    if (x != null) o.allowDowngrade = jsonBool(x, f.path, e);
+    x = f.field("upgradeType", "UpgradeType", version >= 1);
+    if (x != null) o.upgradeType = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -338,15 +382,29 @@ export class UpdateFeaturesResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
     if (version <= 1) {
-      j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("results");
+      {
+        const x = this.results;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -358,14 +416,32 @@ export class UpdateFeaturesResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesResponse"): UpdateFeaturesResponse {
     const o = new UpdateFeaturesResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UpdateFeaturesResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse.errorMessage", e); } }
-    if (version <= 1) { const x = v.get("results"); if (x == null) { e.add("UpdateFeaturesResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateFeaturesResponse.results", e); if (items != null) { const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, "UpdateFeaturesResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    x = f.field("results", "Results", version <= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateFeaturesResponse_UpdatableFeatureResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateFeaturesResponse_UpdatableFeatureResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -447,12 +523,16 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("feature"); j.str(this.feature);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("feature");
+    j.str(this.feature);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -463,13 +543,23 @@ export class UpdateFeaturesResponse_UpdatableFeatureResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateFeaturesResponse_UpdatableFeatureResult"): UpdateFeaturesResponse_UpdatableFeatureResult {
     const o = new UpdateFeaturesResponse_UpdatableFeatureResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("feature"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.feature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.feature", "cannot be null in this version"); } else { o.feature = jsonString(x, "UpdateFeaturesResponse_UpdatableFeatureResult.feature", e); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "UpdateFeaturesResponse_UpdatableFeatureResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("feature", "Feature", true);
+    if (x != null) o.feature = jsonString(x, f.path, e);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class UpdateMetadataRequest {
   static readonly API_KEY: i16 = 6;
@@ -153,27 +153,63 @@ export class UpdateMetadataRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("controllerId"); j.int(<i64>this.controllerId);
+    j.key("controllerId");
+    j.int(<i64>this.controllerId);
     if (version >= 8) {
-      j.key("isKRaftController"); j.bool(this.isKRaftController);
+      j.key("isKRaftController");
+      j.bool(this.isKRaftController);
     }
     if (version >= 8) {
-    j.key("type"); j.int(<i64>this.type);
+      j.key("type");
+      j.int(<i64>this.type);
     }
-    j.key("controllerEpoch"); j.int(<i64>this.controllerEpoch);
+    j.key("controllerEpoch");
+    j.int(<i64>this.controllerEpoch);
     if (version >= 5) {
-      j.key("brokerEpoch"); j.int(this.brokerEpoch);
+      j.key("brokerEpoch");
+      j.int(this.brokerEpoch);
     }
     if (version <= 4) {
-      j.key("ungroupedPartitionStates"); { const x = this.ungroupedPartitionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("ungroupedPartitionStates");
+      {
+        const x = this.ungroupedPartitionStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 5) {
-      j.key("topicStates"); { const x = this.topicStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("topicStates");
+      {
+        const x = this.topicStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
-    j.key("liveBrokers"); { const x = this.liveBrokers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("liveBrokers");
+    {
+      const x = this.liveBrokers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -189,18 +225,54 @@ export class UpdateMetadataRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest"): UpdateMetadataRequest {
     const o = new UpdateMetadataRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("controllerId"); if (x == null) { e.add("UpdateMetadataRequest.controllerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.controllerId", "cannot be null in this version"); } else { o.controllerId = <i32>jsonInt(x, "UpdateMetadataRequest.controllerId", e, -2147483648, 2147483647); } }
-    if (version >= 8) { const x = v.get("isKRaftController"); if (x == null) { e.add("UpdateMetadataRequest.isKRaftController", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.isKRaftController", "cannot be null in this version"); } else { o.isKRaftController = jsonBool(x, "UpdateMetadataRequest.isKRaftController", e); } }
-    if (version >= 8) { const x = v.get("type"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.type", "cannot be null in this version"); } else { o.type = <i8>jsonInt(x, "UpdateMetadataRequest.type", e, -128, 127); } }
-    { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest.controllerEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 5) { const x = v.get("brokerEpoch"); if (x == null) { e.add("UpdateMetadataRequest.brokerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.brokerEpoch", "cannot be null in this version"); } else { o.brokerEpoch = jsonInt(x, "UpdateMetadataRequest.brokerEpoch", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version <= 4) { const x = v.get("ungroupedPartitionStates"); if (x == null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.ungroupedPartitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.ungroupedPartitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest.ungroupedPartitionStates[]"); o.ungroupedPartitionStates = a; } } } }
-    if (version >= 5) { const x = v.get("topicStates"); if (x == null) { e.add("UpdateMetadataRequest.topicStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.topicStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.topicStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataTopicState.fromJson(items[i], version, e, "UpdateMetadataRequest.topicStates[]"); o.topicStates = a; } } } }
-    { const x = v.get("liveBrokers"); if (x == null) { e.add("UpdateMetadataRequest.liveBrokers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest.liveBrokers", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest.liveBrokers", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, "UpdateMetadataRequest.liveBrokers[]"); o.liveBrokers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("controllerId", "ControllerId", true);
+    if (x != null) o.controllerId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isKRaftController", "isKRaftController", version >= 8);
+    if (x != null) o.isKRaftController = jsonBool(x, f.path, e);
+    x = f.field("type", "Type", version >= 8);
+    if (x != null) o.type = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("controllerEpoch", "ControllerEpoch", true);
+    if (x != null) o.controllerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("brokerEpoch", "BrokerEpoch", version >= 5);
+    if (x != null) o.brokerEpoch = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("ungroupedPartitionStates", "UngroupedPartitionStates", version <= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, f.item(i));
+        o.ungroupedPartitionStates = a;
+      }
+    }
+    x = f.field("topicStates", "TopicStates", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateMetadataRequest_UpdateMetadataTopicState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataTopicState.fromJson(items[i], version, e, f.item(i));
+        o.topicStates = a;
+      }
+    }
+    x = f.field("liveBrokers", "LiveBrokers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateMetadataRequest_UpdateMetadataBroker>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataBroker.fromJson(items[i], version, e, f.item(i));
+        o.liveBrokers = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 8) f.rejectKnownTag(o.unknownTaggedFields, 0, "Type");
+    }
+    f.finish();
     return o;
   }
 
@@ -307,18 +379,31 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 5) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
     if (version >= 7) {
-      j.key("topicId"); j.uuid(this.topicId);
+      j.key("topicId");
+      j.uuid(this.topicId);
     }
     if (version >= 5) {
-      j.key("partitionStates"); { const x = this.partitionStates; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("partitionStates");
+      {
+        const x = this.partitionStates;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -329,13 +414,29 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataTopicState"): UpdateMetadataRequest_UpdateMetadataTopicState {
     const o = new UpdateMetadataRequest_UpdateMetadataTopicState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 5) { const x = v.get("topicName"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicName", e); } }
-    if (version >= 7) { const x = v.get("topicId"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "UpdateMetadataRequest_UpdateMetadataTopicState.topicId", e); } }
-    if (version >= 5) { const x = v.get("partitionStates"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataTopicState.partitionStates[]"); o.partitionStates = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version >= 5);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("topicId", "TopicId", version >= 7);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitionStates", "PartitionStates", version >= 5);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateMetadataRequest_UpdateMetadataPartitionState>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataPartitionState.fromJson(items[i], version, e, f.item(i));
+        o.partitionStates = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -454,22 +555,37 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("id"); j.int(<i64>this.id);
+    j.key("id");
+    j.int(<i64>this.id);
     if (version <= 0) {
-      j.key("v0Host"); j.str(this.v0Host);
+      j.key("v0Host");
+      j.str(this.v0Host);
     }
     if (version <= 0) {
-      j.key("v0Port"); j.int(<i64>this.v0Port);
+      j.key("v0Port");
+      j.int(<i64>this.v0Port);
     }
     if (version >= 1) {
-      j.key("endpoints"); { const x = this.endpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+      j.key("endpoints");
+      {
+        const x = this.endpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
     }
     if (version >= 2) {
-      j.key("rack"); j.str(this.rack);
+      j.key("rack");
+      j.str(this.rack);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -482,15 +598,34 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataBroker"): UpdateMetadataRequest_UpdateMetadataBroker {
     const o = new UpdateMetadataRequest_UpdateMetadataBroker();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("id"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.id", "cannot be null in this version"); } else { o.id = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.id", e, -2147483648, 2147483647); } }
-    if (version <= 0) { const x = v.get("v0Host"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Host", "cannot be null in this version"); } else { o.v0Host = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Host", e); } }
-    if (version <= 0) { const x = v.get("v0Port"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.v0Port", "cannot be null in this version"); } else { o.v0Port = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataBroker.v0Port", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("endpoints"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.endpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints", e); if (items != null) { const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataEndpoint.fromJson(items[i], version, e, "UpdateMetadataRequest_UpdateMetadataBroker.endpoints[]"); o.endpoints = a; } } } }
-    if (version >= 2) { const x = v.get("rack"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataBroker.rack", "missing"); } else if (x.kind == JsonKind.Null) { o.rack = null; } else { o.rack = jsonString(x, "UpdateMetadataRequest_UpdateMetadataBroker.rack", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("id", "Id", true);
+    if (x != null) o.id = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("v0Host", "V0Host", version <= 0);
+    if (x != null) o.v0Host = jsonString(x, f.path, e);
+    x = f.field("v0Port", "V0Port", version <= 0);
+    if (x != null) o.v0Port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("endpoints", "Endpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateMetadataRequest_UpdateMetadataEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateMetadataRequest_UpdateMetadataEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.endpoints = a;
+      }
+    }
+    x = f.field("rack", "Rack", version >= 2);
+    if (x != null && x.isNull) o.rack = null;
+    else if (x != null) o.rack = jsonString(x, f.path, e);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -604,21 +739,26 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 3) {
-      j.key("listener"); j.str(this.listener);
+      j.key("listener");
+      j.str(this.listener);
     }
     if (version >= 1) {
-      j.key("securityProtocol"); j.int(<i64>this.securityProtocol);
+      j.key("securityProtocol");
+      j.int(<i64>this.securityProtocol);
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -630,14 +770,24 @@ export class UpdateMetadataRequest_UpdateMetadataEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataEndpoint"): UpdateMetadataRequest_UpdateMetadataEndpoint {
     const o = new UpdateMetadataRequest_UpdateMetadataEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.port", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.host", e); } }
-    if (version >= 3) { const x = v.get("listener"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.listener", "cannot be null in this version"); } else { o.listener = jsonString(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.listener", e); } }
-    if (version >= 1) { const x = v.get("securityProtocol"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", "cannot be null in this version"); } else { o.securityProtocol = <i16>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataEndpoint.securityProtocol", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("listener", "Listener", version >= 3);
+    if (x != null) o.listener = jsonString(x, f.path, e);
+    x = f.field("securityProtocol", "SecurityProtocol", version >= 1);
+    if (x != null) o.securityProtocol = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -762,22 +912,59 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version <= 4) {
-      j.key("topicName"); j.str(this.topicName);
+      j.key("topicName");
+      j.str(this.topicName);
     }
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("controllerEpoch"); j.int(<i64>this.controllerEpoch);
-    j.key("leader"); j.int(<i64>this.leader);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("isr"); { const x = this.isr; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
-    j.key("zkVersion"); j.int(<i64>this.zkVersion);
-    j.key("replicas"); { const x = this.replicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("controllerEpoch");
+    j.int(<i64>this.controllerEpoch);
+    j.key("leader");
+    j.int(<i64>this.leader);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("isr");
+    {
+      const x = this.isr;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    j.key("zkVersion");
+    j.int(<i64>this.zkVersion);
+    j.key("replicas");
+    {
+      const x = this.replicas;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
     if (version >= 4) {
-      j.key("offlineReplicas"); { const x = this.offlineReplicas; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+      j.key("offlineReplicas");
+      {
+        const x = this.offlineReplicas;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+          j.endArray();
+        }
+      }
     }
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -794,19 +981,55 @@ export class UpdateMetadataRequest_UpdateMetadataPartitionState {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataRequest_UpdateMetadataPartitionState"): UpdateMetadataRequest_UpdateMetadataPartitionState {
     const o = new UpdateMetadataRequest_UpdateMetadataPartitionState();
-    if (!jsonObject(v, path, e)) return o;
-    if (version <= 4) { const x = v.get("topicName"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.topicName", e); } }
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("controllerEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", "cannot be null in this version"); } else { o.controllerEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.controllerEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("leader"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leader", "cannot be null in this version"); } else { o.leader = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leader", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("isr"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.isr", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.isr", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.isr[]", e, -2147483648, 2147483647); o.isr = a; } } } }
-    { const x = v.get("zkVersion"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", "cannot be null in this version"); } else { o.zkVersion = <i32>jsonInt(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.zkVersion", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.replicas[]", e, -2147483648, 2147483647); o.replicas = a; } } } }
-    if (version >= 4) { const x = v.get("offlineReplicas"); if (x == null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "UpdateMetadataRequest_UpdateMetadataPartitionState.offlineReplicas[]", e, -2147483648, 2147483647); o.offlineReplicas = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", version <= 4);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("controllerEpoch", "ControllerEpoch", true);
+    if (x != null) o.controllerEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leader", "Leader", true);
+    if (x != null) o.leader = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("isr", "Isr", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.isr = a;
+      }
+    }
+    x = f.field("zkVersion", "ZkVersion", true);
+    if (x != null) o.zkVersion = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicas", "Replicas", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.replicas = a;
+      }
+    }
+    x = f.field("offlineReplicas", "OfflineReplicas", version >= 4);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.offlineReplicas = a;
+      }
+    }
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -880,10 +1103,12 @@ export class UpdateMetadataResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 6) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -892,11 +1117,18 @@ export class UpdateMetadataResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateMetadataResponse"): UpdateMetadataResponse {
     const o = new UpdateMetadataResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateMetadataResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateMetadataResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateMetadataResponse.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 6) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

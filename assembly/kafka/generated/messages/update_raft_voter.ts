@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class UpdateRaftVoterRequest {
   static readonly API_KEY: i16 = 82;
@@ -97,15 +97,31 @@ export class UpdateRaftVoterRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
-    j.key("currentLeaderEpoch"); j.int(<i64>this.currentLeaderEpoch);
-    j.key("voterId"); j.int(<i64>this.voterId);
-    j.key("voterDirectoryId"); j.uuid(this.voterDirectoryId);
-    j.key("listeners"); { const x = this.listeners; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("kRaftVersionFeature"); this.kRaftVersionFeature.toJson(j, version);
+    j.key("clusterId");
+    j.str(this.clusterId);
+    j.key("currentLeaderEpoch");
+    j.int(<i64>this.currentLeaderEpoch);
+    j.key("voterId");
+    j.int(<i64>this.voterId);
+    j.key("voterDirectoryId");
+    j.uuid(this.voterDirectoryId);
+    j.key("listeners");
+    {
+      const x = this.listeners;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.key("kRaftVersionFeature");
+    this.kRaftVersionFeature.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -119,16 +135,36 @@ export class UpdateRaftVoterRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest"): UpdateRaftVoterRequest {
     const o = new UpdateRaftVoterRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) { e.add("UpdateRaftVoterRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "UpdateRaftVoterRequest.clusterId", e); } }
-    { const x = v.get("currentLeaderEpoch"); if (x == null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.currentLeaderEpoch", "cannot be null in this version"); } else { o.currentLeaderEpoch = <i32>jsonInt(x, "UpdateRaftVoterRequest.currentLeaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("voterId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "UpdateRaftVoterRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("voterDirectoryId"); if (x == null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "UpdateRaftVoterRequest.voterDirectoryId", e); } }
-    { const x = v.get("listeners"); if (x == null) { e.add("UpdateRaftVoterRequest.listeners", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.listeners", "cannot be null in this version"); } else { { const items = jsonArray(x, "UpdateRaftVoterRequest.listeners", e); if (items != null) { const a = new Array<UpdateRaftVoterRequest_Listener>(items.length); for (let i = 0; i < items.length; i++) a[i] = UpdateRaftVoterRequest_Listener.fromJson(items[i], version, e, "UpdateRaftVoterRequest.listeners[]"); o.listeners = a; } } } }
-    { const x = v.get("kRaftVersionFeature"); if (x == null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest.kRaftVersionFeature", "cannot be null in this version"); } else { o.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.fromJson(x, version, e, "UpdateRaftVoterRequest.kRaftVersionFeature"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("currentLeaderEpoch", "CurrentLeaderEpoch", true);
+    if (x != null) o.currentLeaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voterId", "VoterId", true);
+    if (x != null) o.voterId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voterDirectoryId", "VoterDirectoryId", true);
+    if (x != null) o.voterDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("listeners", "Listeners", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<UpdateRaftVoterRequest_Listener>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = UpdateRaftVoterRequest_Listener.fromJson(items[i], version, e, f.item(i));
+        o.listeners = a;
+      }
+    }
+    x = f.field("kRaftVersionFeature", "KRaftVersionFeature", true);
+    if (x != null) o.kRaftVersionFeature = UpdateRaftVoterRequest_KRaftVersionFeature.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -210,12 +246,16 @@ export class UpdateRaftVoterRequest_Listener {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("name");
+    j.str(this.name);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -226,13 +266,22 @@ export class UpdateRaftVoterRequest_Listener {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest_Listener"): UpdateRaftVoterRequest_Listener {
     const o = new UpdateRaftVoterRequest_Listener();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.name", "cannot be null in this version"); } else { o.name = jsonString(x, "UpdateRaftVoterRequest_Listener.name", e); } }
-    { const x = v.get("host"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateRaftVoterRequest_Listener.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterRequest_Listener.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_Listener.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "UpdateRaftVoterRequest_Listener.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -308,11 +357,14 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("minSupportedVersion"); j.int(<i64>this.minSupportedVersion);
-    j.key("maxSupportedVersion"); j.int(<i64>this.maxSupportedVersion);
+    j.key("minSupportedVersion");
+    j.int(<i64>this.minSupportedVersion);
+    j.key("maxSupportedVersion");
+    j.int(<i64>this.maxSupportedVersion);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -322,12 +374,20 @@ export class UpdateRaftVoterRequest_KRaftVersionFeature {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterRequest_KRaftVersionFeature"): UpdateRaftVoterRequest_KRaftVersionFeature {
     const o = new UpdateRaftVoterRequest_KRaftVersionFeature();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("minSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", "cannot be null in this version"); } else { o.minSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.minSupportedVersion", e, -32768, 32767); } }
-    { const x = v.get("maxSupportedVersion"); if (x == null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", "cannot be null in this version"); } else { o.maxSupportedVersion = <i16>jsonInt(x, "UpdateRaftVoterRequest_KRaftVersionFeature.maxSupportedVersion", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("minSupportedVersion", "MinSupportedVersion", true);
+    if (x != null) o.minSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("maxSupportedVersion", "MaxSupportedVersion", true);
+    if (x != null) o.maxSupportedVersion = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -432,12 +492,16 @@ export class UpdateRaftVoterResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("throttleTimeMs"); j.int(<i64>this.throttleTimeMs);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("currentLeader"); this.currentLeader.toJson(j, version);
+    j.key("throttleTimeMs");
+    j.int(<i64>this.throttleTimeMs);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("currentLeader");
+    this.currentLeader.toJson(j, version);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -448,13 +512,23 @@ export class UpdateRaftVoterResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterResponse"): UpdateRaftVoterResponse {
     const o = new UpdateRaftVoterResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("throttleTimeMs"); if (x == null) { e.add("UpdateRaftVoterResponse.throttleTimeMs", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.throttleTimeMs", "cannot be null in this version"); } else { o.throttleTimeMs = <i32>jsonInt(x, "UpdateRaftVoterResponse.throttleTimeMs", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("UpdateRaftVoterResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "UpdateRaftVoterResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("currentLeader"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse.currentLeader", "cannot be null in this version"); } else { o.currentLeader = UpdateRaftVoterResponse_CurrentLeader.fromJson(x, version, e, "UpdateRaftVoterResponse.currentLeader"); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("throttleTimeMs", "ThrottleTimeMs", true);
+    if (x != null) o.throttleTimeMs = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("currentLeader", "CurrentLeader", true);
+    if (x != null) o.currentLeader = UpdateRaftVoterResponse_CurrentLeader.fromJson(x, version, e, f.path);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      f.rejectKnownTag(o.unknownTaggedFields, 0, "CurrentLeader");
+    }
+    f.finish();
     return o;
   }
 
@@ -541,13 +615,18 @@ export class UpdateRaftVoterResponse_CurrentLeader {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("host"); j.str(this.host);
-    j.key("port"); j.int(<i64>this.port);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("host");
+    j.str(this.host);
+    j.key("port");
+    j.int(<i64>this.port);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -559,14 +638,24 @@ export class UpdateRaftVoterResponse_CurrentLeader {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "UpdateRaftVoterResponse_CurrentLeader"): UpdateRaftVoterResponse_CurrentLeader {
     const o = new UpdateRaftVoterResponse_CurrentLeader();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("leaderId"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("host"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.host", "cannot be null in this version"); } else { o.host = jsonString(x, "UpdateRaftVoterResponse_CurrentLeader.host", e); } }
-    { const x = v.get("port"); if (x == null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("UpdateRaftVoterResponse_CurrentLeader.port", "cannot be null in this version"); } else { o.port = <i32>jsonInt(x, "UpdateRaftVoterResponse_CurrentLeader.port", e, -2147483648, 2147483647); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", true);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", true);
+    if (x != null) o.port = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class VoteRequest {
   static readonly API_KEY: i16 = 52;
@@ -89,14 +89,27 @@ export class VoteRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("clusterId"); j.str(this.clusterId);
+    j.key("clusterId");
+    j.str(this.clusterId);
     if (version >= 1) {
-      j.key("voterId"); j.int(<i64>this.voterId);
+      j.key("voterId");
+      j.int(<i64>this.voterId);
     }
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -107,13 +120,30 @@ export class VoteRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest"): VoteRequest {
     const o = new VoteRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("clusterId"); if (x == null) { e.add("VoteRequest.clusterId", "missing"); } else if (x.kind == JsonKind.Null) { o.clusterId = null; } else { o.clusterId = jsonString(x, "VoteRequest.clusterId", e); } }
-    if (version >= 1) { const x = v.get("voterId"); if (x == null) { e.add("VoteRequest.voterId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.voterId", "cannot be null in this version"); } else { o.voterId = <i32>jsonInt(x, "VoteRequest.voterId", e, -2147483648, 2147483647); } }
-    { const x = v.get("topics"); if (x == null) { e.add("VoteRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest.topics", e); if (items != null) { const a = new Array<VoteRequest_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteRequest_TopicData.fromJson(items[i], version, e, "VoteRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("clusterId", "ClusterId", true);
+    if (x != null && x.isNull) o.clusterId = null;
+    else if (x != null) o.clusterId = jsonString(x, f.path, e);
+    x = f.field("voterId", "VoterId", version >= 1);
+    if (x != null) o.voterId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<VoteRequest_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = VoteRequest_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -189,11 +219,23 @@ export class VoteRequest_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -203,12 +245,27 @@ export class VoteRequest_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest_TopicData"): VoteRequest_TopicData {
     const o = new VoteRequest_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("VoteRequest_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteRequest_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("VoteRequest_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteRequest_TopicData.partitions", e); if (items != null) { const a = new Array<VoteRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteRequest_PartitionData.fromJson(items[i], version, e, "VoteRequest_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<VoteRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = VoteRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -341,23 +398,32 @@ export class VoteRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("replicaEpoch"); j.int(<i64>this.replicaEpoch);
-    j.key("replicaId"); j.int(<i64>this.replicaId);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("replicaEpoch");
+    j.int(<i64>this.replicaEpoch);
+    j.key("replicaId");
+    j.int(<i64>this.replicaId);
     if (version >= 1) {
-      j.key("replicaDirectoryId"); j.uuid(this.replicaDirectoryId);
+      j.key("replicaDirectoryId");
+      j.uuid(this.replicaDirectoryId);
     }
     if (version >= 1) {
-      j.key("voterDirectoryId"); j.uuid(this.voterDirectoryId);
+      j.key("voterDirectoryId");
+      j.uuid(this.voterDirectoryId);
     }
-    j.key("lastOffsetEpoch"); j.int(<i64>this.lastOffsetEpoch);
-    j.key("lastOffset"); j.int(this.lastOffset);
+    j.key("lastOffsetEpoch");
+    j.int(<i64>this.lastOffsetEpoch);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
     if (version >= 2) {
-      j.key("preVote"); j.bool(this.preVote);
+      j.key("preVote");
+      j.bool(this.preVote);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -373,18 +439,32 @@ export class VoteRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteRequest_PartitionData"): VoteRequest_PartitionData {
     const o = new VoteRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("VoteRequest_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "VoteRequest_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaEpoch"); if (x == null) { e.add("VoteRequest_PartitionData.replicaEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaEpoch", "cannot be null in this version"); } else { o.replicaEpoch = <i32>jsonInt(x, "VoteRequest_PartitionData.replicaEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("replicaId"); if (x == null) { e.add("VoteRequest_PartitionData.replicaId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaId", "cannot be null in this version"); } else { o.replicaId = <i32>jsonInt(x, "VoteRequest_PartitionData.replicaId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("replicaDirectoryId"); if (x == null) { e.add("VoteRequest_PartitionData.replicaDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.replicaDirectoryId", "cannot be null in this version"); } else { o.replicaDirectoryId = jsonUuid(x, "VoteRequest_PartitionData.replicaDirectoryId", e); } }
-    if (version >= 1) { const x = v.get("voterDirectoryId"); if (x == null) { e.add("VoteRequest_PartitionData.voterDirectoryId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.voterDirectoryId", "cannot be null in this version"); } else { o.voterDirectoryId = jsonUuid(x, "VoteRequest_PartitionData.voterDirectoryId", e); } }
-    { const x = v.get("lastOffsetEpoch"); if (x == null) { e.add("VoteRequest_PartitionData.lastOffsetEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.lastOffsetEpoch", "cannot be null in this version"); } else { o.lastOffsetEpoch = <i32>jsonInt(x, "VoteRequest_PartitionData.lastOffsetEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("VoteRequest_PartitionData.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "VoteRequest_PartitionData.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 2) { const x = v.get("preVote"); if (x == null) { e.add("VoteRequest_PartitionData.preVote", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteRequest_PartitionData.preVote", "cannot be null in this version"); } else { o.preVote = jsonBool(x, "VoteRequest_PartitionData.preVote", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaEpoch", "ReplicaEpoch", true);
+    if (x != null) o.replicaEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaId", "ReplicaId", true);
+    if (x != null) o.replicaId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("replicaDirectoryId", "ReplicaDirectoryId", version >= 1);
+    if (x != null) o.replicaDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("voterDirectoryId", "VoterDirectoryId", version >= 1);
+    if (x != null) o.voterDirectoryId = jsonUuid(x, f.path, e);
+    x = f.field("lastOffsetEpoch", "LastOffsetEpoch", true);
+    if (x != null) o.lastOffsetEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("preVote", "PreVote", version >= 2);
+    if (x != null) o.preVote = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -486,14 +566,36 @@ export class VoteResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    if (version >= 1) {
-    j.key("nodeEndpoints"); { const x = this.nodeEndpoints; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    if (version >= 1) {
+      j.key("nodeEndpoints");
+      {
+        const x = this.nodeEndpoints;
+        if (x == null) {
+          j.nul();
+        } else {
+          j.beginArray();
+          for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+          j.endArray();
+        }
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -504,13 +606,37 @@ export class VoteResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse"): VoteResponse {
     const o = new VoteResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("errorCode"); if (x == null) { e.add("VoteResponse.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "VoteResponse.errorCode", e, -32768, 32767); } }
-    { const x = v.get("topics"); if (x == null) { e.add("VoteResponse.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.topics", e); if (items != null) { const a = new Array<VoteResponse_TopicData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_TopicData.fromJson(items[i], version, e, "VoteResponse.topics[]"); o.topics = a; } } } }
-    if (version >= 1) { const x = v.get("nodeEndpoints"); if (x == null) {  } else if (x.kind == JsonKind.Null) { e.add("VoteResponse.nodeEndpoints", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse.nodeEndpoints", e); if (items != null) { const a = new Array<VoteResponse_NodeEndpoint>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_NodeEndpoint.fromJson(items[i], version, e, "VoteResponse.nodeEndpoints[]"); o.nodeEndpoints = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<VoteResponse_TopicData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = VoteResponse_TopicData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("nodeEndpoints", "NodeEndpoints", version >= 1);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<VoteResponse_NodeEndpoint>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = VoteResponse_NodeEndpoint.fromJson(items[i], version, e, f.item(i));
+        o.nodeEndpoints = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+      if (version >= 1) f.rejectKnownTag(o.unknownTaggedFields, 0, "NodeEndpoints");
+    }
+    f.finish();
     return o;
   }
 
@@ -588,11 +714,23 @@ export class VoteResponse_TopicData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicName"); j.str(this.topicName);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicName");
+    j.str(this.topicName);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -602,12 +740,27 @@ export class VoteResponse_TopicData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_TopicData"): VoteResponse_TopicData {
     const o = new VoteResponse_TopicData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicName"); if (x == null) { e.add("VoteResponse_TopicData.topicName", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.topicName", "cannot be null in this version"); } else { o.topicName = jsonString(x, "VoteResponse_TopicData.topicName", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("VoteResponse_TopicData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_TopicData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "VoteResponse_TopicData.partitions", e); if (items != null) { const a = new Array<VoteResponse_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = VoteResponse_PartitionData.fromJson(items[i], version, e, "VoteResponse_TopicData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicName", "TopicName", true);
+    if (x != null) o.topicName = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<VoteResponse_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = VoteResponse_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -698,14 +851,20 @@ export class VoteResponse_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("leaderId"); j.int(<i64>this.leaderId);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("voteGranted"); j.bool(this.voteGranted);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("leaderId");
+    j.int(<i64>this.leaderId);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("voteGranted");
+    j.bool(this.voteGranted);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -718,15 +877,26 @@ export class VoteResponse_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_PartitionData"): VoteResponse_PartitionData {
     const o = new VoteResponse_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("VoteResponse_PartitionData.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "VoteResponse_PartitionData.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("VoteResponse_PartitionData.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "VoteResponse_PartitionData.errorCode", e, -32768, 32767); } }
-    { const x = v.get("leaderId"); if (x == null) { e.add("VoteResponse_PartitionData.leaderId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.leaderId", "cannot be null in this version"); } else { o.leaderId = <i32>jsonInt(x, "VoteResponse_PartitionData.leaderId", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("VoteResponse_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "VoteResponse_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("voteGranted"); if (x == null) { e.add("VoteResponse_PartitionData.voteGranted", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_PartitionData.voteGranted", "cannot be null in this version"); } else { o.voteGranted = jsonBool(x, "VoteResponse_PartitionData.voteGranted", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("leaderId", "LeaderId", true);
+    if (x != null) o.leaderId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("voteGranted", "VoteGranted", true);
+    if (x != null) o.voteGranted = jsonBool(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -828,18 +998,22 @@ export class VoteResponse_NodeEndpoint {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
     if (version >= 1) {
-      j.key("nodeId"); j.int(<i64>this.nodeId);
+      j.key("nodeId");
+      j.int(<i64>this.nodeId);
     }
     if (version >= 1) {
-      j.key("host"); j.str(this.host);
+      j.key("host");
+      j.str(this.host);
     }
     if (version >= 1) {
-      j.key("port"); j.int(<i64>this.port);
+      j.key("port");
+      j.int(<i64>this.port);
     }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -850,13 +1024,22 @@ export class VoteResponse_NodeEndpoint {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "VoteResponse_NodeEndpoint"): VoteResponse_NodeEndpoint {
     const o = new VoteResponse_NodeEndpoint();
-    if (!jsonObject(v, path, e)) return o;
-    if (version >= 1) { const x = v.get("nodeId"); if (x == null) { e.add("VoteResponse_NodeEndpoint.nodeId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.nodeId", "cannot be null in this version"); } else { o.nodeId = <i32>jsonInt(x, "VoteResponse_NodeEndpoint.nodeId", e, -2147483648, 2147483647); } }
-    if (version >= 1) { const x = v.get("host"); if (x == null) { e.add("VoteResponse_NodeEndpoint.host", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.host", "cannot be null in this version"); } else { o.host = jsonString(x, "VoteResponse_NodeEndpoint.host", e); } }
-    if (version >= 1) { const x = v.get("port"); if (x == null) { e.add("VoteResponse_NodeEndpoint.port", "missing"); } else if (x.kind == JsonKind.Null) { e.add("VoteResponse_NodeEndpoint.port", "cannot be null in this version"); } else { o.port = <u16>jsonInt(x, "VoteResponse_NodeEndpoint.port", e, 0, 65535); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("nodeId", "NodeId", version >= 1);
+    if (x != null) o.nodeId = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("host", "Host", version >= 1);
+    if (x != null) o.host = jsonString(x, f.path, e);
+    x = f.field("port", "Port", version >= 1);
+    if (x != null) o.port = <u16>jsonInt(x, f.path, e, 0, 65535);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class WriteShareGroupStateRequest {
   static readonly API_KEY: i16 = 85;
@@ -77,11 +77,23 @@ export class WriteShareGroupStateRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("groupId"); j.str(this.groupId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("groupId");
+    j.str(this.groupId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -91,12 +103,27 @@ export class WriteShareGroupStateRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest"): WriteShareGroupStateRequest {
     const o = new WriteShareGroupStateRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("groupId"); if (x == null) { e.add("WriteShareGroupStateRequest.groupId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.groupId", "cannot be null in this version"); } else { o.groupId = jsonString(x, "WriteShareGroupStateRequest.groupId", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteShareGroupStateRequest.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest.topics", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_WriteStateData>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, "WriteShareGroupStateRequest.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("groupId", "GroupId", true);
+    if (x != null) o.groupId = jsonString(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteShareGroupStateRequest_WriteStateData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_WriteStateData.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -172,11 +199,23 @@ export class WriteShareGroupStateRequest_WriteStateData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -186,12 +225,27 @@ export class WriteShareGroupStateRequest_WriteStateData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_WriteStateData"): WriteShareGroupStateRequest_WriteStateData {
     const o = new WriteShareGroupStateRequest_WriteStateData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateRequest_WriteStateData.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_WriteStateData.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_WriteStateData.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_PartitionData>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, "WriteShareGroupStateRequest_WriteStateData.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteShareGroupStateRequest_PartitionData>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_PartitionData.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -294,17 +348,33 @@ export class WriteShareGroupStateRequest_PartitionData {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("stateEpoch"); j.int(<i64>this.stateEpoch);
-    j.key("leaderEpoch"); j.int(<i64>this.leaderEpoch);
-    j.key("startOffset"); j.int(this.startOffset);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("stateEpoch");
+    j.int(<i64>this.stateEpoch);
+    j.key("leaderEpoch");
+    j.int(<i64>this.leaderEpoch);
+    j.key("startOffset");
+    j.int(this.startOffset);
     if (version >= 1) {
-      j.key("deliveryCompleteCount"); j.int(<i64>this.deliveryCompleteCount);
+      j.key("deliveryCompleteCount");
+      j.int(<i64>this.deliveryCompleteCount);
     }
-    j.key("stateBatches"); { const x = this.stateBatches; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("stateBatches");
+    {
+      const x = this.stateBatches;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -318,16 +388,35 @@ export class WriteShareGroupStateRequest_PartitionData {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_PartitionData"): WriteShareGroupStateRequest_PartitionData {
     const o = new WriteShareGroupStateRequest_PartitionData();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("stateEpoch"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateEpoch", "cannot be null in this version"); } else { o.stateEpoch = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.stateEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("leaderEpoch"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.leaderEpoch", "cannot be null in this version"); } else { o.leaderEpoch = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.leaderEpoch", e, -2147483648, 2147483647); } }
-    { const x = v.get("startOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.startOffset", "cannot be null in this version"); } else { o.startOffset = jsonInt(x, "WriteShareGroupStateRequest_PartitionData.startOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    if (version >= 1) { const x = v.get("deliveryCompleteCount"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", "cannot be null in this version"); } else { o.deliveryCompleteCount = <i32>jsonInt(x, "WriteShareGroupStateRequest_PartitionData.deliveryCompleteCount", e, -2147483648, 2147483647); } }
-    { const x = v.get("stateBatches"); if (x == null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_PartitionData.stateBatches", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateRequest_PartitionData.stateBatches", e); if (items != null) { const a = new Array<WriteShareGroupStateRequest_StateBatch>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, "WriteShareGroupStateRequest_PartitionData.stateBatches[]"); o.stateBatches = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("stateEpoch", "StateEpoch", true);
+    if (x != null) o.stateEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("leaderEpoch", "LeaderEpoch", true);
+    if (x != null) o.leaderEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("startOffset", "StartOffset", true);
+    if (x != null) o.startOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deliveryCompleteCount", "DeliveryCompleteCount", version >= 1);
+    if (x != null) o.deliveryCompleteCount = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("stateBatches", "StateBatches", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteShareGroupStateRequest_StateBatch>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateRequest_StateBatch.fromJson(items[i], version, e, f.item(i));
+        o.stateBatches = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -413,13 +502,18 @@ export class WriteShareGroupStateRequest_StateBatch {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("firstOffset"); j.int(this.firstOffset);
-    j.key("lastOffset"); j.int(this.lastOffset);
-    j.key("deliveryState"); j.int(<i64>this.deliveryState);
-    j.key("deliveryCount"); j.int(<i64>this.deliveryCount);
+    j.key("firstOffset");
+    j.int(this.firstOffset);
+    j.key("lastOffset");
+    j.int(this.lastOffset);
+    j.key("deliveryState");
+    j.int(<i64>this.deliveryState);
+    j.key("deliveryCount");
+    j.int(<i64>this.deliveryCount);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -431,14 +525,24 @@ export class WriteShareGroupStateRequest_StateBatch {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateRequest_StateBatch"): WriteShareGroupStateRequest_StateBatch {
     const o = new WriteShareGroupStateRequest_StateBatch();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("firstOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.firstOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.firstOffset", "cannot be null in this version"); } else { o.firstOffset = jsonInt(x, "WriteShareGroupStateRequest_StateBatch.firstOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("lastOffset"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.lastOffset", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.lastOffset", "cannot be null in this version"); } else { o.lastOffset = jsonInt(x, "WriteShareGroupStateRequest_StateBatch.lastOffset", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("deliveryState"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryState", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryState", "cannot be null in this version"); } else { o.deliveryState = <i8>jsonInt(x, "WriteShareGroupStateRequest_StateBatch.deliveryState", e, -128, 127); } }
-    { const x = v.get("deliveryCount"); if (x == null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateRequest_StateBatch.deliveryCount", "cannot be null in this version"); } else { o.deliveryCount = <i16>jsonInt(x, "WriteShareGroupStateRequest_StateBatch.deliveryCount", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("firstOffset", "FirstOffset", true);
+    if (x != null) o.firstOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("lastOffset", "LastOffset", true);
+    if (x != null) o.lastOffset = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("deliveryState", "DeliveryState", true);
+    if (x != null) o.deliveryState = <i8>jsonInt(x, f.path, e, -128, 127);
+    x = f.field("deliveryCount", "DeliveryCount", true);
+    if (x != null) o.deliveryCount = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -512,10 +616,21 @@ export class WriteShareGroupStateResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("results"); { const x = this.results; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("results");
+    {
+      const x = this.results;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -524,11 +639,25 @@ export class WriteShareGroupStateResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse"): WriteShareGroupStateResponse {
     const o = new WriteShareGroupStateResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("results"); if (x == null) { e.add("WriteShareGroupStateResponse.results", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse.results", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse.results", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse.results[]"); o.results = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("results", "Results", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteShareGroupStateResponse_WriteStateResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_WriteStateResult.fromJson(items[i], version, e, f.item(i));
+        o.results = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -604,11 +733,23 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("topicId"); j.uuid(this.topicId);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("topicId");
+    j.uuid(this.topicId);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -618,12 +759,27 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse_WriteStateResult"): WriteShareGroupStateResponse_WriteStateResult {
     const o = new WriteShareGroupStateResponse_WriteStateResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("topicId"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.topicId", "cannot be null in this version"); } else { o.topicId = jsonUuid(x, "WriteShareGroupStateResponse_WriteStateResult.topicId", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_WriteStateResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteShareGroupStateResponse_WriteStateResult.partitions", e); if (items != null) { const a = new Array<WriteShareGroupStateResponse_PartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, "WriteShareGroupStateResponse_WriteStateResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("topicId", "TopicId", true);
+    if (x != null) o.topicId = jsonUuid(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteShareGroupStateResponse_PartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteShareGroupStateResponse_PartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -704,12 +860,16 @@ export class WriteShareGroupStateResponse_PartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partition"); j.int(<i64>this.partition);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
-    j.key("errorMessage"); j.str(this.errorMessage);
+    j.key("partition");
+    j.int(<i64>this.partition);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    j.key("errorMessage");
+    j.str(this.errorMessage);
+    j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -720,13 +880,23 @@ export class WriteShareGroupStateResponse_PartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteShareGroupStateResponse_PartitionResult"): WriteShareGroupStateResponse_PartitionResult {
     const o = new WriteShareGroupStateResponse_PartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partition"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.partition", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_PartitionResult.partition", "cannot be null in this version"); } else { o.partition = <i32>jsonInt(x, "WriteShareGroupStateResponse_PartitionResult.partition", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteShareGroupStateResponse_PartitionResult.errorCode", e, -32768, 32767); } }
-    { const x = v.get("errorMessage"); if (x == null) { e.add("WriteShareGroupStateResponse_PartitionResult.errorMessage", "missing"); } else if (x.kind == JsonKind.Null) { o.errorMessage = null; } else { o.errorMessage = jsonString(x, "WriteShareGroupStateResponse_PartitionResult.errorMessage", e); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partition", "Partition", true);
+    if (x != null) o.partition = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("errorMessage", "ErrorMessage", true);
+    if (x != null && x.isNull) o.errorMessage = null;
+    else if (x != null) o.errorMessage = jsonString(x, f.path, e);
+    if (true) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 

@@ -5,8 +5,8 @@ import { RawTaggedField, unknownTaggedSize, writeUnknownTaggedBelow, isZeroUuid 
 import { EMPTY_BOOL, EMPTY_I8, EMPTY_I16, EMPTY_U16, EMPTY_I32, EMPTY_U32, EMPTY_I64, EMPTY_F64, emptyArray } from "../../wire/empty_arrays";
 import { storeElement } from "../../wire/array_store";
 import { JsonWriter } from "../../wire/json_writer";
-import { JsonValue, JsonKind } from "../../../config/json";
-import { JsonErrors, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray, jsonObject } from "../../wire/json_reader";
+import { JsonValue } from "../../../config/json";
+import { JsonErrors, JsonFields, jsonInt, jsonUint32, jsonBool, jsonFloat, jsonString, jsonBytes, jsonUuid, jsonArray } from "../../wire/json_reader";
 
 export class WriteTxnMarkersRequest {
   static readonly API_KEY: i16 = 27;
@@ -72,10 +72,21 @@ export class WriteTxnMarkersRequest {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("markers"); { const x = this.markers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("markers");
+    {
+      const x = this.markers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -84,11 +95,25 @@ export class WriteTxnMarkersRequest {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest"): WriteTxnMarkersRequest {
     const o = new WriteTxnMarkersRequest();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersRequest.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, "WriteTxnMarkersRequest.markers[]"); o.markers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("markers", "Markers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteTxnMarkersRequest_WritableTxnMarker>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarker.fromJson(items[i], version, e, f.item(i));
+        o.markers = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -191,17 +216,33 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("producerId"); j.int(this.producerId);
-    j.key("producerEpoch"); j.int(<i64>this.producerEpoch);
-    j.key("transactionResult"); j.bool(this.transactionResult);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
-    j.key("coordinatorEpoch"); j.int(<i64>this.coordinatorEpoch);
-    if (version >= 2) {
-      j.key("transactionVersion"); j.int(<i64>this.transactionVersion);
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("producerEpoch");
+    j.int(<i64>this.producerEpoch);
+    j.key("transactionResult");
+    j.bool(this.transactionResult);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
     }
+    j.key("coordinatorEpoch");
+    j.int(<i64>this.coordinatorEpoch);
+    if (version >= 2) {
+      j.key("transactionVersion");
+      j.int(<i64>this.transactionVersion);
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -215,16 +256,35 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest_WritableTxnMarker"): WriteTxnMarkersRequest_WritableTxnMarker {
     const o = new WriteTxnMarkersRequest_WritableTxnMarker();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("producerEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", "cannot be null in this version"); } else { o.producerEpoch = <i16>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.producerEpoch", e, -32768, 32767); } }
-    { const x = v.get("transactionResult"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", "cannot be null in this version"); } else { o.transactionResult = jsonBool(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionResult", e); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarker.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarkerTopic.fromJson(items[i], version, e, "WriteTxnMarkersRequest_WritableTxnMarker.topics[]"); o.topics = a; } } } }
-    { const x = v.get("coordinatorEpoch"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", "cannot be null in this version"); } else { o.coordinatorEpoch = <i32>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.coordinatorEpoch", e, -2147483648, 2147483647); } }
-    if (version >= 2) { const x = v.get("transactionVersion"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", "cannot be null in this version"); } else { o.transactionVersion = <i8>jsonInt(x, "WriteTxnMarkersRequest_WritableTxnMarker.transactionVersion", e, -128, 127); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("producerEpoch", "ProducerEpoch", true);
+    if (x != null) o.producerEpoch = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    x = f.field("transactionResult", "TransactionResult", true);
+    if (x != null) o.transactionResult = jsonBool(x, f.path, e);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteTxnMarkersRequest_WritableTxnMarkerTopic>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersRequest_WritableTxnMarkerTopic.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    x = f.field("coordinatorEpoch", "CoordinatorEpoch", true);
+    if (x != null) o.coordinatorEpoch = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("transactionVersion", "TransactionVersion", version >= 2);
+    if (x != null) o.transactionVersion = <i8>jsonInt(x, f.path, e, -128, 127);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -300,11 +360,23 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitionIndexes"); { const x = this.partitionIndexes; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { j.int(<i64>x[i]); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitionIndexes");
+    {
+      const x = this.partitionIndexes;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) j.int(<i64>x[i]);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -314,12 +386,27 @@ export class WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersRequest_WritableTxnMarkerTopic"): WriteTxnMarkersRequest_WritableTxnMarkerTopic {
     const o = new WriteTxnMarkersRequest_WritableTxnMarkerTopic();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.name", e); } }
-    { const x = v.get("partitionIndexes"); if (x == null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes", e); if (items != null) { const a = new StaticArray<i32>(items.length); for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], "WriteTxnMarkersRequest_WritableTxnMarkerTopic.partitionIndexes[]", e, -2147483648, 2147483647); o.partitionIndexes = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitionIndexes", "PartitionIndexes", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new StaticArray<i32>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = <i32>jsonInt(items[i], f.item(i), e, -2147483648, 2147483647);
+        o.partitionIndexes = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -393,10 +480,21 @@ export class WriteTxnMarkersResponse {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("markers"); { const x = this.markers; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("markers");
+    {
+      const x = this.markers;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -405,11 +503,25 @@ export class WriteTxnMarkersResponse {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse"): WriteTxnMarkersResponse {
     const o = new WriteTxnMarkersResponse();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("markers"); if (x == null) { e.add("WriteTxnMarkersResponse.markers", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse.markers", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse.markers", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse.markers[]"); o.markers = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("markers", "Markers", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerResult.fromJson(items[i], version, e, f.item(i));
+        o.markers = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -485,11 +597,23 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("producerId"); j.int(this.producerId);
-    j.key("topics"); { const x = this.topics; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("producerId");
+    j.int(this.producerId);
+    j.key("topics");
+    {
+      const x = this.topics;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -499,12 +623,27 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerResult"): WriteTxnMarkersResponse_WritableTxnMarkerResult {
     const o = new WriteTxnMarkersResponse_WritableTxnMarkerResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("producerId"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", "cannot be null in this version"); } else { o.producerId = jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.producerId", e, i64.MIN_VALUE, i64.MAX_VALUE); } }
-    { const x = v.get("topics"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerResult.topics[]"); o.topics = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("producerId", "ProducerId", true);
+    if (x != null) o.producerId = jsonInt(x, f.path, e, i64.MIN_VALUE, i64.MAX_VALUE);
+    x = f.field("topics", "Topics", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerTopicResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.fromJson(items[i], version, e, f.item(i));
+        o.topics = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -580,11 +719,23 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("name"); j.str(this.name);
-    j.key("partitions"); { const x = this.partitions; if (x == null) { j.nul(); } else { j.beginArray(); for (let i = 0; i < x.length; i++) { x[i].toJson(j, version); } j.endArray(); } }
+    j.key("name");
+    j.str(this.name);
+    j.key("partitions");
+    {
+      const x = this.partitions;
+      if (x == null) {
+        j.nul();
+      } else {
+        j.beginArray();
+        for (let i = 0; i < x.length; i++) x[i].toJson(j, version);
+        j.endArray();
+      }
+    }
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -594,12 +745,27 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult"): WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     const o = new WriteTxnMarkersResponse_WritableTxnMarkerTopicResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("name"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", "cannot be null in this version"); } else { o.name = jsonString(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.name", e); } }
-    { const x = v.get("partitions"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", "cannot be null in this version"); } else { { const items = jsonArray(x, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions", e); if (items != null) { const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(items.length); for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, "WriteTxnMarkersResponse_WritableTxnMarkerTopicResult.partitions[]"); o.partitions = a; } } } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("name", "Name", true);
+    if (x != null) o.name = jsonString(x, f.path, e);
+    x = f.field("partitions", "Partitions", true);
+    if (x != null) {
+      const items = jsonArray(x, f.path, e);
+      if (items != null) {
+        const a = new Array<WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult>(items.length);
+        for (let i = 0; i < items.length; i++) a[i] = WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.fromJson(items[i], version, e, f.item(i));
+        o.partitions = a;
+      }
+    }
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
@@ -675,11 +841,14 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
     }
   }
 
-  /** JSON with the fields present at `version` (bytes as base64), for the dissector and conformance tests. */
+  /** JSON with the fields present at `version` (docs/dissector-json.md), for the dissector and conformance tests. */
   toJson(j: JsonWriter, version: i16): void {
     j.beginObject();
-    j.key("partitionIndex"); j.int(<i64>this.partitionIndex);
-    j.key("errorCode"); j.int(<i64>this.errorCode);
+    j.key("partitionIndex");
+    j.int(<i64>this.partitionIndex);
+    j.key("errorCode");
+    j.int(<i64>this.errorCode);
+    if (version >= 1) j.unknownTagged(this.unknownTaggedFields);
     j.endObject();
   }
 
@@ -689,12 +858,20 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
     return this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0;
   }
 
-  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`. */
+  /** Reads the fields present at `version` from JSON shaped as toJson writes it; problems go to `e`, fields left out to `e.filled`. */
   static fromJson(v: JsonValue, version: i16, e: JsonErrors, path: string = "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult"): WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult {
     const o = new WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult();
-    if (!jsonObject(v, path, e)) return o;
-    { const x = v.get("partitionIndex"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", "cannot be null in this version"); } else { o.partitionIndex = <i32>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.partitionIndex", e, -2147483648, 2147483647); } }
-    { const x = v.get("errorCode"); if (x == null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "missing"); } else if (x.kind == JsonKind.Null) { e.add("WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", "cannot be null in this version"); } else { o.errorCode = <i16>jsonInt(x, "WriteTxnMarkersResponse_WritableTxnMarkerPartitionResult.errorCode", e, -32768, 32767); } }
+    const f = JsonFields.of(v, version, path, e);
+    if (f == null) return o;
+    let x: JsonValue | null;
+    x = f.field("partitionIndex", "PartitionIndex", true);
+    if (x != null) o.partitionIndex = <i32>jsonInt(x, f.path, e, -2147483648, 2147483647);
+    x = f.field("errorCode", "ErrorCode", true);
+    if (x != null) o.errorCode = <i16>jsonInt(x, f.path, e, -32768, 32767);
+    if (version >= 1) {
+      o.unknownTaggedFields = f.unknownTagged();
+    }
+    f.finish();
     return o;
   }
 
