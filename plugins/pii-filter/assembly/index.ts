@@ -337,13 +337,14 @@ class PiiConnection extends KafkaConnection {
   /**
    * Decompresses within two limits: max_decompressed_bytes for all the batches of one request or
    * response together (several bombs each under the limit add up), and what the VM's memory
-   * budget has left. The output and its in-the-clear copy are charged to the budget until the
-   * callback ends.
+   * budget has left. The output, its in-the-clear copy and the buffers it outgrew are charged to
+   * the budget until the callback ends.
    */
   private decompressWithin(codec: Compression, section: Uint8Array): Decompressed {
     const perFrame = <i64>this.pii.config.maxDecompressed - this.decompressedInFrame;
-    // Room for the output and the copy the scanner reads.
-    const vm = budgetRemaining() / 2;
+    // Room for the output, the copy the scanner reads, and the buffers the output outgrew on the
+    // way (doubling: together less than the output).
+    const vm = budgetRemaining() / 3;
     const max = perFrame < vm ? perFrame : vm;
     const limit = perFrame < vm ? "max_decompressed_bytes (for all the batches of one request or response)" : "the VM's memory budget (vm_memory_budget_bytes)";
     if (max <= 0) return new Decompressed(null, "batches decompress past " + limit);
@@ -351,7 +352,7 @@ class PiiConnection extends KafkaConnection {
     const plain = d.data;
     if (plain == null) return d.tooLarge ? new Decompressed(null, "a batch decompresses past " + limit) : d;
     this.decompressedInFrame += <i64>plain.byteLength;
-    reserveTransient(<i64>plain.byteLength * 2);
+    reserveTransient(<i64>plain.byteLength * 3);
     return d;
   }
 
