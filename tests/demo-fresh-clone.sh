@@ -11,6 +11,10 @@
 # is downloaded twice; the clone's stack runs in the clone's own .cache/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Run from `npm test`, the PATH starts with node_modules/.bin, where a dependency's own (old) npm
+# lives; a new user's `npm` is the machine's.
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
+export PATH
 repo=$PWD
 say() { printf '[demo-check %3ds] %s\n' "$SECONDS" "$*"; }
 fail() { say "FAILED: $*"; exit 1; }

@@ -19,4 +19,4 @@ export { saslPrincipal } from "./sasl";
 export { unsnappy, snappyLiteral, snappyCompress, isXerial, SnappyError, SnappyResult } from "./compression/snappy";
 export { unlz4, lz4Stored, lz4Compress, xxh32, Lz4Error, Lz4Result } from "./compression/lz4";
 export { unzstd, zstdStored, xxh64, ZstdError, ZstdResult } from "./compression/zstd";
-export { FetchSkimmer, FetchSkim, FetchPartitionSkim } from "./fetch_skimmer";
+export { RecordsSkimmer, Skim, PartitionSkim, SkimKind } from "./records_skimmer";

@@ -18,7 +18,7 @@ import { Reader } from "../kafka/wire/reader";
 import { readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
 import { readProduceAcks, PRODUCE } from "../kafka/produce_acks";
 import { clampApiVersions } from "../kafka/api_versions_clamp";
-import { FetchSkimmer, FetchSkim } from "../kafka/fetch_skimmer";
+import { RecordsSkimmer, Skim, SkimKind } from "../kafka/records_skimmer";
 import { isKnownApi } from "../kafka/generated/api_table";
 import { Frame, FrameAssembler, FrameError, FrameScope, FrameSink } from "./frame_assembler";
 import { InflightQueue, InflightRequest, InflightKind } from "./inflight";
@@ -69,10 +69,10 @@ class DirectionSink extends FrameSink {
   }
   streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
     if (!this.discard) this.conn.forward(buffer, offset, length);
-    if (this.direction == Direction.Response) this.conn.skimBytes(buffer, offset, length);
+    this.conn.skimBytes(this.direction, buffer, offset, length);
   }
   streamEnd(): void {
-    if (this.direction == Direction.Response) this.conn.skimEnd();
+    this.conn.skimEnd(this.direction);
   }
 }
 
@@ -89,9 +89,11 @@ export class KafkaConnection extends ConnectionContext {
   private saslV0Mechanism: string | null = null;
   /** Raw SASL tokens still expected from the client after a v0 handshake. */
   private saslRawRounds: i32 = 0;
-  /** The Fetch response being skimmed as it streams, and what onFetchSkimmed will be given. */
-  private skimmer: FetchSkimmer | null = null;
-  private skimmed: KafkaResponse | null = null;
+  /** The Produce request and the Fetch response being skimmed as they stream, and what the plugin will be given with their skims. */
+  private requestSkimmer: RecordsSkimmer | null = null;
+  private requestSkimmed: KafkaRequest | null = null;
+  private responseSkimmer: RecordsSkimmer | null = null;
+  private responseSkimmed: KafkaResponse | null = null;
 
   constructor(id: u32, root: RootContext, readonly config: StreamConfig) {
     super(id, root);
@@ -117,13 +119,22 @@ export class KafkaConnection extends ConnectionContext {
 
   /**
    * Whether to skim the response to this Fetch: per partition its error code, records bytes and
-   * the complete batches and records it carries, read as the response passes (FetchSkimmer), so
-   * the response need not be held even when it is 50 MB. The skim arrives in onFetchSkimmed.
+   * the complete batches and records it carries, read as the response passes (RecordsSkimmer),
+   * so the response need not be held even when it is 50 MB. The skim arrives in onFetchSkimmed.
    */
   wantsFetchSkim(request: InflightRequest): bool { return false; }
 
   /** The skim of a Fetch response, once all of it has passed (after onResponse). */
-  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {}
+  onFetchSkimmed(resp: KafkaResponse, skim: Skim): void {}
+
+  /**
+   * Whether to skim Produce requests of this version (as wantsFetchSkim: per partition its
+   * records bytes, batches, records and first batch's producer id, epoch and base sequence).
+   */
+  wantsProduceSkim(apiVersion: i16): bool { return false; }
+
+  /** The skim of a Produce request, once all of it has passed (after onRequest). */
+  onProduceSkimmed(req: KafkaRequest, skim: Skim): void {}
 
   /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
@@ -365,8 +376,25 @@ export class KafkaConnection extends ConnectionContext {
     }
     const hasBody = whole && this.wantsRequestBody(header.apiKey, header.apiVersion);
     const req = new KafkaRequest(f, header, entry, size, hasBody);
+    const skims = header.apiKey == PRODUCE && isKnownApi(PRODUCE, header.apiVersion) && this.wantsProduceSkim(header.apiVersion);
+    let skimmer: RecordsSkimmer | null = null;
+    if (skims) {
+      // Skimmed from the frame as it came, before the plugin changes anything.
+      skimmer = new RecordsSkimmer(SkimKind.ProduceRequest, header.apiVersion, false);
+      const bodyAt = f.offset + SIZE_PREFIX + header.length;
+      skimmer.feed(f.buffer, bodyAt, f.offset + f.length - bodyAt);
+    }
     this.onRequest(req);
     if (this.mode != Mode.Framing) return;
+    if (skimmer != null) {
+      if (whole) {
+        this.onProduceSkimmed(req, skimmer.finish());
+        if (this.mode != Mode.Framing) return;
+      } else {
+        this.requestSkimmer = skimmer;
+        this.requestSkimmed = req;
+      }
+    }
     if (req.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = req.replacement;
     if (replacement != null) {
@@ -409,10 +437,10 @@ export class KafkaConnection extends ConnectionContext {
       // Streamed: the plugin sees the header only; the frame goes on as it arrives.
       const head = new KafkaResponse(f, req, 4, size, false);
       if (skims) {
-        const skimmer = new FetchSkimmer(req.apiVersion, true);
+        const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, req.apiVersion, true);
         skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
-        this.skimmer = skimmer;
-        this.skimmed = head;
+        this.responseSkimmer = skimmer;
+        this.responseSkimmed = head;
       }
       this.onResponse(head);
       if (this.mode == Mode.Framing) plan.add(f.buffer, f.offset, f.length);
@@ -440,7 +468,7 @@ export class KafkaConnection extends ConnectionContext {
     if (this.mode != Mode.Framing) return;
     if (skims) {
       // Skimmed from the frame as it came (an in-place mask changes no length or count).
-      const skimmer = new FetchSkimmer(req.apiVersion, true);
+      const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, req.apiVersion, true);
       skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
       this.onFetchSkimmed(resp, skimmer.finish());
       if (this.mode != Mode.Framing) return;
@@ -451,19 +479,27 @@ export class KafkaConnection extends ConnectionContext {
     else plan.add(f.buffer, f.offset, f.length);
   }
 
-  /** Bytes of a streamed response: to the skimmer, if one is reading it. */
-  skimBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
-    const skimmer = this.skimmer;
+  /** Bytes of a streamed frame: to the skimmer reading it, if any. */
+  skimBytes(direction: Direction, buffer: ArrayBuffer, offset: i32, length: i32): void {
+    const skimmer = direction == Direction.Request ? this.requestSkimmer : this.responseSkimmer;
     if (skimmer != null) skimmer.feed(buffer, offset, length);
   }
 
-  /** A streamed response has passed whole: its skim goes to the plugin. */
-  skimEnd(): void {
-    const skimmer = this.skimmer;
-    const resp = this.skimmed;
-    this.skimmer = null;
-    this.skimmed = null;
-    if (skimmer != null && resp != null && this.mode == Mode.Framing) this.onFetchSkimmed(resp, skimmer.finish());
+  /** A streamed frame has passed whole: its skim goes to the plugin. */
+  skimEnd(direction: Direction): void {
+    if (direction == Direction.Request) {
+      const skimmer = this.requestSkimmer;
+      const req = this.requestSkimmed;
+      this.requestSkimmer = null;
+      this.requestSkimmed = null;
+      if (skimmer != null && req != null && this.mode == Mode.Framing) this.onProduceSkimmed(req, skimmer.finish());
+    } else {
+      const skimmer = this.responseSkimmer;
+      const resp = this.responseSkimmed;
+      this.responseSkimmer = null;
+      this.responseSkimmed = null;
+      if (skimmer != null && resp != null && this.mode == Mode.Framing) this.onFetchSkimmed(resp, skimmer.finish());
+    }
   }
 
   /** After a successful SaslHandshake v0, tokens travel raw: PLAIN takes one round trip, SCRAM two. */

@@ -8,6 +8,7 @@
 // is recognised whichever worker sees it. Produce with acks=0 gets no response and so no plan.
 import { ProduceRequest, ProduceResponse } from "../kafka/generated/messages/produce";
 import { BatchIterator } from "../kafka/records/record_batch";
+import { Skim } from "../kafka/records_skimmer";
 import { getSharedData, setSharedData } from "../proxywasm/shared_data";
 import { Status } from "../proxywasm/enums";
 import { topicIdHex } from "./topic_names";
@@ -52,6 +53,23 @@ export class ProducedPartition {
 /** A Produce request's partitions, from request to response. */
 export class ProducePlan {
   readonly partitions: Array<ProducedPartition> = [];
+
+  /** Notes every partition of a skimmed request (the skim must not be bad). */
+  static fromSkim(skim: Skim): ProducePlan {
+    const plan = new ProducePlan();
+    for (let i = 0; i < skim.partitions.length; i++) {
+      const s = skim.partitions[i];
+      const id = s.topicId;
+      const pp = new ProducedPartition(s.topic, id == null ? new Uint8Array(16) : id, s.topicIndex, s.partition);
+      pp.bytes = s.recordsBytes > 0 ? <u64>s.recordsBytes : 0;
+      pp.records = <u64>s.records;
+      pp.producerId = s.producerId;
+      pp.producerEpoch = s.producerEpoch;
+      pp.baseSequence = s.baseSequence;
+      plan.partitions.push(pp);
+    }
+    return plan;
+  }
 
   /** Notes every partition of a decoded request (check it decoded cleanly first). */
   static of(p: ProduceRequest): ProducePlan {

@@ -18,7 +18,7 @@ import {
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, Status,
   KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
-  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, FetchSkim,
+  ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, Skim,
 } from "../../../assembly/index";
 import { UsageTable } from "./usage";
 
@@ -210,19 +210,19 @@ class BillingConnection extends KafkaConnection {
     this.bill(1, 0, 0, 0, 0);
     if (!req.known) return;
     this.identity.onRequest(req);
-    if (req.apiKey == PRODUCE && req.inflight != null) {
-      const r = req.body();
-      const p = ProduceRequest.decodeFrom(r, req.apiVersion);
-      if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
-      req.inflight!.userData = ProducePlan.of(p);
-    }
   }
 
-  // Held whole: produce requests (what each partition carries) and their answers, and SASL's;
-  // Fetch responses are billed from a skim as they pass; everything else passes as it arrives.
-  wantsRequestBody(apiKey: i16, apiVersion: i16): bool {
-    return apiKey == PRODUCE || SaslIdentity.readsBody(apiKey);
+  /** What a Produce sends to each partition, noted until its response says what was written. */
+  onProduceSkimmed(req: KafkaRequest, skim: Skim): void {
+    const inflight = req.inflight;
+    if (inflight != null && !skim.bad) inflight.userData = ProducePlan.fromSkim(skim);
   }
+
+  // Held whole: Produce responses and SASL's. Produce requests and Fetch responses are billed from
+  // skims as they pass; everything else passes as it arrives.
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return SaslIdentity.readsBody(apiKey); }
+
+  wantsProduceSkim(apiVersion: i16): bool { return true; }
 
   wantsResponseBody(request: InflightRequest): bool {
     return (request.apiKey == PRODUCE && request.userData != null) || SaslIdentity.readsBody(request.apiKey);
@@ -231,7 +231,7 @@ class BillingConnection extends KafkaConnection {
   wantsFetchSkim(request: InflightRequest): bool { return true; }
 
   /** Fetched usage: complete data batches of partitions served without error, as delivered. */
-  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {
+  onFetchSkimmed(resp: KafkaResponse, skim: Skim): void {
     if (skim.bad) return;
     let bytes: u64 = 0, records: u64 = 0;
     for (let i = 0; i < skim.partitions.length; i++) {

@@ -30,7 +30,7 @@ import {
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
   SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity, ProducePlan, ProduceDedupe,
-  InflightRequest, FetchSkim,
+  InflightRequest, Skim,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -183,17 +183,6 @@ class TelemetryRoot extends RootContext {
 /** The topic id of topics named by name (Fetch v12 and older): names are looked up first. */
 const EMPTY_ID = new Uint8Array(16);
 
-class Tally { records: u64 = 0; bytes: u64 = 0; }
-function tally(records: Uint8Array | null, into: Tally): void {
-  if (records == null) return;
-  into.bytes += <u64>records.byteLength;
-  const it = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
-  while (true) {
-    const b = it.next();
-    if (b == null) break;
-    if (!b.isControl && b.recordCount > 0) into.records += <u64>b.recordCount;
-  }
-}
 
 class TelemetryConnection extends KafkaConnection {
   /** Who produces on this connection: its SASL principal once authenticated, else its client.id, else its source address. */
@@ -234,8 +223,7 @@ class TelemetryConnection extends KafkaConnection {
     if (!req.known) return;
     this.identity.onRequest(req);
     const k = req.apiKey;
-    if (k == PRODUCE) this.produced(req);
-    else if (k == JOIN_GROUP) this.joined(JoinGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
+    if (k == JOIN_GROUP) this.joined(JoinGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == SYNC_GROUP) this.joined(SyncGroupRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == HEARTBEAT) this.joined(HeartbeatRequest.decodeFrom(req.body(), req.apiVersion).groupId);
     else if (k == OFFSET_COMMIT) this.joined(OffsetCommitRequest.decodeFrom(req.body(), req.apiVersion).groupId);
@@ -263,27 +251,35 @@ class TelemetryConnection extends KafkaConnection {
     return this.who;
   }
 
+  // Produce requests and Fetch responses are counted from skims as they pass (they can be tens of
+  // MB); every other frame is small and read whole, for group ids and error codes.
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return apiKey != PRODUCE; }
+  wantsProduceSkim(apiVersion: i16): bool { return true; }
+
   /**
    * A Produce request: its partitions are noted until the response says which were written;
    * with acks=0 no response comes, so what it sends is counted now, as produced_acks0_*.
    */
-  private produced(req: KafkaRequest): void {
-    const r = req.body();
-    const p = ProduceRequest.decodeFrom(r, req.apiVersion);
-    if (checkDecoded(r, "ProduceRequest", req.apiVersion) != null) return;
+  onProduceSkimmed(req: KafkaRequest, skim: Skim): void {
+    if (skim.bad) return;
     const inflight = req.inflight;
-    if (inflight != null) { inflight.userData = ProducePlan.of(p); return; }
-    const t = new Tally();
-    for (let i = 0; i < p.topicData.length; i++) {
-      const topic = this.topicName(p.topicData[i].name, p.topicData[i].topicId);
-      t.records = 0;
-      t.bytes = 0;
-      const parts = p.topicData[i].partitionData;
-      for (let j = 0; j < parts.length; j++) tally(parts[j].records, t);
+    if (inflight != null) { inflight.userData = ProducePlan.fromSkim(skim); return; }
+    const parts = skim.partitions;
+    let k = 0;
+    while (k < parts.length) {
+      const first = parts[k];
+      let bytes: u64 = 0, records: u64 = 0;
+      let end = k;
+      for (; end < parts.length && parts[end].topicIndex == first.topicIndex; end++) {
+        if (parts[end].recordsBytes > 0) bytes += <u64>parts[end].recordsBytes;
+        records += <u64>parts[end].records;
+      }
+      k = end;
+      const topic = this.topicName(first.topic, first.topicId == null ? EMPTY_ID : first.topicId!);
       const tm = this.t.topic(topic);
-      tm.acks0Bytes.increment(t.bytes);
-      tm.acks0Records.increment(t.records);
-      this.t.edge("produce", this.who, topic, t.bytes);
+      tm.acks0Bytes.increment(bytes);
+      tm.acks0Records.increment(records);
+      this.t.edge("produce", this.who, topic, bytes);
     }
   }
 
@@ -362,7 +358,7 @@ class TelemetryConnection extends KafkaConnection {
   wantsResponseBody(request: InflightRequest): bool { return request.apiKey != FETCH; }
   wantsFetchSkim(request: InflightRequest): bool { return true; }
 
-  onFetchSkimmed(resp: KafkaResponse, skim: FetchSkim): void {
+  onFetchSkimmed(resp: KafkaResponse, skim: Skim): void {
     if (skim.bad) return;
     const m = this.t.api(FETCH);
     this.error(m, skim.errorCode);

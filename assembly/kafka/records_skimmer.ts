@@ -1,13 +1,14 @@
-// Reads a Fetch response as it streams past, holding none of its records.
+// Reads a Fetch response or a Produce request as it streams past, holding none of its records.
 //
-// Plugins that count what consumers receive (bytes and records per topic and partition, error
-// codes) need the response's structure, not its records; and records are nearly all of a Fetch
-// response (a consumer may be sent 50 MB at once). So the skimmer is fed the body in whatever
-// pieces arrive and keeps only:
+// Plugins that count what producers send and consumers receive (bytes and records per topic and
+// partition, error codes, who produced) need the message's structure, not its records; and
+// records are nearly all of a Fetch response or a Produce request (50 MB at once is ordinary).
+// So the skimmer is fed the body in whatever pieces arrive and keeps only:
 // - the few bytes of a structural field that straddles two pieces (at most MAX_HOLD), and
 // - the first 61 bytes of the record batch being passed (its header: magic, length, attributes,
 //   record count).
-// It reads every Fetch version (v0 to v17): the fields it steps over are the descriptor's.
+// It reads every Fetch response version (v0 to v17) and every Produce request version (v0 to
+// v13): the fields it steps over are the descriptors'.
 // It counts batches as BatchIterator does: complete v2 batches, control batches apart, and
 // nothing in a partition after a batch that is not v2 or is cut short.
 import { Reader, ReadError } from "./wire/reader";
@@ -19,16 +20,28 @@ const BATCH_HEADER: i32 = 61;
 const OFF_LENGTH: i32 = 8;
 const OFF_MAGIC: i32 = 16;
 const OFF_ATTRIBUTES: i32 = 21;
+const OFF_PRODUCER_ID: i32 = 43;
+const OFF_PRODUCER_EPOCH: i32 = 51;
+const OFF_BASE_SEQUENCE: i32 = 53;
 const OFF_RECORD_COUNT: i32 = 57;
 const CONTROL_BIT: u16 = 0x20;
 
-/** What one partition of a Fetch response carried. */
-export class FetchPartitionSkim {
-  /** The topic's name (Fetch v12 and older), else "". */
+/** Which message is skimmed. */
+export enum SkimKind {
+  FetchResponse = 0,
+  ProduceRequest = 1,
+}
+
+/** What one partition of a Fetch response or Produce request carried. */
+export class PartitionSkim {
+  /** The topic's name (Fetch v12, Produce v12 and older), else "". */
   topic: string = "";
-  /** The topic's id (Fetch v13 and newer), else null. */
+  /** The topic's id (v13 and newer), else null. */
   topicId: Uint8Array | null = null;
+  /** Which of the message's topic entries it was listed under (0, 1, …). */
+  topicIndex: i32 = 0;
   partition: i32 = 0;
+  /** The partition's error code (Fetch; 0 for Produce). */
   errorCode: i16 = 0;
   /** Length of the records field (-1 when null). */
   recordsBytes: i32 = -1;
@@ -37,11 +50,18 @@ export class FetchPartitionSkim {
   records: i64 = 0;
   /** Complete control batches (transaction markers). */
   controlBatches: i32 = 0;
+  /** The first complete data batch's producer id (-1: none, or not idempotent), epoch and base sequence. */
+  producerId: i64 = -1;
+  producerEpoch: i16 = -1;
+  baseSequence: i32 = -1;
 }
 
-export class FetchSkim {
+export class Skim {
+  /** The response's top-level error code (Fetch v7+). */
   errorCode: i16 = 0;
-  readonly partitions: Array<FetchPartitionSkim> = [];
+  /** Produce: acks (0: no response will come). */
+  acks: i16 = 0;
+  readonly partitions: Array<PartitionSkim> = [];
   /** Set when the body did not parse (or a field was too long to hold); the counts stop there. */
   bad: bool = false;
   /** Why, when bad. */
@@ -64,15 +84,17 @@ enum Step {
 const NEED_MORE: i32 = -1;
 const MALFORMED: i32 = -2;
 
-export class FetchSkimmer {
-  readonly skim: FetchSkim = new FetchSkim();
+export class RecordsSkimmer {
+  readonly skim: Skim = new Skim();
   private step: Step;
   private readonly flexible: bool;
+  private readonly produce: bool;
   private topicsLeft: i32 = 0;
+  private topicIndex: i32 = -1;
   private partitionsLeft: i32 = 0;
   private topicName: string = "";
   private topicId: Uint8Array | null = null;
-  private current: FetchPartitionSkim | null = null;
+  private current: PartitionSkim | null = null;
   /** Bytes of a structural step that straddles pieces. */
   private hold: ArrayBuffer = new ArrayBuffer(0);
   private holdLen: i32 = 0;
@@ -86,15 +108,19 @@ export class FetchSkimmer {
   private batchSize: i32 = 0;
   private batchIsControl: bool = false;
   private batchRecords: i32 = 0;
+  private batchProducerId: i64 = -1;
+  private batchProducerEpoch: i16 = -1;
+  private batchBaseSequence: i32 = -1;
   /** The partition's batches stopped counting (not v2, or malformed). */
   private batchesStopped: bool = false;
 
   /**
-   * `headerTags`: whether the bytes fed start with the response header's tagged fields (flexible
-   * versions), i.e. right after the correlation id.
+   * `headerTags`: whether the bytes fed start with a response header's tagged fields (flexible
+   * Fetch versions), i.e. right after the correlation id. A Produce request is fed from its body.
    */
-  constructor(readonly version: i16, headerTags: bool) {
-    this.flexible = version >= 12;
+  constructor(readonly kind: SkimKind, readonly version: i16, headerTags: bool) {
+    this.produce = kind == SkimKind.ProduceRequest;
+    this.flexible = this.produce ? version >= 9 : version >= 12;
     this.step = headerTags && this.flexible ? Step.HeaderTags : Step.Top;
   }
 
@@ -137,7 +163,7 @@ export class FetchSkimmer {
   }
 
   /** Call once the whole body was fed: the skim, marked bad if the body ended early. */
-  finish(): FetchSkim {
+  finish(): Skim {
     if (!this.done) {
       // Passing records ends with the body; any other step is cut short.
       if (this.step == Step.Records || this.holdLen > 0 || this.step != Step.Done) this.fail("the body ends early");
@@ -211,8 +237,19 @@ export class FetchSkimmer {
 
   private top(r: Reader): bool {
     const v = this.version;
-    if (v >= 1) r.int32();                      // throttle_time_ms
-    if (v >= 7) { this.skim.errorCode = r.int16(); r.int32(); } // error_code, session_id
+    if (this.produce) {
+      if (v >= 3) {
+        // transactional_id: a nullable string, stepped over.
+        const n = this.flexible ? <i64>r.uvarint() - 1 : <i64>r.int16();
+        if (n < -1) return r.bad;
+        if (n > 0) r.skip(<i32>n);
+      }
+      this.skim.acks = r.int16();
+      r.int32();                                // timeout_ms
+    } else {
+      if (v >= 1) r.int32();                    // throttle_time_ms
+      if (v >= 7) { this.skim.errorCode = r.int16(); r.int32(); } // error_code, session_id
+    }
     const topics = this.count(r);
     if (r.bad) return true;
     if (topics < 0) return false;
@@ -228,7 +265,7 @@ export class FetchSkimmer {
     const v = this.version;
     let name = "";
     let id: Uint8Array | null = null;
-    if (v <= 12) name = v >= 12 ? r.compactString() : r.string();
+    if (v <= 12) name = this.flexible ? r.compactString() : r.string();
     if (v >= 13) {
       const view = r.view(16);
       if (!r.bad) { const copy = new Uint8Array(16); memory.copy(copy.dataStart, view.dataStart, 16); id = copy; }
@@ -238,6 +275,7 @@ export class FetchSkimmer {
     if (partitions < 0) return false;
     this.topicName = name;
     this.topicId = id;
+    this.topicIndex++;
     this.partitionsLeft = partitions;
     if (partitions > 0) return this.to(Step.Partition);
     if (this.flexible) return this.to(Step.TopicTags);
@@ -247,11 +285,14 @@ export class FetchSkimmer {
   private partition(r: Reader): bool {
     const v = this.version;
     const index = r.int32();
-    const errorCode = r.int16();
-    r.int64();                                 // high_watermark
-    if (v >= 4) r.int64();                     // last_stable_offset
-    if (v >= 5) r.int64();                     // log_start_offset
-    if (v >= 4) {
+    let errorCode: i16 = 0;
+    if (!this.produce) {
+      errorCode = r.int16();
+      r.int64();                               // high_watermark
+      if (v >= 4) r.int64();                   // last_stable_offset
+      if (v >= 5) r.int64();                   // log_start_offset
+    }
+    if (!this.produce && v >= 4) {
       const aborted = this.count(r);
       if (aborted == i32.MIN_VALUE) return r.bad;
       for (let i = 0; i < aborted && !r.bad; i++) {
@@ -260,7 +301,7 @@ export class FetchSkimmer {
         if (!this.skipTags(r)) return false;
       }
     }
-    if (v >= 11) r.int32();                    // preferred_read_replica
+    if (!this.produce && v >= 11) r.int32();   // preferred_read_replica
     let recordsLength: i32;
     if (this.flexible) {
       const n = r.uvarint();
@@ -271,9 +312,10 @@ export class FetchSkimmer {
     }
     if (r.bad) return true;
     if (recordsLength < -1) return false;
-    const p = new FetchPartitionSkim();
+    const p = new PartitionSkim();
     p.topic = this.topicName;
     p.topicId = this.topicId;
+    p.topicIndex = this.topicIndex;
     p.partition = index;
     p.errorCode = errorCode;
     p.recordsBytes = recordsLength;
@@ -337,6 +379,9 @@ export class FetchSkimmer {
         const head = changetype<usize>(this.batchHead);
         this.batchIsControl = (bswap<u16>(load<u16>(head + OFF_ATTRIBUTES)) & CONTROL_BIT) != 0;
         this.batchRecords = bswap<i32>(load<i32>(head + OFF_RECORD_COUNT));
+        this.batchProducerId = bswap<i64>(load<i64>(head + OFF_PRODUCER_ID));
+        this.batchProducerEpoch = bswap<i16>(load<i16>(head + OFF_PRODUCER_EPOCH));
+        this.batchBaseSequence = bswap<i32>(load<i32>(head + OFF_BASE_SEQUENCE));
         this.batchSkip = this.batchSize - BATCH_HEADER;
         if (this.batchSkip == 0) this.countBatch();
       }
@@ -347,6 +392,11 @@ export class FetchSkimmer {
     const p = this.current!;
     if (this.batchIsControl) p.controlBatches++;
     else {
+      if (p.batchBytes == 0) {
+        p.producerId = this.batchProducerId;
+        p.producerEpoch = this.batchProducerEpoch;
+        p.baseSequence = this.batchBaseSequence;
+      }
       p.batchBytes += <i64>this.batchSize;
       if (this.batchRecords > 0) p.records += <i64>this.batchRecords;
     }

@@ -1,12 +1,13 @@
-// The Fetch skimmer against the generated decoder and BatchIterator: random Fetch responses of
-// every version, fed whole, byte by byte and in random pieces, must give the same partitions,
-// error codes, batch bytes and record counts.
+// The records skimmer against the generated decoders and BatchIterator: random Fetch responses
+// and Produce requests of every version, fed whole, byte by byte and in random pieces, must give
+// the same partitions, error codes, batch bytes, record counts and first producer ids.
 import {
   FetchResponse, FetchResponse_FetchableTopicResponse, FetchResponse_PartitionData, FetchResponse_AbortedTransaction,
   FetchResponse_EpochEndOffset,
 } from "../../assembly/kafka/generated/messages/fetch";
 import { Writer } from "../../assembly/kafka/wire/writer";
-import { FetchSkimmer, FetchSkim, FetchPartitionSkim } from "../../assembly/kafka/fetch_skimmer";
+import { RecordsSkimmer, Skim, PartitionSkim, SkimKind } from "../../assembly/kafka/records_skimmer";
+import { ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData } from "../../assembly/kafka/generated/messages/produce";
 import { Reader } from "../../assembly/kafka/wire/reader";
 import { BatchIterator } from "../../assembly/kafka/records/record_batch";
 
@@ -25,6 +26,9 @@ function batch(size: i32, count: i32, control: bool): Uint8Array {
   store<i8>(p + 16, 2);
   store<u16>(p + 21, bswap<u16>(control ? 0x30 : 0));
   store<i32>(p + 57, bswap<i32>(count));
+  store<i64>(p + 43, bswap<i64>(<i64>rnd(3) - 1));
+  store<i16>(p + 51, bswap<i16>(<i16>rnd(5)));
+  store<i32>(p + 53, bswap<i32>(rnd(1000)));
   for (let i = 61; i < size; i++) store<u8>(p + i, <u8>rnd(256));
   return b;
 }
@@ -87,15 +91,16 @@ function response(version: i16): FetchResponse {
 }
 
 /** What the generated decoder and BatchIterator say, in the skim's terms. */
-function expected(body: ArrayBuffer, version: i16): FetchSkim {
+function expected(body: ArrayBuffer, version: i16): Skim {
   const f = FetchResponse.decodeFrom(new Reader(body), version);
-  const s = new FetchSkim();
+  const s = new Skim();
   s.errorCode = f.errorCode;
   for (let t = 0; t < f.responses.length; t++) {
     for (let q = 0; q < f.responses[t].partitions.length; q++) {
       const p = f.responses[t].partitions[q];
-      const e = new FetchPartitionSkim();
+      const e = new PartitionSkim();
       e.topic = version <= 12 ? f.responses[t].topic : "";
+      e.topicIndex = t;
       e.partition = p.partitionIndex;
       e.errorCode = p.errorCode;
       const recs = p.records;
@@ -106,6 +111,7 @@ function expected(body: ArrayBuffer, version: i16): FetchSkim {
           const b = it.next();
           if (b == null) break;
           if (b.isControl) { e.controlBatches++; continue; }
+          if (e.batchBytes == 0) { e.producerId = b.producerId; e.producerEpoch = b.producerEpoch; e.baseSequence = b.baseSequence; }
           e.batchBytes += b.size;
           if (b.recordCount > 0) e.records += b.recordCount;
         }
@@ -116,18 +122,19 @@ function expected(body: ArrayBuffer, version: i16): FetchSkim {
   return s;
 }
 
-function same(a: FetchSkim, b: FetchSkim): bool {
+function same(a: Skim, b: Skim): bool {
   if (a.bad || b.bad || a.errorCode != b.errorCode || a.partitions.length != b.partitions.length) return false;
   for (let i = 0; i < a.partitions.length; i++) {
     const x = a.partitions[i], y = b.partitions[i];
     if (x.topic != y.topic || x.partition != y.partition || x.errorCode != y.errorCode || x.recordsBytes != y.recordsBytes) return false;
     if (x.batchBytes != y.batchBytes || x.records != y.records || x.controlBatches != y.controlBatches) return false;
+    if (x.topicIndex != y.topicIndex || x.producerId != y.producerId || x.producerEpoch != y.producerEpoch || x.baseSequence != y.baseSequence) return false;
   }
   return true;
 }
 
-function skimIn(body: ArrayBuffer, version: i16, piece: i32): FetchSkim {
-  const s = new FetchSkimmer(version, false);
+function skimIn(body: ArrayBuffer, version: i16, piece: i32, kind: SkimKind = SkimKind.FetchResponse): Skim {
+  const s = new RecordsSkimmer(kind, version, false);
   for (let at = 0; at < body.byteLength; ) {
     const n = piece > 0 ? min(piece, body.byteLength - at) : 1 + rnd(min(400, body.byteLength - at));
     s.feed(body, at, n);
@@ -136,7 +143,7 @@ function skimIn(body: ArrayBuffer, version: i16, piece: i32): FetchSkim {
   return s.finish();
 }
 
-describe("FetchSkimmer", () => {
+describe("RecordsSkimmer", () => {
   it("agrees with the decoder for every version, whole, byte by byte and in random pieces", () => {
     let checked = 0;
     for (let v: i16 = 0; v <= 17; v++) {
@@ -160,15 +167,79 @@ describe("FetchSkimmer", () => {
       const w = Writer.sized(f.size(v));
       f.encode(w, v);
       if (w.buffer.byteLength > 1) {
-        const s = new FetchSkimmer(v, false);
+        const s = new RecordsSkimmer(SkimKind.FetchResponse, v, false);
         s.feed(w.buffer, 0, w.buffer.byteLength - 1);
         expect(s.finish().bad).toBe(true);
       }
       const junk = new ArrayBuffer(300);
       for (let i = 0; i < 300; i++) store<u8>(changetype<usize>(junk) + i, <u8>rnd(256));
-      const g = new FetchSkimmer(v, true);
+      const g = new RecordsSkimmer(SkimKind.FetchResponse, v, true);
       g.feed(junk, 0, 300);
       g.finish();
     }
   });
+
+  it("agrees with the decoder on Produce requests of every version, in any pieces", () => {
+    for (let v: i16 = 0; v <= 13; v++) {
+      for (let k = 0; k < 30; k++) {
+        const p = new ProduceRequest();
+        p.transactionalId = rnd(3) == 0 ? null : "tx-" + k.toString();
+        p.acks = <i16>(rnd(3) - 1);
+        p.timeoutMs = 1000;
+        const topics = rnd(4);
+        for (let t = 0; t < topics; t++) {
+          const topic = new ProduceRequest_TopicProduceData();
+          topic.name = "produced-" + t.toString();
+          const id = new Uint8Array(16);
+          for (let i = 0; i < 16; i++) id[i] = <u8>rnd(256);
+          topic.topicId = id;
+          const n = rnd(3);
+          for (let q = 0; q < n; q++) {
+            const part = new ProduceRequest_PartitionProduceData();
+            part.index = rnd(20);
+            part.records = records();
+            topic.partitionData.push(part);
+          }
+          p.topicData.push(topic);
+        }
+        const w = Writer.sized(p.size(v));
+        p.encode(w, v);
+        const want = produceExpected(w.buffer, v);
+        expect(same(skimIn(w.buffer, v, w.buffer.byteLength, SkimKind.ProduceRequest), want)).toBe(true, "whole, v" + v.toString());
+        expect(same(skimIn(w.buffer, v, 1, SkimKind.ProduceRequest), want)).toBe(true, "byte by byte, v" + v.toString());
+        expect(same(skimIn(w.buffer, v, 0, SkimKind.ProduceRequest), want)).toBe(true, "random pieces, v" + v.toString());
+        expect(skimIn(w.buffer, v, 0, SkimKind.ProduceRequest).acks).toBe(p.acks);
+      }
+    }
+  });
 });
+
+/** What the generated decoder and BatchIterator say of a Produce request, in the skim's terms. */
+function produceExpected(body: ArrayBuffer, version: i16): Skim {
+  const p = ProduceRequest.decodeFrom(new Reader(body), version);
+  const s = new Skim();
+  for (let t = 0; t < p.topicData.length; t++) {
+    for (let q = 0; q < p.topicData[t].partitionData.length; q++) {
+      const d = p.topicData[t].partitionData[q];
+      const e = new PartitionSkim();
+      e.topic = version <= 12 ? p.topicData[t].name : "";
+      e.topicIndex = t;
+      e.partition = d.index;
+      const recs = d.records;
+      e.recordsBytes = recs == null ? -1 : recs.byteLength;
+      if (recs != null) {
+        const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
+        while (true) {
+          const b = it.next();
+          if (b == null) break;
+          if (b.isControl) { e.controlBatches++; continue; }
+          if (e.batchBytes == 0) { e.producerId = b.producerId; e.producerEpoch = b.producerEpoch; e.baseSequence = b.baseSequence; }
+          e.batchBytes += b.size;
+          if (b.recordCount > 0) e.records += b.recordCount;
+        }
+      }
+      s.partitions.push(e);
+    }
+  }
+  return s;
+}
