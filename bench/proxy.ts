@@ -25,12 +25,12 @@ import { cpuSeconds } from "./proc_cpu.js";
 interface Path { name: string; bootstrap: string; envoy: EnvoyProcess | null }
 /** One round of one path; the CPU figures are Envoy's CPU seconds per GiB of records (NaN for the direct path). */
 interface Sample { produceMBs: number; consumeMBs: number; produceCpu: number; consumeCpu: number; p50us: number; p99us: number }
-/** An Envoy front door: its filters, and for which plugin set and build it stands. */
-interface FrontDoor { name: string; filters: WasmFilter[]; extraBootstrap?: string; set?: string; baseline?: boolean }
+/** An Envoy front door: its name in the tables and its filters. */
+interface FrontDoor { name: string; filters: WasmFilter[]; extraBootstrap?: string }
 
 const RECORD = 1024;
 const GIB = 1024 * 1024 * 1024;
-/** The plugin sets that are more than one plugin: the demo's chain, configured as tools/demo.ts does (without its collector). */
+/** The --plugins name of the demo's chain, configured as tools/demo.ts does (without its collector). */
 const CHAIN = "chain";
 
 function median(xs: number[]): number {
@@ -124,8 +124,8 @@ export async function benchProxy(opts: { plugins: string[]; rounds: number; reco
   // Front doors: tcp_proxy alone, then per plugin set this tree's build and (with --baseline) the other's.
   const sets: FrontDoor[] = [{ name: "tcp_proxy", filters: [] }];
   for (const p of opts.plugins) {
-    sets.push({ name: p, set: p, ...frontDoorFilters(p, rootPath("build")) });
-    if (baselineDir !== undefined) sets.push({ name: `${p} (baseline)`, set: p, baseline: true, ...frontDoorFilters(p, baselineDir) });
+    sets.push({ name: p, ...frontDoorFilters(p, rootPath("build")) });
+    if (baselineDir !== undefined) sets.push({ name: `${p} (baseline)`, ...frontDoorFilters(p, baselineDir) });
   }
   const envoyPorts = await Promise.all(sets.map(() => freePort()));
   const brokerPorts = await Promise.all(sets.map(() => freePort()));
