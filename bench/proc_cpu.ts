@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 let ticksPerSecond = 0;
 
 /** Clock ticks per second, the unit of /proc's utime and stime (`getconf CLK_TCK`, usually 100). */
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === 0) {
     const n = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
     if (!Number.isInteger(n) || n <= 0) throw new Error(`getconf CLK_TCK gave ${JSON.stringify(n)}, not a positive whole number`);

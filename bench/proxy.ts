@@ -20,7 +20,7 @@ import { freePort } from "../tools/stack/net.js";
 import { runClient } from "../tools/stack/clients.js";
 import { cachePath, rootPath } from "../tools/lib/paths.js";
 import { step } from "../tools/lib/proc.js";
-import { cpuSeconds } from "./proc_cpu.js";
+import { cpuSeconds, clockTicks } from "./proc_cpu.js";
 
 interface Path { name: string; bootstrap: string; envoy: EnvoyProcess | null }
 /** One round of one path; the CPU figures are Envoy's CPU seconds per GiB of records (NaN for the direct path). */
@@ -169,7 +169,7 @@ export async function benchProxy(opts: { plugins: string[]; rounds: number; reco
     }));
     const base = summary.get("envoy tcp_proxy")!;
     console.log(`\nproxy benchmark: ${opts.records} × 1 KiB records per run, ${opts.latencySends} sequential acks=1 produces for latency, median of ${opts.rounds} interleaved rounds`);
-    console.log(`CPU s/GiB: Envoy's user+system CPU seconds (/proc/<pid>/stat, all threads) during the run, per GiB of records (records × 1 KiB)`);
+    console.log(`CPU s/GiB: Envoy's user+system CPU seconds (/proc/<pid>/stat, all threads) during the run, per GiB of records (records × 1 KiB); /proc counts in ticks of 1/${clockTicks()} s, so these figures move in steps of ${(1 / clockTicks() / gib).toFixed(3)} s/GiB`);
     console.log(`load average (1, 5, 15 min): ${loadBefore.map((x) => x.toFixed(2)).join(", ")} at start, ${loadAfter.map((x) => x.toFixed(2)).join(", ")} at end\n`);
     console.log("| path | produce MB/s | vs tcp_proxy | produce CPU s/GiB | consume MB/s | vs tcp_proxy | consume CPU s/GiB | produce p50 µs | p99 µs | p99 added vs tcp_proxy |");
     console.log("|---|---|---|---|---|---|---|---|---|---|");
