@@ -4,9 +4,12 @@ import { benchProxy } from "./proxy.js";
 import { benchPii } from "./pii.js";
 import { benchCodec } from "./codec.js";
 
-const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b]
+const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR]
 
-  proxy   produce/consume throughput and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
+  proxy   produce/consume throughput, Envoy CPU s/GiB and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
+          --plugins: plugin names, or "chain" for the demo's pii-filter → telemetry → billing
+          --baseline DIR: also run each plugin set from DIR's .wasm modules (built from another commit),
+          interleaved in the same rounds, with the after/before ratios
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
 `;
@@ -16,10 +19,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: {
     rounds: { type: "string", default: "3" }, records: { type: "string", default: "200000" },
     "latency-sends": { type: "string", default: "2000" }, plugins: { type: "string", default: "kafka-observe" },
-    mib: { type: "string", default: "256" },
+    mib: { type: "string", default: "256" }, baseline: { type: "string" },
   } });
   if (suite === "proxy") {
-    await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(",") });
+    await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(","), baseline: values.baseline });
   } else if (suite === "codec") {
     await benchCodec();
   } else if (suite === "pii") {
