@@ -90,6 +90,21 @@ function response(version: i16): FetchResponse {
   return f;
 }
 
+/** What BatchIterator says of a records field, in the skim's terms. */
+function countBatches(recs: Uint8Array | null, e: PartitionSkim): void {
+  e.recordsBytes = recs == null ? -1 : recs.byteLength;
+  if (recs == null) return;
+  const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
+  while (true) {
+    const b = it.next();
+    if (b == null) break;
+    if (b.isControl) { e.controlBatches++; continue; }
+    if (e.batchBytes == 0) { e.producerId = b.producerId; e.producerEpoch = b.producerEpoch; e.baseSequence = b.baseSequence; }
+    e.batchBytes += b.size;
+    if (b.recordCount > 0) e.records += b.recordCount;
+  }
+}
+
 /** What the generated decoder and BatchIterator say, in the skim's terms. */
 function expected(body: ArrayBuffer, version: i16): Skim {
   const f = FetchResponse.decodeFrom(new Reader(body), version);
@@ -103,19 +118,7 @@ function expected(body: ArrayBuffer, version: i16): Skim {
       e.topicIndex = t;
       e.partition = p.partitionIndex;
       e.errorCode = p.errorCode;
-      const recs = p.records;
-      e.recordsBytes = recs == null ? -1 : recs.byteLength;
-      if (recs != null) {
-        const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
-        while (true) {
-          const b = it.next();
-          if (b == null) break;
-          if (b.isControl) { e.controlBatches++; continue; }
-          if (e.batchBytes == 0) { e.producerId = b.producerId; e.producerEpoch = b.producerEpoch; e.baseSequence = b.baseSequence; }
-          e.batchBytes += b.size;
-          if (b.recordCount > 0) e.records += b.recordCount;
-        }
-      }
+      countBatches(p.records, e);
       s.partitions.push(e);
     }
   }
@@ -225,19 +228,7 @@ function produceExpected(body: ArrayBuffer, version: i16): Skim {
       e.topic = version <= 12 ? p.topicData[t].name : "";
       e.topicIndex = t;
       e.partition = d.index;
-      const recs = d.records;
-      e.recordsBytes = recs == null ? -1 : recs.byteLength;
-      if (recs != null) {
-        const it = new BatchIterator(recs.buffer, recs.byteOffset, recs.byteLength);
-        while (true) {
-          const b = it.next();
-          if (b == null) break;
-          if (b.isControl) { e.controlBatches++; continue; }
-          if (e.batchBytes == 0) { e.producerId = b.producerId; e.producerEpoch = b.producerEpoch; e.baseSequence = b.baseSequence; }
-          e.batchBytes += b.size;
-          if (b.recordCount > 0) e.records += b.recordCount;
-        }
-      }
+      countBatches(d.records, e);
       s.partitions.push(e);
     }
   }
