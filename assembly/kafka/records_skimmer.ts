@@ -140,7 +140,10 @@ export class RecordsSkimmer {
         continue;
       }
       if (this.holdLen == 0) {
+        const before = this.step;
         const used = this.parseStep(new Reader(buffer, p, end - p));
+        // Every step reads at least a byte; one that read none and stayed put would spin here.
+        if (used == 0 && this.step == before) { this.fail("the body does not parse"); return; }
         if (used >= 0) { p += used; continue; }
         if (used == MALFORMED) { this.fail("the body does not parse"); return; }
         // The step runs past this piece: everything left is part of it.
@@ -372,7 +375,8 @@ export class RecordsSkimmer {
       if (this.batchHave == OFF_MAGIC + 1) {
         const head = changetype<usize>(this.batchHead);
         const length = bswap<i32>(load<i32>(head + OFF_LENGTH));
-        if (load<i8>(head + OFF_MAGIC) != 2 || length < BATCH_HEADER - 12) { this.batchesStopped = true; return; }
+        // Not v2, or a length no batch has (or that overflows with the 12 bytes before it): counting stops.
+        if (load<i8>(head + OFF_MAGIC) != 2 || length < BATCH_HEADER - 12 || length > i32.MAX_VALUE - 12) { this.batchesStopped = true; return; }
         this.batchSize = length + 12;
       }
       if (this.batchHave == BATCH_HEADER) {
