@@ -30,7 +30,7 @@ import {
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
   SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity, ProducePlan, ProduceDedupe,
-  InflightRequest, Skim,
+  InflightRequest, Skim, PartitionSkim,
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
@@ -180,8 +180,24 @@ class TelemetryRoot extends RootContext {
 
 
 /** Sum of records and bytes over the batches of a records field (record batches are not decompressed). */
-/** The topic id of topics named by name (Fetch v12 and older): names are looked up first. */
+/** The topic id of topics named by name (v12 and older): names are looked up first. */
 const EMPTY_ID = new Uint8Array(16);
+
+/** One topic entry's partitions summed: they are consecutive in a skim, from `start` to `end`. */
+class TopicSum { end: i32 = 0; bytes: u64 = 0; records: u64 = 0; }
+
+function sumTopicEntry(parts: Array<PartitionSkim>, start: i32, into: TopicSum): void {
+  const entry = parts[start].topicIndex;
+  into.bytes = 0;
+  into.records = 0;
+  let end = start;
+  for (; end < parts.length && parts[end].topicIndex == entry; end++) {
+    const p = parts[end];
+    if (p.recordsBytes > 0) into.bytes += <u64>p.recordsBytes;
+    into.records += <u64>p.records;
+  }
+  into.end = end;
+}
 
 
 class TelemetryConnection extends KafkaConnection {
@@ -192,6 +208,7 @@ class TelemetryConnection extends KafkaConnection {
   private group: string = "";
   private clientCounter: Counter | null = null;
   private readonly codes: Array<i16> = [];
+  private readonly sum: TopicSum = new TopicSum();
 
   constructor(id: u32, readonly t: TelemetryRoot) { super(id, t, t.stream); }
 
@@ -204,6 +221,11 @@ class TelemetryConnection extends KafkaConnection {
   onDownstreamClose(peer: PeerType): void { (this.t.active as Gauge).add(-1); }
 
   /** A topic's name: given, learned from Metadata (here or on another worker), else "id-<hex>". */
+  private skimTopic(p: PartitionSkim): string {
+    const id = p.topicId;
+    return this.topicName(p.topic, id == null ? EMPTY_ID : id);
+  }
+
   private topicName(name: string, id: Uint8Array): string {
     const known = this.t.topicNames.nameOf(name, id);
     return known.length > 0 ? known : "id-" + topicIdHex(id);
@@ -265,21 +287,14 @@ class TelemetryConnection extends KafkaConnection {
     const inflight = req.inflight;
     if (inflight != null) { inflight.userData = ProducePlan.fromSkim(skim); return; }
     const parts = skim.partitions;
-    let k = 0;
-    while (k < parts.length) {
-      const first = parts[k];
-      let bytes: u64 = 0, records: u64 = 0;
-      let end = k;
-      for (; end < parts.length && parts[end].topicIndex == first.topicIndex; end++) {
-        if (parts[end].recordsBytes > 0) bytes += <u64>parts[end].recordsBytes;
-        records += <u64>parts[end].records;
-      }
-      k = end;
-      const topic = this.topicName(first.topic, first.topicId == null ? EMPTY_ID : first.topicId!);
+    const sum = this.sum;
+    for (let k = 0; k < parts.length; k = sum.end) {
+      sumTopicEntry(parts, k, sum);
+      const topic = this.skimTopic(parts[k]);
       const tm = this.t.topic(topic);
-      tm.acks0Bytes.increment(bytes);
-      tm.acks0Records.increment(records);
-      this.t.edge("produce", this.who, topic, bytes);
+      tm.acks0Bytes.increment(sum.bytes);
+      tm.acks0Records.increment(sum.records);
+      this.t.edge("produce", this.who, topic, sum.bytes);
     }
   }
 
@@ -364,25 +379,16 @@ class TelemetryConnection extends KafkaConnection {
     this.error(m, skim.errorCode);
     const consumer = this.consumer();
     const parts = skim.partitions;
-    // Partitions of one topic are consecutive: sum them, then count once per topic.
-    let k = 0;
-    while (k < parts.length) {
-      const first = parts[k];
-      let bytes: u64 = 0, records: u64 = 0;
-      let end = k;
-      for (; end < parts.length && parts[end].topic == first.topic && parts[end].topicId === first.topicId; end++) {
-        const p = parts[end];
-        this.error(m, p.errorCode);
-        if (p.recordsBytes > 0) bytes += <u64>p.recordsBytes;
-        records += <u64>p.records;
-      }
-      k = end;
-      if (bytes == 0) continue;
-      const topic = this.topicName(first.topic, first.topicId == null ? EMPTY_ID : first.topicId!);
+    for (let i = 0; i < parts.length; i++) this.error(m, parts[i].errorCode);
+    const sum = this.sum;
+    for (let k = 0; k < parts.length; k = sum.end) {
+      sumTopicEntry(parts, k, sum);
+      if (sum.bytes == 0) continue;
+      const topic = this.skimTopic(parts[k]);
       const tm = this.t.topic(topic);
-      tm.fetchedBytes.increment(bytes);
-      tm.fetchedRecords.increment(records);
-      this.t.edge("consume", topic, consumer, bytes);
+      tm.fetchedBytes.increment(sum.bytes);
+      tm.fetchedRecords.increment(sum.records);
+      this.t.edge("consume", topic, consumer, sum.bytes);
     }
   }
 
