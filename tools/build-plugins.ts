@@ -1,4 +1,5 @@
-// Compiles every plugin (plugins/<name>/assembly/index.ts) to build/<name>.wasm.
+// Compiles every plugin (plugins/<name>/assembly/index.ts) to build/<name>.wasm, and every
+// example (examples/<name>/assembly/index.ts) to build/examples/<name>.wasm.
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,16 @@ export function pluginNames(): string[] {
 
 export function buildPlugin(name: string, target = "release"): string {
   return compilePlugin(path.join("plugins", name, "assembly", "index.ts"), rootPath("build", `${name}.wasm`), target);
+}
+
+/** Small example plugins that show the public API (examples/<name>/assembly/index.ts). */
+export function exampleNames(): string[] {
+  const dir = rootPath("examples");
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, "assembly", "index.ts"))).sort() : [];
+}
+
+export function buildExample(name: string): string {
+  return compilePlugin(path.join("examples", name, "assembly", "index.ts"), rootPath("build", "examples", `${name}.wasm`), "release");
 }
 
 /** Test fixtures: plugins that exist to exercise the SDK (tests/fixtures/plugins/<name>/index.ts). */
@@ -51,6 +62,10 @@ if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
     process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
   }
   if (only.length === 0) {
+    for (const name of exampleNames()) {
+      const out = buildExample(name);
+      process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
+    }
     for (const name of fixtureNames()) {
       const out = buildFixture(name);
       process.stdout.write(`built ${path.relative(process.cwd(), out)} (${fs.statSync(out).size} bytes)\n`);
