@@ -7,3 +7,4 @@ export * from "./stream/index";
 export { JsonValue, JsonKind, JsonParser, parseJson } from "./config/json";
 export { readStreamConfig } from "./config/stream_config";
 export { budgetLimit, budgetInUse, budgetRemaining, budgetPeak, reserveTransient } from "./runtime/budget";
+export * from "./record_layer/index";

@@ -1,5 +1,6 @@
 // The stream layer's public API: Kafka-aware connections for Proxy-Wasm plugins.
 export { KafkaConnection, Direction } from "./kafka_connection";
+export { KafkaRoot } from "./kafka_root";
 export { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 export { StreamConfig, MalformedPolicy, parsePolicy } from "./config";
 export { InflightRequest } from "./inflight";

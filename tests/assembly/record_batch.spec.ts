@@ -1,4 +1,4 @@
-import { RecordBatch, RecordReader, Record, BatchIterator, BatchError, Compression, BATCH_HEADER } from "../../assembly/kafka/records/record_batch";
+import { RecordBatch, RecordReader, BatchRecord, BatchIterator, BatchError, Compression, BATCH_HEADER } from "../../assembly/kafka/records/record_batch";
 import { Writer } from "../../assembly/kafka/wire/writer";
 
 /** Builds a v2 batch with the given values (no key, one header) and a correct CRC. */
@@ -39,7 +39,7 @@ describe("RecordBatch v2", () => {
     expect(b.compression).toBe(Compression.None);
     expect(b.crcValid()).toBe(true);
     const rr = new RecordReader(b);
-    const rec = new Record();
+    const rec = new BatchRecord();
     expect(rr.next(rec)).toBe(true);
     expect(String.UTF8.decode(rec.value!.slice().buffer)).toBe("one");
     expect(rec.value!.buffer == buf).toBe(true);
@@ -56,7 +56,7 @@ describe("RecordBatch v2", () => {
   it("an in-place edit breaks the CRC until fixCrc", () => {
     const buf = batch(["secret"]);
     const b = new RecordBatch(buf, 0, buf.byteLength);
-    const rec = new Record();
+    const rec = new BatchRecord();
     new RecordReader(b).next(rec);
     rec.value!.fill(0x2a);
     expect(b.crcValid()).toBe(false);
@@ -78,7 +78,7 @@ describe("RecordBatch v2", () => {
     const lying = buf.slice(0);
     store<i32>(changetype<usize>(lying) + 57, bswap<i32>(5));
     const rr = new RecordReader(new RecordBatch(lying, 0, lying.byteLength));
-    const rec = new Record();
+    const rec = new BatchRecord();
     let n = 0;
     while (rr.next(rec)) n++;
     expect(n).toBe(2);

@@ -24,6 +24,10 @@ export class LegacyMessage {
   /** 0 none, 1 gzip, 2 snappy, 3 lz4. */
   get compression(): i32 { return this.attributes & 7; }
   get crc(): u32 { return <u32>be32(this.at(12)); }
+  /** The entry's offset: absolute, or (inner messages of a magic 1 wrapper) relative to the set. */
+  get messageOffset(): i64 { return (<i64>be32(this.at(0)) << 32) | (<i64>be32(this.at(4)) & 0xffffffff); }
+  /** Magic 1's timestamp (-1 for magic 0). */
+  get timestamp(): i64 { return this.magic == 1 ? (<i64>be32(this.at(18)) << 32) | (<i64>be32(this.at(22)) & 0xffffffff) : -1; }
 
   computeCrc(): u32 { return crc32Update(0, this.at(LEGACY_MAGIC_AT), this.size - LEGACY_MAGIC_AT); }
   crcValid(): bool { return this.computeCrc() == this.crc; }
@@ -88,20 +92,28 @@ export class MessageSetReader {
  * timestamp and key, new size and CRC.
  */
 export function legacyWithValue(wrapper: LegacyMessage, value: Uint8Array): Uint8Array {
-  const head = wrapper.magic == 1 ? 14 : 6; // crc, magic, attributes [, timestamp]: after offset and size, up to the key
-  const key = wrapper.key;
+  return legacyWith(wrapper, wrapper.key, value);
+}
+
+/**
+ * `message` again with a new key and value (either may be null): same offset, magic, attributes
+ * and timestamp, new size and CRC.
+ */
+export function legacyWith(message: LegacyMessage, key: Uint8Array | null, value: Uint8Array | null): Uint8Array {
+  const head = message.magic == 1 ? 14 : 6; // crc, magic, attributes [, timestamp]: after offset and size, up to the key
   const keyLen = key == null ? 0 : key.byteLength;
-  const size = head + 4 + keyLen + 4 + value.byteLength;
+  const valueLen = value == null ? 0 : value.byteLength;
+  const size = head + 4 + keyLen + 4 + valueLen;
   const out = new ArrayBuffer(12 + size);
   const o = changetype<usize>(out);
-  memory.copy(o, changetype<usize>(wrapper.buffer) + <usize>wrapper.offset, 12 + <usize>head);
+  memory.copy(o, changetype<usize>(message.buffer) + <usize>message.offset, 12 + <usize>head);
   store<i32>(o + 8, bswap<i32>(size));
   let q = o + 12 + <usize>head;
   store<i32>(q, bswap<i32>(key == null ? -1 : keyLen));
   if (key != null) memory.copy(q + 4, key.dataStart, <usize>keyLen);
   q += 4 + <usize>keyLen;
-  store<i32>(q, bswap<i32>(value.byteLength));
-  memory.copy(q + 4, value.dataStart, <usize>value.byteLength);
+  store<i32>(q, bswap<i32>(value == null ? -1 : valueLen));
+  if (value != null) memory.copy(q + 4, value.dataStart, <usize>valueLen);
   const m = new LegacyMessage(out, 0, out.byteLength);
   m.fixCrc();
   return Uint8Array.wrap(out);

@@ -68,8 +68,8 @@ export class RecordBatch {
   }
 }
 
-/** A record inside an uncompressed batch; key, value and header values are views. */
-export class Record {
+/** A record inside an uncompressed batch, as read from it; key, value and header values are views. */
+export class BatchRecord {
   attributes: i8 = 0;
   timestampDelta: i64 = 0;
   offsetDelta: i32 = 0;
@@ -137,7 +137,7 @@ export class RecordReader {
     if (this.left < 0) this.bad = true;
   }
 
-  next(into: Record): bool {
+  next(into: BatchRecord): bool {
     if (this.bad || this.left <= 0) return false;
     const r = this.r;
     const length = r.varint();

@@ -1,0 +1,342 @@
+// One partition's `records` field through a transform: every batch (RecordBatch v2, or a legacy
+// message set), every record, the plugin's outcome applied, and the field given back as it must go
+// on. Untouched batches stay where they are in the frame; an uncompressed batch edited in place is
+// patched there (only its CRC recomputed); anything else is written again, compressed in the
+// batch's own codec.
+//
+// Produce and fetch differ in what a drop may do:
+// - a fetched batch keeps its offsets: dropped records leave gaps (as a compacted log's), and the
+//   batch keeps its last offset delta, so the consumer moves past them; a batch may become empty.
+// - a produce batch must stay contiguous and non-empty: the kept records are renumbered, and a
+//   batch with nothing left goes. A batch with a producer id (idempotent or transactional) keeps
+//   every record, because the broker checks its sequence numbers against the record count: a
+//   dropped record stays, with an empty value and no headers (not null: that would be a tombstone).
+import { BatchIterator, BatchError, RecordBatch, RecordReader, BatchRecord, Compression, BATCH_HEADER } from "../kafka/records/record_batch";
+import { batchWithRecords } from "../kafka/records/records_writer";
+import { MessageSetReader, MessageSetError, LegacyMessage, legacyWith, legacyWithValue } from "../kafka/records/message_set";
+import { Record, Outcome } from "./record";
+import { RecordTransform } from "./record_transform";
+import { RecordEdit, rewriteRecords } from "./batch_rewrite";
+import { DecompressionAllowance, compressLike } from "./codecs";
+import { RecordMetrics } from "./record_metrics";
+import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE } from "./error_codes";
+
+export enum Verdict {
+  /** Forward the field as it came (it may have been patched in place: see `patched`). */
+  Unchanged = 0,
+  /** Forward `replacement` instead. */
+  Replaced = 1,
+  /** Produce: nothing is left to store; the partition leaves the request and is answered as a success. */
+  Emptied = 2,
+  /** The plugin refused the partition: `errorCode`, `message`. */
+  Rejected = 3,
+  /** The layer cannot handle the records: `message` says why; `errorCode` is what `reject` would answer. */
+  Unsupported = 4,
+}
+
+export class PartitionResult {
+  verdict: Verdict = Verdict.Unchanged;
+  /** Bytes in the frame were changed in place (CRCs fixed): the frame must be forwarded as it is now. */
+  patched: bool = false;
+  replacement: Uint8Array | null = null;
+  errorCode: i16 = 0;
+  message: string = "";
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Outcome of one batch or legacy entry. */
+enum Step { Kept, Patched, Rewritten, Removed, Rejected, Failed }
+
+export class PartitionRecords {
+  readonly record: Record = new Record();
+  private readonly fields: BatchRecord = new BatchRecord();
+  private readonly edits: Array<RecordEdit> = [];
+  private readonly pieces: Array<Uint8Array> = [];
+  /** Set per partition by the caller. */
+  fetched: bool = false;
+  /** Leave out a fetch's partial trailing batch instead of forwarding it unseen. */
+  cutPartialTail: bool = false;
+  allowance: DecompressionAllowance = new DecompressionAllowance(0);
+  private result: PartitionResult = new PartitionResult();
+  /** Records kept in the field so far (produce: an empty field is Emptied). */
+  private kept: i32 = 0;
+
+  constructor(readonly transform: RecordTransform, readonly metrics: RecordMetrics) {}
+
+  /** Runs the transform over one partition's records. `record` must be filled with the topic, partition and client first. */
+  process(records: Uint8Array): PartitionResult {
+    const result = new PartitionResult();
+    this.result = result;
+    this.kept = 0;
+    const pieces = this.pieces;
+    pieces.length = 0;
+    let changed = false;
+    const end = records.byteOffset + records.byteLength;
+    const batches = new BatchIterator(records.buffer, records.byteOffset, records.byteLength);
+    while (true) {
+      const batch = batches.next();
+      let step = Step.Kept;
+      if (batch != null) {
+        step = this.batch(batch);
+      } else if (batches.error == BatchError.NotV2) {
+        const at = batches.position;
+        const next = this.legacyEntry(records.buffer, at, end - at);
+        if (next < 0) {
+          // A cut-short legacy entry at the end of a fetch is a partial tail, like a v2 one.
+          if (next == LEGACY_TRUNCATED && this.fetched) { this.partialTail(records.buffer, at, end); changed = changed || this.cutPartialTail; break; }
+          return this.fail(next == LEGACY_TRUNCATED ? "a legacy message is cut short" : this.result.message.length > 0 ? this.result.message : "a legacy message (magic 0/1) does not parse", CORRUPT_MESSAGE);
+        }
+        batches.skipTo(next);
+        step = this.legacyStep;
+      } else {
+        break;
+      }
+      if (step == Step.Failed || step == Step.Rejected) return result;
+      if (step == Step.Patched) result.patched = true;
+      if (step == Step.Rewritten || step == Step.Removed) changed = true;
+    }
+    if (batches.error == BatchError.Truncated) {
+      if (!this.fetched) return this.fail("a record batch is cut short", CORRUPT_MESSAGE);
+      this.partialTail(records.buffer, batches.position, end);
+      if (this.cutPartialTail) changed = true;
+    } else if (batches.error != BatchError.None && batches.error != BatchError.NotV2) {
+      return this.fail("a record batch does not parse", CORRUPT_MESSAGE);
+    }
+    if (!changed) return result;
+    if (!this.fetched && this.kept == 0) { result.verdict = Verdict.Emptied; return result; }
+    let total = 0;
+    for (let i = 0; i < pieces.length; i++) total += pieces[i].byteLength;
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < pieces.length; i++) { joined.set(pieces[i], at); at += pieces[i].byteLength; }
+    result.verdict = Verdict.Replaced;
+    result.replacement = joined;
+    return result;
+  }
+
+  private fail(why: string, code: i16): PartitionResult {
+    const r = this.result;
+    r.verdict = Verdict.Unsupported;
+    r.message = why;
+    r.errorCode = code;
+    this.metrics.unsupported.increment();
+    return r;
+  }
+
+  private partialTail(buffer: ArrayBuffer, from: i32, end: i32): void {
+    if (this.cutPartialTail) { this.metrics.partialTailsCut.increment(); return; }
+    this.pieces.push(Uint8Array.wrap(buffer, from, end - from));
+  }
+
+  /** Hands the record to the plugin and notes its outcome; false when it rejected the partition. */
+  private decide(index: i32): bool {
+    const rec = this.record;
+    rec.reset();
+    this.transform.onRecord(rec);
+    const m = this.metrics;
+    const outcome = rec.outcome;
+    if (outcome == Outcome.Keep) return true;
+    if (outcome == Outcome.Edited) { m.edited.increment(); this.inPlace = true; return true; }
+    if (outcome == Outcome.Reject) {
+      const r = this.result;
+      r.verdict = Verdict.Rejected;
+      r.errorCode = rec.rejectCode;
+      r.message = rec.rejectMessage;
+      m.rejectedPartitions.increment();
+      return false;
+    }
+    if (outcome == Outcome.Drop && !this.fetched && rec.producerId >= 0) {
+      // Idempotent or transactional: the record keeps its place in the sequence, emptied.
+      m.emptied.increment();
+      this.edits.push(new RecordEdit(index, false, rec.key, EMPTY, [], []));
+      return true;
+    }
+    if (outcome == Outcome.Drop) {
+      m.dropped.increment();
+      this.edits.push(new RecordEdit(index, true, null, null, [], []));
+      return true;
+    }
+    m.replaced.increment();
+    this.edits.push(new RecordEdit(index, false, rec.finalKey, rec.finalValue, rec.finalHeaderKeys.slice(0), rec.finalHeaderValues.slice(0)));
+    return true;
+  }
+  private inPlace: bool = false;
+
+  /** One RecordBatch v2. */
+  private batch(b: RecordBatch): Step {
+    const pieces = this.pieces;
+    const original = Uint8Array.wrap(b.buffer, b.offset, b.size);
+    if (b.isControl) { pieces.push(original); this.kept++; return Step.Kept; }
+    const codec = b.compression;
+    let clear = b;
+    let section: Uint8Array | null = null;
+    if (codec != Compression.None) {
+      const s = b.recordsView();
+      section = s;
+      const d = this.allowance.decompress(codec, s);
+      const plain = d.data;
+      if (plain == null) { this.fail(d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); return Step.Failed; }
+      // The header with the records in the clear, so one reader serves every codec.
+      const buf = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
+      memory.copy(changetype<usize>(buf), changetype<usize>(b.buffer) + <usize>b.offset, <usize>BATCH_HEADER);
+      memory.copy(changetype<usize>(buf) + <usize>BATCH_HEADER, plain.dataStart, <usize>plain.byteLength);
+      clear = new RecordBatch(buf, 0, buf.byteLength);
+    }
+    const rec = this.record;
+    rec.legacy = false;
+    rec.producerId = b.producerId;
+    rec.transactional = b.isTransactional;
+    const baseOffset = b.baseOffset;
+    const baseTimestamp = b.baseTimestamp;
+    const logAppendTime = (b.attributes & 0x08) != 0;
+    const maxTimestamp = b.maxTimestamp;
+    this.edits.length = 0;
+    this.inPlace = false;
+    const rr = new RecordReader(clear);
+    const f = this.fields;
+    let index = 0;
+    while (rr.next(f)) {
+      rec.key = f.key;
+      rec.value = f.value;
+      const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
+      hk.length = 0; hb.length = 0; hv.length = 0;
+      for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
+      rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
+      rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
+      if (!this.decide(index)) return Step.Rejected;
+      index++;
+    }
+    this.metrics.records.increment(<u64>index);
+    if (!rr.complete()) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
+    const edits = this.edits;
+    if (edits.length == 0 && !this.inPlace) { pieces.push(original); this.kept += index; return Step.Kept; }
+    if (edits.length == 0 && codec == Compression.None) {
+      b.fixCrc();
+      this.metrics.batchesPatched.increment();
+      pieces.push(original);
+      this.kept += index;
+      return Step.Patched;
+    }
+    let records: Uint8Array;
+    let count = clear.recordCount;
+    let last = clear.lastOffsetDelta;
+    if (edits.length > 0) {
+      const again = rewriteRecords(clear, edits, !this.fetched);
+      if (again == null) { this.fail("a record batch does not parse", CORRUPT_MESSAGE); return Step.Failed; }
+      records = again.records;
+      count = again.count;
+      last = again.lastOffsetDelta;
+    } else {
+      records = clear.recordsView();
+    }
+    this.metrics.batchesRewritten.increment();
+    if (count == 0 && !this.fetched) return Step.Removed;
+    this.kept += count;
+    pieces.push(batchWithRecords(b, section == null ? records : compressLike(codec, records, section), count, last));
+    return Step.Rewritten;
+  }
+
+  /** The step legacyEntry took. */
+  private legacyStep: Step = Step.Kept;
+
+  /**
+   * One top-level legacy entry at `at`: a plain message, or a compressed wrapper around a whole inner
+   * message set. Sets legacyStep and returns the position after it, or LEGACY_TRUNCATED / LEGACY_BAD
+   * (a rejection or decompression failure sets legacyStep instead and returns the position).
+   */
+  private legacyEntry(buffer: ArrayBuffer, at: i32, length: i32): i32 {
+    const reader = new MessageSetReader(buffer, at, length);
+    const m = reader.next();
+    if (m == null) return reader.error == MessageSetError.Truncated ? LEGACY_TRUNCATED : LEGACY_BAD;
+    const rec = this.record;
+    rec.legacy = true;
+    rec.producerId = -1;
+    rec.transactional = false;
+    const codec = m.compression;
+    if (codec == 0) {
+      rec.offset = this.fetched ? m.messageOffset : -1;
+      rec.timestamp = m.timestamp;
+      this.legacyStep = this.legacyMessage(m, this.pieces);
+      this.metrics.records.increment();
+      return reader.position;
+    }
+    const wrapped = m.value;
+    if (wrapped == null || codec > 3) { this.fail("a legacy compressed message has no value or an unknown codec", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    // Legacy attributes number gzip, snappy and lz4 as RecordBatch v2 does.
+    const d = this.allowance.decompress(<Compression>codec, wrapped);
+    const plain = d.data;
+    if (plain == null) { this.fail("a legacy message: " + d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
+    const messages = new Array<LegacyMessage>();
+    while (true) {
+      const im = inner.next();
+      if (im == null) break;
+      messages.push(im);
+    }
+    if (inner.error != MessageSetError.None || messages.length == 0) { this.fail("a legacy compressed message's inner messages do not parse", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    // Magic 1 inner offsets count from 0; the wrapper carries the last one's absolute offset.
+    const lastRelative = messages[messages.length - 1].messageOffset;
+    const relative = m.magic == 1;
+    const innerPieces = new Array<Uint8Array>();
+    let changed = false;
+    let keptBefore = this.kept;
+    for (let i = 0; i < messages.length; i++) {
+      const im = messages[i];
+      rec.offset = !this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset;
+      rec.timestamp = im.timestamp >= 0 ? im.timestamp : m.timestamp;
+      const step = this.legacyMessage(im, innerPieces);
+      if (step == Step.Failed || step == Step.Rejected) { this.legacyStep = step; return reader.position; }
+      if (step != Step.Kept) changed = true;
+    }
+    this.metrics.records.increment(<u64>messages.length);
+    if (!changed) { this.pieces.push(Uint8Array.wrap(buffer, m.offset, m.size)); this.legacyStep = Step.Kept; return reader.position; }
+    this.metrics.batchesRewritten.increment();
+    if (this.kept == keptBefore) { this.legacyStep = Step.Removed; return reader.position; }
+    let total = 0;
+    for (let i = 0; i < innerPieces.length; i++) total += innerPieces[i].byteLength;
+    const set = new Uint8Array(total);
+    let q = 0;
+    for (let i = 0; i < innerPieces.length; i++) { set.set(innerPieces[i], q); q += innerPieces[i].byteLength; }
+    this.pieces.push(legacyWithValue(m, compressLike(<Compression>codec, set, wrapped)));
+    this.legacyStep = Step.Rewritten;
+    return reader.position;
+  }
+
+  /** One plain legacy message (top-level or inside a wrapper) through the plugin; its bytes go to `out`. */
+  private legacyMessage(m: LegacyMessage, out: Array<Uint8Array>): Step {
+    const rec = this.record;
+    rec.key = m.key;
+    rec.value = m.value;
+    rec.headerKeys.length = 0;
+    rec.headerKeyBytes.length = 0;
+    rec.headerValues.length = 0;
+    rec.reset();
+    this.transform.onRecord(rec);
+    const met = this.metrics;
+    const original = Uint8Array.wrap(m.buffer, m.offset, m.size);
+    const outcome = rec.outcome;
+    if (outcome == Outcome.Keep) { out.push(original); this.kept++; return Step.Kept; }
+    if (outcome == Outcome.Edited) { met.edited.increment(); m.fixCrc(); out.push(original); this.kept++; return Step.Patched; }
+    if (outcome == Outcome.Reject) {
+      const r = this.result;
+      r.verdict = Verdict.Rejected;
+      r.errorCode = rec.rejectCode;
+      r.message = rec.rejectMessage;
+      met.rejectedPartitions.increment();
+      return Step.Rejected;
+    }
+    if (outcome == Outcome.Drop) { met.dropped.increment(); return Step.Removed; }
+    if (rec.headersReplaced && rec.newHeaderKeys.length > 0) {
+      this.fail("a legacy message (magic " + m.magic.toString() + ") cannot carry headers", CORRUPT_MESSAGE);
+      return Step.Failed;
+    }
+    met.replaced.increment();
+    out.push(legacyWith(m, rec.finalKey, rec.finalValue));
+    this.kept++;
+    return Step.Rewritten;
+  }
+}
+
+const LEGACY_TRUNCATED: i32 = -1;
+const LEGACY_BAD: i32 = -2;

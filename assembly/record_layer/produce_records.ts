@@ -1,0 +1,136 @@
+// A Produce request through the transform: topic by topic, partition by partition, each
+// partition's records given back as PartitionRecords decided. Partitions that leave the request
+// (emptied, rejected, refused by a policy) are answered by the layer; when nothing is left to
+// send, the layer answers the whole request and the broker never sees it.
+import { KafkaRequest } from "../stream/messages";
+import { TopicNames, topicIdHex } from "../stream/topic_names";
+import { Writer } from "../kafka/wire/writer";
+import { checkDecoded } from "../kafka/decode_error";
+import { ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, ProduceResponse } from "../kafka/generated/messages/produce";
+import { PartitionRecords, Verdict } from "./partition_records";
+import { ProduceAnswers } from "./produce_answers";
+import { RecordScope, RecordsPolicy } from "./scope";
+import { DecompressionAllowance } from "./codecs";
+import { ClientInfo } from "./client_info";
+import { RecordMetrics } from "./record_metrics";
+import { NONE, UNKNOWN_TOPIC_ID } from "./error_codes";
+
+export class ProduceRecords {
+  /** Set when the connection must be closed (a `close` policy): why. Nothing of the request is forwarded then. */
+  closeReason: string = "";
+  /** Non-empty when a partition went on unseen (a `passthrough` policy): why, for the log. */
+  unseenReason: string = "";
+
+  constructor(readonly partitions: PartitionRecords, readonly names: TopicNames, readonly scope: RecordScope, readonly metrics: RecordMetrics) {}
+
+  /** Runs the transform over `req` and sets what is to be forwarded. `answers` collects what the layer answers itself. */
+  handle(req: KafkaRequest, client: ClientInfo): ProduceAnswers | null {
+    this.closeReason = "";
+    this.unseenReason = "";
+    if (!req.known) return this.unsupportedRequest(req, "Produce v" + req.apiVersion.toString() + " is not known to the codec");
+    const r = req.body();
+    const produce = ProduceRequest.decodeFrom(r, req.apiVersion);
+    const err = checkDecoded(r, "ProduceRequest", req.apiVersion);
+    if (err != null) return this.unsupportedRequest(req, err.toString());
+    const scope = this.scope;
+    const pr = this.partitions;
+    pr.fetched = false;
+    pr.cutPartialTail = false;
+    pr.allowance = new DecompressionAllowance(scope.maxDecompressedBytes);
+    const rec = pr.record;
+    rec.fetched = false;
+    rec.client = client;
+    const answers = new ProduceAnswers();
+    let patched = false;
+    let rewritten = false;
+    const keptTopics = new Array<ProduceRequest_TopicProduceData>();
+    for (let t = 0; t < produce.topicData.length; t++) {
+      const topic = produce.topicData[t];
+      const name = this.names.nameOf(topic.name, topic.topicId);
+      if (name.length == 0) {
+        this.metrics.unknownTopics.increment();
+        const policy = scope.onUnknownTopic;
+        if (policy == RecordsPolicy.Close) return this.close(req, "a produce names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named");
+        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known"); keptTopics.push(topic); continue; }
+        for (let q = 0; q < topic.partitionData.length; q++) {
+          answers.add(topic.name, topic.topicId, topic.partitionData[q].index, UNKNOWN_TOPIC_ID, "the proxy has not yet seen this topic id in a Metadata response");
+        }
+        continue;
+      }
+      if (!this.wantsTopic(name)) { keptTopics.push(topic); continue; }
+      rec.topic = name;
+      const kept = new Array<ProduceRequest_PartitionProduceData>();
+      for (let q = 0; q < topic.partitionData.length; q++) {
+        const p = topic.partitionData[q];
+        const records = p.records;
+        if (records == null || records.byteLength == 0) { kept.push(p); continue; }
+        rec.partition = p.index;
+        const result = pr.process(records);
+        pr.transform.endPartition(name, p.index, false);
+        const verdict = result.verdict;
+        if (verdict == Verdict.Unchanged) {
+          if (result.patched) patched = true;
+          kept.push(p);
+        } else if (verdict == Verdict.Replaced) {
+          p.records = result.replacement;
+          rewritten = true;
+          kept.push(p);
+        } else if (verdict == Verdict.Emptied) {
+          answers.add(topic.name, topic.topicId, p.index, NONE, null);
+        } else if (verdict == Verdict.Rejected) {
+          answers.add(topic.name, topic.topicId, p.index, result.errorCode, result.message);
+        } else {
+          const policy = scope.onUnsupported;
+          const why = "topic " + name + " partition " + p.index.toString() + ": " + result.message;
+          if (policy == RecordsPolicy.Close) return this.close(req, why);
+          if (policy == RecordsPolicy.Passthrough) { this.passedUnseen(why); if (result.patched) patched = true; kept.push(p); continue; }
+          answers.add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
+        }
+      }
+      topic.partitionData = kept;
+      if (kept.length > 0) keptTopics.push(topic);
+    }
+    if (answers.length > 0) {
+      if (keptTopics.length == 0) {
+        // Nothing left for the broker: the layer answers (acks=0: nothing to answer, nothing sent).
+        const resp = new ProduceResponse();
+        answers.mergeInto(resp);
+        const w = Writer.sized(resp.size(req.apiVersion));
+        resp.encode(w, req.apiVersion);
+        req.respond(w.buffer);
+        return null;
+      }
+      produce.topicData = keptTopics;
+      rewritten = true;
+    }
+    if (rewritten) {
+      // Lengths changed: the body is encoded again (the header is kept).
+      const w = Writer.sized(produce.size(req.apiVersion));
+      produce.encode(w, req.apiVersion);
+      req.replaceBody(w.buffer);
+    } else if (patched) {
+      req.markPatched();
+    }
+    return answers.length > 0 && req.expectsResponse ? answers : null;
+  }
+
+  private wantsTopic(name: string): bool { return this.partitions.transform.wantsTopic(name, false); }
+
+  private passedUnseen(why: string): void {
+    this.metrics.passedUnseen.increment();
+    if (this.unseenReason.length == 0) this.unseenReason = why;
+  }
+
+  private close(req: KafkaRequest, why: string): ProduceAnswers | null {
+    req.drop();
+    this.closeReason = why;
+    return null;
+  }
+
+  /** A request the layer cannot read at all: `reject` cannot name its partitions, so it closes too. */
+  private unsupportedRequest(req: KafkaRequest, why: string): ProduceAnswers | null {
+    this.metrics.unsupported.increment();
+    if (this.scope.onUnsupported == RecordsPolicy.Passthrough) { this.passedUnseen(why); return null; }
+    return this.close(req, why);
+  }
+}

@@ -1,0 +1,158 @@
+// One record, as a record plugin sees it: where it is going (or coming from), who sent or
+// fetches it, its key, value and headers as views into the frame, and what the plugin decides.
+// The layer fills one Record per record and hands it to RecordTransform.onRecord; the plugin
+// reads it and calls at most one of the outcome methods. Everything else (batches, codecs, CRCs,
+// offsets, topic ids) is the layer's business.
+import { ClientInfo } from "./client_info";
+
+/** What the plugin decided about a record. */
+export enum Outcome {
+  /** Forwarded as it was (the default). */
+  Keep = 0,
+  /** Bytes of the key, value or header values were changed in place; lengths are the same. */
+  Edited = 1,
+  /** The key, value or headers were replaced; lengths may differ. */
+  Replaced = 2,
+  /** The record is removed (see RecordTransform's docs for idempotent produce batches). */
+  Drop = 3,
+  /** The whole partition's produce is refused with an error code and message. */
+  Reject = 4,
+}
+
+export class Record {
+  // ---- Where the record is ----
+  /** The topic's name: the layer resolves topic ids (Produce and Fetch v13+ carry only ids). */
+  topic: string = "";
+  partition: i32 = 0;
+  /** True for a record a consumer fetches, false for one a producer sends. */
+  fetched: bool = false;
+  /** The record's offset in the partition (fetched records); -1 for produced ones (the broker assigns it). */
+  offset: i64 = -1;
+  /** Create time or log-append time, in milliseconds since the epoch. */
+  timestamp: i64 = -1;
+  /** The batch's producer id: -1 unless the producer is idempotent or transactional. */
+  producerId: i64 = -1;
+  /** The record belongs to a transaction. */
+  transactional: bool = false;
+  /** The record comes from a legacy message set (magic 0 or 1): it has no headers. */
+  legacy: bool = false;
+  /** Who sent or fetches it. */
+  client: ClientInfo = new ClientInfo();
+
+  // ---- The record ----
+  /** Views into the frame (or into the decompressed batch): edit in place and call edited(). */
+  key: Uint8Array | null = null;
+  value: Uint8Array | null = null;
+  /** Header keys, decoded, and their raw bytes as they were on the wire. */
+  readonly headerKeys: Array<string> = [];
+  readonly headerKeyBytes: Array<Uint8Array> = [];
+  readonly headerValues: Array<Uint8Array | null> = [];
+
+  // ---- The decision ----
+  outcome: Outcome = Outcome.Keep;
+  /** Set by setKey / setValue / setHeader*: the replacement, taken in place of the original. */
+  newKey: Uint8Array | null = null;
+  newValue: Uint8Array | null = null;
+  keyReplaced: bool = false;
+  valueReplaced: bool = false;
+  headersReplaced: bool = false;
+  readonly newHeaderKeys: Array<Uint8Array> = [];
+  readonly newHeaderValues: Array<Uint8Array | null> = [];
+  rejectCode: i16 = 0;
+  rejectMessage: string = "";
+
+  /** The producer is idempotent or transactional: the broker checks its batches' sequence numbers. */
+  get idempotent(): bool { return this.producerId >= 0; }
+
+  /** Says that bytes of key, value or header values were changed in place (same lengths). */
+  edited(): void {
+    if (this.outcome == Outcome.Keep) this.outcome = Outcome.Edited;
+  }
+
+  /** Replaces the value (null makes a tombstone on a compacted topic). Any length. */
+  setValue(value: Uint8Array | null): void {
+    this.newValue = value;
+    this.valueReplaced = true;
+    this.replaced();
+  }
+
+  /** Replaces the key. Any length. */
+  setKey(key: Uint8Array | null): void {
+    this.newKey = key;
+    this.keyReplaced = true;
+    this.replaced();
+  }
+
+  /** Replaces header `index`'s value. */
+  setHeaderValue(index: i32, value: Uint8Array | null): void {
+    if (index < 0 || index >= this.headerValues.length) return;
+    this.startHeaders();
+    this.newHeaderValues[index] = value;
+    this.replaced();
+  }
+
+  /** Replaces all headers with these (keys as text). */
+  setHeaders(keys: Array<string>, values: Array<Uint8Array | null>): void {
+    this.newHeaderKeys.length = 0;
+    this.newHeaderValues.length = 0;
+    const n = keys.length < values.length ? keys.length : values.length;
+    for (let i = 0; i < n; i++) {
+      this.newHeaderKeys.push(Uint8Array.wrap(String.UTF8.encode(keys[i])));
+      this.newHeaderValues.push(values[i]);
+    }
+    this.headersReplaced = true;
+    this.replaced();
+  }
+
+  /** Removes the record. */
+  drop(): void {
+    if (this.outcome != Outcome.Reject) this.outcome = Outcome.Drop;
+  }
+
+  /**
+   * Refuses the produce of this record's partition: the client gets `errorCode` and `message`
+   * for it, and nothing of the partition is stored. On a fetched record, the partition is
+   * answered with the error and no records.
+   */
+  reject(errorCode: i16, message: string): void {
+    this.outcome = Outcome.Reject;
+    this.rejectCode = errorCode;
+    this.rejectMessage = message;
+  }
+
+  // ---- For the layer ----
+
+  /** The key, value and headers as they are to be written. */
+  get finalKey(): Uint8Array | null { return this.keyReplaced ? this.newKey : this.key; }
+  get finalValue(): Uint8Array | null { return this.valueReplaced ? this.newValue : this.value; }
+  get finalHeaderKeys(): Array<Uint8Array> { return this.headersReplaced ? this.newHeaderKeys : this.headerKeyBytes; }
+  get finalHeaderValues(): Array<Uint8Array | null> { return this.headersReplaced ? this.newHeaderValues : this.headerValues; }
+
+  /** Clears the decision before the next record. */
+  reset(): void {
+    this.outcome = Outcome.Keep;
+    this.keyReplaced = false;
+    this.valueReplaced = false;
+    this.headersReplaced = false;
+    this.newKey = null;
+    this.newValue = null;
+    this.newHeaderKeys.length = 0;
+    this.newHeaderValues.length = 0;
+  }
+
+  private replaced(): void {
+    if (this.outcome == Outcome.Keep || this.outcome == Outcome.Edited) this.outcome = Outcome.Replaced;
+  }
+
+  /** Header edits start from a copy of the record's own headers. */
+  private startHeaders(): void {
+    if (this.headersReplaced) return;
+    this.newHeaderKeys.length = 0;
+    this.newHeaderValues.length = 0;
+    for (let i = 0; i < this.headerValues.length; i++) {
+      this.newHeaderKeys.push(this.headerKeyBytes[i]);
+      this.newHeaderValues.push(this.headerValues[i]);
+    }
+    this.headersReplaced = true;
+  }
+}

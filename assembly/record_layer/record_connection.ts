@@ -1,0 +1,113 @@
+// The connection a record transform runs on: a KafkaConnection that holds only the frames the
+// scope names (Produce requests, Fetch responses), learns topic names from Metadata, and hands
+// each record to the transform. Every other frame streams through untouched.
+import { KafkaConnection, Direction } from "../stream/kafka_connection";
+import { KafkaRequest, KafkaResponse } from "../stream/messages";
+import { InflightRequest } from "../stream/inflight";
+import { SaslIdentity } from "../stream/sasl_identity";
+import { TopicNames } from "../stream/topic_names";
+import { streamWarnings } from "../stream/stream_metrics";
+import { MalformedPolicy } from "../stream/config";
+import { KafkaRoot } from "../stream/kafka_root";
+import { Writer } from "../kafka/wire/writer";
+import { checkDecoded } from "../kafka/decode_error";
+import { MetadataResponse } from "../kafka/generated/messages/metadata";
+import { ProduceResponse } from "../kafka/generated/messages/produce";
+import { connection } from "../proxywasm/properties";
+import { RecordTransform } from "./record_transform";
+import { PartitionRecords } from "./partition_records";
+import { ProduceRecords } from "./produce_records";
+import { FetchRecords } from "./fetch_records";
+import { ProduceAnswers } from "./produce_answers";
+import { ClientInfo } from "./client_info";
+import { recordMetrics } from "./record_metrics";
+
+const PRODUCE: i16 = 0;
+const FETCH: i16 = 1;
+const METADATA: i16 = 3;
+
+export class RecordConnection extends KafkaConnection {
+  private readonly identity: SaslIdentity = new SaslIdentity();
+  private readonly produce: ProduceRecords;
+  private readonly fetch: FetchRecords;
+  private address: string | null = null;
+
+  constructor(id: u32, root: KafkaRoot, readonly transform: RecordTransform, names: TopicNames) {
+    super(id, root, root.stream);
+    const metrics = recordMetrics();
+    const partitions = new PartitionRecords(transform, metrics);
+    this.produce = new ProduceRecords(partitions, names, transform.scope, metrics);
+    this.fetch = new FetchRecords(partitions, names, transform.scope, metrics);
+  }
+
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool {
+    return (apiKey == PRODUCE && this.transform.scope.produce) || SaslIdentity.readsBody(apiKey);
+  }
+
+  wantsResponseBody(request: InflightRequest): bool {
+    const k = request.apiKey;
+    if (k == METADATA) return true; // topic ids to names
+    if (k == PRODUCE) return request.userData != null; // partitions the layer answered, merged in
+    if (k == FETCH) return this.transform.scope.fetch && this.transform.wantsFetchBy(this.client(request.clientId));
+    return SaslIdentity.readsBody(k);
+  }
+
+  onRequest(req: KafkaRequest): void {
+    if (req.known) this.identity.onRequest(req);
+    if (req.apiKey != PRODUCE || !this.transform.scope.produce) return;
+    const p = this.produce;
+    const answers = p.handle(req, this.client(req.clientId));
+    if (p.unseenReason.length > 0) streamWarnings().log("record layer: a produce went on unseen by the plugin: " + p.unseenReason);
+    if (p.closeReason.length > 0) { this.giveUp(Direction.Request, "record layer: " + p.closeReason, MalformedPolicy.Close); return; }
+    const inflight = req.inflight;
+    if (answers != null && inflight != null) inflight.userData = answers;
+  }
+
+  onResponse(resp: KafkaResponse): void {
+    if (resp.known) this.identity.onResponse(resp);
+    const k = resp.apiKey;
+    if (k == METADATA) { this.learn(resp); return; }
+    if (k == PRODUCE) {
+      const answers = resp.request.userData;
+      if (answers != null && answers instanceof ProduceAnswers) this.mergeAnswers(resp, changetype<ProduceAnswers>(answers));
+      return;
+    }
+    if (k != FETCH || !resp.hasBody) return;
+    const f = this.fetch;
+    f.handle(resp, this.client(resp.request.clientId));
+    if (f.unseenReason.length > 0) streamWarnings().log("record layer: a fetch response went on unseen by the plugin: " + f.unseenReason);
+    if (f.closeReason.length > 0) this.giveUp(Direction.Response, "record layer: " + f.closeReason, MalformedPolicy.Close);
+  }
+
+  /** Who is on this connection, for the records of one request. */
+  private client(clientId: string | null): ClientInfo {
+    const c = new ClientInfo();
+    c.clientId = clientId == null ? "" : clientId;
+    c.principal = this.identity.principal;
+    if (this.address == null) {
+      const got = connection.sourceAddress();
+      this.address = got == null ? "" : got;
+    }
+    c.address = this.address as string;
+    return c;
+  }
+
+  private learn(resp: KafkaResponse): void {
+    if (!resp.known || !resp.hasBody) return;
+    const r = resp.body();
+    const md = MetadataResponse.decodeFrom(r, resp.apiVersion);
+    if (checkDecoded(r, "MetadataResponse", resp.apiVersion) == null) this.produce.names.learn(md);
+  }
+
+  /** The broker's produce response with the partitions the layer answered added. */
+  private mergeAnswers(resp: KafkaResponse, answers: ProduceAnswers): void {
+    const r = resp.body();
+    const produce = ProduceResponse.decodeFrom(r, resp.apiVersion);
+    const err = checkDecoded(r, "ProduceResponse", resp.apiVersion);
+    if (err != null) { this.giveUp(Direction.Response, "record layer: " + err.toString(), this.config.onMalformed); return; }
+    answers.mergeInto(produce);
+    const w = Writer.sized(produce.size(resp.apiVersion));
+    produce.encode(w, resp.apiVersion);
+    resp.replaceBody(w.buffer);
+  }
+}

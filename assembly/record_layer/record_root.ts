@@ -1,0 +1,53 @@
+// The root context behind registerRecordTransform: reads the configuration (stream settings,
+// then the record layer's, then the transform's own), and gives every connection a
+// RecordConnection running the transform.
+import { ConnectionContext, RootContext } from "../proxywasm/context";
+import { registerRootContext } from "../proxywasm/dispatcher";
+import { JsonValue } from "../config/json";
+import { KafkaRoot } from "../stream/kafka_root";
+import { TopicNames } from "../stream/topic_names";
+import { RecordTransform } from "./record_transform";
+import { Record } from "./record";
+import { RecordConnection } from "./record_connection";
+import { readRecordSettings, RecordScope } from "./scope";
+
+export class RecordRoot extends KafkaRoot {
+  /** Topic ids to names, learnt from Metadata and shared with the VMs of the other workers. */
+  readonly names: TopicNames = new TopicNames("records");
+
+  constructor(id: u32, readonly transform: RecordTransform) { super(id); }
+
+  configure(doc: JsonValue | null): string {
+    if (doc != null) {
+      // Checked into a copy: a refused configuration leaves the scope the transform runs with as it was.
+      const check = new RecordScope();
+      const problem = readRecordSettings(doc, check);
+      if (problem.length > 0) return problem;
+      readRecordSettings(doc, this.transform.scope);
+    }
+    return this.transform.configure(doc);
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null {
+    return new RecordConnection(id, this, this.transform, this.names);
+  }
+}
+
+// AssemblyScript functions cannot close over locals: the factory waits in a global.
+let transformFactory: (() => RecordTransform) | null = null;
+
+function newRecordRoot(id: u32): RootContext {
+  const factory = transformFactory;
+  return new RecordRoot(id, factory == null ? new KeepEverything() : factory());
+}
+
+/** Never used: a root exists only after registerRecordTransform set the factory. */
+class KeepEverything extends RecordTransform {
+  onRecord(record: Record): void {}
+}
+
+/** Runs `factory`'s transform on every connection of the plugin (one transform per plugin configuration). */
+export function registerRecordTransform(factory: () => RecordTransform): void {
+  transformFactory = factory;
+  registerRootContext(newRecordRoot);
+}

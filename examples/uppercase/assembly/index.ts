@@ -1,0 +1,22 @@
+// Uppercases every value produced to topic `lowercase`: the record layer's smallest plugin.
+export * from "../../../assembly/exports";
+import { RecordTransform, Record, registerRecordTransform } from "../../../assembly/index";
+
+class Uppercase extends RecordTransform {
+  constructor() {
+    super();
+    this.scope.topics = ["lowercase"];
+  }
+
+  onRecord(record: Record): void {
+    const value = record.value;
+    if (value == null) return;
+    for (let i = 0; i < value.length; i++) {
+      const c = value[i];
+      if (c >= 0x61 && c <= 0x7a) value[i] = c - 0x20; // a-z to A-Z, in place: same length
+    }
+    record.edited();
+  }
+}
+
+registerRecordTransform((): RecordTransform => new Uppercase());
