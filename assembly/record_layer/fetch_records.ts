@@ -43,6 +43,7 @@ export class FetchRecords {
       const name = this.names.nameOf(topic.topic, topic.topicId);
       if (name.length == 0) {
         this.metrics.unknownTopics.increment();
+        pr.transform.onUnsupported("", -1, "topic id " + topicIdHex(topic.topicId) + " is not known yet");
         const policy = scope.onUnknownTopic;
         if (policy == RecordsPolicy.Close) { this.closeReason = "a fetch response names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named"; return; }
         if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known"); continue; }
@@ -72,6 +73,7 @@ export class FetchRecords {
         } else {
           const policy = scope.onUnsupported;
           const why = "topic " + name + " partition " + p.partitionIndex.toString() + ": " + result.message;
+          pr.transform.onUnsupported(name, p.partitionIndex, result.message);
           if (policy == RecordsPolicy.Close) { this.closeReason = why; return; }
           if (policy == RecordsPolicy.Passthrough) { this.passedUnseen(why); if (result.patched) patched = true; continue; }
           refuse(p, result.errorCode);
@@ -95,6 +97,7 @@ export class FetchRecords {
 
   private unsupportedResponse(why: string): void {
     this.metrics.unsupported.increment();
+    this.partitions.transform.onUnsupported("", -1, why);
     if (this.scope.onUnsupported == RecordsPolicy.Passthrough) this.passedUnseen(why);
     else this.closeReason = why;
   }

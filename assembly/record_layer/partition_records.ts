@@ -137,6 +137,7 @@ export class PartitionRecords {
     const m = this.metrics;
     const outcome = rec.outcome;
     if (outcome == Outcome.Keep) return true;
+    this.changedInBatch++;
     if (outcome == Outcome.Edited) { m.edited.increment(); this.inPlace = true; return true; }
     if (outcome == Outcome.Reject) {
       const r = this.result;
@@ -146,6 +147,7 @@ export class PartitionRecords {
       m.rejectedPartitions.increment();
       return false;
     }
+    if (outcome == Outcome.Unsupported) { this.fail(rec.rejectMessage, CORRUPT_MESSAGE); return false; }
     if (outcome == Outcome.Drop && !this.fetched && rec.producerId >= 0) {
       // Idempotent or transactional: the record keeps its place in the sequence, emptied.
       m.emptied.increment();
@@ -162,6 +164,8 @@ export class PartitionRecords {
     return true;
   }
   private inPlace: bool = false;
+  /** Records of the current batch the plugin edited, replaced or dropped. */
+  private changedInBatch: i32 = 0;
 
   /** One RecordBatch v2. */
   private batch(b: RecordBatch): Step {
@@ -193,6 +197,7 @@ export class PartitionRecords {
     const maxTimestamp = b.maxTimestamp;
     this.edits.length = 0;
     this.inPlace = false;
+    this.changedInBatch = 0;
     const rr = new RecordReader(clear);
     const f = this.fields;
     let index = 0;
@@ -204,10 +209,11 @@ export class PartitionRecords {
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
-      if (!this.decide(index)) return Step.Rejected;
+      if (!this.decide(index)) return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed;
       index++;
     }
     this.metrics.records.increment(<u64>index);
+    this.transform.endBatch(this.changedInBatch);
     if (!rr.complete()) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
     const edits = this.edits;
     if (edits.length == 0 && !this.inPlace) { pieces.push(original); this.kept += index; return Step.Kept; }
@@ -257,8 +263,10 @@ export class PartitionRecords {
     if (codec == 0) {
       rec.offset = this.fetched ? m.messageOffset : -1;
       rec.timestamp = m.timestamp;
-      this.legacyStep = this.legacyMessage(m, this.pieces);
+      const step = this.legacyMessage(m, this.pieces);
+      this.legacyStep = step;
       this.metrics.records.increment();
+      if (step != Step.Failed && step != Step.Rejected) this.transform.endBatch(step == Step.Kept ? 0 : 1);
       return reader.position;
     }
     const wrapped = m.value;
@@ -279,7 +287,7 @@ export class PartitionRecords {
     const lastRelative = messages[messages.length - 1].messageOffset;
     const relative = m.magic == 1;
     const innerPieces = new Array<Uint8Array>();
-    let changed = false;
+    let changed = 0;
     let keptBefore = this.kept;
     for (let i = 0; i < messages.length; i++) {
       const im = messages[i];
@@ -287,10 +295,11 @@ export class PartitionRecords {
       rec.timestamp = im.timestamp >= 0 ? im.timestamp : m.timestamp;
       const step = this.legacyMessage(im, innerPieces);
       if (step == Step.Failed || step == Step.Rejected) { this.legacyStep = step; return reader.position; }
-      if (step != Step.Kept) changed = true;
+      if (step != Step.Kept) changed++;
     }
     this.metrics.records.increment(<u64>messages.length);
-    if (!changed) { this.pieces.push(Uint8Array.wrap(buffer, m.offset, m.size)); this.legacyStep = Step.Kept; return reader.position; }
+    this.transform.endBatch(changed);
+    if (changed == 0) { this.pieces.push(Uint8Array.wrap(buffer, m.offset, m.size)); this.legacyStep = Step.Kept; return reader.position; }
     this.metrics.batchesRewritten.increment();
     if (this.kept == keptBefore) { this.legacyStep = Step.Removed; return reader.position; }
     let total = 0;
@@ -326,6 +335,7 @@ export class PartitionRecords {
       met.rejectedPartitions.increment();
       return Step.Rejected;
     }
+    if (outcome == Outcome.Unsupported) { this.fail(rec.rejectMessage, CORRUPT_MESSAGE); return Step.Failed; }
     if (outcome == Outcome.Drop) { met.dropped.increment(); return Step.Removed; }
     if (rec.headersReplaced && rec.newHeaderKeys.length > 0) {
       this.fail("a legacy message (magic " + m.magic.toString() + ") cannot carry headers", CORRUPT_MESSAGE);

@@ -49,6 +49,7 @@ export class ProduceRecords {
       const name = this.names.nameOf(topic.name, topic.topicId);
       if (name.length == 0) {
         this.metrics.unknownTopics.increment();
+        pr.transform.onUnsupported("", -1, "topic id " + topicIdHex(topic.topicId) + " is not known yet");
         const policy = scope.onUnknownTopic;
         if (policy == RecordsPolicy.Close) return this.close(req, "a produce names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named");
         if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known"); keptTopics.push(topic); continue; }
@@ -82,6 +83,7 @@ export class ProduceRecords {
         } else {
           const policy = scope.onUnsupported;
           const why = "topic " + name + " partition " + p.index.toString() + ": " + result.message;
+          pr.transform.onUnsupported(name, p.index, result.message);
           if (policy == RecordsPolicy.Close) return this.close(req, why);
           if (policy == RecordsPolicy.Passthrough) { this.passedUnseen(why); if (result.patched) patched = true; kept.push(p); continue; }
           answers.add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
@@ -130,6 +132,7 @@ export class ProduceRecords {
   /** A request the layer cannot read at all: `reject` cannot name its partitions, so it closes too. */
   private unsupportedRequest(req: KafkaRequest, why: string): ProduceAnswers | null {
     this.metrics.unsupported.increment();
+    this.partitions.transform.onUnsupported("", -1, why);
     if (this.scope.onUnsupported == RecordsPolicy.Passthrough) { this.passedUnseen(why); return null; }
     return this.close(req, why);
   }

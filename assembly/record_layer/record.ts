@@ -17,6 +17,8 @@ export enum Outcome {
   Drop = 3,
   /** The whole partition's produce is refused with an error code and message. */
   Reject = 4,
+  /** The plugin cannot handle the record: the layer's `on_unsupported` policy applies to its partition. */
+  Unsupported = 5,
 }
 
 export class Record {
@@ -106,7 +108,7 @@ export class Record {
 
   /** Removes the record. */
   drop(): void {
-    if (this.outcome != Outcome.Reject) this.outcome = Outcome.Drop;
+    if (this.outcome != Outcome.Reject && this.outcome != Outcome.Unsupported) this.outcome = Outcome.Drop;
   }
 
   /**
@@ -118,6 +120,15 @@ export class Record {
     this.outcome = Outcome.Reject;
     this.rejectCode = errorCode;
     this.rejectMessage = message;
+  }
+
+  /**
+   * Says the plugin cannot handle this record (a scan that ran out of its work budget, say): the
+   * partition gets the `on_unsupported` policy (close the connection, pass it unseen, or refuse it).
+   */
+  unsupported(reason: string): void {
+    this.outcome = Outcome.Unsupported;
+    this.rejectMessage = reason;
   }
 
   // ---- For the layer ----

@@ -18,14 +18,14 @@ export class RecordRoot extends KafkaRoot {
   constructor(id: u32, readonly transform: RecordTransform) { super(id); }
 
   configure(doc: JsonValue | null): string {
-    if (doc != null) {
-      // Checked into a copy: a refused configuration leaves the scope the transform runs with as it was.
-      const check = new RecordScope();
-      const problem = readRecordSettings(doc, check);
-      if (problem.length > 0) return problem;
-      readRecordSettings(doc, this.transform.scope);
-    }
-    return this.transform.configure(doc);
+    // The transform's own reading first: where it names one of the layer's keys, its message is the more precise.
+    const own = this.transform.configure(doc);
+    if (own.length > 0 || doc == null) return own;
+    // Checked into a copy: a refused configuration leaves the scope the transform runs with as it was.
+    const problem = readRecordSettings(doc, new RecordScope());
+    if (problem.length > 0) return problem;
+    readRecordSettings(doc, this.transform.scope);
+    return "";
   }
 
   createConnectionContext(id: u32): ConnectionContext | null {

@@ -34,6 +34,16 @@ export abstract class RecordTransform {
   /** One record. Read it, and call at most one of its outcome methods. */
   abstract onRecord(record: Record): void;
 
+  /** After each batch (or legacy entry): how many of its records the plugin edited, replaced or dropped. */
+  endBatch(changedRecords: i32): void {}
+
   /** After the last record of one partition of a request or response (for per-topic counting). */
   endPartition(topic: string, partition: i32, fetched: bool): void {}
+
+  /**
+   * Records the layer could not hand over (a batch that does not parse, an unknown codec, past the
+   * decompression limits, a topic id not yet known, or the plugin's record.unsupported()), just
+   * before the policy applies. `partition` is -1 when the whole request or response is concerned.
+   */
+  onUnsupported(topic: string, partition: i32, reason: string): void {}
 }
