@@ -33,7 +33,7 @@ export class RecordConnection extends KafkaConnection {
   private address: string | null = null;
 
   constructor(id: u32, root: KafkaRoot, readonly transform: RecordTransform, names: TopicNames) {
-    super(id, root, root.stream);
+    super(id, root);
     const metrics = recordMetrics();
     const partitions = new PartitionRecords(transform, metrics);
     this.produce = new ProduceRecords(partitions, names, transform.scope, metrics);

@@ -27,6 +27,7 @@ import { OutputPlan } from "./output_plan";
 import { StreamConfig, MalformedPolicy } from "./config";
 import { streamMetrics, streamWarnings } from "./stream_metrics";
 import { setBudgetLimit, reserveTransient } from "../runtime/budget";
+import { KafkaRoot } from "./kafka_root";
 
 const FETCH: i16 = 1;
 const SASL_HANDSHAKE: i16 = 17;
@@ -95,8 +96,13 @@ export class KafkaConnection extends ConnectionContext {
   private responseSkimmer: RecordsSkimmer | null = null;
   private responseSkimmed: KafkaResponse | null = null;
 
-  constructor(id: u32, root: RootContext, readonly config: StreamConfig) {
+  /** The stream settings, read and checked from the plugin's configuration by `root` (a KafkaRoot). */
+  readonly config: StreamConfig;
+
+  constructor(id: u32, root: KafkaRoot) {
     super(id, root);
+    const config = root.stream;
+    this.config = config;
     setBudgetLimit(config.memoryBudget);
     this.requests = new FrameAssembler(config.maxFrameSize);
     this.responses = new FrameAssembler(config.maxFrameSize);

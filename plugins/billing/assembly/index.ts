@@ -17,7 +17,7 @@ import {
   RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
   setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
   registerSharedQueue, enqueueShared, dequeueShared, Status,
-  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded,
+  KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, checkDecoded,
   ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, Skim,
 } from "../../../assembly/index";
 import { UsageTable } from "./usage";
@@ -33,8 +33,7 @@ class Batch {
   constructor(readonly id: string, readonly body: string, readonly bytes: u64) {}
 }
 
-class BillingRoot extends RootContext {
-  readonly stream: StreamConfig = new StreamConfig();
+class BillingRoot extends KafkaRoot {
   tenantKey: i32 = KEY_CLIENT_ID;
   flushSeconds: i32 = 10;
   collector: string = "billing_collector";
@@ -53,33 +52,29 @@ class BillingRoot extends RootContext {
   /** Idempotent batches already billed, on any worker (shared data under "billing.seq."). */
   readonly acked: ProduceDedupe = new ProduceDedupe("billing");
 
-  onConfigure(size: u32): bool {
-    const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
-    if (text.length > 0) {
-      const errors = new Array<string>();
-      const doc = parseJson(text, errors);
-      if (doc == null) { logError("billing: configuration is not JSON: " + errors[0]); return false; }
-      const problem = readStreamConfig(doc, this.stream);
-      if (problem.length > 0) { logError("billing: configuration: " + problem); return false; }
+  constructor(id: u32) { super(id, "billing"); }
+
+  configure(doc: JsonValue | null): string {
+    if (doc != null) {
       const key = doc.get("tenant_key");
       if (key != null) {
         const at = key.kind == JsonKind.String ? KEYS.indexOf(key.str) : -1;
-        if (at < 0) { logError("billing: configuration: tenant_key: must be one of " + KEYS.join(", ")); return false; }
+        if (at < 0) { return "tenant_key: must be one of " + KEYS.join(", "); }
         this.tenantKey = at;
       }
       const flush = doc.get("flush_seconds");
       if (flush != null) {
-        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { logError("billing: configuration: flush_seconds: must be a whole number from 1 to 3600"); return false; }
+        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { return "flush_seconds: must be a whole number from 1 to 3600"; }
         this.flushSeconds = <i32>flush.num;
       }
       const cluster = doc.get("collector_cluster");
       if (cluster != null) {
-        if (cluster.kind != JsonKind.String || cluster.str.length == 0) { logError("billing: configuration: collector_cluster: must be a non-empty string"); return false; }
+        if (cluster.kind != JsonKind.String || cluster.str.length == 0) { return "collector_cluster: must be a non-empty string"; }
         this.collector = cluster.str;
       }
       const max = doc.get("max_pending_batches");
       if (max != null) {
-        if (max.kind != JsonKind.Number || max.num < 1 || max.num > 100000 || max.num != Math.floor(max.num)) { logError("billing: configuration: max_pending_batches: must be a whole number from 1 to 100000"); return false; }
+        if (max.kind != JsonKind.Number || max.num < 1 || max.num > 100000 || max.num != Math.floor(max.num)) { return "max_pending_batches: must be a whole number from 1 to 100000"; }
         this.maxPending = <i32>max.num;
       }
     }
@@ -91,7 +86,7 @@ class BillingRoot extends RootContext {
     this.nonce = nowNanos().toString(36) + "-" + this.id.toString(36) + "-" + (<u64>(Math.random() * 1e15)).toString(36);
     setTickPeriod(<u32>this.flushSeconds * 1000);
     logInfo("billing: configured, tenant by " + KEYS[this.tenantKey] + ", flushing every " + this.flushSeconds.toString() + " s to cluster " + this.collector);
-    return true;
+    return "";
   }
 
   /** The tenant's Envoy counters, in the order of Usage's fields. */
@@ -166,7 +161,7 @@ class BillingConnection extends KafkaConnection {
   private readonly identity: SaslIdentity = new SaslIdentity();
   private counters: Array<Counter> | null = null;
 
-  constructor(id: u32, readonly b: BillingRoot) { super(id, b, b.stream); }
+  constructor(id: u32, readonly b: BillingRoot) { super(id, b); }
 
   private setTenant(t: string): void {
     this.tenant = t;

@@ -5,32 +5,25 @@
 //   wasmcustom.kafka_observe.bytes.direction_request|response
 export * from "../../../assembly/exports";
 import {
-  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo,
-  KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, StreamConfig, apiName, parseJson, readStreamConfig,
+  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, JsonValue,
+  KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, apiName,
 } from "../../../assembly/index";
 
-class ObserveRoot extends RootContext {
-  readonly stream: StreamConfig = new StreamConfig();
+// KafkaRoot reads the configuration and applies the stream settings; this plugin has none of its own.
+class ObserveRoot extends KafkaRoot {
   requests: CounterFamily | null = null;
   responses: CounterFamily | null = null;
   requestBytes: Counter | null = null;
   responseBytes: Counter | null = null;
 
-  onConfigure(size: u32): bool {
-    const text = String.UTF8.decode(this.pluginConfiguration(size));
-    if (text.trim().length > 0) {
-      const errors = new Array<string>();
-      const doc = parseJson(text, errors);
-      if (doc == null) { logError("kafka-observe: configuration is not JSON: " + errors[0]); return false; }
-      const problem = readStreamConfig(doc, this.stream);
-      if (problem.length > 0) { logError("kafka-observe: configuration: " + problem); return false; }
-    }
+  constructor(id: u32) { super(id, "kafka-observe"); }
+
+  configure(doc: JsonValue | null): string {
     this.requests = new CounterFamily("kafka_observe.requests", "api");
     this.responses = new CounterFamily("kafka_observe.responses", "api");
     this.requestBytes = new Counter("kafka_observe.bytes.direction_request");
     this.responseBytes = new Counter("kafka_observe.bytes.direction_response");
-    logInfo("kafka-observe: configured, max frame " + this.stream.maxFrameSize.toString() + " bytes");
-    return true;
+    return "";
   }
 
   createConnectionContext(id: u32): ConnectionContext | null {
@@ -41,7 +34,7 @@ class ObserveRoot extends RootContext {
 class ObserveConnection extends KafkaConnection {
   private readonly r: ObserveRoot;
   constructor(id: u32, root: ObserveRoot) {
-    super(id, root, root.stream);
+    super(id, root);
     this.r = root;
   }
 

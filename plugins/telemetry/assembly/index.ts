@@ -26,7 +26,7 @@ export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, Gauge, Histogram, CounterFamily, FilterStatus, PeerType,
   logError, logInfo, setTickPeriod, nowNanos, httpCall, connection, tagName, getSharedData, setSharedData, Status,
-  KafkaConnection, KafkaRequest, KafkaResponse, StreamConfig, parseJson, readStreamConfig, JsonKind, apiName, checkDecoded,
+  KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
   SaslAuthenticateResponse, jsonQuote, TopicNames, topicIdHex, SaslIdentity, ProducePlan, ProduceDedupe,
@@ -75,8 +75,7 @@ class TopicMetrics {
   get acks0Records(): Counter { let c = this._acks0Records; if (c == null) { c = this.counter("kafka.topic.produced_acks0_records"); this._acks0Records = c; } return c; }
 }
 
-class TelemetryRoot extends RootContext {
-  readonly stream: StreamConfig = new StreamConfig();
+class TelemetryRoot extends KafkaRoot {
   collector: string = "";
   flushSeconds: i32 = 10;
   private apis: Map<i32, ApiMetrics> = new Map();
@@ -91,23 +90,19 @@ class TelemetryRoot extends RootContext {
   /** Idempotent batches already counted, on any worker (shared data under "telemetry.seq."; billing keeps its own). */
   readonly acked: ProduceDedupe = new ProduceDedupe("telemetry");
 
-  onConfigure(size: u32): bool {
+  constructor(id: u32) { super(id, "telemetry"); }
+
+  configure(doc: JsonValue | null): string {
     this.stream.recordLatency = true;
-    const text = String.UTF8.decode(this.pluginConfiguration(size)).trim();
-    if (text.length > 0) {
-      const errors = new Array<string>();
-      const doc = parseJson(text, errors);
-      if (doc == null) { logError("telemetry: configuration is not JSON: " + errors[0]); return false; }
-      const problem = readStreamConfig(doc, this.stream);
-      if (problem.length > 0) { logError("telemetry: configuration: " + problem); return false; }
+    if (doc != null) {
       const flush = doc.get("flush_seconds");
       if (flush != null) {
-        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { logError("telemetry: configuration: flush_seconds: must be a whole number from 1 to 3600"); return false; }
+        if (flush.kind != JsonKind.Number || flush.num < 1 || flush.num > 3600 || flush.num != Math.floor(flush.num)) { return "flush_seconds: must be a whole number from 1 to 3600"; }
         this.flushSeconds = <i32>flush.num;
       }
       const cluster = doc.get("collector_cluster");
       if (cluster != null) {
-        if (cluster.kind != JsonKind.String) { logError("telemetry: configuration: collector_cluster: must be a string"); return false; }
+        if (cluster.kind != JsonKind.String) { return "collector_cluster: must be a string"; }
         this.collector = cluster.str;
       }
     }
@@ -115,7 +110,7 @@ class TelemetryRoot extends RootContext {
     this.total = new Counter("kafka.connections.total");
     setTickPeriod(<u32>this.flushSeconds * 1000);
     logInfo("telemetry: configured, flushing flow edges every " + this.flushSeconds.toString() + " s");
-    return true;
+    return "";
   }
 
   api(key: i16): ApiMetrics {
@@ -210,7 +205,7 @@ class TelemetryConnection extends KafkaConnection {
   private readonly codes: Array<i16> = [];
   private readonly sum: TopicSum = new TopicSum();
 
-  constructor(id: u32, readonly t: TelemetryRoot) { super(id, t, t.stream); }
+  constructor(id: u32, readonly t: TelemetryRoot) { super(id, t); }
 
   onNewConnection(): FilterStatus {
     (this.t.active as Gauge).add(1);
