@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { benchProxy } from "./proxy.js";
 import { benchPii } from "./pii.js";
 import { benchCodec } from "./codec.js";
+import { benchRecords } from "./records.js";
 
 const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR]
 
@@ -12,6 +13,8 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
           interleaved in the same rounds, with the after/before ratios
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
+  records the record layer: passthrough, identity transform, uppercase, handwritten uppercase, per codec
+          [--mib N] [--rounds N]
 `;
 
 async function main(): Promise<void> {
@@ -25,6 +28,8 @@ async function main(): Promise<void> {
     await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(","), baseline: values.baseline });
   } else if (suite === "codec") {
     await benchCodec();
+  } else if (suite === "records") {
+    await benchRecords({ mib: Number(values.mib), rounds: Number(values.rounds) });
   } else if (suite === "pii") {
     await benchPii({ mib: Number(values.mib) });
   } else {

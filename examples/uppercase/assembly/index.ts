@@ -12,8 +12,8 @@ class Uppercase extends RecordTransform {
     const value = record.value;
     if (value == null) return;
     for (let i = 0; i < value.length; i++) {
-      const c = value[i];
-      if (c >= 0x61 && c <= 0x7a) value[i] = c - 0x20; // a-z to A-Z, in place: same length
+      const c = unchecked(value[i]); // i < length: no bounds check needed
+      if (c >= 0x61 && c <= 0x7a) unchecked(value[i] = c - 0x20); // a-z to A-Z, in place: same length
     }
     record.edited();
   }
