@@ -140,3 +140,39 @@ test("pii-filter refuses invalid configurations, naming the field", async () => 
   const ok = await PluginHost.load(rootPath("build", "pii-filter.wasm"), { configuration: JSON.stringify({ detectors: ["email"], secret_keys: ["pin"] }) });
   assert.equal(ok.configured, true);
 });
+
+test("every Kafka plugin gets the shared stream settings checked by the library, naming the field", async () => {
+  // kafka-guard and uppercase have no settings of their own: only KafkaRoot can refuse these.
+  const modules = [
+    rootPath("build", "fixtures", "kafka-guard.wasm"),
+    rootPath("build", "examples", "uppercase.wasm"),
+    rootPath("build", "kafka-observe.wasm"),
+    rootPath("build", "billing.wasm"),
+  ];
+  const cases: [string, RegExp][] = [
+    [JSON.stringify({ on_malformed: "bogus" }), /on_malformed: must be "close" or "passthrough"/],
+    [JSON.stringify({ vm_memory_budget_bytes: 12 }), /vm_memory_budget_bytes: must be a whole number/],
+    ["{not json", /configuration is not JSON/],
+    ["[1, 2]", /configuration must be a JSON object/],
+  ];
+  for (const wasm of modules) {
+    for (const [config, why] of cases) {
+      const host = await PluginHost.load(wasm, { configuration: config });
+      assert.equal(host.configured, false, `${wasm}: ${config}`);
+      assert.ok(host.logs.some((l) => l.level === "error" && why.test(l.message)), `${wasm}: ${config}: ${host.logs.map((l) => l.message).join(" | ")}`);
+    }
+    const ok = await PluginHost.load(wasm, { configuration: JSON.stringify({ max_frame_bytes: 1 << 20 }) });
+    assert.equal(ok.configured, true, `${wasm}: ${ok.logs.map((l) => l.message).join(" | ")}`);
+  }
+});
+
+test("the record layer refuses its own settings' bad values, naming the field", async () => {
+  for (const [config, why] of [
+    [JSON.stringify({ on_unknown_topic: "ignore" }), /on_unknown_topic: must be "reject", "close" or "passthrough"/],
+    [JSON.stringify({ max_decompressed_bytes: 10 }), /max_decompressed_bytes: must be a whole number/],
+  ] as [string, RegExp][]) {
+    const host = await PluginHost.load(rootPath("build", "examples", "uppercase.wasm"), { configuration: config });
+    assert.equal(host.configured, false, config);
+    assert.ok(host.logs.some((l) => l.level === "error" && why.test(l.message)), `${config}: ${host.logs.map((l) => l.message).join(" | ")}`);
+  }
+});
