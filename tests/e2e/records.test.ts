@@ -1,6 +1,7 @@
 // The record layer in the real Envoy in front of the real broker, with examples/uppercase: every
 // value produced to topic `lowercase` is stored uppercased, whatever the client, codec,
-// idempotence or transaction; every other topic passes byte-identical.
+// idempotence or transaction; every other topic passes byte-identical. (kafkajs produces here,
+// but does not consume: without codec plugins it cannot read the snappy, lz4 and zstd batches.)
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -113,11 +114,6 @@ describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () =>
 
   test("the Java consumer (CRC checks on, read_committed) reads the same", async () => {
     const got = await javaClients.consume(stack.bootstrap, TOPIC, committed.length, ["check.crcs=true", "isolation.level=read_committed"]);
-    assert.deepEqual([...got].sort(), committed.map(upper).sort());
-  });
-
-  test("kafkajs reads the same", async () => {
-    const got = await kafkajsClient.consume(stack.bootstrap, TOPIC, committed.length);
     assert.deepEqual([...got].sort(), committed.map(upper).sort());
   });
 

@@ -33,6 +33,8 @@ public class TxProducer {
       for (int i = 0; i < lines.size(); i += batch) {
         producer.beginTransaction();
         for (int j = i; j < Math.min(lines.size(), i + batch); j++) producer.send(new ProducerRecord<>(args[1], "k" + j, lines.get(j)));
+        // Flushed first, so an aborted transaction's batches do reach the broker (abort alone drops unsent ones).
+        producer.flush();
         if (commit) producer.commitTransaction(); else producer.abortTransaction();
       }
     }
