@@ -57,6 +57,7 @@ export class RecordConnection extends KafkaConnection {
     if (req.apiKey != PRODUCE || !this.transform.scope.produce) return;
     const p = this.produce;
     const answers = p.handle(req, this.client(req.clientId));
+    recordMetrics().flush();
     if (p.unseenReason.length > 0) streamWarnings().log("record layer: a produce went on unseen by the plugin: " + p.unseenReason);
     if (p.closeReason.length > 0) { this.giveUp(Direction.Request, "record layer: " + p.closeReason, MalformedPolicy.Close); return; }
     const inflight = req.inflight;
@@ -75,6 +76,7 @@ export class RecordConnection extends KafkaConnection {
     if (k != FETCH || !resp.hasBody) return;
     const f = this.fetch;
     f.handle(resp, this.client(resp.request.clientId));
+    recordMetrics().flush();
     if (f.unseenReason.length > 0) streamWarnings().log("record layer: a fetch response went on unseen by the plugin: " + f.unseenReason);
     if (f.closeReason.length > 0) this.giveUp(Direction.Response, "record layer: " + f.closeReason, MalformedPolicy.Close);
   }

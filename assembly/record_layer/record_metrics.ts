@@ -1,44 +1,72 @@
 // Counters of the record layer, named after the plugin as the stream layer's are:
 //   kafka_records.<plugin>.<counter>
 // Defined once per VM on first use (a host call, which top-level code must not make).
+// Counts add up in the VM and reach Envoy once per request or response (flush): a host call per
+// record would cost more than an identity transform's whole record walk.
 import { Counter, plugin } from "../proxywasm/index";
 import { metricSegment } from "../stream/stream_metrics";
 
+/** A counter whose increments wait in the VM until flush(). */
+export class Tally {
+  private pending: u64 = 0;
+  private readonly counter: Counter;
+  constructor(name: string) { this.counter = new Counter(name); }
+  increment(by: u64 = 1): void { this.pending += by; }
+  flush(): void {
+    if (this.pending == 0) return;
+    this.counter.increment(this.pending);
+    this.pending = 0;
+  }
+  /** What Envoy has, plus what waits. */
+  get(): u64 { return this.counter.get() + this.pending; }
+}
+
 export class RecordMetrics {
   /** Records handed to the plugin. */
-  readonly records: Counter;
-  readonly edited: Counter;
-  readonly replaced: Counter;
-  readonly dropped: Counter;
+  readonly records: Tally;
+  readonly edited: Tally;
+  readonly replaced: Tally;
+  readonly dropped: Tally;
   /** Drops in idempotent or transactional produce batches, kept as records with an empty value. */
-  readonly emptied: Counter;
-  readonly rejectedPartitions: Counter;
+  readonly emptied: Tally;
+  readonly rejectedPartitions: Tally;
   /** Batches written again (a length changed, or a compressed batch's records changed). */
-  readonly batchesRewritten: Counter;
+  readonly batchesRewritten: Tally;
   /** Uncompressed batches patched in place (only the CRC recomputed). */
-  readonly batchesPatched: Counter;
+  readonly batchesPatched: Tally;
   /** Batches the layer could not handle (malformed, unknown codec, over the decompression limits). */
-  readonly unsupported: Counter;
+  readonly unsupported: Tally;
   /** Partitions whose topic id no Metadata response had named. */
-  readonly unknownTopics: Counter;
+  readonly unknownTopics: Tally;
   /** Partitions forwarded unseen under a `passthrough` policy. */
-  readonly passedUnseen: Counter;
+  readonly passedUnseen: Tally;
   /** Fetch partial trailing batches left out (seeEveryRecord). */
-  readonly partialTailsCut: Counter;
+  readonly partialTailsCut: Tally;
+
+  private readonly all: Array<Tally> = [];
 
   constructor(prefix: string) {
-    this.records = new Counter(prefix + "records");
-    this.edited = new Counter(prefix + "records_edited");
-    this.replaced = new Counter(prefix + "records_replaced");
-    this.dropped = new Counter(prefix + "records_dropped");
-    this.emptied = new Counter(prefix + "records_emptied");
-    this.rejectedPartitions = new Counter(prefix + "rejected_partitions");
-    this.batchesRewritten = new Counter(prefix + "batches_rewritten");
-    this.batchesPatched = new Counter(prefix + "batches_patched");
-    this.unsupported = new Counter(prefix + "unsupported_batches");
-    this.unknownTopics = new Counter(prefix + "unknown_topic_ids");
-    this.passedUnseen = new Counter(prefix + "partitions_passed_unseen");
-    this.partialTailsCut = new Counter(prefix + "partial_tails_cut");
+    this.records = new Tally(prefix + "records");
+    this.edited = new Tally(prefix + "records_edited");
+    this.replaced = new Tally(prefix + "records_replaced");
+    this.dropped = new Tally(prefix + "records_dropped");
+    this.emptied = new Tally(prefix + "records_emptied");
+    this.rejectedPartitions = new Tally(prefix + "rejected_partitions");
+    this.batchesRewritten = new Tally(prefix + "batches_rewritten");
+    this.batchesPatched = new Tally(prefix + "batches_patched");
+    this.unsupported = new Tally(prefix + "unsupported_batches");
+    this.unknownTopics = new Tally(prefix + "unknown_topic_ids");
+    this.passedUnseen = new Tally(prefix + "partitions_passed_unseen");
+    this.partialTailsCut = new Tally(prefix + "partial_tails_cut");
+    const all = this.all;
+    all.push(this.records); all.push(this.edited); all.push(this.replaced); all.push(this.dropped);
+    all.push(this.emptied); all.push(this.rejectedPartitions); all.push(this.batchesRewritten); all.push(this.batchesPatched);
+    all.push(this.unsupported); all.push(this.unknownTopics); all.push(this.passedUnseen); all.push(this.partialTailsCut);
+  }
+
+  /** Hands what was counted to Envoy: once per request or response. */
+  flush(): void {
+    for (let i = 0; i < this.all.length; i++) this.all[i].flush();
   }
 }
 
