@@ -6,4 +6,5 @@ export * from "./kafka/index";
 export * from "./stream/index";
 export { JsonValue, JsonKind, JsonParser, parseJson } from "./config/json";
 export { readStreamConfig } from "./config/stream_config";
+export { Regex, wholeMatchRegex, matchesWhole } from "./text/regex";
 export { budgetLimit, budgetInUse, budgetRemaining, budgetPeak, reserveTransient } from "./runtime/budget";
