@@ -13,6 +13,8 @@ const WASM = rootPath("build", "examples", "topic-policy.wasm");
 const CREATE_TOPICS = 19, METADATA = 3;
 const POLICY_VIOLATION = 44, INVALID_TOPIC_EXCEPTION = 17, UNKNOWN_TOPIC_OR_PARTITION = 3;
 const CONFIG = { name_pattern: "[a-z0-9-]+\\.(events|commands)", min_partitions: 3, min_replication_factor: 2 };
+/** The same rules, on brokers whose defaults meet them: auto-creation is then checked by name only. */
+const WITH_DEFAULTS = { ...CONFIG, default_partitions: 3, default_replication_factor: 2 };
 
 /** The versions the compiled codec knows for an API, from its generated table. */
 function codecVersions(apiKey: number): number[] {
@@ -234,7 +236,7 @@ function metadataAnswer(names: string[], existing: string[]): object {
 for (const version of codecVersions(METADATA)) {
   test(`Metadata v${version}: a name breaking name_pattern is never auto-created; an existing one stays visible`, async () => {
     const d = await codec();
-    const host = await policy();
+    const host = await policy(WITH_DEFAULTS);
     const conn = host.connect();
     const names = ["orders.events", "Bad_Name", "legacy_topic"];
     const sent = frames(conn.fromClient(requestFrame(d, METADATA, version, 21, metadataRequest(version, names, true))));
@@ -263,7 +265,7 @@ for (const version of codecVersions(METADATA)) {
 
 test("Metadata without auto-creation, or naming only allowed topics, is forwarded byte-identical", async () => {
   const d = await codec();
-  const host = await policy();
+  const host = await policy(WITH_DEFAULTS);
   const conn = host.connect();
   for (const frame of [
     requestFrame(d, METADATA, 12, 1, metadataRequest(12, ["Bad_Name"], false)),
@@ -272,6 +274,24 @@ test("Metadata without auto-creation, or naming only allowed topics, is forwarde
     requestFrame(d, METADATA, 3, 4, metadataRequest(3, ["orders.events"], true)),
   ]) assert.ok(conn.fromClient(frame).equals(frame));
   assert.equal(host.metric("topic_policy.auto_creation_blocked") ?? 0n, 0n);
+});
+
+test("Metadata: when the broker's defaults are below a minimum (or not configured), no name is auto-created", async () => {
+  const d = await codec();
+  for (const config of [CONFIG, { ...CONFIG, default_partitions: 1, default_replication_factor: 2 }]) {
+    const host = await policy(config);
+    const conn = host.connect();
+    // v12: the flag is turned off; the broker's answer (unknown: create it properly) passes unchanged.
+    const sent = decodeRequest(d, frames(conn.fromClient(requestFrame(d, METADATA, 12, 1, metadataRequest(12, ["orders.events"], true))))[0]);
+    assert.equal(sent.body.allowAutoTopicCreation, false, JSON.stringify(config));
+    const answer = responseFrame(d, METADATA, 12, 1, metadataAnswer(["orders.events"], []));
+    assert.ok(conn.fromBroker(answer).equals(answer));
+    // v3 cannot turn it off: the name leaves the request and comes back unknown, not invalid.
+    const old = decodeRequest(d, frames(conn.fromClient(requestFrame(d, METADATA, 3, 2, metadataRequest(3, ["orders.events", "users.events"], true))))[0]);
+    assert.deepEqual(old.body.topics, []);
+    const resp = decodeResponse(d, METADATA, 3, frames(conn.fromBroker(responseFrame(d, METADATA, 3, 2, metadataAnswer([], []))))[0]);
+    assert.deepEqual(resp.body.topics.map((t: any) => [t.name, t.errorCode]), [["orders.events", UNKNOWN_TOPIC_OR_PARTITION], ["users.events", UNKNOWN_TOPIC_OR_PARTITION]]);
+  }
 });
 
 test("Metadata v0 naming only forbidden topics is answered by the plugin (an empty v0 list would mean every topic)", async () => {

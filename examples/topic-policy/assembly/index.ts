@@ -3,8 +3,10 @@
 // created:
 //   - CreateTopics: each topic that breaks a rule is answered POLICY_VIOLATION with a message
 //     naming the rule; the others go to the broker; the client gets one response, in request order.
-//   - Metadata that allows auto-creation: a name that breaks name_pattern is never auto-created
-//     (README.md explains how and why).
+//   - Metadata that allows auto-creation: no topic is auto-created that breaks a rule: a name
+//     that breaks name_pattern, or any name when the broker's defaults (default_partitions,
+//     default_replication_factor) are below the minimums or not configured (README.md explains
+//     how and why).
 // Produce never creates topics (the broker answers UNKNOWN_TOPIC_OR_PARTITION), so it passes.
 //
 // Configuration (JSON; config.ts checks it):
@@ -20,7 +22,7 @@ import {
   POLICY_VIOLATION, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
 } from "../../../assembly/index";
 import { PolicyConfig, readPolicyConfig } from "./config";
-import { breaksNameRule, createViolation } from "./rules";
+import { breaksNameRule, createViolation, autoCreateViolation } from "./rules";
 
 const METADATA: i16 = 3;
 const CREATE_TOPICS: i16 = 19;
@@ -64,7 +66,10 @@ class CreateTopicsVerdicts {
 
 /** Carried from a Metadata request to its response: the names auto-creation must not make. */
 class BlockedNames {
-  names: Array<string> = [];
+  /** Names that break name_pattern: they can never exist, so clients are told at once. */
+  invalid: Array<string> = [];
+  /** Names that pass it but would be auto-created below a minimum: an administrator may still create them. */
+  counts: Array<string> = [];
   /** Removed from the request (before v4), so the response gets an entry added for each. */
   removed: bool = false;
 }
@@ -171,7 +176,6 @@ class PolicyConnection extends KafkaConnection {
   private metadata(req: KafkaRequest): void {
     const version = req.apiVersion;
     const config = this.policy.config;
-    if (config.nameRegex == null) return;
     const r = req.body();
     const md = MetadataRequest.decodeFrom(r, version);
     const err = checkDecoded(r, "MetadataRequest", version);
@@ -185,17 +189,20 @@ class PolicyConnection extends KafkaConnection {
     for (let i = 0; i < topics.length; i++) {
       const name = topics[i].name;
       // Topics asked for by id only (v10+) are never auto-created.
-      if (name != null && breaksNameRule(config, name)) {
-        if (!blocked.names.includes(name)) blocked.names.push(name);
+      if (name == null) { kept.push(topics[i]); continue; }
+      if (breaksNameRule(config, name)) {
+        if (!blocked.invalid.includes(name)) blocked.invalid.push(name);
+      } else if (autoCreateViolation(config, name) != null) {
+        if (!blocked.counts.includes(name)) blocked.counts.push(name);
       } else {
         kept.push(topics[i]);
       }
     }
-    if (blocked.names.length == 0) return;
+    if (blocked.invalid.length == 0 && blocked.counts.length == 0) return;
     (this.policy.autoCreationBlocked as Counter).increment();
     if (version >= METADATA_AUTO_CREATE_FLAG) {
       // Every topic stays in the request, so the client still learns about topics that already
-      // exist under a name the rule forbids; only auto-creation is turned off.
+      // exist under a name the rules forbid; only auto-creation is turned off.
       md.allowAutoTopicCreation = false;
     } else {
       // Before v4 the broker may always auto-create: the names leave the request.
@@ -203,7 +210,7 @@ class PolicyConnection extends KafkaConnection {
       if (kept.length == 0 && version == 0) {
         // An empty v0 list asks for every topic: answered here instead.
         const resp = new MetadataResponse();
-        for (let i = 0; i < blocked.names.length; i++) resp.topics.push(invalidTopic(blocked.names[i]));
+        addBlocked(resp, blocked);
         req.respond(encodeMetadataResponse(resp, version));
         return;
       }
@@ -212,13 +219,16 @@ class PolicyConnection extends KafkaConnection {
     const w = Writer.sized(md.size(version));
     md.encode(w, version);
     req.replaceBody(w.buffer);
+    // The response needs changing only when names were removed or some break name_pattern.
     const inflight = req.inflight;
-    if (inflight != null) inflight.userData = blocked;
+    if (inflight != null && (blocked.removed || blocked.invalid.length > 0)) inflight.userData = blocked;
   }
 
   /**
-   * A blocked name the broker does not have becomes INVALID_TOPIC_EXCEPTION: clients fail at
-   * once instead of waiting for a topic that will never appear.
+   * A name that breaks name_pattern and that the broker does not have becomes
+   * INVALID_TOPIC_EXCEPTION: clients fail at once instead of waiting for a topic that will never
+   * appear. Names removed from an old request are added back as the broker would have answered
+   * them without auto-creation.
    */
   private fixMetadata(resp: KafkaResponse, blocked: BlockedNames): void {
     const version = resp.apiVersion;
@@ -229,11 +239,17 @@ class PolicyConnection extends KafkaConnection {
     for (let i = 0; i < md.topics.length; i++) {
       const t = md.topics[i];
       const name = t.name;
-      if (name != null && t.errorCode == UNKNOWN_TOPIC_OR_PARTITION && blocked.names.includes(name)) t.errorCode = INVALID_TOPIC_EXCEPTION;
+      if (name != null && t.errorCode == UNKNOWN_TOPIC_OR_PARTITION && blocked.invalid.includes(name)) t.errorCode = INVALID_TOPIC_EXCEPTION;
     }
-    if (blocked.removed) for (let i = 0; i < blocked.names.length; i++) md.topics.push(invalidTopic(blocked.names[i]));
+    if (blocked.removed) addBlocked(md, blocked);
     resp.replaceBody(encodeMetadataResponse(md, version));
   }
+}
+
+/** Entries for names removed from a request: never-valid names as invalid, the others as unknown. */
+function addBlocked(md: MetadataResponse, blocked: BlockedNames): void {
+  for (let i = 0; i < blocked.invalid.length; i++) md.topics.push(topicError(blocked.invalid[i], INVALID_TOPIC_EXCEPTION));
+  for (let i = 0; i < blocked.counts.length; i++) md.topics.push(topicError(blocked.counts[i], UNKNOWN_TOPIC_OR_PARTITION));
 }
 
 function violationResult(v: Verdict): CreateTopicsResponse_CreatableTopicResult {
@@ -244,10 +260,10 @@ function violationResult(v: Verdict): CreateTopicsResponse_CreatableTopicResult 
   return t;
 }
 
-function invalidTopic(name: string): MetadataResponse_MetadataResponseTopic {
+function topicError(name: string, errorCode: i16): MetadataResponse_MetadataResponseTopic {
   const t = new MetadataResponse_MetadataResponseTopic();
   t.name = name;
-  t.errorCode = INVALID_TOPIC_EXCEPTION;
+  t.errorCode = errorCode;
   return t;
 }
 

@@ -48,3 +48,15 @@ export function createViolation(c: PolicyConfig, t: CreateTopicsRequest_Creatabl
   if (p != null) return p;
   return countMessage(t.name, "min_replication_factor", "replication factor", replicas, c.minReplicationFactor, c.defaultReplicationFactor, "default_replication_factor");
 }
+
+/**
+ * Why a topic the broker auto-creates (with its default partition count and replication
+ * factor, which the request cannot choose) would break a count rule, or null when it would not.
+ */
+export function autoCreateViolation(c: PolicyConfig, name: string): string | null {
+  const t = new CreateTopicsRequest_CreatableTopic();
+  t.name = name;
+  t.numPartitions = -1;
+  t.replicationFactor = -1;
+  return createViolation(c, t);
+}
