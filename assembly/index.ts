@@ -7,4 +7,8 @@ export * from "./stream/index";
 export { JsonValue, JsonKind, JsonParser, parseJson } from "./config/json";
 export { readStreamConfig } from "./config/stream_config";
 export { Regex, wholeMatchRegex, matchesWhole } from "./text/regex";
+export { parseJsonBytes } from "./json/bytes";
+export { writeJson, quoteJson } from "./json/writer";
+export { jsonString, jsonRemove } from "./json/edit";
+export { isValidUtf8 } from "./json/utf8";
 export { budgetLimit, budgetInUse, budgetRemaining, budgetPeak, reserveTransient } from "./runtime/budget";
