@@ -21,6 +21,11 @@ const POLICY_VIOLATION = 44, UNKNOWN_TOPIC_OR_PARTITION = 3, CREATE_TOPICS = 19;
 
 /** The broker's topics, asked on its own listener with Metadata v1 (null topics: all of them). */
 async function brokerTopics(stack: Stack, d: Dissector): Promise<string[]> {
+  return [...(await brokerPartitions(stack, d)).keys()].sort();
+}
+
+/** Each of the broker's topics and its partition count, from its own listener. */
+async function brokerPartitions(stack: Stack, d: Dissector): Promise<Map<string, number>> {
   const conn = await RawConnection.connect(stack.kafka.config.port);
   try {
     const nullArray = Buffer.alloc(4); nullArray.writeInt32BE(-1);
@@ -28,7 +33,7 @@ async function brokerTopics(stack: Stack, d: Dissector): Promise<string[]> {
     const r = await conn.next(10000);
     const body = d.decodeBody(3, 1, true, r.body);
     assert.ok(body.ok, body.text);
-    return JSON.parse(body.text).topics.map((t: any) => t.name).filter((n: string) => !n.startsWith("__")).sort();
+    return new Map(JSON.parse(body.text).topics.filter((t: any) => !t.name.startsWith("__")).map((t: any) => [t.name, t.partitions.length]));
   } finally {
     conn.socket.destroy();
   }
@@ -165,6 +170,8 @@ describe("topic-policy in Envoy", { timeout: 900000 }, () => {
     assert.equal(java.error, "InvalidTopicException", JSON.stringify(java));
     const topics = await brokerTopics(stack, d);
     assert.ok(topics.includes("js-auto.events") && topics.includes("java-auto.events"), topics.join(","));
+    // Auto-created with the broker's num.partitions, which the configuration's default_partitions states.
+    assert.equal((await brokerPartitions(stack, d)).get("js-auto.events"), CONFIG.default_partitions);
     assert.ok(!topics.includes("JS_Auto_Bad") && !topics.includes("Java_Auto_Bad"), topics.join(","));
   });
 
