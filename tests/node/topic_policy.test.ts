@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { PluginHost, EmulatedConnection } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
+import { prng } from "../tools/prng.js";
 
 const WASM = rootPath("build", "examples", "topic-policy.wasm");
 const CREATE_TOPICS = 19, METADATA = 3;
@@ -341,4 +342,43 @@ test("unreadable CreateTopics and Metadata requests are refused (the connection 
     }
   }
   assert.equal(host.trapped, null);
+});
+
+test("fuzz: mutated CreateTopics and Metadata requests, and mutated broker answers to rewritten ones, never trap", async () => {
+  const d = await codec();
+  const rnd = prng(4404);
+  const host = await policy(WITH_DEFAULTS);
+  const seeds: { apiKey: number; version: number; request: Buffer; answer: (fwd: Buffer) => Buffer }[] = [];
+  for (const version of codecVersions(CREATE_TOPICS)) {
+    seeds.push({ apiKey: CREATE_TOPICS, version, request: requestFrame(d, CREATE_TOPICS, version, 1, { topics: [GOOD_A, BAD_NAME, GOOD_B], timeoutMs: 100, validateOnly: false }),
+      answer: (fwd) => responseFrame(d, CREATE_TOPICS, version, 1, brokerCreated(decodeRequest(d, fwd).body)) });
+  }
+  for (const version of codecVersions(METADATA)) {
+    seeds.push({ apiKey: METADATA, version, request: requestFrame(d, METADATA, version, 1, metadataRequest(version, ["orders.events", "Bad_Name"], true)),
+      answer: (fwd) => responseFrame(d, METADATA, version, 1, metadataAnswer(decodeRequest(d, fwd).body.topics.map((t: any) => t.name), ["orders.events"])) });
+  }
+  const mutate = (f: Buffer, from: number): Buffer => {
+    const m = Buffer.from(f);
+    for (let k = 0; k < 1 + Math.floor(rnd() * 4); k++) { const at = from + Math.floor(rnd() * (m.length - from)); m[at] = Math.floor(rnd() * 256); }
+    return m;
+  };
+  let rewritten = 0;
+  for (let i = 0; i < 1500; i++) {
+    const seed = seeds[i % seeds.length];
+    const conn = host.connect();
+    if (i % 2 === 0) {
+      // A mutated request (after its size and header), whole.
+      conn.fromClient(mutate(seed.request, 4 + d.requestHeaderLength(seed.request.subarray(4))));
+    } else {
+      // A valid request the plugin rewrites, then a mutated broker answer (after the correlation id).
+      const sent = frames(conn.fromClient(seed.request));
+      if (sent.length === 1 && sent[0].readInt16BE(4) === seed.apiKey) {
+        rewritten++;
+        conn.fromBroker(mutate(seed.answer(sent[0]), 8));
+      }
+    }
+    conn.close();
+    assert.equal(host.trapped, null, `round ${i}`);
+  }
+  assert.ok(rewritten > 300, `${rewritten} rewritten requests answered`);
 });
