@@ -73,17 +73,12 @@ ${byCode.filter((e) => e.retriable).map((e) => `    case ${e.code}:`).join("\n")
 `;
 }
 
-/** The file as the jar says it should be: what \`codegen --error-codes\` writes and the test compares. */
-export function expectedErrorCodesFile(classpath: string): string {
-  return emitErrorCodes(readErrorsEnum(classpath));
-}
-
+/** Writes `file` from the Errors enum on `classpath`, or with `check` only compares it (exit code 1 when it differs). */
 export function writeOrCheckErrorCodes(classpath: string, file: string, check: boolean): number {
-  const text = expectedErrorCodesFile(classpath);
-  const provenance = classpath;
+  const text = emitErrorCodes(readErrorsEnum(classpath));
   if (check) {
     if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
-      process.stderr.write(`codegen --error-codes --check: ${file} differs from Kafka's Errors enum (${provenance}).\nRun \`kafka-proxy-wasm codegen --error-codes\` and commit the result.\n`);
+      process.stderr.write(`codegen --error-codes --check: ${file} differs from Kafka's Errors enum (classpath ${classpath}).\nRun \`kafka-proxy-wasm codegen --error-codes\` and commit the result.\n`);
       return 1;
     }
     process.stdout.write(`codegen --error-codes --check: ${path.relative(process.cwd(), file) || file} is up to date\n`);
