@@ -9,6 +9,8 @@ import { mergeDescriptors } from "./merge.js";
 import { Descriptor } from "./descriptor.js";
 import { fetchDescriptorJars, pinnedReleases } from "../schemas/fetch.js";
 import { rootPath } from "../tools/lib/paths.js";
+import { writeOrCheckErrorCodes, ERROR_CODES_FILE } from "./error_codes.js";
+import { kafkaClasspath } from "../tools/stack/kafka.js";
 
 export const USAGE = `kafka-proxy-wasm codegen [options]
 
@@ -20,6 +22,13 @@ Reads Apache Kafka's protocol descriptors and writes AssemblyScript into --out.
   --out <dir>              default: assembly/kafka/generated
   --apis <list>            only these APIs, by key or name (comma separated)
   --check                  write nothing; exit 1 if the files in --out differ from what would be written
+
+kafka-proxy-wasm codegen --error-codes [--classpath <cp>] [--out <file>] [--check]
+
+Writes every Kafka error code as a named constant, from the Errors enum of the Kafka
+release the stack runs (needs Java). --classpath: kafka-clients and slf4j-api
+(default: the installed broker's .cache/kafka-<version>/libs/*); --out default:
+assembly/kafka/error_codes.ts.
 `;
 
 export interface GeneratedFile { name: string; text: string }
@@ -158,10 +167,15 @@ export async function codegenMain(argv: string[]): Promise<number> {
       out: { type: "string" },
       apis: { type: "string" },
       check: { type: "boolean", default: false },
+      "error-codes": { type: "boolean", default: false },
+      classpath: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) { process.stdout.write(USAGE); return 0; }
+  if (values["error-codes"]) {
+    return writeOrCheckErrorCodes(values.classpath ?? kafkaClasspath(), path.resolve(values.out ?? ERROR_CODES_FILE()), values.check ?? false);
+  }
   let sources = values.descriptors ?? [];
   let provenance: string;
   if (sources.length === 0) {

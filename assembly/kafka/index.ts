@@ -6,6 +6,7 @@ export * from "./generated/api_table";
 export { readProduceAcks } from "./produce_acks";
 export { clampApiVersions } from "./api_versions_clamp";
 export { DecodeError, checkDecoded } from "./decode_error";
+export * from "./error_codes";
 export { RawTaggedField } from "./wire/tagged";
 export { JsonWriter, quote as jsonQuote } from "./wire/json_writer";
 export * from "./generated/messages/index";
