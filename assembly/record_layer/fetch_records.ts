@@ -12,7 +12,7 @@ import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
 import { ClientInfo } from "./client_info";
 import { RecordMetrics } from "./record_metrics";
-import { UNKNOWN_TOPIC_ID } from "./error_codes";
+import { UNKNOWN_TOPIC_ID } from "../kafka/error_codes";
 
 export class FetchRecords {
   closeReason: string = "";

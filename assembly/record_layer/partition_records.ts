@@ -19,7 +19,7 @@ import { RecordTransform } from "./record_transform";
 import { RecordEdit, rewriteRecords } from "./batch_rewrite";
 import { DecompressionAllowance, compressLike } from "./codecs";
 import { RecordMetrics } from "./record_metrics";
-import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE } from "./error_codes";
+import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE } from "../kafka/error_codes";
 
 export enum Verdict {
   /** Forward the field as it came (it may have been patched in place: see `patched`). */

@@ -13,7 +13,7 @@ import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
 import { ClientInfo } from "./client_info";
 import { RecordMetrics } from "./record_metrics";
-import { NONE, UNKNOWN_TOPIC_ID } from "./error_codes";
+import { NONE, UNKNOWN_TOPIC_ID } from "../kafka/error_codes";
 
 export class ProduceRecords {
   /** Set when the connection must be closed (a `close` policy): why. Nothing of the request is forwarded then. */

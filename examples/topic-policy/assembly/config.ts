@@ -1,8 +1,8 @@
 // topic-policy's configuration: the rules a new topic must pass, read from JSON and checked
 // once in on_configure. Every problem is reported naming its field.
-import { JsonValue, JsonKind, Regex, wholeMatchRegex, StreamConfig, readStreamConfig } from "../../../assembly/index";
+import { JsonValue, JsonKind, Regex, wholeMatchRegex } from "../../../assembly/index";
 
-/** Keys the policy reads; the stream layer's keys are allowed too. */
+/** Keys the policy reads; the stream layer's keys (read by KafkaRoot) are allowed too. */
 const POLICY_KEYS = ["name_pattern", "min_partitions", "min_replication_factor", "default_partitions", "default_replication_factor"];
 const STREAM_KEYS = ["max_frame_bytes", "on_malformed", "clamp_api_versions", "max_inflight", "vm_memory_budget_bytes", "on_over_budget"];
 
@@ -16,7 +16,6 @@ export class PolicyConfig {
   /** What the brokers use when a request leaves the count to them (-1); -1: not known. */
   defaultPartitions: i32 = -1;
   defaultReplicationFactor: i32 = -1;
-  readonly stream: StreamConfig = new StreamConfig();
 }
 
 /** A whole number in [min, max], or -1 (which callers report) when `v` is not one. */
@@ -25,8 +24,9 @@ function wholeNumber(v: JsonValue, min: i32, max: i32): i32 {
   return <i32>v.num;
 }
 
-/** Fills `into` from the document; returns "" or the first problem, naming its field. */
-export function readPolicyConfig(doc: JsonValue, into: PolicyConfig): string {
+/** Fills `into` from the document (null: empty); returns "" or the first problem, naming its field. */
+export function readPolicyConfig(doc: JsonValue | null, into: PolicyConfig): string {
+  if (doc == null) return "name_pattern, min_partitions, min_replication_factor: set at least one rule";
   if (doc.kind != JsonKind.Object) return "the configuration must be a JSON object";
   for (let i = 0; i < doc.keys.length; i++) {
     const k = doc.keys[i];
@@ -56,5 +56,5 @@ export function readPolicyConfig(doc: JsonValue, into: PolicyConfig): string {
   if (into.nameRegex == null && into.minPartitions == 0 && into.minReplicationFactor == 0) {
     return "name_pattern, min_partitions, min_replication_factor: set at least one rule";
   }
-  return readStreamConfig(doc, into.stream);
+  return "";
 }

@@ -15,8 +15,8 @@
 //     "default_partitions": 1, "default_replication_factor": 1 }  // what -1 (broker default) means
 export * from "../../../assembly/exports";
 import {
-  RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo,
-  KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, Direction, MalformedPolicy, parseJson, checkDecoded, Writer,
+  RootContext, ConnectionContext, registerRootContext, Counter, logInfo, JsonValue,
+  KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, Direction, MalformedPolicy, checkDecoded, Writer,
   CreateTopicsRequest, CreateTopicsRequest_CreatableTopic, CreateTopicsResponse, CreateTopicsResponse_CreatableTopicResult,
   MetadataRequest, MetadataRequest_MetadataRequestTopic, MetadataResponse, MetadataResponse_MetadataResponseTopic,
   POLICY_VIOLATION, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
@@ -29,26 +29,29 @@ const CREATE_TOPICS: i16 = 19;
 /** Metadata requests before v4 cannot turn auto-creation off: the broker always may. */
 const METADATA_AUTO_CREATE_FLAG: i16 = 4;
 
-class PolicyRoot extends RootContext {
+// KafkaRoot reads the configuration and applies the stream settings; configure() reads the rules.
+class PolicyRoot extends KafkaRoot {
   config: PolicyConfig = new PolicyConfig();
   rejected: Counter | null = null;
   forwarded: Counter | null = null;
   autoCreationBlocked: Counter | null = null;
 
-  onConfigure(size: u32): bool {
-    const errors = new Array<string>();
-    const doc = parseJson(String.UTF8.decode(this.pluginConfiguration(size)), errors);
-    if (doc == null) { logError("topic-policy: configuration is not JSON: " + errors[0]); return false; }
+  constructor(id: u32) { super(id, "topic-policy"); }
+
+  configure(doc: JsonValue | null): string {
+    // Read into a new object: a refused configuration leaves the running one as it was.
     const config = new PolicyConfig();
     const problem = readPolicyConfig(doc, config);
-    if (problem.length > 0) { logError("topic-policy: configuration: " + problem); return false; }
+    if (problem.length > 0) return problem;
     this.config = config;
-    this.rejected = new Counter("topic_policy.rejected_topics");
-    this.forwarded = new Counter("topic_policy.forwarded_topics");
-    this.autoCreationBlocked = new Counter("topic_policy.auto_creation_blocked");
-    logInfo("topic-policy: configured" + (config.namePattern.length > 0 ? ", name_pattern " + config.namePattern : "") +
-      ", min_partitions " + config.minPartitions.toString() + ", min_replication_factor " + config.minReplicationFactor.toString());
-    return true;
+    if (this.rejected == null) {
+      this.rejected = new Counter("topic_policy.rejected_topics");
+      this.forwarded = new Counter("topic_policy.forwarded_topics");
+      this.autoCreationBlocked = new Counter("topic_policy.auto_creation_blocked");
+    }
+    logInfo("topic-policy: " + (config.namePattern.length > 0 ? "name_pattern " + config.namePattern + ", " : "") +
+      "min_partitions " + config.minPartitions.toString() + ", min_replication_factor " + config.minReplicationFactor.toString());
+    return "";
   }
 
   createConnectionContext(id: u32): ConnectionContext | null { return new PolicyConnection(id, this); }
@@ -75,7 +78,7 @@ class BlockedNames {
 }
 
 class PolicyConnection extends KafkaConnection {
-  constructor(id: u32, readonly policy: PolicyRoot) { super(id, policy, policy.config.stream); }
+  constructor(id: u32, readonly policy: PolicyRoot) { super(id, policy); }
 
   // Only CreateTopics and Metadata are read; every other frame passes as it arrives.
   wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return apiKey == CREATE_TOPICS || apiKey == METADATA; }

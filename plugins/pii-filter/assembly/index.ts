@@ -25,13 +25,12 @@
 export * from "../../../assembly/exports";
 import {
   Counter, CounterFamily, logInfo, tagName, JsonValue, MalformedPolicy,
-  RecordTransform, Record, ClientInfo, RecordsPolicy, registerRecordTransform,
+  RecordTransform, Record, ClientInfo, RecordsPolicy, registerRecordTransform, POLICY_VIOLATION,
 } from "../../../assembly/index";
 import { Tokenizer } from "./edits";
 import { Scanner, ACTION_NAMES } from "./scanner";
 import { PiiConfig, RuleSet, readPiiConfig } from "./config";
 
-const POLICY_VIOLATION: i16 = 44;
 /** Matches per (topic, detector) get their own counter up to this many pairs; then topic "_other". */
 const TOPIC_COUNTERS = 2000;
 
