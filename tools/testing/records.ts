@@ -1,5 +1,8 @@
-// RecordBatch v2 builders for tests: small records, optional producer id, optional gzip.
+// Record batches for tests: RecordBatch v2 built from plain records (any codec) and read back,
+// and the lower-level builders the repository's own tests use (literal-only Snappy, stored LZ4,
+// legacy message sets). Part of the test kit (kafka-proxy-wasm/testing).
 import zlib from "node:zlib";
+import type { KafkaCodec } from "./kafka.js";
 
 export function varint(n: number): Buffer {
   let z = (n << 1) ^ (n >> 31);
@@ -190,6 +193,175 @@ export function parseLegacy(b: Buffer): LegacyParsed[] {
     out.push({ offset: m.readBigInt64BE(0), magic, attributes, crcValid: m.readUInt32BE(12) === zlib.crc32(m.subarray(16)), value });
     if ((attributes & 7) === 1 && value) out.push(...parseLegacy(zlib.gunzipSync(value)));
     at += 12 + size;
+  }
+  return out;
+}
+
+/** A record as tests write it: strings are UTF-8; null key or value is Kafka's null. */
+export interface RecordInput {
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  headers?: [string, Buffer | string | null][];
+  /** Milliseconds since the epoch; the batch's first timestamp by default. */
+  timestamp?: number;
+}
+
+/** A record read back from a batch. */
+export interface RecordOutput {
+  offset: bigint; timestamp: number;
+  key: Buffer | null; value: Buffer | null;
+  headers: [string, Buffer | null][];
+}
+
+export type Compression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+export const COMPRESSIONS: readonly Compression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+export interface BatchOptions {
+  compression?: Compression;
+  baseOffset?: number | bigint;
+  /** Idempotent producer: its id, epoch and the batch's first sequence number. */
+  producerId?: number | bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+  transactional?: boolean;
+  /** The first timestamp (ms); now by default. */
+  timestamp?: number;
+}
+
+export interface BatchOutput {
+  baseOffset: bigint; producerId: bigint; producerEpoch: number; baseSequence: number;
+  compression: Compression; transactional: boolean; control: boolean;
+  crcValid: boolean; records: RecordOutput[];
+}
+
+const bytesOf = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : typeof v === "string" ? Buffer.from(v, "utf8") : v);
+
+function varlong(n: bigint): Buffer {
+  let z = (n << 1n) ^ (n >> 63n);
+  z &= (1n << 64n) - 1n;
+  const out: number[] = [];
+  do { let b = Number(z & 0x7fn); z >>= 7n; if (z) b |= 0x80; out.push(b); } while (z);
+  return Buffer.from(out);
+}
+
+function lengthPrefixed(b: Buffer | null): Buffer {
+  return b === null ? varint(-1) : Buffer.concat([varint(b.length), b]);
+}
+
+/**
+ * A RecordBatch v2 holding `records`, compressed as asked (gzip with node:zlib; snappy, lz4 and
+ * zstd with the codec plugins use, so pass `codec` for those), CRC-32C computed.
+ */
+export function recordBatch(records: RecordInput[], opts: BatchOptions = {}, codec?: KafkaCodec): Buffer {
+  if (records.length === 0) throw new Error("recordBatch: a batch holds at least one record");
+  const first = opts.timestamp ?? records[0].timestamp ?? Date.now();
+  let maxTs = first;
+  const section = Buffer.concat(records.map((r, i) => {
+    const ts = r.timestamp ?? first;
+    if (ts > maxTs) maxTs = ts;
+    const headers = r.headers ?? [];
+    const body = Buffer.concat([
+      Buffer.from([0]), varlong(BigInt(ts - first)), varint(i),
+      lengthPrefixed(bytesOf(r.key)), lengthPrefixed(bytesOf(r.value)),
+      varint(headers.length),
+      ...headers.map(([k, v]) => Buffer.concat([lengthPrefixed(Buffer.from(k, "utf8")), lengthPrefixed(bytesOf(v))])),
+    ]);
+    return Buffer.concat([varint(body.length), body]);
+  }));
+  const compression = opts.compression ?? "none";
+  const codecId = COMPRESSIONS.indexOf(compression);
+  if (codecId < 0) throw new Error(`recordBatch: compression must be one of ${COMPRESSIONS.join(", ")}, not ${compression}`);
+  let payload: Buffer = section;
+  if (codecId === 1) payload = zlib.gzipSync(section);
+  else if (codecId > 1) {
+    if (!codec) throw new Error(`recordBatch: ${compression} needs the codec (KafkaCodec.load())`);
+    payload = codec.compress(codecId, section);
+  }
+  const pid = BigInt(opts.producerId ?? -1);
+  const h = Buffer.alloc(61);
+  h.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), 0);
+  h.writeInt32BE(61 - 12 + payload.length, 8);
+  h.writeInt8(2, 16);
+  h.writeInt16BE(codecId | (opts.transactional ? 0x10 : 0), 21);
+  h.writeInt32BE(records.length - 1, 23);
+  h.writeBigInt64BE(BigInt(first), 27);
+  h.writeBigInt64BE(BigInt(maxTs), 35);
+  h.writeBigInt64BE(pid, 43);
+  h.writeInt16BE(pid < 0n ? -1 : (opts.producerEpoch ?? 0), 51);
+  h.writeInt32BE(pid < 0n ? -1 : (opts.baseSequence ?? 0), 53);
+  h.writeInt32BE(records.length, 57);
+  const b = Buffer.concat([h, payload]);
+  b.writeUInt32BE(crc32c(b.subarray(21)), 17);
+  return b;
+}
+
+function readVarlong(b: Buffer, at: { pos: number }): bigint {
+  let shift = 0n, z = 0n;
+  for (;;) {
+    if (at.pos >= b.length) throw new Error("readRecordBatches: a varint runs past the records");
+    const x = b[at.pos++]; z |= BigInt(x & 0x7f) << shift; shift += 7n;
+    if (!(x & 0x80)) break;
+  }
+  return (z >> 1n) ^ -(z & 1n);
+}
+
+function readBytes(b: Buffer, at: { pos: number }): Buffer | null {
+  const n = Number(readVarlong(b, at));
+  if (n < 0) return null;
+  if (at.pos + n > b.length) throw new Error("readRecordBatches: a field runs past the records");
+  const v = b.subarray(at.pos, at.pos + n);
+  at.pos += n;
+  return v;
+}
+
+/**
+ * Every RecordBatch v2 in `bytes` (a Produce partition's or a Fetch partition's records), with
+ * its records decompressed: gzip with node:zlib, snappy, lz4 and zstd with the codec plugins
+ * use (pass `codec`). Throws on what is not a well-formed batch; `crcValid` reports the CRC.
+ */
+export function readRecordBatches(bytes: Buffer, codec?: KafkaCodec): BatchOutput[] {
+  const out: BatchOutput[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 61 > bytes.length) throw new Error(`readRecordBatches: ${bytes.length - at} bytes left, less than a batch header`);
+    const len = bytes.readInt32BE(at + 8);
+    if (len < 49 || at + 12 + len > bytes.length) throw new Error(`readRecordBatches: batch length ${len} at offset ${at} does not fit`);
+    const b = bytes.subarray(at, at + 12 + len);
+    if (b[16] !== 2) throw new Error(`readRecordBatches: magic ${b[16]} at offset ${at} (only v2 batches)`);
+    const attributes = b.readInt16BE(21);
+    const codecId = attributes & 7;
+    let section = b.subarray(61);
+    if (codecId === 1) section = zlib.gunzipSync(section);
+    else if (codecId > 1) {
+      if (!codec) throw new Error(`readRecordBatches: ${COMPRESSIONS[codecId] ?? codecId} needs the codec (KafkaCodec.load())`);
+      section = codec.decompress(codecId, section);
+    }
+    const baseOffset = b.readBigInt64BE(0), firstTs = b.readBigInt64BE(27), count = b.readInt32BE(57);
+    const records: RecordOutput[] = [];
+    const p = { pos: 0 };
+    for (let i = 0; i < count; i++) {
+      const size = Number(readVarlong(section, p));
+      const end = p.pos + size;
+      p.pos++; // attributes
+      const ts = firstTs + readVarlong(section, p);
+      const offset = baseOffset + readVarlong(section, p);
+      const key = readBytes(section, p), value = readBytes(section, p);
+      const nh = Number(readVarlong(section, p));
+      const headers: [string, Buffer | null][] = [];
+      for (let j = 0; j < nh; j++) {
+        const k = readBytes(section, p);
+        headers.push([k ? k.toString("utf8") : "", readBytes(section, p)]);
+      }
+      if (p.pos !== end) throw new Error(`readRecordBatches: record ${i} of the batch at offset ${at} is ${size} bytes long but ${p.pos - end + size} were read`);
+      records.push({ offset, timestamp: Number(ts), key, value, headers });
+    }
+    if (p.pos !== section.length) throw new Error(`readRecordBatches: ${section.length - p.pos} bytes after ${count} records in the batch at offset ${at}`);
+    out.push({
+      baseOffset, producerId: b.readBigInt64BE(43), producerEpoch: b.readInt16BE(51), baseSequence: b.readInt32BE(53),
+      compression: COMPRESSIONS[codecId] ?? "none", transactional: (attributes & 0x10) !== 0, control: (attributes & 0x20) !== 0,
+      crcValid: b.readUInt32BE(17) === crc32c(b.subarray(21)), records,
+    });
+    at += 12 + len;
   }
   return out;
 }
