@@ -250,7 +250,8 @@ function lengthPrefixed(b: Buffer | null): Buffer {
 
 /**
  * A RecordBatch v2 holding `records`, compressed as asked (gzip with node:zlib; snappy, lz4 and
- * zstd with the codec plugins use, so pass `codec` for those), CRC-32C computed.
+ * zstd with the codec plugins use, so pass `codec` for those; zstd is written as raw blocks, a
+ * valid frame that is not smaller), CRC-32C computed.
  */
 export function recordBatch(records: RecordInput[], opts: BatchOptions = {}, codec?: KafkaCodec): Buffer {
   if (records.length === 0) throw new Error("recordBatch: a batch holds at least one record");
