@@ -74,6 +74,35 @@ export function brokerProperties(props: string[]): string {
   }).join("\n");
 }
 
+/** A process's parent and whether it is a launcher (sh, npm, npx) rather than what the user ran, from /proc. */
+function procInfo(pid: number): { ppid: number; launcher: boolean } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const launcher = /(^|\/)(sh|dash)$/.test(argv[0]) || argv.some((a) => /(npm|npx)(-cli\.js)?$/.test(a));
+    return { ppid, launcher };
+  } catch { return null; }
+}
+
+/** dev's parent and, while that is a launcher, the processes above it (without /proc: the parent only). */
+function launchers(): number[] {
+  const out = [process.ppid];
+  for (let pid = process.ppid, depth = 0; depth < 5; depth++) {
+    const info = procInfo(pid);
+    if (!info || !info.launcher || info.ppid <= 1) break;
+    out.push(info.ppid);
+    pid = info.ppid;
+  }
+  return out;
+}
+
+/** True while `pid` runs (a zombie, dead but not yet reaped, counts as ended). */
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); } catch { return false; }
+  try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return true; }
+}
+
 /** Claims a run folder for this process; throws when a live dev stack holds it. */
 function claimRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
@@ -177,11 +206,15 @@ export async function devMain(argv: string[]): Promise<number> {
     for (const c of cleanups) c();
     await stopRegistered();
   };
-  // npx, a shell or a test runner that started dev may die without passing a signal on: dev then
-  // has a new parent, and stops everything it started.
-  const parent = process.ppid;
+  // npx, a shell or a test runner that started dev may die without passing a signal on; dev then
+  // stops everything it started. npx runs dev through `sh -c`, so the wrappers above dev are
+  // watched too, up to the first process that is not one.
+  const watched = launchers();
   const orphan = new Promise<string>((resolve) => {
-    const t = setInterval(() => { if (process.ppid !== parent) { clearInterval(t); resolve("the process that started dev ended"); } }, 500);
+    const t = setInterval(() => {
+      const gone = watched.find((pid) => !alive(pid));
+      if (gone !== undefined) { clearInterval(t); resolve(`the process that started dev (pid ${gone}) ended`); }
+    }, 500);
     cleanups.push(() => clearInterval(t));
   });
   const signalled = new Promise<string>((resolve) => {
@@ -216,7 +249,7 @@ export async function devMain(argv: string[]): Promise<number> {
     step(`starting Envoy on 127.0.0.1:${port} with ${filters.map((f) => path.basename(f.wasm)).join(", ")}`);
     cleanups.push(followEnvoyLog(envoy.logFile));
     await envoy.start();
-    process.stdout.write(`bootstrap: 127.0.0.1:${port}\nadmin: ${envoy.adminUrl}\nenvoy-log: ${envoy.logFile}\nkafka-log: ${kafka.logFile}\ndata-dir: ${kafka.dataDir}\n` +
+    process.stdout.write(`bootstrap: 127.0.0.1:${port}\nadmin: ${envoy.adminUrl}\nenvoy-log: ${envoy.logFile}\nkafka-log: ${kafka.logFile}\ndata-dir: ${kafka.dataDir}\nbroker: 127.0.0.1:${ports.broker} (direct, bypassing Envoy)\n` +
       (collector ? `collector: http://127.0.0.1:${collector.port} (clusters collector, billing_collector), usage in ${collector.file}\n` : "") + "ready\n");
 
     if (values.watch) {
