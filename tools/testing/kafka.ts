@@ -90,6 +90,9 @@ let shared: Promise<KafkaCodec> | null = null;
 export class KafkaCodec {
   private constructor(readonly dissector: Dissector) {}
 
+  /** A codec over a dissector already loaded. */
+  static of(dissector: Dissector): KafkaCodec { return new KafkaCodec(dissector); }
+
   /** The codec (one instance per process; loading compiles the 1.6 MB codec module once). */
   static load(): Promise<KafkaCodec> {
     shared ??= Dissector.load().then((d) => new KafkaCodec(d));
