@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { deployBootstrap, parseHostPort, DeployConfig } from "../../tools/stack/envoy_config.js";
-import { brokerProperties } from "../../tools/stack/dev.js";
+import { brokerProperties, claimRunDir } from "../../tools/stack/dev.js";
 import { splitListeners } from "../../tools/stack/reload.js";
 import { envoyBootstrap } from "../../tools/stack/envoy.js";
 import { initProject, packageName } from "../../tools/project/init.js";
@@ -85,4 +85,20 @@ test("build drops asc's notes about the toolkit's own files, and keeps warnings,
   const warn = "WARNING AS201: Conversion from type 'usize' to 'u32'\n   └─ in ~lib/kafka-proxy-wasm/assembly/runtime/allocator.ts(88,47)";
   const out = withoutLibraryNotes([lib, mine, warn, lib].join("\n\n"));
   assert.equal(out, [mine, warn].join("\n\n"));
+});
+
+test("dev's run folder: a second stack on it is refused while the first runs, and taken over once it is gone", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kpw-run-"));
+  const { spawn } = await import("node:child_process");
+  const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  try {
+    fs.writeFileSync(path.join(dir, "dev.pid"), String(other.pid));
+    assert.throws(() => claimRunDir(dir), new RegExp(`another dev stack \\(pid ${other.pid}\\) runs in ${dir.replace(/[/.]/g, "\\$&")}; give this one another --port`));
+    other.kill("SIGKILL");
+    await new Promise((r) => other.once("exit", r));
+    const release = claimRunDir(dir);
+    assert.equal(fs.readFileSync(path.join(dir, "dev.pid"), "utf8"), String(process.pid));
+    release();
+    assert.equal(fs.existsSync(path.join(dir, "dev.pid")), false);
+  } finally { other.kill("SIGKILL"); fs.rmSync(dir, { recursive: true, force: true }); }
 });

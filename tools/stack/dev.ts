@@ -104,7 +104,7 @@ function alive(pid: number): boolean {
 }
 
 /** Claims a run folder for this process; throws when a live dev stack holds it. */
-function claimRunDir(dir: string): () => void {
+export function claimRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, "dev.pid");
   try {
