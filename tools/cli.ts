@@ -5,14 +5,17 @@ import { codegenMain } from "../codegen/main.js";
 const USAGE = `usage: kafka-proxy-wasm <command> [options]
 
 commands:
-  codegen     generate the AssemblyScript Kafka codec from Kafka's descriptors
-  collector   receive billing usage (and flow edges) over HTTP, deduplicated, into a file
-  decode      print a captured Kafka frame as JSON (the dissector)
-  encode      build a Kafka frame from JSON (the reverse of decode)
-  dev         start a local Kafka broker behind Envoy with a plugin loaded
-  health      one ApiVersions round trip through a proxy listener (exit 1 when it fails)
-  flow        draw producers → topics → consumer groups as an HTML page (telemetry plugin)
-  install     fetch and cache Envoy and Kafka (what dev and the tests use)
+  init          scaffold a plugin project (package.json, asconfig.json, a plugin, its test, a README)
+  build         compile a plugin project to build/<name>.wasm and check it against Envoy's ABI
+  dev           start a local Kafka broker behind Envoy with a plugin loaded (--watch reloads it)
+  envoy-config  print an Envoy configuration that runs a plugin in front of a Kafka cluster
+  codegen       generate the AssemblyScript Kafka codec from Kafka's descriptors
+  collector     receive billing usage (and flow edges) over HTTP, deduplicated, into a file
+  decode        print a captured Kafka frame as JSON (the dissector)
+  encode        build a Kafka frame from JSON (the reverse of decode)
+  health        one ApiVersions round trip through a proxy listener (exit 1 when it fails)
+  flow          draw producers → topics → consumer groups as an HTML page (telemetry plugin)
+  install       fetch and cache Envoy and Kafka (what dev and the tests use)
 
 Run \`kafka-proxy-wasm <command> --help\` for a command's options.
 `;
@@ -20,6 +23,12 @@ Run \`kafka-proxy-wasm <command> --help\` for a command's options.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "init":
+      return (await import("./project/init.js")).initMain(rest);
+    case "build":
+      return (await import("./project/build.js")).buildMain(rest);
+    case "envoy-config":
+      return (await import("./stack/envoy_config.js")).envoyConfigMain(rest);
     case "codegen":
       return codegenMain(rest);
     case "collector":

@@ -85,7 +85,7 @@ let spans: usize = 0;
 
 // @ts-ignore: decorator
 @inline function blockSize(block: usize): usize {
-  return BLOCK_OVERHEAD + (load<u32>(block) & ~FLAGS);
+  return BLOCK_OVERHEAD + (<usize>load<u32>(block) & ~FLAGS);
 }
 
 // @ts-ignore: decorator

@@ -1,7 +1,7 @@
 // The SDK helpers and the Kafka connection API, through test-fixture plugins in the emulator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PluginHost, SharedState } from "../../tools/testing/index.js";
+import { PluginHost, SharedState, splitFrames } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { sessionFiles, loadSession, replay, whole } from "../tools/replay.js";
@@ -9,11 +9,7 @@ import { sessionFiles, loadSession, replay, whole } from "../tools/replay.js";
 const PROBE = rootPath("build", "fixtures", "sdk-probe.wasm");
 const GUARD = rootPath("build", "fixtures", "kafka-guard.wasm");
 
-function frames(stream: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let p = 0; p + 4 <= stream.length; p += 4 + stream.readInt32BE(p)) out.push(stream.subarray(p, p + 4 + stream.readInt32BE(p)));
-  return out;
-}
+const frames = splitFrames;
 
 test("ticks, shared data, queues, callouts, properties and metrics", async () => {
   const host = await PluginHost.load(PROBE, {

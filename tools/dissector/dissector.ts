@@ -125,4 +125,22 @@ export class Dissector {
   responseHeaderLength(apiKey: number, version: number, frame: Uint8Array): number {
     return this.withInput(frame, (p) => this.ex.responseBodyOffset(apiKey, version, p, frame.length));
   }
+
+  /** The key of the API Kafka names `name` ("Produce"), or -1. */
+  apiKeyOf(name: Uint8Array): number { return this.withInput(name, (p) => this.ex.apiKeyOf(p, name.length)); }
+
+  /** Compresses with codec 1 gzip, 2 snappy, 3 lz4, 4 zstd (the writers plugins use). */
+  compress(codec: number, data: Uint8Array): Buffer {
+    const status = this.withInput(data, (p) => this.ex.compress(codec, p, data.length));
+    if (status !== 0) throw new Error(`compress: unknown codec ${codec}`);
+    return Buffer.from(this.resultBytes());
+  }
+
+  /** Decompresses (codec as in compress) into at most maxOut bytes; throws when the input is not valid. */
+  decompress(codec: number, data: Uint8Array, maxOut: number): Buffer {
+    const status = this.withInput(data, (p) => this.ex.decompress(codec, p, data.length, maxOut));
+    if (status === 1) throw new Error(`decompress: unknown codec ${codec}`);
+    if (status !== 0) throw new Error(`decompress: not valid ${["", "gzip", "snappy", "lz4", "zstd"][codec]} data (error ${this.result()})`);
+    return Buffer.from(this.resultBytes());
+  }
 }

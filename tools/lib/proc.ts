@@ -24,6 +24,21 @@ export async function run(cmd: string, args: string[], opts: SpawnOptions & { la
   });
 }
 
+/**
+ * `cmd args` wrapped so the child gets SIGTERM when this process dies, even by SIGKILL (setpriv's
+ * parent-death signal, util-linux); unwrapped where setpriv is missing. setpriv execs the command,
+ * so the pid stays the child's.
+ */
+export function withParentDeath(cmd: string, args: string[]): [string, string[]] {
+  return hasSetpriv() ? ["setpriv", ["--pdeathsig", "TERM", "--", cmd, ...args]] : [cmd, args];
+}
+
+let setprivKnown: boolean | undefined;
+function hasSetpriv(): boolean {
+  setprivKnown ??= process.platform === "linux" && spawnSync("setpriv", ["--help"], { encoding: "utf8" }).stdout?.includes("--pdeathsig") === true;
+  return setprivKnown;
+}
+
 /** True when `cmd` is on the PATH. */
 export function have(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, ChildProcess } from "node:child_process";
 import { cachePath } from "../lib/paths.js";
-import { run, step, stopChild } from "../lib/proc.js";
+import { run, step, stopChild, withParentDeath } from "../lib/proc.js";
 import { stopOnExit } from "../lib/interrupt.js";
 import { freePort, waitFor } from "./net.js";
 import { probeModule } from "./wasm_probe.js";
@@ -133,9 +133,9 @@ export class EnvoyProcess {
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     const cfg = path.join(this.dir, "envoy.yaml");
-    fs.writeFileSync(cfg, envoyBootstrap(this.config));
+    fs.writeFileSync(cfg, this.bootstrap());
     const log = fs.openSync(this.logFile, "w");
-    this.child = spawn(this.binary, ["-c", cfg, "--concurrency", String(this.config.concurrency ?? 2), "-l", "info", "--disable-hot-restart"],
+    this.child = spawn(...withParentDeath(this.binary, ["-c", cfg, "--concurrency", String(this.config.concurrency ?? 2), "-l", "info", "--disable-hot-restart", ...this.extraArgs()]),
       { stdio: ["ignore", log, log] });
     this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `envoy exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}`; });
@@ -143,6 +143,10 @@ export class EnvoyProcess {
       try { return (await fetch(`${this.adminUrl}/ready`)).status === 200; } catch { return false; }
     }, 30000, () => this.exit);
   }
+
+  /** The bootstrap written to envoy.yaml (dev's reloadable stack writes its listeners elsewhere). */
+  protected bootstrap(): string { return envoyBootstrap(this.config); }
+  protected extraArgs(): string[] { return []; }
 
   async stats(filter?: string): Promise<Map<string, number>> {
     const res = await fetch(`${this.adminUrl}/stats${filter ? `?filter=${encodeURIComponent(filter)}` : ""}`);

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { cachePath, rootPath } from "../lib/paths.js";
-import { step, stopChild } from "../lib/proc.js";
+import { step, stopChild, withParentDeath } from "../lib/proc.js";
 import { stopOnExit } from "../lib/interrupt.js";
 import { copyDependencies } from "../lib/maven.js";
 import { canConnect, waitFor } from "./net.js";
@@ -45,6 +45,8 @@ export interface KafkaConfig {
   extraListeners?: { name: string; port: number; advertisedPort: number; protocol: string }[];
   /** Extra JVM options (JAAS config, say). */
   jvmOptions?: string[];
+  /** Start on the data a previous run left (formatted once); by default the data folder is wiped. */
+  keepData?: boolean;
 }
 
 export class KafkaBroker {
@@ -86,7 +88,8 @@ export class KafkaBroker {
   }
 
   async start(): Promise<void> {
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    const reuse = this.config.keepData === true && fs.existsSync(path.join(this.dataDir, "meta.properties"));
+    if (!reuse) fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dir, { recursive: true });
     const props = path.join(this.dir, "server.properties");
     fs.writeFileSync(props, this.properties());
@@ -105,7 +108,7 @@ export class KafkaBroker {
       "logger.org.level=WARN",
     ].join("\n") + "\n");
     const jvm = ["-Xms256m", "-Xmx1g", `-Dlog4j2.configurationFile=${log4j}`, ...(this.config.jvmOptions ?? []), "-cp", kafkaClasspath()];
-    await new Promise<void>((resolve, reject) => {
+    if (!reuse) await new Promise<void>((resolve, reject) => {
       const fmt = spawn("java", [...jvm, "kafka.tools.StorageTool", "format", "-t", "kafkaproxywasmcluster1", "-c", props], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       fmt.stdout!.on("data", (d) => (out += d));
@@ -113,7 +116,7 @@ export class KafkaBroker {
       fmt.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`kafka storage format failed:\n${out}`))));
     });
     const stdout = fs.openSync(path.join(this.dir, "kafka.stdout"), "w");
-    this.child = spawn("java", [...jvm, "kafka.Kafka", props], { stdio: ["ignore", stdout, stdout] });
+    this.child = spawn(...withParentDeath("java", [...jvm, "kafka.Kafka", props]), { stdio: ["ignore", stdout, stdout] });
     this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `kafka exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}\n${tail(path.join(this.dir, "kafka.stdout"))}`; });
     await waitFor("kafka", async () => {

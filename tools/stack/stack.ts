@@ -46,9 +46,10 @@ export class Stack {
   static async start(opts: StackOptions): Promise<Stack> {
     await installEnvoy();
     await installKafka();
-    const dir = cachePath("run", opts.name ?? "dev");
-    fs.mkdirSync(dir, { recursive: true });
     const listenPort = opts.port ?? (await freePort());
+    // Unnamed stacks get a folder per listener port, so two never share one.
+    const dir = cachePath("run", opts.name ?? `stack-${listenPort}`);
+    fs.mkdirSync(dir, { recursive: true });
     // With a relay in front, the broker advertises the relay, so reconnections go through it too.
     const frontPort = opts.dropClientAfter ? await freePort() : 0;
     const advertised = opts.dropClientAfter ? frontPort : listenPort;

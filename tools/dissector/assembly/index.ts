@@ -11,6 +11,10 @@ import { readRequestHeader, responseHeaderLength } from "../../../assembly/kafka
 import { collectIfDue } from "../../../assembly/runtime/pacing";
 import { RequestHeader, ResponseHeader } from "../../../assembly/kafka/generated/messages/headers";
 import { Writer } from "../../../assembly/kafka/wire/writer";
+import { gunzip, gzipCompress } from "../../../assembly/kafka/compression/inflate";
+import { unsnappy, snappyCompress } from "../../../assembly/kafka/compression/snappy";
+import { unlz4, lz4Compress } from "../../../assembly/kafka/compression/lz4";
+import { unzstd, zstdStored } from "../../../assembly/kafka/compression/zstd";
 
 let result: ArrayBuffer = new ArrayBuffer(0);
 /** The benchmark's reused output buffer (a global, so collections between repetitions keep it). */
@@ -190,4 +194,47 @@ export function benchRoundTrip(apiKey: i16, version: i16, response: bool, ptr: u
     collectIfDue(); // as a plugin would between callbacks
   }
   return 0;
+}
+
+/**
+ * Record compression for the test kit (kafka-proxy-wasm/testing), with the codec plugins use:
+ * codec 1 gzip, 2 snappy (raw block), 3 lz4 (frame), 4 zstd (raw blocks). Returns 0 and leaves
+ * the bytes in the result buffer, or 1 for an unknown codec.
+ */
+export function compress(codec: i32, ptr: usize, len: i32): i32 {
+  const data = Uint8Array.wrap(changetype<ArrayBuffer>(ptr), 0, len);
+  let out: Uint8Array;
+  if (codec == 1) out = gzipCompress(data);
+  else if (codec == 2) out = snappyCompress(data, new Uint8Array(0));
+  else if (codec == 3) out = lz4Compress(data);
+  else if (codec == 4) out = zstdStored(data);
+  else return 1;
+  result = out.slice().buffer;
+  return 0;
+}
+
+/**
+ * Decompresses a record batch's records (codec as in compress; snappy raw or xerial-framed) into
+ * at most maxOut bytes. Returns 0 with the bytes in the result buffer, 1 for an unknown codec,
+ * 2 when the input is not valid for the codec (the result then holds the error number as text).
+ */
+export function decompress(codec: i32, ptr: usize, len: i32, maxOut: i32): i32 {
+  const data = Uint8Array.wrap(changetype<ArrayBuffer>(ptr), 0, len);
+  let out: Uint8Array | null = null;
+  let error: i32 = 0;
+  if (codec == 1) { const r = gunzip(data, maxOut); out = r.data; error = <i32>r.error; }
+  else if (codec == 2) { const r = unsnappy(data, maxOut); out = r.data; error = <i32>r.error; }
+  else if (codec == 3) { const r = unlz4(data, maxOut); out = r.data; error = <i32>r.error; }
+  else if (codec == 4) { const r = unzstd(data, maxOut); out = r.data; error = <i32>r.error; }
+  else return 1;
+  if (out == null || error != 0) { result = String.UTF8.encode(error.toString()); return 2; }
+  result = out.slice().buffer;
+  return 0;
+}
+
+/** The key of an API named as Kafka names it ("Produce", "CreateTopics"), or -1. */
+export function apiKeyOf(ptr: usize, len: i32): i16 {
+  const name = String.UTF8.decodeUnsafe(ptr, len);
+  for (let k: i16 = 0; k < 200; k++) if (apiName(k) == name) return k;
+  return -1;
 }
