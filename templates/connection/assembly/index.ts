@@ -6,33 +6,26 @@
 //   wasmcustom.{{metric}}.bytes.direction_request|response
 export * from "kafka-proxy-wasm/assembly/exports"; // the callbacks Envoy calls
 import {
-  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logError, logInfo,
-  KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, StreamConfig, apiName, parseJson, readStreamConfig,
+  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, JsonValue,
+  KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, InflightRequest, apiName,
 } from "kafka-proxy-wasm";
 
-class Root extends RootContext {
-  // The settings every Kafka plugin shares (max_frame_bytes, on_malformed, …), read from the configuration.
-  readonly stream: StreamConfig = new StreamConfig();
+// KafkaRoot reads the configuration and applies the settings every Kafka plugin shares
+// (max_frame_bytes, on_malformed, …); configure() reads the plugin's own (this one has none).
+class Root extends KafkaRoot {
   requests: CounterFamily | null = null;
   clients: CounterFamily | null = null;
   requestBytes: Counter | null = null;
   responseBytes: Counter | null = null;
 
-  onConfigure(size: u32): bool {
-    const text = String.UTF8.decode(this.pluginConfiguration(size));
-    if (text.trim().length > 0) {
-      const errors = new Array<string>();
-      const doc = parseJson(text, errors);
-      if (doc == null) { logError("{{name}}: configuration is not JSON: " + errors[0]); return false; }
-      const problem = readStreamConfig(doc, this.stream);
-      if (problem.length > 0) { logError("{{name}}: configuration: " + problem); return false; }
-    }
+  constructor(id: u32) { super(id, "{{name}}"); }
+
+  configure(doc: JsonValue | null): string {
     this.requests = new CounterFamily("{{metric}}.requests", "api");
     this.clients = new CounterFamily("{{metric}}.clients", "client");
     this.requestBytes = new Counter("{{metric}}.bytes.direction_request");
     this.responseBytes = new Counter("{{metric}}.bytes.direction_response");
-    logInfo("{{name}}: configured");
-    return true;
+    return "";
   }
 
   createConnectionContext(id: u32): ConnectionContext | null {
@@ -42,7 +35,7 @@ class Root extends RootContext {
 
 class Connection extends KafkaConnection {
   constructor(id: u32, readonly plugin: Root) {
-    super(id, plugin, plugin.stream);
+    super(id, plugin);
   }
 
   // Counting needs only headers and sizes: no body is read, so no frame is held.

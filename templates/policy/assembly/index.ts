@@ -2,52 +2,40 @@
 // refuses CreateTopics for topic names outside the configured patterns, answering
 // POLICY_VIOLATION (44) the way a broker's create.topic.policy would. Every other request passes.
 //
-// Configuration: { "allowed_topics": ["orders.*", "payments.*"] }   (`*` matches any run of characters)
+// Configuration: { "allowed_topics": ["orders.*", "payments.*"] }   (`*` matches any run of characters, `?` one)
 // plus the settings every Kafka plugin shares (max_frame_bytes, on_malformed, …).
 export * from "kafka-proxy-wasm/assembly/exports"; // the callbacks Envoy calls
 import {
-  RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
-  KafkaConnection, KafkaRequest, StreamConfig, parseJson, readStreamConfig, JsonKind, checkDecoded, Writer,
+  RootContext, ConnectionContext, registerRootContext, Counter, logInfo, logWarn, JsonValue, JsonKind, globMatch,
+  KafkaRoot, KafkaConnection, KafkaRequest, checkDecoded, Writer,
   CreateTopicsRequest, CreateTopicsResponse, CreateTopicsResponse_CreatableTopicResult,
 } from "kafka-proxy-wasm";
 
 const CREATE_TOPICS: i16 = 19;
 const POLICY_VIOLATION: i16 = 44;
 
-/** `name` matches `pattern`, where `*` stands for any run of characters (none included). */
-export function globMatch(pattern: string, name: string): bool {
-  let p = 0, n = 0, star = -1, mark = 0;
-  while (n < name.length) {
-    if (p < pattern.length && pattern.charCodeAt(p) == 42) { star = p++; mark = n; }
-    else if (p < pattern.length && pattern.charCodeAt(p) == name.charCodeAt(n)) { p++; n++; }
-    else if (star >= 0) { p = star + 1; n = ++mark; }
-    else return false;
-  }
-  while (p < pattern.length && pattern.charCodeAt(p) == 42) p++;
-  return p == pattern.length;
-}
-
-class Root extends RootContext {
-  readonly stream: StreamConfig = new StreamConfig();
+// KafkaRoot reads the configuration and applies the settings every Kafka plugin shares
+// (max_frame_bytes, on_malformed, …); configure() reads this plugin's own.
+class Root extends KafkaRoot {
   allowed: string[] = [];
   refused: Counter | null = null;
 
-  onConfigure(size: u32): bool {
-    const errors = new Array<string>();
-    const doc = parseJson(String.UTF8.decode(this.pluginConfiguration(size)), errors);
-    if (doc == null) { logError("{{name}}: configuration is not JSON: " + errors[0]); return false; }
-    const problem = readStreamConfig(doc, this.stream);
-    if (problem.length > 0) { logError("{{name}}: configuration: " + problem); return false; }
+  constructor(id: u32) { super(id, "{{name}}"); }
+
+  configure(doc: JsonValue | null): string {
+    if (doc == null) return "allowed_topics must be a list of topic patterns";
     const list = doc.get("allowed_topics");
-    if (list == null || list.kind != JsonKind.Array) { logError("{{name}}: configuration: allowed_topics must be a list of patterns"); return false; }
-    const items = list.items;
-    for (let i = 0; i < items.length; i++) {
-      if (items[i].kind != JsonKind.String) { logError("{{name}}: configuration: allowed_topics[" + i.toString() + "] must be a string"); return false; }
-      this.allowed.push(items[i].str);
+    if (list == null || list.kind != JsonKind.Array) return "allowed_topics must be a list of topic patterns";
+    const allowed = new Array<string>();
+    for (let i = 0; i < list.items.length; i++) {
+      const item = list.items[i];
+      if (item.kind != JsonKind.String) return "allowed_topics[" + i.toString() + "] must be a string";
+      allowed.push(item.str);
     }
+    this.allowed = allowed;
     this.refused = new Counter("{{metric}}.refused_topics");
     logInfo("{{name}}: topics must match one of " + this.allowed.join(", "));
-    return true;
+    return "";
   }
 
   allows(topic: string): bool {
@@ -59,7 +47,7 @@ class Root extends RootContext {
 }
 
 class Connection extends KafkaConnection {
-  constructor(id: u32, readonly plugin: Root) { super(id, plugin, plugin.stream); }
+  constructor(id: u32, readonly plugin: Root) { super(id, plugin); }
 
   // Only CreateTopics bodies are read; every other frame passes on as it arrives.
   wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return apiKey == CREATE_TOPICS; }
