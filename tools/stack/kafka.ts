@@ -45,6 +45,14 @@ export interface KafkaConfig {
   extraListeners?: { name: string; port: number; advertisedPort: number; protocol: string }[];
   /** Extra JVM options (JAAS config, say). */
   jvmOptions?: string[];
+  /** In a cluster (cluster.ts): this node's id (default 1), the controller quorum ("1@host:port,2@…"; default this node alone), and the internal topics' replication factor (default 1). */
+  nodeId?: number;
+  quorumVoters?: string;
+  replicationFactor?: number;
+  /** The JVM's maximum heap (default "1g"). */
+  heap?: string;
+  /** Log every connection a listener accepts ("Accepted connection from /peer on /local", at DEBUG). */
+  logConnections?: boolean;
 }
 
 export class KafkaBroker {
@@ -62,10 +70,11 @@ export class KafkaBroker {
     const listeners = [`PLAINTEXT://127.0.0.1:${c.port}`, `CONTROLLER://127.0.0.1:${c.controllerPort}`, ...extra.map((l) => `${l.name}://127.0.0.1:${l.port}`)];
     const advertised = [`PLAINTEXT://127.0.0.1:${c.advertisedPort}`, ...extra.map((l) => `${l.name}://127.0.0.1:${l.advertisedPort}`)];
     const protocols = ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...extra.map((l) => `${l.name}:${l.protocol}`)];
+    const nodeId = c.nodeId ?? 1, rf = c.replicationFactor ?? 1;
     return [
       "process.roles=broker,controller",
-      "node.id=1",
-      `controller.quorum.voters=1@127.0.0.1:${c.controllerPort}`,
+      `node.id=${nodeId}`,
+      `controller.quorum.voters=${c.quorumVoters ?? `${nodeId}@127.0.0.1:${c.controllerPort}`}`,
       `listeners=${listeners.join(",")}`,
       `advertised.listeners=${advertised.join(",")}`,
       "controller.listener.names=CONTROLLER",
@@ -73,19 +82,26 @@ export class KafkaBroker {
       `listener.security.protocol.map=${protocols.join(",")}`,
       `log.dirs=${this.dataDir}`,
       "num.partitions=1",
-      "offsets.topic.replication.factor=1",
+      `offsets.topic.replication.factor=${rf}`,
       "offsets.topic.num.partitions=4",
-      "transaction.state.log.replication.factor=1",
-      "transaction.state.log.min.isr=1",
-      "share.coordinator.state.topic.replication.factor=1",
-      "share.coordinator.state.topic.min.isr=1",
+      `transaction.state.log.replication.factor=${rf}`,
+      `transaction.state.log.min.isr=${Math.min(rf, 2)}`,
+      `share.coordinator.state.topic.replication.factor=${rf}`,
+      `share.coordinator.state.topic.min.isr=${Math.min(rf, 2)}`,
       "group.initial.rebalance.delay.ms=0",
       "auto.create.topics.enable=true",
       c.extraProperties ?? "",
     ].join("\n") + "\n";
   }
 
-  async start(): Promise<void> {
+  /** Starts the broker on fresh storage; `restart` keeps the data of an earlier start (after kill()). */
+  async start(restart = false): Promise<void> {
+    if (restart) {
+      // The readiness check reads the log: the earlier run's lines must not count.
+      if (fs.existsSync(this.logFile)) fs.renameSync(this.logFile, `${this.logFile}.previous`);
+      await this.launch();
+      return;
+    }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dir, { recursive: true });
     const props = path.join(this.dir, "server.properties");
@@ -103,8 +119,9 @@ export class KafkaBroker {
       "logger.kafka.level=INFO",
       "logger.org.name=org.apache",
       "logger.org.level=WARN",
+      ...(this.config.logConnections ? ["logger.acceptor.name=kafka.network.DataPlaneAcceptor", "logger.acceptor.level=DEBUG"] : []),
     ].join("\n") + "\n");
-    const jvm = ["-Xms256m", "-Xmx1g", `-Dlog4j2.configurationFile=${log4j}`, ...(this.config.jvmOptions ?? []), "-cp", kafkaClasspath()];
+    const jvm = this.jvm();
     await new Promise<void>((resolve, reject) => {
       const fmt = spawn("java", [...jvm, "kafka.tools.StorageTool", "format", "-t", "kafkaproxywasmcluster1", "-c", props], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -112,6 +129,19 @@ export class KafkaBroker {
       fmt.stderr!.on("data", (d) => (out += d));
       fmt.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`kafka storage format failed:\n${out}`))));
     });
+    await this.launch();
+  }
+
+  private jvm(): string[] {
+    const heap = this.config.heap ?? "1g";
+    const log4j = path.join(this.dir, "log4j2.properties");
+    return [`-Xms${heap === "1g" ? "256m" : "128m"}`, `-Xmx${heap}`, `-Dlog4j2.configurationFile=${log4j}`, ...(this.config.jvmOptions ?? []), "-cp", kafkaClasspath()];
+  }
+
+  private async launch(): Promise<void> {
+    const props = path.join(this.dir, "server.properties");
+    const jvm = this.jvm();
+    this.exit = null;
     const stdout = fs.openSync(path.join(this.dir, "kafka.stdout"), "w");
     this.child = spawn("java", [...jvm, "kafka.Kafka", props], { stdio: ["ignore", stdout, stdout] });
     this.forget = stopOnExit(() => this.stop());
@@ -126,6 +156,17 @@ export class KafkaBroker {
     this.forget();
     if (this.exit) return;
     await stopChild(this.child, 15000);
+  }
+
+  /** The broker's process id while it runs. */
+  get pid(): number | undefined { return this.exit ? undefined : this.child?.pid; }
+
+  /** kill -9, for failover tests: no clean shutdown, no leadership handed over. */
+  async kill(): Promise<void> {
+    this.forget();
+    const child = this.child;
+    if (!child || this.exit || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => { child.once("exit", () => resolve()); child.kill("SIGKILL"); });
   }
 
 }
