@@ -12,6 +12,9 @@ import { tail } from "./envoy.js";
 
 export const KAFKA_VERSION = "4.4.0";
 
+/** The address the readiness probe connects from, so a broker's log of accepted connections tells it from clients. */
+export const PROBE_SOURCE_ADDRESS = "127.0.0.3";
+
 export const kafkaLibs = () => cachePath(`kafka-${KAFKA_VERSION}`, "libs");
 export const kafkaClasspath = () => path.join(kafkaLibs(), "*");
 
@@ -147,7 +150,7 @@ export class KafkaBroker {
     this.forget = stopOnExit(() => this.stop());
     this.child.on("exit", (code, sig) => { this.exit = `kafka exited (${code ?? sig}); see ${this.logFile}:\n${tail(this.logFile)}\n${tail(path.join(this.dir, "kafka.stdout"))}`; });
     await waitFor("kafka", async () => {
-      if (!(await canConnect(this.config.port))) return false;
+      if (!(await canConnect(this.config.port, "127.0.0.1", PROBE_SOURCE_ADDRESS))) return false;
       try { return /started \(kafka\.server\.KafkaRaftServer\)|Kafka Server started/.test(fs.readFileSync(this.logFile, "utf8")); } catch { return false; }
     }, 90000, () => this.exit);
   }
