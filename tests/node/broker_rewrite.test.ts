@@ -241,3 +241,28 @@ test("broker_addresses settings are checked, naming the field", async () => {
     assert.match(host.logs.map((l) => l.message).join("\n"), problem);
   }
 });
+
+test("a response that does not decode, or of a version the codec does not know, is refused, never forwarded unread", async () => {
+  const dissector = await Dissector.load();
+  const host = await PluginHost.load(WASM, { configuration: JSON.stringify(CONFIG), pluginName: "rewrite" });
+  const api = (await apis()).find((a) => a.key === 3)!;
+  const body = metadataResponse(dissector, [{ nodeId: 1, host: "10.9.8.7", port: 9092 }]);
+  // Cut inside the broker's host name: the codec stops there.
+  const cut = body.subarray(0, body.indexOf(Buffer.from("10.9.8")) + 3);
+  const conn = host.connect();
+  conn.fromClient(requestFrame(dissector, api, 12, 60));
+  const out = conn.fromBroker(withSize(Buffer.concat([responseHeader(dissector, api, 12, 60), cut])));
+  assert.equal(out.length, 0);
+  assert.equal(conn.closed, true);
+  assert.match(host.logs.map((l) => l.message).join("\n"), /Metadata v12 response does not decode/);
+
+  // Metadata v14: a version this codec does not know (a raw header: the dissector cannot make one).
+  const unknown = host.connect();
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(3, 0); header.writeInt16BE(api.response.validVersions.max + 1, 2); header.writeInt32BE(61, 4); header.writeInt16BE(-1, 8);
+  unknown.fromClient(withSize(Buffer.concat([header, Buffer.from([0x01, 0x00, 0x00])])));
+  const reply = unknown.fromBroker(withSize(Buffer.concat([Buffer.from([0, 0, 0, 61, 0]), body])));
+  assert.equal(reply.length, 0, "a response of an unknown version was forwarded");
+  assert.equal(unknown.closed, true);
+  assert.equal(host.metricsByName()["kafka_broker_rewrite.rewrite.refused_responses"], 2);
+});
