@@ -36,6 +36,10 @@ export interface ClusterOptions {
   logConnections?: boolean;
   /** What each broker advertises to clients, by node id (default: its own client listener). */
   advertisedPorts?: Map<number, number>;
+  /** More client listeners per node (a benchmark gives each path its own, advertising its own front door). */
+  extraListeners?: (nodeId: number) => { name: string; port: number; advertisedPort: number }[];
+  /** More server.properties lines for every node. */
+  extraProperties?: string;
 }
 
 export class KafkaCluster {
@@ -54,7 +58,10 @@ export class KafkaCluster {
       return new KafkaBroker(path.join(o.dir, `node-${id}`), {
         port: p.client, controllerPort: p.controller, advertisedPort: o.advertisedPorts?.get(id) ?? p.client,
         nodeId: id, quorumVoters: voters, replicationFactor: rf, heap: o.heap ?? "384m", logConnections: o.logConnections,
-        extraListeners: [{ name: "INTERNAL", port: p.internal, advertisedPort: p.internal, protocol: "PLAINTEXT" }],
+        extraListeners: [
+          { name: "INTERNAL", port: p.internal, advertisedPort: p.internal, protocol: "PLAINTEXT" },
+          ...(o.extraListeners?.(id) ?? []).map((l) => ({ ...l, protocol: "PLAINTEXT" })),
+        ],
         // Later lines win: replication goes over INTERNAL, never through Envoy.
         extraProperties: [
           "inter.broker.listener.name=INTERNAL",
@@ -70,6 +77,7 @@ export class KafkaCluster {
           "num.io.threads=2",
           "num.replica.fetchers=1",
           "log.cleaner.enable=false",
+          o.extraProperties ?? "",
         ].join("\n"),
       });
     });
