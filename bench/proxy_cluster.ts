@@ -44,7 +44,8 @@ export async function benchProxyCluster(opts: { brokers: number; rounds: number;
   });
   step(`starting a Kafka cluster of ${opts.brokers} KRaft nodes`);
   await cluster.start();
-  const paths: Path[] = [{ name: "direct", bootstrap: cluster.bootstrapDirect, envoy: null }];
+  // One bootstrap address per path (kafkajs takes a single one); clients learn the rest from metadata.
+  const paths: Path[] = [{ name: "direct", bootstrap: cluster.bootstrapDirect.split(",")[0], envoy: null }];
   const loadBefore = os.loadavg();
   try {
     const tcpBrokers: BrokerEndpoint[] = ids.map((id) => ({ nodeId: id, host: "127.0.0.1", port: viaTcp.get(id)! }));

@@ -2,10 +2,11 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { Stack } from "./stack.js";
+import { ClusterStack } from "./cluster.js";
 import { WasmFilter } from "./envoy.js";
 import { checkFailurePolicy, parseFailurePolicy } from "./failure_policy.js";
 
-const USAGE = `kafka-proxy-wasm dev --plugin <file.wasm> [--config <json file>] [--failure-policy <policy>] [--port <n>] [--admin-port <n>]
+const USAGE = `kafka-proxy-wasm dev --plugin <file.wasm> [--config <json file>] [--failure-policy <policy>] [--port <n>] [--admin-port <n>] [--brokers <n>]
 
 Starts an Apache Kafka broker (KRaft) behind Envoy with the plugin loaded as an
 envoy.filters.network.wasm filter in front of tcp_proxy. Prints the bootstrap
@@ -19,6 +20,10 @@ Ctrl-C stops both. --plugin may be repeated to chain plugins; --config and
 connection gets a new VM, after a backoff of about a second) or FAIL_OPEN (new
 connections skip the plugin). FAIL_OPEN is refused for plugins that protect
 data (pii-filter): their records would pass unscanned. See docs/operations.md.
+
+--brokers N (N > 1) starts a KRaft cluster of N brokers advertising their own
+addresses, and Envoy with a listener per broker and broker-rewrite first in the
+chain (docs/cluster.md); --port is then the bootstrap listener.
 `;
 
 /**
@@ -48,6 +53,7 @@ export async function devMain(argv: string[]): Promise<number> {
       "failure-policy": { type: "string", multiple: true },
       port: { type: "string" },
       "admin-port": { type: "string" },
+      brokers: { type: "string", default: "1" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -55,12 +61,19 @@ export async function devMain(argv: string[]): Promise<number> {
   const plugins = values.plugin ?? [];
   if (plugins.length === 0) { process.stderr.write(`dev: --plugin is required\n\n${USAGE}`); return 2; }
   const filters = devFilters(plugins, values.config ?? [], values["failure-policy"] ?? []);
-  const stack = await Stack.start({
+  const brokers = Number(values.brokers);
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) { process.stderr.write(`dev: --brokers ${values.brokers}: must be a whole number from 1 to 9\n`); return 2; }
+  const stack = brokers > 1 ? await ClusterStack.start({
+    name: "dev-cluster", brokers, filters,
+    port: values.port ? Number(values.port) : 19092,
+    adminPort: values["admin-port"] ? Number(values["admin-port"]) : 19901,
+  }) : await Stack.start({
     filters,
     port: values.port ? Number(values.port) : 19092,
     adminPort: values["admin-port"] ? Number(values["admin-port"]) : 19901,
   });
-  process.stdout.write(`bootstrap: ${stack.bootstrap}\nadmin: ${stack.envoy.adminUrl}\ndata-dir: ${stack.kafka.dataDir}\nready\n`);
+  const dataDir = stack instanceof ClusterStack ? stack.kafka.nodes.map((n) => n.dataDir).join(" ") : stack.kafka.dataDir;
+  process.stdout.write(`bootstrap: ${stack.bootstrap}\nadmin: ${stack.envoy.adminUrl}\ndata-dir: ${dataDir}\nready\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
