@@ -22,3 +22,4 @@ export { unzstd, zstdStored, xxh64, ZstdError, ZstdResult } from "./compression/
 export { RecordsSkimmer, Skim, PartitionSkim, SkimKind } from "./records_skimmer";
 export { EndpointMapper } from "./endpoint_mapper";
 export { apiCarriesEndpoints, responseCarriesEndpoints, rewriteResponseEndpoints } from "./generated/endpoints";
+export { capApiVersion } from "./api_version_cap";

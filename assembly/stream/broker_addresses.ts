@@ -3,10 +3,16 @@
 // Configuration (a plugin's JSON, under "broker_addresses"):
 //   { "nodes": { "1": "proxy.example:9101", "2": "proxy.example:9102" },   an explicit table,
 //     "host": "127.0.0.1", "port_base": 19100,                             and/or a rule: host, port_base + node id
-//     "unmapped": "close" | "default", "default": "127.0.0.1:19092" }     what a node in neither gets
+//     "unmapped": "close" | "default", "default": "127.0.0.1:19092",     what a node in neither gets
+//     "fetch_leader_hints": "rewrite" | "hide" }                          see below
 // The table is asked first, then the rule. An unmapped node never shows the broker's own address:
 // with "close" (the default) the response is not forwarded and the connection is closed; with
 // "default" the node gets the `default` address (a bootstrap listener, say).
+//
+// Fetch v16 and up can carry leader hints after the records, so each such response is held whole
+// to rewrite them. With "fetch_leader_hints": "hide", ApiVersions offers clients Fetch up to v15
+// instead, which carries none: fetch responses then stream past untouched, and a consumer learns
+// a new leader from Metadata (as before KIP-951) rather than from the fetch that failed.
 import { JsonValue, JsonKind } from "../config/json";
 
 export enum UnmappedPolicy {
@@ -50,6 +56,8 @@ export class BrokerAddresses {
   portBase: i32 = 0;
   unmapped: UnmappedPolicy = UnmappedPolicy.Close;
   defaultAddress: HostPort | null = null;
+  /** "fetch_leader_hints": "hide": clients are offered Fetch up to v15 (no leader hints). */
+  hideFetchHints: bool = false;
 
   /** Whether anything is configured (a plugin with no "broker_addresses" rewrites nothing). */
   get enabled(): bool { return this.nodeIds.length > 0 || this.ruleHost.length > 0; }
@@ -128,5 +136,11 @@ export function readBrokerAddresses(doc: JsonValue, into: BrokerAddresses): stri
     into.defaultAddress = hp;
   }
   if (into.unmapped == UnmappedPolicy.Default && into.defaultAddress == null) return "broker_addresses.default: needed when unmapped is \"default\"";
+  const hints = cfg.get("fetch_leader_hints");
+  if (hints != null) {
+    if (hints.kind == JsonKind.String && hints.str == "rewrite") into.hideFetchHints = false;
+    else if (hints.kind == JsonKind.String && hints.str == "hide") into.hideFetchHints = true;
+    else return "broker_addresses.fetch_leader_hints: must be \"rewrite\" or \"hide\"";
+  }
   return "";
 }

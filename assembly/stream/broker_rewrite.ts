@@ -21,14 +21,20 @@ import { EndpointMapper } from "../kafka/endpoint_mapper";
 import { apiCarriesEndpoints, responseCarriesEndpoints, rewriteResponseEndpoints } from "../kafka/generated/endpoints";
 import { apiName, isKnownApi } from "../kafka/generated/api_table";
 import { checkDecoded } from "../kafka/decode_error";
+import { capApiVersion } from "../kafka/api_version_cap";
 import { storeI32BE, SIZE_PREFIX } from "../kafka/header";
 import { BrokerAddresses, HostPort, UnmappedPolicy } from "./broker_addresses";
 import { InflightRequest, InflightKind } from "./inflight";
 import { KafkaResponse } from "./messages";
 import { metricSegment } from "./stream_metrics";
 
+const FETCH: i16 = 1;
+const API_VERSIONS: i16 = 18;
+/** The last Fetch version without leader hints (NodeEndpoints came with v16, KIP-951). */
+const FETCH_WITHOUT_HINTS: i16 = 15;
+
 export enum RewriteOutcome {
-  /** Forward the response as it came (no addresses, or all already the proxy's). */
+  /** Forward the response (no addresses, or all already the proxy's; an in-place edit is marked on it). */
   Untouched = 0,
   /** `resp.replacement` holds the response with the proxy's addresses. */
   Rewritten = 1,
@@ -92,6 +98,7 @@ export class BrokerRewriter extends EndpointMapper {
   wants(request: InflightRequest): bool {
     if (!this.addresses.enabled || request.kind != InflightKind.Kafka) return false;
     const key = request.apiKey, version = request.apiVersion;
+    if (key == API_VERSIONS && this.addresses.hideFetchHints) return true;
     // A version the codec does not know is held too, and refused: it could name brokers.
     return responseCarriesEndpoints(key, version) || (apiCarriesEndpoints(key) && !isKnownApi(key, version));
   }
@@ -126,6 +133,11 @@ export class BrokerRewriter extends EndpointMapper {
    */
   rewrite(resp: KafkaResponse): RewriteOutcome {
     if (!this.wants(resp.request)) return RewriteOutcome.Untouched;
+    if (resp.apiKey == API_VERSIONS) {
+      // fetch_leader_hints "hide": offer Fetch up to v15, whose responses stream past untouched.
+      if (resp.hasBody && capApiVersion(resp.body(), resp.apiVersion, FETCH, FETCH_WITHOUT_HINTS) > 0) resp.markPatched();
+      return RewriteOutcome.Untouched;
+    }
     const what = apiName(resp.apiKey) + " v" + resp.apiVersion.toString() + " response";
     if (!resp.hasBody) return this.refuse(resp, what + " was not held whole (wantsResponseBody must include wants())");
     if (!resp.known) return this.refuse(resp, what + ": a version the codec does not know, which could name brokers");

@@ -266,3 +266,24 @@ test("a response that does not decode, or of a version the codec does not know, 
   assert.equal(unknown.closed, true);
   assert.equal(host.metricsByName()["kafka_broker_rewrite.rewrite.refused_responses"], 2);
 });
+
+test("fetch_leader_hints=hide: ApiVersions offers Fetch up to v15 and nothing else changes; by default it is left alone", async () => {
+  const dissector = await Dissector.load();
+  const api = (await apis()).find((a) => a.key === 18)!;
+  const keys = [{ apiKey: 0, minVersion: 3, maxVersion: 13 }, { apiKey: 1, minVersion: 4, maxVersion: 17 }, { apiKey: 3, minVersion: 0, maxVersion: 13 }];
+  const body = (k: typeof keys) => dissector.encodeBody(18, 3, true, JSON.stringify({ errorCode: 0, apiKeys: k })).bytes;
+  for (const hide of [true, false]) {
+    const config = { broker_addresses: { ...CONFIG.broker_addresses, ...(hide ? { fetch_leader_hints: "hide" } : {}) } };
+    const host = await PluginHost.load(WASM, { configuration: JSON.stringify(config), pluginName: "rewrite" });
+    assert.ok(host.configured);
+    const conn = host.connect();
+    conn.fromClient(requestFrame(dissector, api, 3, 70));
+    const header = responseHeader(dissector, api, 3, 70);
+    const out = conn.fromBroker(withSize(Buffer.concat([header, body(keys)])));
+    const want = hide ? keys.map((k) => (k.apiKey === 1 ? { ...k, maxVersion: 15 } : k)) : keys;
+    assert.deepEqual(out, withSize(Buffer.concat([header, body(want)])), hide ? "Fetch offered up to v15" : "left alone");
+  }
+  const bad = await PluginHost.load(WASM, { configuration: JSON.stringify({ broker_addresses: { ...CONFIG.broker_addresses, fetch_leader_hints: "drop" } }) });
+  assert.equal(bad.configured, false);
+  assert.match(bad.logs.map((l) => l.message).join("\n"), /fetch_leader_hints: must be "rewrite" or "hide"/);
+});

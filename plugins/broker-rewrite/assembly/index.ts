@@ -7,6 +7,8 @@
 // (assembly/stream/broker_addresses.ts):
 //   { "broker_addresses": { "host": "127.0.0.1", "port_base": 19100, "unmapped": "close" } }
 //   { "broker_addresses": { "nodes": { "1": "kafka-1.proxy:9092" }, "unmapped": "default", "default": "bootstrap.proxy:9092" } }
+// "fetch_leader_hints": "hide" offers clients Fetch up to v15, so fetch responses (which from v16
+// can carry leader hints after the records) stream past instead of being held to be rewritten.
 // Metrics: kafka_broker_rewrite.<filter name>.rewritten_responses, rewritten_addresses,
 // unmapped_addresses, refused_responses.
 export * from "../../../assembly/exports";
