@@ -5,7 +5,10 @@
 //   envoy tcp_proxy   one Envoy listener per broker, the brokers advertising those listeners
 //                     (no rewrite needed);
 //   envoy + rewrite   one Envoy listener per broker with broker-rewrite, the brokers advertising
-//                     their own addresses.
+//                     their own addresses;
+//   envoy + rewrite, fetch hints hidden
+//                     the same with "fetch_leader_hints": "hide" (clients fetch with v15, and
+//                     fetch responses stream instead of being held).
 // Each broker has one client listener per path, each advertising that path's front door, so the
 // paths share the brokers, the load and the rounds. Rounds interleave the paths (reversed every
 // other round) and the median is reported, with its ratio to tcp_proxy.
@@ -34,6 +37,7 @@ export async function benchProxyCluster(opts: { brokers: number; rounds: number;
   const ids = Array.from({ length: opts.brokers }, (_, i) => i + 1);
   const tcpFront = await pickProxyListeners(ids);
   const rewriteFront = await pickProxyListeners(ids);
+  const hideFront = await pickProxyListeners(ids);
   // Each node's listener for the tcp_proxy path, advertising that path's Envoy listener.
   const viaTcp = new Map<number, number>();
   for (const id of ids) viaTcp.set(id, await freePort());
@@ -50,9 +54,11 @@ export async function benchProxyCluster(opts: { brokers: number; rounds: number;
   try {
     const tcpBrokers: BrokerEndpoint[] = ids.map((id) => ({ nodeId: id, host: "127.0.0.1", port: viaTcp.get(id)! }));
     const rewrite: WasmFilter[] = [{ wasm: rewriteWasm, name: "broker_rewrite", configuration: JSON.stringify({ broker_addresses: brokerAddresses(rewriteFront) }) }];
+    const hide: WasmFilter[] = [{ wasm: rewriteWasm, name: "broker_rewrite", configuration: JSON.stringify({ broker_addresses: { ...brokerAddresses(hideFront), fetch_leader_hints: "hide" } }) }];
     for (const [name, brokers, front, filters] of [
       ["envoy tcp_proxy", tcpBrokers, tcpFront, []],
       ["envoy + rewrite", cluster.endpoints, rewriteFront, rewrite],
+      ["envoy + rewrite, fetch hints hidden", cluster.endpoints, hideFront, hide],
     ] as const) {
       const envoy = new EnvoyProcess(envoyBinary(), path.join(dir, `envoy-${name.replace(/[^a-z]+/g, "-")}`), clusterEnvoyConfig([...brokers], front, [...filters], await freePort()));
       await envoy.start();

@@ -13,6 +13,7 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
           interleaved in the same rounds, with the after/before ratios
           --brokers N (N > 1): a cluster of N brokers instead, by three paths: direct, Envoy tcp_proxy with the
           brokers advertising Envoy's listeners, and Envoy + broker-rewrite with the brokers advertising their own
+          (holding Fetch v16+ responses to rewrite their leader hints, and with fetch_leader_hints "hide")
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
 `;
