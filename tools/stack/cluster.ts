@@ -170,6 +170,7 @@ export function clusterEnvoyConfig(brokers: BrokerEndpoint[], listeners: ProxyLi
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: ${b.host}, port_value: ${b.port} } } } }] }]`,
     };
   });
+  const { extraClusters, ...rest } = extra;
   return {
     listenPort: listeners.bootstrapPort,
     adminPort,
@@ -178,9 +179,9 @@ export function clusterEnvoyConfig(brokers: BrokerEndpoint[], listeners: ProxyLi
     upstreamSourceAddress: ENVOY_SOURCE_ADDRESS,
     filters,
     extraListeners: perBroker.map((p) => p.listener).join("\n"),
-    extraClusters: [...perBroker.map((p) => p.cluster), extra.extraClusters ?? ""].filter((s) => s).join("\n"),
-    ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== "extraClusters")),
-  } as EnvoyConfig;
+    extraClusters: [...perBroker.map((p) => p.cluster), extraClusters ?? ""].filter((s) => s).join("\n"),
+    ...rest,
+  };
 }
 
 export interface ClusterStackOptions {
