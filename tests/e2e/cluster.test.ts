@@ -12,7 +12,7 @@
 // - Failover: VerifiableProducer (acks=all, idempotent) and VerifiableConsumer run through the
 //   proxy while the partition leader is killed with SIGKILL, restarted, and then the next leader
 //   is killed; every acknowledged record is in the log once and consumed, and billing's produced
-//   records equal the acknowledged count. The recovery times (last ack before the kill to the
+//   records and telemetry's produced records for the topic equal the acknowledged count. The recovery times (last ack before the kill to the
 //   first ack after it) are printed.
 // One cluster start serves every check.
 import { describe, test, before, after } from "node:test";
@@ -306,11 +306,16 @@ describe("a 3-broker cluster behind Envoy", { timeout: 900000 }, () => {
       const t = await (await fetch(`http://127.0.0.1:${collectorPort}/totals`)).json() as Record<string, TenantTotals>;
       throw new Error(`${e.message}: billed ${t[PRODUCER_ID]?.produced_records}, acknowledged ${acked().length}`);
     });
+    // telemetry counts a topic's records when the broker acknowledges them, a retry once, across listeners.
+    const tel = await stack.envoy.stats("kafka.topic.produced_records");
+    const telKey = [...tel.keys()].find((k) => k.endsWith(`topic_${FAILOVER_TOPIC}`));
+    assert.ok(telKey, `no telemetry figure for ${FAILOVER_TOPIC}: ${[...tel.keys()].join(", ")}`);
+    assert.equal(tel.get(telKey), acked().length, "telemetry's produced records for the topic");
     const peers = acceptedPeers(stack);
     for (const [id, list] of peers) assert.deepEqual(list.filter((p) => p !== ENVOY_SOURCE_ADDRESS), [], `node ${id} accepted a connection from outside Envoy`);
     const leaked = taps.flatMap((t) => t.named).filter((n) => !proxyAddresses().has(n.address) && n.address !== ":-1");
     assert.deepEqual(leaked, []);
     console.log(`# failover: ${acked().length} records acknowledged (${errors.length} send errors), all consumed once by offset (${redelivered} redelivered after rebalances), ` +
-      `billed ${acked().length}; recovery (last ack before the kill → first ack after): ${recoveries.map((r) => `node ${r.node} ${(r.ms / 1000).toFixed(1)} s`).join(", ")}`);
+      `billed ${acked().length}, telemetry ${tel.get(telKey)}; recovery (last ack before the kill → first ack after): ${recoveries.map((r) => `node ${r.node} ${(r.ms / 1000).toFixed(1)} s`).join(", ")}`);
   });
 });
