@@ -28,12 +28,12 @@ interface Sample { produceMBs: number; consumeMBs: number; produceCpu: number; c
 /** An Envoy front door: its name in the tables and its filters. */
 interface FrontDoor { name: string; filters: WasmFilter[]; extraBootstrap?: string }
 
-const RECORD = 1024;
-const GIB = 1024 * 1024 * 1024;
+export const RECORD = 1024;
+export const GIB = 1024 * 1024 * 1024;
 /** The --plugins name of the demo's chain, configured as tools/demo.ts does (without its collector). */
 const CHAIN = "chain";
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
@@ -42,7 +42,7 @@ async function java(main: string, args: string[]): Promise<string> {
   return (await runClient("java", ["-Xmx1g", "-cp", kafkaClasspath(), main, ...args], "", 600000)).stdout;
 }
 
-async function produceThroughput(bootstrap: string, topic: string, records: number): Promise<number> {
+export async function produceThroughput(bootstrap: string, topic: string, records: number): Promise<number> {
   const out = await java("org.apache.kafka.tools.ProducerPerformance", ["--topic", topic, "--num-records", String(records), "--record-size", String(RECORD),
     "--throughput", "-1", "--producer-props", `bootstrap.servers=${bootstrap}`, "acks=1", "linger.ms=5", "batch.size=262144"]);
   const m = /records\/sec \(([\d.]+) MB\/sec\)/.exec(out.trim().split("\n").pop() ?? "");
@@ -50,7 +50,7 @@ async function produceThroughput(bootstrap: string, topic: string, records: numb
   return Number(m[1]);
 }
 
-async function consumeThroughput(bootstrap: string, topic: string, records: number): Promise<number> {
+export async function consumeThroughput(bootstrap: string, topic: string, records: number): Promise<number> {
   const out = await java("org.apache.kafka.tools.ConsumerPerformance", ["--bootstrap-server", bootstrap, "--topic", topic, "--messages", String(records), "--timeout", "60000"]);
   const lines = out.trim().split("\n").filter((l) => l.includes(","));
   const header = lines.find((l) => l.includes("MB.sec"))!.split(",").map((s) => s.trim());
@@ -59,7 +59,7 @@ async function consumeThroughput(bootstrap: string, topic: string, records: numb
 }
 
 /** Sequential single-record produces (acks=1), each timed round trip in microseconds. */
-async function produceLatency(bootstrap: string, topic: string, n: number): Promise<number[]> {
+export async function produceLatency(bootstrap: string, topic: string, n: number): Promise<number[]> {
   const kafka = new Kafka({ brokers: [bootstrap], clientId: "bench-latency", logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
@@ -75,7 +75,7 @@ async function produceLatency(bootstrap: string, topic: string, n: number): Prom
   return times;
 }
 
-function pct(xs: number[], p: number): number {
+export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
@@ -106,14 +106,14 @@ function frontDoorFilters(set: string, dir: string): { filters: WasmFilter[]; ex
 const modulesOf = (set: string) => set === CHAIN ? ["pii-filter", "telemetry", "billing"] : [set];
 
 /** Runs `fn` and measures Envoy's CPU seconds meanwhile (NaN without an Envoy). */
-async function withEnvoyCpu<T>(envoy: EnvoyProcess | null, fn: () => Promise<T>): Promise<[T, number]> {
+export async function withEnvoyCpu<T>(envoy: EnvoyProcess | null, fn: () => Promise<T>): Promise<[T, number]> {
   const pid = envoy?.pid;
   const before = pid === undefined ? NaN : cpuSeconds(pid);
   const value = await fn();
   return [value, pid === undefined ? NaN : cpuSeconds(pid) - before];
 }
 
-const fmt = (x: number, digits: number) => Number.isFinite(x) ? x.toFixed(digits) : "";
+export const fmt = (x: number, digits: number) => Number.isFinite(x) ? x.toFixed(digits) : "";
 
 export async function benchProxy(opts: { plugins: string[]; rounds: number; records: number; latencySends: number; baseline?: string }): Promise<void> {
   await installEnvoy();

@@ -1,16 +1,20 @@
 // `npm run bench -- <suite> [options]`: benchmarks that compare side by side in one run.
 import { parseArgs } from "node:util";
 import { benchProxy } from "./proxy.js";
+import { benchProxyCluster } from "./proxy_cluster.js";
 import { benchPii } from "./pii.js";
 import { benchCodec } from "./codec.js";
 import { benchRecords } from "./records.js";
 
-const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR]
+const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR] [--brokers N]
 
   proxy   produce/consume throughput, Envoy CPU s/GiB and produce latency: direct, Envoy tcp_proxy, Envoy + plugins
           --plugins: plugin names, or "chain" for the demo's pii-filter → telemetry → billing
           --baseline DIR: also run each plugin set from DIR's .wasm modules (built from another commit),
           interleaved in the same rounds, with the after/before ratios
+          --brokers N (N > 1): a cluster of N brokers instead, by three paths: direct, Envoy tcp_proxy with the
+          brokers advertising Envoy's listeners, and Envoy + broker-rewrite with the brokers advertising their own
+          (holding Fetch v16+ responses to rewrite their leader hints, and with fetch_leader_hints "hide")
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
   records the record layer: passthrough, identity transform, uppercase, handwritten uppercase, per codec
@@ -22,9 +26,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: {
     rounds: { type: "string", default: "3" }, records: { type: "string", default: "200000" },
     "latency-sends": { type: "string", default: "2000" }, plugins: { type: "string", default: "kafka-observe" },
-    mib: { type: "string", default: "256" }, baseline: { type: "string" },
+    mib: { type: "string", default: "256" }, baseline: { type: "string" }, brokers: { type: "string", default: "1" },
   } });
-  if (suite === "proxy") {
+  if (suite === "proxy" && Number(values.brokers) > 1) {
+    await benchProxyCluster({ brokers: Number(values.brokers), rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]) });
+  } else if (suite === "proxy") {
     await benchProxy({ rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]), plugins: values.plugins!.split(","), baseline: values.baseline });
   } else if (suite === "codec") {
     await benchCodec();

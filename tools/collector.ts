@@ -5,6 +5,9 @@
 //   POST /usage   billing batches (header idempotency-key, or the body's batch_id)
 //   POST /flow    telemetry flow edges
 //   GET  /totals  usage summed per tenant, as JSON
+// An idempotent producer's batch is listed in the usage with its producer id, epoch, topic,
+// partition and base sequence. Each Envoy bills such a batch once, but when a producer's retry
+// went through another Envoy instance both bill it; the totals count each batch once.
 import fs from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
@@ -16,18 +19,31 @@ telemetry plugin (POST /flow), appends them to <file> as JSON lines, drops repea
 batches by idempotency key, and serves per-tenant totals at GET /totals.
 `;
 
-export interface TenantTotals { requests: number; produced_bytes: number; produced_records: number; fetched_bytes: number; fetched_records: number }
+export interface TenantTotals {
+  requests: number; produced_bytes: number; produced_records: number; fetched_bytes: number; fetched_records: number;
+  /** Records of idempotent batches that another report (another Envoy instance) had billed already, not counted again. */
+  duplicate_records: number;
+}
+
+/** An idempotent batch as billing lists it: [producer id, epoch, topic, partition, base sequence, records, bytes]. */
+type ListedBatch = [string, number, string, number, number, number, number];
 
 export function totalsFromFile(text: string): Record<string, TenantTotals> {
   const totals: Record<string, TenantTotals> = {};
+  const billed = new Set<string>();
   for (const line of text.split("\n")) {
     if (!line.startsWith("{")) continue;
     const rec = JSON.parse(line);
     if (rec.kind !== "usage") continue;
     for (const u of rec.batch.usage) {
-      const t = (totals[u.tenant] ??= { requests: 0, produced_bytes: 0, produced_records: 0, fetched_bytes: 0, fetched_records: 0 });
+      const t = (totals[u.tenant] ??= { requests: 0, produced_bytes: 0, produced_records: 0, fetched_bytes: 0, fetched_records: 0, duplicate_records: 0 });
       t.requests += u.requests; t.produced_bytes += u.produced_bytes; t.produced_records += u.produced_records;
       t.fetched_bytes += u.fetched_bytes; t.fetched_records += u.fetched_records;
+      for (const b of (u.idempotent ?? []) as ListedBatch[]) {
+        const key = `${b[0]}/${b[1]}/${b[2]}/${b[3]}/${b[4]}`;
+        if (!billed.has(key)) { billed.add(key); continue; }
+        t.produced_records -= b[5]; t.produced_bytes -= b[6]; t.duplicate_records += b[5];
+      }
     }
   }
   return totals;

@@ -8,3 +8,5 @@ export { Frame, FrameAssembler, FrameError } from "./frame_assembler";
 export { TopicNames, topicIdHex } from "./topic_names";
 export { SaslIdentity } from "./sasl_identity";
 export { ProducePlan, ProducedPartition, ProduceDedupe } from "./produce_dedupe";
+export { BrokerAddresses, HostPort, UnmappedPolicy, parseHostPort, readBrokerAddresses } from "./broker_addresses";
+export { BrokerRewriter, RewriteOutcome } from "./broker_rewrite";

@@ -13,10 +13,11 @@ import { installKafka, KafkaBroker } from "./kafka.js";
 import { ReloadableEnvoy } from "./reload.js";
 import { freePort } from "./net.js";
 import { checkFailurePolicy, parseFailurePolicy } from "./failure_policy.js";
+import { ClusterStack } from "./cluster.js";
 
 const USAGE = `kafka-proxy-wasm dev --plugin <file.wasm> [--config <json file>] [--failure-policy <policy>]
     [--port <n>] [--admin-port <n>] [--fresh] [--broker-prop key=value]… [--collector]
-    [--envoy-bootstrap <yaml file>]… [--watch]
+    [--envoy-bootstrap <yaml file>]… [--watch] [--brokers <n>]
 
 Starts an Apache Kafka broker (KRaft) behind Envoy with the plugin loaded as an
 envoy.filters.network.wasm filter in front of tcp_proxy. Prints the bootstrap address, the
@@ -41,6 +42,11 @@ stats_tags.yaml for labelled Prometheus metrics).
 plugin project) and reloads every --plugin whose .wasm changed: Envoy reads its listener from a
 file, and gets a new listener with the new modules; connections on the old one are closed
 after 2 s and clients reconnect. Kafka keeps running and keeps its records.
+
+--brokers N (N > 1) starts a KRaft cluster of N brokers advertising their own addresses, and
+Envoy with a listener per broker and broker-rewrite first in the chain (docs/cluster.md); --port
+is then the bootstrap listener. It takes --plugin, --config, --failure-policy, --port and
+--admin-port; the daily-loop options above are for one broker.
 
 The cache (Envoy, Kafka, run folders) is KPW_CACHE, or .cache/ in a checkout of this project,
 or $XDG_CACHE_HOME/kafka-proxy-wasm (~/.cache/kafka-proxy-wasm) for an installed package.
@@ -177,6 +183,7 @@ export async function devMain(argv: string[]): Promise<number> {
       "failure-policy": { type: "string", multiple: true },
       port: { type: "string" },
       "admin-port": { type: "string" },
+      brokers: { type: "string", default: "1" },
       fresh: { type: "boolean", default: false },
       "broker-prop": { type: "string", multiple: true },
       collector: { type: "boolean", default: false },
@@ -188,6 +195,9 @@ export async function devMain(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(USAGE); return 0; }
   const plugins = values.plugin ?? [];
   if (plugins.length === 0) { process.stderr.write(`dev: --plugin is required\n\n${USAGE}`); return 2; }
+  const brokers = Number(values.brokers);
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) { process.stderr.write(`dev: --brokers ${values.brokers}: must be a whole number from 1 to 9\n`); return 2; }
+  if (brokers > 1) return devCluster(brokers, plugins, values);
   const configs = values.config ?? [];
   const policies = values["failure-policy"] ?? [];
   let filters = devFilters(plugins, configs, policies);
@@ -288,5 +298,27 @@ export async function devMain(argv: string[]): Promise<number> {
   } finally {
     await stopAll();
   }
+  return 0;
+}
+
+/** `dev --brokers N`: a KRaft cluster behind Envoy, a listener per broker, broker-rewrite first. */
+async function devCluster(brokers: number, plugins: string[], values: { config?: string[]; "failure-policy"?: string[]; port?: string; "admin-port"?: string; fresh?: boolean; "broker-prop"?: string[]; collector?: boolean; "envoy-bootstrap"?: string[]; watch?: boolean }): Promise<number> {
+  const oneBroker = ["fresh", "broker-prop", "collector", "envoy-bootstrap", "watch"].filter((k) => {
+    const v = (values as Record<string, unknown>)[k];
+    return v === true || (Array.isArray(v) && v.length > 0);
+  });
+  if (oneBroker.length > 0) { process.stderr.write(`dev: --${oneBroker[0]} works with one broker, not with --brokers ${brokers}\n`); return 2; }
+  const filters = devFilters(plugins, values.config ?? [], values["failure-policy"] ?? []);
+  const stack = await ClusterStack.start({
+    name: "dev-cluster", brokers, filters,
+    port: values.port ? Number(values.port) : 19092,
+    adminPort: values["admin-port"] ? Number(values["admin-port"]) : 19901,
+  });
+  process.stdout.write(`bootstrap: ${stack.bootstrap}\nadmin: ${stack.envoy.adminUrl}\ndata-dir: ${stack.kafka.nodes.map((n) => n.dataDir).join(" ")}\nready\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await stack.stop();
   return 0;
 }

@@ -60,6 +60,12 @@ export interface EnvoyConfig {
   extraClusters?: string;
   /** Envoy's worker threads (`--concurrency`), each with its own copy of every VM; default 2. */
   concurrency?: number;
+  /** More upstream ports for the listener's cluster (a cluster's bootstrap listener: any broker will do). */
+  upstreamPorts?: number[];
+  /** Extra listeners in YAML list-item form (cluster.ts: one per broker). */
+  extraListeners?: string;
+  /** The local address Envoy connects to the broker from (cluster.ts: so brokers can tell Envoy's connections apart). */
+  upstreamSourceAddress?: string;
 }
 
 /** A static cluster on 127.0.0.1, as an `extraClusters` entry (for HTTP callouts to a collector, say). */
@@ -72,9 +78,10 @@ export function staticCluster(name: string, port: number): string {
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]`;
 }
 
-export function envoyBootstrap(c: EnvoyConfig): string {
-  for (const f of c.filters) checkFailurePolicy(f);
-  const filters = c.filters.map((f, i) => `
+/** The wasm network filters of a listener's filter chain, as YAML list items. */
+export function wasmFiltersYaml(filters: WasmFilter[]): string {
+  for (const f of filters) checkFailurePolicy(f);
+  return filters.map((f, i) => `
       - name: envoy.filters.network.wasm
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm
@@ -90,6 +97,11 @@ export function envoyBootstrap(c: EnvoyConfig): string {
               vm_id: ${JSON.stringify(f.name ?? `plugin${i}`)}
               runtime: envoy.wasm.runtime.v8
               code: { local: { filename: ${JSON.stringify(path.resolve(f.wasm))} } }`).join("");
+}
+
+export function envoyBootstrap(c: EnvoyConfig): string {
+  const filters = wasmFiltersYaml(c.filters);
+  const upstreams = [c.upstreamPort, ...(c.upstreamPorts ?? [])];
   const bufferLimit = c.smallBuffers ? `
     per_connection_buffer_limit_bytes: 1024
     socket_options:
@@ -107,14 +119,16 @@ static_resources:
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
           stat_prefix: kafka
-          cluster: kafka_broker
+          cluster: kafka_broker${upstreams.length > 1 ? `
+          max_connect_attempts: ${upstreams.length}` : ""}${c.extraListeners ? `\n${c.extraListeners}` : ""}
   clusters:
   - name: kafka_broker
     connect_timeout: 5s
-    type: STATIC${c.smallBuffers ? "\n    per_connection_buffer_limit_bytes: 1024" : ""}
+    type: STATIC${c.smallBuffers ? "\n    per_connection_buffer_limit_bytes: 1024" : ""}${c.upstreamSourceAddress ? `
+    upstream_bind_config: { source_address: { address: ${c.upstreamSourceAddress}, port_value: 0 } }` : ""}
     load_assignment:
       cluster_name: kafka_broker
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${c.upstreamPort} } } } }] }]
+      endpoints: [{ lb_endpoints: [${upstreams.map((p) => `{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${p} } } } }`).join(", ")}] }]
 ${c.extraClusters ?? ""}
 ${c.extraBootstrap ?? ""}`;
 }

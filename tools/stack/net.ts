@@ -31,9 +31,10 @@ async function ephemeralPort(): Promise<number> {
   });
 }
 
-export async function canConnect(port: number, host = "127.0.0.1"): Promise<boolean> {
+/** Whether something accepts a connection on host:port; `localAddress` is the address to connect from. */
+export async function canConnect(port: number, host = "127.0.0.1", localAddress?: string): Promise<boolean> {
   return await new Promise((resolve) => {
-    const s = net.connect({ port, host });
+    const s = net.connect({ port, host, localAddress });
     s.once("connect", () => { s.destroy(); resolve(true); });
     s.once("error", () => resolve(false));
   });

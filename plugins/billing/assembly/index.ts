@@ -2,7 +2,9 @@
 //   - Produce: counted per partition only when its response says the partition was written
 //     (error code 0). acks=0 produces get no answer and are not billed. A retry of a batch an
 //     idempotent producer already had acknowledged (same producer id, epoch, partition and
-//     base sequence) is not billed twice, whichever worker sees it (shared data).
+//     base sequence) is not billed twice, whichever worker sees it (shared data). Such batches are
+//     also listed one by one in the usage, so the collector can count once a retry that went
+//     through another Envoy instance (which billed it too).
 //   - Fetch: the record batches a response actually delivered.
 //   - Requests: every request.
 // Workers send their usage over a shared queue to the one that drains it; that worker
@@ -20,7 +22,7 @@ import {
   KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, checkDecoded,
   ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, Skim,
 } from "../../../assembly/index";
-import { UsageTable } from "./usage";
+import { UsageTable, IdempotentBatch } from "./usage";
 
 const PRODUCE: i16 = 0, FETCH: i16 = 1, SASL_AUTHENTICATE: i16 = 36;
 const KEYS = ["client_id", "sasl_principal", "source_address", "sni"];
@@ -49,6 +51,7 @@ class BillingRoot extends KafkaRoot {
   private metrics: Map<string, Array<Counter>> = new Map();
   dropped: Counter | null = null;
   dedupedRecords: Counter | null = null;
+  notListed: Counter | null = null;
   /** Idempotent batches already billed, on any worker (shared data under "billing.seq."). */
   readonly acked: ProduceDedupe = new ProduceDedupe("billing");
 
@@ -82,6 +85,7 @@ class BillingRoot extends KafkaRoot {
     this.queue = registerSharedQueue(QUEUE);
     this.dropped = new Counter("billing.dropped_bytes");
     this.dedupedRecords = new Counter("billing.retried_records_not_billed");
+    this.notListed = new Counter("billing.idempotent_batches_not_listed");
     // Idempotency keys must differ across VMs and restarts: time at start, context id, randomness.
     this.nonce = nowNanos().toString(36) + "-" + this.id.toString(36) + "-" + (<u64>(Math.random() * 1e15)).toString(36);
     setTickPeriod(<u32>this.flushSeconds * 1000);
@@ -251,7 +255,13 @@ class BillingConnection extends KafkaConnection {
       let bytes: u64 = 0, records: u64 = 0;
       for (let k = 0; k < plan.partitions.length; k++) {
         const pp = plan.partitions[k];
-        if (pp.written) { bytes += pp.bytes; records += pp.records; }
+        if (pp.written) {
+          bytes += pp.bytes; records += pp.records;
+          // Listed for the collector, which recognises a retry that another Envoy instance billed.
+          if (pp.producerId >= 0 && !this.b.local.list(this.tenant, new IdempotentBatch(pp.producerId, pp.producerEpoch, pp.topicKey, pp.partition, pp.baseSequence, pp.records, pp.bytes))) {
+            (this.b.notListed as Counter).increment();
+          }
+        }
         else if (pp.retried) (this.b.dedupedRecords as Counter).increment(pp.records);
       }
       this.bill(0, bytes, records, 0, 0);

@@ -1,0 +1,56 @@
+// broker-rewrite: keeps clients on the proxy in front of a Kafka cluster. Every response that
+// names a broker (Metadata, FindCoordinator, DescribeCluster, DescribeQuorum, and the leader
+// hints in Produce, Fetch, ShareFetch and ShareAcknowledge) gets the proxy's address for that
+// broker instead of the broker's own; everything else streams past untouched.
+//
+// Configuration: the stream settings every Kafka plugin takes, and "broker_addresses"
+// (assembly/stream/broker_addresses.ts):
+//   { "broker_addresses": { "host": "127.0.0.1", "port_base": 19100, "unmapped": "close" } }
+//   { "broker_addresses": { "nodes": { "1": "kafka-1.proxy:9092" }, "unmapped": "default", "default": "bootstrap.proxy:9092" } }
+// "fetch_leader_hints": "hide" offers clients Fetch up to v15, so fetch responses (which from v16
+// can carry leader hints after the records) stream past instead of being held to be rewritten.
+// Metrics: kafka_broker_rewrite.<filter name>.rewritten_responses, rewritten_addresses,
+// unmapped_addresses, refused_responses.
+export * from "../../../assembly/exports";
+import {
+  RootContext, ConnectionContext, registerRootContext, JsonValue,
+  KafkaRoot, KafkaConnection, KafkaResponse, InflightRequest,
+  BrokerAddresses, BrokerRewriter, RewriteOutcome, readBrokerAddresses, Direction, MalformedPolicy,
+} from "../../../assembly/index";
+
+class RewriteRoot extends KafkaRoot {
+  readonly addresses: BrokerAddresses = new BrokerAddresses();
+
+  constructor(id: u32) { super(id, "broker-rewrite"); }
+
+  configure(doc: JsonValue | null): string {
+    if (doc == null) return "broker_addresses: missing; say which proxy address each broker gets";
+    const problem = readBrokerAddresses(doc, this.addresses);
+    if (problem.length > 0) return problem;
+    if (!this.addresses.enabled) return "broker_addresses: missing; say which proxy address each broker gets";
+    return "";
+  }
+
+  createConnectionContext(id: u32): ConnectionContext | null {
+    return new RewriteConnection(id, this);
+  }
+}
+
+class RewriteConnection extends KafkaConnection {
+  private readonly rewriter: BrokerRewriter;
+  constructor(id: u32, root: RewriteRoot) {
+    super(id, root);
+    this.rewriter = new BrokerRewriter(root.addresses);
+  }
+
+  wantsRequestBody(apiKey: i16, apiVersion: i16): bool { return false; }
+  wantsResponseBody(request: InflightRequest): bool { return this.rewriter.wants(request); }
+
+  onResponse(resp: KafkaResponse): void {
+    if (this.rewriter.rewrite(resp) == RewriteOutcome.Refused) {
+      this.giveUp(Direction.Response, this.rewriter.reason, MalformedPolicy.Close);
+    }
+  }
+}
+
+registerRootContext((id: u32): RootContext => new RewriteRoot(id));
