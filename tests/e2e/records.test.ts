@@ -1,6 +1,7 @@
-// The record layer in the real Envoy in front of the real broker, with examples/uppercase: every
-// value produced to topic `lowercase` is stored uppercased, whatever the client, codec,
-// idempotence or transaction; every other topic passes byte-identical. (kafkajs produces here,
+// The record layer in the real Envoy in front of the real broker, with examples/uppercase and
+// examples/json-transform chained: every value produced to topic `lowercase` is stored uppercased,
+// whatever the client, codec, idempotence or transaction; orders produced to `orders` are stored
+// redacted; every other topic passes byte-identical. (kafkajs produces here,
 // but does not consume: without codec plugins it cannot read the snappy, lz4 and zstd batches.)
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +34,31 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]);
 }
 
+/** What examples/json-transform makes of an order, computed independently: null when it leaves the value alone. */
+function redacted(value: string): string | null {
+  let order: unknown;
+  try { order = JSON.parse(value); } catch { return null; }
+  if (order === null || typeof order !== "object" || Array.isArray(order)) return null;
+  const o = order as Record<string, unknown>;
+  let changed = false;
+  if (typeof o.email === "string" && o.email.toLowerCase() !== o.email) { o.email = o.email.toLowerCase(); changed = true; }
+  if (typeof o.card === "string") {
+    const digits = o.card.replace(/[^0-9]/g, "").length;
+    let toMask = digits - 4;
+    const masked = o.card.replace(/[0-9]/g, (c) => (toMask-- > 0 ? "*" : c));
+    if (masked !== o.card) { o.card = masked; changed = true; }
+  }
+  if ("notes" in o) { delete o.notes; changed = true; }
+  return changed ? JSON.stringify(o) : null;
+}
+
+/** Orders, and values that are not orders (those must pass as they came). */
+function orders(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => i % 5 === 4
+    ? `${prefix} ${i}: not an order {`
+    : JSON.stringify({ id: `${prefix}-${i}`, email: `Buyer${i}@Example.COM`, card: `4111 1111 1111 ${String(1000 + i).slice(-4)}`, items: [{ sku: `S-${i}`, qty: i % 3 }], ...(i % 2 ? { notes: "leave at the door" } : {}) }));
+}
+
 describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () => {
   let stack: Stack;
   /** Every line sent to `lowercase` and committed, and every line sent to the other topic. */
@@ -41,7 +67,10 @@ describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () =>
   const others: string[] = [];
 
   before(async () => {
-    stack = await Stack.start({ name: "e2e-records", filters: [{ wasm: rootPath("build", "examples", "uppercase.wasm"), name: "uppercase" }] });
+    stack = await Stack.start({ name: "e2e-records", filters: [
+      { wasm: rootPath("build", "examples", "uppercase.wasm"), name: "uppercase" },
+      { wasm: rootPath("build", "examples", "json-transform.wasm"), name: "orders" },
+    ] });
     await javaClients.createTopic(stack.bootstrap, TOPIC);
     await javaClients.createTopic(stack.bootstrap, OTHER);
   });
@@ -105,6 +134,17 @@ describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () =>
     others.push(...a, ...b);
     const got = await kcat.consume(stack.bootstrap, OTHER, ["-X", "check.crcs=true"]);
     assert.deepEqual([...got].sort(), [...others].sort());
+  });
+
+  test("json-transform: orders from kcat (gzip) and the Java producer (zstd, idempotent) are stored redacted; other values as they came", async () => {
+    const a = orders("kcat", 40);
+    await kcat.produce(stack.bootstrap, "orders", a, ["-z", "gzip"]);
+    const b = orders("java", 40);
+    await javaClients.produce(stack.bootstrap, "orders", b, ["compression.type=zstd", "enable.idempotence=true"]);
+    const expected = [...a, ...b].map((v) => redacted(v) ?? v);
+    const got = await javaClients.consume(stack.bootstrap, "orders", expected.length, ["check.crcs=true"]);
+    assert.deepEqual([...got].sort(), [...expected].sort());
+    assert.ok(got.every((v) => !v.includes("leave at the door") && !v.includes("@Example.COM")), "no note and no upper-case e-mail was stored");
   });
 
   test("kcat (CRC checks on) reads every committed value uppercased", async () => {
