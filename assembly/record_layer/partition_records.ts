@@ -298,7 +298,15 @@ export class PartitionRecords {
     const set = new Uint8Array(total);
     let q = 0;
     for (let i = 0; i < innerPieces.length; i++) { set.set(innerPieces[i], q); q += innerPieces[i].byteLength; }
-    this.pieces.push(legacyWithValue(m, compressLike(<Compression>codec, set, wrapped)));
+    const rewritten = legacyWithValue(m, compressLike(<Compression>codec, set, wrapped));
+    if (relative) {
+      // A consumer places inner message i at (wrapper offset - last inner offset + i's offset): with
+      // the last one dropped, the wrapper takes the last kept one's offset, so every kept record
+      // keeps its own (the offset is outside the CRC).
+      const lastKept = bswap<i64>(load<i64>(innerPieces[innerPieces.length - 1].dataStart));
+      store<i64>(rewritten.dataStart, bswap<i64>(m.messageOffset - lastRelative + lastKept));
+    }
+    this.pieces.push(rewritten);
     this.legacyStep = Step.Rewritten;
     return reader.position;
   }
