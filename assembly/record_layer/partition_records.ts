@@ -84,7 +84,7 @@ export class PartitionRecords {
         const next = this.legacyEntry(records.buffer, at, end - at);
         if (next < 0) {
           // A cut-short legacy entry at the end of a fetch is a partial tail, like a v2 one.
-          if (next == LEGACY_TRUNCATED && this.fetched) { this.partialTail(records.buffer, at, end); changed = changed || this.cutPartialTail; break; }
+          if (next == LEGACY_TRUNCATED && this.fetched && cutShort(records.buffer, at, end)) { this.partialTail(records.buffer, at, end); changed = changed || this.cutPartialTail; break; }
           return this.fail(next == LEGACY_TRUNCATED ? "a legacy message is cut short" : this.result.message.length > 0 ? this.result.message : "a legacy message (magic 0/1) does not parse", CORRUPT_MESSAGE);
         }
         batches.skipTo(next);
@@ -98,6 +98,7 @@ export class PartitionRecords {
     }
     if (batches.error == BatchError.Truncated) {
       if (!this.fetched) return this.fail("a record batch is cut short", CORRUPT_MESSAGE);
+      if (!cutShort(records.buffer, batches.position, end)) return this.fail("a record batch's length is smaller than its header", CORRUPT_MESSAGE);
       this.partialTail(records.buffer, batches.position, end);
       if (this.cutPartialTail) changed = true;
     } else if (batches.error != BatchError.None && batches.error != BatchError.NotV2) {
@@ -344,6 +345,20 @@ export class PartitionRecords {
     this.kept++;
     return Step.Rewritten;
   }
+}
+
+/**
+ * Whether the entry at `at` is cut short by the end of the field (a fetch's partial trailing batch)
+ * rather than malformed: its length is not all there, or it is one a batch (49 bytes after the
+ * length at least) or a legacy message (14) can have and runs past the end. A length below that
+ * (or negative) is a malformed batch, which the unsupported policy handles, not a tail to forward.
+ */
+function cutShort(buffer: ArrayBuffer, at: i32, end: i32): bool {
+  const left = end - at;
+  if (left < 12) return true;
+  const size = bswap<i32>(load<i32>(changetype<usize>(buffer) + <usize>at + 8));
+  const min = left >= 17 && load<u8>(changetype<usize>(buffer) + <usize>at + 16) == 2 ? BATCH_HEADER - 12 : 14;
+  return size >= min && size > left - 12;
 }
 
 const LEGACY_TRUNCATED: i32 = -1;
