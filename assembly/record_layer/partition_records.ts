@@ -205,7 +205,8 @@ export class PartitionRecords {
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
-      if (!this.decide(index)) return Step.Rejected;
+      // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
+      if (!this.decide(index)) { this.metrics.records.increment(<u64>index + 1); return Step.Rejected; }
       index++;
     }
     this.metrics.records.increment(<u64>index);
@@ -287,7 +288,7 @@ export class PartitionRecords {
       rec.offset = !this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset;
       rec.timestamp = im.timestamp >= 0 ? im.timestamp : m.timestamp;
       const step = this.legacyMessage(im, innerPieces);
-      if (step == Step.Failed || step == Step.Rejected) { this.legacyStep = step; return reader.position; }
+      if (step == Step.Failed || step == Step.Rejected) { this.metrics.records.increment(<u64>i + 1); this.legacyStep = step; return reader.position; }
       if (step != Step.Kept) changed = true;
     }
     this.metrics.records.increment(<u64>messages.length);
