@@ -1,0 +1,481 @@
+// The record layer (assembly/record_layer) in the emulator, by property: random record data of
+// every kind (all codecs and framings, idempotent, transactional and control batches, legacy
+// messages and wrappers, mixed logs, partial tails) through Produce v3..v13 and Fetch v4..v17,
+// and what comes out checked against an independent TypeScript model (tests/tools/record_model.ts)
+// and reference of the layer's semantics (tests/tools/record_reference.ts).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PluginHost } from "../../tools/testing/index.js";
+import { Dissector } from "../../tools/dissector/dissector.js";
+import { rootPath } from "../../tools/lib/paths.js";
+import { prng } from "../tools/prng.js";
+import { Exchanges, TopicRef, TopicSendAny, topicKey } from "../tools/record_frames.js";
+import { decodeEntries, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError } from "../tools/record_model.js";
+import { Rnd, int, pick, randomPartition, opsValues, plainValues, OPS_PREFIXES, GenOptions } from "../tools/record_gen.js";
+import {
+  Counts, Expected, Transform, expectPartition, recordOps, uppercase, REFUSED, CORRUPT_MESSAGE, UNKNOWN_TOPIC_ID,
+} from "../tools/record_reference.js";
+
+const IDENTITY = rootPath("build", "fixtures", "record-identity.wasm");
+const OPS = rootPath("build", "fixtures", "record-ops.wasm");
+const UPPERCASE = rootPath("build", "examples", "uppercase.wasm");
+const RECORD_LIST_TOO_LARGE = 18;
+
+const PRODUCE_VERSIONS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+const FETCH_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+
+function topic(name: string, n: number): TopicRef { return { name, id: Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 31 + n * 7 + 1) & 0xff)) }; }
+const LOWER = topic("lowercase", 1), OTHER = topic("other", 2), THIRD = topic("third.topic", 3);
+const KNOWN = [LOWER, OTHER, THIRD];
+/** A topic id no Metadata response names. */
+const STRANGER = topic("never-announced", 9);
+
+const identity: Transform = () => ({ kind: "keep" });
+
+/** Every kind of record data the generator makes, with values from `values`. */
+function kinds(fetch: boolean, values: GenOptions["values"], legacyValues?: GenOptions["values"]): GenOptions {
+  return { fetch, values, legacyValues, control: 0.25, legacy: 0.35, tail: 0.25, maxRecords: 6 };
+}
+
+/** The layer's counters of one plugin as numbers (absent ones are 0). */
+function layerCounts(host: PluginHost): Counts {
+  const all = host.metricsByName();
+  const prefix = Object.keys(all).find((k) => k.startsWith("kafka_records.") && k.endsWith(".records"));
+  const got = new Counts();
+  if (!prefix) return got;
+  const base = prefix.slice(0, -"records".length);
+  for (const k of Object.keys(got) as (keyof Counts)[]) got[k] = all[base + k] ?? 0;
+  return got;
+}
+
+/** Checks that `got` is what `exp` says the layer makes of `original` (one partition's records). */
+function checkField(got: Buffer, original: Buffer, exp: Expected, ctx: string): void {
+  if (exp.kind === "same") { assert.ok(got.equals(original), `${ctx}: records byte-identical`); return; }
+  assert.equal(exp.kind, "entries", ctx);
+  if (exp.kind !== "entries") return;
+  const entries = decodeEntries(got);
+  assert.equal(entries.length, exp.entries.length, `${ctx}: entries`);
+  exp.entries.forEach((e, i) => {
+    const g = entries[i];
+    const at = `${ctx}: entry ${i}`;
+    if (e.kind === "same" || e.kind === "exact") { assert.ok(g.bytes.equals(e.bytes), `${at}: bytes (${e.kind})`); return; }
+    if (e.kind === "batch") {
+      assert.equal(g.kind, "batch", at);
+      if (g.kind !== "batch") return;
+      const b = g.batch, x = e.batch;
+      assert.ok(b.crcValid, `${at}: CRC-32C valid`);
+      assert.equal(b.codec, e.like.codec, `${at}: codec ${CODEC_NAMES[e.like.codec]} kept`);
+      assert.equal(b.snappyFraming, e.like.snappyFraming, `${at}: snappy framing kept`);
+      assert.deepEqual(
+        [b.baseOffset, b.partitionLeaderEpoch, b.attributes, b.lastOffsetDelta, b.baseTimestamp, b.maxTimestamp, b.producerId, b.producerEpoch, b.baseSequence, b.recordCount],
+        [x.baseOffset, x.partitionLeaderEpoch, x.attributes, x.lastOffsetDelta, x.baseTimestamp, x.maxTimestamp, x.producerId, x.producerEpoch, x.baseSequence, x.records.length],
+        `${at}: batch header`);
+      assert.deepEqual(b.records, x.records, `${at}: records`);
+      return;
+    }
+    assert.equal(g.kind, "legacy", at);
+    if (g.kind !== "legacy") return;
+    const m = g.message, like = e.like;
+    assert.ok(m.crcValid, `${at}: wrapper CRC-32 valid`);
+    assert.deepEqual([m.magic, m.attributes, m.timestamp, m.key], [like.magic, like.attributes, like.timestamp, like.key], `${at}: wrapper fields`);
+    assert.deepEqual(m.inner!.map((i) => [i.offset, i.magic, i.attributes, i.timestamp, i.key, i.value, i.crcValid]),
+      e.inner.map((i) => [i.offset, i.magic, i.attributes, i.timestamp, i.key, i.value, true]), `${at}: inner messages`);
+    assert.deepEqual(legacyRecordOffsets(m), e.offsets, `${at}: a consumer reads every kept record at its own offset`);
+  });
+}
+
+interface SentPartition { index: number; records: Buffer; exp: Expected }
+interface SentTopic { topic: TopicRef; known: boolean; partitions: SentPartition[] }
+
+/** The transform a topic's records go through; null when the plugin's scope leaves the topic out. */
+type ByTopic = (topic: TopicRef) => Transform | null;
+
+function randomTopics(rnd: Rnd, o: GenOptions, byId: boolean, strangers: boolean, t: ByTopic, counts: Counts): SentTopic[] {
+  const n = 1 + int(rnd, 2);
+  const chosen = [...KNOWN].sort(() => rnd() - 0.5).slice(0, n);
+  if (byId && strangers && rnd() < 0.25) chosen.push(STRANGER);
+  return chosen.map((tp) => {
+    const known = tp !== STRANGER;
+    const partitions = Array.from({ length: 1 + int(rnd, 3) }, (_, index) => {
+      const records = randomPartition(rnd, o);
+      const transform = known ? t(tp) : null;
+      const exp: Expected = transform ? expectPartition(records, o.fetch, transform, counts) : { kind: "same" };
+      return { index, records, exp };
+    });
+    if (!known) counts.unknown_topic_ids++;
+    return { topic: tp, known, partitions };
+  });
+}
+
+const toSend = (ts: SentTopic[]): TopicSendAny[] => ts.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ index: p.index, records: p.records })) }));
+
+/**
+ * One random Produce through `ex`, checked: what the broker saw (kept partitions as the reference
+ * says, the others gone) and what the client got (the broker's answers merged with the layer's).
+ */
+function produceRound(ex: Exchanges, rnd: Rnd, version: number, o: GenOptions, t: ByTopic, counts: Counts, ctx: string): void {
+  const topics = randomTopics(rnd, o, version >= 13, true, t, counts);
+  const acks = rnd() < 0.15 ? 0 : pick(rnd, [-1, 1]);
+  let req: Buffer = Buffer.alloc(0);
+  const out = ex.produce(version, acks, toSend(topics), (f) => { req = f; });
+  const forwardedParts = new Map<string, SentPartition[]>();
+  const answered: { key: string; index: number; code: number; message: string | null; prefix?: boolean }[] = [];
+  for (const st of topics) {
+    const key = version >= 13 ? st.topic.id.toString("hex") : st.topic.name;
+    for (const p of st.partitions) {
+      if (!st.known) { answered.push({ key, index: p.index, code: UNKNOWN_TOPIC_ID, message: null, prefix: true }); continue; }
+      const e = p.exp;
+      if (e.kind === "same" || e.kind === "entries") { forwardedParts.set(key, [...(forwardedParts.get(key) ?? []), p]); continue; }
+      if (e.kind === "emptied") answered.push({ key, index: p.index, code: 0, message: null });
+      else if (e.kind === "rejected") answered.push({ key, index: p.index, code: e.code, message: e.message });
+      else answered.push({ key, index: p.index, code: e.code, message: "refused by the proxy: ", prefix: true });
+    }
+  }
+  const untouched = answered.length === 0 && topics.every((st) => st.partitions.every((p) => p.exp.kind === "same"));
+  if (untouched) assert.ok(out.forwarded.equals(req), `${ctx}: an untouched Produce is forwarded byte-identical`);
+  if (forwardedParts.size === 0) {
+    if (acks === 0) assert.equal(out.forwarded.length, 0, `${ctx}: acks=0 and nothing left: nothing is sent`);
+    else assert.ok(out.substituted, `${ctx}: nothing left for the broker: the layer answers alone`);
+  } else {
+    assert.ok(out.brokerSaw, `${ctx}: the broker gets the Produce`);
+    const saw = out.brokerSaw;
+    assert.deepEqual(saw.topicData.map((t: any) => topicKey(t)).sort(), [...forwardedParts.keys()].sort(), `${ctx}: topics the broker sees`);
+    for (const td of saw.topicData) {
+      const parts = forwardedParts.get(topicKey(td))!;
+      assert.deepEqual(td.partitionData.map((p: any) => p.index), parts.map((p) => p.index), `${ctx}: partitions the broker sees`);
+      td.partitionData.forEach((p: any, i: number) => checkField(Buffer.from(p.records, "base64"), parts[i].records, parts[i].exp, `${ctx} ${topicKey(td)}/${p.index}`));
+    }
+  }
+  if (acks === 0) { assert.equal(out.answer, null, `${ctx}: acks=0 gets no answer`); return; }
+  const answer = out.answer!;
+  const expected = new Map<string, { index: number; code: number; baseOffset: number; message: string | null; prefix?: boolean }[]>();
+  for (const [key, parts] of forwardedParts) expected.set(key, parts.map((p) => ({ index: p.index, code: 0, baseOffset: 1000 + p.index, message: null })));
+  for (const a of answered) expected.set(a.key, [...(expected.get(a.key) ?? []), { index: a.index, code: a.code, baseOffset: -1, message: a.message, prefix: a.prefix }]);
+  assert.deepEqual([...answer.keys()].sort(), [...expected.keys()].sort(), `${ctx}: topics answered`);
+  for (const [key, want] of expected) {
+    const got = [...answer.get(key)!].sort((a, b) => a.index - b.index);
+    want.sort((a, b) => a.index - b.index);
+    assert.deepEqual(got.map((g) => [g.index, g.errorCode, g.baseOffset]), want.map((w) => [w.index, w.code, w.baseOffset]), `${ctx}: ${key} answers`);
+    if (version >= 8) {
+      got.forEach((g, i) => {
+        const w = want[i];
+        if (w.prefix) assert.ok(w.message === null ? g.errorMessage !== null : g.errorMessage?.startsWith(w.message), `${ctx}: ${key}/${g.index} message ${g.errorMessage}`);
+        else assert.equal(g.errorMessage, w.message, `${ctx}: ${key}/${g.index} message`);
+      });
+    }
+  }
+}
+
+/** One random Fetch response through `ex`, checked partition by partition. */
+function fetchRound(ex: Exchanges, rnd: Rnd, version: number, o: GenOptions, t: ByTopic, counts: Counts, ctx: string, inScope = true): void {
+  const topics = randomTopics(rnd, o, version >= 13, inScope, inScope ? t : () => null, inScope ? counts : new Counts());
+  const got = ex.fetch(version, toSend(topics));
+  const untouched = topics.every((st) => st.known && st.partitions.every((p) => p.exp.kind === "same"));
+  if (untouched || !inScope) { assert.ok(got.frame.equals(got.sentFrame), `${ctx}: an untouched Fetch response is forwarded byte-identical`); return; }
+  assert.ok(got.json, `${ctx}: the response reaches the client`);
+  got.json.responses.forEach((tr: any, ti: number) => {
+    const st = topics[ti];
+    tr.partitions.forEach((p: any, pi: number) => {
+      const sp = st.partitions[pi];
+      const at = `${ctx} ${st.topic.name}/${p.partitionIndex}`;
+      const records = Buffer.from(p.records ?? "", "base64");
+      if (!st.known) { assert.deepEqual([p.errorCode, records.length], [UNKNOWN_TOPIC_ID, 0], `${at}: unknown topic id`); return; }
+      const e = sp.exp;
+      if (e.kind === "rejected" || e.kind === "unsupported") { assert.deepEqual([p.errorCode, records.length], [e.code, 0], `${at}: refused`); return; }
+      assert.equal(p.errorCode, 0, at);
+      checkField(records, sp.records, e, at);
+    });
+  });
+}
+
+function checkCounts(host: PluginHost, counts: Counts, ctx: string): void {
+  assert.deepEqual({ ...layerCounts(host) }, { ...counts }, `${ctx}: kafka_records.* counters`);
+}
+
+test("record model: batches and legacy sets round-trip in every codec and framing", () => {
+  const rnd = prng(11);
+  for (let i = 0; i < 300; i++) {
+    const field = randomPartition(rnd, kinds(true, plainValues));
+    const entries = decodeEntries(field);
+    assert.ok(entries.length > 0);
+    for (const e of entries) {
+      if (e.kind === "batch") {
+        assert.ok(e.batch.crcValid);
+        const again = encodeBatch(e.batch, { snappy: e.batch.snappyFraming, lz4: {} });
+        assert.ok(batchAround(e.batch, e.batch.section, e.batch.recordCount).equals(e.bytes), "header fields read and written back");
+        assert.deepEqual(decodeEntries(again)[0].kind === "batch" && (decodeEntries(again)[0] as any).batch.records, e.batch.records);
+        assert.ok(encodeRecords(e.batch.records).length > 0);
+      } else if (e.kind === "legacy") {
+        assert.ok(e.message.crcValid && (e.message.inner ?? []).every((m) => m.crcValid));
+      }
+    }
+  }
+  // Cut short, a batch is a tail for a fetch, and the model says so.
+  const whole = encodeBatch(batchOf(["a", "b"]));
+  assert.deepEqual(decodeEntries(whole.subarray(0, whole.length - 1)).map((e) => e.kind), ["tail"]);
+});
+
+test("identity: every Produce and Fetch, of every version and kind, leaves the proxy byte-identical", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(IDENTITY, { configuration: "{}" });
+  const rnd = prng(20261130);
+  const counts = new Counts();
+  for (let round = 0; round < 6; round++) {
+    const ex = new Exchanges(d, host.connect());
+    ex.metadata(KNOWN);
+    for (const v of PRODUCE_VERSIONS) produceRound(ex, rnd, v, kinds(false, plainValues), () => identity, counts, `identity produce v${v}`);
+    for (const v of FETCH_VERSIONS) fetchRound(ex, rnd, v, kinds(true, plainValues), () => identity, counts, `identity fetch v${v}`);
+    assert.equal(ex.conn.closed, false);
+  }
+  assert.equal(host.trapped, null);
+  checkCounts(host, counts, "identity");
+  assert.ok(counts.records > 500, `records seen: ${counts.records}`);
+});
+
+test("uppercase example: values of topic `lowercase` uppercased in their own codec, other topics and fetches untouched", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(UPPERCASE, { configuration: "{}" });
+  const rnd = prng(7070);
+  const counts = new Counts();
+  const byTopic: ByTopic = (tp) => (tp === LOWER ? uppercase : null);
+  for (let round = 0; round < 8; round++) {
+    const ex = new Exchanges(d, host.connect());
+    ex.metadata(KNOWN);
+    for (const v of PRODUCE_VERSIONS) produceRound(ex, rnd, v, kinds(false, plainValues), byTopic, counts, `uppercase produce v${v}`);
+    for (const v of FETCH_VERSIONS) fetchRound(ex, rnd, v, kinds(true, plainValues), byTopic, counts, `uppercase fetch v${v}`, false);
+  }
+  assert.equal(host.trapped, null);
+  // Counted only what the plugin saw: produce to `lowercase`.
+  checkCounts(host, counts, "uppercase");
+  assert.ok(counts.batches_patched > 10 && counts.batches_rewritten > 10, `patched ${counts.batches_patched}, rewritten ${counts.batches_rewritten}`);
+});
+
+test("record-ops: keep, edit, replace, drop and reject over Produce v3..v13 and Fetch v4..v17 match the reference", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ on_unsupported: "reject" }) });
+  const rnd = prng(424242);
+  const counts = new Counts();
+  const values = opsValues(OPS_PREFIXES, 0.02);
+  // Legacy messages cannot carry headers: `hdrs:` there is refused (CORRUPT_MESSAGE under `reject`), rarely.
+  const legacyValues = opsValues(["drop:", "grow:", "key:", "hdr:", "tomb:", "upper:", "drop:", "drop:"], 0.02);
+  const legacyHdrs = opsValues(["hdrs:"], 0);
+  const legacyMix = (r: Rnd) => (r() < 0.03 ? legacyHdrs(r) : legacyValues(r));
+  for (let round = 0; round < 10; round++) {
+    const ex = new Exchanges(d, host.connect());
+    ex.metadata(KNOWN);
+    for (const v of PRODUCE_VERSIONS) produceRound(ex, rnd, v, kinds(false, values), () => recordOps, counts, `ops produce v${v} round ${round}`);
+    for (const v of FETCH_VERSIONS) fetchRound(ex, rnd, v, kinds(true, values, legacyMix), () => recordOps, counts, `ops fetch v${v} round ${round}`);
+    assert.equal(ex.conn.closed, false, "nothing closes the connection under on_unsupported=reject");
+  }
+  assert.equal(host.trapped, null);
+  checkCounts(host, counts, "record-ops");
+  for (const k of ["records_edited", "records_replaced", "records_dropped", "records_emptied", "rejected_partitions", "batches_rewritten", "batches_patched", "unsupported_batches", "unknown_topic_ids"] as const) {
+    assert.ok(counts[k] > 0, `the run exercised ${k}`);
+  }
+});
+
+test("record-ops: partitions emptied by drops are answered success with base offset -1, merged with the broker's answers", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: "{}" });
+  const ex = new Exchanges(d, host.connect());
+  ex.metadata(KNOWN);
+  const b = (values: string[], pid = -1n) => encodeBatch(batchOf(values, pid));
+  for (const version of [3, 8, 12, 13]) {
+    const out = ex.produce(version, -1, [
+      { topic: LOWER, partitions: [{ index: 0, records: b(["drop:a", "drop:b"]) }, { index: 1, records: b(["keep", "drop:x"]) }, { index: 2, records: b(["reject:no"]) }] },
+      { topic: OTHER, partitions: [{ index: 0, records: b(["drop:only"]) }] },
+    ]);
+    const key = (t: TopicRef) => (version >= 13 ? t.id.toString("hex") : t.name);
+    const lower = out.answer!.get(key(LOWER))!.sort((x, y) => x.index - y.index);
+    assert.deepEqual(lower.map((p) => [p.index, p.errorCode, p.baseOffset]), [[0, 0, -1], [1, 0, 1001], [2, REFUSED, -1]], `v${version}`);
+    assert.deepEqual(out.answer!.get(key(OTHER))!.map((p) => [p.index, p.errorCode, p.baseOffset]), [[0, 0, -1]], `v${version}: a topic the broker never saw is answered`);
+    if (version >= 8) assert.equal(lower[2].errorMessage, "refused");
+    assert.equal(out.brokerSaw.topicData.length, 1);
+  }
+  // Idempotent: a dropped record stays, emptied, so the broker's sequence check holds.
+  const out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records: b(["drop:a", "drop:b"], 77n) }] }]);
+  const got = decodeEntries(Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64"));
+  assert.equal(got[0].kind, "batch");
+  if (got[0].kind === "batch") assert.deepEqual(got[0].batch.records.map((r) => [r.offsetDelta, r.value?.length, r.headers.length]), [[0, 0, 0], [1, 0, 0]]);
+  assert.equal(host.trapped, null);
+});
+
+function batchOf(values: string[], producerId = -1n, codec = 0): Batch {
+  return {
+    baseOffset: 0n, partitionLeaderEpoch: -1, attributes: codec, lastOffsetDelta: values.length - 1, baseTimestamp: 1_700_000_000_000n, maxTimestamp: 1_700_000_000_000n,
+    producerId, producerEpoch: producerId >= 0n ? 0 : -1, baseSequence: producerId >= 0n ? 0 : -1,
+    records: values.map((v, i) => ({ attributes: 0, timestampDelta: 0n, offsetDelta: i, key: null, value: Buffer.from(v), headers: [] })),
+  };
+}
+
+test("unknown topic ids: Produce v13 answered UNKNOWN_TOPIC_ID, Fetch v13+ partitions refused with it; the policy may close instead", async () => {
+  const d = await Dissector.load();
+  for (const policy of ["reject", "close", "passthrough"]) {
+    const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ on_unknown_topic: policy }) });
+    const ex = new Exchanges(d, host.connect());
+    ex.metadata([LOWER]);
+    const records = encodeBatch(batchOf(["drop:x", "kept"]));
+    const frameOf: Buffer[] = [];
+    const out = ex.produce(13, -1, [{ topic: OTHER, partitions: [{ index: 0, records }] }, { topic: LOWER, partitions: [{ index: 3, records }] }], (f) => frameOf.push(f));
+    if (policy === "close") {
+      assert.equal(ex.conn.closed, true, "close: the connection is closed");
+      assert.equal(out.forwarded.length, 0, "close: nothing reaches the broker");
+      continue;
+    }
+    const answer = out.answer!;
+    if (policy === "reject") {
+      assert.deepEqual(answer.get(OTHER.id.toString("hex"))!.map((p) => [p.index, p.errorCode, p.baseOffset]), [[0, UNKNOWN_TOPIC_ID, -1]]);
+      assert.deepEqual(out.brokerSaw.topicData.map((t: any) => topicKey(t)), [LOWER.id.toString("hex")]);
+    } else {
+      assert.deepEqual(out.brokerSaw.topicData.map((t: any) => topicKey(t)), [OTHER.id.toString("hex"), LOWER.id.toString("hex")], "passthrough: the unknown topic goes on");
+      const unseen = Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64");
+      assert.ok(unseen.equals(records), "passthrough: its records unseen and untouched");
+    }
+    const f = ex.fetch(13, [{ topic: OTHER, partitions: [{ index: 0, records }] }]);
+    if (policy === "reject") assert.deepEqual([f.json.responses[0].partitions[0].errorCode, f.json.responses[0].partitions[0].records], [UNKNOWN_TOPIC_ID, ""]);
+    else assert.ok(f.frame.equals(f.sentFrame));
+    const c = layerCounts(host);
+    assert.equal(c.unknown_topic_ids, 2, `${policy}: unknown_topic_ids`);
+    assert.equal(c.partitions_passed_unseen, policy === "passthrough" ? 2 : 0);
+    assert.equal(host.trapped, null);
+  }
+});
+
+/** Damage of one kind to a records field. */
+function damage(rnd: Rnd, field: Buffer): Buffer {
+  const f = Buffer.from(field);
+  const kind = int(rnd, 4);
+  if (kind === 0) {
+    for (let m = 0; m < 1 + int(rnd, 4); m++) f[int(rnd, f.length)] = int(rnd, 256);
+  } else if (kind === 1) {
+    return f.subarray(0, int(rnd, f.length));
+  } else if (kind === 2) {
+    // A length field (batch, legacy message, or anywhere) set to something odd.
+    const at = rnd() < 0.6 ? 8 : int(rnd, Math.max(1, f.length - 4));
+    f.writeInt32BE(pick(rnd, [0, 1, 48, 49, 50, -1, -2147483648, 2147483647, f.length, f.length - 12, int(rnd, 1 << 20)]), Math.min(at, f.length - 4));
+  } else {
+    // Inside the records section past the batch header (compressed streams, varints).
+    for (let m = 0; m < 1 + int(rnd, 3); m++) { const at = 61 + int(rnd, Math.max(1, f.length - 61)); if (at < f.length) f[at] ^= 1 << int(rnd, 8); }
+  }
+  return f;
+}
+
+/** What the model makes of a field for a plugin that decides nothing: fine, refused, or unsure (a checksum the layer may not check). */
+let lastModelError = "";
+function modelVerdict(field: Buffer, fetched: boolean): "fine" | "bad" | "unsure" {
+  lastModelError = "";
+  try {
+    const entries = decodeEntries(field, false);
+    if (!fetched && entries.some((e) => e.kind === "tail")) return "bad";
+    return "fine";
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    lastModelError = e.message;
+    return /checksum|data check|odd negative length|trailing bytes|unknown header flags/.test(e.message) ? "unsure" : "bad";
+  }
+}
+
+test("fuzz: damaged batches of every kind never trap, and get the on_unsupported policy", async () => {
+  const d = await Dissector.load();
+  const rnd = prng(31337);
+  for (const policy of ["close", "passthrough", "reject"]) {
+    const host = await PluginHost.load(IDENTITY, { configuration: JSON.stringify({ on_unsupported: policy }) });
+    let refused = 0, passed = 0;
+    const disagreements: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const fetched = rnd() < 0.5;
+      const o = kinds(fetched, plainValues);
+      const original = randomPartition(rnd, o);
+      const field = damage(rnd, original);
+      if (field.length === 0) continue;
+      const verdict = modelVerdict(field, fetched);
+      const ex = new Exchanges(d, host.connect());
+      if (fetched) {
+        const version = pick(rnd, FETCH_VERSIONS.filter((v) => v < 13));
+        const got = ex.fetch(version, [{ topic: OTHER, partitions: [{ index: 0, records: field }] }]);
+        const closed = ex.conn.closed;
+        const identical = got.frame.equals(got.sentFrame);
+        const code = got.json?.responses?.[0]?.partitions?.[0]?.errorCode;
+        const layerRefused = closed || (code !== undefined && code !== 0);
+        if (policy === "passthrough") assert.ok(identical && !closed, `fetch ${i}: passthrough forwards it as it came`);
+        else if (policy === "close") assert.ok(closed ? got.frame.length === 0 : identical, `fetch ${i}: close forwards nothing or all`);
+        else assert.ok(!closed && (identical || (code !== 0 && got.json.responses[0].partitions[0].records === "")), `fetch ${i}: reject refuses the partition`);
+        if (policy !== "passthrough" && verdict !== "unsure" && layerRefused !== (verdict === "bad")) disagreements.push(`fetch#${i} model ${verdict} layer ${layerRefused ? "refused" : "passed"} ${lastModelError} | ${field.toString("hex")}`);
+        if (layerRefused) refused++; else passed++;
+      } else {
+        const version = pick(rnd, PRODUCE_VERSIONS.filter((v) => v < 13));
+        const out = ex.produce(version, 1, [{ topic: OTHER, partitions: [{ index: 0, records: field }] }]);
+        const closed = ex.conn.closed;
+        const code = out.answer?.get(OTHER.name)?.[0]?.errorCode;
+        const layerRefused = closed || out.substituted;
+        if (policy === "passthrough") assert.ok(!closed && !out.substituted, `produce ${i}: passthrough forwards it`);
+        else if (policy === "close") assert.ok(closed ? out.forwarded.length === 0 : !out.substituted, `produce ${i}: close forwards nothing or all`);
+        else {
+          assert.ok(!closed, `produce ${i}: reject answers, never closes`);
+          if (out.substituted) assert.ok(code === CORRUPT_MESSAGE || code === RECORD_LIST_TOO_LARGE, `produce ${i}: refused with ${code}`);
+        }
+        if (policy !== "passthrough" && verdict !== "unsure" && layerRefused !== (verdict === "bad")) disagreements.push(`produce#${i} model ${verdict} layer ${layerRefused ? "refused" : "passed"} ${lastModelError} | ${field.toString("hex")}`);
+        if (layerRefused) refused++; else passed++;
+      }
+    }
+    assert.equal(host.trapped, null, `${policy}: never traps`);
+    assert.deepEqual(disagreements, [], `${policy}: the layer refuses exactly what does not parse`);
+    if (policy !== "passthrough") assert.ok(refused > 50 && passed > 50, `${policy}: refused ${refused}, passed ${passed}`);
+    const c = layerCounts(host);
+    assert.ok(c.unsupported_batches >= refused, `${policy}: unsupported_batches ${c.unsupported_batches} ≥ ${refused}`);
+    if (policy === "passthrough") assert.equal(c.partitions_passed_unseen, c.unsupported_batches);
+  }
+});
+
+test("fuzz: record-ops over damaged batches never traps, and what it forwards parses", async () => {
+  const d = await Dissector.load();
+  const rnd = prng(4711);
+  const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ on_unsupported: "reject" }) });
+  const values = opsValues(OPS_PREFIXES, 0.02);
+  for (let i = 0; i < 400; i++) {
+    const fetched = rnd() < 0.5;
+    const field = damage(rnd, randomPartition(rnd, kinds(fetched, values, opsValues(["drop:", "upper:", "grow:"], 0))));
+    if (field.length === 0) continue;
+    const ex = new Exchanges(d, host.connect());
+    if (fetched) {
+      const got = ex.fetch(12, [{ topic: OTHER, partitions: [{ index: 0, records: field }] }]);
+      assert.equal(ex.conn.closed, false);
+      const p = got.json.responses[0].partitions[0];
+      if (p.errorCode === 0 && !got.frame.equals(got.sentFrame) && modelVerdict(field, true) === "fine") {
+        assert.doesNotThrow(() => decodeEntries(Buffer.from(p.records, "base64"), false), `fetch ${i}: what the layer wrote parses`);
+      }
+    } else {
+      const out = ex.produce(9, 1, [{ topic: OTHER, partitions: [{ index: 0, records: field }] }]);
+      assert.equal(ex.conn.closed, false);
+      if (out.brokerSaw && modelVerdict(field, false) === "fine") {
+        assert.doesNotThrow(() => decodeEntries(Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64"), false), `produce ${i}: what the layer wrote parses`);
+      }
+    }
+  }
+  assert.equal(host.trapped, null);
+});
+
+test("decompression bombs: past max_decompressed_bytes (summed over a frame) the partition gets RECORD_LIST_TOO_LARGE", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(IDENTITY, { configuration: JSON.stringify({ on_unsupported: "reject", max_decompressed_bytes: 65536 }) });
+  const ex = new Exchanges(d, host.connect());
+  const big = (n: number, codec: number) => encodeBatch({ ...batchOf(["x"]), attributes: codec, records: [{ attributes: 0, timestampDelta: 0n, offsetDelta: 0, key: null, value: Buffer.alloc(n, 0x41), headers: [] }] });
+  for (const codec of [1, 2, 3, 4]) {
+    // One batch past the limit.
+    let out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records: big(200000, codec) }] }]);
+    assert.deepEqual(out.answer!.get(LOWER.name)!.map((p) => p.errorCode), [RECORD_LIST_TOO_LARGE], `${CODEC_NAMES[codec]}: one bomb`);
+    // Two partitions each under the limit, together past it: the second is refused.
+    out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records: big(40000, codec) }, { index: 1, records: big(40000, codec) }] }]);
+    assert.deepEqual(out.answer!.get(LOWER.name)!.sort((a, b) => a.index - b.index).map((p) => [p.index, p.errorCode]), [[0, 0], [1, RECORD_LIST_TOO_LARGE]], `${CODEC_NAMES[codec]}: summed`);
+    const f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: big(200000, codec) }] }]);
+    assert.equal(f.json.responses[0].partitions[0].errorCode, RECORD_LIST_TOO_LARGE, `${CODEC_NAMES[codec]}: fetch`);
+  }
+  assert.equal(host.trapped, null);
+  assert.equal(layerCounts(host).unsupported_batches, 12);
+  // A real gzip bomb: 16 MiB of zeros in a few KiB.
+  const bomb = encodeBatch({ ...batchOf(["x"]), attributes: 1, records: [{ attributes: 0, timestampDelta: 0n, offsetDelta: 0, key: null, value: Buffer.alloc(16 << 20), headers: [] }] });
+  assert.ok(bomb.length < 64 * 1024);
+  const out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records: bomb }] }]);
+  assert.deepEqual(out.answer!.get(LOWER.name)!.map((p) => p.errorCode), [RECORD_LIST_TOO_LARGE]);
+  assert.equal(host.trapped, null);
+});
