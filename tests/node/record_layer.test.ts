@@ -10,7 +10,11 @@ import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
 import { Exchanges, TopicRef, TopicSendAny, topicKey } from "../tools/record_frames.js";
-import { decodeEntries, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError } from "../tools/record_model.js";
+import {
+  decodeEntries, decodeBatch, decodeLegacy, encodeLegacy, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError,
+  unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats,
+} from "../tools/record_model.js";
+import { batchOf as batchOfValues, legacyMessage, unzstdStored } from "../tools/batches.js";
 import { Rnd, int, pick, randomPartition, opsValues, plainValues, OPS_PREFIXES, GenOptions } from "../tools/record_gen.js";
 import {
   Counts, Expected, Transform, expectPartition, recordOps, uppercase, REFUSED, CORRUPT_MESSAGE, UNKNOWN_TOPIC_ID,
@@ -147,6 +151,7 @@ function produceRound(ex: Exchanges, rnd: Rnd, version: number, o: GenOptions, t
     }
   }
   if (acks === 0) { assert.equal(out.answer, null, `${ctx}: acks=0 gets no answer`); return; }
+  if (answered.length === 0) assert.ok(out.answerFrame!.equals(out.brokerFrame!), `${ctx}: a Produce response with nothing to add is forwarded byte-identical`);
   const answer = out.answer!;
   const expected = new Map<string, { index: number; code: number; baseOffset: number; message: string | null; prefix?: boolean }[]>();
   for (const [key, parts] of forwardedParts) expected.set(key, parts.map((p) => ({ index: p.index, code: 0, baseOffset: 1000 + p.index, message: null })));
@@ -215,6 +220,36 @@ test("record model: batches and legacy sets round-trip in every codec and framin
   assert.deepEqual(decodeEntries(whole.subarray(0, whole.length - 1)).map((e) => e.kind), ["tail"]);
 });
 
+test("record model: known answers from the format descriptions and from tests/tools/batches.ts", () => {
+  // A batch built by the older, separate builder: every header field where the format puts it.
+  const values = ["one", "two", "three"].map((v) => Buffer.from(v));
+  for (const opts of [{}, { pid: 42, sequence: 7 }, { gzip: true }, { snappy: true }, { lz4: true }]) {
+    const bytes = batchOfValues(values, opts);
+    const b = decodeBatch(bytes);
+    const pid = "pid" in opts ? BigInt(opts.pid!) : -1n;
+    assert.deepEqual(
+      [b.baseOffset, b.partitionLeaderEpoch, b.lastOffsetDelta, b.baseTimestamp, b.maxTimestamp, b.producerId, b.producerEpoch, b.baseSequence, b.recordCount, b.crcValid],
+      [0n, 0, 2, 0n, 0n, pid, pid >= 0n ? 0 : -1, pid >= 0n ? 7 : -1, 3, true]);
+    assert.deepEqual(b.records.map((r) => [r.offsetDelta, r.timestampDelta, r.key, r.value?.toString(), r.headers.length]), [[0, 0n, null, "one", 0], [1, 0n, null, "two", 0], [2, 0n, null, "three", 0]]);
+    if (b.codec === 0) assert.ok(encodeBatch(b).equals(bytes), "written back byte for byte");
+  }
+  const legacy = legacyMessage(1, Buffer.from("v"), { offset: 9, key: Buffer.from("k"), timestamp: 1234 });
+  assert.deepEqual(decodeLegacy(legacy), { offset: 9n, magic: 1, attributes: 0, timestamp: 1234n, key: Buffer.from("k"), value: Buffer.from("v"), crcValid: true, size: legacy.length });
+  assert.ok(encodeLegacy({ offset: 9n, magic: 1, attributes: 0, timestamp: 1234n, key: Buffer.from("k"), value: Buffer.from("v") }).equals(legacy));
+  // Snappy: literal "abcd", then a 1-byte-offset copy of 6 from 4 back (overlapping).
+  assert.equal(unsnappyRaw(Buffer.from([10, 3 << 2, 0x61, 0x62, 0x63, 0x64, ((6 - 4) << 2) | 1, 4])).toString(), "abcdabcdab");
+  // Snappy: a 2-byte-offset copy of 3, and a 4-byte-offset copy of 2.
+  assert.equal(unsnappyRaw(Buffer.from([9, 3 << 2, 0x77, 0x78, 0x79, 0x7a, ((3 - 1) << 2) | 2, 4, 0, ((2 - 1) << 2) | 3, 2, 0, 0, 0])).toString(), "wxyzwxyxy");
+  // LZ4 block: token (4 literals, match 4+2), "abcd", offset 4, then a last token of 0 literals.
+  assert.equal(lz4Block(Buffer.from([0x42, 0x61, 0x62, 0x63, 0x64, 4, 0, 0x00]), 64).toString(), "abcdabcdab");
+  // LZ4 frame header checksum of FLG 0x60, BD 0x40 is 0x82 (the value the older builder hard-codes).
+  assert.equal((xxh32(Buffer.from([0x60, 0x40])) >>> 8) & 0xff, 0x82);
+  // Zstandard: a raw block "ab" then a last RLE block of 3 "z".
+  const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 5, (2 << 3) | 0, 0, 0, 0x61, 0x62, (3 << 3) | (1 << 1) | 1, 0, 0, 0x7a]);
+  assert.equal(unzstd(zstd).toString(), "abzzz");
+  assert.deepEqual(unzstdStored(zstdRaw(Buffer.from("stored"))), Buffer.from("stored"), "the older reader reads what the model writes");
+});
+
 test("identity: every Produce and Fetch, of every version and kind, leaves the proxy byte-identical", async () => {
   const d = await Dissector.load();
   const host = await PluginHost.load(IDENTITY, { configuration: "{}" });
@@ -269,6 +304,8 @@ test("record-ops: keep, edit, replace, drop and reject over Produce v3..v13 and 
   }
   assert.equal(host.trapped, null);
   checkCounts(host, counts, "record-ops");
+  // The layer compresses snappy and lz4 with copies and matches: the model's full decoders read them.
+  assert.ok(decoderStats.snappyCopies > 0 && decoderStats.lz4Matches > 0 && decoderStats.lz4CompressedBlocks > 0, JSON.stringify(decoderStats));
   for (const k of ["records_edited", "records_replaced", "records_dropped", "records_emptied", "rejected_partitions", "batches_rewritten", "batches_patched", "unsupported_batches", "unknown_topic_ids"] as const) {
     assert.ok(counts[k] > 0, `the run exercised ${k}`);
   }
@@ -297,6 +334,28 @@ test("record-ops: partitions emptied by drops are answered success with base off
   const got = decodeEntries(Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64"));
   assert.equal(got[0].kind, "batch");
   if (got[0].kind === "batch") assert.deepEqual(got[0].batch.records.map((r) => [r.offsetDelta, r.value?.length, r.headers.length]), [[0, 0, 0], [1, 0, 0]]);
+  assert.equal(host.trapped, null);
+});
+
+test("seeEveryRecord: a fetch's partial trailing batch (v2 or legacy) is left out, not forwarded unseen", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ see_every_record: true }) });
+  const ex = new Exchanges(d, host.connect());
+  const whole = encodeBatch({ ...batchOf(["upper:abc", "keep"]), baseOffset: 10n });
+  const next = encodeBatch({ ...batchOf(["secret"]), baseOffset: 12n });
+  const legacyNext = encodeLegacy({ offset: 12n, magic: 1, attributes: 0, timestamp: 5n, key: null, value: Buffer.from("secret") });
+  let cut = 0;
+  for (const tail of [next.subarray(0, 30), next.subarray(0, next.length - 1), next.subarray(0, 5), legacyNext.subarray(0, 20)]) {
+    const f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: Buffer.concat([whole, tail]) }, { index: 1, records: tail }] }]);
+    const [p0, p1] = f.json.responses[0].partitions;
+    const got = decodeEntries(Buffer.from(p0.records, "base64"));
+    assert.deepEqual(got.map((e) => e.kind), ["batch"], "the whole batch only");
+    if (got[0].kind === "batch") assert.deepEqual(got[0].batch.records.map((r) => r.value?.toString()), ["UPPER:ABC", "keep"]);
+    assert.deepEqual([p0.errorCode, p1.errorCode, p1.records], [0, 0, ""], "a partition of nothing but a tail is delivered empty");
+    cut += 2;
+  }
+  assert.equal(layerCounts(host).records, 8);
+  assert.equal(host.metricsByName()["kafka_records.record_ops.partial_tails_cut"], cut);
   assert.equal(host.trapped, null);
 });
 

@@ -26,6 +26,8 @@ export interface ProduceOutcome {
   /** What the client got back, by topic name or id (hex) then partition; null with acks=0. */
   answer: Map<string, PartitionAnswer[]> | null;
   answerFrame: Buffer | null;
+  /** The response frame the broker sent (null when it sent none). */
+  brokerFrame: Buffer | null;
 }
 
 function frame(parts: Buffer[]): Buffer {
@@ -92,7 +94,7 @@ export class Exchanges {
     const req = this.produceRequest(version, acks, topics, corr);
     sent?.(req);
     const forwarded = this.conn.fromClient(req);
-    const out: ProduceOutcome = { forwarded, brokerSaw: null, substituted: false, answer: null, answerFrame: null };
+    const out: ProduceOutcome = { forwarded, brokerSaw: null, substituted: false, answer: null, answerFrame: null, brokerFrame: null };
     if (forwarded.length === 0) return out;
     assert.equal(forwarded.readInt32BE(4 + 4), corr, "the forwarded request keeps the correlation id");
     const apiKey = forwarded.readInt16BE(4);
@@ -114,6 +116,7 @@ export class Exchanges {
         })),
       })]);
     }
+    out.brokerFrame = response;
     const answer = this.conn.fromBroker(response);
     out.answerFrame = answer;
     assert.equal(answer.readInt32BE(4), corr, "the answer keeps the correlation id");

@@ -45,6 +45,9 @@ class Cursor {
 
 export class ModelError extends Error {}
 
+/** How often the decoders met each element, so tests can show which paths real data took. */
+export const decoderStats = { snappyCopies: 0, lz4Matches: 0, lz4CompressedBlocks: 0, zstdRleBlocks: 0 };
+
 /**
  * -1 is null; other negative lengths Kafka's Java readers also take as null, but a proxy may refuse
  * them: the message says "odd negative length" so tests can tell this case apart.
@@ -455,6 +458,7 @@ export function unsnappyRaw(b: Buffer): Buffer {
     else if (kind === 2) { len = (tag >> 2) + 1; off = c.bytes(2, "copy offset").readUInt16LE(0); }
     else { len = (tag >> 2) + 1; off = c.bytes(4, "copy offset").readUInt32LE(0); }
     if (off === 0 || off > o) throw new ModelError(`snappy copy offset ${off} at ${o}`);
+    decoderStats.snappyCopies++;
     if (o + len > total) throw new ModelError("snappy copy past the announced length");
     for (let i = 0; i < len; i++, o++) out[o] = out[o - off];
   }
@@ -543,6 +547,7 @@ export function unlz4(b: Buffer): Buffer {
       if (size > blockMax) throw new ModelError("lz4: block larger than the frame's maximum");
       const block = c.bytes(size, "lz4 block");
       if (blockChecksum && c.bytes(4, "lz4 block checksum").readUInt32LE(0) !== xxh32(block)) throw new ModelError("lz4: block checksum");
+      if (!stored) decoderStats.lz4CompressedBlocks++;
       frame.push(stored ? Buffer.from(block) : lz4Block(block, blockMax));
     }
     const content = Buffer.concat(frame);
@@ -567,6 +572,7 @@ export function lz4Block(b: Buffer, max: number): Buffer {
     if (c.pos === b.length) break; // the last sequence has literals only
     const off = c.bytes(2, "lz4 offset").readUInt16LE(0);
     if (off === 0 || off > o) throw new ModelError(`lz4: match offset ${off} at ${o}`);
+    decoderStats.lz4Matches++;
     let len = token & 15;
     if (len === 15) for (;;) { const x = c.u8("lz4 match length"); len += x; if (x !== 255) break; }
     len += 4;
@@ -624,7 +630,7 @@ export function unzstd(b: Buffer): Buffer {
       const last = h & 1, type = (h >> 1) & 3, size = h >>> 3;
       if (size > ZSTD_BLOCK_MAX) throw new ModelError("zstd: block past 128 KiB");
       if (type === 0) frame.push(Buffer.from(c.bytes(size, "zstd raw block")));
-      else if (type === 1) frame.push(Buffer.alloc(size, c.u8("zstd RLE byte")));
+      else if (type === 1) { decoderStats.zstdRleBlocks++; frame.push(Buffer.alloc(size, c.u8("zstd RLE byte"))); }
       else throw new ModelError(`zstd: block type ${type} (the model reads raw and RLE blocks only)`);
       if (last) break;
     }
