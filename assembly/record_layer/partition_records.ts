@@ -280,13 +280,15 @@ export class PartitionRecords {
     // Magic 1 inner offsets count from 0; the wrapper carries the last one's absolute offset.
     const lastRelative = messages[messages.length - 1].messageOffset;
     const relative = m.magic == 1;
+    // Magic 1 with log-append time (attribute bit 3): the broker stamped the wrapper, whose timestamp is every inner record's.
+    const logAppendTime = m.magic == 1 && (m.attributes & 0x08) != 0;
     const innerPieces = new Array<Uint8Array>();
     let changed = false;
     let keptBefore = this.kept;
     for (let i = 0; i < messages.length; i++) {
       const im = messages[i];
       rec.offset = !this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset;
-      rec.timestamp = im.timestamp >= 0 ? im.timestamp : m.timestamp;
+      rec.timestamp = logAppendTime || im.timestamp < 0 ? m.timestamp : im.timestamp;
       const step = this.legacyMessage(im, innerPieces);
       if (step == Step.Failed || step == Step.Rejected) { this.metrics.records.increment(<u64>i + 1); this.legacyStep = step; return reader.position; }
       if (step != Step.Kept) changed = true;
