@@ -41,7 +41,7 @@ export function opsValues(prefixes: readonly string[], rejectRate: number): Valu
   };
 }
 
-export const OPS_PREFIXES = ["drop:", "grow:", "key:", "hdr:", "hdrs:", "tomb:", "upper:"] as const;
+export const OPS_PREFIXES = ["drop:", "grow:", "key:", "hdr:", "hdrs:", "tomb:", "upper:", "meta:"] as const;
 
 export interface GenOptions {
   fetch: boolean;
@@ -128,7 +128,10 @@ export function randomLegacy(rnd: Rnd, o: GenOptions, offset: bigint): { bytes: 
   const inner = Array.from({ length: n }, message);
   const f = framing(rnd);
   if (codec === CODEC_SNAPPY) f.snappy = "xerial"; // what the Java client wrote for legacy sets
-  return { bytes: encodeLegacyWrapper(magic, codec, offset, inner, f, magic === 1 ? timestamp : -1n), span: n };
+  // Magic 1 wrappers may carry log-append time: then the wrapper's timestamp is every record's.
+  const logAppend = magic === 1 && rnd() < 0.3 ? 0x08 : 0;
+  const wrapperTimestamp = magic === 1 ? timestamp + BigInt(logAppend ? 777 : 0) : -1n;
+  return { bytes: encodeLegacyWrapper(magic, codec | logAppend, offset, inner, f, wrapperTimestamp), span: n };
 }
 
 /** A partition's records field: produce, batches only; fetch, legacy first (an upgraded log), then batches, maybe a cut tail. */

@@ -252,7 +252,7 @@ export function encodeLegacy(m: LegacyMessage): Buffer {
  */
 export function encodeLegacyWrapper(magic: 0 | 1, codec: number, firstOffset: bigint, inner: Omit<LegacyMessage, "offset" | "magic">[], framing: Framing = {}, wrapperTimestamp = -1n): Buffer {
   const set = Buffer.concat(inner.map((m, i) => encodeLegacy({ ...m, magic, offset: magic === 1 ? BigInt(i) : firstOffset + BigInt(i) })));
-  return encodeLegacy({ offset: firstOffset + BigInt(inner.length - 1), magic, attributes: codec, timestamp: wrapperTimestamp, key: null, value: compress(codec, set, framing) });
+  return encodeLegacy({ offset: firstOffset + BigInt(inner.length - 1), magic, attributes: codec, timestamp: wrapperTimestamp, key: null, value: compress(codec & 7, set, framing) });
 }
 
 /** Legacy messages from `buf` (whole ones); compressed wrappers are opened into `inner`. */

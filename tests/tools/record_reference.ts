@@ -22,7 +22,9 @@ export type Decision =
   | { kind: "drop" }
   | { kind: "reject"; code: number; message: string };
 
-export interface Seen { key: Buffer | null; value: Buffer | null; headers: Header[]; legacy: boolean }
+/** Where a record is, as the layer tells the plugin. */
+export interface Place { topic: string; partition: number; offset: bigint; timestamp: bigint; producerId: bigint; transactional: boolean; legacy: boolean; fetched: boolean }
+export interface Seen { key: Buffer | null; value: Buffer | null; headers: Header[]; legacy: boolean; place: Place }
 export type Transform = (r: Seen) => Decision;
 
 export function upper(v: Buffer): Buffer {
@@ -45,6 +47,11 @@ export const recordOps: Transform = (r) => {
     return { kind: "replace", key: r.key, value: v, headers: r.headers.map((h, i) => (i === 0 ? { key: h.key, value: v.subarray(4) } : h)) };
   }
   if (startsWith(v, "tomb:")) return { kind: "replace", key: r.key, value: null, headers: r.headers };
+  if (startsWith(v, "meta:")) {
+    const p = r.place;
+    const meta = [p.topic, p.partition, p.offset, p.timestamp, p.producerId, p.transactional ? "t" : "f", p.legacy ? "t" : "f", p.fetched ? "t" : "f"].join("|");
+    return { kind: "replace", key: r.key, value: Buffer.from(meta), headers: r.headers };
+  }
   if (startsWith(v, "upper:")) return { kind: "edit", value: upper(v) };
   return { kind: "keep" };
 };
@@ -84,7 +91,7 @@ export type ExpectedEntry =
  * What must come out of the layer for one partition's records `field` under `t`; `counts` is
  * advanced as the layer's counters must be.
  */
-export function expectPartition(field: Buffer, fetched: boolean, t: Transform, counts: Counts): Expected {
+export function expectPartition(field: Buffer, fetched: boolean, t: Transform, counts: Counts, where: { topic: string; partition: number } = { topic: "", partition: 0 }): Expected {
   let entries: Entry[];
   try {
     entries = decodeEntries(field);
@@ -102,7 +109,7 @@ export function expectPartition(field: Buffer, fetched: boolean, t: Transform, c
       continue;
     }
     if (e.kind === "batch") {
-      const r = expectBatch(e.batch, e.bytes, fetched, t, counts);
+      const r = expectBatch(e.batch, e.bytes, fetched, t, counts, where);
       if ("result" in r) return r.result;
       if (r.entry === null) { changed = true; continue; }
       if (r.entry.kind !== "same" && !(r.entry.kind === "exact" && r.patched)) changed = true;
@@ -112,7 +119,8 @@ export function expectPartition(field: Buffer, fetched: boolean, t: Transform, c
     }
     const m = e.message;
     if (!m.inner) {
-      const d = decide(t, m.key, m.value, [], true, counts);
+      const place: Place = { ...where, offset: fetched ? m.offset : -1n, timestamp: m.timestamp, producerId: -1n, transactional: false, legacy: true, fetched };
+      const d = decide(t, m.key, m.value, [], place, counts);
       if (!d.ok) return d.result;
       const dec = d.decision;
       if (dec.kind === "keep") { out.push({ kind: "same", bytes: e.bytes }); kept++; continue; }
@@ -128,7 +136,10 @@ export function expectPartition(field: Buffer, fetched: boolean, t: Transform, c
     let innerChanged = false;
     for (let i = 0; i < m.inner.length; i++) {
       const im = m.inner[i];
-      const d = decide(t, im.key, im.value, [], true, counts);
+      // Magic 1 log-append time: the wrapper's timestamp is every inner record's.
+      const timestamp = m.magic === 1 && (m.attributes & 0x08) !== 0 ? m.timestamp : im.timestamp >= 0n ? im.timestamp : m.timestamp;
+      const place: Place = { ...where, offset: fetched ? absolute[i] : -1n, timestamp, producerId: -1n, transactional: false, legacy: true, fetched };
+      const d = decide(t, im.key, im.value, [], place, counts);
       if (!d.ok) return d.result;
       const dec = d.decision;
       if (dec.kind === "drop") { counts.records_dropped++; innerChanged = true; continue; }
@@ -155,10 +166,11 @@ function legacyOffsets(m: DecodedLegacy): bigint[] {
   return inner.map((i) => m.offset - last + i.offset);
 }
 
-function decide(t: Transform, key: Buffer | null, value: Buffer | null, headers: Header[], legacy: boolean, counts: Counts):
+function decide(t: Transform, key: Buffer | null, value: Buffer | null, headers: Header[], place: Place, counts: Counts):
   { ok: true; decision: Decision } | { ok: false; result: Expected } {
+  const legacy = place.legacy;
   counts.records++;
-  const d = t({ key, value, headers, legacy });
+  const d = t({ key, value, headers, legacy, place });
   if (d.kind === "reject") { counts.rejected_partitions++; return { ok: false, result: { kind: "rejected", code: d.code, message: d.message } }; }
   if (d.kind === "edit") counts.records_edited++;
   if (d.kind === "replace") {
@@ -168,14 +180,19 @@ function decide(t: Transform, key: Buffer | null, value: Buffer | null, headers:
   return { ok: true, decision: d };
 }
 
-function expectBatch(b: DecodedBatch, bytes: Buffer, fetched: boolean, t: Transform, counts: Counts):
+function expectBatch(b: DecodedBatch, bytes: Buffer, fetched: boolean, t: Transform, counts: Counts, where: { topic: string; partition: number }):
   { entry: ExpectedEntry | null; kept: number; patched: boolean } | { result: Expected } {
   if (b.attributes & ATTR_CONTROL) return { entry: { kind: "same", bytes }, kept: b.recordCount, patched: false };
   const next: Rec[] = [];
   let edits = false, inPlace = false;
   for (const r of b.records) {
     counts.records++;
-    const d = t({ key: r.key, value: r.value, headers: r.headers, legacy: false });
+    const place: Place = {
+      ...where, offset: fetched ? b.baseOffset + BigInt(r.offsetDelta) : -1n,
+      timestamp: (b.attributes & 0x08) !== 0 ? b.maxTimestamp : b.baseTimestamp + r.timestampDelta,
+      producerId: b.producerId, transactional: (b.attributes & 0x10) !== 0, legacy: false, fetched,
+    };
+    const d = t({ key: r.key, value: r.value, headers: r.headers, legacy: false, place });
     if (d.kind === "reject") { counts.rejected_partitions++; return { result: { kind: "rejected", code: d.code, message: d.message } }; }
     if (d.kind === "keep") { next.push(r); continue; }
     if (d.kind === "edit") { counts.records_edited++; inPlace = true; next.push({ ...r, value: d.value }); continue; }
