@@ -12,7 +12,7 @@ import { prng } from "../tools/prng.js";
 import { Exchanges, TopicRef, TopicSendAny, topicKey } from "../tools/record_frames.js";
 import {
   decodeEntries, decodeBatch, decodeLegacy, encodeLegacy, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError,
-  unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats,
+  unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats, Framing,
 } from "../tools/record_model.js";
 import { batchOf as batchOfValues, legacyMessage, unzstdStored } from "../tools/batches.js";
 import { Rnd, int, pick, randomPartition, opsValues, plainValues, OPS_PREFIXES, GenOptions } from "../tools/record_gen.js";
@@ -358,6 +358,40 @@ test("seeEveryRecord: a fetch's partial trailing batch (v2 or legacy) is left ou
   assert.equal(layerCounts(host).records, 8);
   assert.equal(host.metricsByName()["kafka_records.record_ops.partial_tails_cut"], cut);
   assert.equal(host.trapped, null);
+});
+
+test("large batches: multi-block lz4, xerial snappy and zstd frames, edited and rewritten, match the reference", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: "{}" });
+  const ex = new Exchanges(d, host.connect());
+  const rnd = prng(99);
+  const counts = new Counts();
+  const big = (prefix: string) => Buffer.concat([Buffer.from(prefix), Buffer.from(Array.from({ length: 66_000 + int(rnd, 10_000) }, () => 0x61 + int(rnd, 4)))]);
+  const framings: Framing[] = [{ snappy: "raw" }, { snappy: "xerial" }, { lz4: { blockChecksum: true, contentChecksum: true } }, { lz4: { blockSize: 5, contentSize: true } }];
+  for (const codec of [0, 1, 2, 3, 4]) {
+    for (const framing of framings) {
+      for (const fetched of [false, true]) {
+        for (const prefixes of [["upper:", "keep:"], ["grow:", "drop:", "upper:"]]) {
+          const batch: Batch = { ...batchOf([]), baseOffset: fetched ? 500n : 0n, attributes: codec,
+            records: prefixes.map((p, i) => ({ attributes: 0, timestampDelta: BigInt(i), offsetDelta: i, key: null, value: big(p), headers: [] })) };
+          batch.lastOffsetDelta = batch.records.length - 1;
+          const records = encodeBatch(batch, framing);
+          const exp = expectPartition(records, fetched, recordOps, counts, { topic: LOWER.name, partition: 0 });
+          const ctx = `${CODEC_NAMES[codec]} ${JSON.stringify(framing)} ${fetched ? "fetch" : "produce"} ${prefixes}`;
+          if (fetched) {
+            const f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records }] }]);
+            if (exp.kind === "same") assert.ok(f.frame.equals(f.sentFrame), ctx);
+            else checkField(Buffer.from(f.json.responses[0].partitions[0].records, "base64"), records, exp, ctx);
+          } else {
+            const out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records }] }]);
+            checkField(Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64"), records, exp, ctx);
+          }
+        }
+      }
+    }
+  }
+  assert.equal(host.trapped, null);
+  checkCounts(host, counts, "large batches");
 });
 
 function batchOf(values: string[], producerId = -1n, codec = 0): Batch {
