@@ -107,7 +107,7 @@ function randomTopics(rnd: Rnd, o: GenOptions, byId: boolean, strangers: boolean
       const exp: Expected = transform ? expectPartition(records, o.fetch, transform, counts, { topic: tp.name, partition: index }) : { kind: "same" };
       return { index, records, exp };
     });
-    if (!known) counts.unknown_topic_ids++;
+    if (!known) counts.unknown_topic_ids += partitions.length;
     return { topic: tp, known, partitions };
   });
 }
@@ -410,7 +410,7 @@ test("unknown topic ids: Produce v13 answered UNKNOWN_TOPIC_ID, Fetch v13+ parti
     ex.metadata([LOWER]);
     const records = encodeBatch(batchOf(["drop:x", "kept"]));
     const frameOf: Buffer[] = [];
-    const out = ex.produce(13, -1, [{ topic: OTHER, partitions: [{ index: 0, records }] }, { topic: LOWER, partitions: [{ index: 3, records }] }], (f) => frameOf.push(f));
+    const out = ex.produce(13, -1, [{ topic: OTHER, partitions: [{ index: 0, records }, { index: 1, records }] }, { topic: LOWER, partitions: [{ index: 3, records }] }], (f) => frameOf.push(f));
     if (policy === "close") {
       assert.equal(ex.conn.closed, true, "close: the connection is closed");
       assert.equal(out.forwarded.length, 0, "close: nothing reaches the broker");
@@ -418,7 +418,7 @@ test("unknown topic ids: Produce v13 answered UNKNOWN_TOPIC_ID, Fetch v13+ parti
     }
     const answer = out.answer!;
     if (policy === "reject") {
-      assert.deepEqual(answer.get(OTHER.id.toString("hex"))!.map((p) => [p.index, p.errorCode, p.baseOffset]), [[0, UNKNOWN_TOPIC_ID, -1]]);
+      assert.deepEqual(answer.get(OTHER.id.toString("hex"))!.map((p) => [p.index, p.errorCode, p.baseOffset]), [[0, UNKNOWN_TOPIC_ID, -1], [1, UNKNOWN_TOPIC_ID, -1]]);
       assert.deepEqual(out.brokerSaw.topicData.map((t: any) => topicKey(t)), [LOWER.id.toString("hex")]);
     } else {
       assert.deepEqual(out.brokerSaw.topicData.map((t: any) => topicKey(t)), [OTHER.id.toString("hex"), LOWER.id.toString("hex")], "passthrough: the unknown topic goes on");
@@ -429,8 +429,9 @@ test("unknown topic ids: Produce v13 answered UNKNOWN_TOPIC_ID, Fetch v13+ parti
     if (policy === "reject") assert.deepEqual([f.json.responses[0].partitions[0].errorCode, f.json.responses[0].partitions[0].records], [UNKNOWN_TOPIC_ID, ""]);
     else assert.ok(f.frame.equals(f.sentFrame));
     const c = layerCounts(host);
-    assert.equal(c.unknown_topic_ids, 2, `${policy}: unknown_topic_ids`);
-    assert.equal(c.partitions_passed_unseen, policy === "passthrough" ? 2 : 0);
+    // Counted by partition: two in the produce, one in the fetch.
+    assert.equal(c.unknown_topic_ids, 3, `${policy}: unknown_topic_ids`);
+    assert.equal(c.partitions_passed_unseen, policy === "passthrough" ? 3 : 0);
     assert.equal(host.trapped, null);
   }
 });
