@@ -394,6 +394,47 @@ test("large batches: multi-block lz4, xerial snappy and zstd frames, edited and 
   checkCounts(host, counts, "large batches");
 });
 
+test("pipelined produces: each broker response gets its own request's layer answers merged", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: "{}" });
+  const conn = host.connect();
+  const ex = new Exchanges(d, conn);
+  const b = (values: string[]) => encodeBatch(batchOf(values));
+  // Request 1: partition 0 emptied, 1 kept. Request 2: nothing left (answered alone). Request 3: partition 2 refused, 5 kept.
+  const sends: TopicSendAny[][] = [
+    [{ topic: LOWER, partitions: [{ index: 0, records: b(["drop:a"]) }, { index: 1, records: b(["keep"]) }] }],
+    [{ topic: OTHER, partitions: [{ index: 4, records: b(["drop:b"]) }] }],
+    [{ topic: LOWER, partitions: [{ index: 2, records: b(["reject:c"]) }, { index: 5, records: b(["grow:d"]) }] }],
+  ];
+  const frames = sends.map((t, i) => ex.produceRequest(9, -1, t, 500 + i));
+  const forwarded = conn.fromClient(Buffer.concat(frames));
+  // What reached the broker: three frames, the second an ApiVersions v0 stand-in.
+  const seen: Buffer[] = [];
+  for (let at = 0; at < forwarded.length; at += 4 + forwarded.readInt32BE(at)) seen.push(forwarded.subarray(at, at + 4 + forwarded.readInt32BE(at)));
+  assert.deepEqual(seen.map((f) => [f.readInt16BE(4), f.readInt32BE(8)]), [[0, 500], [18, 501], [0, 502]]);
+  const respond = (corr: number, parts: [string, number][]) => {
+    const e = d.encodeBody(0, 9, true, JSON.stringify({ responses: [{ name: parts[0][0], partitionResponses: parts.map(([, index]) => ({ index, errorCode: 0, baseOffset: 7000 + index })) }] }));
+    const c = Buffer.alloc(4); c.writeInt32BE(corr);
+    const body = Buffer.concat([c, Buffer.from([0]), e.bytes]);
+    const size = Buffer.alloc(4); size.writeInt32BE(body.length);
+    return Buffer.concat([size, body]);
+  };
+  const apiVersions = Buffer.from([0, 0, 0, 10, 0, 0, 0x01, 0xf5, 0, 0, 0, 0, 0, 0]); // corr 501, error 0, no keys
+  const answers = conn.fromBroker(Buffer.concat([respond(500, [["lowercase", 1]]), apiVersions, respond(502, [["lowercase", 5]])]));
+  const got: any[] = [];
+  for (let at = 0; at < answers.length; at += 4 + answers.readInt32BE(at)) {
+    const f = answers.subarray(at, at + 4 + answers.readInt32BE(at));
+    const json = JSON.parse(d.decodeBody(0, 9, true, f.subarray(9)).text);
+    got.push([f.readInt32BE(4), json.responses.map((t: any) => [t.name, t.partitionResponses.map((p: any) => [p.index, p.errorCode, p.baseOffset]).sort((x: number[], y: number[]) => x[0] - y[0])])]);
+  }
+  assert.deepEqual(got, [
+    [500, [["lowercase", [[0, 0, -1], [1, 0, 7001]]]]],
+    [501, [["other", [[4, 0, -1]]]]],
+    [502, [["lowercase", [[2, REFUSED, -1], [5, 0, 7005]]]]],
+  ]);
+  assert.equal(host.trapped, null);
+});
+
 function batchOf(values: string[], producerId = -1n, codec = 0): Batch {
   return {
     baseOffset: 0n, partitionLeaderEpoch: -1, attributes: codec, lastOffsetDelta: values.length - 1, baseTimestamp: 1_700_000_000_000n, maxTimestamp: 1_700_000_000_000n,
