@@ -13,6 +13,8 @@ import {
 } from "./record_model.js";
 
 export const REFUSED = 87, CORRUPT_MESSAGE = 2, UNKNOWN_TOPIC_ID = 100;
+/** The client.id the tests' exchanges send (tests/tools/record_frames.ts). */
+export const CLIENT_ID = "rt-client";
 
 export type Decision =
   | { kind: "keep" }
@@ -49,7 +51,7 @@ export const recordOps: Transform = (r) => {
   if (startsWith(v, "tomb:")) return { kind: "replace", key: r.key, value: null, headers: r.headers };
   if (startsWith(v, "meta:")) {
     const p = r.place;
-    const meta = [p.topic, p.partition, p.offset, p.timestamp, p.producerId, p.transactional ? "t" : "f", p.legacy ? "t" : "f", p.fetched ? "t" : "f"].join("|");
+    const meta = [p.topic, p.partition, p.offset, p.timestamp, p.producerId, p.transactional ? "t" : "f", p.legacy ? "t" : "f", p.fetched ? "t" : "f", CLIENT_ID].join("|");
     return { kind: "replace", key: r.key, value: Buffer.from(meta), headers: r.headers };
   }
   if (startsWith(v, "upper:")) return { kind: "edit", value: upper(v) };
