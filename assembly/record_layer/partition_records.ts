@@ -220,6 +220,12 @@ export class PartitionRecords {
       this.kept += index;
       return Step.Patched;
     }
+    if (this.inPlace && codec == Compression.None) {
+      // The frame's own bytes were edited too: keep that batch's CRC true, should the partition go
+      // on as it is after all (a later batch the passthrough policy forwards unseen).
+      b.fixCrc();
+      this.result.patched = true;
+    }
     let records: Uint8Array;
     let count = clear.recordCount;
     let last = clear.lastOffsetDelta;
