@@ -435,6 +435,32 @@ test("pipelined produces: each broker response gets its own request's layer answ
   assert.equal(host.trapped, null);
 });
 
+test("passthrough after an edited batch: what goes on carries true CRCs, whether or not the frame is written again", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ on_unsupported: "passthrough" }) });
+  const ex = new Exchanges(d, host.connect());
+  // Batch 1 is edited in place and rewritten (upper: and grow:); batch 2 does not parse (its record count is off).
+  const edited = encodeBatch(batchOf(["upper:abc", "grow:x"]));
+  const broken = encodeBatch({ ...batchOf(["zzz"]), baseOffset: 2n });
+  broken.writeInt32BE(5, 57);
+  const field = Buffer.concat([edited, broken]);
+  const delivered: Buffer[] = [];
+  for (const rewriteAnother of [false, true]) {
+    const partitions = [{ index: 0, records: field }, ...(rewriteAnother ? [{ index: 1, records: encodeBatch(batchOf(["grow:y"])) }] : [])];
+    const f = ex.fetch(12, [{ topic: LOWER, partitions }]);
+    const out = Buffer.from(f.json.responses[0].partitions[0].records, "base64");
+    assert.equal(out.length, field.length, "the partition goes on whole");
+    const first = decodeEntries(out.subarray(0, edited.length));
+    assert.equal(first[0].kind, "batch");
+    if (first[0].kind === "batch") assert.ok(first[0].batch.crcValid, `rewriting another partition ${rewriteAnother}: batch 1's CRC holds`);
+    assert.ok(out.subarray(edited.length).equals(broken), "the batch the layer could not read goes on unseen");
+    delivered.push(out);
+  }
+  assert.ok(delivered[0].equals(delivered[1]), "the same either way");
+  assert.equal(layerCounts(host).partitions_passed_unseen, 2);
+  assert.equal(host.trapped, null);
+});
+
 function batchOf(values: string[], producerId = -1n, codec = 0): Batch {
   return {
     baseOffset: 0n, partitionLeaderEpoch: -1, attributes: codec, lastOffsetDelta: values.length - 1, baseTimestamp: 1_700_000_000_000n, maxTimestamp: 1_700_000_000_000n,
