@@ -3,7 +3,7 @@
 // compressed wrappers (magic 0 and 1), fetch offsets with gaps, and partial trailing batches.
 import {
   Batch, Rec, Header, Framing, encodeBatch, encodeLegacy, encodeLegacyWrapper,
-  ATTR_CONTROL, ATTR_LOG_APPEND_TIME, ATTR_TRANSACTIONAL, CODEC_NONE, CODEC_LZ4, CODEC_SNAPPY,
+  ATTR_CONTROL, ATTR_LOG_APPEND_TIME, ATTR_TRANSACTIONAL, CODEC_SNAPPY,
 } from "./record_model.js";
 
 export type Rnd = () => number;
@@ -159,4 +159,3 @@ export function randomPartition(rnd: Rnd, o: GenOptions): Buffer {
   return Buffer.concat(parts);
 }
 
-export const LZ4 = CODEC_LZ4, NONE = CODEC_NONE;
