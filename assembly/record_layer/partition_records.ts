@@ -277,12 +277,15 @@ export class PartitionRecords {
     if (plain == null) { this.fail("a legacy message: " + d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
     const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
     const messages = new Array<LegacyMessage>();
+    let nested = false;
     while (true) {
       const im = inner.next();
       if (im == null) break;
+      // Inner messages are plain: a compressed one (which Kafka refuses) would reach the plugin as compressed bytes.
+      if (im.compression != 0) nested = true;
       messages.push(im);
     }
-    if (inner.error != MessageSetError.None || messages.length == 0) { this.fail("a legacy compressed message's inner messages do not parse", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    if (inner.error != MessageSetError.None || messages.length == 0 || nested) { this.fail("a legacy compressed message's inner messages do not parse", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
     // Magic 1 inner offsets count from 0; the wrapper carries the last one's absolute offset.
     const lastRelative = messages[messages.length - 1].messageOffset;
     const relative = m.magic == 1;
