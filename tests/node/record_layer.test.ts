@@ -5,13 +5,14 @@
 // and reference of the layer's semantics (tests/tools/record_reference.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import zlib from "node:zlib";
 import { PluginHost } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
 import { Exchanges, TopicRef, TopicSendAny, topicKey } from "../tools/record_frames.js";
 import {
-  decodeEntries, decodeBatch, decodeLegacy, encodeLegacy, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError,
+  decodeEntries, decodeBatch, decodeLegacy, encodeLegacy, encodeLegacyWrapper, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError,
   unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats, Framing,
 } from "../tools/record_model.js";
 import { batchOf as batchOfValues, legacyMessage, unzstdStored } from "../tools/batches.js";
@@ -458,6 +459,21 @@ test("passthrough after an edited batch: what goes on carries true CRCs, whether
   }
   assert.ok(delivered[0].equals(delivered[1]), "the same either way");
   assert.equal(layerCounts(host).partitions_passed_unseen, 2);
+  assert.equal(host.trapped, null);
+});
+
+test("legacy: a compressed message nested in a compressed wrapper is refused, not shown to the plugin as a record", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(IDENTITY, { configuration: JSON.stringify({ on_unsupported: "reject" }) });
+  const ex = new Exchanges(d, host.connect());
+  const inner = encodeLegacyWrapper(1, 1, 0n, [{ attributes: 0, timestamp: 1n, key: null, value: Buffer.from("hidden") }]);
+  const nested = encodeLegacy({ offset: 40n, magic: 1, attributes: 1, timestamp: 1n, key: null, value: zlib.gzipSync(inner) });
+  const plain = encodeLegacyWrapper(1, 1, 40n, [{ attributes: 0, timestamp: 1n, key: null, value: Buffer.from("fine") }]);
+  const f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: nested }, { index: 1, records: plain }] }]);
+  const [p0, p1] = f.json.responses[0].partitions;
+  assert.deepEqual([p0.errorCode, p0.records, p1.errorCode], [CORRUPT_MESSAGE, "", 0]);
+  assert.ok(Buffer.from(p1.records, "base64").equals(plain));
+  assert.deepEqual([layerCounts(host).unsupported_batches, layerCounts(host).records], [1, 1]);
   assert.equal(host.trapped, null);
 });
 

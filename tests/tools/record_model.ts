@@ -289,6 +289,7 @@ export function decodeLegacy(buf: Buffer): DecodedLegacy {
   if (codec !== 0) {
     if (value === null) throw new ModelError("a compressed legacy wrapper without a value");
     m.inner = decodeLegacySet(decompress(codec, value));
+    if (m.inner.some((i) => (i.attributes & 7) !== 0)) throw new ModelError("a compressed legacy message inside a compressed one");
   }
   return m;
 }
