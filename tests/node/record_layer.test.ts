@@ -549,7 +549,10 @@ function modelVerdict(field: Buffer, fetched: boolean): "fine" | "bad" | "unsure
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
     lastModelError = e.message;
-    return /checksum|data check|odd negative length|trailing bytes|unknown header flags/.test(e.message) ? "unsure" : "bad";
+    // Either answer is right for what Kafka's own readers take or refuse inconsistently: checksums the
+    // layer does not verify, negative lengths below -1, bytes after a gzip member, reserved gzip flags,
+    // and a 5-byte varint past 32 bits (Java refuses it; assembly/kafka/wire/reader.ts drops the high bits).
+    return /checksum|data check|odd negative length|trailing bytes|unknown header flags|out of int32 range/.test(e.message) ? "unsure" : "bad";
   }
 }
 

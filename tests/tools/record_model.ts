@@ -288,7 +288,9 @@ export function decodeLegacy(buf: Buffer): DecodedLegacy {
   const codec = attributes & 7;
   if (codec !== 0) {
     if (value === null) throw new ModelError("a compressed legacy wrapper without a value");
+    if (codec > 3) throw new ModelError(`legacy codec ${codec} (magic 0 and 1 know gzip, snappy and lz4)`);
     m.inner = decodeLegacySet(decompress(codec, value));
+    if (m.inner.length === 0) throw new ModelError("a compressed legacy wrapper with no inner messages");
     if (m.inner.some((i) => (i.attributes & 7) !== 0)) throw new ModelError("a compressed legacy message inside a compressed one");
   }
   return m;
