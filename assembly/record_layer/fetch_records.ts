@@ -42,11 +42,11 @@ export class FetchRecords {
       const topic = fetch.responses[t];
       const name = this.names.nameOf(topic.topic, topic.topicId);
       if (name.length == 0) {
-        this.metrics.unknownTopics.increment();
+        this.metrics.unknownTopics.increment(<u64>topic.partitions.length);
         pr.transform.onUnsupported("", -1, "topic id " + topicIdHex(topic.topicId) + " is not known yet");
         const policy = scope.onUnknownTopic;
         if (policy == RecordsPolicy.Close) { this.closeReason = "a fetch response names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named"; return; }
-        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known"); continue; }
+        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known", topic.partitions.length); continue; }
         // The consumer refreshes its metadata (through the proxy, which learns the name) and fetches again.
         for (let q = 0; q < topic.partitions.length; q++) refuse(topic.partitions[q], UNKNOWN_TOPIC_ID);
         rewritten = true;
@@ -90,8 +90,8 @@ export class FetchRecords {
     }
   }
 
-  private passedUnseen(why: string): void {
-    this.metrics.passedUnseen.increment();
+  private passedUnseen(why: string, partitions: i32 = 1): void {
+    this.metrics.passedUnseen.increment(<u64>partitions);
     if (this.unseenReason.length == 0) this.unseenReason = why;
   }
 

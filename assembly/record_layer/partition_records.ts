@@ -84,7 +84,7 @@ export class PartitionRecords {
         const next = this.legacyEntry(records.buffer, at, end - at);
         if (next < 0) {
           // A cut-short legacy entry at the end of a fetch is a partial tail, like a v2 one.
-          if (next == LEGACY_TRUNCATED && this.fetched) { this.partialTail(records.buffer, at, end); changed = changed || this.cutPartialTail; break; }
+          if (next == LEGACY_TRUNCATED && this.fetched && cutShort(records.buffer, at, end)) { this.partialTail(records.buffer, at, end); changed = changed || this.cutPartialTail; break; }
           return this.fail(next == LEGACY_TRUNCATED ? "a legacy message is cut short" : this.result.message.length > 0 ? this.result.message : "a legacy message (magic 0/1) does not parse", CORRUPT_MESSAGE);
         }
         batches.skipTo(next);
@@ -98,6 +98,7 @@ export class PartitionRecords {
     }
     if (batches.error == BatchError.Truncated) {
       if (!this.fetched) return this.fail("a record batch is cut short", CORRUPT_MESSAGE);
+      if (!cutShort(records.buffer, batches.position, end)) return this.fail("a record batch's length is smaller than its header", CORRUPT_MESSAGE);
       this.partialTail(records.buffer, batches.position, end);
       if (this.cutPartialTail) changed = true;
     } else if (batches.error != BatchError.None && batches.error != BatchError.NotV2) {
@@ -209,7 +210,8 @@ export class PartitionRecords {
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
-      if (!this.decide(index)) return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed;
+      // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
+      if (!this.decide(index)) { this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
       index++;
     }
     this.metrics.records.increment(<u64>index);
@@ -223,6 +225,12 @@ export class PartitionRecords {
       pieces.push(original);
       this.kept += index;
       return Step.Patched;
+    }
+    if (this.inPlace && codec == Compression.None) {
+      // The frame's own bytes were edited too: keep that batch's CRC true, should the partition go
+      // on as it is after all (a later batch the passthrough policy forwards unseen).
+      b.fixCrc();
+      this.result.patched = true;
     }
     let records: Uint8Array;
     let count = clear.recordCount;
@@ -277,24 +285,29 @@ export class PartitionRecords {
     if (plain == null) { this.fail("a legacy message: " + d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
     const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
     const messages = new Array<LegacyMessage>();
+    let nested = false;
     while (true) {
       const im = inner.next();
       if (im == null) break;
+      // Inner messages are plain: a compressed one (which Kafka refuses) would reach the plugin as compressed bytes.
+      if (im.compression != 0) nested = true;
       messages.push(im);
     }
-    if (inner.error != MessageSetError.None || messages.length == 0) { this.fail("a legacy compressed message's inner messages do not parse", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    if (inner.error != MessageSetError.None || messages.length == 0 || nested) { this.fail("a legacy compressed message's inner messages do not parse", CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
     // Magic 1 inner offsets count from 0; the wrapper carries the last one's absolute offset.
     const lastRelative = messages[messages.length - 1].messageOffset;
     const relative = m.magic == 1;
+    // Magic 1 with log-append time (attribute bit 3): the broker stamped the wrapper, whose timestamp is every inner record's.
+    const logAppendTime = m.magic == 1 && (m.attributes & 0x08) != 0;
     const innerPieces = new Array<Uint8Array>();
     let changed = 0;
     let keptBefore = this.kept;
     for (let i = 0; i < messages.length; i++) {
       const im = messages[i];
       rec.offset = !this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset;
-      rec.timestamp = im.timestamp >= 0 ? im.timestamp : m.timestamp;
+      rec.timestamp = logAppendTime || im.timestamp < 0 ? m.timestamp : im.timestamp;
       const step = this.legacyMessage(im, innerPieces);
-      if (step == Step.Failed || step == Step.Rejected) { this.legacyStep = step; return reader.position; }
+      if (step == Step.Failed || step == Step.Rejected) { this.metrics.records.increment(<u64>i + 1); this.legacyStep = step; return reader.position; }
       if (step != Step.Kept) changed++;
     }
     this.metrics.records.increment(<u64>messages.length);
@@ -307,7 +320,15 @@ export class PartitionRecords {
     const set = new Uint8Array(total);
     let q = 0;
     for (let i = 0; i < innerPieces.length; i++) { set.set(innerPieces[i], q); q += innerPieces[i].byteLength; }
-    this.pieces.push(legacyWithValue(m, compressLike(<Compression>codec, set, wrapped)));
+    const rewritten = legacyWithValue(m, compressLike(<Compression>codec, set, wrapped));
+    if (relative) {
+      // A consumer places inner message i at (wrapper offset - last inner offset + i's offset): with
+      // the last one dropped, the wrapper takes the last kept one's offset, so every kept record
+      // keeps its own (the offset is outside the CRC).
+      const lastKept = bswap<i64>(load<i64>(innerPieces[innerPieces.length - 1].dataStart));
+      store<i64>(rewritten.dataStart, bswap<i64>(m.messageOffset - lastRelative + lastKept));
+    }
+    this.pieces.push(rewritten);
     this.legacyStep = Step.Rewritten;
     return reader.position;
   }
@@ -346,6 +367,20 @@ export class PartitionRecords {
     this.kept++;
     return Step.Rewritten;
   }
+}
+
+/**
+ * Whether the entry at `at` is cut short by the end of the field (a fetch's partial trailing batch)
+ * rather than malformed: its length is not all there, or it is one a batch (49 bytes after the
+ * length at least) or a legacy message (14) can have and runs past the end. A length below that
+ * (or negative) is a malformed batch, which the unsupported policy handles, not a tail to forward.
+ */
+function cutShort(buffer: ArrayBuffer, at: i32, end: i32): bool {
+  const left = end - at;
+  if (left < 12) return true;
+  const size = bswap<i32>(load<i32>(changetype<usize>(buffer) + <usize>at + 8));
+  const min = left >= 17 && load<u8>(changetype<usize>(buffer) + <usize>at + 16) == 2 ? BATCH_HEADER - 12 : 14;
+  return size >= min && size > left - 12;
 }
 
 const LEGACY_TRUNCATED: i32 = -1;

@@ -48,11 +48,11 @@ export class ProduceRecords {
       const topic = produce.topicData[t];
       const name = this.names.nameOf(topic.name, topic.topicId);
       if (name.length == 0) {
-        this.metrics.unknownTopics.increment();
+        this.metrics.unknownTopics.increment(<u64>topic.partitionData.length);
         pr.transform.onUnsupported("", -1, "topic id " + topicIdHex(topic.topicId) + " is not known yet");
         const policy = scope.onUnknownTopic;
         if (policy == RecordsPolicy.Close) return this.close(req, "a produce names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named");
-        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known"); keptTopics.push(topic); continue; }
+        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known", topic.partitionData.length); keptTopics.push(topic); continue; }
         for (let q = 0; q < topic.partitionData.length; q++) {
           answers.add(topic.name, topic.topicId, topic.partitionData[q].index, UNKNOWN_TOPIC_ID, "the proxy has not yet seen this topic id in a Metadata response");
         }
@@ -118,8 +118,8 @@ export class ProduceRecords {
 
   private wantsTopic(name: string): bool { return this.partitions.transform.wantsTopic(name, false); }
 
-  private passedUnseen(why: string): void {
-    this.metrics.passedUnseen.increment();
+  private passedUnseen(why: string, partitions: i32 = 1): void {
+    this.metrics.passedUnseen.increment(<u64>partitions);
     if (this.unseenReason.length == 0) this.unseenReason = why;
   }
 
