@@ -25,11 +25,13 @@ after(async () => {
 /**
  * The environment of a user's shell: none of the npm_* variables of an npm run that started this
  * test, nor NODE_TEST_CONTEXT (a nested `node --test` would report to this runner instead of
- * printing); the stack cache shared.
+ * printing), nor the node_modules/.bin folders `npm test` puts on PATH (as-pect brings an old npm
+ * there, which a user's shell would not find); the stack cache shared.
  */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== "NODE_TEST_CONTEXT") env[k] = v;
+  env.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !/node_modules[\\/]\.bin$/.test(d)).join(path.delimiter);
   // Envoy and Kafka are already installed in this checkout's cache; KPW_CACHE is how a user points there.
   return { ...env, KPW_CACHE: CACHE, ...extra };
 }
