@@ -25,7 +25,10 @@ export function parseCase(line: string, id: string): Sample {
     const bar = text.indexOf("|", open);
     if (close < 0 || bar < 0 || bar > close) throw new Error(`${id}: unterminated ⟦detector/format|value⟧`);
     const [detector, format] = text.slice(open + 1, bar).split("/");
-    b.text(text.slice(at, open)).secret(detector, format ?? "", text.slice(bar + 1, close));
+    const value = text.slice(bar + 1, close);
+    // Digits outside quotes in a JSON case are a JSON number.
+    const numeric = /^-?[0-9]+$/.test(value) && text.trimStart().startsWith("{") && text[open - 1] !== '"';
+    b.text(text.slice(at, open)).secret(detector, format ?? "", value, numeric);
     at = close + 1;
   }
   if ((kindTag === "pii") !== (b.spans.length > 0)) throw new Error(`${id}: pii lines need labelled secrets, clean lines none`);

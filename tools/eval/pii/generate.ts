@@ -205,7 +205,7 @@ function phone(f: Faker, locale: string): Piece {
   return f.helpers.arrayElement(PHONES[locale])(f);
 }
 
-const RFC_SPECIALS = ["'", "=", "+", "&", "#", "?", "^", "|", "!", "~", "$", "{", "}"];
+const RFC_SPECIALS = ["'", "=", "+", "&", "#", "?", "^", "|", "!", "~", "$"];
 function email(f: Faker, locale: string): Piece {
   const first = f.person.firstName().toLowerCase().normalize("NFD").replace(/[^a-z]/g, "") || "anna";
   const last = f.person.lastName().toLowerCase().normalize("NFD").replace(/[^a-z]/g, "") || "smith";
@@ -216,7 +216,7 @@ function email(f: Faker, locale: string): Piece {
   ]);
   switch (style) {
     case "plain": return { detector: "email", format: "plain", text: f.internet.email() };
-    case "plus-tag": return { detector: "email", format: "plus-tag", text: `${first}+${f.word.noun()}@${domain}` };
+    case "plus-tag": return { detector: "email", format: "plus-tag", text: `${first}+${f.word.noun().normalize("NFD").replace(/[^A-Za-z]/g, "") || "news"}@${domain}` };
     case "RFC 5322 special": return { detector: "email", format: "RFC 5322 special", text: `${first}${f.helpers.arrayElement(RFC_SPECIALS)}${last}@${domain}` };
     case "quoted": return { detector: "email", format: "quoted local part", text: `"${first} ${last}"@${domain}` };
     case "URL-encoded": return { detector: "email", format: "URL-encoded", text: encodeURIComponent(`${first}.${last}@${domain}`) };
@@ -248,7 +248,7 @@ function keyedInText(f: Faker, b: RecordBuilder, k: Keyed): void {
     case "k=v": b.text(`${k.key}=`).secret("secret_kv", `${k.format}, key=value`, k.value); break;
     case "k: v": b.text(`${k.key}: `).secret("secret_kv", `${k.format}, key: value`, k.value); break;
     case 'k="v"': b.text(`${k.key}="`).secret("secret_kv", `${k.format}, key="value"`, k.value).text('"'); break;
-    case "export K=v": b.text(`export ${k.key.toUpperCase().replace(/-/g, "_")}='`).secret("secret_kv", `${k.format}, export K='value'`, k.value).text("'"); break;
+    case "export K=v": b.text(`export ${k.key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/-/g, "_")}='`).secret("secret_kv", `${k.format}, export K='value'`, k.value).text("'"); break;
     default: {
       const flag = k.key.toLowerCase().replace(/_/g, "-");
       b.text(`--${flag} `).secret("secret_kv", "CLI flag", k.value);

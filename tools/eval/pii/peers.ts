@@ -1,1 +1,3 @@
-export async function runPeers(): Promise<string> { throw new Error("--peers: not built yet"); }
+import { Sample } from "./sample.js";
+import { Score } from "./score.js";
+export async function runPeers(_samples: Sample[], _ours: Score): Promise<string> { throw new Error("--peers: not built yet"); }
