@@ -10,7 +10,8 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
           --plugins: plugin names, or "chain" for the demo's pii-filter → telemetry → billing
           --baseline DIR: also run each plugin set from DIR's .wasm modules (built from another commit),
           interleaved in the same rounds, with the after/before ratios
-  pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
+  pii     pii-filter scan+mask throughput in the wasm engine [--mib N] [--baseline DIR]
+          --baseline DIR: DIR/pii-filter.wasm (built from another commit) against this build, same run, with ratios
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
 `;
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   } else if (suite === "codec") {
     await benchCodec();
   } else if (suite === "pii") {
-    await benchPii({ mib: Number(values.mib) });
+    await benchPii({ mib: Number(values.mib), baseline: values.baseline });
   } else {
     process.stderr.write(USAGE);
     process.exitCode = suite ? 2 : 0;

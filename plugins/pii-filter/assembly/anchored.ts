@@ -22,8 +22,18 @@ const ADDRESS_KEYS = new WordSet(["email", "mail", "e", "to", "from", "cc", "bcc
  */
 const NOT_TLDS = ["service", "socket", "timer", "mount", "target", "slice", "scope", "swap", "device", "automount", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "txt", "log", "json", "yaml", "yml", "js", "mjs", "css", "html", "htm", "xml", "exe", "dll", "tar", "gz", "tgz", "jar", "lock", "conf", "cfg", "ini", "bak", "tmp", "wasm"];
 
+/** Bit c-'a' set when a NOT_TLDS word starts with letter c: most real domains are settled by one test. */
+const NOT_TLD_FIRST: u32 = notTldFirst();
+function notTldFirst(): u32 {
+  let m: u32 = 0;
+  for (let w = 0; w < NOT_TLDS.length; w++) m |= 1 << (NOT_TLDS[w].charCodeAt(0) - 0x61);
+  return m;
+}
+
 function isNotTld(p: usize, s: i32, e: i32): bool {
   if (e - s > 9) return false;
+  const f = lower(load<u8>(p + s)) - 0x61;
+  if (f >= 26 || (NOT_TLD_FIRST & (1 << f)) == 0) return false;
   for (let w = 0; w < NOT_TLDS.length; w++) {
     const t = NOT_TLDS[w];
     if (t.length != e - s) continue;

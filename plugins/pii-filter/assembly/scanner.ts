@@ -41,7 +41,7 @@ export class Tuning {
   broad: StaticArray<bool> = new StaticArray<bool>(DETECTOR_COUNT);
 }
 
-const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_E: u8 = 5, T_DASH: u8 = 6, T_PLUS: u8 = 7, T_PAREN: u8 = 8, T_PERCENT: u8 = 9, T_UNDERSCORE: u8 = 10;
+const T_AT: u8 = 1, T_ASSIGN: u8 = 2, T_DIGIT: u8 = 3, T_A: u8 = 4, T_J: u8 = 5, T_DASH: u8 = 6, T_PLUS: u8 = 7, T_PAREN: u8 = 8, T_PERCENT: u8 = 9, T_UNDERSCORE: u8 = 10;
 
 function buildTable(): StaticArray<u8> {
   const t = new StaticArray<u8>(256);
@@ -50,7 +50,8 @@ function buildTable(): StaticArray<u8> {
   t[0x3a] = T_ASSIGN;
   for (let c = 0x30; c <= 0x39; c++) t[c] = T_DIGIT;
   t[0x41] = T_A;
-  t[0x65] = T_E;
+  // A JWT starts "eyJ": anchoring at the rare 'J' (and looking back) spares the common 'e'.
+  t[0x4a] = T_J;
   t[0x2d] = T_DASH;
   t[0x2b] = T_PLUS;
   t[0x28] = T_PAREN;
@@ -162,6 +163,13 @@ export class Scanner {
     let total = 0;
     let i = 0;
     while (i < n) {
+      // Four bytes at a time while none of them is a trigger: most text has few.
+      while (i + 4 <= n) {
+        const w = load<u32>(p + <usize>i);
+        if ((load<u8>(table + <usize>(w & 0xff)) | load<u8>(table + <usize>((w >> 8) & 0xff)) | load<u8>(table + <usize>((w >> 16) & 0xff)) | load<u8>(table + <usize>(w >> 24))) != 0) break;
+        i += 4;
+      }
+      if (i >= n) break;
       const kind = load<u8>(table + <usize>load<u8>(p + <usize>i));
       if (kind == 0) { i++; continue; }
       let next = i + 1;
@@ -215,11 +223,10 @@ export class Scanner {
           const e = awsKeyIdAt(p, n, i);
           if (e > 0) { this.matched(AWS_KEY_ID); total++; next = e; }
         }
-      } else if (kind == T_E) {
-        // 'e' is common in text; a JWT needs "eyJ".
-        if (unchecked(on[JWT]) && i + 2 < n && load<u8>(p + <usize>(i + 1)) == 0x79 && load<u8>(p + <usize>(i + 2)) == 0x4a) {
+      } else if (kind == T_J) {
+        if (unchecked(on[JWT]) && i >= 2 && load<u8>(p + <usize>(i - 1)) == 0x79 && load<u8>(p + <usize>(i - 2)) == 0x65) {
           this.prepare(JWT);
-          const e = jwtAt(p, n, i);
+          const e = jwtAt(p, n, i - 2);
           if (e > 0) { this.matched(JWT); total++; next = e; }
         }
       } else if (kind == T_DASH) {
@@ -302,16 +309,10 @@ export class Scanner {
         continue;
       }
       if (c == 0x22) {
-        let e = i + 1;
-        while (e < n) {
-          const d = load<u8>(p + <usize>e);
-          if (d == 0x5c) { e += 2; continue; }
-          if (d == 0x22) break;
-          e++;
-        }
+        const e = stringEnd(p, n, i + 1, !expectKey);
+        const triggers = stringTriggers;
         if (e >= n) break;
         if (expectKey) {
-          total += this.scanString(p, i + 1, e);
           keyS = i + 1; keyE = e;
           expectKey = false;
         } else {
@@ -322,8 +323,8 @@ export class Scanner {
               mask(p, vs, e);
               this.matched(SECRET_KV);
               total++;
-            } else total += this.scanString(p, i + 1, e);
-          } else total += this.scanString(p, i + 1, e);
+            } else if (triggers != 0) total += this.scanString(p, i + 1, e);
+          } else if (triggers != 0) total += this.scanString(p, i + 1, e);
           keyS = -1;
         }
         i = e + 1;
@@ -425,6 +426,37 @@ function sortSpans(): void {
     kept++;
   }
   spans.length = kept * 3;
+}
+
+/** Whether the last string stringEnd passed over holds a trigger byte. */
+let stringTriggers: u32 = 0;
+
+/**
+ * The closing quote of the JSON string whose contents start at i (n when there is none),
+ * four bytes at a time up to a quote or a backslash; with `look`, notes in stringTriggers
+ * whether any byte could trigger a detector (most strings have none: no second pass).
+ */
+function stringEnd(p: usize, n: i32, i: i32, look: bool): i32 {
+  const table = changetype<usize>(TABLE);
+  let e = i;
+  let triggers: u32 = 0;
+  for (;;) {
+    while (e + 4 <= n) {
+      const w = load<u32>(p + <usize>e);
+      const q = w ^ 0x22222222, b = w ^ 0x5c5c5c5c;
+      if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+      if (look) triggers |= <u32>load<u8>(table + <usize>(w & 0xff)) | <u32>load<u8>(table + <usize>((w >> 8) & 0xff)) | <u32>load<u8>(table + <usize>((w >> 16) & 0xff)) | <u32>load<u8>(table + <usize>(w >> 24));
+      e += 4;
+    }
+    if (e >= n) break;
+    const d = load<u8>(p + <usize>e);
+    if (d == 0x22) break;
+    if (d == 0x5c) { e += 2; continue; }
+    triggers |= <u32>load<u8>(table + <usize>d);
+    e++;
+  }
+  stringTriggers = triggers;
+  return e < n ? e : n;
 }
 
 /**
