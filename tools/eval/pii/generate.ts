@@ -5,6 +5,7 @@ import { Faker, fakerEN_US, fakerEN_GB, fakerDE, fakerFR, fakerES, fakerIT, fake
 import { RecordBuilder, Sample, Secret, JsonLike, writeJson } from "./sample.js";
 
 export const SEED = 20261130;
+const REF_DATE = "2026-11-30T00:00:00.000Z";
 
 const LOCALES: Record<string, Faker> = {
   en_US: fakerEN_US, en_GB: fakerEN_GB, de: fakerDE, fr: fakerFR, es: fakerES, it: fakerIT,
@@ -448,6 +449,8 @@ export function generate(perLocale = 180, cleanPerLocale = 150): Sample[] {
   const out: Sample[] = [];
   for (const [locale, f] of Object.entries(LOCALES)) {
     f.seed(SEED + locale.length * 7919 + locale.charCodeAt(0));
+    // Dates relative to a fixed day, not to today: the same seed gives the same corpus.
+    f.setDefaultRefDate(REF_DATE);
     for (let i = 0; i < perLocale; i++) {
       const detector = f.helpers.weightedArrayElement([
         { weight: 5, value: "email" }, { weight: 3, value: "card" }, { weight: 2, value: "ssn" }, { weight: 1, value: "aws_key_id" },
