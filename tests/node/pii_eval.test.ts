@@ -51,6 +51,8 @@ test("JSON: numbers stay numbers, escapes stay escapes, secret keys need string 
   assert.equal(await maskOne('{"note": "mail \\"o\'brien\\"@example.com now"}'), '{"note": "mail ' + "*".repeat('\\"o\'brien\\"@example.com'.length) + ' now"}');
   assert.equal(await maskOne('{"password": "p\\u00e4ss\\"word", "max_tokens": 4096, "token": null, "secret": {"a": 1}}'), '{"password": "***************", "max_tokens": 4096, "token": null, "secret": {"a": 1}}');
   assert.equal(await maskOne('{"auth": "Bearer abc.def-123", "token_type": "Bearer"}'), '{"auth": "Bearer ***********", "token_type": "Bearer"}');
+  // A mask that ends on a backslash would leave \" ending the string early: the quote is masked too.
+  assert.equal(await maskOne('{"msg": "password=ab\\"cd efg"}'), '{"msg": "password=****cd efg"}');
 });
 
 test("configuration: extra and ignored key names, phone locales, confidence", async () => {
