@@ -1,0 +1,43 @@
+# Runs the PII corpus through established tools, for `npm run eval -- pii --peers`:
+# Microsoft Presidio's analyzer (its recognizers for the kinds pii-filter detects) and Yelp's
+# detect-secrets (its default plugins, line by line). Reads JSON lines {"id", "text"} on stdin
+# and writes JSON lines {"id", "presidio": [[start, end], ...], "secrets": [[start, end], ...]}
+# with UTF-8 byte offsets.
+import json
+import sys
+
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import default_settings
+
+ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE"]
+
+
+def byte_offset(text, char_index):
+    return len(text[:char_index].encode("utf-8"))
+
+
+def main():
+    model = sys.argv[1] if len(sys.argv) > 1 else "en_core_web_sm"
+    nlp = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]}).create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
+    with default_settings():
+        for line in sys.stdin:
+            rec = json.loads(line)
+            text = rec["text"]
+            presidio = [[byte_offset(text, r.start), byte_offset(text, r.end)] for r in analyzer.analyze(text=text, language="en", entities=ENTITIES)]
+            secrets = []
+            offset = 0
+            for part in text.split("\n"):
+                for s in scan_line(part):
+                    value = s.secret_value or ""
+                    at = part.find(value) if value else -1
+                    if at >= 0:
+                        secrets.append([byte_offset(text, offset + at), byte_offset(text, offset + at + len(value))])
+                offset += len(part) + 1
+            sys.stdout.write(json.dumps({"id": rec["id"], "presidio": presidio, "secrets": secrets}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
