@@ -61,6 +61,20 @@ function buildTable(): StaticArray<u8> {
 }
 const TABLE = buildTable();
 
+/** TABLE's kinds as bits (1 << kind), so a JSON string's triggers can be told apart cheaply. */
+function buildBits(): StaticArray<u16> {
+  const b = new StaticArray<u16>(256);
+  for (let c = 0; c < 256; c++) b[c] = TABLE[c] == 0 ? 0 : <u16>(1 << TABLE[c]);
+  return b;
+}
+const BITS = buildBits();
+/**
+ * Triggers that can begin a match shorter than nine bytes (`a@b.co`, `pwd=x`, `+44…`): a shorter
+ * string without any of them holds nothing a detector could match (cards, SSNs, phone numbers,
+ * IBANs, keys and tokens are all longer).
+ */
+const SHORT_MATCH_BITS: u32 = (1 << T_AT) | (1 << T_ASSIGN) | (1 << T_PERCENT) | (1 << T_PLUS) | (1 << T_DASH);
+
 /** Containers a JSON walk follows; deeper documents are scanned as text from there. */
 const MAX_JSON_DEPTH = 64;
 
@@ -310,7 +324,7 @@ export class Scanner {
       }
       if (c == 0x22) {
         const e = stringEnd(p, n, i + 1, !expectKey);
-        const triggers = stringTriggers;
+        const triggers = e - i - 1 < 9 ? stringTriggers & SHORT_MATCH_BITS : stringTriggers;
         if (e >= n) break;
         if (expectKey) {
           keyS = i + 1; keyE = e;
@@ -437,7 +451,7 @@ let stringTriggers: u32 = 0;
  * whether any byte could trigger a detector (most strings have none: no second pass).
  */
 function stringEnd(p: usize, n: i32, i: i32, look: bool): i32 {
-  const table = changetype<usize>(TABLE);
+  const table = changetype<usize>(BITS);
   let e = i;
   let triggers: u32 = 0;
   for (;;) {
@@ -445,14 +459,14 @@ function stringEnd(p: usize, n: i32, i: i32, look: bool): i32 {
       const w = load<u32>(p + <usize>e);
       const q = w ^ 0x22222222, b = w ^ 0x5c5c5c5c;
       if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
-      if (look) triggers |= <u32>load<u8>(table + <usize>(w & 0xff)) | <u32>load<u8>(table + <usize>((w >> 8) & 0xff)) | <u32>load<u8>(table + <usize>((w >> 16) & 0xff)) | <u32>load<u8>(table + <usize>(w >> 24));
+      if (look) triggers |= <u32>load<u16>(table + (<usize>(w & 0xff) << 1)) | <u32>load<u16>(table + (<usize>((w >> 8) & 0xff) << 1)) | <u32>load<u16>(table + (<usize>((w >> 16) & 0xff) << 1)) | <u32>load<u16>(table + (<usize>(w >> 24) << 1));
       e += 4;
     }
     if (e >= n) break;
     const d = load<u8>(p + <usize>e);
     if (d == 0x22) break;
     if (d == 0x5c) { e += 2; continue; }
-    triggers |= <u32>load<u8>(table + <usize>d);
+    triggers |= <u32>load<u16>(table + (<usize>d << 1));
     e++;
   }
   stringTriggers = triggers;
