@@ -61,10 +61,14 @@ function buildTable(): StaticArray<u8> {
 }
 const TABLE = buildTable();
 
-/** TABLE's kinds as bits (1 << kind), so a JSON string's triggers can be told apart cheaply. */
+/** Marks '"' and '\\' in BITS: where a JSON string may end. */
+const STRING_STOP: u16 = 0x8000;
+/** TABLE's kinds as bits (1 << kind), so a JSON string's triggers can be told apart cheaply; and STRING_STOP. */
 function buildBits(): StaticArray<u16> {
   const b = new StaticArray<u16>(256);
   for (let c = 0; c < 256; c++) b[c] = TABLE[c] == 0 ? 0 : <u16>(1 << TABLE[c]);
+  b[0x22] = STRING_STOP;
+  b[0x5c] = STRING_STOP;
   return b;
 }
 const BITS = buildBits();
@@ -446,30 +450,27 @@ function sortSpans(): void {
 let stringTriggers: u32 = 0;
 
 /**
- * The closing quote of the JSON string whose contents start at i (n when there is none),
- * four bytes at a time up to a quote or a backslash; with `look`, notes in stringTriggers
- * whether any byte could trigger a detector (most strings have none: no second pass).
+ * The closing quote of the JSON string whose contents start at i (n when there is none), one
+ * table lookup per byte; with `look`, notes in stringTriggers which triggers it holds (most
+ * strings have none: no second pass).
  */
 function stringEnd(p: usize, n: i32, i: i32, look: bool): i32 {
   const table = changetype<usize>(BITS);
   let e = i;
   let triggers: u32 = 0;
-  for (;;) {
-    while (e + 4 <= n) {
-      const w = load<u32>(p + <usize>e);
-      const q = w ^ 0x22222222, b = w ^ 0x5c5c5c5c;
-      if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
-      if (look) triggers |= <u32>load<u16>(table + (<usize>(w & 0xff) << 1)) | <u32>load<u16>(table + (<usize>((w >> 8) & 0xff) << 1)) | <u32>load<u16>(table + (<usize>((w >> 16) & 0xff) << 1)) | <u32>load<u16>(table + (<usize>(w >> 24) << 1));
-      e += 4;
+  while (e < n) {
+    const c = <usize>load<u8>(p + <usize>e);
+    const b = <u32>load<u16>(table + (c << 1));
+    if (b == 0) { e++; continue; }
+    if (b & STRING_STOP) {
+      if (c == 0x22) break;
+      e += 2; // an escape: the next byte is never the end
+      continue;
     }
-    if (e >= n) break;
-    const d = load<u8>(p + <usize>e);
-    if (d == 0x22) break;
-    if (d == 0x5c) { e += 2; continue; }
-    triggers |= <u32>load<u16>(table + (<usize>d << 1));
+    triggers |= b;
     e++;
   }
-  stringTriggers = triggers;
+  stringTriggers = look ? triggers : 0;
   return e < n ? e : n;
 }
 
