@@ -3,6 +3,7 @@
 // requests go through the real module in the host emulator; the figure includes the
 // framing, the Produce decode, the record walk, the detectors and the CRC rewrite.
 import fs from "node:fs";
+import path from "node:path";
 import zlib from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -93,8 +94,8 @@ export function jsonRecord(i: number): Buffer {
  * Pushes Produce requests of 1 KiB records through the plugin in the emulator; MB/s counts the
  * records' own (uncompressed) bytes, so rows for different codecs compare.
  */
-export async function run(kind: string, make: (i: number) => Buffer, totalMiB: number, configuration = "{}", codec: Codec = "none"): Promise<{ mbs: number; matches: number }> {
-  const host = await PluginHost.load(rootPath("build", `${kind}.wasm`), { configuration });
+export async function run(kind: string, make: (i: number) => Buffer, totalMiB: number, configuration = "{}", codec: Codec = "none", module = rootPath("build", `${kind}.wasm`)): Promise<{ mbs: number; matches: number }> {
+  const host = await PluginHost.load(module, { configuration });
   const conn = host.connect({ keepForwarded: false });
   const perBatch = 100;
   const frames: Buffer[] = [];
@@ -131,7 +132,31 @@ function hasZstd(): boolean {
   try { execFileSync("zstd", ["--version"], { stdio: "ignore" }); return true; } catch { return false; }
 }
 
-export async function benchPii(opts: { mib: number }): Promise<void> {
+/**
+ * `--baseline DIR`: pii-filter.wasm from DIR (built from another commit) against this build on
+ * uncompressed text and JSON, alternating rounds in this one run, with the ratios.
+ */
+async function baselineRows(dir: string, mib: number): Promise<void> {
+  const old = path.join(dir, "pii-filter.wasm");
+  const rounds = 3;
+  const sums = { textNew: 0, textOld: 0, jsonNew: 0, jsonOld: 0, observe: 0 };
+  for (let r = 0; r < rounds; r++) {
+    sums.observe += (await run("kafka-observe", textRecord, mib)).mbs;
+    sums.textOld += (await run("pii-filter", textRecord, mib, "{}", "none", old)).mbs;
+    sums.textNew += (await run("pii-filter", textRecord, mib)).mbs;
+    sums.jsonOld += (await run("pii-filter", jsonRecord, mib, "{}", "none", old)).mbs;
+    sums.jsonNew += (await run("pii-filter", jsonRecord, mib)).mbs;
+  }
+  const f = (x: number): string => (x / rounds).toFixed(0);
+  console.log(`\nthis build against ${old}, uncompressed, mean of ${rounds} alternating rounds; MB/s and ratio to kafka-observe (${f(sums.observe)} MB/s)\n`);
+  console.log("| records | baseline MB/s | this build MB/s | this/baseline | baseline/observe | this/observe |");
+  console.log("|---|---|---|---|---|---|");
+  console.log(`| text | ${f(sums.textOld)} | ${f(sums.textNew)} | ${(sums.textNew / sums.textOld).toFixed(2)} | ${(sums.textOld / sums.observe).toFixed(2)} | ${(sums.textNew / sums.observe).toFixed(2)} |`);
+  console.log(`| JSON | ${f(sums.jsonOld)} | ${f(sums.jsonNew)} | ${(sums.jsonNew / sums.jsonOld).toFixed(2)} | ${(sums.jsonOld / sums.observe).toFixed(2)} | ${(sums.jsonNew / sums.observe).toFixed(2)} |`);
+}
+
+export async function benchPii(opts: { mib: number; baseline?: string }): Promise<void> {
+  if (opts.baseline) { await baselineRows(opts.baseline, opts.mib); return; }
   const size = fs.statSync(rootPath("build", "pii-filter.wasm")).size;
   // kafka-observe through the same harness: the cost of the emulator, framing and copies alone.
   const base = await run("kafka-observe", textRecord, opts.mib);

@@ -15,7 +15,8 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
           --brokers N (N > 1): a cluster of N brokers instead, by three paths: direct, Envoy tcp_proxy with the
           brokers advertising Envoy's listeners, and Envoy + broker-rewrite with the brokers advertising their own
           (holding Fetch v16+ responses to rewrite their leader hints, and with fetch_leader_hints "hide")
-  pii     pii-filter scan+mask throughput in the wasm engine [--mib N]
+  pii     pii-filter scan+mask throughput in the wasm engine [--mib N] [--baseline DIR]
+          --baseline DIR: DIR/pii-filter.wasm (built from another commit) against this build, same run, with ratios
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
   records the record layer: passthrough, identity transform, uppercase, handwritten uppercase, per codec
           [--mib N] [--rounds N]
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   } else if (suite === "records") {
     await benchRecords({ mib: Number(values.mib), rounds: Number(values.rounds) });
   } else if (suite === "pii") {
-    await benchPii({ mib: Number(values.mib) });
+    await benchPii({ mib: Number(values.mib), baseline: values.baseline });
   } else {
     process.stderr.write(USAGE);
     process.exitCode = suite ? 2 : 0;

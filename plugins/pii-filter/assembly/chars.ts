@@ -15,8 +15,11 @@ function buildClasses(): StaticArray<u8> {
     const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
     let v: u8 = 0;
     if (alnum) v |= C_ALNUM | C_LOCAL | C_DOMAIN | C_KEY | C_B64URL;
-    if (c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d) v |= C_LOCAL;
-    if (c == 0x2e || c == 0x2d) v |= C_DOMAIN;
+    // An address's local part: RFC 5322 atext (less / { } * `, rare in addresses and common
+    // around them) and dots; UTF-8 bytes for internationalised addresses (RFC 6531).
+    if (c == 0x2e || c == 0x5f || c == 0x25 || c == 0x2b || c == 0x2d || c == 0x27 || c == 0x3d || c == 0x26 || c == 0x23 ||
+        c == 0x3f || c == 0x5e || c == 0x7c || c == 0x21 || c == 0x7e || c == 0x24 || c >= 0x80) v |= C_LOCAL;
+    if (c == 0x2e || c == 0x2d || c >= 0x80) v |= C_DOMAIN;
     if (c == 0x5f || c == 0x2d || c == 0x2e) v |= C_KEY;
     if (c == 0x2d || c == 0x5f) v |= C_B64URL;
     if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) v |= C_SPACE;
@@ -54,9 +57,25 @@ let recordOnly = false;
 export const spans = new Array<i32>();
 export function setRecordOnly(on: bool): void { recordOnly = on; }
 
+/**
+ * Where the bytes a detector sees start within the scanned field: inside a JSON document
+ * the detectors run over one string at a time, and recorded spans must count from the
+ * field's start.
+ */
+let spanBase: i32 = 0;
+export function setSpanBase(at: i32): void { spanBase = at; }
+@inline function record(start: i32, end: i32, alnumOnly: i32): void { spans.push(spanBase + start); spans.push(spanBase + end); spans.push(alnumOnly); }
+
+/**
+ * Set while the detectors look at a JSON number: masked digits become '0' (a number stays a
+ * number), and nothing is recorded for `hash`, whose token would not be a number.
+ */
+let inNumber = false;
+export function setInNumber(on: bool): void { inNumber = on; }
+
 /** Overwrites bytes [start, end) with '*', sparing the last `keepTail`: lengths never change, so the batch keeps its layout. */
 export function mask(ptr: usize, start: i32, end: i32): void {
-  if (recordOnly) { spans.push(start); spans.push(end); spans.push(0); return; }
+  if (recordOnly) { record(start, end, 0); return; }
   const stop = end - keepTail;
   if (stop > start) memory.fill(ptr + <usize>start, 0x2a, <usize>(stop - start));
 }
@@ -69,18 +88,19 @@ export function maskAlnum(ptr: usize, start: i32, end: i32): void { maskClass(pt
 
 /** Masks digits (or letters and digits) of [start, end) from the end, sparing the last `keepTail`. */
 function maskClass(ptr: usize, start: i32, end: i32, letters: bool): void {
-  if (recordOnly) { spans.push(start); spans.push(end); spans.push(1); return; }
+  if (recordOnly && !inNumber) { record(start, end, 1); return; }
+  const by: u8 = inNumber ? 0x30 : 0x2a;
   let spare = keepTail;
   for (let k = end - 1; k >= start; k--) {
     const c = load<u8>(ptr + <usize>k);
     if (!(letters ? isAlnum(c) : isDigit(c))) continue;
     if (spare > 0) { spare--; continue; }
-    store<u8>(ptr + <usize>k, 0x2a);
+    store<u8>(ptr + <usize>k, by);
   }
 }
 
-/** Masks [start, end) except line breaks (a PEM body keeps its shape); recorded instead under `hash`. */
+/** Masks [start, end) except spaces and line breaks (a PEM body keeps its shape); recorded instead under `hash`. */
 export function maskLines(ptr: usize, start: i32, end: i32): void {
-  if (recordOnly) { spans.push(start); spans.push(end); spans.push(0); return; }
-  for (let k = start; k < end; k++) { const c = load<u8>(ptr + <usize>k); if (c != 0x0a && c != 0x0d) store<u8>(ptr + <usize>k, 0x2a); }
+  if (recordOnly) { record(start, end, 0); return; }
+  for (let k = start; k < end; k++) { const c = load<u8>(ptr + <usize>k); if (!isSpace(c)) store<u8>(ptr + <usize>k, 0x2a); }
 }

@@ -2,12 +2,14 @@
 // everything has been checked, so an invalid rule leaves the previous policy whole (and
 // on_configure fails, so Envoy refuses the configuration).
 import { StreamConfig, MalformedPolicy, readStreamConfig, parsePolicy, JsonKind, JsonValue } from "../../../assembly/index";
-import { Scanner, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
+import { Scanner, Tuning, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
 import { globMatch } from "./glob";
 import { Regex } from "./regex";
 import { JsonFields } from "./json_fields";
+import { DEFAULT_SECRET_KEYS, DEFAULT_IGNORE_KEYS, MAX_WORDS } from "./words";
+import { PHONE_LOCALES, shapesOf } from "./phone";
 
-export const DEFAULT_SECRET_KEYS = ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"];
+export { DEFAULT_SECRET_KEYS } from "./words";
 
 /** Which detectors run, and what each does, for the topics a rule matches. */
 export class RuleSet {
@@ -25,7 +27,7 @@ export class RuleSet {
   scanner(config: PiiConfig): Scanner {
     let sc = this.built;
     if (sc == null) {
-      sc = new Scanner(this.enabled, config.secretKeys, config.rules, config.jsonFields);
+      sc = new Scanner(this.enabled, config.secretKeys, config.rules, config.jsonFields, config.tuning);
       for (let d = 0; d < this.actions.length; d++) sc.actions[d] = this.actions[d];
       sc.partialKeep = config.partialKeep;
       this.built = sc;
@@ -37,6 +39,8 @@ export class RuleSet {
 export class PiiConfig {
   stream: StreamConfig = new StreamConfig();
   secretKeys: Array<string> = DEFAULT_SECRET_KEYS;
+  /** ignore_keys, phone_locales and confidence. */
+  tuning: Tuning = new Tuning();
   onUnsupported: i32 = MalformedPolicy.Close;
   maxDecompressed: i32 = 104857600;
   onProduce: bool = true;
@@ -109,6 +113,37 @@ function readActions(v: JsonValue | null, path: string, names: Array<string>, in
   return "";
 }
 
+const JSON_FIELD_INDEX = DETECTOR_NAMES.indexOf("json_field");
+
+/** The list readWords read last (AssemblyScript has no tuples to return it with the error). */
+let lastWords: Array<string> = [];
+
+/**
+ * A word list that replaces the defaults (`name`) or adds to them (`extraName`), lower-cased;
+ * at most MAX_WORDS in all. An error naming the field, or "".
+ */
+function readWords(v: JsonValue | null, name: string, defaults: Array<string>, extra: JsonValue | null, extraName: string): string {
+  const words = new Array<string>();
+  if (v == null) { for (let i = 0; i < defaults.length; i++) words.push(defaults[i]); }
+  else {
+    if (v.kind != JsonKind.Array) return name + ": must be a list of strings";
+    for (let i = 0; i < v.items.length; i++) {
+      if (v.items[i].kind != JsonKind.String || v.items[i].str.length == 0) return name + "[" + i.toString() + "]: must be a non-empty string";
+      words.push(v.items[i].str.toLowerCase());
+    }
+  }
+  if (extra != null) {
+    if (extra.kind != JsonKind.Array) return extraName + ": must be a list of strings";
+    for (let i = 0; i < extra.items.length; i++) {
+      if (extra.items[i].kind != JsonKind.String || extra.items[i].str.length == 0) return extraName + "[" + i.toString() + "]: must be a non-empty string";
+      words.push(extra.items[i].str.toLowerCase());
+    }
+  }
+  if (words.length > MAX_WORDS) return (extra != null ? extraName : name) + ": at most " + MAX_WORDS.toString() + " words in all (" + words.length.toString() + " with the " + (v == null ? "defaults" : name) + ")";
+  lastWords = words;
+  return "";
+}
+
 function readStrings(v: JsonValue | null, path: string, into: Array<string>): string {
   if (v == null) return "";
   if (v.kind != JsonKind.Array) return path + ": must be a list of strings";
@@ -150,14 +185,32 @@ export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
   const enabled = new StaticArray<bool>(count);
   p = readDetectors(doc.get("detectors"), "detectors", c.names, allOn(count), enabled);
   if (p.length > 0) return p;
-  const sk = doc.get("secret_keys");
-  if (sk != null) {
-    if (sk.kind != JsonKind.Array) return "secret_keys: must be a list of strings";
-    if (sk.items.length > 32) return "secret_keys: at most 32 words";
-    c.secretKeys = new Array<string>();
-    for (let i = 0; i < sk.items.length; i++) {
-      if (sk.items[i].kind != JsonKind.String || sk.items[i].str.length == 0) return "secret_keys[" + i.toString() + "]: must be a non-empty string";
-      c.secretKeys.push(sk.items[i].str.toLowerCase());
+  p = readWords(doc.get("secret_keys"), "secret_keys", DEFAULT_SECRET_KEYS, doc.get("extra_secret_keys"), "extra_secret_keys");
+  if (p.length > 0) return p;
+  c.secretKeys = lastWords;
+  p = readWords(doc.get("ignore_keys"), "ignore_keys", DEFAULT_IGNORE_KEYS, doc.get("extra_ignore_keys"), "extra_ignore_keys");
+  if (p.length > 0) return p;
+  c.tuning.ignoreKeys = lastWords;
+  const pl = doc.get("phone_locales");
+  if (pl != null) {
+    if (pl.kind != JsonKind.Array || pl.items.length == 0) return "phone_locales: must be a list of country codes (" + PHONE_LOCALES.join(", ") + ")";
+    let shapes: u32 = 0;
+    for (let i = 0; i < pl.items.length; i++) {
+      const code = pl.items[i].kind == JsonKind.String ? pl.items[i].str.toLowerCase() : "";
+      if (!PHONE_LOCALES.includes(code)) return "phone_locales[" + i.toString() + "]: unknown country code (known: " + PHONE_LOCALES.join(", ") + ")";
+      shapes |= shapesOf(code);
+    }
+    c.tuning.phoneShapes = shapes;
+  }
+  const conf = doc.get("confidence");
+  if (conf != null) {
+    if (conf.kind != JsonKind.Object) return "confidence: must map detector names to \"strict\" or \"broad\"";
+    for (let i = 0; i < conf.keys.length; i++) {
+      const d = DETECTOR_NAMES.indexOf(conf.keys[i]);
+      if (d < 0 || d == JSON_FIELD_INDEX) return "confidence." + conf.keys[i] + ": unknown built-in detector (known: " + DETECTOR_NAMES.slice(0, JSON_FIELD_INDEX).join(", ") + ")";
+      const v = conf.items[i];
+      if (v.kind != JsonKind.String || (v.str != "strict" && v.str != "broad")) return "confidence." + conf.keys[i] + ": must be \"strict\" or \"broad\"";
+      c.tuning.broad[d] = v.str == "broad";
     }
   }
   const ou = doc.get("on_unsupported");

@@ -1,4 +1,4 @@
-// Whole-buffer forms of the anchored detectors: scan [p, p+n) for one kind of match.
+// Whole-buffer forms of the built-in detectors: scan [p, p+n) for one kind of match.
 // The plugin uses Scanner (one pass for all detectors); these serve tests and tools.
 import { Scanner, EMAIL, CARD, SSN, AWS_KEY_ID, JWT, PEM, SECRET_KV, PHONE, IBAN, DETECTOR_COUNT } from "./scanner";
 
