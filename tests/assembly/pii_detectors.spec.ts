@@ -340,8 +340,9 @@ describe("JSON field rules", () => {
     expect(jsonMask(["customer.*"], '{"customer":{"a":"x","b":"yy"},"c":"z"}')).toBe('{"customer":{"a":"*","b":"**"},"c":"z"}');
   });
   it("keeps JSON valid: numbers zeroed, containers masked leaf by leaf, escapes respected", () => {
-    expect(jsonMask(["pin"], '{"pin": 4711, "n": 5}')).toBe('{"pin": 0000, "n": 5}');
-    expect(jsonMask(["card"], '{"card": {"no": "41", "exp": [12, "ab"]}, "k": "v"}')).toBe('{"card": {"no": "**", "exp": [00, "**"]}, "k": "v"}');
+    expect(jsonMask(["pin"], '{"pin": 4711, "n": 5}')).toBe('{"pin": 1000, "n": 5}');
+    expect(jsonMask(["card"], '{"card": {"no": "41", "exp": [12, "ab"]}, "k": "v"}')).toBe('{"card": {"no": "**", "exp": [10, "**"]}, "k": "v"}');
+    expect(jsonMask(["pin", "z", "f"], '{"pin": -12.5e3, "z": 7, "f": 0.25}')).toBe('{"pin": -10.0e0, "z": 0, "f": 0.00}'); // still numbers: no leading zero
     expect(jsonMask(["note"], '{"note":"say \\"hi\\"","x":"\\"note\\""}')).toBe('{"note":"**********","x":"\\"note\\""}');
   });
   it("leaves non-JSON and truncated JSON alone past where it stops", () => {

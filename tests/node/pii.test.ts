@@ -484,7 +484,7 @@ test("every in-place masker leaves a valid CRC-32C", async () => {
   const b = parseBatch(forwardedRecords(d, host.connect().fromClient(produceFrame(d, batchOf(values)))));
   assert.deepEqual(b.records.map((r) => r.value!.toString().slice(0, 60)), [
     "mail ******* and card **** **** **** 1111",
-    '{"pin": 0000, "note": "iban **** **** **** **** **** **"}',
+    '{"pin": 1000, "note": "iban **** **** **** **** **** **"}',
     "-----BEGIN PRIVATE KEY-----\n****\n***\n-----END PRIVATE KEY-----",
     "plain " + "x".repeat(54),
   ].map((v) => v.slice(0, 60)));

@@ -159,13 +159,28 @@ export class JsonFields {
       }
       if ((c == 0x2d || (c >= 0x30 && c <= 0x39)) && (maskedFrom >= 0 || (depth > 0 && this.matches(p, depth)))) {
         if (maskedFrom < 0) found++;
-        for (let k = i; k < e; k++) {
-          const d = load<u8>(p + <usize>k);
-          if (d >= 0x31 && d <= 0x39) store<u8>(p + <usize>k, 0x30);
-        }
+        maskNumber(p, i, e);
       }
       i = e;
     }
     return found;
   }
 }
+
+/**
+ * Masks the JSON number in [i, e) and keeps it a valid number: every digit becomes 0, except the
+ * first of an integer part of two or more digits, which becomes 1 (JSON allows no leading zero):
+ * 4711 → 1000, -12.5e3 → -10.0e0, 7 → 0.
+ */
+function maskNumber(p: usize, i: i32, e: i32): void {
+  let k = i;
+  if (k < e && load<u8>(p + <usize>k) == 0x2d) k++;
+  let integerEnd = k;
+  while (integerEnd < e && isDigitByte(load<u8>(p + <usize>integerEnd))) integerEnd++;
+  for (let q = k; q < e; q++) {
+    if (!isDigitByte(load<u8>(p + <usize>q))) continue;
+    store<u8>(p + <usize>q, q == k && integerEnd - k > 1 ? 0x31 : 0x30);
+  }
+}
+
+@inline function isDigitByte(c: u8): bool { return c >= 0x30 && c <= 0x39; }
