@@ -225,7 +225,7 @@ describe("SHA-256 and HMAC-SHA-256", () => {
   });
 });
 
-import { globMatch } from "../../plugins/pii-filter/assembly/glob";
+import { globMatch } from "../../assembly/record_layer/scope";
 
 describe("topic globs", () => {
   it("match names, stars across dots, and single characters", () => {
@@ -244,7 +244,7 @@ describe("topic globs", () => {
   });
 });
 
-import { Regex } from "../../plugins/pii-filter/assembly/regex";
+import { Regex } from "../../assembly/text/regex";
 
 /** Every match of `re` in `input`, as "start-end" pairs. */
 function matchesOf(re: Regex, input: string): string {

@@ -3,8 +3,7 @@
 // on_configure fails, so Envoy refuses the configuration).
 import { StreamConfig, MalformedPolicy, readStreamConfig, parsePolicy, JsonKind, JsonValue } from "../../../assembly/index";
 import { Scanner, Tuning, DETECTOR_NAMES, DETECTOR_COUNT, Action, ACTION_NAMES } from "./scanner";
-import { globMatch } from "./glob";
-import { Regex } from "./regex";
+import { globMatch, Regex } from "../../../assembly/index";
 import { JsonFields } from "./json_fields";
 import { DEFAULT_SECRET_KEYS, DEFAULT_IGNORE_KEYS, MAX_WORDS } from "./words";
 import { PHONE_LOCALES, shapesOf } from "./phone";

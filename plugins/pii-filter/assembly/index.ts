@@ -7,7 +7,7 @@
 // Configuration (JSON; every key optional):
 //   { "detectors": ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban", "json_field"],
 //     "json_fields": ["ssn", "customer.email"],         // JSON values by field name or path
-//     "rules": [{ "name": "employee_id", "regex": "\\bEMP-[0-9]{6}\\b" }],  // user rules (regex.ts)
+//     "rules": [{ "name": "employee_id", "regex": "\\bEMP-[0-9]{6}\\b" }],  // user rules (the library regex, assembly/text/regex.ts)
 //     "secret_keys": ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"],
 //     "on_unsupported": "close" | "passthrough",      // batches it cannot scan (corrupt, oversize)
 //     "max_decompressed_bytes": 104857600,             // a compressed batch growing past this is unsupported

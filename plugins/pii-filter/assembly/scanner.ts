@@ -9,7 +9,7 @@
 // with zeros (so it stays a number), and a secret key's value counts only when it is a
 // string (`"max_tokens": 4096`, `"password": null` are not secrets).
 import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, setSpanBase, setInNumber, spans, mask } from "./chars";
-import { Regex } from "./regex";
+import { Regex } from "../../../assembly/index";
 import { JsonFields } from "./json_fields";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, ibanAt } from "./anchored";
 import { keyValueAt, cliFlagAt, setCommandAt, urlUserinfoAt, secretKey, afterScheme, plausibleValue } from "./secrets";
