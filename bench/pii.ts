@@ -19,9 +19,9 @@ function varint(n: number): Buffer {
 }
 
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
-const CODEC_IDS: Record<Codec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+export const CODEC_IDS: Record<Codec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
-function compress(codec: Codec, records: Buffer): Buffer {
+export function compress(codec: Codec, records: Buffer): Buffer {
   switch (codec) {
     case "gzip": return zlib.gzipSync(records);
     case "snappy": return snappyLiteral(records);
@@ -68,7 +68,7 @@ function produce(corr: number, b: Buffer): Buffer {
 }
 
 /** A minimal response (correlation id only) so the filter's in-flight queue stays short, as with a broker. */
-function response(corr: number): Buffer {
+export function response(corr: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeInt32BE(4, 0);
   b.writeInt32BE(corr, 4);
@@ -128,7 +128,7 @@ export async function run(kind: string, make: (i: number) => Buffer, totalMiB: n
   return { mbs: bytes / 1048576 / secs, matches };
 }
 
-function hasZstd(): boolean {
+export function hasZstd(): boolean {
   try { execFileSync("zstd", ["--version"], { stdio: "ignore" }); return true; } catch { return false; }
 }
 

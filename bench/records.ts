@@ -6,18 +6,14 @@
 //   uppercase     examples/uppercase, a RecordTransform
 //   handwritten   the same behaviour written on KafkaConnection (tests/fixtures/plugins/uppercase-handwritten)
 // MB/s counts the records' own (uncompressed) bytes, so rows for different codecs compare.
-import zlib from "node:zlib";
-import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { PluginHost } from "../tools/testing/index.js";
 import { rootPath } from "../tools/lib/paths.js";
-import { recordsSection, batchFromSection, snappyLiteral, lz4Uncompressed } from "../tests/tools/batches.js";
+import { recordsSection, batchFromSection } from "../tests/tools/batches.js";
 import { produceV7 } from "../tests/tools/raw_kafka.js";
-import { textRecord } from "./pii.js";
+import { textRecord, compress, response, hasZstd, CODEC_IDS, Codec } from "./pii.js";
 
-type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const CODECS: Codec[] = ["none", "gzip", "snappy", "lz4", "zstd"];
-const CODEC_IDS: Record<Codec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
 const MODULES = [
   { name: "passthrough", wasm: rootPath("build", "kafka-observe.wasm") },
@@ -25,28 +21,6 @@ const MODULES = [
   { name: "uppercase", wasm: rootPath("build", "examples", "uppercase.wasm") },
   { name: "handwritten", wasm: rootPath("build", "fixtures", "uppercase-handwritten.wasm") },
 ];
-
-function hasZstd(): boolean {
-  try { execFileSync("zstd", ["--version"], { stdio: "ignore" }); return true; } catch { return false; }
-}
-
-function compress(codec: Codec, records: Buffer): Buffer {
-  switch (codec) {
-    case "gzip": return zlib.gzipSync(records);
-    case "snappy": return snappyLiteral(records);
-    case "lz4": return lz4Uncompressed(records);
-    case "zstd": return execFileSync("zstd", ["-3", "-q", "-c"], { input: records, maxBuffer: 1 << 28 });
-    default: return records;
-  }
-}
-
-/** A minimal response (correlation id only), so the in-flight queue stays short as with a broker. */
-function response(corr: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeInt32BE(4, 0);
-  b.writeInt32BE(corr, 4);
-  return b;
-}
 
 interface Load { frames: Buffer[]; payload: number[] }
 
