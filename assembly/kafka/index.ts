@@ -20,7 +20,7 @@ export { saslPrincipal } from "./sasl";
 export { unsnappy, snappyLiteral, snappyCompress, isXerial, SnappyError, SnappyResult } from "./compression/snappy";
 export { unlz4, lz4Stored, lz4Compress, xxh32, Lz4Error, Lz4Result } from "./compression/lz4";
 export { unzstd, zstdStored, xxh64, ZstdError, ZstdResult } from "./compression/zstd";
-export { RecordsSkimmer, Skim, PartitionSkim, SkimKind } from "./records_skimmer";
+export { RecordsSkimmer, Skim, PartitionSkim, SkimKind, SkimListener } from "./records_skimmer";
 export { EndpointMapper } from "./endpoint_mapper";
 export { apiCarriesEndpoints, responseCarriesEndpoints, rewriteResponseEndpoints } from "./generated/endpoints";
 export { capApiVersion } from "./api_version_cap";

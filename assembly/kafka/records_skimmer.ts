@@ -57,6 +57,8 @@ export class PartitionSkim {
 }
 
 export class Skim {
+  /** The first record batch's attributes (codec in the low 3 bits), -1 before its header has passed, -2 when the first entry is not RecordBatch v2. */
+  firstBatchAttributes: i32 = -1;
   /** The response's top-level error code (Fetch v7+). */
   errorCode: i16 = 0;
   /** Produce: acks (0: no response will come). */
@@ -66,6 +68,22 @@ export class Skim {
   bad: bool = false;
   /** Why, when bad. */
   reason: string = "";
+}
+
+/**
+ * Sees the body pass in order, to change or hold it on its way (the record layer's streaming):
+ * every byte fed goes to exactly one of `structure` (fields around the records) or `records` (the
+ * records field of the partition `recordsStart` announced), in the order fed.
+ */
+export abstract class SkimListener {
+  /** Bytes outside any records field. */
+  abstract structure(buffer: ArrayBuffer, offset: i32, length: i32): void;
+  /** A partition's non-empty records field starts (`p` is its skim so far; `p.recordsBytes` follow). */
+  abstract recordsStart(p: PartitionSkim): void;
+  /** Bytes of the records field, after the skimmer counted them. */
+  abstract records(buffer: ArrayBuffer, offset: i32, length: i32): void;
+  /** The records field has passed whole. */
+  abstract recordsEnd(): void;
 }
 
 enum Step {
@@ -124,45 +142,63 @@ export class RecordsSkimmer {
     this.step = headerTags && this.flexible ? Step.HeaderTags : Step.Top;
   }
 
+  /** Sees every byte fed, in order (null: counting only). */
+  listener: SkimListener | null = null;
+
   get done(): bool { return this.step == Step.Done || this.skim.bad; }
 
   /** The next `length` bytes of the body. */
   feed(buffer: ArrayBuffer, offset: i32, length: i32): void {
     let p = offset;
     const end = offset + length;
+    const listener = this.listener;
     while (p < end && !this.done) {
       if (this.step == Step.Records) {
         const n = min(end - p, this.recordsLeft);
         this.passRecords(buffer, p, n);
+        if (listener != null) listener.records(buffer, p, n);
         p += n;
         this.recordsLeft -= n;
-        if (this.recordsLeft == 0) this.afterRecords();
+        if (this.recordsLeft == 0) {
+          if (listener != null) listener.recordsEnd();
+          this.afterRecords();
+        }
         continue;
       }
-      if (this.holdLen == 0) {
-        const before = this.step;
-        const used = this.parseStep(new Reader(buffer, p, end - p));
-        // Every step reads at least a byte; one that read none and stayed put would spin here.
-        if (used == 0 && this.step == before) { this.fail("the body does not parse"); return; }
-        if (used >= 0) { p += used; continue; }
-        if (used == MALFORMED) { this.fail("the body does not parse"); return; }
-        // The step runs past this piece: everything left is part of it.
-        if (!this.keep(buffer, p, end - p)) return;
-        return;
-      }
-      // A step that began in an earlier piece: add bytes until it parses.
-      const take = min(end - p, max(256, this.holdLen));
-      const before = this.holdLen;
-      if (!this.keep(buffer, p, take)) return;
-      const used = this.parseStep(new Reader(this.hold, 0, this.holdLen));
-      if (used >= 0) {
-        this.holdLen = 0;
-        p += used - before;
-        continue;
-      }
-      if (used == MALFORMED) { this.fail("the body does not parse"); return; }
-      p += take;
+      const from = p;
+      p = this.structural(buffer, p, end);
+      // A step's bytes go out once parsed (a partition's head before its records); bytes held for a
+      // step that straddles pieces go out as they are taken, which is before any records too.
+      if (listener != null && p > from) listener.structure(buffer, from, p - from);
     }
+    // Whatever follows a finished or failed body is not ours to read, but it is the body's.
+    if (listener != null && p < end) listener.structure(buffer, p, end - p);
+  }
+
+  /** One structural step (or part of it) from `p`: where the bytes it used end (the skim may have failed there). */
+  private structural(buffer: ArrayBuffer, p: i32, end: i32): i32 {
+    if (this.holdLen == 0) {
+      const before = this.step;
+      const used = this.parseStep(new Reader(buffer, p, end - p));
+      // Every step reads at least a byte; one that read none and stayed put would spin here.
+      if (used == 0 && this.step == before) { this.fail("the body does not parse"); return p; }
+      if (used >= 0) return p + used;
+      if (used == MALFORMED) { this.fail("the body does not parse"); return p; }
+      // The step runs past this piece: everything left is part of it.
+      this.keep(buffer, p, end - p);
+      return end;
+    }
+    // A step that began in an earlier piece: add bytes until it parses.
+    const take = min(end - p, max(256, this.holdLen));
+    const before = this.holdLen;
+    if (!this.keep(buffer, p, take)) return p;
+    const used = this.parseStep(new Reader(this.hold, 0, this.holdLen));
+    if (used >= 0) {
+      this.holdLen = 0;
+      return p + used - before;
+    }
+    if (used == MALFORMED) { this.fail("the body does not parse"); return p; }
+    return p + take;
   }
 
   /** Call once the whole body was fed: the skim, marked bad if the body ended early. */
@@ -329,6 +365,8 @@ export class RecordsSkimmer {
     this.batchesStopped = false;
     if (recordsLength > 0) {
       this.recordsLeft = recordsLength;
+      const listener = this.listener;
+      if (listener != null) listener.recordsStart(p);
       return this.to(Step.Records);
     }
     this.afterRecords();
@@ -376,12 +414,18 @@ export class RecordsSkimmer {
         const head = changetype<usize>(this.batchHead);
         const length = bswap<i32>(load<i32>(head + OFF_LENGTH));
         // Not v2, or a length no batch has (or that overflows with the 12 bytes before it): counting stops.
-        if (load<i8>(head + OFF_MAGIC) != 2 || length < BATCH_HEADER - 12 || length > i32.MAX_VALUE - 12) { this.batchesStopped = true; return; }
+        if (load<i8>(head + OFF_MAGIC) != 2 || length < BATCH_HEADER - 12 || length > i32.MAX_VALUE - 12) {
+          if (this.skim.firstBatchAttributes == -1) this.skim.firstBatchAttributes = -2;
+          this.batchesStopped = true;
+          return;
+        }
         this.batchSize = length + 12;
       }
       if (this.batchHave == BATCH_HEADER) {
         const head = changetype<usize>(this.batchHead);
-        this.batchIsControl = (bswap<u16>(load<u16>(head + OFF_ATTRIBUTES)) & CONTROL_BIT) != 0;
+        const attributes = bswap<u16>(load<u16>(head + OFF_ATTRIBUTES));
+        if (this.skim.firstBatchAttributes == -1) this.skim.firstBatchAttributes = <i32>attributes;
+        this.batchIsControl = (attributes & CONTROL_BIT) != 0;
         this.batchRecords = bswap<i32>(load<i32>(head + OFF_RECORD_COUNT));
         this.batchProducerId = bswap<i64>(load<i64>(head + OFF_PRODUCER_ID));
         this.batchProducerEpoch = bswap<i16>(load<i16>(head + OFF_PRODUCER_EPOCH));

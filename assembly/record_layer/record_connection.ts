@@ -9,6 +9,13 @@ import { TopicNames } from "../stream/topic_names";
 import { streamWarnings } from "../stream/stream_metrics";
 import { MalformedPolicy } from "../stream/config";
 import { KafkaRoot } from "../stream/kafka_root";
+import { Frame } from "../stream/frame_assembler";
+import { BodyFilter, SHOW_MORE } from "../stream/body_filter";
+import { RecordsSkimmer, SkimKind } from "../kafka/records_skimmer";
+import { readProduceAcks } from "../kafka/produce_acks";
+import { isKnownApi } from "../kafka/generated/api_table";
+import { Reader } from "../kafka/wire/reader";
+import { RequestHeader } from "../kafka/header";
 import { Writer } from "../kafka/wire/writer";
 import { checkDecoded } from "../kafka/decode_error";
 import { MetadataResponse } from "../kafka/generated/messages/metadata";
@@ -17,6 +24,7 @@ import { connection } from "../proxywasm/properties";
 import { RecordTransform } from "./record_transform";
 import { PartitionRecords } from "./partition_records";
 import { ProduceRecords } from "./produce_records";
+import { ProduceStream } from "./produce_stream";
 import { FetchRecords } from "./fetch_records";
 import { ProduceAnswers } from "./produce_answers";
 import { ClientInfo } from "./client_info";
@@ -31,11 +39,17 @@ export class RecordConnection extends KafkaConnection {
   private readonly produce: ProduceRecords;
   private readonly fetch: FetchRecords;
   private address: string | null = null;
+  private readonly partitions: PartitionRecords;
+  /** The last Produce request streamed, to learn from once it has passed. */
+  private lastStream: ProduceStream | null = null;
+  /** A streamed request had to be refused for a resend: this connection's requests are held whole from now on. */
+  private holdProduce: bool = false;
 
   constructor(id: u32, root: KafkaRoot, readonly transform: RecordTransform, names: TopicNames) {
     super(id, root);
     const metrics = recordMetrics();
     const partitions = new PartitionRecords(transform, metrics);
+    this.partitions = partitions;
     this.produce = new ProduceRecords(partitions, names, transform.scope, metrics);
     this.fetch = new FetchRecords(partitions, names, transform.scope, metrics);
   }
@@ -52,9 +66,48 @@ export class RecordConnection extends KafkaConnection {
     return SaslIdentity.readsBody(k);
   }
 
+  /**
+   * A Produce request arriving across pieces is streamed batch by batch, not held whole, when it
+   * can be resent (acks is not 0), its first batch is RecordBatch v2 without compression (a
+   * producer compresses all or nothing, and an edit inside a compressed batch changes its length),
+   * and no earlier request on this connection needed a change of length (see produce_stream.ts).
+   */
+  requestBodyFilter(header: RequestHeader, head: Frame, bodyAt: i32): BodyFilter | null {
+    const apiKey = header.apiKey;
+    const apiVersion = header.apiVersion;
+    if (apiKey != PRODUCE || !this.transform.scope.produce || !isKnownApi(PRODUCE, apiVersion)) return null;
+    this.learnFromStream();
+    if (this.holdProduce) return null;
+    const bodyLength = head.offset + head.length - bodyAt;
+    const acks = readProduceAcks(new Reader(head.buffer, bodyAt, bodyLength), apiVersion);
+    if (acks == i16.MIN_VALUE) return SHOW_MORE;
+    if (acks == 0) return null;
+    const skimmer = new RecordsSkimmer(SkimKind.ProduceRequest, apiVersion, false);
+    skimmer.feed(head.buffer, bodyAt, bodyLength);
+    const skim = skimmer.skim;
+    if (skim.bad) return null;
+    const first = skim.firstBatchAttributes;
+    if (first == -1) return skimmer.done ? null : SHOW_MORE;
+    if (first < 0 || (first & 7) != 0) return null;
+    const stream = new ProduceStream(apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(header.clientId));
+    this.lastStream = stream;
+    return stream;
+  }
+
+  /** What the last streamed request taught: hold from now on if it asked for a resend; log what went unseen. */
+  private learnFromStream(): void {
+    const last = this.lastStream;
+    if (last == null) return;
+    this.lastStream = null;
+    if (last.resendAsked) this.holdProduce = true;
+    if (last.unseenReason.length > 0) streamWarnings().log("record layer: a produce went on unseen by the plugin: " + last.unseenReason);
+  }
+
   onRequest(req: KafkaRequest): void {
     if (req.known) this.identity.onRequest(req);
     if (req.apiKey != PRODUCE || !this.transform.scope.produce) return;
+    // Streamed through a ProduceStream (requestBodyFilter): its records are handled as they pass.
+    if (!req.hasBody) return;
     const p = this.produce;
     const answers = p.handle(req, this.client(req.clientId));
     recordMetrics().flush();

@@ -42,6 +42,10 @@ export class RecordMetrics {
   readonly passedUnseen: Tally;
   /** Fetch partial trailing batches left out (seeEveryRecord). */
   readonly partialTailsCut: Tally;
+  /** Produce requests streamed batch by batch instead of held whole. */
+  readonly streamedRequests: Tally;
+  /** Partitions of a streamed request refused for a resend (a change of length found mid-stream). */
+  readonly streamRetries: Tally;
 
   private readonly all: Array<Tally> = [];
 
@@ -58,10 +62,13 @@ export class RecordMetrics {
     this.unknownTopics = new Tally(prefix + "unknown_topic_ids");
     this.passedUnseen = new Tally(prefix + "partitions_passed_unseen");
     this.partialTailsCut = new Tally(prefix + "partial_tails_cut");
+    this.streamedRequests = new Tally(prefix + "streamed_requests");
+    this.streamRetries = new Tally(prefix + "stream_retries");
     const all = this.all;
     all.push(this.records); all.push(this.edited); all.push(this.replaced); all.push(this.dropped);
     all.push(this.emptied); all.push(this.rejectedPartitions); all.push(this.batchesRewritten); all.push(this.batchesPatched);
     all.push(this.unsupported); all.push(this.unknownTopics); all.push(this.passedUnseen); all.push(this.partialTailsCut);
+    all.push(this.streamedRequests); all.push(this.streamRetries);
   }
 
   /** Hands what was counted to Envoy: once per request or response. */

@@ -1,5 +1,7 @@
 // The stream layer's public API: Kafka-aware connections for Proxy-Wasm plugins.
 export { KafkaConnection, Direction } from "./kafka_connection";
+export { BodyFilter, SHOW_MORE } from "./body_filter";
+export { OutputPlan } from "./output_plan";
 export { KafkaRoot } from "./kafka_root";
 export { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 export { StreamConfig, MalformedPolicy, parsePolicy } from "./config";

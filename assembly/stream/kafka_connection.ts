@@ -15,7 +15,7 @@ import {
   getBufferBytes, setBufferBytesRaw, nowNanos,
 } from "../proxywasm/index";
 import { Reader } from "../kafka/wire/reader";
-import { readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
+import { RequestHeader, readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
 import { readProduceAcks, PRODUCE } from "../kafka/produce_acks";
 import { clampApiVersions } from "../kafka/api_versions_clamp";
 import { RecordsSkimmer, Skim, SkimKind } from "../kafka/records_skimmer";
@@ -24,6 +24,7 @@ import { Frame, FrameAssembler, FrameError, FrameScope, FrameSink } from "./fram
 import { InflightQueue, InflightRequest, InflightKind } from "./inflight";
 import { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 import { OutputPlan } from "./output_plan";
+import { BodyFilter, SHOW_MORE } from "./body_filter";
 import { StreamConfig, MalformedPolicy } from "./config";
 import { streamMetrics, streamWarnings } from "./stream_metrics";
 import { setBudgetLimit, reserveTransient } from "../runtime/budget";
@@ -69,10 +70,11 @@ class DirectionSink extends FrameSink {
     return this.conn.handleFrame(this.direction, head, length, false);
   }
   streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
-    if (!this.discard) this.conn.forward(buffer, offset, length);
+    if (!this.discard) this.conn.streamed(this.direction, buffer, offset, length);
     this.conn.skimBytes(this.direction, buffer, offset, length);
   }
   streamEnd(): void {
+    this.conn.streamedEnd(this.direction);
     this.conn.skimEnd(this.direction);
   }
 }
@@ -95,6 +97,8 @@ export class KafkaConnection extends ConnectionContext {
   private requestSkimmed: KafkaRequest | null = null;
   private responseSkimmer: RecordsSkimmer | null = null;
   private responseSkimmed: KafkaResponse | null = null;
+  /** The filter the request being streamed goes through (requestBodyFilter), or null. */
+  private requestFilter: BodyFilter | null = null;
 
   /** The stream settings, read and checked from the plugin's configuration by `root` (a KafkaRoot). */
   readonly config: StreamConfig;
@@ -142,6 +146,15 @@ export class KafkaConnection extends ConnectionContext {
   /** The skim of a Produce request, once all of it has passed (after onRequest). */
   onProduceSkimmed(req: KafkaRequest, skim: Skim): void {}
 
+  /**
+   * For a request whose body onRequest would read (wantsRequestBody) that did not arrive in one
+   * chunk: a BodyFilter to stream its body through instead of holding the frame whole, or null to
+   * hold it (the default). `head` is the frame so far (size prefix included) and its body starts
+   * at `bodyAt`; answer SHOW_MORE to decide once more of it has arrived (up to 64 KiB, after
+   * which the frame is held). onRequest then sees the request without a body (hasBody false).
+   */
+  requestBodyFilter(header: RequestHeader, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
+
   /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
 
@@ -167,6 +180,9 @@ export class KafkaConnection extends ConnectionContext {
   releaseResources(): void {
     this.requests.release();
     this.responses.release();
+    const filter = this.requestFilter;
+    if (filter != null) filter.release();
+    this.requestFilter = null;
   }
 
   /** Requests sent and not yet answered. */
@@ -227,9 +243,33 @@ export class KafkaConnection extends ConnectionContext {
     this.emit(type, size, plan);
   }
 
-  /** Adds bytes to what this callback forwards (the sinks' streamed bytes). */
-  forward(buffer: ArrayBuffer, offset: i32, length: i32): void {
-    this.plan.add(buffer, offset, length);
+  /** More bytes of the frame being streamed: forwarded, or fed to the request's filter. */
+  streamed(direction: Direction, buffer: ArrayBuffer, offset: i32, length: i32): void {
+    const filter = direction == Direction.Request ? this.requestFilter : null;
+    if (filter == null) { this.plan.add(buffer, offset, length); return; }
+    filter.feed(buffer, offset, length, this.plan);
+    this.afterFilter(direction, filter);
+  }
+
+  /** A filter that gave up: the over-budget policy, or a close. */
+  private afterFilter(direction: Direction, filter: BodyFilter): void {
+    if (filter.closeReason.length == 0) return;
+    if (filter.overBudget) {
+      streamMetrics().overBudget.increment();
+      this.giveUp(direction, filter.closeReason, this.config.onOverBudget);
+    } else {
+      this.giveUp(direction, filter.closeReason, MalformedPolicy.Close);
+    }
+  }
+
+  /** The frame being streamed has passed whole: its filter hands on what it still holds. */
+  streamedEnd(direction: Direction): void {
+    if (direction != Direction.Request) return;
+    const filter = this.requestFilter;
+    this.requestFilter = null;
+    if (filter == null || this.mode != Mode.Framing) return;
+    filter.end(this.plan);
+    this.afterFilter(direction, filter);
   }
 
   /** Replaces the host buffer with the plan, unless the plan is the chunk itself. */
@@ -288,7 +328,12 @@ export class KafkaConnection extends ConnectionContext {
     }
     if (header.apiKey < 0) return FrameScope.Stream;
     if (header.apiKey == SASL_HANDSHAKE && header.apiVersion == 0) return FrameScope.Whole;
-    return this.wantsRequestBody(header.apiKey, header.apiVersion) ? FrameScope.Whole : FrameScope.Stream;
+    if (!this.wantsRequestBody(header.apiKey, header.apiVersion)) return FrameScope.Stream;
+    const filter = this.requestBodyFilter(header, head, head.offset + SIZE_PREFIX + header.length);
+    if (filter === SHOW_MORE) return head.length < MAX_HEADER_BYTES ? FrameScope.Undecided : FrameScope.Whole;
+    if (filter == null) return FrameScope.Whole;
+    this.requestFilter = filter;
+    return FrameScope.Stream;
   }
 
   /** What the plugin needs of a response that has not arrived whole. */
@@ -403,11 +448,18 @@ export class KafkaConnection extends ConnectionContext {
     }
     if (req.patched && f.buffer == plan.chunk) plan.patched = true;
     const replacement = req.replacement;
+    const filter: BodyFilter | null = whole ? null : this.requestFilter;
     if (replacement != null) {
       if (entry != null && entry.kind == InflightKind.Substituted) streamMetrics().substituted.increment();
       // A streamed request's remaining bytes are swallowed.
       if (!whole) this.requestSink.discard = true;
+      if (filter != null) { filter.release(); this.requestFilter = null; }
       this.forwardReplacement(Direction.Request, replacement);
+    } else if (filter != null) {
+      // The header goes on; the body so far goes through the filter, as will the rest.
+      const bodyAt = f.offset + SIZE_PREFIX + header.length;
+      plan.add(f.buffer, f.offset, bodyAt - f.offset);
+      this.streamed(Direction.Request, f.buffer, bodyAt, f.offset + f.length - bodyAt);
     } else {
       plan.add(f.buffer, f.offset, f.length);
     }

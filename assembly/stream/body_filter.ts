@@ -1,0 +1,38 @@
+// A frame's body read (and edited in place) as it streams, instead of held whole.
+//
+// A plugin that reads a request's body normally gets it whole, which costs the whole frame in
+// the VM. When what it does never changes the frame's length (it counts, it inspects, it masks
+// in place), it can stream the body through a BodyFilter instead: the filter is fed the body in
+// whatever pieces arrive and forwards each piece once it is done with it, holding only what it
+// must read at once (for the record layer, one record batch).
+import { OutputPlan } from "./output_plan";
+
+export abstract class BodyFilter {
+  /**
+   * Set by the filter when the connection must close (nothing more of this frame or any later one
+   * is forwarded): why, for the log.
+   */
+  closeReason: string = "";
+  /** Set with closeReason when the filter could not hold what it must within the VM's memory budget: the `on_over_budget` policy applies. */
+  overBudget: bool = false;
+
+  /**
+   * The next `length` bytes of the body. Add to `out` what is to go on now: ranges of `buffer`
+   * (edited in place or not: set `out.patched` when `buffer` is `out.chunk` and was edited), or
+   * bytes of the filter's own. Everything fed must go on exactly once, in order, same length.
+   */
+  abstract feed(buffer: ArrayBuffer, offset: i32, length: i32, out: OutputPlan): void;
+
+  /** The whole body was fed: add whatever is still held. */
+  abstract end(out: OutputPlan): void;
+
+  /** The connection is closing mid-frame: give back what is held. */
+  release(): void {}
+}
+
+/** Answer of KafkaConnection.requestBodyFilter: not decided yet, show me more of the frame. */
+export class ShowMore extends BodyFilter {
+  feed(buffer: ArrayBuffer, offset: i32, length: i32, out: OutputPlan): void {}
+  end(out: OutputPlan): void {}
+}
+export const SHOW_MORE: BodyFilter = new ShowMore();
