@@ -1,0 +1,129 @@
+// Byte rates per key (a topic, a tenant), shared by every Envoy worker through proxy shared
+// data, and bounded: at most `capacity` keys are tracked at once.
+//
+// Envoy's shared data cannot delete a key, so the table is a fixed set of slots
+// ("<prefix>.<n>", n < capacity), each holding one tracked key and its rate record. A key lives
+// in one of PROBES slots chosen by its hash. When all of them hold other keys, the one used least
+// recently is taken over (an idle key's windows have mostly expired anyway; a key idle for the
+// whole measured span has nothing left to lose). Every update is a compare-and-swap: read the
+// slot with its cas, write it back with that cas, and start again when another worker got there
+// first.
+//
+// Slot layout (little-endian): last use in ms (i64), key length (u32), rate record
+// (rate.ts, rateBytes), key bytes (UTF-8).
+import { getSharedData, setSharedData } from "../proxywasm/shared_data";
+import { Status } from "../proxywasm/enums";
+import { RateShape, RateReading, rateBytes, recordRate, readRate } from "./rate";
+
+/** Slots a key may live in. */
+const PROBES: i32 = 4;
+/** Compare-and-swap attempts before an update is given up (counted in `lostUpdates`). */
+const MAX_ATTEMPTS: i32 = 16;
+const OFF_LAST: usize = 0;
+const OFF_KEYLEN: usize = 8;
+const OFF_RATE: usize = 12;
+
+function fnv1a(bytes: ArrayBuffer): u32 {
+  let h: u32 = 0x811c9dc5;
+  const p = changetype<usize>(bytes);
+  for (let i = 0; i < bytes.byteLength; i++) {
+    h ^= <u32>load<u8>(p + <usize>i);
+    h *= 0x01000193;
+  }
+  return h;
+}
+
+function sameKey(slot: ArrayBuffer, key: ArrayBuffer, rateLen: i32): bool {
+  if (slot.byteLength != <i32>OFF_RATE + rateLen + key.byteLength) return false;
+  if (load<u32>(changetype<usize>(slot) + OFF_KEYLEN) != <u32>key.byteLength) return false;
+  return memory.compare(changetype<usize>(slot) + OFF_RATE + <usize>rateLen, changetype<usize>(key), <usize>key.byteLength) == 0;
+}
+
+export class SharedRates {
+  /** Updates given up after MAX_ATTEMPTS compare-and-swap conflicts. */
+  lostUpdates: u64 = 0;
+  /** Keys that took over a slot another key held. */
+  evictions: u64 = 0;
+  private readonly rateLen: i32;
+  /** Where this VM last found each key (a hint; the slot is checked every time). */
+  private readonly hints: Map<string, i32> = new Map();
+
+  /**
+   * `prefix` keeps this table's shared-data keys apart from others ("guard.quota"); `capacity`
+   * bounds the number of keys tracked at once (and so the shared-data keys used).
+   */
+  constructor(readonly prefix: string, readonly capacity: i32, readonly shape: RateShape) {
+    this.rateLen = rateBytes(shape);
+  }
+
+  /** Adds `bytes` to `key`'s rate at `nowMs` and reads it back (the reading includes them). */
+  record(key: string, nowMs: i64, bytes: f64, out: RateReading): RateReading {
+    return this.update(key, nowMs, bytes, true, out);
+  }
+
+  /** `key`'s rate at `nowMs`, without adding anything (0 when the key is not tracked). */
+  peek(key: string, nowMs: i64, out: RateReading): RateReading {
+    return this.update(key, nowMs, 0, false, out);
+  }
+
+  private slotName(n: i32): string { return this.prefix + "." + n.toString(); }
+
+  private update(key: string, nowMs: i64, bytes: f64, write: bool, out: RateReading): RateReading {
+    const k = String.UTF8.encode(key);
+    const cap = this.capacity < 1 ? 1 : this.capacity;
+    const home = <i32>(fnv1a(k) % <u32>cap);
+    const rateLen = this.rateLen;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      // Find the key's slot, or the slot it should take: an empty one first, else the least recently used.
+      let found = -1, foundCas: u32 = 0;
+      let foundValue: ArrayBuffer | null = null;
+      let victim = -1, victimCas: u32 = 0, victimLast: i64 = i64.MAX_VALUE, victimEmpty = false;
+      let hinted = this.hints.has(key) ? this.hints.get(key) : -1;
+      for (let j = -1; j < PROBES; j++) {
+        let n: i32;
+        if (j < 0) { if (hinted < 0 || hinted >= cap) continue; n = hinted; }
+        else { n = (home + j) % cap; if (n == hinted) continue; }
+        const got = getSharedData(this.slotName(n));
+        const v = got.value;
+        if (got.status != Status.Ok || v == null || v.byteLength < <i32>OFF_RATE + rateLen) {
+          if (!victimEmpty) { victim = n; victimCas = got.status == Status.Ok ? got.cas : 0; victimEmpty = true; }
+          continue;
+        }
+        if (sameKey(v, k, rateLen)) { found = n; foundCas = got.cas; foundValue = v; break; }
+        const last = load<i64>(changetype<usize>(v) + OFF_LAST);
+        if (!victimEmpty && last < victimLast) { victim = n; victimCas = got.cas; victimLast = last; }
+      }
+      if (found < 0 && !write) {
+        out.bytes = 0;
+        out.spanMs = <f64>(this.shape.windowMs * <i64>(this.shape.samples - 1));
+        return out;
+      }
+      let slot: i32, cas: u32, value: ArrayBuffer;
+      if (found >= 0) {
+        slot = found; cas = foundCas; value = foundValue!;
+        if (!write) return readRate(changetype<usize>(value) + OFF_RATE, this.shape, nowMs, out);
+      } else {
+        // A fresh record for the key (zeroed: no window used yet).
+        slot = victim; cas = victimCas;
+        value = new ArrayBuffer(<i32>OFF_RATE + rateLen + k.byteLength);
+        store<u32>(changetype<usize>(value) + OFF_KEYLEN, <u32>k.byteLength);
+        memory.copy(changetype<usize>(value) + OFF_RATE + <usize>rateLen, changetype<usize>(k), <usize>k.byteLength);
+      }
+      const p = changetype<usize>(value);
+      store<i64>(p + OFF_LAST, nowMs);
+      recordRate(p + OFF_RATE, this.shape, nowMs, bytes);
+      const status = setSharedData(this.slotName(slot), value, cas);
+      if (status == Status.Ok) {
+        if (found < 0 && !victimEmpty) this.evictions++;
+        if (this.hints.size >= cap * 2) this.hints.clear();
+        this.hints.set(key, slot);
+        return readRate(p + OFF_RATE, this.shape, nowMs, out);
+      }
+      if (status != Status.CasMismatch) break;
+    }
+    this.lostUpdates++;
+    out.bytes = 0;
+    out.spanMs = <f64>(this.shape.windowMs * <i64>(this.shape.samples - 1));
+    return out;
+  }
+}
