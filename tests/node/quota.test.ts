@@ -331,7 +331,7 @@ test("fuzz: mutated and random frames through every quota path never trap the VM
   for (const v of [1, 3, 9, 13]) seeds.push([produceRequest(c, v, 1, [{ topic: "slow", records: batchOfBytes(300) }]), produceResponse(c, v, 1, ["slow"])]);
   for (const v of [1, 4, 7, 12, 13, 16, 18]) seeds.push([fetchRequest(c, v, 1, ["slow", "free"]), fetchResponse(c, v, 1, [{ topic: "slow", records: batchOfBytes(300) }])]);
   let survived = 0;
-  for (let i = 0; i < 1500; i++) {
+  for (let i = 0; i < 3000; i++) {
     clock.ms += Math.floor(rand() * 300);
     const [req, resp] = seeds[Math.floor(rand() * seeds.length)];
     const mreq = Buffer.from(req), mresp = Buffer.from(resp);
@@ -339,8 +339,10 @@ test("fuzz: mutated and random frames through every quota path never trap the VM
     for (let k = 0; k < flips; k++) {
       const target = rand() < 0.5 ? mreq : mresp;
       // Mostly past the size prefix and correlation id, so the frame still reaches the quota code.
-      const at = 8 + Math.floor(rand() * (target.length - 8));
-      target[at] = Math.floor(rand() * 256);
+      const at = 8 + Math.floor(rand() * (target.length - 12));
+      // Half the time a byte, half the time a whole length or count made extreme.
+      if (rand() < 0.5) target[at] = Math.floor(rand() * 256);
+      else target.writeUInt32BE([0x7fffffff, 0x80000000, 0xffffffff, 0x00ffffff, Math.floor(rand() * 2 ** 32)][Math.floor(rand() * 5)], at);
     }
     const conn = host.connect();
     try {
@@ -356,7 +358,7 @@ test("fuzz: mutated and random frames through every quota path never trap the VM
       if (!conn.closed) conn.close();
     }
   }
-  assert.equal(survived, 1500);
+  assert.equal(survived, 3000);
   // Random bytes as whole frames, too.
   for (let i = 0; i < 300; i++) {
     const conn = host.connect();
@@ -373,4 +375,25 @@ test("splitFrames sanity: the example forwards one frame per frame", async () =>
   const conn = host.connect();
   const two = Buffer.concat([produceRequest(c, 9, 1, [{ topic: "free", records: batchOfBytes(100) }]), produceRequest(c, 9, 2, [{ topic: "slow", records: batchOfBytes(100) }])]);
   assert.equal(splitFrames(conn.fromClient(two)).length, 2);
+});
+
+test("eviction takes the least recently used key: a key used again survives, the oldest goes", async () => {
+  const c = await codec();
+  const shared = new SharedState();
+  // Four slots and four probes: every key may use every slot.
+  const { host, clock } = await load({ quotas: { topics: [{ topic: "*", produce_bytes_per_second: 10000 }], max_tracked_keys: 4 } }, { shared });
+  const conn = host.connect();
+  let corr = 0;
+  const produce = (topic: string) => {
+    clock.ms += 100;
+    corr++;
+    conn.fromClient(c.request("Produce", 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batchOfBytes(200) }] }] }, { correlationId: corr, clientId: "app" }));
+    conn.fromBroker(c.response("Produce", 9, corr, { throttleTimeMs: 0, responses: [{ name: topic, partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null }] }] }));
+  };
+  const tracked = () => [...shared.data.entries()].filter(([k]) => k.startsWith("topic_quota.rate")).map(([, e]) => e.value.subarray(12 + 11 * 16).toString()).sort();
+  for (const t of ["a", "b", "c", "d"]) produce(t);
+  assert.deepEqual(tracked(), ["p.t.a", "p.t.b", "p.t.c", "p.t.d"]);
+  produce("a");
+  produce("e");
+  assert.deepEqual(tracked(), ["p.t.a", "p.t.c", "p.t.d", "p.t.e"], "b, the least recently used, was evicted");
 });
