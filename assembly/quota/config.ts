@@ -6,6 +6,7 @@
 //     "tenant_key": "client_id",            // client_id | sasl_principal | source_address | sni
 //     "topics":  [ { "topic": "orders", "produce_bytes_per_second": 2097152, "fetch_bytes_per_second": 4194304 } ],
 //     "tenants": [ { "tenant": "*", "produce_bytes_per_second": 10485760 } ],
+//     "algorithm": "token_bucket",          // or "sampled_rate" (rate.ts says how each measures)
 //     "window_seconds": 1, "samples": 11,   // Kafka's quota.window.size.seconds and quota.window.num
 //     "max_throttle_ms": 30000,
 //     "max_tracked_keys": 4096,
@@ -47,6 +48,8 @@ export class QuotaConfig {
   samples: i32 = 11;
   maxThrottleMs: i32 = 30000;
   maxTrackedKeys: i32 = 4096;
+  /** "token_bucket" (default; KIP-599) or "sampled_rate" (Kafka's client quotas). */
+  tokenBucket: bool = true;
   /** A Fetch under a fetch quota asks for at most this many seconds of that quota's bytes. */
   fetchMaxBytesSeconds: f64 = 1;
 
@@ -73,7 +76,7 @@ function firstMatch(rules: Array<QuotaRule>, name: string): QuotaRule | null {
 }
 
 /** Keys `quotas` may hold; anything else is refused (a misspelt key would silently mean no quota). */
-const KNOWN = ["tenant_key", "topics", "tenants", "window_seconds", "samples", "max_throttle_ms", "max_tracked_keys", "fetch_max_bytes_seconds"];
+const KNOWN = ["algorithm", "tenant_key", "topics", "tenants", "window_seconds", "samples", "max_throttle_ms", "max_tracked_keys", "fetch_max_bytes_seconds"];
 const RULE_KNOWN = ["produce_bytes_per_second", "fetch_bytes_per_second"];
 /** Rules per list: each request walks them. */
 const MAX_RULES: i32 = 1000;
@@ -97,6 +100,11 @@ export function readQuotaConfig(section: JsonValue | null, out: QuotaConfig, pat
     const at = key.kind == JsonKind.String ? TENANT_KEYS.indexOf(key.str) : -1;
     if (at < 0) return path + ".tenant_key: must be one of " + TENANT_KEYS.join(", ");
     out.tenantKey = <TenantKey>at;
+  }
+  const alg = section.get("algorithm");
+  if (alg != null) {
+    if (alg.kind != JsonKind.String || (alg.str != "token_bucket" && alg.str != "sampled_rate")) return path + ".algorithm: must be token_bucket or sampled_rate";
+    out.tokenBucket = alg.str == "token_bucket";
   }
   const w = section.get("window_seconds");
   if (w != null) {

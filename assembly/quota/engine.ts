@@ -10,7 +10,7 @@
 import { JsonValue } from "../config/json";
 import { Counter, tagName } from "../proxywasm/metrics";
 import { QuotaConfig, QuotaRule, readQuotaConfig } from "./config";
-import { RateShape, RateReading, throttleMs } from "./rate";
+import { RateShape } from "./rate";
 import { SharedRates } from "./shared_rates";
 
 /** A label value that stands for every topic or tenant beyond the metric limit. */
@@ -36,14 +36,14 @@ class ThrottleMetrics {
  * the same configuration uses the same slots, and records of another shape are never misread.
  */
 function ratesFor(prefix: string, c: QuotaConfig): SharedRates {
-  return new SharedRates(prefix + ".rate" + c.samples.toString() + "x" + c.windowSeconds.toString(), c.maxTrackedKeys,
-    new RateShape(c.samples, <i64>c.windowSeconds * 1000));
+  const kind = c.tokenBucket ? ".bucket" : ".rate";
+  return new SharedRates(prefix + kind + c.samples.toString() + "x" + c.windowSeconds.toString(), c.maxTrackedKeys,
+    new RateShape(c.samples, <i64>c.windowSeconds * 1000, c.tokenBucket));
 }
 
 export class QuotaEngine {
   config: QuotaConfig = new QuotaConfig();
   private rates: SharedRates;
-  private readonly reading: RateReading = new RateReading();
   private readonly produceByTopic: ThrottleMetrics;
   private readonly produceByTenant: ThrottleMetrics;
   private readonly fetchByTopic: ThrottleMetrics;
@@ -80,7 +80,7 @@ export class QuotaEngine {
     const problem = readQuotaConfig(section, next);
     if (problem.length > 0) return problem;
     const old = this.config;
-    if (next.samples != old.samples || next.windowSeconds != old.windowSeconds || next.maxTrackedKeys != old.maxTrackedKeys) {
+    if (next.samples != old.samples || next.windowSeconds != old.windowSeconds || next.maxTrackedKeys != old.maxTrackedKeys || next.tokenBucket != old.tokenBucket) {
       this.rates = ratesFor(this.prefix, next);
     }
     this.config = next;
@@ -92,13 +92,11 @@ export class QuotaEngine {
   get evictions(): u64 { return this.rates.evictions; }
 
   private charge(key: string, bytes: f64, quota: f64, nowMs: i64): i32 {
-    const r = this.rates.record(key, nowMs, bytes, this.reading);
-    return throttleMs(r, quota, this.config.maxThrottleMs);
+    return this.rates.charge(key, nowMs, bytes, quota, this.config.maxThrottleMs, true);
   }
 
   private current(key: string, quota: f64, nowMs: i64): i32 {
-    const r = this.rates.peek(key, nowMs, this.reading);
-    return throttleMs(r, quota, this.config.maxThrottleMs);
+    return this.rates.charge(key, nowMs, 0, quota, this.config.maxThrottleMs, false);
   }
 
   /**
@@ -154,7 +152,7 @@ export class QuotaEngine {
   recordFetchedTopic(topic: string, bytes: f64, nowMs: i64): void {
     const rule = this.config.topicRule(topic);
     if (rule == null || rule.fetchBytesPerSecond <= 0 || bytes <= 0) return;
-    this.rates.record("f.t." + topic, nowMs, bytes, this.reading);
+    this.rates.charge("f.t." + topic, nowMs, bytes, rule.fetchBytesPerSecond, this.config.maxThrottleMs, true);
   }
 
   /** The most a Fetch by `tenant` should ask for in all (0: no limit). */

@@ -10,7 +10,11 @@
 
 /** How quotas are measured: Kafka's `quota.window.num` and `quota.window.size.seconds`. */
 export class RateShape {
-  constructor(readonly samples: i32 = 11, readonly windowMs: i64 = 1000) {}
+  constructor(readonly samples: i32 = 11, readonly windowMs: i64 = 1000, readonly tokenBucket: bool = false) {}
+  /** Bytes of the record each key keeps. */
+  get recordBytes(): i32 { return this.tokenBucket ? BUCKET_BYTES : this.samples * 16; }
+  /** A token bucket's credit: quota × samples × window (KIP-599). */
+  burst(quotaPerSecond: f64): f64 { return quotaPerSecond * <f64>this.samples * <f64>this.windowMs / 1000.0; }
 }
 
 /** Bytes in a rate record: per sample its window number (i64) and its bytes (f64). */
@@ -74,4 +78,37 @@ export function throttleMs(reading: RateReading, quotaPerSecond: f64, maxMs: i32
   const t = Math.round((observed - quotaPerSecond) / quotaPerSecond * reading.spanMs);
   if (t >= <f64>maxMs) return maxMs;
   return t < 0 ? 0 : <i32>t;
+}
+
+// ---- Token bucket (Kafka's controller mutation quota, KIP-599) ----
+//
+// The sampled rate above lets a client send a whole span's worth of bytes again each time an
+// old window leaves the span, so a client that pushes as fast as it can moves in bursts of
+// quota × (samples − 1) windows. KIP-599 gave Kafka's controller mutation quota a token bucket
+// for that reason, and it is the default here: the bucket holds at most quota × samples ×
+// window bytes of credit, refills at the quota, every byte takes one token, and a negative
+// balance is the throttle: −tokens / quota. After the first burst the rate is held smooth.
+// The record is 16 bytes: tokens (f64) and the time of the last update in ms (i64, 0: never).
+
+export const BUCKET_BYTES: i32 = 16;
+
+/**
+ * Takes `bytes` from the bucket at `p` (refilled at `quotaPerSecond` since its last update,
+ * up to `burst` tokens) when `write`, and returns the throttle time its balance asks for.
+ */
+export function chargeBucket(p: usize, nowMs: i64, bytes: f64, quotaPerSecond: f64, burst: f64, maxMs: i32, write: bool): i32 {
+  if (quotaPerSecond <= 0) return 0;
+  let tokens = load<f64>(p);
+  const last = load<i64>(p + 8);
+  if (last == 0) tokens = burst;
+  else if (nowMs > last) tokens += quotaPerSecond * <f64>(nowMs - last) / 1000.0;
+  if (tokens > burst) tokens = burst;
+  tokens -= bytes;
+  if (write) {
+    store<f64>(p, tokens);
+    store<i64>(p + 8, nowMs > last ? nowMs : last);
+  }
+  if (tokens >= 0) return 0;
+  const t = Math.round(-tokens / quotaPerSecond * 1000.0);
+  return t >= <f64>maxMs ? maxMs : <i32>t;
 }

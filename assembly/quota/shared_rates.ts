@@ -9,11 +9,11 @@
 // slot with its cas, write it back with that cas, and start again when another worker got there
 // first.
 //
-// Slot layout (little-endian): last use in ms (i64), key length (u32), rate record
-// (rate.ts, rateBytes), key bytes (UTF-8).
+// Slot layout (little-endian): last use in ms (i64), key length (u32), the key's record
+// (rate.ts: sampled windows or a token bucket, RateShape.recordBytes), key bytes (UTF-8).
 import { getSharedData, setSharedData } from "../proxywasm/shared_data";
 import { Status } from "../proxywasm/enums";
-import { RateShape, RateReading, rateBytes, recordRate, readRate } from "./rate";
+import { RateShape, RateReading, recordRate, readRate, throttleMs, chargeBucket } from "./rate";
 
 /** Slots a key may live in. */
 const PROBES: i32 = 4;
@@ -47,28 +47,35 @@ export class SharedRates {
   private readonly rateLen: i32;
   /** Where this VM last found each key (a hint; the slot is checked every time). */
   private readonly hints: Map<string, i32> = new Map();
+  private readonly reading: RateReading = new RateReading();
 
   /**
    * `prefix` keeps this table's shared-data keys apart from others ("guard.quota"); `capacity`
    * bounds the number of keys tracked at once (and so the shared-data keys used).
    */
   constructor(readonly prefix: string, readonly capacity: i32, readonly shape: RateShape) {
-    this.rateLen = rateBytes(shape);
+    this.rateLen = shape.recordBytes;
   }
 
-  /** Adds `bytes` to `key`'s rate at `nowMs` and reads it back (the reading includes them). */
-  record(key: string, nowMs: i64, bytes: f64, out: RateReading): RateReading {
-    return this.update(key, nowMs, bytes, true, out);
+  /**
+   * Counts `bytes` against `key` at `nowMs` (when `write`; else only looks) and returns the
+   * throttle time its quota of `quotaPerSecond` asks for, at most `maxMs`. A key not tracked yet
+   * has nothing to throttle when only looked at.
+   */
+  charge(key: string, nowMs: i64, bytes: f64, quotaPerSecond: f64, maxMs: i32, write: bool): i32 {
+    return this.update(key, nowMs, bytes, quotaPerSecond, maxMs, write);
   }
 
-  /** `key`'s rate at `nowMs`, without adding anything (0 when the key is not tracked). */
-  peek(key: string, nowMs: i64, out: RateReading): RateReading {
-    return this.update(key, nowMs, 0, false, out);
+  private measure(p: usize, nowMs: i64, bytes: f64, quota: f64, maxMs: i32, write: bool): i32 {
+    const shape = this.shape;
+    if (shape.tokenBucket) return chargeBucket(p, nowMs, bytes, quota, shape.burst(quota), maxMs, write);
+    if (write) recordRate(p, shape, nowMs, bytes);
+    return throttleMs(readRate(p, shape, nowMs, this.reading), quota, maxMs);
   }
 
   private slotName(n: i32): string { return this.prefix + "." + n.toString(); }
 
-  private update(key: string, nowMs: i64, bytes: f64, write: bool, out: RateReading): RateReading {
+  private update(key: string, nowMs: i64, bytes: f64, quota: f64, maxMs: i32, write: bool): i32 {
     const k = String.UTF8.encode(key);
     const cap = this.capacity < 1 ? 1 : this.capacity;
     const home = <i32>(fnv1a(k) % <u32>cap);
@@ -93,15 +100,11 @@ export class SharedRates {
         const last = load<i64>(changetype<usize>(v) + OFF_LAST);
         if (!victimEmpty && last < victimLast) { victim = n; victimCas = got.cas; victimLast = last; }
       }
-      if (found < 0 && !write) {
-        out.bytes = 0;
-        out.spanMs = <f64>(this.shape.windowMs * <i64>(this.shape.samples - 1));
-        return out;
-      }
+      if (found < 0 && !write) return 0;
       let slot: i32, cas: u32, value: ArrayBuffer;
       if (found >= 0) {
         slot = found; cas = foundCas; value = foundValue!;
-        if (!write) return readRate(changetype<usize>(value) + OFF_RATE, this.shape, nowMs, out);
+        if (!write) return this.measure(changetype<usize>(value) + OFF_RATE, nowMs, 0, quota, maxMs, false);
       } else {
         // A fresh record for the key (zeroed: no window used yet).
         slot = victim; cas = victimCas;
@@ -111,19 +114,17 @@ export class SharedRates {
       }
       const p = changetype<usize>(value);
       store<i64>(p + OFF_LAST, nowMs);
-      recordRate(p + OFF_RATE, this.shape, nowMs, bytes);
+      const throttle = this.measure(p + OFF_RATE, nowMs, bytes, quota, maxMs, true);
       const status = setSharedData(this.slotName(slot), value, cas);
       if (status == Status.Ok) {
         if (found < 0 && !victimEmpty) this.evictions++;
         if (this.hints.size >= cap * 2) this.hints.clear();
         this.hints.set(key, slot);
-        return readRate(p + OFF_RATE, this.shape, nowMs, out);
+        return throttle;
       }
       if (status != Status.CasMismatch) break;
     }
     this.lostUpdates++;
-    out.bytes = 0;
-    out.spanMs = <f64>(this.shape.windowMs * <i64>(this.shape.samples - 1));
-    return out;
+    return 0;
   }
 }

@@ -27,6 +27,9 @@ function kafkaThrottle(bytes: number, quota: number, spanMs = 10000, max = 30000
   return Math.min(max, Math.round((rate - quota) / quota * spanMs));
 }
 
+/** The key a shared slot tracks: its last bytes, as long as the length at offset 8 says. */
+function keyOf(slot: Buffer): string { return slot.subarray(slot.length - slot.readUInt32LE(8)).toString(); }
+
 class Clock { ms = T0; ns = () => BigInt(this.ms) * 1_000_000n; }
 
 async function load(config: object, opts: { shared?: SharedState; clock?: Clock } = {}): Promise<{ host: PluginHost; clock: Clock }> {
@@ -89,7 +92,8 @@ function learnIds(c: KafkaCodec, conn: ReturnType<PluginHost["connect"]>): void 
   }, { lenient: true }));
 }
 
-const TOPIC_PRODUCE = { quotas: { topics: [{ topic: "slow", produce_bytes_per_second: 10000 }] } };
+/** Kafka's client-quota measure (sampled windows); the token bucket has tests of its own below. */
+const TOPIC_PRODUCE = { quotas: { algorithm: "sampled_rate", topics: [{ topic: "slow", produce_bytes_per_second: 10000 }] } };
 
 for (const version of PRODUCE_VERSIONS) {
   test(`Produce v${version}: a topic over its quota gets Kafka's throttle time in the response; another topic's response passes untouched`, async () => {
@@ -137,7 +141,7 @@ test("Produce: a broker's larger throttle is kept, a smaller one is raised", asy
 
 test("Produce: the rate is measured over Kafka's window; the throttle falls as windows pass, and is capped at max_throttle_ms", async () => {
   const c = await codec();
-  const { host, clock } = await load({ quotas: { topics: [{ topic: "slow", produce_bytes_per_second: 10000 }], max_throttle_ms: 15000 } });
+  const { host, clock } = await load({ quotas: { algorithm: "sampled_rate", topics: [{ topic: "slow", produce_bytes_per_second: 10000 }], max_throttle_ms: 15000 } });
   const conn = host.connect();
   const throttleAfter = (corr: number, bytes: number): number => {
     conn.fromClient(produceRequest(c, 9, corr, [{ topic: "slow", records: batchOfBytes(bytes) }]));
@@ -156,7 +160,7 @@ test("Produce: the rate is measured over Kafka's window; the throttle falls as w
   assert.equal(throttleAfter(4, 900_000), 15000);
 });
 
-const TENANT_FETCH = { quotas: { tenants: [{ tenant: "consumer*", fetch_bytes_per_second: 10000 }] } };
+const TENANT_FETCH = { quotas: { algorithm: "sampled_rate", tenants: [{ tenant: "consumer*", fetch_bytes_per_second: 10000 }] } };
 
 for (const version of FETCH_VERSIONS) {
   test(`Fetch v${version}: a tenant over its fetch quota gets the throttle in the response, whole or streamed in pieces from a 9-byte head`, async () => {
@@ -187,7 +191,7 @@ for (const version of FETCH_VERSIONS) {
 
 test("Fetch: a topic's fetch quota throttles the responses after the ones that took it over, and only connections fetching it", async () => {
   const c = await codec();
-  const { host } = await load({ quotas: { topics: [{ topic: "slow", fetch_bytes_per_second: 10000 }] } });
+  const { host } = await load({ quotas: { algorithm: "sampled_rate", topics: [{ topic: "slow", fetch_bytes_per_second: 10000 }] } });
   const conn = host.connect();
   learnIds(c, conn);
   const records = batchOfBytes(150_000);
@@ -270,9 +274,9 @@ test("the shared table holds at most max_tracked_keys keys; a new key takes over
     conn.fromClient(req);
     conn.fromBroker(c.response("Produce", 9, i + 1, { throttleTimeMs: 0, responses: [{ name: `t${i}`, partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null }] }] }));
   }
-  const slots = [...shared.data.keys()].filter((k) => k.startsWith("topic_quota.rate"));
+  const slots = [...shared.data.keys()].filter((k) => /^topic_quota\.(rate|bucket)/.test(k));
   assert.ok(slots.length <= 8 && slots.length >= 4, `slots: ${slots.join(",")}`);
-  const held = slots.map((k) => shared.data.get(k)!.value.subarray(12 + 11 * 16).toString());
+  const held = slots.map((k) => keyOf(shared.data.get(k)!.value));
   assert.ok(held.includes("p.t.t99"), `the newest key is tracked: ${held.join(",")}`);
   assert.equal(conn.closed, false);
 });
@@ -390,10 +394,34 @@ test("eviction takes the least recently used key: a key used again survives, the
     conn.fromClient(c.request("Produce", 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batchOfBytes(200) }] }] }, { correlationId: corr, clientId: "app" }));
     conn.fromBroker(c.response("Produce", 9, corr, { throttleTimeMs: 0, responses: [{ name: topic, partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null }] }] }));
   };
-  const tracked = () => [...shared.data.entries()].filter(([k]) => k.startsWith("topic_quota.rate")).map(([, e]) => e.value.subarray(12 + 11 * 16).toString()).sort();
+  const tracked = () => [...shared.data.entries()].filter(([k]) => /^topic_quota\.(rate|bucket)/.test(k)).map(([, e]) => keyOf(e.value)).sort();
   for (const t of ["a", "b", "c", "d"]) produce(t);
   assert.deepEqual(tracked(), ["p.t.a", "p.t.b", "p.t.c", "p.t.d"]);
   produce("a");
   produce("e");
   assert.deepEqual(tracked(), ["p.t.a", "p.t.c", "p.t.d", "p.t.e"], "b, the least recently used, was evicted");
+});
+
+test("token bucket (the default): credit of quota × samples × window, then a throttle of the debt over the quota, refilled with time", async () => {
+  const c = await codec();
+  const { host, clock } = await load({ quotas: { topics: [{ topic: "slow", produce_bytes_per_second: 10000 }] } });
+  const conn = host.connect();
+  let corr = 0;
+  const throttleAfter = (bytes: number): number => {
+    corr++;
+    conn.fromClient(produceRequest(c, 9, corr, [{ topic: "slow", records: batchOfBytes(bytes) }]));
+    return c.decodeResponse(conn.fromBroker(produceResponse(c, 9, corr, ["slow"])), "Produce", 9).body.throttleTimeMs as number;
+  };
+  const burst = 10000 * 11; // 11 samples of 1 s
+  const a = batchOfBytes(100_000).length;
+  assert.equal(throttleAfter(100_000), 0, "within the credit");
+  const b = batchOfBytes(50_000).length;
+  assert.equal(throttleAfter(50_000), Math.round((a + b - burst) / 10000 * 1000), "the debt over the quota");
+  clock.ms += 3000;
+  const d = batchOfBytes(100).length;
+  assert.equal(throttleAfter(100), Math.round((a + b + d - burst - 30000) / 10000 * 1000), "3 s refilled 30 kB");
+  clock.ms += 60_000;
+  assert.equal(throttleAfter(100), 0, "refilled up to the credit, never beyond");
+  assert.equal(throttleAfter(burst - 2 * d - 1000), 0);
+  assert.ok(throttleAfter(5000) > 0, "the credit is capped at quota × samples × window");
 });
