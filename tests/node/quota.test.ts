@@ -425,3 +425,15 @@ test("token bucket (the default): credit of quota × samples × window, then a t
   assert.equal(throttleAfter(burst - 2 * d - 1000), 0);
   assert.ok(throttleAfter(5000) > 0, "the credit is capped at quota × samples × window");
 });
+
+test("the configuration in docs/quotas.md and the example's README is accepted", async () => {
+  const fs = await import("node:fs");
+  const docs = fs.readFileSync(rootPath("docs", "quotas.md"), "utf8");
+  const fromDocs = /cat > quota\.json <<'JSON'\n([\s\S]*?)\nJSON/.exec(docs)![1];
+  const readme = fs.readFileSync(rootPath("examples", "topic-quota", "README.md"), "utf8");
+  const fromReadme = /```json\n([\s\S]*?)\n```/.exec(readme)![1];
+  for (const text of [fromDocs, fromReadme]) {
+    const host = await PluginHost.load(WASM, { configuration: text });
+    assert.equal(host.configured, true, host.logs.map((l) => l.message).join("\n"));
+  }
+});
