@@ -437,3 +437,21 @@ test("the configuration in docs/quotas.md and the example's README is accepted",
     assert.equal(host.configured, true, host.logs.map((l) => l.message).join("\n"));
   }
 });
+
+test("tenant_key source_address: the client's IP is the tenant, whatever its client.id", async () => {
+  const c = await codec();
+  const { host } = await load({ quotas: { algorithm: "sampled_rate", tenant_key: "source_address", tenants: [{ tenant: "10.1.2.*", produce_bytes_per_second: 10000 }] } });
+  host.setProperty("source.address", "10.1.2.3:5555");
+  const conn = host.connect();
+  const records = batchOfBytes(200_000);
+  const req = produceRequest(c, 9, 1, [{ topic: "free", records }], "any-client");
+  conn.fromClient(req);
+  const back = c.decodeResponse(conn.fromBroker(produceResponse(c, 9, 1, ["free"])), "Produce", 9).body;
+  assert.equal(back.throttleTimeMs, kafkaThrottle(req.length, 10000), "the request's size on the wire counts against the tenant");
+  assert.equal(host.metric("topic_quota.produce_throttle_ms.tenant_10_1_2_3"), BigInt(back.throttleTimeMs as number));
+  host.setProperty("source.address", "10.9.9.9:5555");
+  const other = host.connect();
+  other.fromClient(produceRequest(c, 9, 1, [{ topic: "free", records }], "any-client"));
+  const resp = produceResponse(c, 9, 1, ["free"]);
+  assert.ok(other.fromBroker(resp).equals(resp), "another address has no quota");
+});
