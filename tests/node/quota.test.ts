@@ -455,3 +455,19 @@ test("tenant_key source_address: the client's IP is the tenant, whatever its cli
   const resp = produceResponse(c, 9, 1, ["free"]);
   assert.ok(other.fromBroker(resp).equals(resp), "another address has no quota");
 });
+
+test("tenant_key sasl_principal: the principal a SaslAuthenticate established is the tenant; before it, unauthenticated", async () => {
+  const c = await codec();
+  const { host } = await load({ quotas: { algorithm: "sampled_rate", tenant_key: "sasl_principal", tenants: [{ tenant: "alice", produce_bytes_per_second: 10000 }] } });
+  const conn = host.connect();
+  conn.fromClient(c.request("SaslHandshake", 1, { mechanism: "PLAIN" }, { correlationId: 1 }));
+  conn.fromBroker(c.response("SaslHandshake", 1, 1, { errorCode: 0, mechanisms: ["PLAIN"] }));
+  conn.fromClient(c.request("SaslAuthenticate", 2, { authBytes: Buffer.from("\0alice\0alice-secret") }, { correlationId: 2 }));
+  conn.fromBroker(c.response("SaslAuthenticate", 2, 2, { errorCode: 0, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n }));
+  const req = produceRequest(c, 9, 3, [{ topic: "free", records: batchOfBytes(200_000) }]);
+  conn.fromClient(req);
+  const back = c.decodeResponse(conn.fromBroker(produceResponse(c, 9, 3, ["free"])), "Produce", 9).body;
+  assert.equal(back.throttleTimeMs, kafkaThrottle(req.length, 10000));
+  assert.ok((host.metric("topic_quota.produce_throttle_ms.tenant_alice") ?? 0n) > 0n);
+  assert.ok(!host.logs.some((l) => l.message.includes("alice-secret")), "the password is never logged");
+});
