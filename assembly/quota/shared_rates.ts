@@ -106,8 +106,8 @@ export class SharedRates {
         slot = found; cas = foundCas; value = foundValue!;
         if (!write) return this.measure(changetype<usize>(value) + OFF_RATE, nowMs, 0, quota, maxMs, false);
       } else {
-        // A fresh record for the key (zeroed: no window used yet).
-        slot = victim; cas = victimCas;
+        // A fresh record for the key (zeroed: nothing counted yet).
+        slot = victim < 0 ? home : victim; cas = victim < 0 ? 0 : victimCas;
         value = new ArrayBuffer(<i32>OFF_RATE + rateLen + k.byteLength);
         store<u32>(changetype<usize>(value) + OFF_KEYLEN, <u32>k.byteLength);
         memory.copy(changetype<usize>(value) + OFF_RATE + <usize>rateLen, changetype<usize>(k), <usize>k.byteLength);
