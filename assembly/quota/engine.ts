@@ -41,7 +41,22 @@ function ratesFor(prefix: string, c: QuotaConfig): SharedRates {
     new RateShape(c.samples, <i64>c.windowSeconds * 1000, c.tokenBucket));
 }
 
+/** The engines of this VM by prefix (QuotaEngine.forPrefix). */
+const enginesByPrefix = new Map<string, QuotaEngine>();
+
 export class QuotaEngine {
+  /**
+   * The VM's engine for `prefix`, made on first use. Envoy gives a new plugin configuration a new
+   * root context in the same VM and keeps the connections of the previous one open while they
+   * drain; with one engine per VM the newest configuration applies to those connections too.
+   */
+  static forPrefix(prefix: string): QuotaEngine {
+    if (enginesByPrefix.has(prefix)) return enginesByPrefix.get(prefix);
+    const e = new QuotaEngine(prefix);
+    enginesByPrefix.set(prefix, e);
+    return e;
+  }
+
   config: QuotaConfig = new QuotaConfig();
   private rates: SharedRates;
   private readonly produceByTopic: ThrottleMetrics;

@@ -471,3 +471,24 @@ test("tenant_key sasl_principal: the principal a SaslAuthenticate established is
   assert.ok((host.metric("topic_quota.produce_throttle_ms.tenant_alice") ?? 0n) > 0n);
   assert.ok(!host.logs.some((l) => l.message.includes("alice-secret")), "the password is never logged");
 });
+
+test("a new root context with a new configuration (Envoy's way of reconfiguring) governs the open connections of the previous one", async () => {
+  const c = await codec();
+  const { host } = await load(TOPIC_PRODUCE);
+  const old = host.connect();
+  const records = batchOfBytes(200_000);
+  old.fromClient(produceRequest(c, 9, 1, [{ topic: "slow", records }]));
+  assert.ok((c.decodeResponse(old.fromBroker(produceResponse(c, 9, 1, ["slow"])), "Produce", 9).body.throttleTimeMs as number) > 0);
+  // Envoy: the same VM, a second root context configured with the new plugin configuration.
+  const h = host as any;
+  const newRoot = 900;
+  const text = Buffer.from(JSON.stringify({ quotas: { algorithm: "sampled_rate", topics: [{ topic: "slow", produce_bytes_per_second: 0.5e9 }] } }));
+  h.withContext({ id: newRoot, kind: "root" }, () => h.exportsMap.proxy_on_context_create(newRoot, 0));
+  h.buffers.set(7, text);
+  const ok = h.withContext({ id: newRoot, kind: "root" }, () => h.exportsMap.proxy_on_configure(newRoot, text.length)) !== 0;
+  h.buffers.delete(7);
+  assert.equal(ok, true);
+  old.fromClient(produceRequest(c, 9, 2, [{ topic: "slow", records: batchOfBytes(100) }]));
+  assert.equal(c.decodeResponse(old.fromBroker(produceResponse(c, 9, 2, ["slow"])), "Produce", 9).body.throttleTimeMs, 0, "the old root's connection follows the new quota");
+  assert.equal(old.closed, false);
+});

@@ -16,8 +16,10 @@ class QuotaRoot extends KafkaRoot {
   constructor(id: u32) { super(id, "topic-quota"); }
 
   configure(doc: JsonValue | null): string {
-    let engine = this.engine;
-    if (engine == null) { engine = new QuotaEngine("topic_quota"); this.engine = engine; }
+    // One engine per VM: a new configuration (a new root context) also governs the connections
+    // still open on the previous one.
+    const engine = QuotaEngine.forPrefix("topic_quota");
+    this.engine = engine;
     const problem = engine.configure(doc == null ? null : doc.get("quotas"));
     if (problem.length > 0) return problem;
     this.stream.recordLatency = false;
