@@ -86,6 +86,12 @@ describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_ti
     assert.ok((stats.get("wasmcustom.topic_quota.produce_throttle_ms.topic_q-produce") ?? 0) > 0, report);
     assert.ok((stats.get("wasmcustom.topic_quota.fetch_throttle_ms.topic_q-fetch") ?? 0) > 0, report);
     assert.ok((stats.get("wasmcustom.topic_quota.limited_fetches") ?? 0) > 0, report);
+    // Nothing was refused or cut: the stream layer closed no connection and met no bad frame.
+    const stream = await stack.envoy.stats("wasmcustom.kafka_stream.topic_quota.");
+    console.log(JSON.stringify(Object.fromEntries(stream)));
+    for (const name of ["malformed_frames", "closed_connections", "over_budget_connections", "truncated_frames", "passthrough_connections"]) {
+      assert.equal(stream.get(`wasmcustom.kafka_stream.topic_quota.${name}`) ?? 0, 0, name);
+    }
   });
 
   test("a topic without a quota is produced and consumed far above 2 MiB/s, never throttled", async () => {
