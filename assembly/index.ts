@@ -13,3 +13,5 @@ export { jsonString, jsonRemove } from "./json/edit";
 export { isValidUtf8 } from "./json/utf8";
 export { budgetLimit, budgetInUse, budgetRemaining, budgetPeak, reserveTransient } from "./runtime/budget";
 export * from "./record_layer/index";
+export * from "./quota/index";
+export { FrameScope } from "./stream/frame_assembler";
