@@ -252,9 +252,13 @@ class GuardConnection extends RecordConnection {
       const problem = checkBatches(req, p, g.names, refusals);
       if (problem.length > 0) { this.close(Direction.Request, "unreadable Produce request: " + problem); return; }
     }
-    g.guard.current = refusals;
-    super.onRequest(req);
-    g.guard.current = null;
+    // The record layer walks the records only when a partition is to be refused or a record
+    // rule needs every record; otherwise the request goes on as it came.
+    if (refusals.keys.length > 0 || p.recordRules) {
+      g.guard.current = refusals;
+      super.onRequest(req);
+      g.guard.current = null;
+    }
     if (refusals.keys.length == 0) { g.countAllowed("produce"); return; }
     for (let i = 0; i < refusals.keys.length; i++) {
       this.refusedEntry(req, refusals.byKey.get(refusals.keys[i]), ["topic:" + refusals.keys[i]], "refused");
