@@ -14,7 +14,8 @@ import type { Body } from "../../tools/testing/index.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
 
-const WASM = rootPath("build", "guard.wasm");
+/** GUARD_WASM: another build of the plugin (a mutant, when checking that these tests catch one). */
+const WASM = process.env.GUARD_WASM ?? rootPath("build", "guard.wasm");
 const POLICY_VIOLATION = 44, INVALID_CONFIG = 40, INVALID_PARTITIONS = 37, INVALID_REPLICATION_FACTOR = 38;
 const TOPIC_ALREADY_EXISTS = 36, INVALID_TOPIC_EXCEPTION = 17, UNKNOWN_TOPIC_OR_PARTITION = 3;
 const INVALID_REQUIRED_ACKS = 21, UNSUPPORTED_COMPRESSION_TYPE = 76, MESSAGE_TOO_LARGE = 10, INVALID_RECORD = 87, INVALID_GROUP_ID = 24;
@@ -431,5 +432,15 @@ test("Configuration: a bad rule fails on_configure with a message naming the fie
     const host = await PluginHost.load(WASM, { configuration: JSON.stringify(config) });
     assert.equal(host.configured, false, JSON.stringify(config));
     assert.ok(host.logs.some((l) => message.test(l.message)), `${JSON.stringify(config)}: ${host.logs.map((l) => l.message).join(" | ")}`);
+  }
+});
+
+test("docs/guard.md: every json block configures the plugin", async () => {
+  const doc = fs.readFileSync(rootPath("docs", "guard.md"), "utf8");
+  const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 5, `only ${blocks.length} json blocks`);
+  for (const b of blocks) {
+    const host = await PluginHost.load(WASM, { configuration: b });
+    assert.equal(host.configured, true, `${b}\n${host.logs.map((l) => l.message).join("\n")}`);
   }
 });

@@ -9,7 +9,8 @@ import type { Body } from "../../tools/testing/index.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
 
-const WASM = rootPath("build", "guard.wasm");
+/** GUARD_WASM: another build of the plugin (a mutant, when checking that these tests catch one). */
+const WASM = process.env.GUARD_WASM ?? rootPath("build", "guard.wasm");
 const CONFIG = {
   topics: { name_pattern: "[a-z]+\\.events", min_partitions: 2, max_partitions: 10, min_replication_factor: 1, default_partitions: 3, default_replication_factor: 1, protected: ["keep\\..*"] },
   configs: { required: ["retention.ms"], ranges: { "retention.ms": { min: 1000, max: 604800000 } }, sets: { "cleanup.policy": ["delete", "compact"] }, immutable: ["min.insync.replicas"] },
