@@ -7,6 +7,7 @@
 //     refused, the allowed change takes effect;
 //   - a protected topic survives DeleteTopics, the other one in the request is deleted;
 //   - produce with acks=1 under an acks=all rule is refused with INVALID_REQUIRED_ACKS, acks=all passes;
+//   - a producer cannot auto-create a topic whose name the rules refuse;
 //   - each of these is in the audit log once, with the principal and outcome; the passwords are
 //     nowhere in Envoy's log or the collector's file.
 // What exists, and with which configs, is read from the broker's own plain listener, never through Envoy.
@@ -148,6 +149,14 @@ describe("guard in Envoy in front of Kafka", { timeout: 300000 }, () => {
       const stored = await kcat.consume(stack.brokerDirect, "orders.events");
       assert.deepEqual(stored.sort(), ["acks-all", "kcat-acks-all"], "only the acks=all records were stored");
 
+      // Auto-creation: a producer naming a topic the name rule refuses fails at once, and the
+      // broker (auto.create.topics.enable=true) does not create it.
+      const producer = kafkajs(stack.bootstrap, "bob").producer({ allowAutoTopicCreation: true });
+      await producer.connect();
+      await assert.rejects(producer.send({ topic: "Auto_Bad", messages: [{ value: "x" }] }), (e: any) => /INVALID_TOPIC_EXCEPTION|not a valid topic|invalid/i.test(`${e.type ?? ""} ${e.message}`));
+      await producer.disconnect();
+      assert.ok(!(await directAdmin.listTopics()).includes("Auto_Bad"), "a refused name is never auto-created");
+
       // A failed authentication, for the audit log (and the password check).
       const intruder = kafkajs(stack.bootstrap, "alice", WRONG_PASSWORD).admin();
       await assert.rejects(intruder.connect());
@@ -180,6 +189,8 @@ describe("guard in Envoy in front of Kafka", { timeout: 300000 }, () => {
     const javaAcks = one((e) => e.rule === "produce.acks" && e.principal === "alice", "Java's acks=1 produce");
     assert.deepEqual([javaAcks.outcome, javaAcks.error_code, javaAcks.api], ["refused", INVALID_REQUIRED_ACKS, "Produce"]);
     assert.ok(entries.some((e) => e.rule === "produce.acks" && e.principal === "carol" && e.client_id === "kcat-guard"), "kcat's acks=1 produce");
+    assert.ok(entries.some((e) => e.kind === "policy" && e.rule === "topics.name_pattern" && e.resources.includes("topic:Auto_Bad") && e.principal === "bob"), "the refused auto-creation");
+    assert.ok(!entries.some((e) => e.kind === "policy" && e.resources.includes("topic:orders.events") && /auto-creation/.test(e.message ?? "")), "existing topics are not reported as refused auto-creations");
     assert.ok(entries.some((e) => e.kind === "auth" && e.principal === "alice" && e.outcome === "succeeded"));
     assert.ok(entries.some((e) => e.kind === "auth" && e.principal === "alice" && e.outcome === "failed" && e.error_code !== 0), "the failed authentication");
     assert.ok(entries.some((e) => e.kind === "auth" && e.principal === "carol" && e.outcome === "succeeded"));
@@ -193,7 +204,7 @@ describe("guard in Envoy in front of Kafka", { timeout: 300000 }, () => {
       assert.ok(!collected.includes(secret), `${secret} in the collector's file`);
     }
     const prom = await (await fetch(`${stack.envoy.adminUrl}/stats?filter=guard`)).text();
-    assert.match(prom, /guard\.refused\.rule_topics_name_pattern: 1/);
+    assert.match(prom, /guard\.refused\.rule_topics_name_pattern: [1-9]/);
     assert.match(prom, /guard\.audit\.sent: [1-9]/);
   });
 });

@@ -315,16 +315,25 @@ class GuardConnection extends RecordConnection {
     const problem = guardMetadata(req, this.g.config, blocked);
     if (problem.length > 0) { this.close(Direction.Request, "unreadable Metadata request: " + problem); return; }
     if (!blocked.any) return;
-    const refusal = blocked.refusal;
-    if (refusal != null) {
-      const names = new Array<string>();
-      for (let i = 0; i < blocked.invalid.length; i++) names.push("topic:" + blocked.invalid[i]);
-      for (let i = 0; i < blocked.others.length; i++) names.push("topic:" + blocked.others[i]);
-      // The auto-creation is refused; the request itself goes on (the client learns what exists).
-      this.refusedEntry(req, new Refusal(blocked.invalid.length > 0 ? INVALID_TOPIC_EXCEPTION : UNKNOWN_TOPIC_OR_PARTITION, refusal.rule, "auto-creation refused: " + refusal.message), names, "refused");
-    }
+    // Answered here (a v0 request left with no names): the refusal is recorded now.
+    if (blocked.missing.length > 0) { this.autoCreationEntry(req.apiKey, req.apiVersion, req.clientId, blocked); return; }
+    // Otherwise the response says which refused names do not exist: only for those did the
+    // refusal change anything, and only those are recorded.
     const inflight = req.inflight;
-    if (inflight != null && blocked.fixesResponse) inflight.userData = blocked;
+    if (inflight != null) inflight.userData = blocked;
+  }
+
+  private autoCreationEntry(apiKey: i16, apiVersion: i16, clientId: string | null, blocked: BlockedNames): void {
+    const refusal = blocked.refusal;
+    if (refusal == null || blocked.missing.length == 0) return;
+    this.g.countRefusal(refusal);
+    const e = this.entryFor("policy", apiKey, apiVersion, clientId);
+    for (let i = 0; i < blocked.missing.length; i++) e.resources.push("topic:" + blocked.missing[i]);
+    e.outcome = "refused";
+    e.errorCode = blocked.invalid.length > 0 && blocked.missing.includes(blocked.invalid[0]) ? INVALID_TOPIC_EXCEPTION : UNKNOWN_TOPIC_OR_PARTITION;
+    e.rule = refusal.rule;
+    e.message = "auto-creation refused: " + refusal.message;
+    this.g.audit(e);
   }
 
   private groups(req: KafkaRequest): void {
@@ -354,8 +363,11 @@ class GuardConnection extends RecordConnection {
         else { e.outcome = o.code == 0 ? "succeeded" : "failed"; e.errorCode = o.code; e.message = o.message; }
         this.g.audit(e);
       } else if (data instanceof BlockedNames) {
-        const problem = fixMetadata(resp, changetype<BlockedNames>(data));
+        const blocked = changetype<BlockedNames>(data);
+        const problem = fixMetadata(resp, blocked);
         if (problem.length > 0) { this.close(Direction.Response, "unreadable Metadata response: " + problem); return; }
+        const q = resp.request;
+        this.autoCreationEntry(q.apiKey, q.apiVersion, q.clientId, blocked);
       } else if (data instanceof GroupDecision) {
         const plan = changetype<GroupDecision>(data).plan;
         if (plan != null) {

@@ -30,8 +30,8 @@ export class BlockedNames {
   refusal: Refusal | null = null;
   /** Removed from the request (before v4): an entry is added to the response for each. */
   removed: bool = false;
-  /** The response needs reading (names removed, or some break name_pattern). */
-  get fixesResponse(): bool { return this.removed || this.invalid.length > 0; }
+  /** The refused names the broker does not have (filled from the response): auto-creation was really refused for them. */
+  readonly missing: Array<string> = [];
   get any(): bool { return this.invalid.length > 0 || this.others.length > 0; }
 }
 
@@ -72,8 +72,12 @@ export function guardMetadata(req: KafkaRequest, g: GuardConfig, blocked: Blocke
       const resp = new MetadataResponse();
       addBlocked(resp, blocked);
       req.respond(encodeMetadata(resp, version));
+      // Answered here: none of them exists as far as the client learns.
+      for (let i = 0; i < blocked.invalid.length; i++) blocked.missing.push(blocked.invalid[i]);
+      for (let i = 0; i < blocked.others.length; i++) blocked.missing.push(blocked.others[i]);
       blocked.removed = false;
       blocked.invalid = [];
+      blocked.others = [];
       return "";
     }
     md.topics = kept;
@@ -84,20 +88,32 @@ export function guardMetadata(req: KafkaRequest, g: GuardConfig, blocked: Blocke
   return "";
 }
 
-/** Fixes the response (see the file's comment); returns "" or why it could not be read. */
+/**
+ * Fixes the response (see the file's comment) and notes in `blocked.missing` the refused names
+ * the broker does not have (for a name that exists, refusing auto-creation changed nothing).
+ * Returns "" or why it could not be read.
+ */
 export function fixMetadata(resp: KafkaResponse, blocked: BlockedNames): string {
   const version = resp.apiVersion;
   const r = resp.body();
   const md = MetadataResponse.decodeFrom(r, version);
   const err = checkDecoded(r, "MetadataResponse", version);
   if (err != null) return err.toString();
+  let changed = false;
   for (let i = 0; i < md.topics.length; i++) {
     const t = md.topics[i];
     const name = t.name;
-    if (name != null && t.errorCode == UNKNOWN_TOPIC_OR_PARTITION && blocked.invalid.includes(name)) t.errorCode = INVALID_TOPIC_EXCEPTION;
+    if (name == null || t.errorCode != UNKNOWN_TOPIC_OR_PARTITION) continue;
+    if (blocked.invalid.includes(name)) { t.errorCode = INVALID_TOPIC_EXCEPTION; changed = true; blocked.missing.push(name); }
+    else if (blocked.others.includes(name)) blocked.missing.push(name);
   }
-  if (blocked.removed) addBlocked(md, blocked);
-  resp.replaceBody(encodeMetadata(md, version));
+  if (blocked.removed) {
+    addBlocked(md, blocked);
+    changed = true;
+    for (let i = 0; i < blocked.invalid.length; i++) blocked.missing.push(blocked.invalid[i]);
+    for (let i = 0; i < blocked.others.length; i++) blocked.missing.push(blocked.others[i]);
+  }
+  if (changed) resp.replaceBody(encodeMetadata(md, version));
   return "";
 }
 
