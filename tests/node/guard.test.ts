@@ -444,3 +444,24 @@ test("docs/guard.md: every json block configures the plugin", async () => {
     assert.equal(host.configured, true, `${b}\n${host.logs.map((l) => l.message).join("\n")}`);
   }
 });
+
+test("Audit: other admin operations are recorded with their resources and outcome, never a SCRAM salt or salted password", async () => {
+  const c = await codec();
+  const host = await guard({});
+  const conn = host.connect();
+  const salt = Buffer.from("NaCl-9f1d2c3b"), salted = Buffer.from("SaltedPw-77e0aa41");
+  conn.fromClient(c.request(51, 0, { deletions: [{ name: "bob", mechanism: 2 }], upsertions: [{ name: "alice", mechanism: 1, iterations: 8192, salt, saltedPassword: salted }] }, { correlationId: 1, clientId: "ops" }));
+  conn.fromBroker(c.response(51, 0, 1, { throttleTimeMs: 0, results: [{ user: "bob", errorCode: 0, errorMessage: null }, { user: "alice", errorCode: 0, errorMessage: null }] }));
+  conn.fromClient(c.request(30, 3, { creations: [{ resourceType: 2, resourceName: "orders", resourcePatternType: 3, principal: "User:carol", host: "*", operation: 3, permissionType: 3 }] }, { correlationId: 2, clientId: "ops" }));
+  conn.fromBroker(c.response(30, 3, 2, { throttleTimeMs: 0, results: [{ errorCode: 31, errorMessage: "not authorized" }] }));
+  const entries = auditLines(host).filter((e) => e.kind === "admin");
+  assert.deepEqual(entries.map((e) => [e.api, e.resources, e.outcome, e.error_code]), [
+    ["AlterUserScramCredentials", ["scram-user:bob:delete:mechanism2", "scram-user:alice:upsert:mechanism1"], "succeeded", 0],
+    ["CreateAcls", ["acl:2:orders:User:carol:op3:perm3"], "failed", 31],
+  ]);
+  for (const l of host.logs) {
+    for (const secret of [salt, salted]) {
+      assert.ok(!l.message.includes(secret.toString()) && !l.message.includes(secret.toString("base64")) && !l.message.includes(secret.toString("hex")), l.message);
+    }
+  }
+});
