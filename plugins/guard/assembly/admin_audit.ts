@@ -3,7 +3,7 @@
 // resources (names only: a SCRAM upsertion's salt and salted password are never read into an
 // entry), the response the outcome.
 import {
-  Reader, checkDecoded, topicIdHex,
+  Reader, checkDecoded,
   CreateAclsRequest, CreateAclsResponse, DeleteAclsRequest, DeleteAclsResponse, DeleteGroupsRequest, DeleteGroupsResponse,
   OffsetDeleteRequest, OffsetDeleteResponse, DeleteRecordsRequest, DeleteRecordsResponse,
   AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, AlterClientQuotasRequest, AlterClientQuotasResponse,

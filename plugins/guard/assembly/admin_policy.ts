@@ -12,7 +12,7 @@
 // Each handler returns the plan it made (its keys name the resources), which the connection
 // keeps until the response, to merge it and to write the audit entries.
 import {
-  KafkaRequest, KafkaResponse, Writer, Reader, checkDecoded, SplitPlan, Refusal, keptEntries, mergeInOrder, refusedOnly, ConfigRules, TopicNames, topicIdHex,
+  KafkaRequest, KafkaResponse, Writer, checkDecoded, SplitPlan, Refusal, keptEntries, mergeInOrder, refusedOnly, TopicNames, topicIdHex,
   CreateTopicsRequest, CreateTopicsRequest_CreatableTopic, CreateTopicsResponse, CreateTopicsResponse_CreatableTopicResult,
   CreatePartitionsRequest, CreatePartitionsRequest_CreatePartitionsTopic, CreatePartitionsResponse, CreatePartitionsResponse_CreatePartitionsTopicResult,
   AlterConfigsRequest, AlterConfigsRequest_AlterConfigsResource, AlterConfigsResponse, AlterConfigsResponse_AlterConfigsResourceResponse,

@@ -10,7 +10,7 @@
 // Quotas are not part of guard yet: the key "quotas" is reserved and refused until they are.
 export * from "../../../assembly/exports";
 import {
-  RootContext, ConnectionContext, registerRootContext, Counter, CounterFamily, logInfo, setTickPeriod, nowNanos, connection,
+  RootContext, ConnectionContext, registerRootContext, CounterFamily, logInfo, setTickPeriod, nowNanos, connection,
   JsonValue, RecordRoot, RecordConnection, KafkaRequest, KafkaResponse, InflightRequest, Direction, MalformedPolicy,
   SaslIdentity, saslPrincipal, AuditEntry, AuditSink, Refusal, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
 } from "../../../assembly/index";
