@@ -47,6 +47,25 @@ function seeds(c: KafkaCodec): Buffer[] {
   return reqs.map(([k, v, b], i) => c.request(k, v, b, { correlationId: i + 1, clientId: "fuzz-client", lenient: true }));
 }
 
+/** Valid responses of the APIs guard merges or reads, to mutate as the broker's answers (by API key). */
+function responseSeeds(c: KafkaCodec): Map<number, (version: number, corr: number) => Buffer> {
+  const z = Buffer.alloc(16);
+  const bodies: [number, Body][] = [
+    [19, { throttleTimeMs: 1, topics: [{ name: "a.events", topicId: z, errorCode: 0, errorMessage: null, numPartitions: 3, replicationFactor: 1, configs: [] }] }],
+    [37, { throttleTimeMs: 1, results: [{ name: "b.events", errorCode: 0, errorMessage: null }] }],
+    [33, { throttleTimeMs: 1, responses: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: "a.events" }] }],
+    [44, { throttleTimeMs: 1, responses: [{ errorCode: 0, errorMessage: null, resourceType: 2, resourceName: "b.events" }] }],
+    [20, { throttleTimeMs: 1, responses: [{ name: "old", topicId: z, errorCode: 0, errorMessage: null }] }],
+    [3, { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: 1, topics: [{ errorCode: 3, name: "Bad", topicId: z, isInternal: false, partitions: [] }] }],
+    [0, { responses: [{ name: "a.events", topicId: z, partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 5, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }], throttleTimeMs: 0 }],
+    [10, { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: "h", port: 1, coordinators: [{ key: "g-a", nodeId: 1, host: "h", port: 1, errorCode: 0, errorMessage: null }] }],
+    [30, { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null }] }],
+    [51, { throttleTimeMs: 0, results: [{ user: "alice", errorCode: 0, errorMessage: null }] }],
+    [36, { errorCode: 0, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 }],
+  ];
+  return new Map(bodies.map(([k, b]) => [k, (v: number, corr: number) => c.response(k, v, corr, b, { lenient: true })]));
+}
+
 function mutate(rnd: () => number, f: Buffer): Buffer {
   const b = Buffer.from(f);
   const kind = rnd();
@@ -76,6 +95,7 @@ test(`fuzz: ${RUNS} mutated requests and responses never trap guard`, async () =
   const host = await PluginHost.load(WASM, { configuration: JSON.stringify(CONFIG) });
   assert.equal(host.configured, true, host.logs.map((l) => l.message).join("\n"));
   const base = seeds(c);
+  const responses = responseSeeds(c);
   const rnd = prng(0x67756172);
   let closed = 0, conn = host.connect();
   for (let i = 0; i < RUNS; i++) {
@@ -84,11 +104,21 @@ test(`fuzz: ${RUNS} mutated requests and responses never trap guard`, async () =
     f.writeInt32BE(f.length - 4, 0);
     conn.fromClient(f);
     if (conn.closed) continue;
-    // A random answer to whatever is in flight: a mutated frame with the request's correlation id.
-    const resp = Buffer.alloc(8 + Math.floor(rnd() * 120));
-    for (let j = 8; j < resp.length; j++) resp[j] = Math.floor(rnd() * 256);
+    // An answer to whatever is in flight, with the request's correlation id: a valid response of
+    // its API, as it is or mutated, or random bytes.
+    const corr = f.length >= 12 ? f.readInt32BE(8) : 0;
+    const valid = f.length >= 12 ? responses.get(f.readInt16BE(4)) : undefined;
+    let resp: Buffer;
+    const choice = rnd();
+    if (valid && choice < 0.7) {
+      try { resp = valid(f.readInt16BE(6), corr); } catch { resp = Buffer.alloc(8); }
+      if (choice < 0.45 && resp.length > 8) resp = mutate(rnd, resp);
+    } else {
+      resp = Buffer.alloc(8 + Math.floor(rnd() * 120));
+      for (let j = 8; j < resp.length; j++) resp[j] = Math.floor(rnd() * 256);
+    }
     resp.writeInt32BE(resp.length - 4, 0);
-    resp.writeInt32BE(f.length >= 12 ? f.readInt32BE(8) : 0, 4);
+    resp.writeInt32BE(corr, 4);
     conn.fromBroker(resp);
     if (i % 500 === 0) host.tick();
     assert.equal(host.trapped, null, `trapped at run ${i}`);
