@@ -15,3 +15,9 @@ export { budgetLimit, budgetInUse, budgetRemaining, budgetPeak, reserveTransient
 export * from "./record_layer/index";
 export * from "./quota/index";
 export { FrameScope } from "./stream/frame_assembler";
+export { Refusal } from "./policy/refusal";
+export { SplitPlan, keptEntries, mergeInOrder, refusedOnly } from "./policy/split";
+export { ConfigRules, NumberRange, readConfigRules, strictNumber, CONFIG_SET, CONFIG_DELETE, CONFIG_APPEND, CONFIG_SUBTRACT } from "./policy/config_rules";
+export { unknownKey, join as joinPath, readWhole, readStrings, readPattern, readPatterns } from "./policy/fields";
+export { AuditEntry } from "./audit/entry";
+export { AuditSink } from "./audit/sink";

@@ -91,6 +91,7 @@ function frontDoorFilters(set: string, dir: string): { filters: WasmFilter[]; ex
     if (!fs.existsSync(file)) throw new Error(`${file} not found: build it first (npm run build in the tree it comes from)`);
     return file;
   };
+  if (set === GUARD) return { filters: [{ wasm: wasm(set), name: set, configuration: JSON.stringify(GUARD_CONFIG) }] };
   if (set !== CHAIN) return { filters: [{ wasm: wasm(set), name: set }] };
   return {
     filters: [
@@ -101,6 +102,14 @@ function frontDoorFilters(set: string, dir: string): { filters: WasmFilter[]; ex
     extraBootstrap: fs.readFileSync(rootPath("plugins", "telemetry", "stats_tags.yaml"), "utf8"),
   };
 }
+
+/**
+ * guard runs with produce rules the bench's producers pass (they send acks=1 and batches of at
+ * most 256 KiB): every Produce request is held, its acks read and its batch headers checked,
+ * which is what a deployment with produce rules pays.
+ */
+const GUARD = "guard";
+const GUARD_CONFIG = { produce: { acks: 1, max_batch_bytes: 1048576, compression: ["none", "gzip", "snappy", "lz4", "zstd"] } };
 
 /** The modules a plugin set loads. */
 const modulesOf = (set: string) => set === CHAIN ? ["pii-filter", "telemetry", "billing"] : [set];
