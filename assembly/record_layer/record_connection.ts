@@ -15,7 +15,6 @@ import { RecordsSkimmer, SkimKind } from "../kafka/records_skimmer";
 import { readProduceAcks } from "../kafka/produce_acks";
 import { isKnownApi } from "../kafka/generated/api_table";
 import { Reader } from "../kafka/wire/reader";
-import { RequestHeader } from "../kafka/header";
 import { Writer } from "../kafka/wire/writer";
 import { checkDecoded } from "../kafka/decode_error";
 import { MetadataResponse } from "../kafka/generated/messages/metadata";
@@ -72,9 +71,7 @@ export class RecordConnection extends KafkaConnection {
    * producer compresses all or nothing, and an edit inside a compressed batch changes its length),
    * and no earlier request on this connection needed a change of length (see produce_stream.ts).
    */
-  requestBodyFilter(header: RequestHeader, head: Frame, bodyAt: i32): BodyFilter | null {
-    const apiKey = header.apiKey;
-    const apiVersion = header.apiVersion;
+  requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null {
     if (apiKey != PRODUCE || !this.transform.scope.produce || !isKnownApi(PRODUCE, apiVersion)) return null;
     this.learnFromStream();
     if (this.holdProduce) return null;
@@ -89,7 +86,7 @@ export class RecordConnection extends KafkaConnection {
     const first = skim.firstBatchAttributes;
     if (first == -1) return skimmer.done ? null : SHOW_MORE;
     if (first < 0 || (first & 7) != 0) return null;
-    const stream = new ProduceStream(apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(header.clientId));
+    const stream = new ProduceStream(apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(clientId));
     this.lastStream = stream;
     return stream;
   }

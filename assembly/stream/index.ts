@@ -5,7 +5,7 @@ export { OutputPlan } from "./output_plan";
 export { KafkaRoot } from "./kafka_root";
 export { KafkaRequest, KafkaResponse, buildResponseFrame } from "./messages";
 export { StreamConfig, MalformedPolicy, parsePolicy } from "./config";
-export { InflightRequest } from "./inflight";
+export { InflightRequest, InflightKind } from "./inflight";
 export { Frame, FrameAssembler, FrameError } from "./frame_assembler";
 export { TopicNames, topicIdHex } from "./topic_names";
 export { SaslIdentity } from "./sasl_identity";

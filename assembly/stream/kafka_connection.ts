@@ -15,7 +15,7 @@ import {
   getBufferBytes, setBufferBytesRaw, nowNanos,
 } from "../proxywasm/index";
 import { Reader } from "../kafka/wire/reader";
-import { RequestHeader, readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
+import { readRequestHeader, responseHeaderLength, loadI32BE, SIZE_PREFIX, REQUEST_FIXED_HEADER } from "../kafka/header";
 import { readProduceAcks, PRODUCE } from "../kafka/produce_acks";
 import { clampApiVersions } from "../kafka/api_versions_clamp";
 import { RecordsSkimmer, Skim, SkimKind } from "../kafka/records_skimmer";
@@ -153,7 +153,7 @@ export class KafkaConnection extends ConnectionContext {
    * at `bodyAt`; answer SHOW_MORE to decide once more of it has arrived (up to 64 KiB, after
    * which the frame is held). onRequest then sees the request without a body (hasBody false).
    */
-  requestBodyFilter(header: RequestHeader, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
+  requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
 
   /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
@@ -329,7 +329,7 @@ export class KafkaConnection extends ConnectionContext {
     if (header.apiKey < 0) return FrameScope.Stream;
     if (header.apiKey == SASL_HANDSHAKE && header.apiVersion == 0) return FrameScope.Whole;
     if (!this.wantsRequestBody(header.apiKey, header.apiVersion)) return FrameScope.Stream;
-    const filter = this.requestBodyFilter(header, head, head.offset + SIZE_PREFIX + header.length);
+    const filter = this.requestBodyFilter(header.apiKey, header.apiVersion, header.clientId, head, head.offset + SIZE_PREFIX + header.length);
     if (filter === SHOW_MORE) return head.length < MAX_HEADER_BYTES ? FrameScope.Undecided : FrameScope.Whole;
     if (filter == null) return FrameScope.Whole;
     this.requestFilter = filter;

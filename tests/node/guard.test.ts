@@ -424,7 +424,7 @@ test("Configuration: a bad rule fails on_configure with a message naming the fie
     [{ produce: { max_batch_bytes: -1 } }, /produce\.max_batch_bytes: must be a whole number/],
     [{ clients: { group_id_pattern: 7 } }, /clients\.group_id_pattern: must be a non-empty string/],
     [{ audit: { collector_path: "audit" } }, /audit\.collector_path: must be a path starting with \//],
-    [{ quotas: {} }, /quotas: per-topic and per-tenant quotas are not part of this build/],
+    [{ quotas: { topics: [{ topic: "a", produce_bytes_per_second: -1 }] } }, /quotas\.topics\[0\]\.produce_bytes_per_second: must be a number/],
     [{ max_frame_bytes: "big" }, /max_frame_bytes/],
     [{ surprise: true }, /surprise: unknown setting/],
   ];

@@ -82,9 +82,7 @@ export function readGuardConfig(doc: JsonValue | null, into: GuardConfig): strin
       return k + ": unknown setting (known: " + TOP_KEYS.join(", ") + ", and the library's " + LIBRARY_KEYS.join(", ") + ")";
     }
   }
-  if (doc.get("quotas") != null) {
-    return "quotas: per-topic and per-tenant quotas are not part of this build of guard yet; remove the key (it is reserved for them)";
-  }
+  // `quotas` is read by the library's QuotaEngine (GuardRoot.configure).
   let p = "";
   const topics = doc.get("topics");
   if (topics != null && (p = readTopics(topics, into.topics)).length > 0) return p;

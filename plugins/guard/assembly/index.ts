@@ -13,6 +13,7 @@ import {
   RootContext, ConnectionContext, registerRootContext, CounterFamily, logInfo, setTickPeriod, nowNanos, connection,
   JsonValue, RecordRoot, RecordConnection, KafkaRequest, KafkaResponse, InflightRequest, Direction, MalformedPolicy,
   SaslIdentity, saslPrincipal, AuditEntry, AuditSink, Refusal, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
+  Frame, BodyFilter, FrameScope, Skim, InflightKind, QuotaEngine, ConnectionQuota,
 } from "../../../assembly/index";
 import { GuardConfig, readGuardConfig, NO_ACKS_RULE } from "./config";
 import { isPolicyApi, applyPolicy, mergePolicy, refusedResults, PolicyCall, ResourceResult } from "./admin_policy";
@@ -29,6 +30,8 @@ class GuardRoot extends RecordRoot {
   sink: AuditSink | null = null;
   refused: CounterFamily = new CounterFamily("guard.refused", "rule");
   allowed: CounterFamily = new CounterFamily("guard.allowed", "check");
+  /** Quotas per topic and tenant (one engine per VM: a new configuration governs open connections too). */
+  quota: QuotaEngine = QuotaEngine.forPrefix("guard.quota");
 
   constructor(id: u32, transform: GuardTransform) {
     super(id, transform);
@@ -42,6 +45,8 @@ class GuardRoot extends RecordRoot {
     if (problem.length > 0) return problem;
     const layer = super.configure(doc);
     if (layer.length > 0) return layer;
+    const quotas = this.quota.configure(doc == null ? null : doc.get("quotas"));
+    if (quotas.length > 0) return quotas;
     this.config = config;
     this.guard.rules = config.produce;
     // The record layer walks produce records only when a per-partition rule needs it.
@@ -92,6 +97,7 @@ class PolicyCarried {
 }
 
 class GuardConnection extends RecordConnection {
+  private readonly quota: ConnectionQuota;
   private readonly saslId: SaslIdentity = new SaslIdentity();
   /** The user the current SASL exchange names, for a failed authentication's entry. */
   private attempted: string = "";
@@ -102,10 +108,14 @@ class GuardConnection extends RecordConnection {
   /** The client.id last found to pass the client rules (they are checked again only when it changes). */
   private clientIdPassed: string | null = null;
 
-  constructor(id: u32, readonly g: GuardRoot) { super(id, g, g.guard, g.names); }
+  constructor(id: u32, readonly g: GuardRoot) {
+    super(id, g, g.guard, g.names);
+    this.quota = new ConnectionQuota(g.quota, g.names);
+  }
 
   wantsRequestBody(apiKey: i16, apiVersion: i16): bool {
     if (super.wantsRequestBody(apiKey, apiVersion)) return true;
+    if (this.quota.readsRequestBody(apiKey, apiVersion)) return true;
     const c = this.g.config;
     if (apiKey == PRODUCE) return c.produce.acks != NO_ACKS_RULE;
     if (apiKey == METADATA) return guardsAutoCreation(c);
@@ -113,8 +123,25 @@ class GuardConnection extends RecordConnection {
     return apiKey == SASL_HANDSHAKE || isPolicyApi(apiKey) || isAuditedAdminApi(apiKey);
   }
 
+  /**
+   * Produce rules read the request's acks and batch headers from its body, so guard holds Produce
+   * requests whole rather than letting the record layer stream them batch by batch.
+   */
+  requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
+
+  // Quotas: Produce and Fetch bytes per topic from the skims, and throttle_time_ms in the
+  // responses (a streamed Fetch response's head is held until the field has arrived).
+  wantsProduceSkim(apiVersion: i16): bool { return this.quota.wantsProduceSkim(apiVersion); }
+  wantsFetchSkim(request: InflightRequest): bool { return this.quota.wantsFetchSkim(request); }
+  onProduceSkimmed(req: KafkaRequest, skim: Skim): void { this.quota.onProduceSkimmed(req, skim); }
+  onFetchSkimmed(resp: KafkaResponse, skim: Skim): void { this.quota.onFetchSkimmed(resp, skim); }
+  responseScope(head: Frame): FrameScope {
+    return this.quota.holdsMoreOfHead(head) ? FrameScope.Undecided : super.responseScope(head);
+  }
+
   wantsResponseBody(request: InflightRequest): bool {
     if (super.wantsResponseBody(request)) return true;
+    if (this.quota.readsResponseBody(request)) return true;
     return request.apiKey != PRODUCE && request.userData != null;
   }
 
@@ -153,6 +180,15 @@ class GuardConnection extends RecordConnection {
   }
 
   onRequest(req: KafkaRequest): void {
+    this.guardRequest(req);
+    // Quotas count what goes to the broker: not a request guard answered itself or that closed the connection.
+    const inflight = req.inflight;
+    if (inflight != null && inflight.kind == InflightKind.Substituted) return;
+    if (req.replacement != null && req.replacement!.byteLength == 0) return;
+    this.quota.onRequest(req);
+  }
+
+  private guardRequest(req: KafkaRequest): void {
     const c = this.g.config;
     const k = req.apiKey;
     if (c.clients.clientIdRequired || c.clients.clientIdRegex != null) {
@@ -378,6 +414,7 @@ class GuardConnection extends RecordConnection {
       }
     }
     super.onResponse(resp);
+    this.quota.onResponse(resp);
   }
 }
 
