@@ -264,7 +264,9 @@ export class PluginHost {
         const b = self.buffers.get(type);
         if (!b) return Status.NotFound;
         start >>>= 0; length >>>= 0;
-        const data = Buffer.from(self.bytes(ptr, size));
+        // A copy out of module memory (TypedArray.set copies at memcpy speed; Buffer.from(view) does not).
+        const data = Buffer.allocUnsafe(size);
+        data.set(self.bytes(ptr, size));
         // Envoy's network buffers: (0, 0) prepends, (0, N) drains N then prepends, start >= size appends.
         if (start === 0) self.buffers.set(type, length >= b.length ? data : Buffer.concat([data, b.subarray(length)]));
         else if (start >= b.length) self.buffers.set(type, Buffer.concat([b, data]));
