@@ -4,7 +4,7 @@
 // Secrets named by a key are in secrets.ts, phone numbers in phone.ts.
 import { setKeepTail, maskLines } from "./chars";
 import { isDigit, isUpper, isLower, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits, maskAlnum } from "./chars";
-import { WordSet, SSN_CONTEXT } from "./words";
+import { WordSet, ExactWords, SSN_CONTEXT } from "./words";
 import { contextBefore } from "./context";
 
 /** How far back a local part (or a quoted one) is looked for. */
@@ -20,29 +20,7 @@ const ADDRESS_KEYS = new WordSet(["email", "mail", "e", "to", "from", "cc", "bcc
  * Top-level "domains" that are file or unit names (`logo@2x.png`, `user@1005.service`),
  * not registered top-level domains.
  */
-const NOT_TLDS = ["service", "socket", "timer", "mount", "target", "slice", "scope", "swap", "device", "automount", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "txt", "log", "json", "yaml", "yml", "js", "mjs", "css", "html", "htm", "xml", "exe", "dll", "tar", "gz", "tgz", "jar", "lock", "conf", "cfg", "ini", "bak", "tmp", "wasm"];
-
-/** Bit c-'a' set when a NOT_TLDS word starts with letter c: most real domains are settled by one test. */
-const NOT_TLD_FIRST: u32 = notTldFirst();
-function notTldFirst(): u32 {
-  let m: u32 = 0;
-  for (let w = 0; w < NOT_TLDS.length; w++) m |= 1 << (NOT_TLDS[w].charCodeAt(0) - 0x61);
-  return m;
-}
-
-function isNotTld(p: usize, s: i32, e: i32): bool {
-  if (e - s > 9) return false;
-  const f = lower(load<u8>(p + s)) - 0x61;
-  if (f >= 26 || (NOT_TLD_FIRST & (1 << f)) == 0) return false;
-  for (let w = 0; w < NOT_TLDS.length; w++) {
-    const t = NOT_TLDS[w];
-    if (t.length != e - s) continue;
-    let k = 0;
-    while (k < t.length && lower(load<u8>(p + s + k)) == <u32>t.charCodeAt(k)) k++;
-    if (k == t.length) return true;
-  }
-  return false;
-}
+const NOT_TLDS = new ExactWords(["service", "socket", "timer", "mount", "target", "slice", "scope", "swap", "device", "automount", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "txt", "log", "json", "yaml", "yml", "js", "mjs", "css", "html", "htm", "xml", "exe", "dll", "tar", "gz", "tgz", "jar", "lock", "conf", "cfg", "ini", "bak", "tmp", "wasm"]);
 
 /**
  * An e-mail address around the '@' at i (or the "%40" at i, URL-encoded, when `at` is 3):
@@ -85,7 +63,7 @@ export function emailAt(p: usize, n: i32, i: i32, at: i32, broad: bool): i32 {
   if (e - lastDot - 1 < 2) return -1;
   const punycode = e - lastDot > 5 && lower(load<u8>(p + lastDot + 1)) == 0x78 && lower(load<u8>(p + lastDot + 2)) == 0x6e && load<u8>(p + lastDot + 3) == 0x2d && load<u8>(p + lastDot + 4) == 0x2d;
   if (!punycode) for (let k = lastDot + 1; k < e; k++) { const c = <u32>load<u8>(p + k); if (!isAlpha(c) && c < 0x80) return -1; }
-  if (!broad && isNotTld(p, lastDot + 1, e)) return -1;
+  if (!broad && NOT_TLDS.has(p, lastDot + 1, e)) return -1;
   mask(p, s, e);
   return e;
 }

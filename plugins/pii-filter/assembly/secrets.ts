@@ -7,7 +7,7 @@
 // template reference). Only the value is masked. Every function looks a bounded distance
 // around its trigger byte, so the scan stays linear.
 import { isAlnum, isAlpha, isKeyChar, isSpace, lower, mask } from "./chars";
-import { WordSet } from "./words";
+import { WordSet, ExactWords } from "./words";
 
 /** How far a name is looked for before its '=' or ':'. */
 const MAX_KEY = 64;
@@ -52,13 +52,7 @@ function syntaxAt(p: usize, n: i32, k: i32): bool {
 }
 
 /** Words that are no secret value: empty settings, flags, and masks already applied. */
-const NOT_VALUES = ["null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "masked", "hidden", "disabled", "enabled", "n/a", "bearer", "basic", "on", "off", "yes", "no"];
-
-function equalsWord(p: usize, s: i32, e: i32, w: string): bool {
-  if (e - s != w.length) return false;
-  for (let k = 0; k < w.length; k++) if (lower(load<u8>(p + s + k)) != <u32>w.charCodeAt(k)) return false;
-  return true;
-}
+const NOT_VALUES = new ExactWords(["null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "masked", "hidden", "disabled", "enabled", "n/a", "bearer", "basic", "on", "off", "yes", "no"]);
 
 /** Could [vs, ve) be a secret? Not when empty, masked already, a placeholder word or a template reference. */
 export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
@@ -70,7 +64,7 @@ export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
     else if (c == 0x78 || c == 0x58) xs++;
   }
   if (stars == ve - vs || (xs == ve - vs && xs >= 3)) return false;
-  if (ve - vs <= 12) for (let w = 0; w < NOT_VALUES.length; w++) if (equalsWord(p, vs, ve, NOT_VALUES[w])) return false;
+  if (NOT_VALUES.has(p, vs, ve)) return false;
   if (ve - vs >= 2) {
     const a = <u32>load<u8>(p + vs), b = <u32>load<u8>(p + vs + 1);
     if ((a == 0x24 && (b == 0x7b || b == 0x28)) || (a == 0x7b && b == 0x7b) || (a == 0x25 && b == 0x28)) return false;
@@ -78,16 +72,14 @@ export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
   return true;
 }
 
-const SCHEMES = ["bearer", "basic", "token", "digest", "bot", "apikey", "negotiate"];
+const SCHEMES = new ExactWords(["bearer", "basic", "token", "digest", "bot", "apikey", "negotiate"]);
 
 /** After an HTTP auth scheme word and its spaces at vs (`Bearer abc`), where the credential starts; vs when there is none. */
 export function afterScheme(p: usize, n: i32, vs: i32): i32 {
   let e = vs;
   while (e < n && e - vs < 10 && isAlpha(load<u8>(p + e))) e++;
   if (e == vs || e >= n || load<u8>(p + e) != 0x20) return vs;
-  let known = false;
-  for (let w = 0; w < SCHEMES.length; w++) if (equalsWord(p, vs, e, SCHEMES[w])) { known = true; break; }
-  if (!known) return vs;
+  if (!SCHEMES.has(p, vs, e)) return vs;
   while (e < n && load<u8>(p + e) == 0x20) e++;
   return e < n && !isSpace(load<u8>(p + e)) ? e : vs;
 }
