@@ -3,6 +3,7 @@
 // scanning resumes, or -1 when nothing matched. Scanner (scanner.ts) calls them in one pass.
 // Secrets named by a key are in secrets.ts, phone numbers in phone.ts.
 import { setKeepTail, maskLines } from "./chars";
+import { gluedBefore, endsEscape } from "./chars";
 import { isDigit, isUpper, isLower, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits, maskAlnum } from "./chars";
 import { WordSet, ExactWords, SSN_CONTEXT } from "./words";
 import { contextBefore } from "./context";
@@ -37,7 +38,7 @@ export function emailAt(p: usize, n: i32, i: i32, at: i32, broad: bool): i32 {
     if (q < 0 || load<u8>(p + q) != 0x22 || q == i - 2) return -1;
     s = q > 0 && load<u8>(p + q - 1) == 0x5c ? q - 1 : q;
   } else {
-    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1))) s--;
+    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1)) && !endsEscape(p, s - 1)) s--;
     // A name and '=' (or '?', '&', '/', '#', '|') in front belong to a URL or a setting, not the address.
     for (let k = i - 1; k > s; k--) {
       const c = <u32>load<u8>(p + k);
@@ -167,7 +168,7 @@ export function awsKeyIdAt(p: usize, n: i32, i: i32): i32 {
   if (i + 20 > n || load<u8>(p + i + 2) != 0x49 || load<u8>(p + i + 3) != 0x41) return -1;
   const second = load<u8>(p + i + 1);
   if (second != 0x4b && second != 0x53) return -1;
-  if (i > 0 && isAlnum(load<u8>(p + i - 1))) return -1;
+  if (gluedBefore(p, i)) return -1;
   for (let k = 4; k < 20; k++) { const c = <u32>load<u8>(p + i + k); if (!isUpper(c) && !isDigit(c)) return -1; }
   if (i + 20 < n && isAlnum(load<u8>(p + i + 20))) return -1;
   mask(p, i, i + 20);
@@ -177,7 +178,7 @@ export function awsKeyIdAt(p: usize, n: i32, i: i32): i32 {
 /** A JSON Web Token eyJ….….… starting at i. */
 export function jwtAt(p: usize, n: i32, i: i32): i32 {
   if (i + 3 > n || load<u8>(p + i + 1) != 0x79 || load<u8>(p + i + 2) != 0x4a) return -1;
-  if (i > 0 && isBase64Url(load<u8>(p + i - 1))) return -1;
+  if (i > 0 && isBase64Url(load<u8>(p + i - 1)) && !endsEscape(p, i - 1)) return -1;
   let e = i;
   let parts = 1;
   let partLen = 0;
@@ -224,7 +225,7 @@ export function pemAt(p: usize, n: i32, i: i32): i32 {
 }
 
 /** True when the byte before `i` does not continue a word or number. */
-@inline function startsWord(p: usize, i: i32): bool { return i == 0 || !isAlnum(load<u8>(p + i - 1)); }
+@inline function startsWord(p: usize, i: i32): bool { return !gluedBefore(p, i); }
 /** True when the byte at `e` does not continue a word or number. */
 @inline function endsWord(p: usize, n: i32, e: i32): bool { return e >= n || !isAlnum(load<u8>(p + e)); }
 

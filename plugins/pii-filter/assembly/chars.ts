@@ -7,6 +7,27 @@
 @inline export function isAlpha(c: u32): bool { return isUpper(c) || isLower(c); }
 @inline export function lower(c: u32): u32 { return isUpper(c) ? c + 32 : c; }
 
+/** Letters that end a two-character escape standing for white space: `\n`, `\t`, `\r`, `\b`, `\f`. */
+@inline function isSpaceEscapeLetter(c: u32): bool { return c == 0x6e || c == 0x74 || c == 0x72 || c == 0x62 || c == 0x66; }
+
+/**
+ * True when the byte at k ends an escape written out as text, `\n` `\t` `\r` `\b` `\f` (in a
+ * JSON string, or a log line that holds one): a line break or a tab, so it separates words
+ * like one. The backslash before it must not be escaped itself (`\\n` is a backslash and an
+ * `n`). Looks back no further than the bytes the detectors see.
+ */
+export function endsEscape(p: usize, k: i32): bool {
+  if (k < 1 || !isSpaceEscapeLetter(load<u8>(p + <usize>k))) return false;
+  let j = k - 1;
+  while (j >= 0 && load<u8>(p + <usize>j) == 0x5c) j--;
+  return ((k - 1 - j) & 1) == 1;
+}
+
+/** True when the byte before i continues a word or number: a letter or digit that does not end an escape such as `\n`. */
+@inline export function gluedBefore(p: usize, i: i32): bool {
+  return i > 0 && isAlnum(load<u8>(p + <usize>(i - 1))) && !endsEscape(p, i - 1);
+}
+
 const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32;
 
 function buildClasses(): StaticArray<u8> {

@@ -8,7 +8,7 @@
 // colons or commas, an escape sequence is masked whole or not at all, a number is masked
 // with zeros (so it stays a number), and a secret key's value counts only when it is a
 // string (`"max_tokens": 4096`, `"password": null` are not secrets).
-import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, setSpanBase, setInNumber, spans, mask } from "./chars";
+import { gluedBefore, isDigit, isUpper, setKeepTail, setRecordOnly, setSpanBase, setInNumber, spans, mask } from "./chars";
 import { Regex } from "../../../assembly/index";
 import { JsonFields } from "./json_fields";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, ibanAt } from "./anchored";
@@ -228,7 +228,7 @@ export class Scanner {
         }
       } else if (kind == T_DIGIT) {
         // Only a digit that starts a number (not glued to a letter or digit before it).
-        if (i == 0 || !isAlnum(load<u8>(p + <usize>(i - 1)))) {
+        if (!gluedBefore(p, i)) {
           // The run of digits first: a short run not followed by a separator cannot begin an
           // SSN, card or phone number (each needs 9+ digits or a separator there), which
           // settles most numbers (counts, ids, JSON values) without a call.
@@ -335,6 +335,8 @@ export class Scanner {
         let triggers = stringTriggers;
         if (triggers != 0 && e - i - 1 < 9) triggers = shortTriggers(p, i + 1, e, triggers);
         if (expectKey) {
+          // A key is text too: an address or a number used as a name is masked (it stays a string).
+          if (triggers != 0) total += this.scanString(p, i + 1, e);
           keyS = i + 1; keyE = e;
           expectKey = false;
         } else {

@@ -6,7 +6,7 @@
 // `token_type`); the value must look like one (not null, true, a masked value or a
 // template reference). Only the value is masked. Every function looks a bounded distance
 // around its trigger byte, so the scan stays linear.
-import { isAlnum, isAlpha, isKeyChar, isSpace, lower, mask } from "./chars";
+import { isAlnum, isAlpha, isKeyChar, isSpace, lower, mask, endsEscape } from "./chars";
 import { WordSet, ExactWords } from "./words";
 
 /** How far a name is looked for before its '=' or ':'. */
@@ -114,7 +114,7 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Wor
   while (ke > 0 && i - ke < 8 && isSpace(load<u8>(p + ke - 1))) ke--;
   if (ke > 0 && (load<u8>(p + ke - 1) == 0x22 || load<u8>(p + ke - 1) == 0x27)) ke--;
   let ks = ke;
-  while (ks > 0 && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1))) ks--;
+  while (ks > 0 && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1)) && !endsEscape(p, ks - 1)) ks--;
   if (!secretKey(p, ks, ke, words, ignore)) return -1;
   // "a=b" inside a URL-encoded or longer word (`==` padding, `:=`) is not a name.
   let vs = i + 1;
@@ -125,7 +125,7 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Wor
 /** `--name value` at the '-' at i (a command-line flag; `--name=value` is keyValueAt's). */
 export function cliFlagAt(p: usize, n: i32, i: i32, words: WordSet, ignore: WordSet): i32 {
   if (i + 3 >= n || load<u8>(p + i + 1) != 0x2d || !isAlnum(load<u8>(p + i + 2))) return -1;
-  if (i > 0 && !isSpace(load<u8>(p + i - 1))) return -1;
+  if (i > 0 && !isSpace(load<u8>(p + i - 1)) && !endsEscape(p, i - 1)) return -1;
   const ks = i + 2;
   let ke = ks;
   while (ke < n && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ke))) ke++;
@@ -141,7 +141,7 @@ export function cliFlagAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Word
  */
 export function setCommandAt(p: usize, n: i32, i: i32, words: WordSet, ignore: WordSet): i32 {
   let ks = i;
-  while (ks > 0 && i - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1))) ks--;
+  while (ks > 0 && i - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1)) && !endsEscape(p, ks - 1)) ks--;
   if (ks < 4 || load<u8>(p + ks - 1) != 0x20 || lower(load<u8>(p + ks - 2)) != 0x74 || lower(load<u8>(p + ks - 3)) != 0x65 || lower(load<u8>(p + ks - 4)) != 0x73) return -1;
   if (ks > 4 && isAlnum(load<u8>(p + ks - 5))) return -1;
   let ke = i;

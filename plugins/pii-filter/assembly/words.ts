@@ -4,7 +4,7 @@
 // Matching ignores ASCII case. Words of up to four characters (`pwd`, `pass`, `auth`, `tel`)
 // match only as a whole part of a name, split at anything but a letter or at a lower-to-upper
 // case change (`db_pass`, `userPass`, not `passenger` or `bypass`); longer words match anywhere.
-import { isAlpha, isLower, isUpper, lower } from "./chars";
+import { isAlpha, isLower, isUpper, lower, endsEscape } from "./chars";
 
 /** Words of at most this many characters must be a whole part of the name. */
 const SHORT_WORD = 4;
@@ -135,7 +135,7 @@ function wholePart(p: usize, s: i32, e: i32, k: i32, len: i32, word: usize): boo
   const first = <u32>load<u8>(word), last = <u32>load<u8>(word + len - 1);
   if (isAlpha(first) && k > s) {
     const before = <u32>load<u8>(p + k - 1);
-    if (isAlpha(before) && !(isLower(before) && isUpper(load<u8>(p + k)))) return false;
+    if (isAlpha(before) && !(isLower(before) && isUpper(load<u8>(p + k))) && !endsEscape(p, k - 1)) return false;
   }
   if (isAlpha(last) && k + len < e) {
     const after = <u32>load<u8>(p + k + len);
