@@ -16,11 +16,15 @@
  * like one. The backslash before it must not be escaped itself (`\\n` is a backslash and an
  * `n`). Looks back no further than the bytes the detectors see.
  */
-export function endsEscape(p: usize, k: i32): bool {
-  if (k < 1 || !isSpaceEscapeLetter(load<u8>(p + <usize>k))) return false;
-  let j = k - 1;
+@inline export function endsEscape(p: usize, k: i32): bool {
+  return k >= 1 && load<u8>(p + <usize>(k - 1)) == 0x5c && isSpaceEscapeLetter(load<u8>(p + <usize>k)) && oddBackslashes(p, k - 1);
+}
+
+/** The backslash at b ends a run of an odd number of them (so the last one escapes what follows). */
+function oddBackslashes(p: usize, b: i32): bool {
+  let j = b - 1;
   while (j >= 0 && load<u8>(p + <usize>j) == 0x5c) j--;
-  return ((k - 1 - j) & 1) == 1;
+  return ((b - j) & 1) == 1;
 }
 
 /** True when the byte before i continues a word or number: a letter or digit that does not end an escape such as `\n`. */

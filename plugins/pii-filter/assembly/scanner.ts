@@ -325,6 +325,8 @@ export class Scanner {
     let total = 0;
     let depth = 0;
     let expectKey = false;
+    // Whether the innermost open container is an object (so a comma is followed by a key).
+    let inObject = false;
     let keyS = -1, keyE = -1;
     const isObject = this.isObject;
     while (i < n) {
@@ -355,12 +357,13 @@ export class Scanner {
         continue;
       }
       if (c == 0x3a || isJsonSpace(c)) { i++; continue; }
-      if (c == 0x2c) { expectKey = depth > 0 && unchecked(isObject[depth - 1]); keyS = -1; i++; continue; }
+      if (c == 0x2c) { expectKey = inObject; keyS = -1; i++; continue; }
       if (c == 0x7b || c == 0x5b) {
         if (depth >= MAX_JSON_DEPTH) break;
-        unchecked(isObject[depth] = c == 0x7b);
+        inObject = c == 0x7b;
+        unchecked(isObject[depth] = inObject);
         depth++;
-        expectKey = c == 0x7b;
+        expectKey = inObject;
         keyS = -1;
         i++;
         continue;
@@ -371,6 +374,7 @@ export class Scanner {
         keyS = -1;
         i++;
         if (depth == 0) break;
+        inObject = unchecked(isObject[depth - 1]);
         continue;
       }
       // A number or a literal, up to the next delimiter.
