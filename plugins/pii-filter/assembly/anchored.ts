@@ -3,7 +3,7 @@
 // scanning resumes, or -1 when nothing matched. Scanner (scanner.ts) calls them in one pass.
 // Secrets named by a key are in secrets.ts, phone numbers in phone.ts.
 import { setKeepTail, maskLines } from "./chars";
-import { gluedBefore, endsEscape } from "./chars";
+import { gluedBefore, endsEscape, isQuerySeparator } from "./chars";
 import { isDigit, isUpper, isLower, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits, maskAlnum } from "./chars";
 import { WordSet, ExactWords, SSN_CONTEXT } from "./words";
 import { contextBefore } from "./context";
@@ -38,11 +38,12 @@ export function emailAt(p: usize, n: i32, i: i32, at: i32, broad: bool): i32 {
     if (q < 0 || load<u8>(p + q) != 0x22 || q == i - 2) return -1;
     s = q > 0 && load<u8>(p + q - 1) == 0x5c ? q - 1 : q;
   } else {
-    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1)) && !endsEscape(p, s - 1)) s--;
-    // A name and '=' (or '?', '&', '/', '#', '|') in front belong to a URL or a setting, not the address.
-    for (let k = i - 1; k > s; k--) {
+    let query = false;
+    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1)) && !endsEscape(p, s - 1)) { s--; query = query || isQuerySeparator(load<u8>(p + s)); }
+    // A name and '=' (or '?', '&', '#', '|') in front belong to a URL or a setting, not the address.
+    if (query) for (let k = i - 1; k > s; k--) {
       const c = <u32>load<u8>(p + k);
-      if (c == 0x3d || c == 0x3f || c == 0x26 || c == 0x23 || c == 0x7c) {
+      if (isQuerySeparator(c)) {
         let ws = k;
         while (ws > s && isKeyChar(load<u8>(p + ws - 1))) ws--;
         if (ws == s && ADDRESS_KEYS.contains(p, ws, k)) { s = k + 1; break; }

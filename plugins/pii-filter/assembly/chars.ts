@@ -32,7 +32,7 @@ function oddBackslashes(p: usize, b: i32): bool {
   return i > 0 && isAlnum(load<u8>(p + <usize>(i - 1))) && !endsEscape(p, i - 1);
 }
 
-const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32;
+const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32, C_QUERY: u8 = 64;
 
 function buildClasses(): StaticArray<u8> {
   const t = new StaticArray<u8>(256);
@@ -48,6 +48,7 @@ function buildClasses(): StaticArray<u8> {
     if (c == 0x5f || c == 0x2d || c == 0x2e) v |= C_KEY;
     if (c == 0x2d || c == 0x5f) v |= C_B64URL;
     if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) v |= C_SPACE;
+    if (c == 0x3d || c == 0x3f || c == 0x26 || c == 0x23 || c == 0x7c) v |= C_QUERY;
     t[c] = v;
   }
   return t;
@@ -64,6 +65,8 @@ const CLASSES = buildClasses();
 @inline export function isKeyChar(c: u32): bool { return cls(c, C_KEY); }
 @inline export function isBase64Url(c: u32): bool { return cls(c, C_B64URL); }
 @inline export function isSpace(c: u32): bool { return cls(c, C_SPACE); }
+/** `=` `?` `&` `#` `|`: what ends a name in front of a value in URLs and settings. */
+@inline export function isQuerySeparator(c: u32): bool { return cls(c, C_QUERY); }
 
 /**
  * How many characters at the end of a match stay visible (the `partial` action); the scanner

@@ -95,6 +95,19 @@ function shortTriggers(p: usize, s: i32, e: i32, triggers: u32): u32 {
   return triggers;
 }
 
+/** What a byte between JSON tokens is: the walk dispatches on one table load. */
+const J_OTHER: u8 = 0, J_QUOTE: u8 = 1, J_SKIP: u8 = 2, J_COMMA: u8 = 3, J_OPEN: u8 = 4, J_CLOSE: u8 = 5;
+function buildJsonClasses(): StaticArray<u8> {
+  const t = new StaticArray<u8>(256);
+  t[0x22] = J_QUOTE;
+  t[0x3a] = J_SKIP; t[0x20] = J_SKIP; t[0x0a] = J_SKIP; t[0x0d] = J_SKIP; t[0x09] = J_SKIP;
+  t[0x2c] = J_COMMA;
+  t[0x7b] = J_OPEN; t[0x5b] = J_OPEN;
+  t[0x7d] = J_CLOSE; t[0x5d] = J_CLOSE;
+  return t;
+}
+const JSON_CLASSES = buildJsonClasses();
+
 /** Containers a JSON walk follows; deeper documents are scanned as text from there. */
 const MAX_JSON_DEPTH = 64;
 
@@ -329,16 +342,20 @@ export class Scanner {
     let inObject = false;
     let keyS = -1, keyE = -1;
     const isObject = this.isObject;
+    const classes = changetype<usize>(JSON_CLASSES);
     while (i < n) {
       const c = <u32>load<u8>(p + <usize>i);
-      if (c == 0x22) {
+      const k = <u32>load<u8>(classes + <usize>c);
+      if (k == J_QUOTE) {
         const e = stringEnd(p, n, i + 1);
         if (e >= n) break;
-        let triggers = stringTriggers;
+        // An escape (STRING_STOP, the highest bit) is no trigger; a mask in such a string needs mending.
+        const escapes = stringTriggers >= STRING_STOP;
+        let triggers = stringTriggers & (STRING_STOP - 1);
         if (triggers != 0 && e - i - 1 < 9) triggers = shortTriggers(p, i + 1, e, triggers);
         if (expectKey) {
           // A key is text too: an address or a number used as a name is masked (it stays a string).
-          if (triggers != 0) total += this.scanString(p, i + 1, e);
+          if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
           keyS = i + 1; keyE = e;
           expectKey = false;
         } else {
@@ -349,16 +366,16 @@ export class Scanner {
               mask(p, vs, e);
               this.matched(SECRET_KV);
               total++;
-            } else if (triggers != 0) total += this.scanString(p, i + 1, e);
-          } else if (triggers != 0) total += this.scanString(p, i + 1, e);
+            } else if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
+          } else if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
           keyS = -1;
         }
         i = e + 1;
         continue;
       }
-      if (c == 0x3a || isJsonSpace(c)) { i++; continue; }
-      if (c == 0x2c) { expectKey = inObject; keyS = -1; i++; continue; }
-      if (c == 0x7b || c == 0x5b) {
+      if (k == J_SKIP) { i++; continue; }
+      if (k == J_COMMA) { expectKey = inObject; keyS = -1; i++; continue; }
+      if (k == J_OPEN) {
         if (depth >= MAX_JSON_DEPTH) break;
         inObject = c == 0x7b;
         unchecked(isObject[depth] = inObject);
@@ -368,7 +385,7 @@ export class Scanner {
         i++;
         continue;
       }
-      if (c == 0x7d || c == 0x5d) {
+      if (k == J_CLOSE) {
         if (depth == 0) break;
         depth--;
         keyS = -1;
@@ -394,11 +411,14 @@ export class Scanner {
     return total;
   }
 
-  /** The text detectors over a JSON string's contents [s, e); then escapes a mask broke are mended. */
-  private scanString(p: usize, s: i32, e: i32): i32 {
+  /**
+   * The text detectors over a JSON string's contents [s, e); then escapes a mask broke are
+   * mended (`escapes`: the string holds any; a mask never writes a backslash or a quote).
+   */
+  private scanString(p: usize, s: i32, e: i32, escapes: bool): i32 {
     if (this.hashedByFieldRule(s)) return 0;
     const k = this.scanRange(p, s, e);
-    if (k > 0) repairEscapes(p, s, e);
+    if (k > 0 && escapes) repairEscapes(p, s, e);
     return k;
   }
 
@@ -476,7 +496,7 @@ function sortSpans(): void {
   spans.length = kept * 3;
 }
 
-/** The trigger kinds (bits 1 << kind) in the last string stringEnd passed over; escaped bytes do not count. */
+/** The trigger kinds (bits 1 << kind) in the last string stringEnd passed over, and STRING_STOP when it holds an escape; escaped bytes do not count. */
 let stringTriggers: u32 = 0;
 
 /**
@@ -496,6 +516,7 @@ function stringEnd(p: usize, n: i32, i: i32): i32 {
     if (b & STRING_STOP) {
       if (c == 0x22) break;
       e += 2; // an escape: the next byte is never the end
+      triggers |= b; // STRING_STOP among the triggers: the string holds an escape
       continue;
     }
     triggers |= b;
