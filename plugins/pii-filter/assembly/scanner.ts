@@ -343,11 +343,13 @@ export class Scanner {
     let keyS = -1, keyE = -1;
     const isObject = this.isObject;
     const classes = changetype<usize>(JSON_CLASSES);
+    let lastQuote = n - 1;
+    while (lastQuote > i && load<u8>(p + <usize>lastQuote) != 0x22) lastQuote--;
     while (i < n) {
       const c = <u32>load<u8>(p + <usize>i);
       const k = <u32>load<u8>(classes + <usize>c);
       if (k == J_QUOTE) {
-        const e = stringEnd(p, n, i + 1);
+        const e = stringEnd(p, n, i + 1, lastQuote);
         if (e >= n) break;
         // An escape (STRING_STOP, the highest bit) is no trigger; a mask in such a string needs mending.
         const escapes = stringTriggers >= STRING_STOP;
@@ -502,14 +504,16 @@ let stringTriggers: u32 = 0;
 /**
  * The closing quote of the JSON string whose contents start at i (n when there is none), one
  * table lookup per byte, noting in stringTriggers which triggers the string holds (most strings
- * have none: no second pass). Eight bytes a step (swar.ts) measured slower: the strings of a
- * JSON document are short.
+ * have none: no second pass). `last` is the field's last quote: no string ends after it, and the
+ * quote there stops the byte loop, which so needs no bounds check. Eight bytes a step (swar.ts)
+ * measured slower: the strings of a JSON document are short.
  */
-function stringEnd(p: usize, n: i32, i: i32): i32 {
+function stringEnd(p: usize, n: i32, i: i32, last: i32): i32 {
+  if (i > last) { stringTriggers = 0; return n; }
   const table = changetype<usize>(BITS);
   let e = i;
   let triggers: u32 = 0;
-  while (e < n) {
+  while (true) {
     const c = <usize>load<u8>(p + <usize>e);
     const b = <u32>load<u16>(table + (c << 1));
     if (b == 0) { e++; continue; }
@@ -517,13 +521,14 @@ function stringEnd(p: usize, n: i32, i: i32): i32 {
       if (c == 0x22) break;
       e += 2; // an escape: the next byte is never the end
       triggers |= b; // STRING_STOP among the triggers: the string holds an escape
+      if (e > last) { e = n; break; }
       continue;
     }
     triggers |= b;
     e++;
   }
   stringTriggers = triggers;
-  return e < n ? e : n;
+  return e;
 }
 
 /**
