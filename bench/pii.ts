@@ -94,7 +94,7 @@ export function jsonRecord(i: number): Buffer {
  * Pushes Produce requests of 1 KiB records through the plugin in the emulator; MB/s counts the
  * records' own (uncompressed) bytes, so rows for different codecs compare.
  */
-export async function run(kind: string, make: (i: number) => Buffer, totalMiB: number, configuration = "{}", codec: Codec = "none", module = rootPath("build", `${kind}.wasm`)): Promise<{ mbs: number; matches: number }> {
+export async function run(kind: string, make: (i: number) => Buffer, totalMiB: number, configuration = "{}", codec: Codec = "none", module = rootPath("build", `${kind}.wasm`)): Promise<{ mbs: number; cpuMbs: number; matches: number }> {
   const host = await PluginHost.load(module, { configuration });
   const conn = host.connect({ keepForwarded: false });
   const perBatch = 100;
@@ -112,6 +112,7 @@ export async function run(kind: string, make: (i: number) => Buffer, totalMiB: n
   const copies = frames.map((f) => Buffer.from(f));
   let bytes = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < frames.length; i++) {
       copies[i].set(frames[i]);
@@ -121,11 +122,13 @@ export async function run(kind: string, make: (i: number) => Buffer, totalMiB: n
     }
   }
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   if (host.trapped) throw host.trapped;
   const m = host.metricsByName();
   if ((m["pii.unsupported_batches"] ?? 0) > 0) throw new Error(`${kind} refused ${codec} batches`);
   const matches = Object.entries(m).filter(([k]) => k.startsWith("pii.matches")).reduce((n, [, v]) => n + v, 0);
-  return { mbs: bytes / 1048576 / secs, matches };
+  return { mbs: bytes / 1048576 / secs, cpuMbs: bytes / 1048576 / cpuSecs, matches };
 }
 
 export function hasZstd(): boolean {
@@ -134,29 +137,46 @@ export function hasZstd(): boolean {
 
 /**
  * `--baseline DIR`: pii-filter.wasm from DIR (built from another commit) against this build on
- * uncompressed text and JSON, alternating rounds in this one run, with the ratios.
+ * uncompressed text and JSON, alternating in the same rounds of this one run. Figures are MB per
+ * CPU-second of this process (process.cpuUsage), which other work on a shared machine disturbs
+ * less than wall time; each ratio is taken within a round, and the table gives the median and
+ * the range over the rounds.
  */
-async function baselineRows(dir: string, mib: number): Promise<void> {
+async function baselineRows(dir: string, mib: number, rounds: number): Promise<void> {
   const old = path.join(dir, "pii-filter.wasm");
-  const rounds = 3;
-  const sums = { textNew: 0, textOld: 0, jsonNew: 0, jsonOld: 0, observe: 0 };
+  const cols = { textOld: [] as number[], textNew: [] as number[], jsonOld: [] as number[], jsonNew: [] as number[], observe: [] as number[] };
+  const ratios = { text: [] as number[], json: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    sums.observe += (await run("kafka-observe", textRecord, mib)).mbs;
-    sums.textOld += (await run("pii-filter", textRecord, mib, "{}", "none", old)).mbs;
-    sums.textNew += (await run("pii-filter", textRecord, mib)).mbs;
-    sums.jsonOld += (await run("pii-filter", jsonRecord, mib, "{}", "none", old)).mbs;
-    sums.jsonNew += (await run("pii-filter", jsonRecord, mib)).mbs;
+    // Alternate which module goes first, so a drift within a round favours neither.
+    const pair = async (make: (i: number) => Buffer): Promise<[number, number]> => {
+      if (r % 2 == 0) {
+        const o = (await run("pii-filter", make, mib, "{}", "none", old)).cpuMbs;
+        return [o, (await run("pii-filter", make, mib)).cpuMbs];
+      }
+      const n = (await run("pii-filter", make, mib)).cpuMbs;
+      return [(await run("pii-filter", make, mib, "{}", "none", old)).cpuMbs, n];
+    };
+    cols.observe.push((await run("kafka-observe", textRecord, mib)).cpuMbs);
+    const [to, tn] = await pair(textRecord);
+    const [jo, jn] = await pair(jsonRecord);
+    cols.textOld.push(to); cols.textNew.push(tn); cols.jsonOld.push(jo); cols.jsonNew.push(jn);
+    ratios.text.push(tn / to); ratios.json.push(jn / jo);
+    console.log(`round ${r + 1}: text ${to.toFixed(0)} → ${tn.toFixed(0)} (${(tn / to).toFixed(3)}), JSON ${jo.toFixed(0)} → ${jn.toFixed(0)} (${(jn / jo).toFixed(3)}) MB/CPU-s`);
   }
-  const f = (x: number): string => (x / rounds).toFixed(0);
-  console.log(`\nthis build against ${old}, uncompressed, mean of ${rounds} alternating rounds; MB/s and ratio to kafka-observe (${f(sums.observe)} MB/s)\n`);
-  console.log("| records | baseline MB/s | this build MB/s | this/baseline | baseline/observe | this/observe |");
+  const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const range = (xs: number[], d: number): string => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
+  const observe = med(cols.observe);
+  console.log(`\nthis build against ${old}, uncompressed, ${rounds} alternating rounds; MB per CPU-second, median (range), and ratio to kafka-observe (${observe.toFixed(0)} MB/CPU-s)\n`);
+  console.log("| records | baseline MB/CPU-s | this build MB/CPU-s | this/baseline | baseline/observe | this/observe |");
   console.log("|---|---|---|---|---|---|");
-  console.log(`| text | ${f(sums.textOld)} | ${f(sums.textNew)} | ${(sums.textNew / sums.textOld).toFixed(2)} | ${(sums.textOld / sums.observe).toFixed(2)} | ${(sums.textNew / sums.observe).toFixed(2)} |`);
-  console.log(`| JSON | ${f(sums.jsonOld)} | ${f(sums.jsonNew)} | ${(sums.jsonNew / sums.jsonOld).toFixed(2)} | ${(sums.jsonOld / sums.observe).toFixed(2)} | ${(sums.jsonNew / sums.observe).toFixed(2)} |`);
+  const row = (name: string, o: number[], n: number[], q: number[]): string =>
+    `| ${name} | ${med(o).toFixed(0)} (${range(o, 0)}) | ${med(n).toFixed(0)} (${range(n, 0)}) | ${med(q).toFixed(3)} (${range(q, 3)}) | ${(med(o) / observe).toFixed(2)} | ${(med(n) / observe).toFixed(2)} |`;
+  console.log(row("text", cols.textOld, cols.textNew, ratios.text));
+  console.log(row("JSON", cols.jsonOld, cols.jsonNew, ratios.json));
 }
 
-export async function benchPii(opts: { mib: number; baseline?: string }): Promise<void> {
-  if (opts.baseline) { await baselineRows(opts.baseline, opts.mib); return; }
+export async function benchPii(opts: { mib: number; baseline?: string; rounds?: number }): Promise<void> {
+  if (opts.baseline) { await baselineRows(opts.baseline, opts.mib, opts.rounds ?? 5); return; }
   const size = fs.statSync(rootPath("build", "pii-filter.wasm")).size;
   // kafka-observe through the same harness: the cost of the emulator, framing and copies alone.
   const base = await run("kafka-observe", textRecord, opts.mib);

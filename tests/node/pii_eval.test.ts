@@ -55,6 +55,35 @@ test("JSON: numbers stay numbers, escapes stay escapes, secret keys need string 
   assert.equal(await maskOne('{"msg": "password=ab\\"cd efg"}'), '{"msg": "password=****cd efg"}');
 });
 
+test("JSON: object keys are scanned like string values, and stay strings", async () => {
+  const masked = await maskOne('{"users": {"jane.doe@example.com": {"visits": 3}, "4111 1111 1111 1111": "card", "+44 20 7946 0958": 1}, "ok": "x"}');
+  assert.equal(masked, '{"users": {"********************": {"visits": 3}, "**** **** **** ****": "card", "+** ** **** ****": 1}, "ok": "x"}');
+  assert.ok(JSON.parse(masked));
+  // A key's own value is still judged by the key: a masked key names no secret.
+  assert.equal(await maskOne('{"a@b.example.org": "password", "password": "hunter2"}'), `{"${"*".repeat("a@b.example.org".length)}": "password", "password": "*******"}`);
+});
+
+test("an escaped line break or tab (\\n, \\t) separates words: what follows it is seen as starting there", async () => {
+  const cases: Array<[string, string]> = [
+    ['{"note": "card:\\n4111111111111111 ok"}', '{"note": "card:\\n**************** ok"}'],
+    ['{"note": "SSN\\n219099999"}', '{"note": "SSN\\n*********"}'],
+    ['{"note": "x\\r\\n+44 20 7946 0958"}', '{"note": "x\\r\\n+** ** **** ****"}'],
+    ['{"note": "tel\\t020 7946 0958"}', '{"note": "tel\\t*** **** ****"}'],
+    ['{"note": "iban\\nDE89370400440532013000"}', '{"note": "iban\\n**********************"}'],
+    ['{"note": "k\\nAKIAIOSFODNN7EXAMPLE"}', '{"note": "k\\n********************"}'],
+    ['{"note": "a\\npwd=hunter2"}', '{"note": "a\\npwd=*******"}'],
+    ['{"note": "run\\n--password hunter2"}', '{"note": "run\\n--password *******"}'],
+    // The address starts after the escape: the line break stays.
+    ['{"note": "x\\njane@example.com"}', '{"note": "x\\n****************"}'],
+    // Outside JSON too (a log line that holds an escaped message).
+    ["log: x\\n4111111111111111", "log: x\\n****************"],
+  ];
+  for (const [text, want] of cases) assert.equal(await maskOne(text), want, text);
+  // An escaped backslash and an `n` are no line break: the digits stay glued to the `n`.
+  assert.equal(await maskOne('{"path": "C:\\\\n4111111111111111"}'), '{"path": "C:\\\\n4111111111111111"}');
+  assert.equal(await maskOne('{"id": "abcn4111111111111111"}'), '{"id": "abcn4111111111111111"}');
+});
+
 test("configuration: extra and ignored key names, phone locales, confidence", async () => {
   assert.equal(await maskOne("pin=1234 password_length=12"), "pin=1234 password_length=12");
   assert.equal(await maskOne("pin=1234 password_length=12", { extra_secret_keys: ["pin"], ignore_keys: [] }), "pin=**** password_length=**");

@@ -3,8 +3,9 @@
 // scanning resumes, or -1 when nothing matched. Scanner (scanner.ts) calls them in one pass.
 // Secrets named by a key are in secrets.ts, phone numbers in phone.ts.
 import { setKeepTail, maskLines } from "./chars";
+import { gluedBefore, endsEscape, isQuerySeparator } from "./chars";
 import { isDigit, isUpper, isLower, isAlnum, isAlpha, isLocalPart, isDomain, isKeyChar, isBase64Url, isSpace, lower, mask, maskDigits, maskAlnum } from "./chars";
-import { WordSet, SSN_CONTEXT } from "./words";
+import { WordSet, ExactWords, SSN_CONTEXT } from "./words";
 import { contextBefore } from "./context";
 
 /** How far back a local part (or a quoted one) is looked for. */
@@ -20,29 +21,7 @@ const ADDRESS_KEYS = new WordSet(["email", "mail", "e", "to", "from", "cc", "bcc
  * Top-level "domains" that are file or unit names (`logo@2x.png`, `user@1005.service`),
  * not registered top-level domains.
  */
-const NOT_TLDS = ["service", "socket", "timer", "mount", "target", "slice", "scope", "swap", "device", "automount", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "txt", "log", "json", "yaml", "yml", "js", "mjs", "css", "html", "htm", "xml", "exe", "dll", "tar", "gz", "tgz", "jar", "lock", "conf", "cfg", "ini", "bak", "tmp", "wasm"];
-
-/** Bit c-'a' set when a NOT_TLDS word starts with letter c: most real domains are settled by one test. */
-const NOT_TLD_FIRST: u32 = notTldFirst();
-function notTldFirst(): u32 {
-  let m: u32 = 0;
-  for (let w = 0; w < NOT_TLDS.length; w++) m |= 1 << (NOT_TLDS[w].charCodeAt(0) - 0x61);
-  return m;
-}
-
-function isNotTld(p: usize, s: i32, e: i32): bool {
-  if (e - s > 9) return false;
-  const f = lower(load<u8>(p + s)) - 0x61;
-  if (f >= 26 || (NOT_TLD_FIRST & (1 << f)) == 0) return false;
-  for (let w = 0; w < NOT_TLDS.length; w++) {
-    const t = NOT_TLDS[w];
-    if (t.length != e - s) continue;
-    let k = 0;
-    while (k < t.length && lower(load<u8>(p + s + k)) == <u32>t.charCodeAt(k)) k++;
-    if (k == t.length) return true;
-  }
-  return false;
-}
+const NOT_TLDS = new ExactWords(["service", "socket", "timer", "mount", "target", "slice", "scope", "swap", "device", "automount", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "pdf", "txt", "log", "json", "yaml", "yml", "js", "mjs", "css", "html", "htm", "xml", "exe", "dll", "tar", "gz", "tgz", "jar", "lock", "conf", "cfg", "ini", "bak", "tmp", "wasm"]);
 
 /**
  * An e-mail address around the '@' at i (or the "%40" at i, URL-encoded, when `at` is 3):
@@ -59,11 +38,12 @@ export function emailAt(p: usize, n: i32, i: i32, at: i32, broad: bool): i32 {
     if (q < 0 || load<u8>(p + q) != 0x22 || q == i - 2) return -1;
     s = q > 0 && load<u8>(p + q - 1) == 0x5c ? q - 1 : q;
   } else {
-    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1))) s--;
-    // A name and '=' (or '?', '&', '/', '#', '|') in front belong to a URL or a setting, not the address.
-    for (let k = i - 1; k > s; k--) {
+    let query = false;
+    while (s > 0 && i - s < MAX_LOCAL && isLocalPart(load<u8>(p + s - 1)) && !endsEscape(p, s - 1)) { s--; query = query || isQuerySeparator(load<u8>(p + s)); }
+    // A name and '=' (or '?', '&', '#', '|') in front belong to a URL or a setting, not the address.
+    if (query) for (let k = i - 1; k > s; k--) {
       const c = <u32>load<u8>(p + k);
-      if (c == 0x3d || c == 0x3f || c == 0x26 || c == 0x23 || c == 0x7c) {
+      if (isQuerySeparator(c)) {
         let ws = k;
         while (ws > s && isKeyChar(load<u8>(p + ws - 1))) ws--;
         if (ws == s && ADDRESS_KEYS.contains(p, ws, k)) { s = k + 1; break; }
@@ -85,7 +65,7 @@ export function emailAt(p: usize, n: i32, i: i32, at: i32, broad: bool): i32 {
   if (e - lastDot - 1 < 2) return -1;
   const punycode = e - lastDot > 5 && lower(load<u8>(p + lastDot + 1)) == 0x78 && lower(load<u8>(p + lastDot + 2)) == 0x6e && load<u8>(p + lastDot + 3) == 0x2d && load<u8>(p + lastDot + 4) == 0x2d;
   if (!punycode) for (let k = lastDot + 1; k < e; k++) { const c = <u32>load<u8>(p + k); if (!isAlpha(c) && c < 0x80) return -1; }
-  if (!broad && isNotTld(p, lastDot + 1, e)) return -1;
+  if (!broad && NOT_TLDS.has(p, lastDot + 1, e)) return -1;
   mask(p, s, e);
   return e;
 }
@@ -189,7 +169,7 @@ export function awsKeyIdAt(p: usize, n: i32, i: i32): i32 {
   if (i + 20 > n || load<u8>(p + i + 2) != 0x49 || load<u8>(p + i + 3) != 0x41) return -1;
   const second = load<u8>(p + i + 1);
   if (second != 0x4b && second != 0x53) return -1;
-  if (i > 0 && isAlnum(load<u8>(p + i - 1))) return -1;
+  if (gluedBefore(p, i)) return -1;
   for (let k = 4; k < 20; k++) { const c = <u32>load<u8>(p + i + k); if (!isUpper(c) && !isDigit(c)) return -1; }
   if (i + 20 < n && isAlnum(load<u8>(p + i + 20))) return -1;
   mask(p, i, i + 20);
@@ -199,7 +179,7 @@ export function awsKeyIdAt(p: usize, n: i32, i: i32): i32 {
 /** A JSON Web Token eyJ….….… starting at i. */
 export function jwtAt(p: usize, n: i32, i: i32): i32 {
   if (i + 3 > n || load<u8>(p + i + 1) != 0x79 || load<u8>(p + i + 2) != 0x4a) return -1;
-  if (i > 0 && isBase64Url(load<u8>(p + i - 1))) return -1;
+  if (i > 0 && isBase64Url(load<u8>(p + i - 1)) && !endsEscape(p, i - 1)) return -1;
   let e = i;
   let parts = 1;
   let partLen = 0;
@@ -246,7 +226,7 @@ export function pemAt(p: usize, n: i32, i: i32): i32 {
 }
 
 /** True when the byte before `i` does not continue a word or number. */
-@inline function startsWord(p: usize, i: i32): bool { return i == 0 || !isAlnum(load<u8>(p + i - 1)); }
+@inline function startsWord(p: usize, i: i32): bool { return !gluedBefore(p, i); }
 /** True when the byte at `e` does not continue a word or number. */
 @inline function endsWord(p: usize, n: i32, e: i32): bool { return e >= n || !isAlnum(load<u8>(p + e)); }
 

@@ -7,7 +7,32 @@
 @inline export function isAlpha(c: u32): bool { return isUpper(c) || isLower(c); }
 @inline export function lower(c: u32): u32 { return isUpper(c) ? c + 32 : c; }
 
-const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32;
+/** Letters that end a two-character escape standing for white space: `\n`, `\t`, `\r`, `\b`, `\f`. */
+@inline function isSpaceEscapeLetter(c: u32): bool { return c == 0x6e || c == 0x74 || c == 0x72 || c == 0x62 || c == 0x66; }
+
+/**
+ * True when the byte at k ends an escape written out as text, `\n` `\t` `\r` `\b` `\f` (in a
+ * JSON string, or a log line that holds one): a line break or a tab, so it separates words
+ * like one. The backslash before it must not be escaped itself (`\\n` is a backslash and an
+ * `n`). Looks back no further than the bytes the detectors see.
+ */
+@inline export function endsEscape(p: usize, k: i32): bool {
+  return k >= 1 && load<u8>(p + <usize>(k - 1)) == 0x5c && isSpaceEscapeLetter(load<u8>(p + <usize>k)) && oddBackslashes(p, k - 1);
+}
+
+/** The backslash at b ends a run of an odd number of them (so the last one escapes what follows). */
+function oddBackslashes(p: usize, b: i32): bool {
+  let j = b - 1;
+  while (j >= 0 && load<u8>(p + <usize>j) == 0x5c) j--;
+  return ((b - j) & 1) == 1;
+}
+
+/** True when the byte before i continues a word or number: a letter or digit that does not end an escape such as `\n`. */
+@inline export function gluedBefore(p: usize, i: i32): bool {
+  return i > 0 && isAlnum(load<u8>(p + <usize>(i - 1))) && !endsEscape(p, i - 1);
+}
+
+const C_ALNUM: u8 = 1, C_LOCAL: u8 = 2, C_DOMAIN: u8 = 4, C_KEY: u8 = 8, C_B64URL: u8 = 16, C_SPACE: u8 = 32, C_QUERY: u8 = 64;
 
 function buildClasses(): StaticArray<u8> {
   const t = new StaticArray<u8>(256);
@@ -23,6 +48,7 @@ function buildClasses(): StaticArray<u8> {
     if (c == 0x5f || c == 0x2d || c == 0x2e) v |= C_KEY;
     if (c == 0x2d || c == 0x5f) v |= C_B64URL;
     if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) v |= C_SPACE;
+    if (c == 0x3d || c == 0x3f || c == 0x26 || c == 0x23 || c == 0x7c) v |= C_QUERY;
     t[c] = v;
   }
   return t;
@@ -39,6 +65,8 @@ const CLASSES = buildClasses();
 @inline export function isKeyChar(c: u32): bool { return cls(c, C_KEY); }
 @inline export function isBase64Url(c: u32): bool { return cls(c, C_B64URL); }
 @inline export function isSpace(c: u32): bool { return cls(c, C_SPACE); }
+/** `=` `?` `&` `#` `|`: what ends a name in front of a value in URLs and settings. */
+@inline export function isQuerySeparator(c: u32): bool { return cls(c, C_QUERY); }
 
 /**
  * How many characters at the end of a match stay visible (the `partial` action); the scanner

@@ -11,7 +11,7 @@
 // confidence (the default) it counts only after a phone word (`phone`, `tel`, `mobile`,
 // `Handy`, …) shortly before it, or under such a JSON key. `phone_locales` turns shapes on
 // and off by country. Dates, times, versions and addresses have none of these shapes.
-import { isAlnum, isDigit, maskDigits } from "./chars";
+import { isAlnum, isDigit, maskDigits, gluedBefore } from "./chars";
 import { WordSet, PHONE_CONTEXT } from "./words";
 import { contextBefore } from "./context";
 
@@ -34,7 +34,7 @@ export function shapesOf(locale: string): u32 {
 const phoneWords = new WordSet(PHONE_CONTEXT);
 
 /** True when the byte before `i` does not continue a word or number. */
-@inline function startsWord(p: usize, i: i32): bool { return i == 0 || !isAlnum(load<u8>(p + i - 1)); }
+@inline function startsWord(p: usize, i: i32): bool { return !gluedBefore(p, i); }
 /** True when the byte at `e` does not continue a word or number. */
 @inline function endsWord(p: usize, n: i32, e: i32): bool { return e >= n || !isAlnum(load<u8>(p + e)); }
 
@@ -45,7 +45,7 @@ const phoneWords = new WordSet(PHONE_CONTEXT);
  */
 export function phoneE164At(p: usize, n: i32, i: i32): i32 {
   if (i + 1 >= n || load<u8>(p + i + 1) == 0x30 || !isDigit(load<u8>(p + i + 1))) return -1;
-  if (i > 0 && (isAlnum(load<u8>(p + i - 1)) || load<u8>(p + i - 1) == 0x2b)) return -1;
+  if (gluedBefore(p, i) || (i > 0 && load<u8>(p + i - 1) == 0x2b)) return -1;
   let e = i + 1;
   let digits = 0;
   let lastDigitEnd = e;

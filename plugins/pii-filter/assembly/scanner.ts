@@ -8,14 +8,16 @@
 // colons or commas, an escape sequence is masked whole or not at all, a number is masked
 // with zeros (so it stays a number), and a secret key's value counts only when it is a
 // string (`"max_tokens": 4096`, `"password": null` are not secrets).
-import { isAlnum, isDigit, isUpper, setKeepTail, setRecordOnly, setSpanBase, setInNumber, spans, mask } from "./chars";
+import { gluedBefore, isDigit, isUpper, setKeepTail, setRecordOnly, setSpanBase, setInNumber, spans, mask } from "./chars";
 import { Regex } from "../../../assembly/index";
 import { JsonFields } from "./json_fields";
 import { emailAt, cardAt, ssnAt, awsKeyIdAt, jwtAt, pemAt, ibanAt } from "./anchored";
-import { keyValueAt, cliFlagAt, setCommandAt, urlUserinfoAt, secretKey, afterScheme, plausibleValue } from "./secrets";
+import { keyValueAt, cliFlagAt, setCommandAt, urlUserinfoAt, afterScheme, plausibleValue } from "./secrets";
+import { KeyMemo } from "./key_memo";
 import { phoneE164At, phoneNationalAt, ALL_SHAPES } from "./phone";
 import { WordSet, DEFAULT_IGNORE_KEYS } from "./words";
 import { setContextFloor } from "./context";
+import { maybeTriggers, firstByte } from "./swar";
 
 export const DETECTOR_NAMES = ["email", "card", "ssn", "aws_key_id", "jwt", "pem", "secret_kv", "phone", "iban", "json_field"];
 export const EMAIL = 0, CARD = 1, SSN = 2, AWS_KEY_ID = 3, JWT = 4, PEM = 5, SECRET_KV = 6, PHONE = 7, IBAN = 8, JSON_FIELD = 9;
@@ -73,11 +75,38 @@ function buildBits(): StaticArray<u16> {
 }
 const BITS = buildBits();
 /**
- * Triggers that can begin a match shorter than nine bytes (`a@b.co`, `pwd=x`, `+44…`): a shorter
- * string without any of them holds nothing a detector could match (cards, SSNs, phone numbers,
- * IBANs, keys and tokens are all longer).
+ * Triggers that can begin a match shorter than nine bytes (`a@b.co`, `pwd=x`, `--pwd x`, `a%40b.co`):
+ * a shorter string without any of them holds nothing a detector could match (cards, SSNs, phone
+ * numbers, IBANs, keys and tokens are all longer).
  */
-const SHORT_MATCH_BITS: u32 = (1 << T_AT) | (1 << T_ASSIGN) | (1 << T_PERCENT) | (1 << T_PLUS) | (1 << T_DASH);
+const SHORT_MATCH_BITS: u32 = (1 << T_AT) | (1 << T_ASSIGN) | (1 << T_PERCENT) | (1 << T_DASH);
+
+/**
+ * The triggers of a string [s, e) shorter than nine bytes that can begin a match there. A dash
+ * counts only as the first of two (`--pwd x`): `SKU-1`, `2024-05` and `en-US` hold none.
+ */
+function shortTriggers(p: usize, s: i32, e: i32, triggers: u32): u32 {
+  triggers &= SHORT_MATCH_BITS;
+  if (triggers & (1 << T_DASH)) {
+    let k = s;
+    while (k + 1 < e && load<u16>(p + <usize>k) != 0x2d2d) k++;
+    if (k + 1 >= e) triggers &= ~(<u32>1 << T_DASH);
+  }
+  return triggers;
+}
+
+/** What a byte between JSON tokens is: the walk dispatches on one table load. */
+const J_OTHER: u8 = 0, J_QUOTE: u8 = 1, J_SKIP: u8 = 2, J_COMMA: u8 = 3, J_OPEN: u8 = 4, J_CLOSE: u8 = 5;
+function buildJsonClasses(): StaticArray<u8> {
+  const t = new StaticArray<u8>(256);
+  t[0x22] = J_QUOTE;
+  t[0x3a] = J_SKIP; t[0x20] = J_SKIP; t[0x0a] = J_SKIP; t[0x0d] = J_SKIP; t[0x09] = J_SKIP;
+  t[0x2c] = J_COMMA;
+  t[0x7b] = J_OPEN; t[0x5b] = J_OPEN;
+  t[0x7d] = J_CLOSE; t[0x5d] = J_CLOSE;
+  return t;
+}
+const JSON_CLASSES = buildJsonClasses();
 
 /** Containers a JSON walk follows; deeper documents are scanned as text from there. */
 const MAX_JSON_DEPTH = 64;
@@ -93,6 +122,8 @@ export class Scanner {
   dropRecord: bool = false;
   private readonly secretWords: WordSet;
   private readonly ignoreWords: WordSet;
+  /** Whether a JSON key names a secret, remembered per key. */
+  private readonly keyMemo: KeyMemo;
   private readonly phoneShapes: u32;
   private readonly broad: StaticArray<bool>;
   /** Spans recorded by the JSON field rules in this scan, and the first one not yet behind the walk. */
@@ -111,8 +142,10 @@ export class Scanner {
    */
   constructor(readonly enabled: StaticArray<bool>, words: Array<string>, readonly rules: Array<Regex> = [], readonly jsonFields: JsonFields | null = null, tuning: Tuning | null = null) {
     const t = tuning != null ? tuning : new Tuning();
-    this.secretWords = new WordSet(words);
-    this.ignoreWords = new WordSet(t.ignoreKeys);
+    const secretWords = new WordSet(words), ignoreWords = new WordSet(t.ignoreKeys);
+    this.secretWords = secretWords;
+    this.ignoreWords = ignoreWords;
+    this.keyMemo = new KeyMemo(secretWords, ignoreWords);
     this.phoneShapes = t.phoneShapes;
     this.broad = t.broad;
     this.found = new StaticArray<i32>(enabled.length);
@@ -181,11 +214,13 @@ export class Scanner {
     let total = 0;
     let i = 0;
     while (i < n) {
-      // Four bytes at a time while none of them is a trigger: most text has few.
-      while (i + 4 <= n) {
-        const w = load<u32>(p + <usize>i);
-        if ((load<u8>(table + <usize>(w & 0xff)) | load<u8>(table + <usize>((w >> 8) & 0xff)) | load<u8>(table + <usize>((w >> 16) & 0xff)) | load<u8>(table + <usize>(w >> 24))) != 0) break;
-        i += 4;
+      // Eight bytes at a time while none of them can be a trigger: most text has few. The
+      // bytes that might be (capitals, punctuation) are looked up one by one.
+      while (i + 8 <= n) {
+        let cand = maybeTriggers(load<u64>(p + <usize>i));
+        while (cand != 0 && load<u8>(table + <usize>load<u8>(p + <usize>(i + firstByte(cand)))) == 0) cand &= cand - 1;
+        if (cand != 0) { i += firstByte(cand); break; }
+        i += 8;
       }
       if (i >= n) break;
       const kind = load<u8>(table + <usize>load<u8>(p + <usize>i));
@@ -206,7 +241,7 @@ export class Scanner {
         }
       } else if (kind == T_DIGIT) {
         // Only a digit that starts a number (not glued to a letter or digit before it).
-        if (i == 0 || !isAlnum(load<u8>(p + <usize>(i - 1)))) {
+        if (!gluedBefore(p, i)) {
           // The run of digits first: a short run not followed by a separator cannot begin an
           // SSN, card or phone number (each needs 9+ digits or a separator there), which
           // settles most numbers (counts, ids, JSON values) without a call.
@@ -303,49 +338,62 @@ export class Scanner {
     let total = 0;
     let depth = 0;
     let expectKey = false;
+    // Whether the innermost open container is an object (so a comma is followed by a key).
+    let inObject = false;
     let keyS = -1, keyE = -1;
     const isObject = this.isObject;
+    const classes = changetype<usize>(JSON_CLASSES);
+    let lastQuote = n - 1;
+    while (lastQuote > i && load<u8>(p + <usize>lastQuote) != 0x22) lastQuote--;
     while (i < n) {
       const c = <u32>load<u8>(p + <usize>i);
-      if (isJsonSpace(c) || c == 0x3a) { i++; continue; }
-      if (c == 0x2c) { expectKey = depth > 0 && unchecked(isObject[depth - 1]); keyS = -1; i++; continue; }
-      if (c == 0x7b || c == 0x5b) {
-        if (depth >= MAX_JSON_DEPTH) break;
-        unchecked(isObject[depth] = c == 0x7b);
-        depth++;
-        expectKey = c == 0x7b;
-        keyS = -1;
-        i++;
-        continue;
-      }
-      if (c == 0x7d || c == 0x5d) {
-        if (depth == 0) break;
-        depth--;
-        keyS = -1;
-        i++;
-        if (depth == 0) break;
-        continue;
-      }
-      if (c == 0x22) {
-        const e = stringEnd(p, n, i + 1, !expectKey);
-        const triggers = e - i - 1 < 9 ? stringTriggers & SHORT_MATCH_BITS : stringTriggers;
+      const k = <u32>load<u8>(classes + <usize>c);
+      if (k == J_QUOTE) {
+        const e = stringEnd(p, n, i + 1, lastQuote);
         if (e >= n) break;
+        // An escape (STRING_STOP, the highest bit) is no trigger; a mask in such a string needs mending.
+        const escapes = stringTriggers >= STRING_STOP;
+        let triggers = stringTriggers & (STRING_STOP - 1);
+        if (triggers != 0 && e - i - 1 < 9) triggers = shortTriggers(p, i + 1, e, triggers);
         if (expectKey) {
+          // A key is text too: an address or a number used as a name is masked (it stays a string).
+          if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
           keyS = i + 1; keyE = e;
           expectKey = false;
         } else {
-          if (keyS >= 0 && unchecked(this.enabled[SECRET_KV]) && secretKey(p, keyS, keyE, this.secretWords, this.ignoreWords) && !this.hashedByFieldRule(i + 1)) {
+          if (keyS >= 0 && unchecked(this.enabled[SECRET_KV]) && this.keyMemo.isSecret(p, n, keyS, keyE) && !this.hashedByFieldRule(i + 1)) {
             const vs = afterScheme(p, e, i + 1);
             if (plausibleValue(p, vs, e)) {
               this.prepare(SECRET_KV);
               mask(p, vs, e);
               this.matched(SECRET_KV);
               total++;
-            } else if (triggers != 0) total += this.scanString(p, i + 1, e);
-          } else if (triggers != 0) total += this.scanString(p, i + 1, e);
+            } else if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
+          } else if (triggers != 0) total += this.scanString(p, i + 1, e, escapes);
           keyS = -1;
         }
         i = e + 1;
+        continue;
+      }
+      if (k == J_SKIP) { i++; continue; }
+      if (k == J_COMMA) { expectKey = inObject; keyS = -1; i++; continue; }
+      if (k == J_OPEN) {
+        if (depth >= MAX_JSON_DEPTH) break;
+        inObject = c == 0x7b;
+        unchecked(isObject[depth] = inObject);
+        depth++;
+        expectKey = inObject;
+        keyS = -1;
+        i++;
+        continue;
+      }
+      if (k == J_CLOSE) {
+        if (depth == 0) break;
+        depth--;
+        keyS = -1;
+        i++;
+        if (depth == 0) break;
+        inObject = unchecked(isObject[depth - 1]);
         continue;
       }
       // A number or a literal, up to the next delimiter.
@@ -355,7 +403,8 @@ export class Scanner {
         if (d == 0x2c || d == 0x7d || d == 0x5d || isJsonSpace(d)) break;
         e++;
       }
-      if (c == 0x2d || isDigit(c)) total += this.scanNumber(p, i, e, keyS, keyE);
+      // Numbers of fewer than nine characters (counts, ids, amounts) hold nothing to mask.
+      if (c == 0x2d || isDigit(c)) { if (e - i >= 9) total += this.scanNumber(p, i, e, keyS, keyE); }
       else if (c != 0x74 && c != 0x66 && c != 0x6e) break; // not JSON: the rest is text
       keyS = -1;
       i = e;
@@ -364,11 +413,14 @@ export class Scanner {
     return total;
   }
 
-  /** The text detectors over a JSON string's contents [s, e); then escapes a mask broke are mended. */
-  private scanString(p: usize, s: i32, e: i32): i32 {
+  /**
+   * The text detectors over a JSON string's contents [s, e); then escapes a mask broke are
+   * mended (`escapes`: the string holds any; a mask never writes a backslash or a quote).
+   */
+  private scanString(p: usize, s: i32, e: i32, escapes: bool): i32 {
     if (this.hashedByFieldRule(s)) return 0;
     const k = this.scanRange(p, s, e);
-    if (k > 0) repairEscapes(p, s, e);
+    if (k > 0 && escapes) repairEscapes(p, s, e);
     return k;
   }
 
@@ -446,32 +498,37 @@ function sortSpans(): void {
   spans.length = kept * 3;
 }
 
-/** Whether the last string stringEnd passed over holds a trigger byte. */
+/** The trigger kinds (bits 1 << kind) in the last string stringEnd passed over, and STRING_STOP when it holds an escape; escaped bytes do not count. */
 let stringTriggers: u32 = 0;
 
 /**
  * The closing quote of the JSON string whose contents start at i (n when there is none), one
- * table lookup per byte; with `look`, notes in stringTriggers which triggers it holds (most
- * strings have none: no second pass).
+ * table lookup per byte, noting in stringTriggers which triggers the string holds (most strings
+ * have none: no second pass). `last` is the field's last quote: no string ends after it, and the
+ * quote there stops the byte loop, which so needs no bounds check. Eight bytes a step (swar.ts)
+ * measured slower: the strings of a JSON document are short.
  */
-function stringEnd(p: usize, n: i32, i: i32, look: bool): i32 {
+function stringEnd(p: usize, n: i32, i: i32, last: i32): i32 {
+  if (i > last) { stringTriggers = 0; return n; }
   const table = changetype<usize>(BITS);
   let e = i;
   let triggers: u32 = 0;
-  while (e < n) {
+  while (true) {
     const c = <usize>load<u8>(p + <usize>e);
     const b = <u32>load<u16>(table + (c << 1));
     if (b == 0) { e++; continue; }
     if (b & STRING_STOP) {
       if (c == 0x22) break;
       e += 2; // an escape: the next byte is never the end
+      triggers |= b; // STRING_STOP among the triggers: the string holds an escape
+      if (e > last) { e = n; break; }
       continue;
     }
     triggers |= b;
     e++;
   }
-  stringTriggers = look ? triggers : 0;
-  return e < n ? e : n;
+  stringTriggers = triggers;
+  return e;
 }
 
 /**

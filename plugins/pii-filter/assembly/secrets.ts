@@ -6,8 +6,8 @@
 // `token_type`); the value must look like one (not null, true, a masked value or a
 // template reference). Only the value is masked. Every function looks a bounded distance
 // around its trigger byte, so the scan stays linear.
-import { isAlnum, isAlpha, isKeyChar, isSpace, lower, mask } from "./chars";
-import { WordSet } from "./words";
+import { isAlnum, isAlpha, isKeyChar, isSpace, lower, mask, endsEscape } from "./chars";
+import { WordSet, ExactWords } from "./words";
 
 /** How far a name is looked for before its '=' or ':'. */
 const MAX_KEY = 64;
@@ -52,13 +52,7 @@ function syntaxAt(p: usize, n: i32, k: i32): bool {
 }
 
 /** Words that are no secret value: empty settings, flags, and masks already applied. */
-const NOT_VALUES = ["null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "masked", "hidden", "disabled", "enabled", "n/a", "bearer", "basic", "on", "off", "yes", "no"];
-
-function equalsWord(p: usize, s: i32, e: i32, w: string): bool {
-  if (e - s != w.length) return false;
-  for (let k = 0; k < w.length; k++) if (lower(load<u8>(p + s + k)) != <u32>w.charCodeAt(k)) return false;
-  return true;
-}
+const NOT_VALUES = new ExactWords(["null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "masked", "hidden", "disabled", "enabled", "n/a", "bearer", "basic", "on", "off", "yes", "no"]);
 
 /** Could [vs, ve) be a secret? Not when empty, masked already, a placeholder word or a template reference. */
 export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
@@ -70,7 +64,7 @@ export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
     else if (c == 0x78 || c == 0x58) xs++;
   }
   if (stars == ve - vs || (xs == ve - vs && xs >= 3)) return false;
-  if (ve - vs <= 12) for (let w = 0; w < NOT_VALUES.length; w++) if (equalsWord(p, vs, ve, NOT_VALUES[w])) return false;
+  if (NOT_VALUES.has(p, vs, ve)) return false;
   if (ve - vs >= 2) {
     const a = <u32>load<u8>(p + vs), b = <u32>load<u8>(p + vs + 1);
     if ((a == 0x24 && (b == 0x7b || b == 0x28)) || (a == 0x7b && b == 0x7b) || (a == 0x25 && b == 0x28)) return false;
@@ -78,16 +72,14 @@ export function plausibleValue(p: usize, vs: i32, ve: i32): bool {
   return true;
 }
 
-const SCHEMES = ["bearer", "basic", "token", "digest", "bot", "apikey", "negotiate"];
+const SCHEMES = new ExactWords(["bearer", "basic", "token", "digest", "bot", "apikey", "negotiate"]);
 
 /** After an HTTP auth scheme word and its spaces at vs (`Bearer abc`), where the credential starts; vs when there is none. */
 export function afterScheme(p: usize, n: i32, vs: i32): i32 {
   let e = vs;
   while (e < n && e - vs < 10 && isAlpha(load<u8>(p + e))) e++;
   if (e == vs || e >= n || load<u8>(p + e) != 0x20) return vs;
-  let known = false;
-  for (let w = 0; w < SCHEMES.length; w++) if (equalsWord(p, vs, e, SCHEMES[w])) { known = true; break; }
-  if (!known) return vs;
+  if (!SCHEMES.has(p, vs, e)) return vs;
   while (e < n && load<u8>(p + e) == 0x20) e++;
   return e < n && !isSpace(load<u8>(p + e)) ? e : vs;
 }
@@ -122,7 +114,7 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Wor
   while (ke > 0 && i - ke < 8 && isSpace(load<u8>(p + ke - 1))) ke--;
   if (ke > 0 && (load<u8>(p + ke - 1) == 0x22 || load<u8>(p + ke - 1) == 0x27)) ke--;
   let ks = ke;
-  while (ks > 0 && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1))) ks--;
+  while (ks > 0 && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1)) && !endsEscape(p, ks - 1)) ks--;
   if (!secretKey(p, ks, ke, words, ignore)) return -1;
   // "a=b" inside a URL-encoded or longer word (`==` padding, `:=`) is not a name.
   let vs = i + 1;
@@ -133,7 +125,7 @@ export function keyValueAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Wor
 /** `--name value` at the '-' at i (a command-line flag; `--name=value` is keyValueAt's). */
 export function cliFlagAt(p: usize, n: i32, i: i32, words: WordSet, ignore: WordSet): i32 {
   if (i + 3 >= n || load<u8>(p + i + 1) != 0x2d || !isAlnum(load<u8>(p + i + 2))) return -1;
-  if (i > 0 && !isSpace(load<u8>(p + i - 1))) return -1;
+  if (i > 0 && !isSpace(load<u8>(p + i - 1)) && !endsEscape(p, i - 1)) return -1;
   const ks = i + 2;
   let ke = ks;
   while (ke < n && ke - ks < MAX_KEY && isKeyChar(load<u8>(p + ke))) ke++;
@@ -149,7 +141,7 @@ export function cliFlagAt(p: usize, n: i32, i: i32, words: WordSet, ignore: Word
  */
 export function setCommandAt(p: usize, n: i32, i: i32, words: WordSet, ignore: WordSet): i32 {
   let ks = i;
-  while (ks > 0 && i - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1))) ks--;
+  while (ks > 0 && i - ks < MAX_KEY && isKeyChar(load<u8>(p + ks - 1)) && !endsEscape(p, ks - 1)) ks--;
   if (ks < 4 || load<u8>(p + ks - 1) != 0x20 || lower(load<u8>(p + ks - 2)) != 0x74 || lower(load<u8>(p + ks - 3)) != 0x65 || lower(load<u8>(p + ks - 4)) != 0x73) return -1;
   if (ks > 4 && isAlnum(load<u8>(p + ks - 5))) return -1;
   let ke = i;

@@ -4,7 +4,7 @@
 // Matching ignores ASCII case. Words of up to four characters (`pwd`, `pass`, `auth`, `tel`)
 // match only as a whole part of a name, split at anything but a letter or at a lower-to-upper
 // case change (`db_pass`, `userPass`, not `passenger` or `bypass`); longer words match anywhere.
-import { isAlpha, isLower, isUpper, lower } from "./chars";
+import { isAlpha, isLower, isUpper, lower, endsEscape } from "./chars";
 
 /** Words of at most this many characters must be a whole part of the name. */
 const SHORT_WORD = 4;
@@ -70,12 +70,72 @@ export class WordSet {
   }
 }
 
+/**
+ * Whole words, compared ignoring ASCII case: a value that is one of them (`null`, `redacted`),
+ * a top-level domain that is a file extension. The first byte and the length pick the
+ * candidates, so most lookups cost two loads and no comparison.
+ */
+export class ExactWords {
+  /** Bit w set in byFirst[c] when word w starts with byte c (either case). */
+  private readonly byFirst: StaticArray<u64> = new StaticArray<u64>(256);
+  /** Bit w set in byLength[l] when word w is l bytes long. */
+  private readonly byLength: StaticArray<u64>;
+  private readonly bytes: ArrayBuffer;
+  private readonly offsets: StaticArray<i32>;
+  private readonly maxLength: i32;
+
+  /** Up to MAX_WORDS lower-case words (a longer list is a programming error: the rest are ignored). */
+  constructor(words: Array<string>) {
+    const n = words.length < MAX_WORDS ? words.length : MAX_WORDS;
+    this.offsets = new StaticArray<i32>(n);
+    let total = 0;
+    let longest = 0;
+    for (let w = 0; w < n; w++) {
+      const len = String.UTF8.byteLength(words[w]);
+      total += len;
+      if (len > longest) longest = len;
+    }
+    this.maxLength = longest;
+    this.byLength = new StaticArray<u64>(longest + 1);
+    this.bytes = new ArrayBuffer(total);
+    let at = 0;
+    for (let w = 0; w < n; w++) {
+      const b = String.UTF8.encode(words[w].toLowerCase());
+      if (b.byteLength == 0) continue;
+      memory.copy(changetype<usize>(this.bytes) + <usize>at, changetype<usize>(b), <usize>b.byteLength);
+      this.offsets[w] = at;
+      at += b.byteLength;
+      const bit = (<u64>1) << w;
+      this.byLength[b.byteLength] |= bit;
+      const c = <i32>load<u8>(changetype<usize>(b));
+      this.byFirst[c] |= bit;
+      if (c >= 0x61 && c <= 0x7a) this.byFirst[c - 32] |= bit;
+    }
+  }
+
+  /** True when [s, e) is one of the words, ignoring ASCII case. */
+  has(p: usize, s: i32, e: i32): bool {
+    const len = e - s;
+    if (len <= 0 || len > this.maxLength) return false;
+    let m = unchecked(this.byFirst[load<u8>(p + <usize>s)]) & unchecked(this.byLength[len]);
+    const base = changetype<usize>(this.bytes);
+    while (m != 0) {
+      const word = base + <usize>unchecked(this.offsets[<i32>ctz(m)]);
+      m &= m - 1;
+      let j = 1;
+      while (j < len && lower(load<u8>(p + <usize>(s + j))) == <u32>load<u8>(word + <usize>j)) j++;
+      if (j == len) return true;
+    }
+    return false;
+  }
+}
+
 /** A short word found at [k, k+len) of the name [s, e): does it stand alone there? */
 function wholePart(p: usize, s: i32, e: i32, k: i32, len: i32, word: usize): bool {
   const first = <u32>load<u8>(word), last = <u32>load<u8>(word + len - 1);
   if (isAlpha(first) && k > s) {
     const before = <u32>load<u8>(p + k - 1);
-    if (isAlpha(before) && !(isLower(before) && isUpper(load<u8>(p + k)))) return false;
+    if (isAlpha(before) && !(isLower(before) && isUpper(load<u8>(p + k))) && !endsEscape(p, k - 1)) return false;
   }
   if (isAlpha(last) && k + len < e) {
     const after = <u32>load<u8>(p + k + len);

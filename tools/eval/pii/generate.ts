@@ -442,10 +442,68 @@ function clean(f: Faker, category: string, locale: string): { text: string; kind
   }
 }
 
+// ---- JSON that hides text from a plain reading ------------------------------------------
+
+/** A secret of a detector that text writes with word boundaries around it, in one of its formats. */
+function boundedPiece(f: Faker, locale: string): Piece {
+  const detector = f.helpers.arrayElement(["card", "phone", "ssn", "email", "iban", "aws_key_id", "jwt"]);
+  return detector === "email" ? email(f, locale) : detector === "card" ? card(f) : detector === "ssn" ? ssn(f) : detector === "aws_key_id" ? awsKeyId(f) : detector === "jwt" ? jwt(f) : detector === "phone" ? phone(f, locale) : ibanPiece(f);
+}
+
+/**
+ * A JSON string holding text whose secret starts a new line: right after an escape (`\n`,
+ * `\r\n`, `\t`), whose letter is no part of the secret ("card:\n4111…", "SSN\n219…").
+ */
+function afterEscapeJson(f: Faker, locale: string): RecordBuilder {
+  const piece = boundedPiece(f, locale);
+  const escape = f.helpers.arrayElement(["\\n", "\\n", "\\r\\n", "\\t", "\\n\\n"]);
+  const context = (piece.before ?? contextFor(f, piece.detector)).trimEnd();
+  const inner = (s: string): string => JSON.stringify(s).slice(1, -1);
+  const b = new RecordBuilder();
+  b.text(`{"id": ${f.number.int({ min: 1, max: 1e6 })}, "${f.helpers.arrayElement(["message", "note", "body", "comment"])}": "${inner(f.lorem.sentence())}${escape}${inner(context)}${context ? escape : ""}`);
+  b.secret(piece.detector, "in JSON, after an escape such as \\n", inner(piece.text));
+  b.text(`${escape}${inner(f.lorem.sentence())}", "at": "${f.date.recent().toISOString()}"}`);
+  return b;
+}
+
+/** A JSON object whose keys are secrets: a map from e-mail addresses, phone or card numbers to their records. */
+function secretKeysJson(f: Faker, locale: string): RecordBuilder {
+  const b = new RecordBuilder();
+  const n = f.number.int({ min: 1, max: 3 });
+  b.text(`{"${f.helpers.arrayElement(["users", "contacts", "members", "byEmail"])}": {`);
+  for (let k = 0; k < n; k++) {
+    const kind = f.helpers.weightedArrayElement([{ weight: 4, value: "email" }, { weight: 1, value: "phone" }, { weight: 1, value: "card" }]);
+    let piece = kind === "email" ? email(f, locale) : kind === "card" ? card(f) : phone(f, locale);
+    // A key has no words before it: phone formats that need a phone word there are left out.
+    if (piece.before !== undefined) piece = email(f, locale);
+    if (k > 0) b.text(", ");
+    b.text('"').secret(piece.detector, "in JSON: as an object key", JSON.stringify(piece.text).slice(1, -1));
+    b.text(`": {"role": "${f.helpers.arrayElement(["admin", "viewer", "editor"])}", "visits": ${f.number.int(500)}}`);
+  }
+  b.text(`}, "updated": "${f.date.recent().toISOString()}"}`);
+  return b;
+}
+
+/** Clean JSON whose strings have numbers right after an escaped line break: dates, times, amounts, short ids. */
+function cleanAfterEscape(f: Faker): string {
+  const line = f.helpers.arrayElement<() => string>([
+    () => f.date.recent().toISOString().slice(0, 10),
+    () => `${f.number.int({ min: 0, max: 23 })}:${String(f.number.int(59)).padStart(2, "0")}`,
+    () => f.finance.amount(),
+    () => `#${f.number.int({ min: 1000, max: 99999999 })}`,
+    () => f.system.semver(),
+    () => `${f.number.int({ min: 1, max: 99 })} ${f.word.noun()}s`,
+  ]);
+  return JSON.stringify({ id: f.number.int({ min: 1, max: 1e6 }), note: `${f.lorem.words(3)}:\n${line()}\n${line()}\t${line()}` });
+}
+
+/** Clean categories of the JSON records above (after the round-robin CLEAN_CATEGORIES). */
+export const CLEAN_AFTER_ESCAPE = "numbers after an escaped line break";
+
 // ---- the corpus -------------------------------------------------------------------------
 
 /** Builds the generated corpus: `perLocale` secret records and `cleanPerLocale` clean records per locale. */
-export function generate(perLocale = 180, cleanPerLocale = 150): Sample[] {
+export function generate(perLocale = 180, cleanPerLocale = 150, jsonTextPerLocale = 12): Sample[] {
   const out: Sample[] = [];
   for (const [locale, f] of Object.entries(LOCALES)) {
     f.seed(SEED + locale.length * 7919 + locale.charCodeAt(0));
@@ -483,6 +541,15 @@ export function generate(perLocale = 180, cleanPerLocale = 150): Sample[] {
       const c = clean(f, category, locale);
       const value = Buffer.from(c.text);
       out.push({ id: `clean-${locale}-${i}`, source: "generated", kind: isJson(value) ? "json" : "text", locale, category, value, spans: [] });
+    }
+    // Drawn after the records above, so adding these left those as they were.
+    for (let i = 0; i < jsonTextPerLocale; i++) {
+      const esc = afterEscapeJson(f, locale);
+      out.push({ id: `gen-${locale}-escape-${i}`, source: "generated", kind: "json", locale, category: "json after an escape", value: esc.value, spans: esc.spans });
+      const keys = secretKeysJson(f, locale);
+      out.push({ id: `gen-${locale}-keys-${i}`, source: "generated", kind: "json", locale, category: "json keys", value: keys.value, spans: keys.spans });
+      const value = Buffer.from(cleanAfterEscape(f));
+      out.push({ id: `clean-${locale}-escape-${i}`, source: "generated", kind: "json", locale, category: CLEAN_AFTER_ESCAPE, value, spans: [] });
     }
   }
   return out;
