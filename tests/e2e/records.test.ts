@@ -147,6 +147,16 @@ describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () =>
     assert.ok(got.every((v) => !v.includes("leave at the door") && !v.includes("@Example.COM")), "no note and no upper-case e-mail was stored");
   });
 
+  test("large produce requests (about 900 KB, uncompressed) are streamed through the layer batch by batch", async () => {
+    const before = (await stack.envoy.stats()).get("wasmcustom.kafka_records.uppercase.streamed_requests") ?? 0;
+    const sent = lines("java-large", 2400).map((l) => `${l}-${"x".repeat(1000)}`);
+    await javaClients.produce(stack.bootstrap, TOPIC, sent, ["compression.type=none", "batch.size=900000", "linger.ms=1000", "max.request.size=4194304"]);
+    committed.push(...sent);
+    const streamed = ((await stack.envoy.stats()).get("wasmcustom.kafka_records.uppercase.streamed_requests") ?? 0) - before;
+    // Envoy hands a request of this size to the filter in pieces: the layer streams it rather than holding it.
+    assert.ok(streamed >= 1, `produce requests streamed: ${streamed}`);
+  });
+
   test("kcat (CRC checks on) reads every committed value uppercased", async () => {
     const got = await kcat.consume(stack.bootstrap, TOPIC, ["-X", "check.crcs=true", "-X", "isolation.level=read_committed"]);
     assert.deepEqual([...got].sort(), committed.map(upper).sort());
@@ -177,5 +187,7 @@ describe("record layer in Envoy: examples/uppercase", { timeout: 900000 }, () =>
     assert.equal(stats.get("wasmcustom.kafka_records.uppercase.unsupported_batches") ?? 0, 0);
     assert.equal(stats.get("wasmcustom.kafka_records.uppercase.unknown_topic_ids") ?? 0, 0);
     assert.equal(stats.get("wasmcustom.kafka_stream.uppercase.malformed_frames") ?? 0, 0);
+    // Every producer here sends one codec per request, so no streamed request needed a change of length.
+    assert.equal(stats.get("wasmcustom.kafka_records.uppercase.stream_retries") ?? 0, 0);
   });
 });
