@@ -202,9 +202,8 @@ export class PartitionRecords {
     const rr = new RecordReader(clear);
     const f = this.fields;
     let index = 0;
-    while (rr.next(f)) {
-      rec.key = f.key;
-      rec.value = f.value;
+    while (rr.nextSpans(f)) {
+      rec.spans(clear.buffer, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
       const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
       hk.length = 0; hb.length = 0; hv.length = 0;
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }

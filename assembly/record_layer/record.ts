@@ -42,9 +42,49 @@ export class Record {
   client: ClientInfo = new ClientInfo();
 
   // ---- The record ----
-  /** Views into the frame (or into the decompressed batch): edit in place and call edited(). */
-  key: Uint8Array | null = null;
-  value: Uint8Array | null = null;
+  // The key and value are views into the frame (or into the decompressed batch), made when the
+  // plugin first reads them: a plugin that looks at neither costs no object per record.
+  private src: ArrayBuffer = new ArrayBuffer(0);
+  private keyAt: i32 = 0;
+  /** -1: null. */
+  private keyLength: i32 = -1;
+  private valueAt: i32 = 0;
+  private valueLength: i32 = -1;
+  private keyView: Uint8Array | null = null;
+  private valueView: Uint8Array | null = null;
+  private keyMade: bool = true;
+  private valueMade: bool = true;
+
+  /** The key, a view into the frame (or into the decompressed batch): edit in place and call edited(). */
+  get key(): Uint8Array | null {
+    if (!this.keyMade) {
+      this.keyView = this.keyLength < 0 ? null : Uint8Array.wrap(this.src, this.keyAt, this.keyLength);
+      this.keyMade = true;
+    }
+    return this.keyView;
+  }
+  set key(view: Uint8Array | null) { this.keyView = view; this.keyMade = true; }
+
+  /** The value, as the key. */
+  get value(): Uint8Array | null {
+    if (!this.valueMade) {
+      this.valueView = this.valueLength < 0 ? null : Uint8Array.wrap(this.src, this.valueAt, this.valueLength);
+      this.valueMade = true;
+    }
+    return this.valueView;
+  }
+  set value(view: Uint8Array | null) { this.valueView = view; this.valueMade = true; }
+
+  /** The layer: key and value lie at these places of `src` (length -1: null); views are made on first read. */
+  spans(src: ArrayBuffer, keyAt: i32, keyLength: i32, valueAt: i32, valueLength: i32): void {
+    this.src = src;
+    this.keyAt = keyAt;
+    this.keyLength = keyLength;
+    this.valueAt = valueAt;
+    this.valueLength = valueLength;
+    this.keyMade = false;
+    this.valueMade = false;
+  }
   /** Header keys, decoded, and their raw bytes as they were on the wire. */
   readonly headerKeys: Array<string> = [];
   readonly headerKeyBytes: Array<Uint8Array> = [];

@@ -73,8 +73,14 @@ export class BatchRecord {
   attributes: i8 = 0;
   timestampDelta: i64 = 0;
   offsetDelta: i32 = 0;
+  /** Views of the key and value (null: absent). RecordReader.nextSpans leaves them null and sets the spans only. */
   key: Uint8Array | null = null;
   value: Uint8Array | null = null;
+  /** Where the key and value lie in the batch's buffer, and their lengths (-1: null). */
+  keyAt: i32 = 0;
+  keyLength: i32 = -1;
+  valueAt: i32 = 0;
+  valueLength: i32 = -1;
   headerKeys: Array<string> = [];
   /** The header keys as they are on the wire (views), for writing the record again exactly. */
   headerKeyBytes: Array<Uint8Array> = [];
@@ -138,6 +144,15 @@ export class RecordReader {
   }
 
   next(into: BatchRecord): bool {
+    if (!this.nextSpans(into)) return false;
+    const buffer = this.r.buffer;
+    into.key = into.keyLength < 0 ? null : Uint8Array.wrap(buffer, into.keyAt, into.keyLength);
+    into.value = into.valueLength < 0 ? null : Uint8Array.wrap(buffer, into.valueAt, into.valueLength);
+    return true;
+  }
+
+  /** As next, but the key and value are given as spans (keyAt, keyLength, …), with no view made. */
+  nextSpans(into: BatchRecord): bool {
     if (this.bad || this.left <= 0) return false;
     const r = this.r;
     const length = r.varint();
@@ -147,8 +162,10 @@ export class RecordReader {
     into.attributes = r.int8();
     into.timestampDelta = r.varlong();
     into.offsetDelta = r.varint();
-    into.key = this.bytes();
-    into.value = this.bytes();
+    into.keyLength = this.span();
+    into.keyAt = r.pos - max(into.keyLength, 0);
+    into.valueLength = this.span();
+    into.valueAt = r.pos - max(into.valueLength, 0);
     const headers = r.varint();
     into.headerKeys.length = 0;
     into.headerKeyBytes.length = 0;
@@ -165,6 +182,16 @@ export class RecordReader {
     if (r.bad || r.pos != this.recordEnd) { this.bad = true; return false; }
     this.left--;
     return true;
+  }
+
+  /** Steps over a length-prefixed field: its length (-1: null); the reader ends after it. */
+  private span(): i32 {
+    const r = this.r;
+    const n = r.varint();
+    if (n < 0) return -1;
+    if (n > this.recordEnd - r.pos) { r.fail(ReadError.BadLength); return -1; }
+    r.skip(n);
+    return n;
   }
 
   private bytes(): Uint8Array | null {
