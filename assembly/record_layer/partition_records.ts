@@ -205,7 +205,7 @@ export class PartitionRecords {
     while (rr.nextSpans(f)) {
       rec.spans(clear.buffer, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
       const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
-      hk.length = 0; hb.length = 0; hv.length = 0;
+      if (hv.length > 0) { hk.length = 0; hb.length = 0; hv.length = 0; }
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;

@@ -187,8 +187,7 @@ export class Record {
     this.headersReplaced = false;
     this.newKey = null;
     this.newValue = null;
-    this.newHeaderKeys.length = 0;
-    this.newHeaderValues.length = 0;
+    if (this.newHeaderValues.length > 0) { this.newHeaderKeys.length = 0; this.newHeaderValues.length = 0; }
   }
 
   private replaced(): void {

@@ -167,9 +167,8 @@ export class RecordReader {
     into.valueLength = this.span();
     into.valueAt = r.pos - max(into.valueLength, 0);
     const headers = r.varint();
-    into.headerKeys.length = 0;
-    into.headerKeyBytes.length = 0;
-    into.headerValues.length = 0;
+    // Most records have no headers: an array's length is set only when it changes (a call per set).
+    if (into.headerValues.length > 0) { into.headerKeys.length = 0; into.headerKeyBytes.length = 0; into.headerValues.length = 0; }
     if (headers < 0 || headers > this.recordEnd - r.pos) { this.bad = true; return false; }
     for (let i = 0; i < headers && !r.bad; i++) {
       const kl = r.varint();
