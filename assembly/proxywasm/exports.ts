@@ -3,10 +3,12 @@
 // Envoy checks every export's signature exactly, so these stay plain i32 in, i32 out.
 //
 // Every callback runs between enterCallback() and leaveCallback(): the end of the outermost one
-// is where garbage may be collected (see assembly/runtime/pacing.ts).
+// is where garbage may be collected (see assembly/runtime/pacing.ts). After a data callback the
+// VM's memory gauges are brought up to date (vm_memory.ts).
 import * as dispatch from "./dispatcher";
 import { hostAlloc } from "./memory";
 import { enterCallback, leaveCallback } from "../runtime/pacing";
+import { reportVmMemory } from "./vm_memory";
 
 /** Marker Envoy looks for to pick ABI 0.2.1. */
 export function proxy_abi_version_0_2_1(): void {}
@@ -26,8 +28,8 @@ export function proxy_on_http_call_response(rootId: u32, token: u32, headers: u3
   leaveCallback();
 }
 export function proxy_on_new_connection(id: u32): u32 { enterCallback(); const r: u32 = dispatch.onNewConnection(id); leaveCallback(); return r; }
-export function proxy_on_downstream_data(id: u32, size: u32, eos: u32): u32 { enterCallback(); const r: u32 = dispatch.onDownstreamData(id, size, eos != 0); leaveCallback(); return r; }
-export function proxy_on_upstream_data(id: u32, size: u32, eos: u32): u32 { enterCallback(); const r: u32 = dispatch.onUpstreamData(id, size, eos != 0); leaveCallback(); return r; }
+export function proxy_on_downstream_data(id: u32, size: u32, eos: u32): u32 { enterCallback(); const r: u32 = dispatch.onDownstreamData(id, size, eos != 0); leaveCallback(); reportVmMemory(); return r; }
+export function proxy_on_upstream_data(id: u32, size: u32, eos: u32): u32 { enterCallback(); const r: u32 = dispatch.onUpstreamData(id, size, eos != 0); leaveCallback(); reportVmMemory(); return r; }
 export function proxy_on_downstream_connection_close(id: u32, peer: u32): void { enterCallback(); dispatch.onDownstreamClose(id, peer); leaveCallback(); }
 export function proxy_on_upstream_connection_close(id: u32, peer: u32): void { enterCallback(); dispatch.onUpstreamClose(id, peer); leaveCallback(); }
 export function proxy_on_done(id: u32): u32 { enterCallback(); const r: u32 = dispatch.onDone(id) ? 1 : 0; leaveCallback(); return r; }

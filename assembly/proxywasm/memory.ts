@@ -14,8 +14,18 @@ export const OUT_EXTRA: usize = memory.data(8);
  * takeHostBytes adopts it: host data reaches plugin code with no further copy.
  */
 export function hostAlloc(size: usize): usize {
+  if (size > largestHostBuffer) largestHostBuffer = size;
   return __pin(__new(size, idof<ArrayBuffer>()));
 }
+
+/**
+ * The largest buffer the host ever handed the module (a data chunk, the configuration). It is
+ * memory no budget charges: a plugin downstream of one that forwards a whole 80 MiB frame at once
+ * gets it as one 80 MiB chunk.
+ */
+let largestHostBuffer: usize = 0;
+
+export function largestHostBufferBytes(): usize { return largestHostBuffer; }
 
 /** Adopts the block the host just returned (OUT_PTR/OUT_SIZE) as an ArrayBuffer the GC manages. */
 export function takeHostBytes(): ArrayBuffer {

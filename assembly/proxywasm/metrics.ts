@@ -75,3 +75,15 @@ export class CounterFamily {
     return c;
   }
 }
+
+/** A metric-name segment from a plugin name: letters, digits and `_` kept, the rest `_`. */
+export function metricSegment(name: string): string {
+  if (name.length == 0) return "plugin";
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95;
+    out += ok ? String.fromCharCode(c) : "_";
+  }
+  return out;
+}

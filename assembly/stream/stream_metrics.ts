@@ -5,7 +5,9 @@
 // VM and sees every frame, so counters shared by name would count each event once per plugin.
 // Defined once per VM on first use: defining a metric is a host call, which top-level code must
 // not make.
-import { Counter, plugin, RateLimitedLog, LogLevel } from "../proxywasm/index";
+import { Counter, plugin, RateLimitedLog, LogLevel, metricSegment } from "../proxywasm/index";
+
+export { metricSegment };
 
 export class StreamMetrics {
   readonly malformed: Counter;
@@ -33,18 +35,6 @@ export class StreamMetrics {
     this.substituted = new Counter(prefix + "answered_by_plugin");
     this.overBudget = new Counter(prefix + "over_budget_connections");
   }
-}
-
-/** A metric-name segment from a plugin name: letters, digits and `_` kept, the rest `_`. */
-export function metricSegment(name: string): string {
-  if (name.length == 0) return "plugin";
-  let out = "";
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95;
-    out += ok ? String.fromCharCode(c) : "_";
-  }
-  return out;
 }
 
 let instance: StreamMetrics | null = null;

@@ -71,6 +71,11 @@ export const P = {
   fetchMiB: num("KPW_ADV_FETCH_MIB", 48),
   /** Fetch consumers that must get their whole response. */
   fetchMustComplete: num("KPW_ADV_FETCH_MUST_COMPLETE", 10),
+  /**
+   * During the fetches, peak resident MiB of each VM of the plugins that stream Fetch responses
+   * (telemetry, billing): under the size of one response, since they never hold one whole.
+   */
+  streamingVmMiB: num("KPW_ADV_STREAMING_VM_MIB", 48),
   bigProduceMiB: num("KPW_ADV_BIG_PRODUCE_MIB", 80),
   /** Fresh connections tried after each attack; every one must be answered within roundTripMs. */
   roundTrips: num("KPW_ADV_ROUND_TRIPS", 6),
@@ -174,8 +179,8 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
     return { ok, failures };
   }
 
-  /** Runs one attack with the good clients going, then makes the four checks. */
-  async function judged(attack: string, run: () => Promise<string>): Promise<void> {
+  /** Runs one attack with the good clients going, then makes the four checks (and the attack's own, `extra`). */
+  async function judged(attack: string, run: () => Promise<string>, extra?: (peaks: VmSample[]) => Promise<string[]>): Promise<void> {
     const slug = attack.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
     const t0 = Date.now();
     cursor.mark();
@@ -200,6 +205,7 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
       if (p.residentBytes > P.vmResidentFactor * P.vmBudgetMiB * MiB) problems.push(`VM ${p.label} peaked at ${(p.residentBytes / MiB).toFixed(1)} MiB resident, over ${P.vmResidentFactor} × the ${P.vmBudgetMiB} MiB budget`);
       if (p.committedBytes > P.vmLinearLimitMiB * MiB) problems.push(`VM ${p.label} grew its linear memory to ${(p.committedBytes / MiB).toFixed(1)} MiB, over the ${P.vmLinearLimitMiB} MiB limit`);
     }
+    if (extra) problems.push(...await extra(peaks));
     if (monitor.vanished.length) problems.push(`VM(s) dropped by Envoy during the attack: ${monitor.vanished.map((v) => v.label).join(", ")}`);
     if (goodError) problems.push(goodError);
     else if (!goodResult!.ok) problems.push(`good clients: acked ${goodResult!.acked}, consumed ${goodResult!.consumed}, missing ${goodResult!.missing}, stored twice ${goodResult!.duplicates}, wrong ${goodResult!.wrong}${goodResult!.errors.length ? `, errors: ${goodResult!.errors.slice(0, 2).join(" | ")}` : ""}`);
@@ -359,6 +365,21 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
       const detail = `${complete}/${P.fetchConsumers} fetches complete (${(Math.max(...got, 0) / MiB).toFixed(1)} MiB each)${failures.length ? `; first failure: ${failures[0]}` : ""}`;
       if (complete < P.fetchMustComplete) throw new Error(detail);
       return detail;
+    }, async (peaks) => {
+      const problems: string[] = [];
+      // Streaming plugins hold no response: their VMs stay far under one response's size.
+      for (const p of peaks.filter((s) => /^(telemetry|billing)#/.test(s.label))) {
+        if (p.residentBytes > P.streamingVmMiB * MiB) problems.push(`VM ${p.label} of a plugin that streams Fetch responses peaked at ${(p.residentBytes / MiB).toFixed(1)} MiB resident, over ${P.streamingVmMiB} MiB (one response is ${P.fetchMiB} MiB)`);
+      }
+      // The VMs' memory gauges: the largest linear memory any VM of the plugin reported, so at most the largest one seen.
+      const stats = await envoy.stats("wasm_vm");
+      for (const plugin of ["pii", "telemetry", "billing"]) {
+        const gauge = stats.get(`wasmcustom.wasm_vm.${plugin}.memory_bytes`);
+        const largest = Math.max(...peaks.filter((s) => s.label.startsWith(`${plugin}#`)).map((s) => s.committedBytes));
+        if (gauge === undefined || gauge <= 0 || gauge > largest) problems.push(`wasm_vm.${plugin}.memory_bytes is ${gauge}, expected more than 0 and at most ${largest}, the largest VM's linear memory`);
+        if (!((stats.get(`wasmcustom.wasm_vm.${plugin}.largest_chunk_bytes`) ?? 0) > 0)) problems.push(`wasm_vm.${plugin}.largest_chunk_bytes is missing or 0`);
+      }
+      return problems;
     });
   });
 

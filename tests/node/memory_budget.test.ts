@@ -63,6 +63,21 @@ test("50 connections announcing 100 MiB produce frames and holding cost the VM n
   assert.equal(host.trapped, null);
 });
 
+test("the VM's memory gauges: linear memory, the budget's peak and the largest chunk, under the plugin's name", async () => {
+  const host = await PluginHost.load(PII, { configuration: "{}" });
+  const c = host.connect({ keepForwarded: false });
+  // A 3 MiB produce in two chunks: pii holds it whole (charged to the budget) to scan it.
+  const frame = produceV7(plainBatch(3 * MiB), 1);
+  const cut = 1 * MiB + 123;
+  c.fromClient(frame.subarray(0, cut));
+  c.fromClient(frame.subarray(cut));
+  assert.equal(host.trapped, null);
+  assert.equal(host.metric("wasm_vm.pii_filter.memory_bytes"), BigInt(host.memoryBytes()), "the memory gauge is the VM's linear memory");
+  assert.equal(host.metric("wasm_vm.pii_filter.largest_chunk_bytes"), BigInt(frame.length - cut), "the largest chunk the host handed over");
+  const peak = Number(host.metric("wasm_vm.pii_filter.budget_peak_bytes") ?? 0n);
+  assert.ok(peak >= frame.length && peak < 2 * frame.length, `the budget's peak (${peak}) is about the frame held (${frame.length})`);
+});
+
 test("over the budget, one connection gets the policy; the VM and the others carry on", async () => {
   const budget = 32 * MiB;
   const host = await PluginHost.load(PII, { configuration: JSON.stringify({ vm_memory_budget_bytes: budget }), pluginName: "pii" });
