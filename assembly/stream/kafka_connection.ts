@@ -274,13 +274,17 @@ export class KafkaConnection extends ConnectionContext {
 
   /** Replaces the host buffer with the plan, unless the plan is the chunk itself. */
   private emit(type: BufferType, size: u32, plan: OutputPlan): void {
-    if (plan.isWholeChunk()) return;
-    if (plan.pieceCount() <= 1) {
-      setBufferBytesRaw(type, 0, size, plan.singlePiecePtr(), plan.size);
-    } else {
-      const out = plan.concat();
-      setBufferBytesRaw(type, 0, size, changetype<usize>(out), out.byteLength);
+    if (!plan.isWholeChunk()) {
+      if (plan.pieceCount() <= 1) {
+        setBufferBytesRaw(type, 0, size, plan.singlePiecePtr(), plan.size);
+      } else {
+        const out = plan.concat();
+        setBufferBytesRaw(type, 0, size, changetype<usize>(out), out.byteLength);
+      }
     }
+    // The host has its copy: the plan lets go of the chunk and its pieces, which an idle
+    // connection would otherwise keep alive until its next callback (a 1 MiB chunk each).
+    plan.clear();
   }
 
   private malformed(direction: Direction, reason: string): void {
@@ -443,7 +447,9 @@ export class KafkaConnection extends ConnectionContext {
         if (this.mode != Mode.Framing) return;
       } else {
         this.requestSkimmer = skimmer;
-        this.requestSkimmed = req;
+        // Kept until the frame has passed: with its header only, not the chunk it came in.
+        const headerEnd = SIZE_PREFIX + header.length;
+        this.requestSkimmed = new KafkaRequest(new Frame(f.buffer.slice(f.offset, f.offset + headerEnd), 0, headerEnd), header, entry, size, false);
       }
     }
     if (req.patched && f.buffer == plan.chunk) plan.patched = true;
@@ -498,7 +504,9 @@ export class KafkaConnection extends ConnectionContext {
         const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, req.apiVersion, true);
         skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
         this.responseSkimmer = skimmer;
-        this.responseSkimmed = head;
+        // Kept until the frame has passed (48 MB, say): with its 8 bytes of header, not the
+        // assembler's copy of the first chunk it came in.
+        this.responseSkimmed = new KafkaResponse(new Frame(f.buffer.slice(f.offset, f.offset + SIZE_PREFIX + 4), 0, SIZE_PREFIX + 4), req, 4, size, false);
       }
       this.onResponse(head);
       if (this.mode == Mode.Framing) plan.add(f.buffer, f.offset, f.length);

@@ -2,6 +2,8 @@
 // When they are exactly the bytes that arrived, the host buffer is left alone;
 // when they are one contiguous run of the chunk, that run is passed without a copy.
 
+const NO_CHUNK = new ArrayBuffer(0);
+
 export class OutputPlan {
   private bufs: Array<ArrayBuffer> = [];
   private offs: Array<i32> = [];
@@ -18,6 +20,14 @@ export class OutputPlan {
     this.total = 0;
     this.patched = false;
     this.chunk = chunk;
+  }
+
+  /** Lets go of everything (after the host copied it). */
+  clear(): void {
+    if (this.bufs.length > 0) { this.bufs.length = 0; this.offs.length = 0; this.lens.length = 0; }
+    this.total = 0;
+    this.patched = false;
+    this.chunk = NO_CHUNK;
   }
 
   add(buf: ArrayBuffer, offset: i32, length: i32): void {
