@@ -25,7 +25,8 @@ const QUOTAS = { topics: [
 interface Target { label: string; wasm: string; name: string; config: object; metrics: string }
 const TARGETS: Record<string, Target> = {
   // The deliverable: quotas beside a produce rule (the Java producer sends acks=all, which passes).
-  guard: { label: "guard", wasm: rootPath("build", "guard.wasm"), name: "guard", config: { produce: { acks: "all" }, quotas: QUOTAS }, metrics: "guard.quota" },
+  // GUARD_WASM: another build of guard (a mutant, when checking that this test catches one).
+  guard: { label: "guard", wasm: process.env.GUARD_WASM ?? rootPath("build", "guard.wasm"), name: "guard", config: { produce: { acks: "all" }, quotas: QUOTAS }, metrics: "guard.quota" },
   "topic-quota": { label: "examples/topic-quota", wasm: rootPath("build", "examples", "topic-quota.wasm"), name: "topic_quota", config: { quotas: QUOTAS }, metrics: "topic_quota" },
 };
 const chosen = (process.env.QUOTA_E2E_PLUGINS ?? "guard").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
