@@ -106,10 +106,19 @@ function frontDoorFilters(set: string, dir: string): { filters: WasmFilter[]; ex
 /**
  * guard runs with produce rules the bench's producers pass (they send acks=1 and batches of at
  * most 256 KiB): every Produce request is held, its acks read and its batch headers checked,
- * which is what a deployment with produce rules pays.
+ * which is what a deployment with produce rules pays. Its quotas (every topic and every tenant,
+ * produce and fetch, 1 TB/s) never throttle, but every Produce and Fetch is measured: skimmed per
+ * topic, counted in shared data, its Fetch limits read, its response's throttle field found.
  */
 const GUARD = "guard";
-const GUARD_CONFIG = { produce: { acks: 1, max_batch_bytes: 1048576, compression: ["none", "gzip", "snappy", "lz4", "zstd"] } };
+const NEVER_THROTTLES = 1e12;
+const GUARD_CONFIG = {
+  produce: { acks: 1, max_batch_bytes: 1048576, compression: ["none", "gzip", "snappy", "lz4", "zstd"] },
+  quotas: {
+    topics: [{ topic: "*", produce_bytes_per_second: NEVER_THROTTLES, fetch_bytes_per_second: NEVER_THROTTLES }],
+    tenants: [{ tenant: "*", produce_bytes_per_second: NEVER_THROTTLES, fetch_bytes_per_second: NEVER_THROTTLES }],
+  },
+};
 
 /** The modules a plugin set loads. */
 const modulesOf = (set: string) => set === CHAIN ? ["pii-filter", "telemetry", "billing"] : [set];

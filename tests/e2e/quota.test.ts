@@ -1,9 +1,13 @@
-// examples/topic-quota in the real Envoy in front of the real broker: Kafka's Java producer,
+// The quota engine (assembly/quota) in the real Envoy in front of the real broker, as
+// plugins/guard runs it (build/guard.wasm, with a produce rule beside the quotas): Kafka's Java producer,
 // pushing as fast as it can into a topic with a 2 MiB/s produce quota, is held to it within
 // ±15% over 30 s, measured on the broker (the partition's size on disk, from its own listener);
 // a Java consumer reading a topic with a 2 MiB/s fetch quota likewise (the group's committed
 // offsets, times the bytes per offset on disk). Both clients only back off: no errors. A second
 // topic with no quota is produced and consumed far faster. The quota is 2 MiB/s = 2097152 B/s.
+// The same checks can run against examples/topic-quota too (QUOTA_E2E_PLUGINS=guard,topic-quota);
+// by default only guard runs, to keep the suite's length (the example's wiring is proven in the
+// emulator, tests/node/quota.test.ts).
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Stack } from "../../tools/stack/stack.js";
@@ -12,10 +16,21 @@ import { runClient } from "../../tools/stack/clients.js";
 import { kafkaClasspath } from "../../tools/stack/kafka.js";
 
 const QUOTA = 2 * 1024 * 1024;
-const CONFIG = { quotas: { topics: [
+const QUOTAS = { topics: [
   { topic: "q-produce", produce_bytes_per_second: QUOTA },
   { topic: "q-fetch", fetch_bytes_per_second: QUOTA },
-] } };
+] };
+
+/** A plugin that enforces QUOTAS: its module, its filter name, its configuration and its metrics' prefix. */
+interface Target { label: string; wasm: string; name: string; config: object; metrics: string }
+const TARGETS: Record<string, Target> = {
+  // The issue's deliverable: quotas beside a produce rule (the Java producer sends acks=all, which passes).
+  // GUARD_WASM: another build of guard (a mutant, when checking that this test catches one).
+  guard: { label: "guard", wasm: process.env.GUARD_WASM ?? rootPath("build", "guard.wasm"), name: "guard", config: { produce: { acks: "all" }, quotas: QUOTAS }, metrics: "guard.quota" },
+  "topic-quota": { label: "examples/topic-quota", wasm: rootPath("build", "examples", "topic-quota.wasm"), name: "topic_quota", config: { quotas: QUOTAS }, metrics: "topic_quota" },
+};
+const chosen = (process.env.QUOTA_E2E_PLUGINS ?? "guard").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+for (const c of chosen) if (!(c in TARGETS)) throw new Error(`QUOTA_E2E_PLUGINS: unknown plugin ${c} (known: ${Object.keys(TARGETS).join(", ")})`);
 const VALUE = 10000;
 /** Seconds before measuring: the bucket's first credit (quota × 11 s) is spent in the first second. */
 const WARMUP = 6;
@@ -34,12 +49,13 @@ function at(samples: Sample[], t: number): Sample {
   return samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
 }
 
-describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_time_ms, in real Envoy and Kafka", () => {
+for (const target of chosen.map((c) => TARGETS[c])) describe(`${target.label}: Kafka's Java clients held to a topic quota by throttle_time_ms, in real Envoy and Kafka`, () => {
   let stack: Stack;
+  const m = target.metrics;
   before(async () => {
     stack = await Stack.start({
-      name: "e2e-quota",
-      filters: [{ wasm: rootPath("build", "examples", "topic-quota.wasm"), name: "topic_quota", configuration: JSON.stringify(CONFIG) }],
+      name: `e2e-quota-${target.name}`,
+      filters: [{ wasm: target.wasm, name: target.name, configuration: JSON.stringify(target.config) }],
     });
   });
   after(async () => { await stack?.stop(); });
@@ -71,7 +87,7 @@ describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_ti
     assert.ok(consuming.length > 0, "the consumer committed something");
     const c0 = at(samples, consuming[0].t + WARMUP * 1000), c1 = at(samples, c0.t + MEASURE * 1000);
     const fetchRate = (c1.topics["q-fetch"].committed - c0.topics["q-fetch"].committed) * bytesPerOffset * 1000 / (c1.t - c0.t);
-    const stats = await stack.envoy.stats("wasmcustom.topic_quota.");
+    const stats = await stack.envoy.stats(`wasmcustom.${m}.`);
     const report = `produce ${(produceRate / QUOTA).toFixed(3)} × quota over ${((p1.t - p0.t) / 1000).toFixed(1)} s, fetch ${(fetchRate / QUOTA).toFixed(3)} × quota over ${((c1.t - c0.t) / 1000).toFixed(1)} s; ` +
       `producer ${JSON.stringify(producer)}; consumer ${JSON.stringify(consumer)}; ${JSON.stringify(Object.fromEntries(stats))}`;
     console.log(report);
@@ -83,14 +99,20 @@ describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_ti
     assert.ok(consumer.throttleMaxMs > 0, `the consumer saw throttle times: ${report}`);
     assert.ok(Math.abs(produceRate / QUOTA - 1) <= 0.15, `produce rate within ±15%: ${report}`);
     assert.ok(Math.abs(fetchRate / QUOTA - 1) <= 0.15, `fetch rate within ±15%: ${report}`);
-    assert.ok((stats.get("wasmcustom.topic_quota.produce_throttle_ms.topic_q-produce") ?? 0) > 0, report);
-    assert.ok((stats.get("wasmcustom.topic_quota.fetch_throttle_ms.topic_q-fetch") ?? 0) > 0, report);
-    assert.ok((stats.get("wasmcustom.topic_quota.limited_fetches") ?? 0) > 0, report);
+    assert.ok((stats.get(`wasmcustom.${m}.produce_throttle_ms.topic_q-produce`) ?? 0) > 0, report);
+    assert.ok((stats.get(`wasmcustom.${m}.fetch_throttle_ms.topic_q-fetch`) ?? 0) > 0, report);
+    assert.ok((stats.get(`wasmcustom.${m}.limited_fetches`) ?? 0) > 0, report);
     // Nothing was refused or cut: the stream layer closed no connection and met no bad frame.
-    const stream = await stack.envoy.stats("wasmcustom.kafka_stream.topic_quota.");
+    const stream = await stack.envoy.stats(`wasmcustom.kafka_stream.${target.name}.`);
     console.log(JSON.stringify(Object.fromEntries(stream)));
     for (const name of ["malformed_frames", "closed_connections", "over_budget_connections", "truncated_frames", "passthrough_connections"]) {
-      assert.equal(stream.get(`wasmcustom.kafka_stream.topic_quota.${name}`) ?? 0, 0, name);
+      assert.equal(stream.get(`wasmcustom.kafka_stream.${target.name}.${name}`) ?? 0, 0, name);
+    }
+    if (target.name === "guard") {
+      // guard's produce rule checked the producer's requests and refused none of them.
+      const rules = await stack.envoy.stats("wasmcustom.guard.");
+      assert.ok((rules.get("wasmcustom.guard.allowed.check_produce") ?? 0) > 0, JSON.stringify(Object.fromEntries(rules)));
+      assert.deepEqual([...rules.keys()].filter((k) => k.startsWith("wasmcustom.guard.refused.")), [], "no refusals");
     }
   });
 
@@ -101,7 +123,7 @@ describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_ti
     const watch = jsonLines<Sample>(await probe(["watch", stack.brokerDirect, "1", "free-g", "free"], 60000));
     const onDisk = watch[watch.length - 1].topics["free"].size;
     const consumer = jsonLines<{ records: number; bytes: number; errors: number; throttleMaxMs: number }>(await probe(["consume", stack.bootstrap, "free", "free-g", "5"], 120000))[0];
-    const stats = await stack.envoy.stats("wasmcustom.topic_quota.");
+    const stats = await stack.envoy.stats(`wasmcustom.${m}.`);
     const report = `produced ${(onDisk / 1048576).toFixed(1)} MiB in ${producedFor.toFixed(1)} s (JVM start included); producer ${JSON.stringify(producer)}; consumer ${JSON.stringify(consumer)}`;
     console.log(report);
     assert.equal(producer.errors, 0, report);
@@ -111,7 +133,7 @@ describe("topic-quota: Kafka's Java clients held to a topic quota by throttle_ti
     assert.equal(consumer.errors, 0, report);
     assert.equal(consumer.throttleMaxMs, 0, report);
     assert.ok(consumer.bytes / 5 > 2 * QUOTA, report);
-    assert.equal(stats.get("wasmcustom.topic_quota.produce_throttle_ms.topic_free"), undefined);
-    assert.equal(stats.get("wasmcustom.topic_quota.fetch_throttle_ms.topic_free"), undefined);
+    assert.equal(stats.get(`wasmcustom.${m}.produce_throttle_ms.topic_free`), undefined);
+    assert.equal(stats.get(`wasmcustom.${m}.fetch_throttle_ms.topic_free`), undefined);
   });
 });

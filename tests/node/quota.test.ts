@@ -6,31 +6,20 @@
 // Frames are built and read with the testing kit's codec, never by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PluginHost, SharedState, KafkaCodec, splitFrames, recordBatch, WasmTrap } from "../../tools/testing/index.js";
+import { PluginHost, SharedState, KafkaCodec, splitFrames, WasmTrap } from "../../tools/testing/index.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
+import { Clock, T0, kafkaThrottle, batchOfBytes, produceRequest, produceResponse, fetchRequest, fetchResponse, learnIds } from "../tools/quota_frames.js";
 
 const WASM = rootPath("build", "examples", "topic-quota.wasm");
 const PRODUCE_VERSIONS = Array.from({ length: 14 }, (_, i) => i); // 0..13
 const FETCH_VERSIONS = Array.from({ length: 19 }, (_, i) => i); // 0..18
-const SLOW_ID = Buffer.alloc(16, 0x51), FREE_ID = Buffer.alloc(16, 0x52);
-/** Start of a whole window, so every sample in a test falls in known windows. */
-const T0 = 1_700_000_000_000;
 
 let codecP: Promise<KafkaCodec> | null = null;
 const codec = () => (codecP ??= KafkaCodec.load());
 
-/** Kafka's throttle for `bytes` recorded in an otherwise empty window of 11 × 1 s, at the window's start: the span is 10 s. */
-function kafkaThrottle(bytes: number, quota: number, spanMs = 10000, max = 30000): number {
-  const rate = bytes * 1000 / spanMs;
-  if (rate <= quota) return 0;
-  return Math.min(max, Math.round((rate - quota) / quota * spanMs));
-}
-
 /** The key a shared slot tracks: its last bytes, as long as the length at offset 8 says. */
 function keyOf(slot: Buffer): string { return slot.subarray(slot.length - slot.readUInt32LE(8)).toString(); }
-
-class Clock { ms = T0; ns = () => BigInt(this.ms) * 1_000_000n; }
 
 async function load(config: object, opts: { shared?: SharedState; clock?: Clock } = {}): Promise<{ host: PluginHost; clock: Clock }> {
   const clock = opts.clock ?? new Clock();
@@ -47,49 +36,6 @@ function reconfigure(host: PluginHost, config: object | string): boolean {
   try {
     return h.withContext({ id: h.rootId, kind: "root" }, () => h.exportsMap.proxy_on_configure(h.rootId, text.length)) !== 0;
   } finally { h.buffers.delete(7); }
-}
-
-function batchOfBytes(n: number): Buffer {
-  // One record whose value makes the batch about n bytes long.
-  return recordBatch([{ value: Buffer.alloc(Math.max(1, n - 70), 0x61) }]);
-}
-
-function produceRequest(c: KafkaCodec, version: number, corr: number, parts: { topic: "slow" | "free"; records: Buffer }[], clientId = "app") {
-  return c.request("Produce", version, {
-    transactionalId: null, acks: -1, timeoutMs: 1000,
-    topicData: parts.map((p) => ({ name: p.topic, topicId: p.topic === "slow" ? SLOW_ID : FREE_ID, partitionData: [{ index: 0, records: p.records }] })),
-  }, { correlationId: corr, clientId, lenient: true });
-}
-
-function produceResponse(c: KafkaCodec, version: number, corr: number, topics: string[], throttleTimeMs = 0) {
-  return c.response("Produce", version, corr, {
-    throttleTimeMs,
-    responses: topics.map((t) => ({ name: t, topicId: t === "slow" ? SLOW_ID : FREE_ID, partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 5n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null }] })),
-  }, { lenient: true });
-}
-
-function fetchRequest(c: KafkaCodec, version: number, corr: number, topics: ("slow" | "free")[], maxBytes = 52428800, partitionMaxBytes = 1048576, clientId = "consumer") {
-  return c.request("Fetch", version, {
-    replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: topics.map((t) => ({ topic: t, topicId: t === "slow" ? SLOW_ID : FREE_ID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes }] })),
-    forgottenTopicsData: [], rackId: "",
-  }, { correlationId: corr, clientId, lenient: true });
-}
-
-function fetchResponse(c: KafkaCodec, version: number, corr: number, parts: { topic: "slow" | "free"; records: Buffer }[], throttleTimeMs = 0) {
-  return c.response("Fetch", version, corr, {
-    throttleTimeMs, errorCode: 0, sessionId: 0,
-    responses: parts.map((p) => ({ topic: p.topic, topicId: p.topic === "slow" ? SLOW_ID : FREE_ID, partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 10n, lastStableOffset: 10n, logStartOffset: 0n, abortedTransactions: [], preferredReadReplica: -1, records: p.records }] })),
-  }, { lenient: true });
-}
-
-/** Teaches the plugin the topic ids (Produce and Fetch v13+ name topics by id) with a Metadata exchange. */
-function learnIds(c: KafkaCodec, conn: ReturnType<PluginHost["connect"]>): void {
-  conn.fromClient(c.request("Metadata", 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, { correlationId: 999, clientId: "consumer", lenient: true }));
-  conn.fromBroker(c.response("Metadata", 12, 999, {
-    throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: 1,
-    topics: [["slow", SLOW_ID], ["free", FREE_ID]].map(([name, topicId]) => ({ errorCode: 0, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 })),
-  }, { lenient: true }));
 }
 
 /** Kafka's client-quota measure (sampled windows); the token bucket has tests of its own below. */

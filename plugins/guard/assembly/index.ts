@@ -6,8 +6,10 @@
 //     the record layer); client rules: client.id and group ids (client_rules.ts).
 //   - Audit log: every admin operation, SASL authentication outcome and refusal, as JSON lines to
 //     the Envoy log and, when configured, to a collector (the library's AuditSink).
-//   - Metrics: guard.refused.rule_<rule>, guard.allowed.check_<check>, guard.audit.{sent,dropped,retried}.
-// Quotas are not part of guard yet: the key "quotas" is reserved and refused until they are.
+//   - Quotas per topic and tenant: the library's QuotaEngine (assembly/quota), configured from the
+//     key "quotas", counting only what reaches the broker.
+//   - Metrics: guard.refused.rule_<rule>, guard.allowed.check_<check>, guard.quota.*,
+//     guard.audit.{sent,dropped,retried}.
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, CounterFamily, logInfo, setTickPeriod, nowNanos, connection,
@@ -133,7 +135,10 @@ class GuardConnection extends RecordConnection {
   // responses (a streamed Fetch response's head is held until the field has arrived).
   wantsProduceSkim(apiVersion: i16): bool { return this.quota.wantsProduceSkim(apiVersion); }
   wantsFetchSkim(request: InflightRequest): bool { return this.quota.wantsFetchSkim(request); }
-  onProduceSkimmed(req: KafkaRequest, skim: Skim): void { this.quota.onProduceSkimmed(req, skim); }
+  onProduceSkimmed(req: KafkaRequest, skim: Skim): void {
+    // The skim comes after onRequest, also for a Produce guard refused: its bytes never reached the broker.
+    if (reachesBroker(req)) this.quota.onProduceSkimmed(req, skim);
+  }
   onFetchSkimmed(resp: KafkaResponse, skim: Skim): void { this.quota.onFetchSkimmed(resp, skim); }
   responseScope(head: Frame): FrameScope {
     return this.quota.holdsMoreOfHead(head) ? FrameScope.Undecided : super.responseScope(head);
@@ -181,11 +186,7 @@ class GuardConnection extends RecordConnection {
 
   onRequest(req: KafkaRequest): void {
     this.guardRequest(req);
-    // Quotas count what goes to the broker: not a request guard answered itself or that closed the connection.
-    const inflight = req.inflight;
-    if (inflight != null && inflight.kind == InflightKind.Substituted) return;
-    if (req.replacement != null && req.replacement!.byteLength == 0) return;
-    this.quota.onRequest(req);
+    if (reachesBroker(req)) this.quota.onRequest(req);
   }
 
   private guardRequest(req: KafkaRequest): void {
@@ -416,6 +417,13 @@ class GuardConnection extends RecordConnection {
     super.onResponse(resp);
     this.quota.onResponse(resp);
   }
+}
+
+/** Quotas count what goes to the broker: not a request guard answered itself or that closed the connection. */
+function reachesBroker(req: KafkaRequest): bool {
+  const inflight = req.inflight;
+  if (inflight != null && inflight.kind == InflightKind.Substituted) return false;
+  return !(req.replacement != null && req.replacement!.byteLength == 0);
 }
 
 registerRootContext((id: u32): RootContext => new GuardRoot(id, new GuardTransform()));

@@ -115,6 +115,17 @@ public class QuotaProbe {
         try { admin.createTopics(List.of(new NewTopic(t, 1, (short) 1))).all().get(); }
         catch (java.util.concurrent.ExecutionException e) { if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) throw e; }
       }
+      // A topic a client auto-created a moment ago may not be in this admin client's metadata yet
+      // (listOffsets then fails with UnknownTopicOrPartition): wait until every one is, up to 30 s.
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (String t : topics) latest.put(new TopicPartition(t, 0), OffsetSpec.latest());
+      for (int tries = 0; ; tries++) {
+        try { admin.listOffsets(latest).all().get(); break; }
+        catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || tries >= 300) throw e;
+          Thread.sleep(100);
+        }
+      }
       long end = System.currentTimeMillis() + millis;
       while (System.currentTimeMillis() < end) {
         long t0 = System.currentTimeMillis();
