@@ -305,6 +305,31 @@ test("Produce: acks=1 under an acks=all rule is answered INVALID_REQUIRED_ACKS f
   assert.equal(broker.conn.closed, true);
 });
 
+test("Produce under an acks rule alone, arriving in pieces: acks=all streams through as it arrives, acks=1 is held and refused", async () => {
+  const c = await codec();
+  const host = await PluginHost.load(WASM, { configuration: JSON.stringify({ produce: { acks: "all" } }), pluginName: "guard" });
+  const big = (acks: number, corr: number): Buffer => c.request(0, 9, { transactionalId: null, acks, timeoutMs: 1000,
+    topicData: [{ name: "orders", partitionData: [{ index: 0, records: recordBatch(Array.from({ length: 40 }, (_, i) => ({ value: "v".repeat(1000) + i }))) }] }] }, { correlationId: corr });
+  const inPieces = (conn: ReturnType<PluginHost["connect"]>, frame: Buffer): Buffer => {
+    const out: Buffer[] = [];
+    for (let at = 0; at < frame.length; at += 1000) out.push(conn.fromClient(frame.subarray(at, at + 1000)));
+    return Buffer.concat(out);
+  };
+  const streamedBefore = host.metric("kafka_stream.guard.streamed_frames") ?? 0n;
+  const ok = big(-1, 1);
+  const conn = host.connect();
+  const first = conn.fromClient(ok.subarray(0, 1000));
+  assert.ok(first.length > 0, "acks=all: bytes go on before the request is whole");
+  assert.ok(Buffer.concat([first, inPieces(conn, ok.subarray(1000))]).equals(ok), "acks=all: forwarded byte-identical");
+  assert.equal((host.metric("kafka_stream.guard.streamed_frames") ?? 0n) - streamedBefore, 1n, "streamed, not held");
+  const refused = inPieces(host.connect(), big(1, 2));
+  // What the broker gets instead is the stream layer's small stand-in request, which keeps responses in order.
+  assert.ok(refused.length < 64 && !refused.includes(Buffer.from("vvvv")), `acks=1: the request does not reach the broker (${refused.length} bytes went on)`);
+  const e = auditLines(host).filter((x) => x.kind === "policy");
+  assert.equal(e.length, 1);
+  assert.equal(e[0].rule, "produce.acks");
+});
+
 test("Produce: per-partition rules refuse only the partitions that break them, with Kafka's codes, merged into the broker's response", async () => {
   const c = await codec();
   const broker = await FakeBroker.start(WASM, { configuration: JSON.stringify({ produce: { compression: ["none", "zstd"], idempotence_required: true, max_batch_bytes: 400, max_record_bytes: 150 } }) });

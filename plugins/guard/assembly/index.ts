@@ -15,12 +15,12 @@ import {
   RootContext, ConnectionContext, registerRootContext, CounterFamily, logInfo, setTickPeriod, nowNanos, connection,
   JsonValue, RecordRoot, RecordConnection, KafkaRequest, KafkaResponse, InflightRequest, Direction, MalformedPolicy,
   SaslIdentity, saslPrincipal, AuditEntry, AuditSink, Refusal, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
-  Frame, BodyFilter, FrameScope, Skim, InflightKind, QuotaEngine, ConnectionQuota,
+  Frame, BodyFilter, SHOW_MORE, OutputPlan, Reader, readProduceAcks, FrameScope, Skim, InflightKind, QuotaEngine, ConnectionQuota,
 } from "../../../assembly/index";
 import { GuardConfig, readGuardConfig, NO_ACKS_RULE } from "./config";
 import { isPolicyApi, applyPolicy, mergePolicy, refusedResults, PolicyCall, ResourceResult } from "./admin_policy";
 import { BlockedNames, guardsAutoCreation, guardMetadata, fixMetadata } from "./metadata_policy";
-import { GuardTransform, PartitionRefusals, acksRefusal, refuseWhole, checkBatches } from "./produce_rules";
+import { GuardTransform, PartitionRefusals, acksRefusal, acksValueRefusal, refuseWhole, checkBatches } from "./produce_rules";
 import { clientIdRefusal, namesGroup, checkGroups, mergeCoordinators, GroupDecision } from "./client_rules";
 import { isAuditedAdminApi, adminResources, adminOutcome } from "./admin_audit";
 
@@ -126,10 +126,19 @@ class GuardConnection extends RecordConnection {
   }
 
   /**
-   * Produce rules read the request's acks and batch headers from its body, so guard holds Produce
-   * requests whole rather than letting the record layer stream them batch by batch.
+   * Batch and record rules read the whole Produce request, so guard holds it whole then. An acks
+   * rule alone needs only the acks at the body's start: a request that passes it streams through
+   * as it arrives (onRequest then sees no body, and counts it allowed); one that breaks it is held
+   * and refused as usual.
    */
-  requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
+  requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null {
+    const p = this.g.config.produce;
+    if (apiKey != PRODUCE || p.batchRules || p.recordRules) return null;
+    const acks = readProduceAcks(new Reader(head.buffer, bodyAt, head.offset + head.length - bodyAt), apiVersion);
+    if (acks == i16.MIN_VALUE) return SHOW_MORE;
+    if (acks == 0 || acksValueRefusal(p, acks) != null) return null;
+    return new PassOn();
+  }
 
   // Quotas: Produce and Fetch bytes per topic from the skims, and throttle_time_ms in the
   // responses (a streamed Fetch response's head is held until the field has arrived).
@@ -269,6 +278,8 @@ class GuardConnection extends RecordConnection {
     const g = this.g;
     const p = g.config.produce;
     if (!req.known) { if (p.acks != NO_ACKS_RULE || p.batchRules || p.recordRules) this.close(Direction.Request, "produce v" + req.apiVersion.toString() + " is not known to the codec"); return; }
+    // Streamed (requestBodyFilter): its acks passed the rule, and no other produce rule is set.
+    if (!req.hasBody) { g.countAllowed("produce"); return; }
     const acks = acksRefusal(p, req);
     if (acks != null) {
       if (!req.expectsResponse) {
@@ -424,6 +435,12 @@ function reachesBroker(req: KafkaRequest): bool {
   const inflight = req.inflight;
   if (inflight != null && inflight.kind == InflightKind.Substituted) return false;
   return !(req.replacement != null && req.replacement!.byteLength == 0);
+}
+
+/** A Produce request's body, on as it arrives. */
+class PassOn extends BodyFilter {
+  feed(buffer: ArrayBuffer, offset: i32, length: i32, out: OutputPlan): void { out.add(buffer, offset, length); }
+  end(out: OutputPlan): void {}
 }
 
 registerRootContext((id: u32): RootContext => new GuardRoot(id, new GuardTransform()));

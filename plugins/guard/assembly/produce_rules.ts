@@ -37,7 +37,12 @@ function acksRank(a: i16): i32 { return a == -1 ? 2 : a == 1 ? 1 : a == 0 ? 0 : 
 /** The acks refusal, or null. A rule is a minimum: with acks=1 required, all passes too. */
 export function acksRefusal(p: ProduceRules, req: KafkaRequest): Refusal | null {
   if (p.acks == NO_ACKS_RULE) return null;
-  const acks = readProduceAcks(req.body(), req.apiVersion);
+  return acksValueRefusal(p, readProduceAcks(req.body(), req.apiVersion));
+}
+
+/** As acksRefusal, for the acks already read (i16.MIN_VALUE: unreadable, left to the broker). */
+export function acksValueRefusal(p: ProduceRules, acks: i16): Refusal | null {
+  if (p.acks == NO_ACKS_RULE) return null;
   if (acks == i16.MIN_VALUE || acksRank(acks) >= acksRank(p.acks)) return null;
   return new Refusal(INVALID_REQUIRED_ACKS, "produce.acks", "Produce with acks=" + acksText(acks) + " breaks rule produce.acks: acks=" + acksText(p.acks) + " is required");
 }
