@@ -25,6 +25,7 @@ import { PartitionRecords } from "./partition_records";
 import { ProduceRecords } from "./produce_records";
 import { ProduceStream } from "./produce_stream";
 import { FetchRecords } from "./fetch_records";
+import { FetchStream, fetchesHeldWhole } from "./fetch_stream";
 import { ProduceAnswers } from "./produce_answers";
 import { ClientInfo } from "./client_info";
 import { recordMetrics } from "./record_metrics";
@@ -43,6 +44,9 @@ export class RecordConnection extends KafkaConnection {
   private lastStream: ProduceStream | null = null;
   /** A streamed request had to be refused for a resend: this connection's requests are held whole from now on. */
   private holdProduce: bool = false;
+  /** The last Fetch response streamed, and whether one had to be cut for a change of length (then held whole from now on). */
+  private lastFetchStream: FetchStream | null = null;
+  private holdFetch: bool = false;
 
   constructor(id: u32, root: KafkaRoot, readonly transform: RecordTransform, names: TopicNames) {
     super(id, root);
@@ -88,6 +92,25 @@ export class RecordConnection extends KafkaConnection {
     if (first < 0 || (first & 7) != 0) return null;
     const stream = new ProduceStream(apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(clientId));
     this.lastStream = stream;
+    return stream;
+  }
+
+  /**
+   * A Fetch response arriving across pieces is streamed batch by batch, not held whole, unless an
+   * earlier one on this connection (or one on this VM that could not be cut) needed a change of
+   * length (see fetch_stream.ts).
+   */
+  responseBodyFilter(request: InflightRequest, head: Frame): BodyFilter | null {
+    if (request.apiKey != FETCH || !isKnownApi(FETCH, request.apiVersion)) return null;
+    const last = this.lastFetchStream;
+    this.lastFetchStream = null;
+    if (last != null) {
+      if (last.holdAsked) this.holdFetch = true;
+      if (last.unseenReason.length > 0) streamWarnings().log("record layer: a fetch response went on unseen by the plugin: " + last.unseenReason);
+    }
+    if (this.holdFetch || fetchesHeldWhole()) return null;
+    const stream = new FetchStream(request.apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(request.clientId));
+    this.lastFetchStream = stream;
     return stream;
   }
 

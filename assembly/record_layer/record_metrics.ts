@@ -46,6 +46,10 @@ export class RecordMetrics {
   readonly streamedRequests: Tally;
   /** Partitions of a streamed request refused for a resend (a change of length found mid-stream). */
   readonly streamRetries: Tally;
+  /** Fetch responses streamed batch by batch instead of held whole. */
+  readonly streamedResponses: Tally;
+  /** Partitions of a streamed fetch response cut short for a change of length (or its connection closed: see fetch_stream.ts). */
+  readonly streamCuts: Tally;
 
   private readonly all: Array<Tally> = [];
 
@@ -64,11 +68,13 @@ export class RecordMetrics {
     this.partialTailsCut = new Tally(prefix + "partial_tails_cut");
     this.streamedRequests = new Tally(prefix + "streamed_requests");
     this.streamRetries = new Tally(prefix + "stream_retries");
+    this.streamedResponses = new Tally(prefix + "streamed_responses");
+    this.streamCuts = new Tally(prefix + "stream_cuts");
     const all = this.all;
     all.push(this.records); all.push(this.edited); all.push(this.replaced); all.push(this.dropped);
     all.push(this.emptied); all.push(this.rejectedPartitions); all.push(this.batchesRewritten); all.push(this.batchesPatched);
     all.push(this.unsupported); all.push(this.unknownTopics); all.push(this.passedUnseen); all.push(this.partialTailsCut);
-    all.push(this.streamedRequests); all.push(this.streamRetries);
+    all.push(this.streamedRequests); all.push(this.streamRetries); all.push(this.streamedResponses); all.push(this.streamCuts);
   }
 
   /** Hands what was counted to Envoy: once per request or response. */

@@ -99,6 +99,8 @@ export class KafkaConnection extends ConnectionContext {
   private responseSkimmed: KafkaResponse | null = null;
   /** The filter the request being streamed goes through (requestBodyFilter), or null. */
   private requestFilter: BodyFilter | null = null;
+  /** The filter the response being streamed goes through (responseBodyFilter), or null. */
+  private responseFilter: BodyFilter | null = null;
 
   /** The stream settings, read and checked from the plugin's configuration by `root` (a KafkaRoot). */
   readonly config: StreamConfig;
@@ -155,6 +157,13 @@ export class KafkaConnection extends ConnectionContext {
    */
   requestBodyFilter(apiKey: i16, apiVersion: i16, clientId: string | null, head: Frame, bodyAt: i32): BodyFilter | null { return null; }
 
+  /**
+   * As requestBodyFilter, for a response whose body onResponse would read (wantsResponseBody) that
+   * did not arrive in one chunk. The filter is fed everything after the correlation id (a flexible
+   * version's header tagged fields included). onResponse then sees the response without a body.
+   */
+  responseBodyFilter(request: InflightRequest, head: Frame): BodyFilter | null { return null; }
+
   /** A request from the client. Call req.replaceBody, req.respond or req.drop to change it. */
   onRequest(req: KafkaRequest): void {}
 
@@ -183,6 +192,9 @@ export class KafkaConnection extends ConnectionContext {
     const filter = this.requestFilter;
     if (filter != null) filter.release();
     this.requestFilter = null;
+    const answer = this.responseFilter;
+    if (answer != null) answer.release();
+    this.responseFilter = null;
   }
 
   /** Requests sent and not yet answered. */
@@ -243,9 +255,9 @@ export class KafkaConnection extends ConnectionContext {
     this.emit(type, size, plan);
   }
 
-  /** More bytes of the frame being streamed: forwarded, or fed to the request's filter. */
+  /** More bytes of the frame being streamed: forwarded, or fed to its filter. */
   streamed(direction: Direction, buffer: ArrayBuffer, offset: i32, length: i32): void {
-    const filter = direction == Direction.Request ? this.requestFilter : null;
+    const filter = direction == Direction.Request ? this.requestFilter : this.responseFilter;
     if (filter == null) { this.plan.add(buffer, offset, length); return; }
     filter.feed(buffer, offset, length, this.plan);
     this.afterFilter(direction, filter);
@@ -264,9 +276,9 @@ export class KafkaConnection extends ConnectionContext {
 
   /** The frame being streamed has passed whole: its filter hands on what it still holds. */
   streamedEnd(direction: Direction): void {
-    if (direction != Direction.Request) return;
-    const filter = this.requestFilter;
-    this.requestFilter = null;
+    const filter = direction == Direction.Request ? this.requestFilter : this.responseFilter;
+    if (direction == Direction.Request) this.requestFilter = null;
+    else this.responseFilter = null;
     if (filter == null || this.mode != Mode.Framing) return;
     filter.end(this.plan);
     this.afterFilter(direction, filter);
@@ -351,7 +363,12 @@ export class KafkaConnection extends ConnectionContext {
     if (req.kind == InflightKind.Substituted) return FrameScope.Whole;
     if (req.apiKey == API_VERSIONS && this.config.clampApiVersions) return FrameScope.Whole;
     if (req.apiKey == SASL_HANDSHAKE && req.apiVersion == 0) return FrameScope.Whole;
-    return this.wantsResponseBody(req) ? FrameScope.Whole : FrameScope.Stream;
+    if (!this.wantsResponseBody(req)) return FrameScope.Stream;
+    const filter = this.responseBodyFilter(req, head);
+    if (filter === SHOW_MORE) return head.length < MAX_HEADER_BYTES ? FrameScope.Undecided : FrameScope.Whole;
+    if (filter == null) return FrameScope.Whole;
+    this.responseFilter = filter;
+    return FrameScope.Stream;
   }
 
   /**
@@ -509,7 +526,13 @@ export class KafkaConnection extends ConnectionContext {
         this.responseSkimmed = new KafkaResponse(new Frame(f.buffer.slice(f.offset, f.offset + SIZE_PREFIX + 4), 0, SIZE_PREFIX + 4), req, 4, size, false);
       }
       this.onResponse(head);
-      if (this.mode == Mode.Framing) plan.add(f.buffer, f.offset, f.length);
+      if (this.mode != Mode.Framing) return;
+      const filter = this.responseFilter;
+      if (filter == null) { plan.add(f.buffer, f.offset, f.length); return; }
+      // The size and correlation id go on; the rest so far goes through the filter, as will the rest.
+      const bodyAt = f.offset + SIZE_PREFIX + 4;
+      plan.add(f.buffer, f.offset, bodyAt - f.offset);
+      this.streamed(Direction.Response, f.buffer, bodyAt, f.offset + f.length - bodyAt);
       return;
     }
     const r = new Reader(f.buffer, f.offset + SIZE_PREFIX, f.length - SIZE_PREFIX);

@@ -134,7 +134,7 @@ export class Exchanges {
   }
 
   /** A Fetch request, then a response carrying `topics`' records; returns what the client got (frame and decoded). */
-  fetch(version: number, topics: TopicSendAny[], sent?: (frame: Buffer) => void): { frame: Buffer; sentFrame: Buffer; json: any | null } {
+  fetch(version: number, topics: TopicSendAny[], sent?: (frame: Buffer) => void, deliver?: (frame: Buffer) => Buffer): { frame: Buffer; sentFrame: Buffer; json: any | null } {
     const corr = this.corr++;
     const req = frame([requestHeader(FETCH, version, corr, this.clientId), this.encode(FETCH, version, false, {})]);
     assert.ok(this.conn.fromClient(req).equals(req), "Fetch request forwarded as it came");
@@ -145,7 +145,7 @@ export class Exchanges {
       })),
     })]);
     sent?.(resp);
-    const got = this.conn.fromBroker(resp);
+    const got = deliver ? deliver(resp) : this.conn.fromBroker(resp);
     if (got.length === 0) return { frame: got, sentFrame: resp, json: null };
     const decoded = this.d.decodeBody(FETCH, version, true, got.subarray(4 + responseHeader(FETCH, version, corr).length));
     assert.ok(decoded.ok, `the Fetch v${version} response decodes: ${decoded.text}`);
