@@ -1,6 +1,6 @@
 // A frame's body read (and edited in place) as it streams, instead of held whole.
 //
-// A plugin that reads a request's body normally gets it whole, which costs the whole frame in
+// A plugin that reads a request's (or response's) body normally gets it whole, which costs the whole frame in
 // the VM. When what it does never changes the frame's length (it counts, it inspects, it masks
 // in place), it can stream the body through a BodyFilter instead: the filter is fed the body in
 // whatever pieces arrive and forwards each piece once it is done with it, holding only what it
@@ -30,7 +30,7 @@ export abstract class BodyFilter {
   release(): void {}
 }
 
-/** Answer of KafkaConnection.requestBodyFilter: not decided yet, show me more of the frame. */
+/** Answer of KafkaConnection.requestBodyFilter or responseBodyFilter: not decided yet, show me more of the frame. */
 export class ShowMore extends BodyFilter {
   feed(buffer: ArrayBuffer, offset: i32, length: i32, out: OutputPlan): void {}
   end(out: OutputPlan): void {}
