@@ -8,10 +8,10 @@
 // What to do with an entry (and with a length that cannot be kept) is the subclass's business.
 import { BodyFilter } from "../stream/body_filter";
 import { OutputPlan } from "../stream/output_plan";
-import { TopicNames } from "../stream/topic_names";
+import { TopicNames, topicIdHex } from "../stream/topic_names";
 import { RecordsSkimmer, SkimKind, SkimListener, PartitionSkim } from "../kafka/records_skimmer";
 import { reserveHeld, releaseHeld, heldToTransient, noteGarbage } from "../runtime/budget";
-import { PartitionRecords } from "./partition_records";
+import { PartitionRecords, PartitionResult } from "./partition_records";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
 import { ClientInfo } from "./client_info";
@@ -91,8 +91,11 @@ export abstract class BatchStream extends BodyFilter {
 
   // ---- What the subclass decides ----
 
-  /** A partition's non-empty records field starts: set topic, inScope and flow. */
-  protected abstract startPartition(p: PartitionSkim): void;
+  /** A partition's non-empty records field starts: the subclass resets what it keeps per partition. */
+  protected abstract startPartition(): void;
+
+  /** The partition names a topic id no Metadata response named, under `on_unknown_topic: reject`. */
+  protected abstract rejectUnknownTopic(id: string): void;
 
   /** One whole entry at `at` (`inChunk`: `buffer` is the callback's chunk, so in-place edits set out.patched). */
   protected abstract entry(buffer: ArrayBuffer, at: i32, size: i32, inChunk: bool): void;
@@ -115,7 +118,24 @@ export abstract class BatchStream extends BodyFilter {
     this.topic = "";
     this.inScope = false;
     this.flow = Flow.Forward;
-    this.startPartition(p);
+    this.startPartition();
+    const topicId = p.topicId;
+    const name = this.names.nameOf(p.topic, topicId == null ? new Uint8Array(16) : topicId);
+    const transform = this.partitionRecords.transform;
+    if (name.length == 0) {
+      const id = topicId == null ? "(none)" : topicIdHex(topicId);
+      this.metrics.unknownTopics.increment();
+      transform.onUnsupported("", -1, "topic id " + id + " is not known yet");
+      const policy = this.scope.onUnknownTopic;
+      const what = this.fetched ? "a fetch response" : "a produce";
+      if (policy == RecordsPolicy.Close) { this.close(what + " names topic id " + id + ", which no Metadata response named"); return; }
+      if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + id + " is not known"); return; }
+      this.rejectUnknownTopic(id);
+      return;
+    }
+    this.topic = name;
+    this.inScope = transform.wantsTopic(name, this.fetched);
+    this.flow = this.inScope ? Flow.Scan : Flow.Forward;
   }
 
   recordsEnd(): void {
@@ -184,6 +204,24 @@ export abstract class BatchStream extends BodyFilter {
     rec.topic = this.topic;
     rec.partition = this.partition;
     return pr;
+  }
+
+  /**
+   * The `on_unsupported` policy for an entry the layer could not hand over: true when that settles
+   * it (`close`, or `passthrough`: the entry and the rest of the partition go on unseen); false
+   * under `reject`, which the subclass carries out.
+   */
+  protected unsupported(result: PartitionResult, buffer: ArrayBuffer, at: i32, size: i32, inChunk: bool): bool {
+    const why = "topic " + this.topic + " partition " + this.partition.toString() + ": " + result.message;
+    this.partitionRecords.transform.onUnsupported(this.topic, this.partition, result.message);
+    const policy = this.scope.onUnsupported;
+    if (policy == RecordsPolicy.Close) { this.close(why); return true; }
+    if (policy != RecordsPolicy.Passthrough) return false;
+    this.passedUnseen(why);
+    if (result.patched && inChunk) this.out.patched = true;
+    this.out.add(buffer, at, size);
+    this.flow = Flow.Forward;
+    return true;
   }
 
   // ---- Gathering an entry that arrives across pieces ----

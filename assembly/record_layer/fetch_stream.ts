@@ -20,10 +20,10 @@
 // whose records hold no complete batch makes the Java consumer fail. The connection is closed
 // instead, before anything of that batch went on, and the VM holds every Fetch response whole from
 // then on, so the consumer's retry on a new connection gets the usual handling.
-import { TopicNames, topicIdHex } from "../stream/topic_names";
-import { SkimKind, PartitionSkim } from "../kafka/records_skimmer";
+import { TopicNames } from "../stream/topic_names";
+import { SkimKind } from "../kafka/records_skimmer";
 import { PartitionRecords, Verdict } from "./partition_records";
-import { RecordScope, RecordsPolicy } from "./scope";
+import { RecordScope } from "./scope";
 import { ClientInfo } from "./client_info";
 import { RecordMetrics } from "./record_metrics";
 import { BatchStream, Flow, LOG_OVERHEAD, MIN_ENTRY } from "./batch_stream";
@@ -53,26 +53,11 @@ export class FetchStream extends BatchStream {
     metrics.streamedResponses.increment();
   }
 
-  protected startPartition(p: PartitionSkim): void {
-    this.entriesOut = 0;
-    const topicId = p.topicId;
-    const name = this.names.nameOf(p.topic, topicId == null ? new Uint8Array(16) : topicId);
-    const transform = this.partitionRecords.transform;
-    if (name.length == 0) {
-      const id = topicId == null ? "(none)" : topicIdHex(topicId);
-      this.metrics.unknownTopics.increment();
-      transform.onUnsupported("", -1, "topic id " + id + " is not known yet");
-      const policy = this.scope.onUnknownTopic;
-      if (policy == RecordsPolicy.Close) { this.close("a fetch response names topic id " + id + ", which no Metadata response named"); return; }
-      if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + id + " is not known"); return; }
-      // `reject` answers the partition UNKNOWN_TOPIC_ID, whose error code field has gone on already.
-      this.closeForWhole("a fetch response names topic id " + id + ", which no Metadata response named yet");
-      return;
-    }
-    if (!transform.wantsTopic(name, true)) return;
-    this.topic = name;
-    this.inScope = true;
-    this.flow = Flow.Scan;
+  protected startPartition(): void { this.entriesOut = 0; }
+
+  /** `reject` answers the partition UNKNOWN_TOPIC_ID, whose error code field has gone on already. */
+  protected rejectUnknownTopic(id: string): void {
+    this.closeForWhole("a fetch response names topic id " + id + ", which no Metadata response named yet");
   }
 
   /** One whole entry (batch, legacy message, or the partial tail or malformed rest of the field) at `at`. */
@@ -94,20 +79,8 @@ export class FetchStream extends BatchStream {
       this.spill(buffer, at, size, inChunk);
       return;
     }
-    if (verdict == Verdict.Unsupported) {
-      const why = "topic " + this.topic + " partition " + this.partition.toString() + ": " + result.message;
-      pr.transform.onUnsupported(this.topic, this.partition, result.message);
-      const policy = this.scope.onUnsupported;
-      if (policy == RecordsPolicy.Close) { this.close(why); return; }
-      if (policy == RecordsPolicy.Passthrough) {
-        this.passedUnseen(why);
-        if (result.patched && inChunk) this.out.patched = true;
-        this.out.add(buffer, at, size);
-        this.flow = Flow.Forward;
-        return;
-      }
-      // `reject`: the partition is refused with an error code, held whole after the cut.
-    }
+    // `close` or `passthrough` settle it; under `reject` the partition is refused as a change of length is.
+    if (verdict == Verdict.Unsupported && this.unsupported(result, buffer, at, size, inChunk)) return;
     // A change of length: replaced or dropped records, an edit in a compressed batch, a refusal.
     const base = entryBaseOffset(buffer, at, size);
     if (verdict == Verdict.Replaced && replaced != null) {

@@ -14,10 +14,10 @@
 // any CORRUPT_MESSAGE, and from then on the connection's Produce requests are held whole, so the
 // resend gets the usual handling (the edit, the drop, the rejection with its own error code).
 // RecordConnection only streams requests that can be resent: acks=0 requests are held whole.
-import { TopicNames, topicIdHex } from "../stream/topic_names";
-import { SkimKind, PartitionSkim } from "../kafka/records_skimmer";
+import { TopicNames } from "../stream/topic_names";
+import { SkimKind } from "../kafka/records_skimmer";
 import { PartitionRecords, Verdict } from "./partition_records";
-import { RecordScope, RecordsPolicy } from "./scope";
+import { RecordScope } from "./scope";
 import { ClientInfo } from "./client_info";
 import { RecordMetrics } from "./record_metrics";
 import { BatchStream, Flow } from "./batch_stream";
@@ -38,26 +38,10 @@ export class ProduceStream extends BatchStream {
     metrics.streamedRequests.increment();
   }
 
-  protected startPartition(p: PartitionSkim): void {
-    this.spoiling = false;
-    const topicId = p.topicId;
-    const name = this.names.nameOf(p.topic, topicId == null ? new Uint8Array(16) : topicId);
-    const transform = this.partitionRecords.transform;
-    if (name.length == 0) {
-      const id = topicId == null ? "(none)" : topicIdHex(topicId);
-      this.metrics.unknownTopics.increment();
-      transform.onUnsupported("", -1, "topic id " + id + " is not known yet");
-      const policy = this.scope.onUnknownTopic;
-      if (policy == RecordsPolicy.Close) { this.close("a produce names topic id " + id + ", which no Metadata response named"); return; }
-      if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + id + " is not known"); return; }
-      // Refused for now; the resend, held whole, is answered UNKNOWN_TOPIC_ID by the layer.
-      this.startSpoiling();
-      return;
-    }
-    this.topic = name;
-    this.inScope = transform.wantsTopic(name, false);
-    this.flow = this.inScope ? Flow.Scan : Flow.Forward;
-  }
+  protected startPartition(): void { this.spoiling = false; }
+
+  /** Refused for now (its CRC spoiled); the resend, held whole, is answered UNKNOWN_TOPIC_ID by the layer. */
+  protected rejectUnknownTopic(id: string): void { this.startSpoiling(); }
 
   /** One whole entry (batch, legacy message, or the malformed or cut-short rest of the field) at `at`. */
   protected entry(buffer: ArrayBuffer, at: i32, size: i32, inChunk: bool): void {
@@ -70,19 +54,8 @@ export class ProduceStream extends BatchStream {
       this.out.add(buffer, at, size);
       return;
     }
-    if (verdict == Verdict.Unsupported) {
-      const why = "topic " + this.topic + " partition " + this.partition.toString() + ": " + result.message;
-      pr.transform.onUnsupported(this.topic, this.partition, result.message);
-      const policy = this.scope.onUnsupported;
-      if (policy == RecordsPolicy.Close) { this.close(why); return; }
-      if (policy == RecordsPolicy.Passthrough) {
-        this.passedUnseen(why);
-        if (result.patched && inChunk) this.out.patched = true;
-        this.out.add(buffer, at, size);
-        this.flow = Flow.Forward;
-        return;
-      }
-    }
+    // `close` or `passthrough` settle it; under `reject` the partition is refused as a change of length is.
+    if (verdict == Verdict.Unsupported && this.unsupported(result, buffer, at, size, inChunk)) return;
     // Replaced, emptied or rejected (or refused by `reject`): not possible in bytes already sent on.
     this.startSpoiling();
     this.spoil(buffer, at, size, inChunk);

@@ -10,9 +10,10 @@ import { PluginHost, EmulatedConnection } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
-import { Exchanges, TopicRef, TopicSendAny } from "../tools/record_frames.js";
+import { TopicRef, TopicSendAny } from "../tools/record_frames.js";
+import { LOWER, OTHER, THIRD, randomSend, layerCounter as counter, knownConnection as connection } from "../tools/record_conn.js";
 import { decodeEntries, encodeBatch, Rec } from "../tools/record_model.js";
-import { Rnd, int, pick, randomPartition, plainValues, GenOptions } from "../tools/record_gen.js";
+import { Rnd, int, pick, plainValues, GenOptions } from "../tools/record_gen.js";
 import { batchOf } from "../tools/batches.js";
 
 const IDENTITY = rootPath("build", "fixtures", "record-identity.wasm");
@@ -20,9 +21,6 @@ const OPS = rootPath("build", "fixtures", "record-ops.wasm");
 const FETCH_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
 const MiB = 1 << 20;
 
-function topic(name: string, n: number): TopicRef { return { name, id: Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 29 + n * 5 + 3) & 0xff)) }; }
-const LOWER = topic("lowercase", 1), OTHER = topic("other", 2), THIRD = topic("third.topic", 3);
-const KNOWN = [LOWER, OTHER, THIRD];
 
 /** Delivers `frame` from the broker in random pieces (1 byte up to `most`); returns everything forwarded. */
 function chunked(conn: EmulatedConnection, rnd: Rnd, most = 4096): (frame: Buffer) => Buffer {
@@ -35,24 +33,6 @@ function chunked(conn: EmulatedConnection, rnd: Rnd, most = 4096): (frame: Buffe
     }
     return Buffer.concat(out);
   };
-}
-
-function randomSend(rnd: Rnd, o: GenOptions): TopicSendAny[] {
-  const chosen = [...KNOWN].sort(() => rnd() - 0.5).slice(0, 1 + int(rnd, 3));
-  return chosen.map((t) => ({ topic: t, partitions: Array.from({ length: 1 + int(rnd, 3) }, (_, index) => ({ index, records: randomPartition(rnd, o) })) }));
-}
-
-function counter(host: PluginHost, suffix: string): number {
-  const all = host.metricsByName();
-  const key = Object.keys(all).find((k) => k.startsWith("kafka_records.") && k.endsWith("." + suffix));
-  return key ? all[key] : 0;
-}
-
-function connection(host: PluginHost, d: Dissector): { conn: EmulatedConnection; ex: Exchanges } {
-  const conn = host.connect();
-  const ex = new Exchanges(d, conn);
-  ex.metadata(KNOWN);
-  return { conn, ex };
 }
 
 const fetchKinds = (values: GenOptions["values"], codecs?: number[]): GenOptions =>

@@ -9,9 +9,10 @@ import { PluginHost, EmulatedConnection } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { prng } from "../tools/prng.js";
-import { Exchanges, TopicRef, TopicSendAny } from "../tools/record_frames.js";
+import { Exchanges, TopicSendAny } from "../tools/record_frames.js";
+import { LOWER, randomSend, layerCounter as counter, knownConnection as connection } from "../tools/record_conn.js";
 import { decodeEntries, encodeBatch, CODEC_GZIP } from "../tools/record_model.js";
-import { Rnd, int, pick, randomPartition, plainValues, GenOptions } from "../tools/record_gen.js";
+import { Rnd, int, pick, plainValues, GenOptions } from "../tools/record_gen.js";
 import { batchOf } from "../tools/batches.js";
 
 const IDENTITY = rootPath("build", "fixtures", "record-identity.wasm");
@@ -19,9 +20,6 @@ const UPPERCASE = rootPath("build", "examples", "uppercase.wasm");
 const PRODUCE_VERSIONS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 const MiB = 1 << 20;
 
-function topic(name: string, n: number): TopicRef { return { name, id: Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 31 + n * 7 + 1) & 0xff)) }; }
-const LOWER = topic("lowercase", 1), OTHER = topic("other", 2), THIRD = topic("third.topic", 3);
-const KNOWN = [LOWER, OTHER, THIRD];
 
 /** Sends `frame` in random pieces (1 byte up to a few KiB); returns everything forwarded. */
 function sendChunked(conn: EmulatedConnection, frame: Buffer, rnd: Rnd, most = 4096): Buffer {
@@ -32,26 +30,6 @@ function sendChunked(conn: EmulatedConnection, frame: Buffer, rnd: Rnd, most = 4
     at += n;
   }
   return Buffer.concat(out);
-}
-
-/** Random topics and partitions, each partition's records from `o`. */
-function randomSend(rnd: Rnd, o: GenOptions): TopicSendAny[] {
-  const chosen = [...KNOWN].sort(() => rnd() - 0.5).slice(0, 1 + int(rnd, 3));
-  return chosen.map((t) => ({ topic: t, partitions: Array.from({ length: 1 + int(rnd, 3) }, (_, index) => ({ index, records: randomPartition(rnd, o) })) }));
-}
-
-function counter(host: PluginHost, suffix: string): number {
-  const all = host.metricsByName();
-  const key = Object.keys(all).find((k) => k.startsWith("kafka_records.") && k.endsWith("." + suffix));
-  return key ? all[key] : 0;
-}
-
-/** A connection that knows the topics' ids (Produce v13 names topics by id). */
-function connection(host: PluginHost, d: Dissector): { conn: EmulatedConnection; ex: Exchanges } {
-  const conn = host.connect();
-  const ex = new Exchanges(d, conn);
-  ex.metadata(KNOWN);
-  return { conn, ex };
 }
 
 const plainOnly = (values: GenOptions["values"]): GenOptions => ({ fetch: false, values, codecs: [0], maxRecords: 8 });
