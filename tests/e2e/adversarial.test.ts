@@ -1,5 +1,6 @@
 // Hostile clients against the real Envoy with the demo's chain (pii-filter → telemetry →
-// billing, FAIL_CLOSED, billing's collector cluster) in front of the real broker. Each attack
+// billing, FAIL_CLOSED, billing's collector cluster; pii-filter scanning what consumers fetch as
+// well as what producers send) in front of the real broker. Each attack
 // is bounded in connections, bytes and time, targets only 127.0.0.1, and runs while a good
 // idempotent producer and a consumer go through the same proxy. After each one:
 //   - no VM trapped: Envoy's log since the attack began has no wasm failure line;
@@ -72,9 +73,10 @@ export const P = {
   /** Fetch consumers that must get their whole response. */
   fetchMustComplete: num("KPW_ADV_FETCH_MUST_COMPLETE", 10),
   /**
-   * During the fetches, peak resident MiB of each VM of the plugins that stream Fetch responses
-   * (telemetry, billing): half of one response, since they never hold one (about 10 MiB measured:
-   * the chunks in flight, a 1 MiB chunk each, and the garbage the collector lets pile up).
+   * During the fetches, peak resident MiB of each VM of the chain (telemetry and billing skim Fetch
+   * responses as they pass; pii-filter scans them batch by batch): half of one response, since
+   * none holds one (about 10 MiB measured for telemetry and billing: the chunks in flight, a 1 MiB
+   * chunk each, and the garbage the collector lets pile up; pii-filter holds one batch more).
    */
   streamingVmMiB: num("KPW_ADV_STREAMING_VM_MIB", 24),
   bigProduceMiB: num("KPW_ADV_BIG_PRODUCE_MIB", 80),
@@ -114,7 +116,7 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
   let restarts = 0;
   const rows: Row[] = [];
   const filters: WasmFilter[] = [
-    { wasm: rootPath("build", "pii-filter.wasm"), name: "pii" },
+    { wasm: rootPath("build", "pii-filter.wasm"), name: "pii", configuration: JSON.stringify({ direction: "both" }) },
     { wasm: rootPath("build", "telemetry.wasm"), name: "telemetry", configuration: JSON.stringify({ flush_seconds: 1 }) },
     { wasm: rootPath("build", "billing.wasm"), name: "billing", configuration: JSON.stringify({ tenant_key: "client_id", flush_seconds: 1, collector_cluster: "billing_collector" }) },
   ];
@@ -368,8 +370,8 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
       return detail;
     }, async (peaks) => {
       const problems: string[] = [];
-      // Streaming plugins hold no response: their VMs stay far under one response's size.
-      for (const p of peaks.filter((s) => /^(telemetry|billing)#/.test(s.label))) {
+      // No plugin holds a response: every VM stays far under one response's size.
+      for (const p of peaks.filter((s) => /^(pii|telemetry|billing)#/.test(s.label))) {
         if (p.residentBytes > P.streamingVmMiB * MiB) problems.push(`VM ${p.label} of a plugin that streams Fetch responses peaked at ${(p.residentBytes / MiB).toFixed(1)} MiB resident, over ${P.streamingVmMiB} MiB (one response is ${P.fetchMiB} MiB)`);
       }
       // The VMs' memory gauges: the largest linear memory any VM of the plugin reported, so at most the largest one seen.
