@@ -33,6 +33,7 @@ import { recordMetrics } from "./record_metrics";
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
 const METADATA: i16 = 3;
+const SHARE_FETCH: i16 = 78;
 
 export class RecordConnection extends KafkaConnection {
   private readonly identity: SaslIdentity = new SaslIdentity();
@@ -65,7 +66,8 @@ export class RecordConnection extends KafkaConnection {
     const k = request.apiKey;
     if (k == METADATA) return true; // topic ids to names
     if (k == PRODUCE) return request.userData != null; // partitions the layer answered, merged in
-    if (k == FETCH) return this.transform.scope.fetch && this.transform.wantsFetchBy(this.client(request.clientId));
+    // Share consumers' records too: a fetch-side plugin that missed them would let them pass unseen.
+    if (k == FETCH || k == SHARE_FETCH) return this.transform.scope.fetch && this.transform.wantsFetchBy(this.client(request.clientId));
     return SaslIdentity.readsBody(k);
   }
 
@@ -96,9 +98,11 @@ export class RecordConnection extends KafkaConnection {
   }
 
   /**
-   * A Fetch response arriving across pieces is streamed batch by batch, not held whole, unless an
-   * earlier one on this connection (or one on this VM that could not be cut) needed a change of
-   * length (see fetch_stream.ts).
+   * A Fetch response arriving across pieces is streamed batch by batch, not held whole, when its
+   * first batch is RecordBatch v2 without compression, and no earlier one on this connection (or
+   * one on this VM that could not be cut) needed a change of length (see fetch_stream.ts). An edit
+   * in a compressed batch changes its length, and a change of length in a partition's first batch
+   * cannot be cut; topics are compressed all or nothing as a rule, so the first batch tells.
    */
   responseBodyFilter(request: InflightRequest, head: Frame): BodyFilter | null {
     if (request.apiKey != FETCH || !isKnownApi(FETCH, request.apiVersion)) return null;
@@ -109,6 +113,14 @@ export class RecordConnection extends KafkaConnection {
       if (last.unseenReason.length > 0) streamWarnings().log("record layer: a fetch response went on unseen by the plugin: " + last.unseenReason);
     }
     if (this.holdFetch || fetchesHeldWhole()) return null;
+    // Fed from after the correlation id, as the stream will be.
+    const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, request.apiVersion, true);
+    skimmer.feed(head.buffer, head.offset + 8, head.length - 8);
+    const skim = skimmer.skim;
+    if (skim.bad) return null;
+    const first = skim.firstBatchAttributes;
+    if (first == -1) return skimmer.done ? null : SHOW_MORE;
+    if (first < 0 || (first & 7) != 0) return null;
     const stream = new FetchStream(request.apiVersion, this.partitions, this.produce.names, this.transform.scope, recordMetrics(), this.client(request.clientId));
     this.lastFetchStream = stream;
     return stream;
@@ -146,9 +158,10 @@ export class RecordConnection extends KafkaConnection {
       if (answers != null && answers instanceof ProduceAnswers) this.mergeAnswers(resp, changetype<ProduceAnswers>(answers));
       return;
     }
-    if (k != FETCH || !resp.hasBody) return;
+    if ((k != FETCH && k != SHARE_FETCH) || !resp.hasBody) return;
     const f = this.fetch;
-    f.handle(resp, this.client(resp.request.clientId));
+    if (k == FETCH) f.handle(resp, this.client(resp.request.clientId));
+    else f.handleShare(resp, this.client(resp.request.clientId));
     recordMetrics().flush();
     if (f.unseenReason.length > 0) streamWarnings().log("record layer: a fetch response went on unseen by the plugin: " + f.unseenReason);
     if (f.closeReason.length > 0) this.giveUp(Direction.Response, "record layer: " + f.closeReason, MalformedPolicy.Close);

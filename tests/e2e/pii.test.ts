@@ -155,6 +155,13 @@ describe("pii-filter on the fetch path, with an exempt client", { timeout: 30000
     assert.deepEqual(await kcat.consume(stack.bootstrap, "pii-fetch-drop", ["-X", "client.id=auditor"]), sent);
   });
 
+  test("a share-group consumer (KIP-932, ShareFetch) reads masked too, and the drop leaves a gap it steps over", async () => {
+    const sent = ["My email is example@email.com", "call +14155552671", "plain"];
+    await kcat.produce(stack.bootstrap, "pii-fetch-share", sent);
+    assert.deepEqual(await javaClients.shareConsume(stack.bootstrap, stack.brokerDirect, "pii-fetch-share", "pii-share-group", 2, ["client.id=share-reader"]),
+      ["My email is *****************", "plain"]);
+  });
+
   test("large fetch responses stream batch by batch: masks go on in place, a drop cuts the partition and the rest is fetched again; kcat, Java and kafkajs read exactly", async () => {
     // 4,000 records of 1 KiB in batches of 100 (about 100 KiB): each fetch response carries several,
     // arriving at Envoy in many pieces. Every tenth record has an email (masked in place, no change

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import type { EmulatedConnection } from "../../tools/testing/index.js";
 
-const PRODUCE = 0, FETCH = 1, METADATA = 3, API_VERSIONS = 18;
+const PRODUCE = 0, FETCH = 1, METADATA = 3, API_VERSIONS = 18, SHARE_FETCH = 78;
 
 /** First flexible version (request header v2, response header v1). */
-const FLEXIBLE: Record<number, number> = { [PRODUCE]: 9, [FETCH]: 12, [METADATA]: 9 };
+const FLEXIBLE: Record<number, number> = { [PRODUCE]: 9, [FETCH]: 12, [METADATA]: 9, [SHARE_FETCH]: 0 };
 
 export interface TopicRef { name: string; id: Buffer }
 
@@ -149,6 +149,32 @@ export class Exchanges {
     if (got.length === 0) return { frame: got, sentFrame: resp, json: null };
     const decoded = this.d.decodeBody(FETCH, version, true, got.subarray(4 + responseHeader(FETCH, version, corr).length));
     assert.ok(decoded.ok, `the Fetch v${version} response decodes: ${decoded.text}`);
+    return { frame: got, sentFrame: resp, json: JSON.parse(decoded.text) };
+  }
+
+  /**
+   * A ShareFetch request, then a response carrying `topics`' records (named by id), each partition's
+   * records acquired whole; returns what the share consumer got (frame and decoded).
+   */
+  shareFetch(version: number, topics: TopicSendAny[]): { frame: Buffer; sentFrame: Buffer; json: any | null } {
+    const corr = this.corr++;
+    const req = frame([requestHeader(SHARE_FETCH, version, corr, this.clientId), this.encode(SHARE_FETCH, version, false, { groupId: "share-group", memberId: "m1" })]);
+    assert.ok(this.conn.fromClient(req).equals(req), "ShareFetch request forwarded as it came");
+    const resp = frame([responseHeader(SHARE_FETCH, version, corr), this.encode(SHARE_FETCH, version, true, {
+      responses: topics.map((t) => ({
+        topicId: t.topic.id.toString("base64url"),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.index, errorCode: 0, acknowledgeErrorCode: 0, currentLeader: { leaderId: 1, leaderEpoch: 0 },
+          records: p.records === null ? null : p.records.toString("base64"),
+          acquiredRecords: [{ firstOffset: 0, lastOffset: 1000, deliveryCount: 1 }],
+        })),
+      })),
+      nodeEndpoints: [],
+    })]);
+    const got = this.conn.fromBroker(resp);
+    if (got.length === 0) return { frame: got, sentFrame: resp, json: null };
+    const decoded = this.d.decodeBody(SHARE_FETCH, version, true, got.subarray(4 + responseHeader(SHARE_FETCH, version, corr).length));
+    assert.ok(decoded.ok, `the ShareFetch v${version} response decodes: ${decoded.text}`);
     return { frame: got, sentFrame: resp, json: JSON.parse(decoded.text) };
   }
 }

@@ -45,6 +45,15 @@ export const javaClients = {
     java("org.apache.kafka.tools.TopicCommand", ["--bootstrap-server", bootstrap, "--create", "--if-not-exists", "--topic", topic, "--partitions", String(partitions), "--replication-factor", "1"]),
   produce: (bootstrap: string, topic: string, lines: string[], props: string[] = []) =>
     java("org.apache.kafka.tools.ConsoleProducer", ["--bootstrap-server", bootstrap, "--topic", topic, ...props.flatMap((p) => ["--producer-property", p])], lines.join("\n") + "\n"),
+  /**
+   * A share-group consumer (KIP-932) reading `count` records. The group starts at the earliest
+   * offset (set with the group config `share.auto.offset.reset`, at `admin`: the broker itself).
+   */
+  shareConsume: async (bootstrap: string, admin: string, topic: string, group: string, count: number, props: string[] = []): Promise<string[]> => {
+    await java("org.apache.kafka.tools.ConfigCommand", ["--bootstrap-server", admin, "--entity-type", "groups", "--entity-name", group, "--alter", "--add-config", "share.auto.offset.reset=earliest"]);
+    const r = await java("org.apache.kafka.tools.consumer.ConsoleShareConsumer", ["--bootstrap-server", bootstrap, "--topic", topic, "--group", group, "--max-messages", String(count), "--timeout-ms", "60000", ...props.flatMap((p) => ["--command-property", p])]);
+    return r.stdout.split("\n").filter((l) => l.length > 0);
+  },
   consume: async (bootstrap: string, topic: string, count: number, props: string[] = []): Promise<string[]> => {
     const r = await java("org.apache.kafka.tools.consumer.ConsoleConsumer", ["--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--max-messages", String(count), "--timeout-ms", "60000", ...props.flatMap((p) => ["--command-property", p])]);
     return r.stdout.split("\n").filter((l) => l.length > 0);
