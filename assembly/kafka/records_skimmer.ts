@@ -7,8 +7,8 @@
 // - the few bytes of a structural field that straddles two pieces (at most MAX_HOLD), and
 // - the first 61 bytes of the record batch being passed (its header: magic, length, attributes,
 //   record count).
-// It reads every Fetch response version (v0 to v17) and every Produce request version (v0 to
-// v13): the fields it steps over are the descriptors'.
+// It reads every Fetch response version (v0 to v17), every Produce request version (v0 to v13)
+// and every ShareFetch response version (v0 to v2): the fields it steps over are the descriptors'.
 // It counts batches as BatchIterator does: complete v2 batches, control batches apart, and
 // nothing in a partition after a batch that is not v2 or is cut short.
 import { Reader, ReadError } from "./wire/reader";
@@ -30,6 +30,8 @@ const CONTROL_BIT: u16 = 0x20;
 export enum SkimKind {
   FetchResponse = 0,
   ProduceRequest = 1,
+  /** A ShareFetch response (share groups, KIP-932): the records a share consumer acquires, topics by id. */
+  ShareFetchResponse = 2,
 }
 
 /** What one partition of a Fetch response or Produce request carried. */
@@ -92,8 +94,12 @@ enum Step {
   Topic,
   Partition,
   Records,
+  /** ShareFetch: a partition's acquired-records ranges, after its records. */
+  Acquired,
   PartitionTags,
   TopicTags,
+  /** ShareFetch: the node endpoints, after the topics. */
+  NodeEndpoints,
   TopTags,
   Done,
 }
@@ -107,6 +113,7 @@ export class RecordsSkimmer {
   private step: Step;
   private readonly flexible: bool;
   private readonly produce: bool;
+  private readonly share: bool;
   private topicsLeft: i32 = 0;
   private topicIndex: i32 = -1;
   private partitionsLeft: i32 = 0;
@@ -138,7 +145,8 @@ export class RecordsSkimmer {
    */
   constructor(readonly kind: SkimKind, readonly version: i16, headerTags: bool) {
     this.produce = kind == SkimKind.ProduceRequest;
-    this.flexible = this.produce ? version >= 9 : version >= 12;
+    this.share = kind == SkimKind.ShareFetchResponse;
+    this.flexible = this.share || (this.produce ? version >= 9 : version >= 12);
     this.step = headerTags && this.flexible ? Step.HeaderTags : Step.Top;
   }
 
@@ -240,8 +248,10 @@ export class RecordsSkimmer {
       case Step.Top: ok = this.top(r); break;
       case Step.Topic: ok = this.topic(r); break;
       case Step.Partition: ok = this.partition(r); break;
+      case Step.Acquired: ok = this.acquired(r); break;
       case Step.PartitionTags: ok = this.skipTags(r) && (r.bad || this.afterPartition()); break;
       case Step.TopicTags: ok = this.skipTags(r) && (r.bad || this.afterTopic()); break;
+      case Step.NodeEndpoints: ok = this.nodeEndpoints(r); break;
       case Step.TopTags: ok = this.skipTags(r) && (r.bad || this.to(Step.Done)); break;
       default: ok = true;
     }
@@ -285,6 +295,11 @@ export class RecordsSkimmer {
       }
       this.skim.acks = r.int16();
       r.int32();                                // timeout_ms
+    } else if (this.share) {
+      r.int32();                                // throttle_time_ms
+      this.skim.errorCode = r.int16();
+      r.compactNullableString();                // error_message
+      if (v >= 1) r.int32();                    // acquisition_lock_timeout_ms
     } else {
       if (v >= 1) r.int32();                    // throttle_time_ms
       if (v >= 7) { this.skim.errorCode = r.int16(); r.int32(); } // error_code, session_id
@@ -297,15 +312,21 @@ export class RecordsSkimmer {
   }
 
   private afterTopicsCounted(): bool {
-    return this.to(this.topicsLeft > 0 ? Step.Topic : (this.flexible ? Step.TopTags : Step.Done));
+    return this.to(this.topicsLeft > 0 ? Step.Topic : this.afterTopics());
+  }
+
+  /** What follows the last topic. */
+  private afterTopics(): Step {
+    if (this.share) return Step.NodeEndpoints;
+    return this.flexible ? Step.TopTags : Step.Done;
   }
 
   private topic(r: Reader): bool {
     const v = this.version;
     let name = "";
     let id: Uint8Array | null = null;
-    if (v <= 12) name = this.flexible ? r.compactString() : r.string();
-    if (v >= 13) {
+    if (!this.share && v <= 12) name = this.flexible ? r.compactString() : r.string();
+    if (this.share || v >= 13) {
       const view = r.view(16);
       if (!r.bad) { const copy = new Uint8Array(16); memory.copy(copy.dataStart, view.dataStart, 16); id = copy; }
     }
@@ -325,13 +346,21 @@ export class RecordsSkimmer {
     const v = this.version;
     const index = r.int32();
     let errorCode: i16 = 0;
-    if (!this.produce) {
+    if (this.share) {
+      errorCode = r.int16();
+      r.compactNullableString();               // error_message
+      r.int16();                               // acknowledge_error_code
+      r.compactNullableString();               // acknowledge_error_message
+      r.int32();                               // current_leader: leader_id
+      r.int32();                               //   leader_epoch
+      if (!this.skipTags(r)) return false;
+    } else if (!this.produce) {
       errorCode = r.int16();
       r.int64();                               // high_watermark
       if (v >= 4) r.int64();                   // last_stable_offset
       if (v >= 5) r.int64();                   // log_start_offset
     }
-    if (!this.produce && v >= 4) {
+    if (!this.produce && !this.share && v >= 4) {
       const aborted = this.count(r);
       if (aborted == i32.MIN_VALUE) return r.bad;
       for (let i = 0; i < aborted && !r.bad; i++) {
@@ -340,7 +369,7 @@ export class RecordsSkimmer {
         if (!this.skipTags(r)) return false;
       }
     }
-    if (!this.produce && v >= 11) r.int32();   // preferred_read_replica
+    if (!this.produce && !this.share && v >= 11) r.int32(); // preferred_read_replica
     let recordsLength: i32;
     if (this.flexible) {
       const n = r.uvarint();
@@ -374,8 +403,36 @@ export class RecordsSkimmer {
   }
 
   private afterRecords(): void {
+    if (this.share) { this.step = Step.Acquired; return; }
     if (this.flexible) { this.step = Step.PartitionTags; return; }
     this.afterPartition();
+  }
+
+  /** ShareFetch: the partition's acquired ranges (first offset, last offset, delivery count), stepped over. */
+  private acquired(r: Reader): bool {
+    const n = this.count(r);
+    if (n == i32.MIN_VALUE) return r.bad;
+    for (let i = 0; i < n && !r.bad; i++) {
+      r.int64();
+      r.int64();
+      r.int16();
+      if (!this.skipTags(r)) return false;
+    }
+    return r.bad || this.to(Step.PartitionTags);
+  }
+
+  /** ShareFetch: the node endpoints (id, host, port, rack), stepped over. */
+  private nodeEndpoints(r: Reader): bool {
+    const n = this.count(r);
+    if (n == i32.MIN_VALUE) return r.bad;
+    for (let i = 0; i < n && !r.bad; i++) {
+      r.int32();
+      r.compactString();
+      r.int32();
+      r.compactNullableString();
+      if (!this.skipTags(r)) return false;
+    }
+    return r.bad || this.to(Step.TopTags);
   }
 
   private afterPartition(): bool {
@@ -388,7 +445,7 @@ export class RecordsSkimmer {
   private afterTopic(): bool {
     this.topicsLeft--;
     if (this.topicsLeft > 0) return this.to(Step.Topic);
-    return this.to(this.flexible ? Step.TopTags : Step.Done);
+    return this.to(this.afterTopics());
   }
 
   /** Walks record batches through `n` bytes of the records field, counting the complete ones. */

@@ -31,6 +31,7 @@ import { setBudgetLimit, reserveTransient } from "../runtime/budget";
 import { KafkaRoot } from "./kafka_root";
 
 const FETCH: i16 = 1;
+const SHARE_FETCH: i16 = 78;
 const SASL_HANDSHAKE: i16 = 17;
 const API_VERSIONS: i16 = 18;
 /** A request header (client id and tagged fields included) longer than this is refused as malformed. */
@@ -133,6 +134,7 @@ export class KafkaConnection extends ConnectionContext {
    * Whether to skim the response to this Fetch: per partition its error code, records bytes and
    * the complete batches and records it carries, read as the response passes (RecordsSkimmer),
    * so the response need not be held even when it is 50 MB. The skim arrives in onFetchSkimmed.
+   * Asked for ShareFetch responses too (share groups): `request.apiKey` tells them apart.
    */
   wantsFetchSkim(request: InflightRequest): bool { return false; }
 
@@ -513,12 +515,15 @@ export class KafkaConnection extends ConnectionContext {
       plan.add(frame, 0, frame.byteLength);
       return;
     }
-    const skims = req.apiKey == FETCH && isKnownApi(FETCH, req.apiVersion) && this.wantsFetchSkim(req);
+    // Share consumers' ShareFetch responses carry records as Fetch responses do, and are skimmed alike.
+    const fetches = req.apiKey == FETCH || req.apiKey == SHARE_FETCH;
+    const skims = fetches && isKnownApi(req.apiKey, req.apiVersion) && this.wantsFetchSkim(req);
+    const kind = req.apiKey == FETCH ? SkimKind.FetchResponse : SkimKind.ShareFetchResponse;
     if (!whole) {
       // Streamed: the plugin sees the header only; the frame goes on as it arrives.
       const head = new KafkaResponse(f, req, 4, size, false);
       if (skims) {
-        const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, req.apiVersion, true);
+        const skimmer = new RecordsSkimmer(kind, req.apiVersion, true);
         skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
         this.responseSkimmer = skimmer;
         // Kept until the frame has passed (48 MB, say): with its 8 bytes of header, not the
@@ -557,7 +562,7 @@ export class KafkaConnection extends ConnectionContext {
     if (this.mode != Mode.Framing) return;
     if (skims) {
       // Skimmed from the frame as it came (an in-place mask changes no length or count).
-      const skimmer = new RecordsSkimmer(SkimKind.FetchResponse, req.apiVersion, true);
+      const skimmer = new RecordsSkimmer(kind, req.apiVersion, true);
       skimmer.feed(f.buffer, f.offset + SIZE_PREFIX + 4, f.length - SIZE_PREFIX - 4);
       this.onFetchSkimmed(resp, skimmer.finish());
       if (this.mode != Mode.Framing) return;

@@ -98,6 +98,17 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
     assert.equal(stats.get("wasmcustom.billing.produced_records.tenant_tenant-3"), 300);
   });
 
+  test("a share-group consumer (KIP-932) is billed what it was delivered", async () => {
+    await kafkajsClient.createTopic(stack.bootstrap, "bill-share");
+    await kcat.produce(stack.bootstrap, "bill-share", records("t5", 150), ["-X", "client.id=tenant-5"]);
+    const got = await javaClients.shareConsume(stack.bootstrap, stack.brokerDirect, "bill-share", "bill-share-group", 150, ["client.id=tenant-share"]);
+    assert.equal(got.length, 150);
+    await until("the collector to hold the share consumer's usage", async () => (await totals(port))["tenant-share"]?.fetched_records === 150);
+    const t = await totals(port);
+    assert.equal(t["tenant-share"].fetched_records, 150, "billed the records its ShareFetch responses delivered");
+    assert.ok(t["tenant-share"].fetched_bytes > 150 * 10);
+  });
+
   test("a produce to a topic that does not exist is not billed", async () => {
     // No such topic and auto-creation is off. Real clients learn that from Metadata and may
     // never send the Produce; the emulator test (tests/node/billing.test.ts) covers a broker

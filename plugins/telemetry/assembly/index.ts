@@ -34,7 +34,7 @@ import {
 } from "../../../assembly/index";
 import { responseErrorCodes } from "../../../assembly/kafka/generated/error_codes";
 
-const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14, SASL_AUTHENTICATE: i16 = 36;
+const PRODUCE: i16 = 0, FETCH: i16 = 1, METADATA: i16 = 3, OFFSET_COMMIT: i16 = 8, JOIN_GROUP: i16 = 11, HEARTBEAT: i16 = 12, SYNC_GROUP: i16 = 14, SASL_AUTHENTICATE: i16 = 36, SHARE_FETCH: i16 = 78;
 
 /** Per-API counters, created on first use (the metric name is built once per API). */
 class ApiMetrics {
@@ -351,7 +351,7 @@ class TelemetryConnection extends KafkaConnection {
         this.who = this.identity.principal;
         this.clientCounter = this.t.client(this.who);
       }
-    } else if (k == FETCH) {
+    } else if (k == FETCH || k == SHARE_FETCH) {
       // Counted in onFetchSkimmed once the response has passed.
     } else if (k == METADATA) {
       const md = MetadataResponse.decodeFrom(resp.body(), v);
@@ -365,12 +365,14 @@ class TelemetryConnection extends KafkaConnection {
 
   // Fetch responses are counted from a skim as they pass (they can be tens of MB); every other
   // response is small and read whole, for its error codes.
-  wantsResponseBody(request: InflightRequest): bool { return request.apiKey != FETCH; }
+  /** Fetch and ShareFetch responses are skimmed as they pass (onFetchSkimmed), never held. */
+  wantsResponseBody(request: InflightRequest): bool { return request.apiKey != FETCH && request.apiKey != SHARE_FETCH; }
   wantsFetchSkim(request: InflightRequest): bool { return true; }
 
   onFetchSkimmed(resp: KafkaResponse, skim: Skim): void {
     if (skim.bad) return;
-    const m = this.t.api(FETCH);
+    // A share consumer's records (ShareFetch) count as consumed, under its own API's errors.
+    const m = this.t.api(resp.apiKey);
     this.error(m, skim.errorCode);
     const consumer = this.consumer();
     const parts = skim.partitions;
