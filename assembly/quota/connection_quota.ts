@@ -235,6 +235,9 @@ export class ConnectionQuota {
   /** A Fetch response's skim: what each topic under a fetch quota received counts against it. */
   onFetchSkimmed(resp: KafkaResponse, skim: Skim): void {
     if (skim.bad || !this.engine.config.limitsTopicFetch) return;
+    // ShareFetch responses are skimmed too; share-group consumers are not under fetch quotas
+    // (docs/quotas.md), so what they receive is not charged to the topics' other consumers either.
+    if (resp.apiKey != FETCH) return;
     const topics = new Array<string>();
     const bytes = new Array<f64>();
     for (let i = 0; i < skim.partitions.length; i++) {
