@@ -51,6 +51,8 @@ enum Step { Kept, Patched, Rewritten, Removed, Rejected, Failed }
 export class PartitionRecords {
   readonly record: Record = new Record();
   private readonly fields: BatchRecord = new BatchRecord();
+  /** Walks each batch's records (one reader for every batch: nothing allocated per batch). */
+  private reader: RecordReader | null = null;
   private readonly edits: Array<RecordEdit> = [];
   private readonly pieces: Array<Uint8Array> = [];
   /** Set per partition by the caller. */
@@ -130,14 +132,20 @@ export class PartitionRecords {
     this.pieces.push(Uint8Array.wrap(buffer, from, end - from));
   }
 
-  /** Hands the record to the plugin and notes its outcome; false when it rejected the partition. */
-  private decide(index: i32): bool {
+  /** Hands the record to the plugin; false when it rejected the partition (or said it cannot handle it). */
+  @inline private decide(index: i32): bool {
     const rec = this.record;
     rec.reset();
     this.transform.onRecord(rec);
+    // Kept, the common case, needs nothing more.
+    return rec.outcome == Outcome.Keep || this.noteOutcome(index);
+  }
+
+  /** Notes an outcome other than Keep; false when it rejected the partition. */
+  private noteOutcome(index: i32): bool {
+    const rec = this.record;
     const m = this.metrics;
     const outcome = rec.outcome;
-    if (outcome == Outcome.Keep) return true;
     this.changedInBatch++;
     if (outcome == Outcome.Edited) { m.edited.increment(); this.inPlace = true; return true; }
     if (outcome == Outcome.Reject) {
@@ -199,7 +207,8 @@ export class PartitionRecords {
     this.edits.length = 0;
     this.inPlace = false;
     this.changedInBatch = 0;
-    const rr = new RecordReader(clear);
+    let rr = this.reader;
+    if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
     let index = 0;
     while (rr.nextSpans(f)) {
