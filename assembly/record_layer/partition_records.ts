@@ -210,13 +210,14 @@ export class PartitionRecords {
     let rr = this.reader;
     if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
+    const fetched = this.fetched;
     let index = 0;
     while (rr.nextSpans(f)) {
       rec.spans(clear.buffer, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
       const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
       if (hv.length > 0) { hk.length = 0; hb.length = 0; hv.length = 0; }
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
-      rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
+      rec.offset = fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
       // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
       if (!this.decide(index)) { this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
