@@ -211,21 +211,24 @@ export class PartitionRecords {
     if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
     const fetched = this.fetched;
+    const src = clear.buffer;
     let index = 0;
     while (rr.nextSpans(f)) {
-      rec.spans(clear.buffer, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
+      rec.spans(src, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
       const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
       if (hv.length > 0) { hk.length = 0; hb.length = 0; hv.length = 0; }
       for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       rec.offset = fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
       // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
-      if (!this.decide(index)) { this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
+      if (!this.decide(index)) { rr.release(); this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
       index++;
     }
+    const complete = rr.complete();
+    rr.release();
     this.metrics.records.increment(<u64>index);
     this.transform.endBatch(this.changedInBatch);
-    if (!rr.complete()) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
+    if (!complete) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
     const edits = this.edits;
     if (edits.length == 0 && !this.inPlace) { pieces.push(original); this.kept += index; return Step.Kept; }
     if (edits.length == 0 && codec == Compression.None) {

@@ -27,6 +27,7 @@ export enum BatchError {
 @inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
 @inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
 @inline function be64(p: usize): i64 { return <i64>swap64(load<u64>(p)); }
+const NO_BYTES = new ArrayBuffer(0);
 @inline function zigzag(u: u32): i32 { return <i32>(u >>> 1) ^ -<i32>(u & 1); }
 
 /** One batch at `offset` in `buffer`, `size` bytes long (its length field + 12). */
@@ -173,6 +174,14 @@ export class RecordReader {
     this.recordEnd = 0;
   }
 
+  /** Lets go of the batch's buffer (a reader kept for the next batch must not keep a frame alive). */
+  release(): void {
+    this.buffer = NO_BYTES;
+    this.p = changetype<usize>(NO_BYTES);
+    this.end = this.p;
+    this.left = 0;
+  }
+
   next(into: BatchRecord): bool {
     if (!this.nextSpans(into)) return false;
     const buffer = this.buffer;
@@ -182,7 +191,7 @@ export class RecordReader {
   }
 
   /** As next, but the key and value are given as spans (keyAt, keyLength, …), with no view made. */
-  nextSpans(into: BatchRecord): bool {
+  @inline nextSpans(into: BatchRecord): bool {
     if (this.bad || this.left <= 0) return false;
     if (this.quick(into)) return true;
     return this.full(into);
