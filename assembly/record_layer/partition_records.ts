@@ -215,9 +215,14 @@ export class PartitionRecords {
     let index = 0;
     while (rr.nextSpans(f)) {
       rec.spans(src, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
-      const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
-      if (hv.length > 0) { hk.length = 0; hb.length = 0; hv.length = 0; }
-      for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
+      // The headers, copied only when this record or the one before has any.
+      const hv = rec.headerValues;
+      const headers = f.headerValues.length;
+      if ((headers | hv.length) != 0) {
+        const hk = rec.headerKeys, hb = rec.headerKeyBytes;
+        hk.length = 0; hb.length = 0; hv.length = 0;
+        for (let h = 0; h < headers; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
+      }
       rec.offset = fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
       // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
