@@ -51,6 +51,8 @@ enum Step { Kept, Patched, Rewritten, Removed, Rejected, Failed }
 export class PartitionRecords {
   readonly record: Record = new Record();
   private readonly fields: BatchRecord = new BatchRecord();
+  /** Walks each batch's records (one reader for every batch: nothing allocated per batch). */
+  private reader: RecordReader | null = null;
   private readonly edits: Array<RecordEdit> = [];
   private readonly pieces: Array<Uint8Array> = [];
   /** Set per partition by the caller. */
@@ -130,14 +132,20 @@ export class PartitionRecords {
     this.pieces.push(Uint8Array.wrap(buffer, from, end - from));
   }
 
-  /** Hands the record to the plugin and notes its outcome; false when it rejected the partition. */
-  private decide(index: i32): bool {
+  /** Hands the record to the plugin; false when it rejected the partition (or said it cannot handle it). */
+  @inline private decide(index: i32): bool {
     const rec = this.record;
     rec.reset();
     this.transform.onRecord(rec);
+    // Kept, the common case, needs nothing more.
+    return rec.outcome == Outcome.Keep || this.noteOutcome(index);
+  }
+
+  /** Notes an outcome other than Keep; false when it rejected the partition. */
+  private noteOutcome(index: i32): bool {
+    const rec = this.record;
     const m = this.metrics;
     const outcome = rec.outcome;
-    if (outcome == Outcome.Keep) return true;
     this.changedInBatch++;
     if (outcome == Outcome.Edited) { m.edited.increment(); this.inPlace = true; return true; }
     if (outcome == Outcome.Reject) {
@@ -199,23 +207,33 @@ export class PartitionRecords {
     this.edits.length = 0;
     this.inPlace = false;
     this.changedInBatch = 0;
-    const rr = new RecordReader(clear);
+    let rr = this.reader;
+    if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
+    const fetched = this.fetched;
+    const src = clear.buffer;
     let index = 0;
     while (rr.nextSpans(f)) {
-      rec.spans(clear.buffer, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
-      const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
-      if (hv.length > 0) { hk.length = 0; hb.length = 0; hv.length = 0; }
-      for (let h = 0; h < f.headerValues.length; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
-      rec.offset = this.fetched ? baseOffset + <i64>f.offsetDelta : -1;
+      rec.spans(src, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
+      // The headers, copied only when this record or the one before has any.
+      const hv = rec.headerValues;
+      const headers = f.headerValues.length;
+      if ((headers | hv.length) != 0) {
+        const hk = rec.headerKeys, hb = rec.headerKeyBytes;
+        hk.length = 0; hb.length = 0; hv.length = 0;
+        for (let h = 0; h < headers; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
+      }
+      rec.offset = fetched ? baseOffset + <i64>f.offsetDelta : -1;
       rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
       // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
-      if (!this.decide(index)) { this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
+      if (!this.decide(index)) { rr.release(); this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
       index++;
     }
+    const complete = rr.complete();
+    rr.release();
     this.metrics.records.increment(<u64>index);
     this.transform.endBatch(this.changedInBatch);
-    if (!rr.complete()) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
+    if (!complete) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
     const edits = this.edits;
     if (edits.length == 0 && !this.inPlace) { pieces.push(original); this.kept += index; return Step.Kept; }
     if (edits.length == 0 && codec == Compression.None) {

@@ -43,57 +43,72 @@ export class ProduceRecords {
     const answers = new ProduceAnswers();
     let patched = false;
     let rewritten = false;
-    const keptTopics = new Array<ProduceRequest_TopicProduceData>();
-    for (let t = 0; t < produce.topicData.length; t++) {
-      const topic = produce.topicData[t];
+    // The topics and partitions that stay in the request. Most requests keep all of them: the
+    // lists are made only once one leaves (`null`: all so far stay).
+    const topics = produce.topicData;
+    let keptTopics: Array<ProduceRequest_TopicProduceData> | null = null;
+    for (let t = 0; t < topics.length; t++) {
+      const topic = topics[t];
       const name = this.names.nameOf(topic.name, topic.topicId);
       if (name.length == 0) {
         this.metrics.unknownTopics.increment(<u64>topic.partitionData.length);
         pr.transform.onUnsupported("", -1, "topic id " + topicIdHex(topic.topicId) + " is not known yet");
         const policy = scope.onUnknownTopic;
         if (policy == RecordsPolicy.Close) return this.close(req, "a produce names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named");
-        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known", topic.partitionData.length); keptTopics.push(topic); continue; }
+        if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known", topic.partitionData.length); if (keptTopics != null) keptTopics.push(topic); continue; }
         for (let q = 0; q < topic.partitionData.length; q++) {
           answers.add(topic.name, topic.topicId, topic.partitionData[q].index, UNKNOWN_TOPIC_ID, "the proxy has not yet seen this topic id in a Metadata response");
         }
+        if (keptTopics == null) keptTopics = topics.slice(0, t);
         continue;
       }
-      if (!this.wantsTopic(name)) { keptTopics.push(topic); continue; }
+      if (!this.wantsTopic(name)) { if (keptTopics != null) keptTopics.push(topic); continue; }
       rec.topic = name;
-      const kept = new Array<ProduceRequest_PartitionProduceData>();
-      for (let q = 0; q < topic.partitionData.length; q++) {
-        const p = topic.partitionData[q];
+      const partitions = topic.partitionData;
+      let kept: Array<ProduceRequest_PartitionProduceData> | null = null;
+      for (let q = 0; q < partitions.length; q++) {
+        const p = partitions[q];
         const records = p.records;
-        if (records == null || records.byteLength == 0) { kept.push(p); continue; }
+        if (records == null || records.byteLength == 0) { if (kept != null) kept.push(p); continue; }
         rec.partition = p.index;
         const result = pr.process(records);
         pr.transform.endPartition(name, p.index, false);
         const verdict = result.verdict;
+        let stays = true;
         if (verdict == Verdict.Unchanged) {
           if (result.patched) patched = true;
-          kept.push(p);
         } else if (verdict == Verdict.Replaced) {
           p.records = result.replacement;
           rewritten = true;
-          kept.push(p);
         } else if (verdict == Verdict.Emptied) {
           answers.add(topic.name, topic.topicId, p.index, NONE, null);
+          stays = false;
         } else if (verdict == Verdict.Rejected) {
           answers.add(topic.name, topic.topicId, p.index, result.errorCode, result.message);
+          stays = false;
         } else {
           const policy = scope.onUnsupported;
           const why = "topic " + name + " partition " + p.index.toString() + ": " + result.message;
           pr.transform.onUnsupported(name, p.index, result.message);
           if (policy == RecordsPolicy.Close) return this.close(req, why);
-          if (policy == RecordsPolicy.Passthrough) { this.passedUnseen(why); if (result.patched) patched = true; kept.push(p); continue; }
-          answers.add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
+          if (policy == RecordsPolicy.Passthrough) {
+            this.passedUnseen(why);
+            if (result.patched) patched = true;
+          } else {
+            answers.add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
+            stays = false;
+          }
         }
+        if (stays) { if (kept != null) kept.push(p); }
+        else if (kept == null) kept = partitions.slice(0, q);
       }
-      topic.partitionData = kept;
-      if (kept.length > 0) keptTopics.push(topic);
+      if (kept != null) topic.partitionData = kept;
+      if (topic.partitionData.length > 0) { if (keptTopics != null) keptTopics.push(topic); }
+      else if (keptTopics == null) keptTopics = topics.slice(0, t);
     }
     if (answers.length > 0) {
-      if (keptTopics.length == 0) {
+      const left = keptTopics == null ? topics : keptTopics;
+      if (left.length == 0) {
         // Nothing left for the broker: the layer answers (acks=0: nothing to answer, nothing sent).
         const resp = new ProduceResponse();
         answers.mergeInto(resp);
@@ -102,7 +117,7 @@ export class ProduceRecords {
         req.respond(w.buffer);
         return null;
       }
-      produce.topicData = keptTopics;
+      produce.topicData = left;
       rewritten = true;
     }
     if (rewritten) {

@@ -180,7 +180,7 @@ export class Record {
   get finalHeaderValues(): Array<Uint8Array | null> { return this.headersReplaced ? this.newHeaderValues : this.headerValues; }
 
   /** Clears the decision before the next record. */
-  reset(): void {
+  @inline reset(): void {
     this.outcome = Outcome.Keep;
     this.keyReplaced = false;
     this.valueReplaced = false;

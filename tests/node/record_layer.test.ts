@@ -608,6 +608,64 @@ test("fuzz: damaged batches of every kind never trap, and get the on_unsupported
   }
 });
 
+test("a malformed record in the middle of a batch of ordinary records gets the policy, whichever field is wrong", async () => {
+  // The walk reads records like these (one- and two-byte varints, no headers) on a quick path and
+  // anything else on a full one: a record damaged so that only one of the two would notice must
+  // still refuse the partition, and the records around it must not hide it.
+  const d = await Dissector.load();
+  const host = await PluginHost.load(IDENTITY, { configuration: JSON.stringify({ on_unsupported: "reject" }) });
+  const value = (i: number) => Buffer.from(`record ${i} `.padEnd(1024, "abcdefghij"));
+  const recs = Array.from({ length: 100 }, (_, i) => encodeRecords([{ attributes: 0, timestampDelta: 0n, offsetDelta: i, key: null, value: value(i), headers: [] }]));
+  const header: Batch = { baseOffset: 0n, partitionLeaderEpoch: 0, attributes: 0, lastOffsetDelta: 99, baseTimestamp: 1000n, maxTimestamp: 1000n, producerId: -1n, producerEpoch: -1, baseSequence: -1, records: [] };
+  const field = (middle: Buffer) => batchAround(header, Buffer.concat([...recs.slice(0, 50), middle, ...recs.slice(51)]), 100);
+  const r = recs[50];
+  /** A zig-zag varint of `n`, `width` bytes at least (non-minimal encodings are valid). */
+  const varint = (n: number, width = 1) => {
+    let u = n >= 0 ? n * 2 : -n * 2 - 1;
+    const out: number[] = [];
+    while (u >= 0x80 || out.length + 1 < width) { out.push((u & 0x7f) | 0x80); u = Math.floor(u / 128); }
+    out.push(u);
+    return Buffer.from(out);
+  };
+  /** Record 50 built by hand: its value's length said `valueLength` in `width` bytes, then `tail` (the header count), its own length off by `lengthOff`. */
+  const record50 = (o: { valueLength?: number; width?: number; tail?: Buffer; lengthOff?: number }) => {
+    const v = value(50);
+    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(50), varint(-1), varint(o.valueLength ?? v.length, o.width ?? 1), v, o.tail ?? varint(0)]);
+    return Buffer.concat([varint(body.length + (o.lengthOff ?? 0)), body]);
+  };
+  assert.ok(record50({}).equals(r), "record50 builds record 50 as the encoder does");
+  const damaged: [string, Buffer][] = [
+    ["a header count with no headers after it", record50({ tail: varint(1) })],
+    ["a header count of -1", record50({ tail: varint(-1) })],
+    ["a length one byte longer (it swallows the next record's first byte)", record50({ lengthOff: 1 })],
+    ["a length one byte shorter", record50({ lengthOff: -1 })],
+    ["a value one byte longer than the record holds", record50({ valueLength: 1025 })],
+    ["a value one byte shorter (a byte left over)", record50({ valueLength: 1023 })],
+    ["a value length in 3 bytes (the full walk), one byte longer", record50({ valueLength: 1025, width: 3 })],
+    ["a value length in 3 bytes, one byte shorter", record50({ valueLength: 1023, width: 3 })],
+  ];
+  const fine = field(r);
+  assert.equal(modelVerdict(fine, false), "fine");
+  const ok = new Exchanges(d, host.connect()).produce(7, 1, [{ topic: OTHER, partitions: [{ index: 0, records: fine }] }]);
+  assert.ok(!ok.substituted && ok.forwarded.length > 0, "the undamaged batch goes on");
+  for (const [what, middle] of damaged) {
+    const f = field(middle);
+    assert.notEqual(modelVerdict(f, false), "fine", `${what}: the model does not take it`);
+    const ex = new Exchanges(d, host.connect());
+    const out = ex.produce(7, 1, [{ topic: OTHER, partitions: [{ index: 0, records: f }] }]);
+    assert.equal(ex.conn.closed, false, what);
+    assert.ok(out.substituted, `${what}: the layer refuses the partition`);
+    assert.equal(out.answer?.get(OTHER.name)?.[0]?.errorCode, CORRUPT_MESSAGE, `${what}: CORRUPT_MESSAGE`);
+  }
+  const wide = new Exchanges(d, host.connect()).produce(7, 1, [{ topic: OTHER, partitions: [{ index: 0, records: field(record50({ width: 3 })) }] }]);
+  assert.ok(!wide.substituted && wide.forwarded.length > 0, "a record with a 3-byte value length goes on");
+  // Headers after records without them: read, and the batch goes on unchanged.
+  const withHeaders = encodeRecords([{ attributes: 0, timestampDelta: 300n, offsetDelta: 50, key: Buffer.from("k"), value: value(50), headers: [{ key: Buffer.from("h"), value: null }, { key: Buffer.from("h2"), value: Buffer.from("v") }] }]);
+  const out = new Exchanges(d, host.connect()).produce(7, 1, [{ topic: OTHER, partitions: [{ index: 0, records: field(withHeaders) }] }]);
+  assert.ok(!out.substituted && out.forwarded.length > 0, "a record with headers in the middle goes on");
+  assert.equal(host.trapped, null);
+});
+
 test("fuzz: record-ops over damaged batches never traps, and what it forwards parses", async () => {
   const d = await Dissector.load();
   const rnd = prng(4711);

@@ -1,7 +1,7 @@
 // RecordBatch v2 (magic 2), read in place: header fields at fixed offsets, records as
 // views into the frame. Edits that keep every length (masking) patch the bytes where
 // they are; fixCrc() then recomputes the checksum over attributes..end.
-import { Reader, ReadError } from "../wire/reader";
+import { varintAt, varlongAt, varlongEnd, packedValue, packedEnd } from "../wire/varint_at";
 import { crc32cUpdate } from "./crc32c";
 import { swap64 } from "../wire/byte_order";
 
@@ -27,6 +27,8 @@ export enum BatchError {
 @inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
 @inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
 @inline function be64(p: usize): i64 { return <i64>swap64(load<u64>(p)); }
+const NO_BYTES = new ArrayBuffer(0);
+@inline function zigzag(u: u32): i32 { return <i32>(u >>> 1) ^ -<i32>(u & 1); }
 
 /** One batch at `offset` in `buffer`, `size` bytes long (its length field + 12). */
 export class RecordBatch {
@@ -128,79 +130,237 @@ export class BatchIterator {
 /**
  * Reads the records of an uncompressed batch one at a time. `next` fills `into` and
  * returns false at the end or on a malformed record (then `bad` is set).
+ *
+ * It walks the bytes directly (varint_at.ts): every varint and length is checked against the
+ * end of its record, and the record's length against the end of the section, so a record
+ * cannot reach into the next one or past the batch. Every field of a record is checked as it
+ * is read, headers included: a record that `next` accepts is whole and exactly as long as it
+ * says.
  */
 export class RecordReader {
   bad: bool = false;
-  private readonly r: Reader;
-  private left: i32;
+  private buffer: ArrayBuffer;
+  /** Addresses: the next record, and the end of the records section. */
+  private p: usize = 0;
+  private end: usize = 0;
+  private left: i32 = 0;
   /** Offset (in the buffer) of the record's first byte after its length varint, and its end. */
   recordStart: i32 = 0;
   recordEnd: i32 = 0;
 
   constructor(batch: RecordBatch) {
-    this.r = new Reader(batch.buffer, batch.offset + BATCH_HEADER, batch.size - BATCH_HEADER);
+    this.buffer = batch.buffer;
+    this.reset(batch);
+  }
+
+  /** Starts over on the records of `batch` (one reader can serve batch after batch). */
+  reset(batch: RecordBatch): void {
+    const buffer = batch.buffer;
+    this.buffer = buffer;
+    // The section, clamped to the buffer (as Reader clamps its range).
+    const total = buffer.byteLength;
+    let from = batch.offset + BATCH_HEADER;
+    let to = batch.offset + batch.size;
+    if (from < 0) from = 0;
+    if (from > total) from = total;
+    if (to > total) to = total;
+    if (to < from) to = from;
+    const base = changetype<usize>(buffer);
+    this.p = base + <usize>from;
+    this.end = base + <usize>to;
     this.left = batch.recordCount;
-    if (this.left < 0) this.bad = true;
+    this.bad = this.left < 0;
+    this.recordStart = 0;
+    this.recordEnd = 0;
+  }
+
+  /** Lets go of the batch's buffer (a reader kept for the next batch must not keep a frame alive). */
+  release(): void {
+    this.buffer = NO_BYTES;
+    this.p = changetype<usize>(NO_BYTES);
+    this.end = this.p;
+    this.left = 0;
   }
 
   next(into: BatchRecord): bool {
     if (!this.nextSpans(into)) return false;
-    const buffer = this.r.buffer;
+    const buffer = this.buffer;
     into.key = into.keyLength < 0 ? null : Uint8Array.wrap(buffer, into.keyAt, into.keyLength);
     into.value = into.valueLength < 0 ? null : Uint8Array.wrap(buffer, into.valueAt, into.valueLength);
     return true;
   }
 
   /** As next, but the key and value are given as spans (keyAt, keyLength, …), with no view made. */
-  nextSpans(into: BatchRecord): bool {
+  @inline nextSpans(into: BatchRecord): bool {
     if (this.bad || this.left <= 0) return false;
-    const r = this.r;
-    const length = r.varint();
-    if (r.bad || length < 0 || length > r.remaining()) { this.bad = true; return false; }
-    this.recordStart = r.pos;
-    this.recordEnd = r.pos + length;
-    into.attributes = r.int8();
-    into.timestampDelta = r.varlong();
-    into.offsetDelta = r.varint();
-    into.keyLength = this.span();
-    into.keyAt = r.pos - max(into.keyLength, 0);
-    into.valueLength = this.span();
-    into.valueAt = r.pos - max(into.valueLength, 0);
-    const headers = r.varint();
-    // Most records have no headers: an array's length is set only when it changes (a call per set).
+    if (this.quick(into)) return true;
+    return this.full(into);
+  }
+
+  /**
+   * The common record, read with no call and no varint wider than two bytes: every varint one or
+   * two bytes long, no headers. Each position is the previous one plus a width the branch
+   * predictor guesses, so the walk is not a chain of loads. It accepts only records `full`
+   * accepts, reads the same fields, and leaves anything else (a wider varint, headers, a length
+   * that does not fit, bytes left over) to `full`, which reads the record again from its start
+   * and judges it: false then, with nothing of the reader changed.
+   */
+  @inline private quick(into: BatchRecord): bool {
+    const base = changetype<usize>(this.buffer);
+    const limit = this.end;
+    let p = this.p;
+    // Record length.
+    if (p + 1 >= limit) return false;
+    let b = <u32>load<u16>(p);
+    let u: u32;
+    if ((b & 0x80) == 0) { u = b & 0x7f; p += 1; }
+    else if ((b & 0x8000) == 0) { u = (b & 0x7f) | ((b >>> 1) & 0x3f80); p += 2; }
+    else return false;
+    const length = zigzag(u);
+    if (length < 0 || <usize>length > limit - p) return false;
+    const start = p;
+    const end = p + <usize>length;
+    // Attributes (int8), then the timestamp delta's first two bytes: p + 2 < end.
+    if (p + 2 >= end) return false;
+    const attributes = load<i8>(p);
+    p += 1;
+    b = <u32>load<u16>(p);
+    if ((b & 0x80) == 0) { u = b & 0x7f; p += 1; }
+    else if ((b & 0x8000) == 0) { u = (b & 0x7f) | ((b >>> 1) & 0x3f80); p += 2; }
+    else return false;
+    const timestampDelta = <i64>zigzag(u);
+    // Offset delta.
+    if (p + 1 >= end) return false;
+    b = <u32>load<u16>(p);
+    if ((b & 0x80) == 0) { u = b & 0x7f; p += 1; }
+    else if ((b & 0x8000) == 0) { u = (b & 0x7f) | ((b >>> 1) & 0x3f80); p += 2; }
+    else return false;
+    const offsetDelta = zigzag(u);
+    // Key: length (negative: null), then its bytes.
+    if (p + 1 >= end) return false;
+    b = <u32>load<u16>(p);
+    if ((b & 0x80) == 0) { u = b & 0x7f; p += 1; }
+    else if ((b & 0x8000) == 0) { u = (b & 0x7f) | ((b >>> 1) & 0x3f80); p += 2; }
+    else return false;
+    let keyLength = zigzag(u);
+    const keyAt = p;
+    if (keyLength < 0) keyLength = -1;
+    else if (<usize>keyLength > end - p) return false;
+    else p += <usize>keyLength;
+    // Value, as the key.
+    if (p + 1 >= end) return false;
+    b = <u32>load<u16>(p);
+    if ((b & 0x80) == 0) { u = b & 0x7f; p += 1; }
+    else if ((b & 0x8000) == 0) { u = (b & 0x7f) | ((b >>> 1) & 0x3f80); p += 2; }
+    else return false;
+    let valueLength = zigzag(u);
+    const valueAt = p;
+    if (valueLength < 0) valueLength = -1;
+    else if (<usize>valueLength > end - p) return false;
+    else p += <usize>valueLength;
+    // No headers (a count of 0), and the record ends there.
+    if (p + 1 != end || load<u8>(p) != 0) return false;
+    into.attributes = attributes;
+    into.timestampDelta = timestampDelta;
+    into.offsetDelta = offsetDelta;
+    into.keyAt = <i32>(keyAt - base);
+    into.keyLength = keyLength;
+    into.valueAt = <i32>(valueAt - base);
+    into.valueLength = valueLength;
     if (into.headerValues.length > 0) { into.headerKeys.length = 0; into.headerKeyBytes.length = 0; into.headerValues.length = 0; }
-    if (headers < 0 || headers > this.recordEnd - r.pos) { this.bad = true; return false; }
-    for (let i = 0; i < headers && !r.bad; i++) {
-      const kl = r.varint();
-      if (kl < 0 || kl > this.recordEnd - r.pos) { this.bad = true; return false; }
-      const k = r.view(kl);
-      into.headerKeys.push(String.UTF8.decodeUnsafe(k.dataStart, <usize>k.byteLength));
-      into.headerKeyBytes.push(k);
-      into.headerValues.push(this.bytes());
-    }
-    if (r.bad || r.pos != this.recordEnd) { this.bad = true; return false; }
+    this.recordStart = <i32>(start - base);
+    this.recordEnd = <i32>(end - base);
+    this.p = end;
     this.left--;
     return true;
   }
 
-  /** Steps over a length-prefixed field: its length (-1: null); the reader ends after it. */
-  private span(): i32 {
-    const r = this.r;
-    const n = r.varint();
-    if (n < 0) return -1;
-    if (n > this.recordEnd - r.pos) { r.fail(ReadError.BadLength); return -1; }
-    r.skip(n);
-    return n;
+  /** Any record, every varint width and headers included; false (and `bad`) when it is malformed. */
+  private full(into: BatchRecord): bool {
+    const base = changetype<usize>(this.buffer);
+    let v = varintAt(this.p, this.end);
+    let p = packedEnd(v);
+    const length = packedValue(v);
+    if (p == 0 || length < 0 || <usize>length > this.end - p) return this.malformed();
+    const end = p + <usize>length;
+    this.recordStart = <i32>(p - base);
+    this.recordEnd = <i32>(end - base);
+    // attributes: int8
+    if (p >= end) return this.malformed();
+    into.attributes = load<i8>(p);
+    p++;
+    into.timestampDelta = varlongAt(p, end);
+    p = varlongEnd;
+    if (p == 0) return this.malformed();
+    v = varintAt(p, end);
+    p = packedEnd(v);
+    into.offsetDelta = packedValue(v);
+    if (p == 0) return this.malformed();
+    // key and value: a length (negative: null), then the bytes, within the record.
+    v = varintAt(p, end);
+    p = packedEnd(v);
+    let n = packedValue(v);
+    if (p == 0) return this.malformed();
+    if (n < 0) { n = -1; into.keyAt = <i32>(p - base); } else {
+      if (<usize>n > end - p) return this.malformed();
+      into.keyAt = <i32>(p - base);
+      p += <usize>n;
+    }
+    into.keyLength = n;
+    v = varintAt(p, end);
+    p = packedEnd(v);
+    n = packedValue(v);
+    if (p == 0) return this.malformed();
+    if (n < 0) { n = -1; into.valueAt = <i32>(p - base); } else {
+      if (<usize>n > end - p) return this.malformed();
+      into.valueAt = <i32>(p - base);
+      p += <usize>n;
+    }
+    into.valueLength = n;
+    v = varintAt(p, end);
+    p = packedEnd(v);
+    const headers = packedValue(v);
+    // Most records have no headers: an array's length is set only when it changes (a call per set).
+    if (into.headerValues.length > 0) { into.headerKeys.length = 0; into.headerKeyBytes.length = 0; into.headerValues.length = 0; }
+    if (p == 0 || headers < 0 || <usize>headers > end - p) return this.malformed();
+    if (headers > 0) {
+      p = this.headers(into, p, end, headers, base);
+      if (p == 0) return this.malformed();
+    }
+    if (p != end) return this.malformed();
+    this.p = end;
+    this.left--;
+    return true;
   }
 
-  private bytes(): Uint8Array | null {
-    const r = this.r;
-    const n = r.varint();
-    if (n < 0) return null;
-    if (n > this.recordEnd - r.pos) { r.fail(ReadError.BadLength); return null; }
-    return r.view(n);
+  /** Reads `count` headers at `p` into `into`; the address after them, or 0 when they do not fit `end`. */
+  private headers(into: BatchRecord, p: usize, end: usize, count: i32, base: usize): usize {
+    const buffer = this.buffer;
+    for (let i = 0; i < count; i++) {
+      let v = varintAt(p, end);
+      p = packedEnd(v);
+      const kl = packedValue(v);
+      if (p == 0 || kl < 0 || <usize>kl > end - p) return 0;
+      into.headerKeys.push(String.UTF8.decodeUnsafe(p, <usize>kl));
+      into.headerKeyBytes.push(Uint8Array.wrap(buffer, <i32>(p - base), kl));
+      p += <usize>kl;
+      v = varintAt(p, end);
+      p = packedEnd(v);
+      const vl = packedValue(v);
+      if (p == 0) return 0;
+      if (vl < 0) { into.headerValues.push(null); continue; }
+      if (<usize>vl > end - p) return 0;
+      into.headerValues.push(Uint8Array.wrap(buffer, <i32>(p - base), vl));
+      p += <usize>vl;
+    }
+    return p;
+  }
+
+  private malformed(): bool {
+    this.bad = true;
+    return false;
   }
 
   /** True when every record was read and the section ended exactly. */
-  complete(): bool { return !this.bad && this.left == 0 && this.r.remaining() == 0; }
+  complete(): bool { return !this.bad && this.left == 0 && this.p == this.end; }
 }
