@@ -68,6 +68,15 @@ export class PartitionRecords {
 
   /** Runs the transform over one partition's records. `record` must be filled with the topic, partition and client first. */
   process(records: Uint8Array): PartitionResult {
+    const result = this.walk(records);
+    // Nothing of the frame stays reachable from the layer once the partition is decided.
+    this.record.letGo();
+    const f = this.fields;
+    if (f.headerValues.length > 0) { f.headerKeys.length = 0; f.headerKeyBytes.length = 0; f.headerValues.length = 0; }
+    return result;
+  }
+
+  private walk(records: Uint8Array): PartitionResult {
     const result = new PartitionResult();
     this.result = result;
     this.kept = 0;

@@ -21,6 +21,9 @@ export enum Outcome {
   Unsupported = 5,
 }
 
+/** What a record points into between two partitions. */
+const NOTHING = new ArrayBuffer(0);
+
 export class Record {
   // ---- Where the record is ----
   /** The topic's name: the layer resolves topic ids (Produce and Fetch v13+ carry only ids). */
@@ -74,6 +77,24 @@ export class Record {
     return this.valueView;
   }
   set value(view: Uint8Array | null) { this.valueView = view; this.valueMade = true; }
+
+  /**
+   * The layer, after a partition: lets go of the frame (or decompressed batch) the record's views
+   * point into, so that a connection between two messages keeps none of it alive.
+   */
+  letGo(): void {
+    this.src = NOTHING;
+    this.keyLength = -1;
+    this.valueLength = -1;
+    this.keyView = null;
+    this.valueView = null;
+    this.keyMade = true;
+    this.valueMade = true;
+    this.newKey = null;
+    this.newValue = null;
+    if (this.headerValues.length > 0) { this.headerKeys.length = 0; this.headerKeyBytes.length = 0; this.headerValues.length = 0; }
+    if (this.newHeaderValues.length > 0) { this.newHeaderKeys.length = 0; this.newHeaderValues.length = 0; }
+  }
 
   /** The layer: key and value lie at these places of `src` (length -1: null); views are made on first read. */
   spans(src: ArrayBuffer, keyAt: i32, keyLength: i32, valueAt: i32, valueLength: i32): void {

@@ -247,6 +247,56 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
     await judged("baseline (no attack)", async () => { await sleep(1500); return "idle"; });
   });
 
+  // Before the attacks: a VM's resident memory never shrinks, and pii-filter's VMs come out of the
+  // decompression bombs at hundreds of MiB, which would hide what these fetches cost them.
+  test(`large traffic: ${P.fetchConsumers} consumers fetching ~${P.fetchMiB} MiB each at once`, async () => {
+    const topic = "adv-large-fetch";
+    const admin = new Kafka({ brokers: [stack.brokerDirect], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    // Fill the partition directly at the broker: 512 KiB batches of text without PII.
+    const value = Buffer.from("the quick brown fox jumps over the lazy dog ".repeat(1490).slice(0, 64 * 1024));
+    const halfMiB = batchOf(Array.from({ length: 8 }, () => value));
+    const direct = await RawConnection.connect(stack.kafka.config.port);
+    try {
+      for (let i = 0; i < 2 * (P.fetchMiB + 2); i++) {
+        assert.deepEqual(produceErrors(await direct.request(produceV7(i, topic, [{ partition: 0, records: halfMiB }]), 30000)), [0]);
+      }
+    } finally { direct.close(); }
+    await judged(`${P.fetchConsumers} fetches of ~${P.fetchMiB} MiB`, async () => {
+      const failures: string[] = [];
+      const got = await Promise.all(Array.from({ length: P.fetchConsumers }, async (_, i) => {
+        let c: RawConnection | null = null;
+        try {
+          c = await RawConnection.connect(port());
+          const r = fetchResult(await c.request(fetchV4(i, topic, 0, 0n, P.fetchMiB * MiB), 30000));
+          if (r.error !== 0 || r.recordBytes < (P.fetchMiB - 2) * MiB) throw new Error(`error ${r.error}, ${r.recordBytes} bytes of records`);
+          return r.recordBytes;
+        } catch (e) { failures.push(e instanceof Error ? e.message : String(e)); return -1; } finally { c?.close(); }
+      }));
+      const complete = got.filter((n) => n > 0).length;
+      const detail = `${complete}/${P.fetchConsumers} fetches complete (${(Math.max(...got, 0) / MiB).toFixed(1)} MiB each)${failures.length ? `; first failure: ${failures[0]}` : ""}`;
+      if (complete < P.fetchMustComplete) throw new Error(detail);
+      return detail;
+    }, async (peaks) => {
+      const problems: string[] = [];
+      // No plugin holds a response: every VM stays far under one response's size.
+      for (const p of peaks.filter((s) => /^(pii|telemetry|billing)#/.test(s.label))) {
+        if (p.residentBytes > P.streamingVmMiB * MiB) problems.push(`VM ${p.label} of a plugin that streams Fetch responses peaked at ${(p.residentBytes / MiB).toFixed(1)} MiB resident, over ${P.streamingVmMiB} MiB (one response is ${P.fetchMiB} MiB)`);
+      }
+      // The VMs' memory gauges: the largest linear memory any VM of the plugin reported, so at most the largest one seen.
+      const stats = await envoy.stats("wasm_vm");
+      for (const plugin of ["pii", "telemetry", "billing"]) {
+        const gauge = stats.get(`wasmcustom.wasm_vm.${plugin}.memory_bytes`);
+        const largest = Math.max(...peaks.filter((s) => s.label.startsWith(`${plugin}#`)).map((s) => s.committedBytes));
+        if (gauge === undefined || gauge <= 0 || gauge > largest) problems.push(`wasm_vm.${plugin}.memory_bytes is ${gauge}, expected more than 0 and at most ${largest}, the largest VM's linear memory`);
+        if (!((stats.get(`wasmcustom.wasm_vm.${plugin}.largest_chunk_bytes`) ?? 0) > 0)) problems.push(`wasm_vm.${plugin}.largest_chunk_bytes is missing or 0`);
+      }
+      return problems;
+    });
+  });
+
   test("attack: 100 MiB frames announced (104857600+10 and exactly 104857600) and held", async () => {
     await judged("announce 100 MiB", async () => {
       const s = await attacks.announceHuge(port(), P.hugeConnections, [104857600 + 10, 104857600], 10, P.holdMs);
@@ -337,54 +387,6 @@ describe("adversarial clients against the demo's chain in Envoy", { timeout: 900
       });
     });
   }
-
-  test(`large traffic: ${P.fetchConsumers} consumers fetching ~${P.fetchMiB} MiB each at once`, async () => {
-    const topic = "adv-large-fetch";
-    const admin = new Kafka({ brokers: [stack.brokerDirect], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    // Fill the partition directly at the broker: 512 KiB batches of text without PII.
-    const value = Buffer.from("the quick brown fox jumps over the lazy dog ".repeat(1490).slice(0, 64 * 1024));
-    const halfMiB = batchOf(Array.from({ length: 8 }, () => value));
-    const direct = await RawConnection.connect(stack.kafka.config.port);
-    try {
-      for (let i = 0; i < 2 * (P.fetchMiB + 2); i++) {
-        assert.deepEqual(produceErrors(await direct.request(produceV7(i, topic, [{ partition: 0, records: halfMiB }]), 30000)), [0]);
-      }
-    } finally { direct.close(); }
-    await judged(`${P.fetchConsumers} fetches of ~${P.fetchMiB} MiB`, async () => {
-      const failures: string[] = [];
-      const got = await Promise.all(Array.from({ length: P.fetchConsumers }, async (_, i) => {
-        let c: RawConnection | null = null;
-        try {
-          c = await RawConnection.connect(port());
-          const r = fetchResult(await c.request(fetchV4(i, topic, 0, 0n, P.fetchMiB * MiB), 30000));
-          if (r.error !== 0 || r.recordBytes < (P.fetchMiB - 2) * MiB) throw new Error(`error ${r.error}, ${r.recordBytes} bytes of records`);
-          return r.recordBytes;
-        } catch (e) { failures.push(e instanceof Error ? e.message : String(e)); return -1; } finally { c?.close(); }
-      }));
-      const complete = got.filter((n) => n > 0).length;
-      const detail = `${complete}/${P.fetchConsumers} fetches complete (${(Math.max(...got, 0) / MiB).toFixed(1)} MiB each)${failures.length ? `; first failure: ${failures[0]}` : ""}`;
-      if (complete < P.fetchMustComplete) throw new Error(detail);
-      return detail;
-    }, async (peaks) => {
-      const problems: string[] = [];
-      // No plugin holds a response: every VM stays far under one response's size.
-      for (const p of peaks.filter((s) => /^(pii|telemetry|billing)#/.test(s.label))) {
-        if (p.residentBytes > P.streamingVmMiB * MiB) problems.push(`VM ${p.label} of a plugin that streams Fetch responses peaked at ${(p.residentBytes / MiB).toFixed(1)} MiB resident, over ${P.streamingVmMiB} MiB (one response is ${P.fetchMiB} MiB)`);
-      }
-      // The VMs' memory gauges: the largest linear memory any VM of the plugin reported, so at most the largest one seen.
-      const stats = await envoy.stats("wasm_vm");
-      for (const plugin of ["pii", "telemetry", "billing"]) {
-        const gauge = stats.get(`wasmcustom.wasm_vm.${plugin}.memory_bytes`);
-        const largest = Math.max(...peaks.filter((s) => s.label.startsWith(`${plugin}#`)).map((s) => s.committedBytes));
-        if (gauge === undefined || gauge <= 0 || gauge > largest) problems.push(`wasm_vm.${plugin}.memory_bytes is ${gauge}, expected more than 0 and at most ${largest}, the largest VM's linear memory`);
-        if (!((stats.get(`wasmcustom.wasm_vm.${plugin}.largest_chunk_bytes`) ?? 0) > 0)) problems.push(`wasm_vm.${plugin}.largest_chunk_bytes is missing or 0`);
-      }
-      return problems;
-    });
-  });
 
   test(`large traffic: one ${P.bigProduceMiB} MiB produce`, async () => {
     const topic = "adv-large-produce";
