@@ -5,6 +5,7 @@ import { benchProxyCluster } from "./proxy_cluster.js";
 import { benchPii } from "./pii.js";
 import { benchCodec } from "./codec.js";
 import { benchRecords } from "./records.js";
+import { benchAllocator } from "./allocator.js";
 
 const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR] [--brokers N]
 
@@ -20,6 +21,10 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
   records the record layer: passthrough, identity transform, uppercase, handwritten uppercase, per codec
           [--mib N] [--rounds N]
+  allocator CPU seconds per GiB of kafka-observe, pii-filter, telemetry and billing in the wasm engine, Produce
+          and Fetch of 16 KiB and 1 MiB frames, whole and in 64 KiB pieces, and each VM's memory at the end
+          [--mib N] (per load and round, default 64) [--rounds N] [--baseline DIR]
+          --baseline DIR: the same modules from DIR (built from another commit), interleaved, with ratios
 `;
 
 async function main(): Promise<void> {
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
     await benchCodec();
   } else if (suite === "records") {
     await benchRecords({ mib: Number(values.mib), rounds: Number(values.rounds) });
+  } else if (suite === "allocator") {
+    await benchAllocator({ mib: rest.includes("--mib") ? Number(values.mib) : 64, rounds: rest.includes("--rounds") ? Number(values.rounds) : 5, baseline: values.baseline });
   } else if (suite === "pii") {
     await benchPii({ mib: Number(values.mib), baseline: values.baseline });
   } else {
