@@ -98,12 +98,15 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 const range = (xs: number[], d: number): string => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
 const GIB = 1 << 30;
 
-export async function benchAllocator(opts: { mib: number; rounds: number; baseline?: string }): Promise<void> {
+export async function benchAllocator(opts: { mib: number; rounds: number; baseline?: string; plugins?: string[] }): Promise<void> {
   const ls = await loads();
+  const unknown = (opts.plugins ?? []).filter((p) => !MODULES.some((m) => m.name === p));
+  if (unknown.length > 0) throw new Error(`--plugins: ${unknown.join(", ")} not among ${MODULES.map((m) => m.name).join(", ")}`);
+  const modules = MODULES.filter((m) => opts.plugins === undefined || opts.plugins.includes(m.name));
   const builds: { name: string; dir: string }[] = [{ name: "this build", dir: rootPath("build") }];
   if (opts.baseline) builds.unshift({ name: "baseline", dir: path.resolve(opts.baseline) });
   const vms: Vm[] = [];
-  for (const m of MODULES) {
+  for (const m of modules) {
     for (const b of builds) {
       const host = await PluginHost.load(path.join(b.dir, `${m.name}.wasm`), { configuration: m.configuration });
       vms.push({ build: b.name, module: m.name, host, conns: ls.map(() => host.connect({ keepForwarded: false })) });
@@ -116,8 +119,8 @@ export async function benchAllocator(opts: { mib: number; rounds: number; baseli
   // cpu[vm][load][round]: CPU seconds per GiB.
   const cpu = vms.map(() => ls.map(() => [] as number[]));
   for (let r = 0; r < opts.rounds; r++) {
-    for (let m = 0; m < MODULES.length; m++) {
-      const pair = vms.map((vm, v) => v).filter((v) => vms[v].module === MODULES[m].name);
+    for (const mod of modules) {
+      const pair = vms.map((vm, v) => v).filter((v) => vms[v].module === mod.name);
       if (r % 2 == 1) pair.reverse(); // a drift within a round favours neither build
       ls.forEach((l, i) => {
         for (const v of pair) {
@@ -139,7 +142,7 @@ export async function benchAllocator(opts: { mib: number; rounds: number; baseli
     console.log("| module | load | CPU s/GiB |");
     console.log("|---|---|---|");
   }
-  for (const m of MODULES) {
+  for (const m of modules) {
     const idx = vms.map((vm, v) => v).filter((v) => vms[v].module === m.name);
     ls.forEach((l, i) => {
       const cells = idx.map((v) => `${median(cpu[v][i]).toFixed(3)} (${range(cpu[v][i], 3)})`);
@@ -153,7 +156,7 @@ export async function benchAllocator(opts: { mib: number; rounds: number; baseli
   console.log("\nlinear memory of each VM at the end (64 KiB pages, MiB):\n");
   console.log(`| module | ${builds.map((b) => b.name).join(" | ")} |`);
   console.log(`|---|${builds.map(() => "---|").join("")}`);
-  for (const m of MODULES) {
+  for (const m of modules) {
     const cells = vms.filter((vm) => vm.module === m.name).map((vm) => { const n = vm.host.memoryBytes(); return `${n >> 16} pages (${(n / 1048576).toFixed(1)} MiB)`; });
     console.log(`| ${m.name} | ${cells.join(" | ")} |`);
   }

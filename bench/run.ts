@@ -23,7 +23,7 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
           [--mib N] [--rounds N]
   allocator CPU seconds per GiB of kafka-observe, pii-filter, telemetry and billing in the wasm engine, Produce
           and Fetch of 16 KiB and 1 MiB frames, whole and in 64 KiB pieces, and each VM's memory at the end
-          [--mib N] (per load and round, default 64) [--rounds N] [--baseline DIR]
+          [--mib N] (per load and round, default 64) [--rounds N] [--baseline DIR] [--plugins a,b] (default: all four)
           --baseline DIR: the same modules from DIR (built from another commit), interleaved, with ratios
 `;
 
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   } else if (suite === "records") {
     await benchRecords({ mib: Number(values.mib), rounds: Number(values.rounds) });
   } else if (suite === "allocator") {
-    await benchAllocator({ mib: rest.includes("--mib") ? Number(values.mib) : 64, rounds: rest.includes("--rounds") ? Number(values.rounds) : 5, baseline: values.baseline });
+    await benchAllocator({ mib: rest.includes("--mib") ? Number(values.mib) : 64, rounds: rest.includes("--rounds") ? Number(values.rounds) : 5, baseline: values.baseline,
+      plugins: rest.includes("--plugins") ? values.plugins!.split(",") : undefined });
   } else if (suite === "pii") {
     await benchPii({ mib: Number(values.mib), baseline: values.baseline });
   } else {
