@@ -99,6 +99,8 @@ const range = (xs: number[], d: number): string => `${Math.min(...xs).toFixed(d)
 const GIB = 1 << 30;
 
 export async function benchAllocator(opts: { mib: number; rounds: number; baseline?: string; plugins?: string[] }): Promise<void> {
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds: ${opts.rounds} is not a whole number of 1 or more`);
+  if (!Number.isInteger(opts.mib) || opts.mib < 1) throw new Error(`--mib: ${opts.mib} is not a whole number of MiB, 1 or more`);
   const ls = await loads();
   const unknown = (opts.plugins ?? []).filter((p) => !MODULES.some((m) => m.name === p));
   if (unknown.length > 0) throw new Error(`--plugins: ${unknown.join(", ")} not among ${MODULES.map((m) => m.name).join(", ")}`);
