@@ -5,6 +5,7 @@ import { benchProxyCluster } from "./proxy_cluster.js";
 import { benchPii } from "./pii.js";
 import { benchCodec } from "./codec.js";
 import { benchRecords } from "./records.js";
+import { benchAllocator } from "./allocator.js";
 
 const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-sends N] [--plugins a,b] [--baseline DIR] [--brokers N]
 
@@ -20,6 +21,10 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
   records the record layer: passthrough, identity transform, uppercase, handwritten uppercase, per codec
           [--mib N] [--rounds N]
+  allocator CPU seconds per GiB of kafka-observe, pii-filter, telemetry and billing in the wasm engine, Produce
+          and Fetch of 16 KiB and 1 MiB frames, whole and in 64 KiB pieces, and each VM's memory at the end
+          [--mib N] (per load and round, default 128) [--rounds N] (default 15) [--baseline DIR] [--plugins a,b] (default: all four)
+          --baseline DIR: the same modules from DIR (built from another commit), interleaved, with ratios
 `;
 
 async function main(): Promise<void> {
@@ -29,6 +34,8 @@ async function main(): Promise<void> {
     "latency-sends": { type: "string", default: "2000" }, plugins: { type: "string", default: "kafka-observe" },
     mib: { type: "string", default: "256" }, baseline: { type: "string" }, brokers: { type: "string", default: "1" },
   } });
+  // Whether an option was given (the defaults above are the proxy's and pii's; allocator has its own).
+  const given = (name: string): boolean => rest.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (suite === "proxy" && Number(values.brokers) > 1) {
     await benchProxyCluster({ brokers: Number(values.brokers), rounds: Number(values.rounds), records: Number(values.records), latencySends: Number(values["latency-sends"]) });
   } else if (suite === "proxy") {
@@ -37,6 +44,9 @@ async function main(): Promise<void> {
     await benchCodec();
   } else if (suite === "records") {
     await benchRecords({ mib: Number(values.mib), rounds: Number(values.rounds) });
+  } else if (suite === "allocator") {
+    await benchAllocator({ mib: given("mib") ? Number(values.mib) : 128, rounds: given("rounds") ? Number(values.rounds) : 15, baseline: values.baseline,
+      plugins: given("plugins") ? values.plugins!.split(",") : undefined });
   } else if (suite === "pii") {
     await benchPii({ mib: Number(values.mib), baseline: values.baseline });
   } else {

@@ -9,15 +9,20 @@
 // in the sweep and a pop plus a zeroing loop per allocation: measured on the codec benchmark,
 // allocating and sweeping were nearly half of a Fetch decode.)
 //
-// - Small requests take the next span that fits when the current one is full; what is left of
-//   the old one stays a free block until the next sweep joins it with its neighbours again.
+// - The sweep keeps two lists of spans, each in address order: the big ones (BIG_SPAN and up)
+//   and the small ones. Small objects and big buffers then look where their kind fits:
+// - Small requests take the next small span that fits when the current one is full, and the
+//   big spans only when no small one is left; what is left of the old span stays a free block
+//   until the next sweep joins it with its neighbours again. So small objects fill the holes
+//   between long-lived blocks, and leave the big spans whole for big buffers.
 // - Large requests (LARGE and up) that do not fit in the current span look through the spans
 //   for the first that does and take its front, so a big buffer does not throw away the span
-//   small objects are using. The sweep lists the big spans (BIG_SPAN and up) first, and a large
-//   request looks at all of them: listed in address order alone, a few hundred small spans
-//   left between long-lived objects hid every big one from a search that stops early, and each
-//   1 MiB chunk of a streamed Fetch then took fresh memory at the top, behind which the next
-//   long-lived block pinned it (a VM grew to 438 MiB while 300 MiB of its spans were free).
+//   small objects are using: every big span first, then (only a request shorter than BIG_SPAN,
+//   which a small span can hold) the first LARGE_SEARCH small ones. Listed in one address-ordered
+//   list, a few hundred small spans left between long-lived objects hid every big one from a
+//   search that stops early, and each 1 MiB chunk of a streamed Fetch then took fresh memory at
+//   the top, behind which the next long-lived block pinned it (a VM grew to 438 MiB while
+//   300 MiB of its spans were free).
 // - A large object's data starts on a 64-byte boundary (a padding of 16 to 48 bytes before its
 //   block stays free). Kafka frames are copied whole, and copying 64 KiB between buffers whose
 //   distance is not a multiple of 64 ran at 32,000 instead of 44,000 MB/s here (memmove).
@@ -56,13 +61,13 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 // @ts-ignore: decorator
 @inline const LARGE_PHASE: usize = 64 - (BLOCK_OVERHEAD + OBJECT_OVERHEAD);
 /**
- * Spans this size and up come first in the list, and a large request looks at every one of them:
- * there is at most one per BIG_SPAN bytes of free memory, so the search costs little next to
- * the bytes it finds.
+ * Spans this size and up are listed apart, and a large request looks at every one of them: there
+ * is at most one per BIG_SPAN bytes of free memory, so the search costs little next to the bytes
+ * it finds. No smaller span can hold a request this size or more.
  */
 // @ts-ignore: decorator
 @inline const BIG_SPAN: usize = 64 << 10;
-/** How many smaller spans a large request looks at (after the big ones) before it takes fresh memory at the top. */
+/** How many small spans a large request shorter than BIG_SPAN looks at (after the big ones) before it takes fresh memory at the top. */
 // @ts-ignore: decorator
 @inline const LARGE_SEARCH: i32 = 64;
 
@@ -76,8 +81,14 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 @lazy let curEnd: usize = heapStart();
 /** The current span is the fresh memory at the top: curEnd is the end of memory, and `top` is stale until closeSpan(). */
 let curAtTop: bool = false;
-/** First of the spans the last sweep found: the big ones, then the others, each in address order; each links to the next in its first payload word. */
-let spans: usize = 0;
+/**
+ * The spans the last sweep found and no request took yet: those of BIG_SPAN and up, and the
+ * others, each list in address order; a span links to the next of its list in its first payload
+ * word. (A big span a large request took the front of stays in the big list with its rest, even
+ * when that rest is shorter than BIG_SPAN.)
+ */
+let bigSpans: usize = 0;
+let smallSpans: usize = 0;
 /** Bytes in blocks currently handed out (after a sweep: what is live). */
 // @ts-ignore: decorator
 @lazy let inUse: usize = 0;
@@ -152,7 +163,8 @@ function allocSlow(b: usize): usize {
       cur = inSpan + b;
       return inSpan;
     }
-    const fit = takeFirstFit(b);
+    let fit = takeFirstFit(b, true, i32.MAX_VALUE);
+    if (fit == 0 && b < BIG_SPAN) fit = takeFirstFit(b, false, LARGE_SEARCH);
     if (fit != 0) return fit;
     // Fresh memory at the top, leaving the current span for small blocks.
     const at = curAtTop ? cur : top;
@@ -169,17 +181,16 @@ function allocSlow(b: usize): usize {
   }
   if (!curAtTop) {
     retireSpan();
-    while (spans != 0) {
-      const span = spans;
+    // Small spans first, then big ones.
+    let span = popSpan(b, false);
+    if (span == 0) span = popSpan(b, true);
+    if (span != 0) {
       const size = blockSize(span);
-      spans = load<usize>(span + BLOCK_OVERHEAD);
-      if (size >= b) { // too small ones stay free blocks until the next sweep
-        store<u32>(span, 0);
-        store<usize>(span + BLOCK_OVERHEAD, 0);
-        cur = span + b;
-        curEnd = span + size;
-        return span;
-      }
+      store<u32>(span, 0);
+      store<usize>(span + BLOCK_OVERHEAD, 0);
+      cur = span + b;
+      curEnd = span + size;
+      return span;
     }
     cur = top;
     curEnd = memoryEnd();
@@ -193,6 +204,20 @@ function allocSlow(b: usize): usize {
   }
   cur = block + b;
   return block;
+}
+
+/**
+ * Unlists spans from the front of the big list (`big`) or the small one until one holds `b`
+ * bytes, and returns it (0: none left). Too small ones stay free blocks until the next sweep;
+ * the big list can hold one too, the rest of a big span a large request took the front of.
+ */
+// @ts-ignore: decorator
+@inline function popSpan(b: usize, big: bool): usize {
+  let span = big ? bigSpans : smallSpans;
+  while (span != 0 && blockSize(span) < b) span = load<usize>(span + BLOCK_OVERHEAD);
+  const next = span != 0 ? load<usize>(span + BLOCK_OVERHEAD) : 0;
+  if (big) bigSpans = next; else smallSpans = next;
+  return span;
 }
 
 /** Bytes to skip from `at` so that a large block starts at LARGE_PHASE modulo 64: 0, 16, 32 or 48. */
@@ -210,13 +235,15 @@ function allocSlow(b: usize): usize {
   }
 }
 
-/** Takes the first span with room for `b` bytes after its padding, or returns 0. */
-function takeFirstFit(b: usize): usize {
+/**
+ * Takes the first span of the big list (`big`) or of the small one, among its first `limit`,
+ * with room for `b` bytes after its padding; or returns 0.
+ */
+function takeFirstFit(b: usize, big: bool, limit: i32): usize {
   let prev: usize = 0;
-  let span = spans;
-  for (let small = 0; span != 0 && small < LARGE_SEARCH;) {
+  let span = big ? bigSpans : smallSpans;
+  for (let seen = 0; span != 0 && seen < limit; seen++) {
     const size = blockSize(span);
-    if (size < BIG_SPAN) small++;
     const next = load<usize>(span + BLOCK_OVERHEAD);
     const pad = padFor(span);
     if (size >= pad + b) {
@@ -232,7 +259,9 @@ function takeFirstFit(b: usize): usize {
           follow = restBlock;
         }
       }
-      if (prev == 0) spans = follow; else store<usize>(prev + BLOCK_OVERHEAD, follow);
+      if (prev != 0) store<usize>(prev + BLOCK_OVERHEAD, follow);
+      else if (big) bigSpans = follow;
+      else smallSpans = follow;
       store<usize>(span + BLOCK_OVERHEAD, 0); // the link was the only non-zero payload word
       return block;
     }
@@ -323,7 +352,7 @@ export function sweep(marked: u32): void {
   const end = top;
   let run: usize = 0;   // start of the current run of dead blocks (0: none)
   let dirty: usize = 0; // from here on the run's bytes are not known to be zero
-  bigFirst = 0; bigLast = 0; smallFirst = 0; smallLast = 0;
+  bigSpans = 0; bigLast = 0; smallSpans = 0; smallLast = 0;
   inUse = 0;
   for (let b = heapStart(); b < end;) {
     const mm = <usize>load<u32>(b);
@@ -349,22 +378,13 @@ export function sweep(marked: u32): void {
     memory.fill(dirty, 0, end - dirty);
     top = run;
   }
-  // The big spans, then the others (each part in address order).
-  if (bigFirst != 0) {
-    spans = bigFirst;
-    store<usize>(bigLast + BLOCK_OVERHEAD, smallFirst);
-  } else {
-    spans = smallFirst;
-  }
 }
 
-/** The two parts of the span list while the sweep builds it: spans of BIG_SPAN and up, and the others. */
-let bigFirst: usize = 0;
+/** The last span of each list while the sweep builds them. */
 let bigLast: usize = 0;
-let smallFirst: usize = 0;
 let smallLast: usize = 0;
 
-/** Closes the run of dead blocks [run, end): lists it as a span (at the end of its part) or leaves a hole. */
+/** Closes the run of dead blocks [run, end): lists it as a span (at the end of its list) or leaves a hole. */
 // @ts-ignore: decorator
 @inline function endRun(run: usize, dirty: usize, end: usize): void {
   const length = end - run;
@@ -375,10 +395,10 @@ let smallLast: usize = 0;
   memory.fill(dirty, 0, end - dirty);
   store<u32>(run, <u32>(length - BLOCK_OVERHEAD | ZEROED));
   if (length >= BIG_SPAN) {
-    if (bigLast == 0) bigFirst = run; else store<usize>(bigLast + BLOCK_OVERHEAD, run);
+    if (bigLast == 0) bigSpans = run; else store<usize>(bigLast + BLOCK_OVERHEAD, run);
     bigLast = run;
   } else {
-    if (smallLast == 0) smallFirst = run; else store<usize>(smallLast + BLOCK_OVERHEAD, run);
+    if (smallLast == 0) smallSpans = run; else store<usize>(smallLast + BLOCK_OVERHEAD, run);
     smallLast = run;
   }
 }

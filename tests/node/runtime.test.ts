@@ -129,6 +129,74 @@ test("allocator: freed 1 MiB chunks are reused even behind hundreds of small spa
   assert.ok(grown < 4 * chunk, `memory grew by ${(grown / chunk).toFixed(1)} MiB over 38 rounds of a 1 MiB chunk`);
 });
 
+/**
+ * Fills every free span the module's start left (with live 208-byte blocks, so no rest is long
+ * enough to be a span again), so that a test's own spans are the first in their lists.
+ */
+function useUpSpans(ex: Record<string, any>): void {
+  ex.collect();
+  for (let i = 0; i < 2000; i++) ex.alloc(200);
+}
+
+test("allocator: the short rest of a big span a large block took the front of never holds a longer small block", async () => {
+  // Big and small spans are listed apart; a big span whose front a large request took keeps its
+  // rest in the big list, even when that rest (here 512 bytes) is shorter than a small request
+  // that later looks there once the small spans are used up.
+  const ex = await load();
+  const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
+  useUpSpans(ex);
+  ex.alloc(16); // live, so the freed block's span starts where the block did
+  const x = ex.alloc(100_000) >>> 0;
+  const after = ex.alloc(16) >>> 0; // live, so the span ends where it did
+  mem().fill(0xab, after, after + 16);
+  ex.free(x);
+  ex.collect();
+  const span = after - x; // the span: x's block up to the block after it
+  const front = ex.alloc(span - 512 - 4) >>> 0; // a block of span - 512 bytes, header included
+  assert.equal(front, x, "the large request takes the front of the freed span");
+  mem().fill(0xcd, front, front + span - 512 - 4);
+  const blocks: [number, number][] = [[front, front + span - 512 - 4], [after, after + 16]];
+  for (let i = 0; i < 300; i++) { // 300 KB of 1,000-byte blocks: more than the small spans hold
+    const p = ex.alloc(1000) >>> 0;
+    mem().fill(0x11, p, p + 1000);
+    blocks.push([p, p + 1000]);
+  }
+  assert.ok(mem().subarray(after, after + 16).every((v) => v === 0xab), "the block after the span is intact");
+  assert.ok(mem().subarray(front, front + span - 512 - 4).every((v) => v === 0xcd), "the large block is intact");
+  blocks.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < blocks.length; i++) assert.ok(blocks[i][0] >= blocks[i - 1][1], `blocks at ${blocks[i - 1][0]} and ${blocks[i][0]} do not overlap`);
+});
+
+test("allocator: a large request shorter than a big span takes the front of a small span, whose rest small blocks then use", async () => {
+  const ex = await load();
+  const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
+  useUpSpans(ex);
+  // Live 16-byte blocks until the next block starts where a large block's data would be 64-byte
+  // aligned, so the span below needs no padding before the large block (its front is its head).
+  for (let p = ex.alloc(12) >>> 0; (p + 16) % 64 !== 48; p = ex.alloc(12) >>> 0);
+  // Twelve small blocks, once freed one small span (under 64 KiB), the first in its list.
+  const xs = Array.from({ length: 12 }, () => ex.alloc(1000) >>> 0);
+  const x = xs[0];
+  const after = ex.alloc(16) >>> 0;
+  mem().fill(0xab, after, after + 16);
+  for (const p of xs) ex.free(p);
+  ex.collect();
+  const medium = ex.alloc(4000) >>> 0; // a large request: no big span, so the small spans are searched
+  assert.equal(medium, x, "it takes the front of the freed span");
+  mem().fill(0xcd, medium, medium + 4000);
+  const smalls: number[] = [];
+  for (let i = 0; i < 60; i++) { // 6 KB of 100-byte blocks: the span's rest, then elsewhere
+    const p = ex.alloc(100) >>> 0;
+    mem().fill(0x11, p, p + 100);
+    smalls.push(p);
+  }
+  assert.ok(smalls.some((p) => p > medium && p < after), "small blocks use the rest of the span");
+  assert.ok(mem().subarray(medium, medium + 4000).every((v) => v === 0xcd), "the large block is intact");
+  assert.ok(mem().subarray(after, after + 16).every((v) => v === 0xab), "the block after the span is intact");
+  const blocks = [[medium, medium + 4000], [after, after + 16], ...smalls.map((p) => [p, p + 100])].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < blocks.length; i++) assert.ok(blocks[i][0] >= blocks[i - 1][1], `blocks at ${blocks[i - 1][0]} and ${blocks[i][0]} do not overlap`);
+});
+
 test("allocator: the last block handed out is freed, grown and shrunk where it is", async () => {
   const ex = await load();
   const a = ex.alloc(100) >>> 0;
