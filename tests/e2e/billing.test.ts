@@ -100,7 +100,7 @@ describe("billing in Envoy", { timeout: 600000 }, () => {
 
   test("a share-group consumer (KIP-932) is billed what it was delivered", async () => {
     await kafkajsClient.createTopic(stack.bootstrap, "bill-share");
-    await kcat.produce(stack.bootstrap, "bill-share", records("t5", 150), ["-X", "client.id=tenant-5"]);
+    await kcat.produce(stack.bootstrap, "bill-share", records("s1", 150), ["-X", "client.id=share-producer"]);
     const got = await javaClients.shareConsume(stack.bootstrap, stack.brokerDirect, "bill-share", "bill-share-group", 150, ["client.id=tenant-share"]);
     assert.equal(got.length, 150);
     await until("the collector to hold the share consumer's usage", async () => (await totals(port))["tenant-share"]?.fetched_records === 150);
