@@ -84,10 +84,17 @@ export abstract class BatchStream extends BodyFilter {
       out.add(this.gather!, 0, this.gatherHave);
     }
     this.dropGather();
+    this.forgetSkim();
     this.metrics.flush();
   }
 
-  release(): void { this.dropGather(); }
+  release(): void { this.dropGather(); this.forgetSkim(); }
+
+  /**
+   * The connection keeps the last stream until the next message, to learn from it: it keeps
+   * none of the skim's per-partition entries (a 1,000-partition fetch has 1,000).
+   */
+  private forgetSkim(): void { this.skimmer.skim.partitions.length = 0; }
 
   // ---- What the subclass decides ----
 

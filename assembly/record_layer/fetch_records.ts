@@ -41,13 +41,7 @@ export class FetchRecords {
       const topic = fetch.responses[t];
       if (!this.topic(topic, this.names.nameOf(topic.topic, topic.topicId))) return;
     }
-    if (this.rewritten) {
-      const w = Writer.sized(fetch.size(resp.apiVersion));
-      fetch.encode(w, resp.apiVersion);
-      resp.replaceBody(w.buffer);
-    } else if (this.patched) {
-      resp.markPatched();
-    }
+    this.writeBack(fetch, resp);
   }
 
   handleShare(resp: KafkaResponse, client: ClientInfo): void {
@@ -60,9 +54,14 @@ export class FetchRecords {
       const topic = share.responses[t];
       if (!this.topic(topic, this.names.nameOf(NO_NAME, topic.topicId))) return;
     }
+    this.writeBack(share, resp);
+  }
+
+  /** The decoded response (Fetch or ShareFetch) written again when a partition changed, or the frame marked as patched in place. */
+  private writeBack<M>(message: M, resp: KafkaResponse): void {
     if (this.rewritten) {
-      const w = Writer.sized(share.size(resp.apiVersion));
-      share.encode(w, resp.apiVersion);
+      const w = Writer.sized(message.size(resp.apiVersion));
+      message.encode(w, resp.apiVersion);
       resp.replaceBody(w.buffer);
     } else if (this.patched) {
       resp.markPatched();
