@@ -15,6 +15,9 @@ export const OUT_EXTRA: usize = memory.data(8);
  */
 export function hostAlloc(size: usize): usize {
   if (size > largestHostBuffer) largestHostBuffer = size;
+  // The host writes every byte it asked for, so with this project's runtime the block need not
+  // be zeroed first (assembly/runtime/collector.ts: __new_unzeroed); other runtimes zero it.
+  if (isDefined(__new_unzeroed)) return __pin(__new_unzeroed(size, idof<ArrayBuffer>()));
   return __pin(__new(size, idof<ArrayBuffer>()));
 }
 

@@ -30,6 +30,13 @@
 //   grows by an eighth at least (and 1 MiB), not by doubling.
 // - Memory freed explicitly (__free: only __realloc and the collector's mark stack do) is
 //   reused after the next sweep, or at once when it was the last block handed out.
+// - Zeroing is put off for big dead blocks. Every Kafka frame a plugin reads arrives in a block
+//   the host fills (proxy_on_memory_allocate), and when it dies the sweep used to zero it, only
+//   for the host to overwrite it with the next frame: for a plugin that reads each frame and
+//   changes nothing, that fill was a tenth of its time. So the sweep leaves dead blocks of LAZY
+//   bytes and up as they are when their run becomes a big span, and the span records the range
+//   that may hold such bytes (its hull, [from, to)). Whoever takes memory from the span zeroes
+//   what it takes of the hull, except a block the host is about to fill (allocateUnzeroed).
 //
 // Contract with the rest of the runtime (AssemblyScript's ~lib/rt/common): a block is a
 // 4-byte header (mmInfo: the payload capacity, whose low two bits are flags) followed by the
@@ -45,11 +52,28 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 /** mmInfo flag: the block is free. */
 // @ts-ignore: decorator
 @inline const FREE: usize = 2;
-/** Both flags: a free block whose bytes are zero past its first payload word (a span's list link). */
+/**
+ * Both flags: a free block whose payload is zero except its first three words, which a span uses
+ * (the list link, then its hull: from, to), and except the bytes of its hull.
+ */
 // @ts-ignore: decorator
 @inline const ZEROED: usize = 3;
 // @ts-ignore: decorator
 @inline const FLAGS: usize = 3;
+
+/** Payload words of a span: the link to the next span of its list, and its hull [from, to). */
+// @ts-ignore: decorator
+@inline const LINK: usize = BLOCK_OVERHEAD;
+// @ts-ignore: decorator
+@inline const HULL_FROM: usize = BLOCK_OVERHEAD + 4;
+// @ts-ignore: decorator
+@inline const HULL_TO: usize = BLOCK_OVERHEAD + 8;
+/** A free block's bytes from here on are payload that no span word uses. */
+// @ts-ignore: decorator
+@inline const SPAN_WORDS_END: usize = BLOCK_OVERHEAD + 12;
+/** Dead blocks this size and up are not zeroed by the sweep when their run becomes a big span. */
+// @ts-ignore: decorator
+@inline const LAZY: usize = 2048;
 
 /** Runs of dead blocks shorter than this stay holes (not reused) until a neighbour dies too. */
 // @ts-ignore: decorator
@@ -74,12 +98,23 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 /** End of the blocks handed out, when the current span is not at the top: above it memory is fresh (zero). */
 // @ts-ignore: decorator
 @lazy let top: usize = heapStart();
-/** The current span: [cur, curEnd) is zero and not yet handed out. */
+/**
+ * The current span: [cur, spanEnd) is not yet handed out. Of it, [cur, curEnd) is zero, and so
+ * is [curEnd, spanEnd) except [curEnd, curHullTo), what is left of the span's hull: bump
+ * allocation zeroes that part as it reaches it (extendZero), a step at a time, so the small
+ * objects of a callback pay only for the memory they take. Without a hull, curEnd is spanEnd.
+ */
 // @ts-ignore: decorator
 @lazy let cur: usize = heapStart();
 // @ts-ignore: decorator
 @lazy let curEnd: usize = heapStart();
-/** The current span is the fresh memory at the top: curEnd is the end of memory, and `top` is stale until closeSpan(). */
+// @ts-ignore: decorator
+@lazy let spanEnd: usize = heapStart();
+let curHullTo: usize = 0;
+/** How far bump allocation zeroes ahead of itself in a hull. */
+// @ts-ignore: decorator
+@inline const ZERO_STEP: usize = 4096;
+/** The current span is the fresh memory at the top: spanEnd is the end of memory, and `top` is stale until closeSpan(). */
 let curAtTop: bool = false;
 /**
  * The spans the last sweep found and no request took yet: those of BIG_SPAN and up, and the
@@ -140,6 +175,21 @@ export function __alloc(size: usize): usize {
   return allocate(size, 0);
 }
 
+/** Whether a large block taken from a span must be zeroed: false only inside allocateUnzeroed. */
+let zeroing: bool = true;
+
+/**
+ * As allocate, for a block whose caller writes every byte of it at once (the host, filling a
+ * buffer it asked for): what it takes of a span's hull is not zeroed. The first 16 payload bytes
+ * are, as they are an object's header.
+ */
+export function allocateUnzeroed(size: usize, flags: usize): usize {
+  zeroing = false;
+  const ptr = allocate(size, flags);
+  zeroing = true;
+  return ptr;
+}
+
 /** __alloc's body, inlined where objects are made (the collector's __new passes MANAGED). */
 // @ts-ignore: decorator
 @inline export function allocate(size: usize, flags: usize): usize {
@@ -158,7 +208,13 @@ export function __alloc(size: usize): usize {
 function allocSlow(b: usize): usize {
   if (b >= LARGE) {
     const inSpan = cur + padFor(cur);
-    if (inSpan + b <= curEnd) { // the current span has room after the padding
+    if (inSpan + b <= spanEnd) { // the current span has room after the padding
+      if (zeroing) {
+        extendZero(inSpan + b);
+      } else { // zero up to the block's first words; its bytes are handed out as they are
+        extendZero(inSpan + 2 * SPAN_WORDS_END);
+        if (curEnd < inSpan + b) curEnd = inSpan + b >= curHullTo ? spanEnd : inSpan + b;
+      }
       padding(cur, inSpan);
       cur = inSpan + b;
       return inSpan;
@@ -174,9 +230,16 @@ function allocSlow(b: usize): usize {
     if (curAtTop) {
       cur = block + b;
       curEnd = memoryEnd();
+      spanEnd = curEnd;
     } else {
       top = block + b;
     }
+    return block;
+  }
+  if (cur + b <= spanEnd) { // room in the span, past what is zeroed so far
+    extendZero(cur + b);
+    const block = cur;
+    cur = block + b;
     return block;
   }
   if (!curAtTop) {
@@ -186,14 +249,19 @@ function allocSlow(b: usize): usize {
     if (span == 0) span = popSpan(b, true);
     if (span != 0) {
       const size = blockSize(span);
-      store<u32>(span, 0);
-      store<usize>(span + BLOCK_OVERHEAD, 0);
+      const hullFrom = load<usize>(span + HULL_FROM), hullTo = load<usize>(span + HULL_TO);
+      memory.fill(span, 0, SPAN_WORDS_END);
+      cur = span;
+      spanEnd = span + size;
+      if (hullTo > hullFrom) { curEnd = hullFrom; curHullTo = hullTo; } else { curEnd = spanEnd; curHullTo = 0; }
+      extendZero(span + b);
       cur = span + b;
-      curEnd = span + size;
       return span;
     }
     cur = top;
     curEnd = memoryEnd();
+    spanEnd = curEnd;
+    curHullTo = 0;
     curAtTop = true;
   }
   // At the top: grow memory as far as needed.
@@ -201,9 +269,19 @@ function allocSlow(b: usize): usize {
   if (block + b > curEnd) {
     growTo(block + b);
     curEnd = memoryEnd();
+    spanEnd = curEnd;
   }
   cur = block + b;
   return block;
+}
+
+/** Zeroes the current span's hull up to `to` at least (ZERO_STEP at least), moving curEnd on. */
+function extendZero(to: usize): void {
+  if (to <= curEnd) return;
+  const next = min(spanEnd, max(to, curEnd + ZERO_STEP));
+  const zeroTo = min(next, curHullTo);
+  if (zeroTo > curEnd) memory.fill(curEnd, 0, zeroTo - curEnd);
+  curEnd = next >= curHullTo ? spanEnd : next;
 }
 
 /**
@@ -226,13 +304,20 @@ function allocSlow(b: usize): usize {
   return (LARGE_PHASE - at) & 63;
 }
 
-/** Makes the bytes from `at` to `block` (zero, at most 48) a free block, so the heap stays walkable. */
+/** Makes the bytes from `at` to `block` (zero past its first word, at most 48) a free block, so the heap stays walkable. */
 // @ts-ignore: decorator
 @inline function padding(at: usize, block: usize): void {
   if (block != at) {
     store<u32>(at, <u32>(block - at - BLOCK_OVERHEAD | ZEROED));
-    store<usize>(at + BLOCK_OVERHEAD, 0);
+    store<usize>(at + LINK, 0);
   }
+}
+
+/** Zeroes what of [from, to) lies in the hull [hullFrom, hullTo). */
+// @ts-ignore: decorator
+@inline function zeroHull(from: usize, to: usize, hullFrom: usize, hullTo: usize): void {
+  const a = max(from, hullFrom), z = min(to, hullTo);
+  if (z > a) memory.fill(a, 0, z - a);
 }
 
 /**
@@ -244,25 +329,38 @@ function takeFirstFit(b: usize, big: bool, limit: i32): usize {
   let span = big ? bigSpans : smallSpans;
   for (let seen = 0; span != 0 && seen < limit; seen++) {
     const size = blockSize(span);
-    const next = load<usize>(span + BLOCK_OVERHEAD);
+    const next = load<usize>(span + LINK);
     const pad = padFor(span);
     if (size >= pad + b) {
+      const hullFrom = load<usize>(span + HULL_FROM), hullTo = load<usize>(span + HULL_TO);
       let follow = next;
-      padding(span, span + pad); // (clears the link when there is a padding)
-      const rest = size - pad - b;
+      // The span's words go; a padding is zero (the hull starts past the span's words).
+      memory.fill(span, 0, SPAN_WORDS_END);
+      zeroHull(span, span + pad, hullFrom, hullTo);
+      padding(span, span + pad);
       const block = span + pad;
-      if (rest != 0) { // the rest stays free (zero); listed again if it is still a span
+      // The block: zero, or (for the host to fill) zero in its first words only.
+      zeroHull(block, zeroing ? block + b : block + 2 * SPAN_WORDS_END, hullFrom, hullTo);
+      const rest = size - pad - b;
+      if (rest != 0) { // the rest stays free; listed again, with its part of the hull, if it is still a span
         const restBlock = block + b;
+        zeroHull(restBlock, restBlock + SPAN_WORDS_END, hullFrom, hullTo);
         store<u32>(restBlock, <u32>(rest - BLOCK_OVERHEAD | ZEROED));
+        store<usize>(restBlock + LINK, 0);
+        let restFrom = max(hullFrom, restBlock + SPAN_WORDS_END);
+        let restTo = hullTo;
+        if (rest < MIN_SPAN && restTo > restFrom) { memory.fill(restFrom, 0, restTo - restFrom); restTo = restFrom; }
+        if (restTo <= restFrom) { restFrom = 0; restTo = 0; }
+        store<usize>(restBlock + HULL_FROM, restFrom);
+        store<usize>(restBlock + HULL_TO, restTo);
         if (rest >= MIN_SPAN) {
-          store<usize>(restBlock + BLOCK_OVERHEAD, next);
+          store<usize>(restBlock + LINK, next);
           follow = restBlock;
         }
       }
-      if (prev != 0) store<usize>(prev + BLOCK_OVERHEAD, follow);
+      if (prev != 0) store<usize>(prev + LINK, follow);
       else if (big) bigSpans = follow;
       else smallSpans = follow;
-      store<usize>(span + BLOCK_OVERHEAD, 0); // the link was the only non-zero payload word
       return block;
     }
     prev = span;
@@ -271,9 +369,16 @@ function takeFirstFit(b: usize, big: bool, limit: i32): usize {
   return 0;
 }
 
-/** What is left of the current span (not at the top) becomes a free block, already zero. */
+/** What is left of the current span (not at the top) becomes a free block, with what is left of its hull. */
 function retireSpan(): void {
-  if (!curAtTop && cur < curEnd) store<u32>(cur, <u32>(curEnd - cur - BLOCK_OVERHEAD | ZEROED));
+  if (curAtTop || cur >= spanEnd) return;
+  extendZero(cur + SPAN_WORDS_END);
+  store<u32>(cur, <u32>(spanEnd - cur - BLOCK_OVERHEAD | ZEROED));
+  store<usize>(cur + LINK, 0);
+  const from = max(curEnd, cur + SPAN_WORDS_END);
+  const to = curEnd < spanEnd ? curHullTo : 0;
+  store<usize>(cur + HULL_FROM, to > from ? from : 0);
+  store<usize>(cur + HULL_TO, to > from ? to : 0);
 }
 
 /**
@@ -289,6 +394,8 @@ export function closeSpan(): void {
   }
   cur = 0;
   curEnd = 0;
+  spanEnd = 0;
+  curHullTo = 0;
 }
 
 // @ts-ignore: decorator
@@ -330,6 +437,7 @@ export function __realloc(ptr: usize, size: usize): usize {
     if (block + b > curEnd) {
       growTo(block + b);
       curEnd = memoryEnd();
+      spanEnd = curEnd;
     }
     cur = block + b; // the span's bytes are zero already
     store<u32>(block, <u32>(b - BLOCK_OVERHEAD | flags));
@@ -345,8 +453,14 @@ export function __realloc(ptr: usize, size: usize): usize {
 /**
  * The collector's sweep, after closeSpan() and marking: every object block whose mark is not
  * `marked`, and every block freed explicitly, is dead. Each run of dead blocks becomes one
- * block: a span (zeroed, listed) when it is at least MIN_SPAN long, otherwise a hole. A run
- * that reaches the top becomes fresh memory again.
+ * block: a span (listed) when it is at least MIN_SPAN long, otherwise a hole. A run that reaches
+ * the top becomes fresh memory again, unless it is a big span with a hull.
+ *
+ * Bytes are zeroed at the latest moment the walk allows: a dead block's bytes are only known to
+ * be needed zero when the next zero block, LAZY block or live block is reached (`dirty` marks
+ * where the unzeroed bytes start). Dead LAZY blocks and the hulls of dead spans are not zeroed
+ * but joined into the run's hull, which the run keeps if it becomes a big span; a shorter run
+ * zeroes its hull.
  */
 export function sweep(marked: u32): void {
   const end = top;
@@ -360,9 +474,15 @@ export function sweep(marked: u32): void {
     const flags = mm & FLAGS;
     const dead = flags == MANAGED ? changetype<OBJECT>(b).gcInfo != marked : flags != 0;
     if (dead) {
-      if (run == 0) { run = b; dirty = b; }
-      if (flags == ZEROED) { // zero what came before it, skip its zero bytes
-        memory.fill(dirty, 0, b + 2 * BLOCK_OVERHEAD - dirty);
+      if (run == 0) { run = b; dirty = b; hullFrom = 0; hullTo = 0; }
+      if (flags == ZEROED) { // zero what came before it and its span words; its hull joins the run's
+        const from = load<usize>(b + HULL_FROM), to = load<usize>(b + HULL_TO);
+        memory.fill(dirty, 0, b + SPAN_WORDS_END - dirty);
+        if (to > from) widenHull(from, to);
+        dirty = b + size;
+      } else if (size >= LAZY) { // zero what came before it and its first words; the rest joins the hull
+        memory.fill(dirty, 0, b + SPAN_WORDS_END - dirty);
+        widenHull(b + SPAN_WORDS_END, b + size);
         dirty = b + size;
       }
     } else {
@@ -375,30 +495,55 @@ export function sweep(marked: u32): void {
     b += size;
   }
   if (run != 0) {
-    memory.fill(dirty, 0, end - dirty);
-    top = run;
+    if (hullTo > hullFrom && end - run >= BIG_SPAN) {
+      endRun(run, dirty, end); // kept as a span: fresh memory at the top must be zero
+    } else {
+      memory.fill(dirty, 0, end - dirty);
+      if (hullTo > hullFrom) memory.fill(hullFrom, 0, hullTo - hullFrom);
+      top = run;
+    }
   }
+}
+
+/** The hull of the current run of the sweep: [hullFrom, hullTo) may hold bytes that are not zero. */
+let hullFrom: usize = 0;
+let hullTo: usize = 0;
+
+/** Adds [from, to), which lies past everything in the run's hull so far, to the hull. */
+// @ts-ignore: decorator
+@inline function widenHull(from: usize, to: usize): void {
+  if (hullTo <= hullFrom) hullFrom = from;
+  hullTo = to;
 }
 
 /** The last span of each list while the sweep builds them. */
 let bigLast: usize = 0;
 let smallLast: usize = 0;
 
-/** Closes the run of dead blocks [run, end): lists it as a span (at the end of its list) or leaves a hole. */
+/**
+ * Closes the run of dead blocks [run, end): lists it as a span (at the end of its list) or leaves
+ * a hole. Only a big span keeps its hull; a smaller span is zeroed whole, so that a small span
+ * is all zero past its words.
+ */
 // @ts-ignore: decorator
 @inline function endRun(run: usize, dirty: usize, end: usize): void {
   const length = end - run;
-  if (length < MIN_SPAN) {
+  if (length < MIN_SPAN) { // (no hull: a LAZY block or a span would make it longer)
     store<u32>(run, <u32>(length - BLOCK_OVERHEAD | FREE));
     return;
   }
   memory.fill(dirty, 0, end - dirty);
+  let from = hullFrom, to = hullTo;
+  if (to > from && length < BIG_SPAN) memory.fill(from, 0, to - from);
+  if (to <= from || length < BIG_SPAN) { from = 0; to = 0; }
   store<u32>(run, <u32>(length - BLOCK_OVERHEAD | ZEROED));
+  store<usize>(run + HULL_FROM, from);
+  store<usize>(run + HULL_TO, to);
   if (length >= BIG_SPAN) {
-    if (bigLast == 0) bigSpans = run; else store<usize>(bigLast + BLOCK_OVERHEAD, run);
+    if (bigLast == 0) bigSpans = run; else store<usize>(bigLast + LINK, run);
     bigLast = run;
   } else {
-    if (smallLast == 0) smallSpans = run; else store<usize>(smallLast + BLOCK_OVERHEAD, run);
+    if (smallLast == 0) smallSpans = run; else store<usize>(smallLast + LINK, run);
     smallLast = run;
   }
 }

@@ -16,7 +16,7 @@
 // gcInfo2 = 1 while pinned; rtId and rtSize as the compiler and standard library expect.
 import { OBJECT, BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT_MAXSIZE, TOTAL_OVERHEAD } from "~lib/rt/common";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
-import { MANAGED, closeSpan, sweep, allocate } from "./allocator";
+import { MANAGED, closeSpan, sweep, allocate, allocateUnzeroed } from "./allocator";
 
 /** The current collection's mark; never 0, which fresh objects and static data start with. */
 let epoch: u32 = 1;
@@ -49,6 +49,22 @@ function growGray(): void {
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
   const ptr = allocate(OBJECT_OVERHEAD + size, MANAGED); // zero-filled: gcInfo and gcInfo2 start at 0
+  const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
+  obj.rtId = id;
+  obj.rtSize = <u32>size;
+  return ptr + OBJECT_OVERHEAD;
+}
+
+/**
+ * As __new, for an object whose payload the caller writes whole at once: the buffers the host
+ * fills (proxywasm/memory.ts: hostAlloc). A large one may hold old bytes until it is written
+ * (allocator.ts: allocateUnzeroed); its header is zero, as __new's.
+ */
+// @ts-ignore: decorator
+@global @unsafe
+export function __new_unzeroed(size: usize, id: i32): usize {
+  if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
+  const ptr = allocateUnzeroed(OBJECT_OVERHEAD + size, MANAGED);
   const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   obj.rtId = id;
   obj.rtSize = <u32>size;
