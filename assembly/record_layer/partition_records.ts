@@ -209,21 +209,17 @@ export class PartitionRecords {
     rec.legacy = false;
     rec.producerId = b.producerId;
     rec.transactional = b.isTransactional;
-    const baseOffset = b.baseOffset;
-    const baseTimestamp = b.baseTimestamp;
     const logAppendTime = (b.attributes & 0x08) != 0;
-    const maxTimestamp = b.maxTimestamp;
     this.edits.length = 0;
     this.inPlace = false;
     this.changedInBatch = 0;
     let rr = this.reader;
     if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
-    const fetched = this.fetched;
-    const src = clear.buffer;
+    rec.startBatch(f, clear.buffer, b.baseOffset, logAppendTime ? b.maxTimestamp : b.baseTimestamp, !logAppendTime);
     let index = 0;
     while (rr.nextSpans(f)) {
-      rec.spans(src, f.keyAt, f.keyLength, f.valueAt, f.valueLength);
+      rec.nextInBatch();
       // The headers, copied only when this record or the one before has any.
       const hv = rec.headerValues;
       const headers = f.headerValues.length;
@@ -232,8 +228,6 @@ export class PartitionRecords {
         hk.length = 0; hb.length = 0; hv.length = 0;
         for (let h = 0; h < headers; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
       }
-      rec.offset = fetched ? baseOffset + <i64>f.offsetDelta : -1;
-      rec.timestamp = logAppendTime ? maxTimestamp : baseTimestamp + f.timestampDelta;
       // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
       if (!this.decide(index)) { rr.release(); this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
       index++;
@@ -295,8 +289,7 @@ export class PartitionRecords {
     rec.transactional = false;
     const codec = m.compression;
     if (codec == 0) {
-      rec.offset = this.fetched ? m.messageOffset : -1;
-      rec.timestamp = m.timestamp;
+      rec.legacyPosition(this.fetched ? m.messageOffset : -1, m.timestamp);
       const step = this.legacyMessage(m, this.pieces);
       this.legacyStep = step;
       this.metrics.records.increment();
@@ -330,8 +323,8 @@ export class PartitionRecords {
     let keptBefore = this.kept;
     for (let i = 0; i < messages.length; i++) {
       const im = messages[i];
-      rec.offset = !this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset;
-      rec.timestamp = logAppendTime || im.timestamp < 0 ? m.timestamp : im.timestamp;
+      rec.legacyPosition(!this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset,
+        logAppendTime || im.timestamp < 0 ? m.timestamp : im.timestamp);
       const step = this.legacyMessage(im, innerPieces);
       if (step == Step.Failed || step == Step.Rejected) { this.metrics.records.increment(<u64>i + 1); this.legacyStep = step; return reader.position; }
       if (step != Step.Kept) changed++;

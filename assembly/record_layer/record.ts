@@ -4,6 +4,7 @@
 // reads it and calls at most one of the outcome methods. Everything else (batches, codecs, CRCs,
 // offsets, topic ids) is the layer's business.
 import { ClientInfo } from "./client_info";
+import { BatchRecord } from "../kafka/records/record_batch";
 
 /** What the plugin decided about a record. */
 export enum Outcome {
@@ -32,9 +33,9 @@ export class Record {
   /** True for a record a consumer fetches, false for one a producer sends. */
   fetched: bool = false;
   /** The record's offset in the partition (fetched records); -1 for produced ones (the broker assigns it). */
-  offset: i64 = -1;
+  get offset(): i64 { return this.offsetFromDelta ? this.offsetBase + <i64>this.fields.offsetDelta : this.offsetBase; }
   /** Create time or log-append time, in milliseconds since the epoch. */
-  timestamp: i64 = -1;
+  get timestamp(): i64 { return this.timestampFromDelta ? this.timestampBase + this.fields.timestampDelta : this.timestampBase; }
   /** The batch's producer id: -1 unless the producer is idempotent or transactional. */
   producerId: i64 = -1;
   /** The record belongs to a transaction. */
@@ -45,14 +46,17 @@ export class Record {
   client: ClientInfo = new ClientInfo();
 
   // ---- The record ----
-  // The key and value are views into the frame (or into the decompressed batch), made when the
-  // plugin first reads them: a plugin that looks at neither costs no object per record.
+  // What the layer's record reader found (RecordBatch v2): where the key and value lie in `src`
+  // (the frame or the decompressed batch), the offset and timestamp deltas. The key and value
+  // views, the offset and the timestamp are made from them when the plugin reads them, so a
+  // plugin that looks at none of them costs nothing per record for them. (Legacy messages set
+  // the views, offset and timestamp themselves.)
+  private fields: BatchRecord = new BatchRecord();
   private src: ArrayBuffer = new ArrayBuffer(0);
-  private keyAt: i32 = 0;
-  /** -1: null. */
-  private keyLength: i32 = -1;
-  private valueAt: i32 = 0;
-  private valueLength: i32 = -1;
+  private offsetBase: i64 = -1;
+  private offsetFromDelta: bool = false;
+  private timestampBase: i64 = -1;
+  private timestampFromDelta: bool = false;
   private keyView: Uint8Array | null = null;
   private valueView: Uint8Array | null = null;
   private keyMade: bool = true;
@@ -61,7 +65,8 @@ export class Record {
   /** The key, a view into the frame (or into the decompressed batch): edit in place and call edited(). */
   get key(): Uint8Array | null {
     if (!this.keyMade) {
-      this.keyView = this.keyLength < 0 ? null : Uint8Array.wrap(this.src, this.keyAt, this.keyLength);
+      const f = this.fields;
+      this.keyView = f.keyLength < 0 ? null : Uint8Array.wrap(this.src, f.keyAt, f.keyLength);
       this.keyMade = true;
     }
     return this.keyView;
@@ -71,7 +76,8 @@ export class Record {
   /** The value, as the key. */
   get value(): Uint8Array | null {
     if (!this.valueMade) {
-      this.valueView = this.valueLength < 0 ? null : Uint8Array.wrap(this.src, this.valueAt, this.valueLength);
+      const f = this.fields;
+      this.valueView = f.valueLength < 0 ? null : Uint8Array.wrap(this.src, f.valueAt, f.valueLength);
       this.valueMade = true;
     }
     return this.valueView;
@@ -84,8 +90,6 @@ export class Record {
    */
   letGo(): void {
     this.src = NOTHING;
-    this.keyLength = -1;
-    this.valueLength = -1;
     this.keyView = null;
     this.valueView = null;
     this.keyMade = true;
@@ -96,16 +100,35 @@ export class Record {
     if (this.newHeaderValues.length > 0) { this.newHeaderKeys.length = 0; this.newHeaderValues.length = 0; }
   }
 
-  /** The layer: key and value lie at these places of `src` (length -1: null); views are made on first read. */
-  spans(src: ArrayBuffer, keyAt: i32, keyLength: i32, valueAt: i32, valueLength: i32): void {
+  /**
+   * The layer, for a RecordBatch v2: its records are read into `fields` (the reader's, kept for
+   * every batch), their key and value lie in `src`; a fetched record's offset is `baseOffset`
+   * plus its delta, its timestamp `timestampBase` plus its delta (or `timestampBase` itself for
+   * log-append time).
+   */
+  startBatch(fields: BatchRecord, src: ArrayBuffer, baseOffset: i64, timestampBase: i64, timestampFromDelta: bool): void {
+    this.fields = fields;
     this.src = src;
-    this.keyAt = keyAt;
-    this.keyLength = keyLength;
-    this.valueAt = valueAt;
-    this.valueLength = valueLength;
+    this.offsetBase = this.fetched ? baseOffset : -1;
+    this.offsetFromDelta = this.fetched;
+    this.timestampBase = timestampBase;
+    this.timestampFromDelta = timestampFromDelta;
+  }
+
+  /** The layer: the reader has read the next record of the batch into `fields`. */
+  @inline nextInBatch(): void {
     this.keyMade = false;
     this.valueMade = false;
   }
+
+  /** The layer, for a legacy message: its offset (-1 when produced) and timestamp. */
+  legacyPosition(offset: i64, timestamp: i64): void {
+    this.offsetBase = offset;
+    this.offsetFromDelta = false;
+    this.timestampBase = timestamp;
+    this.timestampFromDelta = false;
+  }
+
   /** Header keys, decoded, and their raw bytes as they were on the wire. */
   readonly headerKeys: Array<string> = [];
   readonly headerKeyBytes: Array<Uint8Array> = [];
