@@ -141,16 +141,17 @@ export class PartitionRecords {
     this.pieces.push(Uint8Array.wrap(buffer, from, end - from));
   }
 
-  /** Hands the record to the plugin; false when it rejected the partition (or said it cannot handle it). */
-  @inline private decide(index: i32): bool {
-    const rec = this.record;
-    rec.reset();
-    this.transform.onRecord(rec);
-    // Kept, the common case, needs nothing more.
-    return rec.outcome == Outcome.Keep || this.noteOutcome(index);
+  /**
+   * Notes an outcome other than Keep, and clears the decision for the next record (a record kept
+   * leaves none to clear: every outcome method moves `outcome` off Keep); false when it rejected
+   * the partition (or said it cannot handle it).
+   */
+  private noted(index: i32): bool {
+    const go = this.noteOutcome(index);
+    this.record.reset();
+    return go;
   }
 
-  /** Notes an outcome other than Keep; false when it rejected the partition. */
   private noteOutcome(index: i32): bool {
     const rec = this.record;
     const m = this.metrics;
@@ -217,19 +218,28 @@ export class PartitionRecords {
     if (rr == null) { rr = new RecordReader(clear); this.reader = rr; } else { rr.reset(clear); }
     const f = this.fields;
     rec.startBatch(f, clear.buffer, b.baseOffset, logAppendTime ? b.maxTimestamp : b.baseTimestamp, !logAppendTime);
+    rec.reset();
+    const transform = this.transform;
+    let showsHeaders = rec.headerValues.length > 0;
     let index = 0;
     while (rr.nextSpans(f)) {
       rec.nextInBatch();
       // The headers, copied only when this record or the one before has any.
-      const hv = rec.headerValues;
       const headers = f.headerValues.length;
-      if ((headers | hv.length) != 0) {
-        const hk = rec.headerKeys, hb = rec.headerKeyBytes;
+      if (headers > 0 || showsHeaders) {
+        const hk = rec.headerKeys, hb = rec.headerKeyBytes, hv = rec.headerValues;
         hk.length = 0; hb.length = 0; hv.length = 0;
         for (let h = 0; h < headers; h++) { hk.push(f.headerKeys[h]); hb.push(f.headerKeyBytes[h]); hv.push(f.headerValues[h]); }
+        showsHeaders = headers > 0;
       }
-      // The plugin saw the records up to this one (counted here: the count after the loop is not reached).
-      if (!this.decide(index)) { rr.release(); this.metrics.records.increment(<u64>index + 1); return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed; }
+      transform.onRecord(rec);
+      // Kept, the common case, needs nothing more. The plugin saw the records up to this one
+      // (counted here: the count after the loop is not reached).
+      if (rec.outcome != Outcome.Keep && !this.noted(index)) {
+        rr.release();
+        this.metrics.records.increment(<u64>index + 1);
+        return this.result.verdict == Verdict.Rejected ? Step.Rejected : Step.Failed;
+      }
       index++;
     }
     const complete = rr.complete();
