@@ -26,7 +26,7 @@
 // - A large object's data starts on a 64-byte boundary (a padding of 16 to 48 bytes before its
 //   block stays free). Kafka frames are copied whole, and copying 64 KiB between buffers whose
 //   distance is not a multiple of 64 ran at 32,000 instead of 44,000 MB/s here (memmove).
-// - When the spans run out, the current span is the fresh memory at the top of the heap, which
+// - When the spans run out, the current span is the free memory at the top of the heap, which
 //   grows by an eighth at least (and 1 MiB), not by doubling.
 // - Memory freed explicitly (__free: only __realloc and the collector's mark stack do) is
 //   reused after the next sweep, or at once when it was the last block handed out.
@@ -35,8 +35,10 @@
 //   for the host to overwrite it with the next frame: for a plugin that reads each frame and
 //   changes nothing, that fill was a tenth of its time. So the sweep leaves dead blocks of LAZY
 //   bytes and up as they are when their run becomes a big span, and the span records the range
-//   that may hold such bytes (its hull, [from, to)). Whoever takes memory from the span zeroes
-//   what it takes of the hull, except a block the host is about to fill (allocateUnzeroed).
+//   that may hold such bytes (its hull, [from, to)); a run that reaches the top leaves its hull
+//   to topDirty. Whoever takes memory there zeroes what it takes of the hull, except a block the
+//   host is about to fill (allocateUnzeroed); small objects zero it a step (ZERO_STEP) ahead of
+//   themselves, so a callback pays for the memory it uses, not for the span.
 //
 // Contract with the rest of the runtime (AssemblyScript's ~lib/rt/common): a block is a
 // 4-byte header (mmInfo: the payload capacity, whose low two bits are flags) followed by the
@@ -95,9 +97,14 @@ import { AL_MASK, BLOCK_OVERHEAD, BLOCK_MAXSIZE, OBJECT, OBJECT_OVERHEAD } from 
 // @ts-ignore: decorator
 @inline const LARGE_SEARCH: i32 = 64;
 
-/** End of the blocks handed out, when the current span is not at the top: above it memory is fresh (zero). */
+/**
+ * End of the blocks handed out, when the current span is not at the top: above it memory is
+ * free, and zero from topDirty on (a run of garbage that reached the top may have left a hull
+ * there, which whoever takes that memory zeroes, as in a span).
+ */
 // @ts-ignore: decorator
 @lazy let top: usize = heapStart();
+let topDirty: usize = 0;
 /**
  * The current span: [cur, spanEnd) is not yet handed out. Of it, [cur, curEnd) is zero, and so
  * is [curEnd, spanEnd) except [curEnd, curHullTo), what is left of the span's hull: bump
@@ -207,33 +214,24 @@ export function allocateUnzeroed(size: usize, flags: usize): usize {
 /** The current span is full for a `b`-byte block: place it elsewhere and return where. */
 function allocSlow(b: usize): usize {
   if (b >= LARGE) {
-    const inSpan = cur + padFor(cur);
-    if (inSpan + b <= spanEnd) { // the current span has room after the padding
-      if (zeroing) {
-        extendZero(inSpan + b);
-      } else { // zero up to the block's first words; its bytes are handed out as they are
-        extendZero(inSpan + 2 * SPAN_WORDS_END);
-        if (curEnd < inSpan + b) curEnd = inSpan + b >= curHullTo ? spanEnd : inSpan + b;
-      }
-      padding(cur, inSpan);
-      cur = inSpan + b;
-      return inSpan;
-    }
+    if (cur + padFor(cur) + b <= spanEnd) return takeInSpan(b);
     let fit = takeFirstFit(b, true, i32.MAX_VALUE);
     if (fit == 0 && b < BIG_SPAN) fit = takeFirstFit(b, false, LARGE_SEARCH);
     if (fit != 0) return fit;
-    // Fresh memory at the top, leaving the current span for small blocks.
-    const at = curAtTop ? cur : top;
+    // Memory at the top, leaving the current span for small blocks.
+    if (curAtTop) {
+      growSpanAtTop(cur + padFor(cur) + b);
+      return takeInSpan(b);
+    }
+    const at = top;
     const block = at + padFor(at);
     growTo(block + b);
-    padding(at, block);
-    if (curAtTop) {
-      cur = block + b;
-      curEnd = memoryEnd();
-      spanEnd = curEnd;
-    } else {
-      top = block + b;
+    if (topDirty > at) { // zero what the block takes of it (its padding and first words only, for the host)
+      const to = min(topDirty, zeroing ? block + b : block + 2 * SPAN_WORDS_END);
+      memory.fill(at, 0, to - at);
     }
+    padding(at, block);
+    top = block + b;
     return block;
   }
   if (cur + b <= spanEnd) { // room in the span, past what is zeroed so far
@@ -251,28 +249,49 @@ function allocSlow(b: usize): usize {
       const size = blockSize(span);
       const hullFrom = load<usize>(span + HULL_FROM), hullTo = load<usize>(span + HULL_TO);
       memory.fill(span, 0, SPAN_WORDS_END);
-      cur = span;
-      spanEnd = span + size;
-      if (hullTo > hullFrom) { curEnd = hullFrom; curHullTo = hullTo; } else { curEnd = spanEnd; curHullTo = 0; }
+      openSpan(span, span + size, hullFrom, hullTo);
       extendZero(span + b);
       cur = span + b;
       return span;
     }
-    cur = top;
-    curEnd = memoryEnd();
-    spanEnd = curEnd;
-    curHullTo = 0;
+    openSpan(top, memoryEnd(), top, topDirty);
     curAtTop = true;
   }
   // At the top: grow memory as far as needed.
   const block = cur;
-  if (block + b > curEnd) {
-    growTo(block + b);
-    curEnd = memoryEnd();
-    spanEnd = curEnd;
-  }
+  if (block + b > spanEnd) growSpanAtTop(block + b);
+  extendZero(block + b);
   cur = block + b;
   return block;
+}
+
+/** Makes [from, end) the current span, zero except its hull [hullFrom, hullTo). */
+function openSpan(from: usize, end: usize, hullFrom: usize, hullTo: usize): void {
+  cur = from;
+  spanEnd = end;
+  if (hullTo > hullFrom && hullTo > from) { curEnd = max(from, hullFrom); curHullTo = hullTo; } else { curEnd = end; curHullTo = 0; }
+}
+
+/** A `b`-byte large block from the current span, which has room for it after the padding. */
+function takeInSpan(b: usize): usize {
+  const inSpan = cur + padFor(cur);
+  if (zeroing) {
+    extendZero(inSpan + b);
+  } else { // zero up to the block's first words; its bytes are handed out as they are
+    extendZero(inSpan + 2 * SPAN_WORDS_END);
+    if (curEnd < inSpan + b) curEnd = inSpan + b >= curHullTo ? spanEnd : inSpan + b;
+  }
+  padding(cur, inSpan);
+  cur = inSpan + b;
+  return inSpan;
+}
+
+/** Grows memory so that the current span, at the top, reaches `to`. */
+function growSpanAtTop(to: usize): void {
+  growTo(to);
+  const end = memoryEnd();
+  if (curEnd == spanEnd) curEnd = end;
+  spanEnd = end;
 }
 
 /** Zeroes the current span's hull up to `to` at least (ZERO_STEP at least), moving curEnd on. */
@@ -388,6 +407,7 @@ function retireSpan(): void {
 export function closeSpan(): void {
   if (curAtTop) {
     top = cur;
+    topDirty = curEnd < spanEnd ? curHullTo : 0;
     curAtTop = false;
   } else {
     retireSpan();
@@ -433,13 +453,10 @@ export function __realloc(ptr: usize, size: usize): usize {
     }
     return ptr;
   }
-  if (last && (block + b <= curEnd || curAtTop)) {
-    if (block + b > curEnd) {
-      growTo(block + b);
-      curEnd = memoryEnd();
-      spanEnd = curEnd;
-    }
-    cur = block + b; // the span's bytes are zero already
+  if (last && (block + b <= spanEnd || curAtTop)) {
+    if (block + b > spanEnd) growSpanAtTop(block + b);
+    extendZero(block + b);
+    cur = block + b;
     store<u32>(block, <u32>(b - BLOCK_OVERHEAD | flags));
     inUse += b - old;
     return ptr;
@@ -454,7 +471,7 @@ export function __realloc(ptr: usize, size: usize): usize {
  * The collector's sweep, after closeSpan() and marking: every object block whose mark is not
  * `marked`, and every block freed explicitly, is dead. Each run of dead blocks becomes one
  * block: a span (listed) when it is at least MIN_SPAN long, otherwise a hole. A run that reaches
- * the top becomes fresh memory again, unless it is a big span with a hull.
+ * the top becomes free memory at the top again (its hull recorded in topDirty).
  *
  * Bytes are zeroed at the latest moment the walk allows: a dead block's bytes are only known to
  * be needed zero when the next zero block, LAZY block or live block is reached (`dirty` marks
@@ -494,14 +511,10 @@ export function sweep(marked: u32): void {
     }
     b += size;
   }
-  if (run != 0) {
-    if (hullTo > hullFrom && end - run >= BIG_SPAN) {
-      endRun(run, dirty, end); // kept as a span: fresh memory at the top must be zero
-    } else {
-      memory.fill(dirty, 0, end - dirty);
-      if (hullTo > hullFrom) memory.fill(hullFrom, 0, hullTo - hullFrom);
-      top = run;
-    }
+  if (run != 0) { // free memory at the top again; its hull is zeroed when that memory is taken
+    memory.fill(dirty, 0, end - dirty);
+    if (hullTo > hullFrom && hullTo > topDirty) topDirty = hullTo;
+    top = run;
   }
 }
 

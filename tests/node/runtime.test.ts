@@ -182,6 +182,45 @@ test("allocator: a dead host buffer is not zeroed by the sweep, only by whoever 
   for (const p of small) for (let i = 0; i < 200; i++) if (n[p + i] !== 0) assert.fail(`byte ${i} of a small block at ${p} is ${n[p + i]}`);
 });
 
+test("allocator: a dead host buffer at the top of the heap is left as it is; small blocks, a grown block and new buffers taken there are zero", async () => {
+  const ex = await load();
+  ex.unpin(ex.hostBuffer(64)); // the pin list exists before the buffers below, so nothing live lies above them
+  useUpSpans(ex);
+  const size = 300_000;
+  const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
+  const first = ex.hostBuffer(size) >>> 0;
+  mem().fill(7, first, first + size);
+  ex.unpin(first);
+  ex.collect();
+  const again = ex.hostBuffer(size) >>> 0;
+  assert.equal(again, first, "the next host buffer of that size takes the dead one's place at the top");
+  assert.ok(mem().subarray(again + 64, again + size).every((b) => b === 7), "its bytes are the old ones: the sweep did not zero them");
+  ex.unpin(again);
+  ex.collect();
+  const zero = (p: number, n: number, what: string) => {
+    const m = mem();
+    for (let i = 0; i < n; i++) if (m[p + i] !== 0) assert.fail(`${what}: byte ${i} of ${n} at ${p} is ${m[p + i]}`);
+  };
+  const inOld = (p: number, n: number) => p < first + size && p + n > first;
+  // Small blocks at the top, a collection between them (the current span is put back mid-hull).
+  const small: number[] = [];
+  for (let i = 0; i < 300; i++) small.push(ex.alloc(200) >>> 0);
+  ex.collect();
+  for (let i = 0; i < 300; i++) small.push(ex.alloc(200) >>> 0);
+  assert.ok(small.some((p) => inOld(p, 200)), "small blocks are taken where the dead buffer was");
+  for (const p of small) zero(p, 200, "a small block");
+  // The last block handed out grows where it is, over the dead buffer's bytes.
+  const p = ex.alloc(100) >>> 0;
+  mem().fill(9, p, p + 100);
+  const grown = ex.realloc(p, 100_000) >>> 0;
+  assert.equal(grown, p, "it grows in place");
+  assert.ok(inOld(grown + 100, 99_900), "over the dead buffer's memory");
+  zero(grown + 100, 99_900, "the grown part");
+  // An ArrayBuffer made there.
+  const b = ex.newBuffer(50_000) >>> 0;
+  zero(b, 50_000, "an ArrayBuffer");
+});
+
 /**
  * Fills every free span the module's start left (with live 208-byte blocks, so no rest is long
  * enough to be a span again), so that a test's own spans are the first in their lists.
