@@ -48,23 +48,28 @@ function growGray(): void {
 @global @unsafe @inline
 export function __new(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
-  const ptr = allocate(OBJECT_OVERHEAD + size, MANAGED); // zero-filled: gcInfo and gcInfo2 start at 0
-  const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
-  obj.rtId = id;
-  obj.rtSize = <u32>size;
-  return ptr + OBJECT_OVERHEAD;
+  return objectAt(allocate(OBJECT_OVERHEAD + size, MANAGED), size, id); // zero-filled: gcInfo and gcInfo2 start at 0
 }
 
 /**
  * As __new, for an object whose payload the caller writes whole at once: the buffers the host
  * fills (proxywasm/memory.ts: hostAlloc). A large one may hold old bytes until it is written
- * (allocator.ts: allocateUnzeroed); its header is zero, as __new's.
+ * (allocator.ts: allocateUnzeroed); its header is zero, as __new's, and so are the bytes of its
+ * block past its payload, which a resize in place would otherwise hand out.
  */
 // @ts-ignore: decorator
 @global @unsafe
 export function __new_unzeroed(size: usize, id: i32): usize {
   if (size > OBJECT_MAXSIZE) throw new Error(E_ALLOCATION_TOO_LARGE);
   const ptr = allocateUnzeroed(OBJECT_OVERHEAD + size, MANAGED);
+  const capacity = <usize>(changetype<OBJECT>(ptr - BLOCK_OVERHEAD).mmInfo & ~3);
+  memory.fill(ptr + OBJECT_OVERHEAD + size, 0, capacity - OBJECT_OVERHEAD - size);
+  return objectAt(ptr, size, id);
+}
+
+/** Sets the header of the object whose block's payload starts at `ptr`; returns where its data starts. */
+// @ts-ignore: decorator
+@inline function objectAt(ptr: usize, size: usize, id: i32): usize {
   const obj = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   obj.rtId = id;
   obj.rtSize = <u32>size;

@@ -221,6 +221,27 @@ test("allocator: a dead host buffer at the top of the heap is left as it is; sma
   zero(b, 50_000, "an ArrayBuffer");
 });
 
+test("allocator: a host buffer's block past its payload is zero, so growing it shows no old bytes", async () => {
+  const ex = await load();
+  ex.unpin(ex.hostBuffer(64));
+  useUpSpans(ex);
+  const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
+  const first = ex.hostBuffer(200_000) >>> 0;
+  mem().fill(7, first, first + 200_000);
+  ex.unpin(first);
+  ex.collect();
+  // 100,001 bytes leave 11 bytes of the block unused, which lay inside the dead buffer.
+  const n = 100_001;
+  const b = ex.hostBuffer(n) >>> 0;
+  assert.ok(b >= first && b < first + 200_000, "it takes the dead buffer's memory");
+  mem().fill(9, b, b + n);
+  ex.unpin(b);
+  const grown = ex.renew(b, n + 1000) >>> 0;
+  const m = mem();
+  for (let i = 0; i < n; i++) if (m[grown + i] !== 9) assert.fail(`byte ${i} of the grown buffer is ${m[grown + i]}, expected 9`);
+  for (let i = n; i < n + 1000; i++) if (m[grown + i] !== 0) assert.fail(`byte ${i} of the grown buffer is ${m[grown + i]}, expected 0`);
+});
+
 /**
  * Fills every free span the module's start left (with live 208-byte blocks, so no rest is long
  * enough to be a span again), so that a test's own spans are the first in their lists.
