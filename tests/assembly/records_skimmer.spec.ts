@@ -72,9 +72,7 @@ function response(version: i16): FetchResponse {
   for (let t = 0; t < topics; t++) {
     const topic = new FetchResponse_FetchableTopicResponse();
     topic.topic = "topic-" + t.toString();
-    const id = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) id[i] = <u8>rnd(256);
-    topic.topicId = id;
+    topic.topicId = randomTopicId();
     const parts = rnd(4);
     for (let q = 0; q < parts; q++) {
       const p = new FetchResponse_PartitionData();
@@ -150,6 +148,21 @@ function skimIn(body: ArrayBuffer, version: i16, piece: i32, kind: SkimKind = Sk
   return s.finish();
 }
 
+/** The skim of `body` fed whole, byte by byte and in random pieces must each equal `want`. */
+function expectSkimsAgree(body: ArrayBuffer, version: i16, kind: SkimKind, want: Skim): void {
+  const v = version.toString();
+  expect(same(skimIn(body, version, body.byteLength, kind), want)).toBe(true, "whole, v" + v);
+  expect(same(skimIn(body, version, 1, kind), want)).toBe(true, "byte by byte, v" + v);
+  expect(same(skimIn(body, version, 0, kind), want)).toBe(true, "random pieces, v" + v);
+}
+
+/** A random topic id. */
+function randomTopicId(): Uint8Array {
+  const id = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) id[i] = <u8>rnd(256);
+  return id;
+}
+
 describe("RecordsSkimmer", () => {
   it("agrees with the decoder for every version, whole, byte by byte and in random pieces", () => {
     let checked = 0;
@@ -159,9 +172,7 @@ describe("RecordsSkimmer", () => {
         const w = Writer.sized(f.size(v));
         f.encode(w, v);
         const want = expected(w.buffer, v);
-        expect(same(skimIn(w.buffer, v, w.buffer.byteLength), want)).toBe(true, "whole, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 1), want)).toBe(true, "byte by byte, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 0), want)).toBe(true, "random pieces, v" + v.toString());
+        expectSkimsAgree(w.buffer, v, SkimKind.FetchResponse, want);
         checked++;
       }
     }
@@ -197,9 +208,7 @@ describe("RecordsSkimmer", () => {
         for (let t = 0; t < topics; t++) {
           const topic = new ProduceRequest_TopicProduceData();
           topic.name = "produced-" + t.toString();
-          const id = new Uint8Array(16);
-          for (let i = 0; i < 16; i++) id[i] = <u8>rnd(256);
-          topic.topicId = id;
+          topic.topicId = randomTopicId();
           const n = rnd(3);
           for (let q = 0; q < n; q++) {
             const part = new ProduceRequest_PartitionProduceData();
@@ -212,9 +221,7 @@ describe("RecordsSkimmer", () => {
         const w = Writer.sized(p.size(v));
         p.encode(w, v);
         const want = produceExpected(w.buffer, v);
-        expect(same(skimIn(w.buffer, v, w.buffer.byteLength, SkimKind.ProduceRequest), want)).toBe(true, "whole, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 1, SkimKind.ProduceRequest), want)).toBe(true, "byte by byte, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 0, SkimKind.ProduceRequest), want)).toBe(true, "random pieces, v" + v.toString());
+        expectSkimsAgree(w.buffer, v, SkimKind.ProduceRequest, want);
         expect(skimIn(w.buffer, v, 0, SkimKind.ProduceRequest).acks).toBe(p.acks);
       }
     }
@@ -227,9 +234,7 @@ describe("RecordsSkimmer", () => {
         const w = Writer.sized(f.size(v));
         f.encode(w, v);
         const want = shareExpected(w.buffer, v);
-        expect(same(skimIn(w.buffer, v, w.buffer.byteLength, SkimKind.ShareFetchResponse), want)).toBe(true, "whole, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 1, SkimKind.ShareFetchResponse), want)).toBe(true, "byte by byte, v" + v.toString());
-        expect(same(skimIn(w.buffer, v, 0, SkimKind.ShareFetchResponse), want)).toBe(true, "random pieces, v" + v.toString());
+        expectSkimsAgree(w.buffer, v, SkimKind.ShareFetchResponse, want);
       }
     }
   });
@@ -244,9 +249,7 @@ function shareResponse(version: i16): ShareFetchResponse {
   const topics = rnd(4);
   for (let t = 0; t < topics; t++) {
     const topic = new ShareFetchResponse_ShareFetchableTopicResponse();
-    const id = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) id[i] = <u8>rnd(256);
-    topic.topicId = id;
+    topic.topicId = randomTopicId();
     const parts = rnd(4);
     for (let q = 0; q < parts; q++) {
       const p = new ShareFetchResponse_PartitionData();
