@@ -19,6 +19,7 @@ import { rootPath } from "../tools/lib/paths.js";
 import { recordsSection, batchFromSection } from "../tests/tools/batches.js";
 import { produceRequest, produceResponse, fetchRequest, fetchResponse } from "../tests/tools/quota_frames.js";
 import { textRecord } from "./pii.js";
+import { median } from "./stats.js";
 
 /** The plugins of `bench proxy --plugins kafka-observe,pii-filter,chain`, configured as there. */
 const MODULES: { name: string; configuration: string }[] = [
@@ -94,7 +95,6 @@ function cpuOf(f: () => void): number {
   return (c.user + c.system) / 1e6;
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const range = (xs: number[], d: number): string => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
 const GIB = 1 << 30;
 
