@@ -58,6 +58,12 @@ export class DecompressionAllowance {
   used: i64 = 0;
   constructor(readonly perFrame: i64) {}
 
+  /** Starts the allowance over, for the next request or response (one object serves them all). */
+  reset(): DecompressionAllowance {
+    this.used = 0;
+    return this;
+  }
+
   /** Decompresses `section` within both limits; the output is charged to the budget until the callback ends. */
   decompress(codec: Compression, section: Uint8Array): Decompressed {
     const frameLeft = this.perFrame - this.used;

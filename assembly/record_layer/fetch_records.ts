@@ -29,7 +29,12 @@ export class FetchRecords {
   /** Bytes of the frame were edited in place. */
   private patched: bool = false;
 
-  constructor(readonly partitions: PartitionRecords, readonly names: TopicNames, readonly scope: RecordScope, readonly metrics: RecordMetrics) {}
+  /** What this connection's held responses may decompress, started over for each. */
+  private readonly allowance: DecompressionAllowance;
+
+  constructor(readonly partitions: PartitionRecords, readonly names: TopicNames, readonly scope: RecordScope, readonly metrics: RecordMetrics) {
+    this.allowance = new DecompressionAllowance(scope.maxDecompressedBytes);
+  }
 
   handle(resp: KafkaResponse, client: ClientInfo): void {
     if (!this.begin(resp, "Fetch", client)) return;
@@ -78,7 +83,7 @@ export class FetchRecords {
     const pr = this.partitions;
     pr.fetched = true;
     pr.cutPartialTail = this.scope.seeEveryRecord;
-    pr.allowance = new DecompressionAllowance(this.scope.maxDecompressedBytes);
+    pr.allowance = this.allowance.reset();
     pr.record.fetched = true;
     pr.record.client = client;
     return true;

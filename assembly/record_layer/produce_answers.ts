@@ -12,12 +12,13 @@ export class ProduceAnswers {
 
   get length(): i32 { return this.partitions.length; }
 
-  add(topic: string, topicId: Uint8Array, partition: i32, errorCode: i16, message: string | null): void {
+  add(topic: string, topicId: Uint8Array, partition: i32, errorCode: i16, message: string | null): ProduceAnswers {
     this.topics.push(topic);
     this.topicIds.push(topicId);
     this.partitions.push(partition);
     this.errorCodes.push(errorCode);
     this.messages.push(message);
+    return this;
   }
 
   /** Adds every answer to `resp`, under its topic entry (made when the broker's answer has none). */

@@ -21,7 +21,12 @@ export class ProduceRecords {
   /** Non-empty when a partition went on unseen (a `passthrough` policy): why, for the log. */
   unseenReason: string = "";
 
-  constructor(readonly partitions: PartitionRecords, readonly names: TopicNames, readonly scope: RecordScope, readonly metrics: RecordMetrics) {}
+  /** What this connection's held requests may decompress, started over for each. */
+  private readonly allowance: DecompressionAllowance;
+
+  constructor(readonly partitions: PartitionRecords, readonly names: TopicNames, readonly scope: RecordScope, readonly metrics: RecordMetrics) {
+    this.allowance = new DecompressionAllowance(scope.maxDecompressedBytes);
+  }
 
   /** Runs the transform over `req` and sets what is to be forwarded. `answers` collects what the layer answers itself. */
   handle(req: KafkaRequest, client: ClientInfo): ProduceAnswers | null {
@@ -36,11 +41,12 @@ export class ProduceRecords {
     const pr = this.partitions;
     pr.fetched = false;
     pr.cutPartialTail = false;
-    pr.allowance = new DecompressionAllowance(scope.maxDecompressedBytes);
+    pr.allowance = this.allowance.reset();
     const rec = pr.record;
     rec.fetched = false;
     rec.client = client;
-    const answers = new ProduceAnswers();
+    // What the layer answers itself, made when the first partition is answered (most requests have none).
+    let answers: ProduceAnswers | null = null;
     let patched = false;
     let rewritten = false;
     // The topics and partitions that stay in the request. Most requests keep all of them: the
@@ -57,7 +63,7 @@ export class ProduceRecords {
         if (policy == RecordsPolicy.Close) return this.close(req, "a produce names topic id " + topicIdHex(topic.topicId) + ", which no Metadata response named");
         if (policy == RecordsPolicy.Passthrough) { this.passedUnseen("topic id " + topicIdHex(topic.topicId) + " is not known", topic.partitionData.length); if (keptTopics != null) keptTopics.push(topic); continue; }
         for (let q = 0; q < topic.partitionData.length; q++) {
-          answers.add(topic.name, topic.topicId, topic.partitionData[q].index, UNKNOWN_TOPIC_ID, "the proxy has not yet seen this topic id in a Metadata response");
+          answers = answered(answers).add(topic.name, topic.topicId, topic.partitionData[q].index, UNKNOWN_TOPIC_ID, "the proxy has not yet seen this topic id in a Metadata response");
         }
         if (keptTopics == null) keptTopics = topics.slice(0, t);
         continue;
@@ -81,10 +87,10 @@ export class ProduceRecords {
           p.records = result.replacement;
           rewritten = true;
         } else if (verdict == Verdict.Emptied) {
-          answers.add(topic.name, topic.topicId, p.index, NONE, null);
+          answers = answered(answers).add(topic.name, topic.topicId, p.index, NONE, null);
           stays = false;
         } else if (verdict == Verdict.Rejected) {
-          answers.add(topic.name, topic.topicId, p.index, result.errorCode, result.message);
+          answers = answered(answers).add(topic.name, topic.topicId, p.index, result.errorCode, result.message);
           stays = false;
         } else {
           const policy = scope.onUnsupported;
@@ -95,7 +101,7 @@ export class ProduceRecords {
             this.passedUnseen(why);
             if (result.patched) patched = true;
           } else {
-            answers.add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
+            answers = answered(answers).add(topic.name, topic.topicId, p.index, result.errorCode, "refused by the proxy: " + result.message);
             stays = false;
           }
         }
@@ -106,7 +112,7 @@ export class ProduceRecords {
       if (topic.partitionData.length > 0) { if (keptTopics != null) keptTopics.push(topic); }
       else if (keptTopics == null) keptTopics = topics.slice(0, t);
     }
-    if (answers.length > 0) {
+    if (answers != null) {
       const left = keptTopics == null ? topics : keptTopics;
       if (left.length == 0) {
         // Nothing left for the broker: the layer answers (acks=0: nothing to answer, nothing sent).
@@ -128,7 +134,7 @@ export class ProduceRecords {
     } else if (patched) {
       req.markPatched();
     }
-    return answers.length > 0 && req.expectsResponse ? answers : null;
+    return answers != null && req.expectsResponse ? answers : null;
   }
 
   private wantsTopic(name: string): bool { return this.partitions.transform.wantsTopic(name, false); }
@@ -151,4 +157,9 @@ export class ProduceRecords {
     if (this.scope.onUnsupported == RecordsPolicy.Passthrough) { this.passedUnseen(why); return null; }
     return this.close(req, why);
   }
+}
+
+/** `answers`, or a new ProduceAnswers when there are none yet. */
+function answered(answers: ProduceAnswers | null): ProduceAnswers {
+  return answers != null ? answers : new ProduceAnswers();
 }

@@ -167,18 +167,28 @@ export class RecordConnection extends KafkaConnection {
     if (f.closeReason.length > 0) this.giveUp(Direction.Response, "record layer: " + f.closeReason, MalformedPolicy.Close);
   }
 
-  /** Who is on this connection, for the records of one request. */
+  /**
+   * Who is on this connection, for the records of one request. Requests from the same client.id
+   * and principal share one ClientInfo (its fields never change), so a connection makes one, not
+   * one per request.
+   */
   private client(clientId: string | null): ClientInfo {
+    const id = clientId == null ? "" : clientId;
+    const principal = this.identity.principal;
+    const last = this.lastClient;
+    if (last != null && last.clientId == id && last.principal == principal) return last;
     const c = new ClientInfo();
-    c.clientId = clientId == null ? "" : clientId;
-    c.principal = this.identity.principal;
+    c.clientId = id;
+    c.principal = principal;
     if (this.address == null) {
       const got = connection.sourceAddress();
       this.address = got == null ? "" : got;
     }
     c.address = this.address as string;
+    this.lastClient = c;
     return c;
   }
+  private lastClient: ClientInfo | null = null;
 
   private learn(resp: KafkaResponse): void {
     if (!resp.known || !resp.hasBody) return;

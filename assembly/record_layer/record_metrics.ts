@@ -51,7 +51,7 @@ export class RecordMetrics {
   /** Partitions of a streamed fetch response cut short for a change of length (or its connection closed: see fetch_stream.ts). */
   readonly streamCuts: Tally;
 
-  private readonly all: Array<Tally> = [];
+  private readonly all: StaticArray<Tally> = new StaticArray<Tally>(16);
 
   constructor(prefix: string) {
     this.records = new Tally(prefix + "records");
@@ -70,16 +70,19 @@ export class RecordMetrics {
     this.streamRetries = new Tally(prefix + "stream_retries");
     this.streamedResponses = new Tally(prefix + "streamed_responses");
     this.streamCuts = new Tally(prefix + "stream_cuts");
-    const all = this.all;
-    all.push(this.records); all.push(this.edited); all.push(this.replaced); all.push(this.dropped);
-    all.push(this.emptied); all.push(this.rejectedPartitions); all.push(this.batchesRewritten); all.push(this.batchesPatched);
-    all.push(this.unsupported); all.push(this.unknownTopics); all.push(this.passedUnseen); all.push(this.partialTailsCut);
-    all.push(this.streamedRequests); all.push(this.streamRetries); all.push(this.streamedResponses); all.push(this.streamCuts);
+    const all: Tally[] = [
+      this.records, this.edited, this.replaced, this.dropped,
+      this.emptied, this.rejectedPartitions, this.batchesRewritten, this.batchesPatched,
+      this.unsupported, this.unknownTopics, this.passedUnseen, this.partialTailsCut,
+      this.streamedRequests, this.streamRetries, this.streamedResponses, this.streamCuts,
+    ];
+    for (let i = 0; i < all.length; i++) this.all[i] = all[i];
   }
 
   /** Hands what was counted to Envoy: once per request or response. */
   flush(): void {
-    for (let i = 0; i < this.all.length; i++) this.all[i].flush();
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) unchecked(all[i]).flush();
   }
 }
 

@@ -16,6 +16,7 @@ import {
   unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats, Framing,
 } from "../tools/record_model.js";
 import { batchOf as batchOfValues, legacyMessage, unzstdStored } from "../tools/batches.js";
+import { produceV7 } from "../tools/raw_kafka.js";
 import { Rnd, int, pick, randomPartition, opsValues, plainValues, OPS_PREFIXES, GenOptions } from "../tools/record_gen.js";
 import {
   Counts, Expected, Transform, expectPartition, recordOps, uppercase, REFUSED, CORRUPT_MESSAGE, UNKNOWN_TOPIC_ID,
@@ -336,6 +337,22 @@ test("record-ops: partitions emptied by drops are answered success with base off
   const got = decodeEntries(Buffer.from(out.brokerSaw.topicData[0].partitionData[0].records, "base64"));
   assert.equal(got[0].kind, "batch");
   if (got[0].kind === "batch") assert.deepEqual(got[0].batch.records.map((r) => [r.offsetDelta, r.value?.length, r.headers.length]), [[0, 0, 0], [1, 0, 0]]);
+  assert.equal(host.trapped, null);
+});
+
+test("each record names the client.id of its own request, as it changes on one connection", async () => {
+  const host = await PluginHost.load(OPS, { configuration: "{}" });
+  const conn = host.connect();
+  // meta: values end "|<client.id>": the layer makes the ClientInfo once per client.id, not per request.
+  const ids: (string | null)[] = ["alpha", "alpha", "beta", null, "alpha", "", "beta"];
+  const seen: string[] = [];
+  ids.forEach((id, n) => {
+    const out = conn.fromClient(produceV7(n + 1, "lowercase", [{ partition: 0, records: batchOfValues([Buffer.from("meta:x")]) }], 1, 30000, id));
+    const m = /\|[tf]\|[tf]\|[tf]\|([a-z]*)/.exec(out.toString("latin1"));
+    assert.ok(m, `request ${n + 1} forwarded with its meta value`);
+    seen.push(m[1]);
+  });
+  assert.deepEqual(seen, ["alpha", "alpha", "beta", "", "alpha", "", "beta"]);
   assert.equal(host.trapped, null);
 });
 

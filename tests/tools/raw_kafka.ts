@@ -27,9 +27,9 @@ export const metadataV1 = (correlationId: number, topics: string[] = []) =>
   frame(3, 1, correlationId, Buffer.concat([i32(topics.length), ...topics.map(str)]));
 
 /** Produce v7: one topic, each entry a partition and its record batches (already encoded). */
-export function produceV7(correlationId: number, topic: string, partitions: { partition: number; records: Buffer }[], acks = 1, timeoutMs = 30000): Buffer {
+export function produceV7(correlationId: number, topic: string, partitions: { partition: number; records: Buffer }[], acks = 1, timeoutMs = 30000, clientId: string | null = "adversarial"): Buffer {
   const parts = partitions.map((p) => Buffer.concat([i32(p.partition), i32(p.records.length), p.records]));
-  return frame(0, 7, correlationId, Buffer.concat([str(null), i16(acks), i32(timeoutMs), i32(1), str(topic), i32(parts.length), ...parts]));
+  return frame(0, 7, correlationId, Buffer.concat([str(null), i16(acks), i32(timeoutMs), i32(1), str(topic), i32(parts.length), ...parts]), clientId);
 }
 
 /** Fetch v4: one topic partition from an offset, up to maxBytes. */
