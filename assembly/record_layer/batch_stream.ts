@@ -10,7 +10,7 @@ import { BodyFilter } from "../stream/body_filter";
 import { OutputPlan } from "../stream/output_plan";
 import { TopicNames, topicIdHex } from "../stream/topic_names";
 import { RecordsSkimmer, SkimKind, SkimListener, PartitionSkim } from "../kafka/records_skimmer";
-import { reserveHeld, releaseHeld, heldToTransient, noteGarbage } from "../runtime/budget";
+import { HeldBytes } from "../stream/held_bytes";
 import { PartitionRecords, PartitionResult } from "./partition_records";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
@@ -47,12 +47,12 @@ export abstract class BatchStream extends BodyFilter {
   protected fieldTaken: i32 = 0;
   /** Where in the field the entry being handled starts. */
   protected entryAt: i32 = 0;
-  /** The entry (batch or legacy message) arriving across pieces, or null. */
-  private gather: ArrayBuffer | null = null;
-  private gatherHave: i32 = 0;
+  /** The entry (batch or legacy message) arriving across pieces (nothing while none is). */
+  private readonly gather: HeldBytes = new HeldBytes();
   /** The entry's full size once its length field has arrived, else -1. */
   private gatherNeed: i32 = -1;
-  private charged: i32 = 0;
+  /** The first capacity of the entry's buffer (what is left of the field, up to 4 KiB). */
+  private gatherFirst: i32 = 0;
   /** Why a partition went on unseen (the passthrough policy), for the log. */
   unseenReason: string = "";
   /** The message did not parse: the rest is forwarded unseen (passthrough) or the connection closes. */
@@ -79,9 +79,10 @@ export abstract class BatchStream extends BodyFilter {
     this.out = out;
     const skim = this.skimmer.finish();
     if (skim.bad && !this.failed) this.bodyFails(skim.reason);
-    if (this.failed && this.closeReason.length == 0 && this.gather != null) {
+    const gather = this.gather;
+    if (this.failed && this.closeReason.length == 0 && gather.holding) {
       // Passthrough: what was being gathered goes on unseen too.
-      out.add(this.gather!, 0, this.gatherHave);
+      out.add(gather.buffer!, 0, gather.length);
     }
     this.dropGather();
     this.forgetSkim();
@@ -157,7 +158,8 @@ export abstract class BatchStream extends BodyFilter {
     while (p < end && this.closeReason.length == 0) {
       if (this.flow == Flow.Forward) { this.out.add(buffer, p, end - p); this.fieldTaken += end - p; return; }
       if (this.flow == Flow.Spill) { this.spill(buffer, p, end - p, buffer == this.out.chunk); this.fieldTaken += end - p; return; }
-      if (this.gather == null) {
+      const gather = this.gather;
+      if (!gather.holding) {
         // At an entry's start: handled where it lies when all of it is in this piece.
         const left = this.fieldBytes - this.fieldTaken;
         if (end - p >= LOG_OVERHEAD || end - p >= left) {
@@ -170,30 +172,28 @@ export abstract class BatchStream extends BodyFilter {
             continue;
           }
         }
-        if (!this.startGather(min(left, 4096))) return;
+        this.gatherFirst = min(left, 4096);
         // A rest of the field too short for a length field is an entry of its own (malformed, or a fetch's partial tail).
-        if (left < LOG_OVERHEAD) this.gatherNeed = left;
+        this.gatherNeed = left < LOG_OVERHEAD ? left : -1;
         this.entryAt = this.fieldTaken;
       }
       // Gather: first the length field, then the rest of the entry.
-      const want = (this.gatherNeed < 0 ? LOG_OVERHEAD : this.gatherNeed) - this.gatherHave;
+      const want = (this.gatherNeed < 0 ? LOG_OVERHEAD : this.gatherNeed) - gather.length;
       const n = min(end - p, want);
-      if (!this.append(buffer, p, n)) return;
+      if (!gather.append(buffer, p, n, this.gatherFirst, this.gatherNeed > 0 ? this.gatherNeed : i32.MAX_VALUE)) {
+        this.refuseOverBudget(gather.refused);
+        return;
+      }
       p += n;
       this.fieldTaken += n;
-      if (this.gatherNeed < 0 && this.gatherHave == LOG_OVERHEAD) {
-        this.gatherNeed = entrySize(this.gather!, 0, this.fieldBytes - this.fieldTaken + LOG_OVERHEAD);
+      if (this.gatherNeed < 0 && gather.length == LOG_OVERHEAD) {
+        this.gatherNeed = entrySize(gather.buffer!, 0, this.fieldBytes - this.fieldTaken + LOG_OVERHEAD);
       }
-      if (this.gatherNeed >= 0 && this.gatherHave == this.gatherNeed) {
-        const g = this.gather!;
-        const size = this.gatherHave;
-        // The buffer goes on with this callback's output: it is not reused, and is charged until the callback ends.
-        heldToTransient(<i64>this.charged);
-        this.gather = null;
-        this.charged = 0;
+      if (this.gatherNeed >= 0 && gather.length == this.gatherNeed) {
+        const size = gather.length;
         this.gatherNeed = -1;
-        this.gatherHave = 0;
-        this.entry(g, 0, size, false);
+        // The buffer goes on with this callback's output: it is not reused, and is charged until the callback ends.
+        this.entry(gather.handOver()!, 0, size, false);
       }
     }
   }
@@ -231,44 +231,8 @@ export abstract class BatchStream extends BodyFilter {
     return true;
   }
 
-  // ---- Gathering an entry that arrives across pieces ----
-
-  private startGather(capacity: i32): bool {
-    if (!reserveHeld(<i64>capacity)) { this.refuseOverBudget(capacity); return false; }
-    this.gather = new ArrayBuffer(capacity);
-    this.charged = capacity;
-    this.gatherHave = 0;
-    this.gatherNeed = -1;
-    return true;
-  }
-
-  /** Appends what arrived, growing the buffer with it (never to a size only announced). */
-  private append(buffer: ArrayBuffer, at: i32, n: i32): bool {
-    let g = this.gather!;
-    const need = this.gatherHave + n;
-    if (need > g.byteLength) {
-      let next = max(need, g.byteLength * 2);
-      if (this.gatherNeed > 0 && next > this.gatherNeed) next = this.gatherNeed;
-      if (!reserveHeld(<i64>(next - this.charged))) { this.refuseOverBudget(next); return false; }
-      const grown = new ArrayBuffer(next);
-      memory.copy(changetype<usize>(grown), changetype<usize>(g), <usize>this.gatherHave);
-      // The outgrown buffer is garbage until the collector runs: counted until the callback ends
-      // (as the frame assembler counts its own), so that the end of the callback collects it.
-      noteGarbage(<i64>g.byteLength);
-      this.charged = next;
-      this.gather = grown;
-      g = grown;
-    }
-    memory.copy(changetype<usize>(g) + <usize>this.gatherHave, changetype<usize>(buffer) + <usize>at, <usize>n);
-    this.gatherHave = need;
-    return true;
-  }
-
   private dropGather(): void {
-    if (this.charged > 0) releaseHeld(<i64>this.charged);
-    this.gather = null;
-    this.charged = 0;
-    this.gatherHave = 0;
+    this.gather.release();
     this.gatherNeed = -1;
   }
 

@@ -5,14 +5,15 @@
 // bytes it announces arrive.
 // - A frame that arrives whole inside one chunk is handed out as a view of the chunk (no copy).
 // - A frame split across chunks is held in a buffer that grows with what arrived (doubling, up
-//   to the frame's size), each growth charged to the VM's memory budget. While the frame's head
+//   to the frame's size), each growth charged to the VM's memory budget (held_bytes.ts). While the frame's head
 //   is arriving, the sink decides what it needs:
 //     Whole:  keep holding until the frame is complete, then hand it out;
 //     Stream: hand out the head now, then pass every later byte on as it arrives, holding none.
 // A peer that announces 100 MiB and sends 4 bytes therefore costs 4 bytes, and one that really
 // sends a frame the sink wants whole is refused (FrameError.OverBudget) as soon as the frame
 // could not fit in what the budget has left.
-import { reserveHeld, releaseHeld, heldToTransient, budgetRemaining, noteGarbage } from "../runtime/budget";
+import { budgetRemaining } from "../runtime/budget";
+import { HeldBytes } from "./held_bytes";
 
 /** A frame, or a frame's head: `length` bytes at `offset` in `buffer`, size prefix included. */
 export class Frame {
@@ -79,11 +80,8 @@ export class FrameAssembler {
 
   private readonly prefix: ArrayBuffer = new ArrayBuffer(4);
   private prefixHave: i32 = 0;
-  /** The frame being held, or null. */
-  private held: ArrayBuffer | null = null;
-  private heldHave: i32 = 0;
-  /** Budget charged for `held` (its capacity). */
-  private charged: i32 = 0;
+  /** The frame being held (nothing while none is). */
+  private readonly held: HeldBytes = new HeldBytes();
   /** Length (size prefix included) of the frame being held or streamed. */
   private frameLength: i32 = 0;
   private scope: FrameScope = FrameScope.Undecided;
@@ -99,11 +97,11 @@ export class FrameAssembler {
 
   /** Bytes held back waiting for the rest of a frame (a streamed frame holds none). */
   pendingBytes(): i32 {
-    return this.held != null ? this.heldHave : this.prefixHave;
+    return this.held.holding ? this.held.length : this.prefixHave;
   }
 
   /** Budget this assembler holds now. */
-  get heldBudget(): i32 { return this.charged; }
+  get heldBudget(): i32 { return this.held.charged; }
 
   /** Whether a frame is being passed on as it arrives. */
   get streaming(): bool { return this.streamLeft > 0; }
@@ -125,8 +123,8 @@ export class FrameAssembler {
         continue;
       }
       // More of a frame being held.
-      if (this.held != null) {
-        const n = min(end - p, this.frameLength - this.heldHave);
+      if (this.held.holding) {
+        const n = min(end - p, this.frameLength - this.held.length);
         if (!this.append(chunk, p, n)) return this.stop(p, FrameError.OverBudget, this.frameLength - 4);
         p += n;
         const more = this.afterArrival(sink);
@@ -177,29 +175,28 @@ export class FrameAssembler {
    * 1 to go on, 0 when the sink stopped, -1 when the frame cannot be afforded.
    */
   private afterArrival(sink: FrameSink): i32 {
-    const held = this.held!;
-    if (this.heldHave == this.frameLength) {
-      const f = new Frame(held, 0, this.frameLength);
+    const held = this.held;
+    const have = held.length;
+    if (have == this.frameLength) {
       // The buffer now lives until this callback ends.
-      heldToTransient(<i64>this.charged);
-      this.forget();
+      const f = new Frame(held.handOver()!, 0, have);
+      this.scope = FrameScope.Undecided;
       this.reassembled++;
       return sink.frame(f) ? 1 : 0;
     }
     if (this.scope != FrameScope.Undecided) return 1;
-    const scope = sink.scope(new Frame(held, 0, this.heldHave), this.frameLength);
+    const scope = sink.scope(new Frame(held.buffer!, 0, have), this.frameLength);
     if (scope == FrameScope.Stop) return 0;
     if (scope == FrameScope.Whole) {
       // It could never finish arriving: refuse it now rather than after holding most of it.
-      if (<i64>(this.frameLength - this.charged) > budgetRemaining()) return -1;
+      if (<i64>(this.frameLength - held.charged) > budgetRemaining()) return -1;
       this.scope = FrameScope.Whole;
       return 1;
     }
     if (scope == FrameScope.Stream) {
-      const head = new Frame(held, 0, this.heldHave);
-      this.streamLeft = this.frameLength - this.heldHave;
-      heldToTransient(<i64>this.charged);
-      this.forget();
+      const head = new Frame(held.handOver()!, 0, have);
+      this.scope = FrameScope.Undecided;
+      this.streamLeft = this.frameLength - have;
       this.streamed++;
       return sink.streamStart(head, head.length + this.streamLeft) ? 1 : 0;
     }
@@ -210,40 +207,12 @@ export class FrameAssembler {
   private begin(src: ArrayBuffer, offset: i32, n: i32, frameLength: i32): bool {
     this.frameLength = frameLength;
     this.scope = FrameScope.Undecided;
-    this.heldHave = 0;
-    this.charged = 0;
-    this.held = null;
     return this.append(src, offset, n);
   }
 
-  /** Appends to the held frame, growing its buffer (and the budget's charge) with what arrived. */
+  /** Appends to the held frame, its buffer growing with what arrived, never past the frame's size. */
   private append(src: ArrayBuffer, offset: i32, n: i32): bool {
-    const need = this.heldHave + n;
-    let buf = this.held;
-    if (buf == null || buf.byteLength < need) {
-      const cap = buf == null ? 0 : buf.byteLength;
-      let next = max(need, max(cap * 2, MIN_HOLD));
-      if (next > this.frameLength) next = this.frameLength;
-      if (!reserveHeld(<i64>(next - this.charged))) return false;
-      this.charged = next;
-      const grown = new ArrayBuffer(next);
-      if (buf != null) {
-        memory.copy(changetype<usize>(grown), changetype<usize>(buf), <usize>this.heldHave);
-        noteGarbage(<i64>cap);
-      }
-      this.held = grown;
-      buf = grown;
-    }
-    memory.copy(changetype<usize>(buf) + <usize>this.heldHave, changetype<usize>(src) + <usize>offset, <usize>n);
-    this.heldHave = need;
-    return true;
-  }
-
-  private forget(): void {
-    this.held = null;
-    this.heldHave = 0;
-    this.charged = 0;
-    this.scope = FrameScope.Undecided;
+    return this.held.append(src, offset, n, MIN_HOLD, this.frameLength);
   }
 
   private stop(p: i32, error: FrameError, size: i32): bool {
@@ -268,10 +237,10 @@ export class FrameAssembler {
   takePending(): Frame {
     const held = this.held;
     let out: Frame;
-    if (held != null) {
-      out = new Frame(held, 0, this.heldHave);
-      heldToTransient(<i64>this.charged);
-      this.forget();
+    if (held.holding) {
+      const have = held.length;
+      out = new Frame(held.handOver()!, 0, have);
+      this.scope = FrameScope.Undecided;
     } else {
       out = new Frame(this.prefix.slice(0, this.prefixHave), 0, this.prefixHave);
     }
@@ -281,8 +250,8 @@ export class FrameAssembler {
 
   /** Drops whatever is held and gives its budget back (the connection is closing). */
   release(): void {
-    releaseHeld(<i64>this.charged);
-    this.forget();
+    this.held.release();
+    this.scope = FrameScope.Undecided;
     this.prefixHave = 0;
     this.streamLeft = 0;
   }
