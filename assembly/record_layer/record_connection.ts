@@ -40,6 +40,8 @@ export class RecordConnection extends KafkaConnection {
   private readonly produce: ProduceRecords;
   private readonly fetch: FetchRecords;
   private address: string | null = null;
+  /** The ClientInfo the last request's records named (see client()). */
+  private lastClient: ClientInfo | null = null;
   private readonly partitions: PartitionRecords;
   /** The last Produce request streamed, to learn from once it has passed. */
   private lastStream: ProduceStream | null = null;
@@ -169,8 +171,8 @@ export class RecordConnection extends KafkaConnection {
 
   /**
    * Who is on this connection, for the records of one request. Requests from the same client.id
-   * and principal share one ClientInfo (its fields never change), so a connection makes one, not
-   * one per request.
+   * and principal share one ClientInfo (the layer sets its fields once), so a connection makes
+   * one, not one per request.
    */
   private client(clientId: string | null): ClientInfo {
     const id = clientId == null ? "" : clientId;
@@ -188,7 +190,6 @@ export class RecordConnection extends KafkaConnection {
     this.lastClient = c;
     return c;
   }
-  private lastClient: ClientInfo | null = null;
 
   private learn(resp: KafkaResponse): void {
     if (!resp.known || !resp.hasBody) return;
