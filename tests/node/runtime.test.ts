@@ -44,7 +44,8 @@ function rng(seed: number): () => number {
 test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps the prefix and zeroes the rest", async () => {
   const ex = await load();
   const mem = () => new Uint8Array((ex.memory as WebAssembly.Memory).buffer);
-  const live = new Map<number, { size: number; fill: number }>();
+  type Blocks = Map<number, { size: number; fill: number }>;
+  const live: Blocks = new Map();
   const rand = rng(12345);
   const sizeOf = () => { const r = rand(); return r < 0.7 ? Math.floor(rand() * 200) : r < 0.95 ? Math.floor(rand() * 5000) : Math.floor(rand() * 300_000); };
   const check = (ptr: number, size: number, fill: number, what: string) => {
@@ -52,10 +53,27 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
     for (let i = 0; i < size; i++) if (m[ptr + i] !== fill) assert.fail(`${what}: byte ${i} of a ${size}-byte block at ${ptr} is ${m[ptr + i]}, expected ${fill}`);
   };
   let fillNext = 1;
+  /** A block just made at `ptr`: aligned, zero unless `fresh` is null (the host's, written whole), then filled and kept in `into`. */
+  const place = (ptr: number, size: number, into: Blocks, fresh: string | null) => {
+    assert.equal(ptr % 16, 0, "aligned");
+    if (fresh != null) check(ptr, size, 0, fresh);
+    const fill = (fillNext++ % 255) + 1;
+    mem().fill(fill, ptr, ptr + size);
+    into.set(ptr, { size, fill });
+  };
+  /** A block of `from` chosen at random, checked to hold its fill and taken out of `from`. */
+  const pick = (from: Blocks, what: string) => {
+    const keys = [...from.keys()];
+    const ptr = keys[Math.floor(rand() * keys.length)];
+    const b = from.get(ptr)!;
+    check(ptr, b.size, b.fill, what);
+    from.delete(ptr);
+    return { ptr, size: b.size, fill: b.fill };
+  };
   // Pinned buffers as the host gets them (never zeroed first: the host fills them whole) and as
   // plugin code makes them (zero): unpinned, they die at the next collection, and the host's
   // bytes they held lie in spans that later blocks must still find zero.
-  const pinned = new Map<number, { size: number; fill: number }>();
+  const pinned: Blocks = new Map();
   for (let step = 0; step < 6000; step++) {
     // Collections join freed blocks into spans and zero them; the raw blocks (not objects) stay.
     // Lists of objects between the raw blocks, dropped or kept, make runs of garbage of every length.
@@ -66,36 +84,19 @@ test("allocator: blocks are zeroed, 16-byte aligned and disjoint; realloc keeps 
         const size = sizeOf();
         const host = rand() < 0.7;
         const ptr = (host ? ex.hostBuffer(size) : ex.newBuffer(size)) >>> 0;
-        assert.equal(ptr % 16, 0, "aligned");
-        if (!host) check(ptr, size, 0, "fresh ArrayBuffer");
-        const fill = (fillNext++ % 255) + 1;
-        mem().fill(fill, ptr, ptr + size);
-        pinned.set(ptr, { size, fill });
+        place(ptr, size, pinned, host ? null : "fresh ArrayBuffer");
       } else {
-        const keys = [...pinned.keys()];
-        const ptr = keys[Math.floor(rand() * keys.length)];
-        const b = pinned.get(ptr)!;
-        check(ptr, b.size, b.fill, "pinned buffer");
-        pinned.delete(ptr);
-        ex.unpin(ptr);
+        ex.unpin(pick(pinned, "pinned buffer").ptr);
       }
       continue;
     }
     const op = rand();
     if (op < 0.5 || live.size === 0) {
       const size = sizeOf();
-      const ptr = ex.alloc(size) >>> 0;
-      assert.equal(ptr % 16, 0, "aligned");
-      check(ptr, size, 0, "fresh block");
-      const fill = (fillNext++ % 255) + 1;
-      mem().fill(fill, ptr, ptr + size);
-      live.set(ptr, { size, fill });
+      place(ex.alloc(size) >>> 0, size, live, "fresh block");
     } else {
-      const keys = [...live.keys()];
-      const ptr = keys[Math.floor(rand() * keys.length)];
-      const b = live.get(ptr)!;
-      check(ptr, b.size, b.fill, "live block");
-      live.delete(ptr);
+      const b = pick(live, "live block");
+      const ptr = b.ptr;
       if (op < 0.8) {
         ex.free(ptr);
       } else {
