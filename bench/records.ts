@@ -6,7 +6,9 @@
 //                 length prefix and reads nothing else (tests/fixtures/plugins/record-walk)
 //   checked walk  reads and checks every field of every record, as the record layer must to
 //                 refuse what does not parse, and hands them to no one (the same fixture)
-//                 (the walks read uncompressed batches only)
+//   called walk   the checked walk plus one call per record to an abstract method that counts:
+//                 the floor of any record-callback API that checks what it hands over (the same
+//                 fixture; the walks read uncompressed batches only)
 //   identity      a RecordTransform that keeps every record (tests/fixtures/plugins/record-identity)
 //   uppercase     examples/uppercase, a RecordTransform
 //   handwritten   the same behaviour written on KafkaConnection (tests/fixtures/plugins/uppercase-handwritten)
@@ -25,6 +27,7 @@ const MODULES = [
   { name: "passthrough", wasm: rootPath("build", "kafka-observe.wasm"), config: "{}", uncompressedOnly: false },
   { name: "length walk", wasm: rootPath("build", "fixtures", "record-walk.wasm"), config: `{"walk": "lengths"}`, uncompressedOnly: true },
   { name: "checked walk", wasm: rootPath("build", "fixtures", "record-walk.wasm"), config: `{"walk": "checked"}`, uncompressedOnly: true },
+  { name: "called walk", wasm: rootPath("build", "fixtures", "record-walk.wasm"), config: `{"walk": "called"}`, uncompressedOnly: true },
   { name: "identity", wasm: rootPath("build", "fixtures", "record-identity.wasm"), config: "{}", uncompressedOnly: false },
   { name: "uppercase", wasm: rootPath("build", "examples", "uppercase.wasm"), config: "{}", uncompressedOnly: false },
   { name: "handwritten", wasm: rootPath("build", "fixtures", "uppercase-handwritten.wasm"), config: "{}", uncompressedOnly: false },
@@ -65,7 +68,7 @@ function timeRounds(conn: ReturnType<PluginHost["connect"]>, l: Load, rounds: nu
 export async function benchRecords(opts: { mib: number; rounds: number }): Promise<void> {
   const rows: string[] = [];
   for (const codec of CODECS) {
-    if (codec === "zstd" && !hasZstd()) { rows.push("| zstd | (no zstd tool to compress the input) | | | | | |"); continue; }
+    if (codec === "zstd" && !hasZstd()) { rows.push(`| zstd | (no zstd tool to compress the input) |${" |".repeat(MODULES.length + 6)}`); continue; }
     const l = load(codec);
     const bytesPerRound = l.payload.reduce((n, b) => n + b, 0);
     const mib = codec === "none" ? opts.mib : Math.max(16, opts.mib / 4);
@@ -93,10 +96,10 @@ export async function benchRecords(opts: { mib: number; rounds: number }): Promi
       return i === undefined || j === undefined ? "—" : `${(median(secs[i].map((x, r) => secs[j][r] / x)) * 100).toFixed(0)}%`;
     };
     const cell = (v: number) => Number.isNaN(v) ? "—" : v.toFixed(0);
-    rows.push(`| ${codec} | ${MODULES.map((m) => cell(mbs(m.name))).join(" | ")} | ${ratio("identity", "passthrough")} | ${ratio("length walk", "passthrough")} | ${ratio("checked walk", "passthrough")} | ${ratio("identity", "checked walk")} | ${ratio("uppercase", "handwritten")} |`);
+    rows.push(`| ${codec} | ${MODULES.map((m) => cell(mbs(m.name))).join(" | ")} | ${ratio("identity", "passthrough")} | ${ratio("length walk", "passthrough")} | ${ratio("checked walk", "passthrough")} | ${ratio("called walk", "passthrough")} | ${ratio("identity", "called walk")} | ${ratio("uppercase", "handwritten")} |`);
   }
   console.log(`\nRecord layer cost in V8 (one core), Produce of 100 × 1 KiB text records per batch; MB/s of record bytes (uncompressed), ${opts.rounds} interleaved rounds; a ratio is the median of the rounds' ratios\n`);
-  console.log(`| batches | ${MODULES.map((m) => m.name + " MB/s").join(" | ")} | identity / passthrough | length walk / passthrough | checked walk / passthrough | identity / checked walk | uppercase / handwritten |`);
-  console.log(`|${"---|".repeat(MODULES.length + 6)}`);
+  console.log(`| batches | ${MODULES.map((m) => m.name + " MB/s").join(" | ")} | identity / passthrough | length walk / passthrough | checked walk / passthrough | called walk / passthrough | identity / called walk | uppercase / handwritten |`);
+  console.log(`|${"---|".repeat(MODULES.length + 7)}`);
   for (const r of rows) console.log(r);
 }

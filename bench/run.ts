@@ -19,7 +19,7 @@ const USAGE = `npm run bench -- proxy [--rounds N] [--records N] [--latency-send
   pii     pii-filter scan+mask throughput in the wasm engine [--mib N] [--baseline DIR]
           --baseline DIR: DIR/pii-filter.wasm (built from another commit) against this build, same run, with ratios
   codec   our codec vs franz-go kmsg and the Rust kafka-protocol crate on the same bodies
-  records the record layer: passthrough, two bare record walks (lengths only; every field checked), identity transform, uppercase, handwritten uppercase, per codec
+  records the record layer: passthrough, three bare record walks (lengths only; every field checked; checked and handed to a callback), identity transform, uppercase, handwritten uppercase, per codec
           [--mib N] (uncompressed, per module; a quarter of it compressed; default 2048) [--rounds N] (default 30)
   allocator CPU seconds per GiB of kafka-observe, pii-filter, telemetry and billing in the wasm engine, Produce
           and Fetch of 16 KiB and 1 MiB frames, whole and in 64 KiB pieces, and each VM's memory at the end
