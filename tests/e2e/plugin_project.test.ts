@@ -58,6 +58,18 @@ test("npm pack, then install the tarball into an empty project outside the check
     "build/dissector.wasm", "dist/tools/testing/index.js", "assembly/runtime/index.ts"]) {
     assert.ok(files.has(f), `${f} is in the package`);
   }
+  // Every AssemblyScript source the package ships compiles from the package alone: each relative
+  // import names a file that is shipped too (a plugin's or an example's own modules).
+  const missing: string[] = [];
+  for (const f of files) {
+    if (!f.endsWith(".ts") || !/^(assembly|plugins|examples|templates)\/|^index\.ts$/.test(f)) continue;
+    const text = fs.readFileSync(rootPath(f), "utf8");
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?\sfrom\s+"(\.{1,2}\/[^"]+)"/gm)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]));
+      if (![`${target}.ts`, `${target}/index.ts`, target].some((t) => files.has(t))) missing.push(`${f} imports ${m[1]}`);
+    }
+  }
+  assert.deepEqual(missing, [], "relative imports of shipped sources that the package lacks");
   user = path.join(work, "user");
   fs.mkdirSync(user);
   sh("npm", ["init", "-y"], user);
