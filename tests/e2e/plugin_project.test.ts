@@ -99,6 +99,18 @@ for (const template of ["connection", "policy", "records"]) {
   });
 }
 
+test("build, on source that does not compile, shows asc's error and says the plugin did not compile", () => {
+  const dir = path.join(user, "connection-plugin");
+  assert.ok(fs.existsSync(dir), "the connection template was made");
+  fs.writeFileSync(path.join(dir, "assembly", "broken.ts"), `export * from "kafka-proxy-wasm/assembly/exports";\nconst n: i32 = "not a number";\n`);
+  const r = spawnSync("npx", ["kafka-proxy-wasm", "build", "assembly/broken.ts"], { cwd: dir, env: userEnv(), encoding: "utf8", timeout: 300000 });
+  fs.rmSync(path.join(dir, "assembly", "broken.ts"));
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /ERROR TS2322/, "asc's own error is shown");
+  assert.match(r.stderr, /build: assembly\/broken\.ts did not compile \(asc exited with 1\); asc.s errors are above/);
+  assert.doesNotMatch(r.stderr, /Envoy would refuse/);
+});
+
 /** Starts a process and resolves with it once a stdout line matches `ready`; its output collects in `log`. */
 async function startUntil(cmd: string, args: string[], cwd: string, ready: RegExp, log: { text: string }, timeoutMs = 240000): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd, env: userEnv(), stdio: ["ignore", "pipe", "pipe"], detached: false });

@@ -19,7 +19,8 @@ module's imports and exports against what Envoy 1.40 provides and prints its siz
 the compiler or that check fails.
 `;
 
-export interface BuildResult { out: string; bytes: number; problems: string[]; output: string }
+/** `compiled`: asc made the module; `problems`: why it did not, or why Envoy would refuse the module. */
+export interface BuildResult { out: string; bytes: number; compiled: boolean; problems: string[]; output: string }
 
 /**
  * The folder of package `name` as Node finds it from `fromDir` (node_modules of this folder, then
@@ -69,10 +70,10 @@ export async function buildProject(projectDir: string, opts: { entry?: string; o
   // In the project's folder: asc resolves the config's library folders against the working folder.
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
   const output = withoutLibraryNotes(`${r.stdout ?? ""}${r.stderr ?? ""}`);
-  if (r.status !== 0) return { out, bytes: 0, problems: [`asc failed (exit ${r.status ?? r.signal})`], output };
+  if (r.status !== 0) return { out, bytes: 0, compiled: false, problems: [`asc exited with ${r.status ?? r.signal}`], output };
   const bytes = fs.statSync(out).size;
   const problems = envoyLinkProblems(await WebAssembly.compile(fs.readFileSync(out)));
-  return { out, bytes, problems, output };
+  return { out, bytes, compiled: true, problems, output };
 }
 
 /**
@@ -97,6 +98,10 @@ export async function buildMain(argv: string[]): Promise<number> {
   const r = await buildProject(process.cwd(), { entry: positionals[0], out: values.out, target: values.target });
   if (r.output) process.stderr.write(r.output);
   const shown = path.relative(process.cwd(), r.out);
+  if (!r.compiled) {
+    process.stderr.write(`build: ${positionals[0] ?? path.join("assembly", "index.ts")} did not compile (${r.problems.join("; ")}); asc's errors are above\n`);
+    return 1;
+  }
   if (r.problems.length > 0) {
     process.stderr.write(`build: ${shown}: Envoy would refuse this module:\n  ${r.problems.join("\n  ")}\n`);
     return 1;

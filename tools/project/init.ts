@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, rootPath } from "../lib/paths.js";
+import { rootPath } from "../lib/paths.js";
 
 export const TEMPLATES = ["records", "connection", "policy"] as const;
 export type Template = (typeof TEMPLATES)[number];
@@ -90,6 +90,9 @@ export function initMain(argv: string[]): number {
   if (positionals.length !== 1) { process.stderr.write(`init: give one folder\n\n${USAGE}`); return 2; }
   const dir = positionals[0];
   const files = initProject(dir, { template: values.template, toolkit: values.toolkit });
-  process.stdout.write(`created ${dir} (template ${values.template ?? "records"}, toolkit ${path.relative(process.cwd(), ROOT) || "."}):\n${files.map((f) => `  ${f}`).join("\n")}\n\nnext: cd ${dir} && npm install && npm test\n`);
+  // What the new project's `npm install` will fetch: the spec written, not the copy running init.
+  const spec = values.toolkit ?? version();
+  const from = values.toolkit ? "" : " (from the npm registry; --toolkit file:<path of a packed .tgz> installs a package made with npm pack)";
+  process.stdout.write(`created ${dir} (template ${values.template ?? "records"}, toolkit kafka-proxy-wasm@${spec}${from}):\n${files.map((f) => `  ${f}`).join("\n")}\n\nnext: cd ${dir} && npm install && npm test\n`);
   return 0;
 }
