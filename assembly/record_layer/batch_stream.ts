@@ -49,6 +49,10 @@ export abstract class BatchStream extends BodyFilter {
   protected entryAt: i32 = 0;
   /** The entry (batch or legacy message) arriving across pieces (nothing while none is). */
   private readonly gather: HeldBytes = new HeldBytes();
+  /** The piece being fed and where it ends; after an over-budget refusal, where its bytes not taken begin (-1: none). */
+  private feedBuffer: ArrayBuffer | null = null;
+  private feedEnd: i32 = 0;
+  private stoppedAt: i32 = -1;
   /** The entry's full size once its length field has arrived, else -1. */
   private gatherNeed: i32 = -1;
   /** The first capacity of the entry's buffer (what is left of the field, up to 4 KiB). */
@@ -71,6 +75,8 @@ export abstract class BatchStream extends BodyFilter {
 
   feed(buffer: ArrayBuffer, offset: i32, length: i32, out: OutputPlan): void {
     this.out = out;
+    this.feedBuffer = buffer;
+    this.feedEnd = offset + length;
     if (this.failed) { if (this.closeReason.length == 0) out.add(buffer, offset, length); return; }
     this.skimmer.feed(buffer, offset, length);
   }
@@ -90,6 +96,19 @@ export abstract class BatchStream extends BodyFilter {
   }
 
   release(): void { this.dropGather(); this.forgetSkim(); }
+
+  giveBack(out: OutputPlan): void {
+    const gather = this.gather;
+    if (gather.holding) {
+      const n = gather.length;
+      out.add(gather.handOver()!, 0, n);
+    }
+    const buffer = this.feedBuffer;
+    if (buffer != null && this.stoppedAt >= 0 && this.stoppedAt < this.feedEnd) out.add(buffer, this.stoppedAt, this.feedEnd - this.stoppedAt);
+    this.stoppedAt = -1;
+    this.feedBuffer = null;
+    this.forgetSkim();
+  }
 
   /**
    * The connection keeps the last stream until the next message, to learn from it: it keeps
@@ -181,7 +200,7 @@ export abstract class BatchStream extends BodyFilter {
       const want = (this.gatherNeed < 0 ? LOG_OVERHEAD : this.gatherNeed) - gather.length;
       const n = min(end - p, want);
       if (!gather.append(buffer, p, n, this.gatherFirst, this.gatherNeed > 0 ? this.gatherNeed : i32.MAX_VALUE)) {
-        this.refuseOverBudget(gather.refused);
+        this.refuseOverBudget(gather.refused, p);
         return;
       }
       p += n;
@@ -238,9 +257,17 @@ export abstract class BatchStream extends BodyFilter {
 
   // ---- Policies ----
 
-  private refuseOverBudget(size: i32): void {
+  /**
+   * The entry being gathered cannot grow: the connection's `on_over_budget` decides. What was
+   * gathered stays, with where in the piece being fed the bytes not taken begin (`at`), for
+   * giveBack() should the connection pass through; a close releases it.
+   */
+  private refuseOverBudget(size: i32, at: i32): void {
     this.overBudget = true;
-    this.close("the VM's memory budget has no room for a record batch of " + size.toString() + " bytes");
+    this.stoppedAt = at;
+    if (this.closeReason.length == 0) this.closeReason = "record layer: the VM's memory budget has no room for a record batch of " + size.toString() + " bytes";
+    // end() will not come: what was counted goes to Envoy now.
+    this.metrics.flush();
   }
 
   protected close(why: string): void {

@@ -28,6 +28,15 @@ export abstract class BodyFilter {
 
   /** The connection is closing mid-frame: give back what is held. */
   release(): void {}
+
+  /**
+   * After the filter went over budget, when the connection's `on_over_budget` is `passthrough`:
+   * add to `out`, as they came, every byte fed that has not gone to an output yet (what it held,
+   * then the rest of the last piece fed), so that the rest of the connection flows on unparsed
+   * and nothing of it is lost. A filter that holds nothing across pieces and always handles a
+   * piece whole has nothing to give back.
+   */
+  giveBack(out: OutputPlan): void {}
 }
 
 /** Answer of KafkaConnection.requestBodyFilter or responseBodyFilter: not decided yet, show me more of the frame. */

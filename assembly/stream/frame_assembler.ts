@@ -55,8 +55,8 @@ export abstract class FrameSink {
   abstract frame(f: Frame): bool;
   /** The head of a frame to stream, `length` bytes in all. The sink forwards it (or what replaces it). */
   abstract streamStart(head: Frame, length: i32): bool;
-  /** More bytes of the frame being streamed. */
-  abstract streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void;
+  /** More bytes of the frame being streamed; false when the sink stopped reading the stream there. */
+  abstract streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): bool;
   /** The frame being streamed has passed whole. */
   abstract streamEnd(): void;
 }
@@ -116,9 +116,11 @@ export class FrameAssembler {
       // The rest of a streamed frame goes straight on.
       if (this.streamLeft > 0) {
         const n = min(end - p, this.streamLeft);
-        sink.streamBytes(chunk, p, n);
+        const go = sink.streamBytes(chunk, p, n);
         this.streamLeft -= n;
         p += n;
+        // The sink took these bytes (forwarded, or given back for passthrough) and stopped.
+        if (!go) return this.stop(p, FrameError.None, 0);
         if (this.streamLeft == 0) sink.streamEnd();
         continue;
       }

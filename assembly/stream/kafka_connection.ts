@@ -70,9 +70,10 @@ class DirectionSink extends FrameSink {
     streamMetrics().streamed.increment();
     return this.conn.handleFrame(this.direction, head, length, false);
   }
-  streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void {
+  streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): bool {
     if (!this.discard) this.conn.streamed(this.direction, buffer, offset, length);
     this.conn.skimBytes(this.direction, buffer, offset, length);
+    return this.conn.framing;
   }
   streamEnd(): void {
     this.conn.streamedEnd(this.direction);
@@ -100,6 +101,8 @@ export class KafkaConnection extends ConnectionContext {
   private responseSkimmed: KafkaResponse | null = null;
   /** The filter the request being streamed goes through (requestBodyFilter), or null. */
   private requestFilter: BodyFilter | null = null;
+  /** A body filter that went over budget gave back the frame's bytes it had when parsing stopped. */
+  private gaveBack: bool = false;
   /** The filter the response being streamed goes through (responseBodyFilter), or null. */
   private responseFilter: BodyFilter | null = null;
 
@@ -199,6 +202,9 @@ export class KafkaConnection extends ConnectionContext {
     this.responseFilter = null;
   }
 
+  /** Whether the connection is still read as Kafka (not passed through, not closed). */
+  get framing(): bool { return this.mode == Mode.Framing; }
+
   /** Requests sent and not yet answered. */
   get pendingResponses(): i32 { return this.inflight.length; }
 
@@ -270,7 +276,13 @@ export class KafkaConnection extends ConnectionContext {
     if (filter.closeReason.length == 0) return;
     if (filter.overBudget) {
       streamMetrics().overBudget.increment();
-      this.giveUp(direction, filter.closeReason, this.config.onOverBudget);
+      const policy = this.config.onOverBudget;
+      if (policy == MalformedPolicy.Passthrough && this.mode == Mode.Framing) {
+        // The rest of the frame goes on as it came, from what the filter held.
+        filter.giveBack(this.plan);
+        this.gaveBack = true;
+      }
+      this.giveUp(direction, filter.closeReason, policy);
     } else {
       this.giveUp(direction, filter.closeReason, MalformedPolicy.Close);
     }
@@ -380,8 +392,9 @@ export class KafkaConnection extends ConnectionContext {
   handleFrame(direction: Direction, f: Frame, size: i32, whole: bool): bool {
     if (direction == Direction.Request) this.request(f, size, whole);
     else this.response(f, size, whole);
-    if (this.mode == Mode.Passthrough) {
-      // The frame that broke parsing goes out as it came, and so does everything after it.
+    if (this.mode == Mode.Passthrough && !this.gaveBack) {
+      // The frame that broke parsing goes out as it came, and so does everything after it
+      // (unless a body filter gave back what it had of it: the header and body went out then).
       this.plan.add(f.buffer, f.offset, f.length);
     }
     return this.mode == Mode.Framing;

@@ -28,7 +28,7 @@ class Collect extends FrameSink {
   }
   frame(f: Frame): bool { this.whole.push(f); return true; }
   streamStart(head: Frame, length: i32): bool { this.heads.push(head); return true; }
-  streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): void { this.streamedBytes += length; }
+  streamBytes(buffer: ArrayBuffer, offset: i32, length: i32): bool { this.streamedBytes += length; return true; }
   streamEnd(): void { this.ends++; }
   ends: i32 = 0;
 }

@@ -3,7 +3,7 @@
 // and linear memory stays bounded for any chunking of any input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PluginHost } from "../../tools/testing/index.js";
+import { PluginHost, KafkaCodec, recordBatch } from "../../tools/testing/index.js";
 import { rootPath } from "../../tools/lib/paths.js";
 import { batchOf } from "../tools/batches.js";
 import { prng } from "../tools/prng.js";
@@ -158,4 +158,52 @@ test("property: for any chunking of any input, linear memory stays within the bu
     }
   }
   console.log(`# memory property: ${checked} chunks, peak linear memory ${(peak / MiB).toFixed(1)} MiB with an ${budget / MiB} MiB budget`);
+});
+
+test("on_over_budget passthrough: a batch the budget cannot hold, its frame and what follows flow on byte for byte, produce and fetch", async () => {
+  const codec = await KafkaCodec.load();
+  const configuration = JSON.stringify({ vm_memory_budget_bytes: MiB, on_over_budget: "passthrough" });
+  // One 3 MiB record: the layer gathers a batch whole to read it, and 1 MiB cannot hold it.
+  let text = "";
+  for (let i = 0; text.length < 3 * MiB; i++) text += String(i).padStart(8, "0") + " ";
+  const batch = recordBatch([{ value: text + " mail me at jane@example.com" }], {}, codec);
+  const small = recordBatch([{ value: "a small one" }], {}, codec);
+  const produce = (records: Buffer, correlationId: number) => codec.request("Produce", 9, { transactionalId: null, acks: -1, timeoutMs: 30000,
+    topicData: [{ name: "t", partitionData: [{ index: 0, records }] }] }, { correlationId, clientId: "c" });
+  /** `bytes` in 64 KiB pieces, the last piece joined with `after` (frames in the same read). */
+  const pieces = (bytes: Buffer, after: Buffer) => {
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 64 * 1024) out.push(bytes.subarray(at, at + 64 * 1024));
+    out[out.length - 1] = Buffer.concat([out[out.length - 1], after]);
+    return out;
+  };
+
+  // Produce, through pii-filter: the big frame, then a small one in the same last read, then one more.
+  const host = await PluginHost.load(PII, { configuration, pluginName: "pii" });
+  const c = host.connect();
+  const sent = [produce(batch, 1), produce(small, 2), produce(small, 3)];
+  for (const piece of pieces(sent[0], sent[1])) c.fromClient(piece);
+  c.fromClient(sent[2]);
+  assert.equal(c.closed, false);
+  assert.ok(c.forwardedToBroker().equals(Buffer.concat(sent)), "every byte the client sent reaches the broker, in order");
+  assert.equal(host.metric("kafka_stream.pii.over_budget_connections"), 1n);
+  assert.equal(host.metric("kafka_stream.pii.passthrough_connections"), 1n);
+
+  // Fetch, through the identity transform (fetch in its scope): the big response, then another.
+  const idHost = await PluginHost.load(rootPath("build", "fixtures", "record-identity.wasm"), { configuration, pluginName: "id" });
+  const f = idHost.connect();
+  const fetch = (correlationId: number) => codec.request("Fetch", 12, { replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 64 * MiB, isolationLevel: 0,
+    sessionId: 0, sessionEpoch: -1, topics: [{ topic: "t", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 64 * MiB }] }] },
+  { correlationId, clientId: "c", lenient: true });
+  const answer = (records: Buffer, correlationId: number) => codec.response("Fetch", 12, correlationId, { throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+    responses: [{ topic: "t", partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 2, lastStableOffset: 2, logStartOffset: 0, records }] }] },
+  { lenient: true });
+  f.fromClient(Buffer.concat([fetch(1), fetch(2)]));
+  const answers = [answer(batch, 1), answer(small, 2)];
+  for (const piece of pieces(answers[0], answers[1])) f.fromBroker(piece);
+  assert.equal(f.closed, false);
+  assert.ok(f.forwardedToClient().equals(Buffer.concat(answers)), "every byte the broker sent reaches the client, in order");
+  assert.equal(idHost.metric("kafka_stream.id.over_budget_connections"), 1n);
+  assert.equal(host.trapped, null);
+  assert.equal(idHost.trapped, null);
 });
