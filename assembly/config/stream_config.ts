@@ -6,6 +6,23 @@
 import { JsonValue, JsonKind } from "./json";
 import { StreamConfig, parsePolicy } from "../stream/config";
 
+/** The top-level keys readStreamConfig reads. */
+export const STREAM_SETTINGS: string[] = ["max_frame_bytes", "on_malformed", "clamp_api_versions", "max_inflight", "vm_memory_budget_bytes", "on_over_budget"];
+
+/**
+ * "" when every top-level key of `doc` is one of `own` or of `layers`; else a message naming the
+ * first that is not, and what is known. A misspelt key would otherwise silently mean its default.
+ */
+export function unknownSetting(doc: JsonValue, own: Array<string>, layers: Array<string>): string {
+  for (let i = 0; i < doc.keys.length; i++) {
+    const k = doc.keys[i];
+    if (own.includes(k) || layers.includes(k)) continue;
+    const mine = own.length == 0 ? "none of its own" : own.join(", ");
+    return k + ": unknown setting (known: " + mine + ", and the library's " + layers.join(", ") + ")";
+  }
+  return "";
+}
+
 /** A whole number in [min, max], or -1 when `v` is not one. */
 function wholeNumber(v: JsonValue, min: f64, max: f64): f64 {
   if (v.kind != JsonKind.Number || v.num < min || v.num > max || v.num != Math.floor(v.num)) return -1;

@@ -9,13 +9,18 @@ import { TopicNames } from "../stream/topic_names";
 import { RecordTransform } from "./record_transform";
 import { Record } from "./record";
 import { RecordConnection } from "./record_connection";
-import { readRecordSettings, RecordScope } from "./scope";
+import { readRecordSettings, RecordScope, RECORD_SETTINGS } from "./scope";
+import { STREAM_SETTINGS } from "../config/stream_config";
 
 export class RecordRoot extends KafkaRoot {
   /** Topic ids to names, learnt from Metadata and shared with the VMs of the other workers. */
   readonly names: TopicNames = new TopicNames("records");
 
   constructor(id: u32, readonly transform: RecordTransform) { super(id); }
+
+  settings(): Array<string> | null { return this.transform.settings(); }
+
+  protected librarySettings(): Array<string> { return STREAM_SETTINGS.concat(RECORD_SETTINGS); }
 
   configure(doc: JsonValue | null): string {
     // The transform's own reading first: where it names one of the layer's keys, its message is the more precise.

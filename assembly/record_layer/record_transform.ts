@@ -25,6 +25,12 @@ export abstract class RecordTransform {
    */
   configure(config: JsonValue | null): string { return ""; }
 
+  /**
+   * The names of the plugin's own top-level settings. When given, any other key besides the
+   * library's is refused, named (a misspelt key would otherwise mean its default). Null: any key.
+   */
+  settings(): Array<string> | null { return null; }
+
   /** Whether records of `topic` are to be seen (default: the scope's topic globs). */
   wantsTopic(topic: string, fetched: bool): bool { return this.scope.matches(topic); }
 

@@ -71,6 +71,9 @@ function policyOf(text: string): RecordsPolicy {
   return text == "passthrough" ? RecordsPolicy.Passthrough : text == "reject" ? RecordsPolicy.Reject : RecordsPolicy.Close;
 }
 
+/** The top-level keys readRecordSettings reads. */
+export const RECORD_SETTINGS: string[] = ["on_unsupported", "on_unknown_topic", "max_decompressed_bytes"];
+
 /**
  * Reads the record layer's settings from a plugin's configuration into `scope`:
  *   { "on_unsupported": "close" | "passthrough" | "reject",

@@ -90,6 +90,8 @@ function nodeIdKey(key: string): i64 {
   return n > 2147483647 ? -1 : n;
 }
 
+const ADDRESS_SETTINGS: string[] = ["nodes", "host", "port_base", "unmapped", "default", "fetch_leader_hints"];
+
 /**
  * Reads `doc.broker_addresses` into `into`. Returns an error naming the field, or "" when the
  * settings are valid (or absent: nothing is rewritten then).
@@ -98,6 +100,10 @@ export function readBrokerAddresses(doc: JsonValue, into: BrokerAddresses): stri
   const cfg = doc.get("broker_addresses");
   if (cfg == null) return "";
   if (cfg.kind != JsonKind.Object) return "broker_addresses: must be an object";
+  for (let i = 0; i < cfg.keys.length; i++) {
+    const k = cfg.keys[i];
+    if (!ADDRESS_SETTINGS.includes(k)) return "broker_addresses." + k + ": unknown setting (known: " + ADDRESS_SETTINGS.join(", ") + ")";
+  }
   const nodes = cfg.get("nodes");
   if (nodes != null) {
     if (nodes.kind != JsonKind.Object) return "broker_addresses.nodes: must be an object of node id → \"host:port\"";

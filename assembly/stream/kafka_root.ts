@@ -7,7 +7,7 @@ import { RootContext } from "../proxywasm/context";
 import { logError, logInfo } from "../proxywasm/log";
 import { plugin } from "../proxywasm/properties";
 import { JsonValue, JsonKind, parseJson } from "../config/json";
-import { readStreamConfig } from "../config/stream_config";
+import { readStreamConfig, unknownSetting, STREAM_SETTINGS } from "../config/stream_config";
 import { StreamConfig } from "./config";
 
 export class KafkaRoot extends RootContext {
@@ -30,6 +30,17 @@ export class KafkaRoot extends RootContext {
    */
   configure(doc: JsonValue | null): string { return ""; }
 
+  /**
+   * The names of the plugin's own top-level settings. When given, a configuration may hold those
+   * and the library's (the stream layer's, and the record layer's in a record plugin) and no
+   * other key: a misspelt one is refused, named, instead of silently meaning its default. Null
+   * (the default) takes any key.
+   */
+  settings(): Array<string> | null { return null; }
+
+  /** The top-level keys the library's layers under the plugin read. */
+  protected librarySettings(): Array<string> { return STREAM_SETTINGS; }
+
   onConfigure(size: u32): bool {
     const text = size == 0 ? "" : String.UTF8.decode(this.pluginConfiguration(size)).trim();
     let doc: JsonValue | null = null;
@@ -39,14 +50,21 @@ export class KafkaRoot extends RootContext {
       if (doc == null) { logError(this.pluginName + ": configuration is not JSON: " + errors[0]); return false; }
       if (doc.kind != JsonKind.Object) { logError(this.pluginName + ": configuration must be a JSON object"); return false; }
     }
+    if (doc != null) {
+      const own = this.settings();
+      if (own != null) {
+        const unknown = unknownSetting(doc, own, this.librarySettings());
+        if (unknown.length > 0) { logError(this.pluginName + ": configuration: " + unknown); return false; }
+      }
+    }
     // Checked into a copy first: a rejected configuration leaves the running one as it was.
     const stream = new StreamConfig();
     if (doc != null) {
       const problem = readStreamConfig(doc, stream);
       if (problem.length > 0) { logError(this.pluginName + ": configuration: " + problem); return false; }
     }
-    const own = this.configure(doc);
-    if (own.length > 0) { logError(this.pluginName + ": configuration: " + own); return false; }
+    const refusal = this.configure(doc);
+    if (refusal.length > 0) { logError(this.pluginName + ": configuration: " + refusal); return false; }
     copyStreamConfig(stream, this.stream);
     logInfo(this.pluginName + ": configured");
     return true;

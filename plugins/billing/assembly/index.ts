@@ -57,6 +57,8 @@ class BillingRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "billing"); }
 
+  settings(): Array<string> | null { return ["tenant_key", "flush_seconds", "collector_cluster", "max_pending_batches"]; }
+
   configure(doc: JsonValue | null): string {
     if (doc != null) {
       const key = doc.get("tenant_key");

@@ -23,6 +23,8 @@ class RewriteRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "broker-rewrite"); }
 
+  settings(): Array<string> | null { return ["broker_addresses"]; }
+
   configure(doc: JsonValue | null): string {
     if (doc == null) return "broker_addresses: missing; say which proxy address each broker gets";
     const problem = readBrokerAddresses(doc, this.addresses);

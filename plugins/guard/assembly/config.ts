@@ -5,10 +5,8 @@ import {
   JsonValue, JsonKind, Regex, ConfigRules, readConfigRules, unknownKey, joinPath, readWhole, readPattern, readPatterns,
 } from "../../../assembly/index";
 
-const TOP_KEYS = ["topics", "configs", "produce", "clients", "audit", "quotas"];
-/** Read by the stream layer (KafkaRoot) and the record layer before guard sees the document. */
-const LIBRARY_KEYS = ["max_frame_bytes", "on_malformed", "clamp_api_versions", "max_inflight", "vm_memory_budget_bytes", "on_over_budget",
-  "on_unsupported", "on_unknown_topic", "max_decompressed_bytes"];
+/** guard's own top-level keys; the library refuses any other but its own (GuardRoot.settings). */
+export const TOP_KEYS = ["topics", "configs", "produce", "clients", "audit", "quotas"];
 const TOPIC_KEYS = ["name_pattern", "min_partitions", "max_partitions", "min_replication_factor", "default_partitions", "default_replication_factor", "protected"];
 const PRODUCE_KEYS = ["acks", "compression", "idempotence_required", "max_batch_bytes", "max_record_bytes"];
 const CLIENT_KEYS = ["client_id_required", "client_id_pattern", "group_id_pattern"];
@@ -76,12 +74,7 @@ export class GuardConfig {
 export function readGuardConfig(doc: JsonValue | null, into: GuardConfig): string {
   if (doc == null) return "";
   if (doc.kind != JsonKind.Object) return "the configuration must be a JSON object";
-  for (let i = 0; i < doc.keys.length; i++) {
-    const k = doc.keys[i];
-    if (!TOP_KEYS.includes(k) && !LIBRARY_KEYS.includes(k)) {
-      return k + ": unknown setting (known: " + TOP_KEYS.join(", ") + ", and the library's " + LIBRARY_KEYS.join(", ") + ")";
-    }
-  }
+  // Unknown top-level keys were refused by the library (GuardRoot.settings: TOP_KEYS).
   // `quotas` is read by the library's QuotaEngine (GuardRoot.configure).
   let p = "";
   const topics = doc.get("topics");

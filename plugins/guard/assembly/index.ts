@@ -17,7 +17,7 @@ import {
   SaslIdentity, saslPrincipal, AuditEntry, AuditSink, Refusal, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_OR_PARTITION,
   Frame, BodyFilter, SHOW_MORE, OutputPlan, Reader, readProduceAcks, FrameScope, Skim, InflightKind, QuotaEngine, ConnectionQuota,
 } from "../../../assembly/index";
-import { GuardConfig, readGuardConfig, NO_ACKS_RULE } from "./config";
+import { GuardConfig, readGuardConfig, NO_ACKS_RULE, TOP_KEYS } from "./config";
 import { isPolicyApi, applyPolicy, mergePolicy, refusedResults, PolicyCall, ResourceResult } from "./admin_policy";
 import { BlockedNames, guardsAutoCreation, guardMetadata, fixMetadata } from "./metadata_policy";
 import { GuardTransform, PartitionRefusals, acksRefusal, acksValueRefusal, refuseWhole, checkBatches } from "./produce_rules";
@@ -39,6 +39,8 @@ class GuardRoot extends RecordRoot {
     super(id, transform);
     this.guard = transform;
   }
+
+  settings(): Array<string> | null { return TOP_KEYS; }
 
   configure(doc: JsonValue | null): string {
     // Read into a new object: a refused configuration leaves the running one as it was.

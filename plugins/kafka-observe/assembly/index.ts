@@ -18,6 +18,8 @@ class ObserveRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "kafka-observe"); }
 
+  settings(): Array<string> | null { return []; }
+
   configure(doc: JsonValue | null): string {
     this.requests = new CounterFamily("kafka_observe.requests", "api");
     this.responses = new CounterFamily("kafka_observe.responses", "api");

@@ -161,6 +161,11 @@ function readInt(v: JsonValue | null, fallback: i32, min: f64, max: f64): i64 {
 }
 
 /** Reads and validates a whole configuration into `c`. An error naming the field, or "". */
+/** pii-filter's own top-level keys (the library refuses any other but its own). */
+export const PII_SETTINGS: string[] = ["rules", "json_fields", "detectors", "secret_keys", "extra_secret_keys", "ignore_keys", "extra_ignore_keys",
+  "phone_locales", "confidence", "on_unsupported", "max_decompressed_bytes", "direction", "fetch_exempt_clients", "fetch_exempt_principals",
+  "actions", "partial_keep", "topics", "hash_key"];
+
 export function readPiiConfig(doc: JsonValue, c: PiiConfig): string {
   const problem = readStreamConfig(doc, c.stream);
   if (problem.length > 0) return problem;

@@ -29,7 +29,7 @@ import {
 } from "../../../assembly/index";
 import { Tokenizer } from "./edits";
 import { Scanner, ACTION_NAMES } from "./scanner";
-import { PiiConfig, RuleSet, readPiiConfig } from "./config";
+import { PiiConfig, RuleSet, readPiiConfig, PII_SETTINGS } from "./config";
 
 /** Matches per (topic, detector) get their own counter up to this many pairs; then topic "_other". */
 const TOPIC_COUNTERS = 2000;
@@ -55,6 +55,8 @@ class PiiFilter extends RecordTransform {
   /** The rules of the topic whose records are being scanned (records come a partition at a time). */
   private rulesTopic: string | null = null;
   private rules: RuleSet = new RuleSet("*", false, new StaticArray<bool>(0), new StaticArray<i32>(0));
+
+  settings(): Array<string> | null { return PII_SETTINGS; }
 
   configure(doc: JsonValue | null): string {
     const config = new PiiConfig();

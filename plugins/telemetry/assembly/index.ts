@@ -92,6 +92,8 @@ class TelemetryRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "telemetry"); }
 
+  settings(): Array<string> | null { return ["flush_seconds", "collector_cluster"]; }
+
   configure(doc: JsonValue | null): string {
     this.stream.recordLatency = true;
     if (doc != null) {
