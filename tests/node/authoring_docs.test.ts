@@ -97,18 +97,28 @@ test("each `npx kafka-proxy-wasm` command in the guide exists with the options i
   }
 });
 
-test("the deploy command's configuration is valid for Envoy, with a plugin from the guide", (t) => {
+test("each deploy command's configuration is valid for Envoy, with the guide's plugin and the shipped ones", (t) => {
   const wasm = path.join(work, "topic-counter", "build", "topic-counter.wasm");
   if (!fs.existsSync(envoyBinary()) || !fs.existsSync(wasm)) { t.skip("no Envoy installed, or topic-counter was not built"); return; }
-  const line = blocks.filter((b) => b.lang === "sh").flatMap((b) => b.text.split("\n")).find((l) => /^npx kafka-proxy-wasm envoy-config /.test(l));
-  assert.ok(line, "the guide shows envoy-config");
-  const args = line.replace(/ > \S+$/, "").split(/\s+/).slice(2).map((w) => (w === "/etc/envoy/my-plugin.wasm" ? wasm : w === "config.json" ? path.join(work, "config.json") : w));
+  const lines = blocks.filter((b) => b.lang === "sh").flatMap((b) => b.text.split("\n")).filter((l) => /^npx kafka-proxy-wasm envoy-config /.test(l));
+  assert.ok(lines.length >= 2, "the guide shows envoy-config for one plugin and for a chain");
   fs.writeFileSync(path.join(work, "config.json"), "{}");
-  const gen = spawnSync(process.execPath, [rootPath("dist", "tools", "cli.js"), ...args], { encoding: "utf8" });
-  assert.equal(gen.status, 0, gen.stderr);
-  assert.equal((gen.stdout.match(/- name: kafka_\d+/g) ?? []).length, 3, "one listener per --upstream");
-  const yaml = path.join(work, "envoy.yaml");
-  fs.writeFileSync(yaml, gen.stdout);
-  const v = spawnSync(envoyBinary(), ["--mode", "validate", "-c", yaml], { encoding: "utf8", timeout: 60000 });
-  assert.equal(v.status, 0, `${v.stdout}${v.stderr}`.slice(-3000));
+  for (const [i, line] of lines.entries()) {
+    // /etc/envoy/<name>.wasm: the guide's plugin, or the shipped one of that name; each x.json: {}.
+    const args = line.replace(/ > \S+$/, "").split(/\s+/).slice(2).map((w) => {
+      const m = /^\/etc\/envoy\/(.+)\.wasm$/.exec(w);
+      if (m) return m[1] === "my-plugin" ? wasm : rootPath("build", `${m[1]}.wasm`);
+      return /^[\w-]+\.json$/.test(w) ? path.join(work, "config.json") : w;
+    });
+    const gen = spawnSync(process.execPath, [rootPath("dist", "tools", "cli.js"), ...args], { encoding: "utf8" });
+    assert.equal(gen.status, 0, `${line}\n${gen.stderr}`);
+    assert.equal((gen.stdout.match(/- name: kafka_\d+/g) ?? []).length, 3, "one listener per --upstream");
+    const plugins = args.filter((w, k) => args[k - 1] === "--plugin").length;
+    assert.equal((gen.stdout.match(/envoy\.filters\.network\.wasm/g) ?? []).length, 3 * plugins, "each plugin on each listener");
+    const yaml = path.join(work, `envoy-${i}.yaml`);
+    fs.writeFileSync(yaml, gen.stdout);
+    // Validation starts each plugin's VM and configures it, as Envoy would.
+    const v = spawnSync(envoyBinary(), ["--mode", "validate", "-c", yaml], { encoding: "utf8", timeout: 60000 });
+    assert.equal(v.status, 0, `${line}\n${v.stdout}${v.stderr}`.slice(-3000));
+  }
 });

@@ -1,6 +1,7 @@
 // pii-filter in the emulator: gzip batches masked and re-written, and fuzzed batches in
 // both codecs (valid, corrupted, truncated) never trap.
 import { test } from "node:test";
+import { DEFAULT_STATS_TAGS } from "../../tools/stack/envoy_config.js";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { PluginHost } from "../../tools/testing/index.js";
@@ -297,10 +298,29 @@ test("topic rules: first matching glob wins, unset keys inherit, skip leaves a t
   assert.equal(value("audit"), line, "skipped");
   assert.equal(value("orders"), "card **** **** **** **** mail ****org", "the defaults: every detector, email partial");
   assert.equal(host.metric("pii.skipped_topic_batches"), 1n);
-  assert.equal(host.metric("pii.topic_matches.topic_payments_eu.detector_card"), 1n);
-  assert.equal(host.metric("pii.topic_matches.topic_orders.detector_email"), 1n);
+  assert.equal(host.metric("pii.matches_per_topic.topic_payments_eu.detector_card"), 1n);
+  assert.equal(host.metric("pii.matches_per_topic.topic_orders.detector_email"), 1n);
   assert.equal(host.metric("pii.matches.detector_card"), 2n);
+  // Envoy's stats tags, as envoy-config writes them, read each name as the plugin means it.
+  assert.deepEqual(envoyTags("pii.matches_per_topic.topic_payments_eu.detector_card"), { name: "pii.matches_per_topic", tags: { topic: "payments_eu", detector: "card" } });
+  for (const name of Object.keys(host.metricsByName())) {
+    const { name: left } = envoyTags(name);
+    assert.doesNotMatch(left, new RegExp(`\\.(${DEFAULT_STATS_TAGS.join("|")})_`), `${name}: a label is left in the name`);
+  }
 });
+
+/** What Envoy makes of a plugin's metric under envoy-config's default stats tags: the name left, and the tags. */
+function envoyTags(metric: string): { name: string; tags: Record<string, string> } {
+  let name = `wasmcustom.${metric}`;
+  const tags: Record<string, string> = {};
+  for (const t of DEFAULT_STATS_TAGS) {
+    const m = new RegExp(`^wasmcustom\\..*?(\\.${t}_([^.]+))`).exec(name);
+    if (!m) continue;
+    tags[t] = m[2];
+    name = name.slice(0, m.index + m[0].length - m[1].length) + name.slice(m.index + m[0].length);
+  }
+  return { name: name.slice("wasmcustom.".length), tags };
+}
 
 test("topic rules and principals are validated, naming the field", async () => {
   for (const [config, why] of [

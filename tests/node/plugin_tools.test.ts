@@ -13,8 +13,9 @@ import { initProject, packageName } from "../../tools/project/init.js";
 import { withoutLibraryNotes } from "../../tools/project/build.js";
 
 const base: DeployConfig = {
-  plugin: "/etc/envoy/p.wasm", configuration: '{"a":1}', listenAddress: "0.0.0.0", adminAddress: "127.0.0.1", adminPort: 9901,
-  failurePolicy: "FAIL_CLOSED", name: "p", statsTags: ["api", "topic"],
+  filters: [{ plugin: "/etc/envoy/p.wasm", configuration: '{"a":1}', name: "p" }], clusters: [],
+  listenAddress: "0.0.0.0", adminAddress: "127.0.0.1", adminPort: 9901,
+  failurePolicy: "FAIL_CLOSED", statsTags: ["api", "topic"],
   routes: [{ listenPort: 9092, upstreamHost: "kafka-1.internal", upstreamPort: 9092 }, { listenPort: 9093, upstreamHost: "10.0.0.2", upstreamPort: 19092 }],
 };
 
@@ -34,11 +35,34 @@ test("envoy-config: a listener per broker, each with the plugin before tcp_proxy
 });
 
 test("envoy-config refuses FAIL_OPEN for a plugin that protects data, a port used twice, and no upstream", () => {
-  assert.throws(() => deployBootstrap({ ...base, plugin: "/x/pii-filter.wasm", failurePolicy: "FAIL_OPEN" }), /protects data and cannot run with failure policy FAIL_OPEN/);
+  assert.throws(() => deployBootstrap({ ...base, filters: [{ plugin: "/x/pii-filter.wasm", configuration: "{}", name: "pii-filter" }], failurePolicy: "FAIL_OPEN" }), /protects data and cannot run with failure policy FAIL_OPEN/);
   assert.throws(() => deployBootstrap({ ...base, routes: [base.routes[0], { ...base.routes[1], listenPort: 9092 }] }), /listen port 9092 is used twice/);
   assert.throws(() => deployBootstrap({ ...base, routes: [] }), /at least one --upstream/);
   assert.deepEqual(parseHostPort("[::1]:9092", "--upstream"), { host: "::1", port: 9092 });
   assert.throws(() => parseHostPort("kafka:99999", "--upstream"), /--upstream: expected host:port, got "kafka:99999"/);
+});
+
+test("envoy-config: a chain of plugins in the order given on every listener, and the clusters they call", () => {
+  const chain: DeployConfig = {
+    ...base,
+    filters: [
+      { plugin: "/etc/envoy/pii-filter.wasm", configuration: '{"direction":"both"}', name: "pii-filter" },
+      { plugin: "/etc/envoy/telemetry.wasm", configuration: "{}", name: "telemetry" },
+      { plugin: "/etc/envoy/billing.wasm", configuration: '{"collector_cluster":"billing_collector"}', name: "billing" },
+    ],
+    clusters: [{ name: "billing_collector", host: "collector.internal", port: 8080 }],
+  };
+  const y = deployBootstrap(chain);
+  for (const listener of y.split("\n  - name: kafka_").slice(1)) {
+    const order = [...listener.matchAll(/root_id: "([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(order, ["pii-filter", "telemetry", "billing"], "the plugins in order, before tcp_proxy");
+    assert.ok(listener.indexOf('root_id: "billing"') < listener.indexOf("tcp_proxy"));
+  }
+  assert.match(y, /value: "\{\\"direction\\":\\"both\\"\}"/, "each plugin its own configuration");
+  assert.match(y, /- name: billing_collector\n {4}connect_timeout: 5s\n {4}type: STRICT_DNS[\s\S]*address: "collector\.internal", port_value: 8080/);
+  assert.throws(() => deployBootstrap({ ...chain, filters: [chain.filters[0], { ...chain.filters[1], name: "pii-filter" }] }), /two plugins are named "pii-filter": give each a --name/);
+  assert.throws(() => deployBootstrap({ ...chain, clusters: [{ name: "broker_0", host: "x", port: 1 }] }), /--cluster "broker_0": the name is taken/);
+  assert.throws(() => deployBootstrap({ ...chain, failurePolicy: "FAIL_OPEN" }), /pii-filter.*protects data/);
 });
 
 test("dev --broker-prop: key=value lines, a bad one named", () => {

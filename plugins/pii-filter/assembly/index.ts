@@ -206,7 +206,7 @@ class PiiFilter extends RecordTransform {
     const key = topic + "\0" + detector;
     if (this.topicMatches.has(key)) return this.topicMatches.get(key);
     const name = this.topicMatches.size < TOPIC_COUNTERS ? topic : "_other";
-    const c = new Counter(tagName(tagName("pii.topic_matches", "topic", name), "detector", detector));
+    const c = new Counter(tagName(tagName("pii.matches_per_topic", "topic", name), "detector", detector));
     if (name == topic) this.topicMatches.set(key, c);
     return c;
   }
