@@ -115,3 +115,15 @@ test("acks=0: the broker stores, nobody answers", async () => {
   assert.equal(r.response, null);
   assert.deepEqual(broker.stored("orders").map((x) => x.value!.toString()), ["x"]);
 });
+
+test("send() takes a frame in parts: a plugin that streams it forwards parts, and the broker answers once it is whole", async () => {
+  const broker = await FakeBroker.start(rootPath("build", "examples", "uppercase.wasm"), { configuration: "{}" });
+  broker.createTopic("lowercase");
+  const value = "a".repeat(300 * 1024);
+  const frame = broker.codec.request("Produce", 9, { transactionalId: null, acks: -1, timeoutMs: 1000,
+    topicData: [{ name: "lowercase", partitionData: [{ index: 0, records: recordBatch([{ value }], {}, broker.codec) }] }] }, { correlationId: 7, clientId: "c" });
+  const answered: number[] = [];
+  for (let at = 0; at < frame.length; at += 64 * 1024) answered.push(broker.send(frame.subarray(at, at + 64 * 1024)).length);
+  assert.deepEqual(answered, [...answered.slice(0, -1).map(() => 0), 1], "one answer, after the last part");
+  assert.equal(broker.stored("lowercase")[0].value!.toString(), value.toUpperCase());
+});

@@ -5,7 +5,7 @@
 // plugin can be read back as the broker stored them.
 import crypto from "node:crypto";
 import { PluginHost, EmulatedConnection, HostOptions } from "./host.js";
-import { KafkaCodec, ApiRef, Body, DecodedRequest, DecodedResponse, splitFrames } from "./kafka.js";
+import { KafkaCodec, ApiRef, Body, DecodedRequest, DecodedResponse } from "./kafka.js";
 import { recordBatch, readRecordBatches, RecordInput, RecordOutput, BatchOptions } from "./records.js";
 
 /** Answers a request the plugin forwarded: the response body (fields the version lacks are left out), or null for none. */
@@ -44,6 +44,10 @@ export class FakeBroker {
   private readonly handlers = new Map<number, Handler>();
   /** What the client sent and has not had an answer to: correlation id → API key and version. */
   private readonly pending = new Map<number, { apiKey: number; apiVersion: number }>();
+  /** The start of a frame not yet whole: sent by the client, forwarded to the broker, on its way to the client. */
+  private clientRest: Buffer = Buffer.alloc(0);
+  private brokerRest: Buffer = Buffer.alloc(0);
+  private answerRest: Buffer = Buffer.alloc(0);
   private nextCorrelation = 1;
 
   constructor(readonly codec: KafkaCodec, readonly conn: EmulatedConnection) {}
@@ -87,10 +91,14 @@ export class FakeBroker {
    * part of one). Returns the responses the client received during this exchange, decoded.
    */
   send(bytes: Buffer): DecodedResponse[] {
-    for (const f of safeFrames(bytes)) if (f.length >= 12) this.pending.set(f.readInt32BE(8), { apiKey: f.readInt16BE(4), apiVersion: f.readInt16BE(6) });
-    const forwarded = this.conn.fromClient(bytes);
-    const toClient: Buffer[] = [];
-    for (const frame of splitFrames(forwarded)) {
+    // Each side's bytes are read as frames once whole: a frame sent (or forwarded) in parts waits for the rest.
+    const sent = wholeFrames(Buffer.concat([this.clientRest, bytes]));
+    this.clientRest = sent.rest;
+    for (const f of sent.frames) if (f.length >= 12) this.pending.set(f.readInt32BE(8), { apiKey: f.readInt16BE(4), apiVersion: f.readInt16BE(6) });
+    const forwarded = wholeFrames(Buffer.concat([this.brokerRest, this.conn.fromClient(bytes)]));
+    this.brokerRest = forwarded.rest;
+    const toClient: Buffer[] = [this.answerRest];
+    for (const frame of forwarded.frames) {
       const req = this.codec.decodeRequest(frame);
       this.received.push(req);
       const body = (this.handlers.get(req.apiKey) ?? defaultHandler)(req, this);
@@ -98,7 +106,9 @@ export class FakeBroker {
       toClient.push(this.conn.fromBroker(this.codec.response(req.apiKey, req.apiVersion, req.correlationId, body, { lenient: true })));
     }
     const out: DecodedResponse[] = [];
-    for (const frame of splitFrames(Buffer.concat(toClient))) {
+    const answers = wholeFrames(Buffer.concat(toClient));
+    this.answerRest = answers.rest;
+    for (const frame of answers.frames) {
       const corr = frame.readInt32BE(4);
       const asked = this.pending.get(corr);
       if (!asked) throw new Error(`the client got a response with correlation id ${corr}, which it never asked for`);
@@ -154,15 +164,18 @@ export class FakeBroker {
 }
 
 /** Frames in what the client sends, for noting correlation ids; a partial frame is skipped. */
-function safeFrames(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at + 4 <= bytes.length;) {
+/** The whole frames at the start of `bytes`, and what follows them (a frame not yet whole). */
+function wholeFrames(bytes: Buffer): { frames: Buffer[]; rest: Buffer } {
+  const frames: Buffer[] = [];
+  let at = 0;
+  while (at + 4 <= bytes.length) {
     const size = bytes.readInt32BE(at);
-    if (size < 0 || at + 4 + size > bytes.length) break;
-    out.push(bytes.subarray(at, at + 4 + size));
+    if (size < 0) throw new Error(`a frame of size ${size} at offset ${at}`);
+    if (at + 4 + size > bytes.length) break;
+    frames.push(bytes.subarray(at, at + 4 + size));
     at += 4 + size;
   }
-  return out;
+  return { frames, rest: Buffer.from(bytes.subarray(at)) };
 }
 
 /** A copy of `batch` with its base offset set (the broker assigns offsets). */
