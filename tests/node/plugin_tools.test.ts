@@ -10,6 +10,7 @@ import { brokerProperties, claimRunDir } from "../../tools/stack/dev.js";
 import { splitListeners } from "../../tools/stack/reload.js";
 import { envoyBootstrap } from "../../tools/stack/envoy.js";
 import { initProject, packageName } from "../../tools/project/init.js";
+import { rootPath } from "../../tools/lib/paths.js";
 import { withoutLibraryNotes } from "../../tools/project/build.js";
 
 const base: DeployConfig = {
@@ -63,6 +64,18 @@ test("envoy-config: a chain of plugins in the order given on every listener, and
   assert.throws(() => deployBootstrap({ ...chain, filters: [chain.filters[0], { ...chain.filters[1], name: "pii-filter" }] }), /two plugins are named "pii-filter": give each a --name/);
   assert.throws(() => deployBootstrap({ ...chain, clusters: [{ name: "broker_0", host: "x", port: 1 }] }), /--cluster "broker_0": the name is taken/);
   assert.throws(() => deployBootstrap({ ...chain, failurePolicy: "FAIL_OPEN" }), /pii-filter.*protects data/);
+});
+
+test("FAIL_OPEN is refused for a module marked as protecting data, whatever its file is named", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kpw-failopen-"));
+  const renamed = path.join(dir, "masking-1.2.wasm");
+  fs.copyFileSync(rootPath("build", "pii-filter.wasm"), renamed);
+  const one = (plugin: string): DeployConfig => ({ ...base, filters: [{ plugin, configuration: "{}", name: "edge" }], failurePolicy: "FAIL_OPEN" });
+  assert.throws(() => deployBootstrap(one(renamed)), /filter "edge" \(masking-1\.2\) protects data and cannot run with failure policy FAIL_OPEN/);
+  const observe = path.join(dir, "observe.wasm");
+  fs.copyFileSync(rootPath("build", "kafka-observe.wasm"), observe);
+  assert.match(deployBootstrap(one(observe)), /failure_policy: FAIL_OPEN/, "a plugin without the mark may run FAIL_OPEN");
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("dev --broker-prop: key=value lines, a bad one named", () => {

@@ -1,5 +1,6 @@
 // What Envoy does with a filter whose wasm VM died, and the rule that a plugin which protects
 // data never gets FAIL_OPEN (docs/operations.md has what each policy does, as observed in Envoy 1.40).
+import fs from "node:fs";
 import path from "node:path";
 
 /**
@@ -16,6 +17,23 @@ export const FAILURE_POLICIES: readonly FailurePolicy[] = ["FAIL_CLOSED", "FAIL_
  */
 export const PROTECTING_PLUGINS: ReadonlySet<string> = new Set(["pii-filter"]);
 
+/** The export that marks a module as protecting data (assembly/proxywasm/protects_data.ts). */
+export const PROTECTS_DATA_EXPORT = "kafka_proxy_wasm_protects_data";
+
+/**
+ * Whether the module at `wasm` carries the mark, read from the module itself; false when the file
+ * is not here to read (a path as Envoy will see it in a container, say: the name then decides).
+ */
+export function markedAsProtecting(wasm: string): boolean {
+  let bytes: Buffer;
+  try { bytes = fs.readFileSync(wasm); } catch { return false; }
+  try {
+    return WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(bytes))).some((e) => e.name === PROTECTS_DATA_EXPORT);
+  } catch {
+    return false;
+  }
+}
+
 export interface PolicySubject {
   wasm: string;
   name?: string;
@@ -25,7 +43,7 @@ export interface PolicySubject {
 }
 
 export function protectsData(f: PolicySubject): boolean {
-  return f.protects === true || PROTECTING_PLUGINS.has(path.basename(f.wasm, ".wasm"));
+  return f.protects === true || PROTECTING_PLUGINS.has(path.basename(f.wasm, ".wasm")) || markedAsProtecting(f.wasm);
 }
 
 /** Throws when the filter's failure policy would let data pass a protecting plugin unscanned. */

@@ -23,6 +23,8 @@
 //       { "match": "audit", "skip": true } ],
 //     "max_frame_bytes": 104857600, "on_malformed": "close" | "passthrough" }
 export * from "../../../assembly/exports";
+// pii-filter protects data: the deploy tools refuse FAIL_OPEN for it, whatever its file is named.
+export { kafka_proxy_wasm_protects_data } from "../../../assembly/proxywasm/protects_data";
 import {
   Counter, CounterFamily, logInfo, tagName, JsonValue, MalformedPolicy,
   RecordTransform, Record, ClientInfo, RecordsPolicy, registerRecordTransform, POLICY_VIOLATION,
