@@ -20,6 +20,9 @@ class Root extends KafkaRoot {
 
   constructor(id: u32) { super(id, "{{name}}"); }
 
+  // The keys this plugin reads (none): any other is refused, named; the library's are always taken.
+  settings(): Array<string> | null { return []; }
+
   configure(doc: JsonValue | null): string {
     this.requests = new CounterFamily("{{metric}}.requests", "api");
     this.clients = new CounterFamily("{{metric}}.clients", "client");

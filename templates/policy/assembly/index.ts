@@ -22,6 +22,10 @@ class Root extends KafkaRoot {
 
   constructor(id: u32) { super(id, "{{name}}"); }
 
+  // The keys this plugin reads: any other is refused, named, so a misspelt key cannot pass unseen
+  // (the library's own keys are always taken).
+  settings(): Array<string> | null { return ["allowed_topics"]; }
+
   configure(doc: JsonValue | null): string {
     if (doc == null) return "allowed_topics must be a list of topic patterns";
     const list = doc.get("allowed_topics");

@@ -35,3 +35,9 @@ test("refuses a configuration without allowed_topics", async () => {
   assert.equal(host.configured, false);
   assert.ok(host.logs.some((l) => l.message.includes("allowed_topics")), JSON.stringify(host.logs));
 });
+
+test("refuses a misspelt key, naming it", async () => {
+  const host = await PluginHost.load(WASM, { configuration: JSON.stringify({ alowed_topics: ["orders.*"] }) });
+  assert.equal(host.configured, false);
+  assert.ok(host.logs.some((l) => l.message.includes("alowed_topics: unknown setting")), JSON.stringify(host.logs));
+});

@@ -11,6 +11,10 @@ class Uppercase extends RecordTransform {
     this.scope.topics = ["lowercase*"];  // topic globs
   }
 
+  // The configuration keys this plugin reads (none): any other is refused, named; the library's
+  // own (on_unsupported, max_frame_bytes, …) are always taken.
+  settings(): Array<string> | null { return []; }
+
   onRecord(record: Record): void {
     // record.topic, partition, offset, timestamp, key, value, headers are views into the batch.
     const v = record.value;
