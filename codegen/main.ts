@@ -177,6 +177,11 @@ export async function codegenMain(argv: string[]): Promise<number> {
   });
   if (values.help) { process.stdout.write(USAGE); return 0; }
   if (values["error-codes"]) {
+    // Without --classpath, the broker's jars that `install` puts into the cache.
+    if (!values.classpath && !fs.existsSync(path.dirname(kafkaClasspath()))) {
+      process.stderr.write(`codegen --error-codes: ${path.dirname(kafkaClasspath())} is missing: run \`kafka-proxy-wasm install\` first (it fetches the broker's jars), or give --classpath <kafka-clients jar>:<slf4j-api jar>\n`);
+      return 2;
+    }
     return writeOrCheckErrorCodes(values.classpath ?? kafkaClasspath(), path.resolve(values.out ?? ERROR_CODES_FILE()), values.check ?? false);
   }
   let sources = values.descriptors ?? [];
