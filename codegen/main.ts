@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadSource, mergeApis, Api } from "./load.js";
 import { emitApiTable } from "./emit_api_table.js";
+import { layout } from "./layout.js";
 import { emitMessage, fileHeader } from "./emit_messages.js";
 import { mergeDescriptors } from "./merge.js";
 import { Descriptor } from "./descriptor.js";
@@ -69,7 +70,7 @@ export function generate(releases: ReturnType<typeof loadSource>[], provenance: 
   const brokerServed = merged.filter((a) => a.request.listeners.length === 0 || a.request.listeners.includes("broker"));
   files.push({ name: "error_codes.ts", text: emitErrorCodes(brokerServed, provenance) });
   files.push({ name: "endpoints.ts", text: emitEndpoints(endpointApis(brokerServed, (a) => byName(a.response.name)), provenance, (a) => snake(a.name)) });
-  return files;
+  return files.map((f) => ({ name: f.name, text: layout(f.text) }));
 }
 
 /** Error codes of any response a broker listener serves: what a proxy in front of brokers sees. */

@@ -8,103 +8,865 @@ import { JsonValue } from "../../config/json";
 import { JsonErrors } from "../wire/json_reader";
 
 /** Decodes a body and renders it as JSON. False when the API key is unknown. */
-export function decodeBodyToJson(apiKey: i16, version: i16, response: bool, r: Reader, j: JsonWriter): bool {
+export function decodeBodyToJson(
+    apiKey: i16, version: i16, response: bool, r: Reader, j: JsonWriter
+): bool {
   switch (apiKey) {
-    case 0: if (response) { const x = m.ProduceResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ProduceRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 1: if (response) { const x = m.FetchResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.FetchRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 2: if (response) { const x = m.ListOffsetsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ListOffsetsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 3: if (response) { const x = m.MetadataResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.MetadataRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 4: if (response) { const x = m.LeaderAndIsrResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.LeaderAndIsrRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 5: if (response) { const x = m.StopReplicaResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.StopReplicaRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 6: if (response) { const x = m.UpdateMetadataResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.UpdateMetadataRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 7: if (response) { const x = m.ControlledShutdownResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ControlledShutdownRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 8: if (response) { const x = m.OffsetCommitResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.OffsetCommitRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 9: if (response) { const x = m.OffsetFetchResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.OffsetFetchRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 10: if (response) { const x = m.FindCoordinatorResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.FindCoordinatorRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 11: if (response) { const x = m.JoinGroupResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.JoinGroupRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 12: if (response) { const x = m.HeartbeatResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.HeartbeatRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 13: if (response) { const x = m.LeaveGroupResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.LeaveGroupRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 14: if (response) { const x = m.SyncGroupResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.SyncGroupRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 15: if (response) { const x = m.DescribeGroupsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeGroupsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 16: if (response) { const x = m.ListGroupsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ListGroupsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 17: if (response) { const x = m.SaslHandshakeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.SaslHandshakeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 18: if (response) { const x = m.ApiVersionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ApiVersionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 19: if (response) { const x = m.CreateTopicsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.CreateTopicsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 20: if (response) { const x = m.DeleteTopicsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteTopicsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 21: if (response) { const x = m.DeleteRecordsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteRecordsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 22: if (response) { const x = m.InitProducerIdResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.InitProducerIdRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 23: if (response) { const x = m.OffsetForLeaderEpochResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.OffsetForLeaderEpochRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 24: if (response) { const x = m.AddPartitionsToTxnResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AddPartitionsToTxnRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 25: if (response) { const x = m.AddOffsetsToTxnResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AddOffsetsToTxnRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 26: if (response) { const x = m.EndTxnResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.EndTxnRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 27: if (response) { const x = m.WriteTxnMarkersResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.WriteTxnMarkersRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 28: if (response) { const x = m.TxnOffsetCommitResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.TxnOffsetCommitRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 29: if (response) { const x = m.DescribeAclsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeAclsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 30: if (response) { const x = m.CreateAclsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.CreateAclsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 31: if (response) { const x = m.DeleteAclsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteAclsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 32: if (response) { const x = m.DescribeConfigsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeConfigsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 33: if (response) { const x = m.AlterConfigsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterConfigsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 34: if (response) { const x = m.AlterReplicaLogDirsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterReplicaLogDirsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 35: if (response) { const x = m.DescribeLogDirsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeLogDirsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 36: if (response) { const x = m.SaslAuthenticateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.SaslAuthenticateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 37: if (response) { const x = m.CreatePartitionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.CreatePartitionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 38: if (response) { const x = m.CreateDelegationTokenResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.CreateDelegationTokenRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 39: if (response) { const x = m.RenewDelegationTokenResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.RenewDelegationTokenRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 40: if (response) { const x = m.ExpireDelegationTokenResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ExpireDelegationTokenRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 41: if (response) { const x = m.DescribeDelegationTokenResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeDelegationTokenRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 42: if (response) { const x = m.DeleteGroupsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteGroupsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 43: if (response) { const x = m.ElectLeadersResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ElectLeadersRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 44: if (response) { const x = m.IncrementalAlterConfigsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.IncrementalAlterConfigsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 45: if (response) { const x = m.AlterPartitionReassignmentsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterPartitionReassignmentsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 46: if (response) { const x = m.ListPartitionReassignmentsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ListPartitionReassignmentsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 47: if (response) { const x = m.OffsetDeleteResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.OffsetDeleteRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 48: if (response) { const x = m.DescribeClientQuotasResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeClientQuotasRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 49: if (response) { const x = m.AlterClientQuotasResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterClientQuotasRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 50: if (response) { const x = m.DescribeUserScramCredentialsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeUserScramCredentialsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 51: if (response) { const x = m.AlterUserScramCredentialsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterUserScramCredentialsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 52: if (response) { const x = m.VoteResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.VoteRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 53: if (response) { const x = m.BeginQuorumEpochResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.BeginQuorumEpochRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 54: if (response) { const x = m.EndQuorumEpochResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.EndQuorumEpochRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 55: if (response) { const x = m.DescribeQuorumResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeQuorumRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 56: if (response) { const x = m.AlterPartitionResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterPartitionRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 57: if (response) { const x = m.UpdateFeaturesResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.UpdateFeaturesRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 58: if (response) { const x = m.EnvelopeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.EnvelopeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 59: if (response) { const x = m.FetchSnapshotResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.FetchSnapshotRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 60: if (response) { const x = m.DescribeClusterResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeClusterRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 61: if (response) { const x = m.DescribeProducersResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeProducersRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 62: if (response) { const x = m.BrokerRegistrationResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.BrokerRegistrationRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 63: if (response) { const x = m.BrokerHeartbeatResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.BrokerHeartbeatRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 64: if (response) { const x = m.UnregisterBrokerResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.UnregisterBrokerRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 65: if (response) { const x = m.DescribeTransactionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeTransactionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 66: if (response) { const x = m.ListTransactionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ListTransactionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 67: if (response) { const x = m.AllocateProducerIdsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AllocateProducerIdsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 68: if (response) { const x = m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 69: if (response) { const x = m.ConsumerGroupDescribeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ConsumerGroupDescribeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 70: if (response) { const x = m.ControllerRegistrationResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ControllerRegistrationRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 71: if (response) { const x = m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 72: if (response) { const x = m.PushTelemetryResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.PushTelemetryRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 73: if (response) { const x = m.AssignReplicasToDirsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AssignReplicasToDirsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 74: if (response) { const x = m.ListConfigResourcesResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ListConfigResourcesRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 75: if (response) { const x = m.DescribeTopicPartitionsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeTopicPartitionsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 76: if (response) { const x = m.ShareGroupHeartbeatResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ShareGroupHeartbeatRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 77: if (response) { const x = m.ShareGroupDescribeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ShareGroupDescribeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 78: if (response) { const x = m.ShareFetchResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ShareFetchRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 79: if (response) { const x = m.ShareAcknowledgeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ShareAcknowledgeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 80: if (response) { const x = m.AddRaftVoterResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AddRaftVoterRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 81: if (response) { const x = m.RemoveRaftVoterResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.RemoveRaftVoterRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 82: if (response) { const x = m.UpdateRaftVoterResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.UpdateRaftVoterRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 83: if (response) { const x = m.InitializeShareGroupStateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.InitializeShareGroupStateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 84: if (response) { const x = m.ReadShareGroupStateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ReadShareGroupStateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 85: if (response) { const x = m.WriteShareGroupStateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.WriteShareGroupStateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 86: if (response) { const x = m.DeleteShareGroupStateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteShareGroupStateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 87: if (response) { const x = m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 88: if (response) { const x = m.StreamsGroupHeartbeatResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.StreamsGroupHeartbeatRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 89: if (response) { const x = m.StreamsGroupDescribeResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.StreamsGroupDescribeRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 90: if (response) { const x = m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 91: if (response) { const x = m.AlterShareGroupOffsetsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.AlterShareGroupOffsetsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 92: if (response) { const x = m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 93: if (response) { const x = m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
-    case 94: if (response) { const x = m.UnregisterControllerResponse.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; } else { const x = m.UnregisterControllerRequest.decodeFrom(r, version); if (!r.bad) x.toJson(j, version); return true; }
+    case 0: if (response) {
+      const x = m.ProduceResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ProduceRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 1: if (response) {
+      const x = m.FetchResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.FetchRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 2: if (response) {
+      const x = m.ListOffsetsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ListOffsetsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 3: if (response) {
+      const x = m.MetadataResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.MetadataRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 4: if (response) {
+      const x = m.LeaderAndIsrResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.LeaderAndIsrRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 5: if (response) {
+      const x = m.StopReplicaResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.StopReplicaRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 6: if (response) {
+      const x = m.UpdateMetadataResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.UpdateMetadataRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 7: if (response) {
+      const x = m.ControlledShutdownResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ControlledShutdownRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 8: if (response) {
+      const x = m.OffsetCommitResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.OffsetCommitRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 9: if (response) {
+      const x = m.OffsetFetchResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.OffsetFetchRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 10: if (response) {
+      const x = m.FindCoordinatorResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.FindCoordinatorRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 11: if (response) {
+      const x = m.JoinGroupResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.JoinGroupRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 12: if (response) {
+      const x = m.HeartbeatResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.HeartbeatRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 13: if (response) {
+      const x = m.LeaveGroupResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.LeaveGroupRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 14: if (response) {
+      const x = m.SyncGroupResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.SyncGroupRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 15: if (response) {
+      const x = m.DescribeGroupsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeGroupsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 16: if (response) {
+      const x = m.ListGroupsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ListGroupsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 17: if (response) {
+      const x = m.SaslHandshakeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.SaslHandshakeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 18: if (response) {
+      const x = m.ApiVersionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ApiVersionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 19: if (response) {
+      const x = m.CreateTopicsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.CreateTopicsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 20: if (response) {
+      const x = m.DeleteTopicsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteTopicsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 21: if (response) {
+      const x = m.DeleteRecordsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteRecordsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 22: if (response) {
+      const x = m.InitProducerIdResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.InitProducerIdRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 23: if (response) {
+      const x = m.OffsetForLeaderEpochResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.OffsetForLeaderEpochRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 24: if (response) {
+      const x = m.AddPartitionsToTxnResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AddPartitionsToTxnRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 25: if (response) {
+      const x = m.AddOffsetsToTxnResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AddOffsetsToTxnRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 26: if (response) {
+      const x = m.EndTxnResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.EndTxnRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 27: if (response) {
+      const x = m.WriteTxnMarkersResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.WriteTxnMarkersRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 28: if (response) {
+      const x = m.TxnOffsetCommitResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.TxnOffsetCommitRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 29: if (response) {
+      const x = m.DescribeAclsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeAclsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 30: if (response) {
+      const x = m.CreateAclsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.CreateAclsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 31: if (response) {
+      const x = m.DeleteAclsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteAclsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 32: if (response) {
+      const x = m.DescribeConfigsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeConfigsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 33: if (response) {
+      const x = m.AlterConfigsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterConfigsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 34: if (response) {
+      const x = m.AlterReplicaLogDirsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterReplicaLogDirsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 35: if (response) {
+      const x = m.DescribeLogDirsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeLogDirsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 36: if (response) {
+      const x = m.SaslAuthenticateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.SaslAuthenticateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 37: if (response) {
+      const x = m.CreatePartitionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.CreatePartitionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 38: if (response) {
+      const x = m.CreateDelegationTokenResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.CreateDelegationTokenRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 39: if (response) {
+      const x = m.RenewDelegationTokenResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.RenewDelegationTokenRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 40: if (response) {
+      const x = m.ExpireDelegationTokenResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ExpireDelegationTokenRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 41: if (response) {
+      const x = m.DescribeDelegationTokenResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeDelegationTokenRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 42: if (response) {
+      const x = m.DeleteGroupsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteGroupsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 43: if (response) {
+      const x = m.ElectLeadersResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ElectLeadersRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 44: if (response) {
+      const x = m.IncrementalAlterConfigsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.IncrementalAlterConfigsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 45: if (response) {
+      const x = m.AlterPartitionReassignmentsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterPartitionReassignmentsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 46: if (response) {
+      const x = m.ListPartitionReassignmentsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ListPartitionReassignmentsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 47: if (response) {
+      const x = m.OffsetDeleteResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.OffsetDeleteRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 48: if (response) {
+      const x = m.DescribeClientQuotasResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeClientQuotasRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 49: if (response) {
+      const x = m.AlterClientQuotasResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterClientQuotasRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 50: if (response) {
+      const x = m.DescribeUserScramCredentialsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeUserScramCredentialsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 51: if (response) {
+      const x = m.AlterUserScramCredentialsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterUserScramCredentialsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 52: if (response) {
+      const x = m.VoteResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.VoteRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 53: if (response) {
+      const x = m.BeginQuorumEpochResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.BeginQuorumEpochRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 54: if (response) {
+      const x = m.EndQuorumEpochResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.EndQuorumEpochRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 55: if (response) {
+      const x = m.DescribeQuorumResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeQuorumRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 56: if (response) {
+      const x = m.AlterPartitionResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterPartitionRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 57: if (response) {
+      const x = m.UpdateFeaturesResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.UpdateFeaturesRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 58: if (response) {
+      const x = m.EnvelopeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.EnvelopeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 59: if (response) {
+      const x = m.FetchSnapshotResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.FetchSnapshotRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 60: if (response) {
+      const x = m.DescribeClusterResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeClusterRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 61: if (response) {
+      const x = m.DescribeProducersResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeProducersRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 62: if (response) {
+      const x = m.BrokerRegistrationResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.BrokerRegistrationRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 63: if (response) {
+      const x = m.BrokerHeartbeatResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.BrokerHeartbeatRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 64: if (response) {
+      const x = m.UnregisterBrokerResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.UnregisterBrokerRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 65: if (response) {
+      const x = m.DescribeTransactionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeTransactionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 66: if (response) {
+      const x = m.ListTransactionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ListTransactionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 67: if (response) {
+      const x = m.AllocateProducerIdsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AllocateProducerIdsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 68: if (response) {
+      const x = m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 69: if (response) {
+      const x = m.ConsumerGroupDescribeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ConsumerGroupDescribeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 70: if (response) {
+      const x = m.ControllerRegistrationResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ControllerRegistrationRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 71: if (response) {
+      const x = m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 72: if (response) {
+      const x = m.PushTelemetryResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.PushTelemetryRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 73: if (response) {
+      const x = m.AssignReplicasToDirsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AssignReplicasToDirsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 74: if (response) {
+      const x = m.ListConfigResourcesResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ListConfigResourcesRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 75: if (response) {
+      const x = m.DescribeTopicPartitionsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeTopicPartitionsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 76: if (response) {
+      const x = m.ShareGroupHeartbeatResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ShareGroupHeartbeatRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 77: if (response) {
+      const x = m.ShareGroupDescribeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ShareGroupDescribeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 78: if (response) {
+      const x = m.ShareFetchResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ShareFetchRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 79: if (response) {
+      const x = m.ShareAcknowledgeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ShareAcknowledgeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 80: if (response) {
+      const x = m.AddRaftVoterResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AddRaftVoterRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 81: if (response) {
+      const x = m.RemoveRaftVoterResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.RemoveRaftVoterRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 82: if (response) {
+      const x = m.UpdateRaftVoterResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.UpdateRaftVoterRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 83: if (response) {
+      const x = m.InitializeShareGroupStateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.InitializeShareGroupStateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 84: if (response) {
+      const x = m.ReadShareGroupStateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ReadShareGroupStateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 85: if (response) {
+      const x = m.WriteShareGroupStateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.WriteShareGroupStateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 86: if (response) {
+      const x = m.DeleteShareGroupStateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteShareGroupStateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 87: if (response) {
+      const x = m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 88: if (response) {
+      const x = m.StreamsGroupHeartbeatResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.StreamsGroupHeartbeatRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 89: if (response) {
+      const x = m.StreamsGroupDescribeResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.StreamsGroupDescribeRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 90: if (response) {
+      const x = m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 91: if (response) {
+      const x = m.AlterShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.AlterShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 92: if (response) {
+      const x = m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 93: if (response) {
+      const x = m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
+    case 94: if (response) {
+      const x = m.UnregisterControllerResponse.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    } else {
+      const x = m.UnregisterControllerRequest.decodeFrom(r, version);
+      if (!r.bad) x.toJson(j, version);
+      return true;
+    }
   }
   return false;
 }
@@ -112,101 +874,671 @@ export function decodeBodyToJson(apiKey: i16, version: i16, response: bool, r: R
 /** Decodes a body and nothing else (benchmarks). False when the API key is unknown; check `r.bad`. */
 export function decodeBodyOnly(apiKey: i16, version: i16, response: bool, r: Reader): bool {
   switch (apiKey) {
-    case 0: if (response) { m.ProduceResponse.decodeFrom(r, version); return true; } else { m.ProduceRequest.decodeFrom(r, version); return true; }
-    case 1: if (response) { m.FetchResponse.decodeFrom(r, version); return true; } else { m.FetchRequest.decodeFrom(r, version); return true; }
-    case 2: if (response) { m.ListOffsetsResponse.decodeFrom(r, version); return true; } else { m.ListOffsetsRequest.decodeFrom(r, version); return true; }
-    case 3: if (response) { m.MetadataResponse.decodeFrom(r, version); return true; } else { m.MetadataRequest.decodeFrom(r, version); return true; }
-    case 4: if (response) { m.LeaderAndIsrResponse.decodeFrom(r, version); return true; } else { m.LeaderAndIsrRequest.decodeFrom(r, version); return true; }
-    case 5: if (response) { m.StopReplicaResponse.decodeFrom(r, version); return true; } else { m.StopReplicaRequest.decodeFrom(r, version); return true; }
-    case 6: if (response) { m.UpdateMetadataResponse.decodeFrom(r, version); return true; } else { m.UpdateMetadataRequest.decodeFrom(r, version); return true; }
-    case 7: if (response) { m.ControlledShutdownResponse.decodeFrom(r, version); return true; } else { m.ControlledShutdownRequest.decodeFrom(r, version); return true; }
-    case 8: if (response) { m.OffsetCommitResponse.decodeFrom(r, version); return true; } else { m.OffsetCommitRequest.decodeFrom(r, version); return true; }
-    case 9: if (response) { m.OffsetFetchResponse.decodeFrom(r, version); return true; } else { m.OffsetFetchRequest.decodeFrom(r, version); return true; }
-    case 10: if (response) { m.FindCoordinatorResponse.decodeFrom(r, version); return true; } else { m.FindCoordinatorRequest.decodeFrom(r, version); return true; }
-    case 11: if (response) { m.JoinGroupResponse.decodeFrom(r, version); return true; } else { m.JoinGroupRequest.decodeFrom(r, version); return true; }
-    case 12: if (response) { m.HeartbeatResponse.decodeFrom(r, version); return true; } else { m.HeartbeatRequest.decodeFrom(r, version); return true; }
-    case 13: if (response) { m.LeaveGroupResponse.decodeFrom(r, version); return true; } else { m.LeaveGroupRequest.decodeFrom(r, version); return true; }
-    case 14: if (response) { m.SyncGroupResponse.decodeFrom(r, version); return true; } else { m.SyncGroupRequest.decodeFrom(r, version); return true; }
-    case 15: if (response) { m.DescribeGroupsResponse.decodeFrom(r, version); return true; } else { m.DescribeGroupsRequest.decodeFrom(r, version); return true; }
-    case 16: if (response) { m.ListGroupsResponse.decodeFrom(r, version); return true; } else { m.ListGroupsRequest.decodeFrom(r, version); return true; }
-    case 17: if (response) { m.SaslHandshakeResponse.decodeFrom(r, version); return true; } else { m.SaslHandshakeRequest.decodeFrom(r, version); return true; }
-    case 18: if (response) { m.ApiVersionsResponse.decodeFrom(r, version); return true; } else { m.ApiVersionsRequest.decodeFrom(r, version); return true; }
-    case 19: if (response) { m.CreateTopicsResponse.decodeFrom(r, version); return true; } else { m.CreateTopicsRequest.decodeFrom(r, version); return true; }
-    case 20: if (response) { m.DeleteTopicsResponse.decodeFrom(r, version); return true; } else { m.DeleteTopicsRequest.decodeFrom(r, version); return true; }
-    case 21: if (response) { m.DeleteRecordsResponse.decodeFrom(r, version); return true; } else { m.DeleteRecordsRequest.decodeFrom(r, version); return true; }
-    case 22: if (response) { m.InitProducerIdResponse.decodeFrom(r, version); return true; } else { m.InitProducerIdRequest.decodeFrom(r, version); return true; }
-    case 23: if (response) { m.OffsetForLeaderEpochResponse.decodeFrom(r, version); return true; } else { m.OffsetForLeaderEpochRequest.decodeFrom(r, version); return true; }
-    case 24: if (response) { m.AddPartitionsToTxnResponse.decodeFrom(r, version); return true; } else { m.AddPartitionsToTxnRequest.decodeFrom(r, version); return true; }
-    case 25: if (response) { m.AddOffsetsToTxnResponse.decodeFrom(r, version); return true; } else { m.AddOffsetsToTxnRequest.decodeFrom(r, version); return true; }
-    case 26: if (response) { m.EndTxnResponse.decodeFrom(r, version); return true; } else { m.EndTxnRequest.decodeFrom(r, version); return true; }
-    case 27: if (response) { m.WriteTxnMarkersResponse.decodeFrom(r, version); return true; } else { m.WriteTxnMarkersRequest.decodeFrom(r, version); return true; }
-    case 28: if (response) { m.TxnOffsetCommitResponse.decodeFrom(r, version); return true; } else { m.TxnOffsetCommitRequest.decodeFrom(r, version); return true; }
-    case 29: if (response) { m.DescribeAclsResponse.decodeFrom(r, version); return true; } else { m.DescribeAclsRequest.decodeFrom(r, version); return true; }
-    case 30: if (response) { m.CreateAclsResponse.decodeFrom(r, version); return true; } else { m.CreateAclsRequest.decodeFrom(r, version); return true; }
-    case 31: if (response) { m.DeleteAclsResponse.decodeFrom(r, version); return true; } else { m.DeleteAclsRequest.decodeFrom(r, version); return true; }
-    case 32: if (response) { m.DescribeConfigsResponse.decodeFrom(r, version); return true; } else { m.DescribeConfigsRequest.decodeFrom(r, version); return true; }
-    case 33: if (response) { m.AlterConfigsResponse.decodeFrom(r, version); return true; } else { m.AlterConfigsRequest.decodeFrom(r, version); return true; }
-    case 34: if (response) { m.AlterReplicaLogDirsResponse.decodeFrom(r, version); return true; } else { m.AlterReplicaLogDirsRequest.decodeFrom(r, version); return true; }
-    case 35: if (response) { m.DescribeLogDirsResponse.decodeFrom(r, version); return true; } else { m.DescribeLogDirsRequest.decodeFrom(r, version); return true; }
-    case 36: if (response) { m.SaslAuthenticateResponse.decodeFrom(r, version); return true; } else { m.SaslAuthenticateRequest.decodeFrom(r, version); return true; }
-    case 37: if (response) { m.CreatePartitionsResponse.decodeFrom(r, version); return true; } else { m.CreatePartitionsRequest.decodeFrom(r, version); return true; }
-    case 38: if (response) { m.CreateDelegationTokenResponse.decodeFrom(r, version); return true; } else { m.CreateDelegationTokenRequest.decodeFrom(r, version); return true; }
-    case 39: if (response) { m.RenewDelegationTokenResponse.decodeFrom(r, version); return true; } else { m.RenewDelegationTokenRequest.decodeFrom(r, version); return true; }
-    case 40: if (response) { m.ExpireDelegationTokenResponse.decodeFrom(r, version); return true; } else { m.ExpireDelegationTokenRequest.decodeFrom(r, version); return true; }
-    case 41: if (response) { m.DescribeDelegationTokenResponse.decodeFrom(r, version); return true; } else { m.DescribeDelegationTokenRequest.decodeFrom(r, version); return true; }
-    case 42: if (response) { m.DeleteGroupsResponse.decodeFrom(r, version); return true; } else { m.DeleteGroupsRequest.decodeFrom(r, version); return true; }
-    case 43: if (response) { m.ElectLeadersResponse.decodeFrom(r, version); return true; } else { m.ElectLeadersRequest.decodeFrom(r, version); return true; }
-    case 44: if (response) { m.IncrementalAlterConfigsResponse.decodeFrom(r, version); return true; } else { m.IncrementalAlterConfigsRequest.decodeFrom(r, version); return true; }
-    case 45: if (response) { m.AlterPartitionReassignmentsResponse.decodeFrom(r, version); return true; } else { m.AlterPartitionReassignmentsRequest.decodeFrom(r, version); return true; }
-    case 46: if (response) { m.ListPartitionReassignmentsResponse.decodeFrom(r, version); return true; } else { m.ListPartitionReassignmentsRequest.decodeFrom(r, version); return true; }
-    case 47: if (response) { m.OffsetDeleteResponse.decodeFrom(r, version); return true; } else { m.OffsetDeleteRequest.decodeFrom(r, version); return true; }
-    case 48: if (response) { m.DescribeClientQuotasResponse.decodeFrom(r, version); return true; } else { m.DescribeClientQuotasRequest.decodeFrom(r, version); return true; }
-    case 49: if (response) { m.AlterClientQuotasResponse.decodeFrom(r, version); return true; } else { m.AlterClientQuotasRequest.decodeFrom(r, version); return true; }
-    case 50: if (response) { m.DescribeUserScramCredentialsResponse.decodeFrom(r, version); return true; } else { m.DescribeUserScramCredentialsRequest.decodeFrom(r, version); return true; }
-    case 51: if (response) { m.AlterUserScramCredentialsResponse.decodeFrom(r, version); return true; } else { m.AlterUserScramCredentialsRequest.decodeFrom(r, version); return true; }
-    case 52: if (response) { m.VoteResponse.decodeFrom(r, version); return true; } else { m.VoteRequest.decodeFrom(r, version); return true; }
-    case 53: if (response) { m.BeginQuorumEpochResponse.decodeFrom(r, version); return true; } else { m.BeginQuorumEpochRequest.decodeFrom(r, version); return true; }
-    case 54: if (response) { m.EndQuorumEpochResponse.decodeFrom(r, version); return true; } else { m.EndQuorumEpochRequest.decodeFrom(r, version); return true; }
-    case 55: if (response) { m.DescribeQuorumResponse.decodeFrom(r, version); return true; } else { m.DescribeQuorumRequest.decodeFrom(r, version); return true; }
-    case 56: if (response) { m.AlterPartitionResponse.decodeFrom(r, version); return true; } else { m.AlterPartitionRequest.decodeFrom(r, version); return true; }
-    case 57: if (response) { m.UpdateFeaturesResponse.decodeFrom(r, version); return true; } else { m.UpdateFeaturesRequest.decodeFrom(r, version); return true; }
-    case 58: if (response) { m.EnvelopeResponse.decodeFrom(r, version); return true; } else { m.EnvelopeRequest.decodeFrom(r, version); return true; }
-    case 59: if (response) { m.FetchSnapshotResponse.decodeFrom(r, version); return true; } else { m.FetchSnapshotRequest.decodeFrom(r, version); return true; }
-    case 60: if (response) { m.DescribeClusterResponse.decodeFrom(r, version); return true; } else { m.DescribeClusterRequest.decodeFrom(r, version); return true; }
-    case 61: if (response) { m.DescribeProducersResponse.decodeFrom(r, version); return true; } else { m.DescribeProducersRequest.decodeFrom(r, version); return true; }
-    case 62: if (response) { m.BrokerRegistrationResponse.decodeFrom(r, version); return true; } else { m.BrokerRegistrationRequest.decodeFrom(r, version); return true; }
-    case 63: if (response) { m.BrokerHeartbeatResponse.decodeFrom(r, version); return true; } else { m.BrokerHeartbeatRequest.decodeFrom(r, version); return true; }
-    case 64: if (response) { m.UnregisterBrokerResponse.decodeFrom(r, version); return true; } else { m.UnregisterBrokerRequest.decodeFrom(r, version); return true; }
-    case 65: if (response) { m.DescribeTransactionsResponse.decodeFrom(r, version); return true; } else { m.DescribeTransactionsRequest.decodeFrom(r, version); return true; }
-    case 66: if (response) { m.ListTransactionsResponse.decodeFrom(r, version); return true; } else { m.ListTransactionsRequest.decodeFrom(r, version); return true; }
-    case 67: if (response) { m.AllocateProducerIdsResponse.decodeFrom(r, version); return true; } else { m.AllocateProducerIdsRequest.decodeFrom(r, version); return true; }
-    case 68: if (response) { m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version); return true; } else { m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version); return true; }
-    case 69: if (response) { m.ConsumerGroupDescribeResponse.decodeFrom(r, version); return true; } else { m.ConsumerGroupDescribeRequest.decodeFrom(r, version); return true; }
-    case 70: if (response) { m.ControllerRegistrationResponse.decodeFrom(r, version); return true; } else { m.ControllerRegistrationRequest.decodeFrom(r, version); return true; }
-    case 71: if (response) { m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version); return true; } else { m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version); return true; }
-    case 72: if (response) { m.PushTelemetryResponse.decodeFrom(r, version); return true; } else { m.PushTelemetryRequest.decodeFrom(r, version); return true; }
-    case 73: if (response) { m.AssignReplicasToDirsResponse.decodeFrom(r, version); return true; } else { m.AssignReplicasToDirsRequest.decodeFrom(r, version); return true; }
-    case 74: if (response) { m.ListConfigResourcesResponse.decodeFrom(r, version); return true; } else { m.ListConfigResourcesRequest.decodeFrom(r, version); return true; }
-    case 75: if (response) { m.DescribeTopicPartitionsResponse.decodeFrom(r, version); return true; } else { m.DescribeTopicPartitionsRequest.decodeFrom(r, version); return true; }
-    case 76: if (response) { m.ShareGroupHeartbeatResponse.decodeFrom(r, version); return true; } else { m.ShareGroupHeartbeatRequest.decodeFrom(r, version); return true; }
-    case 77: if (response) { m.ShareGroupDescribeResponse.decodeFrom(r, version); return true; } else { m.ShareGroupDescribeRequest.decodeFrom(r, version); return true; }
-    case 78: if (response) { m.ShareFetchResponse.decodeFrom(r, version); return true; } else { m.ShareFetchRequest.decodeFrom(r, version); return true; }
-    case 79: if (response) { m.ShareAcknowledgeResponse.decodeFrom(r, version); return true; } else { m.ShareAcknowledgeRequest.decodeFrom(r, version); return true; }
-    case 80: if (response) { m.AddRaftVoterResponse.decodeFrom(r, version); return true; } else { m.AddRaftVoterRequest.decodeFrom(r, version); return true; }
-    case 81: if (response) { m.RemoveRaftVoterResponse.decodeFrom(r, version); return true; } else { m.RemoveRaftVoterRequest.decodeFrom(r, version); return true; }
-    case 82: if (response) { m.UpdateRaftVoterResponse.decodeFrom(r, version); return true; } else { m.UpdateRaftVoterRequest.decodeFrom(r, version); return true; }
-    case 83: if (response) { m.InitializeShareGroupStateResponse.decodeFrom(r, version); return true; } else { m.InitializeShareGroupStateRequest.decodeFrom(r, version); return true; }
-    case 84: if (response) { m.ReadShareGroupStateResponse.decodeFrom(r, version); return true; } else { m.ReadShareGroupStateRequest.decodeFrom(r, version); return true; }
-    case 85: if (response) { m.WriteShareGroupStateResponse.decodeFrom(r, version); return true; } else { m.WriteShareGroupStateRequest.decodeFrom(r, version); return true; }
-    case 86: if (response) { m.DeleteShareGroupStateResponse.decodeFrom(r, version); return true; } else { m.DeleteShareGroupStateRequest.decodeFrom(r, version); return true; }
-    case 87: if (response) { m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version); return true; } else { m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version); return true; }
-    case 88: if (response) { m.StreamsGroupHeartbeatResponse.decodeFrom(r, version); return true; } else { m.StreamsGroupHeartbeatRequest.decodeFrom(r, version); return true; }
-    case 89: if (response) { m.StreamsGroupDescribeResponse.decodeFrom(r, version); return true; } else { m.StreamsGroupDescribeRequest.decodeFrom(r, version); return true; }
-    case 90: if (response) { m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version); return true; } else { m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version); return true; }
-    case 91: if (response) { m.AlterShareGroupOffsetsResponse.decodeFrom(r, version); return true; } else { m.AlterShareGroupOffsetsRequest.decodeFrom(r, version); return true; }
-    case 92: if (response) { m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version); return true; } else { m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version); return true; }
-    case 93: if (response) { m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version); return true; } else { m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version); return true; }
-    case 94: if (response) { m.UnregisterControllerResponse.decodeFrom(r, version); return true; } else { m.UnregisterControllerRequest.decodeFrom(r, version); return true; }
+    case 0: if (response) {
+      m.ProduceResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ProduceRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 1: if (response) {
+      m.FetchResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.FetchRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 2: if (response) {
+      m.ListOffsetsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ListOffsetsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 3: if (response) {
+      m.MetadataResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.MetadataRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 4: if (response) {
+      m.LeaderAndIsrResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.LeaderAndIsrRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 5: if (response) {
+      m.StopReplicaResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.StopReplicaRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 6: if (response) {
+      m.UpdateMetadataResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.UpdateMetadataRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 7: if (response) {
+      m.ControlledShutdownResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ControlledShutdownRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 8: if (response) {
+      m.OffsetCommitResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.OffsetCommitRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 9: if (response) {
+      m.OffsetFetchResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.OffsetFetchRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 10: if (response) {
+      m.FindCoordinatorResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.FindCoordinatorRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 11: if (response) {
+      m.JoinGroupResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.JoinGroupRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 12: if (response) {
+      m.HeartbeatResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.HeartbeatRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 13: if (response) {
+      m.LeaveGroupResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.LeaveGroupRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 14: if (response) {
+      m.SyncGroupResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.SyncGroupRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 15: if (response) {
+      m.DescribeGroupsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeGroupsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 16: if (response) {
+      m.ListGroupsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ListGroupsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 17: if (response) {
+      m.SaslHandshakeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.SaslHandshakeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 18: if (response) {
+      m.ApiVersionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ApiVersionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 19: if (response) {
+      m.CreateTopicsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.CreateTopicsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 20: if (response) {
+      m.DeleteTopicsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteTopicsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 21: if (response) {
+      m.DeleteRecordsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteRecordsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 22: if (response) {
+      m.InitProducerIdResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.InitProducerIdRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 23: if (response) {
+      m.OffsetForLeaderEpochResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.OffsetForLeaderEpochRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 24: if (response) {
+      m.AddPartitionsToTxnResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AddPartitionsToTxnRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 25: if (response) {
+      m.AddOffsetsToTxnResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AddOffsetsToTxnRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 26: if (response) {
+      m.EndTxnResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.EndTxnRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 27: if (response) {
+      m.WriteTxnMarkersResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.WriteTxnMarkersRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 28: if (response) {
+      m.TxnOffsetCommitResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.TxnOffsetCommitRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 29: if (response) {
+      m.DescribeAclsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeAclsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 30: if (response) {
+      m.CreateAclsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.CreateAclsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 31: if (response) {
+      m.DeleteAclsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteAclsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 32: if (response) {
+      m.DescribeConfigsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeConfigsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 33: if (response) {
+      m.AlterConfigsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterConfigsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 34: if (response) {
+      m.AlterReplicaLogDirsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterReplicaLogDirsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 35: if (response) {
+      m.DescribeLogDirsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeLogDirsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 36: if (response) {
+      m.SaslAuthenticateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.SaslAuthenticateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 37: if (response) {
+      m.CreatePartitionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.CreatePartitionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 38: if (response) {
+      m.CreateDelegationTokenResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.CreateDelegationTokenRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 39: if (response) {
+      m.RenewDelegationTokenResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.RenewDelegationTokenRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 40: if (response) {
+      m.ExpireDelegationTokenResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ExpireDelegationTokenRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 41: if (response) {
+      m.DescribeDelegationTokenResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeDelegationTokenRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 42: if (response) {
+      m.DeleteGroupsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteGroupsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 43: if (response) {
+      m.ElectLeadersResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ElectLeadersRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 44: if (response) {
+      m.IncrementalAlterConfigsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.IncrementalAlterConfigsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 45: if (response) {
+      m.AlterPartitionReassignmentsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterPartitionReassignmentsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 46: if (response) {
+      m.ListPartitionReassignmentsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ListPartitionReassignmentsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 47: if (response) {
+      m.OffsetDeleteResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.OffsetDeleteRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 48: if (response) {
+      m.DescribeClientQuotasResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeClientQuotasRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 49: if (response) {
+      m.AlterClientQuotasResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterClientQuotasRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 50: if (response) {
+      m.DescribeUserScramCredentialsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeUserScramCredentialsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 51: if (response) {
+      m.AlterUserScramCredentialsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterUserScramCredentialsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 52: if (response) {
+      m.VoteResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.VoteRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 53: if (response) {
+      m.BeginQuorumEpochResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.BeginQuorumEpochRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 54: if (response) {
+      m.EndQuorumEpochResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.EndQuorumEpochRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 55: if (response) {
+      m.DescribeQuorumResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeQuorumRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 56: if (response) {
+      m.AlterPartitionResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterPartitionRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 57: if (response) {
+      m.UpdateFeaturesResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.UpdateFeaturesRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 58: if (response) {
+      m.EnvelopeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.EnvelopeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 59: if (response) {
+      m.FetchSnapshotResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.FetchSnapshotRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 60: if (response) {
+      m.DescribeClusterResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeClusterRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 61: if (response) {
+      m.DescribeProducersResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeProducersRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 62: if (response) {
+      m.BrokerRegistrationResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.BrokerRegistrationRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 63: if (response) {
+      m.BrokerHeartbeatResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.BrokerHeartbeatRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 64: if (response) {
+      m.UnregisterBrokerResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.UnregisterBrokerRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 65: if (response) {
+      m.DescribeTransactionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeTransactionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 66: if (response) {
+      m.ListTransactionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ListTransactionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 67: if (response) {
+      m.AllocateProducerIdsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AllocateProducerIdsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 68: if (response) {
+      m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 69: if (response) {
+      m.ConsumerGroupDescribeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ConsumerGroupDescribeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 70: if (response) {
+      m.ControllerRegistrationResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ControllerRegistrationRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 71: if (response) {
+      m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 72: if (response) {
+      m.PushTelemetryResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.PushTelemetryRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 73: if (response) {
+      m.AssignReplicasToDirsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AssignReplicasToDirsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 74: if (response) {
+      m.ListConfigResourcesResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ListConfigResourcesRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 75: if (response) {
+      m.DescribeTopicPartitionsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeTopicPartitionsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 76: if (response) {
+      m.ShareGroupHeartbeatResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ShareGroupHeartbeatRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 77: if (response) {
+      m.ShareGroupDescribeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ShareGroupDescribeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 78: if (response) {
+      m.ShareFetchResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ShareFetchRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 79: if (response) {
+      m.ShareAcknowledgeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ShareAcknowledgeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 80: if (response) {
+      m.AddRaftVoterResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AddRaftVoterRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 81: if (response) {
+      m.RemoveRaftVoterResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.RemoveRaftVoterRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 82: if (response) {
+      m.UpdateRaftVoterResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.UpdateRaftVoterRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 83: if (response) {
+      m.InitializeShareGroupStateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.InitializeShareGroupStateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 84: if (response) {
+      m.ReadShareGroupStateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ReadShareGroupStateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 85: if (response) {
+      m.WriteShareGroupStateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.WriteShareGroupStateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 86: if (response) {
+      m.DeleteShareGroupStateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteShareGroupStateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 87: if (response) {
+      m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 88: if (response) {
+      m.StreamsGroupHeartbeatResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.StreamsGroupHeartbeatRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 89: if (response) {
+      m.StreamsGroupDescribeResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.StreamsGroupDescribeRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 90: if (response) {
+      m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 91: if (response) {
+      m.AlterShareGroupOffsetsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.AlterShareGroupOffsetsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 92: if (response) {
+      m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 93: if (response) {
+      m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version);
+      return true;
+    }
+    case 94: if (response) {
+      m.UnregisterControllerResponse.decodeFrom(r, version);
+      return true;
+    } else {
+      m.UnregisterControllerRequest.decodeFrom(r, version);
+      return true;
+    }
   }
   return false;
 }
@@ -218,205 +1550,2870 @@ export function decodeBodyOnly(apiKey: i16, version: i16, response: bool, r: Rea
  * its first n bytes and it is returned (a caller reusing one output buffer); otherwise a new
  * buffer of exactly n bytes is.
  */
-export function reencodeBody(apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>, into: ArrayBuffer | null = null): ArrayBuffer | null {
+export function reencodeBody(
+    apiKey: i16, version: i16, response: bool, r: Reader, sizeOut: Array<i32>,
+    into: ArrayBuffer | null = null
+): ArrayBuffer | null {
   switch (apiKey) {
-    case 0: if (response) { const x = m.ProduceResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ProduceRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 1: if (response) { const x = m.FetchResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.FetchRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 2: if (response) { const x = m.ListOffsetsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ListOffsetsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 3: if (response) { const x = m.MetadataResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.MetadataRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 4: if (response) { const x = m.LeaderAndIsrResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.LeaderAndIsrRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 5: if (response) { const x = m.StopReplicaResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.StopReplicaRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 6: if (response) { const x = m.UpdateMetadataResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.UpdateMetadataRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 7: if (response) { const x = m.ControlledShutdownResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ControlledShutdownRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 8: if (response) { const x = m.OffsetCommitResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.OffsetCommitRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 9: if (response) { const x = m.OffsetFetchResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.OffsetFetchRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 10: if (response) { const x = m.FindCoordinatorResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.FindCoordinatorRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 11: if (response) { const x = m.JoinGroupResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.JoinGroupRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 12: if (response) { const x = m.HeartbeatResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.HeartbeatRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 13: if (response) { const x = m.LeaveGroupResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.LeaveGroupRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 14: if (response) { const x = m.SyncGroupResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.SyncGroupRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 15: if (response) { const x = m.DescribeGroupsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeGroupsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 16: if (response) { const x = m.ListGroupsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ListGroupsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 17: if (response) { const x = m.SaslHandshakeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.SaslHandshakeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 18: if (response) { const x = m.ApiVersionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ApiVersionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 19: if (response) { const x = m.CreateTopicsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.CreateTopicsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 20: if (response) { const x = m.DeleteTopicsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteTopicsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 21: if (response) { const x = m.DeleteRecordsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteRecordsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 22: if (response) { const x = m.InitProducerIdResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.InitProducerIdRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 23: if (response) { const x = m.OffsetForLeaderEpochResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.OffsetForLeaderEpochRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 24: if (response) { const x = m.AddPartitionsToTxnResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AddPartitionsToTxnRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 25: if (response) { const x = m.AddOffsetsToTxnResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AddOffsetsToTxnRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 26: if (response) { const x = m.EndTxnResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.EndTxnRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 27: if (response) { const x = m.WriteTxnMarkersResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.WriteTxnMarkersRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 28: if (response) { const x = m.TxnOffsetCommitResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.TxnOffsetCommitRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 29: if (response) { const x = m.DescribeAclsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeAclsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 30: if (response) { const x = m.CreateAclsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.CreateAclsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 31: if (response) { const x = m.DeleteAclsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteAclsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 32: if (response) { const x = m.DescribeConfigsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeConfigsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 33: if (response) { const x = m.AlterConfigsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterConfigsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 34: if (response) { const x = m.AlterReplicaLogDirsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterReplicaLogDirsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 35: if (response) { const x = m.DescribeLogDirsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeLogDirsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 36: if (response) { const x = m.SaslAuthenticateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.SaslAuthenticateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 37: if (response) { const x = m.CreatePartitionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.CreatePartitionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 38: if (response) { const x = m.CreateDelegationTokenResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.CreateDelegationTokenRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 39: if (response) { const x = m.RenewDelegationTokenResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.RenewDelegationTokenRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 40: if (response) { const x = m.ExpireDelegationTokenResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ExpireDelegationTokenRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 41: if (response) { const x = m.DescribeDelegationTokenResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeDelegationTokenRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 42: if (response) { const x = m.DeleteGroupsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteGroupsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 43: if (response) { const x = m.ElectLeadersResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ElectLeadersRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 44: if (response) { const x = m.IncrementalAlterConfigsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.IncrementalAlterConfigsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 45: if (response) { const x = m.AlterPartitionReassignmentsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterPartitionReassignmentsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 46: if (response) { const x = m.ListPartitionReassignmentsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ListPartitionReassignmentsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 47: if (response) { const x = m.OffsetDeleteResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.OffsetDeleteRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 48: if (response) { const x = m.DescribeClientQuotasResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeClientQuotasRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 49: if (response) { const x = m.AlterClientQuotasResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterClientQuotasRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 50: if (response) { const x = m.DescribeUserScramCredentialsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeUserScramCredentialsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 51: if (response) { const x = m.AlterUserScramCredentialsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterUserScramCredentialsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 52: if (response) { const x = m.VoteResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.VoteRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 53: if (response) { const x = m.BeginQuorumEpochResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.BeginQuorumEpochRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 54: if (response) { const x = m.EndQuorumEpochResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.EndQuorumEpochRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 55: if (response) { const x = m.DescribeQuorumResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeQuorumRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 56: if (response) { const x = m.AlterPartitionResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterPartitionRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 57: if (response) { const x = m.UpdateFeaturesResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.UpdateFeaturesRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 58: if (response) { const x = m.EnvelopeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.EnvelopeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 59: if (response) { const x = m.FetchSnapshotResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.FetchSnapshotRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 60: if (response) { const x = m.DescribeClusterResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeClusterRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 61: if (response) { const x = m.DescribeProducersResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeProducersRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 62: if (response) { const x = m.BrokerRegistrationResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.BrokerRegistrationRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 63: if (response) { const x = m.BrokerHeartbeatResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.BrokerHeartbeatRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 64: if (response) { const x = m.UnregisterBrokerResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.UnregisterBrokerRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 65: if (response) { const x = m.DescribeTransactionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeTransactionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 66: if (response) { const x = m.ListTransactionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ListTransactionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 67: if (response) { const x = m.AllocateProducerIdsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AllocateProducerIdsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 68: if (response) { const x = m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 69: if (response) { const x = m.ConsumerGroupDescribeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ConsumerGroupDescribeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 70: if (response) { const x = m.ControllerRegistrationResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ControllerRegistrationRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 71: if (response) { const x = m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 72: if (response) { const x = m.PushTelemetryResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.PushTelemetryRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 73: if (response) { const x = m.AssignReplicasToDirsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AssignReplicasToDirsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 74: if (response) { const x = m.ListConfigResourcesResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ListConfigResourcesRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 75: if (response) { const x = m.DescribeTopicPartitionsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeTopicPartitionsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 76: if (response) { const x = m.ShareGroupHeartbeatResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ShareGroupHeartbeatRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 77: if (response) { const x = m.ShareGroupDescribeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ShareGroupDescribeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 78: if (response) { const x = m.ShareFetchResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ShareFetchRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 79: if (response) { const x = m.ShareAcknowledgeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ShareAcknowledgeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 80: if (response) { const x = m.AddRaftVoterResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AddRaftVoterRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 81: if (response) { const x = m.RemoveRaftVoterResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.RemoveRaftVoterRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 82: if (response) { const x = m.UpdateRaftVoterResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.UpdateRaftVoterRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 83: if (response) { const x = m.InitializeShareGroupStateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.InitializeShareGroupStateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 84: if (response) { const x = m.ReadShareGroupStateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ReadShareGroupStateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 85: if (response) { const x = m.WriteShareGroupStateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.WriteShareGroupStateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 86: if (response) { const x = m.DeleteShareGroupStateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteShareGroupStateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 87: if (response) { const x = m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 88: if (response) { const x = m.StreamsGroupHeartbeatResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupHeartbeatRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 89: if (response) { const x = m.StreamsGroupDescribeResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupDescribeRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 90: if (response) { const x = m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 91: if (response) { const x = m.AlterShareGroupOffsetsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.AlterShareGroupOffsetsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 92: if (response) { const x = m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 93: if (response) { const x = m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
-    case 94: if (response) { const x = m.UnregisterControllerResponse.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; } else { const x = m.UnregisterControllerRequest.decodeFrom(r, version); if (r.bad) return null; const n = x.size(version); sizeOut.push(n); const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n); x.encode(w, version); return w.buffer; }
+    case 0: if (response) {
+      const x = m.ProduceResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ProduceRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 1: if (response) {
+      const x = m.FetchResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FetchRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 2: if (response) {
+      const x = m.ListOffsetsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListOffsetsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 3: if (response) {
+      const x = m.MetadataResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.MetadataRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 4: if (response) {
+      const x = m.LeaderAndIsrResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.LeaderAndIsrRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 5: if (response) {
+      const x = m.StopReplicaResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StopReplicaRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 6: if (response) {
+      const x = m.UpdateMetadataResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateMetadataRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 7: if (response) {
+      const x = m.ControlledShutdownResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ControlledShutdownRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 8: if (response) {
+      const x = m.OffsetCommitResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetCommitRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 9: if (response) {
+      const x = m.OffsetFetchResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetFetchRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 10: if (response) {
+      const x = m.FindCoordinatorResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FindCoordinatorRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 11: if (response) {
+      const x = m.JoinGroupResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.JoinGroupRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 12: if (response) {
+      const x = m.HeartbeatResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.HeartbeatRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 13: if (response) {
+      const x = m.LeaveGroupResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.LeaveGroupRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 14: if (response) {
+      const x = m.SyncGroupResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SyncGroupRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 15: if (response) {
+      const x = m.DescribeGroupsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeGroupsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 16: if (response) {
+      const x = m.ListGroupsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListGroupsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 17: if (response) {
+      const x = m.SaslHandshakeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SaslHandshakeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 18: if (response) {
+      const x = m.ApiVersionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ApiVersionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 19: if (response) {
+      const x = m.CreateTopicsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateTopicsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 20: if (response) {
+      const x = m.DeleteTopicsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteTopicsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 21: if (response) {
+      const x = m.DeleteRecordsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteRecordsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 22: if (response) {
+      const x = m.InitProducerIdResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.InitProducerIdRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 23: if (response) {
+      const x = m.OffsetForLeaderEpochResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetForLeaderEpochRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 24: if (response) {
+      const x = m.AddPartitionsToTxnResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddPartitionsToTxnRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 25: if (response) {
+      const x = m.AddOffsetsToTxnResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddOffsetsToTxnRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 26: if (response) {
+      const x = m.EndTxnResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EndTxnRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 27: if (response) {
+      const x = m.WriteTxnMarkersResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.WriteTxnMarkersRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 28: if (response) {
+      const x = m.TxnOffsetCommitResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.TxnOffsetCommitRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 29: if (response) {
+      const x = m.DescribeAclsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeAclsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 30: if (response) {
+      const x = m.CreateAclsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateAclsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 31: if (response) {
+      const x = m.DeleteAclsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteAclsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 32: if (response) {
+      const x = m.DescribeConfigsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeConfigsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 33: if (response) {
+      const x = m.AlterConfigsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterConfigsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 34: if (response) {
+      const x = m.AlterReplicaLogDirsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterReplicaLogDirsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 35: if (response) {
+      const x = m.DescribeLogDirsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeLogDirsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 36: if (response) {
+      const x = m.SaslAuthenticateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SaslAuthenticateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 37: if (response) {
+      const x = m.CreatePartitionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreatePartitionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 38: if (response) {
+      const x = m.CreateDelegationTokenResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateDelegationTokenRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 39: if (response) {
+      const x = m.RenewDelegationTokenResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.RenewDelegationTokenRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 40: if (response) {
+      const x = m.ExpireDelegationTokenResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ExpireDelegationTokenRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 41: if (response) {
+      const x = m.DescribeDelegationTokenResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeDelegationTokenRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 42: if (response) {
+      const x = m.DeleteGroupsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteGroupsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 43: if (response) {
+      const x = m.ElectLeadersResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ElectLeadersRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 44: if (response) {
+      const x = m.IncrementalAlterConfigsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.IncrementalAlterConfigsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 45: if (response) {
+      const x = m.AlterPartitionReassignmentsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterPartitionReassignmentsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 46: if (response) {
+      const x = m.ListPartitionReassignmentsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListPartitionReassignmentsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 47: if (response) {
+      const x = m.OffsetDeleteResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetDeleteRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 48: if (response) {
+      const x = m.DescribeClientQuotasResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeClientQuotasRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 49: if (response) {
+      const x = m.AlterClientQuotasResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterClientQuotasRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 50: if (response) {
+      const x = m.DescribeUserScramCredentialsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeUserScramCredentialsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 51: if (response) {
+      const x = m.AlterUserScramCredentialsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterUserScramCredentialsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 52: if (response) {
+      const x = m.VoteResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.VoteRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 53: if (response) {
+      const x = m.BeginQuorumEpochResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BeginQuorumEpochRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 54: if (response) {
+      const x = m.EndQuorumEpochResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EndQuorumEpochRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 55: if (response) {
+      const x = m.DescribeQuorumResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeQuorumRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 56: if (response) {
+      const x = m.AlterPartitionResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterPartitionRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 57: if (response) {
+      const x = m.UpdateFeaturesResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateFeaturesRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 58: if (response) {
+      const x = m.EnvelopeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EnvelopeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 59: if (response) {
+      const x = m.FetchSnapshotResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FetchSnapshotRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 60: if (response) {
+      const x = m.DescribeClusterResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeClusterRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 61: if (response) {
+      const x = m.DescribeProducersResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeProducersRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 62: if (response) {
+      const x = m.BrokerRegistrationResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BrokerRegistrationRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 63: if (response) {
+      const x = m.BrokerHeartbeatResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BrokerHeartbeatRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 64: if (response) {
+      const x = m.UnregisterBrokerResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UnregisterBrokerRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 65: if (response) {
+      const x = m.DescribeTransactionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeTransactionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 66: if (response) {
+      const x = m.ListTransactionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListTransactionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 67: if (response) {
+      const x = m.AllocateProducerIdsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AllocateProducerIdsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 68: if (response) {
+      const x = m.ConsumerGroupHeartbeatResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ConsumerGroupHeartbeatRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 69: if (response) {
+      const x = m.ConsumerGroupDescribeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ConsumerGroupDescribeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 70: if (response) {
+      const x = m.ControllerRegistrationResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ControllerRegistrationRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 71: if (response) {
+      const x = m.GetTelemetrySubscriptionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.GetTelemetrySubscriptionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 72: if (response) {
+      const x = m.PushTelemetryResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.PushTelemetryRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 73: if (response) {
+      const x = m.AssignReplicasToDirsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AssignReplicasToDirsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 74: if (response) {
+      const x = m.ListConfigResourcesResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListConfigResourcesRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 75: if (response) {
+      const x = m.DescribeTopicPartitionsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeTopicPartitionsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 76: if (response) {
+      const x = m.ShareGroupHeartbeatResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareGroupHeartbeatRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 77: if (response) {
+      const x = m.ShareGroupDescribeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareGroupDescribeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 78: if (response) {
+      const x = m.ShareFetchResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareFetchRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 79: if (response) {
+      const x = m.ShareAcknowledgeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareAcknowledgeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 80: if (response) {
+      const x = m.AddRaftVoterResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddRaftVoterRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 81: if (response) {
+      const x = m.RemoveRaftVoterResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.RemoveRaftVoterRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 82: if (response) {
+      const x = m.UpdateRaftVoterResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateRaftVoterRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 83: if (response) {
+      const x = m.InitializeShareGroupStateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.InitializeShareGroupStateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 84: if (response) {
+      const x = m.ReadShareGroupStateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ReadShareGroupStateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 85: if (response) {
+      const x = m.WriteShareGroupStateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.WriteShareGroupStateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 86: if (response) {
+      const x = m.DeleteShareGroupStateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteShareGroupStateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 87: if (response) {
+      const x = m.ReadShareGroupStateSummaryResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ReadShareGroupStateSummaryRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 88: if (response) {
+      const x = m.StreamsGroupHeartbeatResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupHeartbeatRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 89: if (response) {
+      const x = m.StreamsGroupDescribeResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupDescribeRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 90: if (response) {
+      const x = m.DescribeShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 91: if (response) {
+      const x = m.AlterShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 92: if (response) {
+      const x = m.DeleteShareGroupOffsetsResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteShareGroupOffsetsRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 93: if (response) {
+      const x = m.StreamsGroupTopologyDescriptionUpdateResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupTopologyDescriptionUpdateRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 94: if (response) {
+      const x = m.UnregisterControllerResponse.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UnregisterControllerRequest.decodeFrom(r, version);
+      if (r.bad) return null;
+      const n = x.size(version);
+      sizeOut.push(n);
+      const w = into != null && into.byteLength >= n ? new Writer(into, 0, n) : Writer.sized(n);
+      x.encode(w, version);
+      return w.buffer;
+    }
   }
   return null;
 }
 
 /** Builds a message from JSON (as toJson writes it) and encodes it. Null when the key is unknown or the JSON has problems (in `e`). */
-export function encodeFromJson(apiKey: i16, version: i16, response: bool, v: JsonValue, e: JsonErrors): ArrayBuffer | null {
+export function encodeFromJson(
+    apiKey: i16, version: i16, response: bool, v: JsonValue, e: JsonErrors
+): ArrayBuffer | null {
   switch (apiKey) {
-    case 0: if (response) { const x = m.ProduceResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ProduceRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 1: if (response) { const x = m.FetchResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.FetchRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 2: if (response) { const x = m.ListOffsetsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ListOffsetsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 3: if (response) { const x = m.MetadataResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.MetadataRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 4: if (response) { const x = m.LeaderAndIsrResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.LeaderAndIsrRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 5: if (response) { const x = m.StopReplicaResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.StopReplicaRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 6: if (response) { const x = m.UpdateMetadataResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.UpdateMetadataRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 7: if (response) { const x = m.ControlledShutdownResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ControlledShutdownRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 8: if (response) { const x = m.OffsetCommitResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.OffsetCommitRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 9: if (response) { const x = m.OffsetFetchResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.OffsetFetchRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 10: if (response) { const x = m.FindCoordinatorResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.FindCoordinatorRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 11: if (response) { const x = m.JoinGroupResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.JoinGroupRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 12: if (response) { const x = m.HeartbeatResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.HeartbeatRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 13: if (response) { const x = m.LeaveGroupResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.LeaveGroupRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 14: if (response) { const x = m.SyncGroupResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.SyncGroupRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 15: if (response) { const x = m.DescribeGroupsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeGroupsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 16: if (response) { const x = m.ListGroupsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ListGroupsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 17: if (response) { const x = m.SaslHandshakeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.SaslHandshakeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 18: if (response) { const x = m.ApiVersionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ApiVersionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 19: if (response) { const x = m.CreateTopicsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.CreateTopicsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 20: if (response) { const x = m.DeleteTopicsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteTopicsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 21: if (response) { const x = m.DeleteRecordsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteRecordsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 22: if (response) { const x = m.InitProducerIdResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.InitProducerIdRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 23: if (response) { const x = m.OffsetForLeaderEpochResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.OffsetForLeaderEpochRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 24: if (response) { const x = m.AddPartitionsToTxnResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AddPartitionsToTxnRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 25: if (response) { const x = m.AddOffsetsToTxnResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AddOffsetsToTxnRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 26: if (response) { const x = m.EndTxnResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.EndTxnRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 27: if (response) { const x = m.WriteTxnMarkersResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.WriteTxnMarkersRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 28: if (response) { const x = m.TxnOffsetCommitResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.TxnOffsetCommitRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 29: if (response) { const x = m.DescribeAclsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeAclsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 30: if (response) { const x = m.CreateAclsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.CreateAclsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 31: if (response) { const x = m.DeleteAclsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteAclsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 32: if (response) { const x = m.DescribeConfigsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeConfigsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 33: if (response) { const x = m.AlterConfigsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterConfigsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 34: if (response) { const x = m.AlterReplicaLogDirsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterReplicaLogDirsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 35: if (response) { const x = m.DescribeLogDirsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeLogDirsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 36: if (response) { const x = m.SaslAuthenticateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.SaslAuthenticateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 37: if (response) { const x = m.CreatePartitionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.CreatePartitionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 38: if (response) { const x = m.CreateDelegationTokenResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.CreateDelegationTokenRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 39: if (response) { const x = m.RenewDelegationTokenResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.RenewDelegationTokenRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 40: if (response) { const x = m.ExpireDelegationTokenResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ExpireDelegationTokenRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 41: if (response) { const x = m.DescribeDelegationTokenResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeDelegationTokenRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 42: if (response) { const x = m.DeleteGroupsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteGroupsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 43: if (response) { const x = m.ElectLeadersResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ElectLeadersRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 44: if (response) { const x = m.IncrementalAlterConfigsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.IncrementalAlterConfigsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 45: if (response) { const x = m.AlterPartitionReassignmentsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterPartitionReassignmentsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 46: if (response) { const x = m.ListPartitionReassignmentsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ListPartitionReassignmentsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 47: if (response) { const x = m.OffsetDeleteResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.OffsetDeleteRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 48: if (response) { const x = m.DescribeClientQuotasResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeClientQuotasRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 49: if (response) { const x = m.AlterClientQuotasResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterClientQuotasRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 50: if (response) { const x = m.DescribeUserScramCredentialsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeUserScramCredentialsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 51: if (response) { const x = m.AlterUserScramCredentialsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterUserScramCredentialsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 52: if (response) { const x = m.VoteResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.VoteRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 53: if (response) { const x = m.BeginQuorumEpochResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.BeginQuorumEpochRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 54: if (response) { const x = m.EndQuorumEpochResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.EndQuorumEpochRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 55: if (response) { const x = m.DescribeQuorumResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeQuorumRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 56: if (response) { const x = m.AlterPartitionResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterPartitionRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 57: if (response) { const x = m.UpdateFeaturesResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.UpdateFeaturesRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 58: if (response) { const x = m.EnvelopeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.EnvelopeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 59: if (response) { const x = m.FetchSnapshotResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.FetchSnapshotRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 60: if (response) { const x = m.DescribeClusterResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeClusterRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 61: if (response) { const x = m.DescribeProducersResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeProducersRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 62: if (response) { const x = m.BrokerRegistrationResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.BrokerRegistrationRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 63: if (response) { const x = m.BrokerHeartbeatResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.BrokerHeartbeatRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 64: if (response) { const x = m.UnregisterBrokerResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.UnregisterBrokerRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 65: if (response) { const x = m.DescribeTransactionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeTransactionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 66: if (response) { const x = m.ListTransactionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ListTransactionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 67: if (response) { const x = m.AllocateProducerIdsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AllocateProducerIdsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 68: if (response) { const x = m.ConsumerGroupHeartbeatResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ConsumerGroupHeartbeatRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 69: if (response) { const x = m.ConsumerGroupDescribeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ConsumerGroupDescribeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 70: if (response) { const x = m.ControllerRegistrationResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ControllerRegistrationRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 71: if (response) { const x = m.GetTelemetrySubscriptionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.GetTelemetrySubscriptionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 72: if (response) { const x = m.PushTelemetryResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.PushTelemetryRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 73: if (response) { const x = m.AssignReplicasToDirsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AssignReplicasToDirsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 74: if (response) { const x = m.ListConfigResourcesResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ListConfigResourcesRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 75: if (response) { const x = m.DescribeTopicPartitionsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeTopicPartitionsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 76: if (response) { const x = m.ShareGroupHeartbeatResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ShareGroupHeartbeatRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 77: if (response) { const x = m.ShareGroupDescribeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ShareGroupDescribeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 78: if (response) { const x = m.ShareFetchResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ShareFetchRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 79: if (response) { const x = m.ShareAcknowledgeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ShareAcknowledgeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 80: if (response) { const x = m.AddRaftVoterResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AddRaftVoterRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 81: if (response) { const x = m.RemoveRaftVoterResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.RemoveRaftVoterRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 82: if (response) { const x = m.UpdateRaftVoterResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.UpdateRaftVoterRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 83: if (response) { const x = m.InitializeShareGroupStateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.InitializeShareGroupStateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 84: if (response) { const x = m.ReadShareGroupStateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ReadShareGroupStateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 85: if (response) { const x = m.WriteShareGroupStateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.WriteShareGroupStateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 86: if (response) { const x = m.DeleteShareGroupStateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteShareGroupStateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 87: if (response) { const x = m.ReadShareGroupStateSummaryResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.ReadShareGroupStateSummaryRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 88: if (response) { const x = m.StreamsGroupHeartbeatResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupHeartbeatRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 89: if (response) { const x = m.StreamsGroupDescribeResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupDescribeRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 90: if (response) { const x = m.DescribeShareGroupOffsetsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DescribeShareGroupOffsetsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 91: if (response) { const x = m.AlterShareGroupOffsetsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.AlterShareGroupOffsetsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 92: if (response) { const x = m.DeleteShareGroupOffsetsResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.DeleteShareGroupOffsetsRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 93: if (response) { const x = m.StreamsGroupTopologyDescriptionUpdateResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.StreamsGroupTopologyDescriptionUpdateRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
-    case 94: if (response) { const x = m.UnregisterControllerResponse.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; } else { const x = m.UnregisterControllerRequest.fromJson(v, version, e); if (!e.ok) return null; const w = Writer.sized(x.size(version)); x.encode(w, version); return w.buffer; }
+    case 0: if (response) {
+      const x = m.ProduceResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ProduceRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 1: if (response) {
+      const x = m.FetchResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FetchRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 2: if (response) {
+      const x = m.ListOffsetsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListOffsetsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 3: if (response) {
+      const x = m.MetadataResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.MetadataRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 4: if (response) {
+      const x = m.LeaderAndIsrResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.LeaderAndIsrRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 5: if (response) {
+      const x = m.StopReplicaResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StopReplicaRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 6: if (response) {
+      const x = m.UpdateMetadataResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateMetadataRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 7: if (response) {
+      const x = m.ControlledShutdownResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ControlledShutdownRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 8: if (response) {
+      const x = m.OffsetCommitResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetCommitRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 9: if (response) {
+      const x = m.OffsetFetchResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetFetchRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 10: if (response) {
+      const x = m.FindCoordinatorResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FindCoordinatorRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 11: if (response) {
+      const x = m.JoinGroupResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.JoinGroupRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 12: if (response) {
+      const x = m.HeartbeatResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.HeartbeatRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 13: if (response) {
+      const x = m.LeaveGroupResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.LeaveGroupRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 14: if (response) {
+      const x = m.SyncGroupResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SyncGroupRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 15: if (response) {
+      const x = m.DescribeGroupsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeGroupsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 16: if (response) {
+      const x = m.ListGroupsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListGroupsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 17: if (response) {
+      const x = m.SaslHandshakeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SaslHandshakeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 18: if (response) {
+      const x = m.ApiVersionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ApiVersionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 19: if (response) {
+      const x = m.CreateTopicsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateTopicsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 20: if (response) {
+      const x = m.DeleteTopicsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteTopicsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 21: if (response) {
+      const x = m.DeleteRecordsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteRecordsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 22: if (response) {
+      const x = m.InitProducerIdResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.InitProducerIdRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 23: if (response) {
+      const x = m.OffsetForLeaderEpochResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetForLeaderEpochRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 24: if (response) {
+      const x = m.AddPartitionsToTxnResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddPartitionsToTxnRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 25: if (response) {
+      const x = m.AddOffsetsToTxnResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddOffsetsToTxnRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 26: if (response) {
+      const x = m.EndTxnResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EndTxnRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 27: if (response) {
+      const x = m.WriteTxnMarkersResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.WriteTxnMarkersRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 28: if (response) {
+      const x = m.TxnOffsetCommitResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.TxnOffsetCommitRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 29: if (response) {
+      const x = m.DescribeAclsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeAclsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 30: if (response) {
+      const x = m.CreateAclsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateAclsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 31: if (response) {
+      const x = m.DeleteAclsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteAclsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 32: if (response) {
+      const x = m.DescribeConfigsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeConfigsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 33: if (response) {
+      const x = m.AlterConfigsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterConfigsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 34: if (response) {
+      const x = m.AlterReplicaLogDirsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterReplicaLogDirsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 35: if (response) {
+      const x = m.DescribeLogDirsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeLogDirsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 36: if (response) {
+      const x = m.SaslAuthenticateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.SaslAuthenticateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 37: if (response) {
+      const x = m.CreatePartitionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreatePartitionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 38: if (response) {
+      const x = m.CreateDelegationTokenResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.CreateDelegationTokenRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 39: if (response) {
+      const x = m.RenewDelegationTokenResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.RenewDelegationTokenRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 40: if (response) {
+      const x = m.ExpireDelegationTokenResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ExpireDelegationTokenRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 41: if (response) {
+      const x = m.DescribeDelegationTokenResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeDelegationTokenRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 42: if (response) {
+      const x = m.DeleteGroupsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteGroupsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 43: if (response) {
+      const x = m.ElectLeadersResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ElectLeadersRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 44: if (response) {
+      const x = m.IncrementalAlterConfigsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.IncrementalAlterConfigsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 45: if (response) {
+      const x = m.AlterPartitionReassignmentsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterPartitionReassignmentsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 46: if (response) {
+      const x = m.ListPartitionReassignmentsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListPartitionReassignmentsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 47: if (response) {
+      const x = m.OffsetDeleteResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.OffsetDeleteRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 48: if (response) {
+      const x = m.DescribeClientQuotasResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeClientQuotasRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 49: if (response) {
+      const x = m.AlterClientQuotasResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterClientQuotasRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 50: if (response) {
+      const x = m.DescribeUserScramCredentialsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeUserScramCredentialsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 51: if (response) {
+      const x = m.AlterUserScramCredentialsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterUserScramCredentialsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 52: if (response) {
+      const x = m.VoteResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.VoteRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 53: if (response) {
+      const x = m.BeginQuorumEpochResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BeginQuorumEpochRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 54: if (response) {
+      const x = m.EndQuorumEpochResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EndQuorumEpochRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 55: if (response) {
+      const x = m.DescribeQuorumResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeQuorumRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 56: if (response) {
+      const x = m.AlterPartitionResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterPartitionRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 57: if (response) {
+      const x = m.UpdateFeaturesResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateFeaturesRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 58: if (response) {
+      const x = m.EnvelopeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.EnvelopeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 59: if (response) {
+      const x = m.FetchSnapshotResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.FetchSnapshotRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 60: if (response) {
+      const x = m.DescribeClusterResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeClusterRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 61: if (response) {
+      const x = m.DescribeProducersResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeProducersRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 62: if (response) {
+      const x = m.BrokerRegistrationResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BrokerRegistrationRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 63: if (response) {
+      const x = m.BrokerHeartbeatResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.BrokerHeartbeatRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 64: if (response) {
+      const x = m.UnregisterBrokerResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UnregisterBrokerRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 65: if (response) {
+      const x = m.DescribeTransactionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeTransactionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 66: if (response) {
+      const x = m.ListTransactionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListTransactionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 67: if (response) {
+      const x = m.AllocateProducerIdsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AllocateProducerIdsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 68: if (response) {
+      const x = m.ConsumerGroupHeartbeatResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ConsumerGroupHeartbeatRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 69: if (response) {
+      const x = m.ConsumerGroupDescribeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ConsumerGroupDescribeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 70: if (response) {
+      const x = m.ControllerRegistrationResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ControllerRegistrationRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 71: if (response) {
+      const x = m.GetTelemetrySubscriptionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.GetTelemetrySubscriptionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 72: if (response) {
+      const x = m.PushTelemetryResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.PushTelemetryRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 73: if (response) {
+      const x = m.AssignReplicasToDirsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AssignReplicasToDirsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 74: if (response) {
+      const x = m.ListConfigResourcesResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ListConfigResourcesRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 75: if (response) {
+      const x = m.DescribeTopicPartitionsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeTopicPartitionsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 76: if (response) {
+      const x = m.ShareGroupHeartbeatResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareGroupHeartbeatRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 77: if (response) {
+      const x = m.ShareGroupDescribeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareGroupDescribeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 78: if (response) {
+      const x = m.ShareFetchResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareFetchRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 79: if (response) {
+      const x = m.ShareAcknowledgeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ShareAcknowledgeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 80: if (response) {
+      const x = m.AddRaftVoterResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AddRaftVoterRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 81: if (response) {
+      const x = m.RemoveRaftVoterResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.RemoveRaftVoterRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 82: if (response) {
+      const x = m.UpdateRaftVoterResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UpdateRaftVoterRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 83: if (response) {
+      const x = m.InitializeShareGroupStateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.InitializeShareGroupStateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 84: if (response) {
+      const x = m.ReadShareGroupStateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ReadShareGroupStateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 85: if (response) {
+      const x = m.WriteShareGroupStateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.WriteShareGroupStateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 86: if (response) {
+      const x = m.DeleteShareGroupStateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteShareGroupStateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 87: if (response) {
+      const x = m.ReadShareGroupStateSummaryResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.ReadShareGroupStateSummaryRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 88: if (response) {
+      const x = m.StreamsGroupHeartbeatResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupHeartbeatRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 89: if (response) {
+      const x = m.StreamsGroupDescribeResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupDescribeRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 90: if (response) {
+      const x = m.DescribeShareGroupOffsetsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DescribeShareGroupOffsetsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 91: if (response) {
+      const x = m.AlterShareGroupOffsetsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.AlterShareGroupOffsetsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 92: if (response) {
+      const x = m.DeleteShareGroupOffsetsResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.DeleteShareGroupOffsetsRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 93: if (response) {
+      const x = m.StreamsGroupTopologyDescriptionUpdateResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.StreamsGroupTopologyDescriptionUpdateRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
+    case 94: if (response) {
+      const x = m.UnregisterControllerResponse.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    } else {
+      const x = m.UnregisterControllerRequest.fromJson(v, version, e);
+      if (!e.ok) return null;
+      const w = Writer.sized(x.size(version));
+      x.encode(w, version);
+      return w.buffer;
+    }
   }
   return null;
 }

@@ -172,7 +172,9 @@ function mapShareAcknowledge(m: ShareAcknowledgeResponse, version: i16, e: Endpo
  * the original), when the body did not decode (`r.bad`), when `e` refused an address
  * (`e.refused`), or when the API carries no addresses.
  */
-export function rewriteResponseEndpoints(apiKey: i16, version: i16, r: Reader, e: EndpointMapper, before: i32 = 0): ArrayBuffer | null {
+export function rewriteResponseEndpoints(
+    apiKey: i16, version: i16, r: Reader, e: EndpointMapper, before: i32 = 0
+): ArrayBuffer | null {
   e.changed = false;
   e.refused = false;
   switch (apiKey) {
