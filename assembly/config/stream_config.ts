@@ -4,23 +4,20 @@
 //     "vm_memory_budget_bytes": 268435456, "on_over_budget": "close" | "passthrough" }
 // Returns an error message naming the field, or "" when the settings are valid.
 import { JsonValue, JsonKind } from "./json";
+import { unknownKey } from "./keys";
 import { StreamConfig, parsePolicy } from "../stream/config";
 
 /** The top-level keys readStreamConfig reads. */
 export const STREAM_SETTINGS: string[] = ["max_frame_bytes", "on_malformed", "clamp_api_versions", "max_inflight", "vm_memory_budget_bytes", "on_over_budget"];
 
 /**
- * "" when every top-level key of `doc` is one of `own` or of `layers`; else a message naming the
- * first that is not, and what is known. A misspelt key would otherwise silently mean its default.
+ * "" when every top-level key of `doc` is the plugin's own (`own`) or the library's (`layers`);
+ * else a message naming the first that is not, and what is known.
  */
 export function unknownSetting(doc: JsonValue, own: Array<string>, layers: Array<string>): string {
-  for (let i = 0; i < doc.keys.length; i++) {
-    const k = doc.keys[i];
-    if (own.includes(k) || layers.includes(k)) continue;
-    const mine = own.length == 0 ? "none of its own" : own.join(", ");
-    return k + ": unknown setting (known: " + mine + ", and the library's " + layers.join(", ") + ")";
-  }
-  return "";
+  const known = own.slice(0);
+  for (let i = 0; i < layers.length; i++) if (!known.includes(layers[i])) known.push(layers[i]);
+  return unknownKey(doc, "", known);
 }
 
 /** A whole number in [min, max], or -1 when `v` is not one. */

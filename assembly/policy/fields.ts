@@ -4,16 +4,7 @@
 import { JsonValue, JsonKind } from "../config/json";
 import { Regex, wholeMatchRegex } from "../text/regex";
 
-/** "" when every key of `obj` is known, else a message naming the first unknown one. */
-export function unknownKey(obj: JsonValue, path: string, known: Array<string>): string {
-  if (obj.kind != JsonKind.Object) return path + ": must be a JSON object";
-  for (let i = 0; i < obj.keys.length; i++) {
-    if (!known.includes(obj.keys[i])) return join(path, obj.keys[i]) + ": unknown setting (known: " + known.join(", ") + ")";
-  }
-  return "";
-}
-
-export function join(path: string, key: string): string { return path.length == 0 ? key : path + "." + key; }
+export { unknownKey, join } from "../config/keys";
 
 /** A whole number in [min, max]; the problem goes to `problem[0]`. */
 export function readWhole(v: JsonValue, path: string, min: f64, max: f64, problem: Array<string>): f64 {

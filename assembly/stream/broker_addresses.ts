@@ -14,6 +14,7 @@
 // instead, which carries none: fetch responses then stream past untouched, and a consumer learns
 // a new leader from Metadata (as before KIP-951) rather than from the fetch that failed.
 import { JsonValue, JsonKind } from "../config/json";
+import { unknownKey } from "../config/keys";
 
 export enum UnmappedPolicy {
   /** The response naming the node is not forwarded; the client connection is closed. */
@@ -100,10 +101,8 @@ export function readBrokerAddresses(doc: JsonValue, into: BrokerAddresses): stri
   const cfg = doc.get("broker_addresses");
   if (cfg == null) return "";
   if (cfg.kind != JsonKind.Object) return "broker_addresses: must be an object";
-  for (let i = 0; i < cfg.keys.length; i++) {
-    const k = cfg.keys[i];
-    if (!ADDRESS_SETTINGS.includes(k)) return "broker_addresses." + k + ": unknown setting (known: " + ADDRESS_SETTINGS.join(", ") + ")";
-  }
+  const unknown = unknownKey(cfg, "broker_addresses", ADDRESS_SETTINGS);
+  if (unknown.length > 0) return unknown;
   const nodes = cfg.get("nodes");
   if (nodes != null) {
     if (nodes.kind != JsonKind.Object) return "broker_addresses.nodes: must be an object of node id → \"host:port\"";
