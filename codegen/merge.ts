@@ -23,7 +23,10 @@ function unionAdjacent(a: VersionRange, b: VersionRange, what: string): VersionR
 
 function mergeField(f: Field | undefined, o: Field | undefined, spans: Spans): Field {
   const base = (f ?? o)!;
-  if (f && o && o.typeText !== f.typeText) throw new Error(`field ${f.name} changed type between releases (${o.typeText} → ${f.typeText})`);
+  // A type change matters only where the older release still describes some version of the field.
+  if (f && o && o.typeText !== f.typeText && !governed(o.versions, spans.older).empty) {
+    throw new Error(`field ${f.name} changed type between releases (${o.typeText} → ${f.typeText})`);
+  }
   const pick = (g: (x: Field) => VersionRange) => unionAdjacent(f ? governed(g(f), spans.newer) : VersionRange.NONE, o ? governed(g(o), spans.older) : VersionRange.NONE, `field ${base.name}`);
   return {
     ...base,
@@ -65,7 +68,9 @@ export function mergeDescriptors(list: Descriptor[]): Descriptor {
     // The newer side governs the versions it has; the older side only those below them.
     const newerSpan = merged.validVersions;
     const olderSpan = older.validVersions.intersect(new VersionRange(0, newerSpan.min - 1));
-    const spans: Spans = { newer: newerSpan, older: olderSpan.empty ? VersionRange.NONE : olderSpan };
+    // An older release that adds no version below the newer one's has nothing to say.
+    if (olderSpan.empty) continue;
+    const spans: Spans = { newer: newerSpan, older: olderSpan };
     try {
       merged = {
         ...merged,

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { stripComments, parseDescriptor, DescriptorError } from "../../codegen/descriptor.js";
 import { VersionRange } from "../../codegen/versions.js";
 import { mergeApis, loadSource } from "../../codegen/load.js";
+import { mergeDescriptors } from "../../codegen/merge.js";
 import { emitApiTable } from "../../codegen/emit_api_table.js";
 import { emitMessage } from "../../codegen/emit_messages.js";
 import { rootPath } from "../../tools/lib/paths.js";
@@ -92,6 +93,26 @@ test("merging releases unions version ranges and skips removed APIs", () => {
     .map((o, i) => parseDescriptor(`o${i}.json`, descriptor(o)));
   const apis = mergeApis([newer, older]);
   assert.deepEqual(apis.map((a) => [a.key, a.name, a.minVersion, a.maxVersion, a.flexibleMin]), [[0, "Produce", 0, 12, 9], [7, "ControlledShutdown", 0, 3, 3]]);
+});
+
+test("merging: a field's type change is refused only where the older release still describes one of its versions", () => {
+  const lag = (type: string, versions: string) => [{ name: "Lag", type, versions }];
+  const newer = parseDescriptor("new.json", descriptor(request(88, "Heartbeat", "0-1", "0+", lag("int64", "0+"))));
+  // 4.3 beside 4.4: the older release has the same versions, so it adds none and its int32 does not matter.
+  const same = parseDescriptor("same.json", descriptor(request(88, "Heartbeat", "0-1", "0+", lag("int32", "0+"))));
+  const m = mergeDescriptors([newer, same]);
+  assert.equal(m.fields[0].typeText, "int64");
+  assert.equal(String(m.validVersions), "0-1");
+  // An older release that adds version 0 of a field whose type differs there cannot be merged.
+  const newerFrom1 = parseDescriptor("new1.json", descriptor(request(88, "Heartbeat", "1-2", "0+", lag("int64", "0+"))));
+  const older = parseDescriptor("old.json", descriptor(request(88, "Heartbeat", "0-1", "0+", lag("int32", "0+"))));
+  assert.throws(() => mergeDescriptors([newerFrom1, older]), /old\.json: merging with new1\.json: field Lag changed type between releases \(int32 → int64\)/);
+  // The same older release whose field starts at the newer release's first version adds versions, not the field.
+  const olderLate = parseDescriptor("late.json", descriptor(request(88, "Heartbeat", "0-1", "0+", lag("int32", "1+"))));
+  const merged = mergeDescriptors([newerFrom1, olderLate]);
+  assert.equal(String(merged.validVersions), "0-2");
+  assert.equal(merged.fields[0].typeText, "int64");
+  assert.equal(String(merged.fields[0].versions), "1-2");
 });
 
 test("the API table encodes the header-version exceptions", () => {
