@@ -38,6 +38,18 @@ describe("the Envoy bootstrap", () => {
     ]))), ["FAIL_RELOAD", "FAIL_OPEN"]);
   });
 
+  test("refuses FAIL_OPEN for a module it cannot read, unless the filter says it protects nothing", () => {
+    const absent = "/opt/plugins/renamed-filter.wasm";
+    assert.throws(() => envoyBootstrap(config([{ wasm: absent, name: "x", failurePolicy: "FAIL_OPEN" }])),
+      /filter "x" \(renamed-filter\): cannot read a wasm module at \/opt\/plugins\/renamed-filter\.wasm to see whether it protects data, so FAIL_OPEN is not written/);
+    const notWasm = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kpw-fp-")), "text.wasm");
+    fs.writeFileSync(notWasm, "not a module");
+    assert.throws(() => envoyBootstrap(config([{ wasm: notWasm, failurePolicy: "FAIL_OPEN" }])), /cannot read a wasm module/);
+    assert.match(envoyBootstrap(config([{ wasm: absent, protects: false, failurePolicy: "FAIL_OPEN" }])), /failure_policy: FAIL_OPEN/);
+    // Other policies never need to read the module.
+    assert.match(envoyBootstrap(config([{ wasm: absent, failurePolicy: "FAIL_RELOAD" }])), /failure_policy: FAIL_RELOAD/);
+  });
+
   test("writes FAIL_RELOAD's backoff only for FAIL_RELOAD", () => {
     const reload = envoyBootstrap(config([{ wasm: "build/pii-filter.wasm", failurePolicy: "FAIL_RELOAD", reloadBackoffMs: 250 }]));
     assert.match(reload, /failure_policy: FAIL_RELOAD\n\s+reload_config: \{ backoff: \{ base_interval: 0\.250s \} \}/);
@@ -59,7 +71,7 @@ describe("dev --failure-policy", () => {
     pii = path.join(dir, "pii-filter.wasm");
     observe = path.join(dir, "kafka-observe.wasm");
     fs.writeFileSync(pii, "");
-    fs.writeFileSync(observe, "");
+    fs.copyFileSync("build/kafka-observe.wasm", observe); // FAIL_OPEN is written only for a module read here
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

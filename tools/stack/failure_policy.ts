@@ -21,17 +21,15 @@ export const PROTECTING_PLUGINS: ReadonlySet<string> = new Set(["pii-filter"]);
 export const PROTECTS_DATA_EXPORT = "kafka_proxy_wasm_protects_data";
 
 /**
- * Whether the module at `wasm` carries the mark, read from the module itself; false when the file
- * is not here to read (a path as Envoy will see it in a container, say: the name then decides).
+ * Whether the module at `wasm` carries the mark, read from the module itself: true or false, or
+ * null when there is no module here to read (a path as Envoy will see it in a container, say).
  */
-export function markedAsProtecting(wasm: string): boolean {
+export function protectionMark(wasm: string): boolean | null {
   let bytes: Buffer;
-  try { bytes = fs.readFileSync(wasm); } catch { return false; }
-  try {
-    return WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(bytes))).some((e) => e.name === PROTECTS_DATA_EXPORT);
-  } catch {
-    return false;
-  }
+  try { bytes = fs.readFileSync(wasm); } catch { return null; }
+  let module: WebAssembly.Module;
+  try { module = new WebAssembly.Module(new Uint8Array(bytes)); } catch { return null; }
+  return WebAssembly.Module.exports(module).some((e) => e.name === PROTECTS_DATA_EXPORT);
 }
 
 export interface PolicySubject {
@@ -43,7 +41,7 @@ export interface PolicySubject {
 }
 
 export function protectsData(f: PolicySubject): boolean {
-  return f.protects === true || PROTECTING_PLUGINS.has(path.basename(f.wasm, ".wasm")) || markedAsProtecting(f.wasm);
+  return f.protects === true || PROTECTING_PLUGINS.has(path.basename(f.wasm, ".wasm")) || protectionMark(f.wasm) === true;
 }
 
 /** Throws when the filter's failure policy would let data pass a protecting plugin unscanned. */
@@ -51,11 +49,18 @@ export function checkFailurePolicy(f: PolicySubject): void {
   if (f.failurePolicy !== undefined && !FAILURE_POLICIES.includes(f.failurePolicy)) {
     throw new Error(`filter "${f.name ?? path.basename(f.wasm)}": failurePolicy must be one of ${FAILURE_POLICIES.join(", ")}, got "${f.failurePolicy}"`);
   }
-  if (f.failurePolicy === "FAIL_OPEN" && protectsData(f)) {
-    const plugin = path.basename(f.wasm, ".wasm");
-    throw new Error(`${f.name ? `filter "${f.name}" (${plugin})` : `filter ${plugin}`} protects data and cannot run with failure policy FAIL_OPEN: ` +
+  if (f.failurePolicy !== "FAIL_OPEN") return;
+  const plugin = path.basename(f.wasm, ".wasm");
+  const who = f.name ? `filter "${f.name}" (${plugin})` : `filter ${plugin}`;
+  if (protectsData(f)) {
+    throw new Error(`${who} protects data and cannot run with failure policy FAIL_OPEN: ` +
       `once its VM dies, Envoy passes new connections around it and their records reach the broker and the clients unscanned. ` +
       `Use FAIL_RELOAD (a new VM for the next connection) or FAIL_CLOSED`);
+  }
+  // Unknown is not safe: a module that cannot be read here may be a renamed data-protecting one.
+  if (f.protects !== false && protectionMark(f.wasm) === null) {
+    throw new Error(`${who}: cannot read a wasm module at ${f.wasm} to see whether it protects data, so FAIL_OPEN is not written: ` +
+      `write the configuration where the module is at that path (inside the image, say), or use FAIL_RELOAD or FAIL_CLOSED`);
   }
 }
 
