@@ -49,6 +49,17 @@ describe("lz4 frames", () => {
     }
   });
 
+  it("takes the header checksum Kafka's magic-0 writers made over the magic number too, and no other", () => {
+    const legacy = hex(TINY);
+    // TINY's descriptor: FLG, BD and an 8-byte content size, then the checksum byte at 14. Kafka's
+    // magic-0 writers hashed from the frame's first byte (the magic number too), as KAFKA-3160 describes.
+    legacy[14] = <u8>((xxh32(legacy.dataStart, 14) >>> 8) & 0xff);
+    expect(legacy[14]).not.toBe(hex(TINY)[14]);
+    expect(text(unlz4(legacy, 1 << 20).data!)).toBe("hello");
+    legacy[14] ^= 0x01;
+    expect(unlz4(legacy, 1 << 20).error).toBe(Lz4Error.BadChecksum);
+  });
+
   it("writes frames with stored blocks that read back", () => {
     const data = unlz4(hex(PLAIN), 1 << 20).data!;
     let big = new Uint8Array(200000);

@@ -103,7 +103,12 @@ export function unlz4(view: Uint8Array, maxOut: i32): Lz4Result {
     if (((bd >> 4) & 7) < 4) return new Lz4Result(null, Lz4Error.BadDescriptor);
     let q = desc + 2 + (contentSize ? 8 : 0) + (dictId ? 4 : 0);
     if (n - q < 1) return new Lz4Result(null, Lz4Error.Truncated);
-    if (<u32>load<u8>(p + <usize>q) != ((xxh32(p + <usize>desc, q - desc) >>> 8) & 0xff)) return new Lz4Result(null, Lz4Error.BadChecksum);
+    // Kafka's magic-0 writers hashed the magic number with the descriptor (KAFKA-3160), and its
+    // readers take either form, so a broker's old segments decompress here too.
+    const hc = <u32>load<u8>(p + <usize>q);
+    if (hc != ((xxh32(p + <usize>desc, q - desc) >>> 8) & 0xff) && hc != ((xxh32(p + <usize>i, q - i) >>> 8) & 0xff)) {
+      return new Lz4Result(null, Lz4Error.BadChecksum);
+    }
     q++;
     const start = o;
     while (true) {
