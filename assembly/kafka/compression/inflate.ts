@@ -20,6 +20,9 @@ const DIST_BASE: StaticArray<u16> = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65
 const DIST_EXTRA: StaticArray<u8> = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CL_ORDER: StaticArray<u8> = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
+/** build()'s scratch: one for the VM, so that a stream of tiny blocks allocates nothing per block. */
+const OFFS = new StaticArray<u16>(16);
+
 /** A canonical Huffman decoding table: counts per length and symbols sorted by code. */
 class Huffman {
   readonly counts: StaticArray<u16> = new StaticArray<u16>(16);
@@ -37,7 +40,9 @@ class Huffman {
       left -= <i32>this.counts[len];
       if (left < 0) return false;
     }
-    const offs = new StaticArray<u16>(16);
+    const offs = OFFS;
+    offs[0] = 0;
+    offs[1] = 0;
     for (let len = 1; len < 15; len++) offs[len + 1] = offs[len] + this.counts[len];
     for (let i = 0; i < n; i++) {
       const l = lengths[offset + i];
@@ -47,6 +52,13 @@ class Huffman {
   }
 }
 
+/** The fixed codes' tables (RFC 1951 3.2.6), built once for the VM on first use. */
+let fixedLit: Huffman | null = null;
+let fixedDist: Huffman | null = null;
+
+// One Inflater serves a whole gzip stream: its tables and output are made once, not per block or
+// per member, because input can hold a block every 10 bits and a member every 20 bytes, and what a
+// callback allocates is not collected before it ends.
 class Inflater {
   error: InflateError = InflateError.None;
   private pos: i32;
@@ -54,10 +66,24 @@ class Inflater {
   private bitCount: i32 = 0;
   out: Uint8Array;
   outLen: i32 = 0;
+  /** Where the current gzip member's output begins: a back-reference may not reach before it. */
+  memberStart: i32 = 0;
+  private readonly lit: Huffman = new Huffman(288);
+  private readonly dist: Huffman = new Huffman(30);
+  private readonly cl: Huffman = new Huffman(19);
+  private readonly lengths: StaticArray<u8> = new StaticArray<u8>(320);
 
   constructor(private readonly src: usize, private readonly end: i32, start: i32, readonly maxOut: i32) {
     this.pos = start;
     this.out = new Uint8Array(maxOut < 65536 ? maxOut : 65536);
+  }
+
+  /** Starts the next gzip member's deflate data at `start`; its output follows the previous one's. */
+  nextMember(start: i32): void {
+    this.pos = start;
+    this.bitBuf = 0;
+    this.bitCount = 0;
+    this.memberStart = this.outLen;
   }
 
   fail(e: InflateError): void { if (this.error == InflateError.None) this.error = e; }
@@ -137,7 +163,7 @@ class Inflater {
         if (ds < 0) return;
         if (ds >= 30) { this.fail(InflateError.BadDistance); return; }
         const distance = <i32>DIST_BASE[ds] + <i32>this.bits(<i32>DIST_EXTRA[ds]);
-        if (distance > this.outLen) { this.fail(InflateError.BadDistance); return; }
+        if (distance > this.outLen - this.memberStart) { this.fail(InflateError.BadDistance); return; }
         if (!this.ensure(length)) return;
         const o = this.out.dataStart;
         for (let k = 0; k < length; k++) {
@@ -154,9 +180,10 @@ class Inflater {
     const ncode = <i32>this.bits(4) + 4;
     if (this.error != InflateError.None) return false;
     if (nlen > 286 || ndist > 30) { this.fail(InflateError.BadCode); return false; }
-    const lengths = new StaticArray<u8>(320);
+    const lengths = this.lengths;
+    for (let i = 0; i < 19; i++) lengths[i] = 0;
     for (let i = 0; i < ncode; i++) lengths[CL_ORDER[i]] = <u8>this.bits(3);
-    const cl = new Huffman(19);
+    const cl = this.cl;
     if (!cl.build(lengths, 0, 19)) { this.fail(InflateError.BadCode); return false; }
     for (let i = 0; i < 19; i++) lengths[i] = 0;
     let i = 0;
@@ -181,26 +208,30 @@ class Inflater {
     return true;
   }
 
-  fixed(lit: Huffman, dist: Huffman): void {
+  private fixedTables(): void {
+    if (fixedLit != null) return;
     const lengths = new StaticArray<u8>(320);
     for (let i = 0; i < 144; i++) lengths[i] = 8;
     for (let i = 144; i < 256; i++) lengths[i] = 9;
     for (let i = 256; i < 280; i++) lengths[i] = 7;
     for (let i = 280; i < 288; i++) lengths[i] = 8;
     for (let i = 0; i < 30; i++) lengths[288 + i] = 5;
+    const lit = new Huffman(288), dist = new Huffman(30);
     lit.build(lengths, 0, 288);
     dist.build(lengths, 288, 30);
+    fixedLit = lit;
+    fixedDist = dist;
   }
 
   run(): void {
     let last = false;
-    const lit = new Huffman(288), dist = new Huffman(30);
+    const lit = this.lit, dist = this.dist;
     while (!last && this.error == InflateError.None) {
       last = this.bits(1) == 1;
       const type = this.bits(2);
       if (this.error != InflateError.None) return;
       if (type == 0) this.stored();
-      else if (type == 1) { this.fixed(lit, dist); this.codes(lit, dist); }
+      else if (type == 1) { this.fixedTables(); this.codes(fixedLit!, fixedDist!); }
       else if (type == 2) { if (this.dynamic(lit, dist)) this.codes(lit, dist); }
       else this.fail(InflateError.BadBlockType);
     }
@@ -234,7 +265,7 @@ export function gunzip(view: Uint8Array, maxOut: i32): InflateResult {
   // No member at all is not a gzip stream (Java's reader refuses it too).
   if (n == 0) return new InflateResult(null, InflateError.Truncated, 0);
   let p = 0;
-  let out = new Uint8Array(0);
+  let inf: Inflater | null = null;
   while (p < n) {
     if (n - p < 18) return new InflateResult(null, InflateError.Truncated, p);
     if (load<u8>(base + <usize>p) != 0x1f || load<u8>(base + <usize>p + 1) != 0x8b || load<u8>(base + <usize>p + 2) != 8) return new InflateResult(null, InflateError.BadHeader, p);
@@ -245,26 +276,23 @@ export function gunzip(view: Uint8Array, maxOut: i32): InflateResult {
     if ((flags & 16) != 0) { while (q < n && load<u8>(base + <usize>q) != 0) q++; q++; }
     if ((flags & 2) != 0) q += 2;
     if (q >= n) return new InflateResult(null, InflateError.Truncated, q);
-    const room = maxOut - out.byteLength;
-    const r = inflateRaw(base + <usize>q, n - q, room);
-    if (r.error != InflateError.None) return new InflateResult(null, r.error, q + r.consumed);
-    q += r.consumed;
+    // Every member inflates into the same output, after the one before (no copy per member).
+    if (inf == null) inf = new Inflater(base, n, q, maxOut);
+    else inf.nextMember(q);
+    inf.run();
+    if (inf.error != InflateError.None) return new InflateResult(null, inf.error, inf.position);
+    q = inf.position;
     if (n - q < 8) return new InflateResult(null, InflateError.Truncated, q);
-    const data = r.data!;
+    const from = inf.memberStart;
+    const length = inf.outLen - from;
     const crc = load<u32>(base + <usize>q);
     const size = load<u32>(base + <usize>q + 4);
-    if (crc != crc32Update(0, data.dataStart, data.byteLength) || size != <u32>data.byteLength) return new InflateResult(null, InflateError.BadChecksum, q);
+    if (crc != crc32Update(0, inf.out.dataStart + <usize>from, length) || size != <u32>length) return new InflateResult(null, InflateError.BadChecksum, q);
     q += 8;
-    if (out.byteLength == 0) out = data;
-    else {
-      const joined = new Uint8Array(out.byteLength + data.byteLength);
-      joined.set(out, 0);
-      joined.set(data, out.byteLength);
-      out = joined;
-    }
     p = q;
   }
-  return new InflateResult(out, InflateError.None, p);
+  const done = inf!;
+  return new InflateResult(done.out.subarray(0, done.outLen), InflateError.None, p);
 }
 
 /**

@@ -137,6 +137,15 @@ class BackwardBits {
 // ---- FSE ----
 
 /** An FSE decoding table: per state, its symbol, bits to read, and the base of the next state. */
+// Scratch for table building, one for the VM: a frame can hold a new table in every block of a few
+// bytes, and what a callback allocates is not collected before it ends.
+const NEXT = new StaticArray<u16>(256);
+const NORM = new StaticArray<i16>(256);
+const INFO = new StaticArray<i32>(2);
+const WEIGHTS = new StaticArray<u8>(256);
+const RANK_START = new StaticArray<i32>(13);
+const RANK_COUNT = new StaticArray<i32>(13);
+
 class FseTable {
   log: i32 = 0;
   symbol: StaticArray<u8> = new StaticArray<u8>(512);
@@ -148,7 +157,7 @@ class FseTable {
     const size = 1 << log;
     if (size > 512) return false;
     this.log = log;
-    const next = new StaticArray<u16>(256);
+    const next = NEXT;
     let high = size - 1;
     let total = 0;
     for (let s = 0; s < symbols; s++) {
@@ -265,7 +274,7 @@ class HuffmanTable {
 function readHuffman(p: usize, end: i32, at: i32, t: HuffmanTable, scratch: FseTable): i32 {
   if (at >= end) return -1;
   const header = <i32>load<u8>(p + <usize>at);
-  const weights = new StaticArray<u8>(256);
+  const weights = WEIGHTS;
   let count = 0;
   let used = 0;
   if (header >= 128) {
@@ -281,8 +290,8 @@ function readHuffman(p: usize, end: i32, at: i32, t: HuffmanTable, scratch: FseT
     // FSE-compressed weights: a table (log ≤ 6), then two interleaved states.
     used = 1 + header;
     if (header == 0 || at + used > end) return -1;
-    const norm = new StaticArray<i16>(256);
-    const info = new StaticArray<i32>(2);
+    const norm = NORM;
+    const info = INFO;
     const took = readFseCounts(p, at + used, at + 1, 6, 255, norm, info);
     if (took < 0) return -1;
     if (!scratch.build(norm, info[0], info[1])) return -1;
@@ -315,8 +324,9 @@ function readHuffman(p: usize, end: i32, at: i32, t: HuffmanTable, scratch: FseT
   if (rest == 0 || (rest & (rest - 1)) != 0) return -1;
   weights[count++] = <u8>(32 - <i32>clz<u32>(<u32>rest));
   // Fill the table: symbols by weight (lightest first), then by value.
-  const rankStart = new StaticArray<i32>(13);
-  const rankCount = new StaticArray<i32>(13);
+  const rankStart = RANK_START;
+  const rankCount = RANK_COUNT;
+  for (let i = 0; i < 13; i++) { rankStart[i] = 0; rankCount[i] = 0; }
   for (let i = 0; i < count; i++) rankCount[weights[i]]++;
   let next = 0;
   for (let w = 1; w <= log; w++) { rankStart[w] = next; next += rankCount[w] << (w - 1); }
@@ -362,6 +372,8 @@ class Decoder {
   ofReady: bool = false;
   mlReady: bool = false;
   readonly rep: StaticArray<i32> = new StaticArray<i32>(3);
+  /** sequences()'s read position, passed to table() (a field: no allocation per block). */
+  private readonly pos: StaticArray<i32> = new StaticArray<i32>(1);
   literals: Uint8Array = new Uint8Array(BLOCK_MAX);
 
   constructor(initial: i32, readonly maxOut: i32) {
@@ -524,8 +536,8 @@ class Decoder {
       return true;
     }
     if (mode == 2) {
-      const norm = new StaticArray<i16>(256);
-      const info = new StaticArray<i32>(2);
+      const norm = NORM;
+      const info = INFO;
       const maxLog = which == 1 ? 8 : 9;
       const maxSymbol = which == 0 ? 35 : which == 1 ? 31 : 52;
       const took = readFseCounts(p, end, q[0], maxLog, maxSymbol, norm, info);
@@ -557,7 +569,7 @@ class Decoder {
     const modes = <i32>load<u8>(p + <usize>q);
     q++;
     if ((modes & 3) != 0) return this.fail(ZstdError.BadSequences);
-    const pos = new StaticArray<i32>(1);
+    const pos = this.pos;
     pos[0] = q;
     if (!this.table(modes >> 6, p, pos, end, this.ll, 0)) return this.fail(ZstdError.BadFse);
     this.llReady = true;
