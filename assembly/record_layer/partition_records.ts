@@ -4,6 +4,14 @@
 // patched there (only its CRC recomputed); anything else is written again, compressed in the
 // batch's own codec.
 //
+// A batch is signed again only if it was sound: a batch corrupted on its way (or on the broker's
+// disk) gets the `on_unsupported` policy with CORRUPT_MESSAGE, as the broker or the consumer would
+// refuse it, and is never stored or delivered as good. The layer checks the CRC a batch came with
+// before it writes a new one; for a plugin that edits in place (RecordTransform.editsInPlace), it
+// checks each uncompressed batch before the plugin sees it, since the edit leaves nothing to check.
+// A batch edited in place whose handling then fails cannot go on as it came: its result says so
+// (`spoiled`), and the connection closes even under `passthrough`.
+//
 // Produce and fetch differ in what a drop may do:
 // - a fetched batch keeps its offsets: dropped records leave gaps (as a compacted log's), and the
 //   batch keeps its last offset delta, so the consumer moves past them; a batch may become empty.
@@ -38,12 +46,22 @@ export class PartitionResult {
   verdict: Verdict = Verdict.Unchanged;
   /** Bytes in the frame were changed in place (CRCs fixed): the frame must be forwarded as it is now. */
   patched: bool = false;
+  /** Unsupported after the plugin edited the batch in place: it cannot go on as it came, so `passthrough` closes. */
+  spoiled: bool = false;
   replacement: Uint8Array | null = null;
   errorCode: i16 = 0;
   message: string = "";
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Why a connection closes for an unsupported partition: `why`, and for a spoiled one (edited in
+ * place before it failed), why `passthrough` could not forward it.
+ */
+export function spoiledWhy(why: string, result: PartitionResult): string {
+  return result.spoiled ? why + " (the plugin had seen the batch, and may have edited it in place: it cannot go on as it came)" : why;
+}
 
 /** Outcome of one batch or legacy entry. */
 enum Step { Kept, Patched, Rewritten, Removed, Rejected, Failed }
@@ -74,6 +92,12 @@ export class PartitionRecords {
     const f = this.fields;
     if (f.headerValues.length > 0) { f.headerKeys.length = 0; f.headerKeyBytes.length = 0; f.headerValues.length = 0; }
     return result;
+  }
+
+  private failCrc(): Step {
+    this.metrics.badChecksums.increment();
+    this.fail("a batch's CRC does not match its bytes: it was corrupted before it reached the proxy", CORRUPT_MESSAGE);
+    return Step.Failed;
   }
 
   private walk(records: Uint8Array): PartitionResult {
@@ -188,9 +212,20 @@ export class PartitionRecords {
 
   /** One RecordBatch v2. */
   private batch(b: RecordBatch): Step {
+    if (b.isControl) { this.pieces.push(Uint8Array.wrap(b.buffer, b.offset, b.size)); this.kept++; return Step.Kept; }
+    // An uncompressed batch is what a plugin edits in place, after which its old CRC tells nothing.
+    const checkedFirst = b.compression == Compression.None && this.transform.editsInPlace;
+    if (checkedFirst && !b.crcValid()) return this.failCrc();
+    this.inPlace = false;
+    const step = this.batchRecords(b, checkedFirst);
+    // The plugin may have written into what it saw before the batch failed (pii-filter masks as it scans).
+    if (step == Step.Failed && b.compression == Compression.None && (checkedFirst || this.inPlace)) this.result.spoiled = true;
+    return step;
+  }
+
+  private batchRecords(b: RecordBatch, checkedFirst: bool): Step {
     const pieces = this.pieces;
     const original = Uint8Array.wrap(b.buffer, b.offset, b.size);
-    if (b.isControl) { pieces.push(original); this.kept++; return Step.Kept; }
     const codec = b.compression;
     let clear = b;
     let section: Uint8Array | null = null;
@@ -249,6 +284,10 @@ export class PartitionRecords {
     if (!complete) { this.fail(codec == Compression.None ? "a record batch does not parse" : "a compressed batch's records do not parse", CORRUPT_MESSAGE); return Step.Failed; }
     const edits = this.edits;
     if (edits.length == 0 && !this.inPlace) { pieces.push(original); this.kept += index; return Step.Kept; }
+    // Something changes: sign nothing that came corrupted. The frame's batch is as it came unless
+    // edited in place, in which case it was checked first (or the plugin said it never edits in
+    // place, and its edit is signed unchecked).
+    if (!checkedFirst && !(this.inPlace && codec == Compression.None) && !b.crcValid()) return this.failCrc();
     if (edits.length == 0 && codec == Compression.None) {
       b.fixCrc();
       this.metrics.batchesPatched.increment();
@@ -256,12 +295,7 @@ export class PartitionRecords {
       this.kept += index;
       return Step.Patched;
     }
-    if (this.inPlace && codec == Compression.None) {
-      // The frame's own bytes were edited too: keep that batch's CRC true, should the partition go
-      // on as it is after all (a later batch the passthrough policy forwards unseen).
-      b.fixCrc();
-      this.result.patched = true;
-    }
+    const editedFrame = this.inPlace && codec == Compression.None;
     let records: Uint8Array;
     let count = clear.recordCount;
     let last = clear.lastOffsetDelta;
@@ -275,10 +309,19 @@ export class PartitionRecords {
       records = clear.recordsView();
     }
     this.metrics.batchesRewritten.increment();
-    if (count == 0 && !this.fetched) return Step.Removed;
-    this.kept += count;
-    pieces.push(batchWithRecords(b, section == null ? records : compressLike(codec, records, section), count, last));
-    return Step.Rewritten;
+    let step = Step.Removed;
+    if (count > 0 || this.fetched) {
+      this.kept += count;
+      pieces.push(batchWithRecords(b, section == null ? records : compressLike(codec, records, section), count, last));
+      step = Step.Rewritten;
+    }
+    if (editedFrame) {
+      // The frame's own bytes were edited too: keep that batch's CRC true, should the partition go
+      // on as it is after all (a later batch the passthrough policy forwards unseen).
+      b.fixCrc();
+      this.result.patched = true;
+    }
+    return step;
   }
 
   /** The step legacyEntry took. */
@@ -300,7 +343,11 @@ export class PartitionRecords {
     const codec = m.compression;
     if (codec == 0) {
       rec.legacyPosition(this.fetched ? m.messageOffset : -1, m.timestamp);
-      const step = this.legacyMessage(m, this.pieces);
+      // A plain message lies in the frame, where an edit in place leaves its old CRC telling nothing.
+      const checkedFirst = this.transform.editsInPlace;
+      if (checkedFirst && !m.crcValid()) { this.legacyStep = this.failCrc(); return reader.position; }
+      const step = this.legacyMessage(m, this.pieces, checkedFirst);
+      if (step == Step.Failed && checkedFirst) this.result.spoiled = true;
       this.legacyStep = step;
       this.metrics.records.increment();
       if (step != Step.Failed && step != Step.Rejected) this.transform.endBatch(step == Step.Kept ? 0 : 1);
@@ -335,13 +382,15 @@ export class PartitionRecords {
       const im = messages[i];
       rec.legacyPosition(!this.fetched ? -1 : relative ? m.messageOffset - lastRelative + im.messageOffset : im.messageOffset,
         logAppendTime || im.timestamp < 0 ? m.timestamp : im.timestamp);
-      const step = this.legacyMessage(im, innerPieces);
+      const step = this.legacyMessage(im, innerPieces, false);
       if (step == Step.Failed || step == Step.Rejected) { this.metrics.records.increment(<u64>i + 1); this.legacyStep = step; return reader.position; }
       if (step != Step.Kept) changed++;
     }
     this.metrics.records.increment(<u64>messages.length);
     this.transform.endBatch(changed);
     if (changed == 0) { this.pieces.push(Uint8Array.wrap(buffer, m.offset, m.size)); this.legacyStep = Step.Kept; return reader.position; }
+    // The wrapper's own bytes are untouched (the plugin saw its records decompressed).
+    if (!m.crcValid()) { this.legacyStep = this.failCrc(); return reader.position; }
     this.metrics.batchesRewritten.increment();
     if (this.kept == keptBefore) { this.legacyStep = Step.Removed; return reader.position; }
     let total = 0;
@@ -362,8 +411,11 @@ export class PartitionRecords {
     return reader.position;
   }
 
-  /** One plain legacy message (top-level or inside a wrapper) through the plugin; its bytes go to `out`. */
-  private legacyMessage(m: LegacyMessage, out: Array<Uint8Array>): Step {
+  /**
+   * One plain legacy message (top-level or inside a wrapper) through the plugin; its bytes go to
+   * `out`. `checkedFirst`: its CRC was checked before the plugin saw it.
+   */
+  private legacyMessage(m: LegacyMessage, out: Array<Uint8Array>, checkedFirst: bool): Step {
     const rec = this.record;
     rec.key = m.key;
     rec.value = m.value;
@@ -376,6 +428,9 @@ export class PartitionRecords {
     const original = Uint8Array.wrap(m.buffer, m.offset, m.size);
     const outcome = rec.outcome;
     if (outcome == Outcome.Keep) { out.push(original); this.kept++; return Step.Kept; }
+    // Changed: sign nothing that came corrupted. An inner message's CRC is checked with its
+    // wrapper's; an edit in place by a plugin that said it never makes one is signed unchecked.
+    if (!checkedFirst && out == this.pieces && outcome == Outcome.Replaced && !m.crcValid()) return this.failCrc();
     if (outcome == Outcome.Edited) { met.edited.increment(); m.fixCrc(); out.push(original); this.kept++; return Step.Patched; }
     if (outcome == Outcome.Reject) {
       const r = this.result;

@@ -5,6 +5,7 @@
 // offsets, topic ids) is the layer's business.
 import { ClientInfo } from "./client_info";
 import { BatchRecord } from "../kafka/records/record_batch";
+import { UNKNOWN_SERVER_ERROR } from "../kafka/error_codes";
 
 /** What the plugin decided about a record. */
 export enum Outcome {
@@ -198,11 +199,12 @@ export class Record {
   /**
    * Refuses the produce of this record's partition: the client gets `errorCode` and `message`
    * for it, and nothing of the partition is stored. On a fetched record, the partition is
-   * answered with the error and no records.
+   * answered with the error and no records. A code of 0 (NONE) would tell a producer its records
+   * were stored: it is answered UNKNOWN_SERVER_ERROR instead.
    */
   reject(errorCode: i16, message: string): void {
     this.outcome = Outcome.Reject;
-    this.rejectCode = errorCode;
+    this.rejectCode = errorCode == 0 ? UNKNOWN_SERVER_ERROR : errorCode;
     this.rejectMessage = message;
   }
 

@@ -36,6 +36,8 @@ export class RecordMetrics {
   readonly batchesPatched: Tally;
   /** Batches the layer could not handle (malformed, unknown codec, over the decompression limits). */
   readonly unsupported: Tally;
+  /** Batches (or legacy messages) a change was to be made to whose CRC was already wrong; counted in `unsupported` too. */
+  readonly badChecksums: Tally;
   /** Partitions whose topic id no Metadata response had named. */
   readonly unknownTopics: Tally;
   /** Partitions forwarded unseen under a `passthrough` policy. */
@@ -51,7 +53,7 @@ export class RecordMetrics {
   /** Partitions of a streamed fetch response cut short for a change of length (or its connection closed: see fetch_stream.ts). */
   readonly streamCuts: Tally;
 
-  private readonly all: StaticArray<Tally> = new StaticArray<Tally>(16);
+  private readonly all: StaticArray<Tally> = new StaticArray<Tally>(17);
 
   constructor(prefix: string) {
     this.records = new Tally(prefix + "records");
@@ -63,6 +65,7 @@ export class RecordMetrics {
     this.batchesRewritten = new Tally(prefix + "batches_rewritten");
     this.batchesPatched = new Tally(prefix + "batches_patched");
     this.unsupported = new Tally(prefix + "unsupported_batches");
+    this.badChecksums = new Tally(prefix + "bad_checksums");
     this.unknownTopics = new Tally(prefix + "unknown_topic_ids");
     this.passedUnseen = new Tally(prefix + "partitions_passed_unseen");
     this.partialTailsCut = new Tally(prefix + "partial_tails_cut");
@@ -75,6 +78,7 @@ export class RecordMetrics {
       this.emptied, this.rejectedPartitions, this.batchesRewritten, this.batchesPatched,
       this.unsupported, this.unknownTopics, this.passedUnseen, this.partialTailsCut,
       this.streamedRequests, this.streamRetries, this.streamedResponses, this.streamCuts,
+      this.badChecksums,
     ];
     for (let i = 0; i < all.length; i++) this.all[i] = all[i];
   }

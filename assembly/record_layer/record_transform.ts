@@ -19,6 +19,15 @@ export abstract class RecordTransform {
   readonly scope: RecordScope = new RecordScope();
 
   /**
+   * Whether onRecord may change bytes in place (and call record.edited()). The layer then keeps a
+   * copy of each uncompressed batch while the plugin sees it, so that a batch whose CRC was wrong
+   * before the edit is refused instead of signed again, and a batch whose handling fails goes on as
+   * it came. A transform that only reads, replaces or drops may say false and save the copy; an
+   * edit in place it makes anyway is then signed unchecked.
+   */
+  editsInPlace: bool = true;
+
+  /**
    * The plugin's own settings (null when the configuration is empty). Return "" when they are
    * valid, else a message naming the field: Envoy then refuses the configuration. The stream
    * layer's and the record layer's settings were read already.

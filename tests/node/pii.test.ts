@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import { PluginHost } from "../../tools/testing/index.js";
 import { Dissector } from "../../tools/dissector/dissector.js";
 import { rootPath } from "../../tools/lib/paths.js";
-import { batchOf, parseBatch, legacyMessage, parseLegacy } from "../tools/batches.js";
+import { batchOf, parseBatch, legacyMessage, parseLegacy, crc32c } from "../tools/batches.js";
 import fs from "node:fs";
 import path from "node:path";
 import { ZSTD_FIXTURES, FIXTURES, fixtureValues } from "../tools/zstd-fixtures.js";
@@ -390,7 +390,9 @@ function compressedBatch(compressed: Buffer, count: number, codec: number): Buff
   h.writeInt16BE(-1, 51);
   h.writeInt32BE(-1, 53);
   h.writeInt32BE(count, 57);
-  return Buffer.concat([h, compressed]);
+  const b = Buffer.concat([h, compressed]);
+  b.writeUInt32BE(crc32c(b.subarray(21)), 17);
+  return b;
 }
 
 function maskedLike(v: string): string {

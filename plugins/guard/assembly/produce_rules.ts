@@ -142,6 +142,11 @@ export class GuardTransform extends RecordTransform {
   rules: ProduceRules = new ProduceRules();
   current: PartitionRefusals | null = null;
 
+  constructor() {
+    super();
+    this.editsInPlace = false; // it only refuses: no copy of each batch is needed
+  }
+
   onRecord(record: Record): void {
     const current = this.current;
     if (current != null) {
