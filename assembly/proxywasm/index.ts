@@ -4,6 +4,7 @@ export { RootContext, ConnectionContext } from "./context";
 export { registerRootContext, setEffectiveContext } from "./dispatcher";
 export * from "./log";
 export * from "./metrics";
+export * from "./label_limit";
 export * from "./properties";
 export * from "./time";
 export * from "./shared_data";

@@ -9,7 +9,10 @@ class OrderRedaction extends RecordTransform {
   constructor() {
     super();
     this.scope.topics = ["orders"];
+    this.editsInPlace = false; // it only reads and replaces: no copy of each batch is needed
   }
+
+  settings(): Array<string> | null { return []; } // none of its own: a misspelt key is refused
 
   onRecord(record: Record): void {
     const value = record.value;

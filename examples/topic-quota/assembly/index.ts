@@ -15,6 +15,8 @@ class QuotaRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "topic-quota"); }
 
+  settings(): Array<string> | null { return ["quotas"]; }
+
   configure(doc: JsonValue | null): string {
     // One engine per VM: a new configuration (a new root context) also governs the connections
     // still open on the previous one.

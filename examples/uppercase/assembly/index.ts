@@ -8,6 +8,8 @@ class Uppercase extends RecordTransform {
     this.scope.topics = ["lowercase"];
   }
 
+  settings(): Array<string> | null { return []; } // none of its own: a misspelt key is refused
+
   onRecord(record: Record): void {
     const value = record.value;
     if (value == null) return;

@@ -11,18 +11,23 @@
 // batches it and POSTs each batch to the collector with an idempotency key, keeping it until
 // the collector answers 2xx (so a collector restart loses nothing). Beyond max_pending_batches
 // the oldest batch is dropped and its bytes counted in billing.dropped_bytes.
+// Tenants can be names clients choose (a client.id): a worker bills at most `max_tenants` of them
+// per flush interval, and later ones share the tenant `_other` in that interval's usage; the
+// Envoy counters per tenant stop at `max_tenants` tenants for the VM's life, later ones sharing
+// `tenant_other`. Both are counted in billing.tenants_over_limit.
 //
 // Configuration: { "tenant_key": "client_id" | "sasl_principal" | "source_address" | "sni",
-//   "flush_seconds": 10, "collector_cluster": "billing_collector", "max_pending_batches": 100 }
+//   "flush_seconds": 10, "collector_cluster": "billing_collector", "max_pending_batches": 100,
+//   "max_tenants": 10000 }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
-  setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName,
+  setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName, LabelLimit, OTHER_LABEL,
   registerSharedQueue, enqueueShared, dequeueShared, Status,
   KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, checkDecoded,
   ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, Skim,
 } from "../../../assembly/index";
-import { UsageTable, IdempotentBatch } from "./usage";
+import { UsageTable, IdempotentBatch, Usage } from "./usage";
 
 const PRODUCE: i16 = 0, FETCH: i16 = 1, SASL_AUTHENTICATE: i16 = 36;
 const KEYS = ["client_id", "sasl_principal", "source_address", "sni"];
@@ -50,6 +55,9 @@ class BillingRoot extends KafkaRoot {
   private seq: u64 = 0;
   private metrics: Map<string, Array<Counter>> = new Map();
   dropped: Counter | null = null;
+  maxTenants: i32 = 10000;
+  private tenantLabels: LabelLimit = new LabelLimit(10000);
+  tenantsOverLimit: Counter | null = null;
   dedupedRecords: Counter | null = null;
   notListed: Counter | null = null;
   /** Idempotent batches already billed, on any worker (shared data under "billing.seq."). */
@@ -57,7 +65,7 @@ class BillingRoot extends KafkaRoot {
 
   constructor(id: u32) { super(id, "billing"); }
 
-  settings(): Array<string> | null { return ["tenant_key", "flush_seconds", "collector_cluster", "max_pending_batches"]; }
+  settings(): Array<string> | null { return ["tenant_key", "flush_seconds", "collector_cluster", "max_pending_batches", "max_tenants"]; }
 
   configure(doc: JsonValue | null): string {
     if (doc != null) {
@@ -82,7 +90,14 @@ class BillingRoot extends KafkaRoot {
         if (max.kind != JsonKind.Number || max.num < 1 || max.num > 100000 || max.num != Math.floor(max.num)) { return "max_pending_batches: must be a whole number from 1 to 100000"; }
         this.maxPending = <i32>max.num;
       }
+      const tenants = doc.get("max_tenants");
+      if (tenants != null) {
+        if (tenants.kind != JsonKind.Number || tenants.num < 1 || tenants.num > 1000000 || tenants.num != Math.floor(tenants.num)) { return "max_tenants: must be a whole number from 1 to 1000000"; }
+        this.maxTenants = <i32>tenants.num;
+      }
     }
+    this.tenantLabels = new LabelLimit(this.maxTenants);
+    this.tenantsOverLimit = new Counter("billing.tenants_over_limit");
     this.stream.recordLatency = false;
     this.queue = registerSharedQueue(QUEUE);
     this.dropped = new Counter("billing.dropped_bytes");
@@ -95,8 +110,22 @@ class BillingRoot extends KafkaRoot {
     return "";
   }
 
-  /** The tenant's Envoy counters, in the order of Usage's fields. */
-  counters(tenant: string): Array<Counter> {
+  /** The name `tenant`'s usage goes under this interval: its own, or `_other` once the interval has max_tenants tenants. */
+  billedAs(tenant: string): string {
+    const local = this.local;
+    if (local.byTenant.size >= this.maxTenants && !local.byTenant.has(tenant)) {
+      (this.tenantsOverLimit as Counter).increment();
+      return OTHER_LABEL;
+    }
+    return tenant;
+  }
+
+  usageOf(tenant: string): Usage { return this.local.get(this.billedAs(tenant)); }
+
+  /** The tenant's Envoy counters, in the order of Usage's fields (shared as `tenant_other` past max_tenants). */
+  counters(name: string): Array<Counter> {
+    const tenant = this.tenantLabels.of(name);
+    if (tenant != name) (this.tenantsOverLimit as Counter).increment();
     if (this.metrics.has(tenant)) return this.metrics.get(tenant);
     const c: Array<Counter> = [
       new Counter(tagName("billing.requests", "tenant", tenant)),
@@ -195,7 +224,7 @@ class BillingConnection extends KafkaConnection {
 
   private bill(requests: u64, pBytes: u64, pRecords: u64, fBytes: u64, fRecords: u64): void {
     // The table is replaced at every tick, so the entry is looked up each time, not cached.
-    const u = this.b.local.get(this.tenant);
+    const u = this.b.usageOf(this.tenant);
     u.requests += requests; u.producedBytes += pBytes; u.producedRecords += pRecords; u.fetchedBytes += fBytes; u.fetchedRecords += fRecords;
     let c = this.counters;
     if (c == null) { c = this.b.counters(this.tenant); this.counters = c; }
@@ -260,7 +289,7 @@ class BillingConnection extends KafkaConnection {
         if (pp.written) {
           bytes += pp.bytes; records += pp.records;
           // Listed for the collector, which recognises a retry that another Envoy instance billed.
-          if (pp.producerId >= 0 && !this.b.local.list(this.tenant, new IdempotentBatch(pp.producerId, pp.producerEpoch, pp.topicKey, pp.partition, pp.baseSequence, pp.records, pp.bytes))) {
+          if (pp.producerId >= 0 && !this.b.local.list(this.b.billedAs(this.tenant), new IdempotentBatch(pp.producerId, pp.producerEpoch, pp.topicKey, pp.partition, pp.baseSequence, pp.records, pp.bytes))) {
             (this.b.notListed as Counter).increment();
           }
         }

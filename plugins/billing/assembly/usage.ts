@@ -149,26 +149,29 @@ export class UsageTable {
   }
 
   toJson(): string {
+    // One string per piece, joined once: `s +=` would copy everything so far at every tenant.
     const keys = this.byTenant.keys();
-    let s = "[";
+    const parts = new Array<string>();
+    parts.push("[");
     for (let i = 0; i < keys.length; i++) {
       const u = this.byTenant.get(keys[i]);
-      if (i > 0) s += ",";
-      s += "{\"tenant\":" + jsonQuote(keys[i]) + ",\"requests\":" + u.requests.toString() + ",\"produced_bytes\":" + u.producedBytes.toString()
-        + ",\"produced_records\":" + u.producedRecords.toString() + ",\"fetched_bytes\":" + u.fetchedBytes.toString() + ",\"fetched_records\":" + u.fetchedRecords.toString();
+      if (i > 0) parts.push(",");
+      parts.push("{\"tenant\":" + jsonQuote(keys[i]) + ",\"requests\":" + u.requests.toString() + ",\"produced_bytes\":" + u.producedBytes.toString()
+        + ",\"produced_records\":" + u.producedRecords.toString() + ",\"fetched_bytes\":" + u.fetchedBytes.toString() + ",\"fetched_records\":" + u.fetchedRecords.toString());
       if (u.batches.length > 0) {
         // [producer id (a string: it can pass 2^53), epoch, topic, partition, base sequence, records, bytes]
-        s += ",\"idempotent\":[";
+        parts.push(",\"idempotent\":[");
         for (let j = 0; j < u.batches.length; j++) {
           const b = u.batches[j];
-          if (j > 0) s += ",";
-          s += "[\"" + b.producerId.toString() + "\"," + b.epoch.toString() + "," + jsonQuote(b.topic) + "," + b.partition.toString() + "," + b.baseSequence.toString() + "," + b.records.toString() + "," + b.bytes.toString() + "]";
+          if (j > 0) parts.push(",");
+          parts.push("[\"" + b.producerId.toString() + "\"," + b.epoch.toString() + "," + jsonQuote(b.topic) + "," + b.partition.toString() + "," + b.baseSequence.toString() + "," + b.records.toString() + "," + b.bytes.toString() + "]");
         }
-        s += "]";
+        parts.push("]");
       }
-      s += "}";
+      parts.push("}");
     }
-    return s + "]";
+    parts.push("]");
+    return parts.join("");
   }
 }
 

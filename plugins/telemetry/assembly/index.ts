@@ -21,11 +21,16 @@
 // Every `flush_seconds` the flow edges seen since the last tick are logged as JSON and,
 // when `collector_cluster` is set, POSTed there.
 //
-// Configuration: { "flush_seconds": 10, "collector_cluster": "", "max_frame_bytes": …, "on_malformed": … }
+// Client-chosen labels are bounded: past `max_label_values` distinct clients (producers), topics
+// or groups, later ones share the label `_other` (counted in kafka.labels_over_limit), and a
+// flush lists at most four times that many flow edges (the rest go to an `_other` edge).
+//
+// Configuration: { "flush_seconds": 10, "collector_cluster": "", "max_label_values": 1000, "max_frame_bytes": …, "on_malformed": … }
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, Gauge, Histogram, CounterFamily, FilterStatus, PeerType,
   logError, logInfo, setTickPeriod, nowNanos, httpCall, connection, tagName, getSharedData, setSharedData, Status,
+  LabelLimit, OTHER_LABEL,
   KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
@@ -87,12 +92,18 @@ class TelemetryRoot extends KafkaRoot {
   edges: Map<string, u64> = new Map();
   active: Gauge | null = null;
   total: Counter | null = null;
+  maxLabelValues: i32 = 1000;
+  private clientLabels: LabelLimit = new LabelLimit(1000);
+  private topicLabels: LabelLimit = new LabelLimit(1000);
+  private groupLabels: LabelLimit = new LabelLimit(1000);
+  private overLimit: Counter | null = null;
+  private overLimitReported: u64 = 0;
   /** Idempotent batches already counted, on any worker (shared data under "telemetry.seq."; billing keeps its own). */
   readonly acked: ProduceDedupe = new ProduceDedupe("telemetry");
 
   constructor(id: u32) { super(id, "telemetry"); }
 
-  settings(): Array<string> | null { return ["flush_seconds", "collector_cluster"]; }
+  settings(): Array<string> | null { return ["flush_seconds", "collector_cluster", "max_label_values"]; }
 
   configure(doc: JsonValue | null): string {
     this.stream.recordLatency = true;
@@ -107,7 +118,16 @@ class TelemetryRoot extends KafkaRoot {
         if (cluster.kind != JsonKind.String) { return "collector_cluster: must be a string"; }
         this.collector = cluster.str;
       }
+      const max = doc.get("max_label_values");
+      if (max != null) {
+        if (max.kind != JsonKind.Number || max.num < 1 || max.num > 1000000 || max.num != Math.floor(max.num)) { return "max_label_values: must be a whole number from 1 to 1000000"; }
+        this.maxLabelValues = <i32>max.num;
+      }
     }
+    this.clientLabels = new LabelLimit(this.maxLabelValues);
+    this.topicLabels = new LabelLimit(this.maxLabelValues);
+    this.groupLabels = new LabelLimit(this.maxLabelValues);
+    this.overLimit = new Counter("kafka.labels_over_limit");
     this.active = new Gauge("kafka.connections.active");
     this.total = new Counter("kafka.connections.total");
     setTickPeriod(<u32>this.flushSeconds * 1000);
@@ -123,22 +143,28 @@ class TelemetryRoot extends KafkaRoot {
     return m;
   }
 
-  topic(name: string): TopicMetrics {
+  topic(topic: string): TopicMetrics {
+    const name = this.topicLabels.of(topic);
     if (this.topics.has(name)) return this.topics.get(name);
     const m = new TopicMetrics(name);
     this.topics.set(name, m);
     return m;
   }
 
-  client(id: string): Counter {
+  client(clientId: string): Counter {
+    const id = this.clientLabels.of(clientId);
     if (this.clients.has(id)) return this.clients.get(id);
     const c = new Counter(tagName("kafka.client.requests", "client", id));
     this.clients.set(id, c);
     return c;
   }
 
-  edge(kind: string, from: string, to: string, bytes: u64): void {
-    const key = kind + "\t" + from + "\t" + to;
+  edge(kind: string, source: string, target: string, bytes: u64): void {
+    const produce = kind == "produce";
+    const from = produce ? this.clientLabels.of(source) : this.topicLabels.of(source);
+    const to = produce ? this.topicLabels.of(target) : this.groupLabels.of(target);
+    let key = kind + "\t" + from + "\t" + to;
+    if (!this.edges.has(key) && this.edges.size >= 4 * this.maxLabelValues) key = kind + "\t" + OTHER_LABEL + "\t" + OTHER_LABEL;
     this.edges.set(key, (this.edges.has(key) ? this.edges.get(key) : 0) + bytes);
     const name = kind == "produce"
       ? tagName(tagName("kafka.flow.produce_bytes", "client", from), "topic", to)
@@ -155,15 +181,20 @@ class TelemetryRoot extends KafkaRoot {
   }
 
   onTick(): void {
+    const over = this.clientLabels.overflowed + this.topicLabels.overflowed + this.groupLabels.overflowed;
+    const counter = this.overLimit;
+    if (counter != null && over > this.overLimitReported) { counter.increment(over - this.overLimitReported); this.overLimitReported = over; }
     const keys = this.edges.keys();
     if (keys.length == 0) return;
-    let json = "{\"at_ms\":" + (nowNanos() / 1000000).toString() + ",\"edges\":[";
+    // One string per edge, joined once: `json +=` would copy everything so far at every edge.
+    const pieces = new Array<string>();
+    pieces.push("{\"at_ms\":" + (nowNanos() / 1000000).toString() + ",\"edges\":[");
     for (let i = 0; i < keys.length; i++) {
       const parts = keys[i].split("\t");
-      if (i > 0) json += ",";
-      json += "{\"kind\":" + jsonQuote(parts[0]) + ",\"from\":" + jsonQuote(parts[1]) + ",\"to\":" + jsonQuote(parts[2]) + ",\"bytes\":" + this.edges.get(keys[i]).toString() + "}";
+      pieces.push((i > 0 ? "," : "") + "{\"kind\":" + jsonQuote(parts[0]) + ",\"from\":" + jsonQuote(parts[1]) + ",\"to\":" + jsonQuote(parts[2]) + ",\"bytes\":" + this.edges.get(keys[i]).toString() + "}");
     }
-    json += "]}";
+    pieces.push("]}");
+    const json = pieces.join("");
     this.edges = new Map();
     logInfo("telemetry flow " + json);
     if (this.collector.length > 0) {
