@@ -218,8 +218,10 @@ export class PluginHost {
   }
 
   private mem(): DataView { return new DataView((this.exportsMap.memory as WebAssembly.Memory).buffer); }
+  // Pointers and sizes arrive as signed i32: `>>> 0` reads them as the unsigned values they are
+  // (memory past 2 GiB would otherwise fail here, not in the module).
   private bytes(ptr: number, len: number): Buffer {
-    return Buffer.from((this.exportsMap.memory as WebAssembly.Memory).buffer, ptr, len);
+    return Buffer.from((this.exportsMap.memory as WebAssembly.Memory).buffer, ptr >>> 0, len >>> 0);
   }
   private str(ptr: number, len: number): string { return this.bytes(ptr, len).toString("utf8"); }
 
@@ -230,8 +232,8 @@ export class PluginHost {
     if (ptr === 0 && data.length > 0) return Status.InternalFailure;
     this.bytes(ptr, data.length).set(data);
     const dv = this.mem();
-    dv.setUint32(ptrPtr, ptr, true);
-    dv.setUint32(sizePtr, data.length, true);
+    dv.setUint32(ptrPtr >>> 0, ptr, true);
+    dv.setUint32(sizePtr >>> 0, data.length, true);
     return Status.Ok;
   }
 
@@ -242,14 +244,14 @@ export class PluginHost {
         self.logs.push({ level: LOG_LEVELS[level] ?? "info", message: self.str(ptr, len) });
         return Status.Ok;
       },
-      proxy_get_log_level(ptr: number) { self.mem().setUint32(ptr, 0, true); return Status.Ok; },
+      proxy_get_log_level(ptr: number) { self.mem().setUint32(ptr >>> 0, 0, true); return Status.Ok; },
       proxy_set_tick_period_milliseconds(ms: number) { self.tickPeriodMs = ms; return Status.Ok; },
-      proxy_get_current_time_nanoseconds(ptr: number) { self.mem().setBigUint64(ptr, self.now(), true); return Status.Ok; },
+      proxy_get_current_time_nanoseconds(ptr: number) { self.mem().setBigUint64(ptr >>> 0, self.now(), true); return Status.Ok; },
       proxy_get_buffer_status(type: number, lenPtr: number, flagsPtr: number) {
         const b = self.buffers.get(type);
         if (!b) return Status.NotFound;
-        self.mem().setUint32(lenPtr, b.length, true);
-        self.mem().setUint32(flagsPtr, 0, true);
+        self.mem().setUint32(lenPtr >>> 0, b.length, true);
+        self.mem().setUint32(flagsPtr >>> 0, 0, true);
         return Status.Ok;
       },
       proxy_get_buffer_bytes(type: number, start: number, max: number, ptrPtr: number, sizePtr: number) {
@@ -290,7 +292,7 @@ export class PluginHost {
         let id = 0;
         for (const [k, m] of self.metrics) if (m.name === name) id = k;
         if (id === 0) { id = self.metrics.size * 3 + 1 + type; self.metrics.set(id, { name, type, value: 0n }); }
-        self.mem().setUint32(idPtr, id, true);
+        self.mem().setUint32(idPtr >>> 0, id, true);
         return Status.Ok;
       },
       proxy_increment_metric(id: number, offset: bigint) {
@@ -311,13 +313,13 @@ export class PluginHost {
       proxy_get_metric(id: number, ptr: number) {
         const m = self.metrics.get(id);
         if (!m) return Status.NotFound;
-        self.mem().setBigUint64(ptr, m.value, true);
+        self.mem().setBigUint64(ptr >>> 0, m.value, true);
         return Status.Ok;
       },
       proxy_get_shared_data(keyPtr: number, keyLen: number, ptrPtr: number, sizePtr: number, casPtr: number) {
         const e = self.shared.data.get(self.str(keyPtr, keyLen));
         if (!e) return Status.NotFound;
-        self.mem().setUint32(casPtr, e.cas, true);
+        self.mem().setUint32(casPtr >>> 0, e.cas, true);
         return self.give(e.value, ptrPtr, sizePtr);
       },
       proxy_set_shared_data(keyPtr: number, keyLen: number, valPtr: number, valLen: number, cas: number) {
@@ -333,12 +335,12 @@ export class PluginHost {
         let id = 0;
         for (const [k, q] of self.shared.queues) if (q.vmId === vmId && q.name === name) id = k;
         if (id === 0) { id = self.shared.nextQueue++; self.shared.queues.set(id, { vmId, name, items: [], owner: self }); }
-        self.mem().setUint32(idPtr, id, true);
+        self.mem().setUint32(idPtr >>> 0, id, true);
         return Status.Ok;
       },
       proxy_resolve_shared_queue(vmPtr: number, vmLen: number, namePtr: number, nameLen: number, idPtr: number) {
         const vmId = self.str(vmPtr, vmLen), name = self.str(namePtr, nameLen);
-        for (const [k, q] of self.shared.queues) if (q.vmId === vmId && q.name === name) { self.mem().setUint32(idPtr, k, true); return Status.Ok; }
+        for (const [k, q] of self.shared.queues) if (q.vmId === vmId && q.name === name) { self.mem().setUint32(idPtr >>> 0, k, true); return Status.Ok; }
         return Status.NotFound;
       },
       proxy_enqueue_shared_queue(id: number, ptr: number, len: number) {
@@ -359,7 +361,7 @@ export class PluginHost {
         if (!headers.some(([k]) => k === ":path") || !headers.some(([k]) => k === ":method") || !headers.some(([k]) => k === ":authority")) return Status.BadArgument;
         const token = self.nextHttpToken++;
         self.httpCalls.push({ token, cluster: self.str(upPtr, upLen), headers, body: Buffer.from(self.bytes(bPtr, bLen)), timeoutMs: timeout });
-        self.mem().setUint32(tokenPtr, token, true);
+        self.mem().setUint32(tokenPtr >>> 0, token, true);
         return Status.Ok;
       },
       proxy_get_header_map_value(mapType: number, keyPtr: number, keyLen: number, ptrPtr: number, sizePtr: number) {
@@ -388,19 +390,19 @@ export class PluginHost {
           total += l;
         }
         self.logs.push({ level: fd === 2 ? "error" : "info", message: text.replace(/\n$/, "") });
-        dv.setUint32(nwritten, total, true);
+        dv.setUint32(nwritten >>> 0, total, true);
         return 0;
       },
       proc_exit(code: number) { throw new ProcExit(`proc_exit(${code})`); },
-      clock_time_get(_id: number, _precision: bigint, ptr: number) { self.mem().setBigUint64(ptr, self.now(), true); return 0; },
+      clock_time_get(_id: number, _precision: bigint, ptr: number) { self.mem().setBigUint64(ptr >>> 0, self.now(), true); return 0; },
       random_get(ptr: number, len: number) {
         if (len > 65536) return 28;
         crypto.randomFillSync(self.bytes(ptr, len));
         return 0;
       },
-      environ_sizes_get(countPtr: number, sizePtr: number) { self.mem().setUint32(countPtr, 0, true); self.mem().setUint32(sizePtr, 0, true); return 0; },
+      environ_sizes_get(countPtr: number, sizePtr: number) { self.mem().setUint32(countPtr >>> 0, 0, true); self.mem().setUint32(sizePtr >>> 0, 0, true); return 0; },
       environ_get() { return 0; },
-      args_sizes_get(countPtr: number, sizePtr: number) { self.mem().setUint32(countPtr, 0, true); self.mem().setUint32(sizePtr, 0, true); return 0; },
+      args_sizes_get(countPtr: number, sizePtr: number) { self.mem().setUint32(countPtr >>> 0, 0, true); self.mem().setUint32(sizePtr >>> 0, 0, true); return 0; },
       args_get() { return 0; },
     };
     // Anything else Envoy provides is a stub there; here it answers ENOSYS.
