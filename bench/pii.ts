@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { PluginHost } from "../tools/testing/index.js";
 import { rootPath } from "../tools/lib/paths.js";
-import { snappyLiteral, lz4Uncompressed } from "../tests/tools/batches.js";
+import { snappyLiteral, lz4Uncompressed, crc32c } from "../tests/tools/batches.js";
 
 function varint(n: number): Buffer {
   let z = (n << 1) ^ (n >> 31);
@@ -31,7 +31,7 @@ export function compress(codec: Codec, records: Buffer): Buffer {
   }
 }
 
-/** A RecordBatch v2 holding `values` (no keys, no headers), in `codec`. The CRC is left 0: the filter rewrites it. */
+/** A RecordBatch v2 holding `values` (no keys, no headers), in `codec`, with its CRC (the filter checks it before it edits). */
 function batch(values: Buffer[], codec: Codec = "none"): Buffer {
   const recs = values.map((v, i) => {
     const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
@@ -48,7 +48,9 @@ function batch(values: Buffer[], codec: Codec = "none"): Buffer {
   h.writeInt16BE(-1, 51);
   h.writeInt32BE(-1, 53);
   h.writeInt32BE(values.length, 57);
-  return Buffer.concat([h, records]);
+  const b = Buffer.concat([h, records]);
+  b.writeUInt32BE(crc32c(b.subarray(21)), 17);
+  return b;
 }
 
 /** A Produce v7 request (non-flexible) with one topic, one partition, one batch. */
