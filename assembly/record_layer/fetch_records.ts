@@ -11,7 +11,7 @@ import { TopicNames, topicIdHex } from "../stream/topic_names";
 import { Writer } from "../kafka/wire/writer";
 import { checkDecoded } from "../kafka/decode_error";
 import { FetchResponse } from "../kafka/generated/messages/fetch";
-import { ShareFetchResponse } from "../kafka/generated/messages/share_fetch";
+import { ShareFetchResponse, ShareFetchResponse_PartitionData } from "../kafka/generated/messages/share_fetch";
 import { PartitionRecords, Verdict, spoiledWhy } from "./partition_records";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
@@ -148,8 +148,14 @@ export class FetchRecords {
   }
 }
 
-/** The partition (of a Fetch or ShareFetch response) answered with `code` and no records. */
+/**
+ * The partition (of a Fetch or ShareFetch response) answered with `code` and no records. A
+ * ShareFetch partition loses its acquired ranges too: a broker never sends them beside an error,
+ * and the records they name are not delivered (their acquisition lock runs out, as for a consumer
+ * that never received them).
+ */
 function refuse<P>(p: P, code: i16): void {
   p.errorCode = code;
   p.records = new Uint8Array(0);
+  if (p instanceof ShareFetchResponse_PartitionData) p.acquiredRecords.length = 0;
 }

@@ -57,8 +57,10 @@ test("a fetch-side plugin edits, drops and refuses what a share consumer acquire
     const p1 = topics[0].partitions[1];
     assert.equal(p1.errorCode, 87, "a rejected partition is answered with the plugin's error code");
     assert.equal(Buffer.from(p1.records ?? "", "base64").length, 0, "and no records");
+    assert.deepEqual(p1.acquiredRecords, [], "and no acquired ranges beside its error, as a broker answers");
     const u = topics[1].partitions[0];
     assert.equal(u.errorCode, 100, "an unknown topic id is answered UNKNOWN_TOPIC_ID (on_unknown_topic: reject)");
+    assert.deepEqual(u.acquiredRecords, []);
     assert.ok(!got.frame.includes(Buffer.from("upper:unseen")), "and its records do not pass unseen");
   }
 });
