@@ -10,6 +10,8 @@ import { budgetRemaining, reserveTransient } from "../runtime/budget";
 
 /** Decompressed records, or null and why not. */
 export class Decompressed {
+  /** The limit reached was what the VM's memory budget had left: another time the same batch may fit. */
+  forNow: bool = false;
   constructor(readonly data: Uint8Array | null, readonly why: string, readonly tooLarge: bool = false) {}
 }
 
@@ -50,6 +52,12 @@ export function compressLike(codec: Compression, records: Uint8Array, section: U
   return zstdStored(records);
 }
 
+function tooLarge(why: string, forNow: bool): Decompressed {
+  const d = new Decompressed(null, why, true);
+  d.forNow = forNow;
+  return d;
+}
+
 /**
  * What one request or response may still decompress: `max_decompressed_bytes` for all its batches
  * together (several bombs each under the limit add up), and what the VM's memory budget has left.
@@ -71,10 +79,11 @@ export class DecompressionAllowance {
     const vmLeft = budgetRemaining() / 3;
     const max = frameLeft < vmLeft ? frameLeft : vmLeft;
     const limit = frameLeft < vmLeft ? "max_decompressed_bytes (for all the batches of one request or response)" : "the VM's memory budget (vm_memory_budget_bytes)";
-    if (max <= 0) return new Decompressed(null, "batches decompress past " + limit, true);
+    const forNow = vmLeft <= frameLeft;
+    if (max <= 0) return tooLarge("batches decompress past " + limit, forNow);
     const d = decompress(codec, section, <i32>(max < <i64>i32.MAX_VALUE ? max : <i64>i32.MAX_VALUE));
     const plain = d.data;
-    if (plain == null) return d.tooLarge ? new Decompressed(null, "a " + codecName(codec) + " batch decompresses past " + limit, true) : d;
+    if (plain == null) return d.tooLarge ? tooLarge("a " + codecName(codec) + " batch decompresses past " + limit, forNow) : d;
     this.used += <i64>plain.byteLength;
     reserveTransient(<i64>plain.byteLength * 3);
     return d;

@@ -25,9 +25,9 @@ import { MessageSetReader, MessageSetError, LegacyMessage, legacyWith, legacyWit
 import { Record, Outcome } from "./record";
 import { RecordTransform } from "./record_transform";
 import { RecordEdit, rewriteRecords } from "./batch_rewrite";
-import { DecompressionAllowance, compressLike } from "./codecs";
+import { DecompressionAllowance, Decompressed, compressLike } from "./codecs";
 import { RecordMetrics } from "./record_metrics";
-import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE } from "../kafka/error_codes";
+import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE, REQUEST_TIMED_OUT, UNKNOWN_SERVER_ERROR } from "../kafka/error_codes";
 
 export enum Verdict {
   /** Forward the field as it came (it may have been patched in place: see `patched`). */
@@ -92,6 +92,18 @@ export class PartitionRecords {
     const f = this.fields;
     if (f.headerValues.length > 0) { f.headerKeys.length = 0; f.headerKeyBytes.length = 0; f.headerValues.length = 0; }
     return result;
+  }
+
+  /**
+   * What `reject` answers for a batch that did not decompress. Past max_decompressed_bytes, a retry
+   * meets the same limit: RECORD_LIST_TOO_LARGE. Past what the VM's budget had left, it may fit
+   * another time, so the code is one clients retry: REQUEST_TIMED_OUT for a producer,
+   * UNKNOWN_SERVER_ERROR for a consumer (the Java consumer logs it and fetches again).
+   */
+  private tooLargeCode(d: Decompressed): i16 {
+    if (!d.tooLarge) return CORRUPT_MESSAGE;
+    if (!d.forNow) return RECORD_LIST_TOO_LARGE;
+    return this.fetched ? UNKNOWN_SERVER_ERROR : REQUEST_TIMED_OUT;
   }
 
   private failCrc(): Step {
@@ -234,7 +246,7 @@ export class PartitionRecords {
       section = s;
       const d = this.allowance.decompress(codec, s);
       const plain = d.data;
-      if (plain == null) { this.fail(d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); return Step.Failed; }
+      if (plain == null) { this.fail(d.why, this.tooLargeCode(d)); return Step.Failed; }
       // The header with the records in the clear, so one reader serves every codec.
       const buf = new ArrayBuffer(BATCH_HEADER + plain.byteLength);
       memory.copy(changetype<usize>(buf), changetype<usize>(b.buffer) + <usize>b.offset, <usize>BATCH_HEADER);
@@ -358,7 +370,7 @@ export class PartitionRecords {
     // Legacy attributes number gzip, snappy and lz4 as RecordBatch v2 does.
     const d = this.allowance.decompress(<Compression>codec, wrapped);
     const plain = d.data;
-    if (plain == null) { this.fail("a legacy message: " + d.why, d.tooLarge ? RECORD_LIST_TOO_LARGE : CORRUPT_MESSAGE); this.legacyStep = Step.Failed; return reader.position; }
+    if (plain == null) { this.fail("a legacy message: " + d.why, this.tooLargeCode(d)); this.legacyStep = Step.Failed; return reader.position; }
     const inner = new MessageSetReader(plain.buffer, plain.byteOffset, plain.byteLength);
     const messages = new Array<LegacyMessage>();
     let nested = false;

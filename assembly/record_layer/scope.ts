@@ -10,8 +10,9 @@ export enum RecordsPolicy {
   Passthrough = 1,
   /**
    * Produce: refuse the partition (CORRUPT_MESSAGE for a batch that does not parse, RECORD_LIST_TOO_LARGE for
-   * one that decompresses past the limits, UNKNOWN_TOPIC_ID for a topic id not yet seen in Metadata, which makes
-   * the client refresh its metadata and retry). Fetch: answer the partition with that error and no records.
+   * one that decompresses past max_decompressed_bytes, REQUEST_TIMED_OUT past what the VM's budget had left,
+   * UNKNOWN_TOPIC_ID for a topic id not yet seen in Metadata, which makes the client refresh its metadata and
+   * retry). Fetch: answer the partition with that error (UNKNOWN_SERVER_ERROR for the budget) and no records.
    */
   Reject = 2,
 }

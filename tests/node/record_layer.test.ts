@@ -711,6 +711,19 @@ test("fuzz: record-ops over damaged batches never traps, and what it forwards pa
   assert.equal(host.trapped, null);
 });
 
+test("a batch past what the VM's budget has left gets a code clients retry: REQUEST_TIMED_OUT on produce, UNKNOWN_SERVER_ERROR on fetch", async () => {
+  const d = await Dissector.load();
+  // 8 MiB of budget leaves under 3 MiB to decompress into; max_decompressed_bytes (100 MiB) is not the limit.
+  const host = await PluginHost.load(IDENTITY, { configuration: JSON.stringify({ on_unsupported: "reject", vm_memory_budget_bytes: 8 << 20 }) });
+  const ex = new Exchanges(d, host.connect());
+  const bomb = encodeBatch({ ...batchOf(["x"]), attributes: 1, records: [{ attributes: 0, timestampDelta: 0n, offsetDelta: 0, key: null, value: Buffer.alloc(16 << 20), headers: [] }] });
+  const out = ex.produce(9, 1, [{ topic: LOWER, partitions: [{ index: 0, records: bomb }] }]);
+  assert.deepEqual(out.answer!.get(LOWER.name)!.map((p) => p.errorCode), [7], "REQUEST_TIMED_OUT: the producer retries");
+  const f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: bomb }] }]);
+  assert.equal(f.json.responses[0].partitions[0].errorCode, -1, "UNKNOWN_SERVER_ERROR: the Java consumer logs it and fetches again");
+  assert.equal(host.trapped, null);
+});
+
 test("gzip of many members, or of many tiny blocks, costs the VM what comes out, not a buffer per member or block", async () => {
   const d = await Dissector.load();
   // A member holding only a fixed block's end code is 20 bytes.
