@@ -238,7 +238,10 @@ function valueCode(ctx: Ctx, f: Field, path: string, nullableC: string, flexible
   const el = t.element;
   const nullableArr = nullableC;
   const m = minElementSize(el);
-  const lenRead = flexibleC === "true" ? `r.compactArrayLength(${m})` : flexibleC === "false" ? `r.arrayLength(${m})` : `(${flexibleC}) ? r.compactArrayLength(${m}) : r.arrayLength(${m})`;
+  // A struct element becomes an object: its count also comes out of the reader's struct allowance.
+  const kind = el.kind === "struct" ? "Struct" : "";
+  const compact = `r.compact${kind}ArrayLength(${m})`, plain = `r.${kind === "" ? "array" : "structArray"}Length(${m})`;
+  const lenRead = flexibleC === "true" ? compact : flexibleC === "false" ? plain : `(${flexibleC}) ? ${compact} : ${plain}`;
   const elType = elementType(ctx, el);
   // Element reads and writes skip the bounds check: every loop runs i below the length it checks.
   let readEl: string, sizeEl: string, writeEl: string, jsonEl: string;

@@ -16,7 +16,8 @@ export class DecodeError {
     const why = this.reason == ReadError.Truncated ? "truncated"
       : this.reason == ReadError.BadLength ? "bad length"
       : this.reason == ReadError.BadVarint ? "bad varint"
-      : this.reason == ReadError.BadValue ? "bad value" : "trailing bytes";
+      : this.reason == ReadError.BadValue ? "bad value"
+      : this.reason == ReadError.TooManyStructs ? "more elements than the memory budget can decode" : "trailing bytes";
     return this.message + " v" + this.version.toString() + ": " + why + " at offset " + this.offset.toString() + " in " + this.field;
   }
 }

@@ -18,6 +18,8 @@ export enum ReadError {
   BadVarint = 3,
   /** A value that the field's type cannot hold (e.g. a bool not 0 or 1 is tolerated; this is for real violations). */
   BadValue = 4,
+  /** More structs than the reader's allowance (`structsLeft`): decoding would cost more memory than the caller has. */
+  TooManyStructs = 5,
 }
 
 export class Reader {
@@ -29,6 +31,13 @@ export class Reader {
   /** Name of the field being read when the first failure happened; decoders keep it current. */
   field: string = "";
   errorField: string = "";
+  /**
+   * How many more array elements that decode to objects this reader may announce. A decoded
+   * struct costs many times its bytes on the wire (an 11-byte Metadata broker becomes an object,
+   * a string and their headers), so a caller with a memory budget sets this from it; the default
+   * is no limit.
+   */
+  structsLeft: i64 = i64.MAX_VALUE;
 
   private readonly base: usize;
   pos: i32;
@@ -286,6 +295,23 @@ export class Reader {
   @inline compactArrayLength(minElementSize: i32): i32 {
     const n = <i32>this.uvarint() - 1;
     return this.checkCount(n, minElementSize);
+  }
+
+  /** arrayLength for an array of structs: the count also comes out of `structsLeft`. */
+  @inline structArrayLength(minElementSize: i32): i32 {
+    return this.takeStructs(this.arrayLength(minElementSize));
+  }
+
+  /** compactArrayLength for an array of structs: the count also comes out of `structsLeft`. */
+  @inline compactStructArrayLength(minElementSize: i32): i32 {
+    return this.takeStructs(this.compactArrayLength(minElementSize));
+  }
+
+  private takeStructs(n: i32): i32 {
+    if (n <= 0) return n;
+    this.structsLeft -= <i64>n;
+    if (this.structsLeft < 0) { this.fail(ReadError.TooManyStructs); return 0; }
+    return n;
   }
 
   @inline private checkCount(n: i32, minElementSize: i32): i32 {

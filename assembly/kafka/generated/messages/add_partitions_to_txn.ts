@@ -48,7 +48,7 @@ export class AddPartitionsToTxnRequest {
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.transactions = [];
@@ -80,7 +80,7 @@ export class AddPartitionsToTxnRequest {
     if (version <= 3) {
       r.field = "AddPartitionsToTxnRequest.V3AndBelowTopics[]";
       {
-        const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.v3AndBelowTopics = [];
@@ -359,7 +359,7 @@ export class AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction {
     if (version >= 4) {
       r.field = "AddPartitionsToTxnRequest.Transactions[].Topics[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -746,7 +746,7 @@ export class AddPartitionsToTxnResponse {
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.resultsByTransaction = [];
@@ -766,7 +766,7 @@ export class AddPartitionsToTxnResponse {
     if (version <= 3) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow[]";
       {
-        const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.resultsByTopicV3AndBelow = [];
@@ -1006,7 +1006,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnResult {
     if (version >= 4) {
       r.field = "AddPartitionsToTxnResponse.ResultsByTransaction[].TopicResults[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topicResults = [];
@@ -1183,7 +1183,7 @@ export class AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult {
     this.name = (version >= 3) ? r.compactString() : r.string();
     r.field = "AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.ResultsByPartition[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.resultsByPartition = [];

@@ -52,7 +52,7 @@ export class AddRaftVoterRequest {
     this.voterDirectoryId = r.uuid();
     r.field = "AddRaftVoterRequest.Listeners[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.listeners = [];

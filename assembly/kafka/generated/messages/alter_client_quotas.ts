@@ -39,7 +39,7 @@ export class AlterClientQuotasRequest {
     this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.entries = [];
@@ -202,7 +202,7 @@ export class AlterClientQuotasRequest_EntryData {
     this.unknownTaggedFields = null;
     r.field = "AlterClientQuotasRequest.Entries[].Entity[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.entity = [];
@@ -220,7 +220,7 @@ export class AlterClientQuotasRequest_EntryData {
     }
     r.field = "AlterClientQuotasRequest.Entries[].Ops[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.ops = [];
@@ -655,7 +655,7 @@ export class AlterClientQuotasResponse {
     this.throttleTimeMs = r.int32();
     r.field = "AlterClientQuotasResponse.Entries[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.entries = [];
@@ -821,7 +821,7 @@ export class AlterClientQuotasResponse_EntryData {
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "AlterClientQuotasResponse.Entries[].Entity[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.entity = [];

@@ -39,7 +39,7 @@ export class AlterConfigsRequest {
     this.unknownTaggedFields = null;
     r.field = "AlterConfigsRequest.Resources[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.resources = [];
@@ -207,7 +207,7 @@ export class AlterConfigsRequest_AlterConfigsResource {
     this.resourceName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterConfigsRequest.Resources[].Configs[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.configs = [];
@@ -491,7 +491,7 @@ export class AlterConfigsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "AlterConfigsResponse.Responses[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];

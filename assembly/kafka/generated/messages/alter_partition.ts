@@ -44,7 +44,7 @@ export class AlterPartitionRequest {
     this.brokerEpoch = r.int64();
     r.field = "AlterPartitionRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -231,7 +231,7 @@ export class AlterPartitionRequest_TopicData {
     }
     r.field = "AlterPartitionRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -440,7 +440,7 @@ export class AlterPartitionRequest_PartitionData {
     if (version >= 3) {
       r.field = "AlterPartitionRequest.Topics[].Partitions[].NewIsrWithEpochs[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.newIsrWithEpochs = [];
@@ -821,7 +821,7 @@ export class AlterPartitionResponse {
     this.errorCode = r.int16();
     r.field = "AlterPartitionResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -1009,7 +1009,7 @@ export class AlterPartitionResponse_TopicData {
     }
     r.field = "AlterPartitionResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -47,7 +47,7 @@ export class AlterPartitionReassignmentsRequest {
     }
     r.field = "AlterPartitionReassignmentsRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -221,7 +221,7 @@ export class AlterPartitionReassignmentsRequest_ReassignableTopic {
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -558,7 +558,7 @@ export class AlterPartitionReassignmentsResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -751,7 +751,7 @@ export class AlterPartitionReassignmentsResponse_ReassignableTopicResponse {
     this.name = r.compactString();
     r.field = "AlterPartitionReassignmentsResponse.Responses[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

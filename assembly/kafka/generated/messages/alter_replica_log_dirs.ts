@@ -38,7 +38,7 @@ export class AlterReplicaLogDirsRequest {
     this.unknownTaggedFields = null;
     r.field = "AlterReplicaLogDirsRequest.Dirs[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.dirs = [];
@@ -194,7 +194,7 @@ export class AlterReplicaLogDirsRequest_AlterReplicaLogDir {
     this.path = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsRequest.Dirs[].Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -521,7 +521,7 @@ export class AlterReplicaLogDirsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "AlterReplicaLogDirsResponse.Results[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -686,7 +686,7 @@ export class AlterReplicaLogDirsResponse_AlterReplicaLogDirTopicResult {
     this.topicName = (version >= 2) ? r.compactString() : r.string();
     r.field = "AlterReplicaLogDirsResponse.Results[].Partitions[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -41,7 +41,7 @@ export class AlterShareGroupOffsetsRequest {
     this.groupId = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -204,7 +204,7 @@ export class AlterShareGroupOffsetsRequest_AlterShareGroupOffsetsRequestTopic {
     this.topicName = r.compactString();
     r.field = "AlterShareGroupOffsetsRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -486,7 +486,7 @@ export class AlterShareGroupOffsetsResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "AlterShareGroupOffsetsResponse.Responses[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -668,7 +668,7 @@ export class AlterShareGroupOffsetsResponse_AlterShareGroupOffsetsResponseTopic 
     this.topicId = r.uuid();
     r.field = "AlterShareGroupOffsetsResponse.Responses[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -39,7 +39,7 @@ export class AlterUserScramCredentialsRequest {
     this.unknownTaggedFields = null;
     r.field = "AlterUserScramCredentialsRequest.Deletions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.deletions = [];
@@ -57,7 +57,7 @@ export class AlterUserScramCredentialsRequest {
     }
     r.field = "AlterUserScramCredentialsRequest.Upsertions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.upsertions = [];
@@ -511,7 +511,7 @@ export class AlterUserScramCredentialsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "AlterUserScramCredentialsResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];

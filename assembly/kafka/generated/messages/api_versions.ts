@@ -219,7 +219,7 @@ export class ApiVersionsResponse {
     this.errorCode = r.int16();
     r.field = "ApiVersionsResponse.ApiKeys[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.apiKeys = [];
@@ -250,7 +250,7 @@ export class ApiVersionsResponse {
         if (tag == 0 && (version >= 3)) {
           r.field = "ApiVersionsResponse.SupportedFeatures[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.supportedFeatures = [];
@@ -276,7 +276,7 @@ export class ApiVersionsResponse {
         if (tag == 2 && (version >= 3)) {
           r.field = "ApiVersionsResponse.FinalizedFeatures[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.finalizedFeatures = [];

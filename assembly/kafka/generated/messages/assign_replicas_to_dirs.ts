@@ -44,7 +44,7 @@ export class AssignReplicasToDirsRequest {
     this.brokerEpoch = r.int64();
     r.field = "AssignReplicasToDirsRequest.Directories[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.directories = [];
@@ -212,7 +212,7 @@ export class AssignReplicasToDirsRequest_DirectoryData {
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -374,7 +374,7 @@ export class AssignReplicasToDirsRequest_TopicData {
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsRequest.Directories[].Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -641,7 +641,7 @@ export class AssignReplicasToDirsResponse {
     this.errorCode = r.int16();
     r.field = "AssignReplicasToDirsResponse.Directories[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.directories = [];
@@ -810,7 +810,7 @@ export class AssignReplicasToDirsResponse_DirectoryData {
     this.id = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -972,7 +972,7 @@ export class AssignReplicasToDirsResponse_TopicData {
     this.topicId = r.uuid();
     r.field = "AssignReplicasToDirsResponse.Directories[].Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -49,7 +49,7 @@ export class BeginQuorumEpochRequest {
     }
     r.field = "BeginQuorumEpochRequest.Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -68,7 +68,7 @@ export class BeginQuorumEpochRequest {
     if (version >= 1) {
       r.field = "BeginQuorumEpochRequest.LeaderEndpoints[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.leaderEndpoints = [];
@@ -298,7 +298,7 @@ export class BeginQuorumEpochRequest_TopicData {
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -760,7 +760,7 @@ export class BeginQuorumEpochResponse {
     this.errorCode = r.int16();
     r.field = "BeginQuorumEpochResponse.Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -787,7 +787,7 @@ export class BeginQuorumEpochResponse {
         if (tag == 0 && (version >= 1)) {
           r.field = "BeginQuorumEpochResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -1015,7 +1015,7 @@ export class BeginQuorumEpochResponse_TopicData {
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "BeginQuorumEpochResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -55,7 +55,7 @@ export class BrokerRegistrationRequest {
     this.incarnationId = r.uuid();
     r.field = "BrokerRegistrationRequest.Listeners[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.listeners = [];
@@ -73,7 +73,7 @@ export class BrokerRegistrationRequest {
     }
     r.field = "BrokerRegistrationRequest.Features[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.features = [];

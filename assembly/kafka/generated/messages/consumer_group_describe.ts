@@ -202,7 +202,7 @@ export class ConsumerGroupDescribeResponse {
     this.throttleTimeMs = r.int32();
     r.field = "ConsumerGroupDescribeResponse.Groups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -382,7 +382,7 @@ export class ConsumerGroupDescribeResponse_DescribedGroup {
     this.assignorName = r.compactString();
     r.field = "ConsumerGroupDescribeResponse.Groups[].Members[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.members = [];
@@ -1024,7 +1024,7 @@ export class ConsumerGroupDescribeResponse_Assignment {
     this.unknownTaggedFields = null;
     r.field = "ConsumerGroupDescribeResponse.Assignment.TopicPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicPartitions = [];

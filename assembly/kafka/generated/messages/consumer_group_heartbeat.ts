@@ -83,7 +83,7 @@ export class ConsumerGroupHeartbeatRequest {
     this.serverAssignor = r.compactNullableString();
     r.field = "ConsumerGroupHeartbeatRequest.TopicPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.topicPartitions = null;
       } else if (count == 0) {
@@ -679,7 +679,7 @@ export class ConsumerGroupHeartbeatResponse_Assignment {
     this.unknownTaggedFields = null;
     r.field = "ConsumerGroupHeartbeatResponse.Assignment.TopicPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicPartitions = [];

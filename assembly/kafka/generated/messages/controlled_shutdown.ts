@@ -161,7 +161,7 @@ export class ControlledShutdownResponse {
     this.errorCode = r.int16();
     r.field = "ControlledShutdownResponse.RemainingPartitions[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.remainingPartitions = [];

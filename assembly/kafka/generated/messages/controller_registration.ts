@@ -48,7 +48,7 @@ export class ControllerRegistrationRequest {
     this.zkMigrationReady = r.bool();
     r.field = "ControllerRegistrationRequest.Listeners[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.listeners = [];
@@ -66,7 +66,7 @@ export class ControllerRegistrationRequest {
     }
     r.field = "ControllerRegistrationRequest.Features[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.features = [];

@@ -38,7 +38,7 @@ export class CreateAclsRequest {
     this.unknownTaggedFields = null;
     r.field = "CreateAclsRequest.Creations[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.creations = [];
@@ -364,7 +364,7 @@ export class CreateAclsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "CreateAclsResponse.Results[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];

@@ -51,7 +51,7 @@ export class CreateDelegationTokenRequest {
     }
     r.field = "CreateDelegationTokenRequest.Renewers[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.renewers = [];

@@ -40,7 +40,7 @@ export class CreatePartitionsRequest {
     this.unknownTaggedFields = null;
     r.field = "CreatePartitionsRequest.Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -217,7 +217,7 @@ export class CreatePartitionsRequest_CreatePartitionsTopic {
     this.count = r.int32();
     r.field = "CreatePartitionsRequest.Topics[].Assignments[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         this.assignments = null;
       } else if (count == 0) {
@@ -541,7 +541,7 @@ export class CreatePartitionsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "CreatePartitionsResponse.Results[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];

@@ -41,7 +41,7 @@ export class CreateTopicsRequest {
     if (!(version >= 1)) this.validateOnly = false;
     r.field = "CreateTopicsRequest.Topics[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -230,7 +230,7 @@ export class CreateTopicsRequest_CreatableTopic {
     this.replicationFactor = r.int16();
     r.field = "CreateTopicsRequest.Topics[].Assignments[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.assignments = [];
@@ -248,7 +248,7 @@ export class CreateTopicsRequest_CreatableTopic {
     }
     r.field = "CreateTopicsRequest.Topics[].Configs[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.configs = [];
@@ -748,7 +748,7 @@ export class CreateTopicsResponse {
     }
     r.field = "CreateTopicsResponse.Topics[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -958,7 +958,7 @@ export class CreateTopicsResponse_CreatableTopicResult {
     if (version >= 5) {
       r.field = "CreateTopicsResponse.Topics[].Configs[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           this.configs = null;
         } else if (count == 0) {

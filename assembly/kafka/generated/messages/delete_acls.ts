@@ -38,7 +38,7 @@ export class DeleteAclsRequest {
     this.unknownTaggedFields = null;
     r.field = "DeleteAclsRequest.Filters[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.filters = [];
@@ -370,7 +370,7 @@ export class DeleteAclsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DeleteAclsResponse.FilterResults[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.filterResults = [];
@@ -536,7 +536,7 @@ export class DeleteAclsResponse_DeleteAclsFilterResult {
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DeleteAclsResponse.FilterResults[].MatchingAcls[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.matchingAcls = [];

@@ -195,7 +195,7 @@ export class DeleteGroupsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DeleteGroupsResponse.Results[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];

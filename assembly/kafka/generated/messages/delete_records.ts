@@ -39,7 +39,7 @@ export class DeleteRecordsRequest {
     this.unknownTaggedFields = null;
     r.field = "DeleteRecordsRequest.Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -204,7 +204,7 @@ export class DeleteRecordsRequest_DeleteRecordsTopic {
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -480,7 +480,7 @@ export class DeleteRecordsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DeleteRecordsResponse.Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -643,7 +643,7 @@ export class DeleteRecordsResponse_DeleteRecordsTopicResult {
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DeleteRecordsResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -41,7 +41,7 @@ export class DeleteShareGroupOffsetsRequest {
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupOffsetsRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -312,7 +312,7 @@ export class DeleteShareGroupOffsetsResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "DeleteShareGroupOffsetsResponse.Responses[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];

@@ -41,7 +41,7 @@ export class DeleteShareGroupStateRequest {
     this.groupId = r.compactString();
     r.field = "DeleteShareGroupStateRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -202,7 +202,7 @@ export class DeleteShareGroupStateRequest_DeleteStateData {
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -463,7 +463,7 @@ export class DeleteShareGroupStateResponse {
     this.unknownTaggedFields = null;
     r.field = "DeleteShareGroupStateResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -617,7 +617,7 @@ export class DeleteShareGroupStateResponse_DeleteStateResult {
     this.topicId = r.uuid();
     r.field = "DeleteShareGroupStateResponse.Results[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -43,7 +43,7 @@ export class DeleteTopicsRequest {
     if (version >= 6) {
       r.field = "DeleteTopicsRequest.Topics[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -427,7 +427,7 @@ export class DeleteTopicsResponse {
     }
     r.field = "DeleteTopicsResponse.Responses[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];

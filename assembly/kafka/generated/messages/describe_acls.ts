@@ -223,7 +223,7 @@ export class DescribeAclsResponse {
     this.errorMessage = (version >= 2) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeAclsResponse.Resources[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.resources = [];
@@ -412,7 +412,7 @@ export class DescribeAclsResponse_DescribeAclsResource {
     }
     r.field = "DescribeAclsResponse.Resources[].Acls[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.acls = [];

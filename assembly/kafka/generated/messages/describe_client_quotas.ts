@@ -39,7 +39,7 @@ export class DescribeClientQuotasRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasRequest.Components[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.components = [];
@@ -333,7 +333,7 @@ export class DescribeClientQuotasResponse {
     this.errorMessage = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "DescribeClientQuotasResponse.Entries[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         this.entries = null;
       } else if (count == 0) {
@@ -511,7 +511,7 @@ export class DescribeClientQuotasResponse_EntryData {
     this.unknownTaggedFields = null;
     r.field = "DescribeClientQuotasResponse.Entries[].Entity[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.entity = [];
@@ -529,7 +529,7 @@ export class DescribeClientQuotasResponse_EntryData {
     }
     r.field = "DescribeClientQuotasResponse.Entries[].Values[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.values = [];

@@ -199,7 +199,7 @@ export class DescribeClusterResponse {
     this.controllerId = r.int32();
     r.field = "DescribeClusterResponse.Brokers[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.brokers = [];

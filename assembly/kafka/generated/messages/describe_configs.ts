@@ -42,7 +42,7 @@ export class DescribeConfigsRequest {
     if (!(version >= 3)) this.includeDocumentation = false;
     r.field = "DescribeConfigsRequest.Resources[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.resources = [];
@@ -407,7 +407,7 @@ export class DescribeConfigsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DescribeConfigsResponse.Results[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -579,7 +579,7 @@ export class DescribeConfigsResponse_DescribeConfigsResult {
     this.resourceName = (version >= 4) ? r.compactString() : r.string();
     r.field = "DescribeConfigsResponse.Results[].Configs[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.configs = [];
@@ -796,7 +796,7 @@ export class DescribeConfigsResponse_DescribeConfigsResourceResult {
     if (version >= 1) {
       r.field = "DescribeConfigsResponse.Results[].Configs[].Synonyms[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.synonyms = [];

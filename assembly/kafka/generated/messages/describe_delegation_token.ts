@@ -38,7 +38,7 @@ export class DescribeDelegationTokenRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeDelegationTokenRequest.Owners[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         this.owners = null;
       } else if (count == 0) {
@@ -309,7 +309,7 @@ export class DescribeDelegationTokenResponse {
     this.errorCode = r.int16();
     r.field = "DescribeDelegationTokenResponse.Tokens[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.tokens = [];
@@ -514,7 +514,7 @@ export class DescribeDelegationTokenResponse_DescribedDelegationToken {
     this.hmac = (version >= 2) ? r.compactBytes() : r.bytes();
     r.field = "DescribeDelegationTokenResponse.Tokens[].Renewers[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.renewers = [];

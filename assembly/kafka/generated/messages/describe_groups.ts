@@ -217,7 +217,7 @@ export class DescribeGroupsResponse {
     }
     r.field = "DescribeGroupsResponse.Groups[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -406,7 +406,7 @@ export class DescribeGroupsResponse_DescribedGroup {
     this.protocolData = (version >= 5) ? r.compactString() : r.string();
     r.field = "DescribeGroupsResponse.Groups[].Members[]";
     {
-      const count = (version >= 5) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 5) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.members = [];

@@ -38,7 +38,7 @@ export class DescribeLogDirsRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeLogDirsRequest.Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         this.topics = null;
       } else if (count == 0) {
@@ -363,7 +363,7 @@ export class DescribeLogDirsResponse {
     }
     r.field = "DescribeLogDirsResponse.Results[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -549,7 +549,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsResult {
     this.logDir = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -772,7 +772,7 @@ export class DescribeLogDirsResponse_DescribeLogDirsTopic {
     this.name = (version >= 2) ? r.compactString() : r.string();
     r.field = "DescribeLogDirsResponse.Results[].Topics[].Partitions[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

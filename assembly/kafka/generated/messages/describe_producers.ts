@@ -38,7 +38,7 @@ export class DescribeProducersRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeProducersRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -353,7 +353,7 @@ export class DescribeProducersResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DescribeProducersResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -514,7 +514,7 @@ export class DescribeProducersResponse_TopicResponse {
     this.name = r.compactString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -682,7 +682,7 @@ export class DescribeProducersResponse_PartitionResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeProducersResponse.Topics[].Partitions[].ActiveProducers[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.activeProducers = [];

@@ -38,7 +38,7 @@ export class DescribeQuorumRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeQuorumRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -192,7 +192,7 @@ export class DescribeQuorumRequest_TopicData {
     this.topicName = r.compactString();
     r.field = "DescribeQuorumRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -463,7 +463,7 @@ export class DescribeQuorumResponse {
     }
     r.field = "DescribeQuorumResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -482,7 +482,7 @@ export class DescribeQuorumResponse {
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.nodes = [];
@@ -710,7 +710,7 @@ export class DescribeQuorumResponse_TopicData {
     this.topicName = r.compactString();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -890,7 +890,7 @@ export class DescribeQuorumResponse_PartitionData {
     this.highWatermark = r.int64();
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].CurrentVoters[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.currentVoters = [];
@@ -908,7 +908,7 @@ export class DescribeQuorumResponse_PartitionData {
     }
     r.field = "DescribeQuorumResponse.Topics[].Partitions[].Observers[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.observers = [];
@@ -1163,7 +1163,7 @@ export class DescribeQuorumResponse_Node {
     if (version >= 2) {
       r.field = "DescribeQuorumResponse.Nodes[].Listeners[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.listeners = [];

@@ -38,7 +38,7 @@ export class DescribeShareGroupOffsetsRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeShareGroupOffsetsRequest.Groups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -194,7 +194,7 @@ export class DescribeShareGroupOffsetsRequest_DescribeShareGroupOffsetsRequestGr
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsRequest.Groups[].Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.topics = null;
       } else if (count == 0) {
@@ -519,7 +519,7 @@ export class DescribeShareGroupOffsetsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -684,7 +684,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     this.groupId = r.compactString();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -871,7 +871,7 @@ export class DescribeShareGroupOffsetsResponse_DescribeShareGroupOffsetsResponse
     this.topicId = r.uuid();
     r.field = "DescribeShareGroupOffsetsResponse.Groups[].Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -40,7 +40,7 @@ export class DescribeTopicPartitionsRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeTopicPartitionsRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -440,7 +440,7 @@ export class DescribeTopicPartitionsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTopicPartitionsResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -638,7 +638,7 @@ export class DescribeTopicPartitionsResponse_DescribeTopicPartitionsResponseTopi
     this.isInternal = r.bool();
     r.field = "DescribeTopicPartitionsResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

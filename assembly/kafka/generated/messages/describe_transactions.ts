@@ -192,7 +192,7 @@ export class DescribeTransactionsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "DescribeTransactionsResponse.TransactionStates[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.transactionStates = [];
@@ -371,7 +371,7 @@ export class DescribeTransactionsResponse_TransactionState {
     this.producerEpoch = r.int16();
     r.field = "DescribeTransactionsResponse.TransactionStates[].Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];

@@ -38,7 +38,7 @@ export class DescribeUserScramCredentialsRequest {
     this.unknownTaggedFields = null;
     r.field = "DescribeUserScramCredentialsRequest.Users[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.users = null;
       } else if (count == 0) {
@@ -301,7 +301,7 @@ export class DescribeUserScramCredentialsResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -487,7 +487,7 @@ export class DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsRe
     this.errorMessage = r.compactNullableString();
     r.field = "DescribeUserScramCredentialsResponse.Results[].CredentialInfos[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.credentialInfos = [];

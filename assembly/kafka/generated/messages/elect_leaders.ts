@@ -45,7 +45,7 @@ export class ElectLeadersRequest {
     }
     r.field = "ElectLeadersRequest.TopicPartitions[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         this.topicPartitions = null;
       } else if (count == 0) {
@@ -392,7 +392,7 @@ export class ElectLeadersResponse {
     }
     r.field = "ElectLeadersResponse.ReplicaElectionResults[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.replicaElectionResults = [];
@@ -569,7 +569,7 @@ export class ElectLeadersResponse_ReplicaElectionResult {
     this.topic = (version >= 2) ? r.compactString() : r.string();
     r.field = "ElectLeadersResponse.ReplicaElectionResults[].PartitionResult[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitionResult = [];

@@ -43,7 +43,7 @@ export class EndQuorumEpochRequest {
     this.clusterId = (version >= 1) ? r.compactNullableString() : r.nullableString();
     r.field = "EndQuorumEpochRequest.Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -62,7 +62,7 @@ export class EndQuorumEpochRequest {
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.LeaderEndpoints[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.leaderEndpoints = [];
@@ -279,7 +279,7 @@ export class EndQuorumEpochRequest_TopicData {
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -471,7 +471,7 @@ export class EndQuorumEpochRequest_PartitionData {
     if (version >= 1) {
       r.field = "EndQuorumEpochRequest.Topics[].Partitions[].PreferredCandidates[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.preferredCandidates = [];
@@ -988,7 +988,7 @@ export class EndQuorumEpochResponse {
     this.errorCode = r.int16();
     r.field = "EndQuorumEpochResponse.Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -1015,7 +1015,7 @@ export class EndQuorumEpochResponse {
         if (tag == 0 && (version >= 1)) {
           r.field = "EndQuorumEpochResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -1243,7 +1243,7 @@ export class EndQuorumEpochResponse_TopicData {
     this.topicName = (version >= 1) ? r.compactString() : r.string();
     r.field = "EndQuorumEpochResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -92,7 +92,7 @@ export class FetchRequest {
     }
     r.field = "FetchRequest.Topics[]";
     {
-      const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -111,7 +111,7 @@ export class FetchRequest {
     if (version >= 7) {
       r.field = "FetchRequest.ForgottenTopicsData[]";
       {
-        const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.forgottenTopicsData = [];
@@ -622,7 +622,7 @@ export class FetchRequest_FetchTopic {
     }
     r.field = "FetchRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -1277,7 +1277,7 @@ export class FetchResponse {
     }
     r.field = "FetchResponse.Responses[]";
     {
-      const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -1304,7 +1304,7 @@ export class FetchResponse {
         if (tag == 0 && (version >= 16)) {
           r.field = "FetchResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -1583,7 +1583,7 @@ export class FetchResponse_FetchableTopicResponse {
     }
     r.field = "FetchResponse.Responses[].Partitions[]";
     {
-      const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -1825,7 +1825,7 @@ export class FetchResponse_PartitionData {
     if (version >= 4) {
       r.field = "FetchResponse.Responses[].Partitions[].AbortedTransactions[]";
       {
-        const count = (version >= 12) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 12) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           this.abortedTransactions = null;
         } else if (count == 0) {

@@ -46,7 +46,7 @@ export class FetchSnapshotRequest {
     this.maxBytes = r.int32();
     r.field = "FetchSnapshotRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -242,7 +242,7 @@ export class FetchSnapshotRequest_TopicSnapshot {
     this.name = r.compactString();
     r.field = "FetchSnapshotRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -689,7 +689,7 @@ export class FetchSnapshotResponse {
     this.errorCode = r.int16();
     r.field = "FetchSnapshotResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -716,7 +716,7 @@ export class FetchSnapshotResponse {
         if (tag == 0 && (version >= 1)) {
           r.field = "FetchSnapshotResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -949,7 +949,7 @@ export class FetchSnapshotResponse_TopicSnapshot {
     this.name = r.compactString();
     r.field = "FetchSnapshotResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -274,7 +274,7 @@ export class FindCoordinatorResponse {
     if (version >= 4) {
       r.field = "FindCoordinatorResponse.Coordinators[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.coordinators = [];

@@ -39,7 +39,7 @@ export class IncrementalAlterConfigsRequest {
     this.unknownTaggedFields = null;
     r.field = "IncrementalAlterConfigsRequest.Resources[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.resources = [];
@@ -207,7 +207,7 @@ export class IncrementalAlterConfigsRequest_AlterConfigsResource {
     this.resourceName = (version >= 1) ? r.compactString() : r.string();
     r.field = "IncrementalAlterConfigsRequest.Resources[].Configs[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.configs = [];
@@ -501,7 +501,7 @@ export class IncrementalAlterConfigsResponse {
     this.throttleTimeMs = r.int32();
     r.field = "IncrementalAlterConfigsResponse.Responses[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];

@@ -41,7 +41,7 @@ export class InitializeShareGroupStateRequest {
     this.groupId = r.compactString();
     r.field = "InitializeShareGroupStateRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -202,7 +202,7 @@ export class InitializeShareGroupStateRequest_InitializeStateData {
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -483,7 +483,7 @@ export class InitializeShareGroupStateResponse {
     this.unknownTaggedFields = null;
     r.field = "InitializeShareGroupStateResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -639,7 +639,7 @@ export class InitializeShareGroupStateResponse_InitializeStateResult {
     this.topicId = r.uuid();
     r.field = "InitializeShareGroupStateResponse.Results[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

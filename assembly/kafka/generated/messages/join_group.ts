@@ -64,7 +64,7 @@ export class JoinGroupRequest {
     this.protocolType = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupRequest.Protocols[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.protocols = [];
@@ -436,7 +436,7 @@ export class JoinGroupResponse {
     this.memberId = (version >= 6) ? r.compactString() : r.string();
     r.field = "JoinGroupResponse.Members[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.members = [];

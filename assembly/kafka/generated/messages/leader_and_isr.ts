@@ -67,7 +67,7 @@ export class LeaderAndIsrRequest {
     if (version <= 1) {
       r.field = "LeaderAndIsrRequest.UngroupedPartitionStates[]";
       {
-        const count = r.arrayLength(1);
+        const count = r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.ungroupedPartitionStates = [];
@@ -87,7 +87,7 @@ export class LeaderAndIsrRequest {
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topicStates = [];
@@ -106,7 +106,7 @@ export class LeaderAndIsrRequest {
     }
     r.field = "LeaderAndIsrRequest.LiveLeaders[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.liveLeaders = [];
@@ -440,7 +440,7 @@ export class LeaderAndIsrRequest_LeaderAndIsrTopicState {
     if (version >= 2) {
       r.field = "LeaderAndIsrRequest.TopicStates[].PartitionStates[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitionStates = [];
@@ -1214,7 +1214,7 @@ export class LeaderAndIsrResponse {
     if (version <= 4) {
       r.field = "LeaderAndIsrResponse.PartitionErrors[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitionErrors = [];
@@ -1234,7 +1234,7 @@ export class LeaderAndIsrResponse {
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -1471,7 +1471,7 @@ export class LeaderAndIsrResponse_LeaderAndIsrTopicError {
     if (version >= 5) {
       r.field = "LeaderAndIsrResponse.Topics[].PartitionErrors[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitionErrors = [];

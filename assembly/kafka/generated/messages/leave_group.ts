@@ -49,7 +49,7 @@ export class LeaveGroupRequest {
     if (version >= 3) {
       r.field = "LeaveGroupRequest.Members[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.members = [];
@@ -391,7 +391,7 @@ export class LeaveGroupResponse {
     if (version >= 3) {
       r.field = "LeaveGroupResponse.Members[]";
       {
-        const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.members = [];

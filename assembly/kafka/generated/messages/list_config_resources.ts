@@ -203,7 +203,7 @@ export class ListConfigResourcesResponse {
     this.errorCode = r.int16();
     r.field = "ListConfigResourcesResponse.ConfigResources[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.configResources = [];

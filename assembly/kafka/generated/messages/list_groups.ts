@@ -276,7 +276,7 @@ export class ListGroupsResponse {
     this.errorCode = r.int16();
     r.field = "ListGroupsResponse.Groups[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];

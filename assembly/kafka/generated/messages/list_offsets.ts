@@ -49,7 +49,7 @@ export class ListOffsetsRequest {
     }
     r.field = "ListOffsetsRequest.Topics[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -242,7 +242,7 @@ export class ListOffsetsRequest_ListOffsetsTopic {
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -559,7 +559,7 @@ export class ListOffsetsResponse {
     }
     r.field = "ListOffsetsResponse.Topics[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -728,7 +728,7 @@ export class ListOffsetsResponse_ListOffsetsTopicResponse {
     this.name = (version >= 6) ? r.compactString() : r.string();
     r.field = "ListOffsetsResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -41,7 +41,7 @@ export class ListPartitionReassignmentsRequest {
     this.timeoutMs = r.int32();
     r.field = "ListPartitionReassignmentsRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.topics = null;
       } else if (count == 0) {
@@ -371,7 +371,7 @@ export class ListPartitionReassignmentsResponse {
     this.errorMessage = r.compactNullableString();
     r.field = "ListPartitionReassignmentsResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -550,7 +550,7 @@ export class ListPartitionReassignmentsResponse_OngoingTopicReassignment {
     this.name = r.compactString();
     r.field = "ListPartitionReassignmentsResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

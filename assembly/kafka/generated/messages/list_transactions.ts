@@ -312,7 +312,7 @@ export class ListTransactionsResponse {
     }
     r.field = "ListTransactionsResponse.TransactionStates[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.transactionStates = [];

@@ -44,7 +44,7 @@ export class MetadataRequest {
     if (!(version >= 8)) this.includeTopicAuthorizedOperations = false;
     r.field = "MetadataRequest.Topics[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         if (version >= 1) this.topics = null;
         else {
@@ -405,7 +405,7 @@ export class MetadataResponse {
     }
     r.field = "MetadataResponse.Brokers[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.brokers = [];
@@ -431,7 +431,7 @@ export class MetadataResponse {
     }
     r.field = "MetadataResponse.Topics[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -876,7 +876,7 @@ export class MetadataResponse_MetadataResponseTopic {
     }
     r.field = "MetadataResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

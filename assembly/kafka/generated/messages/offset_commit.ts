@@ -65,7 +65,7 @@ export class OffsetCommitRequest {
     }
     r.field = "OffsetCommitRequest.Topics[]";
     {
-      const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 8) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -301,7 +301,7 @@ export class OffsetCommitRequest_OffsetCommitRequestTopic {
     }
     r.field = "OffsetCommitRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 8) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -649,7 +649,7 @@ export class OffsetCommitResponse {
     }
     r.field = "OffsetCommitResponse.Topics[]";
     {
-      const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 8) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -837,7 +837,7 @@ export class OffsetCommitResponse_OffsetCommitResponseTopic {
     }
     r.field = "OffsetCommitResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 8) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 8) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

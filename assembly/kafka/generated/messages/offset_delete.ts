@@ -41,7 +41,7 @@ export class OffsetDeleteRequest {
     this.groupId = r.string();
     r.field = "OffsetDeleteRequest.Topics[]";
     {
-      const count = r.arrayLength(1);
+      const count = r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -170,7 +170,7 @@ export class OffsetDeleteRequest_OffsetDeleteRequestTopic {
     this.name = r.string();
     r.field = "OffsetDeleteRequest.Topics[].Partitions[]";
     {
-      const count = r.arrayLength(1);
+      const count = r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -373,7 +373,7 @@ export class OffsetDeleteResponse {
     this.throttleTimeMs = r.int32();
     r.field = "OffsetDeleteResponse.Topics[]";
     {
-      const count = r.arrayLength(1);
+      const count = r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -510,7 +510,7 @@ export class OffsetDeleteResponse_OffsetDeleteResponseTopic {
     this.name = r.string();
     r.field = "OffsetDeleteResponse.Topics[].Partitions[]";
     {
-      const count = r.arrayLength(1);
+      const count = r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -50,7 +50,7 @@ export class OffsetFetchRequest {
     if (version <= 7) {
       r.field = "OffsetFetchRequest.Topics[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           if (version >= 2) this.topics = null;
           else {
@@ -73,7 +73,7 @@ export class OffsetFetchRequest {
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.groups = [];
@@ -513,7 +513,7 @@ export class OffsetFetchRequest_OffsetFetchRequestGroup {
     if (version >= 8) {
       r.field = "OffsetFetchRequest.Groups[].Topics[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           this.topics = null;
         } else if (count == 0) {
@@ -932,7 +932,7 @@ export class OffsetFetchResponse {
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -956,7 +956,7 @@ export class OffsetFetchResponse {
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.groups = [];
@@ -1202,7 +1202,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopic {
     if (version <= 7) {
       r.field = "OffsetFetchResponse.Topics[].Partitions[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitions = [];
@@ -1572,7 +1572,7 @@ export class OffsetFetchResponse_OffsetFetchResponseGroup {
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -1786,7 +1786,7 @@ export class OffsetFetchResponse_OffsetFetchResponseTopics {
     if (version >= 8) {
       r.field = "OffsetFetchResponse.Groups[].Topics[].Partitions[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitions = [];

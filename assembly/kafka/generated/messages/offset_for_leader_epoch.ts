@@ -44,7 +44,7 @@ export class OffsetForLeaderEpochRequest {
     }
     r.field = "OffsetForLeaderEpochRequest.Topics[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -213,7 +213,7 @@ export class OffsetForLeaderEpochRequest_OffsetForLeaderTopic {
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -511,7 +511,7 @@ export class OffsetForLeaderEpochResponse {
     }
     r.field = "OffsetForLeaderEpochResponse.Topics[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -682,7 +682,7 @@ export class OffsetForLeaderEpochResponse_OffsetForLeaderTopicResult {
     this.topic = (version >= 4) ? r.compactString() : r.string();
     r.field = "OffsetForLeaderEpochResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -50,7 +50,7 @@ export class ProduceRequest {
     this.timeoutMs = r.int32();
     r.field = "ProduceRequest.TopicData[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicData = [];
@@ -254,7 +254,7 @@ export class ProduceRequest_TopicProduceData {
     }
     r.field = "ProduceRequest.TopicData[].PartitionData[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitionData = [];
@@ -550,7 +550,7 @@ export class ProduceResponse {
     this.nodeEndpoints = [];
     r.field = "ProduceResponse.Responses[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -581,7 +581,7 @@ export class ProduceResponse {
         if (tag == 0 && (version >= 10)) {
           r.field = "ProduceResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -833,7 +833,7 @@ export class ProduceResponse_TopicProduceResponse {
     }
     r.field = "ProduceResponse.Responses[].PartitionResponses[]";
     {
-      const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitionResponses = [];
@@ -1050,7 +1050,7 @@ export class ProduceResponse_PartitionProduceResponse {
     if (version >= 8) {
       r.field = "ProduceResponse.Responses[].PartitionResponses[].RecordErrors[]";
       {
-        const count = (version >= 9) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 9) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.recordErrors = [];

@@ -41,7 +41,7 @@ export class ReadShareGroupStateRequest {
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -202,7 +202,7 @@ export class ReadShareGroupStateRequest_ReadStateData {
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -473,7 +473,7 @@ export class ReadShareGroupStateResponse {
     this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -627,7 +627,7 @@ export class ReadShareGroupStateResponse_ReadStateResult {
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -801,7 +801,7 @@ export class ReadShareGroupStateResponse_PartitionResult {
     this.startOffset = r.int64();
     r.field = "ReadShareGroupStateResponse.Results[].Partitions[].StateBatches[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.stateBatches = [];

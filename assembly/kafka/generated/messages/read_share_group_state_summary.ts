@@ -41,7 +41,7 @@ export class ReadShareGroupStateSummaryRequest {
     this.groupId = r.compactString();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -204,7 +204,7 @@ export class ReadShareGroupStateSummaryRequest_ReadStateSummaryData {
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -475,7 +475,7 @@ export class ReadShareGroupStateSummaryResponse {
     this.unknownTaggedFields = null;
     r.field = "ReadShareGroupStateSummaryResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -631,7 +631,7 @@ export class ReadShareGroupStateSummaryResponse_ReadStateSummaryResult {
     this.topicId = r.uuid();
     r.field = "ReadShareGroupStateSummaryResponse.Results[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -53,7 +53,7 @@ export class ShareAcknowledgeRequest {
     }
     r.field = "ShareAcknowledgeRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -243,7 +243,7 @@ export class ShareAcknowledgeRequest_AcknowledgeTopic {
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -405,7 +405,7 @@ export class ShareAcknowledgeRequest_AcknowledgePartition {
     this.partitionIndex = r.int32();
     r.field = "ShareAcknowledgeRequest.Topics[].Partitions[].AcknowledgementBatches[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.acknowledgementBatches = [];
@@ -751,7 +751,7 @@ export class ShareAcknowledgeResponse {
     }
     r.field = "ShareAcknowledgeResponse.Responses[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -769,7 +769,7 @@ export class ShareAcknowledgeResponse {
     }
     r.field = "ShareAcknowledgeResponse.NodeEndpoints[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.nodeEndpoints = [];
@@ -1006,7 +1006,7 @@ export class ShareAcknowledgeResponse_ShareAcknowledgeTopicResponse {
     this.topicId = r.uuid();
     r.field = "ShareAcknowledgeResponse.Responses[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

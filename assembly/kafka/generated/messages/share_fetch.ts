@@ -81,7 +81,7 @@ export class ShareFetchRequest {
     }
     r.field = "ShareFetchRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -99,7 +99,7 @@ export class ShareFetchRequest {
     }
     r.field = "ShareFetchRequest.ForgottenTopicsData[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.forgottenTopicsData = [];
@@ -394,7 +394,7 @@ export class ShareFetchRequest_FetchTopic {
     this.topicId = r.uuid();
     r.field = "ShareFetchRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -561,7 +561,7 @@ export class ShareFetchRequest_FetchPartition {
     }
     r.field = "ShareFetchRequest.Topics[].Partitions[].AcknowledgementBatches[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.acknowledgementBatches = [];
@@ -1076,7 +1076,7 @@ export class ShareFetchResponse {
     }
     r.field = "ShareFetchResponse.Responses[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.responses = [];
@@ -1094,7 +1094,7 @@ export class ShareFetchResponse {
     }
     r.field = "ShareFetchResponse.NodeEndpoints[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.nodeEndpoints = [];
@@ -1329,7 +1329,7 @@ export class ShareFetchResponse_ShareFetchableTopicResponse {
     this.topicId = r.uuid();
     r.field = "ShareFetchResponse.Responses[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -1509,7 +1509,7 @@ export class ShareFetchResponse_PartitionData {
     this.records = (version <= 0) ? r.compactNullableBytes() : r.compactBytes();
     r.field = "ShareFetchResponse.Responses[].Partitions[].AcquiredRecords[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.acquiredRecords = [];

@@ -202,7 +202,7 @@ export class ShareGroupDescribeResponse {
     this.throttleTimeMs = r.int32();
     r.field = "ShareGroupDescribeResponse.Groups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -382,7 +382,7 @@ export class ShareGroupDescribeResponse_DescribedGroup {
     this.assignorName = r.compactString();
     r.field = "ShareGroupDescribeResponse.Groups[].Members[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.members = [];
@@ -971,7 +971,7 @@ export class ShareGroupDescribeResponse_Assignment {
     this.unknownTaggedFields = null;
     r.field = "ShareGroupDescribeResponse.Assignment.TopicPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicPartitions = [];

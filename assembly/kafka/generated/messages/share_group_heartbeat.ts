@@ -406,7 +406,7 @@ export class ShareGroupHeartbeatResponse_Assignment {
     this.unknownTaggedFields = null;
     r.field = "ShareGroupHeartbeatResponse.Assignment.TopicPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicPartitions = [];

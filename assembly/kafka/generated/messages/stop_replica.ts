@@ -68,7 +68,7 @@ export class StopReplicaRequest {
     if (version <= 0) {
       r.field = "StopReplicaRequest.UngroupedPartitions[]";
       {
-        const count = r.arrayLength(1);
+        const count = r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.ungroupedPartitions = [];
@@ -88,7 +88,7 @@ export class StopReplicaRequest {
     if (version >= 1 && version <= 2) {
       r.field = "StopReplicaRequest.Topics[]";
       {
-        const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topics = [];
@@ -108,7 +108,7 @@ export class StopReplicaRequest {
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topicStates = [];
@@ -736,7 +736,7 @@ export class StopReplicaRequest_StopReplicaTopicState {
     if (version >= 3) {
       r.field = "StopReplicaRequest.TopicStates[].PartitionStates[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitionStates = [];
@@ -1060,7 +1060,7 @@ export class StopReplicaResponse {
     this.errorCode = r.int16();
     r.field = "StopReplicaResponse.PartitionErrors[]";
     {
-      const count = (version >= 2) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 2) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitionErrors = [];

@@ -221,7 +221,7 @@ export class StreamsGroupDescribeResponse {
     this.throttleTimeMs = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.groups = [];
@@ -411,7 +411,7 @@ export class StreamsGroupDescribeResponse_DescribedGroup {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.members = [];
@@ -707,7 +707,7 @@ export class StreamsGroupDescribeResponse_Topology {
     this.epoch = r.int32();
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.subtopologies = null;
       } else if (count == 0) {
@@ -908,7 +908,7 @@ export class StreamsGroupDescribeResponse_Subtopology {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].StateChangelogTopics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.stateChangelogTopics = [];
@@ -926,7 +926,7 @@ export class StreamsGroupDescribeResponse_Subtopology {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Topology.Subtopologies[].RepartitionSourceTopics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.repartitionSourceTopics = [];
@@ -1248,7 +1248,7 @@ export class StreamsGroupDescribeResponse_Member {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].ClientTags[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.clientTags = [];
@@ -1266,7 +1266,7 @@ export class StreamsGroupDescribeResponse_Member {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskOffsets[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.taskOffsets = [];
@@ -1284,7 +1284,7 @@ export class StreamsGroupDescribeResponse_Member {
     }
     r.field = "StreamsGroupDescribeResponse.Groups[].Members[].TaskEndOffsets[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.taskEndOffsets = [];
@@ -1862,7 +1862,7 @@ export class StreamsGroupDescribeResponse_Assignment {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupDescribeResponse.Assignment.ActiveTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.activeTasks = [];
@@ -1880,7 +1880,7 @@ export class StreamsGroupDescribeResponse_Assignment {
     }
     r.field = "StreamsGroupDescribeResponse.Assignment.StandbyTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.standbyTasks = [];
@@ -1898,7 +1898,7 @@ export class StreamsGroupDescribeResponse_Assignment {
     }
     r.field = "StreamsGroupDescribeResponse.Assignment.WarmupTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.warmupTasks = [];
@@ -2416,7 +2416,7 @@ export class StreamsGroupDescribeResponse_TopicInfo {
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupDescribeResponse.TopicInfo.TopicConfigs[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicConfigs = [];
@@ -2593,7 +2593,7 @@ export class StreamsGroupDescribeResponse_TopologyDescription {
     if (version >= 1) {
       r.field = "StreamsGroupDescribeResponse.TopologyDescription.Subtopologies[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.subtopologies = [];
@@ -2613,7 +2613,7 @@ export class StreamsGroupDescribeResponse_TopologyDescription {
     if (version >= 1) {
       r.field = "StreamsGroupDescribeResponse.TopologyDescription.GlobalStores[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.globalStores = [];
@@ -2833,7 +2833,7 @@ export class StreamsGroupDescribeResponse_TopologyDescriptionSubtopology {
     if (version >= 1) {
       r.field = "StreamsGroupDescribeResponse.TopologyDescriptionSubtopology.Nodes[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.nodes = [];

@@ -74,7 +74,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.ActiveTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.activeTasks = null;
       } else if (count == 0) {
@@ -91,7 +91,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.StandbyTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.standbyTasks = null;
       } else if (count == 0) {
@@ -108,7 +108,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.WarmupTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.warmupTasks = null;
       } else if (count == 0) {
@@ -133,7 +133,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.ClientTags[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.clientTags = null;
       } else if (count == 0) {
@@ -150,7 +150,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.TaskOffsets[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.taskOffsets = null;
       } else if (count == 0) {
@@ -167,7 +167,7 @@ export class StreamsGroupHeartbeatRequest {
     }
     r.field = "StreamsGroupHeartbeatRequest.TaskEndOffsets[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.taskEndOffsets = null;
       } else if (count == 0) {
@@ -657,7 +657,7 @@ export class StreamsGroupHeartbeatRequest_Topology {
     this.epoch = r.int32();
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.subtopologies = [];
@@ -860,7 +860,7 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].StateChangelogTopics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.stateChangelogTopics = [];
@@ -896,7 +896,7 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].RepartitionSourceTopics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.repartitionSourceTopics = [];
@@ -914,7 +914,7 @@ export class StreamsGroupHeartbeatRequest_Subtopology {
     }
     r.field = "StreamsGroupHeartbeatRequest.Topology.Subtopologies[].CopartitionGroups[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.copartitionGroups = [];
@@ -1670,7 +1670,7 @@ export class StreamsGroupHeartbeatRequest_TopicInfo {
     this.replicationFactor = r.int16();
     r.field = "StreamsGroupHeartbeatRequest.TopicInfo.TopicConfigs[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topicConfigs = [];
@@ -2272,7 +2272,7 @@ export class StreamsGroupHeartbeatResponse {
     }
     r.field = "StreamsGroupHeartbeatResponse.Status[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.status = null;
       } else if (count == 0) {
@@ -2289,7 +2289,7 @@ export class StreamsGroupHeartbeatResponse {
     }
     r.field = "StreamsGroupHeartbeatResponse.ActiveTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.activeTasks = null;
       } else if (count == 0) {
@@ -2306,7 +2306,7 @@ export class StreamsGroupHeartbeatResponse {
     }
     r.field = "StreamsGroupHeartbeatResponse.StandbyTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.standbyTasks = null;
       } else if (count == 0) {
@@ -2323,7 +2323,7 @@ export class StreamsGroupHeartbeatResponse {
     }
     r.field = "StreamsGroupHeartbeatResponse.WarmupTasks[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.warmupTasks = null;
       } else if (count == 0) {
@@ -2346,7 +2346,7 @@ export class StreamsGroupHeartbeatResponse {
     this.endpointInformationEpoch = r.int32();
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         this.partitionsByUserEndpoint = null;
       } else if (count == 0) {
@@ -2782,7 +2782,7 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     this.userEndpoint = StreamsGroupHeartbeatResponse_Endpoint.decodeFrom(r, version);
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].ActivePartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.activePartitions = [];
@@ -2800,7 +2800,7 @@ export class StreamsGroupHeartbeatResponse_EndpointToPartitions {
     }
     r.field = "StreamsGroupHeartbeatResponse.PartitionsByUserEndpoint[].StandbyPartitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.standbyPartitions = [];

@@ -170,7 +170,7 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription {
     this.unknownTaggedFields = null;
     r.field = "StreamsGroupTopologyDescriptionUpdateRequest.TopologyDescription.Subtopologies[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.subtopologies = [];
@@ -188,7 +188,7 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescription {
     }
     r.field = "StreamsGroupTopologyDescriptionUpdateRequest.TopologyDescription.GlobalStores[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.globalStores = [];
@@ -390,7 +390,7 @@ export class StreamsGroupTopologyDescriptionUpdateRequest_TopologyDescriptionSub
     this.subtopologyId = r.compactString();
     r.field = "StreamsGroupTopologyDescriptionUpdateRequest.TopologyDescriptionSubtopology.Nodes[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.nodes = [];

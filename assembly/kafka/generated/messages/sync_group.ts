@@ -65,7 +65,7 @@ export class SyncGroupRequest {
     }
     r.field = "SyncGroupRequest.Assignments[]";
     {
-      const count = (version >= 4) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 4) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.assignments = [];

@@ -68,7 +68,7 @@ export class TxnOffsetCommitRequest {
     }
     r.field = "TxnOffsetCommitRequest.Topics[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -311,7 +311,7 @@ export class TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic {
     }
     r.field = "TxnOffsetCommitRequest.Topics[].Partitions[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -639,7 +639,7 @@ export class TxnOffsetCommitResponse {
     this.throttleTimeMs = r.int32();
     r.field = "TxnOffsetCommitResponse.Topics[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -821,7 +821,7 @@ export class TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic {
     }
     r.field = "TxnOffsetCommitResponse.Topics[].Partitions[]";
     {
-      const count = (version >= 3) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 3) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

@@ -43,7 +43,7 @@ export class UpdateFeaturesRequest {
     this.timeoutMs = r.int32();
     r.field = "UpdateFeaturesRequest.FeatureUpdates[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.featureUpdates = [];
@@ -379,7 +379,7 @@ export class UpdateFeaturesResponse {
     if (version <= 1) {
       r.field = "UpdateFeaturesResponse.Results[]";
       {
-        const count = r.compactArrayLength(1);
+        const count = r.compactStructArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.results = [];

@@ -63,7 +63,7 @@ export class UpdateMetadataRequest {
     if (version <= 4) {
       r.field = "UpdateMetadataRequest.UngroupedPartitionStates[]";
       {
-        const count = r.arrayLength(1);
+        const count = r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.ungroupedPartitionStates = [];
@@ -83,7 +83,7 @@ export class UpdateMetadataRequest {
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.topicStates = [];
@@ -102,7 +102,7 @@ export class UpdateMetadataRequest {
     }
     r.field = "UpdateMetadataRequest.LiveBrokers[]";
     {
-      const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.liveBrokers = [];
@@ -452,7 +452,7 @@ export class UpdateMetadataRequest_UpdateMetadataTopicState {
     if (version >= 5) {
       r.field = "UpdateMetadataRequest.TopicStates[].PartitionStates[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.partitionStates = [];
@@ -658,7 +658,7 @@ export class UpdateMetadataRequest_UpdateMetadataBroker {
     if (version >= 1) {
       r.field = "UpdateMetadataRequest.LiveBrokers[].Endpoints[]";
       {
-        const count = (version >= 6) ? r.compactArrayLength(1) : r.arrayLength(1);
+        const count = (version >= 6) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
         if (count < 0) {
           r.fail(ReadError.BadLength);
           this.endpoints = [];

@@ -51,7 +51,7 @@ export class UpdateRaftVoterRequest {
     this.voterDirectoryId = r.uuid();
     r.field = "UpdateRaftVoterRequest.Listeners[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.listeners = [];

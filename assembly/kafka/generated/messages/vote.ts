@@ -47,7 +47,7 @@ export class VoteRequest {
     }
     r.field = "VoteRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -222,7 +222,7 @@ export class VoteRequest_TopicData {
     this.topicName = r.compactString();
     r.field = "VoteRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -603,7 +603,7 @@ export class VoteResponse {
     this.errorCode = r.int16();
     r.field = "VoteResponse.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -630,7 +630,7 @@ export class VoteResponse {
         if (tag == 0 && (version >= 1)) {
           r.field = "VoteResponse.NodeEndpoints[]";
           {
-            const count = r.compactArrayLength(1);
+            const count = r.compactStructArrayLength(1);
             if (count < 0) {
               r.fail(ReadError.BadLength);
               this.nodeEndpoints = [];
@@ -856,7 +856,7 @@ export class VoteResponse_TopicData {
     this.topicName = r.compactString();
     r.field = "VoteResponse.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

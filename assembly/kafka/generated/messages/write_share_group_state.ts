@@ -41,7 +41,7 @@ export class WriteShareGroupStateRequest {
     this.groupId = r.compactString();
     r.field = "WriteShareGroupStateRequest.Topics[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -202,7 +202,7 @@ export class WriteShareGroupStateRequest_WriteStateData {
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
@@ -379,7 +379,7 @@ export class WriteShareGroupStateRequest_PartitionData {
     }
     r.field = "WriteShareGroupStateRequest.Topics[].Partitions[].StateBatches[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.stateBatches = [];
@@ -704,7 +704,7 @@ export class WriteShareGroupStateResponse {
     this.unknownTaggedFields = null;
     r.field = "WriteShareGroupStateResponse.Results[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.results = [];
@@ -858,7 +858,7 @@ export class WriteShareGroupStateResponse_WriteStateResult {
     this.topicId = r.uuid();
     r.field = "WriteShareGroupStateResponse.Results[].Partitions[]";
     {
-      const count = r.compactArrayLength(1);
+      const count = r.compactStructArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];

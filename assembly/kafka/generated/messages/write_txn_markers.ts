@@ -38,7 +38,7 @@ export class WriteTxnMarkersRequest {
     this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersRequest.Markers[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.markers = [];
@@ -203,7 +203,7 @@ export class WriteTxnMarkersRequest_WritableTxnMarker {
     this.transactionResult = r.bool();
     r.field = "WriteTxnMarkersRequest.Markers[].Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -567,7 +567,7 @@ export class WriteTxnMarkersResponse {
     this.unknownTaggedFields = null;
     r.field = "WriteTxnMarkersResponse.Markers[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.markers = [];
@@ -723,7 +723,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerResult {
     this.producerId = r.int64();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.topics = [];
@@ -887,7 +887,7 @@ export class WriteTxnMarkersResponse_WritableTxnMarkerTopicResult {
     this.name = (version >= 1) ? r.compactString() : r.string();
     r.field = "WriteTxnMarkersResponse.Markers[].Topics[].Partitions[]";
     {
-      const count = (version >= 1) ? r.compactArrayLength(1) : r.arrayLength(1);
+      const count = (version >= 1) ? r.compactStructArrayLength(1) : r.structArrayLength(1);
       if (count < 0) {
         r.fail(ReadError.BadLength);
         this.partitions = [];
