@@ -10,6 +10,10 @@
 // Only responses that can carry addresses are held whole and decoded; the rest stream past
 // untouched. A response whose addresses all map to themselves is forwarded as it came.
 //
+// Broker configurations name addresses too, in free text: a DescribeConfigs answer about a broker
+// gets the values of advertised.listeners, listeners and the controller quorum's addresses
+// hidden as Kafka hides a sensitive config (null value, is_sensitive set), synonyms included.
+//
 // Never forwarded: a response naming a node the map does not know (with `unmapped: close`), one
 // the codec cannot decode, or one of a version the codec does not know. Their bytes are dropped
 // and `reason` says why; the caller closes the connection.
@@ -26,10 +30,17 @@ import { storeI32BE, SIZE_PREFIX } from "../kafka/header";
 import { BrokerAddresses, HostPort, UnmappedPolicy } from "./broker_addresses";
 import { InflightRequest, InflightKind } from "./inflight";
 import { KafkaResponse } from "./messages";
+import { DescribeConfigsResponse } from "../kafka/generated/messages/describe_configs";
+import { Writer } from "../kafka/wire/writer";
 import { metricSegment } from "./stream_metrics";
 
 const FETCH: i16 = 1;
 const API_VERSIONS: i16 = 18;
+const DESCRIBE_CONFIGS: i16 = 32;
+/** DescribeConfigs' resource type for a broker. */
+const BROKER_RESOURCE: i8 = 4;
+/** Broker configs whose values name brokers' (or controllers') own addresses. */
+const ADDRESS_CONFIGS: string[] = ["advertised.listeners", "listeners", "controller.quorum.voters", "controller.quorum.bootstrap.servers"];
 /** The last Fetch version without leader hints (NodeEndpoints came with v16, KIP-951). */
 const FETCH_WITHOUT_HINTS: i16 = 15;
 
@@ -99,6 +110,7 @@ export class BrokerRewriter extends EndpointMapper {
     if (!this.addresses.enabled || request.kind != InflightKind.Kafka) return false;
     const key = request.apiKey, version = request.apiVersion;
     if (key == API_VERSIONS && this.addresses.hideFetchHints) return true;
+    if (key == DESCRIBE_CONFIGS) return true;
     // A version the codec does not know is held too, and refused: it could name brokers.
     return responseCarriesEndpoints(key, version) || (apiCarriesEndpoints(key) && !isKnownApi(key, version));
   }
@@ -141,6 +153,7 @@ export class BrokerRewriter extends EndpointMapper {
     const what = apiName(resp.apiKey) + " v" + resp.apiVersion.toString() + " response";
     if (!resp.hasBody) return this.refuse(resp, what + " was not held whole (wantsResponseBody must include wants())");
     if (!resp.known) return this.refuse(resp, what + ": a version the codec does not know, which could name brokers");
+    if (resp.apiKey == DESCRIBE_CONFIGS) return this.hideAddressConfigs(resp, what);
     const r = resp.body();
     const headerBytes = SIZE_PREFIX + resp.headerLength;
     this.addressesChanged = 0;
@@ -156,6 +169,37 @@ export class BrokerRewriter extends EndpointMapper {
     const m = rewriteMetrics();
     m.rewrittenResponses.increment();
     m.rewrittenAddresses.increment(<u64>this.addressesChanged);
+    return RewriteOutcome.Rewritten;
+  }
+
+  /** A DescribeConfigs answer with the address-naming broker configs hidden (see the top of the file). */
+  private hideAddressConfigs(resp: KafkaResponse, what: string): RewriteOutcome {
+    const r = resp.body();
+    const d = DescribeConfigsResponse.decodeFrom(r, resp.apiVersion);
+    const bad = checkDecoded(r, "DescribeConfigsResponse", resp.apiVersion);
+    if (bad != null) return this.refuse(resp, what + " does not decode (" + bad.toString() + ")");
+    let hidden = 0;
+    for (let i = 0; i < d.results.length; i++) {
+      const result = d.results[i];
+      if (result.resourceType != BROKER_RESOURCE) continue;
+      for (let j = 0; j < result.configs.length; j++) {
+        const c = result.configs[j];
+        if (!ADDRESS_CONFIGS.includes(c.name)) continue;
+        if (c.value != null) { c.value = null; hidden++; }
+        c.isSensitive = true;
+        for (let k = 0; k < c.synonyms.length; k++) {
+          const s = c.synonyms[k];
+          if (s.value != null) { s.value = null; hidden++; }
+        }
+      }
+    }
+    if (hidden == 0) return RewriteOutcome.Untouched;
+    const w = Writer.sized(d.size(resp.apiVersion));
+    d.encode(w, resp.apiVersion);
+    resp.replaceBody(w.buffer);
+    const m = rewriteMetrics();
+    m.rewrittenResponses.increment();
+    m.rewrittenAddresses.increment(<u64>hidden);
     return RewriteOutcome.Rewritten;
   }
 

@@ -287,3 +287,66 @@ test("fetch_leader_hints=hide: ApiVersions offers Fetch up to v15 and nothing el
   assert.equal(bad.configured, false);
   assert.match(bad.logs.map((l) => l.message).join("\n"), /fetch_leader_hints: must be "rewrite" or "hide"/);
 });
+
+test("a Metadata response of millions of tiny brokers cannot decode past the VM's budget: the connection closes, the VM stays small", async () => {
+  const { KafkaCodec } = await import("../../tools/testing/index.js");
+  const codec = await KafkaCodec.load();
+  const host = await PluginHost.load(WASM, { configuration: JSON.stringify({ broker_addresses: { host: "proxy.example", port_base: 19100 }, vm_memory_budget_bytes: 64 << 20 }) });
+  const conn = host.connect({ keepForwarded: false });
+  conn.fromClient(codec.request("Metadata", 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, { correlationId: 1, clientId: "c" }));
+  // Metadata v12 body: throttle, 2,000,000 brokers of 11 bytes (node id, empty host, port, null rack,
+  // no tags), null cluster id, controller id, no topics, no tags: 22 MB that would decode to over 300 MB.
+  const n = 2_000_000;
+  const brokers = Buffer.alloc(11 * n);
+  for (let i = 0; i < n; i++) { const o = i * 11; brokers.writeInt32BE(i % 1000, o); brokers[o + 4] = 1; brokers.writeInt32BE(9092, o + 5); }
+  const count = [];
+  for (let v = n + 1; ; v >>>= 7) { if (v < 0x80) { count.push(v); break; } count.push((v & 0x7f) | 0x80); }
+  const body = Buffer.concat([Buffer.alloc(4), Buffer.from(count), brokers, Buffer.from([0]), Buffer.from([0, 0, 0, 1]), Buffer.from([1]), Buffer.from([0])]);
+  const head = Buffer.alloc(9);
+  head.writeInt32BE(5 + body.length, 0);
+  head.writeInt32BE(1, 4);
+  const frame = Buffer.concat([head, body]);
+  const before = host.memoryBytes();
+  let out = 0;
+  for (let at = 0; at < frame.length; at += 1 << 20) out += conn.fromBroker(frame.subarray(at, at + (1 << 20))).length;
+  assert.equal(host.trapped, null);
+  assert.ok(conn.closed, "closed: the response cannot be rewritten, so it never reaches the client");
+  assert.equal(out, 0);
+  const grew = host.memoryBytes() - before;
+  assert.ok(grew < 3 * frame.length, `the VM grew ${grew} bytes for a ${frame.length}-byte response`);
+  assert.match(host.logs.map((l) => l.message).join("\n"), /more elements than the memory budget can decode/);
+});
+
+test("DescribeConfigs about a broker: advertised.listeners, listeners and the quorum's addresses are hidden as Kafka hides a sensitive config", async () => {
+  const { KafkaCodec } = await import("../../tools/testing/index.js");
+  const codec = await KafkaCodec.load();
+  const host = await PluginHost.load(WASM, { configuration: JSON.stringify({ broker_addresses: { host: "proxy.example", port_base: 19100 } }) });
+  const conn = host.connect();
+  const cfg = (name: string, value: string | null, synonyms: { name: string; value: string | null; source: number }[] = []) =>
+    ({ name, value, readOnly: true, configSource: 4, isSensitive: false, synonyms, configType: 0, documentation: null });
+  for (const version of [1, 4]) {
+    conn.fromClient(codec.request("DescribeConfigs", version, { resources: [{ resourceType: 4, resourceName: "1", configurationKeys: null }], includeSynonyms: true, includeDocumentation: false }, { correlationId: version, lenient: true }));
+    const answer = codec.response("DescribeConfigs", version, version, {
+      throttleTimeMs: 0,
+      results: [
+        { errorCode: 0, errorMessage: null, resourceType: 4, resourceName: "1", configs: [
+          cfg("advertised.listeners", "PLAINTEXT://real-broker-1.internal:9092", [{ name: "advertised.listeners", value: "PLAINTEXT://real-broker-1.internal:9092", source: 4 }]),
+          cfg("listeners", "PLAINTEXT://0.0.0.0:9092"),
+          cfg("controller.quorum.voters", "1@real-controller.internal:9093"),
+          cfg("num.network.threads", "3"),
+        ] },
+        { errorCode: 0, errorMessage: null, resourceType: 2, resourceName: "orders", configs: [cfg("listeners", "not an address here")] },
+      ],
+    }, { lenient: true });
+    const out = conn.fromBroker(answer);
+    assert.ok(!out.includes(Buffer.from("real-broker-1.internal")) && !out.includes(Buffer.from("real-controller.internal")), `v${version}: no broker address reaches the client`);
+    const body = codec.decodeBody("DescribeConfigs", version, true, out.subarray(version >= 4 ? 9 : 8)) as any;
+    const broker = body.results[0].configs;
+    assert.deepEqual(broker.map((c: any) => [c.name, c.value, c.isSensitive]), [
+      ["advertised.listeners", null, true], ["listeners", null, true], ["controller.quorum.voters", null, true], ["num.network.threads", "3", false],
+    ], `v${version}`);
+    assert.equal(broker[0].synonyms[0].value, null, `v${version}: synonyms too`);
+    assert.equal(body.results[1].configs[0].value, "not an address here", `v${version}: a topic's configs are left alone`);
+  }
+  assert.equal(conn.closed, false);
+});
