@@ -224,7 +224,13 @@ export class PartitionRecords {
 
   /** One RecordBatch v2. */
   private batch(b: RecordBatch): Step {
-    if (b.isControl) { this.pieces.push(Uint8Array.wrap(b.buffer, b.offset, b.size)); this.kept++; return Step.Kept; }
+    if (b.isControl) {
+      // Never shown to the plugin, so it must be what it says: one uncompressed control record.
+      if (!this.holdsOneControlRecord(b)) { this.fail("a control batch does not hold one control record", CORRUPT_MESSAGE); return Step.Failed; }
+      this.pieces.push(Uint8Array.wrap(b.buffer, b.offset, b.size));
+      this.kept++;
+      return Step.Kept;
+    }
     // An uncompressed batch is what a plugin edits in place, after which its old CRC tells nothing.
     const checkedFirst = b.compression == Compression.None && this.transform.editsInPlace;
     if (checkedFirst && !b.crcValid()) return this.failCrc();
@@ -233,6 +239,22 @@ export class PartitionRecords {
     // The plugin may have written into what it saw before the batch failed (pii-filter masks as it scans).
     if (step == Step.Failed && b.compression == Compression.None && (checkedFirst || this.inPlace)) this.result.spoiled = true;
     return step;
+  }
+
+  /**
+   * A control batch as brokers write them (a transaction marker, say): uncompressed, one record
+   * whose key is the control record's version and type (4 bytes) and whose value is short. Data
+   * dressed as a control batch would otherwise pass every plugin unseen.
+   */
+  private holdsOneControlRecord(b: RecordBatch): bool {
+    if (b.compression != Compression.None || b.recordCount != 1) return false;
+    const f = this.fields;
+    let rr = this.reader;
+    if (rr == null) { rr = new RecordReader(b); this.reader = rr; } else { rr.reset(b); }
+    const one = rr.nextSpans(f) && f.keyLength == 4 && f.valueLength <= MAX_CONTROL_VALUE && f.headerValues.length == 0;
+    const only = one && !rr.nextSpans(f) && rr.complete();
+    rr.release();
+    return only;
   }
 
   private batchRecords(b: RecordBatch, checkedFirst: bool): Step {
@@ -478,6 +500,9 @@ function cutShort(buffer: ArrayBuffer, at: i32, end: i32): bool {
   const min = left >= 17 && load<u8>(changetype<usize>(buffer) + <usize>at + 16) == 2 ? BATCH_HEADER - 12 : 14;
   return size >= min && size > left - 12;
 }
+
+/** The longest control record value taken: a transaction marker's is 6 bytes, KRaft's own records are longer but small. */
+const MAX_CONTROL_VALUE: i32 = 4096;
 
 const LEGACY_TRUNCATED: i32 = -1;
 const LEGACY_BAD: i32 = -2;

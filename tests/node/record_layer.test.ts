@@ -13,7 +13,7 @@ import { prng } from "../tools/prng.js";
 import { Exchanges, TopicRef, TopicSendAny, topicKey } from "../tools/record_frames.js";
 import {
   decodeEntries, decodeBatch, decodeLegacy, encodeLegacy, encodeLegacyWrapper, legacyRecordOffsets, encodeBatch, encodeRecords, batchAround, Batch, CODEC_NAMES, ModelError,
-  unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats, Framing,
+  unsnappyRaw, lz4Block, xxh32, unzstd, zstdRaw, decoderStats, Framing, ATTR_CONTROL,
 } from "../tools/record_model.js";
 import { batchOf as batchOfValues, legacyMessage, unzstdStored, batchFromSection, recordsSection } from "../tools/batches.js";
 import { produceV7 } from "../tools/raw_kafka.js";
@@ -562,6 +562,16 @@ function modelVerdict(field: Buffer, fetched: boolean): "fine" | "bad" | "unsure
   try {
     const entries = decodeEntries(field, false);
     if (!fetched && entries.some((e) => e.kind === "tail")) return "bad";
+    // A control batch is what brokers write: uncompressed, one record with a 4-byte key, a short value.
+    for (const e of entries) {
+      if (e.kind !== "batch" || (e.batch.attributes & ATTR_CONTROL) === 0) continue;
+      const c = decodeBatch(e.bytes, true);
+      const r = c.records;
+      if (c.codec !== 0 || r.length !== 1 || r[0].key?.length !== 4 || (r[0].value?.length ?? -1) > 4096 || r[0].headers.length > 0) {
+        lastModelError = "a control batch that does not hold one control record";
+        return "bad";
+      }
+    }
     return "fine";
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
@@ -709,6 +719,29 @@ test("fuzz: record-ops over damaged batches never traps, and what it forwards pa
     }
   }
   assert.equal(host.trapped, null);
+});
+
+test("a control batch must hold one control record: data dressed as one is refused, never passed to the consumer unseen", async () => {
+  const d = await Dissector.load();
+  const host = await PluginHost.load(OPS, { configuration: JSON.stringify({ on_unsupported: "reject" }) });
+  const ex = new Exchanges(d, host.connect());
+  const control = (records: { key: Buffer | null; value: Buffer | null }[], codec = 0) => encodeBatch({
+    ...batchOf(["x"]), attributes: codec | 0x30, producerId: 7n, producerEpoch: 0, baseSequence: -1, lastOffsetDelta: records.length - 1,
+    records: records.map((r, i) => ({ attributes: 0, timestampDelta: 0n, offsetDelta: i, key: r.key, value: r.value, headers: [] })),
+  });
+  const marker = control([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 7]) }]);
+  let f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: marker }] }]);
+  assert.ok(Buffer.from(f.json.responses[0].partitions[0].records, "base64").equals(marker), "a commit marker passes as it came");
+  for (const [what, batch] of [
+    ["two records", control([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 7]) }, { key: null, value: Buffer.from("jane@example.com") }])],
+    ["a key that is not a control key", control([{ key: Buffer.from("customer"), value: Buffer.from("jane@example.com") }])],
+    ["compressed", control([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 7]) }], 1)],
+  ] as const) {
+    f = ex.fetch(12, [{ topic: LOWER, partitions: [{ index: 0, records: batch }] }]);
+    const p = f.json.responses[0].partitions[0];
+    assert.equal(p.errorCode, CORRUPT_MESSAGE, what);
+    assert.ok(!f.frame.includes(Buffer.from("jane@example.com")), what);
+  }
 });
 
 test("a batch past what the VM's budget has left gets a code clients retry: REQUEST_TIMED_OUT on produce, UNKNOWN_SERVER_ERROR on fetch", async () => {

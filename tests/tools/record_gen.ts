@@ -100,7 +100,8 @@ export function randomBatch(rnd: Rnd, o: GenOptions, baseOffset: bigint): GenBat
   const batch: Batch = {
     baseOffset: o.fetch ? baseOffset : 0n,
     partitionLeaderEpoch: o.fetch ? int(rnd, 20) : -1,
-    attributes: codec | (logAppend ? ATTR_LOG_APPEND_TIME : 0) | (transactional ? ATTR_TRANSACTIONAL : 0) | (control ? ATTR_CONTROL : 0),
+    // Brokers write control batches uncompressed (and the layer refuses one that is not).
+    attributes: (control ? 0 : codec) | (logAppend ? ATTR_LOG_APPEND_TIME : 0) | (transactional ? ATTR_TRANSACTIONAL : 0) | (control ? ATTR_CONTROL : 0),
     lastOffsetDelta,
     baseTimestamp,
     maxTimestamp: logAppend ? maxTs + 5n : maxTs,
