@@ -350,3 +350,13 @@ test("DescribeConfigs about a broker: advertised.listeners, listeners and the qu
   }
   assert.equal(conn.closed, false);
 });
+
+test("broker-rewrite refuses the passthrough policies: a response passed on unread would carry the brokers' own addresses", async () => {
+  for (const key of ["on_malformed", "on_over_budget"]) {
+    const host = await PluginHost.load(WASM, { configuration: JSON.stringify({ broker_addresses: { host: "proxy.example", port_base: 19100 }, [key]: "passthrough" }) });
+    assert.equal(host.configured, false, key);
+    assert.match(host.logs.map((l) => l.message).join("\n"), new RegExp(`${key}: passthrough would forward responses the proxy has not rewritten`));
+    const closing = await PluginHost.load(WASM, { configuration: JSON.stringify({ broker_addresses: { host: "proxy.example", port_base: 19100 }, [key]: "close" }) });
+    assert.equal(closing.configured, true, `${key}: close is taken`);
+  }
+});

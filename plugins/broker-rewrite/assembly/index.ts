@@ -13,10 +13,16 @@
 // unmapped_addresses, refused_responses.
 export * from "../../../assembly/exports";
 import {
-  RootContext, ConnectionContext, registerRootContext, JsonValue,
+  RootContext, ConnectionContext, registerRootContext, JsonValue, JsonKind,
   KafkaRoot, KafkaConnection, KafkaResponse, InflightRequest,
   BrokerAddresses, BrokerRewriter, RewriteOutcome, readBrokerAddresses, Direction, MalformedPolicy,
 } from "../../../assembly/index";
+
+/** Whether the stream setting `key` (already checked by the library) is "passthrough". */
+function saysPassthrough(doc: JsonValue, key: string): bool {
+  const v = doc.get(key);
+  return v != null && v.kind == JsonKind.String && v.str == "passthrough";
+}
 
 class RewriteRoot extends KafkaRoot {
   readonly addresses: BrokerAddresses = new BrokerAddresses();
@@ -30,6 +36,9 @@ class RewriteRoot extends KafkaRoot {
     const problem = readBrokerAddresses(doc, this.addresses);
     if (problem.length > 0) return problem;
     if (!this.addresses.enabled) return "broker_addresses: missing; say which proxy address each broker gets";
+    // Passing bytes on unread would let a response through unrewritten, brokers' own addresses in it.
+    if (saysPassthrough(doc, "on_malformed")) return "on_malformed: passthrough would forward responses the proxy has not rewritten, with the brokers' own addresses; use close";
+    if (saysPassthrough(doc, "on_over_budget")) return "on_over_budget: passthrough would forward responses the proxy has not rewritten, with the brokers' own addresses; use close";
     return "";
   }
 
