@@ -20,6 +20,4 @@ export class LabelLimit {
     this.seen.add(value);
     return value;
   }
-
-  get size(): i32 { return this.seen.size; }
 }

@@ -11,7 +11,7 @@ import { OutputPlan } from "../stream/output_plan";
 import { TopicNames, topicIdHex } from "../stream/topic_names";
 import { RecordsSkimmer, SkimKind, SkimListener, PartitionSkim } from "../kafka/records_skimmer";
 import { HeldBytes } from "../stream/held_bytes";
-import { PartitionRecords, PartitionResult, spoiledWhy } from "./partition_records";
+import { PartitionRecords, PartitionResult, spoiledWhy, closesFor } from "./partition_records";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
 import { ClientInfo } from "./client_info";
@@ -241,7 +241,7 @@ export abstract class BatchStream extends BodyFilter {
     const why = "topic " + this.topic + " partition " + this.partition.toString() + ": " + result.message;
     this.partitionRecords.transform.onUnsupported(this.topic, this.partition, result.message);
     const policy = this.scope.onUnsupported;
-    if (policy == RecordsPolicy.Close || (policy == RecordsPolicy.Passthrough && result.spoiled)) { this.close(spoiledWhy(why, result)); return true; }
+    if (closesFor(policy, result)) { this.close(spoiledWhy(why, result)); return true; }
     if (policy != RecordsPolicy.Passthrough) return false;
     this.passedUnseen(why);
     if (result.patched && inChunk) this.out.patched = true;

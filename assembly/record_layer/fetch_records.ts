@@ -12,7 +12,7 @@ import { Writer } from "../kafka/wire/writer";
 import { checkDecoded } from "../kafka/decode_error";
 import { FetchResponse } from "../kafka/generated/messages/fetch";
 import { ShareFetchResponse, ShareFetchResponse_PartitionData } from "../kafka/generated/messages/share_fetch";
-import { PartitionRecords, Verdict, spoiledWhy } from "./partition_records";
+import { PartitionRecords, Verdict, spoiledWhy, closesFor } from "./partition_records";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
 import { ClientInfo } from "./client_info";
@@ -126,7 +126,7 @@ export class FetchRecords {
         const policy = scope.onUnsupported;
         const why = "topic " + name + " partition " + p.partitionIndex.toString() + ": " + result.message;
         pr.transform.onUnsupported(name, p.partitionIndex, result.message);
-        if (policy == RecordsPolicy.Close || (policy == RecordsPolicy.Passthrough && result.spoiled)) { this.closeReason = spoiledWhy(why, result); return false; }
+        if (closesFor(policy, result)) { this.closeReason = spoiledWhy(why, result); return false; }
         if (policy == RecordsPolicy.Passthrough) { this.passedUnseen(why); if (result.patched) this.patched = true; continue; }
         refuse(p, result.errorCode);
         this.rewritten = true;

@@ -27,6 +27,7 @@ import { RecordTransform } from "./record_transform";
 import { RecordEdit, rewriteRecords } from "./batch_rewrite";
 import { DecompressionAllowance, Decompressed, compressLike } from "./codecs";
 import { RecordMetrics } from "./record_metrics";
+import { RecordsPolicy } from "./scope";
 import { CORRUPT_MESSAGE, RECORD_LIST_TOO_LARGE, REQUEST_TIMED_OUT, UNKNOWN_SERVER_ERROR } from "../kafka/error_codes";
 
 export enum Verdict {
@@ -61,6 +62,11 @@ const EMPTY = new Uint8Array(0);
  */
 export function spoiledWhy(why: string, result: PartitionResult): string {
   return result.spoiled ? why + " (the plugin had seen the batch, and may have edited it in place: it cannot go on as it came)" : why;
+}
+
+/** Whether the `on_unsupported` policy closes the connection for `result`: `close`, or `passthrough` of a spoiled batch. */
+export function closesFor(policy: RecordsPolicy, result: PartitionResult): bool {
+  return policy == RecordsPolicy.Close || (policy == RecordsPolicy.Passthrough && result.spoiled);
 }
 
 /** Outcome of one batch or legacy entry. */

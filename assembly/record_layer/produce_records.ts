@@ -7,7 +7,7 @@ import { TopicNames, topicIdHex } from "../stream/topic_names";
 import { Writer } from "../kafka/wire/writer";
 import { checkDecoded } from "../kafka/decode_error";
 import { ProduceRequest, ProduceRequest_TopicProduceData, ProduceRequest_PartitionProduceData, ProduceResponse } from "../kafka/generated/messages/produce";
-import { PartitionRecords, Verdict, spoiledWhy } from "./partition_records";
+import { PartitionRecords, Verdict, spoiledWhy, closesFor } from "./partition_records";
 import { ProduceAnswers } from "./produce_answers";
 import { RecordScope, RecordsPolicy } from "./scope";
 import { DecompressionAllowance } from "./codecs";
@@ -96,7 +96,7 @@ export class ProduceRecords {
           const policy = scope.onUnsupported;
           const why = "topic " + name + " partition " + p.index.toString() + ": " + result.message;
           pr.transform.onUnsupported(name, p.index, result.message);
-          if (policy == RecordsPolicy.Close || (policy == RecordsPolicy.Passthrough && result.spoiled)) return this.close(req, spoiledWhy(why, result));
+          if (closesFor(policy, result)) return this.close(req, spoiledWhy(why, result));
           if (policy == RecordsPolicy.Passthrough) {
             this.passedUnseen(why);
             if (result.patched) patched = true;

@@ -19,10 +19,11 @@ export abstract class RecordTransform {
   readonly scope: RecordScope = new RecordScope();
 
   /**
-   * Whether onRecord may change bytes in place (and call record.edited()). The layer then keeps a
-   * copy of each uncompressed batch while the plugin sees it, so that a batch whose CRC was wrong
-   * before the edit is refused instead of signed again, and a batch whose handling fails goes on as
-   * it came. A transform that only reads, replaces or drops may say false and save the copy; an
+   * Whether onRecord may change bytes in place (and call record.edited()). The layer then checks
+   * each uncompressed batch's CRC before the plugin sees it, since an edit leaves nothing to check
+   * after, so that a corrupted batch is refused instead of signed again; and a batch the plugin saw
+   * and then failed is not forwarded under `passthrough` (it may hold edits): its connection closes.
+   * A transform that only reads, replaces, drops or rejects may say false and save that pass; an
    * edit in place it makes anyway is then signed unchecked.
    */
   editsInPlace: bool = true;

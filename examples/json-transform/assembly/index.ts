@@ -9,7 +9,7 @@ class OrderRedaction extends RecordTransform {
   constructor() {
     super();
     this.scope.topics = ["orders"];
-    this.editsInPlace = false; // it only reads and replaces: no copy of each batch is needed
+    this.editsInPlace = false; // it only reads and replaces: no CRC check before it sees each batch
   }
 
   settings(): Array<string> | null { return []; } // none of its own: a misspelt key is refused

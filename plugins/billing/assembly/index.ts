@@ -22,7 +22,7 @@
 export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, logError, logInfo, logWarn,
-  setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName, LabelLimit, OTHER_LABEL,
+  setTickPeriod, nowNanos, httpCall, httpCallResponseHeader, connection, tagName, LabelLimit, OTHER_LABEL, readWhole,
   registerSharedQueue, enqueueShared, dequeueShared, Status,
   KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, checkDecoded,
   ProduceRequest, ProduceResponse, FetchResponse, BatchIterator, jsonQuote, SaslIdentity, ProducePlan, ProduceDedupe, InflightRequest, Skim,
@@ -92,8 +92,9 @@ class BillingRoot extends KafkaRoot {
       }
       const tenants = doc.get("max_tenants");
       if (tenants != null) {
-        if (tenants.kind != JsonKind.Number || tenants.num < 1 || tenants.num > 1000000 || tenants.num != Math.floor(tenants.num)) { return "max_tenants: must be a whole number from 1 to 1000000"; }
-        this.maxTenants = <i32>tenants.num;
+        const problem = new Array<string>();
+        this.maxTenants = <i32>readWhole(tenants, "max_tenants", 1, 1000000, problem);
+        if (problem.length > 0) return problem[0];
       }
     }
     this.tenantLabels = new LabelLimit(this.maxTenants);

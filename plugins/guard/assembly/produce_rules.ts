@@ -144,7 +144,7 @@ export class GuardTransform extends RecordTransform {
 
   constructor() {
     super();
-    this.editsInPlace = false; // it only refuses: no copy of each batch is needed
+    this.editsInPlace = false; // it only refuses: no CRC check before it sees each batch
   }
 
   onRecord(record: Record): void {

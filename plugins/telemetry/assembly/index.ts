@@ -30,7 +30,7 @@ export * from "../../../assembly/exports";
 import {
   RootContext, ConnectionContext, registerRootContext, Counter, Gauge, Histogram, CounterFamily, FilterStatus, PeerType,
   logError, logInfo, setTickPeriod, nowNanos, httpCall, connection, tagName, getSharedData, setSharedData, Status,
-  LabelLimit, OTHER_LABEL,
+  LabelLimit, OTHER_LABEL, readWhole,
   KafkaRoot, KafkaConnection, KafkaRequest, KafkaResponse, JsonValue, JsonKind, apiName, checkDecoded,
   Reader, ProduceRequest, ProduceResponse, FetchResponse, MetadataResponse,
   JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, OffsetCommitRequest, BatchIterator,
@@ -120,8 +120,9 @@ class TelemetryRoot extends KafkaRoot {
       }
       const max = doc.get("max_label_values");
       if (max != null) {
-        if (max.kind != JsonKind.Number || max.num < 1 || max.num > 1000000 || max.num != Math.floor(max.num)) { return "max_label_values: must be a whole number from 1 to 1000000"; }
-        this.maxLabelValues = <i32>max.num;
+        const problem = new Array<string>();
+        this.maxLabelValues = <i32>readWhole(max, "max_label_values", 1, 1000000, problem);
+        if (problem.length > 0) return problem[0];
       }
     }
     this.clientLabels = new LabelLimit(this.maxLabelValues);
